@@ -1,0 +1,4 @@
+//! Printers: they consume results and never decide anything.
+
+pub(crate) mod json;
+pub(crate) mod text;

@@ -1,0 +1,373 @@
+//! Digest and signature algorithms: identification by OID, hashing, verification.
+//!
+//! Cryptography is the RustCrypto crates' (`sha1`, `sha2`, `md-5`, `rsa`, `p256`, `p384`);
+//! this module only maps OIDs and key encodings onto them.
+
+use const_oid::ObjectIdentifier;
+use digest::Digest;
+use thiserror::Error;
+
+use crate::asn1::{RawReader, Tlv};
+
+/// OIDs this crate needs that `const-oid`'s database does not name, or names differently.
+pub(crate) mod oid {
+    use const_oid::ObjectIdentifier as Oid;
+    pub(crate) const MD5: Oid = Oid::new_unwrap("1.2.840.113549.2.5");
+    pub(crate) const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
+    pub(crate) const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
+    pub(crate) const SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.2");
+    pub(crate) const SHA512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.3");
+    pub(crate) const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
+    pub(crate) const MD5_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.4");
+    pub(crate) const SHA1_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.5");
+    pub(crate) const SHA1_WITH_RSA_OIW: Oid = Oid::new_unwrap("1.3.14.3.2.29");
+    pub(crate) const SHA256_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
+    pub(crate) const SHA384_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.12");
+    pub(crate) const SHA512_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.13");
+    pub(crate) const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
+    pub(crate) const ECDSA_WITH_SHA1: Oid = Oid::new_unwrap("1.2.840.10045.4.1");
+    pub(crate) const ECDSA_WITH_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
+    pub(crate) const ECDSA_WITH_SHA384: Oid = Oid::new_unwrap("1.2.840.10045.4.3.3");
+    pub(crate) const ECDSA_WITH_SHA512: Oid = Oid::new_unwrap("1.2.840.10045.4.3.4");
+    pub(crate) const P256: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
+    pub(crate) const P384: Oid = Oid::new_unwrap("1.3.132.0.34");
+}
+
+/// A digest algorithm, as used for file digests, signed attributes and certificates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+#[non_exhaustive]
+pub enum DigestAlgorithm {
+    /// MD5: recognised so that it can be reported; rejected by policy.
+    Md5,
+    /// SHA-1.
+    Sha1,
+    /// SHA-256.
+    Sha256,
+    /// SHA-384.
+    Sha384,
+    /// SHA-512.
+    Sha512,
+}
+
+impl DigestAlgorithm {
+    /// Maps a digest algorithm OID.
+    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
+        Some(match *oid {
+            oid::MD5 => Self::Md5,
+            oid::SHA1 => Self::Sha1,
+            oid::SHA256 => Self::Sha256,
+            oid::SHA384 => Self::Sha384,
+            oid::SHA512 => Self::Sha512,
+            _ => return None,
+        })
+    }
+
+    /// The lowercase name used in reports (`sha256`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Md5 => "md5",
+            Self::Sha1 => "sha1",
+            Self::Sha256 => "sha256",
+            Self::Sha384 => "sha384",
+            Self::Sha512 => "sha512",
+        }
+    }
+
+    /// Output length in bytes.
+    pub fn output_len(self) -> usize {
+        match self {
+            Self::Md5 => 16,
+            Self::Sha1 => 20,
+            Self::Sha256 => 32,
+            Self::Sha384 => 48,
+            Self::Sha512 => 64,
+        }
+    }
+
+    /// Hashes `data` in one call.
+    pub fn hash(self, data: &[u8]) -> Vec<u8> {
+        match self {
+            Self::Md5 => md5::Md5::digest(data).to_vec(),
+            Self::Sha1 => sha1::Sha1::digest(data).to_vec(),
+            Self::Sha256 => sha2::Sha256::digest(data).to_vec(),
+            Self::Sha384 => sha2::Sha384::digest(data).to_vec(),
+            Self::Sha512 => sha2::Sha512::digest(data).to_vec(),
+        }
+    }
+}
+
+impl std::fmt::Display for DigestAlgorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Several digests fed from one pass over the bytes.
+#[derive(Debug, Default)]
+pub(crate) struct MultiDigest {
+    md5: Option<md5::Md5>,
+    sha1: Option<sha1::Sha1>,
+    sha256: Option<sha2::Sha256>,
+    sha384: Option<sha2::Sha384>,
+    sha512: Option<sha2::Sha512>,
+    order: Vec<DigestAlgorithm>,
+}
+
+/// Chunk size for feeding several hashers: small enough to stay in L2 between them.
+const CHUNK: usize = 64 * 1024;
+
+impl MultiDigest {
+    pub(crate) fn new(algorithms: &[DigestAlgorithm]) -> Self {
+        let mut m = Self::default();
+        for &a in algorithms {
+            if m.order.contains(&a) {
+                continue;
+            }
+            m.order.push(a);
+            match a {
+                DigestAlgorithm::Md5 => m.md5 = Some(md5::Md5::new()),
+                DigestAlgorithm::Sha1 => m.sha1 = Some(sha1::Sha1::new()),
+                DigestAlgorithm::Sha256 => m.sha256 = Some(sha2::Sha256::new()),
+                DigestAlgorithm::Sha384 => m.sha384 = Some(sha2::Sha384::new()),
+                DigestAlgorithm::Sha512 => m.sha512 = Some(sha2::Sha512::new()),
+            }
+        }
+        m
+    }
+
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        for chunk in data.chunks(CHUNK) {
+            if let Some(h) = &mut self.md5 {
+                h.update(chunk);
+            }
+            if let Some(h) = &mut self.sha1 {
+                h.update(chunk);
+            }
+            if let Some(h) = &mut self.sha256 {
+                h.update(chunk);
+            }
+            if let Some(h) = &mut self.sha384 {
+                h.update(chunk);
+            }
+            if let Some(h) = &mut self.sha512 {
+                h.update(chunk);
+            }
+        }
+    }
+
+    pub(crate) fn finalize(self) -> Vec<(DigestAlgorithm, Vec<u8>)> {
+        let Self { md5, sha1, sha256, sha384, sha512, order } = self;
+        let mut md5 = md5.map(|h| h.finalize().to_vec());
+        let mut sha1 = sha1.map(|h| h.finalize().to_vec());
+        let mut sha256 = sha256.map(|h| h.finalize().to_vec());
+        let mut sha384 = sha384.map(|h| h.finalize().to_vec());
+        let mut sha512 = sha512.map(|h| h.finalize().to_vec());
+        order
+            .into_iter()
+            .filter_map(|a| {
+                let d = match a {
+                    DigestAlgorithm::Md5 => md5.take(),
+                    DigestAlgorithm::Sha1 => sha1.take(),
+                    DigestAlgorithm::Sha256 => sha256.take(),
+                    DigestAlgorithm::Sha384 => sha384.take(),
+                    DigestAlgorithm::Sha512 => sha512.take(),
+                };
+                d.map(|d| (a, d))
+            })
+            .collect()
+    }
+}
+
+/// Why a signature did not verify.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignatureFailure {
+    /// The signature value does not match.
+    #[error("signature does not verify")]
+    Mismatch,
+    /// The signature algorithm is not supported.
+    #[error("unsupported signature algorithm {0}")]
+    UnsupportedAlgorithm(String),
+    /// The public key cannot be used.
+    #[error("unusable public key: {0}")]
+    BadKey(String),
+    /// An EC key with explicit domain parameters (CVE-2020-0601, "CurveBall").
+    #[error("EC key with explicit curve parameters is rejected (CVE-2020-0601)")]
+    ExplicitCurve,
+    /// The key type does not match the signature algorithm.
+    #[error("signature algorithm {sig} does not match a {key} key")]
+    KeyMismatch {
+        /// Signature algorithm.
+        sig: String,
+        /// Key type.
+        key: &'static str,
+    },
+}
+
+/// The family of a signature algorithm; the hash may come from elsewhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Family {
+    Rsa,
+    Ecdsa,
+}
+
+/// Maps a signature algorithm OID to (family, hash). A bare key OID (rsaEncryption,
+/// id-ecPublicKey) carries no hash: SignerInfos use those and take the hash from their
+/// digestAlgorithm.
+fn signature_algorithm(oid: &ObjectIdentifier) -> Option<(Family, Option<DigestAlgorithm>)> {
+    use DigestAlgorithm as D;
+    Some(match *oid {
+        oid::RSA_ENCRYPTION => (Family::Rsa, None),
+        oid::MD5_WITH_RSA => (Family::Rsa, Some(D::Md5)),
+        oid::SHA1_WITH_RSA | oid::SHA1_WITH_RSA_OIW => (Family::Rsa, Some(D::Sha1)),
+        oid::SHA256_WITH_RSA => (Family::Rsa, Some(D::Sha256)),
+        oid::SHA384_WITH_RSA => (Family::Rsa, Some(D::Sha384)),
+        oid::SHA512_WITH_RSA => (Family::Rsa, Some(D::Sha512)),
+        oid::EC_PUBLIC_KEY => (Family::Ecdsa, None),
+        oid::ECDSA_WITH_SHA1 => (Family::Ecdsa, Some(D::Sha1)),
+        oid::ECDSA_WITH_SHA256 => (Family::Ecdsa, Some(D::Sha256)),
+        oid::ECDSA_WITH_SHA384 => (Family::Ecdsa, Some(D::Sha384)),
+        oid::ECDSA_WITH_SHA512 => (Family::Ecdsa, Some(D::Sha512)),
+        _ => return None,
+    })
+}
+
+/// The hash a signature algorithm implies, falling back to `default` for bare key OIDs.
+pub(crate) fn signature_hash(sig_alg: &ObjectIdentifier, default: Option<DigestAlgorithm>) -> Option<DigestAlgorithm> {
+    signature_algorithm(sig_alg).and_then(|(_, h)| h.or(default))
+}
+
+/// A parsed public key.
+#[derive(Clone, Debug)]
+pub(crate) enum PublicKey {
+    Rsa(rsa::PublicKey),
+    P256(p256::ecdsa::VerifyingKey),
+    P384(p384::ecdsa::VerifyingKey),
+}
+
+impl PublicKey {
+    /// Parses a SubjectPublicKeyInfo from its DER.
+    pub(crate) fn from_spki(spki: &[u8]) -> Result<Self, SignatureFailure> {
+        let bad = |e: crate::error::Asn1Error| SignatureFailure::BadKey(e.to_string());
+        let spki = Tlv::parse_exact(spki, 0, "SubjectPublicKeyInfo").map_err(bad)?;
+        let mut r = spki.contents();
+        let alg = r.expect(der::Tag::Sequence, "SubjectPublicKeyInfo algorithm").map_err(bad)?;
+        let key_bits = r.expect(der::Tag::BitString, "subjectPublicKey").map_err(bad)?;
+        let mut a = alg.contents();
+        let key_oid: ObjectIdentifier = a.read("key algorithm").and_then(|t| t.decode("key algorithm")).map_err(bad)?;
+        let params = if a.is_empty() { None } else { Some(a.read("key parameters").map_err(bad)?) };
+        // BIT STRING: first content byte is the count of unused bits, which must be 0 here.
+        let key = match key_bits.value.split_first() {
+            Some((0, rest)) => rest,
+            _ => return Err(SignatureFailure::BadKey("subjectPublicKey has unused bits".into())),
+        };
+        match key_oid {
+            oid::RSA_ENCRYPTION => {
+                // Parameters must be NULL or, as some real certificates have it, absent; the
+                // `rsa` crate's own SPKI decoder rejects the absent form, so read n and e here.
+                let pk = rsa::pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::try_from(key)
+                    .map_err(|e| SignatureFailure::BadKey(e.to_string()))?;
+                let n = rsa::BoxedUint::from_be_slice_vartime(pk.modulus.as_bytes());
+                let e = rsa::BoxedUint::from_be_slice_vartime(pk.public_exponent.as_bytes());
+                // 512..=16384: legacy 512/768-bit keys must be parseable to be reported
+                // (policy decides whether they are acceptable).
+                rsa::PublicKey::new_with_size_limits(n, e, 512..=16384)
+                    .map(Self::Rsa)
+                    .map_err(|e| SignatureFailure::BadKey(e.to_string()))
+            }
+            oid::EC_PUBLIC_KEY => {
+                let curve = match params {
+                    Some(p) if p.tag == der::Tag::ObjectIdentifier => p.decode::<ObjectIdentifier>("curve").map_err(bad)?,
+                    Some(_) => return Err(SignatureFailure::ExplicitCurve),
+                    None => return Err(SignatureFailure::BadKey("EC key without curve".into())),
+                };
+                match curve {
+                    oid::P256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(key)
+                        .map(Self::P256)
+                        .map_err(|e| SignatureFailure::BadKey(e.to_string())),
+                    oid::P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(key)
+                        .map(Self::P384)
+                        .map_err(|e| SignatureFailure::BadKey(e.to_string())),
+                    other => Err(SignatureFailure::BadKey(format!("unsupported curve {other}"))),
+                }
+            }
+            other => Err(SignatureFailure::UnsupportedAlgorithm(other.to_string())),
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::Rsa(_) => "RSA",
+            Self::P256(_) => "P-256",
+            Self::P384(_) => "P-384",
+        }
+    }
+
+    /// RSA modulus size in bits, or the curve size.
+    pub(crate) fn bits(&self) -> usize {
+        use rsa::traits::PublicKeyParts;
+        match self {
+            Self::Rsa(k) => k.n().bit_width_vartime() as usize,
+            Self::P256(_) => 256,
+            Self::P384(_) => 384,
+        }
+    }
+
+    /// Verifies `signature` over `message` with the algorithm `sig_alg`; a bare key OID takes
+    /// its hash from `default_hash`.
+    pub(crate) fn verify(
+        &self,
+        sig_alg: &ObjectIdentifier,
+        default_hash: Option<DigestAlgorithm>,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<DigestAlgorithm, SignatureFailure> {
+        let (family, hash) =
+            signature_algorithm(sig_alg).ok_or_else(|| SignatureFailure::UnsupportedAlgorithm(sig_alg.to_string()))?;
+        let hash = hash.or(default_hash).ok_or_else(|| SignatureFailure::UnsupportedAlgorithm(sig_alg.to_string()))?;
+        let digest = hash.hash(message);
+        self.verify_prehashed(family_matches(family, self, sig_alg)?, hash, &digest, signature)?;
+        Ok(hash)
+    }
+
+    fn verify_prehashed(&self, _: (), hash: DigestAlgorithm, digest: &[u8], signature: &[u8]) -> Result<(), SignatureFailure> {
+        use p256::ecdsa::signature::hazmat::PrehashVerifier;
+        match self {
+            Self::Rsa(key) => {
+                let scheme = match hash {
+                    DigestAlgorithm::Md5 => rsa::Pkcs1v15Sign::new::<md5::Md5>(),
+                    DigestAlgorithm::Sha1 => rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
+                    DigestAlgorithm::Sha256 => rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
+                    DigestAlgorithm::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
+                    DigestAlgorithm::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
+                };
+                key.verify(scheme, digest, signature).map_err(|_| SignatureFailure::Mismatch)
+            }
+            Self::P256(key) => {
+                let sig = p256::ecdsa::DerSignature::from_bytes(signature).map_err(|_| SignatureFailure::Mismatch)?;
+                key.verify_prehash(digest, &sig).map_err(|_| SignatureFailure::Mismatch)
+            }
+            Self::P384(key) => {
+                let sig = p384::ecdsa::DerSignature::from_bytes(signature).map_err(|_| SignatureFailure::Mismatch)?;
+                key.verify_prehash(digest, &sig).map_err(|_| SignatureFailure::Mismatch)
+            }
+        }
+    }
+}
+
+fn family_matches(family: Family, key: &PublicKey, sig_alg: &ObjectIdentifier) -> Result<(), SignatureFailure> {
+    let ok = matches!((family, key), (Family::Rsa, PublicKey::Rsa(_)) | (Family::Ecdsa, PublicKey::P256(_) | PublicKey::P384(_)));
+    if ok {
+        Ok(())
+    } else {
+        Err(SignatureFailure::KeyMismatch { sig: sig_alg.to_string(), key: key.kind() })
+    }
+}
+
+/// Reads an AlgorithmIdentifier's OID, ignoring its parameters.
+pub(crate) fn algorithm_oid(tlv: &Tlv<'_>, what: &'static str) -> Result<ObjectIdentifier, crate::error::Asn1Error> {
+    let mut r: RawReader<'_> = tlv.contents();
+    r.read(what)?.decode(what)
+}

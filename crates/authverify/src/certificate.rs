@@ -1,0 +1,402 @@
+//! X.509 certificates as received: raw spans for every signed byte, plus the few decoded
+//! fields that chain building needs.
+//!
+//! The fields are read with the raw walker instead of `x509-cert`'s `Certificate`, because
+//! one odd certificate (a 25-byte serial, BOOLEAN TRUE as 0x01) must not stop a signature
+//! from being judged, and because re-encoding a TBS is not byte-exact
+//! (docs/ARCHITECTURE.md). `x509-cert` renders names.
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use const_oid::ObjectIdentifier;
+use der::{Decode, Tag};
+use sha1::Digest as _;
+
+use crate::algorithms::{PublicKey, SignatureFailure};
+use crate::asn1::{ctx, Tlv};
+use crate::error::{Asn1Error, CertificateError};
+use crate::time::UnixTime;
+
+/// Extension OIDs.
+pub(crate) mod ext_oid {
+    use const_oid::ObjectIdentifier as Oid;
+    pub(crate) const SUBJECT_KEY_ID: Oid = Oid::new_unwrap("2.5.29.14");
+    pub(crate) const KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.15");
+    pub(crate) const BASIC_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.19");
+    pub(crate) const AUTHORITY_KEY_ID: Oid = Oid::new_unwrap("2.5.29.35");
+    pub(crate) const EXT_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.37");
+}
+
+/// Extended key usage OIDs that matter for code signing.
+pub mod eku {
+    use const_oid::ObjectIdentifier as Oid;
+    /// id-kp-codeSigning.
+    pub const CODE_SIGNING: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.3");
+    /// id-kp-timeStamping.
+    pub const TIME_STAMPING: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.8");
+    /// szOID_KP_LIFETIME_SIGNING.
+    pub const LIFETIME_SIGNING: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.10.3.13");
+    /// anyExtendedKeyUsage.
+    pub const ANY: Oid = Oid::new_unwrap("2.5.29.37.0");
+}
+
+/// keyUsage bit keyCertSign (bit 5).
+pub(crate) const KEY_CERT_SIGN: u16 = 1 << 5;
+
+/// A certificate with its spans and decoded fields.
+#[derive(Debug)]
+pub struct Certificate {
+    der: Vec<u8>,
+    tbs: Range<usize>,
+    signature_algorithm: ObjectIdentifier,
+    signature: Range<usize>,
+    serial: Range<usize>,
+    issuer: Range<usize>,
+    subject: Range<usize>,
+    spki: Range<usize>,
+    not_before: UnixTime,
+    not_after: UnixTime,
+    basic_constraints: Option<BasicConstraints>,
+    key_usage: Option<u16>,
+    ext_key_usage: Option<Vec<ObjectIdentifier>>,
+    subject_key_id: Option<Vec<u8>>,
+    authority_key_id: Option<Vec<u8>>,
+    sha1: [u8; 20],
+    sha256: [u8; 32],
+    subject_name: String,
+    issuer_name: String,
+    key: OnceLock<Result<PublicKey, SignatureFailure>>,
+}
+
+/// The basicConstraints extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BasicConstraints {
+    /// cA.
+    pub ca: bool,
+    /// pathLenConstraint.
+    pub path_len: Option<u32>,
+}
+
+fn span(outer: &[u8], inner: &[u8]) -> Range<usize> {
+    // `inner` is always a sub-slice of `outer` (both come from the same walk).
+    let start = (inner.as_ptr() as usize).saturating_sub(outer.as_ptr() as usize);
+    start..start.saturating_add(inner.len())
+}
+
+/// BOOLEAN read leniently: any non-zero content is TRUE (OpenSSL and Windows accept the
+/// non-DER 0x01 encoding; `der` does not).
+fn lenient_bool(t: &Tlv<'_>) -> bool {
+    t.value.iter().any(|&b| b != 0)
+}
+
+fn read_time(t: Tlv<'_>) -> Result<UnixTime, Asn1Error> {
+    let dt = match t.tag {
+        Tag::UtcTime => t.decode::<der::asn1::UtcTime>("UTCTime")?.to_date_time(),
+        Tag::GeneralizedTime => t.decode::<der::asn1::GeneralizedTime>("GeneralizedTime")?.to_date_time(),
+        _ => return Err(Asn1Error::UnexpectedTag { what: "validity time", offset: t.offset, expected: "UTCTime or GeneralizedTime".into(), found: t.tag.to_string() }),
+    };
+    Ok(UnixTime::from_der_time(dt))
+}
+
+/// Renders a DER Name the way RFC 4514 does (`CN=..., O=...`).
+pub(crate) fn display_name(der: &[u8]) -> String {
+    match x509_cert::name::Name::from_der(der) {
+        Ok(name) => name.to_string(),
+        Err(_) => format!("#{}", hex::encode(der)),
+    }
+}
+
+impl Certificate {
+    /// Parses a DER certificate. The bytes are kept as given.
+    pub fn from_der(der: &[u8]) -> Result<Self, CertificateError> {
+        Self::from_vec(der.to_vec())
+    }
+
+    fn from_vec(der: Vec<u8>) -> Result<Self, CertificateError> {
+        let parsed = Parsed::read(&der)?;
+        let sha1 = sha1::Sha1::digest(&der).into();
+        let sha256 = sha2::Sha256::digest(&der).into();
+        let subject_name = display_name(der.get(parsed.subject.clone()).unwrap_or_default());
+        let issuer_name = display_name(der.get(parsed.issuer.clone()).unwrap_or_default());
+        Ok(Self {
+            tbs: parsed.tbs,
+            signature_algorithm: parsed.signature_algorithm,
+            signature: parsed.signature,
+            serial: parsed.serial,
+            issuer: parsed.issuer,
+            subject: parsed.subject,
+            spki: parsed.spki,
+            not_before: parsed.not_before,
+            not_after: parsed.not_after,
+            basic_constraints: parsed.basic_constraints,
+            key_usage: parsed.key_usage,
+            ext_key_usage: parsed.ext_key_usage,
+            subject_key_id: parsed.subject_key_id,
+            authority_key_id: parsed.authority_key_id,
+            sha1,
+            sha256,
+            subject_name,
+            issuer_name,
+            key: OnceLock::new(),
+            der,
+        })
+    }
+
+    fn part(&self, r: &Range<usize>) -> &[u8] {
+        self.der.get(r.clone()).unwrap_or_default()
+    }
+
+    /// The certificate exactly as received.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+    /// The signed part, exactly as received.
+    pub fn tbs_der(&self) -> &[u8] {
+        self.part(&self.tbs)
+    }
+    /// The raw DER of the subject Name.
+    pub fn subject_der(&self) -> &[u8] {
+        self.part(&self.subject)
+    }
+    /// The raw DER of the issuer Name.
+    pub fn issuer_der(&self) -> &[u8] {
+        self.part(&self.issuer)
+    }
+    /// The raw DER of the SubjectPublicKeyInfo.
+    pub fn spki_der(&self) -> &[u8] {
+        self.part(&self.spki)
+    }
+    /// Serial number contents octets (big-endian, as encoded).
+    pub fn serial(&self) -> &[u8] {
+        self.part(&self.serial)
+    }
+    /// Serial number as lowercase hex.
+    pub fn serial_hex(&self) -> String {
+        hex::encode(self.serial())
+    }
+    /// Subject, RFC 4514 style.
+    pub fn subject(&self) -> &str {
+        &self.subject_name
+    }
+    /// Issuer, RFC 4514 style.
+    pub fn issuer(&self) -> &str {
+        &self.issuer_name
+    }
+    /// SHA-1 thumbprint (the file name `CertUtil -syncWithWU` gives the certificate).
+    pub fn sha1(&self) -> [u8; 20] {
+        self.sha1
+    }
+    /// SHA-1 thumbprint, lowercase hex.
+    pub fn sha1_hex(&self) -> String {
+        hex::encode(self.sha1)
+    }
+    /// SHA-256 of the DER.
+    pub fn sha256(&self) -> [u8; 32] {
+        self.sha256
+    }
+    /// notBefore.
+    pub fn not_before(&self) -> UnixTime {
+        self.not_before
+    }
+    /// notAfter.
+    pub fn not_after(&self) -> UnixTime {
+        self.not_after
+    }
+    /// basicConstraints, when present.
+    pub fn basic_constraints(&self) -> Option<BasicConstraints> {
+        self.basic_constraints
+    }
+    /// The keyUsage bits (bit 0 = digitalSignature, as in the BIT STRING), when present.
+    pub fn key_usage(&self) -> Option<u16> {
+        self.key_usage
+    }
+    /// Extended key usages, when the extension is present.
+    pub fn ext_key_usage(&self) -> Option<&[ObjectIdentifier]> {
+        self.ext_key_usage.as_deref()
+    }
+    /// subjectKeyIdentifier.
+    pub fn subject_key_id(&self) -> Option<&[u8]> {
+        self.subject_key_id.as_deref()
+    }
+    /// authorityKeyIdentifier's keyIdentifier.
+    pub fn authority_key_id(&self) -> Option<&[u8]> {
+        self.authority_key_id.as_deref()
+    }
+    /// Subject and issuer names are the same bytes.
+    pub fn is_self_issued(&self) -> bool {
+        self.subject_der() == self.issuer_der()
+    }
+    /// Whether `at` lies in [notBefore, notAfter].
+    pub fn valid_at(&self, at: UnixTime) -> bool {
+        self.not_before <= at && at <= self.not_after
+    }
+    /// The public key, parsed once.
+    pub(crate) fn public_key(&self) -> Result<&PublicKey, SignatureFailure> {
+        self.key.get_or_init(|| PublicKey::from_spki(self.spki_der())).as_ref().map_err(Clone::clone)
+    }
+
+    /// Verifies that `issuer`'s key signed this certificate, over the TBS bytes as received.
+    pub fn verify_signed_by(&self, issuer: &Certificate) -> Result<(), SignatureFailure> {
+        let key = issuer.public_key()?;
+        key.verify(&self.signature_algorithm, None, self.tbs_der(), self.signature_value()).map(|_| ())
+    }
+
+    /// The signature algorithm OID.
+    pub fn signature_algorithm(&self) -> ObjectIdentifier {
+        self.signature_algorithm
+    }
+
+    fn signature_value(&self) -> &[u8] {
+        // BIT STRING contents: skip the unused-bits octet.
+        self.part(&self.signature).get(1..).unwrap_or_default()
+    }
+
+    /// The common name, or the whole subject when there is none.
+    pub fn display_name(&self) -> String {
+        common_name(self.subject_der()).unwrap_or_else(|| self.subject_name.clone())
+    }
+}
+
+/// The last CN of a Name, if any.
+pub(crate) fn common_name(name_der: &[u8]) -> Option<String> {
+    let name = x509_cert::name::Name::from_der(name_der).ok()?;
+    let cn = const_oid::db::rfc4519::CN;
+    let mut found = None;
+    for atv in name.iter() {
+        if atv.oid == cn {
+            found = Some(
+                der::asn1::Utf8StringRef::try_from(&atv.value)
+                    .map(|s| s.to_string())
+                    .or_else(|_| der::asn1::PrintableStringRef::try_from(&atv.value).map(|s| s.to_string()))
+                    .unwrap_or_else(|_| atv.to_string()),
+            );
+        }
+    }
+    found
+}
+
+struct Parsed {
+    tbs: Range<usize>,
+    signature_algorithm: ObjectIdentifier,
+    signature: Range<usize>,
+    serial: Range<usize>,
+    issuer: Range<usize>,
+    subject: Range<usize>,
+    spki: Range<usize>,
+    not_before: UnixTime,
+    not_after: UnixTime,
+    basic_constraints: Option<BasicConstraints>,
+    key_usage: Option<u16>,
+    ext_key_usage: Option<Vec<ObjectIdentifier>>,
+    subject_key_id: Option<Vec<u8>>,
+    authority_key_id: Option<Vec<u8>>,
+}
+
+impl Parsed {
+    fn read(der: &[u8]) -> Result<Self, CertificateError> {
+        let cert = Tlv::parse_exact(der, 0, "Certificate")?.expect(Tag::Sequence, "Certificate")?;
+        let mut c = cert.contents();
+        let tbs = c.expect(Tag::Sequence, "TBSCertificate")?;
+        let sig_alg = c.expect(Tag::Sequence, "signatureAlgorithm")?;
+        let signature = c.expect(Tag::BitString, "signatureValue")?;
+        c.finish("Certificate")?;
+        let signature_algorithm = crate::algorithms::algorithm_oid(&sig_alg, "signatureAlgorithm")?;
+
+        let mut t = tbs.contents();
+        t.optional(ctx(0, true), "version")?;
+        let serial = t.expect(Tag::Integer, "serialNumber")?;
+        t.expect(Tag::Sequence, "signature")?;
+        let issuer = t.expect(Tag::Sequence, "issuer")?;
+        let validity = t.expect(Tag::Sequence, "validity")?;
+        let subject = t.expect(Tag::Sequence, "subject")?;
+        let spki = t.expect(Tag::Sequence, "subjectPublicKeyInfo")?;
+        t.optional(ctx(1, false), "issuerUniqueID")?;
+        t.optional(ctx(2, false), "subjectUniqueID")?;
+        let extensions = t.optional(ctx(3, true), "extensions")?;
+        t.finish("TBSCertificate")?;
+
+        let mut v = validity.contents();
+        let not_before = read_time(v.read("notBefore")?)?;
+        let not_after = read_time(v.read("notAfter")?)?;
+
+        let mut parsed = Self {
+            tbs: span(der, tbs.raw),
+            signature_algorithm,
+            signature: span(der, signature.value),
+            serial: span(der, serial.value),
+            issuer: span(der, issuer.raw),
+            subject: span(der, subject.raw),
+            spki: span(der, spki.raw),
+            not_before,
+            not_after,
+            basic_constraints: None,
+            key_usage: None,
+            ext_key_usage: None,
+            subject_key_id: None,
+            authority_key_id: None,
+        };
+        if let Some(exts) = extensions {
+            let list = exts.contents().expect(Tag::Sequence, "Extensions")?;
+            let mut r = list.contents();
+            while !r.is_empty() {
+                let ext = r.expect(Tag::Sequence, "Extension")?;
+                let mut e = ext.contents();
+                let oid: ObjectIdentifier = e.read("extnID")?.decode("extnID")?;
+                e.optional(Tag::Boolean, "critical")?;
+                let value = e.expect(Tag::OctetString, "extnValue")?;
+                parsed.extension(oid, value)?;
+            }
+        }
+        Ok(parsed)
+    }
+
+    fn extension(&mut self, oid: ObjectIdentifier, value: Tlv<'_>) -> Result<(), Asn1Error> {
+        let inner = || Tlv::parse_exact(value.value, value.offset, "extension value");
+        match oid {
+            ext_oid::BASIC_CONSTRAINTS => {
+                let mut r = inner()?.expect(Tag::Sequence, "basicConstraints")?.contents();
+                let ca = r.optional(Tag::Boolean, "cA")?.is_some_and(|b| lenient_bool(&b));
+                let path_len = match r.optional(Tag::Integer, "pathLenConstraint")? {
+                    Some(i) => Some(i.decode::<u32>("pathLenConstraint")?),
+                    None => None,
+                };
+                self.basic_constraints = Some(BasicConstraints { ca, path_len });
+            }
+            ext_oid::KEY_USAGE => {
+                let bits = inner()?.expect(Tag::BitString, "keyUsage")?;
+                // Bit 0 is the most significant bit of the first content byte after the
+                // unused-bits octet; fold the first two bytes into bit positions 0..16.
+                let b0 = bits.value.get(1).copied().unwrap_or(0);
+                let b1 = bits.value.get(2).copied().unwrap_or(0);
+                let mut usage = 0u16;
+                for i in 0..8 {
+                    if b0 & (0x80 >> i) != 0 {
+                        usage |= 1 << i;
+                    }
+                    if b1 & (0x80 >> i) != 0 {
+                        usage |= 1 << (i + 8);
+                    }
+                }
+                self.key_usage = Some(usage);
+            }
+            ext_oid::EXT_KEY_USAGE => {
+                let mut r = inner()?.expect(Tag::Sequence, "extKeyUsage")?.contents();
+                let mut list = Vec::new();
+                while !r.is_empty() {
+                    list.push(r.read("KeyPurposeId")?.decode::<ObjectIdentifier>("KeyPurposeId")?);
+                }
+                self.ext_key_usage = Some(list);
+            }
+            ext_oid::SUBJECT_KEY_ID => {
+                self.subject_key_id = Some(inner()?.expect(Tag::OctetString, "subjectKeyIdentifier")?.value.to_vec());
+            }
+            ext_oid::AUTHORITY_KEY_ID => {
+                let mut r = inner()?.expect(Tag::Sequence, "authorityKeyIdentifier")?.contents();
+                self.authority_key_id = r.optional(ctx(0, false), "keyIdentifier")?.map(|k| k.value.to_vec());
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}

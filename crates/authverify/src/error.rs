@@ -1,0 +1,278 @@
+//! Errors, one type per layer, each carrying what a user needs to locate the problem.
+//!
+//! These are for input that cannot be processed at all. A signature that parses but does
+//! not verify is not an error: it is a finding in the report (`report` module).
+
+use thiserror::Error;
+
+/// A DER element could not be read.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Asn1Error {
+    /// The input ended inside an element.
+    #[error("{what}: truncated DER element at offset {offset}")]
+    Truncated {
+        /// The structure being read.
+        what: &'static str,
+        /// Offset of the element.
+        offset: usize,
+    },
+    /// The element had another tag than the structure requires.
+    #[error("{what}: expected {expected} at offset {offset}, found {found}")]
+    UnexpectedTag {
+        /// The structure being read.
+        what: &'static str,
+        /// Offset of the element.
+        offset: usize,
+        /// The tag required.
+        expected: String,
+        /// The tag found.
+        found: String,
+    },
+    /// Bytes were left after the last element of a structure.
+    #[error("{what}: {len} unexpected trailing bytes at offset {offset}")]
+    TrailingData {
+        /// The structure being read.
+        what: &'static str,
+        /// Offset of the first trailing byte.
+        offset: usize,
+        /// How many bytes are left.
+        len: usize,
+    },
+    /// The `der` crate rejected a value.
+    #[error("{what}: invalid DER at offset {offset}: {detail}")]
+    Der {
+        /// The structure being read.
+        what: &'static str,
+        /// Offset of the element.
+        offset: usize,
+        /// The decoder's message.
+        detail: String,
+    },
+}
+
+/// The file is not a PE image this crate can read.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ImageError {
+    /// Fewer bytes than a DOS header.
+    #[error("file is {len} bytes, too small for a PE image")]
+    TooSmall {
+        /// File length.
+        len: u64,
+    },
+    /// No `MZ` signature.
+    #[error("not a PE image: no MZ signature")]
+    NotMz,
+    /// `e_lfanew` points outside the file.
+    #[error("e_lfanew {e_lfanew:#x} points outside the file ({len} bytes)")]
+    LfanewOutOfRange {
+        /// The value of `e_lfanew`.
+        e_lfanew: u64,
+        /// File length.
+        len: u64,
+    },
+    /// No `PE\0\0` at `e_lfanew`.
+    #[error("no PE signature at offset {offset:#x}")]
+    NotPe {
+        /// Offset of the expected signature.
+        offset: u64,
+    },
+    /// A header field lies beyond the end of the file.
+    #[error("{what} at offset {offset:#x} lies beyond the end of the file ({len} bytes)")]
+    Truncated {
+        /// The field.
+        what: &'static str,
+        /// Its offset.
+        offset: u64,
+        /// File length.
+        len: u64,
+    },
+    /// Neither PE32 (0x10b) nor PE32+ (0x20b).
+    #[error("unknown optional header magic {magic:#06x}")]
+    UnknownMagic {
+        /// The magic found.
+        magic: u16,
+    },
+    /// The optional header is too small to hold a CheckSum.
+    #[error("SizeOfOptionalHeader {size} is too small to hold the CheckSum field")]
+    OptionalHeaderTooSmall {
+        /// The declared size.
+        size: u16,
+    },
+    /// Exactly one of the security directory's address and size is zero.
+    #[error("security directory is half empty (offset {offset:#x}, size {size:#x})")]
+    HalfEmptySecurityDirectory {
+        /// Declared file offset.
+        offset: u32,
+        /// Declared size.
+        size: u32,
+    },
+    /// The certificate table lies (partly) outside the file or inside the headers.
+    #[error("certificate table [{offset:#x}, +{size:#x}) does not fit in the file ({len} bytes) after the headers")]
+    CertTableOutOfRange {
+        /// Declared file offset.
+        offset: u64,
+        /// Declared size.
+        size: u64,
+        /// File length.
+        len: u64,
+    },
+}
+
+/// The attribute certificate table (WIN_CERTIFICATE entries) is malformed.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CertTableError {
+    /// `dwLength` is smaller than the 8-byte header.
+    #[error("WIN_CERTIFICATE at offset {offset:#x}: dwLength {length} is smaller than its 8-byte header")]
+    LengthTooSmall {
+        /// File offset of the entry.
+        offset: u64,
+        /// The declared length.
+        length: u32,
+    },
+    /// An entry (or its 8-byte alignment padding) runs past the end of the table.
+    #[error("WIN_CERTIFICATE at offset {offset:#x}: dwLength {length} runs past the end of the table at {table_end:#x}")]
+    PastTableEnd {
+        /// File offset of the entry.
+        offset: u64,
+        /// The declared length.
+        length: u32,
+        /// File offset where the table ends.
+        table_end: u64,
+    },
+    /// Bytes too few for an entry header are left at the end of the table.
+    #[error("certificate table: {len} stray bytes at offset {offset:#x} (sum of entry lengths does not equal the directory size)")]
+    StrayBytes {
+        /// File offset of the stray bytes.
+        offset: u64,
+        /// How many.
+        len: u64,
+    },
+    /// More entries than the bound.
+    #[error("certificate table has more than {limit} entries")]
+    TooManyEntries {
+        /// The bound.
+        limit: usize,
+    },
+}
+
+/// A PKCS#7 / CMS structure is malformed or not Authenticode.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignedDataError {
+    /// The DER could not be read.
+    #[error(transparent)]
+    Asn1(#[from] Asn1Error),
+    /// ContentInfo is not SignedData.
+    #[error("ContentInfo type {oid} is not pkcs7-signedData")]
+    NotSignedData {
+        /// The content type found.
+        oid: String,
+    },
+    /// The encapsulated content is not SpcIndirectDataContent (or TSTInfo for tokens).
+    #[error("encapsulated content type {found} is not {expected}")]
+    WrongContentType {
+        /// What was required.
+        expected: &'static str,
+        /// What was found.
+        found: String,
+    },
+    /// No encapsulated content.
+    #[error("SignedData has no encapsulated content")]
+    NoContent,
+    /// Authenticode requires exactly one SignerInfo.
+    #[error("SignedData has {count} SignerInfos; Authenticode requires exactly one")]
+    SignerCount {
+        /// How many were found.
+        count: usize,
+    },
+    /// A signed attribute that must be single appears more than once, or not at all.
+    #[error("signed attribute {name} appears {count} times; exactly one is required")]
+    AttributeCount {
+        /// The attribute.
+        name: &'static str,
+        /// How many were found.
+        count: usize,
+    },
+    /// An algorithm this crate does not know.
+    #[error("unsupported {what} algorithm {oid}")]
+    UnsupportedAlgorithm {
+        /// Which algorithm slot.
+        what: &'static str,
+        /// Its OID.
+        oid: String,
+    },
+    /// Nested signatures deeper than the bound.
+    #[error("nested signatures exceed the bound of {limit}")]
+    NestingTooDeep {
+        /// The bound.
+        limit: usize,
+    },
+}
+
+/// A certificate could not be parsed.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CertificateError {
+    /// The DER could not be read by the raw walk.
+    #[error(transparent)]
+    Asn1(#[from] Asn1Error),
+    /// `x509-cert` rejected it.
+    #[error("certificate does not parse: {detail}")]
+    X509 {
+        /// The decoder's message.
+        detail: String,
+    },
+}
+
+/// Trust material could not be loaded.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum TrustError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A certificate in the file could not be parsed.
+    #[error("{path}: certificate #{index}: {source}")]
+    Certificate {
+        /// The path.
+        path: String,
+        /// Position of the certificate in the file.
+        index: usize,
+        /// Why.
+        source: CertificateError,
+    },
+    /// The file holds no certificate in a known format.
+    #[error("{path}: no certificate found (expected DER, PEM)")]
+    NoCertificates {
+        /// The path.
+        path: String,
+    },
+    /// PEM framing is broken.
+    #[error("{path}: malformed PEM: {detail}")]
+    Pem {
+        /// The path.
+        path: String,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+/// Why a file could not be verified at all.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The PE image layer.
+    #[error(transparent)]
+    Image(#[from] ImageError),
+    /// The certificate table layer.
+    #[error(transparent)]
+    CertTable(#[from] CertTableError),
+}

@@ -1,0 +1,202 @@
+//! Reports: plain data, serde first, text second. Field names are a stable contract
+//! (docs/report-schema.md); add fields, never rename them.
+
+use crate::catalog::Store;
+use crate::time::UnixTime;
+
+#[cfg(feature = "serde")]
+use serde::Serialize;
+
+/// The verdict on a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum FileStatus {
+    /// Every signature the policy looks at verifies and chains to a trusted anchor.
+    Valid,
+    /// A signature is broken: digest mismatch, bad signature, malformed, or the file was
+    /// changed outside the signature's reach.
+    Invalid,
+    /// Signatures verify but no chain closes on trusted material.
+    Untrusted,
+    /// No Authenticode signature.
+    Unsigned,
+    /// The file could not be processed (not a PE image, I/O error).
+    Error,
+}
+
+/// Result of chain building.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum ChainStatus {
+    /// A path reaches a trusted anchor and every rule holds.
+    Trusted,
+    /// The path ends at a root that is not trusted.
+    MissingRoot,
+    /// An issuer is neither in the file nor in the trust material.
+    MissingIntermediate,
+    /// The root is trusted but not for this purpose.
+    RootNotTrustedForPurpose,
+    /// The root is disabled at the evaluation time.
+    RootDisabled,
+    /// A certificate on the path is distrusted.
+    Distrusted,
+    /// A certificate on the path had expired at the evaluation time.
+    Expired,
+    /// A certificate on the path was not yet valid at the evaluation time.
+    NotYetValid,
+    /// A certificate signature on the path does not verify.
+    BadSignature,
+    /// basicConstraints, pathLen, keyUsage or EKU forbid the path.
+    ConstraintViolation,
+    /// The search budget ran out before a path was found.
+    BudgetExceeded,
+}
+
+impl ChainStatus {
+    /// The snake_case name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Trusted => "trusted",
+            Self::MissingRoot => "missing_root",
+            Self::MissingIntermediate => "missing_intermediate",
+            Self::RootNotTrustedForPurpose => "root_not_trusted_for_purpose",
+            Self::RootDisabled => "root_disabled",
+            Self::Distrusted => "distrusted",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::BadSignature => "bad_signature",
+            Self::ConstraintViolation => "constraint_violation",
+            Self::BudgetExceeded => "budget_exceeded",
+        }
+    }
+}
+
+/// A certificate as reports show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+pub struct CertificateSummary {
+    /// Subject, RFC 4514 style.
+    pub subject: String,
+    /// Issuer, RFC 4514 style.
+    pub issuer: String,
+    /// Serial number, lowercase hex.
+    pub serial: String,
+    /// SHA-1 thumbprint, lowercase hex.
+    pub sha1: String,
+    /// notBefore.
+    pub not_before: UnixTime,
+    /// notAfter.
+    pub not_after: UnixTime,
+}
+
+impl From<&crate::certificate::Certificate> for CertificateSummary {
+    fn from(c: &crate::certificate::Certificate) -> Self {
+        Self {
+            subject: c.subject().to_string(),
+            issuer: c.issuer().to_string(),
+            serial: c.serial_hex(),
+            sha1: c.sha1_hex(),
+            not_before: c.not_before(),
+            not_after: c.not_after(),
+        }
+    }
+}
+
+/// A certificate the chain needs and the trust material lacks.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+pub struct MissingCertificate {
+    /// Where it must be installed.
+    pub store: Store,
+    /// Its subject (the issuer name of the certificate below it).
+    pub subject: String,
+    /// The key identifier it must carry (the AKI of the certificate below it), hex.
+    pub key_id: Option<String>,
+    /// Its SHA-1 thumbprint, when the catalog or the file identifies it.
+    pub sha1: Option<String>,
+    /// Its friendly name, when the catalog knows it.
+    pub name: Option<String>,
+    /// Whether authverify can provide the certificate itself (catalog or file).
+    pub available: bool,
+}
+
+/// The result of building a chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+pub struct ChainReport {
+    /// The verdict.
+    pub status: ChainStatus,
+    /// The best path found, leaf first, anchor (or highest certificate reached) last.
+    pub certificates: Vec<CertificateSummary>,
+    /// What to install to close the chain (for `missing_*` statuses).
+    pub missing: Vec<MissingCertificate>,
+    /// The rule that failed, in words.
+    pub detail: Option<String>,
+    /// The instant the chain was judged at.
+    pub evaluated_at: UnixTime,
+}
+
+/// One Authenticode signature (primary, or nested inside another).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+pub struct SignatureReport {
+    /// Position among all signatures of the file, in discovery order (0 = primary).
+    pub index: usize,
+    /// Index of the signature this one is nested in, or null for a table entry.
+    pub nested_in: Option<usize>,
+    /// Which WIN_CERTIFICATE entry carries it.
+    pub table_entry: usize,
+    /// `valid`, `invalid` or `untrusted`, for this signature alone.
+    pub status: FileStatus,
+    /// The file digest algorithm (`sha256`, ...).
+    pub digest_algorithm: Option<String>,
+    /// The digest the signature covers, lowercase hex.
+    pub signed_digest: Option<String>,
+    /// The digest of the file as received, lowercase hex.
+    pub computed_digest: Option<String>,
+    /// `signed_digest == computed_digest`.
+    pub digest_matches: bool,
+    /// The signer's signature over the signed attributes verifies and messageDigest binds
+    /// them to the content.
+    pub signature_valid: bool,
+    /// The signer certificate.
+    pub signer: Option<CertificateSummary>,
+    /// The signer's chain.
+    pub chain: Option<ChainReport>,
+    /// Why the signature could not be read, when it could not.
+    pub error: Option<String>,
+    /// Findings that did not decide the verdict alone.
+    pub notes: Vec<String>,
+}
+
+/// Facts about the PE image.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+pub struct ImageSummary {
+    /// PE32 or PE32+.
+    pub kind: crate::image::PeKind,
+    /// COFF machine.
+    pub machine: u16,
+    /// Optional header subsystem.
+    pub subsystem: u16,
+}
+
+/// The verdict on one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+pub struct FileReport {
+    /// The verdict.
+    pub status: FileStatus,
+    /// The image facts.
+    pub image: Option<ImageSummary>,
+    /// Every signature found, primary first.
+    pub signatures: Vec<SignatureReport>,
+    /// What to install, merged over the signatures the verdict depends on.
+    pub missing: Vec<MissingCertificate>,
+    /// File-level findings.
+    pub notes: Vec<String>,
+}
