@@ -23,4 +23,8 @@ for store, variant in (("roots", "Root"), ("intermediates", "Intermediate")):
             sys.exit(f"{store}/{sha1}.crt: SHA-1 of the file is {hashlib.sha1(der).hexdigest()}")
         out.append(f"    CatalogEntry {{ name: {name!r}, sha1: {sha1!r}, store: Store::{variant}, der: include_bytes!(\"../../catalog/{store}/{sha1}.crt\") }},".replace("'", '"'))
 out.append("];")
-(root / "src" / "catalog" / "entries.rs").write_text("\n".join(out) + "\n")
+target = root / "src" / "catalog" / "entries.rs"
+target.write_text("\n".join(out) + "\n")
+# Keep the file as `cargo fmt` would leave it, so regeneration never shows as a diff.
+import subprocess
+subprocess.run(["rustfmt", "--edition", "2021", str(target)], check=False)

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
-#[command(name = "authverify", version, about = "Verify Authenticode signatures of PE files offline and name the missing trust anchors")]
+#[command(
+    name = "authverify",
+    version,
+    about = "Verify Authenticode signatures of PE files offline and name the missing trust anchors"
+)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -14,7 +18,9 @@ pub(crate) struct Cli {
 #[derive(Subcommand, Debug)]
 pub(crate) enum Command {
     /// Verify files and directories (recursively; PE files are recognised by content).
-    #[command(after_help = "Examples:\n  authverify verify setup.exe\n  authverify verify --trust ./certs --at 2026-01-01T00:00:00Z C:/mnt/app\n  authverify verify --format jsonl --trust builtin --trust extra-root.pem dir/\n\nExit codes: 0 all files valid, 1 some file not valid, 2 usage or I/O error.")]
+    #[command(
+        after_help = "Examples:\n  authverify verify setup.exe\n  authverify verify --trust ./certs --at 2026-01-01T00:00:00Z C:/mnt/app\n  authverify verify --format jsonl --trust builtin --trust extra-root.pem dir/\n\nExit codes: 0 all files valid, 1 some file not valid, 2 usage or I/O error."
+    )]
     Verify(VerifyArgs),
 }
 

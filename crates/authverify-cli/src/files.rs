@@ -31,7 +31,13 @@ impl FileResult {
     }
 
     fn error(path: &Path, error: String) -> Self {
-        Self { path: path.display().to_string(), outcome: Outcome::Error { status: FileStatus::Error, error } }
+        Self {
+            path: path.display().to_string(),
+            outcome: Outcome::Error {
+                status: FileStatus::Error,
+                error,
+            },
+        }
     }
 }
 
@@ -44,10 +50,17 @@ pub(crate) struct Inputs {
 /// Files named directly are always verified (a non-PE one is reported as an error);
 /// files found in directories are taken when they start with `MZ`.
 pub(crate) fn collect_inputs(paths: &[PathBuf]) -> Inputs {
-    let mut inputs = Inputs { files: Vec::new(), errors: Vec::new(), skipped_non_pe: 0 };
+    let mut inputs = Inputs {
+        files: Vec::new(),
+        errors: Vec::new(),
+        skipped_non_pe: 0,
+    };
     for path in paths {
         if path.is_dir() {
-            for entry in walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name() {
+            for entry in walkdir::WalkDir::new(path)
+                .follow_links(false)
+                .sort_by_file_name()
+            {
                 match entry {
                     Ok(e) if e.file_type().is_file() => {
                         if looks_like_pe(e.path()) {
@@ -58,15 +71,22 @@ pub(crate) fn collect_inputs(paths: &[PathBuf]) -> Inputs {
                     }
                     Ok(_) => {}
                     Err(err) => {
-                        let p = err.path().map(Path::to_path_buf).unwrap_or_else(|| path.clone());
-                        inputs.errors.push(FileResult::error(&p, format!("cannot read: {err}")));
+                        let p = err
+                            .path()
+                            .map(Path::to_path_buf)
+                            .unwrap_or_else(|| path.clone());
+                        inputs
+                            .errors
+                            .push(FileResult::error(&p, format!("cannot read: {err}")));
                     }
                 }
             }
         } else if path.exists() {
             inputs.files.push(path.clone());
         } else {
-            inputs.errors.push(FileResult::error(path, "no such file or directory".into()));
+            inputs
+                .errors
+                .push(FileResult::error(path, "no such file or directory".into()));
         }
     }
     inputs
@@ -74,7 +94,10 @@ pub(crate) fn collect_inputs(paths: &[PathBuf]) -> Inputs {
 
 fn looks_like_pe(path: &Path) -> bool {
     let mut magic = [0u8; 2];
-    File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && &magic == b"MZ"
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && &magic == b"MZ"
 }
 
 pub(crate) fn verify_one(verifier: &Verifier, path: &Path, at: UnixTime) -> FileResult {
@@ -99,7 +122,10 @@ pub(crate) fn verify_one(verifier: &Verifier, path: &Path, at: UnixTime) -> File
         verifier.verify_bytes(&map, at)
     };
     match outcome {
-        Ok(report) => FileResult { path: path.display().to_string(), outcome: Outcome::Report(report) },
+        Ok(report) => FileResult {
+            path: path.display().to_string(),
+            outcome: Outcome::Report(report),
+        },
         Err(e) => FileResult::error(path, e.to_string()),
     }
 }

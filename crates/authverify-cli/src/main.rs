@@ -29,7 +29,11 @@ fn main() -> ExitCode {
 
 fn build_trust(args: &VerifyArgs) -> Result<TrustStore, String> {
     let mut store = TrustStore::new();
-    let specs: Vec<String> = if args.trust.is_empty() { vec!["builtin".to_string()] } else { args.trust.clone() };
+    let specs: Vec<String> = if args.trust.is_empty() {
+        vec!["builtin".to_string()]
+    } else {
+        args.trust.clone()
+    };
     for spec in &specs {
         if spec == "builtin" {
             store.add_builtin();
@@ -50,7 +54,11 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode, String> {
     };
     let verifier = Verifier::new(trust, Policy::windows());
     let inputs = collect_inputs(&args.paths);
-    let mut results: Vec<FileResult> = inputs.files.iter().map(|p| files::verify_one(&verifier, p, at)).collect();
+    let mut results: Vec<FileResult> = inputs
+        .files
+        .iter()
+        .map(|p| files::verify_one(&verifier, p, at))
+        .collect();
     results.extend(inputs.errors);
     results.sort_by(|a, b| a.path.cmp(&b.path));
     if results.is_empty() {
@@ -65,7 +73,10 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode, String> {
     };
     written.map_err(|e| format!("cannot write output: {e}"))?;
     if inputs.skipped_non_pe > 0 {
-        eprintln!("authverify: skipped {} files that are not PE images", inputs.skipped_non_pe);
+        eprintln!(
+            "authverify: skipped {} files that are not PE images",
+            inputs.skipped_non_pe
+        );
     }
     let all_valid = results.iter().all(|r| r.status() == FileStatus::Valid);
     let any_verified = results.iter().any(|r| r.status() != FileStatus::Error);
@@ -80,6 +91,8 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode, String> {
 
 /// The CLI is where the clock is read: the library only takes times as inputs.
 fn now() -> UnixTime {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     UnixTime::from_secs(secs)
 }

@@ -158,7 +158,14 @@ impl MultiDigest {
     }
 
     pub(crate) fn finalize(self) -> Vec<(DigestAlgorithm, Vec<u8>)> {
-        let Self { md5, sha1, sha256, sha384, sha512, order } = self;
+        let Self {
+            md5,
+            sha1,
+            sha256,
+            sha384,
+            sha512,
+            order,
+        } = self;
         let mut md5 = md5.map(|h| h.finalize().to_vec());
         let mut sha1 = sha1.map(|h| h.finalize().to_vec());
         let mut sha256 = sha256.map(|h| h.finalize().to_vec());
@@ -234,11 +241,6 @@ fn signature_algorithm(oid: &ObjectIdentifier) -> Option<(Family, Option<DigestA
     })
 }
 
-/// The hash a signature algorithm implies, falling back to `default` for bare key OIDs.
-pub(crate) fn signature_hash(sig_alg: &ObjectIdentifier, default: Option<DigestAlgorithm>) -> Option<DigestAlgorithm> {
-    signature_algorithm(sig_alg).and_then(|(_, h)| h.or(default))
-}
-
 /// A parsed public key.
 #[derive(Clone, Debug)]
 pub(crate) enum PublicKey {
@@ -253,15 +255,30 @@ impl PublicKey {
         let bad = |e: crate::error::Asn1Error| SignatureFailure::BadKey(e.to_string());
         let spki = Tlv::parse_exact(spki, 0, "SubjectPublicKeyInfo").map_err(bad)?;
         let mut r = spki.contents();
-        let alg = r.expect(der::Tag::Sequence, "SubjectPublicKeyInfo algorithm").map_err(bad)?;
-        let key_bits = r.expect(der::Tag::BitString, "subjectPublicKey").map_err(bad)?;
+        let alg = r
+            .expect(der::Tag::Sequence, "SubjectPublicKeyInfo algorithm")
+            .map_err(bad)?;
+        let key_bits = r
+            .expect(der::Tag::BitString, "subjectPublicKey")
+            .map_err(bad)?;
         let mut a = alg.contents();
-        let key_oid: ObjectIdentifier = a.read("key algorithm").and_then(|t| t.decode("key algorithm")).map_err(bad)?;
-        let params = if a.is_empty() { None } else { Some(a.read("key parameters").map_err(bad)?) };
+        let key_oid: ObjectIdentifier = a
+            .read("key algorithm")
+            .and_then(|t| t.decode("key algorithm"))
+            .map_err(bad)?;
+        let params = if a.is_empty() {
+            None
+        } else {
+            Some(a.read("key parameters").map_err(bad)?)
+        };
         // BIT STRING: first content byte is the count of unused bits, which must be 0 here.
         let key = match key_bits.value.split_first() {
             Some((0, rest)) => rest,
-            _ => return Err(SignatureFailure::BadKey("subjectPublicKey has unused bits".into())),
+            _ => {
+                return Err(SignatureFailure::BadKey(
+                    "subjectPublicKey has unused bits".into(),
+                ))
+            }
         };
         match key_oid {
             oid::RSA_ENCRYPTION => {
@@ -279,7 +296,9 @@ impl PublicKey {
             }
             oid::EC_PUBLIC_KEY => {
                 let curve = match params {
-                    Some(p) if p.tag == der::Tag::ObjectIdentifier => p.decode::<ObjectIdentifier>("curve").map_err(bad)?,
+                    Some(p) if p.tag == der::Tag::ObjectIdentifier => {
+                        p.decode::<ObjectIdentifier>("curve").map_err(bad)?
+                    }
                     Some(_) => return Err(SignatureFailure::ExplicitCurve),
                     None => return Err(SignatureFailure::BadKey("EC key without curve".into())),
                 };
@@ -290,7 +309,9 @@ impl PublicKey {
                     oid::P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(key)
                         .map(Self::P384)
                         .map_err(|e| SignatureFailure::BadKey(e.to_string())),
-                    other => Err(SignatureFailure::BadKey(format!("unsupported curve {other}"))),
+                    other => Err(SignatureFailure::BadKey(format!(
+                        "unsupported curve {other}"
+                    ))),
                 }
             }
             other => Err(SignatureFailure::UnsupportedAlgorithm(other.to_string())),
@@ -305,16 +326,6 @@ impl PublicKey {
         }
     }
 
-    /// RSA modulus size in bits, or the curve size.
-    pub(crate) fn bits(&self) -> usize {
-        use rsa::traits::PublicKeyParts;
-        match self {
-            Self::Rsa(k) => k.n().bit_width_vartime() as usize,
-            Self::P256(_) => 256,
-            Self::P384(_) => 384,
-        }
-    }
-
     /// Verifies `signature` over `message` with the algorithm `sig_alg`; a bare key OID takes
     /// its hash from `default_hash`.
     pub(crate) fn verify(
@@ -324,15 +335,28 @@ impl PublicKey {
         message: &[u8],
         signature: &[u8],
     ) -> Result<DigestAlgorithm, SignatureFailure> {
-        let (family, hash) =
-            signature_algorithm(sig_alg).ok_or_else(|| SignatureFailure::UnsupportedAlgorithm(sig_alg.to_string()))?;
-        let hash = hash.or(default_hash).ok_or_else(|| SignatureFailure::UnsupportedAlgorithm(sig_alg.to_string()))?;
+        let (family, hash) = signature_algorithm(sig_alg)
+            .ok_or_else(|| SignatureFailure::UnsupportedAlgorithm(sig_alg.to_string()))?;
+        let hash = hash
+            .or(default_hash)
+            .ok_or_else(|| SignatureFailure::UnsupportedAlgorithm(sig_alg.to_string()))?;
         let digest = hash.hash(message);
-        self.verify_prehashed(family_matches(family, self, sig_alg)?, hash, &digest, signature)?;
+        self.verify_prehashed(
+            family_matches(family, self, sig_alg)?,
+            hash,
+            &digest,
+            signature,
+        )?;
         Ok(hash)
     }
 
-    fn verify_prehashed(&self, _: (), hash: DigestAlgorithm, digest: &[u8], signature: &[u8]) -> Result<(), SignatureFailure> {
+    fn verify_prehashed(
+        &self,
+        _: (),
+        hash: DigestAlgorithm,
+        digest: &[u8],
+        signature: &[u8],
+    ) -> Result<(), SignatureFailure> {
         use p256::ecdsa::signature::hazmat::PrehashVerifier;
         match self {
             Self::Rsa(key) => {
@@ -343,31 +367,49 @@ impl PublicKey {
                     DigestAlgorithm::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
                     DigestAlgorithm::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
                 };
-                key.verify(scheme, digest, signature).map_err(|_| SignatureFailure::Mismatch)
+                key.verify(scheme, digest, signature)
+                    .map_err(|_| SignatureFailure::Mismatch)
             }
             Self::P256(key) => {
-                let sig = p256::ecdsa::DerSignature::from_bytes(signature).map_err(|_| SignatureFailure::Mismatch)?;
-                key.verify_prehash(digest, &sig).map_err(|_| SignatureFailure::Mismatch)
+                let sig = p256::ecdsa::DerSignature::from_bytes(signature)
+                    .map_err(|_| SignatureFailure::Mismatch)?;
+                key.verify_prehash(digest, &sig)
+                    .map_err(|_| SignatureFailure::Mismatch)
             }
             Self::P384(key) => {
-                let sig = p384::ecdsa::DerSignature::from_bytes(signature).map_err(|_| SignatureFailure::Mismatch)?;
-                key.verify_prehash(digest, &sig).map_err(|_| SignatureFailure::Mismatch)
+                let sig = p384::ecdsa::DerSignature::from_bytes(signature)
+                    .map_err(|_| SignatureFailure::Mismatch)?;
+                key.verify_prehash(digest, &sig)
+                    .map_err(|_| SignatureFailure::Mismatch)
             }
         }
     }
 }
 
-fn family_matches(family: Family, key: &PublicKey, sig_alg: &ObjectIdentifier) -> Result<(), SignatureFailure> {
-    let ok = matches!((family, key), (Family::Rsa, PublicKey::Rsa(_)) | (Family::Ecdsa, PublicKey::P256(_) | PublicKey::P384(_)));
+fn family_matches(
+    family: Family,
+    key: &PublicKey,
+    sig_alg: &ObjectIdentifier,
+) -> Result<(), SignatureFailure> {
+    let ok = matches!(
+        (family, key),
+        (Family::Rsa, PublicKey::Rsa(_)) | (Family::Ecdsa, PublicKey::P256(_) | PublicKey::P384(_))
+    );
     if ok {
         Ok(())
     } else {
-        Err(SignatureFailure::KeyMismatch { sig: sig_alg.to_string(), key: key.kind() })
+        Err(SignatureFailure::KeyMismatch {
+            sig: sig_alg.to_string(),
+            key: key.kind(),
+        })
     }
 }
 
 /// Reads an AlgorithmIdentifier's OID, ignoring its parameters.
-pub(crate) fn algorithm_oid(tlv: &Tlv<'_>, what: &'static str) -> Result<ObjectIdentifier, crate::error::Asn1Error> {
+pub(crate) fn algorithm_oid(
+    tlv: &Tlv<'_>,
+    what: &'static str,
+) -> Result<ObjectIdentifier, crate::error::Asn1Error> {
     let mut r: RawReader<'_> = tlv.contents();
     r.read(what)?.decode(what)
 }

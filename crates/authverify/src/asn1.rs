@@ -24,7 +24,11 @@ pub(crate) struct Tlv<'a> {
 
 impl<'a> Tlv<'a> {
     /// Parses exactly one element that must fill `data` completely.
-    pub(crate) fn parse_exact(data: &'a [u8], base: usize, what: &'static str) -> Result<Self, Asn1Error> {
+    pub(crate) fn parse_exact(
+        data: &'a [u8],
+        base: usize,
+        what: &'static str,
+    ) -> Result<Self, Asn1Error> {
         let mut r = RawReader::new(data, base);
         let tlv = r.read(what)?;
         r.finish(what)?;
@@ -43,13 +47,25 @@ impl<'a> Tlv<'a> {
         if self.tag == tag {
             Ok(self)
         } else {
-            Err(Asn1Error::UnexpectedTag { what, offset: self.offset, expected: tag.to_string(), found: self.tag.to_string() })
+            Err(Asn1Error::UnexpectedTag {
+                what,
+                offset: self.offset,
+                expected: tag.to_string(),
+                found: self.tag.to_string(),
+            })
         }
     }
 
     /// Decodes the element with a `der` type (used for leaf values: OIDs, integers, times).
-    pub(crate) fn decode<T: Decode<'a, Error = der::Error>>(&self, what: &'static str) -> Result<T, Asn1Error> {
-        T::from_der(self.raw).map_err(|e| Asn1Error::Der { what, offset: self.offset, detail: e.to_string() })
+    pub(crate) fn decode<T: Decode<'a, Error = der::Error>>(
+        &self,
+        what: &'static str,
+    ) -> Result<T, Asn1Error> {
+        T::from_der(self.raw).map_err(|e| Asn1Error::Der {
+            what,
+            offset: self.offset,
+            detail: e.to_string(),
+        })
     }
 }
 
@@ -89,13 +105,26 @@ impl<'a> RawReader<'a> {
         }
         let mut reader = SliceReader::new(rest).map_err(|e| der_err(what, offset, e))?;
         let header = Header::decode(&mut reader).map_err(|e| der_err(what, offset, e))?;
-        let header_len = usize::try_from(u32::from(reader.position())).map_err(|_| Asn1Error::Truncated { what, offset })?;
-        let value_len = usize::try_from(u32::from(header.length())).map_err(|_| Asn1Error::Truncated { what, offset })?;
-        let end = header_len.checked_add(value_len).ok_or(Asn1Error::Truncated { what, offset })?;
-        let raw = rest.get(..end).ok_or(Asn1Error::Truncated { what, offset })?;
-        let value = raw.get(header_len..).ok_or(Asn1Error::Truncated { what, offset })?;
+        let header_len = usize::try_from(u32::from(reader.position()))
+            .map_err(|_| Asn1Error::Truncated { what, offset })?;
+        let value_len = usize::try_from(u32::from(header.length()))
+            .map_err(|_| Asn1Error::Truncated { what, offset })?;
+        let end = header_len
+            .checked_add(value_len)
+            .ok_or(Asn1Error::Truncated { what, offset })?;
+        let raw = rest
+            .get(..end)
+            .ok_or(Asn1Error::Truncated { what, offset })?;
+        let value = raw
+            .get(header_len..)
+            .ok_or(Asn1Error::Truncated { what, offset })?;
         self.pos = self.pos.saturating_add(end);
-        Ok(Tlv { tag: header.tag(), value, raw, offset })
+        Ok(Tlv {
+            tag: header.tag(),
+            value,
+            raw,
+            offset,
+        })
     }
 
     /// Reads the next element and checks its tag.
@@ -104,7 +133,11 @@ impl<'a> RawReader<'a> {
     }
 
     /// Reads the next element only when it carries `tag`.
-    pub(crate) fn optional(&mut self, tag: Tag, what: &'static str) -> Result<Option<Tlv<'a>>, Asn1Error> {
+    pub(crate) fn optional(
+        &mut self,
+        tag: Tag,
+        what: &'static str,
+    ) -> Result<Option<Tlv<'a>>, Asn1Error> {
         if self.peek_tag() == Some(tag) {
             self.read(what).map(Some)
         } else {
@@ -123,13 +156,21 @@ impl<'a> RawReader<'a> {
         if self.is_empty() {
             Ok(())
         } else {
-            Err(Asn1Error::TrailingData { what, offset: self.offset(), len: self.rest().len() })
+            Err(Asn1Error::TrailingData {
+                what,
+                offset: self.offset(),
+                len: self.rest().len(),
+            })
         }
     }
 }
 
 fn der_err(what: &'static str, offset: usize, e: der::Error) -> Asn1Error {
-    Asn1Error::Der { what, offset, detail: e.to_string() }
+    Asn1Error::Der {
+        what,
+        offset,
+        detail: e.to_string(),
+    }
 }
 
 /// `[n]` context-specific tag.

@@ -51,7 +51,13 @@ impl<'a> CertTableIter<'a> {
     pub fn new(image: &PeImage<'a>) -> Self {
         let table = image.cert_table_bytes().unwrap_or_default();
         let base = image.cert_table().map_or(0, |t| t.offset);
-        Self { table, base, pos: 0, count: 0, failed: false }
+        Self {
+            table,
+            base,
+            pos: 0,
+            count: 0,
+            failed: false,
+        }
     }
 
     fn next_entry(&mut self) -> Result<Option<WinCertificate<'a>>, CertTableError> {
@@ -60,17 +66,30 @@ impl<'a> CertTableIter<'a> {
             return Ok(None);
         }
         let offset = self.base.saturating_add(self.pos as u64);
-        let header = rest.get(..8).ok_or(CertTableError::StrayBytes { offset, len: rest.len() as u64 })?;
+        let header = rest.get(..8).ok_or(CertTableError::StrayBytes {
+            offset,
+            len: rest.len() as u64,
+        })?;
         let mut field = [0u8; 4];
         field.copy_from_slice(header.get(..4).unwrap_or(&[0; 4]));
         let length = u32::from_le_bytes(field);
-        let revision = u16::from_le_bytes([header.get(4).copied().unwrap_or(0), header.get(5).copied().unwrap_or(0)]);
-        let certificate_type = u16::from_le_bytes([header.get(6).copied().unwrap_or(0), header.get(7).copied().unwrap_or(0)]);
+        let revision = u16::from_le_bytes([
+            header.get(4).copied().unwrap_or(0),
+            header.get(5).copied().unwrap_or(0),
+        ]);
+        let certificate_type = u16::from_le_bytes([
+            header.get(6).copied().unwrap_or(0),
+            header.get(7).copied().unwrap_or(0),
+        ]);
         if length < 8 {
             return Err(CertTableError::LengthTooSmall { offset, length });
         }
         let table_end = self.base.saturating_add(self.table.len() as u64);
-        let past = CertTableError::PastTableEnd { offset, length, table_end };
+        let past = CertTableError::PastTableEnd {
+            offset,
+            length,
+            table_end,
+        };
         let len = usize::try_from(length).map_err(|_| past.clone())?;
         // Round up to 8 with checked arithmetic: dwLength near u32::MAX must not wrap.
         let rounded = len.checked_add(7).map(|l| l & !7).ok_or(past.clone())?;
@@ -86,7 +105,14 @@ impl<'a> CertTableIter<'a> {
         let padding = rest.get(len..padded_end).unwrap_or_default();
         self.pos = self.pos.saturating_add(padded_end);
         self.count = self.count.saturating_add(1);
-        Ok(Some(WinCertificate { offset, length, revision, certificate_type, certificate, padding }))
+        Ok(Some(WinCertificate {
+            offset,
+            length,
+            revision,
+            certificate_type,
+            certificate,
+            padding,
+        }))
     }
 }
 

@@ -93,8 +93,17 @@ fn lenient_bool(t: &Tlv<'_>) -> bool {
 fn read_time(t: Tlv<'_>) -> Result<UnixTime, Asn1Error> {
     let dt = match t.tag {
         Tag::UtcTime => t.decode::<der::asn1::UtcTime>("UTCTime")?.to_date_time(),
-        Tag::GeneralizedTime => t.decode::<der::asn1::GeneralizedTime>("GeneralizedTime")?.to_date_time(),
-        _ => return Err(Asn1Error::UnexpectedTag { what: "validity time", offset: t.offset, expected: "UTCTime or GeneralizedTime".into(), found: t.tag.to_string() }),
+        Tag::GeneralizedTime => t
+            .decode::<der::asn1::GeneralizedTime>("GeneralizedTime")?
+            .to_date_time(),
+        _ => {
+            return Err(Asn1Error::UnexpectedTag {
+                what: "validity time",
+                offset: t.offset,
+                expected: "UTCTime or GeneralizedTime".into(),
+                found: t.tag.to_string(),
+            })
+        }
     };
     Ok(UnixTime::from_der_time(dt))
 }
@@ -233,13 +242,22 @@ impl Certificate {
     }
     /// The public key, parsed once.
     pub(crate) fn public_key(&self) -> Result<&PublicKey, SignatureFailure> {
-        self.key.get_or_init(|| PublicKey::from_spki(self.spki_der())).as_ref().map_err(Clone::clone)
+        self.key
+            .get_or_init(|| PublicKey::from_spki(self.spki_der()))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Verifies that `issuer`'s key signed this certificate, over the TBS bytes as received.
     pub fn verify_signed_by(&self, issuer: &Certificate) -> Result<(), SignatureFailure> {
         let key = issuer.public_key()?;
-        key.verify(&self.signature_algorithm, None, self.tbs_der(), self.signature_value()).map(|_| ())
+        key.verify(
+            &self.signature_algorithm,
+            None,
+            self.tbs_der(),
+            self.signature_value(),
+        )
+        .map(|_| ())
     }
 
     /// The signature algorithm OID.
@@ -268,7 +286,9 @@ pub(crate) fn common_name(name_der: &[u8]) -> Option<String> {
             found = Some(
                 der::asn1::Utf8StringRef::try_from(&atv.value)
                     .map(|s| s.to_string())
-                    .or_else(|_| der::asn1::PrintableStringRef::try_from(&atv.value).map(|s| s.to_string()))
+                    .or_else(|_| {
+                        der::asn1::PrintableStringRef::try_from(&atv.value).map(|s| s.to_string())
+                    })
                     .unwrap_or_else(|_| atv.to_string()),
             );
         }
@@ -355,8 +375,12 @@ impl Parsed {
         let inner = || Tlv::parse_exact(value.value, value.offset, "extension value");
         match oid {
             ext_oid::BASIC_CONSTRAINTS => {
-                let mut r = inner()?.expect(Tag::Sequence, "basicConstraints")?.contents();
-                let ca = r.optional(Tag::Boolean, "cA")?.is_some_and(|b| lenient_bool(&b));
+                let mut r = inner()?
+                    .expect(Tag::Sequence, "basicConstraints")?
+                    .contents();
+                let ca = r
+                    .optional(Tag::Boolean, "cA")?
+                    .is_some_and(|b| lenient_bool(&b));
                 let path_len = match r.optional(Tag::Integer, "pathLenConstraint")? {
                     Some(i) => Some(i.decode::<u32>("pathLenConstraint")?),
                     None => None,
@@ -384,16 +408,28 @@ impl Parsed {
                 let mut r = inner()?.expect(Tag::Sequence, "extKeyUsage")?.contents();
                 let mut list = Vec::new();
                 while !r.is_empty() {
-                    list.push(r.read("KeyPurposeId")?.decode::<ObjectIdentifier>("KeyPurposeId")?);
+                    list.push(
+                        r.read("KeyPurposeId")?
+                            .decode::<ObjectIdentifier>("KeyPurposeId")?,
+                    );
                 }
                 self.ext_key_usage = Some(list);
             }
             ext_oid::SUBJECT_KEY_ID => {
-                self.subject_key_id = Some(inner()?.expect(Tag::OctetString, "subjectKeyIdentifier")?.value.to_vec());
+                self.subject_key_id = Some(
+                    inner()?
+                        .expect(Tag::OctetString, "subjectKeyIdentifier")?
+                        .value
+                        .to_vec(),
+                );
             }
             ext_oid::AUTHORITY_KEY_ID => {
-                let mut r = inner()?.expect(Tag::Sequence, "authorityKeyIdentifier")?.contents();
-                self.authority_key_id = r.optional(ctx(0, false), "keyIdentifier")?.map(|k| k.value.to_vec());
+                let mut r = inner()?
+                    .expect(Tag::Sequence, "authorityKeyIdentifier")?
+                    .contents();
+                self.authority_key_id = r
+                    .optional(ctx(0, false), "keyIdentifier")?
+                    .map(|k| k.value.to_vec());
             }
             _ => {}
         }

@@ -25,7 +25,10 @@ pub struct Budget {
 
 impl Default for Budget {
     fn default() -> Self {
-        Self { max_depth: 12, max_signature_checks: 256 }
+        Self {
+            max_depth: 12,
+            max_signature_checks: 256,
+        }
     }
 }
 
@@ -71,7 +74,9 @@ impl Failure {
         let r = match self.status {
             ChainStatus::Trusted => 9,
             ChainStatus::Expired | ChainStatus::NotYetValid | ChainStatus::ConstraintViolation => 8,
-            ChainStatus::RootNotTrustedForPurpose | ChainStatus::RootDisabled | ChainStatus::Distrusted => 7,
+            ChainStatus::RootNotTrustedForPurpose
+            | ChainStatus::RootDisabled
+            | ChainStatus::Distrusted => 7,
             ChainStatus::MissingRoot => 6,
             ChainStatus::MissingIntermediate => 5,
             ChainStatus::BadSignature => 4,
@@ -89,22 +94,53 @@ struct Search<'a> {
 }
 
 pub(crate) fn build(req: &ChainRequest<'_>) -> ChainReport {
-    let mut s = Search { req, checks_left: req.budget.max_signature_checks, best: None, exhausted: false };
+    let mut s = Search {
+        req,
+        checks_left: req.budget.max_signature_checks,
+        best: None,
+        exhausted: false,
+    };
     let mut path = vec![req.leaf.clone()];
     if let Some(done) = s.extend(&mut path) {
         return report(req.at, ChainStatus::Trusted, &done, Vec::new(), None);
     }
     match s.best {
-        Some(f) if !(s.exhausted && f.rank().0 < 6) => report(req.at, f.status, &f.path, f.missing, Some(f.detail)),
-        Some(f) => report(req.at, ChainStatus::BudgetExceeded, &f.path, Vec::new(), Some(format!("search budget exhausted; last failure: {}", f.detail))),
-        None => report(req.at, ChainStatus::BudgetExceeded, &[req.leaf.clone()], Vec::new(), Some("search budget exhausted".into())),
+        Some(f) if !(s.exhausted && f.rank().0 < 6) => {
+            report(req.at, f.status, &f.path, f.missing, Some(f.detail))
+        }
+        Some(f) => report(
+            req.at,
+            ChainStatus::BudgetExceeded,
+            &f.path,
+            Vec::new(),
+            Some(format!(
+                "search budget exhausted; last failure: {}",
+                f.detail
+            )),
+        ),
+        None => report(
+            req.at,
+            ChainStatus::BudgetExceeded,
+            std::slice::from_ref(req.leaf),
+            Vec::new(),
+            Some("search budget exhausted".into()),
+        ),
     }
 }
 
-fn report(at: UnixTime, status: ChainStatus, path: &[Arc<Certificate>], missing: Vec<MissingCertificate>, detail: Option<String>) -> ChainReport {
+fn report(
+    at: UnixTime,
+    status: ChainStatus,
+    path: &[Arc<Certificate>],
+    missing: Vec<MissingCertificate>,
+    detail: Option<String>,
+) -> ChainReport {
     ChainReport {
         status,
-        certificates: path.iter().map(|c| CertificateSummary::from(c.as_ref())).collect(),
+        certificates: path
+            .iter()
+            .map(|c| CertificateSummary::from(c.as_ref()))
+            .collect(),
         missing,
         detail,
         evaluated_at: at,
@@ -139,8 +175,13 @@ impl Search<'_> {
             }
         };
         req.trust.anchors().iter().for_each(|c| push(true, c));
-        req.trust.intermediates().iter().for_each(|c| push(false, c));
-        req.embedded.iter().for_each(|c| push(req.trust.is_anchor(c), c));
+        req.trust
+            .intermediates()
+            .iter()
+            .for_each(|c| push(false, c));
+        req.embedded
+            .iter()
+            .for_each(|c| push(req.trust.is_anchor(c), c));
         let aki = top.authority_key_id();
         candidates.sort_by_key(|(anchor, c)| (!anchor, aki.is_some() && c.subject_key_id() != aki));
 
@@ -152,14 +193,23 @@ impl Search<'_> {
             }
             self.checks_left = self.checks_left.saturating_sub(1);
             if let Err(e) = top.verify_signed_by(cand) {
-                bad_signature = Some(format!("signature of \"{}\" does not verify with the key of \"{}\": {e}", top.subject(), cand.subject()));
+                bad_signature = Some(format!(
+                    "signature of \"{}\" does not verify with the key of \"{}\": {e}",
+                    top.subject(),
+                    cand.subject()
+                ));
                 continue;
             }
             path.push(cand.clone());
             if *anchor {
                 match check_path(path, req.at, req.purpose) {
                     Ok(()) => return Some(path.clone()),
-                    Err((status, detail)) => self.fail(Failure { status, path: path.clone(), missing: Vec::new(), detail }),
+                    Err((status, detail)) => self.fail(Failure {
+                        status,
+                        path: path.clone(),
+                        missing: Vec::new(),
+                        detail,
+                    }),
                 }
             } else if cand.is_self_issued() && cand.verify_signed_by(cand).is_ok() {
                 // A self-signed certificate that is not an anchor: the root is missing.
@@ -176,7 +226,12 @@ impl Search<'_> {
             path.pop();
         }
         if let Some(detail) = bad_signature {
-            self.fail(Failure { status: ChainStatus::BadSignature, path: path.clone(), missing: Vec::new(), detail });
+            self.fail(Failure {
+                status: ChainStatus::BadSignature,
+                path: path.clone(),
+                missing: Vec::new(),
+                detail,
+            });
         }
         if candidates.is_empty() {
             let f = if top.is_self_issued() {
@@ -222,7 +277,11 @@ fn dead_end(path: &[Arc<Certificate>], top: &Arc<Certificate>) -> Failure {
             .collect();
         let root = missing.iter().any(|m| m.store == Store::Root);
         return Failure {
-            status: if root { ChainStatus::MissingRoot } else { ChainStatus::MissingIntermediate },
+            status: if root {
+                ChainStatus::MissingRoot
+            } else {
+                ChainStatus::MissingIntermediate
+            },
             path: path.to_vec(),
             detail: format!("issuer \"{issuer_name}\" is not in the trust material"),
             missing,
@@ -239,13 +298,19 @@ fn dead_end(path: &[Arc<Certificate>], top: &Arc<Certificate>) -> Failure {
             name: None,
             available: false,
         }],
-        detail: format!("issuer \"{issuer_name}\" of \"{}\" is neither in the file nor in the trust material", top.subject()),
+        detail: format!(
+            "issuer \"{issuer_name}\" of \"{}\" is neither in the file nor in the trust material",
+            top.subject()
+        ),
     }
 }
 
 fn missing_from_cert(c: &Certificate, store: Store) -> MissingCertificate {
     let sha1 = c.sha1_hex();
-    let name = catalog::catalog().iter().find(|k| k.entry.sha1 == sha1).map(|k| k.entry.name.to_string());
+    let name = catalog::catalog()
+        .iter()
+        .find(|k| k.entry.sha1 == sha1)
+        .map(|k| k.entry.name.to_string());
     MissingCertificate {
         store,
         subject: c.subject().to_string(),
@@ -258,15 +323,33 @@ fn missing_from_cert(c: &Certificate, store: Store) -> MissingCertificate {
 
 /// RFC 5280-style checks on a complete path (leaf first, anchor last). The anchor is an
 /// input: its own validity and extensions are not judged here (trust-store policy does).
-fn check_path(path: &[Arc<Certificate>], at: UnixTime, purpose: Purpose) -> Result<(), (ChainStatus, String)> {
+fn check_path(
+    path: &[Arc<Certificate>],
+    at: UnixTime,
+    purpose: Purpose,
+) -> Result<(), (ChainStatus, String)> {
     let anchor_index = path.len().saturating_sub(1);
     let mut below = 0usize; // non-self-issued CA certificates below the current one
     for (i, c) in path.iter().enumerate().take(anchor_index) {
         if at < c.not_before() {
-            return Err((ChainStatus::NotYetValid, format!("\"{}\" is not valid before {} (evaluated at {at})", c.subject(), c.not_before())));
+            return Err((
+                ChainStatus::NotYetValid,
+                format!(
+                    "\"{}\" is not valid before {} (evaluated at {at})",
+                    c.subject(),
+                    c.not_before()
+                ),
+            ));
         }
         if at > c.not_after() {
-            return Err((ChainStatus::Expired, format!("\"{}\" expired at {} (evaluated at {at})", c.subject(), c.not_after())));
+            return Err((
+                ChainStatus::Expired,
+                format!(
+                    "\"{}\" expired at {} (evaluated at {at})",
+                    c.subject(),
+                    c.not_after()
+                ),
+            ));
         }
         if i > 0 {
             ca_rules(c, below)?;
@@ -276,8 +359,16 @@ fn check_path(path: &[Arc<Certificate>], at: UnixTime, purpose: Purpose) -> Resu
         }
         // EKU nesting: a certificate with an EKU extension restricts everything below it.
         if let Some(ekus) = c.ext_key_usage() {
-            if !ekus.contains(&purpose.eku()) && !(i > 0 && ekus.contains(&eku::ANY)) {
-                return Err((ChainStatus::ConstraintViolation, format!("\"{}\" has an extended key usage extension without {}", c.subject(), purpose.eku())));
+            let allowed = ekus.contains(&purpose.eku()) || (i > 0 && ekus.contains(&eku::ANY));
+            if !allowed {
+                return Err((
+                    ChainStatus::ConstraintViolation,
+                    format!(
+                        "\"{}\" has an extended key usage extension without {}",
+                        c.subject(),
+                        purpose.eku()
+                    ),
+                ));
             }
         }
     }
@@ -290,17 +381,32 @@ fn check_path(path: &[Arc<Certificate>], at: UnixTime, purpose: Purpose) -> Resu
 fn ca_rules(c: &Certificate, below: usize) -> Result<(), (ChainStatus, String)> {
     if let Some(bc) = c.basic_constraints() {
         if !bc.ca {
-            return Err((ChainStatus::ConstraintViolation, format!("\"{}\" issues certificates but is not a CA (basicConstraints cA=FALSE)", c.subject())));
+            return Err((
+                ChainStatus::ConstraintViolation,
+                format!(
+                    "\"{}\" issues certificates but is not a CA (basicConstraints cA=FALSE)",
+                    c.subject()
+                ),
+            ));
         }
         if let Some(limit) = bc.path_len {
             if below > limit as usize {
-                return Err((ChainStatus::ConstraintViolation, format!("\"{}\" allows {limit} CA certificates below it, the path has {below}", c.subject())));
+                return Err((
+                    ChainStatus::ConstraintViolation,
+                    format!(
+                        "\"{}\" allows {limit} CA certificates below it, the path has {below}",
+                        c.subject()
+                    ),
+                ));
             }
         }
     }
     if let Some(ku) = c.key_usage() {
         if ku & KEY_CERT_SIGN == 0 {
-            return Err((ChainStatus::ConstraintViolation, format!("\"{}\" lacks keyUsage keyCertSign", c.subject())));
+            return Err((
+                ChainStatus::ConstraintViolation,
+                format!("\"{}\" lacks keyUsage keyCertSign", c.subject()),
+            ));
         }
     }
     Ok(())

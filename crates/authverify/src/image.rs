@@ -55,7 +55,10 @@ pub struct PeImage<'a> {
 
 fn read_u16(data: &[u8], offset: u64, what: &'static str) -> Result<u16, ImageError> {
     let bytes = slice_at(data, offset, 2, what)?;
-    Ok(u16::from_le_bytes([bytes.first().copied().unwrap_or(0), bytes.get(1).copied().unwrap_or(0)]))
+    Ok(u16::from_le_bytes([
+        bytes.first().copied().unwrap_or(0),
+        bytes.get(1).copied().unwrap_or(0),
+    ]))
 }
 
 fn read_u32(data: &[u8], offset: u64, what: &'static str) -> Result<u32, ImageError> {
@@ -66,9 +69,18 @@ fn read_u32(data: &[u8], offset: u64, what: &'static str) -> Result<u32, ImageEr
 }
 
 /// `data[offset..offset + len]`, or a typed error naming the field.
-pub(crate) fn slice_at<'a>(data: &'a [u8], offset: u64, len: u64, what: &'static str) -> Result<&'a [u8], ImageError> {
+pub(crate) fn slice_at<'a>(
+    data: &'a [u8],
+    offset: u64,
+    len: u64,
+    what: &'static str,
+) -> Result<&'a [u8], ImageError> {
     let file_len = data.len() as u64;
-    let err = ImageError::Truncated { what, offset, len: file_len };
+    let err = ImageError::Truncated {
+        what,
+        offset,
+        len: file_len,
+    };
     let end = offset.checked_add(len).ok_or(err.clone())?;
     let start = usize::try_from(offset).map_err(|_| err.clone())?;
     let end = usize::try_from(end).map_err(|_| err.clone())?;
@@ -103,11 +115,17 @@ impl<'a> PeImage<'a> {
             PE32_PLUS_MAGIC => (opt + 108, opt + 112),
             other => return Err(ImageError::UnknownMagic { magic: other }),
         };
-        let kind = if magic == PE32_MAGIC { PeKind::Pe32 } else { PeKind::Pe32Plus };
+        let kind = if magic == PE32_MAGIC {
+            PeKind::Pe32
+        } else {
+            PeKind::Pe32Plus
+        };
         // CheckSum is at +64: an optional header shorter than 68 bytes cannot hold it
         // (signify refuses such files as well).
         if size_of_optional < 68 {
-            return Err(ImageError::OptionalHeaderTooSmall { size: size_of_optional });
+            return Err(ImageError::OptionalHeaderTooSmall {
+                size: size_of_optional,
+            });
         }
         let checksum_offset = opt + 64;
         read_u32(data, checksum_offset, "CheckSum")?;
@@ -124,20 +142,37 @@ impl<'a> PeImage<'a> {
             let size = read_u32(data, entry + 4, "security directory size")?;
             let table = match (offset, size) {
                 (0, 0) => None,
-                (0, _) | (_, 0) => return Err(ImageError::HalfEmptySecurityDirectory { offset, size }),
+                (0, _) | (_, 0) => {
+                    return Err(ImageError::HalfEmptySecurityDirectory { offset, size })
+                }
                 (offset, size) => {
-                    let table = CertTableLocation { offset: u64::from(offset), size: u64::from(size) };
+                    let table = CertTableLocation {
+                        offset: u64::from(offset),
+                        size: u64::from(size),
+                    };
                     // The table must lie after the security entry itself (it can never be part
                     // of the headers it is excluded from) and inside the file.
                     if table.offset < entry + 8 || table.end() > len {
-                        return Err(ImageError::CertTableOutOfRange { offset: table.offset, size: table.size, len });
+                        return Err(ImageError::CertTableOutOfRange {
+                            offset: table.offset,
+                            size: table.size,
+                            len,
+                        });
                     }
                     Some(table)
                 }
             };
             (Some(entry), table)
         };
-        Ok(Self { data, kind, machine, subsystem, checksum_offset, security_entry_offset, cert_table })
+        Ok(Self {
+            data,
+            kind,
+            machine,
+            subsystem,
+            checksum_offset,
+            security_entry_offset,
+            cert_table,
+        })
     }
 
     /// The whole file.

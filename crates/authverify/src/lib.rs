@@ -16,13 +16,18 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 #![warn(missing_docs)]
 
 pub mod algorithms;
 mod asn1;
-pub mod cert_table;
 pub mod catalog;
+pub mod cert_table;
 pub mod certificate;
 mod chain;
 pub mod error;

@@ -18,12 +18,7 @@ pub(crate) mod oid {
     pub(crate) const SPC_INDIRECT_DATA: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.2.1.4");
     pub(crate) const CONTENT_TYPE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.3");
     pub(crate) const MESSAGE_DIGEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.4");
-    pub(crate) const SIGNING_TIME: Oid = Oid::new_unwrap("1.2.840.113549.1.9.5");
-    pub(crate) const COUNTERSIGNATURE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.6");
     pub(crate) const NESTED_SIGNATURE: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.2.4.1");
-    pub(crate) const RFC3161_TIMESTAMP: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.3.3.1");
-    pub(crate) const SPC_SP_OPUS_INFO: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.2.1.12");
-    pub(crate) const SPC_STATEMENT_TYPE: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.2.1.11");
 }
 
 /// The encapsulated content and the bytes its messageDigest covers.
@@ -51,14 +46,21 @@ pub(crate) struct SignedData<'a> {
 
 /// Parses one ContentInfo TLV at the start of `data`; returns it and the bytes after it
 /// (signers pad bCertificate with zeros inside dwLength).
-pub(crate) fn parse_content_info(data: &[u8], base: usize) -> Result<(SignedData<'_>, &[u8]), SignedDataError> {
+pub(crate) fn parse_content_info(
+    data: &[u8],
+    base: usize,
+) -> Result<(SignedData<'_>, &[u8]), SignedDataError> {
     let mut r = RawReader::new(data, base);
     let ci = r.expect(Tag::Sequence, "ContentInfo")?;
     let trailing = r.rest();
     let mut c = ci.contents();
-    let ct: ObjectIdentifier = c.read("ContentInfo.contentType")?.decode("ContentInfo.contentType")?;
+    let ct: ObjectIdentifier = c
+        .read("ContentInfo.contentType")?
+        .decode("ContentInfo.contentType")?;
     if ct != oid::SIGNED_DATA {
-        return Err(SignedDataError::NotSignedData { oid: ct.to_string() });
+        return Err(SignedDataError::NotSignedData {
+            oid: ct.to_string(),
+        });
     }
     let explicit = c.expect(ctx(0, true), "ContentInfo.content")?;
     c.finish("ContentInfo")?;
@@ -70,7 +72,9 @@ pub(crate) fn parse_content_info(data: &[u8], base: usize) -> Result<(SignedData
 
 fn parse_signed_data(sd: Tlv<'_>) -> Result<SignedData<'_>, SignedDataError> {
     let mut s = sd.contents();
-    let version = s.expect(Tag::Integer, "SignedData.version")?.decode::<u32>("SignedData.version")?;
+    let version = s
+        .expect(Tag::Integer, "SignedData.version")?
+        .decode::<u32>("SignedData.version")?;
     let algs = s.expect(Tag::Set, "SignedData.digestAlgorithms")?;
     let mut digest_algorithms = Vec::new();
     let mut a = algs.contents();
@@ -84,14 +88,27 @@ fn parse_signed_data(sd: Tlv<'_>) -> Result<SignedData<'_>, SignedDataError> {
     let content = match e.optional(ctx(0, true), "eContent")? {
         None => None,
         Some(explicit) => {
-            let element = Tlv::parse_exact(explicit.value, explicit.contents().offset(), "eContent")?;
+            let element =
+                Tlv::parse_exact(explicit.value, explicit.contents().offset(), "eContent")?;
             Some(if element.tag == Tag::OctetString {
                 // CMS form: the messageDigest covers the octets, which hold the full DER of
                 // the content.
-                let wrapped = Tlv::parse_exact(element.value, element.contents().offset(), "eContent OCTET STRING")?;
-                EncapContent { element: wrapped, digested: element.value, octet_wrapped: true }
+                let wrapped = Tlv::parse_exact(
+                    element.value,
+                    element.contents().offset(),
+                    "eContent OCTET STRING",
+                )?;
+                EncapContent {
+                    element: wrapped,
+                    digested: element.value,
+                    octet_wrapped: true,
+                }
             } else {
-                EncapContent { element, digested: element.value, octet_wrapped: false }
+                EncapContent {
+                    element,
+                    digested: element.value,
+                    octet_wrapped: false,
+                }
             })
         }
     };
@@ -112,7 +129,14 @@ fn parse_signed_data(sd: Tlv<'_>) -> Result<SignedData<'_>, SignedDataError> {
         signer_infos.push(i.expect(Tag::Sequence, "SignerInfo")?);
     }
     s.finish("SignedData")?;
-    Ok(SignedData { version, digest_algorithms, content_type, content, certificates, signer_infos })
+    Ok(SignedData {
+        version,
+        digest_algorithms,
+        content_type,
+        content,
+        certificates,
+        signer_infos,
+    })
 }
 
 /// How a SignerInfo names its certificate.
@@ -166,24 +190,34 @@ fn parse_attributes<'a>(set: &Tlv<'a>) -> Result<Vec<Attribute<'a>>, SignedDataE
 impl<'a> SignerInfo<'a> {
     pub(crate) fn parse(tlv: &Tlv<'a>) -> Result<Self, SignedDataError> {
         let mut s = tlv.contents();
-        let version = s.expect(Tag::Integer, "SignerInfo.version")?.decode::<u32>("SignerInfo.version")?;
+        let version = s
+            .expect(Tag::Integer, "SignerInfo.version")?
+            .decode::<u32>("SignerInfo.version")?;
         let sid_tlv = s.read("SignerInfo.sid")?;
         let sid = if sid_tlv.tag == Tag::Sequence {
             let mut i = sid_tlv.contents();
             let issuer = i.expect(Tag::Sequence, "IssuerAndSerialNumber.issuer")?;
             let serial = i.expect(Tag::Integer, "IssuerAndSerialNumber.serialNumber")?;
-            SignerId::IssuerSerial { issuer: issuer.raw, serial: serial.value }
+            SignerId::IssuerSerial {
+                issuer: issuer.raw,
+                serial: serial.value,
+            }
         } else {
             SignerId::KeyId(sid_tlv.expect(ctx(0, false), "SignerInfo.sid")?.value)
         };
-        let digest_algorithm = algorithm_oid(&s.expect(Tag::Sequence, "SignerInfo.digestAlgorithm")?, "SignerInfo.digestAlgorithm")?;
+        let digest_algorithm = algorithm_oid(
+            &s.expect(Tag::Sequence, "SignerInfo.digestAlgorithm")?,
+            "SignerInfo.digestAlgorithm",
+        )?;
         let signed = s.optional(ctx(0, true), "SignerInfo.signedAttrs")?;
         let signed_attrs = match &signed {
             Some(t) => parse_attributes(t)?,
             None => Vec::new(),
         };
-        let signature_algorithm =
-            algorithm_oid(&s.expect(Tag::Sequence, "SignerInfo.signatureAlgorithm")?, "SignerInfo.signatureAlgorithm")?;
+        let signature_algorithm = algorithm_oid(
+            &s.expect(Tag::Sequence, "SignerInfo.signatureAlgorithm")?,
+            "SignerInfo.signatureAlgorithm",
+        )?;
         let signature = s.expect(Tag::OctetString, "SignerInfo.signature")?.value;
         let unsigned_attrs = match s.optional(ctx(1, true), "SignerInfo.unsignedAttrs")? {
             Some(t) => parse_attributes(&t)?,
@@ -203,12 +237,27 @@ impl<'a> SignerInfo<'a> {
     }
 
     /// The single value of a signed attribute that must occur exactly once.
-    pub(crate) fn single_signed(&self, oid: ObjectIdentifier, name: &'static str) -> Result<Tlv<'a>, SignedDataError> {
-        let found: Vec<&Attribute<'a>> = self.signed_attrs.iter().filter(|a| a.oid == oid).collect();
+    pub(crate) fn single_signed(
+        &self,
+        oid: ObjectIdentifier,
+        name: &'static str,
+    ) -> Result<Tlv<'a>, SignedDataError> {
+        let found: Vec<&Attribute<'a>> =
+            self.signed_attrs.iter().filter(|a| a.oid == oid).collect();
         match found.as_slice() {
-            [one] if one.values.len() == 1 => one.values.first().copied().ok_or(SignedDataError::AttributeCount { name, count: 0 }),
-            [one] => Err(SignedDataError::AttributeCount { name, count: one.values.len() }),
-            other => Err(SignedDataError::AttributeCount { name, count: other.len() }),
+            [one] if one.values.len() == 1 => one
+                .values
+                .first()
+                .copied()
+                .ok_or(SignedDataError::AttributeCount { name, count: 0 }),
+            [one] => Err(SignedDataError::AttributeCount {
+                name,
+                count: one.values.len(),
+            }),
+            other => Err(SignedDataError::AttributeCount {
+                name,
+                count: other.len(),
+            }),
         }
     }
 
@@ -232,6 +281,8 @@ impl<'a> SignerInfo<'a> {
 #[derive(Clone, Debug)]
 pub(crate) struct IndirectData<'a> {
     pub(crate) data_type: ObjectIdentifier,
+    /// SpcPeImageData (flags and the SpcLink that carries page hashes).
+    #[allow(dead_code)] // read by page-hash checking (issue 6)
     pub(crate) data_value: Option<Tlv<'a>>,
     pub(crate) digest_algorithm: ObjectIdentifier,
     pub(crate) digest: &'a [u8],
@@ -239,17 +290,33 @@ pub(crate) struct IndirectData<'a> {
 
 impl<'a> IndirectData<'a> {
     pub(crate) fn parse(content: &Tlv<'a>) -> Result<Self, SignedDataError> {
-        let mut r = content.expect(Tag::Sequence, "SpcIndirectDataContent")?.contents();
+        let mut r = content
+            .expect(Tag::Sequence, "SpcIndirectDataContent")?
+            .contents();
         let data = r.expect(Tag::Sequence, "SpcAttributeTypeAndOptionalValue")?;
         let mut d = data.contents();
-        let data_type: ObjectIdentifier = d.read("SpcAttributeTypeAndOptionalValue.type")?.decode("SpcAttributeTypeAndOptionalValue.type")?;
-        let data_value = if d.is_empty() { None } else { Some(d.read("SpcAttributeTypeAndOptionalValue.value")?) };
+        let data_type: ObjectIdentifier = d
+            .read("SpcAttributeTypeAndOptionalValue.type")?
+            .decode("SpcAttributeTypeAndOptionalValue.type")?;
+        let data_value = if d.is_empty() {
+            None
+        } else {
+            Some(d.read("SpcAttributeTypeAndOptionalValue.value")?)
+        };
         let digest_info = r.expect(Tag::Sequence, "DigestInfo")?;
         r.finish("SpcIndirectDataContent")?;
         let mut di = digest_info.contents();
-        let digest_algorithm = algorithm_oid(&di.expect(Tag::Sequence, "DigestInfo.digestAlgorithm")?, "DigestInfo.digestAlgorithm")?;
+        let digest_algorithm = algorithm_oid(
+            &di.expect(Tag::Sequence, "DigestInfo.digestAlgorithm")?,
+            "DigestInfo.digestAlgorithm",
+        )?;
         let digest = di.expect(Tag::OctetString, "DigestInfo.digest")?.value;
         di.finish("DigestInfo")?;
-        Ok(Self { data_type, data_value, digest_algorithm, digest })
+        Ok(Self {
+            data_type,
+            data_value,
+            digest_algorithm,
+            digest,
+        })
     }
 }

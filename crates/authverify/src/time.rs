@@ -44,8 +44,14 @@ impl FromStr for UnixTime {
 
     /// Accepts `YYYY-MM-DDTHH:MM:SSZ` and `YYYY-MM-DD` (midnight UTC).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let full = if s.len() == 10 { format!("{s}T00:00:00Z") } else { s.to_string() };
-        der::DateTime::from_str(&full).map(Self::from_der_time).map_err(|_| TimeParseError(s.to_string()))
+        let full = if s.len() == 10 {
+            format!("{s}T00:00:00Z")
+        } else {
+            s.to_string()
+        };
+        der::DateTime::from_str(&full)
+            .map(Self::from_der_time)
+            .map_err(|_| TimeParseError(s.to_string()))
     }
 }
 

@@ -82,7 +82,9 @@ impl TrustStore {
     pub fn load_intermediates(&mut self, path: &Path) -> Result<usize, TrustError> {
         let certs = load_path(path)?;
         let n = certs.len();
-        certs.into_iter().for_each(|c| self.add_intermediate(Arc::new(c)));
+        certs
+            .into_iter()
+            .for_each(|c| self.add_intermediate(Arc::new(c)));
         Ok(n)
     }
 }
@@ -92,10 +94,16 @@ const CERT_EXTENSIONS: &[&str] = &["crt", "cer", "der", "pem"];
 
 /// Reads certificates from a file, or from every certificate file below a directory.
 pub fn load_path(path: &Path) -> Result<Vec<Certificate>, TrustError> {
-    let io = |source| TrustError::Io { path: path.display().to_string(), source };
+    let io = |source| TrustError::Io {
+        path: path.display().to_string(),
+        source,
+    };
     let meta = std::fs::metadata(path).map_err(io)?;
     if meta.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(path).map_err(io)?.collect::<Result<_, _>>().map_err(io)?;
+        let mut entries: Vec<_> = std::fs::read_dir(path)
+            .map_err(io)?
+            .collect::<Result<_, _>>()
+            .map_err(io)?;
         entries.sort_by_key(|e| e.path());
         let mut out = Vec::new();
         for entry in entries {
@@ -117,9 +125,15 @@ pub fn load_path(path: &Path) -> Result<Vec<Certificate>, TrustError> {
 
 /// Parses a DER certificate or a PEM bundle of certificates.
 pub fn parse_certificates(bytes: &[u8], source: &str) -> Result<Vec<Certificate>, TrustError> {
-    let cert_err = |index, e: CertificateError| TrustError::Certificate { path: source.to_string(), index, source: e };
+    let cert_err = |index, e: CertificateError| TrustError::Certificate {
+        path: source.to_string(),
+        index,
+        source: e,
+    };
     if bytes.first() == Some(&0x30) {
-        return Certificate::from_der(bytes).map(|c| vec![c]).map_err(|e| cert_err(0, e));
+        return Certificate::from_der(bytes)
+            .map(|c| vec![c])
+            .map_err(|e| cert_err(0, e));
     }
     let text = String::from_utf8_lossy(bytes);
     let mut out = Vec::new();
@@ -132,18 +146,26 @@ pub fn parse_certificates(bytes: &[u8], source: &str) -> Result<Vec<Certificate>
             b.push_str(line);
             b.push('\n');
             if line.starts_with("-----END") {
-                let (_, der) = pem_rfc7468::decode_vec(b.as_bytes())
-                    .map_err(|e| TrustError::Pem { path: source.to_string(), detail: e.to_string() })?;
+                let (_, der) =
+                    pem_rfc7468::decode_vec(b.as_bytes()).map_err(|e| TrustError::Pem {
+                        path: source.to_string(),
+                        detail: e.to_string(),
+                    })?;
                 out.push(Certificate::from_der(&der).map_err(|e| cert_err(out.len(), e))?);
                 block = None;
             }
         }
     }
     if block.is_some() {
-        return Err(TrustError::Pem { path: source.to_string(), detail: "BEGIN CERTIFICATE without END".into() });
+        return Err(TrustError::Pem {
+            path: source.to_string(),
+            detail: "BEGIN CERTIFICATE without END".into(),
+        });
     }
     if out.is_empty() {
-        return Err(TrustError::NoCertificates { path: source.to_string() });
+        return Err(TrustError::NoCertificates {
+            path: source.to_string(),
+        });
     }
     Ok(out)
 }

@@ -9,8 +9,13 @@ use crate::chain::{self, ChainRequest, Purpose};
 use crate::error::{Error, SignedDataError};
 use crate::image::PeImage;
 use crate::policy::{Policy, SignatureSelection};
-use crate::report::{CertificateSummary, ChainStatus, FileReport, FileStatus, ImageSummary, MissingCertificate, SignatureReport};
-use crate::signed_data::{oid, parse_content_info, EncapContent, IndirectData, SignedData, SignerId, SignerInfo};
+use crate::report::{
+    CertificateSummary, ChainStatus, FileReport, FileStatus, ImageSummary, MissingCertificate,
+    SignatureReport,
+};
+use crate::signed_data::{
+    oid, parse_content_info, EncapContent, IndirectData, SignedData, SignerId, SignerInfo,
+};
 use crate::time::UnixTime;
 use crate::trust::TrustStore;
 
@@ -39,16 +44,32 @@ struct Parsed<'a> {
 
 fn parse_signature<'a>(sd: SignedData<'a>) -> Result<Parsed<'a>, SignedDataError> {
     if sd.content_type != oid::SPC_INDIRECT_DATA {
-        return Err(SignedDataError::WrongContentType { expected: "SpcIndirectDataContent (1.3.6.1.4.1.311.2.1.4)", found: sd.content_type.to_string() });
+        return Err(SignedDataError::WrongContentType {
+            expected: "SpcIndirectDataContent (1.3.6.1.4.1.311.2.1.4)",
+            found: sd.content_type.to_string(),
+        });
     }
     let content = sd.content.ok_or(SignedDataError::NoContent)?;
     let [signer_tlv] = sd.signer_infos.as_slice() else {
-        return Err(SignedDataError::SignerCount { count: sd.signer_infos.len() });
+        return Err(SignedDataError::SignerCount {
+            count: sd.signer_infos.len(),
+        });
     };
     let signer = SignerInfo::parse(signer_tlv)?;
     let indirect = IndirectData::parse(&content.element)?;
-    let file_digest = DigestAlgorithm::from_oid(&indirect.digest_algorithm).ok_or_else(|| format!("unsupported file digest algorithm {}", indirect.digest_algorithm));
-    Ok(Parsed { signed_data: sd, signer, indirect, content, file_digest })
+    let file_digest = DigestAlgorithm::from_oid(&indirect.digest_algorithm).ok_or_else(|| {
+        format!(
+            "unsupported file digest algorithm {}",
+            indirect.digest_algorithm
+        )
+    });
+    Ok(Parsed {
+        signed_data: sd,
+        signer,
+        indirect,
+        content,
+        file_digest,
+    })
 }
 
 impl Verifier {
@@ -100,26 +121,49 @@ impl Verifier {
                     }
                     self.collect(sd, None, entry_index, 0, entry_notes, &mut found);
                 }
-                Err(e) => found.push(Found { nested_in: None, table_entry: entry_index, parsed: Err(e), notes: Vec::new() }),
+                Err(e) => found.push(Found {
+                    nested_in: None,
+                    table_entry: entry_index,
+                    parsed: Err(e),
+                    notes: Vec::new(),
+                }),
             }
         }
 
-        let image_summary = Some(ImageSummary { kind: image.kind(), machine: image.machine(), subsystem: image.subsystem() });
+        let image_summary = Some(ImageSummary {
+            kind: image.kind(),
+            machine: image.machine(),
+            subsystem: image.subsystem(),
+        });
         if pkcs7_entries == 0 {
-            return Ok(FileReport { status: FileStatus::Unsigned, image: image_summary, signatures: Vec::new(), missing: Vec::new(), notes });
+            return Ok(FileReport {
+                status: FileStatus::Unsigned,
+                image: image_summary,
+                signatures: Vec::new(),
+                missing: Vec::new(),
+                notes,
+            });
         }
 
         // One pass over the file for every digest algorithm the signatures use.
         let mut algorithms: Vec<DigestAlgorithm> = found
             .iter()
-            .filter_map(|f| f.parsed.as_ref().ok().and_then(|p| p.file_digest.clone().ok()))
+            .filter_map(|f| {
+                f.parsed
+                    .as_ref()
+                    .ok()
+                    .and_then(|p| p.file_digest.clone().ok())
+            })
             .collect();
         algorithms.sort();
         algorithms.dedup();
         let digests = image.authenticode_digests(&algorithms);
 
-        let signatures: Vec<SignatureReport> =
-            found.into_iter().enumerate().map(|(index, f)| self.evaluate(index, f, &digests, at)).collect();
+        let signatures: Vec<SignatureReport> = found
+            .into_iter()
+            .enumerate()
+            .map(|(index, f)| self.evaluate(index, f, &digests, at))
+            .collect();
 
         let after = image.bytes_after_cert_table();
         let mut status = self.file_status(&signatures);
@@ -129,7 +173,10 @@ impl Verifier {
         }
         for s in &signatures {
             if !s.digest_matches && s.error.is_none() {
-                notes.push(format!("signature {} does not match the file: its digest differs from the file's", s.index));
+                notes.push(format!(
+                    "signature {} does not match the file: its digest differs from the file's",
+                    s.index
+                ));
                 status = FileStatus::Invalid;
             }
         }
@@ -141,33 +188,72 @@ impl Verifier {
             .collect();
         missing.sort();
         missing.dedup();
-        Ok(FileReport { status, image: image_summary, signatures, missing, notes })
+        Ok(FileReport {
+            status,
+            image: image_summary,
+            signatures,
+            missing,
+            notes,
+        })
     }
 
-    fn collect<'a>(&self, sd: SignedData<'a>, nested_in: Option<usize>, table_entry: usize, depth: usize, notes: Vec<String>, out: &mut Vec<Found<'a>>) {
+    fn collect<'a>(
+        &self,
+        sd: SignedData<'a>,
+        nested_in: Option<usize>,
+        table_entry: usize,
+        depth: usize,
+        notes: Vec<String>,
+        out: &mut Vec<Found<'a>>,
+    ) {
         if out.len() >= self.policy.max_signatures {
             return;
         }
         let parsed = parse_signature(sd);
         let index = out.len();
         let nested: Vec<_> = match &parsed {
-            Ok(p) => p.signer.unsigned_attrs.iter().filter(|a| a.oid == oid::NESTED_SIGNATURE).flat_map(|a| a.values.clone()).collect(),
+            Ok(p) => p
+                .signer
+                .unsigned_attrs
+                .iter()
+                .filter(|a| a.oid == oid::NESTED_SIGNATURE)
+                .flat_map(|a| a.values.clone())
+                .collect(),
             Err(_) => Vec::new(),
         };
-        out.push(Found { nested_in, table_entry, parsed, notes });
+        out.push(Found {
+            nested_in,
+            table_entry,
+            parsed,
+            notes,
+        });
         for value in nested {
             if depth.saturating_add(1) > self.policy.max_nesting_depth {
                 out.push(Found {
                     nested_in: Some(index),
                     table_entry,
-                    parsed: Err(SignedDataError::NestingTooDeep { limit: self.policy.max_nesting_depth }),
+                    parsed: Err(SignedDataError::NestingTooDeep {
+                        limit: self.policy.max_nesting_depth,
+                    }),
                     notes: Vec::new(),
                 });
                 return;
             }
             match parse_content_info(value.raw, value.offset) {
-                Ok((sd, _)) => self.collect(sd, Some(index), table_entry, depth.saturating_add(1), Vec::new(), out),
-                Err(e) => out.push(Found { nested_in: Some(index), table_entry, parsed: Err(e), notes: Vec::new() }),
+                Ok((sd, _)) => self.collect(
+                    sd,
+                    Some(index),
+                    table_entry,
+                    depth.saturating_add(1),
+                    Vec::new(),
+                    out,
+                ),
+                Err(e) => out.push(Found {
+                    nested_in: Some(index),
+                    table_entry,
+                    parsed: Err(e),
+                    notes: Vec::new(),
+                }),
             }
             if out.len() >= self.policy.max_signatures {
                 return;
@@ -175,7 +261,13 @@ impl Verifier {
         }
     }
 
-    fn evaluate(&self, index: usize, found: Found<'_>, digests: &[(DigestAlgorithm, Vec<u8>)], at: UnixTime) -> SignatureReport {
+    fn evaluate(
+        &self,
+        index: usize,
+        found: Found<'_>,
+        digests: &[(DigestAlgorithm, Vec<u8>)],
+        at: UnixTime,
+    ) -> SignatureReport {
         let mut report = SignatureReport {
             index,
             nested_in: found.nested_in,
@@ -213,24 +305,54 @@ impl Verifier {
         }
         let mut algorithm_ok = true;
         if file_alg == DigestAlgorithm::Md5 && !self.policy.allow_md5 {
-            report.notes.push("MD5 file digest is rejected by policy".into());
+            report
+                .notes
+                .push("MD5 file digest is rejected by policy".into());
             algorithm_ok = false;
         }
         if file_alg == DigestAlgorithm::Sha1 && !self.policy.allow_sha1 {
-            report.notes.push("SHA-1 file digest is rejected by policy".into());
+            report
+                .notes
+                .push("SHA-1 file digest is rejected by policy".into());
             algorithm_ok = false;
         }
         if p.indirect.data_type != SPC_PE_IMAGE_DATA {
-            report.notes.push(format!("SpcIndirectDataContent type is {}, not SPC_PE_IMAGE_DATAOBJ", p.indirect.data_type));
+            report.notes.push(format!(
+                "SpcIndirectDataContent type is {}, not SPC_PE_IMAGE_DATAOBJ",
+                p.indirect.data_type
+            ));
         }
         if p.content.octet_wrapped {
-            report.notes.push("content is wrapped in an OCTET STRING (CMS form; Windows accepts it)".into());
+            report.notes.push(
+                "content is wrapped in an OCTET STRING (CMS form; Windows accepts it)".into(),
+            );
         }
         if p.signed_data.version != 1 {
-            report.notes.push(format!("SignedData version is {}, Authenticode specifies 1 (Windows accepts it)", p.signed_data.version));
+            report.notes.push(format!(
+                "SignedData version is {}, Authenticode specifies 1 (Windows accepts it)",
+                p.signed_data.version
+            ));
+        }
+        if p.signed_data.digest_algorithms.first() != Some(&p.indirect.digest_algorithm)
+            || p.signed_data.digest_algorithms.len() != 1
+        {
+            report.notes.push(format!(
+                "SignedData.digestAlgorithms {:?} is not exactly the file digest algorithm {} (Authenticode requires one, equal)",
+                p.signed_data.digest_algorithms.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                p.indirect.digest_algorithm
+            ));
+        }
+        if p.signer.digest_algorithm != p.indirect.digest_algorithm {
+            report.notes.push(format!(
+                "SignerInfo digest algorithm {} differs from the file digest algorithm {}",
+                p.signer.digest_algorithm, p.indirect.digest_algorithm
+            ));
         }
         if p.signer.version != 1 {
-            report.notes.push(format!("SignerInfo version is {}, Authenticode specifies 1", p.signer.version));
+            report.notes.push(format!(
+                "SignerInfo version is {}, Authenticode specifies 1",
+                p.signer.version
+            ));
         }
 
         // Every embedded certificate is decoded on its own; one that does not parse is a
@@ -238,21 +360,35 @@ impl Verifier {
         let mut embedded: Vec<Arc<Certificate>> = Vec::new();
         for (i, c) in p.signed_data.certificates.iter().enumerate() {
             if c.tag != der::Tag::Sequence {
-                report.notes.push(format!("embedded certificate {i} is not an X.509 certificate (tag {}); ignored", c.tag));
+                report.notes.push(format!(
+                    "embedded certificate {i} is not an X.509 certificate (tag {}); ignored",
+                    c.tag
+                ));
                 continue;
             }
             match Certificate::from_der(c.raw) {
                 Ok(cert) => embedded.push(Arc::new(cert)),
-                Err(e) => report.notes.push(format!("embedded certificate {i} at offset {} does not parse: {e}", c.offset)),
+                Err(e) => report.notes.push(format!(
+                    "embedded certificate {i} at offset {} does not parse: {e}",
+                    c.offset
+                )),
             }
         }
         let signer_cert = find_signer(&p.signer.sid, &embedded).or_else(|| {
             // Windows also finds the signer certificate in the machine's stores.
-            let pool: Vec<Arc<Certificate>> = self.trust.intermediates().iter().chain(self.trust.anchors()).cloned().collect();
+            let pool: Vec<Arc<Certificate>> = self
+                .trust
+                .intermediates()
+                .iter()
+                .chain(self.trust.anchors())
+                .cloned()
+                .collect();
             find_signer(&p.signer.sid, &pool)
         });
         let Some(signer_cert) = signer_cert else {
-            report.error = Some("the signer certificate named by the SignerInfo is not in the signature".into());
+            report.error = Some(
+                "the signer certificate named by the SignerInfo is not in the signature".into(),
+            );
             return report;
         };
         report.signer = Some(CertificateSummary::from(signer_cert.as_ref()));
@@ -282,28 +418,49 @@ impl Verifier {
 
     /// messageDigest binding and the signer's signature, over the bytes as received.
     fn check_signer(&self, p: &Parsed<'_>, cert: &Certificate) -> Result<(), String> {
-        let signer_alg = DigestAlgorithm::from_oid(&p.signer.digest_algorithm)
-            .ok_or_else(|| format!("unsupported SignerInfo digest algorithm {}", p.signer.digest_algorithm))?;
+        let signer_alg =
+            DigestAlgorithm::from_oid(&p.signer.digest_algorithm).ok_or_else(|| {
+                format!(
+                    "unsupported SignerInfo digest algorithm {}",
+                    p.signer.digest_algorithm
+                )
+            })?;
         if signer_alg == DigestAlgorithm::Md5 && !self.policy.allow_md5 {
             return Err("MD5 SignerInfo digest is rejected by policy".into());
         }
         if p.signer.signed_attrs_raw.is_some() {
-            let ct = p.signer.single_signed(oid::CONTENT_TYPE, "contentType").map_err(|e| e.to_string())?;
-            let ct: const_oid::ObjectIdentifier = ct.decode("contentType").map_err(|e| e.to_string())?;
+            let ct = p
+                .signer
+                .single_signed(oid::CONTENT_TYPE, "contentType")
+                .map_err(|e| e.to_string())?;
+            let ct: const_oid::ObjectIdentifier =
+                ct.decode("contentType").map_err(|e| e.to_string())?;
             if ct != oid::SPC_INDIRECT_DATA {
-                return Err(format!("signed contentType {ct} is not SpcIndirectDataContent"));
+                return Err(format!(
+                    "signed contentType {ct} is not SpcIndirectDataContent"
+                ));
             }
-            let md = p.signer.single_signed(oid::MESSAGE_DIGEST, "messageDigest").map_err(|e| e.to_string())?;
-            let md = md.expect(der::Tag::OctetString, "messageDigest").map_err(|e| e.to_string())?;
+            let md = p
+                .signer
+                .single_signed(oid::MESSAGE_DIGEST, "messageDigest")
+                .map_err(|e| e.to_string())?;
+            let md = md
+                .expect(der::Tag::OctetString, "messageDigest")
+                .map_err(|e| e.to_string())?;
             if signer_alg.hash(p.content.digested) != md.value {
                 return Err("messageDigest does not match the signed content (SpcIndirectDataContent was altered)".into());
             }
         }
         let key = cert.public_key().map_err(|e| format!("signer key: {e}"))?;
         let message = p.signer.signed_bytes(p.content.digested);
-        key.verify(&p.signer.signature_algorithm, Some(signer_alg), &message, p.signer.signature)
-            .map(|_| ())
-            .map_err(|e| format!("signer signature: {e}"))
+        key.verify(
+            &p.signer.signature_algorithm,
+            Some(signer_alg),
+            &message,
+            p.signer.signature,
+        )
+        .map(|_| ())
+        .map_err(|e| format!("signer signature: {e}"))
     }
 
     fn file_status(&self, signatures: &[SignatureReport]) -> FileStatus {
@@ -314,20 +471,29 @@ impl Verifier {
         };
         let statuses = signatures.iter().map(|s| s.status);
         match self.policy.signatures {
-            SignatureSelection::Primary => signatures.first().map_or(FileStatus::Unsigned, |s| s.status),
-            SignatureSelection::All => statuses.max_by_key(|s| rank(*s)).unwrap_or(FileStatus::Unsigned),
-            SignatureSelection::Any => statuses.min_by_key(|s| rank(*s)).unwrap_or(FileStatus::Unsigned),
+            SignatureSelection::Primary => signatures
+                .first()
+                .map_or(FileStatus::Unsigned, |s| s.status),
+            SignatureSelection::All => statuses
+                .max_by_key(|s| rank(*s))
+                .unwrap_or(FileStatus::Unsigned),
+            SignatureSelection::Any => statuses
+                .min_by_key(|s| rank(*s))
+                .unwrap_or(FileStatus::Unsigned),
         }
     }
 }
 
-const SPC_PE_IMAGE_DATA: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.2.1.15");
+const SPC_PE_IMAGE_DATA: const_oid::ObjectIdentifier =
+    const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.2.1.15");
 
 fn find_signer(sid: &SignerId<'_>, pool: &[Arc<Certificate>]) -> Option<Arc<Certificate>> {
     pool.iter()
         .find(|c| match sid {
             // Never by subject alone: real files (node.exe) embed two leaves with one subject.
-            SignerId::IssuerSerial { issuer, serial } => c.issuer_der() == *issuer && c.serial() == *serial,
+            SignerId::IssuerSerial { issuer, serial } => {
+                c.issuer_der() == *issuer && c.serial() == *serial
+            }
             SignerId::KeyId(kid) => c.subject_key_id() == Some(*kid),
         })
         .cloned()

@@ -28,9 +28,22 @@ pub(crate) fn print(out: &mut impl Write, results: &[FileResult]) -> io::Result<
                     writeln!(out, "  note: {n}")?;
                 }
                 for m in &report.missing {
-                    let id = m.sha1.as_deref().map(|s| format!(" (SHA-1 {s})")).unwrap_or_default();
-                    let key = m.key_id.as_deref().map(|k| format!(", key id {k}")).unwrap_or_default();
-                    writeln!(out, "  MISSING: install \"{}\"{id}{key} into {} (Local Computer)", m.name.as_deref().unwrap_or(&m.subject), m.store.windows_name())?;
+                    let id = m
+                        .sha1
+                        .as_deref()
+                        .map(|s| format!(" (SHA-1 {s})"))
+                        .unwrap_or_default();
+                    let key = m
+                        .key_id
+                        .as_deref()
+                        .map(|k| format!(", key id {k}"))
+                        .unwrap_or_default();
+                    writeln!(
+                        out,
+                        "  MISSING: install \"{}\"{id}{key} into {} (Local Computer)",
+                        m.name.as_deref().unwrap_or(&m.subject),
+                        m.store.windows_name()
+                    )?;
                 }
             }
         }
@@ -54,19 +67,42 @@ fn signature(out: &mut impl Write, s: &SignatureReport) -> io::Result<()> {
         None => format!("table entry {}", s.table_entry),
         Some(p) => format!("nested in {p}"),
     };
-    writeln!(out, "  signature {} ({role}): {}", s.index, status_word(s.status))?;
+    writeln!(
+        out,
+        "  signature {} ({role}): {}",
+        s.index,
+        status_word(s.status)
+    )?;
     if let Some(e) = &s.error {
         writeln!(out, "    error: {e}")?;
     }
     if let Some(alg) = &s.digest_algorithm {
-        let verdict = if s.digest_matches { "matches" } else { "MISMATCH" };
-        writeln!(out, "    digest ({alg}): {verdict} {}", s.computed_digest.as_deref().unwrap_or("-"))?;
+        let verdict = if s.digest_matches {
+            "matches"
+        } else {
+            "MISMATCH"
+        };
+        writeln!(
+            out,
+            "    digest ({alg}): {verdict} {}",
+            s.computed_digest.as_deref().unwrap_or("-")
+        )?;
         if !s.digest_matches {
-            writeln!(out, "    signed digest: {}", s.signed_digest.as_deref().unwrap_or("-"))?;
+            writeln!(
+                out,
+                "    signed digest: {}",
+                s.signed_digest.as_deref().unwrap_or("-")
+            )?;
         }
     }
     if let Some(signer) = &s.signer {
-        writeln!(out, "    signer: {} (SHA-1 {}) signature {}", signer.subject, signer.sha1, if s.signature_valid { "ok" } else { "FAILED" })?;
+        writeln!(
+            out,
+            "    signer: {} (SHA-1 {}) signature {}",
+            signer.subject,
+            signer.sha1,
+            if s.signature_valid { "ok" } else { "FAILED" }
+        )?;
     }
     if let Some(c) = &s.chain {
         chain(out, c)?;
@@ -78,9 +114,18 @@ fn signature(out: &mut impl Write, s: &SignatureReport) -> io::Result<()> {
 }
 
 fn chain(out: &mut impl Write, c: &ChainReport) -> io::Result<()> {
-    writeln!(out, "    chain: {} (at {})", c.status.name(), c.evaluated_at)?;
+    writeln!(
+        out,
+        "    chain: {} (at {})",
+        c.status.name(),
+        c.evaluated_at
+    )?;
     for (i, cert) in c.certificates.iter().enumerate() {
-        writeln!(out, "      [{i}] {} (SHA-1 {}, valid {} to {})", cert.subject, cert.sha1, cert.not_before, cert.not_after)?;
+        writeln!(
+            out,
+            "      [{i}] {} (SHA-1 {}, valid {} to {})",
+            cert.subject, cert.sha1, cert.not_before, cert.not_after
+        )?;
     }
     if let Some(d) = &c.detail {
         writeln!(out, "      reason: {d}")?;

@@ -28,7 +28,8 @@ impl PeImage<'_> {
         let len = self.data().len() as u64;
         let end = self.cert_table().map_or(len, |t| t.offset);
         let checksum = self.checksum_offset();
-        let mut ranges = vec![0..checksum];
+        let mut ranges = Vec::with_capacity(3);
+        ranges.push(0..checksum);
         match self.security_entry_offset() {
             Some(sec) => {
                 ranges.push(checksum + 4..sec);
@@ -36,13 +37,23 @@ impl PeImage<'_> {
             }
             None => ranges.push(checksum + 4..end.max(checksum + 4)),
         }
-        let zero_padding = if self.cert_table().is_none() && len % 8 != 0 { 8 - len % 8 } else { 0 };
-        DigestRanges { ranges, zero_padding }
+        let zero_padding = if self.cert_table().is_none() && !len.is_multiple_of(8) {
+            8 - len % 8
+        } else {
+            0
+        };
+        DigestRanges {
+            ranges,
+            zero_padding,
+        }
     }
 
     /// Computes the Authenticode digest in every algorithm of `algorithms` in one pass over
     /// the bytes. Results come back in the order asked.
-    pub fn authenticode_digests(&self, algorithms: &[DigestAlgorithm]) -> Vec<(DigestAlgorithm, Vec<u8>)> {
+    pub fn authenticode_digests(
+        &self,
+        algorithms: &[DigestAlgorithm],
+    ) -> Vec<(DigestAlgorithm, Vec<u8>)> {
         let mut hasher = MultiDigest::new(algorithms);
         let ranges = self.digest_ranges();
         for range in &ranges.ranges {

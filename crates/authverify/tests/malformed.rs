@@ -1,0 +1,182 @@
+//! Every malformed-input path returns a typed error or a typed finding; nothing panics.
+
+mod common;
+
+use authverify::error::{CertTableError, ImageError};
+use authverify::{Error, FileStatus, Policy, TrustStore, UnixTime, Verifier};
+
+fn valid_vector() -> Vec<u8> {
+    std::fs::read(common::vectors_dir().join("pe32plus-rsa2048-sha256.exe")).expect("vector")
+}
+
+fn verify(bytes: &[u8]) -> Result<authverify::FileReport, Error> {
+    Verifier::new(TrustStore::builtin(), Policy::windows())
+        .verify_bytes(bytes, UnixTime::from_secs(1_780_272_000))
+}
+
+fn put32(b: &mut [u8], at: usize, v: u32) {
+    b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+}
+
+/// Offsets in the generated PE32+ layout: e_lfanew 0x80, optional header at 0x98.
+const SECDIR: usize = 0x98 + 144;
+
+#[test]
+fn empty_and_tiny_inputs() {
+    assert_eq!(
+        verify(&[]).unwrap_err(),
+        Error::Image(ImageError::TooSmall { len: 0 })
+    );
+    assert_eq!(
+        verify(&[b'M', b'Z', 0, 0]).unwrap_err(),
+        Error::Image(ImageError::TooSmall { len: 4 })
+    );
+    assert_eq!(
+        verify(&[0u8; 64]).unwrap_err(),
+        Error::Image(ImageError::NotMz)
+    );
+}
+
+#[test]
+fn truncated_headers_at_every_length() {
+    let v = valid_vector();
+    // Every prefix shorter than the end of the security directory entry is a typed image
+    // error; none panics.
+    for len in 0..SECDIR + 8 {
+        match verify(&v[..len]) {
+            Err(Error::Image(_)) => {}
+            other => panic!("prefix of {len} bytes: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn e_lfanew_past_eof() {
+    let mut v = valid_vector();
+    put32(&mut v, 0x3c, 0xffff_fff0);
+    assert!(matches!(
+        verify(&v),
+        Err(Error::Image(ImageError::LfanewOutOfRange {
+            e_lfanew: 0xffff_fff0,
+            ..
+        }))
+    ));
+}
+
+#[test]
+fn security_directory_past_eof_or_into_headers() {
+    let mut v = valid_vector();
+    let len = v.len() as u32;
+    put32(&mut v, SECDIR + 4, len);
+    assert!(matches!(
+        verify(&v),
+        Err(Error::Image(ImageError::CertTableOutOfRange { .. }))
+    ));
+    let mut v = valid_vector();
+    put32(&mut v, SECDIR, 0x10);
+    assert!(matches!(
+        verify(&v),
+        Err(Error::Image(ImageError::CertTableOutOfRange {
+            offset: 0x10,
+            ..
+        }))
+    ));
+    let mut v = valid_vector();
+    put32(&mut v, SECDIR + 4, 0);
+    assert!(matches!(
+        verify(&v),
+        Err(Error::Image(ImageError::HalfEmptySecurityDirectory { .. }))
+    ));
+}
+
+fn table_offset(v: &[u8]) -> usize {
+    u32::from_le_bytes(v[SECDIR..SECDIR + 4].try_into().unwrap()) as usize
+}
+
+#[test]
+fn dw_length_too_small_or_overflowing() {
+    for bad in [0u32, 7] {
+        let mut v = valid_vector();
+        let t = table_offset(&v);
+        put32(&mut v, t, bad);
+        assert!(
+            matches!(verify(&v), Err(Error::CertTable(CertTableError::LengthTooSmall { length, .. })) if length == bad)
+        );
+    }
+    for bad in [u32::MAX, u32::MAX - 6, 0x8000_0000] {
+        let mut v = valid_vector();
+        let t = table_offset(&v);
+        put32(&mut v, t, bad);
+        assert!(
+            matches!(
+                verify(&v),
+                Err(Error::CertTable(CertTableError::PastTableEnd { .. }))
+            ),
+            "dwLength {bad:#x}"
+        );
+    }
+}
+
+#[test]
+fn garbage_pkcs7_is_an_invalid_signature_with_a_reason() {
+    let mut v = valid_vector();
+    let t = table_offset(&v);
+    for b in &mut v[t + 8..t + 40] {
+        *b = 0x5a;
+    }
+    let report = verify(&v).expect("table still walks");
+    assert_eq!(report.status, FileStatus::Invalid);
+    let err = report.signatures[0].error.as_deref().expect("error");
+    assert!(err.contains("ContentInfo"), "{err}");
+}
+
+#[test]
+fn truncated_pkcs7_is_an_invalid_signature() {
+    let mut v = valid_vector();
+    let t = table_offset(&v);
+    let old = u32::from_le_bytes(v[t..t + 4].try_into().unwrap());
+    // Shorten dwLength (and the table and file with it): the ContentInfo's DER length now
+    // runs past bCertificate.
+    let new_len = old - 100;
+    let rounded = (new_len as usize).div_ceil(8) * 8;
+    put32(&mut v, t, new_len);
+    v.truncate(t + rounded);
+    put32(&mut v, SECDIR + 4, rounded as u32);
+    let report = verify(&v).expect("table still walks");
+    assert_eq!(report.status, FileStatus::Invalid);
+    assert!(
+        report.signatures[0]
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("truncated"),
+        "{:?}",
+        report.signatures[0].error
+    );
+}
+
+#[test]
+fn every_single_byte_truncation_of_the_table_is_handled() {
+    let v = valid_vector();
+    let t = table_offset(&v);
+    // Cut the file anywhere inside the table (adjusting the directory size): typed result.
+    for cut in (t + 1..v.len()).step_by(37) {
+        let mut w = v[..cut].to_vec();
+        put32(&mut w, SECDIR + 4, (cut - t) as u32);
+        let _ = verify(&w);
+    }
+}
+
+#[test]
+fn non_pkcs7_entries_are_reported_not_skipped_silently() {
+    let mut v = valid_vector();
+    let t = table_offset(&v);
+    v[t + 6] = 1; // WIN_CERT_TYPE_X509
+    let report = verify(&v).expect("verify");
+    assert_eq!(report.status, FileStatus::Unsigned);
+    assert!(
+        report.notes.iter().any(|n| n.contains("not PKCS#7")),
+        "{:?}",
+        report.notes
+    );
+}

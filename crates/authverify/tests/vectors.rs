@@ -1,0 +1,199 @@
+//! Every generated vector gets the verdict its construction implies (test-vectors/manifest.json,
+//! written by authverify-testgen, never by running this crate).
+
+mod common;
+
+use authverify::{ChainStatus, FileStatus, PeImage};
+use serde_json::Value;
+
+fn status_name(s: FileStatus) -> &'static str {
+    match s {
+        FileStatus::Valid => "valid",
+        FileStatus::Invalid => "invalid",
+        FileStatus::Untrusted => "untrusted",
+        FileStatus::Unsigned => "unsigned",
+        _ => "error",
+    }
+}
+
+#[test]
+fn vectors_match_manifest() {
+    let m = common::manifest();
+    let verifier = common::manifest_verifier(&m);
+    let at = common::manifest_time(&m);
+    let vectors = m["vectors"].as_array().expect("vectors");
+    assert!(
+        vectors.len() >= 14,
+        "manifest lists {} vectors",
+        vectors.len()
+    );
+    let mut failures = Vec::new();
+    for v in vectors {
+        let file = v["file"].as_str().expect("file");
+        let bytes = std::fs::read(common::vectors_dir().join(file)).expect("vector file");
+        let report = verifier
+            .verify_bytes(&bytes, at)
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let mut check = |what: &str, ok: bool, detail: String| {
+            if !ok {
+                failures.push(format!("{file}: {what}: {detail}"));
+            }
+        };
+        check(
+            "status",
+            status_name(report.status) == v["status"],
+            format!("{:?} vs {}", report.status, v["status"]),
+        );
+        let expected: &Vec<Value> = v["signatures"].as_array().expect("signatures");
+        check(
+            "signature count",
+            report.signatures.len() == expected.len(),
+            format!("{} vs {}", report.signatures.len(), expected.len()),
+        );
+        for (got, want) in report.signatures.iter().zip(expected) {
+            check(
+                "nested_in",
+                Some(got.nested_in)
+                    == want["nested_in"]
+                        .as_u64()
+                        .map(|n| Some(n as usize))
+                        .or(Some(None)),
+                format!("{:?}", got.nested_in),
+            );
+            check(
+                "digest_algorithm",
+                got.digest_algorithm.as_deref() == want["digest_algorithm"].as_str(),
+                format!("{:?}", got.digest_algorithm),
+            );
+            check(
+                "computed_digest",
+                got.computed_digest.as_deref() == want["computed_digest"].as_str(),
+                format!("{:?}", got.computed_digest),
+            );
+            check(
+                "digest_matches",
+                Some(got.digest_matches) == want["digest_matches"].as_bool(),
+                format!("{}", got.digest_matches),
+            );
+            check(
+                "signature_valid",
+                Some(got.signature_valid) == want["signature_valid"].as_bool(),
+                format!("{} {:?}", got.signature_valid, got.notes),
+            );
+            let chain = got.chain.as_ref().map(|c| c.status.name());
+            check(
+                "chain_status",
+                chain == want["chain_status"].as_str(),
+                format!("{chain:?}"),
+            );
+        }
+        let want_missing = v["missing"].as_array().expect("missing");
+        check(
+            "missing count",
+            report.missing.len() == want_missing.len(),
+            format!("{:?}", report.missing),
+        );
+        for (got, want) in report.missing.iter().zip(want_missing) {
+            let cn = want["subject_cn"].as_str().expect("cn");
+            check(
+                "missing subject",
+                got.subject.contains(&format!("CN={cn}")),
+                got.subject.clone(),
+            );
+            check(
+                "missing key id",
+                got.key_id.as_deref() == want["key_id"].as_str(),
+                format!("{:?}", got.key_id),
+            );
+            check(
+                "missing store",
+                format!("{:?}", got.store).to_lowercase() == want["store"].as_str().unwrap_or(""),
+                format!("{:?}", got.store),
+            );
+        }
+        if let Some(d) = v.get("unsigned_digests") {
+            let image = PeImage::parse(&bytes).expect("parse");
+            for (alg, name) in [
+                (authverify::DigestAlgorithm::Sha1, "sha1"),
+                (authverify::DigestAlgorithm::Sha256, "sha256"),
+            ] {
+                let got = hex::encode(&image.authenticode_digests(&[alg])[0].1);
+                check(
+                    "unsigned digest",
+                    Some(got.as_str()) == d[name].as_str(),
+                    got.clone(),
+                );
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn trusting_the_root_differently_changes_the_verdict() {
+    // The same valid vector against the built-in catalog (which lacks the test root) must
+    // name the test root as missing: it is embedded nowhere, so the chain stops at the
+    // intermediate whose issuer nobody has.
+    let m = common::manifest();
+    let bytes =
+        std::fs::read(common::vectors_dir().join("pe32plus-rsa2048-sha256.exe")).expect("vector");
+    let verifier = authverify::Verifier::new(
+        authverify::TrustStore::builtin(),
+        authverify::Policy::windows(),
+    );
+    let report = verifier
+        .verify_bytes(&bytes, common::manifest_time(&m))
+        .expect("verify");
+    assert_eq!(report.status, FileStatus::Untrusted);
+    let chain = report.signatures[0].chain.as_ref().expect("chain");
+    assert_eq!(chain.status, ChainStatus::MissingIntermediate);
+    assert!(
+        report.missing[0]
+            .subject
+            .contains("CN=Authverify Test Root CA"),
+        "{:?}",
+        report.missing
+    );
+}
+
+#[test]
+fn expired_vector_is_valid_when_judged_inside_its_validity() {
+    let m = common::manifest();
+    let verifier = common::manifest_verifier(&m);
+    let bytes =
+        std::fs::read(common::vectors_dir().join("expired-no-timestamp.exe")).expect("vector");
+    let report = verifier
+        .verify_bytes(&bytes, "2020-06-01T00:00:00Z".parse().expect("time"))
+        .expect("verify");
+    assert_eq!(report.status, FileStatus::Valid);
+}
+
+#[test]
+fn generator_is_deterministic() {
+    // Regenerate into a temporary directory and compare byte for byte with the shipped
+    // vectors: the manifest's verdicts are only meaningful for the files they describe.
+    let out = std::env::temp_dir().join(format!("authverify-regen-{}", std::process::id()));
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["run", "-q", "-p", "authverify-testgen", "--"])
+        .arg(&out)
+        .current_dir(common::repo_root())
+        .status()
+        .expect("run generator");
+    assert!(status.success());
+    let m = common::manifest();
+    for v in m["vectors"].as_array().expect("vectors") {
+        let f = v["file"].as_str().expect("file");
+        let shipped = std::fs::read(common::vectors_dir().join(f)).expect("shipped");
+        let fresh = std::fs::read(out.join(f)).expect("fresh");
+        assert!(
+            shipped == fresh,
+            "{f} differs from a fresh generation: run cargo run -p authverify-testgen"
+        );
+    }
+    let _ = std::fs::remove_dir_all(out);
+}
