@@ -14,22 +14,18 @@ fn digest(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("raw_sha256", |b| b.iter(|| sha2::Sha256::digest(&image)));
     g.bench_function("authenticode_sha256", |b| {
-        b.iter(|| {
-            PeImage::parse(&image).map(|p| p.authenticode_digests(&[DigestAlgorithm::Sha256]))
-        })
+        b.iter(|| PeImage::parse(&image).map(|p| p.authenticode_digests(&[DigestAlgorithm::Sha256])))
     });
     g.bench_function("authenticode_sha1_and_sha256_one_pass", |b| {
         b.iter(|| {
-            PeImage::parse(&image)
-                .map(|p| p.authenticode_digests(&[DigestAlgorithm::Sha1, DigestAlgorithm::Sha256]))
+            PeImage::parse(&image).map(|p| p.authenticode_digests(&[DigestAlgorithm::Sha1, DigestAlgorithm::Sha256]))
         })
     });
     g.finish();
 }
 
 fn parse_and_verify(c: &mut Criterion) {
-    let signed =
-        std::fs::read(vectors_dir().join("pe32plus-rsa2048-sha256.exe")).unwrap_or_default();
+    let signed = std::fs::read(vectors_dir().join("pe32plus-rsa2048-sha256.exe")).unwrap_or_default();
     let mut trust = TrustStore::new();
     let _ = trust.load_anchors(&vectors_dir().join("pki/root.crt"));
     let verifier = Verifier::new(trust, Policy::windows());

@@ -57,10 +57,7 @@ pub(crate) fn collect_inputs(paths: &[PathBuf]) -> Inputs {
     };
     for path in paths {
         if path.is_dir() {
-            for entry in walkdir::WalkDir::new(path)
-                .follow_links(false)
-                .sort_by_file_name()
-            {
+            for entry in walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name() {
                 match entry {
                     Ok(e) if e.file_type().is_file() => {
                         if looks_like_pe(e.path()) {
@@ -71,13 +68,8 @@ pub(crate) fn collect_inputs(paths: &[PathBuf]) -> Inputs {
                     }
                     Ok(_) => {}
                     Err(err) => {
-                        let p = err
-                            .path()
-                            .map(Path::to_path_buf)
-                            .unwrap_or_else(|| path.clone());
-                        inputs
-                            .errors
-                            .push(FileResult::error(&p, format!("cannot read: {err}")));
+                        let p = err.path().map(Path::to_path_buf).unwrap_or_else(|| path.clone());
+                        inputs.errors.push(FileResult::error(&p, format!("cannot read: {err}")));
                     }
                 }
             }
@@ -94,10 +86,7 @@ pub(crate) fn collect_inputs(paths: &[PathBuf]) -> Inputs {
 
 fn looks_like_pe(path: &Path) -> bool {
     let mut magic = [0u8; 2];
-    File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok()
-        && &magic == b"MZ"
+    File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && &magic == b"MZ"
 }
 
 pub(crate) fn verify_one(verifier: &Verifier, path: &Path, at: UnixTime) -> FileResult {

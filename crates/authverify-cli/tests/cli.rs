@@ -48,20 +48,12 @@ fn jsonl_carries_the_contract_fields() {
         "jsonl",
         &vector("nested-sha1-sha256.exe"),
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let lines = jsonl(&out);
     assert_eq!(lines.len(), 1);
     let f = &lines[0];
     assert_eq!(f["status"], "valid");
-    assert!(f["path"]
-        .as_str()
-        .unwrap()
-        .ends_with("nested-sha1-sha256.exe"));
+    assert!(f["path"].as_str().unwrap().ends_with("nested-sha1-sha256.exe"));
     let sigs = f["signatures"].as_array().unwrap();
     assert_eq!(sigs.len(), 2);
     for (i, s) in sigs.iter().enumerate() {
@@ -97,9 +89,7 @@ fn jsonl_carries_the_contract_fields() {
     // Lowercase hex.
     let d = sigs[1]["computed_digest"].as_str().unwrap();
     assert_eq!(d.len(), 64);
-    assert!(d
-        .chars()
-        .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
+    assert!(d.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
 }
 
 #[test]
@@ -128,12 +118,7 @@ fn exit_codes() {
     let bad_time = run(&["verify", "--at", "yesterday", &vector("unsigned.exe")]);
     assert_eq!(bad_time.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad_time.stderr).contains("RFC 3339"));
-    let bad_trust = run(&[
-        "verify",
-        "--trust",
-        "/nonexistent/roots.pem",
-        &vector("unsigned.exe"),
-    ]);
+    let bad_trust = run(&["verify", "--trust", "/nonexistent/roots.pem", &vector("unsigned.exe")]);
     assert_eq!(bad_trust.status.code(), Some(2));
     let nothing = run(&["verify", "/nonexistent/file.exe"]);
     assert_eq!(nothing.status.code(), Some(2), "nothing verified");
@@ -161,22 +146,11 @@ fn directories_are_walked_and_pe_files_recognised_by_content() {
         dir.path().to_str().unwrap(),
     ]);
     let lines = jsonl(&out);
-    let by_name = |n: &str| {
-        lines
-            .iter()
-            .find(|l| l["path"].as_str().unwrap().ends_with(n))
-            .cloned()
-    };
-    assert_eq!(
-        by_name("renamed.dat").expect("PE found by content")["status"],
-        "valid"
-    );
+    let by_name = |n: &str| lines.iter().find(|l| l["path"].as_str().unwrap().ends_with(n)).cloned();
+    assert_eq!(by_name("renamed.dat").expect("PE found by content")["status"], "valid");
     let fake = by_name("fake.exe").expect("MZ file reported");
     assert_eq!(fake["status"], "error");
-    assert!(
-        fake["error"].as_str().unwrap().contains("too small"),
-        "{fake}"
-    );
+    assert!(fake["error"].as_str().unwrap().contains("too small"), "{fake}");
     assert!(by_name("readme.txt").is_none());
     assert!(String::from_utf8_lossy(&out.stderr).contains("skipped 1 files that are not PE images"));
     assert_eq!(out.status.code(), Some(1));
@@ -218,8 +192,7 @@ fn text_output_names_the_missing_certificate_in_one_line() {
         .find(|l| l.trim_start().starts_with("MISSING:"))
         .expect("MISSING line");
     assert!(
-        line.contains("Authverify Test Code Signing CA")
-            && line.contains("Intermediate Certification Authorities"),
+        line.contains("Authverify Test Code Signing CA") && line.contains("Intermediate Certification Authorities"),
         "{line}"
     );
 }

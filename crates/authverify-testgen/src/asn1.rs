@@ -52,10 +52,7 @@ pub fn int(v: u64) -> Vec<u8> {
 }
 
 pub fn octets(b: &[u8]) -> Vec<u8> {
-    OctetStringRef::new(b)
-        .expect("octets")
-        .to_der()
-        .expect("octets encode")
+    OctetStringRef::new(b).expect("octets").to_der().expect("octets encode")
 }
 
 pub fn bits(b: &[u8]) -> Vec<u8> {
@@ -82,13 +79,9 @@ pub fn utf8(s: &str) -> Vec<u8> {
 
 /// UTCTime for 1950..2049, GeneralizedTime after (RFC 5280 §4.1.2.5).
 pub fn time(unix: u64) -> Vec<u8> {
-    let dt =
-        DateTime::from_unix_duration(std::time::Duration::from_secs(unix)).expect("time in range");
+    let dt = DateTime::from_unix_duration(std::time::Duration::from_secs(unix)).expect("time in range");
     if dt.year() < 2050 {
-        UtcTime::from_date_time(dt)
-            .expect("utc")
-            .to_der()
-            .expect("utc encodes")
+        UtcTime::from_date_time(dt).expect("utc").to_der().expect("utc encodes")
     } else {
         der::asn1::GeneralizedTime::from_date_time(dt)
             .to_der()
@@ -97,10 +90,7 @@ pub fn time(unix: u64) -> Vec<u8> {
 }
 
 pub fn unix(y: u16, m: u8, d: u8) -> u64 {
-    DateTime::new(y, m, d, 0, 0, 0)
-        .expect("date")
-        .unix_duration()
-        .as_secs()
+    DateTime::new(y, m, d, 0, 0, 0).expect("date").unix_duration().as_secs()
 }
 
 /// AlgorithmIdentifier with NULL parameters (RSA and hash algorithms).

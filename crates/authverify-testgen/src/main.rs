@@ -50,11 +50,7 @@ fn build_pki() -> Pki {
         eku: &[],
         hash: Hash::Sha256,
     };
-    let root = issue(
-        &ca(0x1001, "Authverify Test Root CA", None),
-        &root_key,
-        None,
-    );
+    let root = issue(&ca(0x1001, "Authverify Test Root CA", None), &root_key, None);
     let inter = issue(
         &ca(0x2001, "Authverify Test Code Signing CA", Some(0)),
         &inter_key,
@@ -71,32 +67,17 @@ fn build_pki() -> Pki {
     };
     let window = (unix(2025, 1, 1), unix(2028, 1, 1));
     let leaf = issue(
-        &leaf_spec(
-            0x3001,
-            "Authverify Test Signer RSA-2048",
-            window.0,
-            window.1,
-        ),
+        &leaf_spec(0x3001, "Authverify Test Signer RSA-2048", window.0, window.1),
         &leaf_key,
         Some((&inter, &inter_key)),
     );
     let leaf4096 = issue(
-        &leaf_spec(
-            0x3002,
-            "Authverify Test Signer RSA-4096",
-            window.0,
-            window.1,
-        ),
+        &leaf_spec(0x3002, "Authverify Test Signer RSA-4096", window.0, window.1),
         &leaf4096_key,
         Some((&inter, &inter_key)),
     );
     let leaf_ec = issue(
-        &leaf_spec(
-            0x3003,
-            "Authverify Test Signer ECDSA P-256",
-            window.0,
-            window.1,
-        ),
+        &leaf_spec(0x3003, "Authverify Test Signer ECDSA P-256", window.0, window.1),
         &leaf_ec_key,
         Some((&inter, &inter_key)),
     );
@@ -207,18 +188,9 @@ fn main() {
         overlay: 1001,
     });
 
-    let ok = |h: Hash, unsigned: &[u8]| {
-        sig(
-            0,
-            None,
-            h,
-            &sign::digest_for(unsigned, h),
-            true,
-            true,
-            "trusted",
-        )
-    };
-    let valid = |sigs: Vec<Value>, why: &str| json!({ "status": "valid", "why": why, "signatures": sigs, "missing": [] });
+    let ok = |h: Hash, unsigned: &[u8]| sig(0, None, h, &sign::digest_for(unsigned, h), true, true, "trusted");
+    let valid =
+        |sigs: Vec<Value>, why: &str| json!({ "status": "valid", "why": why, "signatures": sigs, "missing": [] });
 
     let s = signer(&p.leaf_key, &p.leaf, full(&p.leaf), Hash::Sha256);
     let v1 = sign::sign(&pe64, &s, &[]);
@@ -235,18 +207,10 @@ fn main() {
     out.write(
         "pe32-rsa2048-sha256.exe",
         &v,
-        valid(
-            vec![ok(Hash::Sha256, &pe32)],
-            "PE32 (magic 0x10b), RSA-2048, SHA-256",
-        ),
+        valid(vec![ok(Hash::Sha256, &pe32)], "PE32 (magic 0x10b), RSA-2048, SHA-256"),
     );
 
-    let s4096 = signer(
-        &p.leaf4096_key,
-        &p.leaf4096,
-        full(&p.leaf4096),
-        Hash::Sha384,
-    );
+    let s4096 = signer(&p.leaf4096_key, &p.leaf4096, full(&p.leaf4096), Hash::Sha384);
     let v = sign::sign(&pe64, &s4096, &[]);
     out.write(
         "pe32plus-rsa4096-sha384.exe",
@@ -284,14 +248,18 @@ fn main() {
     out.write(
         "pe32-rsa2048-sha512.exe",
         &v,
-        valid(
-            vec![ok(Hash::Sha512, &pe32)],
-            "SHA-512 file digest and signature",
-        ),
+        valid(vec![ok(Hash::Sha512, &pe32)], "SHA-512 file digest and signature"),
     );
 
     let v = sign::sign(&pe_overlay, &s, &[]);
-    out.write("pe32plus-overlay-rsa2048-sha256.exe", &v, valid(vec![ok(Hash::Sha256, &pe_overlay)], "1001-byte overlay after the last section: hashed, then zero-padded to 8 before the table"));
+    out.write(
+        "pe32plus-overlay-rsa2048-sha256.exe",
+        &v,
+        valid(
+            vec![ok(Hash::Sha256, &pe_overlay)],
+            "1001-byte overlay after the last section: hashed, then zero-padded to 8 before the table",
+        ),
+    );
 
     let v = sign::sign(&pe64, &s1, &[&s]);
     out.write(
@@ -317,11 +285,7 @@ fn main() {
     // Broken files derived from a valid one.
     let mut tampered = v1.clone();
     tampered[0x600 + 10] ^= 0xff;
-    let table = u32::from_le_bytes(
-        tampered[pe::field_offsets(&tampered).1..][..4]
-            .try_into()
-            .unwrap(),
-    ) as usize;
+    let table = u32::from_le_bytes(tampered[pe::field_offsets(&tampered).1..][..4].try_into().unwrap()) as usize;
     out.write(
         "digest-mismatch.exe",
         &tampered,
@@ -374,20 +338,13 @@ fn main() {
                 "unsigned_digests": { "sha1": hex::encode(pe::authenticode_digest(f, None, Hash::Sha1)),
                                       "sha256": hex::encode(pe::authenticode_digest(f, None, Hash::Sha256)) } })
     };
-    out.write(
-        "unsigned.exe",
-        &pe64,
-        unsigned_entry(&pe64, "no security directory"),
-    );
+    out.write("unsigned.exe", &pe64, unsigned_entry(&pe64, "no security directory"));
     let mut odd = pe_overlay.clone();
     odd.truncate(odd.len() - 3);
     out.write(
         "unsigned-odd-length.exe",
         &odd,
-        unsigned_entry(
-            &odd,
-            "length not a multiple of 8: the digest pads with zeros",
-        ),
+        unsigned_entry(&odd, "length not a multiple of 8: the digest pads with zeros"),
     );
 
     let manifest = json!({

@@ -88,25 +88,16 @@ pub fn build(spec: &PeSpec) -> Vec<u8> {
     }
     put32(&mut f, rva_count, 16);
     let sections = opt + opt_size;
-    let mut section =
-        |i: usize, name: &[u8], va: u32, vsize: u32, raw_size: u32, raw_ptr: u32, flags: u32| {
-            let s = sections + i * 40;
-            f[s..s + name.len()].copy_from_slice(name);
-            put32(&mut f, s + 8, vsize);
-            put32(&mut f, s + 12, va);
-            put32(&mut f, s + 16, raw_size);
-            put32(&mut f, s + 20, raw_ptr);
-            put32(&mut f, s + 36, flags);
-        };
-    section(
-        0,
-        b".text",
-        0x1000,
-        0x10,
-        text_raw as u32,
-        headers as u32,
-        0x6000_0020,
-    );
+    let mut section = |i: usize, name: &[u8], va: u32, vsize: u32, raw_size: u32, raw_ptr: u32, flags: u32| {
+        let s = sections + i * 40;
+        f[s..s + name.len()].copy_from_slice(name);
+        put32(&mut f, s + 8, vsize);
+        put32(&mut f, s + 12, va);
+        put32(&mut f, s + 16, raw_size);
+        put32(&mut f, s + 20, raw_ptr);
+        put32(&mut f, s + 36, flags);
+    };
+    section(0, b".text", 0x1000, 0x10, text_raw as u32, headers as u32, 0x6000_0020);
     section(
         1,
         b".data",

@@ -67,10 +67,7 @@ impl Key {
     }
     pub fn spki(&self) -> Vec<u8> {
         match self {
-            Key::Rsa(k) => rsa::PublicKey::from(k)
-                .to_public_key_der()
-                .expect("spki")
-                .into_vec(),
+            Key::Rsa(k) => rsa::PublicKey::from(k).to_public_key_der().expect("spki").into_vec(),
             Key::P256(k) => p256::PublicKey::from(k.verifying_key())
                 .to_public_key_der()
                 .expect("spki")
@@ -163,20 +160,12 @@ pub fn issue(spec: &CertSpec<'_>, key: &Key, issuer: Option<(&Cert, &Key)>) -> C
             let pl = path_len.map(|p| int(u64::from(p))).unwrap_or_default();
             exts.push(ext("2.5.29.19", true, seq(&[&boolean(true), &pl])));
             // keyCertSign | cRLSign: bits 5 and 6 → 0x06 with 1 unused bit.
-            exts.push(ext(
-                "2.5.29.15",
-                true,
-                tlv(der::Tag::BitString, &[0x01, 0x06]),
-            ));
+            exts.push(ext("2.5.29.15", true, tlv(der::Tag::BitString, &[0x01, 0x06])));
         }
         None => {
             exts.push(ext("2.5.29.19", true, seq(&[])));
             // digitalSignature: bit 0 → 0x80, 7 unused bits.
-            exts.push(ext(
-                "2.5.29.15",
-                true,
-                tlv(der::Tag::BitString, &[0x07, 0x80]),
-            ));
+            exts.push(ext("2.5.29.15", true, tlv(der::Tag::BitString, &[0x07, 0x80])));
         }
     }
     if !spec.eku.is_empty() {
@@ -187,11 +176,7 @@ pub fn issue(spec: &CertSpec<'_>, key: &Key, issuer: Option<(&Cert, &Key)>) -> C
     }
     exts.push(ext("2.5.29.14", false, octets(&key.key_id())));
     if issuer.is_some() {
-        exts.push(ext(
-            "2.5.29.35",
-            false,
-            seq(&[&ctx(0, false, &issuer_key.key_id())]),
-        ));
+        exts.push(ext("2.5.29.35", false, seq(&[&ctx(0, false, &issuer_key.key_id())])));
     }
     let ext_refs: Vec<&[u8]> = exts.iter().map(|e| e.as_slice()).collect();
     let sig_alg = issuer_key.cert_sig_alg(spec.hash);

@@ -22,10 +22,7 @@ pub struct Signer<'a> {
 
 /// SpcIndirectDataContent for a PE image digest.
 pub fn indirect_data(h: Hash, digest: &[u8]) -> Vec<u8> {
-    let obsolete: Vec<u8> = "<<<Obsolete>>>"
-        .encode_utf16()
-        .flat_map(|u| u.to_be_bytes())
-        .collect();
+    let obsolete: Vec<u8> = "<<<Obsolete>>>".encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
     let link = ctx(0, true, &ctx(2, true, &ctx(0, false, &obsolete)));
     let pe_image_data = seq(&[&bits(&[]), &link]);
     seq(&[
@@ -48,10 +45,7 @@ pub fn signed_data(s: &Signer<'_>, file_digest: &[u8], unsigned: &[Vec<u8>]) -> 
         attribute("1.2.840.113549.1.9.3", &oid(SPC_INDIRECT_DATA)),
         attribute(SPC_SP_OPUS_INFO, &seq(&[])),
         attribute(SPC_STATEMENT_TYPE, &seq(&[&oid("1.3.6.1.4.1.311.2.1.21")])),
-        attribute(
-            "1.2.840.113549.1.9.4",
-            &octets(&s.hash.digest(content_octets)),
-        ),
+        attribute("1.2.840.113549.1.9.4", &octets(&s.hash.digest(content_octets))),
     ];
     let signed_set = set_sorted(&attrs);
     let mut signature = s.key.sign(s.hash, &signed_set);

@@ -258,9 +258,7 @@ impl PublicKey {
         let alg = r
             .expect(der::Tag::Sequence, "SubjectPublicKeyInfo algorithm")
             .map_err(bad)?;
-        let key_bits = r
-            .expect(der::Tag::BitString, "subjectPublicKey")
-            .map_err(bad)?;
+        let key_bits = r.expect(der::Tag::BitString, "subjectPublicKey").map_err(bad)?;
         let mut a = alg.contents();
         let key_oid: ObjectIdentifier = a
             .read("key algorithm")
@@ -274,11 +272,7 @@ impl PublicKey {
         // BIT STRING: first content byte is the count of unused bits, which must be 0 here.
         let key = match key_bits.value.split_first() {
             Some((0, rest)) => rest,
-            _ => {
-                return Err(SignatureFailure::BadKey(
-                    "subjectPublicKey has unused bits".into(),
-                ))
-            }
+            _ => return Err(SignatureFailure::BadKey("subjectPublicKey has unused bits".into())),
         };
         match key_oid {
             oid::RSA_ENCRYPTION => {
@@ -309,9 +303,7 @@ impl PublicKey {
                     oid::P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(key)
                         .map(Self::P384)
                         .map_err(|e| SignatureFailure::BadKey(e.to_string())),
-                    other => Err(SignatureFailure::BadKey(format!(
-                        "unsupported curve {other}"
-                    ))),
+                    other => Err(SignatureFailure::BadKey(format!("unsupported curve {other}"))),
                 }
             }
             other => Err(SignatureFailure::UnsupportedAlgorithm(other.to_string())),
@@ -335,19 +327,26 @@ impl PublicKey {
         message: &[u8],
         signature: &[u8],
     ) -> Result<DigestAlgorithm, SignatureFailure> {
-        let (family, hash) = signature_algorithm(sig_alg)
-            .ok_or_else(|| SignatureFailure::UnsupportedAlgorithm(sig_alg.to_string()))?;
+        let (family, hash) =
+            signature_algorithm(sig_alg).ok_or_else(|| SignatureFailure::UnsupportedAlgorithm(sig_alg.to_string()))?;
         let hash = hash
             .or(default_hash)
             .ok_or_else(|| SignatureFailure::UnsupportedAlgorithm(sig_alg.to_string()))?;
         let digest = hash.hash(message);
-        self.verify_prehashed(
-            family_matches(family, self, sig_alg)?,
-            hash,
-            &digest,
-            signature,
-        )?;
+        self.verify_prehashed(family_matches(family, self, sig_alg)?, hash, &digest, signature)?;
         Ok(hash)
+    }
+
+    /// Legacy countersignatures from the Symantec/VeriSign timestamping services put the
+    /// bare SHA-1 of the signed attributes in the RSA block, without the DigestInfo wrapper.
+    /// Windows accepts them; this checks that form (the `windows` policy reports its use).
+    pub(crate) fn verify_rsa_bare_hash(&self, digest: &[u8], signature: &[u8]) -> Result<(), SignatureFailure> {
+        match self {
+            Self::Rsa(key) => key
+                .verify(rsa::Pkcs1v15Sign::new_unprefixed(), digest, signature)
+                .map_err(|_| SignatureFailure::Mismatch),
+            _ => Err(SignatureFailure::Mismatch),
+        }
     }
 
     fn verify_prehashed(
@@ -371,26 +370,18 @@ impl PublicKey {
                     .map_err(|_| SignatureFailure::Mismatch)
             }
             Self::P256(key) => {
-                let sig = p256::ecdsa::DerSignature::from_bytes(signature)
-                    .map_err(|_| SignatureFailure::Mismatch)?;
-                key.verify_prehash(digest, &sig)
-                    .map_err(|_| SignatureFailure::Mismatch)
+                let sig = p256::ecdsa::DerSignature::from_bytes(signature).map_err(|_| SignatureFailure::Mismatch)?;
+                key.verify_prehash(digest, &sig).map_err(|_| SignatureFailure::Mismatch)
             }
             Self::P384(key) => {
-                let sig = p384::ecdsa::DerSignature::from_bytes(signature)
-                    .map_err(|_| SignatureFailure::Mismatch)?;
-                key.verify_prehash(digest, &sig)
-                    .map_err(|_| SignatureFailure::Mismatch)
+                let sig = p384::ecdsa::DerSignature::from_bytes(signature).map_err(|_| SignatureFailure::Mismatch)?;
+                key.verify_prehash(digest, &sig).map_err(|_| SignatureFailure::Mismatch)
             }
         }
     }
 }
 
-fn family_matches(
-    family: Family,
-    key: &PublicKey,
-    sig_alg: &ObjectIdentifier,
-) -> Result<(), SignatureFailure> {
+fn family_matches(family: Family, key: &PublicKey, sig_alg: &ObjectIdentifier) -> Result<(), SignatureFailure> {
     let ok = matches!(
         (family, key),
         (Family::Rsa, PublicKey::Rsa(_)) | (Family::Ecdsa, PublicKey::P256(_) | PublicKey::P384(_))
@@ -406,10 +397,7 @@ fn family_matches(
 }
 
 /// Reads an AlgorithmIdentifier's OID, ignoring its parameters.
-pub(crate) fn algorithm_oid(
-    tlv: &Tlv<'_>,
-    what: &'static str,
-) -> Result<ObjectIdentifier, crate::error::Asn1Error> {
+pub(crate) fn algorithm_oid(tlv: &Tlv<'_>, what: &'static str) -> Result<ObjectIdentifier, crate::error::Asn1Error> {
     let mut r: RawReader<'_> = tlv.contents();
     r.read(what)?.decode(what)
 }

@@ -24,11 +24,7 @@ pub(crate) struct Tlv<'a> {
 
 impl<'a> Tlv<'a> {
     /// Parses exactly one element that must fill `data` completely.
-    pub(crate) fn parse_exact(
-        data: &'a [u8],
-        base: usize,
-        what: &'static str,
-    ) -> Result<Self, Asn1Error> {
+    pub(crate) fn parse_exact(data: &'a [u8], base: usize, what: &'static str) -> Result<Self, Asn1Error> {
         let mut r = RawReader::new(data, base);
         let tlv = r.read(what)?;
         r.finish(what)?;
@@ -57,10 +53,7 @@ impl<'a> Tlv<'a> {
     }
 
     /// Decodes the element with a `der` type (used for leaf values: OIDs, integers, times).
-    pub(crate) fn decode<T: Decode<'a, Error = der::Error>>(
-        &self,
-        what: &'static str,
-    ) -> Result<T, Asn1Error> {
+    pub(crate) fn decode<T: Decode<'a, Error = der::Error>>(&self, what: &'static str) -> Result<T, Asn1Error> {
         T::from_der(self.raw).map_err(|e| Asn1Error::Der {
             what,
             offset: self.offset,
@@ -105,19 +98,15 @@ impl<'a> RawReader<'a> {
         }
         let mut reader = SliceReader::new(rest).map_err(|e| der_err(what, offset, e))?;
         let header = Header::decode(&mut reader).map_err(|e| der_err(what, offset, e))?;
-        let header_len = usize::try_from(u32::from(reader.position()))
-            .map_err(|_| Asn1Error::Truncated { what, offset })?;
-        let value_len = usize::try_from(u32::from(header.length()))
-            .map_err(|_| Asn1Error::Truncated { what, offset })?;
+        let header_len =
+            usize::try_from(u32::from(reader.position())).map_err(|_| Asn1Error::Truncated { what, offset })?;
+        let value_len =
+            usize::try_from(u32::from(header.length())).map_err(|_| Asn1Error::Truncated { what, offset })?;
         let end = header_len
             .checked_add(value_len)
             .ok_or(Asn1Error::Truncated { what, offset })?;
-        let raw = rest
-            .get(..end)
-            .ok_or(Asn1Error::Truncated { what, offset })?;
-        let value = raw
-            .get(header_len..)
-            .ok_or(Asn1Error::Truncated { what, offset })?;
+        let raw = rest.get(..end).ok_or(Asn1Error::Truncated { what, offset })?;
+        let value = raw.get(header_len..).ok_or(Asn1Error::Truncated { what, offset })?;
         self.pos = self.pos.saturating_add(end);
         Ok(Tlv {
             tag: header.tag(),
@@ -133,11 +122,7 @@ impl<'a> RawReader<'a> {
     }
 
     /// Reads the next element only when it carries `tag`.
-    pub(crate) fn optional(
-        &mut self,
-        tag: Tag,
-        what: &'static str,
-    ) -> Result<Option<Tlv<'a>>, Asn1Error> {
+    pub(crate) fn optional(&mut self, tag: Tag, what: &'static str) -> Result<Option<Tlv<'a>>, Asn1Error> {
         if self.peek_tag() == Some(tag) {
             self.read(what).map(Some)
         } else {

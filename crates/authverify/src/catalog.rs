@@ -62,12 +62,10 @@ pub fn catalog() -> &'static [CatalogCertificate] {
             // The generator checked every entry's SHA-1 and tests parse every entry, so
             // nothing is dropped here in practice; a broken entry is skipped, not fatal.
             .filter_map(|entry| {
-                Certificate::from_der(entry.der)
-                    .ok()
-                    .map(|c| CatalogCertificate {
-                        entry,
-                        certificate: Arc::new(c),
-                    })
+                Certificate::from_der(entry.der).ok().map(|c| CatalogCertificate {
+                    entry,
+                    certificate: Arc::new(c),
+                })
             })
             .collect()
     })
@@ -79,9 +77,7 @@ pub fn entries() -> &'static [CatalogEntry] {
 }
 
 /// Catalog certificates whose subject is `name_der`.
-pub(crate) fn by_subject(
-    name_der: &[u8],
-) -> impl Iterator<Item = &'static CatalogCertificate> + '_ {
+pub(crate) fn by_subject(name_der: &[u8]) -> impl Iterator<Item = &'static CatalogCertificate> + '_ {
     catalog()
         .iter()
         .filter(move |c| c.certificate.subject_der() == name_der)

@@ -73,14 +73,9 @@ impl<'a> CertTableIter<'a> {
         let mut field = [0u8; 4];
         field.copy_from_slice(header.get(..4).unwrap_or(&[0; 4]));
         let length = u32::from_le_bytes(field);
-        let revision = u16::from_le_bytes([
-            header.get(4).copied().unwrap_or(0),
-            header.get(5).copied().unwrap_or(0),
-        ]);
-        let certificate_type = u16::from_le_bytes([
-            header.get(6).copied().unwrap_or(0),
-            header.get(7).copied().unwrap_or(0),
-        ]);
+        let revision = u16::from_le_bytes([header.get(4).copied().unwrap_or(0), header.get(5).copied().unwrap_or(0)]);
+        let certificate_type =
+            u16::from_le_bytes([header.get(6).copied().unwrap_or(0), header.get(7).copied().unwrap_or(0)]);
         if length < 8 {
             return Err(CertTableError::LengthTooSmall { offset, length });
         }

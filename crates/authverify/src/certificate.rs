@@ -37,6 +37,8 @@ pub mod eku {
     pub const TIME_STAMPING: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.8");
     /// szOID_KP_LIFETIME_SIGNING.
     pub const LIFETIME_SIGNING: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.10.3.13");
+    /// szOID_KP_TIME_STAMP_SIGNING (Microsoft's legacy TSA EKU).
+    pub const MS_TIME_STAMP_SIGNING: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.10.3.2");
     /// anyExtendedKeyUsage.
     pub const ANY: Oid = Oid::new_unwrap("2.5.29.37.0");
 }
@@ -251,13 +253,8 @@ impl Certificate {
     /// Verifies that `issuer`'s key signed this certificate, over the TBS bytes as received.
     pub fn verify_signed_by(&self, issuer: &Certificate) -> Result<(), SignatureFailure> {
         let key = issuer.public_key()?;
-        key.verify(
-            &self.signature_algorithm,
-            None,
-            self.tbs_der(),
-            self.signature_value(),
-        )
-        .map(|_| ())
+        key.verify(&self.signature_algorithm, None, self.tbs_der(), self.signature_value())
+            .map(|_| ())
     }
 
     /// The signature algorithm OID.
@@ -286,9 +283,7 @@ pub(crate) fn common_name(name_der: &[u8]) -> Option<String> {
             found = Some(
                 der::asn1::Utf8StringRef::try_from(&atv.value)
                     .map(|s| s.to_string())
-                    .or_else(|_| {
-                        der::asn1::PrintableStringRef::try_from(&atv.value).map(|s| s.to_string())
-                    })
+                    .or_else(|_| der::asn1::PrintableStringRef::try_from(&atv.value).map(|s| s.to_string()))
                     .unwrap_or_else(|_| atv.to_string()),
             );
         }
@@ -375,12 +370,8 @@ impl Parsed {
         let inner = || Tlv::parse_exact(value.value, value.offset, "extension value");
         match oid {
             ext_oid::BASIC_CONSTRAINTS => {
-                let mut r = inner()?
-                    .expect(Tag::Sequence, "basicConstraints")?
-                    .contents();
-                let ca = r
-                    .optional(Tag::Boolean, "cA")?
-                    .is_some_and(|b| lenient_bool(&b));
+                let mut r = inner()?.expect(Tag::Sequence, "basicConstraints")?.contents();
+                let ca = r.optional(Tag::Boolean, "cA")?.is_some_and(|b| lenient_bool(&b));
                 let path_len = match r.optional(Tag::Integer, "pathLenConstraint")? {
                     Some(i) => Some(i.decode::<u32>("pathLenConstraint")?),
                     None => None,
@@ -408,10 +399,7 @@ impl Parsed {
                 let mut r = inner()?.expect(Tag::Sequence, "extKeyUsage")?.contents();
                 let mut list = Vec::new();
                 while !r.is_empty() {
-                    list.push(
-                        r.read("KeyPurposeId")?
-                            .decode::<ObjectIdentifier>("KeyPurposeId")?,
-                    );
+                    list.push(r.read("KeyPurposeId")?.decode::<ObjectIdentifier>("KeyPurposeId")?);
                 }
                 self.ext_key_usage = Some(list);
             }
@@ -424,12 +412,8 @@ impl Parsed {
                 );
             }
             ext_oid::AUTHORITY_KEY_ID => {
-                let mut r = inner()?
-                    .expect(Tag::Sequence, "authorityKeyIdentifier")?
-                    .contents();
-                self.authority_key_id = r
-                    .optional(ctx(0, false), "keyIdentifier")?
-                    .map(|k| k.value.to_vec());
+                let mut r = inner()?.expect(Tag::Sequence, "authorityKeyIdentifier")?.contents();
+                self.authority_key_id = r.optional(ctx(0, false), "keyIdentifier")?.map(|k| k.value.to_vec());
             }
             _ => {}
         }

@@ -36,15 +36,23 @@ impl Default for Budget {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Purpose {
     CodeSigning,
-    #[allow(dead_code)]
     TimeStamping,
 }
 
 impl Purpose {
-    fn eku(self) -> ObjectIdentifier {
+    /// EKUs that grant the purpose. Windows also honours Microsoft's legacy time-stamp
+    /// signing EKU for TSAs.
+    fn ekus(self) -> &'static [ObjectIdentifier] {
         match self {
-            Self::CodeSigning => eku::CODE_SIGNING,
-            Self::TimeStamping => eku::TIME_STAMPING,
+            Self::CodeSigning => &[eku::CODE_SIGNING],
+            Self::TimeStamping => &[eku::TIME_STAMPING, eku::MS_TIME_STAMP_SIGNING],
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::CodeSigning => "codeSigning (1.3.6.1.5.5.7.3.3)",
+            Self::TimeStamping => "timeStamping (1.3.6.1.5.5.7.3.8)",
         }
     }
 }
@@ -74,9 +82,7 @@ impl Failure {
         let r = match self.status {
             ChainStatus::Trusted => 9,
             ChainStatus::Expired | ChainStatus::NotYetValid | ChainStatus::ConstraintViolation => 8,
-            ChainStatus::RootNotTrustedForPurpose
-            | ChainStatus::RootDisabled
-            | ChainStatus::Distrusted => 7,
+            ChainStatus::RootNotTrustedForPurpose | ChainStatus::RootDisabled | ChainStatus::Distrusted => 7,
             ChainStatus::MissingRoot => 6,
             ChainStatus::MissingIntermediate => 5,
             ChainStatus::BadSignature => 4,
@@ -105,18 +111,13 @@ pub(crate) fn build(req: &ChainRequest<'_>) -> ChainReport {
         return report(req.at, ChainStatus::Trusted, &done, Vec::new(), None);
     }
     match s.best {
-        Some(f) if !(s.exhausted && f.rank().0 < 6) => {
-            report(req.at, f.status, &f.path, f.missing, Some(f.detail))
-        }
+        Some(f) if !(s.exhausted && f.rank().0 < 6) => report(req.at, f.status, &f.path, f.missing, Some(f.detail)),
         Some(f) => report(
             req.at,
             ChainStatus::BudgetExceeded,
             &f.path,
             Vec::new(),
-            Some(format!(
-                "search budget exhausted; last failure: {}",
-                f.detail
-            )),
+            Some(format!("search budget exhausted; last failure: {}", f.detail)),
         ),
         None => report(
             req.at,
@@ -137,10 +138,7 @@ fn report(
 ) -> ChainReport {
     ChainReport {
         status,
-        certificates: path
-            .iter()
-            .map(|c| CertificateSummary::from(c.as_ref()))
-            .collect(),
+        certificates: path.iter().map(|c| CertificateSummary::from(c.as_ref())).collect(),
         missing,
         detail,
         evaluated_at: at,
@@ -175,13 +173,8 @@ impl Search<'_> {
             }
         };
         req.trust.anchors().iter().for_each(|c| push(true, c));
-        req.trust
-            .intermediates()
-            .iter()
-            .for_each(|c| push(false, c));
-        req.embedded
-            .iter()
-            .for_each(|c| push(req.trust.is_anchor(c), c));
+        req.trust.intermediates().iter().for_each(|c| push(false, c));
+        req.embedded.iter().for_each(|c| push(req.trust.is_anchor(c), c));
         let aki = top.authority_key_id();
         candidates.sort_by_key(|(anchor, c)| (!anchor, aki.is_some() && c.subject_key_id() != aki));
 
@@ -323,11 +316,7 @@ fn missing_from_cert(c: &Certificate, store: Store) -> MissingCertificate {
 
 /// RFC 5280-style checks on a complete path (leaf first, anchor last). The anchor is an
 /// input: its own validity and extensions are not judged here (trust-store policy does).
-fn check_path(
-    path: &[Arc<Certificate>],
-    at: UnixTime,
-    purpose: Purpose,
-) -> Result<(), (ChainStatus, String)> {
+fn check_path(path: &[Arc<Certificate>], at: UnixTime, purpose: Purpose) -> Result<(), (ChainStatus, String)> {
     let anchor_index = path.len().saturating_sub(1);
     let mut below = 0usize; // non-self-issued CA certificates below the current one
     for (i, c) in path.iter().enumerate().take(anchor_index) {
@@ -344,11 +333,7 @@ fn check_path(
         if at > c.not_after() {
             return Err((
                 ChainStatus::Expired,
-                format!(
-                    "\"{}\" expired at {} (evaluated at {at})",
-                    c.subject(),
-                    c.not_after()
-                ),
+                format!("\"{}\" expired at {} (evaluated at {at})", c.subject(), c.not_after()),
             ));
         }
         if i > 0 {
@@ -359,14 +344,14 @@ fn check_path(
         }
         // EKU nesting: a certificate with an EKU extension restricts everything below it.
         if let Some(ekus) = c.ext_key_usage() {
-            let allowed = ekus.contains(&purpose.eku()) || (i > 0 && ekus.contains(&eku::ANY));
+            let allowed = purpose.ekus().iter().any(|e| ekus.contains(e)) || (i > 0 && ekus.contains(&eku::ANY));
             if !allowed {
                 return Err((
                     ChainStatus::ConstraintViolation,
                     format!(
                         "\"{}\" has an extended key usage extension without {}",
                         c.subject(),
-                        purpose.eku()
+                        purpose.name()
                     ),
                 ));
             }

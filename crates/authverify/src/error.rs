@@ -133,7 +133,9 @@ pub enum CertTableError {
         length: u32,
     },
     /// An entry (or its 8-byte alignment padding) runs past the end of the table.
-    #[error("WIN_CERTIFICATE at offset {offset:#x}: dwLength {length} runs past the end of the table at {table_end:#x}")]
+    #[error(
+        "WIN_CERTIFICATE at offset {offset:#x}: dwLength {length} runs past the end of the table at {table_end:#x}"
+    )]
     PastTableEnd {
         /// File offset of the entry.
         offset: u64,

@@ -69,12 +69,7 @@ fn read_u32(data: &[u8], offset: u64, what: &'static str) -> Result<u32, ImageEr
 }
 
 /// `data[offset..offset + len]`, or a typed error naming the field.
-pub(crate) fn slice_at<'a>(
-    data: &'a [u8],
-    offset: u64,
-    len: u64,
-    what: &'static str,
-) -> Result<&'a [u8], ImageError> {
+pub(crate) fn slice_at<'a>(data: &'a [u8], offset: u64, len: u64, what: &'static str) -> Result<&'a [u8], ImageError> {
     let file_len = data.len() as u64;
     let err = ImageError::Truncated {
         what,
@@ -123,9 +118,7 @@ impl<'a> PeImage<'a> {
         // CheckSum is at +64: an optional header shorter than 68 bytes cannot hold it
         // (signify refuses such files as well).
         if size_of_optional < 68 {
-            return Err(ImageError::OptionalHeaderTooSmall {
-                size: size_of_optional,
-            });
+            return Err(ImageError::OptionalHeaderTooSmall { size: size_of_optional });
         }
         let checksum_offset = opt + 64;
         read_u32(data, checksum_offset, "CheckSum")?;
@@ -142,9 +135,7 @@ impl<'a> PeImage<'a> {
             let size = read_u32(data, entry + 4, "security directory size")?;
             let table = match (offset, size) {
                 (0, 0) => None,
-                (0, _) | (_, 0) => {
-                    return Err(ImageError::HalfEmptySecurityDirectory { offset, size })
-                }
+                (0, _) | (_, 0) => return Err(ImageError::HalfEmptySecurityDirectory { offset, size }),
                 (offset, size) => {
                     let table = CertTableLocation {
                         offset: u64::from(offset),

@@ -16,12 +16,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
-#![deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 #![warn(missing_docs)]
 
 pub mod algorithms;
@@ -35,7 +30,9 @@ pub mod image;
 pub mod policy;
 pub mod report;
 mod signed_data;
+mod signer;
 pub mod time;
+mod timestamp;
 pub mod trust;
 mod verify;
 

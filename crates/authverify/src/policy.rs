@@ -25,6 +25,9 @@ pub struct Policy {
     pub allow_md5: bool,
     /// Accept SHA-1 file digests and signatures (Windows still does for Authenticode).
     pub allow_sha1: bool,
+    /// Accept legacy PKCS#9 countersignatures whose RSA block holds the bare SHA-1 of the
+    /// signed attributes without a DigestInfo (Symantec/VeriSign TSAs; Windows accepts them).
+    pub allow_legacy_countersignature_hash: bool,
     /// Deepest nesting of signatures followed (YARA uses 16).
     pub max_nesting_depth: usize,
     /// Most signatures read from one file.
@@ -47,6 +50,7 @@ impl Policy {
         Self {
             allow_md5: false,
             allow_sha1: true,
+            allow_legacy_countersignature_hash: true,
             max_nesting_depth: 16,
             max_signatures: 64,
             signatures: SignatureSelection::Primary,

@@ -167,6 +167,10 @@ pub struct SignatureReport {
     pub signer: Option<CertificateSummary>,
     /// The signer's chain.
     pub chain: Option<ChainReport>,
+    /// The timestamp, when the signature carries one.
+    pub timestamp: Option<TimestampReport>,
+    /// The instant the signer chain was judged at, and why.
+    pub evaluated_at: Option<EvaluatedAt>,
     /// Why the signature could not be read, when it could not.
     pub error: Option<String>,
     /// Findings that did not decide the verdict alone.
@@ -199,4 +203,69 @@ pub struct FileReport {
     pub missing: Vec<MissingCertificate>,
     /// File-level findings.
     pub notes: Vec<String>,
+}
+
+/// How a timestamp was carried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum TimestampKind {
+    /// RFC 3161 token in unauthenticated attribute 1.3.6.1.4.1.311.3.3.1.
+    Rfc3161,
+    /// PKCS#9 countersignature (1.2.840.113549.1.9.6), the legacy Authenticode form.
+    Pkcs9,
+}
+
+/// The time-stamping authority's certificate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+pub struct TsaSummary {
+    /// Subject, RFC 4514 style.
+    pub subject: String,
+    /// SHA-1 thumbprint, lowercase hex.
+    pub sha1: String,
+}
+
+/// A timestamp on a signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+pub struct TimestampReport {
+    /// RFC 3161 or PKCS#9.
+    pub kind: TimestampKind,
+    /// The time it asserts (genTime or signingTime), when it could be read.
+    pub time: Option<UnixTime>,
+    /// The token or countersignature verifies, binds to the signature, and its TSA chain
+    /// is trusted for time stamping at `time`.
+    pub valid: bool,
+    /// The TSA certificate.
+    pub tsa: Option<TsaSummary>,
+    /// The TSA's chain, judged at `time`.
+    pub chain: Option<ChainReport>,
+    /// Findings, including why it is not valid.
+    pub notes: Vec<String>,
+}
+
+/// Where the instant a signer chain was judged at came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum TimeSource {
+    /// A valid timestamp's time.
+    Timestamp,
+    /// The verification time given by the caller (`--at`, or now).
+    VerificationTime,
+}
+
+/// The instant a signer chain was judged at, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+pub struct EvaluatedAt {
+    /// The instant.
+    pub time: UnixTime,
+    /// Where it came from.
+    pub source: TimeSource,
+    /// Why, in words.
+    pub reason: String,
 }

@@ -18,6 +18,9 @@ pub(crate) mod oid {
     pub(crate) const SPC_INDIRECT_DATA: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.2.1.4");
     pub(crate) const CONTENT_TYPE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.3");
     pub(crate) const MESSAGE_DIGEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.4");
+    pub(crate) const SIGNING_TIME: Oid = Oid::new_unwrap("1.2.840.113549.1.9.5");
+    pub(crate) const COUNTERSIGNATURE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.6");
+    pub(crate) const RFC3161_TIMESTAMP: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.3.3.1");
     pub(crate) const NESTED_SIGNATURE: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.2.4.1");
 }
 
@@ -46,21 +49,14 @@ pub(crate) struct SignedData<'a> {
 
 /// Parses one ContentInfo TLV at the start of `data`; returns it and the bytes after it
 /// (signers pad bCertificate with zeros inside dwLength).
-pub(crate) fn parse_content_info(
-    data: &[u8],
-    base: usize,
-) -> Result<(SignedData<'_>, &[u8]), SignedDataError> {
+pub(crate) fn parse_content_info(data: &[u8], base: usize) -> Result<(SignedData<'_>, &[u8]), SignedDataError> {
     let mut r = RawReader::new(data, base);
     let ci = r.expect(Tag::Sequence, "ContentInfo")?;
     let trailing = r.rest();
     let mut c = ci.contents();
-    let ct: ObjectIdentifier = c
-        .read("ContentInfo.contentType")?
-        .decode("ContentInfo.contentType")?;
+    let ct: ObjectIdentifier = c.read("ContentInfo.contentType")?.decode("ContentInfo.contentType")?;
     if ct != oid::SIGNED_DATA {
-        return Err(SignedDataError::NotSignedData {
-            oid: ct.to_string(),
-        });
+        return Err(SignedDataError::NotSignedData { oid: ct.to_string() });
     }
     let explicit = c.expect(ctx(0, true), "ContentInfo.content")?;
     c.finish("ContentInfo")?;
@@ -88,16 +84,11 @@ fn parse_signed_data(sd: Tlv<'_>) -> Result<SignedData<'_>, SignedDataError> {
     let content = match e.optional(ctx(0, true), "eContent")? {
         None => None,
         Some(explicit) => {
-            let element =
-                Tlv::parse_exact(explicit.value, explicit.contents().offset(), "eContent")?;
+            let element = Tlv::parse_exact(explicit.value, explicit.contents().offset(), "eContent")?;
             Some(if element.tag == Tag::OctetString {
                 // CMS form: the messageDigest covers the octets, which hold the full DER of
                 // the content.
-                let wrapped = Tlv::parse_exact(
-                    element.value,
-                    element.contents().offset(),
-                    "eContent OCTET STRING",
-                )?;
+                let wrapped = Tlv::parse_exact(element.value, element.contents().offset(), "eContent OCTET STRING")?;
                 EncapContent {
                     element: wrapped,
                     digested: element.value,
@@ -237,13 +228,8 @@ impl<'a> SignerInfo<'a> {
     }
 
     /// The single value of a signed attribute that must occur exactly once.
-    pub(crate) fn single_signed(
-        &self,
-        oid: ObjectIdentifier,
-        name: &'static str,
-    ) -> Result<Tlv<'a>, SignedDataError> {
-        let found: Vec<&Attribute<'a>> =
-            self.signed_attrs.iter().filter(|a| a.oid == oid).collect();
+    pub(crate) fn single_signed(&self, oid: ObjectIdentifier, name: &'static str) -> Result<Tlv<'a>, SignedDataError> {
+        let found: Vec<&Attribute<'a>> = self.signed_attrs.iter().filter(|a| a.oid == oid).collect();
         match found.as_slice() {
             [one] if one.values.len() == 1 => one
                 .values
@@ -290,9 +276,7 @@ pub(crate) struct IndirectData<'a> {
 
 impl<'a> IndirectData<'a> {
     pub(crate) fn parse(content: &Tlv<'a>) -> Result<Self, SignedDataError> {
-        let mut r = content
-            .expect(Tag::Sequence, "SpcIndirectDataContent")?
-            .contents();
+        let mut r = content.expect(Tag::Sequence, "SpcIndirectDataContent")?.contents();
         let data = r.expect(Tag::Sequence, "SpcAttributeTypeAndOptionalValue")?;
         let mut d = data.contents();
         let data_type: ObjectIdentifier = d

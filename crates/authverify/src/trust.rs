@@ -82,9 +82,7 @@ impl TrustStore {
     pub fn load_intermediates(&mut self, path: &Path) -> Result<usize, TrustError> {
         let certs = load_path(path)?;
         let n = certs.len();
-        certs
-            .into_iter()
-            .for_each(|c| self.add_intermediate(Arc::new(c)));
+        certs.into_iter().for_each(|c| self.add_intermediate(Arc::new(c)));
         Ok(n)
     }
 }
@@ -146,11 +144,10 @@ pub fn parse_certificates(bytes: &[u8], source: &str) -> Result<Vec<Certificate>
             b.push_str(line);
             b.push('\n');
             if line.starts_with("-----END") {
-                let (_, der) =
-                    pem_rfc7468::decode_vec(b.as_bytes()).map_err(|e| TrustError::Pem {
-                        path: source.to_string(),
-                        detail: e.to_string(),
-                    })?;
+                let (_, der) = pem_rfc7468::decode_vec(b.as_bytes()).map_err(|e| TrustError::Pem {
+                    path: source.to_string(),
+                    detail: e.to_string(),
+                })?;
                 out.push(Certificate::from_der(&der).map_err(|e| cert_err(out.len(), e))?);
                 block = None;
             }

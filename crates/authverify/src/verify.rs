@@ -4,19 +4,19 @@ use std::sync::Arc;
 
 use crate::algorithms::DigestAlgorithm;
 use crate::cert_table::CertTableIter;
-use crate::certificate::Certificate;
+use crate::certificate::{eku, Certificate};
 use crate::chain::{self, ChainRequest, Purpose};
 use crate::error::{Error, SignedDataError};
 use crate::image::PeImage;
 use crate::policy::{Policy, SignatureSelection};
 use crate::report::{
-    CertificateSummary, ChainStatus, FileReport, FileStatus, ImageSummary, MissingCertificate,
-    SignatureReport,
+    CertificateSummary, ChainStatus, EvaluatedAt, FileReport, FileStatus, ImageSummary, MissingCertificate,
+    SignatureReport, TimeSource, TimestampReport,
 };
-use crate::signed_data::{
-    oid, parse_content_info, EncapContent, IndirectData, SignedData, SignerId, SignerInfo,
-};
+use crate::signed_data::{oid, parse_content_info, EncapContent, IndirectData, SignedData, SignerInfo};
+use crate::signer;
 use crate::time::UnixTime;
+use crate::timestamp::{self, TimestampContext};
 use crate::trust::TrustStore;
 
 /// Verifies files against trust material under a policy.
@@ -57,12 +57,8 @@ fn parse_signature<'a>(sd: SignedData<'a>) -> Result<Parsed<'a>, SignedDataError
     };
     let signer = SignerInfo::parse(signer_tlv)?;
     let indirect = IndirectData::parse(&content.element)?;
-    let file_digest = DigestAlgorithm::from_oid(&indirect.digest_algorithm).ok_or_else(|| {
-        format!(
-            "unsupported file digest algorithm {}",
-            indirect.digest_algorithm
-        )
-    });
+    let file_digest = DigestAlgorithm::from_oid(&indirect.digest_algorithm)
+        .ok_or_else(|| format!("unsupported file digest algorithm {}", indirect.digest_algorithm));
     Ok(Parsed {
         signed_data: sd,
         signer,
@@ -148,12 +144,7 @@ impl Verifier {
         // One pass over the file for every digest algorithm the signatures use.
         let mut algorithms: Vec<DigestAlgorithm> = found
             .iter()
-            .filter_map(|f| {
-                f.parsed
-                    .as_ref()
-                    .ok()
-                    .and_then(|p| p.file_digest.clone().ok())
-            })
+            .filter_map(|f| f.parsed.as_ref().ok().and_then(|p| p.file_digest.clone().ok()))
             .collect();
         algorithms.sort();
         algorithms.dedup();
@@ -168,11 +159,16 @@ impl Verifier {
         let after = image.bytes_after_cert_table();
         let mut status = self.file_status(&signatures);
         if after > 0 {
-            notes.push(format!("{after} bytes follow the certificate table: they are outside every signature (MS12-024)"));
+            notes.push(format!(
+                "{after} bytes follow the certificate table: they are outside every signature (MS12-024)"
+            ));
             status = FileStatus::Invalid;
         }
         for s in &signatures {
-            if !s.digest_matches && s.error.is_none() {
+            if let Some(e) = &s.error {
+                notes.push(format!("signature {} cannot be verified: {e}", s.index));
+                status = FileStatus::Invalid;
+            } else if !s.digest_matches {
                 notes.push(format!(
                     "signature {} does not match the file: its digest differs from the file's",
                     s.index
@@ -180,10 +176,12 @@ impl Verifier {
                 status = FileStatus::Invalid;
             }
         }
+        // What to install: the signer chains and the TSA chains of the signatures the
+        // verdict depends on.
         let mut missing: Vec<MissingCertificate> = signatures
             .iter()
             .filter(|s| self.policy.signatures != SignatureSelection::Primary || s.index == 0)
-            .filter_map(|s| s.chain.as_ref())
+            .flat_map(|s| s.chain.iter().chain(s.timestamp.iter().flat_map(|t| t.chain.iter())))
             .flat_map(|c| c.missing.iter().cloned())
             .collect();
         missing.sort();
@@ -240,14 +238,7 @@ impl Verifier {
                 return;
             }
             match parse_content_info(value.raw, value.offset) {
-                Ok((sd, _)) => self.collect(
-                    sd,
-                    Some(index),
-                    table_entry,
-                    depth.saturating_add(1),
-                    Vec::new(),
-                    out,
-                ),
+                Ok((sd, _)) => self.collect(sd, Some(index), table_entry, depth.saturating_add(1), Vec::new(), out),
                 Err(e) => out.push(Found {
                     nested_in: Some(index),
                     table_entry,
@@ -280,6 +271,8 @@ impl Verifier {
             signature_valid: false,
             signer: None,
             chain: None,
+            timestamp: None,
+            evaluated_at: None,
             error: None,
             notes: found.notes,
         };
@@ -305,15 +298,11 @@ impl Verifier {
         }
         let mut algorithm_ok = true;
         if file_alg == DigestAlgorithm::Md5 && !self.policy.allow_md5 {
-            report
-                .notes
-                .push("MD5 file digest is rejected by policy".into());
+            report.notes.push("MD5 file digest is rejected by policy".into());
             algorithm_ok = false;
         }
         if file_alg == DigestAlgorithm::Sha1 && !self.policy.allow_sha1 {
-            report
-                .notes
-                .push("SHA-1 file digest is rejected by policy".into());
+            report.notes.push("SHA-1 file digest is rejected by policy".into());
             algorithm_ok = false;
         }
         if p.indirect.data_type != SPC_PE_IMAGE_DATA {
@@ -323,9 +312,9 @@ impl Verifier {
             ));
         }
         if p.content.octet_wrapped {
-            report.notes.push(
-                "content is wrapped in an OCTET STRING (CMS form; Windows accepts it)".into(),
-            );
+            report
+                .notes
+                .push("content is wrapped in an OCTET STRING (CMS form; Windows accepts it)".into());
         }
         if p.signed_data.version != 1 {
             report.notes.push(format!(
@@ -357,51 +346,50 @@ impl Verifier {
 
         // Every embedded certificate is decoded on its own; one that does not parse is a
         // note, not a failed signature.
-        let mut embedded: Vec<Arc<Certificate>> = Vec::new();
-        for (i, c) in p.signed_data.certificates.iter().enumerate() {
-            if c.tag != der::Tag::Sequence {
-                report.notes.push(format!(
-                    "embedded certificate {i} is not an X.509 certificate (tag {}); ignored",
-                    c.tag
-                ));
-                continue;
-            }
-            match Certificate::from_der(c.raw) {
-                Ok(cert) => embedded.push(Arc::new(cert)),
-                Err(e) => report.notes.push(format!(
-                    "embedded certificate {i} at offset {} does not parse: {e}",
-                    c.offset
-                )),
-            }
-        }
-        let signer_cert = find_signer(&p.signer.sid, &embedded).or_else(|| {
-            // Windows also finds the signer certificate in the machine's stores.
-            let pool: Vec<Arc<Certificate>> = self
-                .trust
-                .intermediates()
-                .iter()
-                .chain(self.trust.anchors())
-                .cloned()
-                .collect();
-            find_signer(&p.signer.sid, &pool)
-        });
-        let Some(signer_cert) = signer_cert else {
-            report.error = Some(
-                "the signer certificate named by the SignerInfo is not in the signature".into(),
-            );
+        let embedded = signer::decode_certificates(&p.signed_data.certificates, &mut report.notes);
+        // Windows also finds the signer certificate in the machine's stores.
+        let pool: Vec<Arc<Certificate>> = self
+            .trust
+            .intermediates()
+            .iter()
+            .chain(self.trust.anchors())
+            .cloned()
+            .collect();
+        let Some(signer_cert) = signer::find_signer(&p.signer.sid, &[&embedded, &pool]) else {
+            report.error = Some("the signer certificate named by the SignerInfo is not in the signature".into());
             return report;
         };
         report.signer = Some(CertificateSummary::from(signer_cert.as_ref()));
 
-        match self.check_signer(&p, &signer_cert) {
-            Ok(()) => report.signature_valid = algorithm_ok,
+        match signer::check(
+            &p.signer,
+            Some(oid::SPC_INDIRECT_DATA),
+            p.content.digested,
+            &signer_cert,
+            &self.policy,
+            false,
+        ) {
+            Ok(check) => {
+                report.notes.extend(check.notes);
+                report.signature_valid = algorithm_ok;
+            }
             Err(e) => report.notes.push(e),
         }
+
+        let timestamp = timestamp::evaluate(
+            &p.signer,
+            &TimestampContext {
+                trust: &self.trust,
+                policy: &self.policy,
+                outer_certs: &embedded,
+            },
+        );
+        let evaluated_at = evaluation_time(&signer_cert, timestamp.as_ref(), at);
         let chain = chain::build(&ChainRequest {
             leaf: &signer_cert,
             embedded: &embedded,
             trust: &self.trust,
-            at,
+            at: evaluated_at.time,
             purpose: Purpose::CodeSigning,
             budget: self.policy.budget,
         });
@@ -413,54 +401,9 @@ impl Verifier {
             FileStatus::Untrusted
         };
         report.chain = Some(chain);
+        report.timestamp = timestamp;
+        report.evaluated_at = Some(evaluated_at);
         report
-    }
-
-    /// messageDigest binding and the signer's signature, over the bytes as received.
-    fn check_signer(&self, p: &Parsed<'_>, cert: &Certificate) -> Result<(), String> {
-        let signer_alg =
-            DigestAlgorithm::from_oid(&p.signer.digest_algorithm).ok_or_else(|| {
-                format!(
-                    "unsupported SignerInfo digest algorithm {}",
-                    p.signer.digest_algorithm
-                )
-            })?;
-        if signer_alg == DigestAlgorithm::Md5 && !self.policy.allow_md5 {
-            return Err("MD5 SignerInfo digest is rejected by policy".into());
-        }
-        if p.signer.signed_attrs_raw.is_some() {
-            let ct = p
-                .signer
-                .single_signed(oid::CONTENT_TYPE, "contentType")
-                .map_err(|e| e.to_string())?;
-            let ct: const_oid::ObjectIdentifier =
-                ct.decode("contentType").map_err(|e| e.to_string())?;
-            if ct != oid::SPC_INDIRECT_DATA {
-                return Err(format!(
-                    "signed contentType {ct} is not SpcIndirectDataContent"
-                ));
-            }
-            let md = p
-                .signer
-                .single_signed(oid::MESSAGE_DIGEST, "messageDigest")
-                .map_err(|e| e.to_string())?;
-            let md = md
-                .expect(der::Tag::OctetString, "messageDigest")
-                .map_err(|e| e.to_string())?;
-            if signer_alg.hash(p.content.digested) != md.value {
-                return Err("messageDigest does not match the signed content (SpcIndirectDataContent was altered)".into());
-            }
-        }
-        let key = cert.public_key().map_err(|e| format!("signer key: {e}"))?;
-        let message = p.signer.signed_bytes(p.content.digested);
-        key.verify(
-            &p.signer.signature_algorithm,
-            Some(signer_alg),
-            &message,
-            p.signer.signature,
-        )
-        .map(|_| ())
-        .map_err(|e| format!("signer signature: {e}"))
     }
 
     fn file_status(&self, signatures: &[SignatureReport]) -> FileStatus {
@@ -471,15 +414,9 @@ impl Verifier {
         };
         let statuses = signatures.iter().map(|s| s.status);
         match self.policy.signatures {
-            SignatureSelection::Primary => signatures
-                .first()
-                .map_or(FileStatus::Unsigned, |s| s.status),
-            SignatureSelection::All => statuses
-                .max_by_key(|s| rank(*s))
-                .unwrap_or(FileStatus::Unsigned),
-            SignatureSelection::Any => statuses
-                .min_by_key(|s| rank(*s))
-                .unwrap_or(FileStatus::Unsigned),
+            SignatureSelection::Primary => signatures.first().map_or(FileStatus::Unsigned, |s| s.status),
+            SignatureSelection::All => statuses.max_by_key(|s| rank(*s)).unwrap_or(FileStatus::Unsigned),
+            SignatureSelection::Any => statuses.min_by_key(|s| rank(*s)).unwrap_or(FileStatus::Unsigned),
         }
     }
 }
@@ -487,14 +424,26 @@ impl Verifier {
 const SPC_PE_IMAGE_DATA: const_oid::ObjectIdentifier =
     const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.2.1.15");
 
-fn find_signer(sid: &SignerId<'_>, pool: &[Arc<Certificate>]) -> Option<Arc<Certificate>> {
-    pool.iter()
-        .find(|c| match sid {
-            // Never by subject alone: real files (node.exe) embed two leaves with one subject.
-            SignerId::IssuerSerial { issuer, serial } => {
-                c.issuer_der() == *issuer && c.serial() == *serial
-            }
-            SignerId::KeyId(kid) => c.subject_key_id() == Some(*kid),
-        })
-        .cloned()
+/// The instant the signer chain is judged at. A valid timestamp moves it to the time the
+/// timestamp proves, unless the leaf carries the lifetime-signing EKU (wincrypt.h: it
+/// "limits the valid lifetime of the signature to the lifetime of the certificate").
+fn evaluation_time(signer: &Certificate, timestamp: Option<&TimestampReport>, at: UnixTime) -> EvaluatedAt {
+    let verification = |reason: String| EvaluatedAt {
+        time: at,
+        source: TimeSource::VerificationTime,
+        reason,
+    };
+    let Some(ts) = timestamp else {
+        return verification("no timestamp: judged at the verification time".into());
+    };
+    let lifetime = signer
+        .ext_key_usage()
+        .is_some_and(|e| e.contains(&eku::LIFETIME_SIGNING));
+    match ts.time {
+        Some(time) if ts.valid && lifetime => verification(format!(
+            "the signer has the lifetime-signing EKU, so its timestamp ({time}) does not extend it: judged at the verification time"
+        )),
+        Some(time) if ts.valid => EvaluatedAt { time, source: TimeSource::Timestamp, reason: "valid timestamp: judged at the time it proves".into() },
+        _ => verification("the timestamp is not valid: the signature is judged without it, at the verification time".into()),
+    }
 }

@@ -10,8 +10,7 @@ fn valid_vector() -> Vec<u8> {
 }
 
 fn verify(bytes: &[u8]) -> Result<authverify::FileReport, Error> {
-    Verifier::new(TrustStore::builtin(), Policy::windows())
-        .verify_bytes(bytes, UnixTime::from_secs(1_780_272_000))
+    Verifier::new(TrustStore::builtin(), Policy::windows()).verify_bytes(bytes, UnixTime::from_secs(1_780_272_000))
 }
 
 fn put32(b: &mut [u8], at: usize, v: u32) {
@@ -23,18 +22,12 @@ const SECDIR: usize = 0x98 + 144;
 
 #[test]
 fn empty_and_tiny_inputs() {
-    assert_eq!(
-        verify(&[]).unwrap_err(),
-        Error::Image(ImageError::TooSmall { len: 0 })
-    );
+    assert_eq!(verify(&[]).unwrap_err(), Error::Image(ImageError::TooSmall { len: 0 }));
     assert_eq!(
         verify(&[b'M', b'Z', 0, 0]).unwrap_err(),
         Error::Image(ImageError::TooSmall { len: 4 })
     );
-    assert_eq!(
-        verify(&[0u8; 64]).unwrap_err(),
-        Error::Image(ImageError::NotMz)
-    );
+    assert_eq!(verify(&[0u8; 64]).unwrap_err(), Error::Image(ImageError::NotMz));
 }
 
 #[test]
@@ -76,10 +69,7 @@ fn security_directory_past_eof_or_into_headers() {
     put32(&mut v, SECDIR, 0x10);
     assert!(matches!(
         verify(&v),
-        Err(Error::Image(ImageError::CertTableOutOfRange {
-            offset: 0x10,
-            ..
-        }))
+        Err(Error::Image(ImageError::CertTableOutOfRange { offset: 0x10, .. }))
     ));
     let mut v = valid_vector();
     put32(&mut v, SECDIR + 4, 0);
@@ -108,10 +98,7 @@ fn dw_length_too_small_or_overflowing() {
         let t = table_offset(&v);
         put32(&mut v, t, bad);
         assert!(
-            matches!(
-                verify(&v),
-                Err(Error::CertTable(CertTableError::PastTableEnd { .. }))
-            ),
+            matches!(verify(&v), Err(Error::CertTable(CertTableError::PastTableEnd { .. }))),
             "dwLength {bad:#x}"
         );
     }

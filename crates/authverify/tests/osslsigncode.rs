@@ -29,10 +29,7 @@ fn osslsigncode_digests(path: &Path) -> Option<Vec<(String, bool)>> {
 }
 
 fn have_osslsigncode() -> bool {
-    Command::new("osslsigncode")
-        .arg("--version")
-        .output()
-        .is_ok()
+    Command::new("osslsigncode").arg("--version").output().is_ok()
 }
 
 /// Files where osslsigncode reads no signature by design; see docs/conformance.md.
@@ -56,10 +53,7 @@ fn compare(path: &Path, verifier: &Verifier, at: UnixTime) -> Result<usize, Stri
         .filter_map(|s| s.computed_digest.clone().map(|d| (d, !s.digest_matches)))
         .collect();
     let theirs = osslsigncode_digests(path).ok_or("osslsigncode did not run")?;
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     if OSSLSIGNCODE_CANNOT_READ.contains(&name) {
         if !theirs.is_empty() {
             return Err(format!(
@@ -69,10 +63,7 @@ fn compare(path: &Path, verifier: &Verifier, at: UnixTime) -> Result<usize, Stri
         return Ok(0);
     }
     if ours != theirs {
-        return Err(format!(
-            "{}: ours {ours:?} vs osslsigncode {theirs:?}",
-            path.display()
-        ));
+        return Err(format!("{}: ours {ours:?} vs osslsigncode {theirs:?}", path.display()));
     }
     Ok(ours.len())
 }

@@ -22,11 +22,7 @@ fn vectors_match_manifest() {
     let verifier = common::manifest_verifier(&m);
     let at = common::manifest_time(&m);
     let vectors = m["vectors"].as_array().expect("vectors");
-    assert!(
-        vectors.len() >= 14,
-        "manifest lists {} vectors",
-        vectors.len()
-    );
+    assert!(vectors.len() >= 14, "manifest lists {} vectors", vectors.len());
     let mut failures = Vec::new();
     for v in vectors {
         let file = v["file"].as_str().expect("file");
@@ -53,11 +49,7 @@ fn vectors_match_manifest() {
         for (got, want) in report.signatures.iter().zip(expected) {
             check(
                 "nested_in",
-                Some(got.nested_in)
-                    == want["nested_in"]
-                        .as_u64()
-                        .map(|n| Some(n as usize))
-                        .or(Some(None)),
+                Some(got.nested_in) == want["nested_in"].as_u64().map(|n| Some(n as usize)).or(Some(None)),
                 format!("{:?}", got.nested_in),
             );
             check(
@@ -118,11 +110,7 @@ fn vectors_match_manifest() {
                 (authverify::DigestAlgorithm::Sha256, "sha256"),
             ] {
                 let got = hex::encode(&image.authenticode_digests(&[alg])[0].1);
-                check(
-                    "unsigned digest",
-                    Some(got.as_str()) == d[name].as_str(),
-                    got.clone(),
-                );
+                check("unsigned digest", Some(got.as_str()) == d[name].as_str(), got.clone());
             }
         }
     }
@@ -140,12 +128,8 @@ fn trusting_the_root_differently_changes_the_verdict() {
     // name the test root as missing: it is embedded nowhere, so the chain stops at the
     // intermediate whose issuer nobody has.
     let m = common::manifest();
-    let bytes =
-        std::fs::read(common::vectors_dir().join("pe32plus-rsa2048-sha256.exe")).expect("vector");
-    let verifier = authverify::Verifier::new(
-        authverify::TrustStore::builtin(),
-        authverify::Policy::windows(),
-    );
+    let bytes = std::fs::read(common::vectors_dir().join("pe32plus-rsa2048-sha256.exe")).expect("vector");
+    let verifier = authverify::Verifier::new(authverify::TrustStore::builtin(), authverify::Policy::windows());
     let report = verifier
         .verify_bytes(&bytes, common::manifest_time(&m))
         .expect("verify");
@@ -153,9 +137,7 @@ fn trusting_the_root_differently_changes_the_verdict() {
     let chain = report.signatures[0].chain.as_ref().expect("chain");
     assert_eq!(chain.status, ChainStatus::MissingIntermediate);
     assert!(
-        report.missing[0]
-            .subject
-            .contains("CN=Authverify Test Root CA"),
+        report.missing[0].subject.contains("CN=Authverify Test Root CA"),
         "{:?}",
         report.missing
     );
@@ -165,8 +147,7 @@ fn trusting_the_root_differently_changes_the_verdict() {
 fn expired_vector_is_valid_when_judged_inside_its_validity() {
     let m = common::manifest();
     let verifier = common::manifest_verifier(&m);
-    let bytes =
-        std::fs::read(common::vectors_dir().join("expired-no-timestamp.exe")).expect("vector");
+    let bytes = std::fs::read(common::vectors_dir().join("expired-no-timestamp.exe")).expect("vector");
     let report = verifier
         .verify_bytes(&bytes, "2020-06-01T00:00:00Z".parse().expect("time"))
         .expect("verify");

@@ -28,16 +28,8 @@ pub(crate) fn print(out: &mut impl Write, results: &[FileResult]) -> io::Result<
                     writeln!(out, "  note: {n}")?;
                 }
                 for m in &report.missing {
-                    let id = m
-                        .sha1
-                        .as_deref()
-                        .map(|s| format!(" (SHA-1 {s})"))
-                        .unwrap_or_default();
-                    let key = m
-                        .key_id
-                        .as_deref()
-                        .map(|k| format!(", key id {k}"))
-                        .unwrap_or_default();
+                    let id = m.sha1.as_deref().map(|s| format!(" (SHA-1 {s})")).unwrap_or_default();
+                    let key = m.key_id.as_deref().map(|k| format!(", key id {k}")).unwrap_or_default();
                     writeln!(
                         out,
                         "  MISSING: install \"{}\"{id}{key} into {} (Local Computer)",
@@ -67,32 +59,19 @@ fn signature(out: &mut impl Write, s: &SignatureReport) -> io::Result<()> {
         None => format!("table entry {}", s.table_entry),
         Some(p) => format!("nested in {p}"),
     };
-    writeln!(
-        out,
-        "  signature {} ({role}): {}",
-        s.index,
-        status_word(s.status)
-    )?;
+    writeln!(out, "  signature {} ({role}): {}", s.index, status_word(s.status))?;
     if let Some(e) = &s.error {
         writeln!(out, "    error: {e}")?;
     }
     if let Some(alg) = &s.digest_algorithm {
-        let verdict = if s.digest_matches {
-            "matches"
-        } else {
-            "MISMATCH"
-        };
+        let verdict = if s.digest_matches { "matches" } else { "MISMATCH" };
         writeln!(
             out,
             "    digest ({alg}): {verdict} {}",
             s.computed_digest.as_deref().unwrap_or("-")
         )?;
         if !s.digest_matches {
-            writeln!(
-                out,
-                "    signed digest: {}",
-                s.signed_digest.as_deref().unwrap_or("-")
-            )?;
+            writeln!(out, "    signed digest: {}", s.signed_digest.as_deref().unwrap_or("-"))?;
         }
     }
     if let Some(signer) = &s.signer {
@@ -114,12 +93,7 @@ fn signature(out: &mut impl Write, s: &SignatureReport) -> io::Result<()> {
 }
 
 fn chain(out: &mut impl Write, c: &ChainReport) -> io::Result<()> {
-    writeln!(
-        out,
-        "    chain: {} (at {})",
-        c.status.name(),
-        c.evaluated_at
-    )?;
+    writeln!(out, "    chain: {} (at {})", c.status.name(), c.evaluated_at)?;
     for (i, cert) in c.certificates.iter().enumerate() {
         writeln!(
             out,

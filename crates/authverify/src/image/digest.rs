@@ -42,18 +42,12 @@ impl PeImage<'_> {
         } else {
             0
         };
-        DigestRanges {
-            ranges,
-            zero_padding,
-        }
+        DigestRanges { ranges, zero_padding }
     }
 
     /// Computes the Authenticode digest in every algorithm of `algorithms` in one pass over
     /// the bytes. Results come back in the order asked.
-    pub fn authenticode_digests(
-        &self,
-        algorithms: &[DigestAlgorithm],
-    ) -> Vec<(DigestAlgorithm, Vec<u8>)> {
+    pub fn authenticode_digests(&self, algorithms: &[DigestAlgorithm]) -> Vec<(DigestAlgorithm, Vec<u8>)> {
         let mut hasher = MultiDigest::new(algorithms);
         let ranges = self.digest_ranges();
         for range in &ranges.ranges {

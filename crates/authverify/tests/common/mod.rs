@@ -45,12 +45,9 @@ pub fn manifest_verifier(m: &Value) -> Verifier {
 pub fn real_world_files() -> (Vec<(PathBuf, String)>, usize) {
     let cache = std::env::var_os("AUTHVERIFY_CACHE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/authverify")
-        })
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/authverify"))
         .join("real-world");
-    let corpus = std::fs::read_to_string(repo_root().join("test-vectors/real-world/corpus.tsv"))
-        .expect("corpus.tsv");
+    let corpus = std::fs::read_to_string(repo_root().join("test-vectors/real-world/corpus.tsv")).expect("corpus.tsv");
     let mut found = Vec::new();
     let mut missing = 0;
     for line in corpus.lines().skip(1) {

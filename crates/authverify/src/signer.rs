@@ -1,0 +1,111 @@
+//! SignerInfo checks shared by Authenticode signers, RFC 3161 token signers and PKCS#9
+//! countersigners: find the certificate, bind messageDigest, verify the signature over the
+//! signed attributes exactly as received.
+
+use std::sync::Arc;
+
+use const_oid::ObjectIdentifier;
+
+use crate::algorithms::DigestAlgorithm;
+use crate::asn1::Tlv;
+use crate::certificate::Certificate;
+use crate::policy::Policy;
+use crate::signed_data::{oid, SignerId, SignerInfo};
+
+/// What checking a SignerInfo established.
+#[derive(Debug, Default)]
+pub(crate) struct SignerCheck {
+    /// Leniencies the verdict relied on.
+    pub(crate) notes: Vec<String>,
+}
+
+/// Decodes every certificate of a bag on its own; one that does not parse is a note.
+pub(crate) fn decode_certificates(bag: &[Tlv<'_>], notes: &mut Vec<String>) -> Vec<Arc<Certificate>> {
+    let mut out = Vec::new();
+    for (i, c) in bag.iter().enumerate() {
+        if c.tag != der::Tag::Sequence {
+            notes.push(format!(
+                "embedded certificate {i} is not an X.509 certificate (tag {}); ignored",
+                c.tag
+            ));
+            continue;
+        }
+        match Certificate::from_der(c.raw) {
+            Ok(cert) => out.push(Arc::new(cert)),
+            Err(e) => notes.push(format!(
+                "embedded certificate {i} at offset {} does not parse: {e}",
+                c.offset
+            )),
+        }
+    }
+    out
+}
+
+/// The certificate a SignerInfo names, by issuer and serial (or SKI), never by subject:
+/// real files (node.exe) embed two leaves with one subject.
+pub(crate) fn find_signer(sid: &SignerId<'_>, pools: &[&[Arc<Certificate>]]) -> Option<Arc<Certificate>> {
+    pools
+        .iter()
+        .flat_map(|p| p.iter())
+        .find(|c| match sid {
+            SignerId::IssuerSerial { issuer, serial } => c.issuer_der() == *issuer && c.serial() == *serial,
+            SignerId::KeyId(kid) => c.subject_key_id() == Some(*kid),
+        })
+        .cloned()
+}
+
+/// Checks `si`: signed contentType (when `content_type` is given), messageDigest over
+/// `digested`, and the signature with `cert`'s key. `allow_bare_hash` admits the legacy
+/// countersignature form without DigestInfo.
+pub(crate) fn check(
+    si: &SignerInfo<'_>,
+    content_type: Option<ObjectIdentifier>,
+    digested: &[u8],
+    cert: &Certificate,
+    policy: &Policy,
+    allow_bare_hash: bool,
+) -> Result<SignerCheck, String> {
+    let mut result = SignerCheck::default();
+    let alg = DigestAlgorithm::from_oid(&si.digest_algorithm)
+        .ok_or_else(|| format!("unsupported SignerInfo digest algorithm {}", si.digest_algorithm))?;
+    if alg == DigestAlgorithm::Md5 && !policy.allow_md5 {
+        return Err("MD5 SignerInfo digest is rejected by policy".into());
+    }
+    if si.signed_attrs_raw.is_some() {
+        let ct = si
+            .single_signed(oid::CONTENT_TYPE, "contentType")
+            .map_err(|e| e.to_string())?;
+        let ct: ObjectIdentifier = ct.decode("contentType").map_err(|e| e.to_string())?;
+        if let Some(want) = content_type {
+            if ct != want {
+                return Err(format!("signed contentType {ct} is not {want}"));
+            }
+        }
+        let md = si
+            .single_signed(oid::MESSAGE_DIGEST, "messageDigest")
+            .map_err(|e| e.to_string())?;
+        let md = md
+            .expect(der::Tag::OctetString, "messageDigest")
+            .map_err(|e| e.to_string())?;
+        if alg.hash(digested) != md.value {
+            return Err("messageDigest does not match the signed content".into());
+        }
+    } else {
+        result
+            .notes
+            .push("SignerInfo has no signed attributes: the signature covers the content directly".into());
+    }
+    let key = cert.public_key().map_err(|e| format!("signer key: {e}"))?;
+    let message = si.signed_bytes(digested);
+    match key.verify(&si.signature_algorithm, Some(alg), &message, si.signature) {
+        Ok(_) => Ok(result),
+        Err(e) => {
+            if allow_bare_hash && key.verify_rsa_bare_hash(&alg.hash(&message), si.signature).is_ok() {
+                result.notes.push("countersignature RSA block holds the bare hash without DigestInfo (legacy Symantec/VeriSign form, accepted by Windows)".into());
+                Ok(result)
+            } else {
+                Err(format!("signer signature: {e}"))
+            }
+        }
+    }
+}

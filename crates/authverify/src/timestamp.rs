@@ -1,0 +1,321 @@
+//! Timestamps: RFC 3161 tokens (1.3.6.1.4.1.311.3.3.1) and PKCS#9 countersignatures
+//! (1.2.840.113549.1.9.6). Both bind a time to the parent signature's value; a valid one
+//! moves the signer's chain validation to that time.
+
+use std::sync::Arc;
+
+use const_oid::ObjectIdentifier;
+use der::Tag;
+
+use crate::algorithms::{algorithm_oid, DigestAlgorithm};
+use crate::asn1::{RawReader, Tlv};
+use crate::certificate::Certificate;
+use crate::chain::{self, ChainRequest, Purpose};
+use crate::policy::Policy;
+use crate::report::{ChainStatus, TimestampKind, TimestampReport, TsaSummary};
+use crate::signed_data::{oid, parse_content_info, SignerInfo};
+use crate::signer;
+use crate::time::UnixTime;
+use crate::trust::TrustStore;
+
+const ID_CT_TST_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
+
+pub(crate) struct TimestampContext<'a> {
+    pub(crate) trust: &'a TrustStore,
+    pub(crate) policy: &'a Policy,
+    /// Certificates of the SignedData that carries the parent signature.
+    pub(crate) outer_certs: &'a [Arc<Certificate>],
+}
+
+/// The first timestamp on `parent` (RFC 3161 preferred), verified; `None` without one.
+pub(crate) fn evaluate(parent: &SignerInfo<'_>, ctx: &TimestampContext<'_>) -> Option<TimestampReport> {
+    let rfc3161 = parent
+        .unsigned_attrs
+        .iter()
+        .filter(|a| a.oid == oid::RFC3161_TIMESTAMP)
+        .flat_map(|a| a.values.iter());
+    let pkcs9 = parent
+        .unsigned_attrs
+        .iter()
+        .filter(|a| a.oid == oid::COUNTERSIGNATURE)
+        .flat_map(|a| a.values.iter());
+    let mut all: Vec<(TimestampKind, &Tlv<'_>)> = rfc3161
+        .map(|t| (TimestampKind::Rfc3161, t))
+        .chain(pkcs9.map(|t| (TimestampKind::Pkcs9, t)))
+        .collect();
+    if all.is_empty() {
+        return None;
+    }
+    let (kind, first) = all.remove(0);
+    let mut report = match kind {
+        TimestampKind::Rfc3161 => rfc3161_token(first, parent.signature, ctx),
+        _ => countersignature(first, parent.signature, ctx),
+    };
+    if !all.is_empty() {
+        report.notes.push(format!(
+            "{} further timestamp(s) present; the first was evaluated",
+            all.len()
+        ));
+    }
+    Some(report)
+}
+
+fn empty(kind: TimestampKind) -> TimestampReport {
+    TimestampReport {
+        kind,
+        time: None,
+        valid: false,
+        tsa: None,
+        chain: None,
+        notes: Vec::new(),
+    }
+}
+
+/// What the TSA signed: its SignerInfo, the content its messageDigest covers, and the
+/// content type it must declare.
+struct TsaSignature<'a, 'b> {
+    si: &'b SignerInfo<'a>,
+    content_type: Option<ObjectIdentifier>,
+    digested: &'b [u8],
+    /// Whether the legacy bare-hash RSA form may be accepted (countersignatures only).
+    allow_bare_hash: bool,
+}
+
+/// Verifies the TSA signer and chain and fills the report; `binding` is whether the
+/// token covers the parent signature.
+fn finish(
+    mut report: TimestampReport,
+    sig: &TsaSignature<'_, '_>,
+    certs: &[Arc<Certificate>],
+    ctx: &TimestampContext<'_>,
+    binding: bool,
+) -> TimestampReport {
+    let si = sig.si;
+    let pool_trust: Vec<Arc<Certificate>> = ctx
+        .trust
+        .intermediates()
+        .iter()
+        .chain(ctx.trust.anchors())
+        .cloned()
+        .collect();
+    let Some(tsa) = signer::find_signer(&si.sid, &[certs, &pool_trust]) else {
+        report
+            .notes
+            .push("the TSA certificate named by the timestamp is not present".into());
+        return report;
+    };
+    report.tsa = Some(TsaSummary {
+        subject: tsa.subject().to_string(),
+        sha1: tsa.sha1_hex(),
+    });
+    let allow_bare = sig.allow_bare_hash && ctx.policy.allow_legacy_countersignature_hash;
+    let signature_ok = match signer::check(si, sig.content_type, sig.digested, &tsa, ctx.policy, allow_bare) {
+        Ok(check) => {
+            report.notes.extend(check.notes);
+            true
+        }
+        Err(e) => {
+            report.notes.push(format!("timestamp signature: {e}"));
+            false
+        }
+    };
+    let Some(time) = report.time else {
+        return report;
+    };
+    // The TSA chain is judged at the time the timestamp asserts: TSA certificates expire
+    // too, and Windows keeps accepting timestamps they made while valid.
+    let chain = chain::build(&ChainRequest {
+        leaf: &tsa,
+        embedded: certs,
+        trust: ctx.trust,
+        at: time,
+        purpose: Purpose::TimeStamping,
+        budget: ctx.policy.budget,
+    });
+    if chain.status != ChainStatus::Trusted {
+        report.notes.push(format!(
+            "TSA chain is {}: {}",
+            chain.status.name(),
+            chain.detail.clone().unwrap_or_default()
+        ));
+    }
+    report.valid = signature_ok && binding && chain.status == ChainStatus::Trusted;
+    report.chain = Some(chain);
+    report
+}
+
+fn rfc3161_token(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContext<'_>) -> TimestampReport {
+    let mut report = empty(TimestampKind::Rfc3161);
+    let (sd, _) = match parse_content_info(value.raw, value.offset) {
+        Ok(x) => x,
+        Err(e) => {
+            report.notes.push(format!("RFC 3161 token does not parse: {e}"));
+            return report;
+        }
+    };
+    if sd.content_type != ID_CT_TST_INFO {
+        report.notes.push(format!(
+            "RFC 3161 token content type {} is not id-ct-TSTInfo",
+            sd.content_type
+        ));
+        return report;
+    }
+    let Some(content) = sd.content else {
+        report.notes.push("RFC 3161 token has no TSTInfo".into());
+        return report;
+    };
+    let tst = match TstInfo::parse(&content.element) {
+        Ok(t) => t,
+        Err(e) => {
+            report.notes.push(format!("TSTInfo does not parse: {e}"));
+            return report;
+        }
+    };
+    report.time = Some(tst.gen_time);
+    // The imprint is over the parent's signature value, in the imprint's own algorithm
+    // (it may differ from the token's digest algorithm).
+    let binding = match DigestAlgorithm::from_oid(&tst.imprint_algorithm) {
+        Some(alg) if alg.hash(parent_signature) == tst.imprint => true,
+        Some(_) => {
+            report
+                .notes
+                .push("messageImprint does not match the signature it claims to timestamp".into());
+            false
+        }
+        None => {
+            report.notes.push(format!(
+                "unsupported messageImprint algorithm {}",
+                tst.imprint_algorithm
+            ));
+            false
+        }
+    };
+    let [si_tlv] = sd.signer_infos.as_slice() else {
+        report.notes.push(format!(
+            "RFC 3161 token has {} SignerInfos, expected 1",
+            sd.signer_infos.len()
+        ));
+        return report;
+    };
+    let si = match SignerInfo::parse(si_tlv) {
+        Ok(s) => s,
+        Err(e) => {
+            report.notes.push(format!("token SignerInfo does not parse: {e}"));
+            return report;
+        }
+    };
+    let mut certs = signer::decode_certificates(&sd.certificates, &mut report.notes);
+    certs.extend(ctx.outer_certs.iter().cloned());
+    let sig = TsaSignature {
+        si: &si,
+        content_type: Some(ID_CT_TST_INFO),
+        digested: content.digested,
+        allow_bare_hash: false,
+    };
+    finish(report, &sig, &certs, ctx, binding)
+}
+
+fn countersignature(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContext<'_>) -> TimestampReport {
+    let mut report = empty(TimestampKind::Pkcs9);
+    let si = match value
+        .expect(Tag::Sequence, "countersignature")
+        .map_err(|e| e.to_string())
+        .and_then(|t| SignerInfo::parse(&t).map_err(|e| e.to_string()))
+    {
+        Ok(s) => s,
+        Err(e) => {
+            report.notes.push(format!("countersignature does not parse: {e}"));
+            return report;
+        }
+    };
+    match si
+        .single_signed(oid::SIGNING_TIME, "signingTime")
+        .map_err(|e| e.to_string())
+        .and_then(|t| read_time(&t))
+    {
+        Ok(t) => report.time = Some(t),
+        Err(e) => report.notes.push(format!("countersignature signingTime: {e}")),
+    }
+    // The countersignature's messageDigest covers the parent's signature value; its TSA
+    // certificate lives in the outer certificate set.
+    let certs: Vec<Arc<Certificate>> = ctx.outer_certs.to_vec();
+    let sig = TsaSignature {
+        si: &si,
+        content_type: None,
+        digested: parent_signature,
+        allow_bare_hash: true,
+    };
+    finish(report, &sig, &certs, ctx, true)
+}
+
+/// The fields of TSTInfo (RFC 3161 §2.4.2) a verifier needs.
+struct TstInfo {
+    imprint_algorithm: ObjectIdentifier,
+    imprint: Vec<u8>,
+    gen_time: UnixTime,
+}
+
+impl TstInfo {
+    fn parse(t: &Tlv<'_>) -> Result<Self, String> {
+        let e = |e: crate::error::Asn1Error| e.to_string();
+        let mut r: RawReader<'_> = t.expect(Tag::Sequence, "TSTInfo").map_err(e)?.contents();
+        r.expect(Tag::Integer, "TSTInfo.version").map_err(e)?;
+        r.expect(Tag::ObjectIdentifier, "TSTInfo.policy").map_err(e)?;
+        let mi = r.expect(Tag::Sequence, "TSTInfo.messageImprint").map_err(e)?;
+        let mut m = mi.contents();
+        let imprint_algorithm =
+            algorithm_oid(&m.expect(Tag::Sequence, "hashAlgorithm").map_err(e)?, "hashAlgorithm").map_err(e)?;
+        let imprint = m.expect(Tag::OctetString, "hashedMessage").map_err(e)?.value.to_vec();
+        r.expect(Tag::Integer, "TSTInfo.serialNumber").map_err(e)?;
+        let gen_time = r.expect(Tag::GeneralizedTime, "TSTInfo.genTime").map_err(e)?;
+        Ok(Self {
+            imprint_algorithm,
+            imprint,
+            gen_time: generalized_time(gen_time.value)?,
+        })
+    }
+}
+
+/// GeneralizedTime as RFC 3161 allows it: `YYYYMMDDhhmmss[.fraction]Z`. `der` accepts only
+/// the fraction-less DER form, which Microsoft's and other TSAs do not always use, so the
+/// seconds are read here and the fraction (below our one-second resolution) is dropped;
+/// `der::DateTime` validates the fields.
+fn generalized_time(v: &[u8]) -> Result<UnixTime, String> {
+    let bad = || format!("genTime {:?} is not YYYYMMDDhhmmss[.f]Z", String::from_utf8_lossy(v));
+    let digits = v.get(..14).ok_or_else(bad)?;
+    if !digits.iter().all(u8::is_ascii_digit) || v.last() != Some(&b'Z') {
+        return Err(bad());
+    }
+    let rest = v.get(14..v.len().saturating_sub(1)).unwrap_or_default();
+    let fraction_ok = rest.is_empty()
+        || (rest.first() == Some(&b'.') && rest.len() > 1 && rest.iter().skip(1).all(u8::is_ascii_digit));
+    if !fraction_ok {
+        return Err(bad());
+    }
+    let n = |a: usize, b: usize| -> u16 {
+        digits.get(a..b).unwrap_or_default().iter().fold(0u16, |acc, d| {
+            acc.saturating_mul(10).saturating_add(u16::from(d - b'0'))
+        })
+    };
+    let dt = der::DateTime::new(
+        n(0, 4),
+        n(4, 6) as u8,
+        n(6, 8) as u8,
+        n(8, 10) as u8,
+        n(10, 12) as u8,
+        n(12, 14) as u8,
+    )
+    .map_err(|_| bad())?;
+    Ok(UnixTime::from_der_time(dt))
+}
+
+fn read_time(t: &Tlv<'_>) -> Result<UnixTime, String> {
+    match t.tag {
+        Tag::UtcTime => t
+            .decode::<der::asn1::UtcTime>("signingTime")
+            .map(|u| UnixTime::from_der_time(u.to_date_time()))
+            .map_err(|e| e.to_string()),
+        Tag::GeneralizedTime => generalized_time(t.value),
+        other => Err(format!("signingTime has tag {other}")),
+    }
+}
