@@ -33,6 +33,9 @@ pub(crate) struct VerifyArgs {
     /// Evaluation time (RFC 3339 UTC, e.g. 2026-04-13T00:00:00Z). Default: now.
     #[arg(long, value_name = "TIME")]
     pub(crate) at: Option<String>,
+    /// Which signatures decide a file's verdict (every signature is verified and reported).
+    #[arg(long, value_enum, default_value_t = Signatures::Primary)]
+    pub(crate) signatures: Signatures,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
@@ -49,4 +52,14 @@ pub(crate) enum Format {
     Json,
     /// One JSON object per line, per file.
     Jsonl,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub(crate) enum Signatures {
+    /// The primary signature, like Windows.
+    Primary,
+    /// Every signature must be valid.
+    All,
+    /// Any valid signature suffices.
+    Any,
 }

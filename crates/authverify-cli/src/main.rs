@@ -8,10 +8,10 @@ mod output;
 
 use std::process::ExitCode;
 
-use authverify::{FileStatus, Policy, TrustStore, UnixTime, Verifier};
+use authverify::{FileStatus, Policy, SignatureSelection, TrustStore, UnixTime, Verifier};
 use clap::Parser;
 
-use args::{Cli, Command, Format, VerifyArgs};
+use args::{Cli, Command, Format, Signatures, VerifyArgs};
 use files::{collect_inputs, FileResult};
 
 fn main() -> ExitCode {
@@ -52,7 +52,13 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode, String> {
         Some(s) => s.parse::<UnixTime>().map_err(|e| format!("--at: {e}"))?,
         None => now(),
     };
-    let verifier = Verifier::new(trust, Policy::windows());
+    let mut policy = Policy::windows();
+    policy.signatures = match args.signatures {
+        Signatures::Primary => SignatureSelection::Primary,
+        Signatures::All => SignatureSelection::All,
+        Signatures::Any => SignatureSelection::Any,
+    };
+    let verifier = Verifier::new(trust, policy);
     let inputs = collect_inputs(&args.paths);
     let mut results: Vec<FileResult> = inputs
         .files

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use asn1::unix;
 use pki::{issue, CertSpec, Hash, Key, EKU_CODE_SIGNING};
-use sign::Signer;
+use sign::{Signer, Timestamp, TimestampKind};
 
 const EVALUATED_AT: &str = "2026-06-01T00:00:00Z";
 
@@ -33,6 +33,12 @@ struct Pki {
     leaf4096: pki::Cert,
     leaf_ec: pki::Cert,
     expired: pki::Cert,
+    tsa_key: Key,
+    tsa: pki::Cert,
+    tsa_no_eku: pki::Cert,
+    lifetime: pki::Cert,
+    eoc: pki::Cert,
+    leaf_72h: pki::Cert,
 }
 
 fn build_pki() -> Pki {
@@ -41,7 +47,7 @@ fn build_pki() -> Pki {
     let leaf_key = Key::rsa(include_str!("../keys/leaf-rsa2048.pem"));
     let leaf4096_key = Key::rsa(include_str!("../keys/leaf-rsa4096.pem"));
     let leaf_ec_key = Key::p256(include_str!("../keys/leaf-p256.pem"));
-    let ca = |serial, subject, path_len| CertSpec {
+    let ca = |serial, subject: &'static str, path_len| CertSpec {
         serial,
         subject,
         not_before: unix(2020, 1, 1),
@@ -91,6 +97,56 @@ fn build_pki() -> Pki {
         &leaf_key,
         Some((&inter, &inter_key)),
     );
+    let tsa_key = Key::rsa(include_str!("../keys/tsa-rsa2048.pem"));
+    let tsa_spec = |serial, subject, eku| CertSpec {
+        serial,
+        subject,
+        not_before: unix(2019, 1, 1),
+        not_after: unix(2040, 1, 1),
+        ca: None,
+        eku,
+        hash: Hash::Sha256,
+    };
+    let tsa = issue(
+        &tsa_spec(0x4001, "Authverify Test TSA", &[pki::EKU_TIME_STAMPING]),
+        &tsa_key,
+        Some((&root, &root_key)),
+    );
+    let tsa_no_eku = issue(
+        &tsa_spec(0x4002, "Authverify Test TSA Without EKU", &[EKU_CODE_SIGNING]),
+        &tsa_key,
+        Some((&root, &root_key)),
+    );
+    let lifetime = issue(
+        &CertSpec {
+            eku: &[EKU_CODE_SIGNING, pki::EKU_LIFETIME_SIGNING],
+            ..leaf_spec(
+                0x3005,
+                "Authverify Test Signer Lifetime 2021",
+                unix(2020, 1, 1),
+                unix(2021, 1, 1),
+            )
+        },
+        &leaf_key,
+        Some((&inter, &inter_key)),
+    );
+    // The Azure Trusted Signing shape: an issuing CA that expired 2026-04-13 and a leaf
+    // that lived 72 hours (observed: 2024-04-01 22:57:20 to 2024-04-04 22:57:20).
+    let eoc = issue(
+        &CertSpec {
+            not_before: unix(2021, 4, 13),
+            not_after: unix(2026, 4, 13),
+            ..ca(0x2002, "Authverify Test EOC CA 01", Some(0))
+        },
+        &inter_key,
+        Some((&root, &root_key)),
+    );
+    let start = unix(2024, 4, 1) + 22 * 3600 + 57 * 60 + 20;
+    let leaf_72h = issue(
+        &leaf_spec(0x3006, "Authverify Test 72-Hour Signer", start, start + 72 * 3600),
+        &leaf_key,
+        Some((&eoc, &inter_key)),
+    );
     Pki {
         root_key,
         inter_key,
@@ -103,6 +159,12 @@ fn build_pki() -> Pki {
         leaf4096,
         leaf_ec,
         expired,
+        tsa_key,
+        tsa,
+        tsa_no_eku,
+        lifetime,
+        eoc,
+        leaf_72h,
     }
 }
 
@@ -119,6 +181,12 @@ impl Out {
         e["sha256"] = json!(hex::encode(Hash::Sha256.digest(bytes)));
         self.vectors.push(e);
     }
+}
+
+/// Expected timestamp facts.
+fn ts_json(kind: &str, time: u64, valid: bool) -> Value {
+    let t = der::DateTime::from_unix_duration(std::time::Duration::from_secs(time)).expect("time");
+    json!({ "kind": kind, "time": t.to_string(), "valid": valid })
 }
 
 /// Expected facts of one signature.
@@ -164,6 +232,7 @@ fn main() {
         chain,
         hash,
         corrupt_signature: false,
+        timestamp: None,
     };
     // Leak the PKI so signers can borrow it for 'static; the process is short-lived.
     let p: &'static Pki = Box::leak(Box::new(p));
@@ -332,6 +401,157 @@ fn main() {
         json!({ "status": "untrusted", "why": "leaf valid 2020-01-01..2021-01-01, no timestamp, judged at 2026-06-01", "missing": [],
                 "signatures": [sig(0, None, Hash::Sha256, &sign::digest_for(&pe64, Hash::Sha256), true, true, "expired")] }),
     );
+
+    // --- Timestamps (issue 3). The expired leaf lived 2020-01-01..2021-01-01.
+    let ts = |kind, cert: &'static pki::Cert, time, wrong_imprint| Timestamp {
+        kind,
+        key: &p.tsa_key,
+        cert,
+        time,
+        wrong_imprint,
+    };
+    let in_window = unix(2020, 6, 1);
+    let d256 = sign::digest_for(&pe64, Hash::Sha256);
+    let with_ts = |cert: &'static pki::Cert, t: Timestamp<'static>| Signer {
+        timestamp: Some(t),
+        ..signer(&p.leaf_key, cert, full(cert), Hash::Sha256)
+    };
+    let ts_vector = |sig_status: &str, chain: &str, ts: Value, why: &str| {
+        let mut s0 = sig(0, None, Hash::Sha256, &d256, true, true, chain);
+        s0["timestamp"] = ts;
+        json!({ "status": sig_status, "why": why, "missing": [], "signatures": [s0] })
+    };
+    let cases: Vec<(&str, Signer<'static>, Value)> = vec![
+        (
+            "ts-rfc3161-expired-signer.exe",
+            with_ts(&p.expired, ts(TimestampKind::Rfc3161, &p.tsa, in_window, false)),
+            ts_vector(
+                "valid",
+                "trusted",
+                ts_json("rfc3161", in_window, true),
+                "expired leaf, RFC 3161 timestamp inside its validity: judged at the timestamp",
+            ),
+        ),
+        (
+            "ts-pkcs9-expired-signer.exe",
+            with_ts(
+                &p.expired,
+                ts(TimestampKind::Pkcs9 { bare_hash: false }, &p.tsa, in_window, false),
+            ),
+            ts_vector(
+                "valid",
+                "trusted",
+                ts_json("pkcs9", in_window, true),
+                "expired leaf, PKCS#9 countersignature inside its validity",
+            ),
+        ),
+        (
+            "ts-pkcs9-bare-hash.exe",
+            with_ts(
+                &p.expired,
+                ts(TimestampKind::Pkcs9 { bare_hash: true }, &p.tsa, in_window, false),
+            ),
+            ts_vector(
+                "valid",
+                "trusted",
+                ts_json("pkcs9", in_window, true),
+                "legacy countersignature whose RSA block is the bare SHA-1 (Windows accepts it)",
+            ),
+        ),
+        (
+            "ts-outside-signer-validity.exe",
+            with_ts(&p.expired, ts(TimestampKind::Rfc3161, &p.tsa, unix(2022, 1, 1), false)),
+            ts_vector(
+                "untrusted",
+                "expired",
+                ts_json("rfc3161", unix(2022, 1, 1), true),
+                "valid timestamp at 2022-01-01, after the leaf expired: the chain is expired at the timestamp",
+            ),
+        ),
+        (
+            "ts-tsa-without-eku.exe",
+            with_ts(&p.expired, ts(TimestampKind::Rfc3161, &p.tsa_no_eku, in_window, false)),
+            ts_vector(
+                "untrusted",
+                "expired",
+                ts_json("rfc3161", in_window, false),
+                "TSA certificate has codeSigning, not timeStamping: timestamp invalid, judged at the verification time",
+            ),
+        ),
+        (
+            "ts-imprint-wrong.exe",
+            with_ts(&p.expired, ts(TimestampKind::Rfc3161, &p.tsa, in_window, true)),
+            ts_vector(
+                "untrusted",
+                "expired",
+                ts_json("rfc3161", in_window, false),
+                "messageImprint covers other bytes than the signature: timestamp invalid",
+            ),
+        ),
+        (
+            "lifetime-signing-ts-after-expiry.exe",
+            with_ts(&p.lifetime, ts(TimestampKind::Rfc3161, &p.tsa, in_window, false)),
+            ts_vector(
+                "untrusted",
+                "expired",
+                ts_json("rfc3161", in_window, true),
+                "lifetime-signing leaf: the valid timestamp does not extend it past expiry",
+            ),
+        ),
+    ];
+    for (name, s, entry) in cases {
+        out.write(name, &sign::sign(&pe64, &s, &[]), entry);
+    }
+    let acs_time = unix(2024, 4, 2) + 12 * 3600;
+    let acs = Signer {
+        timestamp: Some(ts(TimestampKind::Rfc3161, &p.tsa, acs_time, false)),
+        ..signer(&p.leaf_key, &p.leaf_72h, vec![&p.leaf_72h, &p.eoc], Hash::Sha256)
+    };
+    out.write("acs-shape-72h-leaf.exe", &sign::sign(&pe64, &acs, &[]),
+        ts_vector("valid", "trusted", ts_json("rfc3161", acs_time, true), "72-hour leaf under an issuing CA expired 2026-04-13, timestamped inside the window (Azure Trusted Signing shape)"));
+
+    // --- Nesting.
+    let wrong_digest = sign::digest_for(&pe32, Hash::Sha1);
+    let n_bad = signer(&p.leaf_key, &p.leaf, full(&p.leaf), Hash::Sha1);
+    let bad_nested_ci = sign::signed_data(&n_bad, &wrong_digest, &[]);
+    let primary_ci = sign::signed_data(&s, &d256, &[bad_nested_ci]);
+    out.write("nested-corrupted-digest.exe", &sign::attach(&pe64, &[primary_ci]), json!({
+        "status": "invalid", "why": "the nested SHA-1 signature signs another file's digest", "missing": [],
+        "signatures": [ok(Hash::Sha256, &pe64), sig(1, Some(0), Hash::Sha1, &sign::digest_for(&pe64, Hash::Sha1), false, true, "trusted")] }));
+
+    let s384 = signer(&p.leaf_key, &p.leaf, full(&p.leaf), Hash::Sha384);
+    let v = sign::sign_nested_levels(&pe64, &[&s, &s1, &s, &s384]);
+    let lv = |i: usize, h: Hash| {
+        sig(
+            i,
+            if i == 0 { None } else { Some(i - 1) },
+            h,
+            &sign::digest_for(&pe64, h),
+            true,
+            true,
+            "trusted",
+        )
+    };
+    out.write(
+        "nested-3-levels.exe",
+        &v,
+        valid(
+            vec![
+                lv(0, Hash::Sha256),
+                lv(1, Hash::Sha1),
+                lv(2, Hash::Sha256),
+                lv(3, Hash::Sha384),
+            ],
+            "primary with three levels of nesting, each inside the previous",
+        ),
+    );
+
+    let deep: Vec<&Signer<'_>> = std::iter::repeat_n(&s, 20).collect();
+    let v = sign::sign_nested_levels(&pe64, &deep);
+    out.write("nesting-too-deep.exe", &v, json!({
+        "status": "invalid", "why": "20 nesting levels, above the bound of 16: a typed error, no deeper parsing", "missing": [],
+        "signatures": (0..17).map(|i| lv(i, Hash::Sha256)).collect::<Vec<_>>(),
+        "extra_signature_error": "nested signatures exceed the bound of 16" }));
 
     let unsigned_entry = |f: &[u8], why: &str| {
         json!({ "status": "unsigned", "why": why, "signatures": [], "missing": [],

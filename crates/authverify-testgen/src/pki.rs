@@ -12,6 +12,7 @@ pub const SHA384: &str = "2.16.840.1.101.3.4.2.2";
 pub const SHA512: &str = "2.16.840.1.101.3.4.2.3";
 pub const EKU_CODE_SIGNING: &str = "1.3.6.1.5.5.7.3.3";
 pub const EKU_TIME_STAMPING: &str = "1.3.6.1.5.5.7.3.8";
+pub const EKU_LIFETIME_SIGNING: &str = "1.3.6.1.4.1.311.10.3.13";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hash {
@@ -113,6 +114,15 @@ impl Key {
                 let sig: p256::ecdsa::Signature = k.sign_prehash(&digest).expect("ECDSA sign");
                 sig.to_der().as_bytes().to_vec()
             }
+        }
+    }
+    /// RSA PKCS#1 v1.5 over the bare hash, without DigestInfo (legacy countersignatures).
+    pub fn sign_bare_hash(&self, h: Hash, message: &[u8]) -> Vec<u8> {
+        match self {
+            Key::Rsa(k) => k
+                .sign(rsa::Pkcs1v15Sign::new_unprefixed(), &h.digest(message))
+                .expect("RSA sign"),
+            Key::P256(_) => panic!("bare-hash signatures are RSA only"),
         }
     }
     pub fn key_id(&self) -> Vec<u8> {

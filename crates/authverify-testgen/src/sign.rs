@@ -18,6 +18,27 @@ pub struct Signer<'a> {
     pub hash: Hash,
     /// Flip a bit of the signature value after signing (a broken signature).
     pub corrupt_signature: bool,
+    pub timestamp: Option<Timestamp<'a>>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum TimestampKind {
+    Rfc3161,
+    /// PKCS#9 countersignature; `bare_hash`: the RSA block holds the bare SHA-1 of the
+    /// signed attributes without DigestInfo (the legacy Symantec/VeriSign form).
+    Pkcs9 {
+        bare_hash: bool,
+    },
+}
+
+#[derive(Clone, Copy)]
+pub struct Timestamp<'a> {
+    pub kind: TimestampKind,
+    pub key: &'a Key,
+    pub cert: &'a Cert,
+    pub time: u64,
+    /// Make the imprint cover other bytes than the parent signature.
+    pub wrong_imprint: bool,
 }
 
 /// SpcIndirectDataContent for a PE image digest.
@@ -35,9 +56,98 @@ fn attribute(o: &str, value: &[u8]) -> Vec<u8> {
     seq(&[&oid(o), &set(&[value])])
 }
 
-/// A complete ContentInfo(SignedData) over `file_digest`, with extra unsigned attributes
-/// (already-encoded Attribute SEQUENCEs).
-pub fn signed_data(s: &Signer<'_>, file_digest: &[u8], unsigned: &[Vec<u8>]) -> Vec<u8> {
+/// A SignerInfo: (DER, signature value).
+fn signer_info(
+    key: &Key,
+    cert: &Cert,
+    hash: Hash,
+    attrs: &[Vec<u8>],
+    unsigned: &dyn Fn(&[u8]) -> Vec<Vec<u8>>,
+    corrupt: bool,
+    bare_hash: bool,
+) -> (Vec<u8>, Vec<u8>) {
+    let signed_set = set_sorted(attrs);
+    let mut signature = if bare_hash {
+        key.sign_bare_hash(hash, &signed_set)
+    } else {
+        key.sign(hash, &signed_set)
+    };
+    if corrupt {
+        let last = signature.len() - 1;
+        signature[last] ^= 0x01;
+    }
+    let mut signed_attrs = signed_set.clone();
+    signed_attrs[0] = 0xa0; // [0] IMPLICIT
+    let unsigned = unsigned(&signature);
+    let unsigned_attrs = if unsigned.is_empty() {
+        Vec::new()
+    } else {
+        let refs: Vec<&[u8]> = unsigned.iter().map(|u| u.as_slice()).collect();
+        ctx(1, true, &cat(&refs))
+    };
+    let der = seq(&[
+        &int(1),
+        &seq(&[&cert.name_issuer, &int(cert.serial)]),
+        &alg_null(hash.oid()),
+        &signed_attrs,
+        &key.signer_sig_alg(hash),
+        &octets(&signature),
+        &unsigned_attrs,
+    ]);
+    (der, signature)
+}
+
+const ID_CT_TST_INFO: &str = "1.2.840.113549.1.9.16.1.4";
+
+/// The unsigned attribute carrying a timestamp over `parent_signature`.
+fn timestamp_attribute(ts: &Timestamp<'_>, parent_signature: &[u8]) -> Vec<u8> {
+    let imprinted: Vec<u8> = if ts.wrong_imprint {
+        b"some other signature".to_vec()
+    } else {
+        parent_signature.to_vec()
+    };
+    match ts.kind {
+        TimestampKind::Rfc3161 => {
+            let dt = der::DateTime::from_unix_duration(std::time::Duration::from_secs(ts.time)).expect("time");
+            let gen_time = der::Encode::to_der(&der::asn1::GeneralizedTime::from_date_time(dt)).expect("gt");
+            let tst = seq(&[
+                &int(1),
+                &oid("1.3.6.1.4.1.99999.1"),
+                &seq(&[&alg_null(Hash::Sha256.oid()), &octets(&Hash::Sha256.digest(&imprinted))]),
+                &int(ts.time),
+                &gen_time,
+            ]);
+            let attrs = vec![
+                attribute("1.2.840.113549.1.9.3", &oid(ID_CT_TST_INFO)),
+                attribute("1.2.840.113549.1.9.4", &octets(&Hash::Sha256.digest(&tst))),
+            ];
+            let (si, _) = signer_info(ts.key, ts.cert, Hash::Sha256, &attrs, &|_| Vec::new(), false, false);
+            let sd = seq(&[
+                &int(3),
+                &set(&[&alg_null(Hash::Sha256.oid())]),
+                &seq(&[&oid(ID_CT_TST_INFO), &ctx(0, true, &octets(&tst))]),
+                &ctx(0, true, &ts.cert.der),
+                &set(&[&si]),
+            ]);
+            let token = seq(&[&oid("1.2.840.113549.1.7.2"), &ctx(0, true, &sd)]);
+            attribute("1.3.6.1.4.1.311.3.3.1", &token)
+        }
+        TimestampKind::Pkcs9 { bare_hash } => {
+            let h = Hash::Sha1;
+            let attrs = vec![
+                attribute("1.2.840.113549.1.9.3", &oid("1.2.840.113549.1.7.1")),
+                attribute("1.2.840.113549.1.9.5", &time(ts.time)),
+                attribute("1.2.840.113549.1.9.4", &octets(&h.digest(&imprinted))),
+            ];
+            let (si, _) = signer_info(ts.key, ts.cert, h, &attrs, &|_| Vec::new(), false, bare_hash);
+            attribute("1.2.840.113549.1.9.6", &si)
+        }
+    }
+}
+
+/// A complete ContentInfo(SignedData) over `file_digest`, with nested signatures
+/// (already-built ContentInfos) as unsigned attributes.
+pub fn signed_data(s: &Signer<'_>, file_digest: &[u8], nested: &[Vec<u8>]) -> Vec<u8> {
     let content = indirect_data(s.hash, file_digest);
     // messageDigest covers the contents octets of the SpcIndirectDataContent SEQUENCE.
     let content_octets = &content[der_header_len(&content)..];
@@ -47,33 +157,25 @@ pub fn signed_data(s: &Signer<'_>, file_digest: &[u8], unsigned: &[Vec<u8>]) -> 
         attribute(SPC_STATEMENT_TYPE, &seq(&[&oid("1.3.6.1.4.1.311.2.1.21")])),
         attribute("1.2.840.113549.1.9.4", &octets(&s.hash.digest(content_octets))),
     ];
-    let signed_set = set_sorted(&attrs);
-    let mut signature = s.key.sign(s.hash, &signed_set);
-    if s.corrupt_signature {
-        let last = signature.len() - 1;
-        signature[last] ^= 0x01;
+    let unsigned = |signature: &[u8]| {
+        let mut out: Vec<Vec<u8>> = s
+            .timestamp
+            .iter()
+            .map(|ts| timestamp_attribute(ts, signature))
+            .collect();
+        out.extend(nested.iter().map(|ci| seq(&[&oid(NESTED_SIGNATURE), &set(&[ci])])));
+        out
+    };
+    let (signer_info, _) = signer_info(s.key, s.cert, s.hash, &attrs, &unsigned, s.corrupt_signature, false);
+    let mut certs: Vec<&[u8]> = s.chain.iter().map(|c| c.der.as_slice()).collect();
+    // PKCS#9 countersigners are found in the outer certificate set.
+    if let Some(ts) = s
+        .timestamp
+        .as_ref()
+        .filter(|t| matches!(t.kind, TimestampKind::Pkcs9 { .. }))
+    {
+        certs.push(&ts.cert.der);
     }
-    let signed_attrs = {
-        let mut v = signed_set.clone();
-        v[0] = 0xa0; // [0] IMPLICIT
-        v
-    };
-    let unsigned_attrs = if unsigned.is_empty() {
-        Vec::new()
-    } else {
-        let refs: Vec<&[u8]> = unsigned.iter().map(|u| u.as_slice()).collect();
-        ctx(1, true, &cat(&refs))
-    };
-    let signer_info = seq(&[
-        &int(1),
-        &seq(&[&s.cert.name_issuer, &int(s.cert.serial)]),
-        &alg_null(s.hash.oid()),
-        &signed_attrs,
-        &s.key.signer_sig_alg(s.hash),
-        &octets(&signature),
-        &unsigned_attrs,
-    ]);
-    let certs: Vec<&[u8]> = s.chain.iter().map(|c| c.der.as_slice()).collect();
     let sd = seq(&[
         &int(1),
         &set(&[&alg_null(s.hash.oid())]),
@@ -122,15 +224,23 @@ pub fn digest_for(unsigned: &[u8], h: Hash) -> Vec<u8> {
     pe::authenticode_digest(&f, Some(start), h)
 }
 
-/// Signs `unsigned` with a primary signature and optional nested ones.
+/// Signs `unsigned` with a primary signature and nested ones, each as an unsigned
+/// attribute of the primary (signtool /as).
 pub fn sign(unsigned: &[u8], primary: &Signer<'_>, nested: &[&Signer<'_>]) -> Vec<u8> {
-    let nested_attrs: Vec<Vec<u8>> = nested
+    let nested_cis: Vec<Vec<u8>> = nested
         .iter()
-        .map(|n| {
-            let ci = signed_data(n, &digest_for(unsigned, n.hash), &[]);
-            seq(&[&oid(NESTED_SIGNATURE), &set(&[&ci])])
-        })
+        .map(|n| signed_data(n, &digest_for(unsigned, n.hash), &[]))
         .collect();
-    let ci = signed_data(primary, &digest_for(unsigned, primary.hash), &nested_attrs);
+    let ci = signed_data(primary, &digest_for(unsigned, primary.hash), &nested_cis);
     attach(unsigned, &[ci])
+}
+
+/// Signs with `levels[0]` outermost, each level nested inside the one before.
+pub fn sign_nested_levels(unsigned: &[u8], levels: &[&Signer<'_>]) -> Vec<u8> {
+    let mut inner: Vec<Vec<u8>> = Vec::new();
+    for s in levels.iter().rev() {
+        let ci = signed_data(s, &digest_for(unsigned, s.hash), &inner);
+        inner = vec![ci];
+    }
+    attach(unsigned, &inner)
 }

@@ -41,11 +41,21 @@ fn vectors_match_manifest() {
             format!("{:?} vs {}", report.status, v["status"]),
         );
         let expected: &Vec<Value> = v["signatures"].as_array().expect("signatures");
+        let extra_error = v.get("extra_signature_error").and_then(Value::as_str);
+        let want_count = expected.len() + usize::from(extra_error.is_some());
         check(
             "signature count",
-            report.signatures.len() == expected.len(),
-            format!("{} vs {}", report.signatures.len(), expected.len()),
+            report.signatures.len() == want_count,
+            format!("{} vs {want_count}", report.signatures.len()),
         );
+        if let Some(e) = extra_error {
+            let last = report
+                .signatures
+                .last()
+                .and_then(|s| s.error.clone())
+                .unwrap_or_default();
+            check("extra signature error", last.contains(e), last.clone());
+        }
         for (got, want) in report.signatures.iter().zip(expected) {
             check(
                 "nested_in",
@@ -78,6 +88,40 @@ fn vectors_match_manifest() {
                 chain == want["chain_status"].as_str(),
                 format!("{chain:?}"),
             );
+            match (&got.timestamp, want.get("timestamp")) {
+                (None, None) => {}
+                (Some(t), Some(w)) => {
+                    let kind = format!("{:?}", t.kind).to_lowercase();
+                    check(
+                        "timestamp kind",
+                        Some(kind.as_str()) == w["kind"].as_str(),
+                        kind.clone(),
+                    );
+                    let time = t.time.map(|t| t.to_string());
+                    check(
+                        "timestamp time",
+                        time.as_deref() == w["time"].as_str(),
+                        format!("{time:?}"),
+                    );
+                    check(
+                        "timestamp valid",
+                        Some(t.valid) == w["valid"].as_bool(),
+                        format!("{} {:?}", t.valid, t.notes),
+                    );
+                    // A valid timestamp (on a leaf without the lifetime EKU) is when the chain was judged.
+                    let at = got.evaluated_at.as_ref().map(|e| e.time.to_string());
+                    if t.valid && !file.starts_with("lifetime") {
+                        check("evaluated at the timestamp", at == time, format!("{at:?}"));
+                    } else {
+                        check(
+                            "evaluated at the verification time",
+                            at.as_deref() == m["evaluated_at"].as_str(),
+                            format!("{at:?}"),
+                        );
+                    }
+                }
+                (got_ts, want_ts) => check("timestamp presence", false, format!("{got_ts:?} vs {want_ts:?}")),
+            }
         }
         let want_missing = v["missing"].as_array().expect("missing");
         check(

@@ -1,6 +1,6 @@
 use std::io::{self, Write};
 
-use authverify::report::{ChainReport, SignatureReport};
+use authverify::report::{ChainReport, SignatureReport, TimestampKind};
 use authverify::FileStatus;
 
 use crate::files::{FileResult, Outcome};
@@ -82,6 +82,35 @@ fn signature(out: &mut impl Write, s: &SignatureReport) -> io::Result<()> {
             signer.sha1,
             if s.signature_valid { "ok" } else { "FAILED" }
         )?;
+    }
+    if let Some(t) = &s.timestamp {
+        let when = t.time.map_or_else(|| "unknown time".to_string(), |t| t.to_string());
+        let tsa = t.tsa.as_ref().map_or_else(
+            || "unknown TSA".to_string(),
+            |t| format!("{} (SHA-1 {})", t.subject, t.sha1),
+        );
+        let kind = match t.kind {
+            TimestampKind::Rfc3161 => "RFC 3161",
+            _ => "PKCS#9 countersignature",
+        };
+        writeln!(
+            out,
+            "    timestamp ({kind}): {when} by {tsa}: {}",
+            if t.valid { "valid" } else { "NOT VALID" }
+        )?;
+        for n in &t.notes {
+            writeln!(out, "      note: {n}")?;
+        }
+        if let Some(c) = t
+            .chain
+            .as_ref()
+            .filter(|c| c.status != authverify::ChainStatus::Trusted)
+        {
+            chain(out, c)?;
+        }
+    }
+    if let Some(e) = &s.evaluated_at {
+        writeln!(out, "    judged at {}: {}", e.time, e.reason)?;
     }
     if let Some(c) = &s.chain {
         chain(out, c)?;
