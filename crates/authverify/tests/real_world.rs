@@ -220,3 +220,49 @@ fn shim_reports_both_certificate_table_entries() {
     assert_eq!(entries, vec![0, 1]);
     assert!(report.signatures.iter().all(|s| s.digest_matches && s.signature_valid));
 }
+
+#[test]
+fn real_files_get_their_recorded_verdicts() {
+    let expected = std::fs::read_to_string(common::repo_root().join("test-vectors/real-world/expected.tsv"))
+        .expect("expected.tsv");
+    let (files, _) = common::real_world_files();
+    let verifier = builtin();
+    let mut errors = Vec::new();
+    let mut checked = 0;
+    for line in expected
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("file\t"))
+    {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (name, status, chain) = (cols[0], cols[1], cols[2]);
+        let Some((path, corpus_row)) = files
+            .iter()
+            .find(|(p, _)| p.file_name().and_then(|n| n.to_str()) == Some(name))
+        else {
+            continue;
+        };
+        let report = verifier
+            .verify_bytes(&std::fs::read(path).expect("read"), UnixTime::from_secs(AT))
+            .expect("verify");
+        let got_status = format!("{:?}", report.status).to_lowercase();
+        let got_chain = report
+            .signatures
+            .first()
+            .and_then(|s| s.chain.as_ref())
+            .map_or("-", |c| c.status.name());
+        if got_status != status || got_chain != chain {
+            errors.push(format!(
+                "{name}: {got_status}/{got_chain}, expected {status}/{chain} ({})",
+                cols[3]
+            ));
+        }
+        // Independent truth: the corpus says which files are signed.
+        let signed = corpus_row.split('\t').nth(5) == Some("y");
+        if signed == (report.status == FileStatus::Unsigned) {
+            errors.push(format!("{name}: corpus says signed={signed}, we say {got_status}"));
+        }
+        checked += 1;
+    }
+    eprintln!("real-world: {checked} recorded verdicts checked");
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
