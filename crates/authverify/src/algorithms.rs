@@ -256,9 +256,9 @@ impl PublicKey {
         let spki = Tlv::parse_exact(spki, 0, "SubjectPublicKeyInfo").map_err(bad)?;
         let mut r = spki.contents();
         let alg = r
-            .expect(der::Tag::Sequence, "SubjectPublicKeyInfo algorithm")
+            .expect_tag(der::Tag::Sequence, "SubjectPublicKeyInfo algorithm")
             .map_err(bad)?;
-        let key_bits = r.expect(der::Tag::BitString, "subjectPublicKey").map_err(bad)?;
+        let key_bits = r.expect_tag(der::Tag::BitString, "subjectPublicKey").map_err(bad)?;
         let mut a = alg.contents();
         let key_oid: ObjectIdentifier = a
             .read("key algorithm")

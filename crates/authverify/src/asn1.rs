@@ -39,7 +39,7 @@ impl<'a> Tlv<'a> {
     }
 
     /// Fails unless the element carries `tag`.
-    pub(crate) fn expect(self, tag: Tag, what: &'static str) -> Result<Self, Asn1Error> {
+    pub(crate) fn expect_tag(self, tag: Tag, what: &'static str) -> Result<Self, Asn1Error> {
         if self.tag == tag {
             Ok(self)
         } else {
@@ -117,8 +117,8 @@ impl<'a> RawReader<'a> {
     }
 
     /// Reads the next element and checks its tag.
-    pub(crate) fn expect(&mut self, tag: Tag, what: &'static str) -> Result<Tlv<'a>, Asn1Error> {
-        self.read(what)?.expect(tag, what)
+    pub(crate) fn expect_tag(&mut self, tag: Tag, what: &'static str) -> Result<Tlv<'a>, Asn1Error> {
+        self.read(what)?.expect_tag(tag, what)
     }
 
     /// Reads the next element only when it carries `tag`.

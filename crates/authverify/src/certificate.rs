@@ -310,22 +310,22 @@ struct Parsed {
 
 impl Parsed {
     fn read(der: &[u8]) -> Result<Self, CertificateError> {
-        let cert = Tlv::parse_exact(der, 0, "Certificate")?.expect(Tag::Sequence, "Certificate")?;
+        let cert = Tlv::parse_exact(der, 0, "Certificate")?.expect_tag(Tag::Sequence, "Certificate")?;
         let mut c = cert.contents();
-        let tbs = c.expect(Tag::Sequence, "TBSCertificate")?;
-        let sig_alg = c.expect(Tag::Sequence, "signatureAlgorithm")?;
-        let signature = c.expect(Tag::BitString, "signatureValue")?;
+        let tbs = c.expect_tag(Tag::Sequence, "TBSCertificate")?;
+        let sig_alg = c.expect_tag(Tag::Sequence, "signatureAlgorithm")?;
+        let signature = c.expect_tag(Tag::BitString, "signatureValue")?;
         c.finish("Certificate")?;
         let signature_algorithm = crate::algorithms::algorithm_oid(&sig_alg, "signatureAlgorithm")?;
 
         let mut t = tbs.contents();
         t.optional(ctx(0, true), "version")?;
-        let serial = t.expect(Tag::Integer, "serialNumber")?;
-        t.expect(Tag::Sequence, "signature")?;
-        let issuer = t.expect(Tag::Sequence, "issuer")?;
-        let validity = t.expect(Tag::Sequence, "validity")?;
-        let subject = t.expect(Tag::Sequence, "subject")?;
-        let spki = t.expect(Tag::Sequence, "subjectPublicKeyInfo")?;
+        let serial = t.expect_tag(Tag::Integer, "serialNumber")?;
+        t.expect_tag(Tag::Sequence, "signature")?;
+        let issuer = t.expect_tag(Tag::Sequence, "issuer")?;
+        let validity = t.expect_tag(Tag::Sequence, "validity")?;
+        let subject = t.expect_tag(Tag::Sequence, "subject")?;
+        let spki = t.expect_tag(Tag::Sequence, "subjectPublicKeyInfo")?;
         t.optional(ctx(1, false), "issuerUniqueID")?;
         t.optional(ctx(2, false), "subjectUniqueID")?;
         let extensions = t.optional(ctx(3, true), "extensions")?;
@@ -352,14 +352,14 @@ impl Parsed {
             authority_key_id: None,
         };
         if let Some(exts) = extensions {
-            let list = exts.contents().expect(Tag::Sequence, "Extensions")?;
+            let list = exts.contents().expect_tag(Tag::Sequence, "Extensions")?;
             let mut r = list.contents();
             while !r.is_empty() {
-                let ext = r.expect(Tag::Sequence, "Extension")?;
+                let ext = r.expect_tag(Tag::Sequence, "Extension")?;
                 let mut e = ext.contents();
                 let oid: ObjectIdentifier = e.read("extnID")?.decode("extnID")?;
                 e.optional(Tag::Boolean, "critical")?;
-                let value = e.expect(Tag::OctetString, "extnValue")?;
+                let value = e.expect_tag(Tag::OctetString, "extnValue")?;
                 parsed.extension(oid, value)?;
             }
         }
@@ -370,7 +370,7 @@ impl Parsed {
         let inner = || Tlv::parse_exact(value.value, value.offset, "extension value");
         match oid {
             ext_oid::BASIC_CONSTRAINTS => {
-                let mut r = inner()?.expect(Tag::Sequence, "basicConstraints")?.contents();
+                let mut r = inner()?.expect_tag(Tag::Sequence, "basicConstraints")?.contents();
                 let ca = r.optional(Tag::Boolean, "cA")?.is_some_and(|b| lenient_bool(&b));
                 let path_len = match r.optional(Tag::Integer, "pathLenConstraint")? {
                     Some(i) => Some(i.decode::<u32>("pathLenConstraint")?),
@@ -379,7 +379,7 @@ impl Parsed {
                 self.basic_constraints = Some(BasicConstraints { ca, path_len });
             }
             ext_oid::KEY_USAGE => {
-                let bits = inner()?.expect(Tag::BitString, "keyUsage")?;
+                let bits = inner()?.expect_tag(Tag::BitString, "keyUsage")?;
                 // Bit 0 is the most significant bit of the first content byte after the
                 // unused-bits octet; fold the first two bytes into bit positions 0..16.
                 let b0 = bits.value.get(1).copied().unwrap_or(0);
@@ -396,7 +396,7 @@ impl Parsed {
                 self.key_usage = Some(usage);
             }
             ext_oid::EXT_KEY_USAGE => {
-                let mut r = inner()?.expect(Tag::Sequence, "extKeyUsage")?.contents();
+                let mut r = inner()?.expect_tag(Tag::Sequence, "extKeyUsage")?.contents();
                 let mut list = Vec::new();
                 while !r.is_empty() {
                     list.push(r.read("KeyPurposeId")?.decode::<ObjectIdentifier>("KeyPurposeId")?);
@@ -406,13 +406,13 @@ impl Parsed {
             ext_oid::SUBJECT_KEY_ID => {
                 self.subject_key_id = Some(
                     inner()?
-                        .expect(Tag::OctetString, "subjectKeyIdentifier")?
+                        .expect_tag(Tag::OctetString, "subjectKeyIdentifier")?
                         .value
                         .to_vec(),
                 );
             }
             ext_oid::AUTHORITY_KEY_ID => {
-                let mut r = inner()?.expect(Tag::Sequence, "authorityKeyIdentifier")?.contents();
+                let mut r = inner()?.expect_tag(Tag::Sequence, "authorityKeyIdentifier")?.contents();
                 self.authority_key_id = r.optional(ctx(0, false), "keyIdentifier")?.map(|k| k.value.to_vec());
             }
             _ => {}

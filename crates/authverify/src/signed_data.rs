@@ -51,17 +51,17 @@ pub(crate) struct SignedData<'a> {
 /// (signers pad bCertificate with zeros inside dwLength).
 pub(crate) fn parse_content_info(data: &[u8], base: usize) -> Result<(SignedData<'_>, &[u8]), SignedDataError> {
     let mut r = RawReader::new(data, base);
-    let ci = r.expect(Tag::Sequence, "ContentInfo")?;
+    let ci = r.expect_tag(Tag::Sequence, "ContentInfo")?;
     let trailing = r.rest();
     let mut c = ci.contents();
     let ct: ObjectIdentifier = c.read("ContentInfo.contentType")?.decode("ContentInfo.contentType")?;
     if ct != oid::SIGNED_DATA {
         return Err(SignedDataError::NotSignedData { oid: ct.to_string() });
     }
-    let explicit = c.expect(ctx(0, true), "ContentInfo.content")?;
+    let explicit = c.expect_tag(ctx(0, true), "ContentInfo.content")?;
     c.finish("ContentInfo")?;
     let mut inner = explicit.contents();
-    let sd = inner.expect(Tag::Sequence, "SignedData")?;
+    let sd = inner.expect_tag(Tag::Sequence, "SignedData")?;
     inner.finish("ContentInfo.content")?;
     Ok((parse_signed_data(sd)?, trailing))
 }
@@ -69,16 +69,16 @@ pub(crate) fn parse_content_info(data: &[u8], base: usize) -> Result<(SignedData
 fn parse_signed_data(sd: Tlv<'_>) -> Result<SignedData<'_>, SignedDataError> {
     let mut s = sd.contents();
     let version = s
-        .expect(Tag::Integer, "SignedData.version")?
+        .expect_tag(Tag::Integer, "SignedData.version")?
         .decode::<u32>("SignedData.version")?;
-    let algs = s.expect(Tag::Set, "SignedData.digestAlgorithms")?;
+    let algs = s.expect_tag(Tag::Set, "SignedData.digestAlgorithms")?;
     let mut digest_algorithms = Vec::new();
     let mut a = algs.contents();
     while !a.is_empty() {
-        let alg = a.expect(Tag::Sequence, "DigestAlgorithmIdentifier")?;
+        let alg = a.expect_tag(Tag::Sequence, "DigestAlgorithmIdentifier")?;
         digest_algorithms.push(algorithm_oid(&alg, "DigestAlgorithmIdentifier")?);
     }
-    let encap = s.expect(Tag::Sequence, "encapContentInfo")?;
+    let encap = s.expect_tag(Tag::Sequence, "encapContentInfo")?;
     let mut e = encap.contents();
     let content_type: ObjectIdentifier = e.read("eContentType")?.decode("eContentType")?;
     let content = match e.optional(ctx(0, true), "eContent")? {
@@ -113,11 +113,11 @@ fn parse_signed_data(sd: Tlv<'_>) -> Result<SignedData<'_>, SignedDataError> {
         }
     }
     s.optional(ctx(1, true), "SignedData.crls")?;
-    let infos = s.expect(Tag::Set, "SignedData.signerInfos")?;
+    let infos = s.expect_tag(Tag::Set, "SignedData.signerInfos")?;
     let mut signer_infos = Vec::new();
     let mut i = infos.contents();
     while !i.is_empty() {
-        signer_infos.push(i.expect(Tag::Sequence, "SignerInfo")?);
+        signer_infos.push(i.expect_tag(Tag::Sequence, "SignerInfo")?);
     }
     s.finish("SignedData")?;
     Ok(SignedData {
@@ -164,10 +164,10 @@ fn parse_attributes<'a>(set: &Tlv<'a>) -> Result<Vec<Attribute<'a>>, SignedDataE
     let mut out = Vec::new();
     let mut r = set.contents();
     while !r.is_empty() {
-        let attr = r.expect(Tag::Sequence, "Attribute")?;
+        let attr = r.expect_tag(Tag::Sequence, "Attribute")?;
         let mut a = attr.contents();
         let oid: ObjectIdentifier = a.read("Attribute.type")?.decode("Attribute.type")?;
-        let values_set = a.expect(Tag::Set, "Attribute.values")?;
+        let values_set = a.expect_tag(Tag::Set, "Attribute.values")?;
         let mut values = Vec::new();
         let mut v = values_set.contents();
         while !v.is_empty() {
@@ -182,22 +182,22 @@ impl<'a> SignerInfo<'a> {
     pub(crate) fn parse(tlv: &Tlv<'a>) -> Result<Self, SignedDataError> {
         let mut s = tlv.contents();
         let version = s
-            .expect(Tag::Integer, "SignerInfo.version")?
+            .expect_tag(Tag::Integer, "SignerInfo.version")?
             .decode::<u32>("SignerInfo.version")?;
         let sid_tlv = s.read("SignerInfo.sid")?;
         let sid = if sid_tlv.tag == Tag::Sequence {
             let mut i = sid_tlv.contents();
-            let issuer = i.expect(Tag::Sequence, "IssuerAndSerialNumber.issuer")?;
-            let serial = i.expect(Tag::Integer, "IssuerAndSerialNumber.serialNumber")?;
+            let issuer = i.expect_tag(Tag::Sequence, "IssuerAndSerialNumber.issuer")?;
+            let serial = i.expect_tag(Tag::Integer, "IssuerAndSerialNumber.serialNumber")?;
             SignerId::IssuerSerial {
                 issuer: issuer.raw,
                 serial: serial.value,
             }
         } else {
-            SignerId::KeyId(sid_tlv.expect(ctx(0, false), "SignerInfo.sid")?.value)
+            SignerId::KeyId(sid_tlv.expect_tag(ctx(0, false), "SignerInfo.sid")?.value)
         };
         let digest_algorithm = algorithm_oid(
-            &s.expect(Tag::Sequence, "SignerInfo.digestAlgorithm")?,
+            &s.expect_tag(Tag::Sequence, "SignerInfo.digestAlgorithm")?,
             "SignerInfo.digestAlgorithm",
         )?;
         let signed = s.optional(ctx(0, true), "SignerInfo.signedAttrs")?;
@@ -206,10 +206,10 @@ impl<'a> SignerInfo<'a> {
             None => Vec::new(),
         };
         let signature_algorithm = algorithm_oid(
-            &s.expect(Tag::Sequence, "SignerInfo.signatureAlgorithm")?,
+            &s.expect_tag(Tag::Sequence, "SignerInfo.signatureAlgorithm")?,
             "SignerInfo.signatureAlgorithm",
         )?;
-        let signature = s.expect(Tag::OctetString, "SignerInfo.signature")?.value;
+        let signature = s.expect_tag(Tag::OctetString, "SignerInfo.signature")?.value;
         let unsigned_attrs = match s.optional(ctx(1, true), "SignerInfo.unsignedAttrs")? {
             Some(t) => parse_attributes(&t)?,
             None => Vec::new(),
@@ -276,8 +276,8 @@ pub(crate) struct IndirectData<'a> {
 
 impl<'a> IndirectData<'a> {
     pub(crate) fn parse(content: &Tlv<'a>) -> Result<Self, SignedDataError> {
-        let mut r = content.expect(Tag::Sequence, "SpcIndirectDataContent")?.contents();
-        let data = r.expect(Tag::Sequence, "SpcAttributeTypeAndOptionalValue")?;
+        let mut r = content.expect_tag(Tag::Sequence, "SpcIndirectDataContent")?.contents();
+        let data = r.expect_tag(Tag::Sequence, "SpcAttributeTypeAndOptionalValue")?;
         let mut d = data.contents();
         let data_type: ObjectIdentifier = d
             .read("SpcAttributeTypeAndOptionalValue.type")?
@@ -287,14 +287,14 @@ impl<'a> IndirectData<'a> {
         } else {
             Some(d.read("SpcAttributeTypeAndOptionalValue.value")?)
         };
-        let digest_info = r.expect(Tag::Sequence, "DigestInfo")?;
+        let digest_info = r.expect_tag(Tag::Sequence, "DigestInfo")?;
         r.finish("SpcIndirectDataContent")?;
         let mut di = digest_info.contents();
         let digest_algorithm = algorithm_oid(
-            &di.expect(Tag::Sequence, "DigestInfo.digestAlgorithm")?,
+            &di.expect_tag(Tag::Sequence, "DigestInfo.digestAlgorithm")?,
             "DigestInfo.digestAlgorithm",
         )?;
-        let digest = di.expect(Tag::OctetString, "DigestInfo.digest")?.value;
+        let digest = di.expect_tag(Tag::OctetString, "DigestInfo.digest")?.value;
         di.finish("DigestInfo")?;
         Ok(Self {
             data_type,

@@ -85,7 +85,7 @@ pub(crate) fn check(
             .single_signed(oid::MESSAGE_DIGEST, "messageDigest")
             .map_err(|e| e.to_string())?;
         let md = md
-            .expect(der::Tag::OctetString, "messageDigest")
+            .expect_tag(der::Tag::OctetString, "messageDigest")
             .map_err(|e| e.to_string())?;
         if alg.hash(digested) != md.value {
             return Err("messageDigest does not match the signed content".into());

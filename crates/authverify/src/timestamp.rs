@@ -218,7 +218,7 @@ fn rfc3161_token(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContex
 fn countersignature(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContext<'_>) -> TimestampReport {
     let mut report = empty(TimestampKind::Pkcs9);
     let si = match value
-        .expect(Tag::Sequence, "countersignature")
+        .expect_tag(Tag::Sequence, "countersignature")
         .map_err(|e| e.to_string())
         .and_then(|t| SignerInfo::parse(&t).map_err(|e| e.to_string()))
     {
@@ -258,16 +258,23 @@ struct TstInfo {
 impl TstInfo {
     fn parse(t: &Tlv<'_>) -> Result<Self, String> {
         let e = |e: crate::error::Asn1Error| e.to_string();
-        let mut r: RawReader<'_> = t.expect(Tag::Sequence, "TSTInfo").map_err(e)?.contents();
-        r.expect(Tag::Integer, "TSTInfo.version").map_err(e)?;
-        r.expect(Tag::ObjectIdentifier, "TSTInfo.policy").map_err(e)?;
-        let mi = r.expect(Tag::Sequence, "TSTInfo.messageImprint").map_err(e)?;
+        let mut r: RawReader<'_> = t.expect_tag(Tag::Sequence, "TSTInfo").map_err(e)?.contents();
+        r.expect_tag(Tag::Integer, "TSTInfo.version").map_err(e)?;
+        r.expect_tag(Tag::ObjectIdentifier, "TSTInfo.policy").map_err(e)?;
+        let mi = r.expect_tag(Tag::Sequence, "TSTInfo.messageImprint").map_err(e)?;
         let mut m = mi.contents();
-        let imprint_algorithm =
-            algorithm_oid(&m.expect(Tag::Sequence, "hashAlgorithm").map_err(e)?, "hashAlgorithm").map_err(e)?;
-        let imprint = m.expect(Tag::OctetString, "hashedMessage").map_err(e)?.value.to_vec();
-        r.expect(Tag::Integer, "TSTInfo.serialNumber").map_err(e)?;
-        let gen_time = r.expect(Tag::GeneralizedTime, "TSTInfo.genTime").map_err(e)?;
+        let imprint_algorithm = algorithm_oid(
+            &m.expect_tag(Tag::Sequence, "hashAlgorithm").map_err(e)?,
+            "hashAlgorithm",
+        )
+        .map_err(e)?;
+        let imprint = m
+            .expect_tag(Tag::OctetString, "hashedMessage")
+            .map_err(e)?
+            .value
+            .to_vec();
+        r.expect_tag(Tag::Integer, "TSTInfo.serialNumber").map_err(e)?;
+        let gen_time = r.expect_tag(Tag::GeneralizedTime, "TSTInfo.genTime").map_err(e)?;
         Ok(Self {
             imprint_algorithm,
             imprint,
