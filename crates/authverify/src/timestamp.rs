@@ -91,13 +91,7 @@ fn finish(
     binding: bool,
 ) -> TimestampReport {
     let si = sig.si;
-    let pool_trust: Vec<Arc<Certificate>> = ctx
-        .trust
-        .intermediates()
-        .iter()
-        .chain(ctx.trust.anchors())
-        .cloned()
-        .collect();
+    let pool_trust = ctx.trust.all_certificates();
     let Some(tsa) = signer::find_signer(&si.sid, &[certs, &pool_trust]) else {
         report
             .notes

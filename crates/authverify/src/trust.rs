@@ -64,6 +64,12 @@ impl TrustStore {
         &self.intermediates
     }
 
+    /// Intermediates then anchors: where Windows also looks for a signer or TSA
+    /// certificate that a signature does not carry.
+    pub fn all_certificates(&self) -> Vec<Arc<Certificate>> {
+        self.intermediates.iter().chain(&self.anchors).cloned().collect()
+    }
+
     /// Whether `cert` (by its exact bytes) is an anchor.
     pub fn is_anchor(&self, cert: &Certificate) -> bool {
         self.seen.contains(&(cert.sha256(), true))

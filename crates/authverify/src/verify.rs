@@ -1,7 +1,5 @@
 //! The verifier: PE image → certificate table → signed data → signer → chain → verdict.
 
-use std::sync::Arc;
-
 use crate::algorithms::DigestAlgorithm;
 use crate::cert_table::CertTableIter;
 use crate::certificate::{eku, Certificate};
@@ -348,13 +346,7 @@ impl Verifier {
         // note, not a failed signature.
         let embedded = signer::decode_certificates(&p.signed_data.certificates, &mut report.notes);
         // Windows also finds the signer certificate in the machine's stores.
-        let pool: Vec<Arc<Certificate>> = self
-            .trust
-            .intermediates()
-            .iter()
-            .chain(self.trust.anchors())
-            .cloned()
-            .collect();
+        let pool = self.trust.all_certificates();
         let Some(signer_cert) = signer::find_signer(&p.signer.sid, &[&embedded, &pool]) else {
             report.error = Some("the signer certificate named by the SignerInfo is not in the signature".into());
             return report;

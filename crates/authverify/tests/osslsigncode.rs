@@ -49,18 +49,10 @@ fn compare(path: &Path, verifier: &Verifier, at: UnixTime) -> Result<usize, Stri
         .map_err(|e| format!("{}: {e}", path.display()))?;
     // osslsigncode reads the primary signature and the signatures nested directly in it,
     // not deeper levels.
-    let depth = |s: &authverify::SignatureReport| {
-        let (mut d, mut next) = (0, s.nested_in);
-        while let Some(parent) = next {
-            d += 1;
-            next = report.signatures[parent].nested_in;
-        }
-        d
-    };
     let ours: Vec<(String, bool)> = report
         .signatures
         .iter()
-        .filter(|s| depth(s) <= 1)
+        .filter(|s| common::nesting_depth(&report.signatures, s) <= 1)
         .filter_map(|s| s.computed_digest.clone().map(|d| (d, !s.digest_matches)))
         .collect();
     let theirs = osslsigncode_digests(path).ok_or("osslsigncode did not run")?;

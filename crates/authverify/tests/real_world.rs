@@ -6,22 +6,13 @@ mod common;
 use std::process::Command;
 
 use authverify::report::{TimeSource, TimestampKind};
-use authverify::{FileStatus, Policy, SignatureReport, TrustStore, UnixTime, Verifier};
+use authverify::{FileStatus, Policy, TrustStore, UnixTime, Verifier};
 
 /// Pinned verification time: the day this corpus was last reviewed.
 const AT: u64 = 1_795_564_800; // 2026-11-25T00:00:00Z
 
 fn builtin() -> Verifier {
     Verifier::new(TrustStore::builtin(), Policy::windows())
-}
-
-fn depth(all: &[SignatureReport], s: &SignatureReport) -> usize {
-    let (mut d, mut next) = (0, s.nested_in);
-    while let Some(p) = next {
-        d += 1;
-        next = all[p].nested_in;
-    }
-    d
 }
 
 /// "Jul  4 07:28:23 2020 GMT" → Unix seconds.
@@ -85,7 +76,7 @@ fn timestamp_times_agree_with_osslsigncode_to_the_second() {
         let ours: Vec<Option<u64>> = report
             .signatures
             .iter()
-            .filter(|s| depth(&report.signatures, s) <= 1)
+            .filter(|s| common::nesting_depth(&report.signatures, s) <= 1)
             .map(|s| s.timestamp.as_ref().and_then(|t| t.time).map(UnixTime::as_secs))
             .collect();
         let theirs = osslsigncode_timestamp_times(path).unwrap_or_default();

@@ -70,3 +70,13 @@ pub fn hex_decode(s: &str) -> Vec<u8> {
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
         .collect()
 }
+
+/// How deep a signature is nested (0 = a certificate-table entry).
+pub fn nesting_depth(all: &[authverify::SignatureReport], s: &authverify::SignatureReport) -> usize {
+    let (mut d, mut next) = (0, s.nested_in);
+    while let Some(p) = next {
+        d += 1;
+        next = all[p].nested_in;
+    }
+    d
+}
