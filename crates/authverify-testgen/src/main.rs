@@ -553,6 +553,11 @@ fn main() {
         "signatures": (0..17).map(|i| lv(i, Hash::Sha256)).collect::<Vec<_>>(),
         "extra_signature_error": "nested signatures exceed the bound of 16" }));
 
+    let smd5 = signer(&p.leaf_key, &p.leaf, full(&p.leaf), Hash::Md5);
+    out.write("md5-digest.exe", &sign::sign(&pe64, &smd5, &[]), json!({
+        "status": "invalid", "why": "MD5 file digest and signature: recognised, computed, and rejected by policy", "missing": [],
+        "signatures": [sig(0, None, Hash::Md5, &sign::digest_for(&pe64, Hash::Md5), true, false, "trusted")] }));
+
     let unsigned_entry = |f: &[u8], why: &str| {
         json!({ "status": "unsigned", "why": why, "signatures": [], "missing": [],
                 "unsigned_digests": { "sha1": hex::encode(pe::authenticode_digest(f, None, Hash::Sha1)),

@@ -16,6 +16,7 @@ pub const EKU_LIFETIME_SIGNING: &str = "1.3.6.1.4.1.311.10.3.13";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hash {
+    Md5,
     Sha1,
     Sha256,
     Sha384,
@@ -25,6 +26,7 @@ pub enum Hash {
 impl Hash {
     pub fn oid(self) -> &'static str {
         match self {
+            Hash::Md5 => "1.2.840.113549.2.5",
             Hash::Sha1 => SHA1,
             Hash::Sha256 => SHA256,
             Hash::Sha384 => SHA384,
@@ -33,6 +35,7 @@ impl Hash {
     }
     pub fn name(self) -> &'static str {
         match self {
+            Hash::Md5 => "md5",
             Hash::Sha1 => "sha1",
             Hash::Sha256 => "sha256",
             Hash::Sha384 => "sha384",
@@ -41,6 +44,7 @@ impl Hash {
     }
     pub fn digest(self, data: &[u8]) -> Vec<u8> {
         match self {
+            Hash::Md5 => md5::Md5::digest(data).to_vec(),
             Hash::Sha1 => sha1::Sha1::digest(data).to_vec(),
             Hash::Sha256 => sha2::Sha256::digest(data).to_vec(),
             Hash::Sha384 => sha2::Sha384::digest(data).to_vec(),
@@ -78,11 +82,12 @@ impl Key {
     /// The signature AlgorithmIdentifier for certificates (hash-specific).
     pub fn cert_sig_alg(&self, h: Hash) -> Vec<u8> {
         match (self, h) {
+            (Key::Rsa(_), Hash::Md5) => alg_null("1.2.840.113549.1.1.4"),
             (Key::Rsa(_), Hash::Sha1) => alg_null("1.2.840.113549.1.1.5"),
             (Key::Rsa(_), Hash::Sha256) => alg_null("1.2.840.113549.1.1.11"),
             (Key::Rsa(_), Hash::Sha384) => alg_null("1.2.840.113549.1.1.12"),
             (Key::Rsa(_), Hash::Sha512) => alg_null("1.2.840.113549.1.1.13"),
-            (Key::P256(_), Hash::Sha1) => alg("1.2.840.10045.4.1"),
+            (Key::P256(_), Hash::Md5 | Hash::Sha1) => alg("1.2.840.10045.4.1"),
             (Key::P256(_), Hash::Sha256) => alg("1.2.840.10045.4.3.2"),
             (Key::P256(_), Hash::Sha384) => alg("1.2.840.10045.4.3.3"),
             (Key::P256(_), Hash::Sha512) => alg("1.2.840.10045.4.3.4"),
@@ -101,6 +106,7 @@ impl Key {
         match self {
             Key::Rsa(k) => {
                 let scheme = match h {
+                    Hash::Md5 => rsa::Pkcs1v15Sign::new::<md5::Md5>(),
                     Hash::Sha1 => rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
                     Hash::Sha256 => rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
                     Hash::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
