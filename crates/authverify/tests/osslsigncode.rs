@@ -11,12 +11,7 @@ use authverify::{Policy, TrustStore, UnixTime, Verifier};
 
 /// (calculated digest, mismatch flag) per signature, in osslsigncode's order.
 fn osslsigncode_digests(path: &Path) -> Option<Vec<(String, bool)>> {
-    let out = Command::new("osslsigncode")
-        .args(["verify", "-in"])
-        .arg(path)
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = common::osslsigncode_verify(path)?;
     let mut v = Vec::new();
     for line in text.lines() {
         if let Some(rest) = line.strip_prefix("Calculated message digest : ") {

@@ -36,12 +36,7 @@ fn parse_openssl_time(s: &str) -> Option<u64> {
 
 /// Per osslsigncode "Signature Index" block, the timestamp time it prints (if any).
 fn osslsigncode_timestamp_times(path: &std::path::Path) -> Option<Vec<Option<u64>>> {
-    let out = Command::new("osslsigncode")
-        .args(["verify", "-in"])
-        .arg(path)
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = common::osslsigncode_verify(path)?;
     let mut blocks: Vec<Option<u64>> = Vec::new();
     for line in text.lines() {
         if line.starts_with("Signature Index:") {
@@ -97,14 +92,9 @@ fn timestamp_times_agree_with_osslsigncode_to_the_second() {
 
 #[test]
 fn expired_signers_with_valid_timestamps_are_judged_at_the_timestamp() {
-    let (files, _) = common::real_world_files();
-    let verifier = builtin();
+    let verified = common::verify_real_world(&builtin(), UnixTime::from_secs(AT));
     let mut seen = 0;
-    for (path, _) in &files {
-        let bytes = std::fs::read(path).expect("read");
-        let Ok(report) = verifier.verify_bytes(&bytes, UnixTime::from_secs(AT)) else {
-            continue;
-        };
+    for (path, report) in &verified {
         for s in &report.signatures {
             let (Some(ts), Some(signer), Some(at)) = (&s.timestamp, &s.signer, &s.evaluated_at) else {
                 continue;
@@ -122,7 +112,7 @@ fn expired_signers_with_valid_timestamps_are_judged_at_the_timestamp() {
             }
         }
     }
-    if !files.is_empty() {
+    if !verified.is_empty() {
         assert!(seen >= 10, "only {seen} expired signers with valid timestamps seen");
     }
 }
@@ -161,15 +151,10 @@ fn node_exe_azure_trusted_signing_is_valid_against_the_builtin_anchors() {
 
 #[test]
 fn legacy_countersignatures_verify() {
-    let (files, _) = common::real_world_files();
-    let verifier = builtin();
+    let verified = common::verify_real_world(&builtin(), UnixTime::from_secs(AT));
     let mut bare = 0;
     let mut pkcs9 = 0;
-    for (path, _) in &files {
-        let bytes = std::fs::read(path).expect("read");
-        let Ok(report) = verifier.verify_bytes(&bytes, UnixTime::from_secs(AT)) else {
-            continue;
-        };
+    for (path, report) in &verified {
         for s in &report.signatures {
             let Some(ts) = s.timestamp.as_ref().filter(|t| t.kind == TimestampKind::Pkcs9) else {
                 continue;
@@ -188,7 +173,7 @@ fn legacy_countersignatures_verify() {
             }
         }
     }
-    if !files.is_empty() {
+    if !verified.is_empty() {
         assert!(pkcs9 >= 10, "{pkcs9} PKCS#9 countersignatures");
         assert_eq!(
             bare, 2,

@@ -80,3 +80,26 @@ pub fn nesting_depth(all: &[authverify::SignatureReport], s: &authverify::Signat
     }
     d
 }
+
+/// osslsigncode's `verify` output for `path` (no trust files: only digests and times are read).
+pub fn osslsigncode_verify(path: &Path) -> Option<String> {
+    let out = std::process::Command::new("osslsigncode")
+        .args(["verify", "-in"])
+        .arg(path)
+        .output()
+        .ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Every fetched real-world file with its report from `verifier` at `at`; files the
+/// verifier cannot read at all are left out (the manifest tests cover them).
+pub fn verify_real_world(verifier: &Verifier, at: UnixTime) -> Vec<(PathBuf, authverify::FileReport)> {
+    real_world_files()
+        .0
+        .into_iter()
+        .filter_map(|(path, _)| {
+            let bytes = std::fs::read(&path).ok()?;
+            verifier.verify_bytes(&bytes, at).ok().map(|r| (path, r))
+        })
+        .collect()
+}
