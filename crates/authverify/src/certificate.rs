@@ -41,6 +41,26 @@ pub mod eku {
     pub const MS_TIME_STAMP_SIGNING: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.10.3.2");
     /// anyExtendedKeyUsage.
     pub const ANY: Oid = Oid::new_unwrap("2.5.29.37.0");
+    /// szOID_ROOT_LIST_SIGNER: signs Microsoft's root-program CTL.
+    pub const ROOT_LIST_SIGNER: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.10.3.9");
+
+    /// A short name for the EKUs reports mention.
+    pub fn name(oid: &Oid) -> Option<&'static str> {
+        Some(match *oid {
+            CODE_SIGNING => "codeSigning",
+            TIME_STAMPING => "timeStamping",
+            LIFETIME_SIGNING => "lifetimeSigning",
+            MS_TIME_STAMP_SIGNING => "msTimeStampSigning",
+            ANY => "anyExtendedKeyUsage",
+            ROOT_LIST_SIGNER => "rootListSigner",
+            _ => match oid.to_string().as_str() {
+                "1.3.6.1.5.5.7.3.1" => "serverAuth",
+                "1.3.6.1.5.5.7.3.2" => "clientAuth",
+                "1.3.6.1.5.5.7.3.4" => "emailProtection",
+                _ => return None,
+            },
+        })
+    }
 }
 
 /// keyUsage bit keyCertSign (bit 5).
@@ -92,7 +112,7 @@ fn lenient_bool(t: &Tlv<'_>) -> bool {
     t.value.iter().any(|&b| b != 0)
 }
 
-fn read_time(t: Tlv<'_>) -> Result<UnixTime, Asn1Error> {
+pub(crate) fn read_time(t: Tlv<'_>) -> Result<UnixTime, Asn1Error> {
     let dt = match t.tag {
         Tag::UtcTime => t.decode::<der::asn1::UtcTime>("UTCTime")?.to_date_time(),
         Tag::GeneralizedTime => t

@@ -1,14 +1,22 @@
 //! Path building: depth-first search with backtracking over every candidate issuer, with a
 //! work budget, collecting why each dead end failed so that the report can name what is
 //! missing.
+//!
+//! Candidates are found by issuer name (exact DER, then RFC 5280 equality); key
+//! identifiers only sort them (RFC 4158 §5.3: they must never eliminate). Every link is a
+//! verified signature. A path closes only at an anchor of the trust store, bound by its
+//! exact bytes: a self-signed certificate carried in the file is never an anchor
+//! (RFC 4158 §6.6). Loops are cut by certificate and by (subject, key) repetition.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use const_oid::ObjectIdentifier;
 
 use crate::catalog::{self, Store};
 use crate::certificate::{eku, Certificate, KEY_CERT_SIGN};
-use crate::report::{CertificateSummary, ChainReport, ChainStatus, MissingCertificate};
+use crate::ctl::CtlRefusal;
+use crate::report::{AlternativePath, CertificateSummary, ChainReport, ChainStatus, MissingCertificate};
 use crate::time::UnixTime;
 use crate::trust::TrustStore;
 
@@ -37,6 +45,8 @@ impl Default for Budget {
 pub(crate) enum Purpose {
     CodeSigning,
     TimeStamping,
+    /// The signer of Microsoft's root-program CTL.
+    RootListSigning,
 }
 
 impl Purpose {
@@ -46,6 +56,7 @@ impl Purpose {
         match self {
             Self::CodeSigning => &[eku::CODE_SIGNING],
             Self::TimeStamping => &[eku::TIME_STAMPING, eku::MS_TIME_STAMP_SIGNING],
+            Self::RootListSigning => &[eku::ROOT_LIST_SIGNER],
         }
     }
 
@@ -53,6 +64,58 @@ impl Purpose {
         match self {
             Self::CodeSigning => "codeSigning (1.3.6.1.5.5.7.3.3)",
             Self::TimeStamping => "timeStamping (1.3.6.1.5.5.7.3.8)",
+            Self::RootListSigning => "rootListSigner (1.3.6.1.4.1.311.10.3.9)",
+        }
+    }
+}
+
+/// (SHA-256 of the subject certificate, SHA-256 of the issuer certificate).
+type LinkKey = ([u8; 32], [u8; 32]);
+
+/// Verified issuer→subject links, keyed by the SHA-256 of both certificates, shared by
+/// every chain a verifier builds so that a file set sharing intermediates checks each
+/// certificate signature once. Bounded: when full it is emptied and refilled.
+#[derive(Debug)]
+pub struct LinkCache {
+    links: Mutex<HashMap<LinkKey, Option<String>>>,
+    capacity: usize,
+}
+
+impl Default for LinkCache {
+    fn default() -> Self {
+        Self::with_capacity(65_536)
+    }
+}
+
+impl LinkCache {
+    /// A cache holding at most `capacity` links.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            links: Mutex::new(HashMap::new()),
+            capacity,
+        }
+    }
+
+    /// How many links are cached.
+    pub fn len(&self) -> usize {
+        self.links.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Whether nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn get(&self, key: &LinkKey) -> Option<Option<String>> {
+        self.links.lock().ok().and_then(|m| m.get(key).cloned())
+    }
+
+    fn put(&self, key: LinkKey, value: Option<String>) {
+        if let Ok(mut m) = self.links.lock() {
+            if m.len() >= self.capacity {
+                m.clear();
+            }
+            m.insert(key, value);
         }
     }
 }
@@ -64,6 +127,7 @@ pub(crate) struct ChainRequest<'a> {
     pub(crate) at: UnixTime,
     pub(crate) purpose: Purpose,
     pub(crate) budget: Budget,
+    pub(crate) links: Option<&'a LinkCache>,
 }
 
 /// One failed path, ranked to pick the headline.
@@ -73,14 +137,20 @@ struct Failure {
     path: Vec<Arc<Certificate>>,
     missing: Vec<MissingCertificate>,
     detail: String,
+    /// Installing `missing` would close the chain: every certificate below is valid at the
+    /// evaluation time and, when the missing certificates are known, every link verifies.
+    closes: bool,
 }
 
 impl Failure {
-    /// Higher is a more useful explanation: a path that reached an anchor and failed a rule
-    /// says more than one that stopped early.
+    /// Higher is a more useful explanation. What an admin can install to close the chain
+    /// comes first; then a path that reached an anchor and broke a rule; then what would be
+    /// missing on paths that would still fail; among equals, the longer path is closer to an
+    /// anchor.
     fn rank(&self) -> (u8, usize) {
         let r = match self.status {
-            ChainStatus::Trusted => 9,
+            ChainStatus::Trusted => 10,
+            ChainStatus::MissingRoot | ChainStatus::MissingIntermediate if self.closes => 9,
             ChainStatus::Expired | ChainStatus::NotYetValid | ChainStatus::ConstraintViolation => 8,
             ChainStatus::RootNotTrustedForPurpose | ChainStatus::RootDisabled | ChainStatus::Distrusted => 7,
             ChainStatus::MissingRoot => 6,
@@ -92,41 +162,106 @@ impl Failure {
     }
 }
 
+/// Failed paths kept for the report's alternatives.
+const MAX_FAILURES: usize = 32;
+/// Alternatives listed in a report.
+const MAX_ALTERNATIVES: usize = 8;
+
+/// The two passes of a search.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Only the trust store and the file: can the chain close?
+    Trust,
+    /// The built-in catalog added as a dictionary: what would close it?
+    Dictionary,
+}
+
 struct Search<'a> {
     req: &'a ChainRequest<'a>,
     checks_left: usize,
-    best: Option<Failure>,
+    failures: Vec<Failure>,
     exhausted: bool,
+    phase: Phase,
+    /// Parallel to the path: which certificates come from the dictionary.
+    from_dictionary: Vec<bool>,
+    /// Phase 2 found a path that installing the dictionary certificates would close.
+    closed: bool,
 }
 
 pub(crate) fn build(req: &ChainRequest<'_>) -> ChainReport {
     let mut s = Search {
         req,
         checks_left: req.budget.max_signature_checks,
-        best: None,
+        failures: Vec::new(),
         exhausted: false,
+        phase: Phase::Trust,
+        from_dictionary: vec![false],
+        closed: false,
     };
     let mut path = vec![req.leaf.clone()];
-    if let Some(done) = s.extend(&mut path) {
-        return report(req.at, ChainStatus::Trusted, &done, Vec::new(), None);
-    }
-    match s.best {
-        Some(f) if !(s.exhausted && f.rank().0 < 6) => report(req.at, f.status, &f.path, f.missing, Some(f.detail)),
-        Some(f) => report(
+    if let Some(reason) = req.trust.distrust_reason(req.leaf) {
+        return report(
             req.at,
-            ChainStatus::BudgetExceeded,
-            &f.path,
+            ChainStatus::Distrusted,
+            &path,
             Vec::new(),
-            Some(format!("search budget exhausted; last failure: {}", f.detail)),
-        ),
-        None => report(
+            Some(reason),
+            Vec::new(),
+        );
+    }
+    if let Some(done) = s.extend(&mut path) {
+        return report(req.at, ChainStatus::Trusted, &done, Vec::new(), None, Vec::new());
+    }
+    s.phase = Phase::Dictionary;
+    s.from_dictionary = vec![false];
+    let mut path = vec![req.leaf.clone()];
+    s.extend(&mut path);
+
+    let mut failures = std::mem::take(&mut s.failures);
+    // Best first; stable, so among equal ranks the first found (anchors are tried first)
+    // leads.
+    failures.sort_by_key(|f| std::cmp::Reverse(f.rank()));
+    let mut alternatives: Vec<AlternativePath> = Vec::new();
+    let mut iter = failures.into_iter();
+    let Some(best) = iter.next() else {
+        return report(
             req.at,
             ChainStatus::BudgetExceeded,
             std::slice::from_ref(req.leaf),
             Vec::new(),
-            Some("search budget exhausted".into()),
-        ),
+            Some("search budget exhausted before any path was complete".into()),
+            Vec::new(),
+        );
+    };
+    for f in iter {
+        let alt = AlternativePath {
+            status: f.status,
+            certificates: f.path.iter().map(|c| CertificateSummary::from(c.as_ref())).collect(),
+            missing: f.missing,
+            detail: Some(f.detail),
+        };
+        if alternatives.len() < MAX_ALTERNATIVES && !alternatives.contains(&alt) {
+            alternatives.push(alt);
+        }
     }
+    if s.exhausted && best.rank().0 < 6 {
+        return report(
+            req.at,
+            ChainStatus::BudgetExceeded,
+            &best.path,
+            Vec::new(),
+            Some(format!("search budget exhausted; best failure so far: {}", best.detail)),
+            alternatives,
+        );
+    }
+    report(
+        req.at,
+        best.status,
+        &best.path,
+        best.missing,
+        Some(best.detail),
+        alternatives,
+    )
 }
 
 fn report(
@@ -135,25 +270,134 @@ fn report(
     path: &[Arc<Certificate>],
     missing: Vec<MissingCertificate>,
     detail: Option<String>,
+    alternatives: Vec<AlternativePath>,
 ) -> ChainReport {
     ChainReport {
         status,
         certificates: path.iter().map(|c| CertificateSummary::from(c.as_ref())).collect(),
         missing,
         detail,
+        alternatives,
         evaluated_at: at,
     }
 }
 
+/// A candidate issuer and where it comes from.
+struct Candidate {
+    cert: Arc<Certificate>,
+    /// A trust-store anchor.
+    anchor: bool,
+    /// From the built-in catalog, not the store or the file (phase 2 only).
+    dictionary: Option<&'static catalog::CatalogCertificate>,
+}
+
 impl Search<'_> {
     fn fail(&mut self, f: Failure) {
-        if self.best.as_ref().is_none_or(|b| f.rank() > b.rank()) {
-            self.best = Some(f);
+        if self.failures.len() < MAX_FAILURES {
+            self.failures.push(f);
+        } else if let Some(worst) = self.failures.iter_mut().min_by_key(|x| x.rank()) {
+            if f.rank() > worst.rank() {
+                *worst = f;
+            }
         }
     }
 
+    /// Verifies `child`'s signature with `issuer`'s key, through the link cache.
+    fn link(&mut self, child: &Certificate, issuer: &Certificate) -> Option<Result<(), String>> {
+        let key = (child.sha256(), issuer.sha256());
+        if let Some(cached) = self.req.links.and_then(|l| l.get(&key)) {
+            return Some(cached.map_or(Ok(()), Err));
+        }
+        if self.checks_left == 0 {
+            self.exhausted = true;
+            return None;
+        }
+        self.checks_left = self.checks_left.saturating_sub(1);
+        let result = child.verify_signed_by(issuer).map_err(|e| e.to_string());
+        if let Some(l) = self.req.links {
+            l.put(key, result.clone().err());
+        }
+        Some(result)
+    }
+
+    /// Dictionary certificates on the path, as what to install.
+    fn dictionary_missing(&self, path: &[Arc<Certificate>]) -> Vec<MissingCertificate> {
+        path.iter()
+            .zip(&self.from_dictionary)
+            .filter(|(_, d)| **d)
+            .filter_map(|(c, _)| catalog::by_sha1(&c.sha1()))
+            .map(|k| missing_known(&k.certificate, k.entry.store, Some(k.entry.name.to_string())))
+            .collect()
+    }
+
+    fn uses_dictionary(&self) -> bool {
+        self.from_dictionary.iter().any(|d| *d)
+    }
+
+    /// Every certificate of `path` valid at the evaluation time and within its constraints,
+    /// as if the last one's issuer were a trusted anchor.
+    fn valid_below(&self, path: &[Arc<Certificate>]) -> bool {
+        let mut p = path.to_vec();
+        if let Some(top) = path.last() {
+            p.push(top.clone());
+        }
+        check_path(&p, self.req.at, self.req.purpose).is_ok()
+    }
+
+    fn candidates(&self, path: &[Arc<Certificate>], top: &Certificate) -> Vec<Candidate> {
+        let req = self.req;
+        let on_path = |c: &Certificate| {
+            path.iter()
+                .any(|p| p.sha256() == c.sha256() || same_subject_and_key(p, c))
+        };
+        // Trust-store anchors, then trust-store intermediates, then certificates carried in
+        // the file, then (phase 2) the catalog. AKI/SKI agreement sorts, never filters.
+        let mut out: Vec<Candidate> = Vec::new();
+        for (anchor, c) in req.trust.issuers_of(top.issuer_der()) {
+            if !on_path(&c) {
+                out.push(Candidate {
+                    cert: c,
+                    anchor,
+                    dictionary: None,
+                });
+            }
+        }
+        for c in req.embedded {
+            if crate::name::names_match(c.subject_der(), top.issuer_der())
+                && !on_path(c)
+                && !out.iter().any(|k| k.cert.sha256() == c.sha256())
+            {
+                out.push(Candidate {
+                    cert: c.clone(),
+                    anchor: req.trust.is_anchor(c),
+                    dictionary: None,
+                });
+            }
+        }
+        if self.phase == Phase::Dictionary {
+            for k in catalog::by_subject(top.issuer_der()) {
+                if !on_path(&k.certificate) && !out.iter().any(|c| c.cert.sha256() == k.certificate.sha256()) {
+                    out.push(Candidate {
+                        cert: k.certificate.clone(),
+                        anchor: false,
+                        dictionary: Some(k),
+                    });
+                }
+            }
+        }
+        let aki = top.authority_key_id();
+        out.sort_by_key(|c| {
+            (
+                !c.anchor,
+                c.dictionary.is_some(),
+                aki.is_some() && c.cert.subject_key_id() != aki,
+            )
+        });
+        out
+    }
+
     /// Tries to complete `path` (whose last element is unverified upwards). Returns the
-    /// complete trusted path on success.
+    /// complete trusted path on success (phase 1 only).
     fn extend(&mut self, path: &mut Vec<Arc<Certificate>>) -> Option<Vec<Arc<Certificate>>> {
         let top = path.last()?.clone();
         let req = self.req;
@@ -161,156 +405,277 @@ impl Search<'_> {
             self.exhausted = true;
             return None;
         }
-        // Candidates by exact issuer-name bytes: anchors first, then trust-store
-        // intermediates, then certificates carried in the file. AKI/SKI agreement sorts.
-        let mut candidates: Vec<(bool, Arc<Certificate>)> = Vec::new();
-        let mut push = |anchor: bool, c: &Arc<Certificate>| {
-            if c.subject_der() == top.issuer_der()
-                && !path.iter().any(|p| p.sha256() == c.sha256())
-                && !candidates.iter().any(|(_, k)| k.sha256() == c.sha256())
-            {
-                candidates.push((anchor, c.clone()));
-            }
-        };
-        req.trust.anchors().iter().for_each(|c| push(true, c));
-        req.trust.intermediates().iter().for_each(|c| push(false, c));
-        req.embedded.iter().for_each(|c| push(req.trust.is_anchor(c), c));
-        let aki = top.authority_key_id();
-        candidates.sort_by_key(|(anchor, c)| (!anchor, aki.is_some() && c.subject_key_id() != aki));
-
+        let candidates = self.candidates(path, &top);
         let mut bad_signature = None;
-        for (anchor, cand) in &candidates {
-            if self.checks_left == 0 {
-                self.exhausted = true;
+        let mut any_linked = false;
+        for cand in &candidates {
+            if self.closed {
                 return None;
             }
-            self.checks_left = self.checks_left.saturating_sub(1);
-            if let Err(e) = top.verify_signed_by(cand) {
-                bad_signature = Some(format!(
-                    "signature of \"{}\" does not verify with the key of \"{}\": {e}",
-                    top.subject(),
-                    cand.subject()
-                ));
+            if let Some(reason) = req.trust.distrust_reason(&cand.cert) {
+                if self.phase == Phase::Trust {
+                    let mut p = path.clone();
+                    p.push(cand.cert.clone());
+                    self.fail(Failure {
+                        status: ChainStatus::Distrusted,
+                        path: p,
+                        missing: Vec::new(),
+                        detail: reason,
+                        closes: false,
+                    });
+                }
                 continue;
             }
-            path.push(cand.clone());
-            if *anchor {
-                match check_path(path, req.at, req.purpose) {
-                    Ok(()) => return Some(path.clone()),
-                    Err((status, detail)) => self.fail(Failure {
-                        status,
-                        path: path.clone(),
-                        missing: Vec::new(),
-                        detail,
-                    }),
+            match self.link(&top, &cand.cert) {
+                None => return None,
+                Some(Err(e)) => {
+                    bad_signature = Some(format!(
+                        "signature of \"{}\" does not verify with the key of \"{}\": {e}",
+                        top.subject(),
+                        cand.cert.subject()
+                    ));
+                    continue;
                 }
-            } else if cand.is_self_issued() && cand.verify_signed_by(cand).is_ok() {
-                // A self-signed certificate that is not an anchor: the root is missing.
-                let missing = vec![missing_from_cert(cand, Store::Root)];
-                self.fail(Failure {
-                    status: ChainStatus::MissingRoot,
-                    path: path.clone(),
-                    missing,
-                    detail: format!("root \"{}\" is not trusted", cand.subject()),
-                });
-            } else if let Some(done) = self.extend(path) {
-                return Some(done);
+                Some(Ok(())) => any_linked = true,
             }
+            path.push(cand.cert.clone());
+            self.from_dictionary.push(cand.dictionary.is_some());
+            let done = self.step(path, cand);
             path.pop();
+            self.from_dictionary.pop();
+            if done.is_some() {
+                return done;
+            }
         }
-        if let Some(detail) = bad_signature {
-            self.fail(Failure {
-                status: ChainStatus::BadSignature,
-                path: path.clone(),
-                missing: Vec::new(),
-                detail,
-            });
-        }
-        if candidates.is_empty() {
-            let f = if top.is_self_issued() {
-                // A self-issued certificate with nothing above it is a root nobody trusts.
-                Failure {
-                    status: ChainStatus::MissingRoot,
+        if self.phase == Phase::Trust {
+            if let Some(detail) = bad_signature.filter(|_| !any_linked) {
+                self.fail(Failure {
+                    status: ChainStatus::BadSignature,
                     path: path.clone(),
-                    missing: vec![missing_from_cert(&top, Store::Root)],
-                    detail: format!("root \"{}\" is not trusted", top.subject()),
-                }
-            } else {
-                dead_end(path, &top)
-            };
-            self.fail(f);
+                    missing: Vec::new(),
+                    detail,
+                    closes: false,
+                });
+            }
+        }
+        // Phase 1: a dead end is an issuer nobody offered (a bad signature was recorded
+        // above). Phase 2: also issuers whose offers all failed to link.
+        if candidates.is_empty() || (self.phase == Phase::Dictionary && !any_linked) {
+            self.dead_end(path, &top);
         }
         None
     }
-}
 
-/// Nothing in the file or the trust material issued `top`: name what would.
-fn dead_end(path: &[Arc<Certificate>], top: &Arc<Certificate>) -> Failure {
-    let aki = top.authority_key_id();
-    // The catalog is the dictionary: a catalog certificate with the right name (and key id,
-    // when both sides have one) is what is missing.
-    let known: Vec<&catalog::CatalogCertificate> = catalog::by_subject(top.issuer_der())
-        .filter(|c| match (aki, c.certificate.subject_key_id()) {
-            (Some(a), Some(s)) => a == s,
-            _ => true,
-        })
-        .collect();
-    let issuer_name = crate::certificate::display_name(top.issuer_der());
-    if !known.is_empty() {
-        let missing: Vec<MissingCertificate> = known
-            .iter()
-            .map(|c| MissingCertificate {
-                store: c.entry.store,
-                subject: c.certificate.subject().to_string(),
-                key_id: c.certificate.subject_key_id().map(hex::encode),
-                sha1: Some(c.entry.sha1.to_string()),
-                name: Some(c.entry.name.to_string()),
-                available: true,
+    /// Handles `path` whose last certificate (`cand`) was just linked.
+    fn step(&mut self, path: &mut Vec<Arc<Certificate>>, cand: &Candidate) -> Option<Vec<Arc<Certificate>>> {
+        let req = self.req;
+        let self_signed = cand.cert.is_self_issued() && self.link(&cand.cert, &cand.cert).is_some_and(|r| r.is_ok());
+        if cand.anchor {
+            let verdict = check_path(path, req.at, req.purpose).and_then(|()| self.anchor_policy(path, &cand.cert));
+            match (self.phase, verdict) {
+                (Phase::Trust, Ok(())) => return Some(path.clone()),
+                (Phase::Trust, Err((status, detail))) => self.fail(Failure {
+                    status,
+                    path: path.clone(),
+                    missing: Vec::new(),
+                    detail,
+                    closes: false,
+                }),
+                // Phase 2 reached a real anchor through catalog intermediates: installing
+                // them closes the chain.
+                (Phase::Dictionary, Ok(())) if self.uses_dictionary() => {
+                    let missing = self.dictionary_missing(path);
+                    self.fail(Failure {
+                        status: ChainStatus::MissingIntermediate,
+                        path: path.clone(),
+                        detail: format!(
+                            "intermediate {} is not in the file or the trust material",
+                            names_of(&missing)
+                        ),
+                        missing,
+                        closes: true,
+                    });
+                    self.closed = true;
+                }
+                (Phase::Dictionary, _) => {}
+            }
+        } else if self_signed {
+            // A self-signed certificate that is not an anchor: the root to install.
+            if self.phase == Phase::Trust || cand.dictionary.is_some() {
+                let mut missing = self.dictionary_missing(path);
+                if cand.dictionary.is_none() {
+                    missing.push(missing_root(&cand.cert, req.trust));
+                }
+                let closes =
+                    check_path(path, req.at, req.purpose).is_ok() && self.anchor_policy(path, &cand.cert).is_ok();
+                self.fail(Failure {
+                    status: ChainStatus::MissingRoot,
+                    path: path.clone(),
+                    detail: format!("root \"{}\" is not in the trusted roots", cand.cert.subject()),
+                    missing,
+                    closes,
+                });
+                if closes && self.phase == Phase::Dictionary {
+                    self.closed = true;
+                }
+            }
+        } else {
+            return self.extend(path);
+        }
+        None
+    }
+
+    /// Nothing (in this phase) issued `top`.
+    fn dead_end(&mut self, path: &[Arc<Certificate>], top: &Arc<Certificate>) {
+        let req = self.req;
+        match self.phase {
+            Phase::Trust if top.is_self_issued() => {
+                // A self-issued certificate with nothing above it is a root nobody trusts.
+                self.fail(Failure {
+                    status: ChainStatus::MissingRoot,
+                    path: path.to_vec(),
+                    missing: vec![missing_root(top, req.trust)],
+                    detail: format!("root \"{}\" is not in the trusted roots", top.subject()),
+                    closes: false,
+                });
+            }
+            Phase::Trust => self.fail(unknown_issuer(path, top, Vec::new())),
+            Phase::Dictionary => {
+                // The CTLs know roots by subject-name MD5 and key id even when no
+                // certificate is at hand (as Windows' automatic root update does).
+                let mut missing = self.dictionary_missing(path);
+                let listed = trust_list_roots(top, req.trust);
+                if !listed.is_empty() {
+                    missing.extend(listed);
+                    self.fail(Failure {
+                        status: ChainStatus::MissingRoot,
+                        path: path.to_vec(),
+                        detail: format!(
+                            "root \"{}\" is listed in the root program but not in the trusted roots",
+                            crate::certificate::display_name(top.issuer_der())
+                        ),
+                        missing,
+                        closes: self.valid_below(path),
+                    });
+                } else if self.uses_dictionary() {
+                    self.fail(unknown_issuer(path, top, missing));
+                }
+            }
+        }
+    }
+
+    fn anchor_policy(&self, path: &[Arc<Certificate>], anchor: &Certificate) -> Result<(), (ChainStatus, String)> {
+        let leaf_not_before = path.first().map_or(UnixTime::from_secs(0), |l| l.not_before());
+        self.req
+            .trust
+            .anchor_policy(anchor, self.req.purpose.ekus(), leaf_not_before, self.req.at)
+            .map_err(|r| match r {
+                CtlRefusal::Purpose(d) => (ChainStatus::RootNotTrustedForPurpose, d),
+                CtlRefusal::Disabled(d) => (ChainStatus::RootDisabled, d),
             })
-            .collect();
-        let root = missing.iter().any(|m| m.store == Store::Root);
-        return Failure {
-            status: if root {
-                ChainStatus::MissingRoot
-            } else {
-                ChainStatus::MissingIntermediate
-            },
-            path: path.to_vec(),
-            detail: format!("issuer \"{issuer_name}\" is not in the trust material"),
-            missing,
-        };
-    }
-    Failure {
-        status: ChainStatus::MissingIntermediate,
-        path: path.to_vec(),
-        missing: vec![MissingCertificate {
-            store: Store::Intermediate,
-            subject: issuer_name.clone(),
-            key_id: aki.map(hex::encode),
-            sha1: None,
-            name: None,
-            available: false,
-        }],
-        detail: format!(
-            "issuer \"{issuer_name}\" of \"{}\" is neither in the file nor in the trust material",
-            top.subject()
-        ),
     }
 }
 
-fn missing_from_cert(c: &Certificate, store: Store) -> MissingCertificate {
-    let sha1 = c.sha1_hex();
-    let name = catalog::catalog()
+fn names_of(missing: &[MissingCertificate]) -> String {
+    missing
         .iter()
-        .find(|k| k.entry.sha1 == sha1)
-        .map(|k| k.entry.name.to_string());
+        .map(|m| format!("\"{}\"", m.name.as_deref().unwrap_or(&m.subject)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// RFC 4158 §5.2: the same subject with the same key twice on a path is a loop even when
+/// the certificates differ (cross-certificates, re-issued roots).
+fn same_subject_and_key(a: &Certificate, b: &Certificate) -> bool {
+    a.spki_der() == b.spki_der() && crate::name::names_match(a.subject_der(), b.subject_der())
+}
+
+/// What to report for a known certificate.
+fn missing_known(c: &Certificate, store: Store, name: Option<String>) -> MissingCertificate {
+    let sha1 = c.sha1_hex();
     MissingCertificate {
         store,
         subject: c.subject().to_string(),
         key_id: c.subject_key_id().map(hex::encode),
+        file_name: Some(format!("{sha1}.crt")),
         sha1: Some(sha1),
+        sha256: Some(hex::encode(c.sha256())),
         name,
         available: true,
+        needed_by: Vec::new(),
+    }
+}
+
+/// A self-signed certificate the store does not trust: the root to install.
+fn missing_root(c: &Certificate, trust: &TrustStore) -> MissingCertificate {
+    let name = catalog::by_sha1(&c.sha1())
+        .map(|k| k.entry.name.to_string())
+        .or_else(|| {
+            trust
+                .trust_lists()
+                .iter()
+                .chain(catalog::builtin_trust_list())
+                .find_map(|l| l.entry_for(c))
+                .and_then(|e| e.friendly_name.clone())
+        });
+    missing_known(c, Store::Root, name)
+}
+
+/// Roots the CTLs (loaded and built-in) list under `top`'s issuer name and key id.
+fn trust_list_roots(top: &Certificate, trust: &TrustStore) -> Vec<MissingCertificate> {
+    let aki = top.authority_key_id();
+    let issuer_name = crate::certificate::display_name(top.issuer_der());
+    let mut out: Vec<MissingCertificate> = Vec::new();
+    for list in trust.trust_lists().iter().chain(catalog::builtin_trust_list()) {
+        for e in list.entries_for_subject(top.issuer_der()) {
+            if let (Some(a), Some(k)) = (aki, e.key_id.as_deref()) {
+                if a != k {
+                    continue;
+                }
+            }
+            let sha1 = list.identifiers_are_sha1().then(|| hex::encode(&e.identifier));
+            let m = MissingCertificate {
+                store: Store::Root,
+                subject: issuer_name.clone(),
+                key_id: e.key_id.as_ref().map(hex::encode).or_else(|| aki.map(hex::encode)),
+                file_name: sha1.as_ref().map(|s| format!("{s}.crt")),
+                sha1,
+                sha256: e.sha256.as_ref().map(hex::encode),
+                name: e.friendly_name.clone(),
+                available: false,
+                needed_by: Vec::new(),
+            };
+            if !out.iter().any(|x| x.same_certificate(&m)) {
+                out.push(m);
+            }
+        }
+    }
+    out
+}
+
+/// Nobody known issued `top`: name the issuer by subject and key identifier.
+fn unknown_issuer(path: &[Arc<Certificate>], top: &Certificate, mut missing: Vec<MissingCertificate>) -> Failure {
+    let issuer_name = crate::certificate::display_name(top.issuer_der());
+    missing.push(MissingCertificate {
+        store: Store::Intermediate,
+        subject: issuer_name.clone(),
+        key_id: top.authority_key_id().map(hex::encode),
+        sha1: None,
+        sha256: None,
+        name: None,
+        file_name: None,
+        available: false,
+        needed_by: Vec::new(),
+    });
+    Failure {
+        status: ChainStatus::MissingIntermediate,
+        path: path.to_vec(),
+        missing,
+        detail: format!(
+            "issuer \"{issuer_name}\" of \"{}\" is neither in the file nor in the trust material",
+            top.subject()
+        ),
+        closes: false,
     }
 }
 

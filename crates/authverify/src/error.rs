@@ -265,6 +265,88 @@ pub enum TrustError {
         /// What is wrong.
         detail: String,
     },
+    /// A certificate trust list (`authroot.stl`, `disallowedcert.stl`) was rejected.
+    #[error("{path}: {source}")]
+    TrustList {
+        /// The path.
+        path: String,
+        /// Why.
+        source: TrustListError,
+    },
+    /// A PKCS#7 bundle (`.p7b`, `.p7c`) is malformed.
+    #[error("{path}: PKCS#7 certificate bundle: {source}")]
+    Pkcs7 {
+        /// The path.
+        path: String,
+        /// Why.
+        source: SignedDataError,
+    },
+    /// A Microsoft serialized store (`.sst`) is malformed.
+    #[error("{path}: serialized certificate store: {detail} (at offset {offset})")]
+    SerializedStore {
+        /// The path.
+        path: String,
+        /// Offset of the element that failed.
+        offset: usize,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A `.cab` archive (as `CertUtil -syncWithWU` downloads them) cannot be read here.
+    #[error("{path}: cabinet archives are not read; extract it first (`cabextract {path}` or `expand {path} .`) so that the .stl inside is loaded")]
+    Cabinet {
+        /// The path.
+        path: String,
+    },
+    /// The file is in none of the supported formats.
+    #[error("{path}: not a certificate, PEM bundle, .p7b, .sst or .stl file")]
+    UnknownFormat {
+        /// The path.
+        path: String,
+    },
+}
+
+/// Why a certificate trust list (CTL) was rejected.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TrustListError {
+    /// The CMS envelope is malformed.
+    #[error("CTL envelope: {0}")]
+    Envelope(#[from] SignedDataError),
+    /// The CertificateTrustList content is malformed.
+    #[error("CTL content: {0}")]
+    Content(#[from] Asn1Error),
+    /// The SignedData does not carry a CTL.
+    #[error("content type {oid} is not a certificate trust list (1.3.6.1.4.1.311.10.1)")]
+    NotATrustList {
+        /// The content type found.
+        oid: String,
+    },
+    /// The CTL's subject algorithm is not one this library can match certificates by; the
+    /// list is rejected rather than silently matching nothing.
+    #[error("subject identifiers use {oid}, which cannot be matched (known: SHA-1, SHA-256, MD5 thumbprints)")]
+    UnsupportedSubjectAlgorithm {
+        /// The subjectAlgorithm.
+        oid: String,
+    },
+    /// More subjects than any real CTL has.
+    #[error("more than {limit} subjects")]
+    TooManyEntries {
+        /// The limit.
+        limit: usize,
+    },
+    /// The CTL's own signature does not verify.
+    #[error("CTL signature: {0}")]
+    Signature(String),
+    /// The CTL's signer does not chain to a pinned publisher root at ctlThisUpdate.
+    #[error("CTL signer \"{signer}\" does not chain to a Microsoft root (Root Certificate Authority 2010/2011) at {at}: {detail}")]
+    Publisher {
+        /// The signer's subject.
+        signer: String,
+        /// ctlThisUpdate.
+        at: crate::time::UnixTime,
+        /// What failed.
+        detail: String,
+    },
 }
 
 /// Why a file could not be verified at all.

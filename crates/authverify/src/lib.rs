@@ -25,8 +25,10 @@ pub mod catalog;
 pub mod cert_table;
 pub mod certificate;
 mod chain;
+pub mod ctl;
 pub mod error;
 pub mod image;
+mod name;
 pub mod policy;
 pub mod report;
 mod signed_data;
@@ -39,11 +41,14 @@ mod verify;
 pub use algorithms::DigestAlgorithm;
 pub use catalog::Store;
 pub use certificate::Certificate;
-pub use chain::Budget;
+pub use chain::{Budget, LinkCache};
+pub use ctl::{TrustList, TrustListEntry, TrustListKind};
 pub use error::Error;
 pub use image::PeImage;
 pub use policy::{Policy, SignatureSelection};
-pub use report::{ChainStatus, FileReport, FileStatus, MissingCertificate, SignatureReport};
+pub use report::{
+    AlternativePath, ChainRole, ChainStatus, FileReport, FileStatus, MissingCertificate, NeededBy, SignatureReport,
+};
 pub use time::UnixTime;
-pub use trust::TrustStore;
+pub use trust::{LoadSummary, Role, TrustStore};
 pub use verify::Verifier;

@@ -116,12 +116,65 @@ pub struct MissingCertificate {
     pub subject: String,
     /// The key identifier it must carry (the AKI of the certificate below it), hex.
     pub key_id: Option<String>,
-    /// Its SHA-1 thumbprint, when the catalog or the file identifies it.
+    /// Its SHA-1 thumbprint, when the catalog, a CTL or the file identifies it.
     pub sha1: Option<String>,
-    /// Its friendly name, when the catalog knows it.
+    /// Its SHA-256 thumbprint, when known.
+    pub sha256: Option<String>,
+    /// Its friendly name, when the catalog or a CTL knows it.
     pub name: Option<String>,
-    /// Whether authverify can provide the certificate itself (catalog or file).
+    /// The file name `CertUtil -syncWithWU` gives it (`<sha1>.crt`), when the SHA-1 is known.
+    pub file_name: Option<String>,
+    /// Whether authverify can provide the certificate itself (catalog or file); a root
+    /// known only from a CTL is named but must be fetched (`<file_name>` from Windows Update).
     pub available: bool,
+    /// Which signatures' chains need it.
+    pub needed_by: Vec<NeededBy>,
+}
+
+impl MissingCertificate {
+    /// Two entries denote the same certificate (thumbprint, else subject and key id).
+    pub fn same_certificate(&self, other: &Self) -> bool {
+        match (&self.sha1, &other.sha1) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => self.subject == other.subject && self.key_id == other.key_id && self.store == other.store,
+            _ => false,
+        }
+    }
+}
+
+/// One chain that needs a missing certificate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+pub struct NeededBy {
+    /// The signature's index (0 = primary; see `SignatureReport::index`).
+    pub signature: usize,
+    /// The signer's chain or its timestamp's TSA chain.
+    pub chain: ChainRole,
+}
+
+/// Which chain of a signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum ChainRole {
+    /// The signer certificate's chain.
+    Signer,
+    /// The timestamp authority's chain.
+    Timestamp,
+}
+
+/// Another path the builder tried, and why it failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+pub struct AlternativePath {
+    /// Why this path failed.
+    pub status: ChainStatus,
+    /// The path, leaf first.
+    pub certificates: Vec<CertificateSummary>,
+    /// What this path would need.
+    pub missing: Vec<MissingCertificate>,
+    /// The rule that failed, in words.
+    pub detail: Option<String>,
 }
 
 /// The result of building a chain.
@@ -136,6 +189,8 @@ pub struct ChainReport {
     pub missing: Vec<MissingCertificate>,
     /// The rule that failed, in words.
     pub detail: Option<String>,
+    /// Other paths that failed (at most 8), when the headline is not the only explanation.
+    pub alternatives: Vec<AlternativePath>,
     /// The instant the chain was judged at.
     pub evaluated_at: UnixTime,
 }

@@ -44,14 +44,29 @@ pub(crate) fn decode_certificates(bag: &[Tlv<'_>], notes: &mut Vec<String>) -> V
 /// The certificate a SignerInfo names, by issuer and serial (or SKI), never by subject:
 /// real files (node.exe) embed two leaves with one subject.
 pub(crate) fn find_signer(sid: &SignerId<'_>, pools: &[&[Arc<Certificate>]]) -> Option<Arc<Certificate>> {
-    pools
+    pools.iter().flat_map(|p| p.iter()).find(|c| names(sid, c)).cloned()
+}
+
+/// Like [`find_signer`] over the file's certificates, then the trust store's (Windows also
+/// finds signer and TSA certificates in the machine's stores).
+pub(crate) fn find_signer_with_store(
+    sid: &SignerId<'_>,
+    embedded: &[Arc<Certificate>],
+    trust: &crate::trust::TrustStore,
+) -> Option<Arc<Certificate>> {
+    embedded
         .iter()
-        .flat_map(|p| p.iter())
-        .find(|c| match sid {
-            SignerId::IssuerSerial { issuer, serial } => c.issuer_der() == *issuer && c.serial() == *serial,
-            SignerId::KeyId(kid) => c.subject_key_id() == Some(*kid),
-        })
+        .chain(trust.intermediates())
+        .chain(trust.anchors())
+        .find(|c| names(sid, c))
         .cloned()
+}
+
+fn names(sid: &SignerId<'_>, c: &Certificate) -> bool {
+    match sid {
+        SignerId::IssuerSerial { issuer, serial } => c.issuer_der() == *issuer && c.serial() == *serial,
+        SignerId::KeyId(kid) => c.subject_key_id() == Some(*kid),
+    }
 }
 
 /// Checks `si`: signed contentType (when `content_type` is given), messageDigest over

@@ -22,6 +22,7 @@ const ID_CT_TST_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.1
 
 pub(crate) struct TimestampContext<'a> {
     pub(crate) trust: &'a TrustStore,
+    pub(crate) links: Option<&'a chain::LinkCache>,
     pub(crate) policy: &'a Policy,
     /// Certificates of the SignedData that carries the parent signature.
     pub(crate) outer_certs: &'a [Arc<Certificate>],
@@ -91,8 +92,7 @@ fn finish(
     binding: bool,
 ) -> TimestampReport {
     let si = sig.si;
-    let pool_trust = ctx.trust.all_certificates();
-    let Some(tsa) = signer::find_signer(&si.sid, &[certs, &pool_trust]) else {
+    let Some(tsa) = signer::find_signer_with_store(&si.sid, certs, ctx.trust) else {
         report
             .notes
             .push("the TSA certificate named by the timestamp is not present".into());
@@ -125,6 +125,7 @@ fn finish(
         at: time,
         purpose: Purpose::TimeStamping,
         budget: ctx.policy.budget,
+        links: ctx.links,
     });
     if chain.status != ChainStatus::Trusted {
         report.notes.push(format!(

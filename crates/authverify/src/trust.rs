@@ -1,20 +1,112 @@
-//! Trust material: anchors (the Windows "Root" store) and extra path material (the "CA"
-//! store), loaded from files the user names or from the built-in catalog.
+//! Trust material: anchors (the Windows "Root" store), extra path material (the "CA"
+//! store), distrusted certificates (the "Disallowed" store) and certificate trust lists,
+//! loaded from files the user names or from the built-in catalog.
+//!
+//! Supported inputs, detected by content: DER certificates, PEM bundles (certificates and
+//! PKCS#7), PKCS#7 `.p7b`/`.p7c` bundles, Microsoft serialized stores (`.sst`), CTLs
+//! (`authroot.stl`, `disallowedcert.stl`), and directories of any of these, including the
+//! layout `CertUtil -syncWithWU DIR` writes.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::catalog::{catalog, Store};
-use crate::certificate::Certificate;
-use crate::error::{CertificateError, TrustError};
+use const_oid::ObjectIdentifier;
 
-/// Certificates the verifier may build paths through.
+use crate::catalog::{self, Origin, Purposes, Store};
+use crate::certificate::Certificate;
+use crate::ctl::{CtlRefusal, TrustList, TrustListKind};
+use crate::error::{CertificateError, TrustError, TrustListError};
+use crate::time::UnixTime;
+
+/// A trusted root.
+#[derive(Clone, Debug)]
+pub struct Anchor {
+    /// The certificate.
+    pub certificate: Arc<Certificate>,
+    /// Windows ships it with the OS (see [`Origin::WindowsBuiltin`]): CTL dates do not
+    /// apply, only its documented purposes.
+    pub windows_builtin: Option<Purposes>,
+}
+
+/// What a file or directory contributed to a store.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct LoadSummary {
+    /// Certificates added as anchors.
+    pub anchors: usize,
+    /// Certificates added as intermediates.
+    pub intermediates: usize,
+    /// Certificates marked distrusted.
+    pub distrusted: usize,
+    /// Trust lists loaded.
+    pub trust_lists: Vec<TrustListSummary>,
+    /// Files not used, with the reason (a directory load never stops at one bad file).
+    pub skipped: Vec<SkippedFile>,
+}
+
+/// A loaded CTL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct TrustListSummary {
+    /// Where it came from.
+    pub path: String,
+    /// Root program or disallowed list.
+    pub kind: TrustListKind,
+    /// How many subjects it lists.
+    pub entries: usize,
+    /// Its ctlThisUpdate.
+    pub this_update: UnixTime,
+}
+
+/// A file a directory load did not use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct SkippedFile {
+    /// The file.
+    pub path: String,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// What certificates loaded from a path become.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Trust anchors (roots).
+    Anchors,
+    /// Path material only (intermediates).
+    Intermediates,
+    /// Never chain through them.
+    Distrusted,
+}
+
+/// The contents of one trust file.
+#[derive(Debug)]
+pub enum TrustMaterial {
+    /// Certificates (DER, PEM, p7b, SST).
+    Certificates(Vec<Certificate>),
+    /// A certificate trust list.
+    TrustList(TrustList),
+}
+
+/// Certificates the verifier may build paths through, and the policy on them.
 #[derive(Clone, Debug, Default)]
 pub struct TrustStore {
-    anchors: Vec<Arc<Certificate>>,
+    anchors: Vec<Anchor>,
     intermediates: Vec<Arc<Certificate>>,
-    seen: HashSet<([u8; 32], bool)>,
+    /// Normalised subject name → (is anchor, index).
+    by_subject: HashMap<Vec<u8>, Vec<(bool, usize)>>,
+    anchor_ids: HashSet<[u8; 32]>,
+    intermediate_ids: HashSet<[u8; 32]>,
+    distrusted: HashSet<[u8; 32]>,
+    root_programs: Vec<Arc<TrustList>>,
+    disallowed_lists: Vec<Arc<TrustList>>,
+    /// Roots a loaded `authroot.stl` must chain to; empty = the catalog's Microsoft roots.
+    publishers: Vec<Arc<Certificate>>,
+}
+
+fn subject_key(c: &Certificate) -> Vec<u8> {
+    crate::name::name_key(c.subject_der()).unwrap_or_else(|| c.subject_der().to_vec())
 }
 
 impl TrustStore {
@@ -23,40 +115,110 @@ impl TrustStore {
         Self::default()
     }
 
-    /// The built-in catalog: its roots as anchors, its intermediates as path material.
+    /// The built-in catalog: its roots as anchors (with the pinned CTL's policy), its
+    /// intermediates as path material.
     pub fn builtin() -> Self {
         let mut store = Self::new();
         store.add_builtin();
         store
     }
 
-    /// Adds the built-in catalog to this store.
+    /// Adds the built-in catalog and its pinned root-program CTL to this store.
     pub fn add_builtin(&mut self) {
-        for c in catalog() {
+        for c in catalog::catalog() {
             match c.entry.store {
                 Store::Root => self.add_anchor(c.certificate.clone()),
                 Store::Intermediate => self.add_intermediate(c.certificate.clone()),
             }
         }
+        if let Some(list) = catalog::builtin_trust_list() {
+            if !self.root_programs.iter().any(|l| Arc::ptr_eq(l, list)) {
+                self.root_programs.push(list.clone());
+            }
+        }
     }
 
-    /// Trusts `cert` as an anchor.
+    /// Trusts `cert` as an anchor. A root the catalog knows as a Windows built-in keeps that
+    /// status wherever it was loaded from: Windows holds it in the OS store regardless.
     pub fn add_anchor(&mut self, cert: Arc<Certificate>) {
-        if self.seen.insert((cert.sha256(), true)) {
-            self.anchors.push(cert);
+        if !self.anchor_ids.insert(cert.sha256()) {
+            return;
         }
+        let windows_builtin = catalog::by_sha1(&cert.sha1())
+            .filter(|c| c.entry.origin == Origin::WindowsBuiltin)
+            .map(|c| c.entry.purposes);
+        self.by_subject
+            .entry(subject_key(&cert))
+            .or_default()
+            .push((true, self.anchors.len()));
+        self.anchors.push(Anchor {
+            certificate: cert,
+            windows_builtin,
+        });
     }
 
     /// Offers `cert` as an intermediate for path building (not trusted by itself).
     pub fn add_intermediate(&mut self, cert: Arc<Certificate>) {
-        if self.seen.insert((cert.sha256(), false)) {
-            self.intermediates.push(cert);
+        if !self.intermediate_ids.insert(cert.sha256()) {
+            return;
         }
+        self.by_subject
+            .entry(subject_key(&cert))
+            .or_default()
+            .push((false, self.intermediates.len()));
+        self.intermediates.push(cert);
+    }
+
+    /// Never chain through `cert` (the Windows "Untrusted Certificates" store).
+    pub fn distrust(&mut self, cert: &Certificate) {
+        self.distrusted.insert(cert.sha256());
+    }
+
+    /// Replaces the roots a loaded root-program CTL must chain to (default: Microsoft Root
+    /// Certificate Authority 2010 and 2011 from the catalog). For test hierarchies and
+    /// private CTLs.
+    pub fn set_trust_list_publishers(&mut self, roots: Vec<Arc<Certificate>>) {
+        self.publishers = roots;
+    }
+
+    /// Adds a CTL after checking that its signer chains, at the list's ctlThisUpdate, to a
+    /// publisher root for the root-list-signer purpose. A root-program list supplies
+    /// per-root policy and names roots the store lacks; a disallowed list distrusts.
+    pub fn add_trust_list(&mut self, list: TrustList) -> Result<(), TrustListError> {
+        let publishers = if self.publishers.is_empty() {
+            catalog::trust_list_publishers()
+        } else {
+            self.publishers.clone()
+        };
+        let mut pubs = TrustStore::new();
+        publishers.into_iter().for_each(|p| pubs.add_anchor(p));
+        let chain = crate::chain::build(&crate::chain::ChainRequest {
+            leaf: &list.signer,
+            embedded: &list.certificates,
+            trust: &pubs,
+            at: list.this_update,
+            purpose: crate::chain::Purpose::RootListSigning,
+            budget: crate::chain::Budget::default(),
+            links: None,
+        });
+        if chain.status != crate::report::ChainStatus::Trusted {
+            return Err(TrustListError::Publisher {
+                signer: list.signer.subject().to_string(),
+                at: list.this_update,
+                detail: chain.detail.unwrap_or_else(|| chain.status.name().to_string()),
+            });
+        }
+        let list = Arc::new(list);
+        match list.kind {
+            TrustListKind::RootProgram => self.root_programs.push(list),
+            TrustListKind::Disallowed => self.disallowed_lists.push(list),
+        }
+        Ok(())
     }
 
     /// The anchors.
-    pub fn anchors(&self) -> &[Arc<Certificate>] {
-        &self.anchors
+    pub fn anchors(&self) -> impl Iterator<Item = &Arc<Certificate>> {
+        self.anchors.iter().map(|a| &a.certificate)
     }
 
     /// The intermediates.
@@ -64,106 +226,332 @@ impl TrustStore {
         &self.intermediates
     }
 
+    /// The root-program CTLs whose policy applies.
+    pub fn trust_lists(&self) -> &[Arc<TrustList>] {
+        &self.root_programs
+    }
+
     /// Intermediates then anchors: where Windows also looks for a signer or TSA
     /// certificate that a signature does not carry.
     pub fn all_certificates(&self) -> Vec<Arc<Certificate>> {
-        self.intermediates.iter().chain(&self.anchors).cloned().collect()
+        self.intermediates
+            .iter()
+            .cloned()
+            .chain(self.anchors.iter().map(|a| a.certificate.clone()))
+            .collect()
     }
 
     /// Whether `cert` (by its exact bytes) is an anchor.
     pub fn is_anchor(&self, cert: &Certificate) -> bool {
-        self.seen.contains(&(cert.sha256(), true))
+        self.anchor_ids.contains(&cert.sha256())
     }
 
-    /// Loads every certificate of a file or directory (recursively) as anchors. Returns how
-    /// many were added.
+    /// Store certificates whose subject matches `issuer_der` (exact or RFC 5280 equality),
+    /// anchors first. `true` marks an anchor.
+    pub(crate) fn issuers_of(&self, issuer_der: &[u8]) -> Vec<(bool, Arc<Certificate>)> {
+        let key = crate::name::name_key(issuer_der).unwrap_or_else(|| issuer_der.to_vec());
+        let mut out: Vec<(bool, Arc<Certificate>)> = self
+            .by_subject
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .filter_map(|&(anchor, i)| {
+                let c = if anchor {
+                    self.anchors.get(i).map(|a| &a.certificate)
+                } else {
+                    self.intermediates.get(i)
+                };
+                c.map(|c| (anchor, c.clone()))
+            })
+            .collect();
+        // Exact-bytes matches first, anchors before intermediates.
+        out.sort_by_key(|(anchor, c)| (c.subject_der() != issuer_der, !anchor));
+        out
+    }
+
+    /// Why `cert` must not be chained through, if it must not.
+    pub(crate) fn distrust_reason(&self, cert: &Certificate) -> Option<String> {
+        if self.distrusted.contains(&cert.sha256()) {
+            return Some(format!("\"{}\" is marked distrusted", cert.subject()));
+        }
+        self.disallowed_lists
+            .iter()
+            .find(|l| l.entry_for(cert).is_some())
+            .map(|l| {
+                format!(
+                    "\"{}\" is listed in the disallowed CTL of {}",
+                    cert.subject(),
+                    l.this_update
+                )
+            })
+    }
+
+    /// Applies the store's policy on the anchor that closes a path: a Windows built-in is
+    /// judged by its documented purposes only; any other root by the first root-program CTL
+    /// that lists it; a root no CTL lists is trusted as the user installed it.
+    pub(crate) fn anchor_policy(
+        &self,
+        anchor: &Certificate,
+        purpose: &[ObjectIdentifier],
+        leaf_not_before: UnixTime,
+        at: UnixTime,
+    ) -> Result<(), CtlRefusal> {
+        let builtin = self
+            .anchors
+            .iter()
+            .find(|a| a.certificate.sha256() == anchor.sha256())
+            .and_then(|a| a.windows_builtin);
+        if let Some(purposes) = builtin {
+            return if purposes.allows(purpose) {
+                Ok(())
+            } else {
+                Err(CtlRefusal::Purpose(format!(
+                    "Windows trusts the built-in root \"{}\" only for other purposes",
+                    anchor.subject()
+                )))
+            };
+        }
+        match self.root_programs.iter().find_map(|l| l.entry_for(anchor)) {
+            Some(entry) => entry.permits(purpose, leaf_not_before, at),
+            None => Ok(()),
+        }
+    }
+
+    /// Loads a file or directory (recursively) with the given role. Certificates become
+    /// anchors, intermediates or distrusted; CTLs become policy whatever the role. In a
+    /// directory, `disallowedcert.sst` holds distrusted certificates (as `CertUtil
+    /// -syncWithWU` writes it), files that cannot be used are listed in
+    /// [`LoadSummary::skipped`]; a single named file that cannot be used is an error.
+    pub fn load(&mut self, path: &Path, role: Role) -> Result<LoadSummary, TrustError> {
+        let mut summary = LoadSummary::default();
+        let meta = std::fs::metadata(path).map_err(|source| TrustError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        if meta.is_dir() {
+            let mut visited = HashSet::new();
+            self.load_dir(path, role, &mut summary, &mut visited, 0)?;
+        } else {
+            self.load_file(path, role, &mut summary)?;
+        }
+        Ok(summary)
+    }
+
+    /// Loads every certificate of a file or directory as anchors. Returns how many were
+    /// added.
     pub fn load_anchors(&mut self, path: &Path) -> Result<usize, TrustError> {
-        let certs = load_path(path)?;
-        let n = certs.len();
-        certs.into_iter().for_each(|c| self.add_anchor(Arc::new(c)));
-        Ok(n)
+        self.load(path, Role::Anchors).map(|s| s.anchors)
     }
 
-    /// Loads every certificate of a file or directory (recursively) as intermediates.
+    /// Loads every certificate of a file or directory as intermediates.
     pub fn load_intermediates(&mut self, path: &Path) -> Result<usize, TrustError> {
-        let certs = load_path(path)?;
-        let n = certs.len();
-        certs.into_iter().for_each(|c| self.add_intermediate(Arc::new(c)));
-        Ok(n)
+        self.load(path, Role::Intermediates).map(|s| s.intermediates)
     }
-}
 
-/// File names a directory load reads; other files are reported, not silently dropped.
-const CERT_EXTENSIONS: &[&str] = &["crt", "cer", "der", "pem"];
-
-/// Reads certificates from a file, or from every certificate file below a directory.
-pub fn load_path(path: &Path) -> Result<Vec<Certificate>, TrustError> {
-    let io = |source| TrustError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if meta.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(path)
+    fn load_dir(
+        &mut self,
+        dir: &Path,
+        role: Role,
+        summary: &mut LoadSummary,
+        visited: &mut HashSet<std::path::PathBuf>,
+        depth: usize,
+    ) -> Result<(), TrustError> {
+        let io = |source| TrustError::Io {
+            path: dir.display().to_string(),
+            source,
+        };
+        // Symlink loops and absurd depth end the walk of that branch, reported.
+        let canonical = std::fs::canonicalize(dir).map_err(io)?;
+        if depth > 16 || !visited.insert(canonical) {
+            summary.skipped.push(SkippedFile {
+                path: dir.display().to_string(),
+                reason: "directory already visited (symlink loop) or nested too deep".into(),
+            });
+            return Ok(());
+        }
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
             .map_err(io)?
-            .collect::<Result<_, _>>()
-            .map_err(io)?;
-        entries.sort_by_key(|e| e.path());
-        let mut out = Vec::new();
-        for entry in entries {
-            let p = entry.path();
-            let is_cert = p
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(io)?
+            .into_iter()
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                self.load_dir(&p, role, summary, visited, depth.saturating_add(1))?;
+                continue;
+            }
+            let ext = p
                 .extension()
                 .and_then(|e| e.to_str())
-                .is_some_and(|e| CERT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
-            if p.is_dir() || is_cert {
-                out.extend(load_path(&p)?);
+                .map(str::to_ascii_lowercase)
+                .unwrap_or_default();
+            let skip = |summary: &mut LoadSummary, reason: String| {
+                summary.skipped.push(SkippedFile {
+                    path: p.display().to_string(),
+                    reason,
+                })
+            };
+            if ext == "cab" {
+                let stl = p.with_file_name(cab_stl_name(&p));
+                let reason = if stl.exists() {
+                    format!(
+                        "cabinet archives are not read; the extracted {} next to it is loaded",
+                        stl.file_name().and_then(|n| n.to_str()).unwrap_or("list")
+                    )
+                } else {
+                    format!(
+                        "cabinet archives are not read and no extracted list is next to it: extract it (`cabextract {0}` or `expand {0} .`) or the policy it carries is not applied",
+                        p.display()
+                    )
+                };
+                skip(summary, reason);
+                continue;
+            }
+            if !TRUST_EXTENSIONS.contains(&ext.as_str()) {
+                skip(
+                    summary,
+                    "not a trust file (.crt .cer .der .pem .p7b .p7c .sst .stl)".into(),
+                );
+                continue;
+            }
+            // CertUtil -syncWithWU writes disallowedcert.sst: certificates that must never
+            // chain, not roots.
+            let file_role = match p.file_name().and_then(|n| n.to_str()) {
+                Some(n) if n.to_ascii_lowercase().starts_with("disallowed") => Role::Distrusted,
+                _ => role,
+            };
+            if let Err(e) = self.load_file(&p, file_role, summary) {
+                skip(summary, e.to_string());
             }
         }
-        Ok(out)
-    } else {
-        let bytes = std::fs::read(path).map_err(io)?;
-        parse_certificates(&bytes, &path.display().to_string())
+        Ok(())
+    }
+
+    fn load_file(&mut self, path: &Path, role: Role, summary: &mut LoadSummary) -> Result<(), TrustError> {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| TrustError::Io {
+            path: name.clone(),
+            source,
+        })?;
+        if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("cab"))
+            || bytes.starts_with(b"MSCF")
+        {
+            return Err(TrustError::Cabinet { path: name });
+        }
+        match parse_material(&bytes, &name)? {
+            TrustMaterial::Certificates(certs) => {
+                for c in certs {
+                    let c = Arc::new(c);
+                    match role {
+                        Role::Anchors => {
+                            self.add_anchor(c);
+                            summary.anchors = summary.anchors.saturating_add(1);
+                        }
+                        Role::Intermediates => {
+                            self.add_intermediate(c);
+                            summary.intermediates = summary.intermediates.saturating_add(1);
+                        }
+                        Role::Distrusted => {
+                            self.distrust(&c);
+                            summary.distrusted = summary.distrusted.saturating_add(1);
+                        }
+                    }
+                }
+            }
+            TrustMaterial::TrustList(list) => {
+                let s = TrustListSummary {
+                    path: name.clone(),
+                    kind: list.kind.clone(),
+                    entries: list.entries.len(),
+                    this_update: list.this_update,
+                };
+                self.add_trust_list(list)
+                    .map_err(|source| TrustError::TrustList { path: name, source })?;
+                summary.trust_lists.push(s);
+            }
+        }
+        Ok(())
     }
 }
 
-/// Parses a DER certificate or a PEM bundle of certificates.
-pub fn parse_certificates(bytes: &[u8], source: &str) -> Result<Vec<Certificate>, TrustError> {
-    let cert_err = |index, e: CertificateError| TrustError::Certificate {
-        path: source.to_string(),
-        index,
-        source: e,
-    };
+/// File extensions a directory load reads.
+const TRUST_EXTENSIONS: &[&str] = &["crt", "cer", "der", "pem", "p7b", "p7c", "sst", "stl"];
+
+/// `authrootstl.cab` holds `authroot.stl`; `disallowedcertstl.cab` holds `disallowedcert.stl`.
+fn cab_stl_name(cab: &Path) -> String {
+    let stem = cab.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    match stem.strip_suffix("stl") {
+        Some(base) => format!("{base}.stl"),
+        None => format!("{stem}.stl"),
+    }
+}
+
+/// Reads certificates from a file, or from every certificate file below a directory.
+pub fn load_path(path: &Path) -> Result<Vec<Arc<Certificate>>, TrustError> {
+    let mut store = TrustStore::new();
+    store.load(path, Role::Anchors)?;
+    Ok(store.anchors.into_iter().map(|a| a.certificate).collect())
+}
+
+/// Serialized-store magic: version 0 then "CERT".
+const SST_MAGIC: [u8; 8] = [0, 0, 0, 0, b'C', b'E', b'R', b'T'];
+
+/// Detects the format of one trust file and parses it.
+pub fn parse_material(bytes: &[u8], source: &str) -> Result<TrustMaterial, TrustError> {
+    if bytes.starts_with(&SST_MAGIC) {
+        return parse_sst(bytes, source).map(TrustMaterial::Certificates);
+    }
     if bytes.first() == Some(&0x30) {
-        return Certificate::from_der(bytes)
-            .map(|c| vec![c])
-            .map_err(|e| cert_err(0, e));
-    }
-    let text = String::from_utf8_lossy(bytes);
-    let mut out = Vec::new();
-    let mut block: Option<String> = None;
-    for line in text.lines() {
-        let line = line.trim();
-        if line == "-----BEGIN CERTIFICATE-----" || line == "-----BEGIN X509 CERTIFICATE-----" {
-            block = Some(format!("{line}\n"));
-        } else if let Some(b) = block.as_mut() {
-            b.push_str(line);
-            b.push('\n');
-            if line.starts_with("-----END") {
-                let (_, der) = pem_rfc7468::decode_vec(b.as_bytes()).map_err(|e| TrustError::Pem {
+        // A certificate, or a ContentInfo: a CTL or a certificates-only PKCS#7.
+        let cert_err = match Certificate::from_der(bytes) {
+            Ok(c) => return Ok(TrustMaterial::Certificates(vec![c])),
+            Err(e) => e,
+        };
+        return match crate::signed_data::parse_content_info(bytes, 0) {
+            Ok((sd, _)) if sd.content_type == crate::ctl::oid::CTL => TrustList::parse(bytes)
+                .map(TrustMaterial::TrustList)
+                .map_err(|e| TrustError::TrustList {
                     path: source.to_string(),
-                    detail: e.to_string(),
-                })?;
-                out.push(Certificate::from_der(&der).map_err(|e| cert_err(out.len(), e))?);
-                block = None;
-            }
-        }
+                    source: e,
+                }),
+            Ok((sd, _)) => pkcs7_certificates(&sd, source).map(TrustMaterial::Certificates),
+            Err(_) if looks_like_certificate(bytes) => Err(TrustError::Certificate {
+                path: source.to_string(),
+                index: 0,
+                source: cert_err,
+            }),
+            Err(e) => Err(TrustError::Pkcs7 {
+                path: source.to_string(),
+                source: e,
+            }),
+        };
     }
-    if block.is_some() {
-        return Err(TrustError::Pem {
+    parse_pem(bytes, source)
+}
+
+/// A DER SEQUENCE whose first element is itself a SEQUENCE (TBSCertificate) rather than an
+/// OID (ContentInfo): report certificate errors for it, not PKCS#7 errors.
+fn looks_like_certificate(bytes: &[u8]) -> bool {
+    let mut r = crate::asn1::RawReader::new(bytes, 0);
+    r.read("outer")
+        .ok()
+        .and_then(|outer| outer.contents().peek_tag())
+        .is_some_and(|t| t == der::Tag::Sequence)
+}
+
+fn pkcs7_certificates(sd: &crate::signed_data::SignedData<'_>, source: &str) -> Result<Vec<Certificate>, TrustError> {
+    let mut out = Vec::new();
+    for (index, c) in sd.certificates.iter().enumerate() {
+        out.push(Certificate::from_der(c.raw).map_err(|e| TrustError::Certificate {
             path: source.to_string(),
-            detail: "BEGIN CERTIFICATE without END".into(),
-        });
+            index,
+            source: e,
+        })?);
     }
     if out.is_empty() {
         return Err(TrustError::NoCertificates {
@@ -171,4 +559,133 @@ pub fn parse_certificates(bytes: &[u8], source: &str) -> Result<Vec<Certificate>
         });
     }
     Ok(out)
+}
+
+/// Maximum elements of one serialized store (bounds hostile input).
+const SST_MAX_ELEMENTS: usize = 1_000_000;
+
+/// Parses a Microsoft serialized certificate store ([MS-OSHARED] §2.3.2.5, Wine crypt32
+/// `serialize.c`): after the 8-byte header, elements `{u32 id, u32 encoding, u32 length,
+/// value}` little-endian; id 0x20 is a certificate, 0x21 a CRL, 0x22 a CTL, 0 ends the
+/// store, anything else is a property of the next certificate.
+pub fn parse_sst(bytes: &[u8], source: &str) -> Result<Vec<Certificate>, TrustError> {
+    let err = |offset: usize, detail: String| TrustError::SerializedStore {
+        path: source.to_string(),
+        offset,
+        detail,
+    };
+    let u32_at = |at: usize| -> Option<u32> {
+        bytes
+            .get(at..at.checked_add(4)?)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(u32::from_le_bytes)
+    };
+    let mut pos = SST_MAGIC.len();
+    let mut out = Vec::new();
+    for _ in 0..SST_MAX_ELEMENTS {
+        if pos == bytes.len() {
+            // Stores written without the end marker exist; what was read is complete.
+            break;
+        }
+        let id = u32_at(pos).ok_or_else(|| err(pos, "truncated element header".into()))?;
+        if id == 0 {
+            break;
+        }
+        let len = u32_at(pos.saturating_add(8)).ok_or_else(|| err(pos, "truncated element header".into()))?;
+        let start = pos.saturating_add(12);
+        let end = start
+            .checked_add(len as usize)
+            .filter(|&e| e <= bytes.len())
+            .ok_or_else(|| err(pos, format!("element of {len} bytes runs past the end of the file")))?;
+        if id == 0x20 {
+            let der = bytes.get(start..end).unwrap_or_default();
+            out.push(
+                Certificate::from_der(der).map_err(|e: CertificateError| TrustError::Certificate {
+                    path: source.to_string(),
+                    index: out.len(),
+                    source: e,
+                })?,
+            );
+        }
+        pos = end;
+    }
+    if out.is_empty() {
+        return Err(TrustError::NoCertificates {
+            path: source.to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// Parses a PEM bundle of certificates and/or PKCS#7 blocks.
+fn parse_pem(bytes: &[u8], source: &str) -> Result<TrustMaterial, TrustError> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) if t.contains("-----BEGIN ") => t,
+        _ => {
+            return Err(TrustError::UnknownFormat {
+                path: source.to_string(),
+            })
+        }
+    };
+    let mut out = Vec::new();
+    let mut block: Option<String> = None;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with("-----BEGIN ") {
+            block = Some(format!("{line}\n"));
+        } else if let Some(b) = block.as_mut() {
+            b.push_str(line);
+            b.push('\n');
+            if line.starts_with("-----END") {
+                let (label, der) = pem_rfc7468::decode_vec(b.as_bytes()).map_err(|e| TrustError::Pem {
+                    path: source.to_string(),
+                    detail: e.to_string(),
+                })?;
+                match label {
+                    "CERTIFICATE" | "X509 CERTIFICATE" => {
+                        out.push(Certificate::from_der(&der).map_err(|e| TrustError::Certificate {
+                            path: source.to_string(),
+                            index: out.len(),
+                            source: e,
+                        })?)
+                    }
+                    "PKCS7" | "CMS" => match parse_material(&der, source)? {
+                        TrustMaterial::Certificates(c) => out.extend(c),
+                        TrustMaterial::TrustList(_) => {
+                            return Err(TrustError::Pem {
+                                path: source.to_string(),
+                                detail: "a CTL inside PEM is not supported; use the .stl file".into(),
+                            })
+                        }
+                    },
+                    // Keys, CRLs and requests in a bundle are not trust material.
+                    _ => {}
+                }
+                block = None;
+            }
+        }
+    }
+    if block.is_some() {
+        return Err(TrustError::Pem {
+            path: source.to_string(),
+            detail: "BEGIN without END".into(),
+        });
+    }
+    if out.is_empty() {
+        return Err(TrustError::NoCertificates {
+            path: source.to_string(),
+        });
+    }
+    Ok(TrustMaterial::Certificates(out))
+}
+
+/// Parses a DER certificate or a PEM bundle of certificates (kept for callers of the first
+/// release; [`parse_material`] reads every format).
+pub fn parse_certificates(bytes: &[u8], source: &str) -> Result<Vec<Certificate>, TrustError> {
+    match parse_material(bytes, source)? {
+        TrustMaterial::Certificates(c) => Ok(c),
+        TrustMaterial::TrustList(_) => Err(TrustError::NoCertificates {
+            path: source.to_string(),
+        }),
+    }
 }

@@ -8,8 +8,8 @@ use crate::error::{Error, SignedDataError};
 use crate::image::PeImage;
 use crate::policy::{Policy, SignatureSelection};
 use crate::report::{
-    CertificateSummary, ChainStatus, EvaluatedAt, FileReport, FileStatus, ImageSummary, MissingCertificate,
-    SignatureReport, TimeSource, TimestampReport,
+    CertificateSummary, ChainRole, ChainStatus, EvaluatedAt, FileReport, FileStatus, ImageSummary, MissingCertificate,
+    NeededBy, SignatureReport, TimeSource, TimestampReport,
 };
 use crate::signed_data::{oid, parse_content_info, EncapContent, IndirectData, SignedData, SignerInfo};
 use crate::signer;
@@ -22,6 +22,9 @@ use crate::trust::TrustStore;
 pub struct Verifier {
     trust: TrustStore,
     policy: Policy,
+    /// Verified certificate links, shared by every file this verifier (and its clones)
+    /// checks.
+    links: std::sync::Arc<chain::LinkCache>,
 }
 
 /// A signature as found, before evaluation.
@@ -69,7 +72,16 @@ fn parse_signature<'a>(sd: SignedData<'a>) -> Result<Parsed<'a>, SignedDataError
 impl Verifier {
     /// A verifier over `trust` with `policy`.
     pub fn new(trust: TrustStore, policy: Policy) -> Self {
-        Self { trust, policy }
+        Self {
+            trust,
+            policy,
+            links: std::sync::Arc::new(chain::LinkCache::default()),
+        }
+    }
+
+    /// The cache of verified certificate links (for statistics and benchmarks).
+    pub fn link_cache(&self) -> &chain::LinkCache {
+        &self.links
     }
 
     /// The trust material.
@@ -176,14 +188,30 @@ impl Verifier {
         }
         // What to install: the signer chains and the TSA chains of the signatures the
         // verdict depends on.
-        let mut missing: Vec<MissingCertificate> = signatures
+        let mut missing: Vec<MissingCertificate> = Vec::new();
+        for s in signatures
             .iter()
             .filter(|s| self.policy.signatures != SignatureSelection::Primary || s.index == 0)
-            .flat_map(|s| s.chain.iter().chain(s.timestamp.iter().flat_map(|t| t.chain.iter())))
-            .flat_map(|c| c.missing.iter().cloned())
-            .collect();
-        missing.sort();
-        missing.dedup();
+        {
+            let chains = s.chain.iter().map(|c| (ChainRole::Signer, c)).chain(
+                s.timestamp
+                    .iter()
+                    .flat_map(|t| t.chain.iter())
+                    .map(|c| (ChainRole::Timestamp, c)),
+            );
+            for (role, chain) in chains {
+                for m in &chain.missing {
+                    merge_missing(
+                        &mut missing,
+                        m,
+                        NeededBy {
+                            signature: s.index,
+                            chain: role,
+                        },
+                    );
+                }
+            }
+        }
         Ok(FileReport {
             status,
             image: image_summary,
@@ -346,8 +374,7 @@ impl Verifier {
         // note, not a failed signature.
         let embedded = signer::decode_certificates(&p.signed_data.certificates, &mut report.notes);
         // Windows also finds the signer certificate in the machine's stores.
-        let pool = self.trust.all_certificates();
-        let Some(signer_cert) = signer::find_signer(&p.signer.sid, &[&embedded, &pool]) else {
+        let Some(signer_cert) = signer::find_signer_with_store(&p.signer.sid, &embedded, &self.trust) else {
             report.error = Some("the signer certificate named by the SignerInfo is not in the signature".into());
             return report;
         };
@@ -372,6 +399,7 @@ impl Verifier {
             &p.signer,
             &TimestampContext {
                 trust: &self.trust,
+                links: Some(&self.links),
                 policy: &self.policy,
                 outer_certs: &embedded,
             },
@@ -384,6 +412,7 @@ impl Verifier {
             at: evaluated_at.time,
             purpose: Purpose::CodeSigning,
             budget: self.policy.budget,
+            links: Some(&self.links),
         });
         report.status = if !report.digest_matches || !report.signature_valid {
             FileStatus::Invalid
@@ -437,5 +466,21 @@ fn evaluation_time(signer: &Certificate, timestamp: Option<&TimestampReport>, at
         )),
         Some(time) if ts.valid => EvaluatedAt { time, source: TimeSource::Timestamp, reason: "valid timestamp: judged at the time it proves".into() },
         _ => verification("the timestamp is not valid: the signature is judged without it, at the verification time".into()),
+    }
+}
+
+/// Adds `m` to a file's list of missing certificates, merging by identity.
+fn merge_missing(list: &mut Vec<MissingCertificate>, m: &MissingCertificate, by: NeededBy) {
+    match list.iter_mut().find(|x| x.same_certificate(m)) {
+        Some(x) => {
+            if !x.needed_by.contains(&by) {
+                x.needed_by.push(by);
+            }
+        }
+        None => {
+            let mut m = m.clone();
+            m.needed_by = vec![by];
+            list.push(m);
+        }
     }
 }
