@@ -7,6 +7,7 @@
 //! Usage: `cargo run -p authverify-testgen -- [OUT_DIR]` (default: test-vectors).
 
 mod asn1;
+mod chains;
 mod pe;
 mod pki;
 mod sign;
@@ -409,6 +410,7 @@ fn main() {
         cert,
         time,
         wrong_imprint,
+        chain: &[],
     };
     let in_window = unix(2020, 6, 1);
     let d256 = sign::digest_for(&pe64, Hash::Sha256);
@@ -581,6 +583,7 @@ fn main() {
     });
     let text = serde_json::to_string_pretty(&manifest).expect("manifest") + "\n";
     std::fs::write(Path::new(&dir).join("manifest.json"), text).expect("write manifest");
+    chains::write(&dir.join("chains"));
     println!(
         "wrote {} vectors to {}",
         manifest["vectors"].as_array().map_or(0, Vec::len),

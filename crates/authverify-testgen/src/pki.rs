@@ -154,6 +154,8 @@ pub struct Cert {
     /// The issuer Name as encoded in this certificate.
     pub name_issuer: Vec<u8>,
     pub serial: u64,
+    /// The subject key identifier (SHA-1 of the SPKI).
+    pub key_id: Vec<u8>,
 }
 
 /// Builds and signs a certificate for `key`, issued by (`issuer_name`, `issuer_key`).
@@ -216,6 +218,7 @@ pub fn issue(spec: &CertSpec<'_>, key: &Key, issuer: Option<(&Cert, &Key)>) -> C
         name: subject,
         name_issuer: issuer_name,
         serial: spec.serial,
+        key_id: key.key_id(),
     }
 }
 

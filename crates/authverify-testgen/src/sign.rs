@@ -39,6 +39,9 @@ pub struct Timestamp<'a> {
     pub time: u64,
     /// Make the imprint cover other bytes than the parent signature.
     pub wrong_imprint: bool,
+    /// CA certificates embedded with the TSA certificate (token for RFC 3161, outer set
+    /// for PKCS#9).
+    pub chain: &'a [&'a Cert],
 }
 
 /// SpcIndirectDataContent for a PE image digest.
@@ -126,7 +129,11 @@ fn timestamp_attribute(ts: &Timestamp<'_>, parent_signature: &[u8]) -> Vec<u8> {
                 &int(3),
                 &set(&[&alg_null(Hash::Sha256.oid())]),
                 &seq(&[&oid(ID_CT_TST_INFO), &ctx(0, true, &octets(&tst))]),
-                &ctx(0, true, &ts.cert.der),
+                &ctx(0, true, &{
+                    let mut certs: Vec<&[u8]> = vec![&ts.cert.der];
+                    certs.extend(ts.chain.iter().map(|c| c.der.as_slice()));
+                    cat(&certs)
+                }),
                 &set(&[&si]),
             ]);
             let token = seq(&[&oid("1.2.840.113549.1.7.2"), &ctx(0, true, &sd)]);
@@ -175,6 +182,7 @@ pub fn signed_data(s: &Signer<'_>, file_digest: &[u8], nested: &[Vec<u8>]) -> Ve
         .filter(|t| matches!(t.kind, TimestampKind::Pkcs9 { .. }))
     {
         certs.push(&ts.cert.der);
+        certs.extend(ts.chain.iter().map(|c| c.der.as_slice()));
     }
     let sd = seq(&[
         &int(1),
@@ -243,4 +251,107 @@ pub fn sign_nested_levels(unsigned: &[u8], levels: &[&Signer<'_>]) -> Vec<u8> {
         inner = vec![ci];
     }
     attach(unsigned, &inner)
+}
+
+/// One subject of a generated CTL: a SHA-1 thumbprint and CryptoAPI properties.
+pub struct CtlSubject<'a> {
+    pub cert: &'a Cert,
+    pub friendly_name: &'a str,
+    /// Property 9 (None: absent = all purposes).
+    pub ekus: Option<&'a [&'a str]>,
+    /// Property 104 and its EKU scope (property 122).
+    pub disabled_at: Option<u64>,
+    pub disabled_ekus: Option<&'a [&'a str]>,
+    /// Property 126 and its EKU scope (property 127).
+    pub not_before: Option<u64>,
+    pub not_before_ekus: Option<&'a [&'a str]>,
+}
+
+pub const CTL: &str = "1.3.6.1.4.1.311.10.1";
+pub const ROOT_LIST_SIGNER: &str = "1.3.6.1.4.1.311.10.3.9";
+pub const DISALLOWED_LIST: &str = "1.3.6.1.4.1.311.10.3.30";
+
+fn filetime(unix: u64) -> Vec<u8> {
+    ((unix + 11_644_473_600) * 10_000_000).to_le_bytes().to_vec()
+}
+
+fn prop(id: u32, value: &[u8]) -> Vec<u8> {
+    seq(&[&oid(&format!("1.3.6.1.4.1.311.10.11.{id}")), &set(&[&octets(value)])])
+}
+
+fn eku_seq(ekus: &[&str]) -> Vec<u8> {
+    let oids: Vec<Vec<u8>> = ekus.iter().map(|o| oid(o)).collect();
+    let refs: Vec<&[u8]> = oids.iter().map(|o| o.as_slice()).collect();
+    seq(&refs)
+}
+
+/// A certificate trust list in the authroot.stl format ([MS-CAESO]), signed like the real
+/// one: SignedData v1, SHA-256, content not OCTET STRING-wrapped, signed attributes
+/// contentType = szOID_CTL and messageDigest over the CertificateTrustList contents octets.
+pub fn ctl(
+    usage: &str,
+    subjects: &[CtlSubject<'_>],
+    this_update: u64,
+    key: &Key,
+    signer: &Cert,
+    chain: &[&Cert],
+) -> Vec<u8> {
+    let entries: Vec<Vec<u8>> = subjects
+        .iter()
+        .map(|s| {
+            let name_md5 = Hash::Md5.digest(&s.cert.name);
+            let name16: Vec<u8> = s
+                .friendly_name
+                .encode_utf16()
+                .chain([0])
+                .flat_map(u16::to_le_bytes)
+                .collect();
+            let mut props = vec![
+                prop(11, &name16),
+                prop(20, &s.cert.key_id),
+                prop(29, &name_md5),
+                prop(98, &Hash::Sha256.digest(&s.cert.der)),
+            ];
+            if let Some(e) = s.ekus {
+                props.push(prop(9, &eku_seq(e)));
+            }
+            if let Some(t) = s.disabled_at {
+                props.push(prop(104, &filetime(t)));
+            }
+            if let Some(e) = s.disabled_ekus {
+                props.push(prop(122, &eku_seq(e)));
+            }
+            if let Some(t) = s.not_before {
+                props.push(prop(126, &filetime(t)));
+            }
+            if let Some(e) = s.not_before_ekus {
+                props.push(prop(127, &eku_seq(e)));
+            }
+            seq(&[&octets(&Hash::Sha1.digest(&s.cert.der)), &set_sorted(&props)])
+        })
+        .collect();
+    let entry_refs: Vec<&[u8]> = entries.iter().map(|e| e.as_slice()).collect();
+    let list = seq(&[
+        &seq(&[&oid(usage)]),
+        &int(this_update),
+        &time(this_update),
+        &alg_null(Hash::Sha1.oid()),
+        &seq(&entry_refs),
+    ]);
+    let content_octets = &list[der_header_len(&list)..];
+    let attrs = vec![
+        attribute("1.2.840.113549.1.9.3", &oid(CTL)),
+        attribute("1.2.840.113549.1.9.4", &octets(&Hash::Sha256.digest(content_octets))),
+    ];
+    let (si, _) = signer_info(key, signer, Hash::Sha256, &attrs, &|_| Vec::new(), false, false);
+    let mut certs: Vec<&[u8]> = vec![&signer.der];
+    certs.extend(chain.iter().map(|c| c.der.as_slice()));
+    let sd = seq(&[
+        &int(1),
+        &set(&[&alg_null(Hash::Sha256.oid())]),
+        &seq(&[&oid(CTL), &ctx(0, true, &list)]),
+        &ctx(0, true, &cat(&certs)),
+        &set(&[&si]),
+    ]);
+    seq(&[&oid("1.2.840.113549.1.7.2"), &ctx(0, true, &sd)])
 }

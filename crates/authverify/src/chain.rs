@@ -337,11 +337,7 @@ impl Search<'_> {
     /// Every certificate of `path` valid at the evaluation time and within its constraints,
     /// as if the last one's issuer were a trusted anchor.
     fn valid_below(&self, path: &[Arc<Certificate>]) -> bool {
-        let mut p = path.to_vec();
-        if let Some(top) = path.last() {
-            p.push(top.clone());
-        }
-        check_path(&p, self.req.at, self.req.purpose).is_ok()
+        check_certificates(path, self.req.at, self.req.purpose).is_ok()
     }
 
     fn candidates(&self, path: &[Arc<Certificate>], top: &Certificate) -> Vec<Candidate> {
@@ -408,6 +404,7 @@ impl Search<'_> {
         let candidates = self.candidates(path, &top);
         let mut bad_signature = None;
         let mut any_linked = false;
+        let mut root_linked = false;
         for cand in &candidates {
             if self.closed {
                 return None;
@@ -436,7 +433,10 @@ impl Search<'_> {
                     ));
                     continue;
                 }
-                Some(Ok(())) => any_linked = true,
+                Some(Ok(())) => {
+                    any_linked = true;
+                    root_linked |= cand.anchor || cand.dictionary.is_some_and(|k| k.entry.store == Store::Root);
+                }
             }
             path.push(cand.cert.clone());
             self.from_dictionary.push(cand.dictionary.is_some());
@@ -459,9 +459,12 @@ impl Search<'_> {
             }
         }
         // Phase 1: a dead end is an issuer nobody offered (a bad signature was recorded
-        // above). Phase 2: also issuers whose offers all failed to link.
-        if candidates.is_empty() || (self.phase == Phase::Dictionary && !any_linked) {
-            self.dead_end(path, &top);
+        // above). Phase 2: wherever no root was reached, what the CTLs know about the issuer
+        // (a cross-certificate may have linked, yet the root under that name is the fix).
+        match self.phase {
+            Phase::Trust if candidates.is_empty() => self.dead_end(path, &top),
+            Phase::Dictionary if !root_linked && !self.closed => self.dictionary_end(path, &top, any_linked),
+            _ => {}
         }
         None
     }
@@ -525,42 +528,42 @@ impl Search<'_> {
         None
     }
 
-    /// Nothing (in this phase) issued `top`.
+    /// Nothing in the store or the file issued `top`.
     fn dead_end(&mut self, path: &[Arc<Certificate>], top: &Arc<Certificate>) {
-        let req = self.req;
-        match self.phase {
-            Phase::Trust if top.is_self_issued() => {
-                // A self-issued certificate with nothing above it is a root nobody trusts.
-                self.fail(Failure {
-                    status: ChainStatus::MissingRoot,
-                    path: path.to_vec(),
-                    missing: vec![missing_root(top, req.trust)],
-                    detail: format!("root \"{}\" is not in the trusted roots", top.subject()),
-                    closes: false,
-                });
+        let f = if top.is_self_issued() {
+            // A self-issued certificate with nothing above it is a root nobody trusts.
+            Failure {
+                status: ChainStatus::MissingRoot,
+                path: path.to_vec(),
+                missing: vec![missing_root(top, self.req.trust)],
+                detail: format!("root \"{}\" is not in the trusted roots", top.subject()),
+                closes: false,
             }
-            Phase::Trust => self.fail(unknown_issuer(path, top, Vec::new())),
-            Phase::Dictionary => {
-                // The CTLs know roots by subject-name MD5 and key id even when no
-                // certificate is at hand (as Windows' automatic root update does).
-                let mut missing = self.dictionary_missing(path);
-                let listed = trust_list_roots(top, req.trust);
-                if !listed.is_empty() {
-                    missing.extend(listed);
-                    self.fail(Failure {
-                        status: ChainStatus::MissingRoot,
-                        path: path.to_vec(),
-                        detail: format!(
-                            "root \"{}\" is listed in the root program but not in the trusted roots",
-                            crate::certificate::display_name(top.issuer_der())
-                        ),
-                        missing,
-                        closes: self.valid_below(path),
-                    });
-                } else if self.uses_dictionary() {
-                    self.fail(unknown_issuer(path, top, missing));
-                }
-            }
+        } else {
+            unknown_issuer(path, top, Vec::new())
+        };
+        self.fail(f);
+    }
+
+    /// Phase 2, no root reached above `top`: the CTLs know roots by subject-name MD5 and
+    /// key id even when no certificate is at hand (as Windows' automatic root update does).
+    fn dictionary_end(&mut self, path: &[Arc<Certificate>], top: &Arc<Certificate>, any_linked: bool) {
+        let mut missing = self.dictionary_missing(path);
+        let listed = trust_list_roots(top, self.req.trust);
+        if !listed.is_empty() {
+            missing.extend(listed);
+            self.fail(Failure {
+                status: ChainStatus::MissingRoot,
+                path: path.to_vec(),
+                detail: format!(
+                    "root \"{}\" is listed in the root program but not in the trusted roots",
+                    crate::certificate::display_name(top.issuer_der())
+                ),
+                missing,
+                closes: self.valid_below(path),
+            });
+        } else if !any_linked && self.uses_dictionary() {
+            self.fail(unknown_issuer(path, top, missing));
         }
     }
 
@@ -628,6 +631,13 @@ fn trust_list_roots(top: &Certificate, trust: &TrustStore) -> Vec<MissingCertifi
     let mut out: Vec<MissingCertificate> = Vec::new();
     for list in trust.trust_lists().iter().chain(catalog::builtin_trust_list()) {
         for e in list.entries_for_subject(top.issuer_der()) {
+            if trust
+                .anchors()
+                .any(|a| list.entry_for(a).is_some_and(|x| std::ptr::eq(x, e)))
+            {
+                // The store holds this root: it is not what is missing.
+                continue;
+            }
             if let (Some(a), Some(k)) = (aki, e.key_id.as_deref()) {
                 if a != k {
                     continue;
@@ -683,8 +693,22 @@ fn unknown_issuer(path: &[Arc<Certificate>], top: &Certificate, mut missing: Vec
 /// input: its own validity and extensions are not judged here (trust-store policy does).
 fn check_path(path: &[Arc<Certificate>], at: UnixTime, purpose: Purpose) -> Result<(), (ChainStatus, String)> {
     let anchor_index = path.len().saturating_sub(1);
+    let below = check_certificates(path.get(..anchor_index).unwrap_or_default(), at, purpose)?;
+    if let Some(anchor) = path.get(anchor_index).filter(|_| anchor_index > 0) {
+        ca_rules(anchor, below)?;
+    }
+    Ok(())
+}
+
+/// The checks of [`check_path`] on the certificates below an anchor (leaf first). Returns
+/// how many non-self-issued CA certificates they hold (for the anchor's pathLen).
+fn check_certificates(
+    path: &[Arc<Certificate>],
+    at: UnixTime,
+    purpose: Purpose,
+) -> Result<usize, (ChainStatus, String)> {
     let mut below = 0usize; // non-self-issued CA certificates below the current one
-    for (i, c) in path.iter().enumerate().take(anchor_index) {
+    for (i, c) in path.iter().enumerate() {
         if at < c.not_before() {
             return Err((
                 ChainStatus::NotYetValid,
@@ -722,10 +746,7 @@ fn check_path(path: &[Arc<Certificate>], at: UnixTime, purpose: Purpose) -> Resu
             }
         }
     }
-    if let Some(anchor) = path.get(anchor_index).filter(|_| anchor_index > 0) {
-        ca_rules(anchor, below)?;
-    }
-    Ok(())
+    Ok(below)
 }
 
 fn ca_rules(c: &Certificate, below: usize) -> Result<(), (ChainStatus, String)> {

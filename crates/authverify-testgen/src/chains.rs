@@ -1,0 +1,647 @@
+//! Hierarchies that mirror the real code-signing families with test keys, the trust
+//! material around them (roots, intermediates, CTLs in the authroot.stl format) and a
+//! manifest of cases: which trust a file is verified against and what the verdict must be,
+//! derived from how each piece was built.
+//!
+//! Families:
+//! * Identity Verification (Azure Trusted Signing): root 2020 → PCA 2021 → EOC CA
+//!   (pathLen 0) → 72-hour leaf, RFC 3161 timestamp by a TSA under the same root.
+//! * G4-like: a root that exists self-signed and cross-signed by an older root.
+//! * AddTrust-like: a self-signed root and its cross-certificate from an older root that
+//!   expired (2020-05-30), as Sectigo chains carried.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use crate::asn1::unix;
+use crate::pe;
+use crate::pki::{issue, Cert, CertSpec, Hash, Key, EKU_CODE_SIGNING, EKU_TIME_STAMPING};
+use crate::sign::{self, CtlSubject, Signer, Timestamp, TimestampKind};
+
+const EKU_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
+
+/// The instant every case is judged at (no case depends on the clock).
+pub const AT: &str = "2026-06-01T00:00:00Z";
+
+fn leak<T>(v: T) -> &'static T {
+    Box::leak(Box::new(v))
+}
+
+fn ca(serial: u64, subject: &'static str, nb: u64, na: u64, path_len: Option<u32>) -> CertSpec<'static> {
+    CertSpec {
+        serial,
+        subject,
+        not_before: nb,
+        not_after: na,
+        ca: Some(path_len),
+        eku: &[],
+        hash: Hash::Sha256,
+    }
+}
+
+fn sha1(c: &Cert) -> String {
+    hex::encode(Hash::Sha1.digest(&c.der))
+}
+
+struct Out<'a> {
+    dir: &'a Path,
+    cases: std::cell::RefCell<Vec<Value>>,
+}
+
+impl Out<'_> {
+    fn cert(&self, name: &str, c: &Cert) -> String {
+        let rel = format!("certs/{name}.crt");
+        std::fs::write(self.dir.join(&rel), &c.der).expect("write cert");
+        rel
+    }
+    fn file(&self, rel: &str, bytes: &[u8]) -> String {
+        std::fs::write(self.dir.join(rel), bytes).expect("write file");
+        rel.to_string()
+    }
+    fn case(&self, name: &str, mut v: Value) {
+        v["name"] = json!(name);
+        self.cases.borrow_mut().push(v);
+    }
+}
+
+/// An expected missing certificate.
+fn missing(store: &str, c: &Cert, needed_by: &[(usize, &str)]) -> Value {
+    json!({
+        "store": store,
+        "sha1": sha1(c),
+        "key_id": hex::encode(&c.key_id),
+        "needed_by": needed_by.iter().map(|(s, ch)| json!({"signature": s, "chain": ch})).collect::<Vec<_>>(),
+    })
+}
+
+pub fn write(dir: &Path) {
+    std::fs::create_dir_all(dir.join("certs")).expect("mkdir");
+    std::fs::create_dir_all(dir.join("ctl")).expect("mkdir");
+    let out = Out {
+        dir,
+        cases: std::cell::RefCell::new(Vec::new()),
+    };
+    let key = |pem: &'static str| leak(Key::rsa(pem));
+    let k_ivroot = key(include_str!("../keys/ca-ivroot.pem"));
+    let k_pca = key(include_str!("../keys/ca-pca.pem"));
+    let k_eoc = key(include_str!("../keys/ca-eoc.pem"));
+    let k_tsaca = key(include_str!("../keys/ca-tsaca.pem"));
+    let k_g4 = key(include_str!("../keys/ca-g4root.pem"));
+    let k_assured = key(include_str!("../keys/ca-assured.pem"));
+    let k_usertrust = key(include_str!("../keys/ca-usertrust.pem"));
+    let k_addtrust = key(include_str!("../keys/ca-addtrust.pem"));
+    let k_ctl = key(include_str!("../keys/ca-ctlsigner.pem"));
+    let k_pub = key(include_str!("../keys/root-rsa2048.pem"));
+    let k_inter = key(include_str!("../keys/inter-rsa2048.pem"));
+    let k_leaf = key(include_str!("../keys/leaf-rsa2048.pem"));
+    let k_tsa = key(include_str!("../keys/tsa-rsa2048.pem"));
+
+    // The publisher of the test CTLs (stands in for Microsoft Root Certificate Authority
+    // 2010) and its root-list signer.
+    let publisher = leak(issue(
+        &ca(
+            0x5001,
+            "Test Root Program Publisher Root",
+            unix(2010, 1, 1),
+            unix(2040, 1, 1),
+            None,
+        ),
+        k_pub,
+        None,
+    ));
+    let ctl_signer = leak(issue(
+        &CertSpec {
+            serial: 0x5002,
+            subject: "Test Certificate Trust List Publisher",
+            not_before: unix(2026, 1, 1),
+            not_after: unix(2027, 1, 1),
+            ca: None,
+            eku: &[sign::ROOT_LIST_SIGNER],
+            hash: Hash::Sha256,
+        },
+        k_ctl,
+        Some((publisher, k_pub)),
+    ));
+    out.cert("publisher-root", publisher);
+    let ctl_this_update = unix(2026, 4, 22);
+    let ctl = |file: &str, usage: &str, subjects: &[CtlSubject<'_>]| -> String {
+        let bytes = sign::ctl(usage, subjects, ctl_this_update, k_ctl, ctl_signer, &[]);
+        out.file(&format!("ctl/{file}"), &bytes)
+    };
+
+    // ---- Identity Verification family ------------------------------------------------
+    let iv_root = leak(issue(
+        &ca(
+            0x6001,
+            "Test Identity Verification Root CA 2020",
+            unix(2020, 4, 16),
+            unix(2045, 4, 16),
+            None,
+        ),
+        k_ivroot,
+        None,
+    ));
+    let iv_pca = leak(issue(
+        &ca(
+            0x6002,
+            "Test ID Verified Code Signing PCA 2021",
+            unix(2021, 4, 1),
+            unix(2036, 4, 1),
+            None,
+        ),
+        k_pca,
+        Some((iv_root, k_ivroot)),
+    ));
+    let iv_eoc = leak(issue(
+        &ca(
+            0x6003,
+            "Test ID Verified CS EOC CA 01",
+            unix(2021, 4, 13),
+            unix(2031, 4, 13),
+            Some(0),
+        ),
+        k_eoc,
+        Some((iv_pca, k_pca)),
+    ));
+    let leaf_nb = unix(2026, 3, 1);
+    let iv_leaf = leak(issue(
+        &CertSpec {
+            serial: 0x6004,
+            subject: "Test Publisher (72-hour certificate)",
+            not_before: leaf_nb,
+            not_after: leaf_nb + 72 * 3600,
+            ca: None,
+            eku: &[EKU_CODE_SIGNING],
+            hash: Hash::Sha256,
+        },
+        k_leaf,
+        Some((iv_eoc, k_eoc)),
+    ));
+    let iv_tsa_ca = leak(issue(
+        &ca(
+            0x6005,
+            "Test Public RSA Timestamping CA 2020",
+            unix(2020, 11, 19),
+            unix(2035, 11, 19),
+            Some(0),
+        ),
+        k_tsaca,
+        Some((iv_root, k_ivroot)),
+    ));
+    let iv_tsa = leak(issue(
+        &CertSpec {
+            serial: 0x6006,
+            subject: "Test Time-Stamp Service",
+            not_before: unix(2025, 1, 1),
+            not_after: unix(2030, 1, 1),
+            ca: None,
+            eku: &[EKU_TIME_STAMPING],
+            hash: Hash::Sha256,
+        },
+        k_tsa,
+        Some((iv_tsa_ca, k_tsaca)),
+    ));
+    let ts_time = unix(2026, 3, 2);
+    let tsa_chain: &'static [&'static Cert] = leak([iv_tsa_ca]);
+    let pe = pe::build(&pe::PeSpec {
+        pe32_plus: true,
+        data_len: 16 * 1024,
+        seed: 40,
+        overlay: 0,
+    });
+    let iv_sign = |chain: Vec<&'static Cert>| {
+        let s = Signer {
+            key: k_leaf,
+            cert: iv_leaf,
+            chain,
+            hash: Hash::Sha256,
+            corrupt_signature: false,
+            timestamp: Some(Timestamp {
+                kind: TimestampKind::Rfc3161,
+                key: k_tsa,
+                cert: iv_tsa,
+                time: ts_time,
+                wrong_imprint: false,
+                chain: tsa_chain,
+            }),
+        };
+        sign::sign(&pe, &s, &[])
+    };
+    let f_iv = out.file("iv-signed.exe", &iv_sign(vec![iv_leaf, iv_eoc, iv_pca]));
+    let f_iv_root = out.file(
+        "iv-signed-root-embedded.exe",
+        &iv_sign(vec![iv_leaf, iv_eoc, iv_pca, iv_root]),
+    );
+    let f_iv_leaf = out.file("iv-signed-leaf-only.exe", &iv_sign(vec![iv_leaf]));
+    let c_iv_root = out.cert("iv-root", iv_root);
+    let c_iv_pca = out.cert("iv-pca", iv_pca);
+    let c_iv_eoc = out.cert("iv-eoc", iv_eoc);
+    let c_publisher = "certs/publisher-root.crt".to_string();
+
+    let iv_subject = |ekus, dis, dis_ekus, nb, nb_ekus| CtlSubject {
+        cert: iv_root,
+        friendly_name: "Test Identity Verification Root CA 2020",
+        ekus,
+        disabled_at: dis,
+        disabled_ekus: dis_ekus,
+        not_before: nb,
+        not_before_ekus: nb_ekus,
+    };
+    let cs_ts: &[&str] = &[EKU_CODE_SIGNING, EKU_TIME_STAMPING];
+    let ctl_listed = ctl(
+        "iv-listed.stl",
+        sign::ROOT_LIST_SIGNER,
+        &[iv_subject(Some(cs_ts), None, None, None, None)],
+    );
+    let ctl_ts_only = ctl(
+        "iv-timestamping-only.stl",
+        sign::ROOT_LIST_SIGNER,
+        &[iv_subject(Some(&[EKU_TIME_STAMPING]), None, None, None, None)],
+    );
+    let ctl_not_before = ctl(
+        "iv-notbefore-2026-01-01.stl",
+        sign::ROOT_LIST_SIGNER,
+        &[iv_subject(Some(cs_ts), None, None, Some(unix(2026, 1, 1)), None)],
+    );
+    let ctl_not_before_other = ctl(
+        "iv-notbefore-serverauth-only.stl",
+        sign::ROOT_LIST_SIGNER,
+        &[iv_subject(
+            Some(cs_ts),
+            None,
+            None,
+            Some(unix(2026, 1, 1)),
+            Some(&[EKU_SERVER_AUTH]),
+        )],
+    );
+    let ctl_disabled_before = ctl(
+        "iv-disabled-2026-02-01.stl",
+        sign::ROOT_LIST_SIGNER,
+        &[iv_subject(Some(cs_ts), Some(unix(2026, 2, 1)), None, None, None)],
+    );
+    let ctl_disabled_cs_before = ctl(
+        "iv-disabled-codesigning-2026-02-01.stl",
+        sign::ROOT_LIST_SIGNER,
+        &[iv_subject(
+            Some(cs_ts),
+            Some(unix(2026, 2, 1)),
+            Some(&[EKU_CODE_SIGNING]),
+            None,
+            None,
+        )],
+    );
+    let ctl_disabled_after = ctl(
+        "iv-disabled-2026-04-01.stl",
+        sign::ROOT_LIST_SIGNER,
+        &[iv_subject(Some(cs_ts), Some(unix(2026, 4, 1)), None, None, None)],
+    );
+    let ctl_disallowed_eoc = ctl(
+        "disallowed-eoc.stl",
+        sign::DISALLOWED_LIST,
+        &[CtlSubject {
+            cert: iv_eoc,
+            friendly_name: "Test ID Verified CS EOC CA 01",
+            ekus: None,
+            disabled_at: None,
+            disabled_ekus: None,
+            not_before: None,
+            not_before_ekus: None,
+        }],
+    );
+
+    let both = [(0, "signer"), (0, "timestamp")];
+    let trust = |anchors: &[&String], intermediates: &[&String], lists: &[&String], distrusted: &[&String]| {
+        json!({
+            "anchors": anchors, "intermediates": intermediates, "trust_lists": lists,
+            "distrusted": distrusted, "publishers": [c_publisher],
+        })
+    };
+    out.case(
+        "iv-valid",
+        json!({ "file": f_iv, "trust": trust(&[&c_iv_root], &[], &[], &[]),
+                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(iv_root), "missing": [],
+                "why": "root trusted; leaf valid at its timestamp (2026-03-02), 72-hour leaf long expired at AT" }),
+    );
+    out.case(
+        "iv-missing-root-named-by-ctl",
+        json!({ "file": f_iv, "trust": trust(&[], &[], &[&ctl_listed], &[]),
+                "status": "untrusted", "chain": "missing_root",
+                "missing": [missing("root", iv_root, &both)],
+                "why": "the CTL lists the root (name MD5, key id) but the store lacks it: signer and TSA chains both need it" }),
+    );
+    out.case(
+        "iv-missing-root-embedded",
+        json!({ "file": f_iv_root, "trust": trust(&[], &[], &[], &[]),
+                "status": "untrusted", "chain": "missing_root",
+                "missing": [missing("root", iv_root, &both)],
+                "why": "the file carries the self-signed root, which is never an anchor; the TSA chain sees the outer certificates too" }),
+    );
+    out.case(
+        "iv-missing-intermediate",
+        json!({ "file": f_iv_leaf, "trust": trust(&[&c_iv_root], &[], &[], &[]),
+                "status": "untrusted", "chain": "missing_intermediate",
+                "missing": [{ "store": "intermediate", "subject_cn": "Test ID Verified CS EOC CA 01",
+                              "key_id": hex::encode(&iv_eoc.key_id), "needed_by": [{"signature": 0, "chain": "signer"}] }],
+                "why": "only the leaf is embedded: its issuer is named by subject and key id" }),
+    );
+    out.case(
+        "iv-missing-pca-after-eoc-supplied",
+        json!({ "file": f_iv_leaf, "trust": trust(&[&c_iv_root], &[&c_iv_eoc], &[], &[]),
+                "status": "untrusted", "chain": "missing_intermediate",
+                "missing": [{ "store": "intermediate", "subject_cn": "Test ID Verified Code Signing PCA 2021",
+                              "key_id": hex::encode(&iv_pca.key_id), "needed_by": [{"signature": 0, "chain": "signer"}] }],
+                "why": "with the EOC CA supplied, the next gap is the PCA" }),
+    );
+    out.case(
+        "iv-intermediates-supplied",
+        json!({ "file": f_iv_leaf, "trust": trust(&[&c_iv_root], &[&c_iv_eoc, &c_iv_pca], &[], &[]),
+                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(iv_root), "missing": [],
+                "why": "intermediates from the store complete the path" }),
+    );
+    out.case(
+        "iv-ctl-eku-restricted",
+        json!({ "file": f_iv, "trust": trust(&[&c_iv_root], &[], &[&ctl_ts_only], &[]),
+                "status": "untrusted", "chain": "root_not_trusted_for_purpose", "missing": [],
+                "why": "CTL property 9 lists only timeStamping" }),
+    );
+    out.case(
+        "iv-ctl-notbefore",
+        json!({ "file": f_iv, "trust": trust(&[&c_iv_root], &[], &[&ctl_not_before], &[]),
+                "status": "untrusted", "chain": "root_disabled", "missing": [],
+                "why": "CTL NotBefore 2026-01-01 (no EKU scope): the leaf was issued 2026-03-01, after it" }),
+    );
+    out.case(
+        "iv-ctl-notbefore-other-eku",
+        json!({ "file": f_iv, "trust": trust(&[&c_iv_root], &[], &[&ctl_not_before_other], &[]),
+                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(iv_root), "missing": [],
+                "why": "the NotBefore date is scoped (property 127) to serverAuth only" }),
+    );
+    out.case(
+        "iv-ctl-disabled-codesigning-before-timestamp",
+        json!({ "file": f_iv, "trust": trust(&[&c_iv_root], &[], &[&ctl_disabled_cs_before], &[]),
+                "status": "untrusted", "chain": "root_disabled", "timestamp_chain": "trusted", "missing": [],
+                "why": "CTL disable date 2026-02-01 scoped (property 122) to codeSigning precedes the timestamp 2026-03-02; the TSA chain is unaffected" }),
+    );
+    out.case(
+        "iv-ctl-disabled-before-timestamp",
+        json!({ "file": f_iv, "trust": trust(&[&c_iv_root], &[], &[&ctl_disabled_before], &[]),
+                "status": "untrusted", "chain": "expired", "timestamp_chain": "root_disabled", "missing": [],
+                "why": "the unscoped disable date 2026-02-01 also disables the TSA chain at 2026-03-02, so the timestamp is invalid and the 72-hour leaf is judged at AT: expired" }),
+    );
+    out.case(
+        "iv-ctl-disabled-after-timestamp",
+        json!({ "file": f_iv, "trust": trust(&[&c_iv_root], &[], &[&ctl_disabled_after], &[]),
+                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(iv_root), "missing": [],
+                "why": "signatures timestamped before the disable date (2026-04-01) keep validating" }),
+    );
+    out.case(
+        "iv-disallowed-ctl",
+        json!({ "file": f_iv, "trust": trust(&[&c_iv_root], &[], &[&ctl_disallowed_eoc], &[]),
+                "status": "untrusted", "chain": "distrusted", "missing": [],
+                "why": "disallowedcert.stl lists the EOC CA" }),
+    );
+    out.case(
+        "iv-distrusted-certificate",
+        json!({ "file": f_iv, "trust": trust(&[&c_iv_root], &[], &[], &[&c_iv_eoc]),
+                "status": "untrusted", "chain": "distrusted", "missing": [],
+                "why": "the user distrusts the EOC CA" }),
+    );
+
+    // ---- G4-like cross-signed root ---------------------------------------------------
+    let assured = leak(issue(
+        &ca(
+            0x7001,
+            "Test Assured ID Root CA",
+            unix(2006, 11, 10),
+            unix(2031, 11, 10),
+            None,
+        ),
+        k_assured,
+        None,
+    ));
+    let g4 = leak(issue(
+        &ca(
+            0x7002,
+            "Test Trusted Root G4",
+            unix(2013, 8, 1),
+            unix(2038, 1, 15),
+            None,
+        ),
+        k_g4,
+        None,
+    ));
+    let g4_cross = leak(issue(
+        &ca(
+            0x7003,
+            "Test Trusted Root G4",
+            unix(2022, 8, 1),
+            unix(2031, 11, 9),
+            None,
+        ),
+        k_g4,
+        Some((assured, k_assured)),
+    ));
+    let g4_cs = leak(issue(
+        &ca(
+            0x7004,
+            "Test G4 Code Signing RSA4096 SHA384 2021 CA1",
+            unix(2021, 4, 29),
+            unix(2036, 4, 28),
+            Some(0),
+        ),
+        k_inter,
+        Some((g4, k_g4)),
+    ));
+    let g4_leaf = leak(issue(
+        &CertSpec {
+            serial: 0x7005,
+            subject: "Test G4 Publisher",
+            not_before: unix(2026, 1, 1),
+            not_after: unix(2027, 1, 1),
+            ca: None,
+            eku: &[EKU_CODE_SIGNING],
+            hash: Hash::Sha256,
+        },
+        k_leaf,
+        Some((g4_cs, k_inter)),
+    ));
+    let plain = |leaf: &'static Cert, chain: Vec<&'static Cert>, seed| {
+        let pe = pe::build(&pe::PeSpec {
+            pe32_plus: true,
+            data_len: 12 * 1024,
+            seed,
+            overlay: 0,
+        });
+        sign::sign(
+            &pe,
+            &Signer {
+                key: k_leaf,
+                cert: leaf,
+                chain,
+                hash: Hash::Sha256,
+                corrupt_signature: false,
+                timestamp: None,
+            },
+            &[],
+        )
+    };
+    let f_g4 = out.file("g4-signed.exe", &plain(g4_leaf, vec![g4_leaf, g4_cs, g4_cross], 41));
+    let c_g4 = out.cert("g4-root", g4);
+    let c_assured = out.cert("assured-root", assured);
+    out.cert("g4-cross", g4_cross);
+    let ctl_g4_disabled = ctl(
+        "g4-disabled.stl",
+        sign::ROOT_LIST_SIGNER,
+        &[CtlSubject {
+            cert: g4,
+            friendly_name: "Test Trusted Root G4",
+            ekus: Some(cs_ts),
+            disabled_at: Some(unix(2026, 1, 1)),
+            disabled_ekus: None,
+            not_before: None,
+            not_before_ekus: None,
+        }],
+    );
+    out.case(
+        "g4-self-signed-anchor",
+        json!({ "file": f_g4, "trust": trust(&[&c_g4], &[], &[], &[]),
+                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(g4), "missing": [],
+                "why": "the self-signed G4 closes the path" }),
+    );
+    out.case(
+        "g4-via-cross-certificate",
+        json!({ "file": f_g4, "trust": trust(&[&c_assured], &[], &[], &[]),
+                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(assured), "missing": [],
+                "why": "only the older root is trusted: the embedded cross-certificate reaches it" }),
+    );
+    out.case(
+        "g4-disabled-root-does-not-hide-cross-path",
+        json!({ "file": f_g4, "trust": trust(&[&c_g4, &c_assured], &[], &[&ctl_g4_disabled], &[]),
+                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(assured), "missing": [],
+                "why": "the CTL disables the self-signed G4 (tried first); backtracking finds the Assured ID path" }),
+    );
+
+    // ---- AddTrust-like expired cross-certificate ---------------------------------------
+    let addtrust = leak(issue(
+        &ca(
+            0x8001,
+            "Test AddTrust External CA Root",
+            unix(2000, 5, 30),
+            unix(2020, 5, 30),
+            None,
+        ),
+        k_addtrust,
+        None,
+    ));
+    let usertrust = leak(issue(
+        &ca(
+            0x8002,
+            "Test USERTrust RSA Certification Authority",
+            unix(2010, 2, 1),
+            unix(2038, 1, 18),
+            None,
+        ),
+        k_usertrust,
+        None,
+    ));
+    let usertrust_cross = leak(issue(
+        &ca(
+            0x8003,
+            "Test USERTrust RSA Certification Authority",
+            unix(2000, 5, 30),
+            unix(2020, 5, 30),
+            None,
+        ),
+        k_usertrust,
+        Some((addtrust, k_addtrust)),
+    ));
+    let sectigo_cs = leak(issue(
+        &ca(
+            0x8004,
+            "Test Sectigo RSA Code Signing CA",
+            unix(2018, 11, 2),
+            unix(2030, 12, 31),
+            Some(0),
+        ),
+        k_pca,
+        Some((usertrust, k_usertrust)),
+    ));
+    let st_leaf = leak(issue(
+        &CertSpec {
+            serial: 0x8005,
+            subject: "Test Sectigo Publisher",
+            not_before: unix(2022, 1, 1),
+            not_after: unix(2027, 1, 1),
+            ca: None,
+            eku: &[EKU_CODE_SIGNING],
+            hash: Hash::Sha256,
+        },
+        k_leaf,
+        Some((sectigo_cs, k_pca)),
+    ));
+    let f_st = out.file(
+        "usertrust-signed.exe",
+        &plain(st_leaf, vec![st_leaf, sectigo_cs, usertrust_cross], 42),
+    );
+    let c_addtrust = out.cert("addtrust-root", addtrust);
+    let c_usertrust = out.cert("usertrust-root", usertrust);
+    out.cert("usertrust-cross", usertrust_cross);
+    let ctl_addtrust = ctl(
+        "addtrust-restricted.stl",
+        sign::ROOT_LIST_SIGNER,
+        &[
+            CtlSubject {
+                cert: addtrust,
+                friendly_name: "Test Sectigo (AddTrust)",
+                ekus: Some(cs_ts),
+                disabled_at: Some(unix(2023, 2, 1)),
+                disabled_ekus: None,
+                not_before: Some(unix(2021, 4, 1)),
+                not_before_ekus: None,
+            },
+            CtlSubject {
+                cert: usertrust,
+                friendly_name: "Test USERTrust RSA Certification Authority",
+                ekus: Some(cs_ts),
+                disabled_at: None,
+                disabled_ekus: None,
+                not_before: None,
+                not_before_ekus: None,
+            },
+        ],
+    );
+    out.case(
+        "addtrust-only-expired-cross",
+        json!({ "file": f_st, "trust": trust(&[&c_addtrust], &[], &[], &[]),
+                "status": "untrusted", "chain": "expired", "missing": [],
+                "why": "the only anchor is reached through the cross-certificate that expired 2020-05-30" }),
+    );
+    out.case(
+        "addtrust-and-usertrust",
+        json!({ "file": f_st, "trust": trust(&[&c_addtrust, &c_usertrust], &[], &[], &[]),
+                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(usertrust), "missing": [],
+                "why": "the expired cross path must not hide the self-signed USERTrust path" }),
+    );
+    out.case(
+        "addtrust-ctl-restricted",
+        json!({ "file": f_st, "trust": trust(&[&c_addtrust, &c_usertrust], &[], &[&ctl_addtrust], &[]),
+                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(usertrust), "missing": [],
+                "why": "AddTrust carries the real CTL NotBefore 2021-04-01 / disable 2023-02-01" }),
+    );
+    out.case(
+        "addtrust-missing-usertrust-named-by-ctl",
+        json!({ "file": f_st, "trust": trust(&[&c_addtrust], &[], &[&ctl_addtrust], &[]),
+                "status": "untrusted", "chain": "missing_root",
+                "missing": [missing("root", usertrust, &[(0, "signer")])],
+                "why": "installing USERTrust closes the chain; the AddTrust path is expired and CTL-disabled" }),
+    );
+
+    let manifest = json!({
+        "generator": "authverify-testgen (cargo run -p authverify-testgen)",
+        "evaluated_at": AT,
+        "cases": out.cases.take(),
+    });
+    let text = serde_json::to_string_pretty(&manifest).expect("manifest") + "\n";
+    std::fs::write(dir.join("manifest.json"), text).expect("write manifest");
+}
