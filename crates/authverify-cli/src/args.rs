@@ -26,10 +26,20 @@ pub(crate) enum Command {
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct VerifyArgs {
-    /// Trusted roots: a PEM/DER certificate file, a directory of them, or `builtin` (the
-    /// compiled-in catalog). Repeatable. Default: builtin. Any --trust means exactly what is listed.
+    /// Trusted roots: a certificate file (DER or PEM), a PKCS#7 bundle (.p7b), a serialized
+    /// store (.sst), a CTL (authroot.stl: its per-root policy applies), a directory of these
+    /// such as the one `CertUtil -syncWithWU DIR` writes, or `builtin` (the compiled-in
+    /// catalog). Repeatable. Default: builtin. Any --trust means exactly what is listed.
     #[arg(long, value_name = "PATH|builtin")]
     pub(crate) trust: Vec<String>,
+    /// Extra intermediate CA certificates (the Windows "Intermediate Certification
+    /// Authorities" store): same formats as --trust. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) intermediates: Vec<String>,
+    /// Certificates never to chain through (the "Untrusted Certificates" store), or a
+    /// disallowedcert.stl. Same formats as --trust. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) distrust: Vec<String>,
     /// Evaluation time (RFC 3339 UTC, e.g. 2026-04-13T00:00:00Z). Default: now.
     #[arg(long, value_name = "TIME")]
     pub(crate) at: Option<String>,

@@ -8,7 +8,7 @@ mod output;
 
 use std::process::ExitCode;
 
-use authverify::{FileStatus, Policy, SignatureSelection, TrustStore, UnixTime, Verifier};
+use authverify::{FileStatus, Policy, Role, SignatureSelection, TrustStore, UnixTime, Verifier};
 use clap::Parser;
 
 use args::{Cli, Command, Format, Signatures, VerifyArgs};
@@ -34,14 +34,31 @@ fn build_trust(args: &VerifyArgs) -> Result<TrustStore, String> {
     } else {
         args.trust.clone()
     };
+    let load = |store: &mut TrustStore, spec: &str, role: Role, flag: &str| -> Result<(), String> {
+        let summary = store.load(std::path::Path::new(spec), role).map_err(|e| {
+            format!("cannot load {flag} {spec}: {e}\n  ({flag} takes certificate files (DER/PEM), .p7b, .sst, .stl or a directory of them)")
+        })?;
+        // Nothing is skipped silently: say which files were not used and why.
+        for skipped in &summary.skipped {
+            eprintln!(
+                "authverify: {flag} {spec}: not used: {}: {}",
+                skipped.path, skipped.reason
+            );
+        }
+        Ok(())
+    };
     for spec in &specs {
         if spec == "builtin" {
             store.add_builtin();
         } else {
-            store
-                .load_anchors(std::path::Path::new(spec))
-                .map_err(|e| format!("cannot load trust material: {e}\n  (--trust takes a PEM/DER certificate file, a directory of them, or the word builtin)"))?;
+            load(&mut store, spec, Role::Anchors, "--trust")?;
         }
+    }
+    for spec in &args.intermediates {
+        load(&mut store, spec, Role::Intermediates, "--intermediates")?;
+    }
+    for spec in &args.distrust {
+        load(&mut store, spec, Role::Distrusted, "--distrust")?;
     }
     Ok(store)
 }

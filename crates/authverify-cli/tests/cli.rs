@@ -196,3 +196,87 @@ fn text_output_names_the_missing_certificate_in_one_line() {
         "{line}"
     );
 }
+
+#[test]
+fn intermediates_and_distrust_flags_shape_the_trust() {
+    let chains = vectors().join("chains");
+    let p = |rel: &str| chains.join(rel).display().to_string();
+    // Only the leaf is embedded: without the intermediates the EOC CA is missing...
+    let base = ["verify", "--at", AT, "--format", "jsonl"];
+    let without = run(&[
+        &base[..],
+        &["--trust", &p("certs/iv-root.crt"), &p("iv-signed-leaf-only.exe")],
+    ]
+    .concat());
+    assert_eq!(without.status.code(), Some(1));
+    let r = &jsonl(&without)[0];
+    assert_eq!(r["status"], "untrusted");
+    assert!(r["missing"][0]["subject"]
+        .as_str()
+        .expect("subject")
+        .contains("EOC CA 01"));
+    assert_eq!(r["missing"][0]["store"], "intermediate");
+    assert_eq!(r["missing"][0]["needed_by"][0]["chain"], "signer");
+    // ...with them the file is valid...
+    let with = run(&[
+        &base[..],
+        &[
+            "--trust",
+            &p("certs/iv-root.crt"),
+            "--intermediates",
+            &p("certs/iv-eoc.crt"),
+            "--intermediates",
+            &p("certs/iv-pca.crt"),
+            &p("iv-signed-leaf-only.exe"),
+        ],
+    ]
+    .concat());
+    assert_eq!(with.status.code(), Some(0), "{}", String::from_utf8_lossy(&with.stderr));
+    // ...and distrusting the EOC CA makes it untrusted again, saying why.
+    let distrusted = run(&[
+        &base[..],
+        &[
+            "--trust",
+            &p("certs/iv-root.crt"),
+            "--distrust",
+            &p("certs/iv-eoc.crt"),
+            &p("iv-signed.exe"),
+        ],
+    ]
+    .concat());
+    assert_eq!(distrusted.status.code(), Some(1));
+    assert_eq!(jsonl(&distrusted)[0]["signatures"][0]["chain"]["status"], "distrusted");
+}
+
+#[test]
+fn a_trust_folder_reports_the_files_it_does_not_use() {
+    // The anchors folder holds INDEX.tsv next to the certificates: it is named on stderr.
+    let anchors = vectors().join("trust/anchors").display().to_string();
+    let out = run(&[
+        "verify",
+        "--trust",
+        &anchors,
+        "--at",
+        AT,
+        &vector("pe32plus-rsa2048-sha256.exe"),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("INDEX.tsv") && stderr.contains("not a trust file"),
+        "{stderr}"
+    );
+    // A cabinet named directly is a usage error that says what to do.
+    let dir = std::env::temp_dir().join(format!("authverify-cab-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let cab = dir.join("authrootstl.cab");
+    std::fs::write(&cab, b"MSCF\0\0\0\0").expect("cab");
+    let out = run(&[
+        "verify",
+        "--trust",
+        &cab.display().to_string(),
+        &vector("pe32plus-rsa2048-sha256.exe"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cabextract"));
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}

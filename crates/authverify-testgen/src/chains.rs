@@ -637,6 +637,88 @@ pub fn write(dir: &Path) {
                 "why": "installing USERTrust closes the chain; the AddTrust path is expired and CTL-disabled" }),
     );
 
+    // ---- Bounds: a 50-long chain and a certificate loop --------------------------------
+    let k_loop_a = key(include_str!("../keys/ca-loop-a.pem"));
+    let k_loop_b = key(include_str!("../keys/ca-loop-b.pem"));
+    let long_root = leak(issue(
+        &ca(0x9000, "Test Long Chain Root", unix(2020, 1, 1), unix(2040, 1, 1), None),
+        k_inter,
+        None,
+    ));
+    let mut long: Vec<&'static Cert> = Vec::new();
+    let mut parent = long_root;
+    for i in 1..=50u64 {
+        let subject: &'static str = Box::leak(format!("Test Long Chain CA {i}").into_boxed_str());
+        let c = leak(issue(
+            &ca(0x9000 + i, subject, unix(2020, 1, 1), unix(2040, 1, 1), None),
+            k_inter,
+            Some((parent, k_inter)),
+        ));
+        long.push(c);
+        parent = c;
+    }
+    let long_leaf = leak(issue(
+        &CertSpec {
+            serial: 0x9100,
+            subject: "Test Long Chain Publisher",
+            not_before: unix(2026, 1, 1),
+            not_after: unix(2027, 1, 1),
+            ca: None,
+            eku: &[EKU_CODE_SIGNING],
+            hash: Hash::Sha256,
+        },
+        k_leaf,
+        Some((parent, k_inter)),
+    ));
+    let mut long_embedded = vec![long_leaf];
+    long_embedded.extend(long.iter().rev());
+    let f_long = out.file("long-chain-50.exe", &plain(long_leaf, long_embedded, 43));
+    let c_long_root = out.cert("long-chain-root", long_root);
+    out.case(
+        "long-chain-50",
+        json!({ "file": f_long, "trust": trust(&[&c_long_root], &[], &[], &[]),
+                "status": "untrusted", "chain": "budget_exceeded", "missing": [],
+                "why": "51 certificates to the anchor exceed the depth budget (12): a typed result, not a hang" }),
+    );
+    // Loop: A is issued by B and B by A; the leaf is issued by A.
+    let loop_a_self = issue(
+        &ca(0x9201, "Test Loop CA A", unix(2020, 1, 1), unix(2040, 1, 1), None),
+        k_loop_a,
+        None,
+    );
+    let loop_b = leak(issue(
+        &ca(0x9202, "Test Loop CA B", unix(2020, 1, 1), unix(2040, 1, 1), None),
+        k_loop_b,
+        Some((&loop_a_self, k_loop_a)),
+    ));
+    let loop_a = leak(issue(
+        &ca(0x9203, "Test Loop CA A", unix(2020, 1, 1), unix(2040, 1, 1), None),
+        k_loop_a,
+        Some((loop_b, k_loop_b)),
+    ));
+    let loop_leaf = leak(issue(
+        &CertSpec {
+            serial: 0x9204,
+            subject: "Test Loop Publisher",
+            not_before: unix(2026, 1, 1),
+            not_after: unix(2027, 1, 1),
+            ca: None,
+            eku: &[EKU_CODE_SIGNING],
+            hash: Hash::Sha256,
+        },
+        k_leaf,
+        Some((loop_a, k_loop_a)),
+    ));
+    let f_loop = out.file("loop.exe", &plain(loop_leaf, vec![loop_leaf, loop_a, loop_b], 44));
+    out.case(
+        "certificate-loop",
+        json!({ "file": f_loop, "trust": trust(&[&c_iv_root], &[], &[], &[]),
+                "status": "untrusted", "chain": "missing_intermediate",
+                "missing": [{ "store": "intermediate", "subject_cn": "Test Loop CA A",
+                              "key_id": hex::encode(&loop_a.key_id), "needed_by": [{"signature": 0, "chain": "signer"}] }],
+                "why": "A -> B -> A is cut by loop detection; what is missing is an issuer of B outside the loop" }),
+    );
+
     let manifest = json!({
         "generator": "authverify-testgen (cargo run -p authverify-testgen)",
         "evaluated_at": AT,

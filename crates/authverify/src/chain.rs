@@ -147,7 +147,11 @@ impl Failure {
     /// comes first; then a path that reached an anchor and broke a rule; then what would be
     /// missing on paths that would still fail; among equals, the longer path is closer to an
     /// anchor.
-    fn rank(&self) -> (u8, usize) {
+    fn rank(&self) -> (u8, bool, usize) {
+        // Among fixes that close the chain, the root the path itself leads to comes before
+        // an intermediate (a cross-certificate) that reaches another root; the other is
+        // listed as an alternative.
+        let root_fix = self.closes && self.status == ChainStatus::MissingRoot;
         let r = match self.status {
             ChainStatus::Trusted => 10,
             ChainStatus::MissingRoot | ChainStatus::MissingIntermediate if self.closes => 9,
@@ -158,7 +162,7 @@ impl Failure {
             ChainStatus::BadSignature => 4,
             ChainStatus::BudgetExceeded => 3,
         };
-        (r, self.path.len())
+        (r, root_fix, self.path.len())
     }
 }
 
@@ -382,9 +386,13 @@ impl Search<'_> {
             }
         }
         let aki = top.authority_key_id();
+        // Phase 2 tries the catalog's roots before extending further: the closest root that
+        // would close the chain is the answer to "what do I install".
+        let dictionary_root = |c: &Candidate| c.dictionary.is_some_and(|k| k.entry.store == Store::Root);
         out.sort_by_key(|c| {
             (
                 !c.anchor,
+                !dictionary_root(c),
                 c.dictionary.is_some(),
                 aki.is_some() && c.cert.subject_key_id() != aki,
             )
@@ -540,7 +548,15 @@ impl Search<'_> {
                 closes: false,
             }
         } else {
-            unknown_issuer(path, top, Vec::new())
+            let mut f = unknown_issuer(path, top, Vec::new());
+            if path
+                .iter()
+                .any(|p| crate::name::names_match(p.subject_der(), top.issuer_der()))
+            {
+                f.detail
+                    .push_str(" (its only issuer is already on the path: a certificate loop)");
+            }
+            f
         };
         self.fail(f);
     }

@@ -95,7 +95,7 @@ pub struct TrustListEntry {
 
 /// Why a CTL entry refuses a chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum CtlRefusal {
+pub enum CtlRefusal {
     /// The root is not trusted for the purpose (prop 9, or 122/127 without a date).
     Purpose(String),
     /// The disable or NotBefore date applies.
@@ -113,7 +113,7 @@ impl TrustListEntry {
     /// Microsoft's deprecation semantics): `purpose` are the EKUs that grant the purpose,
     /// `leaf_not_before` the end-entity certificate's notBefore, `at` the evaluation time
     /// (the verified timestamp, or the caller's time).
-    pub(crate) fn permits(
+    pub fn permits(
         &self,
         purpose: &[ObjectIdentifier],
         leaf_not_before: UnixTime,

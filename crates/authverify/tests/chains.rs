@@ -157,3 +157,43 @@ fn a_tampered_ctl_fails_its_signature() {
     let err = authverify::TrustList::parse(&bytes).expect_err("tampered");
     assert!(err.to_string().contains("messageDigest"), "{err}");
 }
+
+#[test]
+fn a_ten_thousand_certificate_bag_ends_in_a_typed_budget_result() {
+    // 10,000 certificates named like the real intermediate, with the same key identifier,
+    // whose signatures do not verify (serial changed after signing), offered first by the
+    // trust store: the search stops at its signature budget with a typed status.
+    let m = common::manifest();
+    let at = common::manifest_time(&m);
+    let inter = std::fs::read(common::vectors_dir().join("pki/intermediate.crt")).expect("intermediate");
+    let serial = [0x02, 0x02, 0x20, 0x01];
+    let pos = inter
+        .windows(4)
+        .position(|w| w == serial)
+        .expect("serial 0x2001 in the DER");
+    let mut store = TrustStore::new();
+    store
+        .load_anchors(&common::vectors_dir().join("pki/root.crt"))
+        .expect("root");
+    for i in 0..10_000u16 {
+        let mut der = inter.clone();
+        let [hi, lo] = i.wrapping_add(0x3000).to_be_bytes();
+        der[pos + 2] = hi;
+        der[pos + 3] = lo;
+        store.add_intermediate(Arc::new(Certificate::from_der(&der).expect("variant parses")));
+    }
+    assert_eq!(store.intermediates().len(), 10_000);
+    let bytes = std::fs::read(common::vectors_dir().join("pe32plus-rsa2048-sha256.exe")).expect("vector");
+    let report = Verifier::new(store, Policy::windows())
+        .verify_bytes(&bytes, at)
+        .expect("verify");
+    let chain = report.signatures[0].chain.as_ref().expect("chain");
+    assert_eq!(
+        chain.status,
+        authverify::ChainStatus::BudgetExceeded,
+        "{:?}",
+        chain.detail
+    );
+    assert!(chain.detail.as_deref().is_some_and(|d| d.contains("budget")));
+    assert_eq!(report.status, FileStatus::Untrusted);
+}

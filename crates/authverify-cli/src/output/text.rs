@@ -1,7 +1,7 @@
 use std::io::{self, Write};
 
 use authverify::report::{ChainReport, SignatureReport, TimestampKind};
-use authverify::FileStatus;
+use authverify::{ChainRole, FileStatus};
 
 use crate::files::{FileResult, Outcome};
 
@@ -30,11 +30,25 @@ pub(crate) fn print(out: &mut impl Write, results: &[FileResult]) -> io::Result<
                 for m in &report.missing {
                     let id = m.sha1.as_deref().map(|s| format!(" (SHA-1 {s})")).unwrap_or_default();
                     let key = m.key_id.as_deref().map(|k| format!(", key id {k}")).unwrap_or_default();
+                    let file = m
+                        .file_name
+                        .as_deref()
+                        .map(|f| format!(", file {f}"))
+                        .unwrap_or_default();
+                    let needed: Vec<String> = m
+                        .needed_by
+                        .iter()
+                        .map(|n| match n.chain {
+                            ChainRole::Signer => format!("signature {}", n.signature),
+                            _ => format!("timestamp of signature {}", n.signature),
+                        })
+                        .collect();
                     writeln!(
                         out,
-                        "  MISSING: install \"{}\"{id}{key} into {} (Local Computer)",
+                        "  MISSING: install \"{}\"{id}{key}{file} into {} (Local Computer); needed by {}",
                         m.name.as_deref().unwrap_or(&m.subject),
-                        m.store.windows_name()
+                        m.store.windows_name(),
+                        needed.join(", ")
                     )?;
                 }
             }
