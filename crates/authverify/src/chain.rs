@@ -8,11 +8,11 @@
 //! exact bytes: a self-signed certificate carried in the file is never an anchor
 //! (RFC 4158 §6.6). Loops are cut by certificate and by (subject, key) repetition.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use const_oid::ObjectIdentifier;
 
+pub use crate::cache::LinkCache;
 use crate::catalog::{self, Store};
 use crate::certificate::{eku, Certificate, KEY_CERT_SIGN};
 use crate::ctl::CtlRefusal;
@@ -65,57 +65,6 @@ impl Purpose {
             Self::CodeSigning => "codeSigning (1.3.6.1.5.5.7.3.3)",
             Self::TimeStamping => "timeStamping (1.3.6.1.5.5.7.3.8)",
             Self::RootListSigning => "rootListSigner (1.3.6.1.4.1.311.10.3.9)",
-        }
-    }
-}
-
-/// (SHA-256 of the subject certificate, SHA-256 of the issuer certificate).
-type LinkKey = ([u8; 32], [u8; 32]);
-
-/// Verified issuer→subject links, keyed by the SHA-256 of both certificates, shared by
-/// every chain a verifier builds so that a file set sharing intermediates checks each
-/// certificate signature once. Bounded: when full it is emptied and refilled.
-#[derive(Debug)]
-pub struct LinkCache {
-    links: Mutex<HashMap<LinkKey, Option<String>>>,
-    capacity: usize,
-}
-
-impl Default for LinkCache {
-    fn default() -> Self {
-        Self::with_capacity(65_536)
-    }
-}
-
-impl LinkCache {
-    /// A cache holding at most `capacity` links.
-    pub fn with_capacity(capacity: usize) -> Self {
-        Self {
-            links: Mutex::new(HashMap::new()),
-            capacity,
-        }
-    }
-
-    /// How many links are cached.
-    pub fn len(&self) -> usize {
-        self.links.lock().map(|m| m.len()).unwrap_or(0)
-    }
-
-    /// Whether nothing is cached.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    fn get(&self, key: &LinkKey) -> Option<Option<String>> {
-        self.links.lock().ok().and_then(|m| m.get(key).cloned())
-    }
-
-    fn put(&self, key: LinkKey, value: Option<String>) {
-        if let Ok(mut m) = self.links.lock() {
-            if m.len() >= self.capacity {
-                m.clear();
-            }
-            m.insert(key, value);
         }
     }
 }
@@ -480,7 +429,6 @@ impl Search<'_> {
     /// Handles `path` whose last certificate (`cand`) was just linked.
     fn step(&mut self, path: &mut Vec<Arc<Certificate>>, cand: &Candidate) -> Option<Vec<Arc<Certificate>>> {
         let req = self.req;
-        let self_signed = cand.cert.is_self_issued() && self.link(&cand.cert, &cand.cert).is_some_and(|r| r.is_ok());
         if cand.anchor {
             let verdict = check_path(path, req.at, req.purpose).and_then(|()| self.anchor_policy(path, &cand.cert));
             match (self.phase, verdict) {
@@ -510,7 +458,7 @@ impl Search<'_> {
                 }
                 (Phase::Dictionary, _) => {}
             }
-        } else if self_signed {
+        } else if cand.cert.is_self_issued() && self.link(&cand.cert, &cand.cert).is_some_and(|r| r.is_ok()) {
             // A self-signed certificate that is not an anchor: the root to install.
             if self.phase == Phase::Trust || cand.dictionary.is_some() {
                 let mut missing = self.dictionary_missing(path);

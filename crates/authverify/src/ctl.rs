@@ -211,7 +211,7 @@ impl TrustList {
             oid: "(no content)".into(),
         })?;
         let mut notes = Vec::new();
-        let certificates = crate::signer::decode_certificates(&sd.certificates, &mut notes);
+        let certificates = crate::signer::decode_certificates(&sd.certificates, &mut notes, None);
         let si_tlv = match sd.signer_infos.as_slice() {
             [one] => one,
             other => {

@@ -21,6 +21,7 @@
 
 pub mod algorithms;
 mod asn1;
+pub mod cache;
 pub mod catalog;
 pub mod cert_table;
 pub mod certificate;

@@ -20,7 +20,11 @@ pub(crate) struct SignerCheck {
 }
 
 /// Decodes every certificate of a bag on its own; one that does not parse is a note.
-pub(crate) fn decode_certificates(bag: &[Tlv<'_>], notes: &mut Vec<String>) -> Vec<Arc<Certificate>> {
+pub(crate) fn decode_certificates(
+    bag: &[Tlv<'_>],
+    notes: &mut Vec<String>,
+    cache: Option<&crate::cache::CertificateCache>,
+) -> Vec<Arc<Certificate>> {
     let mut out = Vec::new();
     for (i, c) in bag.iter().enumerate() {
         if c.tag != der::Tag::Sequence {
@@ -30,8 +34,12 @@ pub(crate) fn decode_certificates(bag: &[Tlv<'_>], notes: &mut Vec<String>) -> V
             ));
             continue;
         }
-        match Certificate::from_der(c.raw) {
-            Ok(cert) => out.push(Arc::new(cert)),
+        let parsed = match cache {
+            Some(cache) => cache.get_or_parse(c.raw),
+            None => Certificate::from_der(c.raw).map(Arc::new),
+        };
+        match parsed {
+            Ok(cert) => out.push(cert),
             Err(e) => notes.push(format!(
                 "embedded certificate {i} at offset {} does not parse: {e}",
                 c.offset

@@ -23,6 +23,7 @@ const ID_CT_TST_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.1
 pub(crate) struct TimestampContext<'a> {
     pub(crate) trust: &'a TrustStore,
     pub(crate) links: Option<&'a chain::LinkCache>,
+    pub(crate) certificates: Option<&'a crate::cache::CertificateCache>,
     pub(crate) policy: &'a Policy,
     /// Certificates of the SignedData that carries the parent signature.
     pub(crate) outer_certs: &'a [Arc<Certificate>],
@@ -199,7 +200,7 @@ fn rfc3161_token(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContex
             return report;
         }
     };
-    let mut certs = signer::decode_certificates(&sd.certificates, &mut report.notes);
+    let mut certs = signer::decode_certificates(&sd.certificates, &mut report.notes, ctx.certificates);
     certs.extend(ctx.outer_certs.iter().cloned());
     let sig = TsaSignature {
         si: &si,

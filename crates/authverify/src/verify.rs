@@ -25,6 +25,8 @@ pub struct Verifier {
     /// Verified certificate links, shared by every file this verifier (and its clones)
     /// checks.
     links: std::sync::Arc<chain::LinkCache>,
+    /// Parsed certificates, shared likewise.
+    certificates: std::sync::Arc<crate::cache::CertificateCache>,
 }
 
 /// A signature as found, before evaluation.
@@ -76,12 +78,18 @@ impl Verifier {
             trust,
             policy,
             links: std::sync::Arc::new(chain::LinkCache::default()),
+            certificates: std::sync::Arc::new(crate::cache::CertificateCache::default()),
         }
     }
 
     /// The cache of verified certificate links (for statistics and benchmarks).
     pub fn link_cache(&self) -> &chain::LinkCache {
         &self.links
+    }
+
+    /// The cache of parsed certificates (for statistics and benchmarks).
+    pub fn certificate_cache(&self) -> &crate::cache::CertificateCache {
+        &self.certificates
     }
 
     /// The trust material.
@@ -372,7 +380,8 @@ impl Verifier {
 
         // Every embedded certificate is decoded on its own; one that does not parse is a
         // note, not a failed signature.
-        let embedded = signer::decode_certificates(&p.signed_data.certificates, &mut report.notes);
+        let embedded =
+            signer::decode_certificates(&p.signed_data.certificates, &mut report.notes, Some(&self.certificates));
         // Windows also finds the signer certificate in the machine's stores.
         let Some(signer_cert) = signer::find_signer_with_store(&p.signer.sid, &embedded, &self.trust) else {
             report.error = Some("the signer certificate named by the SignerInfo is not in the signature".into());
@@ -400,6 +409,7 @@ impl Verifier {
             &TimestampContext {
                 trust: &self.trust,
                 links: Some(&self.links),
+                certificates: Some(&self.certificates),
                 policy: &self.policy,
                 outer_certs: &embedded,
             },

@@ -197,3 +197,32 @@ fn a_ten_thousand_certificate_bag_ends_in_a_typed_budget_result() {
     assert!(chain.detail.as_deref().is_some_and(|d| d.contains("budget")));
     assert_eq!(report.status, FileStatus::Untrusted);
 }
+
+#[test]
+fn a_verifier_parses_and_checks_shared_certificates_once() {
+    // Two files signed under one hierarchy: the second adds no link and only its own leaf
+    // to the caches; a third, identical verification adds nothing.
+    let m = common::manifest();
+    let at = common::manifest_time(&m);
+    let verifier = common::manifest_verifier(&m);
+    let read = |n: &str| std::fs::read(common::vectors_dir().join(n)).expect("vector");
+    let first = verifier
+        .verify_bytes(&read("pe32plus-rsa2048-sha256.exe"), at)
+        .expect("verify");
+    assert_eq!(first.status, FileStatus::Valid);
+    let links = verifier.link_cache().len();
+    let certs = verifier.certificate_cache().len();
+    assert_eq!(links, 2, "leaf->intermediate and intermediate->root");
+    assert_eq!(certs, 2, "leaf and intermediate");
+    let second = verifier
+        .verify_bytes(&read("pe32-rsa2048-sha256.exe"), at)
+        .expect("verify");
+    assert_eq!(second.status, FileStatus::Valid);
+    assert_eq!(verifier.certificate_cache().len(), certs, "same leaf and intermediate");
+    assert_eq!(verifier.link_cache().len(), links);
+    let clone = verifier.clone();
+    clone
+        .verify_bytes(&read("pe32plus-rsa2048-sha256.exe"), at)
+        .expect("verify");
+    assert_eq!(verifier.link_cache().len(), links, "clones share the caches");
+}
