@@ -291,11 +291,13 @@ pub enum TrustError {
         /// What is wrong.
         detail: String,
     },
-    /// A `.cab` archive (as `CertUtil -syncWithWU` downloads them) cannot be read here.
-    #[error("{path}: cabinet archives are not read; extract it first (`cabextract {path}` or `expand {path} .`) so that the .stl inside is loaded")]
+    /// A `.cab` archive (as `CertUtil -syncWithWU` downloads them) could not be read.
+    #[error("{path}: cabinet archive cannot be read: {detail} (extract it with `expand {path} .` or `cabextract {path}` and load the .stl inside)")]
     Cabinet {
         /// The path.
         path: String,
+        /// Why.
+        detail: String,
     },
     /// The file is in none of the supported formats.
     #[error("{path}: not a certificate, PEM bundle, .p7b, .sst or .stl file")]

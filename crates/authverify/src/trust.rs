@@ -208,6 +208,13 @@ impl TrustStore {
                 detail: chain.detail.unwrap_or_else(|| chain.status.name().to_string()),
             });
         }
+        let same = |l: &Arc<TrustList>| {
+            l.kind == list.kind && l.sequence_number == list.sequence_number && l.this_update == list.this_update
+        };
+        if self.root_programs.iter().chain(&self.disallowed_lists).any(same) {
+            // The same list twice (authroot.stl next to the authrootstl.cab it came from).
+            return Ok(());
+        }
         let list = Arc::new(list);
         match list.kind {
             TrustListKind::RootProgram => self.root_programs.push(list),
@@ -393,22 +400,6 @@ impl TrustStore {
                     reason,
                 })
             };
-            if ext == "cab" {
-                let stl = p.with_file_name(cab_stl_name(&p));
-                let reason = if stl.exists() {
-                    format!(
-                        "cabinet archives are not read; the extracted {} next to it is loaded",
-                        stl.file_name().and_then(|n| n.to_str()).unwrap_or("list")
-                    )
-                } else {
-                    format!(
-                        "cabinet archives are not read and no extracted list is next to it: extract it (`cabextract {0}` or `expand {0} .`) or the policy it carries is not applied",
-                        p.display()
-                    )
-                };
-                skip(summary, reason);
-                continue;
-            }
             if !TRUST_EXTENSIONS.contains(&ext.as_str()) {
                 skip(
                     summary,
@@ -435,15 +426,33 @@ impl TrustStore {
             path: name.clone(),
             source,
         })?;
-        if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("cab"))
-            || bytes.starts_with(b"MSCF")
-        {
-            return Err(TrustError::Cabinet { path: name });
+        if bytes.starts_with(CAB_MAGIC) {
+            // authrootstl.cab, disallowedcertstl.cab: every member is loaded like a file of
+            // its own (named `cab!member` in reports).
+            for (member, data) in read_cabinet(&bytes, &name)? {
+                let member_name = format!("{name}!{member}");
+                let member_role = if member.to_ascii_lowercase().starts_with("disallowed") {
+                    Role::Distrusted
+                } else {
+                    role
+                };
+                self.add_material(parse_material(&data, &member_name)?, &member_name, member_role, summary)?;
+            }
+            return Ok(());
         }
-        match parse_material(&bytes, &name)? {
+        let material = parse_material(&bytes, &name)?;
+        self.add_material(material, &name, role, summary)
+    }
+
+    fn add_material(
+        &mut self,
+        material: TrustMaterial,
+        name: &str,
+        role: Role,
+        summary: &mut LoadSummary,
+    ) -> Result<(), TrustError> {
+        let name = name.to_string();
+        match material {
             TrustMaterial::Certificates(certs) => {
                 for c in certs {
                     let c = Arc::new(c);
@@ -480,22 +489,62 @@ impl TrustStore {
 }
 
 /// File extensions a directory load reads.
-const TRUST_EXTENSIONS: &[&str] = &["crt", "cer", "der", "pem", "p7b", "p7c", "sst", "stl"];
-
-/// `authrootstl.cab` holds `authroot.stl`; `disallowedcertstl.cab` holds `disallowedcert.stl`.
-fn cab_stl_name(cab: &Path) -> String {
-    let stem = cab.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-    match stem.strip_suffix("stl") {
-        Some(base) => format!("{base}.stl"),
-        None => format!("{stem}.stl"),
-    }
-}
+const TRUST_EXTENSIONS: &[&str] = &["crt", "cer", "der", "pem", "p7b", "p7c", "sst", "stl", "cab"];
 
 /// Reads certificates from a file, or from every certificate file below a directory.
 pub fn load_path(path: &Path) -> Result<Vec<Arc<Certificate>>, TrustError> {
     let mut store = TrustStore::new();
     store.load(path, Role::Anchors)?;
     Ok(store.anchors.into_iter().map(|a| a.certificate).collect())
+}
+
+/// Cabinet magic.
+const CAB_MAGIC: &[u8] = b"MSCF";
+/// Members and bytes read out of one cabinet: authrootstl.cab holds one ~200 KB list.
+const CAB_MAX_MEMBERS: usize = 64;
+const CAB_MAX_MEMBER_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The members of a cabinet (MSZIP or LZX, via the `cab` crate), bounded in count and size.
+/// `cab` is third-party code reading untrusted bytes; a panic inside it is turned into an
+/// error for this file instead of ending the caller's run.
+pub fn read_cabinet(bytes: &[u8], source: &str) -> Result<Vec<(String, Vec<u8>)>, TrustError> {
+    use std::io::Read as _;
+    let err = |detail: String| TrustError::Cabinet {
+        path: source.to_string(),
+        detail,
+    };
+    let read = || -> Result<Vec<(String, Vec<u8>)>, String> {
+        let mut cabinet = cab::Cabinet::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+        let names: Vec<(String, u32)> = cabinet
+            .folder_entries()
+            .flat_map(|f| f.file_entries().map(|e| (e.name().to_string(), e.uncompressed_size())))
+            .take(CAB_MAX_MEMBERS.saturating_add(1))
+            .collect();
+        if names.len() > CAB_MAX_MEMBERS {
+            return Err(format!("more than {CAB_MAX_MEMBERS} members"));
+        }
+        let mut out = Vec::new();
+        for (name, size) in names {
+            if u64::from(size) > CAB_MAX_MEMBER_BYTES {
+                return Err(format!("member {name} declares {size} bytes"));
+            }
+            let mut data = Vec::new();
+            cabinet
+                .read_file(&name)
+                .map_err(|e| format!("{name}: {e}"))?
+                .take(CAB_MAX_MEMBER_BYTES)
+                .read_to_end(&mut data)
+                .map_err(|e| format!("{name}: {e}"))?;
+            out.push((name, data));
+        }
+        Ok(out)
+    };
+    match std::panic::catch_unwind(read) {
+        Ok(Ok(members)) if members.is_empty() => Err(err("no members".into())),
+        Ok(Ok(members)) => Ok(members),
+        Ok(Err(detail)) => Err(err(detail)),
+        Err(_) => Err(err("the cabinet reader failed on malformed data".into())),
+    }
 }
 
 /// Serialized-store magic: version 0 then "CERT".

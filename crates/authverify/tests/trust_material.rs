@@ -257,8 +257,10 @@ fn a_certutil_sync_folder_loads_with_its_policy_and_reports_what_it_skips() {
         .expect("copy");
     }
     std::fs::write(dir.join("authroot.stl"), catalog::AUTHROOT_STL).expect("stl");
-    std::fs::write(dir.join("authrootstl.cab"), b"MSCF\0\0\0\0 not extracted here").expect("cab");
-    std::fs::write(dir.join("disallowedcertstl.cab"), b"MSCF\0\0\0\0").expect("cab");
+    // The same list as Windows Update serves it (an MSZIP cabinet written by gcab), and a
+    // cabinet that is damaged.
+    std::fs::copy(trust_dir().join("authrootstl.cab"), dir.join("authrootstl.cab")).expect("cab");
+    std::fs::write(dir.join("disallowedcertstl.cab"), b"MSCF\0\0\0\0 damaged").expect("cab");
     let distrusted =
         std::fs::read(trust_dir().join("anchors/e12dfb4b41d7d9c32b30514bac1d81d8385e2d46.crt")).expect("der");
     std::fs::write(dir.join("disallowedcert.sst"), write_sst(&[&distrusted])).expect("sst");
@@ -267,32 +269,30 @@ fn a_certutil_sync_folder_loads_with_its_policy_and_reports_what_it_skips() {
     let summary = store.load(&dir, Role::Anchors).expect("folder loads");
     assert_eq!(summary.anchors, 3);
     assert_eq!(summary.distrusted, 1, "disallowedcert.sst holds untrusted certificates");
-    assert_eq!(summary.trust_lists.len(), 1);
-    assert_eq!(summary.trust_lists[0].entries, 555);
-    // Both cabinets are reported, never silently dropped: one is covered by the extracted
-    // list next to it, the other is not.
-    assert_eq!(summary.skipped.len(), 2, "{:?}", summary.skipped);
-    let auth = summary
-        .skipped
+    // authroot.stl and the cabinet's copy are both read; the store keeps one list.
+    assert_eq!(summary.trust_lists.len(), 2);
+    assert!(summary
+        .trust_lists
         .iter()
-        .find(|s| s.path.ends_with("authrootstl.cab"))
-        .expect("authroot cab");
+        .any(|l| l.path.ends_with("authrootstl.cab!authroot.stl")));
+    assert!(summary.trust_lists.iter().all(|l| l.entries == 555));
+    assert_eq!(store.trust_lists().len(), 1);
+    // The damaged cabinet is reported, never silently dropped.
+    assert_eq!(summary.skipped.len(), 1, "{:?}", summary.skipped);
+    assert!(summary.skipped[0].path.ends_with("disallowedcertstl.cab"));
     assert!(
-        auth.reason.contains("authroot.stl next to it is loaded"),
+        summary.skipped[0].reason.contains("cannot be read"),
         "{}",
-        auth.reason
+        summary.skipped[0].reason
     );
-    let dis = summary
-        .skipped
-        .iter()
-        .find(|s| s.path.ends_with("disallowedcertstl.cab"))
-        .expect("cab");
-    assert!(dis.reason.contains("extract it"), "{}", dis.reason);
-    // A cabinet named directly is an error that says what to do.
+    // Named directly: the cabinet loads, the damaged one is an error that says what to do.
+    let mut only_cab = TrustStore::new();
+    only_cab.load(&dir.join("authrootstl.cab"), Role::Anchors).expect("cab");
+    assert_eq!(only_cab.trust_lists().len(), 1);
     let err = TrustStore::new()
-        .load(&dir.join("authrootstl.cab"), Role::Anchors)
-        .expect_err("cab");
-    assert!(err.to_string().contains("cabextract"), "{err}");
+        .load(&dir.join("disallowedcertstl.cab"), Role::Anchors)
+        .expect_err("damaged");
+    assert!(err.to_string().contains("expand"), "{err}");
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
 
