@@ -580,6 +580,23 @@ pub fn write(dir: &Path) {
         k_leaf,
         Some((sectigo_cs, k_pca)),
     ));
+    let st_leaf_2018 = leak(issue(
+        &CertSpec {
+            serial: 0x8006,
+            subject: "Test Sectigo Publisher 2018",
+            not_before: unix(2018, 12, 1),
+            not_after: unix(2021, 12, 1),
+            ca: None,
+            eku: &[EKU_CODE_SIGNING],
+            hash: Hash::Sha256,
+        },
+        k_leaf,
+        Some((sectigo_cs, k_pca)),
+    ));
+    let f_st_2018 = out.file(
+        "usertrust-signed-2018.exe",
+        &plain(st_leaf_2018, vec![st_leaf_2018, sectigo_cs, usertrust_cross], 45),
+    );
     let f_st = out.file(
         "usertrust-signed.exe",
         &plain(st_leaf, vec![st_leaf, sectigo_cs, usertrust_cross], 42),
@@ -610,6 +627,18 @@ pub fn write(dir: &Path) {
                 not_before_ekus: None,
             },
         ],
+    );
+    out.case(
+        "addtrust-only-before-2020",
+        json!({ "file": f_st_2018, "at": "2019-06-01T00:00:00Z", "trust": trust(&[&c_addtrust], &[], &[], &[]),
+                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(addtrust), "missing": [],
+                "why": "in 2019 the cross-certificate is valid: a store holding only AddTrust closes the chain through it" }),
+    );
+    out.case(
+        "usertrust-only-before-2020",
+        json!({ "file": f_st_2018, "at": "2019-06-01T00:00:00Z", "trust": trust(&[&c_usertrust], &[], &[], &[]),
+                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(usertrust), "missing": [],
+                "why": "a store holding only the self-signed USERTrust closes the same chain without the cross-certificate" }),
     );
     out.case(
         "addtrust-only-expired-cross",

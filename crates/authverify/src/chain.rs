@@ -595,10 +595,7 @@ fn trust_list_roots(top: &Certificate, trust: &TrustStore) -> Vec<MissingCertifi
     let mut out: Vec<MissingCertificate> = Vec::new();
     for list in trust.trust_lists().iter().chain(catalog::builtin_trust_list()) {
         for e in list.entries_for_subject(top.issuer_der()) {
-            if trust
-                .anchors()
-                .any(|a| list.entry_for(a).is_some_and(|x| std::ptr::eq(x, e)))
-            {
+            if trust.has_anchor_listed_as(list, &e.identifier) {
                 // The store holds this root: it is not what is missing.
                 continue;
             }

@@ -261,6 +261,11 @@ impl TrustList {
             .filter(move |e| e.subject_name_md5.as_deref() == Some(md5.as_slice()))
     }
 
+    /// How this list identifies `cert`.
+    pub(crate) fn identifier_of(&self, cert: &Certificate) -> Vec<u8> {
+        self.subject_algorithm.thumbprint(cert)
+    }
+
     /// Whether identifiers are SHA-1 thumbprints (then they are also CertUtil file names).
     pub(crate) fn identifiers_are_sha1(&self) -> bool {
         self.subject_algorithm == SubjectAlgorithm::Sha1

@@ -97,6 +97,7 @@ pub struct TrustStore {
     /// Normalised subject name → (is anchor, index).
     by_subject: HashMap<Vec<u8>, Vec<(bool, usize)>>,
     anchor_ids: HashSet<[u8; 32]>,
+    anchor_sha1s: HashSet<[u8; 20]>,
     intermediate_ids: HashSet<[u8; 32]>,
     distrusted: HashSet<[u8; 32]>,
     root_programs: Vec<Arc<TrustList>>,
@@ -144,6 +145,7 @@ impl TrustStore {
         if !self.anchor_ids.insert(cert.sha256()) {
             return;
         }
+        self.anchor_sha1s.insert(cert.sha1());
         let windows_builtin = catalog::by_sha1(&cert.sha1())
             .filter(|c| c.entry.origin == Origin::WindowsBuiltin)
             .map(|c| c.entry.purposes);
@@ -274,6 +276,17 @@ impl TrustStore {
         // Exact-bytes matches first, anchors before intermediates.
         out.sort_by_key(|(anchor, c)| (c.subject_der() != issuer_der, !anchor));
         out
+    }
+
+    /// Whether an anchor of this store is the subject `identifier` of `list`.
+    pub(crate) fn has_anchor_listed_as(&self, list: &TrustList, identifier: &[u8]) -> bool {
+        if list.identifiers_are_sha1() {
+            <[u8; 20]>::try_from(identifier).is_ok_and(|id| self.anchor_sha1s.contains(&id))
+        } else {
+            self.anchors
+                .iter()
+                .any(|a| list.identifier_of(&a.certificate) == identifier)
+        }
     }
 
     /// Why `cert` must not be chained through, if it must not.

@@ -59,6 +59,7 @@ fn every_chain_case_gets_its_built_verdict() {
         let name = case["name"].as_str().expect("name");
         let verifier = Verifier::new(store_for(case), Policy::windows());
         let bytes = std::fs::read(chains_dir().join(case["file"].as_str().expect("file"))).expect("read vector");
+        let at = case["at"].as_str().map_or(at, |t| t.parse().expect("case time"));
         let report = verifier.verify_bytes(&bytes, at).expect("verify");
         let chain = report.signatures[0].chain.as_ref().expect("chain");
         let status = format!("{:?}", report.status).to_lowercase();
