@@ -40,6 +40,19 @@ fn ca(serial: u64, subject: &'static str, nb: u64, na: u64, path_len: Option<u32
     }
 }
 
+/// An end-entity code-signing certificate.
+fn leaf_spec(serial: u64, subject: &'static str, not_before: u64, not_after: u64) -> CertSpec<'static> {
+    CertSpec {
+        serial,
+        subject,
+        not_before,
+        not_after,
+        ca: None,
+        eku: &[EKU_CODE_SIGNING],
+        hash: Hash::Sha256,
+    }
+}
+
 fn sha1(c: &Cert) -> String {
     hex::encode(Hash::Sha1.digest(&c.der))
 }
@@ -166,15 +179,12 @@ pub fn write(dir: &Path) {
     ));
     let leaf_nb = unix(2026, 3, 1);
     let iv_leaf = leak(issue(
-        &CertSpec {
-            serial: 0x6004,
-            subject: "Test Publisher (72-hour certificate)",
-            not_before: leaf_nb,
-            not_after: leaf_nb + 72 * 3600,
-            ca: None,
-            eku: &[EKU_CODE_SIGNING],
-            hash: Hash::Sha256,
-        },
+        &leaf_spec(
+            0x6004,
+            "Test Publisher (72-hour certificate)",
+            leaf_nb,
+            leaf_nb + 72 * 3600,
+        ),
         k_leaf,
         Some((iv_eoc, k_eoc)),
     ));
@@ -454,15 +464,7 @@ pub fn write(dir: &Path) {
         Some((g4, k_g4)),
     ));
     let g4_leaf = leak(issue(
-        &CertSpec {
-            serial: 0x7005,
-            subject: "Test G4 Publisher",
-            not_before: unix(2026, 1, 1),
-            not_after: unix(2027, 1, 1),
-            ca: None,
-            eku: &[EKU_CODE_SIGNING],
-            hash: Hash::Sha256,
-        },
+        &leaf_spec(0x7005, "Test G4 Publisher", unix(2026, 1, 1), unix(2027, 1, 1)),
         k_leaf,
         Some((g4_cs, k_inter)),
     ));
@@ -568,28 +570,17 @@ pub fn write(dir: &Path) {
         Some((usertrust, k_usertrust)),
     ));
     let st_leaf = leak(issue(
-        &CertSpec {
-            serial: 0x8005,
-            subject: "Test Sectigo Publisher",
-            not_before: unix(2022, 1, 1),
-            not_after: unix(2027, 1, 1),
-            ca: None,
-            eku: &[EKU_CODE_SIGNING],
-            hash: Hash::Sha256,
-        },
+        &leaf_spec(0x8005, "Test Sectigo Publisher", unix(2022, 1, 1), unix(2027, 1, 1)),
         k_leaf,
         Some((sectigo_cs, k_pca)),
     ));
     let st_leaf_2018 = leak(issue(
-        &CertSpec {
-            serial: 0x8006,
-            subject: "Test Sectigo Publisher 2018",
-            not_before: unix(2018, 12, 1),
-            not_after: unix(2021, 12, 1),
-            ca: None,
-            eku: &[EKU_CODE_SIGNING],
-            hash: Hash::Sha256,
-        },
+        &leaf_spec(
+            0x8006,
+            "Test Sectigo Publisher 2018",
+            unix(2018, 12, 1),
+            unix(2021, 12, 1),
+        ),
         k_leaf,
         Some((sectigo_cs, k_pca)),
     ));
@@ -687,15 +678,7 @@ pub fn write(dir: &Path) {
         parent = c;
     }
     let long_leaf = leak(issue(
-        &CertSpec {
-            serial: 0x9100,
-            subject: "Test Long Chain Publisher",
-            not_before: unix(2026, 1, 1),
-            not_after: unix(2027, 1, 1),
-            ca: None,
-            eku: &[EKU_CODE_SIGNING],
-            hash: Hash::Sha256,
-        },
+        &leaf_spec(0x9100, "Test Long Chain Publisher", unix(2026, 1, 1), unix(2027, 1, 1)),
         k_leaf,
         Some((parent, k_inter)),
     ));
@@ -726,15 +709,7 @@ pub fn write(dir: &Path) {
         Some((loop_b, k_loop_b)),
     ));
     let loop_leaf = leak(issue(
-        &CertSpec {
-            serial: 0x9204,
-            subject: "Test Loop Publisher",
-            not_before: unix(2026, 1, 1),
-            not_after: unix(2027, 1, 1),
-            ca: None,
-            eku: &[EKU_CODE_SIGNING],
-            hash: Hash::Sha256,
-        },
+        &leaf_spec(0x9204, "Test Loop Publisher", unix(2026, 1, 1), unix(2027, 1, 1)),
         k_leaf,
         Some((loop_a, k_loop_a)),
     ));

@@ -128,37 +128,48 @@ impl TrustListEntry {
                 )));
             }
         }
-        if let Some(nb) = self.not_before {
-            if leaf_not_before >= nb && applies(&self.not_before_ekus, purpose) {
-                return Err(CtlRefusal::Disabled(format!(
-                    "the root program's NotBefore date for \"{name}\" is {nb}: end-entity certificates issued after it (this one: {leaf_not_before}) are not trusted"
-                )));
-            }
-        } else if self
-            .not_before_ekus
-            .as_ref()
-            .is_some_and(|e| purpose.iter().any(|p| e.contains(p)))
-        {
-            return Err(CtlRefusal::Purpose(format!(
-                "the root program removed this purpose from \"{name}\" (NotBefore EKUs without a date)"
-            )));
-        }
-        if let Some(d) = self.disabled_at {
-            if at >= d && applies(&self.disabled_ekus, purpose) {
-                return Err(CtlRefusal::Disabled(format!(
-                    "the root program disabled \"{name}\" at {d}; the signature is judged at {at}"
-                )));
-            }
-        } else if self
-            .disabled_ekus
-            .as_ref()
-            .is_some_and(|e| purpose.iter().any(|p| e.contains(p)))
-        {
-            return Err(CtlRefusal::Purpose(format!(
-                "the root program removed this purpose from \"{name}\" (disabled EKUs without a date)"
-            )));
-        }
+        // NotBefore compares the end-entity certificate's issuance, the disable date the
+        // instant the signature is judged at; both may be scoped to some EKUs, and a scope
+        // without a date removes those EKUs outright.
+        dated_rule(
+            self.not_before,
+            &self.not_before_ekus,
+            leaf_not_before,
+            purpose,
+            |d| {
+                format!("the root program's NotBefore date for \"{name}\" is {d}: end-entity certificates issued after it (this one: {leaf_not_before}) are not trusted")
+            },
+            || format!("the root program removed this purpose from \"{name}\" (NotBefore EKUs without a date)"),
+        )?;
+        dated_rule(
+            self.disabled_at,
+            &self.disabled_ekus,
+            at,
+            purpose,
+            |d| format!("the root program disabled \"{name}\" at {d}; the signature is judged at {at}"),
+            || format!("the root program removed this purpose from \"{name}\" (disabled EKUs without a date)"),
+        )?;
         Ok(())
+    }
+}
+
+/// One dated CTL restriction: refused when `value` is at or after `date` and the purpose is in
+/// `scope` (absent scope = every purpose); a scope without a date refuses its EKUs.
+fn dated_rule(
+    date: Option<UnixTime>,
+    scope: &Option<Vec<ObjectIdentifier>>,
+    value: UnixTime,
+    purpose: &[ObjectIdentifier],
+    dated: impl FnOnce(UnixTime) -> String,
+    undated: impl FnOnce() -> String,
+) -> Result<(), CtlRefusal> {
+    match date {
+        Some(d) if value >= d && applies(scope, purpose) => Err(CtlRefusal::Disabled(dated(d))),
+        Some(_) => Ok(()),
+        None if scope.as_ref().is_some_and(|e| purpose.iter().any(|p| e.contains(p))) => {
+            Err(CtlRefusal::Purpose(undated()))
+        }
+        None => Ok(()),
     }
 }
 
