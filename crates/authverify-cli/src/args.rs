@@ -1,4 +1,4 @@
-//! Command-line arguments (the low level; `main` turns them into a store and a policy).
+//! Command-line arguments.
 
 use std::path::PathBuf;
 
@@ -18,18 +18,49 @@ pub(crate) struct Cli {
 #[derive(Subcommand, Debug)]
 pub(crate) enum Command {
     /// Verify files and directories (recursively; PE files are recognised by content).
-    #[command(
-        after_help = "Examples:\n  authverify verify setup.exe\n  authverify verify --trust ./certs --at 2026-01-01T00:00:00Z C:/mnt/app\n  authverify verify --format jsonl --trust builtin --trust extra-root.pem dir/\n\nExit codes: 0 all files valid, 1 some file not valid, 2 usage or I/O error."
-    )]
+    #[command(after_help = "Examples:
+  authverify verify setup.exe
+  authverify verify --trust C:/certutil-sync --at 2026-01-01T00:00:00Z /mnt/app
+  authverify verify --summary --export-missing ./to-install /mnt/app
+  authverify verify --format jsonl --trust builtin --trust extra-root.pem dir/
+
+Exit codes: 0 all files valid, 1 some file not valid, 2 usage error or nothing verified.")]
     Verify(VerifyArgs),
+    /// Inspect trust material.
+    #[command(subcommand)]
+    Trust(TrustCommand),
+    /// Re-verify quarantined files (names ending in `_Invalid`) and restore the ones that
+    /// pass now.
+    #[command(after_help = "Examples:
+  authverify rescan-invalid /opt/agent/quarantine              (dry run: report only)
+  authverify rescan-invalid --trust ./certutil-sync --restore /opt/agent/quarantine
+
+Only names ending in `_Invalid` are considered (`invalid.gif` or `config_invalid_syntax.php`
+are never touched). --restore renames a passing `X_Invalid` back to `X`, never over an
+existing file.
+Exit codes: 0 every quarantined file passes, 1 some do not, 2 usage error or none found.")]
+    RescanInvalid(RescanArgs),
 }
 
+#[derive(Subcommand, Debug)]
+pub(crate) enum TrustCommand {
+    /// What a store contains: each certificate with name, SHA-1, validity, purposes and CTL
+    /// restrictions; counts; problems.
+    #[command(after_help = "Examples:
+  authverify trust show builtin
+  authverify trust show C:/certutil-sync
+  authverify trust show --format json roots.p7b authroot.stl")]
+    Show(TrustShowArgs),
+}
+
+/// Trust material and evaluation options shared by the verifying commands.
 #[derive(clap::Args, Debug)]
-pub(crate) struct VerifyArgs {
+pub(crate) struct TrustOptions {
     /// Trusted roots: a certificate file (DER or PEM), a PKCS#7 bundle (.p7b), a serialized
-    /// store (.sst), a CTL (authroot.stl: its per-root policy applies), a directory of these
-    /// such as the one `CertUtil -syncWithWU DIR` writes, or `builtin` (the compiled-in
-    /// catalog). Repeatable. Default: builtin. Any --trust means exactly what is listed.
+    /// store (.sst), a CTL (authroot.stl: its per-root policy applies), a cabinet
+    /// (authrootstl.cab), a directory of these such as the one `CertUtil -syncWithWU DIR`
+    /// writes, or `builtin` (the compiled-in catalog). Repeatable. Default: builtin. Any
+    /// --trust means exactly what is listed.
     #[arg(long, value_name = "PATH|builtin")]
     pub(crate) trust: Vec<String>,
     /// Extra intermediate CA certificates (the Windows "Intermediate Certification
@@ -43,24 +74,77 @@ pub(crate) struct VerifyArgs {
     /// Evaluation time (RFC 3339 UTC, e.g. 2026-04-13T00:00:00Z). Default: now.
     #[arg(long, value_name = "TIME")]
     pub(crate) at: Option<String>,
+    /// Rules: `windows` accepts what Windows accepts; `strict` refuses SHA-1 file digests
+    /// and legacy countersignature forms.
+    #[arg(long, value_enum, default_value_t = PolicyName::Windows)]
+    pub(crate) policy: PolicyName,
     /// Which signatures decide a file's verdict (every signature is verified and reported).
     #[arg(long, value_enum, default_value_t = Signatures::Primary)]
     pub(crate) signatures: Signatures,
+    /// Files verified in parallel. Default: all cores.
+    #[arg(long, value_name = "N")]
+    pub(crate) jobs: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct VerifyArgs {
+    #[command(flatten)]
+    pub(crate) options: TrustOptions,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
+    /// Print the certificates to install across all files (name, SHA-1, store, how many
+    /// files need each, an example), then the files failing for other reasons, grouped.
+    #[arg(long)]
+    pub(crate) summary: bool,
+    /// Write every missing certificate authverify holds as DER `<sha1>.crt` (the names
+    /// `CertUtil -syncWithWU` uses) into DIR, with a README.txt saying which store each goes
+    /// into; list the ones it cannot provide.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) export_missing: Option<PathBuf>,
     /// Files or directories to verify.
     #[arg(required = true, value_name = "PATH")]
     pub(crate) paths: Vec<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct TrustShowArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+    /// Reference time for "expired" (RFC 3339 UTC). Default: now.
+    #[arg(long, value_name = "TIME")]
+    pub(crate) at: Option<String>,
+    /// Trust material (same forms as --trust, including `builtin`).
+    #[arg(required = true, value_name = "PATH|builtin")]
+    pub(crate) paths: Vec<String>,
+}
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct RescanArgs {
+    #[command(flatten)]
+    pub(crate) options: TrustOptions,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+    /// Rename files that pass back to their name without `_Invalid` (default: dry run).
+    #[arg(long)]
+    pub(crate) restore: bool,
+    /// The quarantine directory (walked recursively).
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: PathBuf,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub(crate) enum Format {
     /// Human-readable, like `signtool verify /v`.
     Text,
-    /// One JSON document with every file.
+    /// One JSON document.
     Json,
-    /// One JSON object per line, per file.
+    /// One JSON object per line.
     Jsonl,
 }
 
@@ -72,4 +156,12 @@ pub(crate) enum Signatures {
     All,
     /// Any valid signature suffices.
     Any,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub(crate) enum PolicyName {
+    /// What Windows accepts (default).
+    Windows,
+    /// Stricter than Windows (see the README).
+    Strict,
 }

@@ -27,11 +27,39 @@ fn vector(name: &str) -> String {
     vectors().join(name).display().to_string()
 }
 
+/// The report schema (docs/report.schema.json), compiled once per test binary.
+fn schema() -> &'static jsonschema::Validator {
+    static SCHEMA: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let text = std::fs::read_to_string(vectors().join("../docs/report.schema.json")).expect("schema");
+        let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
+        jsonschema::validator_for(&schema).expect("schema compiles")
+    })
+}
+
+/// Every verify report a test reads is checked against the published schema.
+fn validated(v: Value) -> Value {
+    let errors: Vec<String> = schema()
+        .iter_errors(&v)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report does not match docs/report.schema.json:\n{}",
+        errors.join("\n")
+    );
+    v
+}
+
 fn jsonl(out: &Output) -> Vec<Value> {
     String::from_utf8_lossy(&out.stdout)
         .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .map(|l| validated(serde_json::from_str(l).expect("JSON line")))
         .collect()
+}
+
+fn json_doc(out: &Output) -> Value {
+    validated(serde_json::from_slice(&out.stdout).expect("JSON document"))
 }
 
 const AT: &str = "2026-06-01T00:00:00Z";
@@ -167,7 +195,7 @@ fn default_trust_is_the_builtin_catalog_and_names_what_is_missing() {
         &vector("pe32plus-rsa2048-sha256.exe"),
     ]);
     assert_eq!(out.status.code(), Some(1));
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: Value = json_doc(&out);
     let f = &doc["files"][0];
     assert_eq!(f["status"], "untrusted");
     assert!(f["missing"][0]["subject"]
@@ -279,4 +307,307 @@ fn a_trust_folder_reports_the_files_it_does_not_use() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be read"));
     std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+#[test]
+fn every_report_of_every_vector_and_real_file_matches_the_schema() {
+    // All generated vectors (files and chains), every status, in both JSON forms, with
+    // the summary; plus the real-world corpus when fetched.
+    let mut paths = vec![vectors().display().to_string()];
+    let cache = std::env::var_os("AUTHVERIFY_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/authverify"))
+        .join("real-world");
+    if cache.is_dir() {
+        paths.push(cache.display().to_string());
+    }
+    let missing_file = vectors().join("no-such-file.exe").display().to_string();
+    let not_pe = vectors().join("manifest.json").display().to_string();
+    let mut args = vec!["verify", "--at", AT, "--summary", "--format", "jsonl"];
+    args.extend(paths.iter().map(String::as_str));
+    args.push(&missing_file);
+    args.push(&not_pe);
+    let lines = jsonl(&run(&args));
+    let statuses: std::collections::BTreeSet<String> = lines
+        .iter()
+        .filter_map(|l| l["status"].as_str().map(str::to_string))
+        .collect();
+    for s in ["valid", "invalid", "untrusted", "unsigned", "error"] {
+        assert!(statuses.contains(s), "no {s} report checked: {statuses:?}");
+    }
+    assert!(lines.last().is_some_and(|l| l.get("summary").is_some()));
+    args[5] = "json";
+    let doc = json_doc(&run(&args));
+    assert_eq!(doc["files"].as_array().map(Vec::len), Some(lines.len() - 1));
+}
+
+#[test]
+fn summary_names_the_certificates_to_install_across_files() {
+    let chains = vectors().join("chains");
+    let p = |rel: &str| chains.join(rel).display().to_string();
+    // Four files under the Identity Verification test root, trusted only through the test
+    // CTL's dictionary (root missing) plus one unsigned vector.
+    let out = run(&[
+        "verify",
+        "--at",
+        AT,
+        "--format",
+        "json",
+        "--summary",
+        "--trust",
+        &p("certs/publisher-root.crt"),
+        &p("iv-signed.exe"),
+        &p("iv-signed-root-embedded.exe"),
+        &p("g4-signed.exe"),
+        &vector("unsigned.exe"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json_doc(&out);
+    let s = &doc["summary"];
+    assert_eq!(s["files"], 4);
+    assert_eq!(s["by_status"]["untrusted"], 3);
+    assert_eq!(s["by_status"]["unsigned"], 1);
+    let install = s["install"].as_array().expect("install");
+    // The embedded IV root is named by SHA-1 and needed by both IV files (the root-embedded
+    // one identifies it; the other only by subject and key id, which is the same root).
+    let iv_root_sha1 = sha1_hex(&std::fs::read(chains.join("certs/iv-root.crt")).expect("root"));
+    let iv = install
+        .iter()
+        .find(|i| i["sha1"] == iv_root_sha1.as_str())
+        .expect("IV root to install");
+    assert_eq!(iv["store"], "root");
+    assert_eq!(
+        iv["store_name"],
+        "Trusted Root Certification Authorities (Local Computer)"
+    );
+    assert_eq!(iv["file_name"], format!("{iv_root_sha1}.crt"));
+    assert!(s["other_failures"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .any(|g| g["reason"] == "unsigned" && g["files"] == 1));
+
+    // Text: one section per store, then the other failures.
+    let text = run(&[
+        "verify",
+        "--at",
+        AT,
+        "--summary",
+        "--trust",
+        &p("certs/publisher-root.crt"),
+        &p("iv-signed-root-embedded.exe"),
+        &vector("unsigned.exe"),
+    ]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Install these certificates (Local Computer):"), "{text}");
+    assert!(text.contains("Trusted Root Certification Authorities:"), "{text}");
+    assert!(text.contains(&format!("SHA-1 {iv_root_sha1}")), "{text}");
+    assert!(text.contains("Files failing for other reasons:"), "{text}");
+}
+
+fn sha1_hex(der: &[u8]) -> String {
+    use sha1::Digest as _;
+    sha1::Sha1::digest(der).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn export_missing_writes_certutil_named_files_and_a_readme() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let export = dir.path().join("to-install");
+    let chains = vectors().join("chains");
+    let p = |rel: &str| chains.join(rel).display().to_string();
+    // Trust the test publisher root only: the embedded IV root is exportable (the file
+    // carried it), the leaf-only file's missing EOC CA is not known to authverify.
+    let out = run(&[
+        "verify",
+        "--at",
+        AT,
+        "--quiet",
+        "--trust",
+        &p("certs/publisher-root.crt"),
+        "--export-missing",
+        &export.display().to_string(),
+        &p("iv-signed-root-embedded.exe"),
+        &p("iv-signed-leaf-only.exe"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let root_der = std::fs::read(chains.join("certs/iv-root.crt")).expect("root");
+    let name = format!("{}.crt", sha1_hex(&root_der));
+    assert_eq!(
+        std::fs::read(export.join(&name)).expect("exported root"),
+        root_der,
+        "exact DER"
+    );
+    let readme = std::fs::read_to_string(export.join("README.txt")).expect("README.txt");
+    assert!(
+        readme.contains(&format!("certutil -addstore -f Root {name}")),
+        "{readme}"
+    );
+    assert!(readme.contains("Not provided here"), "{readme}");
+    assert!(readme.contains("Test ID Verified CS EOC CA 01"), "{readme}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("wrote 1 certificate(s)") && stderr.contains("1 could not be provided"),
+        "{stderr}"
+    );
+
+    // A catalog certificate is exported from the catalog: the real Identity Verification
+    // Root 2020 for the real Azure-signed node.exe, when fetched.
+    let cache = PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/authverify/real-world");
+    let node = cache.join("node-win-x86-22.23.2__node.exe");
+    if node.exists() {
+        let empty = dir.path().join("empty-trust");
+        std::fs::create_dir_all(&empty).expect("mkdir");
+        std::fs::copy(
+            vectors().join("trust/anchors/3b1efd3a66ea28b16697394703a72ca340a05bd5.crt"),
+            empty.join("ms2010.crt"),
+        )
+        .expect("copy");
+        let export = dir.path().join("node");
+        let out = run(&[
+            "verify",
+            "--trust",
+            &empty.display().to_string(),
+            "--at",
+            "2026-11-25T00:00:00Z",
+            "--export-missing",
+            &export.display().to_string(),
+            &node.display().to_string(),
+        ]);
+        assert_eq!(out.status.code(), Some(1));
+        let miv =
+            std::fs::read(export.join("f40042e2e5f7e8ef8189fed15519aece42c3bfa2.crt")).expect("MIVR 2020 exported");
+        assert_eq!(sha1_hex(&miv), "f40042e2e5f7e8ef8189fed15519aece42c3bfa2");
+    }
+}
+
+#[test]
+fn trust_show_lists_certificates_restrictions_and_problems() {
+    let out = run(&[
+        "trust",
+        "show",
+        "--format",
+        "json",
+        "--at",
+        "2026-11-25T00:00:00Z",
+        "builtin",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let store = &doc["stores"][0];
+    assert!(store["counts"]["roots"].as_u64().expect("roots") > 300);
+    assert_eq!(store["counts"]["intermediates"], 65);
+    let roots = store["roots"].as_array().expect("roots");
+    let addtrust = roots
+        .iter()
+        .find(|c| c["sha1"] == "02faf3e291435468607857694df5e45b68851868")
+        .expect("AddTrust");
+    assert_eq!(addtrust["expired"], true);
+    let ctl = addtrust["ctl"].as_str().expect("restrictions");
+    assert!(ctl.contains("2021-04-01") && ctl.contains("2023-02-01"), "{ctl}");
+    let ms = roots
+        .iter()
+        .find(|c| c["sha1"] == "a43489159a520f0d93d032ccaf37e7fe20a8b419")
+        .expect("Microsoft Root Authority");
+    assert_eq!(ms["windows_builtin"], true);
+    assert!(store["problems"][0].as_str().expect("problem").contains("expired"));
+
+    // A folder: counts, purposes, and the file it does not use.
+    let text = run(&["trust", "show", &vectors().join("trust/anchors").display().to_string()]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Trusted roots (34):"), "{text}");
+    assert!(text.contains("INDEX.tsv: not used"), "{text}");
+    assert!(text.contains("root program: trusted for"), "{text}");
+}
+
+#[test]
+fn rescan_invalid_restores_only_quarantined_files_that_pass_now() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let q = dir.path();
+    let copy = |from: &str, to: &str| std::fs::copy(vectors().join(from), q.join(to)).expect("copy");
+    copy("pe32plus-rsa2048-sha256.exe", "agent.dll_Invalid"); // passes with the test root
+    copy("pe32-rsa2048-sha256.exe", "helper.exe_Invalid"); // passes, but helper.exe exists
+    std::fs::write(q.join("helper.exe"), b"newer copy").expect("write");
+    copy("bad-signature.exe", "broken.exe_Invalid"); // still fails
+    copy("pe32plus-rsa2048-sha256.exe", "invalid.gif"); // merely contains "invalid"
+    copy("pe32plus-rsa2048-sha256.exe", "config_invalid_syntax.php");
+    let base = ["rescan-invalid", "--trust", &trust(), "--at", AT, "--format", "jsonl"];
+    let dir_arg = q.display().to_string();
+
+    // Dry run (the default): reports, renames nothing.
+    let dry = run(&[&base[..], &[dir_arg.as_str()]].concat());
+    assert_eq!(dry.status.code(), Some(1), "one quarantined file still fails");
+    let lines: Vec<Value> = String::from_utf8_lossy(&dry.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("line"))
+        .collect();
+    let action = |lines: &[Value], name: &str| {
+        lines
+            .iter()
+            .find(|l| l["path"].as_str().is_some_and(|p| p.ends_with(name)))
+            .map(|l| l["action"].as_str().unwrap_or_default().to_string())
+    };
+    assert_eq!(lines.len(), 3, "only the _Invalid files");
+    assert_eq!(action(&lines, "agent.dll_Invalid").as_deref(), Some("would_restore"));
+    assert_eq!(action(&lines, "helper.exe_Invalid").as_deref(), Some("blocked"));
+    assert_eq!(action(&lines, "broken.exe_Invalid").as_deref(), Some("kept"));
+    assert!(q.join("agent.dll_Invalid").exists() && !q.join("agent.dll").exists());
+
+    // --restore: the passing one is renamed, the existing helper.exe is untouched.
+    let restored = run(&[&base[..], &["--restore", dir_arg.as_str()]].concat());
+    assert_eq!(restored.status.code(), Some(1));
+    assert!(q.join("agent.dll").exists() && !q.join("agent.dll_Invalid").exists());
+    assert_eq!(std::fs::read(q.join("helper.exe")).expect("helper"), b"newer copy");
+    assert!(q.join("helper.exe_Invalid").exists());
+    assert!(q.join("broken.exe_Invalid").exists());
+    assert!(q.join("invalid.gif").exists() && q.join("config_invalid_syntax.php").exists());
+}
+
+#[test]
+fn output_order_is_stable_whatever_the_thread_count() {
+    let args = |jobs: &'static str| {
+        vec![
+            "verify".to_string(),
+            "--trust".into(),
+            trust(),
+            "--at".into(),
+            AT.into(),
+            "--format".into(),
+            "jsonl".into(),
+            "--jobs".into(),
+            jobs.into(),
+            vectors().display().to_string(),
+        ]
+    };
+    let one = Command::new(env!("CARGO_BIN_EXE_authverify"))
+        .args(args("1"))
+        .output()
+        .expect("run");
+    let four = Command::new(env!("CARGO_BIN_EXE_authverify"))
+        .args(args("4"))
+        .output()
+        .expect("run");
+    assert_eq!(one.stdout, four.stdout);
+    assert!(!one.stdout.is_empty());
+    // Not a terminal: no progress bar on stderr.
+    assert!(!String::from_utf8_lossy(&four.stderr).contains("files,"));
+    let zero = Command::new(env!("CARGO_BIN_EXE_authverify"))
+        .args(args("0"))
+        .output()
+        .expect("run");
+    assert_eq!(zero.status.code(), Some(2));
+}
+
+#[test]
+fn every_command_has_help_with_examples() {
+    for cmd in [
+        &["verify", "--help"][..],
+        &["trust", "show", "--help"],
+        &["rescan-invalid", "--help"],
+    ] {
+        let out = run(cmd);
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Examples:"), "{cmd:?}: {text}");
+    }
 }

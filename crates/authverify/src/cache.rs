@@ -71,6 +71,12 @@ impl CertificateCache {
         self.len() == 0
     }
 
+    /// A cached certificate by the SHA-256 of its DER (e.g. `MissingCertificate::sha256`):
+    /// how a caller gets the bytes of a certificate a verified file carried.
+    pub fn get(&self, sha256: &[u8; 32]) -> Option<Arc<Certificate>> {
+        self.0.get(sha256)
+    }
+
     /// The parsed certificate for `der`, from the cache or parsed now.
     pub fn get_or_parse(&self, der: &[u8]) -> Result<Arc<Certificate>, CertificateError> {
         let key: [u8; 32] = sha2::Sha256::digest(der).into();

@@ -57,4 +57,13 @@ impl Policy {
             budget: Budget::default(),
         }
     }
+
+    /// Strict rules: no SHA-1 file digests, no legacy bare-hash countersignatures.
+    pub fn strict() -> Self {
+        Self {
+            allow_sha1: false,
+            allow_legacy_countersignature_hash: false,
+            ..Self::windows()
+        }
+    }
 }

@@ -133,11 +133,27 @@ pub struct MissingCertificate {
 
 impl MissingCertificate {
     /// Two entries denote the same certificate (thumbprint, else subject and key id).
+    /// An entry known only by subject and key id is the same certificate as one that also
+    /// has a thumbprint when both match.
     pub fn same_certificate(&self, other: &Self) -> bool {
         match (&self.sha1, &other.sha1) {
             (Some(a), Some(b)) => a == b,
-            (None, None) => self.subject == other.subject && self.key_id == other.key_id && self.store == other.store,
-            _ => false,
+            _ => self.subject == other.subject && self.key_id.is_some() && self.key_id == other.key_id,
+        }
+    }
+
+    /// Merges what `other` (the same certificate) knows into `self`: thumbprints, names and
+    /// the store a known certificate belongs in win over a guess from an issuer name.
+    pub fn absorb(&mut self, other: &Self) {
+        if self.sha1.is_none() && other.sha1.is_some() {
+            let needed_by = std::mem::take(&mut self.needed_by);
+            *self = other.clone();
+            self.needed_by = needed_by;
+        }
+        for n in &other.needed_by {
+            if !self.needed_by.contains(n) {
+                self.needed_by.push(*n);
+            }
         }
     }
 }

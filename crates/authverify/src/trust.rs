@@ -100,6 +100,7 @@ pub struct TrustStore {
     anchor_sha1s: HashSet<[u8; 20]>,
     intermediate_ids: HashSet<[u8; 32]>,
     distrusted: HashSet<[u8; 32]>,
+    distrusted_certificates: Vec<Arc<Certificate>>,
     root_programs: Vec<Arc<TrustList>>,
     disallowed_lists: Vec<Arc<TrustList>>,
     /// Roots a loaded `authroot.stl` must chain to; empty = the catalog's Microsoft roots.
@@ -172,8 +173,25 @@ impl TrustStore {
     }
 
     /// Never chain through `cert` (the Windows "Untrusted Certificates" store).
-    pub fn distrust(&mut self, cert: &Certificate) {
-        self.distrusted.insert(cert.sha256());
+    pub fn distrust(&mut self, cert: Arc<Certificate>) {
+        if self.distrusted.insert(cert.sha256()) {
+            self.distrusted_certificates.push(cert);
+        }
+    }
+
+    /// The anchors with how each is judged.
+    pub fn anchor_entries(&self) -> &[Anchor] {
+        &self.anchors
+    }
+
+    /// Certificates marked distrusted (not the entries of disallowed CTLs).
+    pub fn distrusted(&self) -> &[Arc<Certificate>] {
+        &self.distrusted_certificates
+    }
+
+    /// The disallowed CTLs loaded.
+    pub fn disallowed_lists(&self) -> &[Arc<TrustList>] {
+        &self.disallowed_lists
     }
 
     /// Replaces the roots a loaded root-program CTL must chain to (default: Microsoft Root
@@ -479,7 +497,7 @@ impl TrustStore {
                             summary.intermediates = summary.intermediates.saturating_add(1);
                         }
                         Role::Distrusted => {
-                            self.distrust(&c);
+                            self.distrust(c);
                             summary.distrusted = summary.distrusted.saturating_add(1);
                         }
                     }

@@ -481,16 +481,10 @@ fn evaluation_time(signer: &Certificate, timestamp: Option<&TimestampReport>, at
 
 /// Adds `m` to a file's list of missing certificates, merging by identity.
 fn merge_missing(list: &mut Vec<MissingCertificate>, m: &MissingCertificate, by: NeededBy) {
-    match list.iter_mut().find(|x| x.same_certificate(m)) {
-        Some(x) => {
-            if !x.needed_by.contains(&by) {
-                x.needed_by.push(by);
-            }
-        }
-        None => {
-            let mut m = m.clone();
-            m.needed_by = vec![by];
-            list.push(m);
-        }
+    let mut m = m.clone();
+    m.needed_by = vec![by];
+    match list.iter_mut().find(|x| x.same_certificate(&m)) {
+        Some(x) => x.absorb(&m),
+        None => list.push(m),
     }
 }

@@ -4,6 +4,7 @@ use authverify::report::{ChainReport, SignatureReport, TimestampKind};
 use authverify::{ChainRole, FileStatus};
 
 use crate::files::{FileResult, Outcome};
+use crate::summary::Summary;
 
 fn status_word(s: FileStatus) -> &'static str {
     match s {
@@ -146,6 +147,52 @@ fn chain(out: &mut impl Write, c: &ChainReport) -> io::Result<()> {
     }
     if let Some(d) = &c.detail {
         writeln!(out, "      reason: {d}")?;
+    }
+    Ok(())
+}
+
+/// `--summary` in text: the fleet view instead of per-file detail.
+pub(crate) fn print_summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
+    let counts: Vec<String> = s.by_status.iter().map(|(k, v)| format!("{v} {k}")).collect();
+    writeln!(out, "{} files: {}", s.files, counts.join(", "))?;
+    if s.install.is_empty() {
+        writeln!(out, "\nNo certificate to install.")?;
+    } else {
+        writeln!(out, "\nInstall these certificates (Local Computer):")?;
+        let mut store = None;
+        for i in &s.install {
+            if store != Some(i.store) {
+                writeln!(out, "  {}:", i.store.windows_name())?;
+                store = Some(i.store);
+            }
+            writeln!(out, "    {}", i.name)?;
+            let id = match (&i.sha1, &i.file_name) {
+                (Some(sha1), Some(file)) => format!("SHA-1 {sha1}, file {file}"),
+                _ => format!(
+                    "subject {}, key id {}",
+                    i.subject,
+                    i.key_id.as_deref().unwrap_or("(none)")
+                ),
+            };
+            let avail = if i.available { "" } else { " (not held by authverify)" };
+            writeln!(
+                out,
+                "      {id}{avail}; needed by {} file(s), e.g. {}",
+                i.files, i.example
+            )?;
+        }
+    }
+    if !s.other_failures.is_empty() {
+        writeln!(out, "\nFiles failing for other reasons:")?;
+        for g in &s.other_failures {
+            writeln!(
+                out,
+                "  {}: {} file(s), e.g. {}",
+                g.reason,
+                g.files,
+                g.examples.join(", ")
+            )?;
+        }
     }
     Ok(())
 }

@@ -1,0 +1,179 @@
+//! `authverify rescan-invalid DIR`: files a security product quarantined by renaming them
+//! `<name>_Invalid` are verified again; those that pass now can be renamed back.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use authverify::FileStatus;
+use serde::Serialize;
+
+use crate::args::{Format, RescanArgs};
+use crate::files::FileResult;
+
+/// The quarantine suffix, compared case-insensitively at the very end of the file name.
+const SUFFIX: &str = "_invalid";
+
+/// `X_Invalid` → `X`; `None` for every other name (including `invalid.gif` and
+/// `config_invalid_syntax.php`).
+pub(crate) fn original_name(file_name: &str) -> Option<&str> {
+    let cut = file_name.len().checked_sub(SUFFIX.len())?;
+    let (stem, suffix) = (file_name.get(..cut)?, file_name.get(cut..)?);
+    (suffix.eq_ignore_ascii_case(SUFFIX) && !stem.is_empty()).then_some(stem)
+}
+
+/// Renames `from` to `to` without ever replacing an existing `to`: a hard link (which fails
+/// if `to` exists) then unlinking `from`; where hard links are unsupported, a checked rename.
+fn restore(from: &Path, to: &Path) -> std::io::Result<()> {
+    match std::fs::hard_link(from, to) {
+        Ok(()) => std::fs::remove_file(from),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+        Err(_) if to.exists() => Err(std::io::ErrorKind::AlreadyExists.into()),
+        Err(_) => std::fs::rename(from, to),
+    }
+}
+
+#[derive(Serialize)]
+struct Entry {
+    path: String,
+    /// The verdict now.
+    status: FileStatus,
+    /// Where it would go back to.
+    restore_to: String,
+    /// `would_restore`, `restored`, `kept` (not valid), `blocked` (the original name exists),
+    /// `failed` (the rename failed).
+    action: &'static str,
+    detail: Option<String>,
+}
+
+fn quarantined(dir: &Path) -> (Vec<PathBuf>, Vec<String>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+        match entry {
+            Ok(e) if e.file_type().is_file() => {
+                if e.file_name().to_str().and_then(original_name).is_some() {
+                    files.push(e.into_path());
+                }
+            }
+            Ok(_) => {}
+            Err(err) => errors.push(format!("cannot read: {err}")),
+        }
+    }
+    (files, errors)
+}
+
+pub(crate) fn run(args: &RescanArgs) -> Result<ExitCode, String> {
+    if !args.dir.is_dir() {
+        return Err(format!("{}: not a directory", args.dir.display()));
+    }
+    let (verifier, at) = crate::build_verifier(&args.options)?;
+    let (files, walk_errors) = quarantined(&args.dir);
+    for e in &walk_errors {
+        eprintln!("authverify: {e}");
+    }
+    if files.is_empty() {
+        return Err(format!("no file ending in _Invalid under {}", args.dir.display()));
+    }
+    let results: Vec<FileResult> = crate::verify_files(&verifier, &files, at, args.options.quiet);
+    let mut entries = Vec::new();
+    for r in &results {
+        let path = PathBuf::from(&r.path);
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(original_name)
+            .unwrap_or_default();
+        let target = path.with_file_name(name);
+        let (action, detail) = if r.status() != FileStatus::Valid {
+            ("kept", None)
+        } else if target.exists() {
+            ("blocked", Some(format!("{} exists; not overwritten", target.display())))
+        } else if !args.restore {
+            ("would_restore", None)
+        } else {
+            // `rename` replaces an existing target on Unix: `restore` never does, even if the
+            // target appears after the check above.
+            match restore(&path, &target) {
+                Ok(()) => ("restored", None),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    ("blocked", Some(format!("{} exists; not overwritten", target.display())))
+                }
+                Err(e) => ("failed", Some(e.to_string())),
+            }
+        };
+        entries.push(Entry {
+            path: r.path.clone(),
+            status: r.status(),
+            restore_to: target.display().to_string(),
+            action,
+            detail,
+        });
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = match args.format {
+        Format::Text => print_text(&mut out, &entries, &results, args.restore),
+        Format::Json => serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "files": entries }))
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out)),
+        Format::Jsonl => entries.iter().try_for_each(|e| {
+            serde_json::to_writer(&mut out, e)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out))
+        }),
+    };
+    written.map_err(|e| format!("cannot write output: {e}"))?;
+    Ok(crate::exit_code(&results))
+}
+
+fn print_text(out: &mut impl Write, entries: &[Entry], results: &[FileResult], restore: bool) -> std::io::Result<()> {
+    for (e, r) in entries.iter().zip(results) {
+        let verdict = format!("{:?}", e.status).to_uppercase();
+        let what = match e.action {
+            "would_restore" => format!("passes now; would restore to {}", e.restore_to),
+            "restored" => format!("passes now; restored to {}", e.restore_to),
+            "blocked" => format!("passes now; NOT restored: {}", e.detail.as_deref().unwrap_or_default()),
+            "failed" => format!("passes now; rename failed: {}", e.detail.as_deref().unwrap_or_default()),
+            _ => {
+                let why = match &r.outcome {
+                    crate::files::Outcome::Report(rep) => rep
+                        .missing
+                        .first()
+                        .map(|m| format!("missing {}", m.name.as_deref().unwrap_or(&m.subject)))
+                        .or_else(|| rep.notes.first().cloned())
+                        .unwrap_or_default(),
+                    crate::files::Outcome::Error { error, .. } => error.clone(),
+                };
+                format!("still fails: {why}")
+            }
+        };
+        writeln!(out, "{}: {verdict}: {what}", e.path)?;
+    }
+    let passing = entries.iter().filter(|e| e.status == FileStatus::Valid).count();
+    writeln!(
+        out,
+        "{} quarantined file(s): {passing} pass now{}",
+        entries.len(),
+        if restore {
+            ""
+        } else {
+            " (dry run: add --restore to rename them back)"
+        }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::original_name;
+
+    #[test]
+    fn only_the_quarantine_suffix_counts() {
+        assert_eq!(original_name("agent.dll_Invalid"), Some("agent.dll"));
+        assert_eq!(original_name("AGENT.DLL_INVALID"), Some("AGENT.DLL"));
+        assert_eq!(original_name("invalid.gif"), None);
+        assert_eq!(original_name("config_invalid_syntax.php"), None);
+        assert_eq!(original_name("_Invalid"), None);
+        assert_eq!(original_name("Invalid"), None);
+    }
+}

@@ -1,0 +1,242 @@
+//! `authverify trust show PATH...`: what trust material contains, certificate by
+//! certificate, with the root program's restrictions and the problems found.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use authverify::certificate::eku;
+use authverify::{catalog, Certificate, Role, TrustList, TrustListEntry, TrustStore, UnixTime};
+use serde::Serialize;
+
+use crate::args::{Format, TrustShowArgs};
+
+#[derive(Serialize)]
+struct StoreView {
+    source: String,
+    counts: Counts,
+    roots: Vec<CertificateView>,
+    intermediates: Vec<CertificateView>,
+    distrusted: Vec<CertificateView>,
+    trust_lists: Vec<TrustListView>,
+    problems: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Counts {
+    roots: usize,
+    intermediates: usize,
+    distrusted: usize,
+    trust_list_entries: usize,
+    expired: usize,
+}
+
+#[derive(Serialize)]
+struct CertificateView {
+    name: String,
+    subject: String,
+    sha1: String,
+    not_before: UnixTime,
+    not_after: UnixTime,
+    expired: bool,
+    /// EKUs of the certificate's own extension; empty = any purpose.
+    purposes: Vec<String>,
+    /// The root program's restrictions on it, in words (from a loaded CTL, else the pinned one).
+    ctl: Option<String>,
+    /// Windows ships it in the OS and trusts it whatever the CTL says.
+    windows_builtin: bool,
+}
+
+#[derive(Serialize)]
+struct TrustListView {
+    kind: String,
+    this_update: UnixTime,
+    sequence_number: Option<String>,
+    entries: usize,
+    signer: String,
+}
+
+fn eku_names(ekus: &[const_oid::ObjectIdentifier]) -> Vec<String> {
+    ekus.iter()
+        .map(|e| eku::name(e).map_or_else(|| e.to_string(), str::to_string))
+        .collect()
+}
+
+fn restrictions(e: &TrustListEntry, source: &str) -> String {
+    let scope = |s: &Option<Vec<const_oid::ObjectIdentifier>>| match s {
+        Some(list) => format!("for {}", eku_names(list).join(", ")),
+        None => "for every purpose".into(),
+    };
+    let mut parts = vec![match &e.ekus {
+        Some(list) => format!("trusted for {}", eku_names(list).join(", ")),
+        None => "trusted for every purpose".into(),
+    }];
+    if let Some(d) = e.not_before {
+        parts.push(format!(
+            "end-entity certificates issued from {d} not trusted {}",
+            scope(&e.not_before_ekus)
+        ));
+    }
+    if let Some(d) = e.disabled_at {
+        parts.push(format!("disabled from {d} {}", scope(&e.disabled_ekus)));
+    }
+    format!("{} ({source})", parts.join("; "))
+}
+
+fn view(c: &Certificate, store: &TrustStore, at: UnixTime, builtin: bool) -> CertificateView {
+    let ctl = store
+        .trust_lists()
+        .iter()
+        .find_map(|l| l.entry_for(c).map(|e| restrictions(e, "loaded CTL")))
+        .or_else(|| {
+            catalog::builtin_trust_list()
+                .and_then(|l| l.entry_for(c))
+                .map(|e| restrictions(e, "built-in authroot.stl"))
+        });
+    CertificateView {
+        name: c.display_name(),
+        subject: c.subject().to_string(),
+        sha1: c.sha1_hex(),
+        not_before: c.not_before(),
+        not_after: c.not_after(),
+        expired: at > c.not_after(),
+        purposes: c.ext_key_usage().map(eku_names).unwrap_or_default(),
+        ctl,
+        windows_builtin: builtin,
+    }
+}
+
+fn list_view(l: &Arc<TrustList>) -> TrustListView {
+    TrustListView {
+        kind: format!("{:?}", l.kind),
+        this_update: l.this_update,
+        sequence_number: l.sequence_number.clone(),
+        entries: l.entries.len(),
+        signer: l.signer.subject().to_string(),
+    }
+}
+
+fn show(spec: &str, at: UnixTime) -> Result<StoreView, String> {
+    let mut store = TrustStore::new();
+    let mut problems = Vec::new();
+    if spec == "builtin" {
+        store.add_builtin();
+    } else {
+        let summary = store
+            .load(std::path::Path::new(spec), Role::Anchors)
+            .map_err(|e| format!("cannot read {spec}: {e}"))?;
+        problems.extend(
+            summary
+                .skipped
+                .iter()
+                .map(|s| format!("{}: not used: {}", s.path, s.reason)),
+        );
+    }
+    let roots: Vec<CertificateView> = store
+        .anchor_entries()
+        .iter()
+        .map(|a| view(&a.certificate, &store, at, a.windows_builtin.is_some()))
+        .collect();
+    let intermediates: Vec<CertificateView> = store
+        .intermediates()
+        .iter()
+        .map(|c| view(c, &store, at, false))
+        .collect();
+    let distrusted: Vec<CertificateView> = store.distrusted().iter().map(|c| view(c, &store, at, false)).collect();
+    let trust_lists: Vec<TrustListView> = store
+        .trust_lists()
+        .iter()
+        .chain(store.disallowed_lists())
+        .map(list_view)
+        .collect();
+    let expired = roots.iter().chain(&intermediates).filter(|c| c.expired).count();
+    if expired > 0 {
+        problems.push(format!(
+            "{expired} certificate(s) expired at {at} (roots still anchor timestamped signatures made before)"
+        ));
+    }
+    Ok(StoreView {
+        source: spec.to_string(),
+        counts: Counts {
+            roots: roots.len(),
+            intermediates: intermediates.len(),
+            distrusted: distrusted.len(),
+            trust_list_entries: trust_lists.iter().map(|l| l.entries).sum(),
+            expired,
+        },
+        roots,
+        intermediates,
+        distrusted,
+        trust_lists,
+        problems,
+    })
+}
+
+fn print_text(out: &mut impl Write, v: &StoreView) -> std::io::Result<()> {
+    writeln!(out, "{}:", v.source)?;
+    let section = |out: &mut dyn Write, title: &str, list: &[CertificateView]| -> std::io::Result<()> {
+        if list.is_empty() {
+            return Ok(());
+        }
+        writeln!(out, "  {title} ({}):", list.len())?;
+        for c in list {
+            let expired = if c.expired { " EXPIRED" } else { "" };
+            let builtin = if c.windows_builtin { " [Windows built-in]" } else { "" };
+            writeln!(out, "    {}{builtin}", c.name)?;
+            writeln!(
+                out,
+                "      SHA-1 {}, valid {} to {}{expired}",
+                c.sha1, c.not_before, c.not_after
+            )?;
+            let purposes = if c.purposes.is_empty() {
+                "any".to_string()
+            } else {
+                c.purposes.join(", ")
+            };
+            writeln!(out, "      purposes: {purposes}")?;
+            if let Some(ctl) = &c.ctl {
+                writeln!(out, "      root program: {ctl}")?;
+            }
+        }
+        Ok(())
+    };
+    section(out, "Trusted roots", &v.roots)?;
+    section(out, "Intermediates", &v.intermediates)?;
+    section(out, "Distrusted", &v.distrusted)?;
+    for l in &v.trust_lists {
+        writeln!(
+            out,
+            "  Trust list: {} of {}, {} entries, signed by {}",
+            l.kind, l.this_update, l.entries, l.signer
+        )?;
+    }
+    writeln!(
+        out,
+        "  {} roots, {} intermediates, {} distrusted, {} CTL entries, {} expired",
+        v.counts.roots, v.counts.intermediates, v.counts.distrusted, v.counts.trust_list_entries, v.counts.expired
+    )?;
+    for p in &v.problems {
+        writeln!(out, "  problem: {p}")?;
+    }
+    Ok(())
+}
+
+pub(crate) fn run(args: &TrustShowArgs) -> Result<ExitCode, String> {
+    let at = crate::parse_time(args.at.as_deref(), "--at")?;
+    let views = args.paths.iter().map(|p| show(p, at)).collect::<Result<Vec<_>, _>>()?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = match args.format {
+        Format::Text => views.iter().try_for_each(|v| print_text(&mut out, v)),
+        Format::Json => serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "stores": views }))
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out)),
+        Format::Jsonl => views.iter().try_for_each(|v| {
+            serde_json::to_writer(&mut out, v)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out))
+        }),
+    };
+    written.map_err(|e| format!("cannot write output: {e}"))?;
+    Ok(ExitCode::SUCCESS)
+}
