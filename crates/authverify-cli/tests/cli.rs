@@ -345,8 +345,9 @@ fn every_report_of_every_vector_and_real_file_matches_the_schema() {
 fn summary_names_the_certificates_to_install_across_files() {
     let chains = vectors().join("chains");
     let p = |rel: &str| chains.join(rel).display().to_string();
-    // Four files under the Identity Verification test root, trusted only through the test
-    // CTL's dictionary (root missing) plus one unsigned vector.
+    // Files missing two different roots: the Identity Verification test root (two files:
+    // one carries it, the other names it by subject and key id) and the G4 test root (one
+    // file carries it); plus one unsigned vector.
     let out = run(&[
         "verify",
         "--at",
@@ -358,7 +359,7 @@ fn summary_names_the_certificates_to_install_across_files() {
         &p("certs/publisher-root.crt"),
         &p("iv-signed.exe"),
         &p("iv-signed-root-embedded.exe"),
-        &p("g4-signed.exe"),
+        &p("g4-signed-root-embedded.exe"),
         &vector("unsigned.exe"),
     ]);
     assert_eq!(out.status.code(), Some(1));
@@ -368,19 +369,25 @@ fn summary_names_the_certificates_to_install_across_files() {
     assert_eq!(s["by_status"]["untrusted"], 3);
     assert_eq!(s["by_status"]["unsigned"], 1);
     let install = s["install"].as_array().expect("install");
-    // The embedded IV root is named by SHA-1 and needed by both IV files (the root-embedded
-    // one identifies it; the other only by subject and key id, which is the same root).
-    let iv_root_sha1 = sha1_hex(&std::fs::read(chains.join("certs/iv-root.crt")).expect("root"));
-    let iv = install
-        .iter()
-        .find(|i| i["sha1"] == iv_root_sha1.as_str())
-        .expect("IV root to install");
-    assert_eq!(iv["store"], "root");
-    assert_eq!(
-        iv["store_name"],
-        "Trusted Root Certification Authorities (Local Computer)"
-    );
-    assert_eq!(iv["file_name"], format!("{iv_root_sha1}.crt"));
+    let roots: Vec<&Value> = install.iter().filter(|i| i["store"] == "root").collect();
+    assert_eq!(roots.len(), 2, "{install:?}");
+    let find = |cert: &str| {
+        let sha1 = sha1_hex(&std::fs::read(chains.join(cert)).expect("root"));
+        let item = roots
+            .iter()
+            .find(|i| i["sha1"] == sha1.as_str())
+            .expect("root named by SHA-1");
+        assert_eq!(
+            item["store_name"],
+            "Trusted Root Certification Authorities (Local Computer)"
+        );
+        assert_eq!(item["file_name"], format!("{sha1}.crt"));
+        (sha1, item["files"].as_u64())
+    };
+    let (iv_root_sha1, iv_files) = find("certs/iv-root.crt");
+    let (_, g4_files) = find("certs/g4-root.crt");
+    assert_eq!(iv_files, Some(2));
+    assert_eq!(g4_files, Some(1));
     assert!(s["other_failures"]
         .as_array()
         .expect("groups")
@@ -610,4 +617,17 @@ fn every_command_has_help_with_examples() {
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("Examples:"), "{cmd:?}: {text}");
     }
+}
+
+#[test]
+fn the_examples_in_the_format_page_match_the_schema() {
+    let page = std::fs::read_to_string(vectors().join("../docs/report-format.md")).expect("page");
+    let mut statuses = Vec::new();
+    for block in page.split("```json\n").skip(1) {
+        let json = block.split("\n```").next().expect("closed block");
+        let v = validated(serde_json::from_str(json).expect("example is JSON"));
+        statuses.push(v["status"].as_str().expect("status").to_string());
+    }
+    statuses.sort();
+    assert_eq!(statuses, ["error", "invalid", "unsigned", "untrusted", "valid"]);
 }

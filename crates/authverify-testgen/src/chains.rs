@@ -489,6 +489,10 @@ pub fn write(dir: &Path) {
         )
     };
     let f_g4 = out.file("g4-signed.exe", &plain(g4_leaf, vec![g4_leaf, g4_cs, g4_cross], 41));
+    let f_g4_root = out.file(
+        "g4-signed-root-embedded.exe",
+        &plain(g4_leaf, vec![g4_leaf, g4_cs, g4], 46),
+    );
     let c_g4 = out.cert("g4-root", g4);
     let c_assured = out.cert("assured-root", assured);
     out.cert("g4-cross", g4_cross);
@@ -510,6 +514,13 @@ pub fn write(dir: &Path) {
         json!({ "file": f_g4, "trust": trust(&[&c_g4], &[], &[], &[]),
                 "status": "valid", "chain": "trusted", "anchor_sha1": sha1(g4), "missing": [],
                 "why": "the self-signed G4 closes the path" }),
+    );
+    out.case(
+        "g4-missing-root-embedded",
+        json!({ "file": f_g4_root, "trust": trust(&[&c_assured], &[], &[], &[]),
+                "status": "untrusted", "chain": "missing_root",
+                "missing": [missing("root", g4, &[(0, "signer")])],
+                "why": "the file carries the self-signed G4 and no cross-certificate: the store's Assured ID root cannot be reached" }),
     );
     out.case(
         "g4-via-cross-certificate",
