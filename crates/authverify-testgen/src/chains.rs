@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use crate::asn1::unix;
 use crate::pe;
 use crate::pki::{issue, Cert, CertSpec, Hash, Key, EKU_CODE_SIGNING, EKU_TIME_STAMPING};
-use crate::sign::{self, CtlSubject, Signer, Timestamp, TimestampKind};
+use crate::sign::{self, CtlSubject, Form, Signer, Timestamp, TimestampKind};
 
 const EKU_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
 
@@ -235,6 +235,7 @@ pub fn write(dir: &Path) {
                 wrong_imprint: false,
                 chain: tsa_chain,
             }),
+            form: Form::default(),
         };
         sign::sign(&pe, &s, &[])
     };
@@ -484,6 +485,7 @@ pub fn write(dir: &Path) {
                 hash: Hash::Sha256,
                 corrupt_signature: false,
                 timestamp: None,
+                form: Form::default(),
             },
             &[],
         )

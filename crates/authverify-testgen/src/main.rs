@@ -10,6 +10,7 @@ mod asn1;
 mod chains;
 mod pe;
 mod pki;
+mod policy_vectors;
 mod sign;
 
 use std::path::{Path, PathBuf};
@@ -18,7 +19,7 @@ use serde_json::{json, Value};
 
 use asn1::unix;
 use pki::{issue, CertSpec, Hash, Key, EKU_CODE_SIGNING};
-use sign::{Signer, Timestamp, TimestampKind};
+use sign::{Form, Signer, Timestamp, TimestampKind};
 
 const EVALUATED_AT: &str = "2026-06-01T00:00:00Z";
 
@@ -191,6 +192,11 @@ fn ts_json(kind: &str, time: u64, valid: bool) -> Value {
 }
 
 /// Expected facts of one signature.
+/// The expected facts of a valid primary signature over `unsigned` in algorithm `h`.
+fn ok_sig(h: Hash, unsigned: &[u8]) -> Value {
+    sig(0, None, h, &sign::digest_for(unsigned, h), true, true, "trusted")
+}
+
 fn sig(
     index: usize,
     nested_in: Option<usize>,
@@ -234,6 +240,7 @@ fn main() {
         hash,
         corrupt_signature: false,
         timestamp: None,
+        form: Form::default(),
     };
     // Leak the PKI so signers can borrow it for 'static; the process is short-lived.
     let p: &'static Pki = Box::leak(Box::new(p));
@@ -258,7 +265,7 @@ fn main() {
         overlay: 1001,
     });
 
-    let ok = |h: Hash, unsigned: &[u8]| sig(0, None, h, &sign::digest_for(unsigned, h), true, true, "trusted");
+    let ok = ok_sig;
     let valid =
         |sigs: Vec<Value>, why: &str| json!({ "status": "valid", "why": why, "signatures": sigs, "missing": [] });
 
@@ -573,6 +580,8 @@ fn main() {
         &odd,
         unsigned_entry(&odd, "length not a multiple of 8: the digest pads with zeros"),
     );
+
+    policy_vectors::write(&mut out, p, &pe64);
 
     let manifest = json!({
         "generator": "authverify-testgen (cargo run -p authverify-testgen)",

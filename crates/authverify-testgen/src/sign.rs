@@ -19,6 +19,22 @@ pub struct Signer<'a> {
     /// Flip a bit of the signature value after signing (a broken signature).
     pub corrupt_signature: bool,
     pub timestamp: Option<Timestamp<'a>>,
+    /// Encoding variants real signers produce.
+    pub form: Form,
+}
+
+/// Encoding variants of the SignedData that real tools produce and Windows accepts.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Form {
+    /// SignedData version 3 with the SpcIndirectDataContent wrapped in an OCTET STRING
+    /// (CMS style, as install4j signs).
+    pub cms_v3_octet_string: bool,
+    /// SignerInfo version 0 instead of 1.
+    pub signer_info_v0: bool,
+    /// No signed attributes: the signature covers the content directly.
+    pub no_signed_attributes: bool,
+    /// Bytes stuffed after the PKCS#7 inside WIN_CERTIFICATE (CVE-2013-3900).
+    pub stuffing: &'static [u8],
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -69,18 +85,54 @@ fn signer_info(
     corrupt: bool,
     bare_hash: bool,
 ) -> (Vec<u8>, Vec<u8>) {
-    let signed_set = set_sorted(attrs);
+    signer_info_with(
+        key,
+        cert,
+        hash,
+        SignedOver::Attributes(attrs),
+        1,
+        unsigned,
+        corrupt,
+        bare_hash,
+    )
+}
+
+/// What a SignerInfo's signature covers.
+enum SignedOver<'a> {
+    Attributes(&'a [Vec<u8>]),
+    /// No signed attributes: the content octets themselves.
+    Content(&'a [u8]),
+}
+
+#[allow(clippy::too_many_arguments)]
+fn signer_info_with(
+    key: &Key,
+    cert: &Cert,
+    hash: Hash,
+    over: SignedOver<'_>,
+    version: u64,
+    unsigned: &dyn Fn(&[u8]) -> Vec<Vec<u8>>,
+    corrupt: bool,
+    bare_hash: bool,
+) -> (Vec<u8>, Vec<u8>) {
+    let (message, signed_attrs) = match over {
+        SignedOver::Attributes(attrs) => {
+            let signed_set = set_sorted(attrs);
+            let mut implicit = signed_set.clone();
+            implicit[0] = 0xa0; // [0] IMPLICIT
+            (signed_set, implicit)
+        }
+        SignedOver::Content(content) => (content.to_vec(), Vec::new()),
+    };
     let mut signature = if bare_hash {
-        key.sign_bare_hash(hash, &signed_set)
+        key.sign_bare_hash(hash, &message)
     } else {
-        key.sign(hash, &signed_set)
+        key.sign(hash, &message)
     };
     if corrupt {
         let last = signature.len() - 1;
         signature[last] ^= 0x01;
     }
-    let mut signed_attrs = signed_set.clone();
-    signed_attrs[0] = 0xa0; // [0] IMPLICIT
     let unsigned = unsigned(&signature);
     let unsigned_attrs = if unsigned.is_empty() {
         Vec::new()
@@ -89,7 +141,7 @@ fn signer_info(
         ctx(1, true, &cat(&refs))
     };
     let der = seq(&[
-        &int(1),
+        &int(version),
         &seq(&[&cert.name_issuer, &int(cert.serial)]),
         &alg_null(hash.oid()),
         &signed_attrs,
@@ -156,13 +208,18 @@ fn timestamp_attribute(ts: &Timestamp<'_>, parent_signature: &[u8]) -> Vec<u8> {
 /// (already-built ContentInfos) as unsigned attributes.
 pub fn signed_data(s: &Signer<'_>, file_digest: &[u8], nested: &[Vec<u8>]) -> Vec<u8> {
     let content = indirect_data(s.hash, file_digest);
-    // messageDigest covers the contents octets of the SpcIndirectDataContent SEQUENCE.
-    let content_octets = &content[der_header_len(&content)..];
+    // messageDigest covers the contents octets of the SpcIndirectDataContent SEQUENCE
+    // (PKCS#7), or the whole content DER inside the OCTET STRING (CMS form).
+    let digested: &[u8] = if s.form.cms_v3_octet_string {
+        &content
+    } else {
+        &content[der_header_len(&content)..]
+    };
     let attrs = vec![
         attribute("1.2.840.113549.1.9.3", &oid(SPC_INDIRECT_DATA)),
         attribute(SPC_SP_OPUS_INFO, &seq(&[])),
         attribute(SPC_STATEMENT_TYPE, &seq(&[&oid("1.3.6.1.4.1.311.2.1.21")])),
-        attribute("1.2.840.113549.1.9.4", &octets(&s.hash.digest(content_octets))),
+        attribute("1.2.840.113549.1.9.4", &octets(&s.hash.digest(digested))),
     ];
     let unsigned = |signature: &[u8]| {
         let mut out: Vec<Vec<u8>> = s
@@ -173,7 +230,22 @@ pub fn signed_data(s: &Signer<'_>, file_digest: &[u8], nested: &[Vec<u8>]) -> Ve
         out.extend(nested.iter().map(|ci| seq(&[&oid(NESTED_SIGNATURE), &set(&[ci])])));
         out
     };
-    let (signer_info, _) = signer_info(s.key, s.cert, s.hash, &attrs, &unsigned, s.corrupt_signature, false);
+    let over = if s.form.no_signed_attributes {
+        SignedOver::Content(digested)
+    } else {
+        SignedOver::Attributes(&attrs)
+    };
+    let version = if s.form.signer_info_v0 { 0 } else { 1 };
+    let (signer_info, _) = signer_info_with(
+        s.key,
+        s.cert,
+        s.hash,
+        over,
+        version,
+        &unsigned,
+        s.corrupt_signature,
+        false,
+    );
     let mut certs: Vec<&[u8]> = s.chain.iter().map(|c| c.der.as_slice()).collect();
     // PKCS#9 countersigners are found in the outer certificate set.
     if let Some(ts) = s
@@ -184,10 +256,15 @@ pub fn signed_data(s: &Signer<'_>, file_digest: &[u8], nested: &[Vec<u8>]) -> Ve
         certs.push(&ts.cert.der);
         certs.extend(ts.chain.iter().map(|c| c.der.as_slice()));
     }
+    let (sd_version, encap) = if s.form.cms_v3_octet_string {
+        (3, seq(&[&oid(SPC_INDIRECT_DATA), &ctx(0, true, &octets(&content))]))
+    } else {
+        (1, seq(&[&oid(SPC_INDIRECT_DATA), &ctx(0, true, &content)]))
+    };
     let sd = seq(&[
-        &int(1),
+        &int(sd_version),
         &set(&[&alg_null(s.hash.oid())]),
-        &seq(&[&oid(SPC_INDIRECT_DATA), &ctx(0, true, &content)]),
+        &encap,
         &ctx(0, true, &cat(&certs)),
         &set(&[&signer_info]),
     ]);
@@ -239,7 +316,8 @@ pub fn sign(unsigned: &[u8], primary: &Signer<'_>, nested: &[&Signer<'_>]) -> Ve
         .iter()
         .map(|n| signed_data(n, &digest_for(unsigned, n.hash), &[]))
         .collect();
-    let ci = signed_data(primary, &digest_for(unsigned, primary.hash), &nested_cis);
+    let mut ci = signed_data(primary, &digest_for(unsigned, primary.hash), &nested_cis);
+    ci.extend_from_slice(primary.form.stuffing);
     attach(unsigned, &[ci])
 }
 

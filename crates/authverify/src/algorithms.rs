@@ -223,6 +223,11 @@ enum Family {
 /// Maps a signature algorithm OID to (family, hash). A bare key OID (rsaEncryption,
 /// id-ecPublicKey) carries no hash: SignerInfos use those and take the hash from their
 /// digestAlgorithm.
+/// The digest a signature algorithm uses (None for unknown or bare-key OIDs).
+pub(crate) fn signature_digest(oid: &ObjectIdentifier) -> Option<DigestAlgorithm> {
+    signature_algorithm(oid).and_then(|(_, d)| d)
+}
+
 fn signature_algorithm(oid: &ObjectIdentifier) -> Option<(Family, Option<DigestAlgorithm>)> {
     use DigestAlgorithm as D;
     Some(match *oid {
@@ -307,6 +312,14 @@ impl PublicKey {
                 }
             }
             other => Err(SignatureFailure::UnsupportedAlgorithm(other.to_string())),
+        }
+    }
+
+    /// The modulus size of an RSA key, in bits.
+    pub(crate) fn rsa_bits(&self) -> Option<usize> {
+        match self {
+            Self::Rsa(k) => usize::try_from(rsa::traits::PublicKeyParts::n(k).bit_width_vartime()).ok(),
+            _ => None,
         }
     }
 

@@ -76,6 +76,7 @@ pub(crate) struct ChainRequest<'a> {
     pub(crate) at: UnixTime,
     pub(crate) purpose: Purpose,
     pub(crate) budget: Budget,
+    pub(crate) rules: PathRules,
     pub(crate) links: Option<&'a LinkCache>,
 }
 
@@ -139,6 +140,8 @@ struct Search<'a> {
     from_dictionary: Vec<bool>,
     /// Phase 2 found a path that installing the dictionary certificates would close.
     closed: bool,
+    /// The leniencies the trusted path relied on.
+    leniencies: Vec<String>,
 }
 
 pub(crate) fn build(req: &ChainRequest<'_>) -> ChainReport {
@@ -150,6 +153,7 @@ pub(crate) fn build(req: &ChainRequest<'_>) -> ChainReport {
         phase: Phase::Trust,
         from_dictionary: vec![false],
         closed: false,
+        leniencies: Vec::new(),
     };
     let mut path = vec![req.leaf.clone()];
     if let Some(reason) = req.trust.distrust_reason(req.leaf) {
@@ -163,7 +167,9 @@ pub(crate) fn build(req: &ChainRequest<'_>) -> ChainReport {
         );
     }
     if let Some(done) = s.extend(&mut path) {
-        return report(req.at, ChainStatus::Trusted, &done, Vec::new(), None, Vec::new());
+        let mut r = report(req.at, ChainStatus::Trusted, &done, Vec::new(), None, Vec::new());
+        r.notes = std::mem::take(&mut s.leniencies);
+        return r;
     }
     s.phase = Phase::Dictionary;
     s.from_dictionary = vec![false];
@@ -231,6 +237,7 @@ fn report(
         missing,
         detail,
         alternatives,
+        notes: Vec::new(),
         evaluated_at: at,
     }
 }
@@ -290,7 +297,7 @@ impl Search<'_> {
     /// Every certificate of `path` valid at the evaluation time and within its constraints,
     /// as if the last one's issuer were a trusted anchor.
     fn valid_below(&self, path: &[Arc<Certificate>]) -> bool {
-        check_certificates(path, self.req.at, self.req.purpose).is_ok()
+        check_certificates(path, self.req, &mut Vec::new()).is_ok()
     }
 
     fn candidates(&self, path: &[Arc<Certificate>], top: &Certificate) -> Vec<Candidate> {
@@ -430,9 +437,12 @@ impl Search<'_> {
     fn step(&mut self, path: &mut Vec<Arc<Certificate>>, cand: &Candidate) -> Option<Vec<Arc<Certificate>>> {
         let req = self.req;
         if cand.anchor {
-            let verdict = check_path(path, req.at, req.purpose).and_then(|()| self.anchor_policy(path, &cand.cert));
+            let verdict = check_path(path, req).and_then(|l| self.anchor_policy(path, &cand.cert).map(|()| l));
             match (self.phase, verdict) {
-                (Phase::Trust, Ok(())) => return Some(path.clone()),
+                (Phase::Trust, Ok(leniencies)) => {
+                    self.leniencies = leniencies;
+                    return Some(path.clone());
+                }
                 (Phase::Trust, Err((status, detail))) => self.fail(Failure {
                     status,
                     path: path.clone(),
@@ -442,7 +452,7 @@ impl Search<'_> {
                 }),
                 // Phase 2 reached a real anchor through catalog intermediates: installing
                 // them closes the chain.
-                (Phase::Dictionary, Ok(())) if self.uses_dictionary() => {
+                (Phase::Dictionary, Ok(_)) if self.uses_dictionary() => {
                     let missing = self.dictionary_missing(path);
                     self.fail(Failure {
                         status: ChainStatus::MissingIntermediate,
@@ -465,8 +475,7 @@ impl Search<'_> {
                 if cand.dictionary.is_none() {
                     missing.push(missing_root(&cand.cert, req.trust));
                 }
-                let closes =
-                    check_path(path, req.at, req.purpose).is_ok() && self.anchor_policy(path, &cand.cert).is_ok();
+                let closes = check_path(path, req).is_ok() && self.anchor_policy(path, &cand.cert).is_ok();
                 self.fail(Failure {
                     status: ChainStatus::MissingRoot,
                     path: path.clone(),
@@ -650,24 +659,54 @@ fn unknown_issuer(path: &[Arc<Certificate>], top: &Certificate, mut missing: Vec
     }
 }
 
-/// RFC 5280-style checks on a complete path (leaf first, anchor last). The anchor is an
-/// input: its own validity and extensions are not judged here (trust-store policy does).
-fn check_path(path: &[Arc<Certificate>], at: UnixTime, purpose: Purpose) -> Result<(), (ChainStatus, String)> {
+/// The root program's minimum RSA size: keys below it are accepted only as a leniency.
+const RECOMMENDED_RSA_BITS: usize = 2048;
+
+/// The policy rules path checks apply (from [`crate::Policy`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PathRules {
+    pub(crate) allow_sha1_certificates: bool,
+    pub(crate) require_leaf_eku: bool,
+    pub(crate) min_rsa_bits: usize,
+}
+
+impl From<&crate::policy::Policy> for PathRules {
+    fn from(p: &crate::policy::Policy) -> Self {
+        Self {
+            allow_sha1_certificates: p.allow_sha1_certificates,
+            require_leaf_eku: p.require_leaf_eku,
+            min_rsa_bits: p.min_rsa_bits,
+        }
+    }
+}
+
+/// RFC 5280-style checks on a complete path (leaf first, anchor last), plus the policy's
+/// rules. The anchor is an input: its own validity, signature and extensions are not judged
+/// here (trust-store policy does). Returns the leniencies the path relied on.
+fn check_path(path: &[Arc<Certificate>], req: &ChainRequest<'_>) -> Result<Vec<String>, (ChainStatus, String)> {
     let anchor_index = path.len().saturating_sub(1);
-    let below = check_certificates(path.get(..anchor_index).unwrap_or_default(), at, purpose)?;
+    let mut leniencies = Vec::new();
+    let below = check_certificates(path.get(..anchor_index).unwrap_or_default(), req, &mut leniencies)?;
     if let Some(anchor) = path.get(anchor_index).filter(|_| anchor_index > 0) {
         ca_rules(anchor, below)?;
     }
-    Ok(())
+    Ok(leniencies)
 }
 
 /// The checks of [`check_path`] on the certificates below an anchor (leaf first). Returns
 /// how many non-self-issued CA certificates they hold (for the anchor's pathLen).
 fn check_certificates(
     path: &[Arc<Certificate>],
-    at: UnixTime,
-    purpose: Purpose,
+    req: &ChainRequest<'_>,
+    leniencies: &mut Vec<String>,
 ) -> Result<usize, (ChainStatus, String)> {
+    let (at, purpose, rules) = (req.at, req.purpose, req.rules);
+    let refuse = |field: &str, what: String| {
+        Err((
+            ChainStatus::ConstraintViolation,
+            format!("rejected by policy ({field}): {what}"),
+        ))
+    };
     let mut below = 0usize; // non-self-issued CA certificates below the current one
     for (i, c) in path.iter().enumerate() {
         if at < c.not_before() {
@@ -693,16 +732,45 @@ fn check_certificates(
             }
         }
         // EKU nesting: a certificate with an EKU extension restricts everything below it.
-        if let Some(ekus) = c.ext_key_usage() {
-            let allowed = purpose.ekus().iter().any(|e| ekus.contains(e)) || (i > 0 && ekus.contains(&eku::ANY));
-            if !allowed {
-                return Err((
-                    ChainStatus::ConstraintViolation,
-                    format!(
-                        "\"{}\" has an extended key usage extension without {}",
-                        c.subject(),
-                        purpose.name()
-                    ),
+        match c.ext_key_usage() {
+            Some(ekus) => {
+                let allowed = purpose.ekus().iter().any(|e| ekus.contains(e)) || (i > 0 && ekus.contains(&eku::ANY));
+                if !allowed {
+                    return Err((
+                        ChainStatus::ConstraintViolation,
+                        format!(
+                            "\"{}\" has an extended key usage extension without {}",
+                            c.subject(),
+                            purpose.name()
+                        ),
+                    ));
+                }
+            }
+            None if i == 0 && purpose == Purpose::CodeSigning => {
+                let what = format!("signer \"{}\" has no extended key usage extension", c.subject());
+                if !rules.require_leaf_eku {
+                    leniencies.push(format!("leniency require_leaf_eku: {what} (any purpose)"));
+                } else {
+                    return refuse("require_leaf_eku", what);
+                }
+            }
+            None => {}
+        }
+        if crate::algorithms::signature_digest(&c.signature_algorithm()) == Some(crate::DigestAlgorithm::Sha1) {
+            let what = format!("\"{}\" is signed with SHA-1", c.subject());
+            if !rules.allow_sha1_certificates {
+                return refuse("allow_sha1_certificates", what);
+            }
+            leniencies.push(format!("leniency allow_sha1_certificates: {what}"));
+        }
+        if let Some(bits) = c.public_key().ok().and_then(|k| k.rsa_bits()) {
+            let what = format!("\"{}\" has a {bits}-bit RSA key", c.subject());
+            if bits < rules.min_rsa_bits {
+                return refuse("min_rsa_bits", format!("{what} (minimum {})", rules.min_rsa_bits));
+            }
+            if bits < RECOMMENDED_RSA_BITS {
+                leniencies.push(format!(
+                    "leniency min_rsa_bits: {what}, below the root program's {RECOMMENDED_RSA_BITS}"
                 ));
             }
         }

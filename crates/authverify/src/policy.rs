@@ -1,5 +1,7 @@
-//! What the verifier accepts. Issue-by-issue this grows into the `windows` and `strict`
-//! presets; every field is a documented rule.
+//! What the verifier accepts: two named presets, `windows` (the default: what Windows
+//! accepts) and `strict`, and every rule as a documented field. When a verdict relies on a
+//! leniency, the report says so in `notes[]` as `leniency <field>: ...`; when a rule refuses
+//! something, the note names the field (`rejected by policy (<field>): ...`).
 
 use crate::chain::Budget;
 
@@ -16,18 +18,50 @@ pub enum SignatureSelection {
     Any,
 }
 
-/// Verification rules.
+/// Verification rules. Start from [`Policy::windows`] or [`Policy::strict`] and change
+/// fields; the struct is `non_exhaustive`, so new rules can be added without breaking callers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Policy {
-    /// Accept MD5 file digests and MD5-based signatures. Off: MD5 collisions let a
-    /// signature be transplanted (Flame, 2012).
+    /// Accept MD5 file digests and MD5-based signatures. Off in both presets: MD5
+    /// collisions let a signature be transplanted (Flame, 2012).
     pub allow_md5: bool,
-    /// Accept SHA-1 file digests and signatures (Windows still does for Authenticode).
+    /// Accept SHA-1 file digests and signer signatures (Windows still does for
+    /// Authenticode). Strict: off.
     pub allow_sha1: bool,
+    /// Accept certificates on the signer or TSA path signed with SHA-1 (the anchor's own
+    /// signature is never judged). Strict: off.
+    pub allow_sha1_certificates: bool,
+    /// Accept timestamps whose TSA signature uses SHA-1 (every PKCS#9 countersignature of
+    /// the SHA-1 era). Strict: off.
+    pub allow_sha1_timestamps: bool,
     /// Accept legacy PKCS#9 countersignatures whose RSA block holds the bare SHA-1 of the
     /// signed attributes without a DigestInfo (Symantec/VeriSign TSAs; Windows accepts them).
     pub allow_legacy_countersignature_hash: bool,
+    /// Accept a SignedData whose version is not 1 (install4j writes version 3; Windows
+    /// accepts it). Strict: off.
+    pub accept_signed_data_v3: bool,
+    /// Accept the SpcIndirectDataContent wrapped in an OCTET STRING (the CMS form of
+    /// eContent; Windows accepts it). Strict: off.
+    pub accept_octet_string_content: bool,
+    /// Accept SignerInfo version 0 (seen in the wild; Windows accepts it). Strict: off.
+    pub accept_signer_info_v0: bool,
+    /// Accept a SignerInfo without signed attributes, whose signature covers the content
+    /// directly (PKCS#7 allows it; Windows accepts it). Strict: off.
+    pub accept_missing_signed_attributes: bool,
+    /// Require the signer certificate to carry an EKU extension with codeSigning. Windows
+    /// treats a leaf without EKU as good for any purpose. Strict: on.
+    pub require_leaf_eku: bool,
+    /// Require every byte after the PKCS#7 inside a WIN_CERTIFICATE, and its alignment
+    /// padding, to be zero (CVE-2013-3900; Windows checks only with EnableCertPaddingCheck).
+    /// Strict: on.
+    pub require_zero_padding: bool,
+    /// Accept bytes after the certificate table (outside every signature; MS12-024). Off in
+    /// both presets: such a file was changed after signing.
+    pub accept_data_after_cert_table: bool,
+    /// Smallest RSA modulus, in bits, for certificates on the signer and TSA paths (the
+    /// anchor excluded). Windows: 1024; strict: 2048 (the root program's minimum).
+    pub min_rsa_bits: usize,
     /// Deepest nesting of signatures followed (YARA uses 16).
     pub max_nesting_depth: usize,
     /// Most signatures read from one file.
@@ -45,12 +79,22 @@ impl Default for Policy {
 }
 
 impl Policy {
-    /// Windows-compatible rules.
+    /// Accept what Windows accepts (WinVerifyTrust with default settings).
     pub fn windows() -> Self {
         Self {
             allow_md5: false,
             allow_sha1: true,
+            allow_sha1_certificates: true,
+            allow_sha1_timestamps: true,
             allow_legacy_countersignature_hash: true,
+            accept_signed_data_v3: true,
+            accept_octet_string_content: true,
+            accept_signer_info_v0: true,
+            accept_missing_signed_attributes: true,
+            require_leaf_eku: false,
+            require_zero_padding: false,
+            accept_data_after_cert_table: false,
+            min_rsa_bits: 1024,
             max_nesting_depth: 16,
             max_signatures: 64,
             signatures: SignatureSelection::Primary,
@@ -58,12 +102,32 @@ impl Policy {
         }
     }
 
-    /// Strict rules: no SHA-1 file digests, no legacy bare-hash countersignatures.
+    /// The Authenticode specification, CVE-2013-3900 hardening, and no SHA-1 or small RSA.
     pub fn strict() -> Self {
         Self {
             allow_sha1: false,
+            allow_sha1_certificates: false,
+            allow_sha1_timestamps: false,
             allow_legacy_countersignature_hash: false,
+            accept_signed_data_v3: false,
+            accept_octet_string_content: false,
+            accept_signer_info_v0: false,
+            accept_missing_signed_attributes: false,
+            require_leaf_eku: true,
+            require_zero_padding: true,
+            min_rsa_bits: 2048,
             ..Self::windows()
         }
+    }
+
+    /// Applies one rule: when `allowed`, records the leniency and returns true; otherwise
+    /// records the refusal and returns false.
+    pub(crate) fn rule(allowed: bool, field: &str, what: &str, notes: &mut Vec<String>) -> bool {
+        if allowed {
+            notes.push(format!("leniency {field}: {what}"));
+        } else {
+            notes.push(format!("rejected by policy ({field}): {what}"));
+        }
+        allowed
     }
 }

@@ -207,6 +207,8 @@ pub struct ChainReport {
     pub detail: Option<String>,
     /// Other paths that failed (at most 8), when the headline is not the only explanation.
     pub alternatives: Vec<AlternativePath>,
+    /// Leniencies a trusted path relied on (`leniency <policy field>: ...`).
+    pub notes: Vec<String>,
     /// The instant the chain was judged at.
     pub evaluated_at: UnixTime,
 }

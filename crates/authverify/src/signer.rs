@@ -113,21 +113,32 @@ pub(crate) fn check(
         if alg.hash(digested) != md.value {
             return Err("messageDigest does not match the signed content".into());
         }
-    } else {
-        result
-            .notes
-            .push("SignerInfo has no signed attributes: the signature covers the content directly".into());
+    } else if !Policy::rule(
+        policy.accept_missing_signed_attributes,
+        "accept_missing_signed_attributes",
+        "SignerInfo without signed attributes: the signature covers the content directly",
+        &mut result.notes,
+    ) {
+        return Err(result.notes.join("; "));
     }
     let key = cert.public_key().map_err(|e| format!("signer key: {e}"))?;
     let message = si.signed_bytes(digested);
     match key.verify(&si.signature_algorithm, Some(alg), &message, si.signature) {
         Ok(_) => Ok(result),
         Err(e) => {
-            if allow_bare_hash && key.verify_rsa_bare_hash(&alg.hash(&message), si.signature).is_ok() {
-                result.notes.push("countersignature RSA block holds the bare hash without DigestInfo (legacy Symantec/VeriSign form, accepted by Windows)".into());
+            if !(allow_bare_hash && key.verify_rsa_bare_hash(&alg.hash(&message), si.signature).is_ok()) {
+                return Err(format!("signer signature: {e}"));
+            }
+            let what = "the countersignature's RSA block holds the bare hash without DigestInfo (legacy Symantec/VeriSign form, accepted by Windows)";
+            if Policy::rule(
+                policy.allow_legacy_countersignature_hash,
+                "allow_legacy_countersignature_hash",
+                what,
+                &mut result.notes,
+            ) {
                 Ok(result)
             } else {
-                Err(format!("signer signature: {e}"))
+                Err(result.notes.join("; "))
             }
         }
     }

@@ -103,17 +103,31 @@ fn finish(
         subject: tsa.subject().to_string(),
         sha1: tsa.sha1_hex(),
     });
-    let allow_bare = sig.allow_bare_hash && ctx.policy.allow_legacy_countersignature_hash;
-    let signature_ok = match signer::check(si, sig.content_type, sig.digested, &tsa, ctx.policy, allow_bare) {
-        Ok(check) => {
-            report.notes.extend(check.notes);
-            true
-        }
-        Err(e) => {
-            report.notes.push(format!("timestamp signature: {e}"));
-            false
-        }
-    };
+    let sha1_ok = DigestAlgorithm::from_oid(&si.digest_algorithm) != Some(DigestAlgorithm::Sha1)
+        || crate::policy::Policy::rule(
+            ctx.policy.allow_sha1_timestamps,
+            "allow_sha1_timestamps",
+            "the TSA signature uses SHA-1",
+            &mut report.notes,
+        );
+    let signature_ok = sha1_ok
+        && match signer::check(
+            si,
+            sig.content_type,
+            sig.digested,
+            &tsa,
+            ctx.policy,
+            sig.allow_bare_hash,
+        ) {
+            Ok(check) => {
+                report.notes.extend(check.notes);
+                true
+            }
+            Err(e) => {
+                report.notes.push(format!("timestamp signature: {e}"));
+                false
+            }
+        };
     let Some(time) = report.time else {
         return report;
     };
@@ -126,6 +140,7 @@ fn finish(
         at: time,
         purpose: Purpose::TimeStamping,
         budget: ctx.policy.budget,
+        rules: chain::PathRules::from(ctx.policy),
         links: ctx.links,
     });
     if chain.status != ChainStatus::Trusted {

@@ -219,6 +219,7 @@ impl TrustStore {
             at: list.this_update,
             purpose: crate::chain::Purpose::RootListSigning,
             budget: crate::chain::Budget::default(),
+            rules: crate::chain::PathRules::from(&crate::policy::Policy::windows()),
             links: None,
         });
         if chain.status != crate::report::ChainStatus::Trusted {

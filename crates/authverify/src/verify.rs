@@ -110,6 +110,8 @@ impl Verifier {
         let mut notes = Vec::new();
         let mut found: Vec<Found<'_>> = Vec::new();
         let mut pkcs7_entries = 0usize;
+        // CVE-2013-3900: bytes inside WIN_CERTIFICATE outside the PKCS#7 (require_zero_padding).
+        let mut padding_ok = true;
         for (entry_index, entry) in CertTableIter::new(&image).enumerate() {
             let entry = entry?;
             if !entry.is_pkcs7() {
@@ -121,17 +123,27 @@ impl Verifier {
             }
             pkcs7_entries = pkcs7_entries.saturating_add(1);
             if entry.padding.iter().any(|&b| b != 0) {
-                notes.push(format!("certificate table entry {entry_index}: non-zero alignment padding after dwLength (CVE-2013-3900 stuffing)"));
+                padding_ok &= Policy::rule(
+                    !self.policy.require_zero_padding,
+                    "require_zero_padding",
+                    &format!("certificate table entry {entry_index}: non-zero alignment padding after dwLength (CVE-2013-3900)"),
+                    &mut notes,
+                );
             }
             let base = usize::try_from(entry.offset.saturating_add(8)).unwrap_or(usize::MAX);
             match parse_content_info(entry.certificate, base) {
                 Ok((sd, trailing)) => {
                     let mut entry_notes = Vec::new();
                     if trailing.iter().any(|&b| b != 0) {
-                        entry_notes.push(format!(
-                            "{} non-zero bytes follow the PKCS#7 inside WIN_CERTIFICATE (CVE-2013-3900 stuffing; Windows accepts this unless EnableCertPaddingCheck is set)",
-                            trailing.iter().filter(|&&b| b != 0).count()
-                        ));
+                        padding_ok &= Policy::rule(
+                            !self.policy.require_zero_padding,
+                            "require_zero_padding",
+                            &format!(
+                                "{} non-zero bytes follow the PKCS#7 inside WIN_CERTIFICATE (CVE-2013-3900; Windows checks only with EnableCertPaddingCheck)",
+                                trailing.iter().filter(|&&b| b != 0).count()
+                            ),
+                            &mut entry_notes,
+                        );
                     }
                     self.collect(sd, None, entry_index, 0, entry_notes, &mut found);
                 }
@@ -176,10 +188,17 @@ impl Verifier {
 
         let after = image.bytes_after_cert_table();
         let mut status = self.file_status(&signatures);
-        if after > 0 {
-            notes.push(format!(
-                "{after} bytes follow the certificate table: they are outside every signature (MS12-024)"
-            ));
+        if after > 0
+            && !Policy::rule(
+                self.policy.accept_data_after_cert_table,
+                "accept_data_after_cert_table",
+                &format!("{after} bytes follow the certificate table: they are outside every signature (MS12-024)"),
+                &mut notes,
+            )
+        {
+            status = FileStatus::Invalid;
+        }
+        if !padding_ok {
             status = FileStatus::Invalid;
         }
         for s in &signatures {
@@ -330,30 +349,57 @@ impl Verifier {
             report.computed_digest = Some(hex::encode(d));
             report.digest_matches = d.as_slice() == p.indirect.digest;
         }
-        let mut algorithm_ok = true;
-        if file_alg == DigestAlgorithm::Md5 && !self.policy.allow_md5 {
-            report.notes.push("MD5 file digest is rejected by policy".into());
-            algorithm_ok = false;
-        }
-        if file_alg == DigestAlgorithm::Sha1 && !self.policy.allow_sha1 {
-            report.notes.push("SHA-1 file digest is rejected by policy".into());
-            algorithm_ok = false;
-        }
+        // Every rule the signature's form or algorithms touch; any refusal makes it invalid.
+        let policy = &self.policy;
+        let mut policy_ok = true;
+        let mut rule = |applies: bool, allowed: bool, field: &str, what: &str, notes: &mut Vec<String>| {
+            if applies {
+                policy_ok &= Policy::rule(allowed, field, what, notes);
+            }
+        };
+        let notes = &mut report.notes;
+        rule(
+            file_alg == DigestAlgorithm::Md5,
+            policy.allow_md5,
+            "allow_md5",
+            "MD5 file digest",
+            notes,
+        );
+        rule(
+            file_alg == DigestAlgorithm::Sha1,
+            policy.allow_sha1,
+            "allow_sha1",
+            "SHA-1 file digest",
+            notes,
+        );
+        rule(
+            p.content.octet_wrapped,
+            policy.accept_octet_string_content,
+            "accept_octet_string_content",
+            "content wrapped in an OCTET STRING (CMS form)",
+            notes,
+        );
+        rule(
+            p.signed_data.version != 1,
+            policy.accept_signed_data_v3,
+            "accept_signed_data_v3",
+            &format!(
+                "SignedData version {} (Authenticode specifies 1)",
+                p.signed_data.version
+            ),
+            notes,
+        );
+        rule(
+            p.signer.version == 0,
+            policy.accept_signer_info_v0,
+            "accept_signer_info_v0",
+            "SignerInfo version 0 (Authenticode specifies 1)",
+            notes,
+        );
         if p.indirect.data_type != SPC_PE_IMAGE_DATA {
             report.notes.push(format!(
                 "SpcIndirectDataContent type is {}, not SPC_PE_IMAGE_DATAOBJ",
                 p.indirect.data_type
-            ));
-        }
-        if p.content.octet_wrapped {
-            report
-                .notes
-                .push("content is wrapped in an OCTET STRING (CMS form; Windows accepts it)".into());
-        }
-        if p.signed_data.version != 1 {
-            report.notes.push(format!(
-                "SignedData version is {}, Authenticode specifies 1 (Windows accepts it)",
-                p.signed_data.version
             ));
         }
         if p.signed_data.digest_algorithms.first() != Some(&p.indirect.digest_algorithm)
@@ -371,9 +417,9 @@ impl Verifier {
                 p.signer.digest_algorithm, p.indirect.digest_algorithm
             ));
         }
-        if p.signer.version != 1 {
+        if p.signer.version > 1 {
             report.notes.push(format!(
-                "SignerInfo version is {}, Authenticode specifies 1",
+                "SignerInfo version is {} (CMS; Authenticode specifies 1)",
                 p.signer.version
             ));
         }
@@ -399,7 +445,7 @@ impl Verifier {
         ) {
             Ok(check) => {
                 report.notes.extend(check.notes);
-                report.signature_valid = algorithm_ok;
+                report.signature_valid = policy_ok;
             }
             Err(e) => report.notes.push(e),
         }
@@ -422,6 +468,7 @@ impl Verifier {
             at: evaluated_at.time,
             purpose: Purpose::CodeSigning,
             budget: self.policy.budget,
+            rules: chain::PathRules::from(&self.policy),
             links: Some(&self.links),
         });
         report.status = if !report.digest_matches || !report.signature_valid {

@@ -1,0 +1,183 @@
+//! Every policy rule, both settings: the vector that exercises it is judged under `windows`
+//! and `strict`, and flipping that one field alone on `windows` gives the other verdict. The
+//! report names the rule: `leniency <field>` when a verdict relied on it, `rejected by
+//! policy (<field>)` when it refused.
+
+mod common;
+
+use authverify::{FileReport, FileStatus, Policy, UnixTime, Verifier};
+use serde_json::Value;
+
+fn verify(policy: Policy, file: &str, at: UnixTime) -> FileReport {
+    let m = common::manifest();
+    let verifier = common::manifest_verifier(&m);
+    let verifier = Verifier::new(verifier.trust().clone(), policy);
+    let bytes = std::fs::read(common::vectors_dir().join(file)).expect("vector");
+    verifier.verify_bytes(&bytes, at).expect("verify")
+}
+
+/// Every note, detail and chain note of a report, as one text to search.
+fn all_text(r: &FileReport) -> String {
+    let mut out: Vec<String> = r.notes.clone();
+    for s in &r.signatures {
+        out.extend(s.notes.iter().cloned());
+        out.extend(s.error.iter().cloned());
+        let chains = s.chain.iter().chain(s.timestamp.iter().flat_map(|t| t.chain.iter()));
+        for c in chains {
+            out.extend(c.notes.iter().cloned());
+            out.extend(c.detail.iter().cloned());
+        }
+        if let Some(t) = &s.timestamp {
+            out.extend(t.notes.iter().cloned());
+        }
+    }
+    out.join("\n")
+}
+
+fn set(policy: &mut Policy, field: &str, windows_value: bool) {
+    // The strict value of `field`, applied to a windows policy.
+    let strict = Policy::strict();
+    let _ = windows_value;
+    match field {
+        "allow_md5" => policy.allow_md5 = !policy.allow_md5,
+        "allow_sha1" => policy.allow_sha1 = strict.allow_sha1,
+        "allow_sha1_certificates" => policy.allow_sha1_certificates = strict.allow_sha1_certificates,
+        "allow_sha1_timestamps" => policy.allow_sha1_timestamps = strict.allow_sha1_timestamps,
+        "allow_legacy_countersignature_hash" => {
+            policy.allow_legacy_countersignature_hash = strict.allow_legacy_countersignature_hash
+        }
+        "accept_signed_data_v3" => policy.accept_signed_data_v3 = strict.accept_signed_data_v3,
+        "accept_octet_string_content" => policy.accept_octet_string_content = strict.accept_octet_string_content,
+        "accept_signer_info_v0" => policy.accept_signer_info_v0 = strict.accept_signer_info_v0,
+        "accept_missing_signed_attributes" => {
+            policy.accept_missing_signed_attributes = strict.accept_missing_signed_attributes
+        }
+        "require_leaf_eku" => policy.require_leaf_eku = strict.require_leaf_eku,
+        "require_zero_padding" => policy.require_zero_padding = strict.require_zero_padding,
+        "accept_data_after_cert_table" => policy.accept_data_after_cert_table = !policy.accept_data_after_cert_table,
+        "min_rsa_bits" => policy.min_rsa_bits = strict.min_rsa_bits,
+        other => panic!("unknown rule {other}"),
+    }
+}
+
+fn status(s: FileStatus) -> String {
+    format!("{s:?}").to_lowercase()
+}
+
+#[test]
+fn every_rule_vector_passes_windows_and_fails_strict_by_that_rule() {
+    let m = common::manifest();
+    let at = common::manifest_time(&m);
+    let vectors: Vec<&Value> = m["vectors"]
+        .as_array()
+        .expect("vectors")
+        .iter()
+        .filter(|v| v.get("strict").is_some())
+        .collect();
+    assert!(vectors.len() >= 7, "{} rule vectors", vectors.len());
+    let mut errors = Vec::new();
+    for v in vectors {
+        let file = v["file"].as_str().expect("file");
+        let rule = v["strict"]["rule"].as_str().expect("rule");
+        let windows = verify(Policy::windows(), file, at);
+        let text = all_text(&windows);
+        if windows.status != FileStatus::Valid || !text.contains(&format!("leniency {rule}")) {
+            errors.push(format!("{file}: windows {:?}, notes: {text}", windows.status));
+        }
+        let strict = verify(Policy::strict(), file, at);
+        let mut one = Policy::windows();
+        set(&mut one, rule, true);
+        let single = verify(one, file, at);
+        for (name, r) in [("strict", &strict), (rule, &single)] {
+            let chain = r.signatures[0].chain.as_ref().map(|c| c.status.name()).unwrap_or("-");
+            let text = all_text(r);
+            if status(r.status) != v["strict"]["status"]
+                || chain != v["strict"]["chain_status"]
+                || !text.contains(&format!("rejected by policy ({rule})"))
+            {
+                errors.push(format!("{file} under {name}: {:?}/{chain}; {text}", r.status));
+            }
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n\n"));
+}
+
+#[test]
+fn rules_exercised_by_the_other_vectors() {
+    // (vector, rule, windows verdict, verdict with the rule flipped)
+    let cases = [
+        (
+            "pe32plus-rsa2048-sha1.exe",
+            "allow_sha1",
+            FileStatus::Valid,
+            FileStatus::Invalid,
+        ),
+        (
+            "ts-pkcs9-expired-signer.exe",
+            "allow_sha1_timestamps",
+            FileStatus::Valid,
+            FileStatus::Untrusted,
+        ),
+        (
+            "ts-pkcs9-bare-hash.exe",
+            "allow_legacy_countersignature_hash",
+            FileStatus::Valid,
+            FileStatus::Untrusted,
+        ),
+        ("md5-digest.exe", "allow_md5", FileStatus::Invalid, FileStatus::Valid),
+        (
+            "appended-data.exe",
+            "accept_data_after_cert_table",
+            FileStatus::Invalid,
+            FileStatus::Valid,
+        ),
+    ];
+    let m = common::manifest();
+    let at = common::manifest_time(&m);
+    for (file, rule, windows_status, flipped_status) in cases {
+        let windows = verify(Policy::windows(), file, at);
+        assert_eq!(windows.status, windows_status, "{file} under windows");
+        let mut flipped = Policy::windows();
+        set(&mut flipped, rule, true);
+        let r = verify(flipped, file, at);
+        assert_eq!(r.status, flipped_status, "{file} with {rule} flipped: {}", all_text(&r));
+        // Whichever side refuses names the rule; whichever side accepts through it says so.
+        let (refusing, accepting) = if windows_status == FileStatus::Valid {
+            (&r, &windows)
+        } else {
+            (&windows, &r)
+        };
+        assert!(
+            all_text(refusing).contains(&format!("rejected by policy ({rule})")),
+            "{file}: {}",
+            all_text(refusing)
+        );
+        assert!(
+            all_text(accepting).contains(&format!("leniency {rule}")),
+            "{file}: {}",
+            all_text(accepting)
+        );
+    }
+}
+
+#[test]
+fn the_presets_differ_exactly_where_documented() {
+    let w = Policy::windows();
+    let s = Policy::strict();
+    assert!(w.allow_sha1 && !s.allow_sha1);
+    assert!(w.allow_sha1_certificates && !s.allow_sha1_certificates);
+    assert!(w.allow_sha1_timestamps && !s.allow_sha1_timestamps);
+    assert!(w.allow_legacy_countersignature_hash && !s.allow_legacy_countersignature_hash);
+    assert!(w.accept_signed_data_v3 && !s.accept_signed_data_v3);
+    assert!(w.accept_octet_string_content && !s.accept_octet_string_content);
+    assert!(w.accept_signer_info_v0 && !s.accept_signer_info_v0);
+    assert!(w.accept_missing_signed_attributes && !s.accept_missing_signed_attributes);
+    assert!(!w.require_leaf_eku && s.require_leaf_eku);
+    assert!(!w.require_zero_padding && s.require_zero_padding);
+    assert_eq!((w.min_rsa_bits, s.min_rsa_bits), (1024, 2048));
+    // The same in both.
+    assert!(!w.allow_md5 && !s.allow_md5);
+    assert!(!w.accept_data_after_cert_table && !s.accept_data_after_cert_table);
+    assert_eq!(w.max_nesting_depth, s.max_nesting_depth);
+    assert_eq!(Policy::default(), w);
+}
