@@ -157,3 +157,42 @@ pub fn set_security_dir(f: &mut [u8], offset: u32, size: u32) {
     put32(f, sd, offset);
     put32(f, sd + 4, size);
 }
+
+/// The page-hash table (SpcPeImagePageHashes) of an image, written from the layout signtool
+/// produces: the headers page without CheckSum and the security entry, zero-padded to 4 KiB;
+/// each section's raw data in 4 KiB pages, the last zero-padded; a final entry at the end of
+/// the last section with a zero hash.
+pub fn page_hashes(f: &[u8], h: crate::pki::Hash) -> Vec<u8> {
+    const PAGE: usize = 4096;
+    let (ck, sd) = field_offsets(f);
+    let e = u32::from_le_bytes(f[0x3c..0x40].try_into().unwrap()) as usize;
+    let sections = u16::from_le_bytes([f[e + 6], f[e + 7]]) as usize;
+    let opt_size = u16::from_le_bytes([f[e + 20], f[e + 21]]) as usize;
+    let headers = u32::from_le_bytes(f[e + 24 + 60..e + 24 + 64].try_into().unwrap()) as usize;
+    let mut table = Vec::new();
+    let mut page = f[..ck].to_vec();
+    page.extend_from_slice(&f[ck + 4..sd]);
+    page.extend_from_slice(&f[sd + 8..headers]);
+    page.resize(page.len() + PAGE - headers, 0);
+    table.extend_from_slice(&0u32.to_le_bytes());
+    table.extend(h.digest(&page));
+    let mut last = 0usize;
+    for i in 0..sections {
+        let s = e + 24 + opt_size + i * 40;
+        let size = u32::from_le_bytes(f[s + 16..s + 20].try_into().unwrap()) as usize;
+        let ptr = u32::from_le_bytes(f[s + 20..s + 24].try_into().unwrap()) as usize;
+        for off in (0..size).step_by(PAGE) {
+            let end = (off + PAGE).min(size);
+            let mut page = f[ptr + off..ptr + end].to_vec();
+            page.resize(PAGE, 0);
+            table.extend_from_slice(&((ptr + off) as u32).to_le_bytes());
+            table.extend(h.digest(&page));
+        }
+        if size > 0 {
+            last = ptr + size;
+        }
+    }
+    table.extend_from_slice(&(last as u32).to_le_bytes());
+    table.extend(std::iter::repeat_n(0u8, h.digest(b"").len()));
+    table
+}

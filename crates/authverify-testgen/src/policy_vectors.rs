@@ -19,6 +19,7 @@ fn entry(pe: &[u8], h: Hash, why: &str, strict_status: &str, strict_chain: &str,
 }
 
 pub(crate) fn write(out: &mut Out, p: &'static Pki, pe: &[u8]) {
+    page_hash_vectors(out, p, pe);
     let signer = |form: Form| Signer {
         key: &p.leaf_key,
         cert: &p.leaf,
@@ -174,4 +175,46 @@ pub(crate) fn write(out: &mut Out, p: &'static Pki, pe: &[u8]) {
             "min_rsa_bits",
         ),
     );
+}
+
+/// Page hashes v1 and v2 as signtool writes them (`-ph` in osslsigncode), and a signature
+/// whose page hash of the first section page is wrong while the file digest is right.
+fn page_hash_vectors(out: &mut Out, p: &'static Pki, pe: &[u8]) {
+    let signer = |form: Form| Signer {
+        key: &p.leaf_key,
+        cert: &p.leaf,
+        chain: vec![&p.leaf, &p.inter],
+        hash: Hash::Sha256,
+        corrupt_signature: false,
+        timestamp: None,
+        form,
+    };
+    for (name, ph, corrupt) in [
+        ("page-hashes-sha256.exe", Hash::Sha256, false),
+        ("page-hashes-sha1.exe", Hash::Sha1, false),
+        ("page-hashes-mismatch.exe", Hash::Sha256, true),
+    ] {
+        let form = Form {
+            page_hashes: Some(ph),
+            corrupt_page_hash: corrupt,
+            ..Form::default()
+        };
+        let bytes = sign::sign(pe, &signer(form), &[]);
+        let pages = crate::pe::page_hashes(pe, ph).len() / (4 + ph.digest(b"").len()) - 1;
+        let mut sig = ok_sig(Hash::Sha256, pe);
+        sig["page_hashes"] = json!({ "algorithm": ph.name(), "pages": pages, "matches": !corrupt });
+        let (status, why) = if corrupt {
+            (
+                "invalid",
+                "the page hash of the first section page is wrong; the file digest is right",
+            )
+        } else {
+            ("valid", "page hashes of every 4 KiB page, as signtool /ph writes them")
+        };
+        out.write(
+            name,
+            &bytes,
+            json!({ "status": status, "why": why, "signatures": [sig], "missing": [] }),
+        );
+    }
 }

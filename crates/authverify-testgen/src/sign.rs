@@ -35,6 +35,10 @@ pub struct Form {
     pub no_signed_attributes: bool,
     /// Bytes stuffed after the PKCS#7 inside WIN_CERTIFICATE (CVE-2013-3900).
     pub stuffing: &'static [u8],
+    /// Page hashes of the image, in SHA-1 (v1) or SHA-256 (v2).
+    pub page_hashes: Option<Hash>,
+    /// Flip a bit of the first section page's hash (the file digest stays right).
+    pub corrupt_page_hash: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -60,10 +64,31 @@ pub struct Timestamp<'a> {
     pub chain: &'a [&'a Cert],
 }
 
-/// SpcIndirectDataContent for a PE image digest.
-pub fn indirect_data(h: Hash, digest: &[u8]) -> Vec<u8> {
-    let obsolete: Vec<u8> = "<<<Obsolete>>>".encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
-    let link = ctx(0, true, &ctx(2, true, &ctx(0, false, &obsolete)));
+/// SpcIndirectDataContent whose SpcLink is either the customary "<<<Obsolete>>>" file link
+/// or, with `page_hashes` = (algorithm, table), the SpcSerializedObject moniker carrying them.
+pub fn indirect_data_with(h: Hash, digest: &[u8], page_hashes: Option<(Hash, &[u8])>) -> Vec<u8> {
+    let link = match page_hashes {
+        None => {
+            let obsolete: Vec<u8> = "<<<Obsolete>>>".encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+            ctx(0, true, &ctx(2, true, &ctx(0, false, &obsolete)))
+        }
+        Some((ph, table)) => {
+            let kind = if ph == Hash::Sha1 {
+                "1.3.6.1.4.1.311.2.3.1"
+            } else {
+                "1.3.6.1.4.1.311.2.3.2"
+            };
+            let serialized = set(&[&seq(&[&oid(kind), &set(&[&octets(table)])])]);
+            let class_id = [
+                0xa6, 0xb5, 0x86, 0xd5, 0xb4, 0xa1, 0x24, 0x66, 0xae, 0x05, 0xa2, 0x17, 0xda, 0x8e, 0x60, 0xd6,
+            ];
+            ctx(
+                0,
+                true,
+                &ctx(1, true, &cat(&[&octets(&class_id), &octets(&serialized)])),
+            )
+        }
+    };
     let pe_image_data = seq(&[&bits(&[]), &link]);
     seq(&[
         &seq(&[&oid(SPC_PE_IMAGE_DATA), &pe_image_data]),
@@ -207,7 +232,22 @@ fn timestamp_attribute(ts: &Timestamp<'_>, parent_signature: &[u8]) -> Vec<u8> {
 /// A complete ContentInfo(SignedData) over `file_digest`, with nested signatures
 /// (already-built ContentInfos) as unsigned attributes.
 pub fn signed_data(s: &Signer<'_>, file_digest: &[u8], nested: &[Vec<u8>]) -> Vec<u8> {
-    let content = indirect_data(s.hash, file_digest);
+    signed_data_over(s, file_digest, nested, None)
+}
+
+/// [`signed_data`] for `unsigned`, carrying its page hashes when the form asks for them.
+fn signed_data_over(s: &Signer<'_>, file_digest: &[u8], nested: &[Vec<u8>], unsigned: Option<&[u8]>) -> Vec<u8> {
+    let table = match (s.form.page_hashes, unsigned) {
+        (Some(ph), Some(image)) => {
+            let mut t = pe::page_hashes(image, ph);
+            if s.form.corrupt_page_hash {
+                t[4 + ph.digest(b"").len() + 4] ^= 1;
+            }
+            Some((ph, t))
+        }
+        _ => None,
+    };
+    let content = indirect_data_with(s.hash, file_digest, table.as_ref().map(|(h, t)| (*h, t.as_slice())));
     // messageDigest covers the contents octets of the SpcIndirectDataContent SEQUENCE
     // (PKCS#7), or the whole content DER inside the OCTET STRING (CMS form).
     let digested: &[u8] = if s.form.cms_v3_octet_string {
@@ -316,7 +356,12 @@ pub fn sign(unsigned: &[u8], primary: &Signer<'_>, nested: &[&Signer<'_>]) -> Ve
         .iter()
         .map(|n| signed_data(n, &digest_for(unsigned, n.hash), &[]))
         .collect();
-    let mut ci = signed_data(primary, &digest_for(unsigned, primary.hash), &nested_cis);
+    let mut ci = signed_data_over(
+        primary,
+        &digest_for(unsigned, primary.hash),
+        &nested_cis,
+        Some(unsigned),
+    );
     ci.extend_from_slice(primary.form.stuffing);
     attach(unsigned, &[ci])
 }

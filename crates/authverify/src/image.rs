@@ -5,6 +5,7 @@
 //! NumberOfRvaAndSizes above 16); see docs/ARCHITECTURE.md, "PE reader".
 
 pub mod digest;
+pub mod page_hash;
 
 use crate::error::ImageError;
 
@@ -51,6 +52,10 @@ pub struct PeImage<'a> {
     checksum_offset: u64,
     security_entry_offset: Option<u64>,
     cert_table: Option<CertTableLocation>,
+    /// Offset of the COFF file header and the size of the optional header (for the
+    /// section table).
+    coff_offset: u64,
+    size_of_optional: u16,
 }
 
 fn read_u16(data: &[u8], offset: u64, what: &'static str) -> Result<u16, ImageError> {
@@ -163,7 +168,29 @@ impl<'a> PeImage<'a> {
             checksum_offset,
             security_entry_offset,
             cert_table,
+            coff_offset: coff,
+            size_of_optional,
         })
+    }
+
+    /// SizeOfHeaders (optional header offset 60).
+    pub(crate) fn size_of_headers(&self) -> Result<u32, ImageError> {
+        read_u32(self.data, self.coff_offset + 20 + 60, "SizeOfHeaders")
+    }
+
+    /// (PointerToRawData, SizeOfRawData) of every section, in section-table order.
+    pub(crate) fn sections(&self) -> Result<Vec<(u32, u32)>, ImageError> {
+        let count = read_u16(self.data, self.coff_offset + 2, "NumberOfSections")?;
+        let table = self.coff_offset + 20 + u64::from(self.size_of_optional);
+        (0..u64::from(count))
+            .map(|i| {
+                let header = table + i * 40;
+                Ok((
+                    read_u32(self.data, header + 20, "PointerToRawData")?,
+                    read_u32(self.data, header + 16, "SizeOfRawData")?,
+                ))
+            })
+            .collect()
     }
 
     /// The whole file.

@@ -48,7 +48,8 @@ pub use error::Error;
 pub use image::PeImage;
 pub use policy::{Policy, SignatureSelection};
 pub use report::{
-    AlternativePath, ChainRole, ChainStatus, FileReport, FileStatus, MissingCertificate, NeededBy, SignatureReport,
+    AlternativePath, ChainRole, ChainStatus, FileReport, FileStatus, MissingCertificate, NeededBy, PageHashReport,
+    SignatureReport,
 };
 pub use time::UnixTime;
 pub use trust::{LoadSummary, Role, TrustStore};

@@ -244,10 +244,24 @@ pub struct SignatureReport {
     pub timestamp: Option<TimestampReport>,
     /// The instant the signer chain was judged at, and why.
     pub evaluated_at: Option<EvaluatedAt>,
+    /// The page hashes the signature carries, checked against the file.
+    pub page_hashes: Option<PageHashReport>,
     /// Why the signature could not be read, when it could not.
     pub error: Option<String>,
     /// Findings that did not decide the verdict alone.
     pub notes: Vec<String>,
+}
+
+/// Page hashes (SpcPeImagePageHashes) a signature carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+pub struct PageHashReport {
+    /// `sha1` (v1) or `sha256` (v2).
+    pub algorithm: String,
+    /// How many pages the table covers.
+    pub pages: usize,
+    /// Whether every page of the file hashes as signed.
+    pub matches: bool,
 }
 
 /// Facts about the PE image.

@@ -268,7 +268,6 @@ impl<'a> SignerInfo<'a> {
 pub(crate) struct IndirectData<'a> {
     pub(crate) data_type: ObjectIdentifier,
     /// SpcPeImageData (flags and the SpcLink that carries page hashes).
-    #[allow(dead_code)] // read by page-hash checking (issue 6)
     pub(crate) data_value: Option<Tlv<'a>>,
     pub(crate) digest_algorithm: ObjectIdentifier,
     pub(crate) digest: &'a [u8],
@@ -302,5 +301,72 @@ impl<'a> IndirectData<'a> {
             digest_algorithm,
             digest,
         })
+    }
+}
+
+/// Page hashes carried by a signature: the algorithm and the table as signed.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PageHashes<'a> {
+    pub(crate) algorithm: crate::algorithms::DigestAlgorithm,
+    pub(crate) table: &'a [u8],
+}
+
+/// SpcSerializedObject class id of SpcPeImagePageHashes.
+const PAGE_HASHES_CLASS_ID: [u8; 16] = [
+    0xa6, 0xb5, 0x86, 0xd5, 0xb4, 0xa1, 0x24, 0x66, 0xae, 0x05, 0xa2, 0x17, 0xda, 0x8e, 0x60, 0xd6,
+];
+const PAGE_HASHES_V1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.2.3.1");
+const PAGE_HASHES_V2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.2.3.2");
+
+impl<'a> IndirectData<'a> {
+    /// The page hashes in SpcPeImageData's SpcLink moniker, if any. `Err` describes a
+    /// malformed or unknown optional structure (reported, not fatal).
+    pub(crate) fn page_hashes(&self) -> Result<Option<PageHashes<'a>>, String> {
+        let Some(value) = self.data_value else {
+            return Ok(None);
+        };
+        let e = |x: crate::error::Asn1Error| x.to_string();
+        let mut r = value.expect_tag(Tag::Sequence, "SpcPeImageData").map_err(e)?.contents();
+        r.optional(Tag::BitString, "SpcPeImageData.flags").map_err(e)?;
+        let Some(file) = r.optional(ctx(0, true), "SpcPeImageData.file").map_err(e)? else {
+            return Ok(None);
+        };
+        let link = file.contents().read("SpcLink").map_err(e)?;
+        if link.tag != ctx(1, true) {
+            return Ok(None); // url or file: no page hashes
+        }
+        let mut m = link.contents();
+        let class = m
+            .expect_tag(Tag::OctetString, "SpcSerializedObject.classId")
+            .map_err(e)?;
+        let data = m
+            .expect_tag(Tag::OctetString, "SpcSerializedObject.serializedData")
+            .map_err(e)?;
+        if class.value != PAGE_HASHES_CLASS_ID {
+            return Err(format!(
+                "SpcSerializedObject with unknown class id {}",
+                hex::encode(class.value)
+            ));
+        }
+        let set = Tlv::parse_exact(data.value, data.contents().offset(), "page hashes").map_err(e)?;
+        let mut attrs = set.expect_tag(Tag::Set, "page hashes").map_err(e)?.contents();
+        let attr = attrs.expect_tag(Tag::Sequence, "page hash attribute").map_err(e)?;
+        let mut a = attr.contents();
+        let oid: ObjectIdentifier = a
+            .read("page hash type")
+            .and_then(|t| t.decode("page hash type"))
+            .map_err(e)?;
+        let algorithm = match oid {
+            PAGE_HASHES_V1 => crate::algorithms::DigestAlgorithm::Sha1,
+            PAGE_HASHES_V2 => crate::algorithms::DigestAlgorithm::Sha256,
+            other => return Err(format!("unknown page hash type {other}")),
+        };
+        let values = a.expect_tag(Tag::Set, "page hash values").map_err(e)?;
+        let table = values
+            .contents()
+            .expect_tag(Tag::OctetString, "page hash table")
+            .map_err(e)?
+            .value;
+        Ok(Some(PageHashes { algorithm, table }))
     }
 }

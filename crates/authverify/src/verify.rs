@@ -9,7 +9,7 @@ use crate::image::PeImage;
 use crate::policy::{Policy, SignatureSelection};
 use crate::report::{
     CertificateSummary, ChainRole, ChainStatus, EvaluatedAt, FileReport, FileStatus, ImageSummary, MissingCertificate,
-    NeededBy, SignatureReport, TimeSource, TimestampReport,
+    NeededBy, PageHashReport, SignatureReport, TimeSource, TimestampReport,
 };
 use crate::signed_data::{oid, parse_content_info, EncapContent, IndirectData, SignedData, SignerInfo};
 use crate::signer;
@@ -183,7 +183,7 @@ impl Verifier {
         let signatures: Vec<SignatureReport> = found
             .into_iter()
             .enumerate()
-            .map(|(index, f)| self.evaluate(index, f, &digests, at))
+            .map(|(index, f)| self.evaluate(index, f, &image, &digests, at))
             .collect();
 
         let after = image.bytes_after_cert_table();
@@ -204,6 +204,9 @@ impl Verifier {
         for s in &signatures {
             if let Some(e) = &s.error {
                 notes.push(format!("signature {} cannot be verified: {e}", s.index));
+                status = FileStatus::Invalid;
+            } else if s.page_hashes.as_ref().is_some_and(|p| !p.matches) {
+                notes.push(format!("signature {}: its page hashes do not match the file", s.index));
                 status = FileStatus::Invalid;
             } else if !s.digest_matches {
                 notes.push(format!(
@@ -309,6 +312,7 @@ impl Verifier {
         &self,
         index: usize,
         found: Found<'_>,
+        image: &PeImage<'_>,
         digests: &[(DigestAlgorithm, Vec<u8>)],
         at: UnixTime,
     ) -> SignatureReport {
@@ -326,6 +330,7 @@ impl Verifier {
             chain: None,
             timestamp: None,
             evaluated_at: None,
+            page_hashes: None,
             error: None,
             notes: found.notes,
         };
@@ -417,6 +422,28 @@ impl Verifier {
                 p.signer.digest_algorithm, p.indirect.digest_algorithm
             ));
         }
+        // Page hashes, when the signature carries them, must agree with the file; a
+        // malformed or unknown optional structure is reported, never fatal.
+        match p.indirect.page_hashes() {
+            Ok(None) => {}
+            Ok(Some(ph)) => {
+                let computed = image.page_hashes(ph.algorithm);
+                let matches = computed.as_ref().is_ok_and(|t| t.as_slice() == ph.table);
+                let entry = 4usize.saturating_add(ph.algorithm.output_len());
+                report.page_hashes = Some(PageHashReport {
+                    algorithm: ph.algorithm.name().to_string(),
+                    pages: (ph.table.len() / entry).saturating_sub(1),
+                    matches,
+                });
+                if !matches {
+                    report.notes.push(match computed {
+                        Ok(_) => "page hashes do not match the file: a page was changed after signing".into(),
+                        Err(e) => format!("page hashes cannot be computed for this file: {e}"),
+                    });
+                }
+            }
+            Err(e) => report.notes.push(format!("page hashes not checked: {e}")),
+        }
         if p.signer.version > 1 {
             report.notes.push(format!(
                 "SignerInfo version is {} (CMS; Authenticode specifies 1)",
@@ -471,7 +498,8 @@ impl Verifier {
             rules: chain::PathRules::from(&self.policy),
             links: Some(&self.links),
         });
-        report.status = if !report.digest_matches || !report.signature_valid {
+        let pages_ok = report.page_hashes.as_ref().is_none_or(|p| p.matches);
+        report.status = if !report.digest_matches || !report.signature_valid || !pages_ok {
             FileStatus::Invalid
         } else if chain.status == ChainStatus::Trusted {
             FileStatus::Valid

@@ -118,3 +118,84 @@ fn digests_agree_with_osslsigncode_on_real_world_files() {
     eprintln!("real-world: {compared} signature digests agree with osslsigncode");
     assert!(errors.is_empty(), "{}", errors.join("\n"));
 }
+
+/// osslsigncode's "Page hash" and "Calculated page hash" lines (the first 32 bytes of
+/// each table, hex), for the signatures it reads.
+fn osslsigncode_page_hashes(path: &Path) -> Vec<(String, String)> {
+    let out = common::osslsigncode_verify(path).unwrap_or_default();
+    let value = |l: &str| {
+        l.split(':')
+            .nth(1)
+            .map(|v| v.trim().trim_end_matches("...").trim().to_lowercase())
+    };
+    let signed: Vec<String> = out
+        .lines()
+        .filter(|l| l.starts_with("Page hash ") && !l.contains("algorithm"))
+        .filter_map(value)
+        .collect();
+    let calculated: Vec<String> = out
+        .lines()
+        .filter(|l| l.starts_with("Calculated page hash"))
+        .filter_map(value)
+        .collect();
+    signed.into_iter().zip(calculated).collect()
+}
+
+#[test]
+fn page_hashes_agree_with_osslsigncode() {
+    if !have_osslsigncode() {
+        panic!("osslsigncode is required (apt-get install -y osslsigncode)");
+    }
+    let m = common::manifest();
+    let at = common::manifest_time(&m);
+    let verifier = common::manifest_verifier(&m);
+    // Our generated tables: osslsigncode computes the same pages, and sees the wrong one.
+    for (name, should_match) in [
+        ("page-hashes-sha256.exe", true),
+        ("page-hashes-sha1.exe", true),
+        ("page-hashes-mismatch.exe", false),
+    ] {
+        let path = common::vectors_dir().join(name);
+        let pairs = osslsigncode_page_hashes(&path);
+        assert_eq!(pairs.len(), 1, "{name}: osslsigncode reads one page-hash table");
+        let (signed, calculated) = &pairs[0];
+        assert_eq!(signed == calculated, should_match, "{name}: {signed} vs {calculated}");
+        let report = verifier
+            .verify_bytes(&std::fs::read(&path).expect("read"), at)
+            .expect("verify");
+        assert_eq!(
+            report.signatures[0].page_hashes.as_ref().map(|p| p.matches),
+            Some(should_match)
+        );
+    }
+    // Tables osslsigncode writes (-ph, SHA-1 and SHA-256): we compute the same.
+    let dir = std::env::temp_dir().join(format!("authverify-ph-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let key = common::repo_root().join("crates/authverify-testgen/keys/root-rsa2048.pem");
+    let cert = common::vectors_dir().join("pki/root.pem");
+    for (h, alg) in [("sha256", "sha256"), ("sha1", "sha1")] {
+        for unsigned in ["unsigned.exe", "unsigned-odd-length.exe"] {
+            let out = dir.join(format!("{h}-{unsigned}"));
+            let status = std::process::Command::new("osslsigncode")
+                .args(["sign", "-ph", "-h", h, "-certs"])
+                .arg(&cert)
+                .arg("-key")
+                .arg(&key)
+                .arg("-in")
+                .arg(common::vectors_dir().join(unsigned))
+                .arg("-out")
+                .arg(&out)
+                .output()
+                .expect("osslsigncode sign");
+            assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+            let report = verifier
+                .verify_bytes(&std::fs::read(&out).expect("read"), at)
+                .expect("verify");
+            let ph = report.signatures[0].page_hashes.as_ref().expect("page hashes read");
+            assert_eq!(ph.algorithm, alg);
+            assert!(ph.matches, "{h} {unsigned}: our table differs from osslsigncode's");
+            assert!(report.signatures[0].digest_matches);
+        }
+    }
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}

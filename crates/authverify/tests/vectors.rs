@@ -88,6 +88,17 @@ fn vectors_match_manifest() {
                 chain == want["chain_status"].as_str(),
                 format!("{chain:?}"),
             );
+            // Page hashes: present exactly when the generator wrote them, with its page count
+            // and whether they match.
+            let got_pages = got
+                .page_hashes
+                .as_ref()
+                .map(|p| serde_json::json!({ "algorithm": p.algorithm, "pages": p.pages, "matches": p.matches }));
+            check(
+                "page_hashes",
+                got_pages.as_ref() == want.get("page_hashes"),
+                format!("{got_pages:?}"),
+            );
             match (&got.timestamp, want.get("timestamp")) {
                 (None, None) => {}
                 (Some(t), Some(w)) => {

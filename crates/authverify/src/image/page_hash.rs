@@ -1,0 +1,94 @@
+//! Page hashes (SpcPeImagePageHashes v1 = SHA-1, v2 = SHA-256): a table of (offset, hash)
+//! entries, one per 4 KiB page of the headers and of each section's raw data, ending with an
+//! entry whose offset is the end of the last section and whose hash is zero. Windows checks
+//! them page by page as a file is loaded; a signature carrying them must agree with the file.
+//!
+//! The layout follows what signtool and osslsigncode write (`pe_page_hash_calc`): the
+//! headers page hashes SizeOfHeaders bytes without the CheckSum field and the security
+//! directory entry, zero-padded to the page size; every section page is hashed from
+//! PointerToRawData in 4 KiB steps, the last one zero-padded.
+
+use crate::algorithms::{DigestAlgorithm, MultiDigest};
+use crate::error::ImageError;
+use crate::image::PeImage;
+
+/// The page size page hashes use.
+pub const PAGE_SIZE: u64 = 4096;
+
+/// Most entries a table may describe (a 4 GiB image in 4 KiB pages): bounds the work a
+/// hostile section table can ask for.
+const MAX_PAGES: u64 = 1 << 20;
+
+fn hash(alg: DigestAlgorithm, parts: &[&[u8]], zeros: u64) -> Vec<u8> {
+    let mut h = MultiDigest::new(&[alg]);
+    for p in parts {
+        h.update(p);
+    }
+    const ZEROS: [u8; PAGE_SIZE as usize] = [0; PAGE_SIZE as usize];
+    let mut left = zeros.min(PAGE_SIZE);
+    while left > 0 {
+        let n = usize::try_from(left).unwrap_or(0).min(ZEROS.len());
+        h.update(ZEROS.get(..n).unwrap_or_default());
+        left = left.saturating_sub(n as u64);
+    }
+    h.finalize().into_iter().next().map(|(_, d)| d).unwrap_or_default()
+}
+
+impl PeImage<'_> {
+    /// The page-hash table of this image in `alg`, as a signature would carry it.
+    pub fn page_hashes(&self, alg: DigestAlgorithm) -> Result<Vec<u8>, ImageError> {
+        let data = self.data();
+        let len = data.len() as u64;
+        let out_of_range = |what: &'static str, offset: u64| ImageError::Truncated { what, offset, len };
+        let headers = u64::from(self.size_of_headers()?);
+        let security = self
+            .security_entry_offset()
+            .ok_or(out_of_range("security directory", 0))?;
+        let checksum = self.checksum_offset();
+        let at = |from: u64, to: u64, what: &'static str| -> Result<&[u8], ImageError> {
+            usize::try_from(from)
+                .ok()
+                .zip(usize::try_from(to).ok())
+                .and_then(|(f, t)| data.get(f..t))
+                .ok_or(out_of_range(what, from))
+        };
+        let mut table = Vec::new();
+        let mut entry = |offset: u64, digest: &[u8]| {
+            table.extend_from_slice(&u32::try_from(offset).unwrap_or(u32::MAX).to_le_bytes());
+            table.extend_from_slice(digest);
+        };
+        let first = hash(
+            alg,
+            &[
+                at(0, checksum, "headers")?,
+                at(checksum + 4, security, "headers")?,
+                at(security + 8, headers, "headers")?,
+            ],
+            PAGE_SIZE.saturating_sub(headers),
+        );
+        entry(0, &first);
+        let mut last = 0u64;
+        let mut pages = 1u64;
+        for (pointer, size) in self.sections()? {
+            let (pointer, size) = (u64::from(pointer), u64::from(size));
+            if size == 0 {
+                continue;
+            }
+            let mut offset = 0u64;
+            while offset < size {
+                pages += 1;
+                if pages > MAX_PAGES {
+                    return Err(out_of_range("section table (more pages than a 4 GiB image)", pointer));
+                }
+                let len = (size - offset).min(PAGE_SIZE);
+                let start = pointer + offset;
+                let digest = hash(alg, &[at(start, start + len, "section raw data")?], PAGE_SIZE - len);
+                entry(start, &digest);
+                offset += PAGE_SIZE;
+            }
+            last = pointer + size;
+        }
+        entry(last, &vec![0u8; alg.output_len()]);
+        Ok(table)
+    }
+}
