@@ -64,6 +64,16 @@ pub fn real_world_files() -> (Vec<(PathBuf, String)>, usize) {
     (found, missing)
 }
 
+/// How many files the corpus lists.
+pub fn real_world_corpus_len() -> usize {
+    std::fs::read_to_string(repo_root().join("test-vectors/real-world/corpus.tsv"))
+        .expect("corpus.tsv")
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .count()
+}
+
 pub fn hex_decode(s: &str) -> Vec<u8> {
     (0..s.len())
         .step_by(2)
@@ -83,12 +93,62 @@ pub fn nesting_depth(all: &[authverify::SignatureReport], s: &authverify::Signat
 
 /// osslsigncode's `verify` output for `path` (no trust files: only digests and times are read).
 pub fn osslsigncode_verify(path: &Path) -> Option<String> {
-    let out = std::process::Command::new("osslsigncode")
-        .args(["verify", "-in"])
-        .arg(path)
-        .output()
-        .ok()?;
-    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+    osslsigncode_verify_with(path, None)
+}
+
+/// `osslsigncode verify`, trusting `ca_file` (PEM) when given: OpenSSL checks the signer's
+/// signature only after the chain verifies.
+pub fn osslsigncode_verify_with(path: &Path, ca_file: Option<&Path>) -> Option<String> {
+    let mut cmd = std::process::Command::new("osslsigncode");
+    cmd.arg("verify");
+    if let Some(ca) = ca_file {
+        cmd.arg("-CAfile").arg(ca);
+    }
+    let out = cmd.arg("-in").arg(path).output().ok()?;
+    // OpenSSL's errors (e.g. PKCS7_signatureVerify) go to stderr: keep both.
+    Some(format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    ))
+}
+
+/// `Nov 25 22:04:08 2026 GMT` (OpenSSL's time format) as Unix seconds.
+pub fn parse_openssl_time(s: &str) -> Option<u64> {
+    let parts: Vec<&str> = s.split_whitespace().collect();
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = months.iter().position(|m| Some(m) == parts.first())? + 1;
+    let day: u8 = parts.get(1)?.parse().ok()?;
+    let hms: Vec<u8> = parts
+        .get(2)?
+        .split(':')
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
+    let year: u16 = parts.get(3)?.parse().ok()?;
+    let rfc = format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        hms[0], hms[1], hms[2]
+    );
+    rfc.parse::<UnixTime>().ok().map(UnixTime::as_secs)
+}
+
+/// Per osslsigncode "Signature Index" block of `text`, the timestamp time it prints.
+pub fn osslsigncode_timestamp_times(text: &str) -> Vec<Option<u64>> {
+    let mut blocks: Vec<Option<u64>> = Vec::new();
+    for line in text.lines() {
+        if line.starts_with("Signature Index:") {
+            blocks.push(None);
+        } else if let Some(t) = line.trim().strip_prefix("Timestamp time: ") {
+            if let Some(last) = blocks.last_mut() {
+                if last.is_none() {
+                    *last = parse_openssl_time(t);
+                }
+            }
+        }
+    }
+    blocks
 }
 
 /// Every fetched real-world file with its report from `verifier` at `at`; files the
