@@ -8,8 +8,8 @@ use authverify::{DigestAlgorithm, PeImage, Policy, TrustStore, UnixTime, Verifie
 use authverify_benches::{big_unsigned_pe, vectors_dir};
 
 fn digest(c: &mut Criterion) {
-    let image = big_unsigned_pe(64 << 20);
-    let mut g = c.benchmark_group("digest_64MiB");
+    let image = big_unsigned_pe(256 << 20);
+    let mut g = c.benchmark_group("digest_256MiB");
     g.throughput(Throughput::Bytes(image.len() as u64));
     g.sample_size(10);
     g.bench_function("raw_sha256", |b| b.iter(|| sha2::Sha256::digest(&image)));

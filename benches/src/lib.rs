@@ -1,5 +1,5 @@
-//! Inputs for the benchmarks, built from the shipped vectors (never committed: the large
-//! images are made in memory on each run).
+//! Inputs for the benchmarks, built from the shipped vectors or generated into a cache
+//! directory on first run (never committed).
 
 use std::path::{Path, PathBuf};
 
@@ -20,4 +20,17 @@ pub fn big_unsigned_pe(size: usize) -> Vec<u8> {
         image.extend_from_slice(&x.to_le_bytes());
     }
     image
+}
+
+/// The issue-7 file set: `AUTHVERIFY_BENCH_FILES` signed images (default 10,000), generated
+/// once into `$AUTHVERIFY_CACHE/bench-set` (default `~/.cache/authverify/bench-set`).
+pub fn file_set() -> authverify_testgen::bench_set::BenchSet {
+    let count = std::env::var("AUTHVERIFY_BENCH_FILES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10_000);
+    let cache = std::env::var_os("AUTHVERIFY_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/authverify"));
+    authverify_testgen::bench_set::ensure(&cache.join("bench-set"), count).expect("generate the bench set")
 }

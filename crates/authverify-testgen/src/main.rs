@@ -218,6 +218,21 @@ fn sig(
 }
 
 fn main() {
+    // `bench-set DIR N`: the benchmark file set (issue 7), not committed.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("bench-set") {
+        let dir = PathBuf::from(args.get(2).map_or("target/bench-set", String::as_str));
+        let count = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(10_000);
+        let set = authverify_testgen::bench_set::ensure(&dir, count).expect("write the bench set");
+        println!(
+            "{} files, {} bytes in {} (trust {})",
+            set.files.len(),
+            set.bytes,
+            set.dir.display(),
+            set.root_pem.display()
+        );
+        return;
+    }
     let dir = std::env::args()
         .nth(1)
         .map(PathBuf::from)

@@ -361,4 +361,12 @@ pub enum Error {
     /// The certificate table layer.
     #[error(transparent)]
     CertTable(#[from] CertTableError),
+    /// The file could not be read ([`crate::Verifier::verify_path`]).
+    #[error("{path}: {message}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The operating system's message.
+        message: String,
+    },
 }

@@ -82,6 +82,36 @@ impl Verifier {
         }
     }
 
+    /// Reads and verifies one file. The file is read into memory whole; to verify very large
+    /// files without that buffer, map them and call [`Verifier::verify_bytes`] (the CLI does).
+    pub fn verify_path(&self, path: &std::path::Path, at: UnixTime) -> Result<FileReport, Error> {
+        let bytes = std::fs::read(path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        self.verify_bytes(&bytes, at)
+    }
+
+    /// Verifies many files, in parallel on rayon's pool with the `rayon` feature (else one
+    /// after another); the results are in the order of `paths`. Every file shares this
+    /// verifier's caches, so a set signed under one hierarchy parses and checks its
+    /// intermediates once.
+    pub fn verify_paths<P: AsRef<std::path::Path> + Sync>(
+        &self,
+        paths: &[P],
+        at: UnixTime,
+    ) -> Vec<Result<FileReport, Error>> {
+        #[cfg(feature = "rayon")]
+        {
+            use rayon::prelude::*;
+            paths.par_iter().map(|p| self.verify_path(p.as_ref(), at)).collect()
+        }
+        #[cfg(not(feature = "rayon"))]
+        {
+            paths.iter().map(|p| self.verify_path(p.as_ref(), at)).collect()
+        }
+    }
+
     /// The cache of verified certificate links (for statistics and benchmarks).
     pub fn link_cache(&self) -> &chain::LinkCache {
         &self.links

@@ -233,3 +233,23 @@ fn generator_is_deterministic() {
     }
     let _ = std::fs::remove_dir_all(out);
 }
+
+#[test]
+fn verify_paths_gives_each_file_its_verdict_in_order() {
+    let m = common::manifest();
+    let at = common::manifest_time(&m);
+    let verifier = common::manifest_verifier(&m);
+    let vectors = m["vectors"].as_array().expect("vectors");
+    let mut paths: Vec<std::path::PathBuf> = vectors
+        .iter()
+        .map(|v| common::vectors_dir().join(v["file"].as_str().expect("file")))
+        .collect();
+    paths.push(common::vectors_dir().join("no-such-file.exe"));
+    let results = verifier.verify_paths(&paths, at);
+    assert_eq!(results.len(), paths.len());
+    for (v, r) in vectors.iter().zip(&results) {
+        let got = format!("{:?}", r.as_ref().expect("verified").status).to_lowercase();
+        assert_eq!(got, v["status"].as_str().expect("status"), "{}", v["file"]);
+    }
+    assert!(matches!(results.last(), Some(Err(authverify::Error::Io { .. }))));
+}

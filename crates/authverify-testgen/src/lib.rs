@@ -1,0 +1,10 @@
+//! authverify-testgen as a library: the benchmark file-set generator (the test vectors are
+//! written by the binary, `cargo run -p authverify-testgen`).
+
+#![allow(dead_code)] // the binary uses the rest of these modules
+
+mod asn1;
+pub mod bench_set;
+mod pe;
+mod pki;
+mod sign;
