@@ -86,8 +86,10 @@ pub struct Certificate {
     authority_key_id: Option<Vec<u8>>,
     sha1: [u8; 20],
     sha256: [u8; 32],
-    subject_name: String,
-    issuer_name: String,
+    /// RFC 4514 renderings, made on first use: most certificates (the catalog's) are never
+    /// shown, and rendering is the costliest part of parsing.
+    subject_name: OnceLock<String>,
+    issuer_name: OnceLock<String>,
     key: OnceLock<Result<PublicKey, SignatureFailure>>,
 }
 
@@ -148,8 +150,6 @@ impl Certificate {
         let parsed = Parsed::read(&der)?;
         let sha1 = sha1::Sha1::digest(&der).into();
         let sha256 = sha2::Sha256::digest(&der).into();
-        let subject_name = display_name(der.get(parsed.subject.clone()).unwrap_or_default());
-        let issuer_name = display_name(der.get(parsed.issuer.clone()).unwrap_or_default());
         Ok(Self {
             tbs: parsed.tbs,
             signature_algorithm: parsed.signature_algorithm,
@@ -167,8 +167,8 @@ impl Certificate {
             authority_key_id: parsed.authority_key_id,
             sha1,
             sha256,
-            subject_name,
-            issuer_name,
+            subject_name: OnceLock::new(),
+            issuer_name: OnceLock::new(),
             key: OnceLock::new(),
             der,
         })
@@ -208,11 +208,11 @@ impl Certificate {
     }
     /// Subject, RFC 4514 style.
     pub fn subject(&self) -> &str {
-        &self.subject_name
+        self.subject_name.get_or_init(|| display_name(self.subject_der()))
     }
     /// Issuer, RFC 4514 style.
     pub fn issuer(&self) -> &str {
-        &self.issuer_name
+        self.issuer_name.get_or_init(|| display_name(self.issuer_der()))
     }
     /// SHA-1 thumbprint (the file name `CertUtil -syncWithWU` gives the certificate).
     pub fn sha1(&self) -> [u8; 20] {
@@ -289,7 +289,7 @@ impl Certificate {
 
     /// The common name, or the whole subject when there is none.
     pub fn display_name(&self) -> String {
-        common_name(self.subject_der()).unwrap_or_else(|| self.subject_name.clone())
+        common_name(self.subject_der()).unwrap_or_else(|| self.subject().to_string())
     }
 }
 

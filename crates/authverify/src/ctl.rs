@@ -33,8 +33,6 @@ pub(crate) mod oid {
     pub(crate) const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
     pub(crate) const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
     pub(crate) const MD5: Oid = Oid::new_unwrap("1.2.840.113549.2.5");
-    /// szOID_CERT_PROP_ID_PREFIX: subject attributes are this arc plus a property id.
-    pub(crate) const PROP_ID_PREFIX: &str = "1.3.6.1.4.1.311.10.11.";
 }
 
 /// What a CTL lists.
@@ -360,6 +358,23 @@ fn oid_sequence(t: &Tlv<'_>, what: &'static str) -> Result<Vec<ObjectIdentifier>
     Ok(out)
 }
 
+/// The property id of an attribute type `1.3.6.1.4.1.311.10.11.<id>`, from the OID's
+/// content bytes; `None` for any other OID.
+fn property_id(oid_content: &[u8]) -> Option<u32> {
+    // 1.3.6.1.4.1.311.10.11 = 2b 06 01 04 01 82 37 0a 0b
+    const PREFIX: [u8; 9] = [0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x0a, 0x0b];
+    let rest = oid_content.strip_prefix(&PREFIX)?;
+    // One base-128 arc: 7 bits per byte, high bit set on all but the last.
+    let mut id: u32 = 0;
+    for (i, b) in rest.iter().enumerate() {
+        id = id.checked_mul(128)?.checked_add(u32::from(b & 0x7f))?;
+        if b & 0x80 == 0 {
+            return (i + 1 == rest.len()).then_some(id);
+        }
+    }
+    None
+}
+
 /// FILETIME (100 ns ticks since 1601-01-01 UTC, little-endian) to Unix time.
 fn filetime(bytes: &[u8]) -> Option<UnixTime> {
     let raw: [u8; 8] = bytes.try_into().ok()?;
@@ -390,14 +405,15 @@ fn parse_entry(t: Tlv<'_>) -> Result<TrustListEntry, Asn1Error> {
         while !a.is_empty() {
             let attr = a.expect_tag(Tag::Sequence, "CTL subject attribute")?;
             let mut f = attr.contents();
-            let id: ObjectIdentifier = f.read("CTL attribute type")?.decode("CTL attribute type")?;
+            let id = f.expect_tag(Tag::ObjectIdentifier, "CTL attribute type")?;
             let values = f.expect_tag(Tag::Set, "CTL attribute values")?;
             let value = values
                 .contents()
                 .expect_tag(Tag::OctetString, "CTL attribute value")?
                 .value;
-            let prop = id.to_string();
-            let Some(prop) = prop.strip_prefix(oid::PROP_ID_PREFIX) else {
+            // Compared as encoded bytes: a CTL has thousands of attributes, and rendering
+            // each OID as text dominated loading the pinned authroot.stl.
+            let Some(prop) = property_id(id.value) else {
                 continue;
             };
             let ekus = || -> Result<Vec<ObjectIdentifier>, Asn1Error> {
@@ -405,15 +421,15 @@ fn parse_entry(t: Tlv<'_>) -> Result<TrustListEntry, Asn1Error> {
                 oid_sequence(&t.expect_tag(Tag::Sequence, "CTL EKU property")?, "CTL EKU property")
             };
             match prop {
-                "9" => entry.ekus = Some(ekus()?),
-                "11" => entry.friendly_name = Some(utf16le(value)),
-                "20" => entry.key_id = Some(value.to_vec()),
-                "29" => entry.subject_name_md5 = Some(value.to_vec()),
-                "98" => entry.sha256 = Some(value.to_vec()),
-                "104" => entry.disabled_at = filetime(value),
-                "122" => entry.disabled_ekus = Some(ekus()?),
-                "126" => entry.not_before = filetime(value),
-                "127" => entry.not_before_ekus = Some(ekus()?),
+                9 => entry.ekus = Some(ekus()?),
+                11 => entry.friendly_name = Some(utf16le(value)),
+                20 => entry.key_id = Some(value.to_vec()),
+                29 => entry.subject_name_md5 = Some(value.to_vec()),
+                98 => entry.sha256 = Some(value.to_vec()),
+                104 => entry.disabled_at = filetime(value),
+                122 => entry.disabled_ekus = Some(ekus()?),
+                126 => entry.not_before = filetime(value),
+                127 => entry.not_before_ekus = Some(ekus()?),
                 // 83 (EV policies), 105 (chain policies) and others do not bear on code
                 // signing chains.
                 _ => {}
