@@ -166,6 +166,20 @@ pub(crate) fn build(req: &ChainRequest<'_>) -> ChainReport {
             Vec::new(),
         );
     }
+    // The signer itself is a trusted root (a self-signed publisher certificate the user
+    // installed): judged as an end entity, then by the store's policy on that root.
+    if req.trust.is_anchor(req.leaf) {
+        let mut leniencies = Vec::new();
+        let verdict = check_certificates(&path, req, &mut leniencies).and_then(|_| s.anchor_policy(&path, req.leaf));
+        return match verdict {
+            Ok(()) => {
+                let mut r = report(req.at, ChainStatus::Trusted, &path, Vec::new(), None, Vec::new());
+                r.notes = leniencies;
+                r
+            }
+            Err((status, detail)) => report(req.at, status, &path, Vec::new(), Some(detail), Vec::new()),
+        };
+    }
     if let Some(done) = s.extend(&mut path) {
         let mut r = report(req.at, ChainStatus::Trusted, &done, Vec::new(), None, Vec::new());
         r.notes = std::mem::take(&mut s.leniencies);

@@ -132,10 +132,23 @@ impl Verifier {
         &self.policy
     }
 
-    /// Verifies a PE image held in memory, judging chains at `at` (no timestamp support
-    /// yet moves this instant). Errors are reserved for bytes that are not a PE image or
-    /// whose certificate table cannot be walked; everything else is in the report.
+    /// Verifies a PE image held in memory, judging chains at `at` (a valid timestamp moves
+    /// a signature's instant to the time it proves). Errors are reserved for bytes that are
+    /// not a PE image or whose certificate table cannot be walked; everything else is in the
+    /// report.
     pub fn verify_bytes(&self, data: &[u8], at: UnixTime) -> Result<FileReport, Error> {
+        self.verify_bytes_with(data, at, &mut |_| {})
+    }
+
+    /// [`Verifier::verify_bytes`], calling `consumed` with each range of `data` once the
+    /// digest has read it, so that a caller mapping a large file can release those pages
+    /// (the CLI keeps its resident set bounded this way).
+    pub fn verify_bytes_with(
+        &self,
+        data: &[u8],
+        at: UnixTime,
+        consumed: &mut dyn FnMut(std::ops::Range<usize>),
+    ) -> Result<FileReport, Error> {
         let image = PeImage::parse(data)?;
         let mut notes = Vec::new();
         let mut found: Vec<Found<'_>> = Vec::new();
@@ -208,7 +221,7 @@ impl Verifier {
             .collect();
         algorithms.sort();
         algorithms.dedup();
-        let digests = image.authenticode_digests(&algorithms);
+        let digests = image.authenticode_digests_with(&algorithms, consumed);
 
         let signatures: Vec<SignatureReport> = found
             .into_iter()

@@ -22,6 +22,9 @@ pub struct DigestRanges {
     pub zero_padding: u64,
 }
 
+/// How much is hashed between two `consumed` calls.
+pub const CHUNK: usize = 8 << 20;
+
 impl PeImage<'_> {
     /// The ranges of this image that the Authenticode digest covers.
     pub fn digest_ranges(&self) -> DigestRanges {
@@ -48,13 +51,31 @@ impl PeImage<'_> {
     /// Computes the Authenticode digest in every algorithm of `algorithms` in one pass over
     /// the bytes. Results come back in the order asked.
     pub fn authenticode_digests(&self, algorithms: &[DigestAlgorithm]) -> Vec<(DigestAlgorithm, Vec<u8>)> {
+        self.authenticode_digests_with(algorithms, &mut |_| {})
+    }
+
+    /// [`PeImage::authenticode_digests`], calling `consumed` with each range of the file once
+    /// it has been hashed (in chunks of [`CHUNK`] bytes): a caller that memory-maps the file
+    /// can release those pages, so that verifying a file of any size keeps a bounded
+    /// resident set.
+    pub fn authenticode_digests_with(
+        &self,
+        algorithms: &[DigestAlgorithm],
+        consumed: &mut dyn FnMut(Range<usize>),
+    ) -> Vec<(DigestAlgorithm, Vec<u8>)> {
         let mut hasher = MultiDigest::new(algorithms);
         let ranges = self.digest_ranges();
         for range in &ranges.ranges {
             let start = usize::try_from(range.start).unwrap_or(usize::MAX);
             let end = usize::try_from(range.end).unwrap_or(usize::MAX);
-            if let Some(bytes) = self.data().get(start..end) {
-                hasher.update(bytes);
+            let mut at = start;
+            while at < end {
+                let next = at.saturating_add(CHUNK).min(end);
+                if let Some(bytes) = self.data().get(at..next) {
+                    hasher.update(bytes);
+                    consumed(at..next);
+                }
+                at = next;
             }
         }
         if ranges.zero_padding > 0 {
