@@ -1,0 +1,142 @@
+//! Entry points of the fuzz targets (`fuzz/fuzz_targets/*.rs` call these), kept in an
+//! ordinary crate so that `tests/replay.rs` can run every corpus and regression file through
+//! exactly the same code with `cargo test`, without libFuzzer or sanitizers.
+//!
+//! Each entry takes arbitrary bytes and must return normally: a panic, a hang or unbounded
+//! allocation is a bug.
+
+#![forbid(unsafe_code)]
+
+use std::sync::{Arc, OnceLock};
+
+use authverify::cert_table::CertTableIter;
+use authverify::trust::{parse_material, parse_sst, read_cabinet};
+use authverify::{Certificate, DigestAlgorithm, PeImage, Policy, TrustList, TrustStore, UnixTime, Verifier};
+
+/// The instant every entry verifies at (fixed: no clock in fuzzing).
+pub const AT: UnixTime = UnixTime::from_secs(1_780_272_000); // 2026-06-01
+
+/// A small unsigned PE32+ image (the shipped test vector) that the signature entries wrap
+/// around their input.
+pub const BASE_IMAGE: &[u8] = include_bytes!("../../../test-vectors/unsigned.exe");
+/// The test PKI root the generated vectors chain to.
+pub const TEST_ROOT: &[u8] = include_bytes!("../../../test-vectors/pki/root.crt");
+/// A valid signed vector whose chain the chain_builder entry rebuilds against fuzzed stores.
+pub const SIGNED_VECTOR: &[u8] = include_bytes!("../../../test-vectors/pe32plus-rsa2048-sha256.exe");
+
+/// The names of the entries, as the fuzz targets and corpus directories are named.
+pub const ENTRIES: [&str; 5] = [
+    "pe_image",
+    "signed_data",
+    "trust_material",
+    "chain_builder",
+    "verify_file",
+];
+
+fn verifier() -> &'static Verifier {
+    static V: OnceLock<Verifier> = OnceLock::new();
+    V.get_or_init(|| {
+        let mut trust = TrustStore::builtin();
+        if let Ok(root) = Certificate::from_der(TEST_ROOT) {
+            trust.add_anchor(Arc::new(root));
+        }
+        Verifier::new(trust, Policy::windows())
+    })
+}
+
+/// Runs the entry called `name` on `data`. Unknown names do nothing.
+pub fn run(name: &str, data: &[u8]) {
+    match name {
+        "pe_image" => pe_image(data),
+        "signed_data" => signed_data(data),
+        "trust_material" => trust_material(data),
+        "chain_builder" => chain_builder(data),
+        "verify_file" => verify_file(data),
+        _ => {}
+    }
+}
+
+/// Headers, data directories, the certificate table, digest ranges and page hashes.
+pub fn pe_image(data: &[u8]) {
+    let Ok(image) = PeImage::parse(data) else {
+        return;
+    };
+    let _ = image.digest_ranges();
+    let _ = image.authenticode_digests(&[DigestAlgorithm::Sha1, DigestAlgorithm::Sha256]);
+    let _ = image.page_hashes(DigestAlgorithm::Sha256);
+    for entry in CertTableIter::new(&image).take(1_000) {
+        if entry.is_err() {
+            break;
+        }
+    }
+}
+
+/// `data` as the PKCS#7 of a WIN_CERTIFICATE in a valid image: CMS, signers, attributes,
+/// nested signatures, timestamps.
+pub fn signed_data(data: &[u8]) {
+    let image = wrap_signature(data);
+    let _ = verifier().verify_bytes(&image, AT);
+}
+
+/// Places `pkcs7` in the certificate table of [`BASE_IMAGE`].
+pub fn wrap_signature(pkcs7: &[u8]) -> Vec<u8> {
+    let mut f = BASE_IMAGE.to_vec();
+    f.resize(f.len().div_ceil(8) * 8, 0);
+    let table = f.len();
+    let len = u32::try_from(pkcs7.len().saturating_add(8)).unwrap_or(u32::MAX);
+    f.extend_from_slice(&len.to_le_bytes());
+    f.extend_from_slice(&0x0200u16.to_le_bytes());
+    f.extend_from_slice(&2u16.to_le_bytes());
+    f.extend_from_slice(pkcs7);
+    f.resize(f.len().div_ceil(8) * 8, 0);
+    let size = u32::try_from(f.len() - table).unwrap_or(u32::MAX);
+    // The security directory entry: e_lfanew + 24 + 144 for PE32+ (the base image is PE32+).
+    let e = u32::from_le_bytes([f[0x3c], f[0x3d], f[0x3e], f[0x3f]]) as usize;
+    let dir = e + 24 + 144;
+    f[dir..dir + 4].copy_from_slice(&(table as u32).to_le_bytes());
+    f[dir + 4..dir + 8].copy_from_slice(&size.to_le_bytes());
+    f
+}
+
+/// Every trust-material reader: format detection, PEM, DER, PKCS#7, SST, CTL, cabinet.
+pub fn trust_material(data: &[u8]) {
+    let _ = parse_material(data, "fuzz");
+    let _ = parse_sst(data, "fuzz");
+    let _ = TrustList::parse(data);
+    if data.starts_with(b"MSCF") {
+        let _ = read_cabinet(data, "fuzz");
+    }
+}
+
+/// A random certificate bag as the trust store (length-prefixed DER blobs; the first byte
+/// of each says anchor, intermediate or distrusted), then the chain of a real signed vector
+/// built against it.
+pub fn chain_builder(data: &[u8]) {
+    let mut store = TrustStore::new();
+    let mut rest = data;
+    let mut count = 0;
+    while let [role, hi, lo, tail @ ..] = rest {
+        let len = usize::from(u16::from_be_bytes([*hi, *lo]));
+        let (blob, next) = tail.split_at(len.min(tail.len()));
+        rest = next;
+        count += 1;
+        if count > 2_000 {
+            break;
+        }
+        let Ok(cert) = Certificate::from_der(blob) else {
+            continue;
+        };
+        let cert = Arc::new(cert);
+        match role % 3 {
+            0 => store.add_anchor(cert),
+            1 => store.add_intermediate(cert),
+            _ => store.distrust(cert),
+        }
+    }
+    let _ = Verifier::new(store, Policy::windows()).verify_bytes(SIGNED_VECTOR, AT);
+}
+
+/// The whole pipeline on `data` as a file, with the built-in catalog and the test root.
+pub fn verify_file(data: &[u8]) {
+    let _ = verifier().verify_bytes(data, AT);
+}
