@@ -30,7 +30,11 @@ def pkcs7_blobs(image):
     return out
 
 
-images = sorted(vectors.glob("*.exe")) + sorted((vectors / "chains").glob("*.exe"))
+images = (
+    sorted(vectors.glob("*.exe"))
+    + sorted((vectors / "chains").glob("*.exe"))
+    + sorted((vectors / "hostile").glob("*.exe"))
+)
 for p in images:
     data = p.read_bytes()
     # Whole images only when small (libFuzzer mutates small inputs best); every image's

@@ -5,6 +5,7 @@
 
 mod asn1;
 pub mod bench_set;
+pub mod hostile_big;
 mod pe;
 mod pki;
 mod sign;

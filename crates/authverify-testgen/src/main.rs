@@ -8,6 +8,7 @@
 
 mod asn1;
 mod chains;
+mod hostile;
 mod pe;
 mod pki;
 mod policy_vectors;
@@ -597,6 +598,7 @@ fn main() {
     );
 
     policy_vectors::write(&mut out, p, &pe64);
+    hostile::write(&dir.join("hostile"), p, &pe64);
 
     let manifest = json!({
         "generator": "authverify-testgen (cargo run -p authverify-testgen)",

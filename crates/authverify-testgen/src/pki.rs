@@ -147,6 +147,7 @@ pub struct CertSpec<'a> {
     pub hash: Hash,
 }
 
+#[derive(Clone)]
 pub struct Cert {
     pub der: Vec<u8>,
     pub subject_cn: String,
@@ -160,6 +161,12 @@ pub struct Cert {
 
 /// Builds and signs a certificate for `key`, issued by (`issuer_name`, `issuer_key`).
 pub fn issue(spec: &CertSpec<'_>, key: &Key, issuer: Option<(&Cert, &Key)>) -> Cert {
+    issue_with_spki(spec, key, None, issuer)
+}
+
+/// [`issue`] with the SubjectPublicKeyInfo replaced by `spki` (e.g. an EC key with explicit
+/// curve parameters, as CurveBall used), still properly signed by the issuer.
+pub fn issue_with_spki(spec: &CertSpec<'_>, key: &Key, spki: Option<&[u8]>, issuer: Option<(&Cert, &Key)>) -> Cert {
     let subject = name(spec.subject);
     let (issuer_name, issuer_key) = match issuer {
         Some((c, k)) => (c.name.clone(), k),
@@ -205,7 +212,7 @@ pub fn issue(spec: &CertSpec<'_>, key: &Key, issuer: Option<(&Cert, &Key)>) -> C
         &issuer_name,
         &seq(&[&time(spec.not_before), &time(spec.not_after)]),
         &subject,
-        &key.spki(),
+        &spki.map_or_else(|| key.spki(), <[u8]>::to_vec),
         &ctx(3, true, &seq(&ext_refs)),
     ]);
     let signature = issuer_key.sign(spec.hash, &tbs);

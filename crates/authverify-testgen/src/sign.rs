@@ -39,6 +39,14 @@ pub struct Form {
     pub page_hashes: Option<Hash>,
     /// Flip a bit of the first section page's hash (the file digest stays right).
     pub corrupt_page_hash: bool,
+    /// Two messageDigest signed attributes (both right).
+    pub duplicate_message_digest: bool,
+    /// A messageDigest that does not match the content (properly signed).
+    pub wrong_message_digest: bool,
+    /// The outer ContentInfo SEQUENCE with a BER indefinite length.
+    pub ber_indefinite_outer: bool,
+    /// An extra element inside the ContentInfo SEQUENCE after the content.
+    pub trailing_in_content_info: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -255,12 +263,20 @@ fn signed_data_over(s: &Signer<'_>, file_digest: &[u8], nested: &[Vec<u8>], unsi
     } else {
         &content[der_header_len(&content)..]
     };
-    let attrs = vec![
+    let md = if s.form.wrong_message_digest {
+        s.hash.digest(b"other content")
+    } else {
+        s.hash.digest(digested)
+    };
+    let mut attrs = vec![
         attribute("1.2.840.113549.1.9.3", &oid(SPC_INDIRECT_DATA)),
         attribute(SPC_SP_OPUS_INFO, &seq(&[])),
         attribute(SPC_STATEMENT_TYPE, &seq(&[&oid("1.3.6.1.4.1.311.2.1.21")])),
-        attribute("1.2.840.113549.1.9.4", &octets(&s.hash.digest(digested))),
+        attribute("1.2.840.113549.1.9.4", &octets(&md)),
     ];
+    if s.form.duplicate_message_digest {
+        attrs.push(attribute("1.2.840.113549.1.9.4", &octets(&s.hash.digest(digested))));
+    }
     let unsigned = |signature: &[u8]| {
         let mut out: Vec<Vec<u8>> = s
             .timestamp
@@ -308,7 +324,18 @@ fn signed_data_over(s: &Signer<'_>, file_digest: &[u8], nested: &[Vec<u8>], unsi
         &ctx(0, true, &cat(&certs)),
         &set(&[&signer_info]),
     ]);
-    seq(&[&oid("1.2.840.113549.1.7.2"), &ctx(0, true, &sd)])
+    let inner = cat(&[&oid("1.2.840.113549.1.7.2"), &ctx(0, true, &sd)]);
+    let inner = if s.form.trailing_in_content_info {
+        cat(&[&inner, &octets(b"garbage")])
+    } else {
+        inner
+    };
+    if s.form.ber_indefinite_outer {
+        // 30 80 <contents> 00 00
+        cat(&[&[0x30, 0x80], &inner, &[0, 0]])
+    } else {
+        seq(&[&inner])
+    }
 }
 
 pub fn der_header_len(tlv: &[u8]) -> usize {

@@ -90,6 +90,9 @@ pub struct Certificate {
     /// shown, and rendering is the costliest part of parsing.
     subject_name: OnceLock<String>,
     issuer_name: OnceLock<String>,
+    /// The subject's RFC 5280 comparison key (name.rs), computed on first use: path building
+    /// compares it against many issuers.
+    subject_key: OnceLock<Option<Vec<u8>>>,
     key: OnceLock<Result<PublicKey, SignatureFailure>>,
 }
 
@@ -169,6 +172,7 @@ impl Certificate {
             sha256,
             subject_name: OnceLock::new(),
             issuer_name: OnceLock::new(),
+            subject_key: OnceLock::new(),
             key: OnceLock::new(),
             der,
         })
@@ -190,6 +194,13 @@ impl Certificate {
     pub fn subject_der(&self) -> &[u8] {
         self.part(&self.subject)
     }
+    /// The subject's comparison key (see name.rs), cached.
+    pub(crate) fn subject_name_key(&self) -> Option<&[u8]> {
+        self.subject_key
+            .get_or_init(|| crate::name::name_key(self.subject_der()))
+            .as_deref()
+    }
+
     /// The raw DER of the issuer Name.
     pub fn issuer_der(&self) -> &[u8] {
         self.part(&self.issuer)

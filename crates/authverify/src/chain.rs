@@ -332,11 +332,19 @@ impl Search<'_> {
                 });
             }
         }
+        // Each candidate costs a signature check, so no more than the budget has left are
+        // worth collecting: a file with 10,000 look-alike issuers must not make this loop
+        // quadratic.
+        let mut seen: std::collections::HashSet<[u8; 32]> = out.iter().map(|c| c.cert.sha256()).collect();
+        let issuer_key = crate::name::name_key(top.issuer_der());
+        let room = self.checks_left.saturating_add(out.len());
         for c in req.embedded {
-            if crate::name::names_match(c.subject_der(), top.issuer_der())
-                && !on_path(c)
-                && !out.iter().any(|k| k.cert.sha256() == c.sha256())
-            {
+            if out.len() >= room {
+                break;
+            }
+            let named = c.subject_der() == top.issuer_der()
+                || issuer_key.is_some() && c.subject_name_key() == issuer_key.as_deref();
+            if named && !on_path(c) && seen.insert(c.sha256()) {
                 out.push(Candidate {
                     cert: c.clone(),
                     anchor: req.trust.is_anchor(c),
@@ -346,7 +354,7 @@ impl Search<'_> {
         }
         if self.phase == Phase::Dictionary {
             for k in catalog::by_subject(top.issuer_der()) {
-                if !on_path(&k.certificate) && !out.iter().any(|c| c.cert.sha256() == k.certificate.sha256()) {
+                if !on_path(&k.certificate) && seen.insert(k.certificate.sha256()) {
                     out.push(Candidate {
                         cert: k.certificate.clone(),
                         anchor: false,
@@ -577,7 +585,9 @@ fn names_of(missing: &[MissingCertificate]) -> String {
 /// RFC 4158 §5.2: the same subject with the same key twice on a path is a loop even when
 /// the certificates differ (cross-certificates, re-issued roots).
 fn same_subject_and_key(a: &Certificate, b: &Certificate) -> bool {
-    a.spki_der() == b.spki_der() && crate::name::names_match(a.subject_der(), b.subject_der())
+    a.spki_der() == b.spki_der()
+        && (a.subject_der() == b.subject_der()
+            || a.subject_name_key().is_some() && a.subject_name_key() == b.subject_name_key())
 }
 
 /// What to report for a known certificate.

@@ -1,0 +1,114 @@
+//! Hostile inputs: each generated vector gets the typed verdict test-vectors/hostile/hostile.json
+//! records (from how it was built), and the two too large to commit (10,000 certificates in
+//! one SignedData, signatures nested 1,000 deep) are built here and end in bounded, typed
+//! results. How long each takes is measured by `benches/benches/hostile.rs`, not asserted.
+
+mod common;
+
+use std::sync::Arc;
+
+use authverify::{Certificate, Error, FileStatus, Policy, TrustStore, Verifier};
+use serde_json::Value;
+
+fn hostile_dir() -> std::path::PathBuf {
+    common::vectors_dir().join("hostile")
+}
+
+#[test]
+fn every_hostile_vector_gets_its_typed_verdict() {
+    let m: Value =
+        serde_json::from_str(&std::fs::read_to_string(hostile_dir().join("hostile.json")).expect("hostile.json"))
+            .expect("json");
+    let at = common::manifest_time(&m);
+    let verifier = common::manifest_verifier(&common::manifest());
+    let strict = Verifier::new(verifier.trust().clone(), Policy::strict());
+    let cases = m["cases"].as_array().expect("cases");
+    assert!(cases.len() >= 15, "{} hostile vectors", cases.len());
+    let mut errors = Vec::new();
+    for case in cases {
+        let file = case["file"].as_str().expect("file");
+        let bytes = std::fs::read(hostile_dir().join(file)).expect("read");
+        let result = verifier.verify_bytes(&bytes, at);
+        match (case["status"].as_str(), &result) {
+            (Some("error"), Err(e)) => {
+                let kind = match e {
+                    Error::Image(_) => "Image",
+                    Error::CertTable(_) => "CertTable",
+                    _ => "other",
+                };
+                if Some(kind) != case["error"].as_str() {
+                    errors.push(format!("{file}: error {e:?}, expected kind {}", case["error"]));
+                }
+            }
+            (Some(want), Ok(r)) if format!("{:?}", r.status).to_lowercase() == want => {
+                if let Some(n) = case["signatures"].as_u64() {
+                    if r.signatures.len() as u64 != n {
+                        errors.push(format!("{file}: {} signatures, expected {n}", r.signatures.len()));
+                    }
+                }
+                if let Some(chain) = case["chain"].as_str() {
+                    let got = r.signatures[0].chain.as_ref().map(|c| c.status.name());
+                    if got != Some(chain) {
+                        errors.push(format!("{file}: chain {got:?}, expected {chain}"));
+                    }
+                }
+                if let Some(sha1) = case["missing_sha1"].as_str() {
+                    if !r.missing.iter().any(|m| m.sha1.as_deref() == Some(sha1)) {
+                        errors.push(format!("{file}: {sha1} not named in {:?}", r.missing));
+                    }
+                }
+                if let Some(want) = case["strict"].as_str() {
+                    let s = strict.verify_bytes(&bytes, at).expect("verify");
+                    if format!("{:?}", s.status).to_lowercase() != want {
+                        errors.push(format!("{file}: strict {:?}, expected {want}", s.status));
+                    }
+                }
+            }
+            (want, got) => errors.push(format!("{file}: {got:?}, expected {want:?} ({})", case["why"])),
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+fn verifier_for(root_der: &[u8]) -> Verifier {
+    let mut trust = TrustStore::new();
+    trust.add_anchor(Arc::new(Certificate::from_der(root_der).expect("root")));
+    Verifier::new(trust, Policy::windows())
+}
+
+#[test]
+fn ten_thousand_certificates_in_one_signature_end_in_a_typed_result() {
+    let h = authverify_testgen::hostile_big::many_certificates(10_000);
+    let at = "2026-06-01T00:00:00Z".parse().expect("time");
+    let report = verifier_for(&h.root_der).verify_bytes(&h.image, at).expect("verify");
+    let s = &report.signatures[0];
+    assert!(s.digest_matches && s.signature_valid);
+    // 10,000 look-alike issuers come first: the signature budget ends the search.
+    let chain = s.chain.as_ref().expect("chain");
+    assert_eq!(
+        chain.status,
+        authverify::ChainStatus::BudgetExceeded,
+        "{:?}",
+        chain.detail
+    );
+    assert_eq!(report.status, FileStatus::Untrusted);
+}
+
+#[test]
+fn signatures_nested_a_thousand_deep_stop_at_the_nesting_limit() {
+    let h = authverify_testgen::hostile_big::deep_nesting(1_000);
+    let at = "2026-06-01T00:00:00Z".parse().expect("time");
+    let report = verifier_for(&h.root_der).verify_bytes(&h.image, at).expect("verify");
+    let policy = Policy::windows();
+    // Depth 0..=16 are read; the 17th level is reported, never parsed further.
+    assert_eq!(report.signatures.len(), policy.max_nesting_depth + 2);
+    let last = report.signatures.last().expect("last");
+    assert!(
+        last.error.as_deref().is_some_and(|e| e.contains("nest")),
+        "{:?}",
+        last.error
+    );
+    assert!(report.signatures[..=policy.max_nesting_depth]
+        .iter()
+        .all(|s| s.status == FileStatus::Valid));
+}
