@@ -1,23 +1,72 @@
-//! authverify: offline Authenticode verification of PE files that names the missing
-//! trust anchor.
+//! Offline Authenticode verification of Windows PE files that says **exactly which
+//! certificate is missing** when a chain does not close.
 //!
-//! Data path: [`image`] (PE headers, digest ranges) → [`cert_table`] (WIN_CERTIFICATE
-//! entries) → signed data (PKCS#7, raw spans) → signer → chain → [`report`].
+//! Give a [`Verifier`] trust material ([`TrustStore`]: the built-in catalog of Microsoft's root
+//! program, or your own roots, a `CertUtil -syncWithWU` folder, `.sst`, `.p7b`, `authroot.stl`),
+//! rules ([`Policy::windows`] or [`Policy::strict`]) and the instant to judge at (the library
+//! never reads the clock). Each file gets a [`FileReport`]: a verdict ([`FileStatus`]), every
+//! signature with its digest, signer, chain and timestamp, and `missing` — the certificates
+//! to install, with the store they go into, their SHA-1 and the file name CertUtil uses.
 //!
-//! ```no_run
-//! use authverify::{Policy, TrustStore, UnixTime, Verifier};
-//! let verifier = Verifier::new(TrustStore::builtin(), Policy::windows());
-//! let bytes = std::fs::read("setup.exe")?;
-//! let report = verifier.verify_bytes(&bytes, "2026-06-01T00:00:00Z".parse()?)?;
-//! println!("{:?}", report.status);
+//! ```
+//! use authverify::{Policy, Role, TrustStore, Verifier};
+//! # let vectors = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-vectors");
+//! # let (roots, file) = (vectors.join("pki/root.crt"), vectors.join("pe32plus-rsa2048-sha256.exe"));
+//! let mut trust = TrustStore::new();
+//! trust.load(&roots, Role::Anchors)?; // a certificate, bundle, .p7b, .sst, .stl or folder
+//! let verifier = Verifier::new(trust, Policy::windows());
+//! let report = verifier.verify_path(&file, "2026-06-01T00:00:00Z".parse()?)?;
+//! assert_eq!(report.status, authverify::FileStatus::Valid);
 //! for m in &report.missing {
 //!     println!("install {} into {}", m.subject, m.store.windows_name());
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Guide
+//!
+//! The programs below are the crate's `examples/` (`cargo run -p authverify --example NAME`);
+//! they also run as this page's tests.
+//!
+//! ## Verify one file against your own roots
+//! ```
+#![doc = include_str!("../examples/verify_one.rs")]
+//! ```
+//!
+//! ## Verify against a CertUtil folder and print the missing anchors
+//! ```
+#![doc = include_str!("../examples/certutil_missing.rs")]
+//! ```
+//!
+//! ## A batch over a directory, in parallel, with shared caches
+//! ```
+#![doc = include_str!("../examples/batch_dir.rs")]
+//! ```
+//!
+//! ## A custom policy and time
+//! ```
+#![doc = include_str!("../examples/custom_policy.rs")]
+//! ```
+//!
+//! # Layers
+//!
+//! Data flows through one module per layer, each with its own error type: [`image`] (PE
+//! headers, digest ranges, page hashes) → [`cert_table`] (WIN_CERTIFICATE entries) → signed
+//! data (PKCS#7 kept as raw spans: every signature is checked over the bytes as received) →
+//! signers and timestamps → chains (a budgeted depth-first path builder) → [`report`]. Trust
+//! material is [`trust`], [`ctl`] and [`catalog`]. See docs/ARCHITECTURE.md for the
+//! decisions and their evidence.
+//!
+//! # Features
+//!
+//! * `serde` (default): `Serialize` on every report type.
+//! * `rayon` (default): [`Verifier::verify_paths`] runs on rayon's thread pool.
+//!
+//! Memory-mapping is left to the caller (the library forbids `unsafe`): map the file and call
+//! [`Verifier::verify_bytes_with`], releasing the ranges it reports as hashed, as the CLI does.
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod algorithms;
 mod asn1;
@@ -43,6 +92,9 @@ pub use algorithms::DigestAlgorithm;
 pub use catalog::Store;
 pub use certificate::Certificate;
 pub use chain::{Budget, LinkCache};
+/// Object identifiers as EKU lists and CTL entries carry them (re-exported from `const-oid`
+/// so that callers need not depend on it).
+pub use const_oid::ObjectIdentifier;
 pub use ctl::{TrustList, TrustListEntry, TrustListKind};
 pub use error::Error;
 pub use image::PeImage;
