@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use crate::asn1::unix;
 use crate::pe;
-use crate::pki::{issue, CertSpec, Hash, Key, EKU_CODE_SIGNING, EKU_TIME_STAMPING};
-use crate::sign::{self, Form, Signer, Timestamp, TimestampKind};
+use crate::pki::{ca_spec, issue, leaf_spec, CertSpec, Hash, Key, EKU_TIME_STAMPING};
+use crate::sign::{self, Signer, Timestamp, TimestampKind};
 
 /// What was written.
 pub struct BenchSet {
@@ -59,15 +59,7 @@ fn write(files: &[PathBuf], root_pem: &Path) -> std::io::Result<()> {
     let leaf_key = leak(Key::rsa(include_str!("../keys/leaf-rsa2048.pem")));
     let leaf4096_key = leak(Key::rsa(include_str!("../keys/leaf-rsa4096.pem")));
     let tsa_key = leak(Key::rsa(include_str!("../keys/tsa-rsa2048.pem")));
-    let ca = |serial, subject, path_len| CertSpec {
-        serial,
-        subject,
-        not_before: unix(2020, 1, 1),
-        not_after: unix(2045, 1, 1),
-        ca: Some(path_len),
-        eku: &[],
-        hash: Hash::Sha256,
-    };
+    let ca = ca_spec;
     let root = leak(issue(&ca(0xb001, "Authverify Bench Root CA", None), root_key, None));
     let inter = leak(issue(
         &ca(0xb002, "Authverify Bench Code Signing CA", Some(0)),
@@ -76,15 +68,7 @@ fn write(files: &[PathBuf], root_pem: &Path) -> std::io::Result<()> {
     ));
     let leaf = |serial, subject, key| {
         leak(issue(
-            &CertSpec {
-                serial,
-                subject,
-                not_before: unix(2025, 1, 1),
-                not_after: unix(2028, 1, 1),
-                ca: None,
-                eku: &[EKU_CODE_SIGNING],
-                hash: Hash::Sha256,
-            },
+            &leaf_spec(serial, subject, unix(2025, 1, 1), unix(2028, 1, 1)),
             key,
             Some((inter, inter_key)),
         ))
@@ -129,13 +113,9 @@ fn write(files: &[PathBuf], root_pem: &Path) -> std::io::Result<()> {
             chain: &[],
         };
         let signer = |hash| Signer {
-            key,
-            cert,
-            chain: vec![cert, inter],
             hash,
-            corrupt_signature: false,
             timestamp: Some(timestamp(unix(2026, 3, 1) + i)),
-            form: Form::default(),
+            ..Signer::new(key, cert, vec![cert, inter])
         };
         let primary = signer(Hash::Sha256);
         let bytes = if i % 10 < 3 {

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::asn1::{bits, oid, seq, unix};
 use crate::pe;
-use crate::pki::{issue, issue_with_spki, CertSpec, Hash, Key, EKU_CODE_SIGNING};
+use crate::pki::{ca_spec, issue, issue_with_spki, leaf_spec, CertSpec, Hash, Key};
 use crate::sign::{self, Form, Signer};
 use crate::Pki;
 
@@ -42,13 +42,8 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe64: &[u8]) {
     std::fs::create_dir_all(dir).expect("mkdir hostile");
     let mut out = Out { dir, cases: Vec::new() };
     let signer = |form: Form| Signer {
-        key: &p.leaf_key,
-        cert: &p.leaf,
-        chain: vec![&p.leaf, &p.inter],
-        hash: Hash::Sha256,
-        corrupt_signature: false,
-        timestamp: None,
         form,
+        ..Signer::new(&p.leaf_key, &p.leaf, vec![&p.leaf, &p.inter])
     };
     let valid = sign::sign(pe64, &signer(Form::default()), &[]);
     let expect = |status: &str, why: &str| json!({ "status": status, "why": why });
@@ -206,15 +201,12 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe64: &[u8]) {
     ]);
     let spki = seq(&[&seq(&[&oid("1.2.840.10045.2.1"), &explicit_params]), &bits(&point)]);
     let curveball: &'static _ = Box::leak(Box::new(issue_with_spki(
-        &CertSpec {
-            serial: 0x3201,
-            subject: "Authverify Test Signer Explicit Curve",
-            not_before: unix(2025, 1, 1),
-            not_after: unix(2028, 1, 1),
-            ca: None,
-            eku: &[EKU_CODE_SIGNING],
-            hash: Hash::Sha256,
-        },
+        &leaf_spec(
+            0x3201,
+            "Authverify Test Signer Explicit Curve",
+            unix(2025, 1, 1),
+            unix(2028, 1, 1),
+        ),
         &p.leaf_ec_key,
         Some(&spki),
         Some((&p.inter, &p.inter_key)),
@@ -232,15 +224,7 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe64: &[u8]) {
     );
 
     // A root embedded in the file under the trusted root's name.
-    let ca = |serial, subject| CertSpec {
-        serial,
-        subject,
-        not_before: unix(2020, 1, 1),
-        not_after: unix(2045, 1, 1),
-        ca: Some(None),
-        eku: &[],
-        hash: Hash::Sha256,
-    };
+    let ca = |serial, subject| ca_spec(serial, subject, None);
     let same_key_root: &'static _ = Box::leak(Box::new(issue(
         &ca(0x1002, "Authverify Test Root CA"),
         &p.root_key,
@@ -269,15 +253,12 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe64: &[u8]) {
         Some((evil_root, evil_key)),
     )));
     let evil_leaf: &'static _ = Box::leak(Box::new(issue(
-        &CertSpec {
-            serial: 0x3202,
-            subject: "Authverify Test Signer RSA-2048",
-            not_before: unix(2025, 1, 1),
-            not_after: unix(2028, 1, 1),
-            ca: None,
-            eku: &[EKU_CODE_SIGNING],
-            hash: Hash::Sha256,
-        },
+        &leaf_spec(
+            0x3202,
+            "Authverify Test Signer RSA-2048",
+            unix(2025, 1, 1),
+            unix(2028, 1, 1),
+        ),
         &p.leaf_key,
         Some((evil_inter, &p.inter_key)),
     )));

@@ -3,8 +3,8 @@
 
 use crate::asn1::unix;
 use crate::pe;
-use crate::pki::{issue, Cert, CertSpec, Hash, Key, EKU_CODE_SIGNING};
-use crate::sign::{self, Form, Signer};
+use crate::pki::{ca_spec, issue, leaf_spec, Cert, Key};
+use crate::sign::{self, Signer};
 
 /// An image and the DER of the root its chain ends at.
 pub struct Hostile {
@@ -25,31 +25,14 @@ fn pki() -> Pki {
     let root_key = Key::rsa(include_str!("../keys/root-rsa2048.pem"));
     let inter_key = Key::rsa(include_str!("../keys/inter-rsa2048.pem"));
     let leaf_key = Key::rsa(include_str!("../keys/leaf-rsa2048.pem"));
-    let ca = |serial, subject, path_len| CertSpec {
-        serial,
-        subject,
-        not_before: unix(2020, 1, 1),
-        not_after: unix(2045, 1, 1),
-        ca: Some(path_len),
-        eku: &[],
-        hash: Hash::Sha256,
-    };
-    let root = issue(&ca(0xc001, "Authverify Hostile Root", None), &root_key, None);
+    let root = issue(&ca_spec(0xc001, "Authverify Hostile Root", None), &root_key, None);
     let inter = issue(
-        &ca(0xc002, "Authverify Hostile CA", Some(0)),
+        &ca_spec(0xc002, "Authverify Hostile CA", Some(0)),
         &inter_key,
         Some((&root, &root_key)),
     );
     let leaf = issue(
-        &CertSpec {
-            serial: 0xc003,
-            subject: "Authverify Hostile Signer",
-            not_before: unix(2025, 1, 1),
-            not_after: unix(2028, 1, 1),
-            ca: None,
-            eku: &[EKU_CODE_SIGNING],
-            hash: Hash::Sha256,
-        },
+        &leaf_spec(0xc003, "Authverify Hostile Signer", unix(2025, 1, 1), unix(2028, 1, 1)),
         &leaf_key,
         Some((&inter, &inter_key)),
     );
@@ -97,15 +80,7 @@ pub fn many_certificates(extra: usize) -> Hostile {
     let mut chain: Vec<&Cert> = vec![&p.leaf];
     chain.extend(copies.iter());
     chain.push(&p.inter);
-    let s = Signer {
-        key: &p.leaf_key,
-        cert: &p.leaf,
-        chain,
-        hash: Hash::Sha256,
-        corrupt_signature: false,
-        timestamp: None,
-        form: Form::default(),
-    };
+    let s = Signer::new(&p.leaf_key, &p.leaf, chain);
     Hostile {
         image: sign::sign(&image(), &s, &[]),
         root_der: p.root.der.clone(),
@@ -116,15 +91,7 @@ pub fn many_certificates(extra: usize) -> Hostile {
 pub fn deep_nesting(levels: usize) -> Hostile {
     let p = pki();
     let _ = &p.inter_key;
-    let s = Signer {
-        key: &p.leaf_key,
-        cert: &p.leaf,
-        chain: vec![&p.leaf, &p.inter],
-        hash: Hash::Sha256,
-        corrupt_signature: false,
-        timestamp: None,
-        form: Form::default(),
-    };
+    let s = Signer::new(&p.leaf_key, &p.leaf, vec![&p.leaf, &p.inter]);
     let all: Vec<&Signer<'_>> = std::iter::repeat_n(&s, levels).collect();
     Hostile {
         image: sign::sign_nested_levels(&image(), &all),

@@ -136,6 +136,32 @@ impl Key {
     }
 }
 
+/// A CA valid 2020-01-01 to 2045-01-01 (`path_len`: None = unlimited), SHA-256.
+pub fn ca_spec(serial: u64, subject: &'static str, path_len: Option<u32>) -> CertSpec<'static> {
+    CertSpec {
+        serial,
+        subject,
+        not_before: crate::asn1::unix(2020, 1, 1),
+        not_after: crate::asn1::unix(2045, 1, 1),
+        ca: Some(path_len),
+        eku: &[],
+        hash: Hash::Sha256,
+    }
+}
+
+/// A code-signing end-entity certificate, SHA-256.
+pub fn leaf_spec(serial: u64, subject: &'static str, not_before: u64, not_after: u64) -> CertSpec<'static> {
+    CertSpec {
+        serial,
+        subject,
+        not_before,
+        not_after,
+        ca: None,
+        eku: &[EKU_CODE_SIGNING],
+        hash: Hash::Sha256,
+    }
+}
+
 pub struct CertSpec<'a> {
     pub serial: u64,
     pub subject: &'a str,

@@ -21,13 +21,8 @@ fn entry(pe: &[u8], h: Hash, why: &str, strict_status: &str, strict_chain: &str,
 pub(crate) fn write(out: &mut Out, p: &'static Pki, pe: &[u8]) {
     page_hash_vectors(out, p, pe);
     let signer = |form: Form| Signer {
-        key: &p.leaf_key,
-        cert: &p.leaf,
-        chain: vec![&p.leaf, &p.inter],
-        hash: Hash::Sha256,
-        corrupt_signature: false,
-        timestamp: None,
         form,
+        ..Signer::new(&p.leaf_key, &p.leaf, vec![&p.leaf, &p.inter])
     };
     let forms: [(&str, Form, &str, &str); 4] = [
         (
@@ -181,13 +176,8 @@ pub(crate) fn write(out: &mut Out, p: &'static Pki, pe: &[u8]) {
 /// whose page hash of the first section page is wrong while the file digest is right.
 fn page_hash_vectors(out: &mut Out, p: &'static Pki, pe: &[u8]) {
     let signer = |form: Form| Signer {
-        key: &p.leaf_key,
-        cert: &p.leaf,
-        chain: vec![&p.leaf, &p.inter],
-        hash: Hash::Sha256,
-        corrupt_signature: false,
-        timestamp: None,
         form,
+        ..Signer::new(&p.leaf_key, &p.leaf, vec![&p.leaf, &p.inter])
     };
     for (name, ph, corrupt) in [
         ("page-hashes-sha256.exe", Hash::Sha256, false),

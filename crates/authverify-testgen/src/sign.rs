@@ -23,6 +23,21 @@ pub struct Signer<'a> {
     pub form: Form,
 }
 
+impl<'a> Signer<'a> {
+    /// A SHA-256 signer embedding `chain`, with no timestamp and the customary encoding.
+    pub fn new(key: &'a Key, cert: &'a Cert, chain: Vec<&'a Cert>) -> Self {
+        Self {
+            key,
+            cert,
+            chain,
+            hash: Hash::Sha256,
+            corrupt_signature: false,
+            timestamp: None,
+            form: Form::default(),
+        }
+    }
+}
+
 /// Encoding variants of the SignedData that real tools produce and Windows accepts.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Form {
