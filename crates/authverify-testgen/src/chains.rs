@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use crate::asn1::unix;
 use crate::pe;
-use crate::pki::{issue, Cert, CertSpec, Hash, Key, EKU_CODE_SIGNING, EKU_TIME_STAMPING};
+use crate::pki::{issue, leaf_spec, Cert, CertSpec, Hash, Key, EKU_CODE_SIGNING, EKU_TIME_STAMPING};
 use crate::sign::{self, CtlSubject, Form, Signer, Timestamp, TimestampKind};
 
 const EKU_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
@@ -36,19 +36,6 @@ fn ca(serial: u64, subject: &'static str, nb: u64, na: u64, path_len: Option<u32
         not_after: na,
         ca: Some(path_len),
         eku: &[],
-        hash: Hash::Sha256,
-    }
-}
-
-/// An end-entity code-signing certificate.
-fn leaf_spec(serial: u64, subject: &'static str, not_before: u64, not_after: u64) -> CertSpec<'static> {
-    CertSpec {
-        serial,
-        subject,
-        not_before,
-        not_after,
-        ca: None,
-        eku: &[EKU_CODE_SIGNING],
         hash: Hash::Sha256,
     }
 }

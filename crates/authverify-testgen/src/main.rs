@@ -65,15 +65,7 @@ fn build_pki() -> Pki {
         &inter_key,
         Some((&root, &root_key)),
     );
-    let leaf_spec = |serial, subject, not_before, not_after| CertSpec {
-        serial,
-        subject,
-        not_before,
-        not_after,
-        ca: None,
-        eku: &[EKU_CODE_SIGNING],
-        hash: Hash::Sha256,
-    };
+    let leaf_spec = pki::leaf_spec;
     let window = (unix(2025, 1, 1), unix(2028, 1, 1));
     let leaf = issue(
         &leaf_spec(0x3001, "Authverify Test Signer RSA-2048", window.0, window.1),
