@@ -48,6 +48,7 @@ impl Store {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
 pub enum Origin {
     /// A root of Microsoft's root program: trusted as its CTL entry says (EKUs, NotBefore
     /// and disable dates).
