@@ -70,6 +70,7 @@
 
 pub mod algorithms;
 mod asn1;
+mod cabinet;
 pub mod cache;
 pub mod catalog;
 pub mod cert_table;

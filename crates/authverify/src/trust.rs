@@ -532,50 +532,20 @@ pub fn load_path(path: &Path) -> Result<Vec<Arc<Certificate>>, TrustError> {
 
 /// Cabinet magic.
 const CAB_MAGIC: &[u8] = b"MSCF";
-/// Members and bytes read out of one cabinet: authrootstl.cab holds one ~200 KB list.
-const CAB_MAX_MEMBERS: usize = 64;
-const CAB_MAX_MEMBER_BYTES: u64 = 64 * 1024 * 1024;
 
-/// The members of a cabinet (MSZIP or LZX, via the `cab` crate), bounded in count and size.
-/// `cab` is third-party code reading untrusted bytes; a panic inside it is turned into an
-/// error for this file instead of ending the caller's run.
+/// The members of a cabinet (uncompressed or MSZIP; see `cabinet.rs`), bounded in count
+/// and size; anything else is a typed error for this file.
 pub fn read_cabinet(bytes: &[u8], source: &str) -> Result<Vec<(String, Vec<u8>)>, TrustError> {
-    use std::io::Read as _;
-    let err = |detail: String| TrustError::Cabinet {
-        path: source.to_string(),
-        detail,
-    };
-    let read = || -> Result<Vec<(String, Vec<u8>)>, String> {
-        let mut cabinet = cab::Cabinet::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
-        let names: Vec<(String, u32)> = cabinet
-            .folder_entries()
-            .flat_map(|f| f.file_entries().map(|e| (e.name().to_string(), e.uncompressed_size())))
-            .take(CAB_MAX_MEMBERS.saturating_add(1))
-            .collect();
-        if names.len() > CAB_MAX_MEMBERS {
-            return Err(format!("more than {CAB_MAX_MEMBERS} members"));
-        }
-        let mut out = Vec::new();
-        for (name, size) in names {
-            if u64::from(size) > CAB_MAX_MEMBER_BYTES {
-                return Err(format!("member {name} declares {size} bytes"));
-            }
-            let mut data = Vec::new();
-            cabinet
-                .read_file(&name)
-                .map_err(|e| format!("{name}: {e}"))?
-                .take(CAB_MAX_MEMBER_BYTES)
-                .read_to_end(&mut data)
-                .map_err(|e| format!("{name}: {e}"))?;
-            out.push((name, data));
-        }
-        Ok(out)
-    };
-    match std::panic::catch_unwind(read) {
-        Ok(Ok(members)) if members.is_empty() => Err(err("no members".into())),
-        Ok(Ok(members)) => Ok(members),
-        Ok(Err(detail)) => Err(err(detail)),
-        Err(_) => Err(err("the cabinet reader failed on malformed data".into())),
+    match crate::cabinet::members(bytes) {
+        Ok(members) if members.is_empty() => Err(TrustError::Cabinet {
+            path: source.to_string(),
+            detail: "no members".into(),
+        }),
+        Ok(members) => Ok(members),
+        Err(detail) => Err(TrustError::Cabinet {
+            path: source.to_string(),
+            detail,
+        }),
     }
 }
 

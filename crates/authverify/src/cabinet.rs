@@ -1,0 +1,249 @@
+//! Cabinet archives ([MS-CAB]) as Windows Update serves trust lists (`authrootstl.cab`,
+//! `disallowedcertstl.cab`): a thin reader of the container with MSZIP blocks inflated by
+//! `miniz_oxide`.
+//!
+//! Why not the `cab` crate (used before): fuzzing its reader with trust files found 310
+//! panics (out-of-bounds indexing in `folder.rs` on inconsistent block tables) within
+//! minutes; a panic is caught by `catch_unwind` only when the embedder builds with
+//! `panic = "unwind"`, so it could still abort a scanner. This reader checks every offset and
+//! count, bounds the output, and returns typed errors. Uncompressed and MSZIP folders are
+//! read; Quantum and LZX folders are reported as unsupported (extract those with `expand`).
+
+use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
+use miniz_oxide::inflate::TINFLStatus;
+
+/// Most members read out of one cabinet and most bytes per folder.
+pub(crate) const MAX_MEMBERS: usize = 64;
+pub(crate) const MAX_FOLDER_BYTES: usize = 64 * 1024 * 1024;
+/// MSZIP blocks decompress to at most 32 KiB each.
+const MSZIP_BLOCK: usize = 32 * 1024;
+
+fn u8_at(b: &[u8], at: usize) -> Result<u8, String> {
+    b.get(at).copied().ok_or_else(|| format!("truncated at offset {at}"))
+}
+
+fn u16_at(b: &[u8], at: usize) -> Result<u16, String> {
+    let s = b
+        .get(at..at.saturating_add(2))
+        .ok_or_else(|| format!("truncated at offset {at}"))?;
+    Ok(u16::from_le_bytes([u8_at(s, 0)?, u8_at(s, 1)?]))
+}
+
+fn u32_at(b: &[u8], at: usize) -> Result<u32, String> {
+    let s = b
+        .get(at..at.saturating_add(4))
+        .ok_or_else(|| format!("truncated at offset {at}"))?;
+    Ok(u32::from_le_bytes([
+        u8_at(s, 0)?,
+        u8_at(s, 1)?,
+        u8_at(s, 2)?,
+        u8_at(s, 3)?,
+    ]))
+}
+
+/// A NUL-terminated name at `at`; returns it and the offset after the NUL.
+fn name_at(b: &[u8], at: usize) -> Result<(String, usize), String> {
+    let rest = b.get(at..).ok_or_else(|| format!("truncated at offset {at}"))?;
+    let len = rest
+        .iter()
+        .take(256)
+        .position(|&c| c == 0)
+        .ok_or_else(|| format!("unterminated name at offset {at}"))?;
+    let name = String::from_utf8_lossy(rest.get(..len).unwrap_or_default()).into_owned();
+    Ok((name, at.saturating_add(len).saturating_add(1)))
+}
+
+struct Folder {
+    data_offset: usize,
+    blocks: u16,
+    compression: u16,
+}
+
+/// The members of a cabinet: (name, bytes), in the order the cabinet lists them.
+pub(crate) fn members(b: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    if b.get(..4) != Some(b"MSCF".as_slice()) {
+        return Err("not a cabinet (no MSCF signature)".into());
+    }
+    let files_offset = u32_at(b, 16)? as usize;
+    let folder_count = usize::from(u16_at(b, 26)?);
+    let file_count = usize::from(u16_at(b, 28)?);
+    let flags = u16_at(b, 30)?;
+    if file_count > MAX_MEMBERS {
+        return Err(format!("{file_count} members (at most {MAX_MEMBERS} are read)"));
+    }
+    let mut at = 36usize;
+    let (mut folder_reserve, mut data_reserve) = (0usize, 0usize);
+    if flags & 0x0004 != 0 {
+        let header_reserve = usize::from(u16_at(b, at)?);
+        folder_reserve = usize::from(u8_at(b, at + 2)?);
+        data_reserve = usize::from(u8_at(b, at + 3)?);
+        at = at.saturating_add(4).saturating_add(header_reserve);
+    }
+    if flags & 0x0003 != 0 {
+        return Err("spans several cabinets (only single cabinets are read)".into());
+    }
+    let mut folders = Vec::new();
+    for _ in 0..folder_count.min(MAX_MEMBERS) {
+        folders.push(Folder {
+            data_offset: u32_at(b, at)? as usize,
+            blocks: u16_at(b, at + 4)?,
+            compression: u16_at(b, at + 6)?,
+        });
+        at = at.saturating_add(8).saturating_add(folder_reserve);
+    }
+    let mut unpacked: Vec<Option<Vec<u8>>> = (0..folders.len()).map(|_| None).collect();
+    let mut out = Vec::new();
+    let mut at = files_offset;
+    for _ in 0..file_count {
+        let size = u32_at(b, at)? as usize;
+        let offset = u32_at(b, at + 4)? as usize;
+        let index = usize::from(u16_at(b, at + 8)?);
+        let (name, next) = name_at(b, at.saturating_add(16))?;
+        at = next;
+        let folder = folders
+            .get(index)
+            .ok_or_else(|| format!("{name}: folder {index} does not exist"))?;
+        let data = match unpacked.get_mut(index) {
+            Some(Some(data)) => data,
+            Some(slot) => slot.insert(unpack(b, folder, data_reserve)?),
+            None => return Err(format!("{name}: folder {index} does not exist")),
+        };
+        let end = offset.checked_add(size).filter(|&e| e <= data.len()).ok_or_else(|| {
+            format!(
+                "{name}: {size} bytes at {offset} lie outside its folder ({} bytes)",
+                data.len()
+            )
+        })?;
+        out.push((name, data.get(offset..end).unwrap_or_default().to_vec()));
+    }
+    Ok(out)
+}
+
+/// The uncompressed bytes of one folder.
+fn unpack(b: &[u8], folder: &Folder, data_reserve: usize) -> Result<Vec<u8>, String> {
+    let kind = folder.compression & 0x000f;
+    if kind != 0 && kind != 1 {
+        let name = if kind == 3 { "LZX" } else { "Quantum" };
+        return Err(format!("{name}-compressed folders are not read"));
+    }
+    let mut out: Vec<u8> = Vec::new();
+    let mut inflater = DecompressorOxide::new();
+    let mut at = folder.data_offset;
+    for _ in 0..folder.blocks {
+        let packed = usize::from(u16_at(b, at + 4)?);
+        let size = usize::from(u16_at(b, at + 6)?);
+        let start = at.saturating_add(8).saturating_add(data_reserve);
+        let end = start.checked_add(packed).ok_or("block size overflows")?;
+        let block = b
+            .get(start..end)
+            .ok_or_else(|| format!("data block at {at} runs past the end"))?;
+        at = end;
+        let before = out.len();
+        if before.saturating_add(size) > MAX_FOLDER_BYTES {
+            return Err(format!("folder larger than {MAX_FOLDER_BYTES} bytes"));
+        }
+        if kind == 0 {
+            if packed != size {
+                return Err(format!("uncompressed block of {packed} bytes declares {size}"));
+            }
+            out.extend_from_slice(block);
+            continue;
+        }
+        // MSZIP: "CK", then a raw deflate stream that may refer to the 32 KiB before it.
+        let deflate = block
+            .strip_prefix(b"CK")
+            .ok_or_else(|| format!("MSZIP block at {start} lacks its CK signature"))?;
+        if size > MSZIP_BLOCK {
+            return Err(format!("MSZIP block declares {size} bytes (at most {MSZIP_BLOCK})"));
+        }
+        out.resize(before + size, 0);
+        inflater.init();
+        let (status, _, written) = decompress(
+            &mut inflater,
+            deflate,
+            &mut out,
+            before,
+            inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
+        );
+        if written != size || !matches!(status, TINFLStatus::Done) {
+            return Err(format!(
+                "MSZIP block at {start} inflates to {written} bytes ({status:?}), declares {size}"
+            ));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::indexing_slicing)] // test code on known-good inputs
+mod tests {
+    use super::members;
+
+    /// A cabinet with one uncompressed folder holding `data` as `name`.
+    fn stored(name: &str, data: &[u8]) -> Vec<u8> {
+        let files_offset = 36 + 8;
+        let data_offset = files_offset + 16 + name.len() + 1;
+        let total = data_offset + 8 + data.len();
+        let mut b = Vec::new();
+        b.extend_from_slice(b"MSCF");
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b.extend_from_slice(&(total as u32).to_le_bytes());
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b.extend_from_slice(&(files_offset as u32).to_le_bytes());
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b.extend_from_slice(&[3, 1]); // version 1.3
+        b.extend_from_slice(&1u16.to_le_bytes()); // folders
+        b.extend_from_slice(&1u16.to_le_bytes()); // files
+        b.extend_from_slice(&0u16.to_le_bytes()); // flags
+        b.extend_from_slice(&0u16.to_le_bytes()); // set id
+        b.extend_from_slice(&0u16.to_le_bytes()); // cabinet index
+        b.extend_from_slice(&(data_offset as u32).to_le_bytes());
+        b.extend_from_slice(&1u16.to_le_bytes()); // one data block
+        b.extend_from_slice(&0u16.to_le_bytes()); // stored
+        b.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        b.extend_from_slice(&0u32.to_le_bytes()); // offset in folder
+        b.extend_from_slice(&0u16.to_le_bytes()); // folder 0
+        b.extend_from_slice(&[0; 6]); // date, time, attributes
+        b.extend_from_slice(name.as_bytes());
+        b.push(0);
+        b.extend_from_slice(&0u32.to_le_bytes()); // checksum
+        b.extend_from_slice(&(data.len() as u16).to_le_bytes());
+        b.extend_from_slice(&(data.len() as u16).to_le_bytes());
+        b.extend_from_slice(data);
+        b
+    }
+
+    #[test]
+    fn the_inputs_that_made_the_cab_crate_panic_are_typed_errors() {
+        // Found by the trust_material fuzz target (fuzz/regressions/trust_material/): the
+        // `cab` crate indexed past its block table (folder.rs:134) and sliced past a block
+        // (folder.rs:235) on these.
+        for input in [
+            include_bytes!("../../../fuzz/regressions/trust_material/cab-block-index-out-of-bounds").as_slice(),
+            include_bytes!("../../../fuzz/regressions/trust_material/cab-block-slice-out-of-bounds").as_slice(),
+        ] {
+            assert!(members(input).is_err());
+        }
+    }
+
+    #[test]
+    fn stored_members_read_back() {
+        let cab = stored("authroot.stl", b"hello");
+        let m = members(&cab).expect("reads");
+        assert_eq!(m, vec![("authroot.stl".to_string(), b"hello".to_vec())]);
+    }
+
+    #[test]
+    fn every_truncation_and_lzx_is_a_typed_error() {
+        let cab = stored("a.stl", b"0123456789");
+        for len in 0..cab.len() {
+            assert!(members(&cab[..len]).is_err(), "truncated at {len}");
+        }
+        let mut lzx = cab.clone();
+        lzx[36 + 6] = 3;
+        assert!(members(&lzx).expect_err("LZX").contains("LZX"));
+        let mut outside = cab;
+        outside[36 + 8 + 4] = 200; // file offset past the folder
+        assert!(members(&outside).is_err());
+    }
+}
