@@ -19,6 +19,9 @@ pub(crate) struct SignerCheck {
     pub(crate) notes: Vec<String>,
 }
 
+/// Most certificates read from one SignedData's bag (real files carry 2 to 10).
+pub(crate) const MAX_EMBEDDED_CERTIFICATES: usize = 256;
+
 /// Decodes every certificate of a bag on its own; one that does not parse is a note.
 pub(crate) fn decode_certificates(
     bag: &[Tlv<'_>],
@@ -26,7 +29,14 @@ pub(crate) fn decode_certificates(
     cache: Option<&crate::cache::CertificateCache>,
 ) -> Vec<Arc<Certificate>> {
     let mut out = Vec::new();
-    for (i, c) in bag.iter().enumerate() {
+    if bag.len() > MAX_EMBEDDED_CERTIFICATES {
+        // Real signatures carry a handful; thousands only make every later step slower.
+        notes.push(format!(
+            "the signature carries {} certificates: only the first {MAX_EMBEDDED_CERTIFICATES} are read",
+            bag.len()
+        ));
+    }
+    for (i, c) in bag.iter().enumerate().take(MAX_EMBEDDED_CERTIFICATES) {
         if c.tag != der::Tag::Sequence {
             notes.push(format!(
                 "embedded certificate {i} is not an X.509 certificate (tag {}); ignored",
