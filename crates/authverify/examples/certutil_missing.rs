@@ -5,7 +5,7 @@
 //! uses the shipped folder of public roots and a test file that carries an unknown root.
 use std::path::PathBuf;
 
-use authverify::{ChainRole, Policy, Role, TrustStore, Verifier};
+use authverify::{Policy, Role, TrustStore, Verifier};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let vectors = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../test-vectors");
@@ -27,14 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("{}: {:?}", file.display(), report.status);
     for m in &report.missing {
-        let needed: Vec<String> = m
-            .needed_by
-            .iter()
-            .map(|n| match n.chain {
-                ChainRole::Signer => format!("signature {}", n.signature),
-                _ => format!("timestamp of signature {}", n.signature),
-            })
-            .collect();
+        let needed: Vec<String> = m.needed_by.iter().map(ToString::to_string).collect();
         println!(
             "  {} -> {} ({}), file {}, needed by {}",
             m.name.as_deref().unwrap_or(&m.subject),

@@ -168,6 +168,16 @@ pub struct NeededBy {
     pub chain: ChainRole,
 }
 
+impl std::fmt::Display for NeededBy {
+    /// `signature 0`, or `timestamp of signature 0`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.chain {
+            ChainRole::Signer => write!(f, "signature {}", self.signature),
+            ChainRole::Timestamp => write!(f, "timestamp of signature {}", self.signature),
+        }
+    }
+}
+
 /// Which chain of a signature.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(Serialize))]

@@ -1,7 +1,7 @@
 use std::io::{self, Write};
 
 use authverify::report::{ChainReport, SignatureReport, TimestampKind};
-use authverify::{ChainRole, FileStatus};
+use authverify::FileStatus;
 
 use crate::files::{FileResult, Outcome};
 use crate::summary::Summary;
@@ -36,14 +36,7 @@ pub(crate) fn print(out: &mut impl Write, results: &[FileResult]) -> io::Result<
                         .as_deref()
                         .map(|f| format!(", file {f}"))
                         .unwrap_or_default();
-                    let needed: Vec<String> = m
-                        .needed_by
-                        .iter()
-                        .map(|n| match n.chain {
-                            ChainRole::Signer => format!("signature {}", n.signature),
-                            _ => format!("timestamp of signature {}", n.signature),
-                        })
-                        .collect();
+                    let needed: Vec<String> = m.needed_by.iter().map(ToString::to_string).collect();
                     writeln!(
                         out,
                         "  MISSING: install \"{}\"{id}{key}{file} into {} (Local Computer); needed by {}",
