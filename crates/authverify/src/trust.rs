@@ -259,16 +259,6 @@ impl TrustStore {
         &self.root_programs
     }
 
-    /// Intermediates then anchors: where Windows also looks for a signer or TSA
-    /// certificate that a signature does not carry.
-    pub fn all_certificates(&self) -> Vec<Arc<Certificate>> {
-        self.intermediates
-            .iter()
-            .cloned()
-            .chain(self.anchors.iter().map(|a| a.certificate.clone()))
-            .collect()
-    }
-
     /// Whether `cert` (by its exact bytes) is an anchor.
     pub fn is_anchor(&self, cert: &Certificate) -> bool {
         self.anchor_ids.contains(&cert.sha256())
@@ -380,11 +370,6 @@ impl TrustStore {
     /// added.
     pub fn load_anchors(&mut self, path: &Path) -> Result<usize, TrustError> {
         self.load(path, Role::Anchors).map(|s| s.anchors)
-    }
-
-    /// Loads every certificate of a file or directory as intermediates.
-    pub fn load_intermediates(&mut self, path: &Path) -> Result<usize, TrustError> {
-        self.load(path, Role::Intermediates).map(|s| s.intermediates)
     }
 
     fn load_dir(
@@ -522,13 +507,6 @@ impl TrustStore {
 
 /// File extensions a directory load reads.
 const TRUST_EXTENSIONS: &[&str] = &["crt", "cer", "der", "pem", "p7b", "p7c", "sst", "stl", "cab"];
-
-/// Reads certificates from a file, or from every certificate file below a directory.
-pub fn load_path(path: &Path) -> Result<Vec<Arc<Certificate>>, TrustError> {
-    let mut store = TrustStore::new();
-    store.load(path, Role::Anchors)?;
-    Ok(store.anchors.into_iter().map(|a| a.certificate).collect())
-}
 
 /// Cabinet magic.
 const CAB_MAGIC: &[u8] = b"MSCF";
@@ -728,15 +706,4 @@ fn parse_pem(bytes: &[u8], source: &str) -> Result<TrustMaterial, TrustError> {
         });
     }
     Ok(TrustMaterial::Certificates(out))
-}
-
-/// Parses a DER certificate or a PEM bundle of certificates (kept for callers of the first
-/// release; [`parse_material`] reads every format).
-pub fn parse_certificates(bytes: &[u8], source: &str) -> Result<Vec<Certificate>, TrustError> {
-    match parse_material(bytes, source)? {
-        TrustMaterial::Certificates(c) => Ok(c),
-        TrustMaterial::TrustList(_) => Err(TrustError::NoCertificates {
-            path: source.to_string(),
-        }),
-    }
 }
