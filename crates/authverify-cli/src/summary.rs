@@ -131,7 +131,10 @@ impl Install {
             sha256: m.sha256.clone(),
             key_id: m.key_id.clone(),
             store: m.store,
-            store_name: format!("{} (Local Computer)", m.store.windows_name()),
+            store_name: match m.store {
+                Store::Unknown => m.store.windows_name().to_string(),
+                _ => format!("{} (Local Computer)", m.store.windows_name()),
+            },
             file_name: m.file_name.clone(),
             available: m.available,
             files,
@@ -153,7 +156,7 @@ impl Summary {
                     match install.iter_mut().find(|i| i.certificate.same_certificate(m)) {
                         Some(i) => {
                             i.files += 1;
-                            if i.sha1.is_none() && m.sha1.is_some() {
+                            if i.sha1.is_none() && m.sha1.is_some() || !i.available && m.available {
                                 // The same certificate, now identified: take what is known.
                                 let (files, example) = (i.files, i.example.clone());
                                 *i = Install::from_missing(m, files, example);

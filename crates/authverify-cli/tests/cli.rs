@@ -229,7 +229,8 @@ fn text_output_names_the_missing_certificate_in_one_line() {
 fn intermediates_and_distrust_flags_shape_the_trust() {
     let chains = vectors().join("chains");
     let p = |rel: &str| chains.join(rel).display().to_string();
-    // Only the leaf is embedded: without the intermediates the EOC CA is missing...
+    // Only the leaf is embedded: without the intermediates the EOC CA is missing, and since
+    // nothing at hand knows it, its store is unknown (never guessed)...
     let base = ["verify", "--at", AT, "--format", "jsonl"];
     let without = run(&[
         &base[..],
@@ -243,7 +244,8 @@ fn intermediates_and_distrust_flags_shape_the_trust() {
         .as_str()
         .expect("subject")
         .contains("EOC CA 01"));
-    assert_eq!(r["missing"][0]["store"], "intermediate");
+    assert_eq!(r["missing"][0]["store"], "unknown");
+    assert_eq!(r["signatures"][0]["chain"]["status"], "missing_issuer");
     assert_eq!(r["missing"][0]["needed_by"][0]["chain"], "signer");
     // ...with them the file is valid...
     let with = run(&[
@@ -320,6 +322,17 @@ fn every_report_of_every_vector_and_real_file_matches_the_schema() {
         .join("real-world");
     if cache.is_dir() {
         paths.push(cache.display().to_string());
+    } else {
+        // Visible under libtest's capture; .ci/run fetches the corpus and requires it.
+        assert!(
+            std::env::var_os("AUTHVERIFY_REQUIRE_EXTRAS").is_none(),
+            "the real-world corpus is required in CI"
+        );
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED every_report_of_every_vector_and_real_file_matches_the_schema (real-world half): needs the corpus (python3 scripts/fetch-real-world.py)"
+        );
     }
     let missing_file = vectors().join("no-such-file.exe").display().to_string();
     let not_pe = vectors().join("manifest.json").display().to_string();

@@ -338,16 +338,16 @@ pub fn write(dir: &Path) {
     out.case(
         "iv-missing-intermediate",
         json!({ "file": f_iv_leaf, "trust": trust(&[&c_iv_root], &[], &[], &[]),
-                "status": "untrusted", "chain": "missing_intermediate",
-                "missing": [{ "store": "intermediate", "subject_cn": "Test ID Verified CS EOC CA 01",
+                "status": "untrusted", "chain": "missing_issuer",
+                "missing": [{ "store": "unknown", "subject_cn": "Test ID Verified CS EOC CA 01",
                               "key_id": hex::encode(&iv_eoc.key_id), "needed_by": [{"signature": 0, "chain": "signer"}] }],
                 "why": "only the leaf is embedded: its issuer is named by subject and key id" }),
     );
     out.case(
         "iv-missing-pca-after-eoc-supplied",
         json!({ "file": f_iv_leaf, "trust": trust(&[&c_iv_root], &[&c_iv_eoc], &[], &[]),
-                "status": "untrusted", "chain": "missing_intermediate",
-                "missing": [{ "store": "intermediate", "subject_cn": "Test ID Verified Code Signing PCA 2021",
+                "status": "untrusted", "chain": "missing_issuer",
+                "missing": [{ "store": "unknown", "subject_cn": "Test ID Verified Code Signing PCA 2021",
                               "key_id": hex::encode(&iv_pca.key_id), "needed_by": [{"signature": 0, "chain": "signer"}] }],
                 "why": "with the EOC CA supplied, the next gap is the PCA" }),
     );
@@ -717,8 +717,8 @@ pub fn write(dir: &Path) {
     out.case(
         "certificate-loop",
         json!({ "file": f_loop, "trust": trust(&[&c_iv_root], &[], &[], &[]),
-                "status": "untrusted", "chain": "missing_intermediate",
-                "missing": [{ "store": "intermediate", "subject_cn": "Test Loop CA A",
+                "status": "untrusted", "chain": "missing_issuer",
+                "missing": [{ "store": "unknown", "subject_cn": "Test Loop CA A",
                               "key_id": hex::encode(&loop_a.key_id), "needed_by": [{"signature": 0, "chain": "signer"}] }],
                 "why": "A -> B -> A is cut by loop detection; what is missing is an issuer of B outside the loop" }),
     );

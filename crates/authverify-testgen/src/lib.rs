@@ -1,4 +1,5 @@
-//! authverify-testgen as a library: the benchmark file-set generator (the test vectors are
+//! authverify-testgen as a library: the benchmark file-set generator, the large hostile
+//! inputs and the certificate-bag stripper tests use (the test vectors are
 //! written by the binary, `cargo run -p authverify-testgen`).
 
 #![allow(dead_code)] // the binary uses the rest of these modules
@@ -9,3 +10,4 @@ pub mod hostile_big;
 mod pe;
 mod pki;
 mod sign;
+pub mod strip;

@@ -405,8 +405,8 @@ fn main() {
         "missing-intermediate.exe",
         &v,
         json!({ "status": "untrusted", "why": "only the leaf is embedded; the intermediate is in no store",
-                "signatures": [sig(0, None, Hash::Sha256, &sign::digest_for(&pe64, Hash::Sha256), true, true, "missing_intermediate")],
-                "missing": [{ "store": "intermediate", "subject_cn": p.inter.subject_cn, "key_id": hex::encode(p.inter_key.key_id()) }] }),
+                "signatures": [sig(0, None, Hash::Sha256, &sign::digest_for(&pe64, Hash::Sha256), true, true, "missing_issuer")],
+                "missing": [{ "store": "unknown", "subject_cn": p.inter.subject_cn, "key_id": hex::encode(p.inter_key.key_id()) }] }),
     );
 
     let sexp = signer(&p.leaf_key, &p.expired, full(&p.expired), Hash::Sha256);
@@ -532,9 +532,24 @@ fn main() {
     let n_bad = signer(&p.leaf_key, &p.leaf, full(&p.leaf), Hash::Sha1);
     let bad_nested_ci = sign::signed_data(&n_bad, &wrong_digest, &[]);
     let primary_ci = sign::signed_data(&s, &d256, &[bad_nested_ci]);
+    // Verdicts per preset and --signatures (issue 13): Windows judges the primary alone, so
+    // under `windows` a mismatching signature that does not decide is only reported.
     out.write("nested-corrupted-digest.exe", &sign::attach(&pe64, &[primary_ci]), json!({
-        "status": "invalid", "why": "the nested SHA-1 signature signs another file's digest", "missing": [],
-        "signatures": [ok(Hash::Sha256, &pe64), sig(1, Some(0), Hash::Sha1, &sign::digest_for(&pe64, Hash::Sha1), false, true, "trusted")] }));
+        "status": "valid", "why": "the nested SHA-1 signature signs another file's digest; the primary decides", "missing": [],
+        "signatures": [ok(Hash::Sha256, &pe64), sig(1, Some(0), Hash::Sha1, &sign::digest_for(&pe64, Hash::Sha1), false, true, "trusted")],
+        "verdicts": {
+            "windows": { "primary": "valid", "all": "invalid", "any": "valid" },
+            "strict": { "primary": "invalid", "all": "invalid", "any": "invalid" } } }));
+    let good_nested_ci = sign::signed_data(&n_bad, &sign::digest_for(&pe64, Hash::Sha1), &[]);
+    let bad_primary_ci = sign::signed_data(&s, &sign::digest_for(&pe32, Hash::Sha256), &[good_nested_ci]);
+    out.write("primary-corrupted-digest.exe", &sign::attach(&pe64, &[bad_primary_ci]), json!({
+        "status": "invalid", "why": "the primary signs another file's digest; the nested SHA-1 signature matches", "missing": [],
+        "signatures": [
+            sig(0, None, Hash::Sha256, &sign::digest_for(&pe64, Hash::Sha256), false, true, "trusted"),
+            sig(1, Some(0), Hash::Sha1, &sign::digest_for(&pe64, Hash::Sha1), true, true, "trusted")],
+        "verdicts": {
+            "windows": { "primary": "invalid", "all": "invalid", "any": "valid" },
+            "strict": { "primary": "invalid", "all": "invalid", "any": "invalid" } } }));
 
     let s384 = signer(&p.leaf_key, &p.leaf, full(&p.leaf), Hash::Sha384);
     let v = sign::sign_nested_levels(&pe64, &[&s, &s1, &s, &s384]);
@@ -566,9 +581,12 @@ fn main() {
     let deep: Vec<&Signer<'_>> = std::iter::repeat_n(&s, 20).collect();
     let v = sign::sign_nested_levels(&pe64, &deep);
     out.write("nesting-too-deep.exe", &v, json!({
-        "status": "invalid", "why": "20 nesting levels, above the bound of 16: a typed error, no deeper parsing", "missing": [],
+        "status": "valid", "why": "20 nesting levels, above the bound of 16: a typed error, no deeper parsing; the primary decides", "missing": [],
         "signatures": (0..17).map(|i| lv(i, Hash::Sha256)).collect::<Vec<_>>(),
-        "extra_signature_error": "nested signatures exceed the bound of 16" }));
+        "extra_signature_error": "nested signatures exceed the bound of 16",
+        "verdicts": {
+            "windows": { "primary": "valid", "all": "invalid", "any": "valid" },
+            "strict": { "primary": "invalid", "all": "invalid", "any": "invalid" } } }));
 
     let smd5 = signer(&p.leaf_key, &p.leaf, full(&p.leaf), Hash::Md5);
     out.write("md5-digest.exe", &sign::sign(&pe64, &smd5, &[]), json!({

@@ -32,6 +32,10 @@ pub enum Store {
     Root,
     /// Intermediate Certification Authorities.
     Intermediate,
+    /// Not known: the certificate is nowhere at hand (not in the file, the trust material,
+    /// the built-in set or any CTL), so nobody can tell a root from an intermediate. Once
+    /// obtained, a self-signed certificate goes into Root, any other into Intermediate.
+    Unknown,
 }
 
 impl Store {
@@ -40,6 +44,9 @@ impl Store {
         match self {
             Self::Root => "Trusted Root Certification Authorities",
             Self::Intermediate => "Intermediate Certification Authorities",
+            Self::Unknown => {
+                "Store unknown until the certificate is obtained (self-signed: Trusted Root Certification Authorities; otherwise: Intermediate Certification Authorities)"
+            }
         }
     }
 }

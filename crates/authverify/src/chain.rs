@@ -94,10 +94,13 @@ struct Failure {
 
 impl Failure {
     /// Higher is a more useful explanation. What an admin can install to close the chain
-    /// comes first; then a path that reached an anchor and broke a rule; then what would be
-    /// missing on paths that would still fail; among equals, the longer path is closer to an
-    /// anchor.
-    fn rank(&self) -> (u8, bool, usize) {
+    /// comes first — the fewest certificates, then the shortest path (the root the issuer
+    /// name itself designates, e.g. DigiCert Trusted Root G4, before a cross-certificate to
+    /// an older root), so that a signer chain and its timestamp chain name the same root;
+    /// then a path that reached an anchor and broke a rule; then what would be missing on
+    /// paths that would still fail (a missing root again by fewest certificates and shortest
+    /// path); among the rest, the longer path is closer to an anchor.
+    fn rank(&self) -> (u8, bool, std::cmp::Reverse<(usize, usize)>, isize) {
         // Among fixes that close the chain, the root the path itself leads to comes before
         // an intermediate (a cross-certificate) that reaches another root; the other is
         // listed as an alternative.
@@ -108,11 +111,21 @@ impl Failure {
             ChainStatus::Expired | ChainStatus::NotYetValid | ChainStatus::ConstraintViolation => 8,
             ChainStatus::RootNotTrustedForPurpose | ChainStatus::RootDisabled | ChainStatus::Distrusted => 7,
             ChainStatus::MissingRoot => 6,
-            ChainStatus::MissingIntermediate => 5,
+            ChainStatus::MissingIntermediate | ChainStatus::MissingIssuer => 5,
             ChainStatus::BadSignature => 4,
             ChainStatus::BudgetExceeded => 3,
         };
-        (r, root_fix, self.path.len())
+        let len = isize::try_from(self.path.len()).unwrap_or(isize::MAX);
+        // A path that reached a root, closing or not (an expired leaf closes once the
+        // timestamp's own root is installed), is judged like a fix.
+        if self.closes || self.status == ChainStatus::MissingRoot {
+            // Certificates authverify can hand over before those it can only name.
+            let unavailable = self.missing.iter().filter(|m| !m.available).count();
+            let fix = std::cmp::Reverse((unavailable, self.missing.len()));
+            (r, root_fix, fix, len.saturating_neg())
+        } else {
+            (r, root_fix, std::cmp::Reverse((0, 0)), len)
+        }
     }
 }
 
@@ -527,7 +540,7 @@ impl Search<'_> {
                 closes: false,
             }
         } else {
-            let mut f = unknown_issuer(path, top, Vec::new());
+            let mut f = unknown_issuer(path, top, Vec::new(), self.req.trust);
             if path
                 .iter()
                 .any(|p| crate::name::names_match(p.subject_der(), top.issuer_der()))
@@ -558,7 +571,7 @@ impl Search<'_> {
                 closes: self.valid_below(path),
             });
         } else if !any_linked && self.uses_dictionary() {
-            self.fail(unknown_issuer(path, top, missing));
+            self.fail(unknown_issuer(path, top, missing, self.req.trust));
         }
     }
 
@@ -657,28 +670,65 @@ fn trust_list_roots(top: &Certificate, trust: &TrustStore) -> Vec<MissingCertifi
     out
 }
 
-/// Nobody known issued `top`: name the issuer by subject and key identifier.
-fn unknown_issuer(path: &[Arc<Certificate>], top: &Certificate, mut missing: Vec<MissingCertificate>) -> Failure {
+/// Nobody at hand issued `top`. When the built-in set or a CTL knows a certificate of that
+/// name (and key id, when `top` names one), it is named with its store — phase 1 does not
+/// search the dictionary, yet must not call a known root unknown. Otherwise the issuer is
+/// named by subject and key identifier, and since a root cannot be told from an
+/// intermediate without the certificate, its store is `Unknown` (issue 13: never guess).
+fn unknown_issuer(
+    path: &[Arc<Certificate>],
+    top: &Certificate,
+    mut missing: Vec<MissingCertificate>,
+    trust: &TrustStore,
+) -> Failure {
     let issuer_name = crate::certificate::display_name(top.issuer_der());
-    missing.push(MissingCertificate {
-        store: Store::Intermediate,
-        subject: issuer_name.clone(),
-        key_id: top.authority_key_id().map(hex::encode),
-        sha1: None,
-        sha256: None,
-        name: None,
-        file_name: None,
-        available: false,
-        needed_by: Vec::new(),
-    });
+    let aki = top.authority_key_id();
+    let detail = format!(
+        "issuer \"{issuer_name}\" of \"{}\" is neither in the file nor in the trust material",
+        top.subject()
+    );
+    let known = catalog::by_subject(top.issuer_der())
+        .into_iter()
+        .filter(|k| aki.is_none() || k.certificate.subject_key_id() == aki)
+        // Roots first: the name a self-signed certificate carries is the root's.
+        .min_by_key(|k| k.entry.store != Store::Root);
+    let (status, entries) = match known {
+        Some(k) => (
+            if k.entry.store == Store::Root {
+                ChainStatus::MissingRoot
+            } else {
+                ChainStatus::MissingIntermediate
+            },
+            vec![missing_known(
+                &k.certificate,
+                k.entry.store,
+                Some(k.entry.name.to_string()),
+            )],
+        ),
+        None => match trust_list_roots(top, trust) {
+            listed if !listed.is_empty() => (ChainStatus::MissingRoot, listed),
+            _ => (
+                ChainStatus::MissingIssuer,
+                vec![MissingCertificate {
+                    store: Store::Unknown,
+                    subject: issuer_name,
+                    key_id: aki.map(hex::encode),
+                    sha1: None,
+                    sha256: None,
+                    name: None,
+                    file_name: None,
+                    available: false,
+                    needed_by: Vec::new(),
+                }],
+            ),
+        },
+    };
+    missing.extend(entries);
     Failure {
-        status: ChainStatus::MissingIntermediate,
+        status,
         path: path.to_vec(),
         missing,
-        detail: format!(
-            "issuer \"{issuer_name}\" of \"{}\" is neither in the file nor in the trust material",
-            top.subject()
-        ),
+        detail,
         closes: false,
     }
 }

@@ -59,6 +59,13 @@ pub struct Policy {
     /// Accept bytes after the certificate table (outside every signature; MS12-024). Off in
     /// both presets: such a file was changed after signing.
     pub accept_data_after_cert_table: bool,
+    /// A signature that does not decide the verdict (a nested one when only the primary
+    /// decides, or any one under [`SignatureSelection::Any`]) and does not match the file
+    /// (digest, page hashes, or unreadable) is reported — its own status is `invalid`, the
+    /// file carries a note naming it — without making the file invalid: WinVerifyTrust
+    /// judges the primary signature alone. Strict: off (any signature that does not match
+    /// the file makes it invalid).
+    pub accept_non_deciding_mismatch: bool,
     /// Smallest RSA modulus, in bits, for certificates on the signer and TSA paths (the
     /// anchor excluded). Windows: 1024; strict: 2048 (the root program's minimum).
     pub min_rsa_bits: usize,
@@ -79,6 +86,17 @@ impl Default for Policy {
 }
 
 impl Policy {
+    /// Whether signature `index` decides the verdict alone: the primary under
+    /// [`SignatureSelection::Primary`], every one under [`SignatureSelection::All`]. Under
+    /// [`SignatureSelection::Any`] no single signature does.
+    pub(crate) fn decides_alone(&self, index: usize) -> bool {
+        match self.signatures {
+            SignatureSelection::Primary => index == 0,
+            SignatureSelection::All => true,
+            SignatureSelection::Any => false,
+        }
+    }
+
     /// Accept what Windows accepts (WinVerifyTrust with default settings).
     pub fn windows() -> Self {
         Self {
@@ -94,6 +112,7 @@ impl Policy {
             require_leaf_eku: false,
             require_zero_padding: false,
             accept_data_after_cert_table: false,
+            accept_non_deciding_mismatch: true,
             min_rsa_bits: 1024,
             max_nesting_depth: 16,
             max_signatures: 64,
@@ -115,6 +134,7 @@ impl Policy {
             accept_missing_signed_attributes: false,
             require_leaf_eku: true,
             require_zero_padding: true,
+            accept_non_deciding_mismatch: false,
             min_rsa_bits: 2048,
             ..Self::windows()
         }

@@ -36,8 +36,12 @@ pub enum ChainStatus {
     Trusted,
     /// The path ends at a root that is not trusted.
     MissingRoot,
-    /// An issuer is neither in the file nor in the trust material.
+    /// A known intermediate (from the built-in set or the file) is not in the trust
+    /// material; installing it into the Intermediate store closes or extends the chain.
     MissingIntermediate,
+    /// An issuer is nowhere at hand (not in the file, the trust material, the built-in set
+    /// or any CTL): whether it is a root or an intermediate cannot be known.
+    MissingIssuer,
     /// The root is trusted but not for this purpose.
     RootNotTrustedForPurpose,
     /// The root is disabled at the evaluation time.
@@ -63,6 +67,7 @@ impl ChainStatus {
             Self::Trusted => "trusted",
             Self::MissingRoot => "missing_root",
             Self::MissingIntermediate => "missing_intermediate",
+            Self::MissingIssuer => "missing_issuer",
             Self::RootNotTrustedForPurpose => "root_not_trusted_for_purpose",
             Self::RootDisabled => "root_disabled",
             Self::Distrusted => "distrusted",
@@ -110,7 +115,7 @@ impl From<&crate::certificate::Certificate> for CertificateSummary {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(Serialize))]
 pub struct MissingCertificate {
-    /// Where it must be installed.
+    /// Where it must be installed; `unknown` when the certificate is nowhere at hand.
     pub store: Store,
     /// Its subject (the issuer name of the certificate below it).
     pub subject: String,
@@ -143,9 +148,10 @@ impl MissingCertificate {
     }
 
     /// Merges what `other` (the same certificate) knows into `self`: thumbprints, names and
-    /// the store a known certificate belongs in win over a guess from an issuer name.
+    /// the store a known certificate belongs in win over an issuer name alone, and a
+    /// certificate authverify holds over one only a CTL names.
     pub fn absorb(&mut self, other: &Self) {
-        if self.sha1.is_none() && other.sha1.is_some() {
+        if self.sha1.is_none() && other.sha1.is_some() || !self.available && other.available {
             let needed_by = std::mem::take(&mut self.needed_by);
             *self = other.clone();
             self.needed_by = needed_by;

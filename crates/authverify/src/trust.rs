@@ -130,7 +130,8 @@ impl TrustStore {
         for c in catalog::catalog() {
             match c.entry.store {
                 Store::Root => self.add_anchor(c.certificate.clone()),
-                Store::Intermediate => self.add_intermediate(c.certificate.clone()),
+                // The built-in set knows every certificate's store; `Unknown` never occurs.
+                Store::Intermediate | Store::Unknown => self.add_intermediate(c.certificate.clone()),
             }
         }
         if let Some(list) = catalog::builtin_trust_list() {

@@ -245,17 +245,18 @@ impl Verifier {
             status = FileStatus::Invalid;
         }
         for s in &signatures {
-            if let Some(e) = &s.error {
-                notes.push(format!("signature {} cannot be verified: {e}", s.index));
+            let Some(what) = mismatch(s) else { continue };
+            // A signature that decides alone makes the file invalid; one that does not is,
+            // like Windows, only reported unless the policy says otherwise.
+            if self.policy.decides_alone(s.index) {
+                notes.push(what);
                 status = FileStatus::Invalid;
-            } else if s.page_hashes.as_ref().is_some_and(|p| !p.matches) {
-                notes.push(format!("signature {}: its page hashes do not match the file", s.index));
-                status = FileStatus::Invalid;
-            } else if !s.digest_matches {
-                notes.push(format!(
-                    "signature {} does not match the file: its digest differs from the file's",
-                    s.index
-                ));
+            } else if !Policy::rule(
+                self.policy.accept_non_deciding_mismatch,
+                "accept_non_deciding_mismatch",
+                &format!("{what}; it does not decide the verdict"),
+                &mut notes,
+            ) {
                 status = FileStatus::Invalid;
             }
         }
@@ -594,6 +595,22 @@ fn evaluation_time(signer: &Certificate, timestamp: Option<&TimestampReport>, at
         )),
         Some(time) if ts.valid => EvaluatedAt { time, source: TimeSource::Timestamp, reason: "valid timestamp: judged at the time it proves".into() },
         _ => verification("the timestamp is not valid: the signature is judged without it, at the verification time".into()),
+    }
+}
+
+/// Why a signature does not match the file, if it does not.
+fn mismatch(s: &SignatureReport) -> Option<String> {
+    if let Some(e) = &s.error {
+        Some(format!("signature {} cannot be verified: {e}", s.index))
+    } else if s.page_hashes.as_ref().is_some_and(|p| !p.matches) {
+        Some(format!("signature {}: its page hashes do not match the file", s.index))
+    } else if !s.digest_matches {
+        Some(format!(
+            "signature {} does not match the file: its digest differs from the file's",
+            s.index
+        ))
+    } else {
+        None
     }
 }
 
