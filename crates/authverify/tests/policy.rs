@@ -56,6 +56,7 @@ fn set(policy: &mut Policy, field: &str, windows_value: bool) {
         "require_zero_padding" => policy.require_zero_padding = strict.require_zero_padding,
         "accept_data_after_cert_table" => policy.accept_data_after_cert_table = !policy.accept_data_after_cert_table,
         "min_rsa_bits" => policy.min_rsa_bits = strict.min_rsa_bits,
+        "accept_non_deciding_mismatch" => policy.accept_non_deciding_mismatch = strict.accept_non_deciding_mismatch,
         other => panic!("unknown rule {other}"),
     }
 }
@@ -131,6 +132,12 @@ fn rules_exercised_by_the_other_vectors() {
             FileStatus::Invalid,
             FileStatus::Valid,
         ),
+        (
+            "nested-corrupted-digest.exe",
+            "accept_non_deciding_mismatch",
+            FileStatus::Valid,
+            FileStatus::Invalid,
+        ),
     ];
     let m = common::manifest();
     let at = common::manifest_time(&m);
@@ -175,6 +182,7 @@ fn the_presets_differ_exactly_where_documented() {
     assert!(!w.require_leaf_eku && s.require_leaf_eku);
     assert!(!w.require_zero_padding && s.require_zero_padding);
     assert_eq!((w.min_rsa_bits, s.min_rsa_bits), (1024, 2048));
+    assert!(w.accept_non_deciding_mismatch && !s.accept_non_deciding_mismatch);
     // The same in both.
     assert!(!w.allow_md5 && !s.allow_md5);
     assert!(!w.accept_data_after_cert_table && !s.accept_data_after_cert_table);
