@@ -51,9 +51,16 @@ struct CertificateView {
 struct TrustListView {
     kind: String,
     this_update: UnixTime,
+    next_update: Option<UnixTime>,
     sequence_number: Option<String>,
     entries: usize,
     signer: String,
+    /// The root-program list whose policy applies (the newest loaded); the others only name
+    /// roots.
+    in_force: bool,
+    /// `--at` is past its NextUpdate: a machine holding only this list misses what the root
+    /// program changed since.
+    past_next_update: bool,
 }
 
 fn eku_names(ekus: &[const_oid::ObjectIdentifier]) -> Vec<String> {
@@ -85,9 +92,8 @@ fn restrictions(e: &TrustListEntry, source: &str) -> String {
 
 fn view(c: &Certificate, store: &TrustStore, at: UnixTime, builtin: bool) -> CertificateView {
     let ctl = store
-        .trust_lists()
-        .iter()
-        .find_map(|l| l.entry_for(c).map(|e| restrictions(e, "loaded CTL")))
+        .trust_list_in_force()
+        .and_then(|l| l.entry_for(c).map(|e| restrictions(e, "loaded CTL")))
         .or_else(|| {
             catalog::builtin_trust_list()
                 .and_then(|l| l.entry_for(c))
@@ -106,13 +112,16 @@ fn view(c: &Certificate, store: &TrustStore, at: UnixTime, builtin: bool) -> Cer
     }
 }
 
-fn list_view(l: &Arc<TrustList>) -> TrustListView {
+fn list_view(l: &Arc<TrustList>, in_force: bool, at: UnixTime) -> TrustListView {
     TrustListView {
         kind: format!("{:?}", l.kind),
         this_update: l.this_update,
+        next_update: l.next_update,
         sequence_number: l.sequence_number.clone(),
         entries: l.entries.len(),
         signer: l.signer.subject().to_string(),
+        in_force,
+        past_next_update: l.next_update.is_some_and(|n| at > n),
     }
 }
 
@@ -143,12 +152,22 @@ fn show(spec: &str, at: UnixTime) -> Result<StoreView, String> {
         .map(|c| view(c, &store, at, false))
         .collect();
     let distrusted: Vec<CertificateView> = store.distrusted().iter().map(|c| view(c, &store, at, false)).collect();
+    let in_force = store.trust_list_in_force();
     let trust_lists: Vec<TrustListView> = store
         .trust_lists()
         .iter()
-        .chain(store.disallowed_lists())
-        .map(list_view)
+        .map(|l| list_view(l, in_force.is_some_and(|f| Arc::ptr_eq(f, l)), at))
+        .chain(store.disallowed_lists().iter().map(|l| list_view(l, false, at)))
         .collect();
+    for l in trust_lists.iter().filter(|l| l.past_next_update) {
+        problems.push(format!(
+            "{} list of {} (sequence {}) is past its NextUpdate {}: roots the program added or changed since are unknown to it",
+            l.kind,
+            l.this_update,
+            l.sequence_number.as_deref().unwrap_or("-"),
+            l.next_update.map_or_else(String::new, |n| n.to_string())
+        ));
+    }
     let expired = roots.iter().chain(&intermediates).filter(|c| c.expired).count();
     if expired > 0 {
         problems.push(format!(
@@ -204,10 +223,19 @@ fn print_text(out: &mut impl Write, v: &StoreView) -> std::io::Result<()> {
     section(out, "Intermediates", &v.intermediates)?;
     section(out, "Distrusted", &v.distrusted)?;
     for l in &v.trust_lists {
+        let role = match (l.kind.as_str(), l.in_force) {
+            ("RootProgram", true) => ", in force",
+            ("RootProgram", false) => ", superseded by a newer list (names roots only)",
+            _ => "",
+        };
         writeln!(
             out,
-            "  Trust list: {} of {}, {} entries, signed by {}",
-            l.kind, l.this_update, l.entries, l.signer
+            "  Trust list: {} of {} (sequence {}), {} entries, signed by {}{role}",
+            l.kind,
+            l.this_update,
+            l.sequence_number.as_deref().unwrap_or("-"),
+            l.entries,
+            l.signer
         )?;
     }
     writeln!(

@@ -16,6 +16,7 @@ use sha1::Digest as _;
 use crate::algorithms::{PublicKey, SignatureFailure};
 use crate::asn1::{ctx, Tlv};
 use crate::error::{Asn1Error, CertificateError};
+use crate::name::GeneralName;
 use crate::time::UnixTime;
 
 /// Extension OIDs.
@@ -26,6 +27,34 @@ pub(crate) mod ext_oid {
     pub(crate) const BASIC_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.19");
     pub(crate) const AUTHORITY_KEY_ID: Oid = Oid::new_unwrap("2.5.29.35");
     pub(crate) const EXT_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.37");
+    pub(crate) const SUBJECT_ALT_NAME: Oid = Oid::new_unwrap("2.5.29.17");
+    pub(crate) const ISSUER_ALT_NAME: Oid = Oid::new_unwrap("2.5.29.18");
+    pub(crate) const NAME_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.30");
+    pub(crate) const CRL_DISTRIBUTION_POINTS: Oid = Oid::new_unwrap("2.5.29.31");
+    pub(crate) const CERTIFICATE_POLICIES: Oid = Oid::new_unwrap("2.5.29.32");
+    pub(crate) const FRESHEST_CRL: Oid = Oid::new_unwrap("2.5.29.46");
+    pub(crate) const AUTHORITY_INFO_ACCESS: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.1.1");
+
+    /// Extensions whose meaning this crate applies or which restrict nothing it decides,
+    /// so that a critical one does not make the certificate unusable (RFC 5280 §4.2: "A
+    /// certificate-using system MUST reject the certificate if it encounters a critical
+    /// extension it does not recognize"; Windows: CERT_E_CRITICAL). Policy constraints,
+    /// policy mappings and inhibitAnyPolicy are deliberately absent: no policy processing
+    /// is done, so a critical one is not understood.
+    pub(crate) const UNDERSTOOD: &[Oid] = &[
+        SUBJECT_KEY_ID,
+        KEY_USAGE,
+        BASIC_CONSTRAINTS,
+        AUTHORITY_KEY_ID,
+        EXT_KEY_USAGE,
+        SUBJECT_ALT_NAME,
+        ISSUER_ALT_NAME,
+        NAME_CONSTRAINTS,
+        CRL_DISTRIBUTION_POINTS,
+        CERTIFICATE_POLICIES,
+        FRESHEST_CRL,
+        AUTHORITY_INFO_ACCESS,
+    ];
 }
 
 /// Extended key usage OIDs that matter for code signing.
@@ -84,6 +113,10 @@ pub struct Certificate {
     ext_key_usage: Option<Vec<ObjectIdentifier>>,
     subject_key_id: Option<Vec<u8>>,
     authority_key_id: Option<Vec<u8>>,
+    version: u8,
+    unknown_critical: Vec<ObjectIdentifier>,
+    alt_names: Vec<GeneralName>,
+    name_constraints: Option<NameConstraints>,
     sha1: [u8; 20],
     sha256: [u8; 32],
     /// RFC 4514 renderings, made on first use: most certificates (the catalog's) are never
@@ -94,6 +127,13 @@ pub struct Certificate {
     /// compares it against many issuers.
     subject_key: OnceLock<Option<Vec<u8>>>,
     key: OnceLock<Result<PublicKey, SignatureFailure>>,
+}
+
+/// The nameConstraints extension (RFC 5280 §4.2.1.10): subtrees by their base name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct NameConstraints {
+    pub(crate) permitted: Vec<GeneralName>,
+    pub(crate) excluded: Vec<GeneralName>,
 }
 
 /// The basicConstraints extension.
@@ -168,6 +208,10 @@ impl Certificate {
             ext_key_usage: parsed.ext_key_usage,
             subject_key_id: parsed.subject_key_id,
             authority_key_id: parsed.authority_key_id,
+            version: parsed.version,
+            unknown_critical: parsed.unknown_critical,
+            alt_names: parsed.alt_names,
+            name_constraints: parsed.name_constraints,
             sha1,
             sha256,
             subject_name: OnceLock::new(),
@@ -269,6 +313,21 @@ impl Certificate {
     pub fn is_self_issued(&self) -> bool {
         self.subject_der() == self.issuer_der()
     }
+    /// The X.509 version (1, 2 or 3).
+    pub fn version(&self) -> u8 {
+        self.version
+    }
+    /// Critical extensions this crate does not understand (the certificate is unusable on
+    /// a path while any is present).
+    pub fn unknown_critical_extensions(&self) -> &[ObjectIdentifier] {
+        &self.unknown_critical
+    }
+    pub(crate) fn alt_names(&self) -> &[GeneralName] {
+        &self.alt_names
+    }
+    pub(crate) fn name_constraints(&self) -> Option<&NameConstraints> {
+        self.name_constraints.as_ref()
+    }
     /// Whether `at` lies in [notBefore, notAfter].
     pub fn valid_at(&self, at: UnixTime) -> bool {
         self.not_before <= at && at <= self.not_after
@@ -337,6 +396,10 @@ struct Parsed {
     ext_key_usage: Option<Vec<ObjectIdentifier>>,
     subject_key_id: Option<Vec<u8>>,
     authority_key_id: Option<Vec<u8>>,
+    version: u8,
+    unknown_critical: Vec<ObjectIdentifier>,
+    alt_names: Vec<GeneralName>,
+    name_constraints: Option<NameConstraints>,
 }
 
 impl Parsed {
@@ -350,9 +413,24 @@ impl Parsed {
         let signature_algorithm = crate::algorithms::algorithm_oid(&sig_alg, "signatureAlgorithm")?;
 
         let mut t = tbs.contents();
-        t.optional(ctx(0, true), "version")?;
+        let version = match t.optional(ctx(0, true), "version")? {
+            Some(v) => v
+                .contents()
+                .expect_tag(Tag::Integer, "version")?
+                .decode::<u8>("version")?,
+            None => 0,
+        };
         let serial = t.expect_tag(Tag::Integer, "serialNumber")?;
-        t.expect_tag(Tag::Sequence, "signature")?;
+        let tbs_signature = t.expect_tag(Tag::Sequence, "signature")?;
+        // RFC 5280 §4.1.1.2: the signed copy of the algorithm must equal the outer one, or
+        // the label the verifier acts on is not the one the issuer signed.
+        let tbs_algorithm = crate::algorithms::algorithm_oid(&tbs_signature, "signature")?;
+        if tbs_algorithm != signature_algorithm {
+            return Err(CertificateError::SignatureAlgorithmMismatch {
+                tbs: tbs_algorithm.to_string(),
+                outer: signature_algorithm.to_string(),
+            });
+        }
         let issuer = t.expect_tag(Tag::Sequence, "issuer")?;
         let validity = t.expect_tag(Tag::Sequence, "validity")?;
         let subject = t.expect_tag(Tag::Sequence, "subject")?;
@@ -381,16 +459,31 @@ impl Parsed {
             ext_key_usage: None,
             subject_key_id: None,
             authority_key_id: None,
+            version: version.saturating_add(1),
+            unknown_critical: Vec::new(),
+            alt_names: Vec::new(),
+            name_constraints: None,
         };
         if let Some(exts) = extensions {
+            let mut seen: Vec<ObjectIdentifier> = Vec::new();
             let list = exts.contents().expect_tag(Tag::Sequence, "Extensions")?;
             let mut r = list.contents();
             while !r.is_empty() {
                 let ext = r.expect_tag(Tag::Sequence, "Extension")?;
                 let mut e = ext.contents();
                 let oid: ObjectIdentifier = e.read("extnID")?.decode("extnID")?;
-                e.optional(Tag::Boolean, "critical")?;
+                // RFC 5280 §4.2: "A certificate MUST NOT include more than one instance of
+                // a particular extension" — otherwise which one counts is up to the reader
+                // (a first cA=FALSE and a second cA=TRUE).
+                if seen.contains(&oid) {
+                    return Err(CertificateError::DuplicateExtension { oid: oid.to_string() });
+                }
+                seen.push(oid);
+                let critical = e.optional(Tag::Boolean, "critical")?.is_some_and(|b| lenient_bool(&b));
                 let value = e.expect_tag(Tag::OctetString, "extnValue")?;
+                if critical && !ext_oid::UNDERSTOOD.contains(&oid) {
+                    parsed.unknown_critical.push(oid);
+                }
                 parsed.extension(oid, value)?;
             }
         }
@@ -441,6 +534,29 @@ impl Parsed {
                         .value
                         .to_vec(),
                 );
+            }
+            ext_oid::SUBJECT_ALT_NAME => {
+                let mut r = inner()?.expect_tag(Tag::Sequence, "subjectAltName")?.contents();
+                while !r.is_empty() {
+                    let t = r.read("GeneralName")?;
+                    self.alt_names
+                        .push(GeneralName::read(&t).unwrap_or(GeneralName::Other(u8::MAX)));
+                }
+            }
+            ext_oid::NAME_CONSTRAINTS => {
+                let mut r = inner()?.expect_tag(Tag::Sequence, "nameConstraints")?.contents();
+                let mut nc = NameConstraints::default();
+                for (n, list) in [(0, &mut nc.permitted), (1, &mut nc.excluded)] {
+                    if let Some(trees) = r.optional(ctx(n, true), "GeneralSubtrees")? {
+                        let mut t = trees.contents();
+                        while !t.is_empty() {
+                            let subtree = t.expect_tag(Tag::Sequence, "GeneralSubtree")?;
+                            let base = subtree.contents().read("base")?;
+                            list.push(GeneralName::read(&base).unwrap_or(GeneralName::Other(u8::MAX)));
+                        }
+                    }
+                }
+                self.name_constraints = Some(nc);
             }
             ext_oid::AUTHORITY_KEY_ID => {
                 let mut r = inner()?.expect_tag(Tag::Sequence, "authorityKeyIdentifier")?.contents();

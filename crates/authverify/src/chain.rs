@@ -60,6 +60,15 @@ impl Purpose {
         }
     }
 
+    /// What the leaf of such a path is called in reports.
+    fn leaf_role(self) -> &'static str {
+        match self {
+            Self::CodeSigning => "signer",
+            Self::TimeStamping => "TSA",
+            Self::RootListSigning => "CTL signer",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Self::CodeSigning => "codeSigning (1.3.6.1.5.5.7.3.3)",
@@ -739,32 +748,144 @@ const RECOMMENDED_RSA_BITS: usize = 2048;
 /// The policy rules path checks apply (from [`crate::Policy`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct PathRules {
+    pub(crate) allow_md5: bool,
     pub(crate) allow_sha1_certificates: bool,
     pub(crate) require_leaf_eku: bool,
+    pub(crate) accept_issuer_without_basic_constraints: bool,
     pub(crate) min_rsa_bits: usize,
 }
 
 impl From<&crate::policy::Policy> for PathRules {
     fn from(p: &crate::policy::Policy) -> Self {
         Self {
+            allow_md5: p.allow_md5,
             allow_sha1_certificates: p.allow_sha1_certificates,
             require_leaf_eku: p.require_leaf_eku,
+            accept_issuer_without_basic_constraints: p.accept_issuer_without_basic_constraints,
             min_rsa_bits: p.min_rsa_bits,
         }
     }
 }
 
 /// RFC 5280-style checks on a complete path (leaf first, anchor last), plus the policy's
-/// rules. The anchor is an input: its own validity, signature and extensions are not judged
-/// here (trust-store policy does). Returns the leniencies the path relied on.
+/// rules. The anchor's own signature is not judged (it is trusted by its bytes), but it is
+/// a certificate too: its validity period and its EKU extension restrict the path like any
+/// other's (issue 14; RFC 5937 §2 lets a trust anchor's constraints apply), and its name
+/// constraints bind the names below it. Returns the leniencies the path relied on.
 fn check_path(path: &[Arc<Certificate>], req: &ChainRequest<'_>) -> Result<Vec<String>, (ChainStatus, String)> {
     let anchor_index = path.len().saturating_sub(1);
     let mut leniencies = Vec::new();
     let below = check_certificates(path.get(..anchor_index).unwrap_or_default(), req, &mut leniencies)?;
-    if let Some(anchor) = path.get(anchor_index).filter(|_| anchor_index > 0) {
-        ca_rules(anchor, below)?;
+    if let Some(anchor) = path.get(anchor_index) {
+        time_valid(anchor, req.at)?;
+        eku_allows(anchor, req.purpose, anchor_index > 0)?;
+        if anchor_index > 0 {
+            ca_rules(anchor, below, &req.rules, &mut leniencies)?;
+        }
     }
+    name_constraints_hold(path)?;
     Ok(leniencies)
+}
+
+/// [notBefore, notAfter] holds `at`.
+fn time_valid(c: &Certificate, at: UnixTime) -> Result<(), (ChainStatus, String)> {
+    if at < c.not_before() {
+        return Err((
+            ChainStatus::NotYetValid,
+            format!(
+                "\"{}\" is not valid before {} (evaluated at {at})",
+                c.subject(),
+                c.not_before()
+            ),
+        ));
+    }
+    if at > c.not_after() {
+        return Err((
+            ChainStatus::Expired,
+            format!("\"{}\" expired at {} (evaluated at {at})", c.subject(), c.not_after()),
+        ));
+    }
+    Ok(())
+}
+
+/// EKU nesting: a certificate with an EKU extension restricts everything below it to the
+/// purposes it lists (anyExtendedKeyUsage admits every purpose on a CA).
+fn eku_allows(c: &Certificate, purpose: Purpose, is_ca: bool) -> Result<(), (ChainStatus, String)> {
+    let Some(ekus) = c.ext_key_usage() else { return Ok(()) };
+    if purpose.ekus().iter().any(|e| ekus.contains(e)) || (is_ca && ekus.contains(&eku::ANY)) {
+        return Ok(());
+    }
+    Err((
+        ChainStatus::ConstraintViolation,
+        format!(
+            "\"{}\" has an extended key usage extension without {}",
+            c.subject(),
+            purpose.name()
+        ),
+    ))
+}
+
+/// RFC 5280 §4.2.1.10 for every CA on the path (the anchor included) over the
+/// certificates below it: each name of a constrained form must lie in a permitted subtree
+/// of that form and in no excluded one. The subject counts as a directoryName (when not
+/// empty) and its emailAddress attributes as rfc822Names; a form this crate does not
+/// evaluate fails when the certificate has a name of it (Windows:
+/// CERT_TRUST_HAS_NOT_SUPPORTED_NAME_CONSTRAINT).
+fn name_constraints_hold(path: &[Arc<Certificate>]) -> Result<(), (ChainStatus, String)> {
+    use crate::name::GeneralName;
+    for (i, ca) in path.iter().enumerate().skip(1) {
+        let Some(nc) = ca.name_constraints() else { continue };
+        for (k, c) in path.iter().enumerate().take(i) {
+            // Self-issued intermediates are exempt; the end entity never is (§6.1.3 (b)).
+            if c.is_self_issued() && k > 0 {
+                continue;
+            }
+            let mut names: Vec<GeneralName> = c.alt_names().to_vec();
+            if c.subject_der() != [0x30, 0x00] {
+                names.push(GeneralName::Directory(c.subject_der().to_vec()));
+            }
+            names.extend(
+                crate::name::email_addresses(c.subject_der())
+                    .into_iter()
+                    .map(GeneralName::Email),
+            );
+            for name in &names {
+                let fail = |why: &str| {
+                    Err((
+                        ChainStatus::ConstraintViolation,
+                        format!(
+                            "name constraints of \"{}\": \"{}\" {why} ({name:?})",
+                            ca.subject(),
+                            c.subject()
+                        ),
+                    ))
+                };
+                let same_form = |t: &&GeneralName| t.form() == name.form();
+                let permitted: Vec<&GeneralName> = nc.permitted.iter().filter(same_form).collect();
+                let excluded: Vec<&GeneralName> = nc.excluded.iter().filter(same_form).collect();
+                if permitted.is_empty() && excluded.is_empty() {
+                    continue;
+                }
+                let inside = |trees: &[&GeneralName]| -> Option<bool> {
+                    let mut any = false;
+                    for t in trees {
+                        any |= name.within(t)?;
+                    }
+                    Some(any)
+                };
+                let (Some(in_permitted), Some(in_excluded)) = (inside(&permitted), inside(&excluded)) else {
+                    return fail("has a name of a form whose constraints are not supported");
+                };
+                if !permitted.is_empty() && !in_permitted {
+                    return fail("has a name outside the permitted subtrees");
+                }
+                if in_excluded {
+                    return fail("has a name inside an excluded subtree");
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The checks of [`check_path`] on the certificates below an anchor (leaf first). Returns
@@ -783,59 +904,54 @@ fn check_certificates(
     };
     let mut below = 0usize; // non-self-issued CA certificates below the current one
     for (i, c) in path.iter().enumerate() {
-        if at < c.not_before() {
+        time_valid(c, at)?;
+        if let Some(oid) = c.unknown_critical_extensions().first() {
             return Err((
-                ChainStatus::NotYetValid,
+                ChainStatus::ConstraintViolation,
                 format!(
-                    "\"{}\" is not valid before {} (evaluated at {at})",
-                    c.subject(),
-                    c.not_before()
+                    "\"{}\" has a critical extension this verifier does not understand: {oid} (RFC 5280 4.2)",
+                    c.subject()
                 ),
             ));
         }
-        if at > c.not_after() {
-            return Err((
-                ChainStatus::Expired,
-                format!("\"{}\" expired at {} (evaluated at {at})", c.subject(), c.not_after()),
-            ));
-        }
         if i > 0 {
-            ca_rules(c, below)?;
+            ca_rules(c, below, &rules, leniencies)?;
             if !c.is_self_issued() {
                 below = below.saturating_add(1);
             }
         }
-        // EKU nesting: a certificate with an EKU extension restricts everything below it.
-        match c.ext_key_usage() {
-            Some(ekus) => {
-                let allowed = purpose.ekus().iter().any(|e| ekus.contains(e)) || (i > 0 && ekus.contains(&eku::ANY));
-                if !allowed {
-                    return Err((
-                        ChainStatus::ConstraintViolation,
-                        format!(
-                            "\"{}\" has an extended key usage extension without {}",
-                            c.subject(),
-                            purpose.name()
-                        ),
-                    ));
-                }
+        eku_allows(c, purpose, i > 0)?;
+        if i == 0 && c.ext_key_usage().is_none() {
+            // Windows treats a leaf without EKU as good for any purpose; strict requires the
+            // purpose to be stated (for a TSA: RFC 3161 §2.3, timeStamping).
+            let what = format!(
+                "{} \"{}\" has no extended key usage extension",
+                purpose.leaf_role(),
+                c.subject()
+            );
+            if !rules.require_leaf_eku {
+                leniencies.push(format!("leniency require_leaf_eku: {what} (any purpose)"));
+            } else {
+                return refuse("require_leaf_eku", what);
             }
-            None if i == 0 && purpose == Purpose::CodeSigning => {
-                let what = format!("signer \"{}\" has no extended key usage extension", c.subject());
-                if !rules.require_leaf_eku {
-                    leniencies.push(format!("leniency require_leaf_eku: {what} (any purpose)"));
-                } else {
-                    return refuse("require_leaf_eku", what);
-                }
-            }
-            None => {}
         }
-        if crate::algorithms::signature_digest(&c.signature_algorithm()) == Some(crate::DigestAlgorithm::Sha1) {
-            let what = format!("\"{}\" is signed with SHA-1", c.subject());
-            if !rules.allow_sha1_certificates {
-                return refuse("allow_sha1_certificates", what);
+        match crate::algorithms::signature_digest(&c.signature_algorithm()) {
+            Some(crate::DigestAlgorithm::Md5) => {
+                // Flame (2012): an MD5-signed certificate can be forged by collision.
+                let what = format!("\"{}\" is signed with MD5", c.subject());
+                if !rules.allow_md5 {
+                    return refuse("allow_md5", what);
+                }
+                leniencies.push(format!("leniency allow_md5: {what}"));
             }
-            leniencies.push(format!("leniency allow_sha1_certificates: {what}"));
+            Some(crate::DigestAlgorithm::Sha1) => {
+                let what = format!("\"{}\" is signed with SHA-1", c.subject());
+                if !rules.allow_sha1_certificates {
+                    return refuse("allow_sha1_certificates", what);
+                }
+                leniencies.push(format!("leniency allow_sha1_certificates: {what}"));
+            }
+            _ => {}
         }
         if let Some(bits) = c.public_key().ok().and_then(|k| k.rsa_bits()) {
             let what = format!("\"{}\" has a {bits}-bit RSA key", c.subject());
@@ -852,7 +968,28 @@ fn check_certificates(
     Ok(below)
 }
 
-fn ca_rules(c: &Certificate, below: usize) -> Result<(), (ChainStatus, String)> {
+fn ca_rules(
+    c: &Certificate,
+    below: usize,
+    rules: &PathRules,
+    leniencies: &mut Vec<String>,
+) -> Result<(), (ChainStatus, String)> {
+    if c.basic_constraints().is_none() && c.version() >= 3 {
+        // RFC 5280 §4.2.1.9 requires basicConstraints on a v3 CA; Windows raises
+        // CERT_TRUST_INVALID_BASIC_CONSTRAINTS only when the extension is present
+        // (docs/ARCHITECTURE.md), so the windows preset accepts it and says so.
+        let what = format!(
+            "\"{}\" issues certificates without a basicConstraints extension",
+            c.subject()
+        );
+        if !rules.accept_issuer_without_basic_constraints {
+            return Err((
+                ChainStatus::ConstraintViolation,
+                format!("rejected by policy (accept_issuer_without_basic_constraints): {what}"),
+            ));
+        }
+        leniencies.push(format!("leniency accept_issuer_without_basic_constraints: {what}"));
+    }
     if let Some(bc) = c.basic_constraints() {
         if !bc.ca {
             return Err((

@@ -206,6 +206,19 @@ pub struct TrustList {
 const MAX_ENTRIES: usize = 100_000;
 
 impl TrustList {
+    /// What "newer" means between two lists of the same kind: the sequenceNumber as an
+    /// unsigned integer (compared by length without leading zeros, then digits), then
+    /// ctlThisUpdate.
+    pub(crate) fn recency(&self) -> ((usize, String), UnixTime) {
+        let seq = self
+            .sequence_number
+            .as_deref()
+            .unwrap_or_default()
+            .trim_start_matches('0')
+            .to_ascii_lowercase();
+        ((seq.len(), seq), self.this_update)
+    }
+
     /// Parses a CTL and checks its signature (messageDigest and the signer's signature).
     /// Whether the signer is a legitimate publisher is checked separately by the trust store
     /// ([`crate::TrustStore::add_trust_list`]), which knows the publisher roots.
@@ -240,6 +253,7 @@ impl TrustList {
             &signer,
             &crate::policy::Policy::windows(),
             false,
+            crate::signer::SignerRole::TrustList,
         )
         .map_err(TrustListError::Signature)?;
         let c = parse_content(&content.element)?;

@@ -227,6 +227,21 @@ pub enum CertificateError {
         /// The decoder's message.
         detail: String,
     },
+    /// The TBSCertificate's signature algorithm differs from the outer one (RFC 5280
+    /// §4.1.1.2).
+    #[error("TBSCertificate signature algorithm {tbs} differs from signatureAlgorithm {outer} (RFC 5280 4.1.1.2)")]
+    SignatureAlgorithmMismatch {
+        /// The algorithm inside the signed part.
+        tbs: String,
+        /// The algorithm outside it.
+        outer: String,
+    },
+    /// The same extension twice (RFC 5280 §4.2).
+    #[error("extension {oid} appears more than once (RFC 5280 4.2)")]
+    DuplicateExtension {
+        /// The extension's OID.
+        oid: String,
+    },
 }
 
 /// Trust material could not be loaded.

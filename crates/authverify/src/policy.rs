@@ -23,11 +23,13 @@ pub enum SignatureSelection {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Policy {
-    /// Accept MD5 file digests and MD5-based signatures. Off in both presets: MD5
-    /// collisions let a signature be transplanted (Flame, 2012).
+    /// Accept MD5 anywhere: file digests, signer and timestamp signatures (judged by the hash
+    /// the signature really used), and certificate signatures on the signer, TSA and CTL
+    /// signer paths. Off in both presets: MD5 collisions let a signature be transplanted
+    /// and a CA certificate be forged (Flame, 2012).
     pub allow_md5: bool,
-    /// Accept SHA-1 file digests and signer signatures (Windows still does for
-    /// Authenticode). Strict: off.
+    /// Accept SHA-1 file digests, SignerInfo digest algorithms and signer signatures
+    /// (Windows still does for Authenticode). Strict: off.
     pub allow_sha1: bool,
     /// Accept certificates on the signer or TSA path signed with SHA-1 (the anchor's own
     /// signature is never judged). Strict: off.
@@ -49,9 +51,17 @@ pub struct Policy {
     /// Accept a SignerInfo without signed attributes, whose signature covers the content
     /// directly (PKCS#7 allows it; Windows accepts it). Strict: off.
     pub accept_missing_signed_attributes: bool,
-    /// Require the signer certificate to carry an EKU extension with codeSigning. Windows
-    /// treats a leaf without EKU as good for any purpose. Strict: on.
+    /// Require the signer certificate to carry an EKU extension with codeSigning, and the
+    /// TSA certificate one with timeStamping (RFC 3161 §2.3). Windows treats a leaf without
+    /// EKU as good for any purpose its issuers allow. Strict: on.
     pub require_leaf_eku: bool,
+    /// Accept a v3 certificate that issues others without a basicConstraints extension
+    /// (RFC 5280 §4.2.1.9 requires it; Windows flags only a present extension that forbids
+    /// issuing). Strict: off.
+    pub accept_issuer_without_basic_constraints: bool,
+    /// Accept a signer or timestamp signature whose algorithm names another hash than the
+    /// SignerInfo's digestAlgorithm (the hash really used is judged either way). Strict: off.
+    pub accept_signature_hash_mismatch: bool,
     /// Require every byte after the PKCS#7 inside a WIN_CERTIFICATE, and its alignment
     /// padding, to be zero (CVE-2013-3900; Windows checks only with EnableCertPaddingCheck).
     /// Strict: on.
@@ -110,6 +120,8 @@ impl Policy {
             accept_signer_info_v0: true,
             accept_missing_signed_attributes: true,
             require_leaf_eku: false,
+            accept_issuer_without_basic_constraints: true,
+            accept_signature_hash_mismatch: true,
             require_zero_padding: false,
             accept_data_after_cert_table: false,
             accept_non_deciding_mismatch: true,
@@ -133,6 +145,8 @@ impl Policy {
             accept_signer_info_v0: false,
             accept_missing_signed_attributes: false,
             require_leaf_eku: true,
+            accept_issuer_without_basic_constraints: false,
+            accept_signature_hash_mismatch: false,
             require_zero_padding: true,
             accept_non_deciding_mismatch: false,
             min_rsa_bits: 2048,

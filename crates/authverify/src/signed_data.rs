@@ -247,6 +247,20 @@ impl<'a> SignerInfo<'a> {
         }
     }
 
+    /// Like [`SignerInfo::single_signed`], but an absent attribute is `None` (present
+    /// twice, or with several values, is still an error).
+    pub(crate) fn optional_single_signed(
+        &self,
+        oid: ObjectIdentifier,
+        name: &'static str,
+    ) -> Result<Option<Tlv<'a>>, SignedDataError> {
+        if self.signed_attrs.iter().any(|a| a.oid == oid) {
+            self.single_signed(oid, name).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
     /// The bytes the signature covers: the signed attributes as received with only the
     /// `[0]` tag rewritten to SET (RFC 5652 §5.4), or, without signed attributes, `content`.
     pub(crate) fn signed_bytes(&self, content: &[u8]) -> Vec<u8> {

@@ -87,9 +87,26 @@ fn names(sid: &SignerId<'_>, c: &Certificate) -> bool {
     }
 }
 
-/// Checks `si`: signed contentType (when `content_type` is given), messageDigest over
-/// `digested`, and the signature with `cert`'s key. `allow_bare_hash` admits the legacy
-/// countersignature form without DigestInfo.
+/// Whose signature a SignerInfo is: it decides which SHA-1 rule applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SignerRole {
+    /// An Authenticode signer (`allow_sha1`).
+    Authenticode,
+    /// A time-stamping authority (`allow_sha1_timestamps`).
+    Timestamp,
+    /// The signer of a root-program CTL (Microsoft's own; SHA-1 is not refused there, as
+    /// archived CTLs are signed with it).
+    TrustList,
+}
+
+/// Checks `si`: signed contentType (when `content_type` is given; a PKCS#9
+/// countersignature passes `None`, and then contentType may be absent, as RFC 5652 §11.1
+/// requires), messageDigest over `digested`, and the signature with `cert`'s key.
+/// `allow_bare_hash` admits the legacy countersignature form without DigestInfo.
+///
+/// Every algorithm rule is judged on the hash actually used: the digestAlgorithm for
+/// messageDigest and the hash the signature algorithm names (md5WithRSA signs with MD5
+/// whatever the digestAlgorithm next to it says).
 pub(crate) fn check(
     si: &SignerInfo<'_>,
     content_type: Option<ObjectIdentifier>,
@@ -97,19 +114,40 @@ pub(crate) fn check(
     cert: &Certificate,
     policy: &Policy,
     allow_bare_hash: bool,
+    role: SignerRole,
 ) -> Result<SignerCheck, String> {
     let mut result = SignerCheck::default();
     let alg = DigestAlgorithm::from_oid(&si.digest_algorithm)
         .ok_or_else(|| format!("unsupported SignerInfo digest algorithm {}", si.digest_algorithm))?;
-    if alg == DigestAlgorithm::Md5 && !policy.allow_md5 {
-        return Err("MD5 SignerInfo digest is rejected by policy".into());
+    weak_hash(alg, "SignerInfo digest algorithm", policy, role, &mut result.notes)?;
+    if let Some(used) = crate::algorithms::signature_digest(&si.signature_algorithm) {
+        weak_hash(used, "signature algorithm", policy, role, &mut result.notes)?;
+        if used != alg
+            && !Policy::rule(
+                policy.accept_signature_hash_mismatch,
+                "accept_signature_hash_mismatch",
+                &format!(
+                    "the signature algorithm {} signs with {used}, the SignerInfo digest algorithm is {alg}",
+                    si.signature_algorithm
+                ),
+                &mut result.notes,
+            )
+        {
+            return Err(result.notes.join("; "));
+        }
     }
     if si.signed_attrs_raw.is_some() {
-        let ct = si
-            .single_signed(oid::CONTENT_TYPE, "contentType")
-            .map_err(|e| e.to_string())?;
-        let ct: ObjectIdentifier = ct.decode("contentType").map_err(|e| e.to_string())?;
-        if let Some(want) = content_type {
+        let ct = if content_type.is_some() {
+            Some(
+                si.single_signed(oid::CONTENT_TYPE, "contentType")
+                    .map_err(|e| e.to_string())?,
+            )
+        } else {
+            si.optional_single_signed(oid::CONTENT_TYPE, "contentType")
+                .map_err(|e| e.to_string())?
+        };
+        if let (Some(ct), Some(want)) = (ct, content_type) {
+            let ct: ObjectIdentifier = ct.decode("contentType").map_err(|e| e.to_string())?;
             if ct != want {
                 return Err(format!("signed contentType {ct} is not {want}"));
             }
@@ -151,5 +189,30 @@ pub(crate) fn check(
                 Err(result.notes.join("; "))
             }
         }
+    }
+}
+
+/// MD5 is refused unless `allow_md5`; SHA-1 by the rule of `role`. A leniency relied on
+/// is noted (SHA-1 under `windows` is noted by the caller once per signature, not here).
+fn weak_hash(
+    used: DigestAlgorithm,
+    what: &str,
+    policy: &Policy,
+    role: SignerRole,
+    notes: &mut Vec<String>,
+) -> Result<(), String> {
+    let refuse = |field: &str| Err(format!("rejected by policy ({field}): {what} uses {used}"));
+    match used {
+        DigestAlgorithm::Md5 if !policy.allow_md5 => refuse("allow_md5"),
+        DigestAlgorithm::Md5 => {
+            notes.push(format!("leniency allow_md5: {what} uses MD5"));
+            Ok(())
+        }
+        DigestAlgorithm::Sha1 => match role {
+            SignerRole::Authenticode if !policy.allow_sha1 => refuse("allow_sha1"),
+            SignerRole::Timestamp if !policy.allow_sha1_timestamps => refuse("allow_sha1_timestamps"),
+            _ => Ok(()),
+        },
+        _ => Ok(()),
     }
 }

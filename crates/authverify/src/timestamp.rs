@@ -27,6 +27,9 @@ pub(crate) struct TimestampContext<'a> {
     pub(crate) policy: &'a Policy,
     /// Certificates of the SignedData that carries the parent signature.
     pub(crate) outer_certs: &'a [Arc<Certificate>],
+    /// The parent signature's signer: a timestamp made with its key proves nothing (a
+    /// signer could otherwise outlive its certificate by stamping itself).
+    pub(crate) signer: Option<&'a Certificate>,
 }
 
 /// The first timestamp on `parent` (RFC 3161 preferred), verified; `None` without one.
@@ -103,6 +106,12 @@ fn finish(
         subject: tsa.subject().to_string(),
         sha1: tsa.sha1_hex(),
     });
+    if ctx.signer.is_some_and(|s| s.spki_der() == tsa.spki_der()) {
+        report.notes.push(
+            "the timestamp is signed with the signer's own key: a signer cannot vouch for its own signing time".into(),
+        );
+        return report;
+    }
     let sha1_ok = DigestAlgorithm::from_oid(&si.digest_algorithm) != Some(DigestAlgorithm::Sha1)
         || crate::policy::Policy::rule(
             ctx.policy.allow_sha1_timestamps,
@@ -118,6 +127,7 @@ fn finish(
             &tsa,
             ctx.policy,
             sig.allow_bare_hash,
+            signer::SignerRole::Timestamp,
         ) {
             Ok(check) => {
                 report.notes.extend(check.notes);

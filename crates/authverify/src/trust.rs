@@ -137,6 +137,7 @@ impl TrustStore {
         if let Some(list) = catalog::builtin_trust_list() {
             if !self.root_programs.iter().any(|l| Arc::ptr_eq(l, list)) {
                 self.root_programs.push(list.clone());
+                self.newest_first();
             }
         }
     }
@@ -242,7 +243,16 @@ impl TrustStore {
             TrustListKind::RootProgram => self.root_programs.push(list),
             TrustListKind::Disallowed => self.disallowed_lists.push(list),
         }
+        self.newest_first();
         Ok(())
+    }
+
+    /// Orders the root-program CTLs newest first (highest sequenceNumber, then latest
+    /// ctlThisUpdate): the first one is the list in force, whatever order they were loaded
+    /// in — an offline machine's stale authroot.stl must not override the pinned newer one,
+    /// nor the other way round.
+    fn newest_first(&mut self) {
+        self.root_programs.sort_by_key(|l| std::cmp::Reverse(l.recency()));
     }
 
     /// The anchors.
@@ -255,7 +265,8 @@ impl TrustStore {
         &self.intermediates
     }
 
-    /// The root-program CTLs whose policy applies.
+    /// The root-program CTLs, newest first: the first is the one in force (see
+    /// [`TrustStore::trust_list_in_force`]); the others still name roots by thumbprint.
     pub fn trust_lists(&self) -> &[Arc<TrustList>] {
         &self.root_programs
     }
@@ -317,8 +328,8 @@ impl TrustStore {
     }
 
     /// Applies the store's policy on the anchor that closes a path: a Windows built-in is
-    /// judged by its documented purposes only; any other root by the first root-program CTL
-    /// that lists it; a root no CTL lists is trusted as the user installed it.
+    /// judged by its documented purposes only; any other root by the newest root-program CTL
+    /// when it lists the root; a root it does not list is trusted as the user installed it.
     pub(crate) fn anchor_policy(
         &self,
         anchor: &Certificate,
@@ -341,10 +352,17 @@ impl TrustStore {
                 )))
             };
         }
-        match self.root_programs.iter().find_map(|l| l.entry_for(anchor)) {
+        // The newest list decides for every root: an entry in an older list that the newer
+        // one dropped or restricted does not apply.
+        match self.trust_list_in_force().and_then(|l| l.entry_for(anchor)) {
             Some(entry) => entry.permits(purpose, leaf_not_before, at),
             None => Ok(()),
         }
+    }
+
+    /// The root-program CTL whose policy applies: the newest loaded.
+    pub fn trust_list_in_force(&self) -> Option<&Arc<TrustList>> {
+        self.root_programs.first()
     }
 
     /// Loads a file or directory (recursively) with the given role. Certificates become

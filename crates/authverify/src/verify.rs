@@ -513,6 +513,7 @@ impl Verifier {
             &signer_cert,
             &self.policy,
             false,
+            signer::SignerRole::Authenticode,
         ) {
             Ok(check) => {
                 report.notes.extend(check.notes);
@@ -529,6 +530,7 @@ impl Verifier {
                 certificates: Some(&self.certificates),
                 policy: &self.policy,
                 outer_certs: &embedded,
+                signer: Some(&signer_cert),
             },
         );
         let evaluated_at = evaluation_time(&signer_cert, timestamp.as_ref(), at);
