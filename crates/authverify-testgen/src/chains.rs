@@ -125,10 +125,11 @@ pub fn write(dir: &Path) {
     ));
     out.cert("publisher-root", publisher);
     let ctl_this_update = unix(2026, 4, 22);
-    let ctl = |file: &str, usage: &str, subjects: &[CtlSubject<'_>]| -> String {
-        let bytes = sign::ctl(usage, subjects, ctl_this_update, k_ctl, ctl_signer, &[]);
+    let ctl_at = |file: &str, usage: &str, subjects: &[CtlSubject<'_>], this_update: u64| -> String {
+        let bytes = sign::ctl(usage, subjects, this_update, k_ctl, ctl_signer, &[]);
         out.file(&format!("ctl/{file}"), &bytes)
     };
+    let ctl = |file: &str, usage: &str, subjects: &[CtlSubject<'_>]| ctl_at(file, usage, subjects, ctl_this_update);
 
     // ---- Identity Verification family ------------------------------------------------
     let iv_root = leak(issue(
@@ -363,6 +364,57 @@ pub fn write(dir: &Path) {
                 "status": "untrusted", "chain": "root_not_trusted_for_purpose", "missing": [],
                 "why": "CTL property 9 lists only timeStamping" }),
     );
+    // Two lists of the same program: the newer (higher sequenceNumber, later ThisUpdate)
+    // decides whatever the load order (issue 14).
+    let newer = ctl_this_update + 86_400;
+    let ctl_ts_only_newer = ctl_at(
+        "iv-timestamping-only-newer.stl",
+        sign::ROOT_LIST_SIGNER,
+        &[iv_subject(Some(&[EKU_TIME_STAMPING]), None, None, None, None)],
+        newer,
+    );
+    let ctl_listed_newer = ctl_at(
+        "iv-listed-newer.stl",
+        sign::ROOT_LIST_SIGNER,
+        &[iv_subject(Some(cs_ts), None, None, None, None)],
+        newer,
+    );
+    for (name, lists, status, chain, why) in [
+        (
+            "iv-ctl-newest-restricts-loaded-last",
+            [&ctl_listed, &ctl_ts_only_newer],
+            "untrusted",
+            "root_not_trusted_for_purpose",
+            "the newer list restricts the root to timeStamping; it was loaded last",
+        ),
+        (
+            "iv-ctl-newest-restricts-loaded-first",
+            [&ctl_ts_only_newer, &ctl_listed],
+            "untrusted",
+            "root_not_trusted_for_purpose",
+            "the newer list restricts the root to timeStamping; it was loaded first",
+        ),
+        (
+            "iv-ctl-newest-permits-loaded-last",
+            [&ctl_ts_only, &ctl_listed_newer],
+            "valid",
+            "trusted",
+            "the older list restricted the root; the newer one, loaded last, lifts it",
+        ),
+        (
+            "iv-ctl-newest-permits-loaded-first",
+            [&ctl_listed_newer, &ctl_ts_only],
+            "valid",
+            "trusted",
+            "the older list restricted the root; the newer one, loaded first, lifts it",
+        ),
+    ] {
+        out.case(
+            name,
+            json!({ "file": f_iv, "trust": trust(&[&c_iv_root], &[], &[lists[0], lists[1]], &[]),
+                    "status": status, "chain": chain, "missing": [], "why": why }),
+        );
+    }
     out.case(
         "iv-ctl-notbefore",
         json!({ "file": f_iv, "trust": trust(&[&c_iv_root], &[], &[&ctl_not_before], &[]),

@@ -8,6 +8,7 @@
 
 mod asn1;
 mod chains;
+mod hardening;
 mod hostile;
 mod pe;
 mod pki;
@@ -609,6 +610,7 @@ fn main() {
 
     policy_vectors::write(&mut out, p, &pe64);
     hostile::write(&dir.join("hostile"), p, &pe64);
+    hardening::write(&dir.join("hardening"), p, &pe64);
 
     let manifest = json!({
         "generator": "authverify-testgen (cargo run -p authverify-testgen)",

@@ -193,6 +193,66 @@ pub fn issue(spec: &CertSpec<'_>, key: &Key, issuer: Option<(&Cert, &Key)>) -> C
 /// [`issue`] with the SubjectPublicKeyInfo replaced by `spki` (e.g. an EC key with explicit
 /// curve parameters, as CurveBall used), still properly signed by the issuer.
 pub fn issue_with_spki(spec: &CertSpec<'_>, key: &Key, spki: Option<&[u8]>, issuer: Option<(&Cert, &Key)>) -> Cert {
+    issue_full(spec, key, spki, issuer, &Tweak::default())
+}
+
+/// Departures from a well-formed certificate, each one a rule a verifier must enforce;
+/// the certificate is still properly signed by its issuer.
+#[derive(Default)]
+pub struct Tweak<'a> {
+    /// Extra extensions (OID, critical, extnValue contents), after the usual ones.
+    pub extra_extensions: Vec<(&'a str, bool, Vec<u8>)>,
+    /// No basicConstraints at all (keyUsage stays).
+    pub omit_basic_constraints: bool,
+    /// A basicConstraints cA=FALSE before the real one (the same extension twice).
+    pub duplicate_basic_constraints: bool,
+    /// The TBSCertificate names this algorithm while the outer signatureAlgorithm and the
+    /// signature use the spec's hash.
+    pub tbs_signature_hash: Option<Hash>,
+}
+
+/// The DER of a NameConstraints extension value permitting `permitted` and excluding
+/// `excluded` (GeneralName DER each).
+pub fn name_constraints(permitted: &[Vec<u8>], excluded: &[Vec<u8>]) -> Vec<u8> {
+    let trees = |names: &[Vec<u8>]| -> Vec<u8> {
+        let subtrees: Vec<Vec<u8>> = names.iter().map(|n| seq(&[n])).collect();
+        let refs: Vec<&[u8]> = subtrees.iter().map(Vec::as_slice).collect();
+        cat(&refs)
+    };
+    let mut parts: Vec<Vec<u8>> = Vec::new();
+    if !permitted.is_empty() {
+        parts.push(ctx(0, true, &trees(permitted)));
+    }
+    if !excluded.is_empty() {
+        parts.push(ctx(1, true, &trees(excluded)));
+    }
+    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+    seq(&refs)
+}
+
+/// A dNSName GeneralName.
+pub fn dns_name(dns: &str) -> Vec<u8> {
+    tlv(
+        der::Tag::ContextSpecific {
+            constructed: false,
+            number: der::TagNumber(2),
+        },
+        dns.as_bytes(),
+    )
+}
+
+/// [`issue`] with `tweak` applied.
+pub fn issue_tweaked(spec: &CertSpec<'_>, key: &Key, issuer: Option<(&Cert, &Key)>, tweak: &Tweak<'_>) -> Cert {
+    issue_full(spec, key, None, issuer, tweak)
+}
+
+fn issue_full(
+    spec: &CertSpec<'_>,
+    key: &Key,
+    spki: Option<&[u8]>,
+    issuer: Option<(&Cert, &Key)>,
+    tweak: &Tweak<'_>,
+) -> Cert {
     let subject = name(spec.subject);
     let (issuer_name, issuer_key) = match issuer {
         Some((c, k)) => (c.name.clone(), k),
@@ -206,10 +266,15 @@ pub fn issue_with_spki(spec: &CertSpec<'_>, key: &Key, spki: Option<&[u8]>, issu
             seq(&[&oid(oid_s), &octets(&value)])
         }
     };
+    if tweak.duplicate_basic_constraints {
+        exts.push(ext("2.5.29.19", true, seq(&[])));
+    }
     match spec.ca {
         Some(path_len) => {
             let pl = path_len.map(|p| int(u64::from(p))).unwrap_or_default();
-            exts.push(ext("2.5.29.19", true, seq(&[&boolean(true), &pl])));
+            if !tweak.omit_basic_constraints {
+                exts.push(ext("2.5.29.19", true, seq(&[&boolean(true), &pl])));
+            }
             // keyCertSign | cRLSign: bits 5 and 6 → 0x06 with 1 unused bit.
             exts.push(ext("2.5.29.15", true, tlv(der::Tag::BitString, &[0x01, 0x06])));
         }
@@ -229,12 +294,18 @@ pub fn issue_with_spki(spec: &CertSpec<'_>, key: &Key, spki: Option<&[u8]>, issu
     if issuer.is_some() {
         exts.push(ext("2.5.29.35", false, seq(&[&ctx(0, false, &issuer_key.key_id())])));
     }
+    for (o, critical, value) in &tweak.extra_extensions {
+        exts.push(ext(o, *critical, value.clone()));
+    }
     let ext_refs: Vec<&[u8]> = exts.iter().map(|e| e.as_slice()).collect();
     let sig_alg = issuer_key.cert_sig_alg(spec.hash);
+    let tbs_sig_alg = tweak
+        .tbs_signature_hash
+        .map_or_else(|| sig_alg.clone(), |h| issuer_key.cert_sig_alg(h));
     let tbs = seq(&[
         &ctx(0, true, &int(2)),
         &int(spec.serial),
-        &sig_alg,
+        &tbs_sig_alg,
         &issuer_name,
         &seq(&[&time(spec.not_before), &time(spec.not_after)]),
         &subject,

@@ -62,6 +62,9 @@ pub struct Form {
     pub ber_indefinite_outer: bool,
     /// An extra element inside the ContentInfo SEQUENCE after the content.
     pub trailing_in_content_info: bool,
+    /// Sign the signed attributes with this hash and name it in signatureAlgorithm
+    /// (md5WithRSA, sha1WithRSA...) while digestAlgorithm keeps the signer's hash.
+    pub signature_hash: Option<Hash>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -72,6 +75,9 @@ pub enum TimestampKind {
     Pkcs9 {
         bare_hash: bool,
     },
+    /// PKCS#9 countersignature without the contentType signed attribute, as RFC 5652 §11.1
+    /// requires of countersignatures.
+    Pkcs9WithoutContentType,
 }
 
 #[derive(Clone, Copy)]
@@ -142,6 +148,7 @@ fn signer_info(
         unsigned,
         corrupt,
         bare_hash,
+        None,
     )
 }
 
@@ -162,6 +169,7 @@ fn signer_info_with(
     unsigned: &dyn Fn(&[u8]) -> Vec<Vec<u8>>,
     corrupt: bool,
     bare_hash: bool,
+    signature_hash: Option<Hash>,
 ) -> (Vec<u8>, Vec<u8>) {
     let (message, signed_attrs) = match over {
         SignedOver::Attributes(attrs) => {
@@ -175,7 +183,7 @@ fn signer_info_with(
     let mut signature = if bare_hash {
         key.sign_bare_hash(hash, &message)
     } else {
-        key.sign(hash, &message)
+        key.sign(signature_hash.unwrap_or(hash), &message)
     };
     if corrupt {
         let last = signature.len() - 1;
@@ -193,7 +201,7 @@ fn signer_info_with(
         &seq(&[&cert.name_issuer, &int(cert.serial)]),
         &alg_null(hash.oid()),
         &signed_attrs,
-        &key.signer_sig_alg(hash),
+        &signature_hash.map_or_else(|| key.signer_sig_alg(hash), |h| key.cert_sig_alg(h)),
         &octets(&signature),
         &unsigned_attrs,
     ]);
@@ -239,13 +247,16 @@ fn timestamp_attribute(ts: &Timestamp<'_>, parent_signature: &[u8]) -> Vec<u8> {
             let token = seq(&[&oid("1.2.840.113549.1.7.2"), &ctx(0, true, &sd)]);
             attribute("1.3.6.1.4.1.311.3.3.1", &token)
         }
-        TimestampKind::Pkcs9 { bare_hash } => {
+        TimestampKind::Pkcs9 { .. } | TimestampKind::Pkcs9WithoutContentType => {
             let h = Hash::Sha1;
-            let attrs = vec![
-                attribute("1.2.840.113549.1.9.3", &oid("1.2.840.113549.1.7.1")),
+            let bare_hash = matches!(ts.kind, TimestampKind::Pkcs9 { bare_hash: true });
+            let mut attrs = vec![
                 attribute("1.2.840.113549.1.9.5", &time(ts.time)),
                 attribute("1.2.840.113549.1.9.4", &octets(&h.digest(&imprinted))),
             ];
+            if ts.kind != TimestampKind::Pkcs9WithoutContentType {
+                attrs.push(attribute("1.2.840.113549.1.9.3", &oid("1.2.840.113549.1.7.1")));
+            }
             let (si, _) = signer_info(ts.key, ts.cert, h, &attrs, &|_| Vec::new(), false, bare_hash);
             attribute("1.2.840.113549.1.9.6", &si)
         }
@@ -316,14 +327,11 @@ fn signed_data_over(s: &Signer<'_>, file_digest: &[u8], nested: &[Vec<u8>], unsi
         &unsigned,
         s.corrupt_signature,
         false,
+        s.form.signature_hash,
     );
     let mut certs: Vec<&[u8]> = s.chain.iter().map(|c| c.der.as_slice()).collect();
     // PKCS#9 countersigners are found in the outer certificate set.
-    if let Some(ts) = s
-        .timestamp
-        .as_ref()
-        .filter(|t| matches!(t.kind, TimestampKind::Pkcs9 { .. }))
-    {
+    if let Some(ts) = s.timestamp.as_ref().filter(|t| t.kind != TimestampKind::Rfc3161) {
         certs.push(&ts.cert.der);
         certs.extend(ts.chain.iter().map(|c| c.der.as_slice()));
     }

@@ -233,6 +233,20 @@ fn generator_is_deterministic() {
             "{f} differs from a fresh generation: run cargo run -p authverify-testgen"
         );
     }
+    // The hardening vectors (issue 14) and their manifest, likewise.
+    let text = std::fs::read_to_string(common::vectors_dir().join("hardening/manifest.json")).expect("manifest");
+    let fresh_text = std::fs::read_to_string(out.join("hardening/manifest.json")).expect("fresh manifest");
+    assert_eq!(
+        text, fresh_text,
+        "hardening/manifest.json differs from a fresh generation"
+    );
+    let hardening: Value = serde_json::from_str(&text).expect("JSON");
+    for v in hardening["vectors"].as_array().expect("vectors") {
+        let f = format!("hardening/{}", v["file"].as_str().expect("file"));
+        let shipped = std::fs::read(common::vectors_dir().join(&f)).expect("shipped");
+        let fresh = std::fs::read(out.join(&f)).expect("fresh");
+        assert!(shipped == fresh, "{f} differs from a fresh generation");
+    }
     let _ = std::fs::remove_dir_all(out);
 }
 

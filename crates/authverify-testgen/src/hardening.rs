@@ -1,0 +1,559 @@
+//! Vectors for the rules that protect a verdict (issue 14), written to
+//! test-vectors/hardening/ with manifest.json. Each states, from how it was built, the
+//! verdict under both presets: file status, the primary signer's chain status, whether its
+//! timestamp is valid, and a phrase the report must contain (the rule that decided).
+//!
+//! Trust: the test root plus the two extra anchors written to hardening/roots/ (an expired
+//! root and a root restricted to serverAuth).
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use crate::asn1::{ctx, null, oid, seq, set, unix, utf8};
+use crate::pki::{self, ca_spec, issue, issue_tweaked, leaf_spec, Cert, CertSpec, Hash, Tweak};
+use crate::sign::{self, Form, Signer, Timestamp, TimestampKind};
+use crate::Pki;
+
+const EVALUATED_AT: &str = "2026-06-01T00:00:00Z";
+
+/// One preset's expectation.
+fn expect(status: &str, chain: &str, timestamp_valid: Option<bool>, phrase: &str) -> Value {
+    json!({ "status": status, "chain_status": chain, "timestamp_valid": timestamp_valid, "phrase": phrase })
+}
+
+struct Out<'a> {
+    dir: &'a Path,
+    vectors: Vec<Value>,
+}
+
+impl Out<'_> {
+    fn write(&mut self, name: &str, bytes: &[u8], why: &str, windows: Value, strict: Value) {
+        std::fs::write(self.dir.join(name), bytes).expect("write hardening vector");
+        self.vectors.push(json!({
+            "file": name, "why": why, "windows": windows, "strict": strict,
+            "sha256": hex::encode(Hash::Sha256.digest(bytes)),
+        }));
+    }
+}
+
+fn leak(c: Cert) -> &'static Cert {
+    Box::leak(Box::new(c))
+}
+
+/// A Name with only O=`org` (a directoryName subtree above every test name, or beside it).
+fn org(o: &str) -> Vec<u8> {
+    seq(&[&set(&[&seq(&[&oid("2.5.4.10"), &utf8(o)])])])
+}
+
+pub(crate) fn write(dir: &Path, p: &'static Pki, pe: &[u8]) {
+    std::fs::create_dir_all(dir.join("roots")).expect("mkdir hardening");
+    let mut out = Out {
+        dir,
+        vectors: Vec::new(),
+    };
+    let window = (unix(2025, 1, 1), unix(2028, 1, 1));
+    let sign_under = |ca: &'static Cert, leaf: &'static Cert, form: Form| {
+        let s = Signer {
+            form,
+            ..Signer::new(&p.leaf_key, leaf, vec![leaf, ca])
+        };
+        sign::sign(pe, &s, &[])
+    };
+    // A CA under the test root built with `tweak` (and `hash` for its own signature), and a
+    // leaf under it.
+    let ca_with = |serial: u64, subject: &'static str, hash: Hash, tweak: Tweak<'static>| {
+        let ca = leak(issue_tweaked(
+            &CertSpec {
+                hash,
+                ..ca_spec(serial, subject, Some(0))
+            },
+            &p.inter_key,
+            Some((&p.root, &p.root_key)),
+            &tweak,
+        ));
+        let leaf = leak(issue(
+            &leaf_spec(
+                serial + 0x100,
+                "Authverify Test Signer Under Tweaked CA",
+                window.0,
+                window.1,
+            ),
+            &p.leaf_key,
+            Some((ca, &p.inter_key)),
+        ));
+        (ca, leaf)
+    };
+    let both = |e: Value| (e.clone(), e);
+
+    // --- Weak hashes wherever they appear.
+    let (ca, leaf) = ca_with(0x5001, "Authverify Test MD5-Signed CA", Hash::Md5, Tweak::default());
+    let (w, s) = both(expect(
+        "untrusted",
+        "constraint_violation",
+        None,
+        "rejected by policy (allow_md5)",
+    ));
+    out.write(
+        "md5-signed-intermediate.exe",
+        &sign_under(ca, leaf, Form::default()),
+        "the intermediate is signed with md5WithRSA (Flame-class)",
+        w,
+        s,
+    );
+
+    let md5_leaf = leak(issue(
+        &CertSpec {
+            hash: Hash::Md5,
+            ..leaf_spec(0x5011, "Authverify Test MD5-Signed Signer", window.0, window.1)
+        },
+        &p.leaf_key,
+        Some((&p.inter, &p.inter_key)),
+    ));
+    let (w, s) = both(expect(
+        "untrusted",
+        "constraint_violation",
+        None,
+        "rejected by policy (allow_md5)",
+    ));
+    out.write(
+        "md5-signed-leaf.exe",
+        &sign_under(&p.inter, md5_leaf, Form::default()),
+        "the signer certificate is signed with md5WithRSA",
+        w,
+        s,
+    );
+
+    let form = |h: Hash| Form {
+        signature_hash: Some(h),
+        ..Form::default()
+    };
+    let (w, s) = both(expect(
+        "invalid",
+        "trusted",
+        None,
+        "rejected by policy (allow_md5): signature algorithm uses md5",
+    ));
+    out.write(
+        "md5-signature-sha256-digest.exe",
+        &sign_under(&p.inter, &p.leaf, form(Hash::Md5)),
+        "SignerInfo signatureAlgorithm md5WithRSA while digestAlgorithm says SHA-256: the hash really used is MD5",
+        w,
+        s,
+    );
+    out.write(
+        "sha1-signature-sha256-digest.exe",
+        &sign_under(&p.inter, &p.leaf, form(Hash::Sha1)),
+        "signatureAlgorithm sha1WithRSA over a SHA-256 digestAlgorithm",
+        expect("valid", "trusted", None, "leniency accept_signature_hash_mismatch"),
+        expect(
+            "invalid",
+            "trusted",
+            None,
+            "rejected by policy (allow_sha1): signature algorithm uses sha1",
+        ),
+    );
+    out.write(
+        "sha384-signature-sha256-digest.exe",
+        &sign_under(&p.inter, &p.leaf, form(Hash::Sha384)),
+        "signatureAlgorithm sha384WithRSA over a SHA-256 digestAlgorithm",
+        expect("valid", "trusted", None, "leniency accept_signature_hash_mismatch"),
+        expect(
+            "invalid",
+            "trusted",
+            None,
+            "rejected by policy (accept_signature_hash_mismatch)",
+        ),
+    );
+
+    let tbs_mismatch = leak(pki::issue_tweaked(
+        &leaf_spec(
+            0x5021,
+            "Authverify Test Signer TBS Algorithm Mismatch",
+            window.0,
+            window.1,
+        ),
+        &p.leaf_key,
+        Some((&p.inter, &p.inter_key)),
+        &Tweak {
+            tbs_signature_hash: Some(Hash::Sha1),
+            ..Tweak::default()
+        },
+    ));
+    let (w, s) = both(expect("invalid", "-", None, "differs from signatureAlgorithm"));
+    out.write("tbs-signature-algorithm-mismatch.exe", &sign_under(&p.inter, tbs_mismatch, Form::default()),
+        "the signer certificate's TBSCertificate says sha1WithRSA, its outer signatureAlgorithm sha256WithRSA (RFC 5280 4.1.1.2)", w, s);
+
+    // --- Certificate extensions.
+    let unknown = |critical| Tweak {
+        extra_extensions: vec![("1.3.6.1.4.1.99999.7", critical, null())],
+        ..Tweak::default()
+    };
+    let (ca, leaf) = ca_with(
+        0x5031,
+        "Authverify Test CA With Critical Unknown Extension",
+        Hash::Sha256,
+        unknown(true),
+    );
+    let (w, s) = both(expect("untrusted", "constraint_violation", None, "1.3.6.1.4.1.99999.7"));
+    out.write(
+        "critical-unknown-extension.exe",
+        &sign_under(ca, leaf, Form::default()),
+        "the intermediate carries an unknown extension marked critical",
+        w,
+        s,
+    );
+    let (ca, leaf) = ca_with(
+        0x5041,
+        "Authverify Test CA With Unknown Extension",
+        Hash::Sha256,
+        unknown(false),
+    );
+    let (w, s) = both(expect("valid", "trusted", None, ""));
+    out.write(
+        "noncritical-unknown-extension.exe",
+        &sign_under(ca, leaf, Form::default()),
+        "control: the same extension, not critical, is ignored",
+        w,
+        s,
+    );
+
+    let (ca, leaf) = ca_with(
+        0x5051,
+        "Authverify Test CA With Two Basic Constraints",
+        Hash::Sha256,
+        Tweak {
+            duplicate_basic_constraints: true,
+            ..Tweak::default()
+        },
+    );
+    let (w, s) = both(expect("untrusted", "missing_issuer", None, "appears more than once"));
+    out.write(
+        "duplicate-basic-constraints.exe",
+        &sign_under(ca, leaf, Form::default()),
+        "the intermediate has basicConstraints twice, cA=FALSE first and cA=TRUE second: it is not a certificate",
+        w,
+        s,
+    );
+
+    let (ca, leaf) = ca_with(
+        0x5061,
+        "Authverify Test CA Without Basic Constraints",
+        Hash::Sha256,
+        Tweak {
+            omit_basic_constraints: true,
+            ..Tweak::default()
+        },
+    );
+    out.write(
+        "issuer-without-basic-constraints.exe",
+        &sign_under(ca, leaf, Form::default()),
+        "a v3 intermediate without basicConstraints (keyUsage keyCertSign present)",
+        expect(
+            "valid",
+            "trusted",
+            None,
+            "leniency accept_issuer_without_basic_constraints",
+        ),
+        expect(
+            "untrusted",
+            "constraint_violation",
+            None,
+            "rejected by policy (accept_issuer_without_basic_constraints)",
+        ),
+    );
+
+    let nc = |permitted: Vec<Vec<u8>>, excluded: Vec<Vec<u8>>| Tweak {
+        extra_extensions: vec![("2.5.29.30", true, pki::name_constraints(&permitted, &excluded))],
+        ..Tweak::default()
+    };
+    let (ca, leaf) = ca_with(
+        0x5071,
+        "Authverify Test CA Constrained To Another Org",
+        Hash::Sha256,
+        nc(vec![ctx(4, true, &org("Another Org"))], vec![]),
+    );
+    let (w, s) = both(expect(
+        "untrusted",
+        "constraint_violation",
+        None,
+        "outside the permitted subtrees",
+    ));
+    out.write(
+        "name-constraints-directory-violated.exe",
+        &sign_under(ca, leaf, Form::default()),
+        "the intermediate permits only O=Another Org; the signer is O=Authverify Test PKI",
+        w,
+        s,
+    );
+    let (ca, leaf) = ca_with(
+        0x5081,
+        "Authverify Test CA Constrained To Its Org",
+        Hash::Sha256,
+        nc(vec![ctx(4, true, &org("Authverify Test PKI"))], vec![]),
+    );
+    let (w, s) = both(expect("valid", "trusted", None, ""));
+    out.write(
+        "name-constraints-directory-satisfied.exe",
+        &sign_under(ca, leaf, Form::default()),
+        "control: the intermediate permits O=Authverify Test PKI, the signer's organisation",
+        w,
+        s,
+    );
+
+    let dns_ca = leak(issue_tweaked(
+        &ca_spec(0x5091, "Authverify Test CA Excluding evil.example", Some(0)),
+        &p.inter_key,
+        Some((&p.root, &p.root_key)),
+        &nc(vec![], vec![pki::dns_name("evil.example")]),
+    ));
+    let san_leaf = leak(issue_tweaked(
+        &leaf_spec(0x5191, "Authverify Test Signer With DNS Name", window.0, window.1),
+        &p.leaf_key,
+        Some((dns_ca, &p.inter_key)),
+        &Tweak {
+            extra_extensions: vec![("2.5.29.17", false, seq(&[&pki::dns_name("www.evil.example")]))],
+            ..Tweak::default()
+        },
+    ));
+    let (w, s) = both(expect(
+        "untrusted",
+        "constraint_violation",
+        None,
+        "inside an excluded subtree",
+    ));
+    out.write(
+        "name-constraints-dns-excluded.exe",
+        &sign_under(dns_ca, san_leaf, Form::default()),
+        "the intermediate excludes dNSName evil.example; the signer's subjectAltName is www.evil.example",
+        w,
+        s,
+    );
+
+    // --- The anchor is a certificate too.
+    let expired_root = leak(issue(
+        &CertSpec {
+            not_before: unix(2010, 1, 1),
+            not_after: unix(2020, 1, 1),
+            ..ca_spec(0x5101, "Authverify Test Root Expired 2020", None)
+        },
+        &p.root_key,
+        None,
+    ));
+    let server_root = leak(issue(
+        &CertSpec {
+            eku: &["1.3.6.1.5.5.7.3.1"],
+            ..ca_spec(0x5111, "Authverify Test Root For Servers Only", None)
+        },
+        &p.root_key,
+        None,
+    ));
+    std::fs::write(dir.join("roots/expired-2020.crt"), &expired_root.der).expect("write root");
+    std::fs::write(dir.join("roots/server-auth-only.crt"), &server_root.der).expect("write root");
+    let under_root = |root: &'static Cert, serial: u64, leaf_window: (u64, u64)| {
+        let ca = leak(issue(
+            &CertSpec {
+                not_before: unix(2010, 1, 1),
+                ..ca_spec(serial, "Authverify Test CA Under Another Root", Some(0))
+            },
+            &p.inter_key,
+            Some((root, &p.root_key)),
+        ));
+        let leaf = leak(issue(
+            &leaf_spec(
+                serial + 0x100,
+                "Authverify Test Signer Under Another Root",
+                leaf_window.0,
+                leaf_window.1,
+            ),
+            &p.leaf_key,
+            Some((ca, &p.inter_key)),
+        ));
+        (ca, leaf)
+    };
+    let (ca, leaf) = under_root(expired_root, 0x5201, window);
+    let (w, s) = both(expect(
+        "untrusted",
+        "expired",
+        None,
+        "Authverify Test Root Expired 2020",
+    ));
+    out.write(
+        "expired-root.exe",
+        &sign_under(ca, leaf, Form::default()),
+        "the anchor expired 2020-01-01; the signature is judged at 2026-06-01",
+        w,
+        s,
+    );
+    let (ca, leaf) = under_root(expired_root, 0x5211, (unix(2018, 1, 1), unix(2019, 1, 1)));
+    let ts = |kind, key, cert: &'static Cert, time| Timestamp {
+        kind,
+        key,
+        cert,
+        time,
+        wrong_imprint: false,
+        chain: &[],
+    };
+    let stamped = Signer {
+        timestamp: Some(ts(TimestampKind::Rfc3161, &p.tsa_key, &p.tsa, unix(2018, 6, 1))),
+        ..Signer::new(&p.leaf_key, leaf, vec![leaf, ca])
+    };
+    // The test TSA and its root start 2019/2020: stamp with a TSA of 2015 under the expired
+    // root, so that both chains are judged at 2018-06-01 inside that root's validity.
+    let tsa2018 = leak(issue(
+        &CertSpec {
+            not_before: unix(2015, 1, 1),
+            eku: &[pki::EKU_TIME_STAMPING],
+            ca: None,
+            ..ca_spec(0x5221, "Authverify Test TSA 2015", None)
+        },
+        &p.tsa_key,
+        Some((expired_root, &p.root_key)),
+    ));
+    let stamped = Signer {
+        timestamp: Some(ts(TimestampKind::Rfc3161, &p.tsa_key, tsa2018, unix(2018, 6, 1))),
+        ..stamped
+    };
+    let (w, s) = both(expect("valid", "trusted", Some(true), ""));
+    out.write(
+        "expired-root-timestamped-inside.exe",
+        &sign::sign(pe, &stamped, &[]),
+        "control: the same expired root anchors a signature timestamped 2018-06-01, inside its validity",
+        w,
+        s,
+    );
+
+    let (ca, leaf) = under_root(server_root, 0x5301, window);
+    let (w, s) = both(expect(
+        "untrusted",
+        "constraint_violation",
+        None,
+        "Authverify Test Root For Servers Only",
+    ));
+    out.write(
+        "root-eku-server-auth-only.exe",
+        &sign_under(ca, leaf, Form::default()),
+        "the anchor's own EKU extension lists serverAuth only",
+        w,
+        s,
+    );
+
+    // --- Timestamps. The signer expired 2021-01-01, so only a valid timestamp saves it.
+    let expired_signer = |ts: Timestamp<'static>| Signer {
+        timestamp: Some(ts),
+        ..Signer::new(&p.leaf_key, &p.expired, vec![&p.expired, &p.inter])
+    };
+    let code_only_ca = leak(issue(
+        &CertSpec {
+            eku: &[pki::EKU_CODE_SIGNING],
+            ..ca_spec(0x5401, "Authverify Test Code-Signing-Only CA", Some(0))
+        },
+        &p.inter_key,
+        Some((&p.root, &p.root_key)),
+    ));
+    let tsa_spec = |serial, subject| CertSpec {
+        not_before: unix(2019, 1, 1),
+        not_after: unix(2040, 1, 1),
+        eku: &[],
+        ca: None,
+        ..ca_spec(serial, subject, None)
+    };
+    let tsa_under_code_ca = leak(issue(
+        &tsa_spec(0x5411, "Authverify Test TSA Without EKU Under Code CA"),
+        &p.tsa_key,
+        Some((code_only_ca, &p.inter_key)),
+    ));
+    let in_window = unix(2020, 6, 1);
+    let s_ts = |kind, key, cert, chain: &'static [&'static Cert]| {
+        expired_signer(Timestamp {
+            chain,
+            ..ts(kind, key, cert, in_window)
+        })
+    };
+    let chain_code: &'static [&'static Cert] = Box::leak(Box::new([code_only_ca as &Cert]));
+    out.write(
+        "tsa-without-eku-under-code-signing-ca.exe",
+        &sign::sign(
+            pe,
+            &s_ts(TimestampKind::Rfc3161, &p.tsa_key, tsa_under_code_ca, chain_code),
+            &[],
+        ),
+        "the TSA certificate has no EKU and its CA restricts EKU to codeSigning: its effective EKU lacks timeStamping",
+        expect("untrusted", "expired", Some(false), "without timeStamping"),
+        expect(
+            "untrusted",
+            "expired",
+            Some(false),
+            "rejected by policy (require_leaf_eku): TSA",
+        ),
+    );
+    let tsa_bare = leak(issue(
+        &tsa_spec(0x5421, "Authverify Test TSA Without EKU"),
+        &p.tsa_key,
+        Some((&p.root, &p.root_key)),
+    ));
+    out.write(
+        "tsa-without-eku.exe",
+        &sign::sign(pe, &s_ts(TimestampKind::Rfc3161, &p.tsa_key, tsa_bare, &[]), &[]),
+        "the TSA certificate has no EKU under an unrestricted root (RFC 3161 2.3 requires timeStamping on it)",
+        expect("valid", "trusted", Some(true), "leniency require_leaf_eku: TSA"),
+        expect(
+            "untrusted",
+            "expired",
+            Some(false),
+            "rejected by policy (require_leaf_eku): TSA",
+        ),
+    );
+
+    let both_ekus = leak(issue(
+        &CertSpec {
+            eku: &[pki::EKU_CODE_SIGNING, pki::EKU_TIME_STAMPING],
+            ..leaf_spec(
+                0x5431,
+                "Authverify Test Signer That Stamps Itself",
+                unix(2020, 1, 1),
+                unix(2021, 1, 1),
+            )
+        },
+        &p.leaf_key,
+        Some((&p.inter, &p.inter_key)),
+    ));
+    let self_stamped = Signer {
+        timestamp: Some(ts(TimestampKind::Rfc3161, &p.leaf_key, both_ekus, in_window)),
+        ..Signer::new(&p.leaf_key, both_ekus, vec![both_ekus, &p.inter])
+    };
+    let (w, s) = both(expect("untrusted", "expired", Some(false), "signer's own key"));
+    out.write(
+        "self-timestamped.exe",
+        &sign::sign(pe, &self_stamped, &[]),
+        "the expired signer timestamps its own signature (its certificate also has timeStamping)",
+        w,
+        s,
+    );
+
+    out.write(
+        "pkcs9-without-content-type.exe",
+        &sign::sign(
+            pe,
+            &s_ts(TimestampKind::Pkcs9WithoutContentType, &p.tsa_key, &p.tsa, &[]),
+            &[],
+        ),
+        "a PKCS#9 countersignature without contentType, as RFC 5652 11.1 requires; SHA-1 as every PKCS#9 TSA",
+        expect("valid", "trusted", Some(true), ""),
+        expect(
+            "untrusted",
+            "expired",
+            Some(false),
+            "rejected by policy (allow_sha1_timestamps)",
+        ),
+    );
+
+    let manifest = json!({
+        "generator": "authverify-testgen (cargo run -p authverify-testgen)",
+        "evaluated_at": EVALUATED_AT,
+        "trust": ["pki/root.crt", "hardening/roots/expired-2020.crt", "hardening/roots/server-auth-only.crt"],
+        "vectors": out.vectors,
+    });
+    let text = serde_json::to_string_pretty(&manifest).expect("manifest") + "\n";
+    std::fs::write(dir.join("manifest.json"), text).expect("write manifest");
+}
