@@ -1,5 +1,6 @@
-//! Hostile inputs too large to commit, built on demand by the tests: a SignedData carrying
-//! 10,000 certificates, and signatures nested 1,000 deep.
+//! Hostile inputs too large to commit, built on demand by the tests and benches: a
+//! SignedData carrying 10,000 certificates, signatures nested 1,000 deep, and a file whose
+//! sections all overlap under 64 page-hashed signatures.
 
 use crate::asn1::unix;
 use crate::pe;
@@ -97,4 +98,110 @@ pub fn deep_nesting(levels: usize) -> Hostile {
         image: sign::sign_nested_levels(&image(), &all),
         root_der: p.root.der.clone(),
     }
+}
+
+/// A PE32+ image of about `data_len` bytes whose section table holds `sections` headers that
+/// all point at the same raw data, signed by a primary and `nested - 1` nested signatures
+/// that each carry page hashes (SHA-256). The signatures were made while NumberOfSections
+/// said 1 (so the generator hashes one section), then it is set to `sections`: every
+/// digest mismatches, and a verifier that recomputes page hashes section by section would
+/// hash `sections * data_len` bytes per signature (issue 14: 168 s of CPU for 4,096 x 1 MB x
+/// 64 before the fix).
+pub fn overlapping_sections(sections: u16, data_len: usize, nested: usize) -> Hostile {
+    let p = pki();
+    let _ = &p.root_key;
+    let e_lfanew = 0x80usize;
+    let opt_size = 240usize;
+    let table = e_lfanew + 24 + opt_size;
+    let headers = 0x400usize; // SizeOfHeaders: the section table runs past it, as it may
+    let data_start = (table + 40 * usize::from(sections)).div_ceil(0x200) * 0x200;
+    let mut f = vec![0u8; data_start + data_len];
+    f[0..2].copy_from_slice(b"MZ");
+    f[0x3c..0x40].copy_from_slice(&(e_lfanew as u32).to_le_bytes());
+    f[e_lfanew..e_lfanew + 4].copy_from_slice(b"PE\0\0");
+    let coff = e_lfanew + 4;
+    f[coff..coff + 2].copy_from_slice(&0x8664u16.to_le_bytes());
+    f[coff + 2..coff + 4].copy_from_slice(&1u16.to_le_bytes());
+    f[coff + 16..coff + 18].copy_from_slice(&(opt_size as u16).to_le_bytes());
+    f[coff + 18..coff + 20].copy_from_slice(&0x22u16.to_le_bytes());
+    let opt = coff + 20;
+    f[opt..opt + 2].copy_from_slice(&0x20bu16.to_le_bytes());
+    f[opt + 32..opt + 36].copy_from_slice(&0x1000u32.to_le_bytes()); // SectionAlignment
+    f[opt + 36..opt + 40].copy_from_slice(&0x200u32.to_le_bytes()); // FileAlignment
+    f[opt + 60..opt + 64].copy_from_slice(&(headers as u32).to_le_bytes());
+    f[opt + 68..opt + 70].copy_from_slice(&3u16.to_le_bytes()); // console subsystem
+    f[opt + 108..opt + 112].copy_from_slice(&16u32.to_le_bytes());
+    for i in 0..usize::from(sections) {
+        let h = table + i * 40;
+        f[h..h + 5].copy_from_slice(b".text");
+        f[h + 8..h + 12].copy_from_slice(&(data_len as u32).to_le_bytes());
+        f[h + 12..h + 16].copy_from_slice(&0x1000u32.to_le_bytes());
+        f[h + 16..h + 20].copy_from_slice(&(data_len as u32).to_le_bytes());
+        f[h + 20..h + 24].copy_from_slice(&(data_start as u32).to_le_bytes());
+    }
+    f[data_start..].copy_from_slice(&pe::filler(91, data_len));
+    let s = Signer {
+        form: crate::sign::Form {
+            page_hashes: Some(crate::pki::Hash::Sha256),
+            ..crate::sign::Form::default()
+        },
+        ..Signer::new(&p.leaf_key, &p.leaf, vec![&p.leaf, &p.inter])
+    };
+    let others: Vec<&Signer<'_>> = std::iter::repeat_n(&s, nested.saturating_sub(1)).collect();
+    let mut image = sign::sign_all_with_page_hashes(&f, &s, &others);
+    image[coff + 2..coff + 4].copy_from_slice(&sections.to_le_bytes());
+    Hostile {
+        image,
+        root_der: p.root.der.clone(),
+    }
+}
+
+/// A cabinet of `folders` MSZIP folders that all share one data stream of `blocks` blocks,
+/// each block 32 KiB of zeros deflated to a few dozen bytes, with one member per folder:
+/// about 50 bytes per block on disk, `folders * blocks * 32 KiB` if every folder is
+/// inflated in full (issue 14: a 115 KB cabinet reached 2.1 GB RSS).
+pub fn cabinet_bomb(folders: u16, blocks: u16) -> Vec<u8> {
+    const BLOCK: usize = 32 * 1024;
+    let deflated = miniz_oxide::deflate::compress_to_vec(&[0u8; BLOCK], 9);
+    let files_offset = 36 + 8 * usize::from(folders);
+    let names: Vec<String> = (0..folders).map(|i| format!("m{i}.stl")).collect();
+    let files_len: usize = names.iter().map(|n| 16 + n.len() + 1).sum();
+    let data_offset = files_offset + files_len;
+    let mut b = Vec::new();
+    b.extend_from_slice(b"MSCF");
+    b.extend_from_slice(&0u32.to_le_bytes());
+    let total_at = b.len();
+    b.extend_from_slice(&0u32.to_le_bytes()); // cbCabinet, set below
+    b.extend_from_slice(&0u32.to_le_bytes());
+    b.extend_from_slice(&(files_offset as u32).to_le_bytes());
+    b.extend_from_slice(&0u32.to_le_bytes());
+    b.extend_from_slice(&[3, 1]);
+    b.extend_from_slice(&folders.to_le_bytes());
+    b.extend_from_slice(&folders.to_le_bytes()); // one member per folder
+    b.extend_from_slice(&0u16.to_le_bytes()); // flags
+    b.extend_from_slice(&0u16.to_le_bytes());
+    b.extend_from_slice(&0u16.to_le_bytes());
+    for _ in 0..folders {
+        b.extend_from_slice(&(data_offset as u32).to_le_bytes()); // all share one stream
+        b.extend_from_slice(&blocks.to_le_bytes());
+        b.extend_from_slice(&1u16.to_le_bytes()); // MSZIP
+    }
+    for (i, name) in names.iter().enumerate() {
+        b.extend_from_slice(&(BLOCK as u32).to_le_bytes());
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b.extend_from_slice(&(i as u16).to_le_bytes());
+        b.extend_from_slice(&[0; 6]);
+        b.extend_from_slice(name.as_bytes());
+        b.push(0);
+    }
+    for _ in 0..blocks {
+        b.extend_from_slice(&0u32.to_le_bytes()); // checksum (0: not computed)
+        b.extend_from_slice(&((deflated.len() + 2) as u16).to_le_bytes());
+        b.extend_from_slice(&(BLOCK as u16).to_le_bytes());
+        b.extend_from_slice(b"CK");
+        b.extend_from_slice(&deflated);
+    }
+    let total = b.len() as u32;
+    b[total_at..total_at + 4].copy_from_slice(&total.to_le_bytes());
+    b
 }

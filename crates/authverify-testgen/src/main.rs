@@ -227,6 +227,22 @@ fn main() {
         );
         return;
     }
+    // `hostile-big DIR`: the amplification inputs of issue 14, for measuring peak RSS with
+    // the CLI (`/usr/bin/time -v`); not committed (the tests build them in memory).
+    if args.get(1).map(String::as_str) == Some("hostile-big") {
+        let dir = PathBuf::from(args.get(2).map_or("target/hostile-big", String::as_str));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let h = authverify_testgen::hostile_big::overlapping_sections(4096, 1 << 20, 64);
+        std::fs::write(dir.join("overlapping-sections.exe"), &h.image).expect("write");
+        std::fs::write(dir.join("root.crt"), &h.root_der).expect("write");
+        let bomb = authverify_testgen::hostile_big::cabinet_bomb(64, 2000);
+        std::fs::write(dir.join("authrootstl.cab"), &bomb).expect("write");
+        println!(
+            "wrote overlapping-sections.exe, root.crt, authrootstl.cab to {}",
+            dir.display()
+        );
+        return;
+    }
     let dir = std::env::args()
         .nth(1)
         .map(PathBuf::from)

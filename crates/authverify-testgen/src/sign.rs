@@ -417,6 +417,22 @@ pub fn sign(unsigned: &[u8], primary: &Signer<'_>, nested: &[&Signer<'_>]) -> Ve
 }
 
 /// Signs with `levels[0]` outermost, each level nested inside the one before.
+/// [`sign`] where every nested signature carries page hashes too (when its form asks).
+#[allow(dead_code)] // used through the library (hostile_big), not by the binary
+pub fn sign_all_with_page_hashes(unsigned: &[u8], primary: &Signer<'_>, nested: &[&Signer<'_>]) -> Vec<u8> {
+    let nested_cis: Vec<Vec<u8>> = nested
+        .iter()
+        .map(|n| signed_data_over(n, &digest_for(unsigned, n.hash), &[], Some(unsigned)))
+        .collect();
+    let ci = signed_data_over(
+        primary,
+        &digest_for(unsigned, primary.hash),
+        &nested_cis,
+        Some(unsigned),
+    );
+    attach(unsigned, &[ci])
+}
+
 pub fn sign_nested_levels(unsigned: &[u8], levels: &[&Signer<'_>]) -> Vec<u8> {
     let mut inner: Vec<Vec<u8>> = Vec::new();
     for s in levels.iter().rev() {

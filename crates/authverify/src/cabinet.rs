@@ -12,9 +12,12 @@
 use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
 use miniz_oxide::inflate::TINFLStatus;
 
-/// Most members read out of one cabinet and most bytes per folder.
+/// Most members read out of one cabinet.
 pub(crate) const MAX_MEMBERS: usize = 64;
-pub(crate) const MAX_FOLDER_BYTES: usize = 64 * 1024 * 1024;
+/// Most bytes inflated from one cabinet, all folders together (issue 14: folders may share
+/// one data stream, and a 115 KB cabinet that inflated every folder up to 64 MiB reached
+/// 2.1 GB). The real authrootstl.cab inflates to about 0.4 MB.
+pub(crate) const MAX_CABINET_BYTES: usize = 16 * 1024 * 1024;
 /// MSZIP blocks decompress to at most 32 KiB each.
 const MSZIP_BLOCK: usize = 32 * 1024;
 
@@ -60,7 +63,19 @@ struct Folder {
 }
 
 /// The members of a cabinet: (name, bytes), in the order the cabinet lists them.
-pub(crate) fn members(b: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+/// One member's entry in the file table.
+struct Member {
+    name: String,
+    size: usize,
+    offset: usize,
+    folder: usize,
+}
+
+/// Calls `f` with each member's name and bytes, folder by folder: each folder is inflated
+/// once, its members handed over, and its buffer dropped before the next, so memory holds
+/// one folder at a time and all folders together inflate at most [`MAX_CABINET_BYTES`].
+/// Returns how many members were handed over.
+pub(crate) fn for_each_member(b: &[u8], mut f: impl FnMut(&str, &[u8])) -> Result<usize, String> {
     if b.get(..4) != Some(b"MSCF".as_slice()) {
         return Err("not a cabinet (no MSCF signature)".into());
     }
@@ -91,36 +106,72 @@ pub(crate) fn members(b: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
         });
         at = at.saturating_add(8).saturating_add(folder_reserve);
     }
-    let mut unpacked: Vec<Option<Vec<u8>>> = (0..folders.len()).map(|_| None).collect();
-    let mut out = Vec::new();
+    let mut members = Vec::new();
     let mut at = files_offset;
     for _ in 0..file_count {
         let size = u32_at(b, at)? as usize;
         let offset = u32_at(b, at + 4)? as usize;
-        let index = usize::from(u16_at(b, at + 8)?);
+        let folder = usize::from(u16_at(b, at + 8)?);
         let (name, next) = name_at(b, at.saturating_add(16))?;
         at = next;
-        let folder = folders
-            .get(index)
-            .ok_or_else(|| format!("{name}: folder {index} does not exist"))?;
-        let data = match unpacked.get_mut(index) {
-            Some(Some(data)) => data,
-            Some(slot) => slot.insert(unpack(b, folder, data_reserve)?),
-            None => return Err(format!("{name}: folder {index} does not exist")),
-        };
-        let end = offset.checked_add(size).filter(|&e| e <= data.len()).ok_or_else(|| {
-            format!(
-                "{name}: {size} bytes at {offset} lie outside its folder ({} bytes)",
-                data.len()
-            )
-        })?;
-        out.push((name, data.get(offset..end).unwrap_or_default().to_vec()));
+        if folder >= folders.len() {
+            return Err(format!("{name}: folder {folder} does not exist"));
+        }
+        members.push(Member {
+            name,
+            size,
+            offset,
+            folder,
+        });
+    }
+    let mut budget = MAX_CABINET_BYTES;
+    for (index, folder) in folders.iter().enumerate() {
+        if !members.iter().any(|m| m.folder == index) {
+            continue; // never inflated: a folder no member uses costs nothing
+        }
+        let data = unpack(b, folder, data_reserve, &mut budget)?;
+        for m in members.iter().filter(|m| m.folder == index) {
+            let bytes = m
+                .offset
+                .checked_add(m.size)
+                .and_then(|end| data.get(m.offset..end))
+                .ok_or_else(|| {
+                    format!(
+                        "{}: {} bytes at {} lie outside its folder ({} bytes)",
+                        m.name,
+                        m.size,
+                        m.offset,
+                        data.len()
+                    )
+                })?;
+            f(&m.name, bytes);
+        }
+    }
+    Ok(members.len())
+}
+
+/// Every member, copied out (bounded like [`for_each_member`]; each member's copy counts
+/// against the same budget, so overlapping members cannot multiply it).
+pub(crate) fn members(b: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut out = Vec::new();
+    let mut copied = 0usize;
+    let mut over = false;
+    for_each_member(b, |name, bytes| {
+        copied = copied.saturating_add(bytes.len());
+        if copied > MAX_CABINET_BYTES {
+            over = true;
+        } else {
+            out.push((name.to_string(), bytes.to_vec()));
+        }
+    })?;
+    if over {
+        return Err(format!("members larger than {MAX_CABINET_BYTES} bytes in all"));
     }
     Ok(out)
 }
 
-/// The uncompressed bytes of one folder.
-fn unpack(b: &[u8], folder: &Folder, data_reserve: usize) -> Result<Vec<u8>, String> {
+/// Inflates one folder, taking what it produces from `budget` (the whole cabinet's).
+fn unpack(b: &[u8], folder: &Folder, data_reserve: usize, budget: &mut usize) -> Result<Vec<u8>, String> {
     let kind = folder.compression & 0x000f;
     if kind != 0 && kind != 1 {
         let name = if kind == 3 { "LZX" } else { "Quantum" };
@@ -139,9 +190,10 @@ fn unpack(b: &[u8], folder: &Folder, data_reserve: usize) -> Result<Vec<u8>, Str
             .ok_or_else(|| format!("data block at {at} runs past the end"))?;
         at = end;
         let before = out.len();
-        if before.saturating_add(size) > MAX_FOLDER_BYTES {
-            return Err(format!("folder larger than {MAX_FOLDER_BYTES} bytes"));
+        if size > *budget {
+            return Err(format!("the cabinet inflates to more than {MAX_CABINET_BYTES} bytes"));
         }
+        *budget = budget.saturating_sub(size);
         if kind == 0 {
             if packed != size {
                 return Err(format!("uncompressed block of {packed} bytes declares {size}"));

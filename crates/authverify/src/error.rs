@@ -94,6 +94,16 @@ pub enum ImageError {
         /// The magic found.
         magic: u16,
     },
+    /// Two sections' raw data overlap: page hashes would hash the same bytes again and
+    /// again (a 1.1 MB file with 4,096 overlapping sections asked for gigabytes of hashing),
+    /// and no linker writes such a table.
+    #[error("sections overlap: raw data at {second:#x} starts inside the section at {first:#x}")]
+    OverlappingSections {
+        /// File offset of the earlier section.
+        first: u64,
+        /// File offset of the section that starts inside it.
+        second: u64,
+    },
     /// The optional header is too small to hold a CheckSum.
     #[error("SizeOfOptionalHeader {size} is too small to hold the CheckSum field")]
     OptionalHeaderTooSmall {

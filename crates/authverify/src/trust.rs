@@ -464,15 +464,37 @@ impl TrustStore {
         })?;
         if bytes.starts_with(CAB_MAGIC) {
             // authrootstl.cab, disallowedcertstl.cab: every member is loaded like a file of
-            // its own (named `cab!member` in reports).
-            for (member, data) in read_cabinet(&bytes, &name)? {
+            // its own (named `cab!member` in reports), as it is inflated — one folder in
+            // memory at a time, the whole cabinet under one budget (cabinet.rs).
+            let mut failed: Option<TrustError> = None;
+            let count = crate::cabinet::for_each_member(&bytes, |member, data| {
+                if failed.is_some() {
+                    return;
+                }
                 let member_name = format!("{name}!{member}");
                 let member_role = if member.to_ascii_lowercase().starts_with("disallowed") {
                     Role::Distrusted
                 } else {
                     role
                 };
-                self.add_material(parse_material(&data, &member_name)?, &member_name, member_role, summary)?;
+                let loaded = parse_material(data, &member_name)
+                    .and_then(|m| self.add_material(m, &member_name, member_role, summary));
+                if let Err(e) = loaded {
+                    failed = Some(e);
+                }
+            })
+            .map_err(|detail| TrustError::Cabinet {
+                path: name.clone(),
+                detail,
+            })?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            if count == 0 {
+                return Err(TrustError::Cabinet {
+                    path: name,
+                    detail: "no members".into(),
+                });
             }
             return Ok(());
         }

@@ -223,10 +223,13 @@ impl Verifier {
         algorithms.dedup();
         let digests = image.authenticode_digests_with(&algorithms, consumed);
 
+        // Page-hash tables are computed once per file and algorithm, however many
+        // signatures carry one (64 nested signatures must not hash the file 64 times).
+        let mut page_tables = PageTables::default();
         let signatures: Vec<SignatureReport> = found
             .into_iter()
             .enumerate()
-            .map(|(index, f)| self.evaluate(index, f, &image, &digests, at))
+            .map(|(index, f)| self.evaluate(index, f, &image, &digests, &mut page_tables, at))
             .collect();
 
         let after = image.bytes_after_cert_table();
@@ -358,6 +361,7 @@ impl Verifier {
         found: Found<'_>,
         image: &PeImage<'_>,
         digests: &[(DigestAlgorithm, Vec<u8>)],
+        page_tables: &mut PageTables,
         at: UnixTime,
     ) -> SignatureReport {
         let mut report = SignatureReport {
@@ -471,8 +475,8 @@ impl Verifier {
         match p.indirect.page_hashes() {
             Ok(None) => {}
             Ok(Some(ph)) => {
-                let computed = image.page_hashes(ph.algorithm);
-                let matches = computed.as_ref().is_ok_and(|t| t.as_slice() == ph.table);
+                let computed = page_tables.get(image, ph.algorithm);
+                let matches = computed.is_ok_and(|t| t.as_slice() == ph.table);
                 let entry = 4usize.saturating_add(ph.algorithm.output_len());
                 report.page_hashes = Some(PageHashReport {
                     algorithm: ph.algorithm.name().to_string(),
@@ -569,6 +573,27 @@ impl Verifier {
             SignatureSelection::Primary => signatures.first().map_or(FileStatus::Unsigned, |s| s.status),
             SignatureSelection::All => statuses.max_by_key(|s| rank(*s)).unwrap_or(FileStatus::Unsigned),
             SignatureSelection::Any => statuses.min_by_key(|s| rank(*s)).unwrap_or(FileStatus::Unsigned),
+        }
+    }
+}
+
+/// The page-hash tables of one file, by algorithm, computed on first use.
+#[derive(Default)]
+struct PageTables(Vec<(DigestAlgorithm, Result<Vec<u8>, crate::error::ImageError>)>);
+
+impl PageTables {
+    fn get(&mut self, image: &PeImage<'_>, alg: DigestAlgorithm) -> Result<&Vec<u8>, &crate::error::ImageError> {
+        let i = match self.0.iter().position(|(a, _)| *a == alg) {
+            Some(i) => i,
+            None => {
+                self.0.push((alg, image.page_hashes(alg)));
+                self.0.len().saturating_sub(1)
+            }
+        };
+        match self.0.get(i) {
+            Some((_, r)) => r.as_ref(),
+            // Unreachable: `i` indexes the entry found or just pushed.
+            None => Err(&crate::error::ImageError::NotMz),
         }
     }
 }

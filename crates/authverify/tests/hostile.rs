@@ -118,3 +118,42 @@ fn signatures_nested_a_thousand_deep_stop_at_the_nesting_limit() {
         .iter()
         .all(|s| s.status == FileStatus::Valid));
 }
+
+#[test]
+fn overlapping_sections_under_64_page_hashed_signatures_are_a_typed_finding() {
+    // Issue 14: 4,096 section headers pointing at the same 1 MiB, 64 signatures carrying
+    // page hashes. Recomputing per section and per signature hashed 4,096 x 1 MiB x 64
+    // bytes; now the table is computed once per file and the overlap is reported.
+    let h = authverify_testgen::hostile_big::overlapping_sections(4096, 1 << 20, 64);
+    // 1 MiB of sections plus 64 signatures with a 257-page table each: about 2 MB.
+    assert!(h.image.len() < 2_500_000, "{} bytes", h.image.len());
+    let at = "2026-06-01T00:00:00Z".parse().expect("time");
+    let report = verifier_for(&h.root_der).verify_bytes(&h.image, at).expect("verify");
+    assert_eq!(report.status, FileStatus::Invalid);
+    assert_eq!(report.signatures.len(), 64);
+    for s in &report.signatures {
+        let ph = s.page_hashes.as_ref().expect("page hashes carried");
+        assert!(!ph.matches);
+        assert!(
+            s.notes.iter().any(|n| n.contains("sections overlap")),
+            "signature {}: {:?}",
+            s.index,
+            s.notes
+        );
+    }
+}
+
+#[test]
+fn a_cabinet_whose_folders_share_one_stream_stops_at_the_cabinet_budget() {
+    // Issue 14: 64 folders over one shared stream of 2,000 MSZIP blocks (115 KB on disk)
+    // asked for 64 x 64 MiB of inflation; one budget for the whole cabinet ends it.
+    let bomb = authverify_testgen::hostile_big::cabinet_bomb(64, 2000);
+    assert!(bomb.len() < 120_000, "{} bytes", bomb.len());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("authrootstl.cab");
+    std::fs::write(&path, &bomb).expect("write");
+    let err = TrustStore::new()
+        .load(&path, authverify::Role::Anchors)
+        .expect_err("the budget ends it");
+    assert!(err.to_string().contains("inflates to more than"), "{err}");
+}

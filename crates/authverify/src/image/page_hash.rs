@@ -67,9 +67,28 @@ impl PeImage<'_> {
             PAGE_SIZE.saturating_sub(headers),
         );
         entry(0, &first);
+        // The hashing work must stay linear in the file's size: sections whose raw data
+        // overlap (or leave the file) are a typed finding, never a reason to hash more.
+        let sections = self.sections()?;
+        let mut ranges: Vec<(u64, u64)> = sections
+            .iter()
+            .map(|&(p, s)| (u64::from(p), u64::from(s)))
+            .filter(|&(_, s)| s > 0)
+            .collect();
+        ranges.sort_unstable();
+        for pair in ranges.windows(2) {
+            if let [(a, a_size), (b, _)] = pair {
+                if a.saturating_add(*a_size) > *b {
+                    return Err(ImageError::OverlappingSections { first: *a, second: *b });
+                }
+            }
+        }
+        if let Some(&(p, _)) = ranges.iter().find(|&&(p, s)| p.saturating_add(s) > len) {
+            return Err(out_of_range("section raw data", p));
+        }
         let mut last = 0u64;
         let mut pages = 1u64;
-        for (pointer, size) in self.sections()? {
+        for (pointer, size) in sections {
             let (pointer, size) = (u64::from(pointer), u64::from(size));
             if size == 0 {
                 continue;
