@@ -90,35 +90,23 @@ fn looks_like_pe(path: &Path) -> bool {
 }
 
 pub(crate) fn verify_one(verifier: &Verifier, path: &Path, at: UnixTime) -> FileResult {
-    let file = match File::open(path) {
+    let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) => return FileResult::error(path, format!("cannot open: {e}")),
     };
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    // Memory-map: the library works on a slice and reads each byte once; no whole-file
-    // buffer. Empty files cannot be mapped and are not PE images anyway.
-    let outcome = if len == 0 {
-        verifier.verify_bytes(&[], at)
-    } else {
-        // SAFETY: the map is read-only and lives only for this call. If another process
-        // truncates the file meanwhile, reads may fault (SIGBUS); that is the accepted cost
-        // of mapping, as in ripgrep.
-        #[allow(unsafe_code)]
-        let map = match unsafe { memmap2::Mmap::map(&file) } {
-            Ok(m) => m,
-            Err(e) => return FileResult::error(path, format!("cannot map: {e}")),
-        };
-        // Give back the pages the digest has read: without this, a mapped 2 GB file stays
-        // resident (and counted in RSS) until the map is dropped.
-        let release = |range: std::ops::Range<usize>| {
-            // SAFETY: DONTNEED on a private read-only file mapping only drops cached pages;
-            // the next access reads them from the file again. Nothing else reads them.
-            #[allow(unsafe_code)]
-            let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, range.start, range.len()) };
-        };
-        verifier.verify_bytes_with(&map, at, &mut { release })
-    };
+    // Ordinary reads, not a memory map: a file truncated by another process while mapped
+    // faults (SIGBUS) and would end the whole run. The library reads one consistent
+    // snapshot and says when the file changed underneath (issue 14); the modification time
+    // is compared too, for a rewrite that keeps the length and the headers.
+    let stamp = |f: &File| f.metadata().ok().map(|m| (m.len(), m.modified().ok()));
+    let before = stamp(&file);
+    let outcome = verifier.verify_reader(&mut file, at);
+    let changed = before != stamp(&file);
     match outcome {
+        Ok(_) if changed => FileResult::error(
+            path,
+            "the file changed while it was being verified (its size or modification time differs)".into(),
+        ),
         Ok(report) => FileResult {
             path: path.display().to_string(),
             outcome: Outcome::Report(report),

@@ -205,3 +205,27 @@ pub fn cabinet_bomb(folders: u16, blocks: u16) -> Vec<u8> {
     b[total_at..total_at + 4].copy_from_slice(&total.to_le_bytes());
     b
 }
+
+/// A well-formed signed PE32+ of about `data_len` bytes carrying SHA-256 page hashes,
+/// valid under this module's root: for the paths that read large files in parts.
+pub fn large_signed(data_len: usize) -> Hostile {
+    let p = pki();
+    let _ = &p.root_key;
+    let image = pe::build(&pe::PeSpec {
+        pe32_plus: true,
+        data_len,
+        seed: 1234,
+        overlay: 0,
+    });
+    let s = Signer {
+        form: crate::sign::Form {
+            page_hashes: Some(crate::pki::Hash::Sha256),
+            ..crate::sign::Form::default()
+        },
+        ..Signer::new(&p.leaf_key, &p.leaf, vec![&p.leaf, &p.inter])
+    };
+    Hostile {
+        image: sign::sign(&image, &s, &[]),
+        root_der: p.root.der.clone(),
+    }
+}

@@ -394,4 +394,18 @@ pub enum Error {
         /// The operating system's message.
         message: String,
     },
+    /// Reading the input failed ([`crate::Verifier::verify_reader`]).
+    #[error("cannot read the file: {message}")]
+    Read {
+        /// The operating system's message, or what could not be read.
+        message: String,
+    },
+    /// The input changed while it was being verified ([`crate::Verifier::verify_reader`]):
+    /// its length, headers or certificate table differ between the first read and the
+    /// last, so no verdict would describe one version of it.
+    #[error("the file changed while it was being verified: {detail}")]
+    Changed {
+        /// What differed.
+        detail: String,
+    },
 }

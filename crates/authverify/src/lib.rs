@@ -81,6 +81,7 @@ pub mod error;
 pub mod image;
 mod name;
 pub mod policy;
+mod reader;
 pub mod report;
 mod signed_data;
 mod signer;
@@ -100,6 +101,7 @@ pub use ctl::{TrustList, TrustListEntry, TrustListKind};
 pub use error::Error;
 pub use image::PeImage;
 pub use policy::{Policy, SignatureSelection};
+pub use reader::READ_WHOLE_LIMIT;
 pub use report::{
     AlternativePath, ChainRole, ChainStatus, FileReport, FileStatus, MissingCertificate, NeededBy, PageHashReport,
     SignatureReport,

@@ -5,6 +5,7 @@ use crate::cert_table::CertTableIter;
 use crate::certificate::{eku, Certificate};
 use crate::chain::{self, ChainRequest, Purpose};
 use crate::error::{Error, SignedDataError};
+use crate::image::digest::Feed;
 use crate::image::PeImage;
 use crate::policy::{Policy, SignatureSelection};
 use crate::report::{
@@ -112,6 +113,21 @@ impl Verifier {
         }
     }
 
+    /// Verifies a file through ordinary reads: one consistent snapshot, and memory bounded
+    /// whatever the file's size. A file up to [`crate::READ_WHOLE_LIMIT`] bytes is read whole and
+    /// verified as read. A larger one is read in parts: its headers and certificate table
+    /// are held, the digest and page-hash ranges are streamed through a small buffer, and
+    /// at the end the headers, the table and the length are read again and compared: a file
+    /// truncated or rewritten meanwhile is [`Error::Changed`], never a verdict on a mix of
+    /// versions (and never a crash, as a truncated memory map would be).
+    pub fn verify_reader<R: std::io::Read + std::io::Seek>(
+        &self,
+        reader: &mut R,
+        at: UnixTime,
+    ) -> Result<FileReport, Error> {
+        crate::reader::verify(self, reader, at)
+    }
+
     /// The cache of verified certificate links (for statistics and benchmarks).
     pub fn link_cache(&self) -> &chain::LinkCache {
         &self.links
@@ -149,6 +165,20 @@ impl Verifier {
         at: UnixTime,
         consumed: &mut dyn FnMut(std::ops::Range<usize>),
     ) -> Result<FileReport, Error> {
+        self.verify_fed(data, at, &mut |range, sink| {
+            let start = usize::try_from(range.start).unwrap_or(usize::MAX);
+            let end = usize::try_from(range.end).unwrap_or(usize::MAX);
+            if let Some(bytes) = data.get(start..end) {
+                sink(bytes);
+                consumed(start..end);
+            }
+        })
+    }
+
+    /// The verification, with the bulk bytes (digest ranges, section pages) supplied by
+    /// `feed`; `data` holds at least the headers and the certificate table at their offsets
+    /// and is as long as the file.
+    pub(crate) fn verify_fed(&self, data: &[u8], at: UnixTime, feed: &mut Feed<'_>) -> Result<FileReport, Error> {
         let image = PeImage::parse(data)?;
         let mut notes = Vec::new();
         let mut found: Vec<Found<'_>> = Vec::new();
@@ -221,7 +251,7 @@ impl Verifier {
             .collect();
         algorithms.sort();
         algorithms.dedup();
-        let digests = image.authenticode_digests_with(&algorithms, consumed);
+        let digests = image.authenticode_digests_fed(&algorithms, feed);
 
         // Page-hash tables are computed once per file and algorithm, however many
         // signatures carry one (64 nested signatures must not hash the file 64 times).
@@ -229,7 +259,7 @@ impl Verifier {
         let signatures: Vec<SignatureReport> = found
             .into_iter()
             .enumerate()
-            .map(|(index, f)| self.evaluate(index, f, &image, &digests, &mut page_tables, at))
+            .map(|(index, f)| self.evaluate(index, f, &image, &digests, (&mut page_tables, &mut *feed), at))
             .collect();
 
         let after = image.bytes_after_cert_table();
@@ -361,7 +391,7 @@ impl Verifier {
         found: Found<'_>,
         image: &PeImage<'_>,
         digests: &[(DigestAlgorithm, Vec<u8>)],
-        page_tables: &mut PageTables,
+        (page_tables, feed): (&mut PageTables, &mut Feed<'_>),
         at: UnixTime,
     ) -> SignatureReport {
         let mut report = SignatureReport {
@@ -475,7 +505,7 @@ impl Verifier {
         match p.indirect.page_hashes() {
             Ok(None) => {}
             Ok(Some(ph)) => {
-                let computed = page_tables.get(image, ph.algorithm);
+                let computed = page_tables.get(image, ph.algorithm, feed);
                 let matches = computed.is_ok_and(|t| t.as_slice() == ph.table);
                 let entry = 4usize.saturating_add(ph.algorithm.output_len());
                 report.page_hashes = Some(PageHashReport {
@@ -582,11 +612,16 @@ impl Verifier {
 struct PageTables(Vec<(DigestAlgorithm, Result<Vec<u8>, crate::error::ImageError>)>);
 
 impl PageTables {
-    fn get(&mut self, image: &PeImage<'_>, alg: DigestAlgorithm) -> Result<&Vec<u8>, &crate::error::ImageError> {
+    fn get(
+        &mut self,
+        image: &PeImage<'_>,
+        alg: DigestAlgorithm,
+        feed: &mut Feed<'_>,
+    ) -> Result<&Vec<u8>, &crate::error::ImageError> {
         let i = match self.0.iter().position(|(a, _)| *a == alg) {
             Some(i) => i,
             None => {
-                self.0.push((alg, image.page_hashes(alg)));
+                self.0.push((alg, image.page_hashes_fed(alg, feed)));
                 self.0.len().saturating_sub(1)
             }
         };

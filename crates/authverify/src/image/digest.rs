@@ -63,18 +63,32 @@ impl PeImage<'_> {
         algorithms: &[DigestAlgorithm],
         consumed: &mut dyn FnMut(Range<usize>),
     ) -> Vec<(DigestAlgorithm, Vec<u8>)> {
+        let data = self.data();
+        self.authenticode_digests_fed(algorithms, &mut |range, sink| {
+            let start = usize::try_from(range.start).unwrap_or(usize::MAX);
+            let end = usize::try_from(range.end).unwrap_or(usize::MAX);
+            if let Some(bytes) = data.get(start..end) {
+                sink(bytes);
+                consumed(start..end);
+            }
+        })
+    }
+
+    /// The digests with the bytes of each range (at most [`CHUNK`] long) supplied by `feed`
+    /// instead of this image's slice: [`crate::Verifier::verify_reader`] reads them from the
+    /// file, so that only the headers and the certificate table are held in memory.
+    pub(crate) fn authenticode_digests_fed(
+        &self,
+        algorithms: &[DigestAlgorithm],
+        feed: &mut Feed<'_>,
+    ) -> Vec<(DigestAlgorithm, Vec<u8>)> {
         let mut hasher = MultiDigest::new(algorithms);
         let ranges = self.digest_ranges();
         for range in &ranges.ranges {
-            let start = usize::try_from(range.start).unwrap_or(usize::MAX);
-            let end = usize::try_from(range.end).unwrap_or(usize::MAX);
-            let mut at = start;
-            while at < end {
-                let next = at.saturating_add(CHUNK).min(end);
-                if let Some(bytes) = self.data().get(at..next) {
-                    hasher.update(bytes);
-                    consumed(at..next);
-                }
+            let mut at = range.start;
+            while at < range.end {
+                let next = at.saturating_add(CHUNK as u64).min(range.end);
+                feed(at..next, &mut |bytes| hasher.update(bytes));
                 at = next;
             }
         }
@@ -86,3 +100,8 @@ impl PeImage<'_> {
         hasher.finalize()
     }
 }
+
+/// Supplies the bytes of a file range to a sink (once, in one or more pieces, in order).
+/// A source that cannot read them supplies nothing and records why (the digest then cannot
+/// match, and the caller reports the I/O error instead of a verdict).
+pub(crate) type Feed<'f> = dyn FnMut(Range<u64>, &mut dyn FnMut(&[u8])) + 'f;

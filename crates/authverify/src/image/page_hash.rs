@@ -10,6 +10,7 @@
 
 use crate::algorithms::{DigestAlgorithm, MultiDigest};
 use crate::error::ImageError;
+use crate::image::digest::Feed;
 use crate::image::PeImage;
 
 /// The page size page hashes use.
@@ -38,19 +39,34 @@ impl PeImage<'_> {
     /// The page-hash table of this image in `alg`, as a signature would carry it.
     pub fn page_hashes(&self, alg: DigestAlgorithm) -> Result<Vec<u8>, ImageError> {
         let data = self.data();
-        let len = data.len() as u64;
+        self.page_hashes_fed(alg, &mut |range, sink| {
+            let start = usize::try_from(range.start).unwrap_or(usize::MAX);
+            let end = usize::try_from(range.end).unwrap_or(usize::MAX);
+            if let Some(bytes) = data.get(start..end) {
+                sink(bytes);
+            }
+        })
+    }
+
+    /// [`PeImage::page_hashes`] with the page bytes supplied by `feed` (see
+    /// [`PeImage::authenticode_digests_fed`]). Ranges are checked against the file length
+    /// before any is asked for.
+    pub(crate) fn page_hashes_fed(&self, alg: DigestAlgorithm, feed: &mut Feed<'_>) -> Result<Vec<u8>, ImageError> {
+        let len = self.data().len() as u64;
         let out_of_range = |what: &'static str, offset: u64| ImageError::Truncated { what, offset, len };
         let headers = u64::from(self.size_of_headers()?);
         let security = self
             .security_entry_offset()
             .ok_or(out_of_range("security directory", 0))?;
         let checksum = self.checksum_offset();
-        let at = |from: u64, to: u64, what: &'static str| -> Result<&[u8], ImageError> {
-            usize::try_from(from)
-                .ok()
-                .zip(usize::try_from(to).ok())
-                .and_then(|(f, t)| data.get(f..t))
-                .ok_or(out_of_range(what, from))
+        let mut page: Vec<u8> = Vec::with_capacity(PAGE_SIZE as usize);
+        let mut at = |from: u64, to: u64, what: &'static str| -> Result<Vec<u8>, ImageError> {
+            if from > to || to > len {
+                return Err(out_of_range(what, from));
+            }
+            let mut bytes = Vec::new();
+            feed(from..to, &mut |b| bytes.extend_from_slice(b));
+            Ok(bytes)
         };
         let mut table = Vec::new();
         let mut entry = |offset: u64, digest: &[u8]| {
@@ -60,9 +76,9 @@ impl PeImage<'_> {
         let first = hash(
             alg,
             &[
-                at(0, checksum, "headers")?,
-                at(checksum + 4, security, "headers")?,
-                at(security + 8, headers, "headers")?,
+                &at(0, checksum, "headers")?,
+                &at(checksum + 4, security, "headers")?,
+                &at(security + 8, headers, "headers")?,
             ],
             PAGE_SIZE.saturating_sub(headers),
         );
@@ -101,7 +117,9 @@ impl PeImage<'_> {
                 }
                 let len = (size - offset).min(PAGE_SIZE);
                 let start = pointer + offset;
-                let digest = hash(alg, &[at(start, start + len, "section raw data")?], PAGE_SIZE - len);
+                page.clear();
+                page.extend_from_slice(&at(start, start + len, "section raw data")?);
+                let digest = hash(alg, &[&page], PAGE_SIZE - len);
                 entry(start, &digest);
                 offset += PAGE_SIZE;
             }

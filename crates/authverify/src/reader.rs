@@ -1,0 +1,147 @@
+//! Verifying from a reader ([`crate::Verifier::verify_reader`]): ordinary reads instead of
+//! a memory map, so that a file truncated or rewritten during the run is a typed error, not
+//! a SIGBUS that ends a whole scan, nor a verdict on bytes parsed from one version and
+//! hashed from another.
+
+use std::io::{Read, Seek, SeekFrom};
+use std::ops::Range;
+
+use crate::error::Error;
+use crate::report::FileReport;
+use crate::time::UnixTime;
+use crate::Verifier;
+
+/// Files up to this size are read whole (one pass, one snapshot, bounded memory).
+pub const READ_WHOLE_LIMIT: u64 = 8 << 20;
+/// The part of a larger file read up front: the DOS and PE headers (the section table
+/// too, unless `e_lfanew` puts it further, in which case that range is read as well).
+const HEAD: u64 = 1 << 20;
+/// After `e_lfanew`: the PE signature, COFF header, the largest optional header and the
+/// largest section table (65,535 entries of 40 bytes).
+const NT_HEADERS: u64 = 4 + 20 + 0xffff + 40 * 0xffff;
+/// The largest certificate table held in memory (real ones are a few KB to a few hundred).
+const MAX_TABLE: u64 = 64 << 20;
+/// Bytes read per call while streaming.
+const BUFFER: usize = 1 << 20;
+
+fn read_err(e: &std::io::Error) -> Error {
+    Error::Read { message: e.to_string() }
+}
+
+/// Reads `range` of the source into `into` (which has exactly its length).
+fn read_exact_at<R: Read + Seek>(r: &mut R, range: &Range<u64>, into: &mut [u8]) -> Result<(), Error> {
+    r.seek(SeekFrom::Start(range.start)).map_err(|e| read_err(&e))?;
+    r.read_exact(into).map_err(|e| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => Error::Changed {
+            detail: format!("it ended before offset {}", range.end),
+        },
+        _ => read_err(&e),
+    })
+}
+
+/// Where the NT headers lie when `e_lfanew` puts them past the head: the rest of what the
+/// PE reader needs (the head holds the DOS header and, in practice, everything else).
+fn nt_headers_past_head(data: &[u8], len: u64) -> Option<Range<u64>> {
+    let e_lfanew = data
+        .get(0x3c..0x40)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map_or(0, |b| u64::from(u32::from_le_bytes(b)));
+    let nt = e_lfanew.min(len)..e_lfanew.saturating_add(NT_HEADERS).min(len);
+    (nt.end > HEAD).then(|| nt.start.max(HEAD)..nt.end)
+}
+
+pub(crate) fn verify<R: Read + Seek>(v: &Verifier, r: &mut R, at: UnixTime) -> Result<FileReport, Error> {
+    let len = r.seek(SeekFrom::End(0)).map_err(|e| read_err(&e))?;
+    if len <= READ_WHOLE_LIMIT {
+        r.seek(SeekFrom::Start(0)).map_err(|e| read_err(&e))?;
+        let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        r.take(len.saturating_add(1))
+            .read_to_end(&mut buf)
+            .map_err(|e| read_err(&e))?;
+        if buf.len() as u64 != len {
+            return Err(Error::Changed {
+                detail: format!("{len} bytes when opened, {} when read", buf.len()),
+            });
+        }
+        return v.verify_bytes(&buf, at);
+    }
+    let size = usize::try_from(len).map_err(|_| Error::Read {
+        message: format!("{len} bytes do not fit in this platform's address space"),
+    })?;
+    // A zeroed buffer as long as the file: the allocator maps zero pages that take no
+    // memory until written, and only the held ranges are written.
+    let mut data = vec![0u8; size];
+    let head = 0..HEAD.min(len);
+    fill(r, &mut data, &head)?;
+    let mut held = vec![head];
+    if let Some(range) = nt_headers_past_head(&data, len) {
+        fill(r, &mut data, &range)?;
+        held.push(range);
+    }
+    if let Ok(image) = crate::image::PeImage::parse(&data) {
+        if let Some(t) = image.cert_table() {
+            if t.size > MAX_TABLE {
+                return Err(Error::Read {
+                    message: format!("a certificate table of {} bytes (at most {MAX_TABLE} are read)", t.size),
+                });
+            }
+            let range = t.offset..t.end();
+            fill(r, &mut data, &range)?;
+            held.push(range);
+        }
+    }
+    let mut failure: Option<Error> = None;
+    let mut buffer = vec![0u8; BUFFER];
+    let report = {
+        let mut feed = |range: Range<u64>, sink: &mut dyn FnMut(&[u8])| {
+            if failure.is_some() {
+                return;
+            }
+            let mut at = range.start;
+            while at < range.end {
+                let n = usize::try_from((range.end - at).min(BUFFER as u64)).unwrap_or(BUFFER);
+                let Some(chunk) = buffer.get_mut(..n) else { return };
+                if let Err(e) = read_exact_at(r, &(at..at.saturating_add(n as u64)), chunk) {
+                    failure = Some(e);
+                    return;
+                }
+                sink(chunk);
+                at = at.saturating_add(n as u64);
+            }
+        };
+        v.verify_fed(&data, at, &mut feed)
+    };
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    // One snapshot: what was parsed must still be what is there.
+    let now = r.seek(SeekFrom::End(0)).map_err(|e| read_err(&e))?;
+    if now != len {
+        return Err(Error::Changed {
+            detail: format!("{len} bytes when opened, {now} at the end"),
+        });
+    }
+    for range in &held {
+        let (Ok(start), Ok(end)) = (usize::try_from(range.start), usize::try_from(range.end)) else {
+            continue;
+        };
+        let mut again = vec![0u8; end.saturating_sub(start)];
+        read_exact_at(r, range, &mut again)?;
+        if data.get(start..end) != Some(again.as_slice()) {
+            return Err(Error::Changed {
+                detail: format!("bytes {start:#x}..{end:#x} (headers or certificate table) differ"),
+            });
+        }
+    }
+    report
+}
+
+fn fill<R: Read + Seek>(r: &mut R, data: &mut [u8], range: &Range<u64>) -> Result<(), Error> {
+    let (Ok(start), Ok(end)) = (usize::try_from(range.start), usize::try_from(range.end)) else {
+        return Ok(());
+    };
+    match data.get_mut(start..end) {
+        Some(into) => read_exact_at(r, range, into),
+        None => Ok(()),
+    }
+}
