@@ -350,6 +350,12 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe: &[u8]) {
     ));
     std::fs::write(dir.join("roots/expired-2020.crt"), &expired_root.der).expect("write root");
     std::fs::write(dir.join("roots/server-auth-only.crt"), &server_root.der).expect("write root");
+    // The three anchors as one PEM bundle, for osslsigncode's -CAfile (the differential test).
+    let bundle: String = [&p.root, expired_root, server_root]
+        .iter()
+        .map(|c| pki::pem(&c.der))
+        .collect();
+    std::fs::write(dir.join("roots/bundle.pem"), bundle).expect("write bundle");
     let under_root = |root: &'static Cert, serial: u64, leaf_window: (u64, u64)| {
         let ca = leak(issue(
             &CertSpec {

@@ -230,3 +230,65 @@ fn page_hashes_agree_with_osslsigncode() {
     }
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
+
+/// Hardening vectors (issue 14) where our verdict deliberately differs from OpenSSL's, per
+/// preset, with the reason (docs/conformance.md).
+const HARDENING_DIFFERENCES: &[(&str, &str, &str)] = &[
+    ("md5-signed-intermediate.exe", "both", "OpenSSL 3 (security level 1) still accepts md5WithRSA certificate signatures; Windows and we refuse MD5 (Flame)"),
+    ("md5-signed-leaf.exe", "both", "as above, on the signer certificate"),
+    ("root-eku-server-auth-only.exe", "both", "OpenSSL does not apply a trust anchor's own EKU by default; Windows and we do"),
+    ("tsa-without-eku-under-code-signing-ca.exe", "both", "osslsigncode does not apply the CA's EKU restriction to the TSA path; RFC 5280 EKU nesting and Windows do"),
+    ("issuer-without-basic-constraints.exe", "windows", "Windows flags basicConstraints only when present; OpenSSL and strict refuse"),
+    ("sha1-signature-sha256-digest.exe", "windows", "OpenSSL verifies with the digestAlgorithm's hash; we judge the hash signatureAlgorithm names (windows: leniency)"),
+    ("sha384-signature-sha256-digest.exe", "windows", "as above"),
+    ("pkcs9-without-content-type.exe", "windows", "osslsigncode verifies the countersignature as a plain CMS SignerInfo, which must carry contentType; RFC 5652 11.1 forbids it there"),
+    ("tsa-without-eku.exe", "strict", "strict requires the TSA certificate to carry timeStamping (RFC 3161 2.3); OpenSSL accepts a TSA certificate without EKU"),
+];
+
+#[test]
+fn hardening_vectors_agree_with_osslsigncode_or_differ_as_documented() {
+    if !have_osslsigncode() {
+        return common::skip(
+            "hardening_vectors_agree_with_osslsigncode_or_differ_as_documented",
+            "osslsigncode",
+        );
+    }
+    let dir = common::vectors_dir().join("hardening");
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).expect("manifest")).expect("JSON");
+    let bundle = dir.join("roots/bundle.pem");
+    let mut errors = Vec::new();
+    let mut agreed = 0;
+    for v in m["vectors"].as_array().expect("vectors") {
+        let file = v["file"].as_str().expect("file");
+        let out = Command::new("osslsigncode")
+            .args(["verify", "-time", "1780272000", "-CAfile"])
+            .arg(&bundle)
+            .arg("-TSA-CAfile")
+            .arg(&bundle)
+            .arg("-in")
+            .arg(dir.join(file))
+            .output()
+            .expect("run osslsigncode");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let theirs_ok = text.lines().any(|l| l.trim() == "Signature verification: ok");
+        for preset in ["windows", "strict"] {
+            let ours_ok = v[preset]["status"] == "valid";
+            let documented = HARDENING_DIFFERENCES
+                .iter()
+                .any(|(f, p, _)| *f == file && (*p == "both" || *p == preset));
+            match (ours_ok == theirs_ok, documented) {
+                (true, false) => agreed += 1,
+                (false, true) => {}
+                (true, true) => errors.push(format!(
+                    "{file} [{preset}]: documented as a difference, but both say {ours_ok}"
+                )),
+                (false, false) => errors.push(format!(
+                    "{file} [{preset}]: ours valid={ours_ok}, osslsigncode ok={theirs_ok}"
+                )),
+            }
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    assert!(agreed >= 25, "only {agreed} verdicts agree");
+}
