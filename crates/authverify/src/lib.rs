@@ -62,8 +62,10 @@
 //! * `serde` (default): `Serialize` on every report type.
 //! * `rayon` (default): [`Verifier::verify_paths`] runs on rayon's thread pool.
 //!
-//! Memory-mapping is left to the caller (the library forbids `unsafe`): map the file and call
-//! [`Verifier::verify_bytes_with`], releasing the ranges it reports as hashed, as the CLI does.
+//! Files are best verified with [`Verifier::verify_reader`]: ordinary reads, memory bounded
+//! whatever the size, and a file that changes while it is read is [`Error::Changed`] (the
+//! CLI uses it). A caller that maps files itself can call [`Verifier::verify_bytes_with`] and
+//! release the ranges it reports as hashed.
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 #![deny(missing_docs)]
