@@ -644,3 +644,23 @@ fn the_examples_in_the_format_page_match_the_schema() {
     statuses.sort();
     assert_eq!(statuses, ["error", "invalid", "unsigned", "untrusted", "valid"]);
 }
+
+#[test]
+fn trust_show_names_the_root_program_list_in_force() {
+    // Issue 14: the newest root-program CTL decides; `trust show` says which one that is.
+    let out = run(&["trust", "show", "builtin"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let list = text
+        .lines()
+        .find(|l| l.contains("Trust list: RootProgram"))
+        .unwrap_or_else(|| panic!("no root-program list in:\n{text}"));
+    assert!(list.contains("sequence 1401dd6344d40f0a15"), "{list}");
+    assert!(list.ends_with(", in force"), "{list}");
+    let json = run(&["trust", "show", "--format", "json", "builtin"]);
+    let doc: Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let lists = doc["stores"][0]["trust_lists"].as_array().expect("lists");
+    assert!(lists
+        .iter()
+        .any(|l| l["in_force"] == true && l["past_next_update"] == false));
+}

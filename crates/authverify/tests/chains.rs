@@ -227,3 +227,29 @@ fn a_verifier_parses_and_checks_shared_certificates_once() {
         .expect("verify");
     assert_eq!(verifier.link_cache().len(), links, "clones share the caches");
 }
+
+#[test]
+fn the_newest_ctl_decides_under_both_presets_whatever_the_load_order() {
+    // Issue 14: the four cases load an older and a newer list of the same program in both
+    // orders; the newer one decides, and the preset does not change that.
+    let m = manifest();
+    let at: UnixTime = m["evaluated_at"].as_str().expect("time").parse().expect("time");
+    let mut checked = 0;
+    for case in m["cases"].as_array().expect("cases") {
+        let name = case["name"].as_str().expect("name");
+        if !name.starts_with("iv-ctl-newest") {
+            continue;
+        }
+        let bytes = std::fs::read(chains_dir().join(case["file"].as_str().expect("file"))).expect("read");
+        for policy in [Policy::windows(), Policy::strict()] {
+            let report = Verifier::new(store_for(case), policy)
+                .verify_bytes(&bytes, at)
+                .expect("verify");
+            let chain = report.signatures[0].chain.as_ref().expect("chain");
+            assert_eq!(format!("{:?}", report.status).to_lowercase(), case["status"], "{name}");
+            assert_eq!(chain.status.name(), case["chain"], "{name}: {:?}", chain.detail);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 8, "four cases under two presets");
+}

@@ -131,6 +131,12 @@ fn overlapping_sections_under_64_page_hashed_signatures_are_a_typed_finding() {
     let report = verifier_for(&h.root_der).verify_bytes(&h.image, at).expect("verify");
     assert_eq!(report.status, FileStatus::Invalid);
     assert_eq!(report.signatures.len(), 64);
+    let mut strict_trust = TrustStore::new();
+    strict_trust.add_anchor(Arc::new(Certificate::from_der(&h.root_der).expect("root")));
+    let strict = Verifier::new(strict_trust, Policy::strict())
+        .verify_bytes(&h.image, at)
+        .expect("verify");
+    assert_eq!(strict.status, FileStatus::Invalid, "the same under strict");
     for s in &report.signatures {
         let ph = s.page_hashes.as_ref().expect("page hashes carried");
         assert!(!ph.matches);
