@@ -40,6 +40,32 @@ are never touched). --restore renames a passing `X_Invalid` back to `X`, never o
 existing file.
 Exit codes: 0 every quarantined file passes, 1 some do not, 2 usage error or none found.")]
     RescanInvalid(RescanArgs),
+    /// Merge the summaries of JSONL reports written on many hosts into one fleet view:
+    /// which certificates to install, on which hosts, for how many files.
+    #[command(after_help = "Examples:
+  authverify verify --summary --format jsonl --label host-a /opt/app > host-a.jsonl
+  authverify summary host-a.jsonl host-b.jsonl host-c.jsonl
+  authverify summary --export-missing ./to-install --format json reports/*.jsonl
+
+Each report must end with its summary line (verify --summary --format jsonl). Merged
+summaries merge again: `--format jsonl` writes one summary line in the same format.
+Exit codes: 0 nothing to install and no failure, 1 something to install or fix, 2 usage
+error or unreadable report.")]
+    Summary(SummaryArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct SummaryArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+    /// Write every certificate to install that authverify holds (the built-in set) into
+    /// DIR, as `verify --export-missing` does.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) export_missing: Option<PathBuf>,
+    /// JSONL reports (`-` for standard input).
+    #[arg(required = true, value_name = "REPORT")]
+    pub(crate) reports: Vec<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -105,8 +131,16 @@ pub(crate) struct VerifyArgs {
     /// into; list the ones it cannot provide.
     #[arg(long, value_name = "DIR")]
     pub(crate) export_missing: Option<PathBuf>,
+    /// Read the paths to verify from FILE (`-` for standard input), one per line or
+    /// NUL-separated (`find -print0`); they are verified in the order listed.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) files_from: Option<PathBuf>,
+    /// A name for this run (a host), recorded in every report line and in the summary, so
+    /// that `authverify summary` can say which hosts need what.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) label: Option<String>,
     /// Files or directories to verify.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "files_from", value_name = "PATH")]
     pub(crate) paths: Vec<PathBuf>,
 }
 

@@ -2,7 +2,9 @@
 
 use std::fs::File;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+#[cfg(test)]
+use std::path::PathBuf;
 
 use authverify::{FileReport, FileStatus, UnixTime, Verifier};
 use serde::Serialize;
@@ -11,6 +13,9 @@ use serde::Serialize;
 #[derive(Debug, Serialize)]
 pub(crate) struct FileResult {
     pub(crate) path: String,
+    /// `--label`: the host (or run) this report comes from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) label: Option<String>,
     #[serde(flatten)]
     pub(crate) outcome: Outcome,
 }
@@ -30,9 +35,10 @@ impl FileResult {
         }
     }
 
-    fn error(path: &Path, error: String) -> Self {
+    pub(crate) fn error(path: &Path, error: String) -> Self {
         Self {
             path: path.display().to_string(),
+            label: None,
             outcome: Outcome::Error {
                 status: FileStatus::Error,
                 error,
@@ -41,6 +47,8 @@ impl FileResult {
     }
 }
 
+/// The inputs of a run, collected whole (the reference the streamed order is tested against).
+#[cfg(test)]
 pub(crate) struct Inputs {
     pub(crate) files: Vec<PathBuf>,
     pub(crate) errors: Vec<FileResult>,
@@ -49,6 +57,7 @@ pub(crate) struct Inputs {
 
 /// Files named directly are always verified (a non-PE one is reported as an error);
 /// files found in directories are taken when they start with `MZ`.
+#[cfg(test)]
 pub(crate) fn collect_inputs(paths: &[PathBuf]) -> Inputs {
     let mut inputs = Inputs {
         files: Vec::new(),
@@ -84,7 +93,7 @@ pub(crate) fn collect_inputs(paths: &[PathBuf]) -> Inputs {
     inputs
 }
 
-fn looks_like_pe(path: &Path) -> bool {
+pub(crate) fn looks_like_pe(path: &Path) -> bool {
     let mut magic = [0u8; 2];
     File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && &magic == b"MZ"
 }
@@ -109,6 +118,7 @@ pub(crate) fn verify_one(verifier: &Verifier, path: &Path, at: UnixTime) -> File
         ),
         Ok(report) => FileResult {
             path: path.display().to_string(),
+            label: None,
             outcome: Outcome::Report(report),
         },
         Err(e) => FileResult::error(path, e.to_string()),

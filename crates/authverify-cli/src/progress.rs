@@ -17,10 +17,16 @@ pub(crate) struct Progress {
 }
 
 impl Progress {
-    pub(crate) fn new(total: usize, quiet: bool) -> Self {
+    /// A bar over `total` files, or a counter when the total is not known in advance (a
+    /// streamed file set).
+    pub(crate) fn new(total: Option<usize>, quiet: bool) -> Self {
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
-            let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::hidden());
-            if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} files, {per_sec}, {eta} left") {
+            let bar = ProgressBar::with_draw_target(total.map(|t| t as u64), ProgressDrawTarget::hidden());
+            let template = match total {
+                Some(_) => "{bar:40} {pos}/{len} files, {per_sec}, {eta} left",
+                None => "{spinner} {pos} files, {per_sec}",
+            };
+            if let Ok(style) = ProgressStyle::with_template(template) {
                 bar.set_style(style);
             }
             bar

@@ -4,23 +4,27 @@
 use std::collections::BTreeMap;
 
 use authverify::{FileStatus, MissingCertificate, Store};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::files::{FileResult, Outcome};
 
-#[derive(Debug, Serialize)]
+/// The version of the JSONL line format (`schema` in the summary line). 1: before the field
+/// existed (same shape, read as such); 2: adds `schema`, `label` and per-host counts.
+pub(crate) const SCHEMA: u64 = 2;
+
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Summary {
     /// Files looked at.
     pub(crate) files: usize,
     /// How many files got each verdict.
-    pub(crate) by_status: BTreeMap<&'static str, usize>,
+    pub(crate) by_status: BTreeMap<String, usize>,
     /// Certificates to install, the most needed first.
     pub(crate) install: Vec<Install>,
     /// Files that are not valid for reasons installing certificates does not fix.
     pub(crate) other_failures: Vec<FailureGroup>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Install {
     /// Friendly name (or subject when unknown).
     pub(crate) name: String,
@@ -40,11 +44,12 @@ pub(crate) struct Install {
     pub(crate) files: usize,
     /// One of them.
     pub(crate) example: String,
-    #[serde(skip)]
-    pub(crate) certificate: MissingCertificate,
+    /// Files needing it per host (`--label`), when hosts are known.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) hosts: BTreeMap<String, usize>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct FailureGroup {
     pub(crate) reason: String,
     pub(crate) files: usize,
@@ -123,7 +128,7 @@ fn failure_reason(r: &FileResult) -> Option<String> {
 }
 
 impl Install {
-    fn from_missing(m: &MissingCertificate, files: usize, example: String) -> Self {
+    fn from_missing(m: &MissingCertificate, example: String) -> Self {
         Self {
             name: m.name.clone().unwrap_or_else(|| common_name(&m.subject)),
             subject: m.subject.clone(),
@@ -137,58 +142,139 @@ impl Install {
             },
             file_name: m.file_name.clone(),
             available: m.available,
-            files,
+            files: 0,
             example,
-            certificate: m.clone(),
+            hosts: BTreeMap::new(),
         }
+    }
+
+    /// The same certificate (thumbprint, else subject and key id), as
+    /// [`MissingCertificate::same_certificate`] decides.
+    fn same(&self, other: &Self) -> bool {
+        match (&self.sha1, &other.sha1) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.subject == other.subject && self.key_id.is_some() && self.key_id == other.key_id,
+        }
+    }
+
+    /// Adds `other` (the same certificate) to `self`: counts and hosts add up, and what is
+    /// better known (a thumbprint, a certificate authverify holds) replaces a guess.
+    fn absorb(&mut self, other: &Self) {
+        let (files, example) = (self.files.saturating_add(other.files), self.example.clone());
+        let mut hosts = std::mem::take(&mut self.hosts);
+        for (h, n) in &other.hosts {
+            let e = hosts.entry(h.clone()).or_insert(0);
+            *e = e.saturating_add(*n);
+        }
+        if self.sha1.is_none() && other.sha1.is_some() || !self.available && other.available {
+            *self = other.clone();
+        }
+        self.files = files;
+        self.example = example;
+        self.hosts = hosts;
+    }
+}
+
+/// Builds a [`Summary`] as results pass: memory bounded by the distinct certificates and
+/// reasons, not by the files (examples are capped at three per reason).
+#[derive(Default)]
+pub(crate) struct Builder {
+    summary: Summary,
+}
+
+impl Builder {
+    pub(crate) fn add(&mut self, r: &FileResult) {
+        let s = &mut self.summary;
+        s.files = s.files.saturating_add(1);
+        let n = s.by_status.entry(status_name(r.status()).to_string()).or_insert(0);
+        *n = n.saturating_add(1);
+        if let Outcome::Report(report) = &r.outcome {
+            for m in &report.missing {
+                let mut item = Install::from_missing(m, r.path.clone());
+                item.files = 1;
+                if let Some(label) = &r.label {
+                    item.hosts.insert(label.clone(), 1);
+                }
+                add_install(&mut s.install, item);
+            }
+        }
+        if let Some(reason) = failure_reason(r) {
+            add_failure(
+                &mut s.other_failures,
+                FailureGroup {
+                    reason,
+                    files: 1,
+                    examples: vec![r.path.clone()],
+                },
+            );
+        }
+    }
+
+    pub(crate) fn finish(self) -> Summary {
+        let mut s = self.summary;
+        s.sort();
+        s
+    }
+}
+
+fn add_install(list: &mut Vec<Install>, item: Install) {
+    match list.iter_mut().find(|i| i.same(&item)) {
+        Some(i) => i.absorb(&item),
+        None => list.push(item),
+    }
+}
+
+fn add_failure(list: &mut Vec<FailureGroup>, g: FailureGroup) {
+    match list.iter_mut().find(|x| x.reason == g.reason) {
+        Some(x) => {
+            x.files = x.files.saturating_add(g.files);
+            for e in g.examples {
+                if x.examples.len() < 3 {
+                    x.examples.push(e);
+                }
+            }
+        }
+        None => list.push(g),
     }
 }
 
 impl Summary {
+    #[cfg(test)]
     pub(crate) fn of(results: &[FileResult]) -> Self {
-        let mut by_status = BTreeMap::new();
-        let mut install: Vec<Install> = Vec::new();
-        let mut groups: BTreeMap<String, FailureGroup> = BTreeMap::new();
+        let mut b = Builder::default();
         for r in results {
-            *by_status.entry(status_name(r.status())).or_insert(0) += 1;
-            if let Outcome::Report(report) = &r.outcome {
-                for m in &report.missing {
-                    match install.iter_mut().find(|i| i.certificate.same_certificate(m)) {
-                        Some(i) => {
-                            i.files += 1;
-                            if i.sha1.is_none() && m.sha1.is_some() || !i.available && m.available {
-                                // The same certificate, now identified: take what is known.
-                                let (files, example) = (i.files, i.example.clone());
-                                *i = Install::from_missing(m, files, example);
-                            }
-                        }
-                        None => install.push(Install::from_missing(m, 1, r.path.clone())),
-                    }
-                }
-            }
-            if let Some(reason) = failure_reason(r) {
-                let g = groups.entry(reason.clone()).or_insert(FailureGroup {
-                    reason,
-                    files: 0,
-                    examples: Vec::new(),
-                });
-                g.files += 1;
-                if g.examples.len() < 3 {
-                    g.examples.push(r.path.clone());
-                }
-            }
+            b.add(r);
         }
-        // Roots before intermediates, then the most needed first.
-        install.sort_by(|a, b| {
+        b.finish()
+    }
+
+    /// Roots before intermediates, then the most needed first; failures by count.
+    fn sort(&mut self) {
+        self.install.sort_by(|a, b| {
             (a.store, std::cmp::Reverse(a.files), &a.name).cmp(&(b.store, std::cmp::Reverse(b.files), &b.name))
         });
-        let mut other_failures: Vec<FailureGroup> = groups.into_values().collect();
-        other_failures.sort_by(|a, b| b.files.cmp(&a.files).then_with(|| a.reason.cmp(&b.reason)));
-        Self {
-            files: results.len(),
-            by_status,
-            install,
-            other_failures,
+        self.other_failures
+            .sort_by(|a, b| b.files.cmp(&a.files).then_with(|| a.reason.cmp(&b.reason)));
+    }
+
+    /// Adds `other` into `self` (`authverify summary`): file counts, verdicts, certificates
+    /// with their per-host counts, and failure groups add up, so merging is associative and
+    /// partial summaries merge too. Installs without hosts are attributed to `host`.
+    pub(crate) fn merge(&mut self, mut other: Summary, host: &str) {
+        self.files = self.files.saturating_add(other.files);
+        for (k, v) in std::mem::take(&mut other.by_status) {
+            let n = self.by_status.entry(k).or_insert(0);
+            *n = n.saturating_add(v);
         }
+        for mut item in other.install {
+            if item.hosts.is_empty() {
+                item.hosts.insert(host.to_string(), item.files);
+            }
+            add_install(&mut self.install, item);
+        }
+        for g in other.other_failures {
+            add_failure(&mut self.other_failures, g);
+        }
+        self.sort();
     }
 }

@@ -25,7 +25,7 @@ use crate::ctl::TrustList;
 
 /// Which Windows store a certificate belongs in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Store {
     /// Trusted Root Certification Authorities.

@@ -16,48 +16,85 @@ fn status_word(s: FileStatus) -> &'static str {
     }
 }
 
+/// How many files got each verdict, for the closing line.
+#[derive(Default)]
+pub(crate) struct Counts {
+    pub(crate) files: usize,
+    by: [usize; 5],
+}
+
+impl Counts {
+    pub(crate) fn valid(&self) -> usize {
+        self.by.first().copied().unwrap_or(0)
+    }
+
+    pub(crate) fn add(&mut self, s: FileStatus) {
+        self.files = self.files.saturating_add(1);
+        let i = match s {
+            FileStatus::Valid => 0,
+            FileStatus::Invalid => 1,
+            FileStatus::Untrusted => 2,
+            FileStatus::Unsigned => 3,
+            _ => 4,
+        };
+        if let Some(n) = self.by.get_mut(i) {
+            *n = n.saturating_add(1);
+        }
+    }
+}
+
+/// Every file, then the closing line (the collected form streamed output is tested against).
+#[cfg(test)]
 pub(crate) fn print(out: &mut impl Write, results: &[FileResult]) -> io::Result<()> {
+    let mut counts = Counts::default();
     for r in results {
-        writeln!(out, "{}: {}", r.path, status_word(r.status()))?;
-        match &r.outcome {
-            Outcome::Error { error, .. } => writeln!(out, "  error: {error}")?,
-            Outcome::Report(report) => {
-                for s in &report.signatures {
-                    signature(out, s)?;
-                }
-                for n in &report.notes {
-                    writeln!(out, "  note: {n}")?;
-                }
-                for m in &report.missing {
-                    let id = m.sha1.as_deref().map(|s| format!(" (SHA-1 {s})")).unwrap_or_default();
-                    let key = m.key_id.as_deref().map(|k| format!(", key id {k}")).unwrap_or_default();
-                    let file = m
-                        .file_name
-                        .as_deref()
-                        .map(|f| format!(", file {f}"))
-                        .unwrap_or_default();
-                    let needed: Vec<String> = m.needed_by.iter().map(ToString::to_string).collect();
-                    writeln!(
-                        out,
-                        "  MISSING: install \"{}\"{id}{key}{file} into {} (Local Computer); needed by {}",
-                        m.name.as_deref().unwrap_or(&m.subject),
-                        m.store.windows_name(),
-                        needed.join(", ")
-                    )?;
-                }
+        print_one(out, r)?;
+        counts.add(r.status());
+    }
+    footer(out, &counts)
+}
+
+/// One file's verdict and findings.
+pub(crate) fn print_one(out: &mut impl Write, r: &FileResult) -> io::Result<()> {
+    writeln!(out, "{}: {}", r.path, status_word(r.status()))?;
+    match &r.outcome {
+        Outcome::Error { error, .. } => writeln!(out, "  error: {error}")?,
+        Outcome::Report(report) => {
+            for s in &report.signatures {
+                signature(out, s)?;
+            }
+            for n in &report.notes {
+                writeln!(out, "  note: {n}")?;
+            }
+            for m in &report.missing {
+                let id = m.sha1.as_deref().map(|s| format!(" (SHA-1 {s})")).unwrap_or_default();
+                let key = m.key_id.as_deref().map(|k| format!(", key id {k}")).unwrap_or_default();
+                let file = m
+                    .file_name
+                    .as_deref()
+                    .map(|f| format!(", file {f}"))
+                    .unwrap_or_default();
+                let needed: Vec<String> = m.needed_by.iter().map(ToString::to_string).collect();
+                writeln!(
+                    out,
+                    "  MISSING: install \"{}\"{id}{key}{file} into {} (Local Computer); needed by {}",
+                    m.name.as_deref().unwrap_or(&m.subject),
+                    m.store.windows_name(),
+                    needed.join(", ")
+                )?;
             }
         }
     }
-    let count = |s| results.iter().filter(|r| r.status() == s).count();
+    Ok(())
+}
+
+/// The closing line.
+pub(crate) fn footer(out: &mut impl Write, c: &Counts) -> io::Result<()> {
+    let [valid, invalid, untrusted, unsigned, errors] = c.by;
     writeln!(
         out,
-        "{} files: {} valid, {} invalid, {} untrusted, {} unsigned, {} errors",
-        results.len(),
-        count(FileStatus::Valid),
-        count(FileStatus::Invalid),
-        count(FileStatus::Untrusted),
-        count(FileStatus::Unsigned),
-        count(FileStatus::Error)
+        "{} files: {valid} valid, {invalid} invalid, {untrusted} untrusted, {unsigned} unsigned, {errors} errors",
+        c.files
     )
 }
 
@@ -173,6 +210,10 @@ pub(crate) fn print_summary(out: &mut impl Write, s: &Summary) -> io::Result<()>
                 "      {id}{avail}; needed by {} file(s), e.g. {}",
                 i.files, i.example
             )?;
+            if !i.hosts.is_empty() {
+                let hosts: Vec<String> = i.hosts.iter().map(|(h, n)| format!("{h} ({n})")).collect();
+                writeln!(out, "      on {} host(s): {}", i.hosts.len(), hosts.join(", "))?;
+            }
         }
     }
     if !s.other_failures.is_empty() {
