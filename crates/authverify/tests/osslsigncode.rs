@@ -236,6 +236,7 @@ fn page_hashes_agree_with_osslsigncode() {
 const HARDENING_DIFFERENCES: &[(&str, &str, &str)] = &[
     ("md5-signed-intermediate.exe", "both", "OpenSSL 3 (security level 1) still accepts md5WithRSA certificate signatures; Windows and we refuse MD5 (Flame)"),
     ("md5-signed-leaf.exe", "both", "as above, on the signer certificate"),
+    ("tsa-certificate-md5-signed.exe", "both", "as above, on the TSA certificate"),
     ("root-eku-server-auth-only.exe", "both", "OpenSSL does not apply a trust anchor's own EKU by default; Windows and we do"),
     ("tsa-without-eku-under-code-signing-ca.exe", "both", "osslsigncode does not apply the CA's EKU restriction to the TSA path; RFC 5280 EKU nesting and Windows do"),
     ("issuer-without-basic-constraints.exe", "windows", "Windows flags basicConstraints only when present; OpenSSL and strict refuse"),
