@@ -25,6 +25,20 @@ def run(cmd, cwd, timeout):
     return subprocess.run(cmd, cwd=cwd, timeout=timeout, capture_output=True, text=True)
 
 
+APT_REFRESHED = False
+
+
+def refresh_apt_lists(timeout):
+    """Runs `apt-get update` once per run (as root only); True when it ran now."""
+    global APT_REFRESHED
+    if APT_REFRESHED or os.geteuid() != 0:
+        return False
+    APT_REFRESHED = True
+    print("refreshing the apt package lists once (a pinned Debian version was not found)")
+    subprocess.run(["apt-get", "update", "-qq"], timeout=timeout, capture_output=True)
+    return True
+
+
 def fetch_artifact(source, pip_args, timeout):
     """Downloads the package artifact once; returns its path or raises."""
     kind, spec = source.split(":", 1)
@@ -47,6 +61,10 @@ def fetch_artifact(source, pip_args, timeout):
     else:
         raise RuntimeError(f"unknown source kind {kind}")
     r = run(cmd, d, timeout)
+    if kind == "debian" and r.returncode != 0 and refresh_apt_lists(timeout):
+        # A pinned version "was not found" when the package lists predate it: the
+        # machine's lists may be stale, not the pin. Refresh them once and try again.
+        r = run(cmd, d, timeout)
     files = [p for p in d.iterdir()]
     if r.returncode != 0 or not files:
         raise RuntimeError((r.stderr or r.stdout).strip().splitlines()[-1:] or ["download failed"])

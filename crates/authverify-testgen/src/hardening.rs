@@ -513,11 +513,20 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe: &[u8]) {
 
     // MD5 on the TSA path (Flame-class): the TSA certificate signed with md5WithRSA.
     let tsa_md5 = leak(issue(
-        &CertSpec { eku: &[pki::EKU_TIME_STAMPING], hash: Hash::Md5, ..tsa_spec(0x5441, "Authverify Test TSA Signed With MD5") },
+        &CertSpec {
+            eku: &[pki::EKU_TIME_STAMPING],
+            hash: Hash::Md5,
+            ..tsa_spec(0x5441, "Authverify Test TSA Signed With MD5")
+        },
         &p.tsa_key,
         Some((&p.root, &p.root_key)),
     ));
-    let (w, s) = both(expect("untrusted", "expired", Some(false), "rejected by policy (allow_md5)"));
+    let (w, s) = both(expect(
+        "untrusted",
+        "expired",
+        Some(false),
+        "rejected by policy (allow_md5)",
+    ));
     out.write("tsa-certificate-md5-signed.exe", &sign::sign(pe, &s_ts(TimestampKind::Rfc3161, &p.tsa_key, tsa_md5, &[]), &[]),
         "the TSA certificate is signed with md5WithRSA: the timestamp does not count, and the expired signer is judged now", w, s);
 

@@ -291,5 +291,8 @@ fn hardening_vectors_agree_with_osslsigncode_or_differ_as_documented() {
         }
     }
     assert!(errors.is_empty(), "{}", errors.join("\n"));
-    assert_eq!(agreed, 27, "verdicts that agree (the rest are the documented differences)");
+    assert_eq!(
+        agreed, 27,
+        "verdicts that agree (the rest are the documented differences)"
+    );
 }
