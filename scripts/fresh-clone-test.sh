@@ -39,6 +39,11 @@ env -u AUTHVERIFY_REQUIRE_EXTRAS \
   CARGO_TARGET_DIR="$root/target" \
   cargo test --workspace >"$work/log" 2>&1 || status=$?
 grep -E '^(SKIPPED|test result)' "$work/log" || true
+# The workspace's own artifacts were built from the clone's paths (tests embed
+# CARGO_MANIFEST_DIR) and cargo would reuse them for this checkout, whose sources are older:
+# remove them, keeping the dependencies built once.
+(cd "$root" && cargo clean -q -p authverify -p authverify-cli -p authverify-testgen \
+  -p authverify-fuzz-entry -p authverify-benches)
 if [[ $status -ne 0 ]]; then
   tail -n 80 "$work/log"
   echo "fresh-clone-test: cargo test --workspace failed without the extras" >&2
