@@ -184,7 +184,7 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode, String> {
         std::io::Write::flush(&mut out)
     });
     bar.finish();
-    written.map_err(|e| format!("cannot write output: {e}"))?;
+    written.map_err(crate::output::write_failed)?;
     if counts.files == 0 {
         return Err(format!(
             "no PE file found in the paths given ({} files that are not PE images skipped)",
@@ -205,7 +205,7 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode, String> {
     };
     written
         .and_then(|()| std::io::Write::flush(&mut out))
-        .map_err(|e| format!("cannot write output: {e}"))?;
+        .map_err(crate::output::write_failed)?;
     drop(out);
     if let (Some(dir), Some(summary)) = (&args.export_missing, &summary) {
         report_export(dir, summary, &verifier)?;

@@ -75,7 +75,7 @@ pub(crate) fn run(args: &SummaryArgs) -> Result<ExitCode, String> {
             .and_then(|()| writeln!(out)),
         Format::Jsonl => crate::output::json::summary_line(&mut out, &merged, None),
     };
-    written.map_err(|e| format!("cannot write output: {e}"))?;
+    written.map_err(crate::output::write_failed)?;
     if let Some(dir) = &args.export_missing {
         // The built-in set provides the certificates it holds; the others are listed.
         let verifier = authverify::Verifier::new(authverify::TrustStore::builtin(), authverify::Policy::windows());

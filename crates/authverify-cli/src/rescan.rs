@@ -123,7 +123,7 @@ pub(crate) fn run(args: &RescanArgs) -> Result<ExitCode, String> {
                 .and_then(|()| writeln!(out))
         }),
     };
-    written.map_err(|e| format!("cannot write output: {e}"))?;
+    written.map_err(crate::output::write_failed)?;
     Ok(crate::exit_code(&results))
 }
 

@@ -265,6 +265,6 @@ pub(crate) fn run(args: &TrustShowArgs) -> Result<ExitCode, String> {
                 .and_then(|()| writeln!(out))
         }),
     };
-    written.map_err(|e| format!("cannot write output: {e}"))?;
+    written.map_err(crate::output::write_failed)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -223,3 +223,22 @@ fn files_from_reads_nul_or_newline_lists_from_a_file_or_stdin_in_the_order_given
     assert!(String::from_utf8_lossy(&out.stdout)
         .ends_with("3 files: 3 valid, 0 invalid, 0 untrusted, 0 unsigned, 0 errors\n"));
 }
+
+#[test]
+fn a_reader_that_closes_the_pipe_ends_the_run_quietly() {
+    // `authverify verify DIR | head -1`: the reader leaves after one line.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_authverify"))
+        .args(["verify", "--quiet", "--format", "jsonl"])
+        .arg(repo().join("test-vectors"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 1];
+    std::io::Read::read_exact(&mut stdout, &mut first).expect("a first byte");
+    drop(stdout);
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
