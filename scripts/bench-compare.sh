@@ -34,7 +34,14 @@ best_of() {
   local best=""
   for _ in 1 2 3; do
     local t0 t1 d
-    t0=$(now); "$@" >/dev/null 2>&1 || true; t1=$(now)
+    # Exit 1 is a verdict (some file not valid, an osslsigncode failure); anything else is a
+    # crash or a usage error and must not be reported as a timing.
+    local rc=0
+    t0=$(now); "$@" >/dev/null 2>&1 || rc=$?; t1=$(now)
+    if [ "$rc" -gt 1 ]; then
+      echo "best_of: '$*' exited $rc" >&2
+      exit 1
+    fi
     d=$(echo "$t1 - $t0" | bc -l)
     if [ -z "$best" ] || [ "$(echo "$d < $best" | bc -l)" = 1 ]; then best=$d; fi
   done

@@ -10,7 +10,11 @@ import os, pathlib, shutil, subprocess, sys
 
 root = pathlib.Path(__file__).resolve().parent.parent
 cache = pathlib.Path(os.environ.get("AUTHVERIFY_CACHE", pathlib.Path.home() / ".cache" / "authverify")) / "fuzz-corpus"
-tracked = set(subprocess.run(["git", "ls-files", "fuzz/corpus"], cwd=root, capture_output=True, text=True).stdout.split())
+listing = subprocess.run(["git", "ls-files", "fuzz/corpus"], cwd=root, capture_output=True, text=True)
+if listing.returncode != 0 or not listing.stdout.strip():
+    # Outside a git checkout every seed would look untracked, and be moved away.
+    sys.exit(f"fuzz-keep: cannot list the committed seeds with git ({listing.stderr.strip() or 'none tracked'}); nothing moved")
+tracked = set(listing.stdout.split())
 for target in sys.argv[1:]:
     d = root / "fuzz" / "corpus" / target
     new = sorted((p for p in d.iterdir() if p.is_file() and str(p.relative_to(root)) not in tracked), key=lambda p: (p.stat().st_size, p.name))
