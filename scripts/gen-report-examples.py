@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Regenerates the examples of docs/report-format.md from the shipped vectors.
 
-Runs the commands the page quotes with the debug build (`cargo build -p authverify-cli`),
-shortens long arrays and strings, and replaces everything after the page's commands block.
+Builds the CLI first (`cargo build -p authverify-cli`, so the binary is never stale), runs
+the commands the page quotes, checks each exit code (0 or 1: a verdict; anything else is an
+error and stops the script), shortens long arrays and strings, and replaces everything after
+the page's commands block.
 The CLI test `the_examples_in_the_format_page_match_the_schema` validates the result.
 """
 import json, pathlib, subprocess
@@ -17,10 +19,15 @@ runs = [
      "--format", "jsonl", f"{T}/chains/iv-signed-root-embedded.exe"],
     ["verify", "--format", "jsonl", f"{T}/manifest.json"],
 ]
+subprocess.run(["cargo", "build", "-q", "-p", "authverify-cli"], cwd=root, check=True)
 lines = []
 for args in runs:
-    out = subprocess.run([str(binary), *args], cwd=root, capture_output=True, text=True).stdout
-    lines += [json.loads(l) for l in out.splitlines() if l.strip()]
+    r = subprocess.run([str(binary), *args], cwd=root, capture_output=True, text=True)
+    # 0 all valid, 1 some file not valid, 2 nothing verified (the manifest.json run: an
+    # `error` report is the example wanted); stderr names any other failure.
+    if r.returncode not in (0, 1, 2) or not r.stdout.strip():
+        raise SystemExit(f"gen-report-examples: {' '.join(args)} exited {r.returncode}: {r.stderr.strip()}")
+    lines += [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
 
 
 def trim(o):
