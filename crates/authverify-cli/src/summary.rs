@@ -85,16 +85,6 @@ fn common_name(subject: &str) -> String {
     subject.to_string()
 }
 
-fn status_name(s: FileStatus) -> &'static str {
-    match s {
-        FileStatus::Valid => "valid",
-        FileStatus::Invalid => "invalid",
-        FileStatus::Untrusted => "untrusted",
-        FileStatus::Unsigned => "unsigned",
-        _ => "error",
-    }
-}
-
 /// Why a file fails when installing certificates would not fix it, as a grouping key.
 fn failure_reason(r: &FileResult) -> Option<String> {
     let report = match &r.outcome {
@@ -186,7 +176,7 @@ impl Builder {
     pub(crate) fn add(&mut self, r: &FileResult) {
         let s = &mut self.summary;
         s.files = s.files.saturating_add(1);
-        let n = s.by_status.entry(status_name(r.status()).to_string()).or_insert(0);
+        let n = s.by_status.entry(r.status().as_str().to_string()).or_insert(0);
         *n = n.saturating_add(1);
         if let Outcome::Report(report) = &r.outcome {
             for m in &report.missing {

@@ -26,6 +26,19 @@ pub enum FileStatus {
     Error,
 }
 
+impl FileStatus {
+    /// The snake_case name used in reports (`valid`, `invalid`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Valid => "valid",
+            Self::Invalid => "invalid",
+            Self::Untrusted => "untrusted",
+            Self::Unsigned => "unsigned",
+            Self::Error => "error",
+        }
+    }
+}
+
 /// Result of chain building.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(Serialize))]
@@ -319,6 +332,16 @@ pub enum TimestampKind {
     Rfc3161,
     /// PKCS#9 countersignature (1.2.840.113549.1.9.6), the legacy Authenticode form.
     Pkcs9,
+}
+
+impl TimestampKind {
+    /// The snake_case name used in reports (`rfc3161`, `pkcs9`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rfc3161 => "rfc3161",
+            Self::Pkcs9 => "pkcs9",
+        }
+    }
 }
 
 /// The time-stamping authority's certificate.

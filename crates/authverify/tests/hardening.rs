@@ -52,7 +52,7 @@ fn every_rule_vector_gets_its_verdict_under_both_presets() {
                 .verify_bytes(&bytes, at)
                 .expect("verify");
             let said = everything_said(&r);
-            let status = format!("{:?}", r.status).to_lowercase();
+            let status = r.status.as_str();
             let sig = r.signatures.first();
             let chain = sig.and_then(|s| s.chain.as_ref()).map_or("-", |c| c.status.name());
             let ts = sig.and_then(|s| s.timestamp.as_ref()).map(|t| t.valid);

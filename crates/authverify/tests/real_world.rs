@@ -149,7 +149,7 @@ fn real_files_get_their_recorded_verdicts_under_both_presets() {
             .first()
             .and_then(|s| s.chain.as_ref())
             .map_or("-", |c| c.status.name());
-        (format!("{:?}/{chain}", report.status).to_lowercase(), report.status)
+        (format!("{}/{chain}", report.status.as_str()), report.status)
     };
     let mut errors = Vec::new();
     let mut checked = 0;
