@@ -51,3 +51,24 @@ fn the_signature_wrapper_produces_a_verifiable_image() {
     // entry reaches digest, signer and chain checks, not just the parser.
     assert_eq!(report.status, authverify::FileStatus::Valid, "{report:?}");
 }
+
+#[test]
+fn the_entries_are_exactly_the_fuzz_targets() {
+    // One list of targets: fuzz/Cargo.toml's [[bin]] names, which scripts/fuzz-smoke.sh
+    // reads with `cargo fuzz list`; the entry crate must serve each, and no other.
+    let manifest = std::fs::read_to_string(fuzz_dir().join("Cargo.toml")).expect("fuzz/Cargo.toml");
+    let mut bins: Vec<&str> = manifest
+        .split("[[bin]]")
+        .skip(1)
+        .filter_map(|block| {
+            block
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("name = \""))
+                .and_then(|rest| rest.strip_suffix('"'))
+        })
+        .collect();
+    bins.sort_unstable();
+    let mut entries: Vec<&str> = authverify_fuzz_entry::ENTRIES.to_vec();
+    entries.sort_unstable();
+    assert_eq!(bins, entries);
+}
