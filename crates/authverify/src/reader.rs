@@ -53,23 +53,38 @@ fn nt_headers_past_head(data: &[u8], len: u64) -> Option<Range<u64>> {
 pub(crate) fn verify<R: Read + Seek>(v: &Verifier, r: &mut R, at: UnixTime) -> Result<FileReport, Error> {
     let len = r.seek(SeekFrom::End(0)).map_err(|e| read_err(&e))?;
     if len <= READ_WHOLE_LIMIT {
-        r.seek(SeekFrom::Start(0)).map_err(|e| read_err(&e))?;
-        let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-        r.take(len.saturating_add(1))
-            .read_to_end(&mut buf)
-            .map_err(|e| read_err(&e))?;
-        if buf.len() as u64 != len {
-            return Err(Error::Changed {
-                detail: format!("{len} bytes when opened, {} when read", buf.len()),
-            });
-        }
-        return v.verify_bytes(&buf, at);
+        return v.verify_bytes(&read_whole(r, len)?, at);
     }
+    let (data, held) = read_held(r, len)?;
+    let report = verify_streamed(v, r, &data, at)?;
+    // One snapshot: what was parsed must still be what is there.
+    unchanged(r, &data, &held, len)?;
+    report
+}
+
+/// A small file, read whole; a length that differs from the one seen at the start means it
+/// changed while being read.
+fn read_whole<R: Read + Seek>(r: &mut R, len: u64) -> Result<Vec<u8>, Error> {
+    r.seek(SeekFrom::Start(0)).map_err(|e| read_err(&e))?;
+    let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    r.take(len.saturating_add(1))
+        .read_to_end(&mut buf)
+        .map_err(|e| read_err(&e))?;
+    if buf.len() as u64 != len {
+        return Err(Error::Changed {
+            detail: format!("{len} bytes when opened, {} when read", buf.len()),
+        });
+    }
+    Ok(buf)
+}
+
+/// A zeroed buffer as long as the file with only the headers and the certificate table
+/// read into it (the allocator maps zero pages that take no memory until written), and the
+/// ranges read.
+fn read_held<R: Read + Seek>(r: &mut R, len: u64) -> Result<(Vec<u8>, Vec<Range<u64>>), Error> {
     let size = usize::try_from(len).map_err(|_| Error::Read {
         message: format!("{len} bytes do not fit in this platform's address space"),
     })?;
-    // A zeroed buffer as long as the file: the allocator maps zero pages that take no
-    // memory until written, and only the held ranges are written.
     let mut data = vec![0u8; size];
     let head = 0..HEAD.min(len);
     fill(r, &mut data, &head)?;
@@ -90,38 +105,46 @@ pub(crate) fn verify<R: Read + Seek>(v: &Verifier, r: &mut R, at: UnixTime) -> R
             held.push(range);
         }
     }
+    Ok((data, held))
+}
+
+/// Verifies `data` with the digest and page-hash ranges read from `r` through one buffer.
+/// The outer error is a read failure; the inner result is the verification's.
+fn verify_streamed<R: Read + Seek>(
+    v: &Verifier,
+    r: &mut R,
+    data: &[u8],
+    at: UnixTime,
+) -> Result<Result<FileReport, Error>, Error> {
     let mut failure: Option<Error> = None;
     let mut buffer = vec![0u8; BUFFER];
-    let report = {
-        let mut feed = |range: Range<u64>, sink: &mut dyn FnMut(&[u8])| {
-            if failure.is_some() {
-                return;
+    let report = v.verify_fed(data, at, &mut |range: Range<u64>, sink: &mut dyn FnMut(&[u8])| {
+        let mut at = range.start;
+        while failure.is_none() && at < range.end {
+            let n = usize::try_from((range.end - at).min(BUFFER as u64)).unwrap_or(BUFFER);
+            let Some(chunk) = buffer.get_mut(..n) else { return };
+            match read_exact_at(r, &(at..at.saturating_add(n as u64)), chunk) {
+                Ok(()) => sink(chunk),
+                Err(e) => failure = Some(e),
             }
-            let mut at = range.start;
-            while at < range.end {
-                let n = usize::try_from((range.end - at).min(BUFFER as u64)).unwrap_or(BUFFER);
-                let Some(chunk) = buffer.get_mut(..n) else { return };
-                if let Err(e) = read_exact_at(r, &(at..at.saturating_add(n as u64)), chunk) {
-                    failure = Some(e);
-                    return;
-                }
-                sink(chunk);
-                at = at.saturating_add(n as u64);
-            }
-        };
-        v.verify_fed(&data, at, &mut feed)
-    };
-    if let Some(e) = failure {
-        return Err(e);
+            at = at.saturating_add(n as u64);
+        }
+    });
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(report),
     }
-    // One snapshot: what was parsed must still be what is there.
+}
+
+/// The length and every held range read again must equal what was verified.
+fn unchanged<R: Read + Seek>(r: &mut R, data: &[u8], held: &[Range<u64>], len: u64) -> Result<(), Error> {
     let now = r.seek(SeekFrom::End(0)).map_err(|e| read_err(&e))?;
     if now != len {
         return Err(Error::Changed {
             detail: format!("{len} bytes when opened, {now} at the end"),
         });
     }
-    for range in &held {
+    for range in held {
         let (Ok(start), Ok(end)) = (usize::try_from(range.start), usize::try_from(range.end)) else {
             continue;
         };
@@ -133,7 +156,7 @@ pub(crate) fn verify<R: Read + Seek>(v: &Verifier, r: &mut R, at: UnixTime) -> R
             });
         }
     }
-    report
+    Ok(())
 }
 
 fn fill<R: Read + Seek>(r: &mut R, data: &mut [u8], range: &Range<u64>) -> Result<(), Error> {

@@ -30,6 +30,15 @@ pub struct Verifier {
     certificates: std::sync::Arc<crate::cache::CertificateCache>,
 }
 
+/// What the certificate table holds.
+struct Table<'a> {
+    found: Vec<Found<'a>>,
+    notes: Vec<String>,
+    pkcs7_entries: usize,
+    /// CVE-2013-3900: no bytes inside WIN_CERTIFICATE outside the PKCS#7 (or allowed).
+    padding_ok: bool,
+}
+
 /// A signature as found, before evaluation.
 struct Found<'a> {
     nested_in: Option<usize>,
@@ -165,14 +174,7 @@ impl Verifier {
         at: UnixTime,
         consumed: &mut dyn FnMut(std::ops::Range<usize>),
     ) -> Result<FileReport, Error> {
-        self.verify_fed(data, at, &mut |range, sink| {
-            let start = usize::try_from(range.start).unwrap_or(usize::MAX);
-            let end = usize::try_from(range.end).unwrap_or(usize::MAX);
-            if let Some(bytes) = data.get(start..end) {
-                sink(bytes);
-                consumed(start..end);
-            }
-        })
+        self.verify_fed(data, at, &mut *crate::image::digest::slice_feed(data, consumed))
     }
 
     /// The verification, with the bulk bytes (digest ranges, section pages) supplied by
@@ -180,55 +182,12 @@ impl Verifier {
     /// and is as long as the file.
     pub(crate) fn verify_fed(&self, data: &[u8], at: UnixTime, feed: &mut Feed<'_>) -> Result<FileReport, Error> {
         let image = PeImage::parse(data)?;
-        let mut notes = Vec::new();
-        let mut found: Vec<Found<'_>> = Vec::new();
-        let mut pkcs7_entries = 0usize;
-        // CVE-2013-3900: bytes inside WIN_CERTIFICATE outside the PKCS#7 (require_zero_padding).
-        let mut padding_ok = true;
-        for (entry_index, entry) in CertTableIter::new(&image).enumerate() {
-            let entry = entry?;
-            if !entry.is_pkcs7() {
-                notes.push(format!(
-                    "certificate table entry {entry_index} at offset {:#x} has type {:#06x}, not PKCS#7 SignedData; not evaluated",
-                    entry.offset, entry.certificate_type
-                ));
-                continue;
-            }
-            pkcs7_entries = pkcs7_entries.saturating_add(1);
-            if entry.padding.iter().any(|&b| b != 0) {
-                padding_ok &= Policy::rule(
-                    !self.policy.require_zero_padding,
-                    "require_zero_padding",
-                    &format!("certificate table entry {entry_index}: non-zero alignment padding after dwLength (CVE-2013-3900)"),
-                    &mut notes,
-                );
-            }
-            let base = usize::try_from(entry.offset.saturating_add(8)).unwrap_or(usize::MAX);
-            match parse_content_info(entry.certificate, base) {
-                Ok((sd, trailing)) => {
-                    let mut entry_notes = Vec::new();
-                    if trailing.iter().any(|&b| b != 0) {
-                        padding_ok &= Policy::rule(
-                            !self.policy.require_zero_padding,
-                            "require_zero_padding",
-                            &format!(
-                                "{} non-zero bytes follow the PKCS#7 inside WIN_CERTIFICATE (CVE-2013-3900; Windows checks only with EnableCertPaddingCheck)",
-                                trailing.iter().filter(|&&b| b != 0).count()
-                            ),
-                            &mut entry_notes,
-                        );
-                    }
-                    self.collect(sd, None, entry_index, 0, entry_notes, &mut found);
-                }
-                Err(e) => found.push(Found {
-                    nested_in: None,
-                    table_entry: entry_index,
-                    parsed: Err(e),
-                    notes: Vec::new(),
-                }),
-            }
-        }
-
+        let Table {
+            found,
+            mut notes,
+            pkcs7_entries,
+            padding_ok,
+        } = self.read_table(&image)?;
         let image_summary = Some(ImageSummary {
             kind: image.kind(),
             machine: image.machine(),
@@ -261,15 +220,90 @@ impl Verifier {
             .enumerate()
             .map(|(index, f)| self.evaluate(index, f, &image, &digests, (&mut page_tables, &mut *feed), at))
             .collect();
+        let status = self.file_verdict(&image, &signatures, padding_ok, &mut notes);
+        let missing = self.missing_of(&signatures);
+        Ok(FileReport {
+            status,
+            image: image_summary,
+            signatures,
+            missing,
+            notes,
+        })
+    }
 
+    /// Walks the certificate table: every PKCS#7 entry's signatures (nested ones too), the
+    /// entries that are not PKCS#7, and whether the CVE-2013-3900 padding rule holds.
+    fn read_table<'a>(&self, image: &PeImage<'a>) -> Result<Table<'a>, Error> {
+        let mut t = Table {
+            found: Vec::new(),
+            notes: Vec::new(),
+            pkcs7_entries: 0,
+            padding_ok: true,
+        };
+        for (entry_index, entry) in CertTableIter::new(image).enumerate() {
+            let entry = entry?;
+            if !entry.is_pkcs7() {
+                t.notes.push(format!(
+                    "certificate table entry {entry_index} at offset {:#x} has type {:#06x}, not PKCS#7 SignedData; not evaluated",
+                    entry.offset, entry.certificate_type
+                ));
+                continue;
+            }
+            t.pkcs7_entries = t.pkcs7_entries.saturating_add(1);
+            if entry.padding.iter().any(|&b| b != 0) {
+                t.padding_ok &= Policy::rule(
+                    !self.policy.require_zero_padding,
+                    "require_zero_padding",
+                    &format!("certificate table entry {entry_index}: non-zero alignment padding after dwLength (CVE-2013-3900)"),
+                    &mut t.notes,
+                );
+            }
+            let base = usize::try_from(entry.offset.saturating_add(8)).unwrap_or(usize::MAX);
+            match parse_content_info(entry.certificate, base) {
+                Ok((sd, trailing)) => {
+                    let mut entry_notes = Vec::new();
+                    if trailing.iter().any(|&b| b != 0) {
+                        t.padding_ok &= Policy::rule(
+                            !self.policy.require_zero_padding,
+                            "require_zero_padding",
+                            &format!(
+                                "{} non-zero bytes follow the PKCS#7 inside WIN_CERTIFICATE (CVE-2013-3900; Windows checks only with EnableCertPaddingCheck)",
+                                trailing.iter().filter(|&&b| b != 0).count()
+                            ),
+                            &mut entry_notes,
+                        );
+                    }
+                    self.collect(sd, None, entry_index, 0, entry_notes, &mut t.found);
+                }
+                Err(e) => t.found.push(Found {
+                    nested_in: None,
+                    table_entry: entry_index,
+                    parsed: Err(e),
+                    notes: Vec::new(),
+                }),
+            }
+        }
+        Ok(t)
+    }
+
+    /// The file's verdict from its signatures (per `--signatures`), then what makes any file
+    /// invalid: bytes after the table, padding, and a mismatching signature that decides
+    /// alone (or any, when the policy refuses non-deciding mismatches).
+    fn file_verdict(
+        &self,
+        image: &PeImage<'_>,
+        signatures: &[SignatureReport],
+        padding_ok: bool,
+        notes: &mut Vec<String>,
+    ) -> FileStatus {
         let after = image.bytes_after_cert_table();
-        let mut status = self.file_status(&signatures);
+        let mut status = self.file_status(signatures);
         if after > 0
             && !Policy::rule(
                 self.policy.accept_data_after_cert_table,
                 "accept_data_after_cert_table",
                 &format!("{after} bytes follow the certificate table: they are outside every signature (MS12-024)"),
-                &mut notes,
+                notes,
             )
         {
             status = FileStatus::Invalid;
@@ -277,7 +311,7 @@ impl Verifier {
         if !padding_ok {
             status = FileStatus::Invalid;
         }
-        for s in &signatures {
+        for s in signatures {
             let Some(what) = mismatch(s) else { continue };
             // A signature that decides alone makes the file invalid; one that does not is,
             // like Windows, only reported unless the policy says otherwise.
@@ -288,13 +322,17 @@ impl Verifier {
                 self.policy.accept_non_deciding_mismatch,
                 "accept_non_deciding_mismatch",
                 &format!("{what}; it does not decide the verdict"),
-                &mut notes,
+                notes,
             ) {
                 status = FileStatus::Invalid;
             }
         }
-        // What to install: the signer chains and the TSA chains of the signatures the
-        // verdict depends on.
+        status
+    }
+
+    /// What to install: the signer chains and the TSA chains of the signatures the
+    /// verdict depends on, merged by certificate.
+    fn missing_of(&self, signatures: &[SignatureReport]) -> Vec<MissingCertificate> {
         let mut missing: Vec<MissingCertificate> = Vec::new();
         for s in signatures
             .iter()
@@ -308,24 +346,15 @@ impl Verifier {
             );
             for (role, chain) in chains {
                 for m in &chain.missing {
-                    merge_missing(
-                        &mut missing,
-                        m,
-                        NeededBy {
-                            signature: s.index,
-                            chain: role,
-                        },
-                    );
+                    let by = NeededBy {
+                        signature: s.index,
+                        chain: role,
+                    };
+                    merge_missing(&mut missing, m, by);
                 }
             }
         }
-        Ok(FileReport {
-            status,
-            image: image_summary,
-            signatures,
-            missing,
-            notes,
-        })
+        missing
     }
 
     fn collect<'a>(
@@ -432,96 +461,9 @@ impl Verifier {
             report.computed_digest = Some(hex::encode(d));
             report.digest_matches = d.as_slice() == p.indirect.digest;
         }
-        // Every rule the signature's form or algorithms touch; any refusal makes it invalid.
-        let policy = &self.policy;
-        let mut policy_ok = true;
-        let mut rule = |applies: bool, allowed: bool, field: &str, what: &str, notes: &mut Vec<String>| {
-            if applies {
-                policy_ok &= Policy::rule(allowed, field, what, notes);
-            }
-        };
-        let notes = &mut report.notes;
-        rule(
-            file_alg == DigestAlgorithm::Md5,
-            policy.allow_md5,
-            "allow_md5",
-            "MD5 file digest",
-            notes,
-        );
-        rule(
-            file_alg == DigestAlgorithm::Sha1,
-            policy.allow_sha1,
-            "allow_sha1",
-            "SHA-1 file digest",
-            notes,
-        );
-        rule(
-            p.content.octet_wrapped,
-            policy.accept_octet_string_content,
-            "accept_octet_string_content",
-            "content wrapped in an OCTET STRING (CMS form)",
-            notes,
-        );
-        rule(
-            p.signed_data.version != 1,
-            policy.accept_signed_data_v3,
-            "accept_signed_data_v3",
-            &format!(
-                "SignedData version {} (Authenticode specifies 1)",
-                p.signed_data.version
-            ),
-            notes,
-        );
-        rule(
-            p.signer.version == 0,
-            policy.accept_signer_info_v0,
-            "accept_signer_info_v0",
-            "SignerInfo version 0 (Authenticode specifies 1)",
-            notes,
-        );
-        if p.indirect.data_type != SPC_PE_IMAGE_DATA {
-            report.notes.push(format!(
-                "SpcIndirectDataContent type is {}, not SPC_PE_IMAGE_DATAOBJ",
-                p.indirect.data_type
-            ));
-        }
-        if p.signed_data.digest_algorithms.first() != Some(&p.indirect.digest_algorithm)
-            || p.signed_data.digest_algorithms.len() != 1
-        {
-            report.notes.push(format!(
-                "SignedData.digestAlgorithms {:?} is not exactly the file digest algorithm {} (Authenticode requires one, equal)",
-                p.signed_data.digest_algorithms.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                p.indirect.digest_algorithm
-            ));
-        }
-        if p.signer.digest_algorithm != p.indirect.digest_algorithm {
-            report.notes.push(format!(
-                "SignerInfo digest algorithm {} differs from the file digest algorithm {}",
-                p.signer.digest_algorithm, p.indirect.digest_algorithm
-            ));
-        }
-        // Page hashes, when the signature carries them, must agree with the file; a
-        // malformed or unknown optional structure is reported, never fatal.
-        match p.indirect.page_hashes() {
-            Ok(None) => {}
-            Ok(Some(ph)) => {
-                let computed = page_tables.get(image, ph.algorithm, feed);
-                let matches = computed.is_ok_and(|t| t.as_slice() == ph.table);
-                let entry = 4usize.saturating_add(ph.algorithm.output_len());
-                report.page_hashes = Some(PageHashReport {
-                    algorithm: ph.algorithm.name().to_string(),
-                    pages: (ph.table.len() / entry).saturating_sub(1),
-                    matches,
-                });
-                if !matches {
-                    report.notes.push(match computed {
-                        Ok(_) => "page hashes do not match the file: a page was changed after signing".into(),
-                        Err(e) => format!("page hashes cannot be computed for this file: {e}"),
-                    });
-                }
-            }
-            Err(e) => report.notes.push(format!("page hashes not checked: {e}")),
-        }
+        let policy_ok = self.form_rules(&p, file_alg, &mut report.notes);
+        structure_notes(&p, &mut report.notes);
+        report.page_hashes = check_page_hashes(&p, image, page_tables, feed, &mut report.notes);
         if p.signer.version > 1 {
             report.notes.push(format!(
                 "SignerInfo version is {} (CMS; Authenticode specifies 1)",
@@ -592,6 +534,56 @@ impl Verifier {
         report
     }
 
+    /// Every rule the signature's form or algorithms touch; any refusal makes it invalid.
+    fn form_rules(&self, p: &Parsed<'_>, file_alg: DigestAlgorithm, notes: &mut Vec<String>) -> bool {
+        let policy = &self.policy;
+        let mut policy_ok = true;
+        let mut rule = |applies: bool, allowed: bool, field: &str, what: &str, notes: &mut Vec<String>| {
+            if applies {
+                policy_ok &= Policy::rule(allowed, field, what, notes);
+            }
+        };
+        rule(
+            file_alg == DigestAlgorithm::Md5,
+            policy.allow_md5,
+            "allow_md5",
+            "MD5 file digest",
+            notes,
+        );
+        rule(
+            file_alg == DigestAlgorithm::Sha1,
+            policy.allow_sha1,
+            "allow_sha1",
+            "SHA-1 file digest",
+            notes,
+        );
+        rule(
+            p.content.octet_wrapped,
+            policy.accept_octet_string_content,
+            "accept_octet_string_content",
+            "content wrapped in an OCTET STRING (CMS form)",
+            notes,
+        );
+        rule(
+            p.signed_data.version != 1,
+            policy.accept_signed_data_v3,
+            "accept_signed_data_v3",
+            &format!(
+                "SignedData version {} (Authenticode specifies 1)",
+                p.signed_data.version
+            ),
+            notes,
+        );
+        rule(
+            p.signer.version == 0,
+            policy.accept_signer_info_v0,
+            "accept_signer_info_v0",
+            "SignerInfo version 0 (Authenticode specifies 1)",
+            notes,
+        );
+        policy_ok
+    }
+
     fn file_status(&self, signatures: &[SignatureReport]) -> FileStatus {
         let rank = |s: FileStatus| match s {
             FileStatus::Valid => 0,
@@ -658,6 +650,65 @@ fn evaluation_time(signer: &Certificate, timestamp: Option<&TimestampReport>, at
         Some(time) if ts.valid => EvaluatedAt { time, source: TimeSource::Timestamp, reason: "valid timestamp: judged at the time it proves".into() },
         _ => verification("the timestamp is not valid: the signature is judged without it, at the verification time".into()),
     }
+}
+
+/// Departures from the Authenticode structure that do not decide the verdict alone.
+fn structure_notes(p: &Parsed<'_>, notes: &mut Vec<String>) {
+    if p.indirect.data_type != SPC_PE_IMAGE_DATA {
+        notes.push(format!(
+            "SpcIndirectDataContent type is {}, not SPC_PE_IMAGE_DATAOBJ",
+            p.indirect.data_type
+        ));
+    }
+    if p.signed_data.digest_algorithms.first() != Some(&p.indirect.digest_algorithm)
+        || p.signed_data.digest_algorithms.len() != 1
+    {
+        notes.push(format!(
+            "SignedData.digestAlgorithms {:?} is not exactly the file digest algorithm {} (Authenticode requires one, equal)",
+            p.signed_data.digest_algorithms.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            p.indirect.digest_algorithm
+        ));
+    }
+    if p.signer.digest_algorithm != p.indirect.digest_algorithm {
+        notes.push(format!(
+            "SignerInfo digest algorithm {} differs from the file digest algorithm {}",
+            p.signer.digest_algorithm, p.indirect.digest_algorithm
+        ));
+    }
+}
+
+/// Page hashes, when the signature carries them, must agree with the file (the table
+/// computed once per file); a malformed or unknown optional structure is reported, never
+/// fatal.
+fn check_page_hashes(
+    p: &Parsed<'_>,
+    image: &PeImage<'_>,
+    page_tables: &mut PageTables,
+    feed: &mut Feed<'_>,
+    notes: &mut Vec<String>,
+) -> Option<PageHashReport> {
+    let ph = match p.indirect.page_hashes() {
+        Ok(Some(ph)) => ph,
+        Ok(None) => return None,
+        Err(e) => {
+            notes.push(format!("page hashes not checked: {e}"));
+            return None;
+        }
+    };
+    let computed = page_tables.get(image, ph.algorithm, feed);
+    let matches = computed.is_ok_and(|t| t.as_slice() == ph.table);
+    if !matches {
+        notes.push(match computed {
+            Ok(_) => "page hashes do not match the file: a page was changed after signing".into(),
+            Err(e) => format!("page hashes cannot be computed for this file: {e}"),
+        });
+    }
+    let entry = 4usize.saturating_add(ph.algorithm.output_len());
+    Some(PageHashReport {
+        algorithm: ph.algorithm.name().to_string(),
+        pages: (ph.table.len() / entry).saturating_sub(1),
+        matches,
+    })
 }
 
 /// Why a signature does not match the file, if it does not.

@@ -63,15 +63,7 @@ impl PeImage<'_> {
         algorithms: &[DigestAlgorithm],
         consumed: &mut dyn FnMut(Range<usize>),
     ) -> Vec<(DigestAlgorithm, Vec<u8>)> {
-        let data = self.data();
-        self.authenticode_digests_fed(algorithms, &mut |range, sink| {
-            let start = usize::try_from(range.start).unwrap_or(usize::MAX);
-            let end = usize::try_from(range.end).unwrap_or(usize::MAX);
-            if let Some(bytes) = data.get(start..end) {
-                sink(bytes);
-                consumed(start..end);
-            }
-        })
+        self.authenticode_digests_fed(algorithms, &mut *slice_feed(self.data(), consumed))
     }
 
     /// The digests with the bytes of each range (at most [`CHUNK`] long) supplied by `feed`
@@ -105,3 +97,15 @@ impl PeImage<'_> {
 /// A source that cannot read them supplies nothing and records why (the digest then cannot
 /// match, and the caller reports the I/O error instead of a verdict).
 pub(crate) type Feed<'f> = dyn FnMut(Range<u64>, &mut dyn FnMut(&[u8])) + 'f;
+
+/// A [`Feed`] over bytes in memory, calling `consumed` with each range handed over.
+pub(crate) fn slice_feed<'a>(data: &'a [u8], consumed: &'a mut dyn FnMut(Range<usize>)) -> Box<Feed<'a>> {
+    Box::new(move |range, sink| {
+        let start = usize::try_from(range.start).unwrap_or(usize::MAX);
+        let end = usize::try_from(range.end).unwrap_or(usize::MAX);
+        if let Some(bytes) = data.get(start..end) {
+            sink(bytes);
+            consumed(start..end);
+        }
+    })
+}

@@ -10,7 +10,7 @@
 
 use crate::algorithms::{DigestAlgorithm, MultiDigest};
 use crate::error::ImageError;
-use crate::image::digest::Feed;
+use crate::image::digest::{slice_feed, Feed};
 use crate::image::PeImage;
 
 /// The page size page hashes use.
@@ -38,14 +38,7 @@ fn hash(alg: DigestAlgorithm, parts: &[&[u8]], zeros: u64) -> Vec<u8> {
 impl PeImage<'_> {
     /// The page-hash table of this image in `alg`, as a signature would carry it.
     pub fn page_hashes(&self, alg: DigestAlgorithm) -> Result<Vec<u8>, ImageError> {
-        let data = self.data();
-        self.page_hashes_fed(alg, &mut |range, sink| {
-            let start = usize::try_from(range.start).unwrap_or(usize::MAX);
-            let end = usize::try_from(range.end).unwrap_or(usize::MAX);
-            if let Some(bytes) = data.get(start..end) {
-                sink(bytes);
-            }
-        })
+        self.page_hashes_fed(alg, &mut *slice_feed(self.data(), &mut |_| {}))
     }
 
     /// [`PeImage::page_hashes`] with the page bytes supplied by `feed` (see
@@ -59,7 +52,6 @@ impl PeImage<'_> {
             .security_entry_offset()
             .ok_or(out_of_range("security directory", 0))?;
         let checksum = self.checksum_offset();
-        let mut page: Vec<u8> = Vec::with_capacity(PAGE_SIZE as usize);
         let mut at = |from: u64, to: u64, what: &'static str| -> Result<Vec<u8>, ImageError> {
             if from > to || to > len {
                 return Err(out_of_range(what, from));
@@ -117,9 +109,7 @@ impl PeImage<'_> {
                 }
                 let len = (size - offset).min(PAGE_SIZE);
                 let start = pointer + offset;
-                page.clear();
-                page.extend_from_slice(&at(start, start + len, "section raw data")?);
-                let digest = hash(alg, &[&page], PAGE_SIZE - len);
+                let digest = hash(alg, &[&at(start, start + len, "section raw data")?], PAGE_SIZE - len);
                 entry(start, &digest);
                 offset += PAGE_SIZE;
             }
