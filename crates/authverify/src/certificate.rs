@@ -465,29 +465,35 @@ impl Parsed {
             name_constraints: None,
         };
         if let Some(exts) = extensions {
-            let mut seen: Vec<ObjectIdentifier> = Vec::new();
-            let list = exts.contents().expect_tag(Tag::Sequence, "Extensions")?;
-            let mut r = list.contents();
-            while !r.is_empty() {
-                let ext = r.expect_tag(Tag::Sequence, "Extension")?;
-                let mut e = ext.contents();
-                let oid: ObjectIdentifier = e.read("extnID")?.decode("extnID")?;
-                // RFC 5280 §4.2: "A certificate MUST NOT include more than one instance of
-                // a particular extension" — otherwise which one counts is up to the reader
-                // (a first cA=FALSE and a second cA=TRUE).
-                if seen.contains(&oid) {
-                    return Err(CertificateError::DuplicateExtension { oid: oid.to_string() });
-                }
-                seen.push(oid);
-                let critical = e.optional(Tag::Boolean, "critical")?.is_some_and(|b| lenient_bool(&b));
-                let value = e.expect_tag(Tag::OctetString, "extnValue")?;
-                if critical && !ext_oid::UNDERSTOOD.contains(&oid) {
-                    parsed.unknown_critical.push(oid);
-                }
-                parsed.extension(oid, value)?;
-            }
+            parsed.extensions(&exts)?;
         }
         Ok(parsed)
+    }
+
+    /// Reads the Extensions: each once (RFC 5280 §4.2: "A certificate MUST NOT include more
+    /// than one instance of a particular extension" — otherwise which one counts is up to
+    /// the reader, a first cA=FALSE and a second cA=TRUE), noting critical ones not
+    /// understood.
+    fn extensions(&mut self, exts: &Tlv<'_>) -> Result<(), CertificateError> {
+        let mut seen: Vec<ObjectIdentifier> = Vec::new();
+        let list = exts.contents().expect_tag(Tag::Sequence, "Extensions")?;
+        let mut r = list.contents();
+        while !r.is_empty() {
+            let ext = r.expect_tag(Tag::Sequence, "Extension")?;
+            let mut e = ext.contents();
+            let oid: ObjectIdentifier = e.read("extnID")?.decode("extnID")?;
+            if seen.contains(&oid) {
+                return Err(CertificateError::DuplicateExtension { oid: oid.to_string() });
+            }
+            seen.push(oid);
+            let critical = e.optional(Tag::Boolean, "critical")?.is_some_and(|b| lenient_bool(&b));
+            let value = e.expect_tag(Tag::OctetString, "extnValue")?;
+            if critical && !ext_oid::UNDERSTOOD.contains(&oid) {
+                self.unknown_critical.push(oid);
+            }
+            self.extension(oid, value)?;
+        }
+        Ok(())
     }
 
     fn extension(&mut self, oid: ObjectIdentifier, value: Tlv<'_>) -> Result<(), Asn1Error> {

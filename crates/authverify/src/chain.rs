@@ -212,7 +212,14 @@ pub(crate) fn build(req: &ChainRequest<'_>) -> ChainReport {
     let mut path = vec![req.leaf.clone()];
     s.extend(&mut path);
 
-    let mut failures = std::mem::take(&mut s.failures);
+    let exhausted = s.exhausted;
+    conclude(req, std::mem::take(&mut s.failures), exhausted)
+}
+
+/// No path closed: the best-ranked failure is the verdict, the others (at most
+/// [`MAX_ALTERNATIVES`]) its alternatives; a search cut short by the budget says so unless
+/// it found something better than a missing certificate.
+fn conclude(req: &ChainRequest<'_>, mut failures: Vec<Failure>, exhausted: bool) -> ChainReport {
     // Best first; stable, so among equal ranks the first found (anchors are tried first)
     // leads.
     failures.sort_by_key(|f| std::cmp::Reverse(f.rank()));
@@ -239,7 +246,7 @@ pub(crate) fn build(req: &ChainRequest<'_>) -> ChainReport {
             alternatives.push(alt);
         }
     }
-    if s.exhausted && best.rank().0 < 6 {
+    if exhausted && best.rank().0 < 6 {
         return report(
             req.at,
             ChainStatus::BudgetExceeded,

@@ -117,25 +117,7 @@ pub(crate) fn check(
     role: SignerRole,
 ) -> Result<SignerCheck, String> {
     let mut result = SignerCheck::default();
-    let alg = DigestAlgorithm::from_oid(&si.digest_algorithm)
-        .ok_or_else(|| format!("unsupported SignerInfo digest algorithm {}", si.digest_algorithm))?;
-    weak_hash(alg, "SignerInfo digest algorithm", policy, role, &mut result.notes)?;
-    if let Some(used) = crate::algorithms::signature_digest(&si.signature_algorithm) {
-        weak_hash(used, "signature algorithm", policy, role, &mut result.notes)?;
-        if used != alg
-            && !Policy::rule(
-                policy.accept_signature_hash_mismatch,
-                "accept_signature_hash_mismatch",
-                &format!(
-                    "the signature algorithm {} signs with {used}, the SignerInfo digest algorithm is {alg}",
-                    si.signature_algorithm
-                ),
-                &mut result.notes,
-            )
-        {
-            return Err(result.notes.join("; "));
-        }
-    }
+    let alg = hashes(si, policy, role, &mut result.notes)?;
     if si.signed_attrs_raw.is_some() {
         let ct = if content_type.is_some() {
             Some(
@@ -190,6 +172,36 @@ pub(crate) fn check(
             }
         }
     }
+}
+
+/// The SignerInfo's digest algorithm, after judging it and the hash its signature
+/// algorithm names (they must agree unless `accept_signature_hash_mismatch`).
+fn hashes(
+    si: &SignerInfo<'_>,
+    policy: &Policy,
+    role: SignerRole,
+    notes: &mut Vec<String>,
+) -> Result<DigestAlgorithm, String> {
+    let alg = DigestAlgorithm::from_oid(&si.digest_algorithm)
+        .ok_or_else(|| format!("unsupported SignerInfo digest algorithm {}", si.digest_algorithm))?;
+    weak_hash(alg, "SignerInfo digest algorithm", policy, role, notes)?;
+    if let Some(used) = crate::algorithms::signature_digest(&si.signature_algorithm) {
+        weak_hash(used, "signature algorithm", policy, role, notes)?;
+        if used != alg
+            && !Policy::rule(
+                policy.accept_signature_hash_mismatch,
+                "accept_signature_hash_mismatch",
+                &format!(
+                    "the signature algorithm {} signs with {used}, the SignerInfo digest algorithm is {alg}",
+                    si.signature_algorithm
+                ),
+                notes,
+            )
+        {
+            return Err(notes.join("; "));
+        }
+    }
+    Ok(alg)
 }
 
 /// MD5 is refused unless `allow_md5`; SHA-1 by the rule of `role`. A leniency relied on
