@@ -249,7 +249,7 @@ fn signature_algorithm(oid: &ObjectIdentifier) -> Option<(Family, Option<DigestA
 /// A parsed public key.
 #[derive(Clone, Debug)]
 pub(crate) enum PublicKey {
-    Rsa(rsa::PublicKey),
+    Rsa(crate::rsa_public::RsaPublicKey),
     P256(p256::ecdsa::VerifyingKey),
     P384(p384::ecdsa::VerifyingKey),
 }
@@ -281,17 +281,11 @@ impl PublicKey {
         };
         match key_oid {
             oid::RSA_ENCRYPTION => {
-                // Parameters must be NULL or, as some real certificates have it, absent; the
-                // `rsa` crate's own SPKI decoder rejects the absent form, so read n and e here.
-                let pk = rsa::pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::try_from(key)
-                    .map_err(|e| SignatureFailure::BadKey(e.to_string()))?;
-                let n = rsa::BoxedUint::from_be_slice_vartime(pk.modulus.as_bytes());
-                let e = rsa::BoxedUint::from_be_slice_vartime(pk.public_exponent.as_bytes());
-                // 512..=16384: legacy 512/768-bit keys must be parseable to be reported
-                // (policy decides whether they are acceptable).
-                rsa::PublicKey::new_with_size_limits(n, e, 512..=16384)
+                // Parameters must be NULL or, as some real certificates have it, absent: only
+                // the RSAPublicKey inside is read.
+                crate::rsa_public::RsaPublicKey::from_pkcs1_der(key)
                     .map(Self::Rsa)
-                    .map_err(|e| SignatureFailure::BadKey(e.to_string()))
+                    .map_err(SignatureFailure::BadKey)
             }
             oid::EC_PUBLIC_KEY => {
                 let curve = match params {
@@ -318,7 +312,7 @@ impl PublicKey {
     /// The modulus size of an RSA key, in bits.
     pub(crate) fn rsa_bits(&self) -> Option<usize> {
         match self {
-            Self::Rsa(k) => usize::try_from(rsa::traits::PublicKeyParts::n(k).bit_width_vartime()).ok(),
+            Self::Rsa(k) => Some(k.bits()),
             _ => None,
         }
     }
@@ -355,11 +349,14 @@ impl PublicKey {
     /// Windows accepts them; this checks that form (the `windows` policy reports its use).
     pub(crate) fn verify_rsa_bare_hash(&self, digest: &[u8], signature: &[u8]) -> Result<(), SignatureFailure> {
         match self {
-            Self::Rsa(key) => key
-                .verify(rsa::Pkcs1v15Sign::new_unprefixed(), digest, signature)
-                .map_err(|_| SignatureFailure::Mismatch),
+            Self::Rsa(key) if key.verify_pkcs1v15_bare(digest, signature) => Ok(()),
             _ => Err(SignatureFailure::Mismatch),
         }
+    }
+
+    /// Whether `signature` signs `digest` (made with `hash`) under this key.
+    pub(crate) fn verify_prehashed_checked(&self, hash: DigestAlgorithm, digest: &[u8], signature: &[u8]) -> bool {
+        self.verify_prehashed((), hash, digest, signature).is_ok()
     }
 
     fn verify_prehashed(
@@ -371,17 +368,10 @@ impl PublicKey {
     ) -> Result<(), SignatureFailure> {
         use p256::ecdsa::signature::hazmat::PrehashVerifier;
         match self {
-            Self::Rsa(key) => {
-                let scheme = match hash {
-                    DigestAlgorithm::Md5 => rsa::Pkcs1v15Sign::new::<md5::Md5>(),
-                    DigestAlgorithm::Sha1 => rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
-                    DigestAlgorithm::Sha256 => rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
-                    DigestAlgorithm::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
-                    DigestAlgorithm::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
-                };
-                key.verify(scheme, digest, signature)
-                    .map_err(|_| SignatureFailure::Mismatch)
-            }
+            Self::Rsa(key) => key
+                .verify_pkcs1v15(hash, digest, signature)
+                .then_some(())
+                .ok_or(SignatureFailure::Mismatch),
             Self::P256(key) => {
                 let sig = p256::ecdsa::DerSignature::from_bytes(signature).map_err(|_| SignatureFailure::Mismatch)?;
                 key.verify_prehash(digest, &sig).map_err(|_| SignatureFailure::Mismatch)

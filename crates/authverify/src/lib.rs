@@ -80,10 +80,13 @@ pub mod certificate;
 mod chain;
 pub mod ctl;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod image;
 mod name;
 pub mod policy;
 mod reader;
+mod rsa_public;
 pub mod report;
 mod signed_data;
 mod signer;

@@ -1,0 +1,22 @@
+//! Entry points for benchmarks and fuzzing: not part of the supported API, and not
+//! documented, because nothing here is needed to verify files.
+
+use crate::algorithms::{DigestAlgorithm, PublicKey as Key, SignatureFailure};
+
+/// A public key from a SubjectPublicKeyInfo, as certificates carry it.
+#[derive(Clone, Debug)]
+pub struct PublicKey(Key);
+
+impl PublicKey {
+    /// Parses a SubjectPublicKeyInfo (RSA, P-256 or P-384), with the same rules as a
+    /// certificate's key.
+    pub fn from_spki(der: &[u8]) -> Result<Self, SignatureFailure> {
+        Key::from_spki(der).map(Self)
+    }
+
+    /// Whether `signature` (PKCS#1 v1.5 for RSA, DER for ECDSA) signs `digest` made with
+    /// `hash`.
+    pub fn verify_prehashed(&self, hash: DigestAlgorithm, digest: &[u8], signature: &[u8]) -> bool {
+        self.0.verify_prehashed_checked(hash, digest, signature)
+    }
+}
