@@ -1,6 +1,8 @@
 //! Inputs for the benchmarks, built from the shipped vectors or generated into a cache
 //! directory on first run (never committed).
 
+pub mod work;
+
 use std::path::{Path, PathBuf};
 
 /// The repository's test-vectors directory.

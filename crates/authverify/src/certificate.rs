@@ -126,6 +126,7 @@ pub struct Certificate {
     /// The subject's RFC 5280 comparison key (name.rs), computed on first use: path building
     /// compares it against many issuers.
     subject_key: OnceLock<Option<Vec<u8>>>,
+    issuer_key: OnceLock<Option<Vec<u8>>>,
     key: OnceLock<Result<PublicKey, SignatureFailure>>,
 }
 
@@ -217,6 +218,7 @@ impl Certificate {
             subject_name: OnceLock::new(),
             issuer_name: OnceLock::new(),
             subject_key: OnceLock::new(),
+            issuer_key: OnceLock::new(),
             key: OnceLock::new(),
             der,
         })
@@ -242,6 +244,14 @@ impl Certificate {
     pub(crate) fn subject_name_key(&self) -> Option<&[u8]> {
         self.subject_key
             .get_or_init(|| crate::name::name_key(self.subject_der()))
+            .as_deref()
+    }
+
+    /// The issuer's comparison key, cached: path building looks issuers up by it once per
+    /// step, for every file that carries this certificate.
+    pub(crate) fn issuer_name_key(&self) -> Option<&[u8]> {
+        self.issuer_key
+            .get_or_init(|| crate::name::name_key(self.issuer_der()))
             .as_deref()
     }
 

@@ -352,7 +352,7 @@ impl Search<'_> {
         // Trust-store anchors, then trust-store intermediates, then certificates carried in
         // the file, then (phase 2) the catalog. AKI/SKI agreement sorts, never filters.
         let mut out: Vec<Candidate> = Vec::new();
-        for (anchor, c) in req.trust.issuers_of(top.issuer_der()) {
+        for (anchor, c) in req.trust.issuers_of(top) {
             if !on_path(&c) {
                 out.push(Candidate {
                     cert: c,
@@ -365,14 +365,14 @@ impl Search<'_> {
         // worth collecting: a file with 10,000 look-alike issuers must not make this loop
         // quadratic.
         let mut seen: std::collections::HashSet<[u8; 32]> = out.iter().map(|c| c.cert.sha256()).collect();
-        let issuer_key = crate::name::name_key(top.issuer_der());
+        let issuer_key = top.issuer_name_key();
         let room = self.checks_left.saturating_add(out.len());
         for c in req.embedded {
             if out.len() >= room {
                 break;
             }
             let named = c.subject_der() == top.issuer_der()
-                || issuer_key.is_some() && c.subject_name_key() == issuer_key.as_deref();
+                || issuer_key.is_some() && c.subject_name_key() == issuer_key;
             if named && !on_path(c) && seen.insert(c.sha256()) {
                 out.push(Candidate {
                     cert: c.clone(),

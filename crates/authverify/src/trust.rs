@@ -276,13 +276,14 @@ impl TrustStore {
         self.anchor_ids.contains(&cert.sha256())
     }
 
-    /// Store certificates whose subject matches `issuer_der` (exact or RFC 5280 equality),
-    /// anchors first. `true` marks an anchor.
-    pub(crate) fn issuers_of(&self, issuer_der: &[u8]) -> Vec<(bool, Arc<Certificate>)> {
-        let key = crate::name::name_key(issuer_der).unwrap_or_else(|| issuer_der.to_vec());
+    /// Store certificates whose subject matches `child`'s issuer (exact or RFC 5280
+    /// equality), anchors first. `true` marks an anchor.
+    pub(crate) fn issuers_of(&self, child: &Certificate) -> Vec<(bool, Arc<Certificate>)> {
+        let issuer_der = child.issuer_der();
+        let key = child.issuer_name_key().unwrap_or(issuer_der);
         let mut out: Vec<(bool, Arc<Certificate>)> = self
             .by_subject
-            .get(&key)
+            .get(key)
             .into_iter()
             .flatten()
             .filter_map(|&(anchor, i)| {
