@@ -11,7 +11,7 @@ use serde::Serialize;
 
 /// What one file produced.
 #[derive(Debug, Serialize)]
-pub(crate) struct FileResult {
+pub struct FileResult {
     pub(crate) path: String,
     /// `--label`: the host (or run) this report comes from.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -85,9 +85,7 @@ pub(crate) fn collect_inputs(paths: &[PathBuf]) -> Inputs {
         } else if path.exists() {
             inputs.files.push(path.clone());
         } else {
-            inputs
-                .errors
-                .push(FileResult::error(path, "no such file or directory".into()));
+            inputs.errors.push(FileResult::error(path, NO_SUCH_FILE.into()));
         }
     }
     inputs
@@ -96,6 +94,19 @@ pub(crate) fn collect_inputs(paths: &[PathBuf]) -> Inputs {
 pub(crate) fn looks_like_pe(path: &Path) -> bool {
     let mut magic = [0u8; 2];
     File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && &magic == b"MZ"
+}
+
+/// What a named path that does not exist reports.
+pub(crate) const NO_SUCH_FILE: &str = "no such file or directory";
+
+/// A file named by the caller (a PATH argument, a `--files-from` line, a path given to the
+/// Python binding): missing is reported as such, anything else is verified.
+pub fn verify_named(verifier: &Verifier, path: &Path, at: UnixTime) -> FileResult {
+    if path.exists() {
+        verify_one(verifier, path, at)
+    } else {
+        FileResult::error(path, NO_SUCH_FILE.into())
+    }
 }
 
 pub(crate) fn verify_one(verifier: &Verifier, path: &Path, at: UnixTime) -> FileResult {

@@ -1,6 +1,10 @@
 //! `authverify`: verify Authenticode signatures of PE files offline and name the missing
 //! trust anchors. Thin layer over the library: arguments → trust store and policy →
 //! per-file reports (in parallel) → printers. One bad input never stops a run.
+//!
+//! A library as well as a binary (src/main.rs only calls [`run`]) so that the Python
+//! binding produces the same per-file records and summary as the command, from the same
+//! code: see [`embed`].
 
 mod args;
 mod export;
@@ -13,6 +17,37 @@ mod stream;
 mod summary;
 mod trust_show;
 
+/// What embedders (the Python binding) share with the command: the per-file result as the
+/// JSON lines format writes it, the summary, and how `--trust`-style arguments load. Not a
+/// stable API: it moves with the command.
+#[doc(hidden)]
+pub mod embed {
+    pub use crate::files::{verify_named, FileResult};
+    pub use crate::load_trust;
+    pub use crate::summary::{Builder as SummaryBuilder, Summary, SCHEMA};
+
+    /// A file's line of `verify --format jsonl`, without the newline.
+    pub fn jsonl_line(r: &FileResult) -> std::io::Result<String> {
+        let mut out = Vec::new();
+        crate::output::json::line(&mut out, r)?;
+        into_line(out)
+    }
+
+    /// The summary line `verify --summary --format jsonl` ends with, without the newline.
+    pub fn jsonl_summary_line(s: &Summary) -> std::io::Result<String> {
+        let mut out = Vec::new();
+        crate::output::json::summary_line(&mut out, s, None)?;
+        into_line(out)
+    }
+
+    fn into_line(mut bytes: Vec<u8>) -> std::io::Result<String> {
+        if bytes.last() == Some(&b'\n') {
+            bytes.pop();
+        }
+        String::from_utf8(bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+    }
+}
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -23,7 +58,8 @@ use rayon::prelude::*;
 use args::{Cli, Command, Format, PolicyName, Signatures, TrustCommand, TrustOptions, VerifyArgs};
 use files::FileResult;
 
-fn main() -> ExitCode {
+/// The `authverify` command: parses the process arguments and runs the command.
+pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Verify(args) => run_verify(&args),
@@ -42,7 +78,7 @@ fn main() -> ExitCode {
 
 /// Loads one `--trust`-style argument (`builtin` or a path) into `store`; every file a
 /// folder holds but that is not used is named on stderr.
-pub(crate) fn load_trust(store: &mut TrustStore, spec: &str, role: Role, flag: &str) -> Result<(), String> {
+pub fn load_trust(store: &mut TrustStore, spec: &str, role: Role, flag: &str) -> Result<(), String> {
     if spec == "builtin" {
         store.add_builtin();
         return Ok(());

@@ -75,7 +75,7 @@ fn one_argument(path: PathBuf, skipped: Arc<AtomicUsize>) -> Box<dyn Iterator<It
     } else if path.exists() {
         Box::new(std::iter::once(Input::File(path)))
     } else {
-        let failed = FileResult::error(&path, "no such file or directory".into());
+        let failed = FileResult::error(&path, crate::files::NO_SUCH_FILE.into());
         Box::new(std::iter::once(Input::Failed(failed)))
     }
 }

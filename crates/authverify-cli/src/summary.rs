@@ -10,10 +10,10 @@ use crate::files::{FileResult, Outcome};
 
 /// The version of the JSONL line format (`schema` in the summary line). 1: before the field
 /// existed (same shape, read as such); 2: adds `schema`, `label` and per-host counts.
-pub(crate) const SCHEMA: u64 = 2;
+pub const SCHEMA: u64 = 2;
 
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub(crate) struct Summary {
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Summary {
     /// Files looked at.
     pub(crate) files: usize,
     /// How many files got each verdict.
@@ -168,12 +168,13 @@ impl Install {
 /// Builds a [`Summary`] as results pass: memory bounded by the distinct certificates and
 /// reasons, not by the files (examples are capped at three per reason).
 #[derive(Default)]
-pub(crate) struct Builder {
+pub struct Builder {
     summary: Summary,
 }
 
 impl Builder {
-    pub(crate) fn add(&mut self, r: &FileResult) {
+    /// Counts one file's result in.
+    pub fn add(&mut self, r: &FileResult) {
         let s = &mut self.summary;
         s.files = s.files.saturating_add(1);
         let n = s.by_status.entry(r.status().as_str().to_string()).or_insert(0);
@@ -200,7 +201,8 @@ impl Builder {
         }
     }
 
-    pub(crate) fn finish(self) -> Summary {
+    /// The summary of the results added, sorted.
+    pub fn finish(self) -> Summary {
         let mut s = self.summary;
         s.sort();
         s
@@ -250,14 +252,31 @@ impl Summary {
     /// Adds `other` into `self` (`authverify summary`): file counts, verdicts, certificates
     /// with their per-host counts, and failure groups add up, so merging is associative and
     /// partial summaries merge too. Installs without hosts are attributed to `host`.
-    pub(crate) fn merge(&mut self, mut other: Summary, host: &str) {
+    /// How many files it counts.
+    pub fn files(&self) -> usize {
+        self.files
+    }
+
+    pub(crate) fn merge(&mut self, other: Summary, host: &str) {
+        self.absorb(other, Some(host));
+    }
+
+    /// Adds the summary of the files that come after this one's: the same as one summary
+    /// of all the files in that order (examples are the first ones met), with no host
+    /// attribution. How partial summaries computed apart (a cluster's partitions) become
+    /// the summary one run would have printed.
+    pub fn append(&mut self, other: Summary) {
+        self.absorb(other, None);
+    }
+
+    fn absorb(&mut self, mut other: Summary, host: Option<&str>) {
         self.files = self.files.saturating_add(other.files);
         for (k, v) in std::mem::take(&mut other.by_status) {
             let n = self.by_status.entry(k).or_insert(0);
             *n = n.saturating_add(v);
         }
         for mut item in other.install {
-            if item.hosts.is_empty() {
+            if let (true, Some(host)) = (item.hosts.is_empty(), host) {
                 item.hosts.insert(host.to_string(), item.files);
             }
             add_install(&mut self.install, item);
