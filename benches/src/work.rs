@@ -60,7 +60,9 @@ fn signer_info(si: &SignerInfo, bits: &mut Vec<usize>, depth: usize) -> Result<(
         for value in attr.values.iter() {
             let der = value.to_der().map_err(|e| e.to_string())?;
             match attr.oid {
-                COUNTERSIGNATURE => signer_info(&SignerInfo::from_der(&der).map_err(|e| e.to_string())?, bits, depth + 1)?,
+                COUNTERSIGNATURE => {
+                    signer_info(&SignerInfo::from_der(&der).map_err(|e| e.to_string())?, bits, depth + 1)?
+                }
                 RFC3161_TOKEN | NESTED_SIGNATURE => content_info(&der, bits, depth + 1)?,
                 _ => {}
             }

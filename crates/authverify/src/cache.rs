@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
-
 use crate::certificate::Certificate;
 use crate::error::CertificateError;
 
@@ -173,6 +172,9 @@ mod tests {
         // Both stay reachable by SHA-256, and a repeat lookup of each is served correctly.
         assert!(cache.get(&first.sha256()).is_some() && cache.get(&second.sha256()).is_some());
         assert_eq!(cache.get_or_parse(&original).unwrap().der(), &original[..]);
-        assert!(Arc::ptr_eq(&cache.get_or_parse(&original).unwrap(), &cache.get_or_parse(&original).unwrap()));
+        assert!(Arc::ptr_eq(
+            &cache.get_or_parse(&original).unwrap(),
+            &cache.get_or_parse(&original).unwrap()
+        ));
     }
 }

@@ -371,8 +371,8 @@ impl Search<'_> {
             if out.len() >= room {
                 break;
             }
-            let named = c.subject_der() == top.issuer_der()
-                || issuer_key.is_some() && c.subject_name_key() == issuer_key;
+            let named =
+                c.subject_der() == top.issuer_der() || issuer_key.is_some() && c.subject_name_key() == issuer_key;
             if named && !on_path(c) && seen.insert(c.sha256()) {
                 out.push(Candidate {
                     cert: c.clone(),

@@ -469,7 +469,8 @@ mod kernels {
     /// b1·c[q-1]; t[len(c)] and t[len(c)+1] are still zero.
     pub(super) fn cross_two_rows(t: &mut [u64], c: &[u64], b0: u64, b1: u64) {
         let l = c.len();
-        let (Some(&c0), Some(&c1), Some(&c_last), Some(t)) = (c.first(), c.get(1), c.last(), t.get_mut(..l.saturating_add(2)))
+        let (Some(&c0), Some(&c1), Some(&c_last), Some(t)) =
+            (c.first(), c.get(1), c.last(), t.get_mut(..l.saturating_add(2)))
         else {
             return;
         };
@@ -510,7 +511,12 @@ mod kernels {
         for (p, tp) in head.iter_mut().enumerate() {
             let mut acc = *tp;
             // Rows already started contribute n[p - r].
-            for ((mr, cr), &nv) in m.iter().zip(c.iter_mut()).zip(n.iter().take(p.saturating_add(1)).rev()).take(p) {
+            for ((mr, cr), &nv) in m
+                .iter()
+                .zip(c.iter_mut())
+                .zip(n.iter().take(p.saturating_add(1)).rev())
+                .take(p)
+            {
                 let v = u128::from(acc) + u128::from(*mr) * u128::from(nv) + u128::from(*cr);
                 acc = v as u64;
                 *cr = (v >> 64) as u64;
@@ -604,7 +610,9 @@ mod tests {
     #[test]
     fn public_operation_agrees_with_the_rsa_crate_on_random_inputs() {
         let mut rng = Rng(19);
-        let sizes = [512usize, 513, 1023, 1024, 2047, 2048, 2049, 3072, 4095, 4096, 4097, 8192];
+        let sizes = [
+            512usize, 513, 1023, 1024, 2047, 2048, 2049, 3072, 4095, 4096, 4097, 8192,
+        ];
         let mut checked = 0;
         for (case, bits) in sizes.iter().cycle().take(60).enumerate() {
             let n = random_modulus(&mut rng, *bits);
@@ -661,13 +669,32 @@ mod tests {
             *m.last_mut().unwrap() &= 0xfe;
             m
         };
-        assert_eq!(RsaPublicKey::new(&even, &[1, 0, 1]).unwrap_err(), RsaKeyError::EvenModulus);
-        for e in [&[1u8][..], &[2], &[1, 0, 0], &[2, 0, 0, 0, 1], &[1, 0, 0, 0, 0, 0, 0, 0, 1]] {
-            assert_eq!(RsaPublicKey::new(&n, e).unwrap_err(), RsaKeyError::Exponent, "e = {e:?}");
+        assert_eq!(
+            RsaPublicKey::new(&even, &[1, 0, 1]).unwrap_err(),
+            RsaKeyError::EvenModulus
+        );
+        for e in [
+            &[1u8][..],
+            &[2],
+            &[1, 0, 0],
+            &[2, 0, 0, 0, 1],
+            &[1, 0, 0, 0, 0, 0, 0, 0, 1],
+        ] {
+            assert_eq!(
+                RsaPublicKey::new(&n, e).unwrap_err(),
+                RsaKeyError::Exponent,
+                "e = {e:?}"
+            );
         }
-        assert!(RsaPublicKey::new(&n, &[1, 0xff, 0xff, 0xff, 0xff]).is_ok(), "2^33 - 1 is allowed");
+        assert!(
+            RsaPublicKey::new(&n, &[1, 0xff, 0xff, 0xff, 0xff]).is_ok(),
+            "2^33 - 1 is allowed"
+        );
         let small = random_modulus(&mut rng, 511);
-        assert_eq!(RsaPublicKey::new(&small, &[3]).unwrap_err(), RsaKeyError::ModulusSize(511));
+        assert_eq!(
+            RsaPublicKey::new(&small, &[3]).unwrap_err(),
+            RsaKeyError::ModulusSize(511)
+        );
         assert_eq!(RsaPublicKey::new(&[], &[3]).unwrap_err(), RsaKeyError::ModulusSize(0));
         // Leading zero bytes (DER INTEGER sign bytes) do not change the size.
         let mut padded = vec![0, 0];
@@ -695,9 +722,14 @@ mod tests {
             let body_len = (alg_id.encoded_len().unwrap()
                 + der::asn1::OctetStringRef::new(&digest).unwrap().encoded_len().unwrap())
             .unwrap();
-            der::Header::new(der::Tag::Sequence, body_len).encode_to_vec(&mut encoded).unwrap();
+            der::Header::new(der::Tag::Sequence, body_len)
+                .encode_to_vec(&mut encoded)
+                .unwrap();
             alg_id.encode_to_vec(&mut encoded).unwrap();
-            der::asn1::OctetStringRef::new(&digest).unwrap().encode_to_vec(&mut encoded).unwrap();
+            der::asn1::OctetStringRef::new(&digest)
+                .unwrap()
+                .encode_to_vec(&mut encoded)
+                .unwrap();
             let mut ours = digest_info_prefix(alg).to_vec();
             ours.extend_from_slice(&digest);
             assert_eq!(ours, encoded, "{alg:?}");
@@ -725,7 +757,9 @@ mod tests {
                     let i = rng.below(sig.len() as u64) as usize;
                     sig[i] ^= 1 << rng.below(8);
                 }
-                let expected = public.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &digest, &sig).is_ok();
+                let expected = public
+                    .verify(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &digest, &sig)
+                    .is_ok();
                 assert_eq!(ours.verify_pkcs1v15(DigestAlgorithm::Sha256, &digest, &sig), expected);
                 assert_eq!(expected, case % 2 == 0);
                 // The same bytes under another hash, or bare, never verify.
@@ -768,9 +802,15 @@ mod tests {
                     let digest = hash.hash(&test.msg);
                     let ours = key.verify_prehashed_checked(hash, &digest, &test.sig);
                     let theirs = match hash {
-                        DigestAlgorithm::Sha1 => oracle.verify(rsa::Pkcs1v15Sign::new::<sha1::Sha1>(), &digest, &test.sig),
-                        DigestAlgorithm::Sha256 => oracle.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &digest, &test.sig),
-                        DigestAlgorithm::Sha384 => oracle.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha384>(), &digest, &test.sig),
+                        DigestAlgorithm::Sha1 => {
+                            oracle.verify(rsa::Pkcs1v15Sign::new::<sha1::Sha1>(), &digest, &test.sig)
+                        }
+                        DigestAlgorithm::Sha256 => {
+                            oracle.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &digest, &test.sig)
+                        }
+                        DigestAlgorithm::Sha384 => {
+                            oracle.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha384>(), &digest, &test.sig)
+                        }
                         _ => oracle.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha512>(), &digest, &test.sig),
                     }
                     .is_ok();
