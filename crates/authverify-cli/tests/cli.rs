@@ -664,3 +664,45 @@ fn trust_show_names_the_root_program_list_in_force() {
         .iter()
         .any(|l| l["in_force"] == true && l["past_next_update"] == false));
 }
+
+/// Issue 16: `--trust` takes a `reg export` of a machine's stores; the intermediate its CA
+/// store holds completes a chain the file itself lacks, and the My store is reported as
+/// not used.
+#[test]
+fn trust_takes_a_registry_export() {
+    let reg = vectors().join("registry/system-certificates.reg").display().to_string();
+    let out = run(&[
+        "verify",
+        "--format",
+        "jsonl",
+        "--at",
+        "2026-06-01T00:00:00Z",
+        "--trust",
+        &reg,
+        &vector("missing-intermediate.exe"),
+        &vector("pe32plus-rsa2048-sha256.exe"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let statuses: Vec<String> = jsonl(&out)
+        .iter()
+        .map(|r| r["status"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(statuses, ["valid", "valid"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(r"SystemCertificates\My\Certificates") && stderr.contains("not chain trust"),
+        "{stderr}"
+    );
+    // Without it, the same file lacks its intermediate.
+    let out = run(&[
+        "verify",
+        "--format",
+        "jsonl",
+        "--at",
+        "2026-06-01T00:00:00Z",
+        "--trust",
+        &trust(),
+        &vector("missing-intermediate.exe"),
+    ]);
+    assert_eq!(jsonl(&out)[0]["status"], "untrusted");
+}

@@ -9,5 +9,6 @@ pub mod bench_set;
 pub mod hostile_big;
 mod pe;
 mod pki;
+pub mod registry;
 mod sign;
 pub mod strip;

@@ -211,6 +211,44 @@ fn sig(
     })
 }
 
+/// test-vectors/registry: the test PKI's root in the machine's Root store, its intermediate
+/// in group policy's CA store, an unrelated root in Disallowed and the leaf in My (not chain
+/// trust: ignored), as `reg export` writes them in both of regedit's encodings. Loaded with
+/// `--trust`, they must give the vectors the verdicts `--trust pki/root.crt` gives.
+fn write_registry_exports(dir: &Path, p: &Pki) {
+    use authverify_testgen::registry::{file, Entry, MACHINE, POLICIES};
+    let distrusted = std::fs::read(dir.join("hardening/roots/expired-2020.crt")).expect("hardening root");
+    let entries = [
+        Entry {
+            root: MACHINE,
+            store: "ROOT",
+            der: &p.root.der,
+        },
+        Entry {
+            root: POLICIES,
+            store: "CA",
+            der: &p.inter.der,
+        },
+        Entry {
+            root: MACHINE,
+            store: "Disallowed",
+            der: &distrusted,
+        },
+        Entry {
+            root: MACHINE,
+            store: "My",
+            der: &p.leaf.der,
+        },
+    ];
+    std::fs::create_dir_all(dir.join("registry")).expect("mkdir registry");
+    std::fs::write(dir.join("registry/system-certificates.reg"), file(&entries, false)).expect("write .reg");
+    std::fs::write(
+        dir.join("registry/system-certificates-regedit4.reg"),
+        file(&entries, true),
+    )
+    .expect("write .reg");
+}
+
 fn main() {
     // `bench-set DIR N`: the benchmark file set (issue 7), not committed.
     let args: Vec<String> = std::env::args().collect();
@@ -627,6 +665,7 @@ fn main() {
     policy_vectors::write(&mut out, p, &pe64);
     hostile::write(&dir.join("hostile"), p, &pe64);
     hardening::write(&dir.join("hardening"), p, &pe64);
+    write_registry_exports(&dir, p);
 
     let manifest = json!({
         "generator": "authverify-testgen (cargo run -p authverify-testgen)",

@@ -324,8 +324,18 @@ pub enum TrustError {
         /// Why.
         detail: String,
     },
+    /// A registry export (`reg export` of SystemCertificates) is malformed.
+    #[error("{path}:{line}: registry export: {detail}")]
+    Registry {
+        /// The path.
+        path: String,
+        /// Line of the value (or header) that failed, from 1.
+        line: usize,
+        /// What is wrong.
+        detail: String,
+    },
     /// The file is in none of the supported formats.
-    #[error("{path}: not a certificate, PEM bundle, .p7b, .sst or .stl file")]
+    #[error("{path}: not a certificate, PEM bundle, .p7b, .sst, .stl or .reg file")]
     UnknownFormat {
         /// The path.
         path: String,

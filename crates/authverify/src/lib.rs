@@ -86,6 +86,7 @@ pub mod image;
 mod name;
 pub mod policy;
 mod reader;
+pub mod registry;
 pub mod report;
 mod rsa_public;
 mod signed_data;

@@ -87,6 +87,9 @@ pub enum TrustMaterial {
     Certificates(Vec<Certificate>),
     /// A certificate trust list.
     TrustList(TrustList),
+    /// A registry export of certificate stores: each certificate's role comes from its
+    /// store, not from the role it was loaded with.
+    Registry(crate::registry::RegistryExport),
 }
 
 /// Certificates the verifier may build paths through, and the policy on them.
@@ -440,7 +443,7 @@ impl TrustStore {
             if !TRUST_EXTENSIONS.contains(&ext.as_str()) {
                 skip(
                     summary,
-                    "not a trust file (.crt .cer .der .pem .p7b .p7c .sst .stl)".into(),
+                    "not a trust file (.crt .cer .der .pem .p7b .p7c .sst .stl .cab .reg)".into(),
                 );
                 continue;
             }
@@ -503,6 +506,23 @@ impl TrustStore {
         self.add_material(material, &name, role, summary)
     }
 
+    fn add_with_role(&mut self, c: Arc<Certificate>, role: Role, summary: &mut LoadSummary) {
+        match role {
+            Role::Anchors => {
+                self.add_anchor(c);
+                summary.anchors = summary.anchors.saturating_add(1);
+            }
+            Role::Intermediates => {
+                self.add_intermediate(c);
+                summary.intermediates = summary.intermediates.saturating_add(1);
+            }
+            Role::Distrusted => {
+                self.distrust(c);
+                summary.distrusted = summary.distrusted.saturating_add(1);
+            }
+        }
+    }
+
     fn add_material(
         &mut self,
         material: TrustMaterial,
@@ -514,21 +534,21 @@ impl TrustStore {
         match material {
             TrustMaterial::Certificates(certs) => {
                 for c in certs {
-                    let c = Arc::new(c);
-                    match role {
-                        Role::Anchors => {
-                            self.add_anchor(c);
-                            summary.anchors = summary.anchors.saturating_add(1);
-                        }
-                        Role::Intermediates => {
-                            self.add_intermediate(c);
-                            summary.intermediates = summary.intermediates.saturating_add(1);
-                        }
-                        Role::Distrusted => {
-                            self.distrust(c);
-                            summary.distrusted = summary.distrusted.saturating_add(1);
-                        }
-                    }
+                    self.add_with_role(Arc::new(c), role, summary);
+                }
+            }
+            TrustMaterial::Registry(export) => {
+                for (store_role, c, _key) in export.certificates {
+                    self.add_with_role(Arc::new(c), store_role, summary);
+                }
+                for (list, key) in export.trust_lists {
+                    self.add_material(TrustMaterial::TrustList(list), &format!("{name}!{key}"), role, summary)?;
+                }
+                for (key, reason) in export.ignored {
+                    summary.skipped.push(SkippedFile {
+                        path: format!("{name}!{key}"),
+                        reason,
+                    });
                 }
             }
             TrustMaterial::TrustList(list) => {
@@ -548,7 +568,7 @@ impl TrustStore {
 }
 
 /// File extensions a directory load reads.
-const TRUST_EXTENSIONS: &[&str] = &["crt", "cer", "der", "pem", "p7b", "p7c", "sst", "stl", "cab"];
+const TRUST_EXTENSIONS: &[&str] = &["crt", "cer", "der", "pem", "p7b", "p7c", "sst", "stl", "cab", "reg"];
 
 /// Cabinet magic.
 const CAB_MAGIC: &[u8] = b"MSCF";
@@ -574,6 +594,9 @@ const SST_MAGIC: [u8; 8] = [0, 0, 0, 0, b'C', b'E', b'R', b'T'];
 
 /// Detects the format of one trust file and parses it.
 pub fn parse_material(bytes: &[u8], source: &str) -> Result<TrustMaterial, TrustError> {
+    if crate::registry::is_reg_export(bytes) {
+        return crate::registry::parse_reg_export(bytes, source).map(TrustMaterial::Registry);
+    }
     if bytes.starts_with(&SST_MAGIC) {
         return parse_sst(bytes, source).map(TrustMaterial::Certificates);
     }
@@ -722,7 +745,7 @@ fn parse_pem(bytes: &[u8], source: &str) -> Result<TrustMaterial, TrustError> {
                     }
                     "PKCS7" | "CMS" => match parse_material(&der, source)? {
                         TrustMaterial::Certificates(c) => out.extend(c),
-                        TrustMaterial::TrustList(_) => {
+                        TrustMaterial::TrustList(_) | TrustMaterial::Registry(_) => {
                             return Err(TrustError::Pem {
                                 path: source.to_string(),
                                 detail: "a CTL inside PEM is not supported; use the .stl file".into(),

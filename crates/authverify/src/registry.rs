@@ -1,0 +1,271 @@
+//! A machine's certificate stores as `reg export` writes them (issue 16: what an admin can
+//! carry off an offline machine). Windows keeps each store under
+//! `...\SystemCertificates\<store>\Certificates\<SHA-1>` (also under
+//! `Policies\Microsoft\SystemCertificates` for group policy and `EnterpriseCertificates`),
+//! one value `Blob` per certificate: the certificate's properties and the certificate
+//! itself as `{u32 id, u32 reserved, u32 length, value}` elements, id 0x20 being the
+//! certificate ([MS-GPEF] §2.2.1.1.1.1 "Certificate BLOB Properties"; the element layout of
+//! a serialized store, [MS-OSHARED] §2.3.2.5). The machine's cached authroot.stl is the
+//! value `EncodedCtl` under `AuthRoot\AutoUpdate`.
+//!
+//! Roles follow the store: `Root` and `AuthRoot` hold anchors, `CA` intermediates,
+//! `Disallowed` distrusted certificates; other stores (`My`, `TrustedPublisher`, ...) are
+//! not trust for code signing chains and are listed as ignored.
+//!
+//! The text format (regedit's export): UTF-16LE with a byte-order mark ("Windows Registry
+//! Editor Version 5.00") or ANSI ("REGEDIT4"); `[key]` lines open a key; values are
+//! `"name"=hex:01,02,...` with lines continued by a trailing backslash. Parsing is linear
+//! in the input and decoded values are never larger than it.
+
+use crate::certificate::Certificate;
+use crate::ctl::TrustList;
+use crate::error::TrustError;
+use crate::trust::Role;
+
+/// What a registry export holds for path building.
+#[derive(Debug, Default)]
+pub struct RegistryExport {
+    /// Certificates with the role their store gives them, and the key they came from.
+    pub certificates: Vec<(Role, Certificate, String)>,
+    /// Cached trust lists (`AuthRoot\AutoUpdate\EncodedCtl`), with their key.
+    pub trust_lists: Vec<(TrustList, String)>,
+    /// Certificate keys of stores that are not chain trust, and why each was left out.
+    pub ignored: Vec<(String, String)>,
+}
+
+/// Whether `bytes` look like a `reg export` file.
+pub fn is_reg_export(bytes: &[u8]) -> bool {
+    let head: String = match bytes.strip_prefix(&[0xff, 0xfe]) {
+        Some(utf16) => char::decode_utf16(
+            utf16
+                .chunks_exact(2)
+                .take(40)
+                .map(|p| u16::from_le_bytes([p.first().copied().unwrap_or(0), p.get(1).copied().unwrap_or(0)])),
+        )
+        .map(|c| c.unwrap_or('\u{fffd}'))
+        .collect(),
+        None => String::from_utf8_lossy(
+            bytes
+                .strip_prefix(b"\xef\xbb\xbf")
+                .unwrap_or(bytes)
+                .get(..40)
+                .unwrap_or(bytes),
+        )
+        .into_owned(),
+    };
+    let head = head.trim_start();
+    head.starts_with("Windows Registry Editor Version 5.00") || head.starts_with("REGEDIT4")
+}
+
+fn text_of(bytes: &[u8]) -> String {
+    match bytes.strip_prefix(&[0xff, 0xfe]) {
+        Some(utf16) => char::decode_utf16(
+            utf16
+                .chunks_exact(2)
+                .map(|p| u16::from_le_bytes([p.first().copied().unwrap_or(0), p.get(1).copied().unwrap_or(0)])),
+        )
+        .map(|c| c.unwrap_or('\u{fffd}'))
+        .collect(),
+        None => String::from_utf8_lossy(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)).into_owned(),
+    }
+}
+
+/// One `"name"=value` of a key: the name and the value's text after `=`.
+fn value_assignment(line: &str) -> Option<(String, &str)> {
+    let rest = line.strip_prefix('"')?;
+    // Names may contain \" and \\; certificate value names never do, but skip them right.
+    let mut name = String::new();
+    let mut chars = rest.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some((_, escaped)) = chars.next() {
+                    name.push(escaped);
+                }
+            }
+            '"' => return rest.get(i.saturating_add(1)..)?.strip_prefix('=').map(|v| (name, v)),
+            c => name.push(c),
+        }
+    }
+    None
+}
+
+/// `hex:01,02,...` (REG_BINARY) into bytes.
+fn hex_value(value: &str) -> Result<Vec<u8>, String> {
+    let digits = value
+        .strip_prefix("hex:")
+        .ok_or_else(|| format!("not a binary value ({})", value.chars().take(12).collect::<String>()))?;
+    let mut out = Vec::with_capacity(digits.len() / 3 + 1);
+    for part in digits.split(',') {
+        let part = part.trim();
+        if part.is_empty() {
+            continue;
+        }
+        let byte = u8::from_str_radix(part, 16).map_err(|_| format!("{part:?} is not a hex byte"))?;
+        out.push(byte);
+    }
+    Ok(out)
+}
+
+/// The store a certificate key belongs to: `...\<store>\Certificates\<thumbprint>`.
+fn store_of_certificate_key(key: &str) -> Option<&str> {
+    let mut parts = key.rsplit('\\');
+    let _thumbprint = parts.next()?;
+    if !parts.next()?.eq_ignore_ascii_case("Certificates") {
+        return None;
+    }
+    parts.next()
+}
+
+fn role_of_store(store: &str) -> Option<Role> {
+    match store.to_ascii_lowercase().as_str() {
+        "root" | "authroot" => Some(Role::Anchors),
+        "ca" => Some(Role::Intermediates),
+        "disallowed" => Some(Role::Distrusted),
+        _ => None,
+    }
+}
+
+/// The certificate element (id 0x20) of a registry `Blob`.
+pub fn certificate_of_blob(blob: &[u8]) -> Result<&[u8], String> {
+    let mut pos = 0usize;
+    while pos < blob.len() {
+        let field = |at: usize| -> Option<u32> {
+            blob.get(at..at.checked_add(4)?)
+                .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .map(u32::from_le_bytes)
+        };
+        let id = field(pos).ok_or_else(|| format!("truncated property header at offset {pos}"))?;
+        let len = field(pos.saturating_add(8)).ok_or_else(|| format!("truncated property header at offset {pos}"))?;
+        let start = pos.saturating_add(12);
+        let end = usize::try_from(len)
+            .ok()
+            .and_then(|l| start.checked_add(l))
+            .filter(|&e| e <= blob.len())
+            .ok_or_else(|| format!("property {id:#x} of {len} bytes runs past the end of the blob"))?;
+        if id == 0x20 {
+            return Ok(blob.get(start..end).unwrap_or_default());
+        }
+        pos = end;
+    }
+    Err("no certificate element (0x20) in the blob".into())
+}
+
+/// Parses a `reg export` of certificate stores.
+pub fn parse_reg_export(bytes: &[u8], source: &str) -> Result<RegistryExport, TrustError> {
+    let err = |line: usize, detail: String| TrustError::Registry {
+        path: source.to_string(),
+        line,
+        detail,
+    };
+    if !is_reg_export(bytes) {
+        return Err(err(
+            1,
+            "not a registry export (no \"Windows Registry Editor Version 5.00\" or \"REGEDIT4\" header)".into(),
+        ));
+    }
+    let text = text_of(bytes);
+    let mut out = RegistryExport::default();
+    let mut key = String::new();
+    // Logical lines: a trailing backslash continues a value on the next line.
+    let mut pending = String::new();
+    let mut pending_line = 0usize;
+    for (index, raw) in text.lines().enumerate() {
+        let number = index.saturating_add(1);
+        let line = raw.trim_end_matches('\r');
+        if pending.is_empty() {
+            pending_line = number;
+        }
+        match line.strip_suffix('\\') {
+            Some(head) => {
+                pending.push_str(head.trim());
+                continue;
+            }
+            None => pending.push_str(line.trim()),
+        }
+        let logical = std::mem::take(&mut pending);
+        if let Some(k) = logical.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            key = k.to_string();
+            continue;
+        }
+        let Some((name, value)) = value_assignment(&logical) else {
+            continue;
+        };
+        if name.eq_ignore_ascii_case("Blob") {
+            let Some(store) = store_of_certificate_key(&key) else {
+                continue;
+            };
+            let Some(role) = role_of_store(store) else {
+                out.ignored
+                    .push((key.clone(), format!("store {store} is not chain trust")));
+                continue;
+            };
+            let blob = hex_value(value).map_err(|d| err(pending_line, d))?;
+            let der = certificate_of_blob(&blob).map_err(|d| err(pending_line, format!("{key}: {d}")))?;
+            let cert = Certificate::from_der(der).map_err(|e| err(pending_line, format!("{key}: {e}")))?;
+            out.certificates.push((role, cert, key.clone()));
+        } else if name.eq_ignore_ascii_case("EncodedCtl")
+            && key.to_ascii_lowercase().ends_with("\\authroot\\autoupdate")
+        {
+            let ctl = hex_value(value).map_err(|d| err(pending_line, d))?;
+            let list = TrustList::parse(&ctl).map_err(|e| err(pending_line, format!("{key}\\EncodedCtl: {e}")))?;
+            out.trust_lists.push((list, key.clone()));
+        }
+    }
+    if out.certificates.is_empty() && out.trust_lists.is_empty() {
+        return Err(err(
+            1,
+            "no certificate of a Root, AuthRoot, CA or Disallowed store (export HKLM\\SOFTWARE\\Microsoft\\SystemCertificates)".into(),
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_give_stores_and_roles() {
+        let k = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\SystemCertificates\ROOT\Certificates\CDD4EEAE6000AC7F40C3802C171E30148030C072";
+        assert_eq!(store_of_certificate_key(k), Some("ROOT"));
+        assert_eq!(role_of_store("ROOT"), Some(Role::Anchors));
+        assert_eq!(role_of_store("AuthRoot"), Some(Role::Anchors));
+        assert_eq!(role_of_store("CA"), Some(Role::Intermediates));
+        assert_eq!(role_of_store("Disallowed"), Some(Role::Distrusted));
+        assert_eq!(role_of_store("My"), None);
+        assert_eq!(
+            store_of_certificate_key(r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\SystemCertificates\ROOT"),
+            None
+        );
+    }
+
+    #[test]
+    fn values_and_hex() {
+        assert_eq!(
+            value_assignment(r#""Blob"=hex:01,02"#),
+            Some(("Blob".to_string(), "hex:01,02"))
+        );
+        assert_eq!(
+            value_assignment(r#""a\"b"=dword:1"#),
+            Some(("a\"b".to_string(), "dword:1"))
+        );
+        assert_eq!(hex_value("hex:00,ff,7a").unwrap(), [0, 0xff, 0x7a]);
+        assert!(hex_value("hex:0g").is_err());
+        assert!(hex_value("dword:00000001").is_err());
+    }
+
+    #[test]
+    fn blob_elements_are_bounded() {
+        // A property claiming more bytes than the blob has.
+        let mut blob = vec![3, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f];
+        assert!(certificate_of_blob(&blob).unwrap_err().contains("runs past"));
+        blob.truncate(10);
+        assert!(certificate_of_blob(&blob).unwrap_err().contains("truncated"));
+        let ok = [
+            3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 9, 0x20, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0x30, 0,
+        ];
+        assert_eq!(certificate_of_blob(&ok).unwrap(), [0x30, 0]);
+    }
+}
