@@ -1,5 +1,8 @@
 //! `--export-missing DIR`: the certificates to install as DER `<sha1>.crt` files (the names
-//! `CertUtil -syncWithWU` uses), with a README.txt saying where each goes.
+//! `CertUtil -syncWithWU` uses), with a README.txt saying where each goes, `install.ps1`
+//! (PowerShell's Import-Certificate) and `install.cmd` (certutil) that install them into the
+//! Local Computer stores, and one certificates-only PKCS#7 per store (`Root.p7b`, `CA.p7b`)
+//! for a Group Policy import (issue 16).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -45,6 +48,7 @@ pub(crate) fn write(dir: &Path, summary: &Summary, verifier: &Verifier) -> std::
         unavailable: 0,
     };
     let mut missing_lines = String::new();
+    let mut installs = Installs::default();
     for item in &summary.install {
         let certutil_store = match item.store {
             Store::Root => "Root",
@@ -53,7 +57,8 @@ pub(crate) fn write(dir: &Path, summary: &Summary, verifier: &Verifier) -> std::
         let der = der_of(item.sha1.as_deref(), item.sha256.as_deref(), verifier);
         match (der, &item.file_name) {
             (Some(der), Some(file)) => {
-                std::fs::write(dir.join(file), der)?;
+                std::fs::write(dir.join(file), &der)?;
+                installs.add(certutil_store, file, &item.name, der);
                 exported.written += 1;
                 let _ = writeln!(
                     readme,
@@ -87,6 +92,110 @@ pub(crate) fn write(dir: &Path, summary: &Summary, verifier: &Verifier) -> std::
     if summary.install.is_empty() {
         readme.push_str("Nothing to install: no file failed for want of a certificate.\n");
     }
+    if exported.written > 0 {
+        readme.push_str(INSTALL_HELP);
+        installs.write(dir)?;
+    }
     std::fs::write(dir.join("README.txt"), readme)?;
     Ok(exported)
+}
+
+const INSTALL_HELP: &str = "Which to use:\n\
+  - One machine, PowerShell (elevated): .\\install.ps1 (Import-Certificate into\n\
+    Cert:\\LocalMachine\\Root and Cert:\\LocalMachine\\CA).\n\
+  - One machine, cmd.exe or no PowerShell (elevated): install.cmd (certutil -addstore).\n\
+  - Many machines, a domain: Group Policy Management -> Computer Configuration -> Policies ->\n\
+    Windows Settings -> Security Settings -> Public Key Policies -> \"Trusted Root\n\
+    Certification Authorities\" (Root.p7b) or \"Intermediate Certification Authorities\"\n\
+    (CA.p7b) -> Import. The machines pick them up at their next policy refresh.\n";
+
+/// What the install scripts and the per-store bundles hold, in the README's order.
+#[derive(Default)]
+struct Installs {
+    /// (store, file, name).
+    lines: Vec<(&'static str, String, String)>,
+    root: Vec<Vec<u8>>,
+    ca: Vec<Vec<u8>>,
+}
+
+impl Installs {
+    fn add(&mut self, store: &'static str, file: &str, name: &str, der: Vec<u8>) {
+        self.lines.push((store, file.to_string(), name.to_string()));
+        if store == "Root" {
+            self.root.push(der);
+        } else {
+            self.ca.push(der);
+        }
+    }
+
+    fn write(&self, dir: &Path) -> std::io::Result<()> {
+        let mut ps1 = String::from(
+            "# Installs the certificates authverify found missing into the Local Computer stores.\r\n\
+             # Run elevated: powershell -ExecutionPolicy Bypass -File install.ps1\r\n\
+             #Requires -RunAsAdministrator\r\n$ErrorActionPreference = 'Stop'\r\n",
+        );
+        let mut cmd = String::from(
+            "@echo off\r\nrem Installs the certificates authverify found missing into the Local Computer stores.\r\n\
+             rem Run from an elevated command prompt.\r\n",
+        );
+        for (store, file, name) in &self.lines {
+            let _ = write!(
+                ps1,
+                "# {name}\r\nImport-Certificate -FilePath (Join-Path $PSScriptRoot '{file}') -CertStoreLocation Cert:\\LocalMachine\\{store} | Out-Null\r\n"
+            );
+            let _ = write!(
+                cmd,
+                "rem {name}\r\ncertutil -addstore -f {store} \"%~dp0{file}\" || exit /b 1\r\n"
+            );
+        }
+        ps1.push_str("Write-Host 'Installed.'\r\n");
+        cmd.push_str("echo Installed.\r\n");
+        std::fs::write(dir.join("install.ps1"), ps1)?;
+        std::fs::write(dir.join("install.cmd"), cmd)?;
+        for (file, certs) in [("Root.p7b", &self.root), ("CA.p7b", &self.ca)] {
+            if !certs.is_empty() {
+                std::fs::write(
+                    dir.join(file),
+                    certificates_only_pkcs7(certs).map_err(std::io::Error::other)?,
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A certificates-only ("degenerate") PKCS#7 SignedData, as `certutil -exportPFX`-less
+/// tools and Group Policy import it: ContentInfo { signedData, [0] SignedData { version 1,
+/// digestAlgorithms {}, encapContentInfo { data }, certificates [0] IMPLICIT SET OF
+/// Certificate, signerInfos {} } } (RFC 5652 §5.1). The certificates are in DER SET OF
+/// order (sorted by encoding).
+fn certificates_only_pkcs7(certs: &[Vec<u8>]) -> der::Result<Vec<u8>> {
+    use der::asn1::{ObjectIdentifier, SetOfVec};
+    use der::{Encode, Tag, TagNumber};
+    fn wrap(tag: Tag, body: &[u8]) -> der::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        der::Header::new(tag, der::Length::try_from(body.len())?).encode_to_vec(&mut out)?;
+        out.extend_from_slice(body);
+        Ok(out)
+    }
+    let context0 = Tag::ContextSpecific {
+        constructed: true,
+        number: TagNumber(0),
+    };
+    let mut sorted: Vec<&Vec<u8>> = certs.iter().collect();
+    sorted.sort();
+    sorted.dedup();
+    let cert_bytes: Vec<u8> = sorted.iter().flat_map(|c| c.iter().copied()).collect();
+    let empty_set = SetOfVec::<der::Any>::new().to_der()?;
+    let mut signed = 1u8.to_der()?;
+    signed.extend_from_slice(&empty_set);
+    signed.extend(wrap(
+        Tag::Sequence,
+        &ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1").to_der()?,
+    )?);
+    signed.extend(wrap(context0, &cert_bytes)?);
+    signed.extend_from_slice(&empty_set);
+    let mut info = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2").to_der()?;
+    info.extend(wrap(context0, &wrap(Tag::Sequence, &signed)?)?);
+    wrap(Tag::Sequence, &info)
 }
