@@ -33,12 +33,14 @@ impl Input {
     }
 }
 
-/// How walkdir orders siblings so that depth-first order is path-string order.
+/// How walkdir orders siblings so that depth-first order is path-string order. A directory
+/// sorts as its name followed by the platform's separator: `/` on Unix, `\` on Windows
+/// (found by running the tests under wine: with `/`, Windows output was out of order).
 fn path_order(a: &walkdir::DirEntry, b: &walkdir::DirEntry) -> std::cmp::Ordering {
     let key = |e: &walkdir::DirEntry| {
         let mut k = e.file_name().to_string_lossy().into_owned();
         if e.file_type().is_dir() {
-            k.push('/');
+            k.push(std::path::MAIN_SEPARATOR);
         }
         k
     };
