@@ -24,7 +24,9 @@ shim() { # DIR: the test-only ProcessPrng shim beside the executables in DIR
     tests-windows/bcryptprimitives.c tests-windows/bcryptprimitives.def -ladvapi32
 }
 
-# The CLI's tests, executed by wine.
+# Lints for the Windows-only code (--trust system's CryptoAPI calls), then the CLI's tests,
+# executed by wine.
+cargo clippy -q -p authverify-cli --target x86_64-pc-windows-gnu --all-targets -- -D warnings
 cargo test -q -p authverify-cli --target x86_64-pc-windows-gnu --no-run
 shim target/x86_64-pc-windows-gnu/debug
 shim target/x86_64-pc-windows-gnu/debug/deps

@@ -15,6 +15,7 @@ mod progress;
 mod rescan;
 mod stream;
 mod summary;
+mod system_store;
 mod trust_show;
 
 /// What embedders (the Python binding) share with the command: the per-file result as the
@@ -81,6 +82,28 @@ pub fn run() -> ExitCode {
 pub fn load_trust(store: &mut TrustStore, spec: &str, role: Role, flag: &str) -> Result<(), String> {
     if spec == "builtin" {
         store.add_builtin();
+        return Ok(());
+    }
+    if spec == "system" {
+        if role != Role::Anchors {
+            return Err(format!(
+                "{flag} system: the machine's stores give each certificate its role; use --trust system"
+            ));
+        }
+        let loaded = system_store::load(store)?;
+        let ctl = match &loaded.cached_ctl {
+            Some((sequence, date)) => format!(
+                "; its cached authroot.stl is sequence {sequence} of {date} (an offline machine's list is as old as its last sync)"
+            ),
+            None => "; it has no cached authroot.stl".to_string(),
+        };
+        eprintln!(
+            "authverify: --trust system: {} root(s), {} intermediate(s), {} distrusted from this machine's stores{ctl}",
+            loaded.anchors, loaded.intermediates, loaded.distrusted
+        );
+        for problem in &loaded.unreadable {
+            eprintln!("authverify: --trust system: not used: {problem}");
+        }
         return Ok(());
     }
     let summary = store.load(Path::new(spec), role).map_err(|e| {

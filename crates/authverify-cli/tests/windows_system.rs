@@ -1,0 +1,143 @@
+//! `--trust system` (issue 16), on Windows: the test PKI's root imported into the machine's
+//! Root store (`reg import` of test-vectors/registry, the layout Windows and wine's crypt32
+//! keep certificates in) makes a vector valid; deleted again, the root is named as missing.
+//! CI runs this under wine (scripts/windows-test.sh).
+#![cfg(windows)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use sha1::Digest as _;
+
+const AT: &str = "2026-06-01T00:00:00Z";
+
+/// The tests change the machine's registry: one at a time.
+static REGISTRY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn vectors() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-vectors")
+}
+
+fn native(p: &Path) -> String {
+    let v = std::fs::canonicalize(p).expect("canonicalize").display().to_string();
+    v.strip_prefix(r"\\?\").unwrap_or(&v).to_string()
+}
+
+fn reg(args: &[&str]) -> Output {
+    Command::new("reg").args(args).output().expect("run reg.exe")
+}
+
+fn verify_with_system() -> (serde_json::Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_authverify"))
+        .args(["verify", "--format", "jsonl", "--at", AT, "--trust", "system"])
+        .arg(native(&vectors().join("pe32plus-rsa2048-sha256.exe")))
+        .output()
+        .expect("run authverify");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let line = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or("{}")
+        .to_string();
+    (serde_json::from_str(&line).expect("json line"), stderr)
+}
+
+#[test]
+fn trust_system_reads_the_machines_root_store() {
+    let _one_at_a_time = REGISTRY.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let root = std::fs::read(vectors().join("pki/root.crt")).expect("root");
+    let thumb: String = sha1::Sha1::digest(&root).iter().map(|b| format!("{b:02X}")).collect();
+    let machine = r"HKLM\SOFTWARE\Microsoft\SystemCertificates";
+    let keys = [
+        format!(r"{machine}\ROOT\Certificates\{thumb}"),
+        // What else the export holds, removed afterwards too.
+        r"HKLM\SOFTWARE\Policies\Microsoft\SystemCertificates\CA\Certificates".to_string(),
+        format!(r"{machine}\Disallowed\Certificates"),
+        format!(r"{machine}\My\Certificates"),
+    ];
+    let cleanup = || {
+        let _ = reg(&["delete", &keys[0], "/f"]);
+        for k in &keys[1..] {
+            let _ = reg(&["delete", k, "/f"]);
+        }
+    };
+    cleanup();
+
+    let (before, _) = verify_with_system();
+    assert_eq!(before["status"], "untrusted", "{before}");
+
+    let import = reg(&["import", &native(&vectors().join("registry/system-certificates.reg"))]);
+    assert!(
+        import.status.success(),
+        "reg import: {}",
+        String::from_utf8_lossy(&import.stderr)
+    );
+    let (with_root, stderr) = verify_with_system();
+    assert_eq!(with_root["status"], "valid", "{with_root}\n{stderr}");
+    assert!(stderr.contains("from this machine's stores"), "{stderr}");
+
+    let delete = reg(&["delete", &keys[0], "/f"]);
+    assert!(
+        delete.status.success(),
+        "reg delete: {}",
+        String::from_utf8_lossy(&delete.stderr)
+    );
+    let (after, _) = verify_with_system();
+    cleanup();
+    assert_eq!(after["status"], "untrusted", "{after}");
+    let missing = after["missing"].as_array().expect("missing");
+    assert!(
+        missing
+            .iter()
+            .any(|m| m["subject"].as_str().unwrap_or("").contains("Authverify Test Root CA")),
+        "the root is named: {after}"
+    );
+}
+
+/// The machine's cached authroot.stl (`AuthRoot\AutoUpdate\EncodedCtl`) is loaded and its
+/// sequence number and date reported.
+#[test]
+fn trust_system_reports_the_cached_authroot_stl() {
+    let _one_at_a_time = REGISTRY.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let cab = std::fs::read(vectors().join("trust/authrootstl.cab")).expect("cab");
+    let members = authverify::trust::read_cabinet(&cab, "authrootstl.cab").expect("cabinet");
+    let (_, stl) = members.iter().find(|(n, _)| n.ends_with(".stl")).expect("stl");
+    let authverify::trust::TrustMaterial::TrustList(list) =
+        authverify::trust::parse_material(stl, "authroot.stl").expect("stl")
+    else {
+        panic!("not a trust list")
+    };
+    let hex: Vec<String> = stl.iter().map(|b| format!("{b:02x}")).collect();
+    let key = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\SystemCertificates\AuthRoot\AutoUpdate";
+    let text = format!(
+        "Windows Registry Editor Version 5.00\r\n\r\n[{key}]\r\n\"EncodedCtl\"=hex:{}\r\n",
+        hex.join(",\\\r\n  ")
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("autoupdate.reg");
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(&file, utf16).expect("write");
+    let import = reg(&["import", &native(&file)]);
+    assert!(
+        import.status.success(),
+        "reg import: {}",
+        String::from_utf8_lossy(&import.stderr)
+    );
+    let (_, stderr) = verify_with_system();
+    let _ = reg(&[
+        "delete",
+        r"HKLM\SOFTWARE\Microsoft\SystemCertificates\AuthRoot\AutoUpdate",
+        "/v",
+        "EncodedCtl",
+        "/f",
+    ]);
+    let sequence = list.sequence_number.clone().expect("sequence");
+    assert!(
+        stderr.contains(&format!(
+            "cached authroot.stl is sequence {sequence} of {}",
+            list.this_update
+        )),
+        "{stderr}"
+    );
+}
