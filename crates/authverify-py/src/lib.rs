@@ -183,17 +183,8 @@ impl Verifier {
         at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<(Py<PyAny>, Summary)> {
         let at = evaluation_time(at)?;
-        let results = self.run(py, paths, at);
-        let mut builder = SummaryBuilder::default();
-        for r in &results {
-            builder.add(r);
-        }
-        Ok((
-            to_python(py, &results)?,
-            Summary {
-                inner: builder.finish(),
-            },
-        ))
+        let (results, summary) = self.run_with_summary(py, paths, at);
+        Ok((to_python(py, &results)?, Summary { inner: summary }))
     }
 
     /// `verify_batch` for pipelines that write JSON lines: (lines, Summary), each line the
@@ -207,16 +198,8 @@ impl Verifier {
         at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<(Vec<String>, Summary)> {
         let at = evaluation_time(at)?;
-        let inner = self.inner.clone();
-        let (lines, summary) = py.detach(move || {
-            let results: Vec<FileResult> = paths.par_iter().map(|p| verify_named(&inner, p, at)).collect();
-            let mut builder = SummaryBuilder::default();
-            for r in &results {
-                builder.add(r);
-            }
-            let lines: std::io::Result<Vec<String>> = results.iter().map(jsonl_line).collect();
-            (lines, builder.finish())
-        });
+        let (results, summary) = self.run_with_summary(py, paths, at);
+        let lines = py.detach(|| results.iter().map(jsonl_line).collect::<std::io::Result<Vec<String>>>());
         Ok((lines.map_err(error)?, Summary { inner: summary }))
     }
 
@@ -255,6 +238,19 @@ impl Verifier {
     fn run(&self, py: Python<'_>, paths: Vec<PathBuf>, at: UnixTime) -> Vec<FileResult> {
         let inner = self.inner.clone();
         py.detach(move || paths.par_iter().map(|p| verify_named(&inner, p, at)).collect())
+    }
+
+    /// The results and their summary, built with the GIL released.
+    fn run_with_summary(&self, py: Python<'_>, paths: Vec<PathBuf>, at: UnixTime) -> (Vec<FileResult>, InnerSummary) {
+        let results = self.run(py, paths, at);
+        py.detach(|| {
+            let mut builder = SummaryBuilder::default();
+            for r in &results {
+                builder.add(r);
+            }
+            let summary = builder.finish();
+            (results, summary)
+        })
     }
 }
 
