@@ -35,38 +35,27 @@ pub struct RegistryExport {
 
 /// Whether `bytes` look like a `reg export` file.
 pub fn is_reg_export(bytes: &[u8]) -> bool {
-    let head: String = match bytes.strip_prefix(&[0xff, 0xfe]) {
-        Some(utf16) => char::decode_utf16(
-            utf16
-                .chunks_exact(2)
-                .take(40)
-                .map(|p| u16::from_le_bytes([p.first().copied().unwrap_or(0), p.get(1).copied().unwrap_or(0)])),
-        )
-        .map(|c| c.unwrap_or('\u{fffd}'))
-        .collect(),
-        None => String::from_utf8_lossy(
-            bytes
-                .strip_prefix(b"\xef\xbb\xbf")
-                .unwrap_or(bytes)
-                .get(..40)
-                .unwrap_or(bytes),
-        )
-        .into_owned(),
-    };
+    let head = text_of(bytes, 40);
     let head = head.trim_start();
     head.starts_with("Windows Registry Editor Version 5.00") || head.starts_with("REGEDIT4")
 }
 
-fn text_of(bytes: &[u8]) -> String {
+/// The file's text, at most `max_chars` characters of it: UTF-16LE after a byte-order mark
+/// (regedit version 5), else UTF-8/ANSI (REGEDIT4).
+fn text_of(bytes: &[u8], max_chars: usize) -> String {
     match bytes.strip_prefix(&[0xff, 0xfe]) {
         Some(utf16) => char::decode_utf16(
             utf16
                 .chunks_exact(2)
+                .take(max_chars)
                 .map(|p| u16::from_le_bytes([p.first().copied().unwrap_or(0), p.get(1).copied().unwrap_or(0)])),
         )
         .map(|c| c.unwrap_or('\u{fffd}'))
         .collect(),
-        None => String::from_utf8_lossy(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)).into_owned(),
+        None => {
+            let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+            String::from_utf8_lossy(text.get(..max_chars).unwrap_or(text)).into_owned()
+        }
     }
 }
 
@@ -164,7 +153,7 @@ pub fn parse_reg_export(bytes: &[u8], source: &str) -> Result<RegistryExport, Tr
             "not a registry export (no \"Windows Registry Editor Version 5.00\" or \"REGEDIT4\" header)".into(),
         ));
     }
-    let text = text_of(bytes);
+    let text = text_of(bytes, usize::MAX);
     let mut out = RegistryExport::default();
     let mut key = String::new();
     // Logical lines: a trailing backslash continues a value on the next line.
