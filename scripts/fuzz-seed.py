@@ -62,6 +62,12 @@ for p in certs[:3]:
     der = p.read_bytes()
     sst += struct.pack("<III", 0x20, 1, len(der)) + der
 put("trust_material", sst + b"\0" * 12, "three.sst")
+for p in sorted((vectors / "registry").glob("*.reg")):
+    put("trust_material", p.read_bytes(), p.name)
+
+# registry_hive: the hivex-written hive small enough to mutate well (SOFTWARE.hiv carries a
+# 200 KB value).
+put("registry_hive", (vectors / "registry" / "NTUSER.hiv").read_bytes(), "NTUSER.hiv")
 
 # chain_builder: [role][len:u16 BE][DER] records.
 def bag(entries):

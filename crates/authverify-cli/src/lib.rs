@@ -107,8 +107,11 @@ pub fn load_trust(store: &mut TrustStore, spec: &str, role: Role, flag: &str) ->
         return Ok(());
     }
     let summary = store.load(Path::new(spec), role).map_err(|e| {
-        format!("cannot load {flag} {spec}: {e}\n  ({flag} takes certificate files (DER/PEM), .p7b, .sst, .stl, .cab, a directory of them, or builtin)")
+        format!("cannot load {flag} {spec}: {e}\n  ({flag} takes certificate files (DER/PEM), .p7b, .sst, .stl, .cab, a .reg export or registry hive of the certificate stores, a directory of them, builtin, or system on Windows)")
     })?;
+    for warning in &summary.warnings {
+        eprintln!("authverify: {flag} {spec}: warning: {warning}");
+    }
     for skipped in &summary.skipped {
         eprintln!(
             "authverify: {flag} {spec}: not used: {}: {}",

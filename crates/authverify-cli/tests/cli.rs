@@ -708,31 +708,67 @@ fn trust_show_names_the_root_program_list_in_force() {
 /// Issue 16: `--trust` takes a `reg export` of a machine's stores; the intermediate its CA
 /// store holds completes a chain the file itself lacks, and the My store is reported as
 /// not used.
+/// A hive copied off a running machine (sequence numbers differ) is used, with a warning
+/// that says what may be missing and how to make a clean copy.
 #[test]
-fn trust_takes_a_registry_export() {
-    let reg = vectors().join("registry/system-certificates.reg").display().to_string();
+fn a_hive_copied_while_in_use_is_used_with_a_warning() {
+    let mut hive = std::fs::read(vectors().join("registry/NTUSER.hiv")).expect("hive");
+    let primary = u32::from_le_bytes(hive[4..8].try_into().unwrap());
+    hive[8..12].copy_from_slice(&(primary + 1).to_le_bytes());
+    authverify::fuzzing::fix_hive_checksum(&mut hive);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("NTUSER.DAT");
+    std::fs::write(&path, &hive).expect("write");
     let out = run(&[
         "verify",
-        "--format",
-        "jsonl",
         "--at",
         "2026-06-01T00:00:00Z",
         "--trust",
-        &reg,
-        &vector("missing-intermediate.exe"),
+        &path.display().to_string(),
         &vector("pe32plus-rsa2048-sha256.exe"),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let statuses: Vec<String> = jsonl(&out)
-        .iter()
-        .map(|r| r["status"].as_str().unwrap_or("").to_string())
-        .collect();
-    assert_eq!(statuses, ["valid", "valid"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains(r"SystemCertificates\My\Certificates") && stderr.contains("not chain trust"),
+        stderr.contains("warning") && stderr.contains("copied while in use") && stderr.contains("reg save"),
         "{stderr}"
     );
+}
+
+#[test]
+fn trust_takes_a_registry_export() {
+    // The export, and the hives libhivex wrote from it (an offline SOFTWARE and NTUSER.DAT).
+    for name in ["system-certificates.reg", "SOFTWARE.hiv", "NTUSER.hiv"] {
+        let reg = vectors().join("registry").join(name).display().to_string();
+        let out = run(&[
+            "verify",
+            "--format",
+            "jsonl",
+            "--at",
+            "2026-06-01T00:00:00Z",
+            "--trust",
+            &reg,
+            &vector("missing-intermediate.exe"),
+            &vector("pe32plus-rsa2048-sha256.exe"),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let statuses: Vec<String> = jsonl(&out)
+            .iter()
+            .map(|r| r["status"].as_str().unwrap_or("").to_string())
+            .collect();
+        assert_eq!(statuses, ["valid", "valid"], "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(r"SystemCertificates\My\Certificates") && stderr.contains("not chain trust"),
+            "{name}: {stderr}"
+        );
+        assert!(!stderr.contains("warning"), "{name}: {stderr}");
+    }
     // Without it, the same file lacks its intermediate.
     let out = run(&[
         "verify",

@@ -25,12 +25,13 @@ pub const TEST_ROOT: &[u8] = include_bytes!("../../../test-vectors/pki/root.crt"
 pub const SIGNED_VECTOR: &[u8] = include_bytes!("../../../test-vectors/pe32plus-rsa2048-sha256.exe");
 
 /// The names of the entries, as the fuzz targets and corpus directories are named.
-pub const ENTRIES: [&str; 5] = [
+pub const ENTRIES: [&str; 6] = [
     "pe_image",
     "signed_data",
     "trust_material",
     "chain_builder",
     "verify_file",
+    "registry_hive",
 ];
 
 fn verifier() -> &'static Verifier {
@@ -52,6 +53,7 @@ pub fn run(name: &str, data: &[u8]) {
         "trust_material" => trust_material(data),
         "chain_builder" => chain_builder(data),
         "verify_file" => verify_file(data),
+        "registry_hive" => registry_hive(data),
         _ => {}
     }
 }
@@ -139,4 +141,12 @@ pub fn chain_builder(data: &[u8]) {
 /// The whole pipeline on `data` as a file, with the built-in catalog and the test root.
 pub fn verify_file(data: &[u8]) {
     let _ = verifier().verify_bytes(data, AT);
+}
+
+/// `data` as an offline registry hive (`SOFTWARE`): its base block checksum made right
+/// first, so mutations reach the key, list, value and big data records behind it.
+pub fn registry_hive(data: &[u8]) {
+    let mut hive = data.to_vec();
+    authverify::fuzzing::fix_hive_checksum(&mut hive);
+    let _ = parse_material(&hive, "fuzz");
 }

@@ -334,8 +334,18 @@ pub enum TrustError {
         /// What is wrong.
         detail: String,
     },
+    /// A registry hive file (an offline machine's `SOFTWARE`) cannot be read.
+    #[error("{path}: registry hive, at offset {offset:#x}: {detail}")]
+    Hive {
+        /// The path.
+        path: String,
+        /// Offset in the file of the structure that is wrong.
+        offset: u64,
+        /// What is wrong.
+        detail: String,
+    },
     /// The file is in none of the supported formats.
-    #[error("{path}: not a certificate, PEM bundle, .p7b, .sst, .stl or .reg file")]
+    #[error("{path}: not a certificate, PEM bundle, .p7b, .sst, .stl, .reg or registry hive file")]
     UnknownFormat {
         /// The path.
         path: String,

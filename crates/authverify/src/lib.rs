@@ -82,6 +82,7 @@ pub mod ctl;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+mod hive;
 pub mod image;
 mod name;
 pub mod policy;

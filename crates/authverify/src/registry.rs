@@ -20,6 +20,7 @@
 use crate::certificate::Certificate;
 use crate::ctl::TrustList;
 use crate::error::TrustError;
+use crate::hive::{Hive, HiveError, Key};
 use crate::trust::Role;
 
 /// What a registry export holds for path building.
@@ -31,6 +32,60 @@ pub struct RegistryExport {
     pub trust_lists: Vec<(TrustList, String)>,
     /// Certificate keys of stores that are not chain trust, and why each was left out.
     pub ignored: Vec<(String, String)>,
+    /// What the reader could read but a user should know (a hive copied while in use).
+    pub warnings: Vec<String>,
+}
+
+/// What a value of a key is to us, decided before its data is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Wanted {
+    /// A certificate `Blob` of a store with this role.
+    Certificate(Role),
+    /// A certificate `Blob` of a store that is not chain trust.
+    Ignored,
+    /// The cached authroot.stl.
+    TrustList,
+}
+
+/// Neither format found anything to use.
+const NOTHING_FOUND: &str = "no certificate of a Root, AuthRoot, CA or Disallowed store (export HKLM\\SOFTWARE\\Microsoft\\SystemCertificates, or give the machine's SOFTWARE hive)";
+
+impl RegistryExport {
+    /// Whether the value `name` of `key` is trust material: a certificate `Blob` under
+    /// `...\<store>\Certificates\<thumbprint>`, or `EncodedCtl` under `AuthRoot\AutoUpdate`.
+    fn wants(&self, key: &str, name: &str) -> Option<Wanted> {
+        if name.eq_ignore_ascii_case("Blob") {
+            let store = store_of_certificate_key(key)?;
+            return Some(role_of_store(store).map_or(Wanted::Ignored, Wanted::Certificate));
+        }
+        let auto_update = key.to_ascii_lowercase().ends_with("\\authroot\\autoupdate");
+        (name.eq_ignore_ascii_case("EncodedCtl") && auto_update).then_some(Wanted::TrustList)
+    }
+
+    /// Adds the value's data; the error is the detail, the caller says where.
+    fn accept(&mut self, wanted: Wanted, key: &str, data: &[u8]) -> Result<(), String> {
+        match wanted {
+            Wanted::Certificate(role) => {
+                let der = certificate_of_blob(data).map_err(|d| format!("{key}: {d}"))?;
+                let cert = Certificate::from_der(der).map_err(|e| format!("{key}: {e}"))?;
+                self.certificates.push((role, cert, key.to_string()));
+            }
+            Wanted::Ignored => {
+                let store = store_of_certificate_key(key).unwrap_or_default();
+                self.ignored
+                    .push((key.to_string(), format!("store {store} is not chain trust")));
+            }
+            Wanted::TrustList => {
+                let list = TrustList::parse(data).map_err(|e| format!("{key}\\EncodedCtl: {e}"))?;
+                self.trust_lists.push((list, key.to_string()));
+            }
+        }
+        Ok(())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.certificates.is_empty() && self.trust_lists.is_empty()
+    }
 }
 
 /// Whether `bytes` look like a `reg export` file.
@@ -180,34 +235,108 @@ pub fn parse_reg_export(bytes: &[u8], source: &str) -> Result<RegistryExport, Tr
         let Some((name, value)) = value_assignment(&logical) else {
             continue;
         };
-        if name.eq_ignore_ascii_case("Blob") {
-            let Some(store) = store_of_certificate_key(&key) else {
-                continue;
-            };
-            let Some(role) = role_of_store(store) else {
-                out.ignored
-                    .push((key.clone(), format!("store {store} is not chain trust")));
-                continue;
-            };
-            let blob = hex_value(value).map_err(|d| err(pending_line, d))?;
-            let der = certificate_of_blob(&blob).map_err(|d| err(pending_line, format!("{key}: {d}")))?;
-            let cert = Certificate::from_der(der).map_err(|e| err(pending_line, format!("{key}: {e}")))?;
-            out.certificates.push((role, cert, key.clone()));
-        } else if name.eq_ignore_ascii_case("EncodedCtl")
-            && key.to_ascii_lowercase().ends_with("\\authroot\\autoupdate")
-        {
-            let ctl = hex_value(value).map_err(|d| err(pending_line, d))?;
-            let list = TrustList::parse(&ctl).map_err(|e| err(pending_line, format!("{key}\\EncodedCtl: {e}")))?;
-            out.trust_lists.push((list, key.clone()));
-        }
+        let Some(wanted) = out.wants(&key, &name) else {
+            continue;
+        };
+        // Stores that are not chain trust are listed, their data left unread.
+        let bytes = match wanted {
+            Wanted::Ignored => Vec::new(),
+            _ => hex_value(value).map_err(|d| err(pending_line, d))?,
+        };
+        out.accept(wanted, &key, &bytes).map_err(|d| err(pending_line, d))?;
     }
-    if out.certificates.is_empty() && out.trust_lists.is_empty() {
-        return Err(err(
-            1,
-            "no certificate of a Root, AuthRoot, CA or Disallowed store (export HKLM\\SOFTWARE\\Microsoft\\SystemCertificates)".into(),
-        ));
+    if out.is_empty() {
+        return Err(err(1, NOTHING_FOUND.into()));
     }
     Ok(out)
+}
+
+/// Where certificate stores live, from the root of a hive: `SOFTWARE` (HKLM) holds the
+/// first three, a user's `NTUSER.DAT` (HKCU) the last two.
+const STORE_PARENTS: [&[&str]; 5] = [
+    &["Microsoft", "SystemCertificates"],
+    &["Policies", "Microsoft", "SystemCertificates"],
+    &["Microsoft", "EnterpriseCertificates"],
+    &["Software", "Microsoft", "SystemCertificates"],
+    &["Software", "Policies", "Microsoft", "SystemCertificates"],
+];
+
+/// Reads the certificate stores of an offline registry hive file (`SOFTWARE`, or a user's
+/// `NTUSER.DAT`): the same keys and values a `reg export` of them holds, with key paths
+/// relative to the hive's root.
+pub fn parse_hive(bytes: &[u8], source: &str) -> Result<RegistryExport, TrustError> {
+    let err = |e: HiveError| TrustError::Hive {
+        path: source.to_string(),
+        offset: e.offset,
+        detail: e.detail,
+    };
+    let mut hive = Hive::parse(bytes).map_err(err)?;
+    let mut out = RegistryExport::default();
+    if let Some((primary, secondary)) = hive.dirty {
+        out.warnings.push(format!(
+            "the hive was copied while in use (sequence numbers {primary} and {secondary}): changes still in its .LOG1/.LOG2 files are not read; `reg save HKLM\\SOFTWARE file` makes a clean copy"
+        ));
+    }
+    let root = hive.root().map_err(err)?;
+    for path in STORE_PARENTS {
+        // Key paths are spelled as the hive spells them.
+        let mut key = Some(root.clone());
+        let mut names = Vec::new();
+        for name in path {
+            key = match key {
+                Some(k) => hive.subkey(&k, name).map_err(err)?,
+                None => None,
+            };
+            names.extend(key.as_ref().map(|k| k.name.clone()));
+        }
+        if let Some(parent) = key {
+            read_stores(&mut hive, &parent, &names.join("\\"), &mut out).map_err(err)?;
+        }
+    }
+    if out.is_empty() {
+        return Err(err(HiveError {
+            offset: 0,
+            detail: NOTHING_FOUND.into(),
+        }));
+    }
+    Ok(out)
+}
+
+/// The stores under one `SystemCertificates`-like key: `<store>\Certificates\<thumbprint>`
+/// values `Blob`, and `AuthRoot\AutoUpdate` value `EncodedCtl`.
+fn read_stores(hive: &mut Hive, parent: &Key, path: &str, out: &mut RegistryExport) -> Result<(), HiveError> {
+    for store in hive.subkeys(parent)? {
+        let store_path = format!("{path}\\{}", store.name);
+        for child in hive.subkeys(&store)? {
+            let child_path = format!("{store_path}\\{}", child.name);
+            if child.name.eq_ignore_ascii_case("AutoUpdate") {
+                take_value(hive, &child, &child_path, "EncodedCtl", out)?;
+            } else if child.name.eq_ignore_ascii_case("Certificates") {
+                for cert in hive.subkeys(&child)? {
+                    take_value(hive, &cert, &format!("{child_path}\\{}", cert.name), "Blob", out)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads value `name` of `key` when it is trust material.
+fn take_value(hive: &mut Hive, key: &Key, path: &str, name: &str, out: &mut RegistryExport) -> Result<(), HiveError> {
+    let Some(wanted) = out.wants(path, name) else {
+        return Ok(());
+    };
+    let Some(value) = hive.value_named(key, name)? else {
+        return Ok(());
+    };
+    let data = match wanted {
+        Wanted::Ignored => Vec::new(),
+        _ => hive.data(&value)?,
+    };
+    out.accept(wanted, path, &data).map_err(|detail| HiveError {
+        offset: value.file_offset(),
+        detail,
+    })
 }
 
 #[cfg(test)]

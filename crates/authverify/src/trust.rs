@@ -43,6 +43,8 @@ pub struct LoadSummary {
     pub trust_lists: Vec<TrustListSummary>,
     /// Files not used, with the reason (a directory load never stops at one bad file).
     pub skipped: Vec<SkippedFile>,
+    /// Material used, with something the user should know (a hive copied while in use).
+    pub warnings: Vec<String>,
 }
 
 /// A loaded CTL.
@@ -544,6 +546,9 @@ impl TrustStore {
                 for (list, key) in export.trust_lists {
                     self.add_material(TrustMaterial::TrustList(list), &format!("{name}!{key}"), role, summary)?;
                 }
+                summary
+                    .warnings
+                    .extend(export.warnings.into_iter().map(|w| format!("{name}: {w}")));
                 for (key, reason) in export.ignored {
                     summary.skipped.push(SkippedFile {
                         path: format!("{name}!{key}"),
@@ -568,7 +573,9 @@ impl TrustStore {
 }
 
 /// File extensions a directory load reads.
-const TRUST_EXTENSIONS: &[&str] = &["crt", "cer", "der", "pem", "p7b", "p7c", "sst", "stl", "cab", "reg"];
+const TRUST_EXTENSIONS: &[&str] = &[
+    "crt", "cer", "der", "pem", "p7b", "p7c", "sst", "stl", "cab", "reg", "hiv",
+];
 
 /// Cabinet magic.
 const CAB_MAGIC: &[u8] = b"MSCF";
@@ -596,6 +603,9 @@ const SST_MAGIC: [u8; 8] = [0, 0, 0, 0, b'C', b'E', b'R', b'T'];
 pub fn parse_material(bytes: &[u8], source: &str) -> Result<TrustMaterial, TrustError> {
     if crate::registry::is_reg_export(bytes) {
         return crate::registry::parse_reg_export(bytes, source).map(TrustMaterial::Registry);
+    }
+    if crate::hive::is_hive(bytes) {
+        return crate::registry::parse_hive(bytes, source).map(TrustMaterial::Registry);
     }
     if bytes.starts_with(&SST_MAGIC) {
         return parse_sst(bytes, source).map(TrustMaterial::Certificates);
