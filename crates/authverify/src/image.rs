@@ -87,25 +87,69 @@ pub(crate) fn slice_at<'a>(data: &'a [u8], offset: u64, len: u64, what: &'static
     data.get(start..end).ok_or(err)
 }
 
+/// The COFF header's offset: after the `MZ` header's `e_lfanew` and the `PE\0\0` signature.
+fn coff_header_offset(data: &[u8]) -> Result<u64, ImageError> {
+    let len = data.len() as u64;
+    if len < 64 {
+        return Err(ImageError::TooSmall { len });
+    }
+    if data.get(..2) != Some(b"MZ".as_slice()) {
+        return Err(ImageError::NotMz);
+    }
+    let e_lfanew = u64::from(read_u32(data, 0x3c, "e_lfanew")?);
+    if e_lfanew.checked_add(4).is_none_or(|end| end > len) {
+        return Err(ImageError::LfanewOutOfRange { e_lfanew, len });
+    }
+    if slice_at(data, e_lfanew, 4, "PE signature")? != b"PE\0\0" {
+        return Err(ImageError::NotPe { offset: e_lfanew });
+    }
+    Ok(e_lfanew + 4)
+}
+
+/// The security directory entry's offset and the certificate table it locates.
+///
+/// Fewer than five directories: there is no security entry, so the file is unsigned and only
+/// CheckSum is excluded from the digest (signify's rule; osslsigncode refuses).
+fn security_directory(
+    data: &[u8],
+    directories_offset: u64,
+    rva_count: u32,
+) -> Result<(Option<u64>, Option<CertTableLocation>), ImageError> {
+    if u64::from(rva_count) <= SECURITY_DIRECTORY {
+        return Ok((None, None));
+    }
+    let len = data.len() as u64;
+    let entry = directories_offset + SECURITY_DIRECTORY * 8;
+    let offset = read_u32(data, entry, "security directory")?;
+    let size = read_u32(data, entry + 4, "security directory size")?;
+    let table = match (offset, size) {
+        (0, 0) => None,
+        (0, _) | (_, 0) => return Err(ImageError::HalfEmptySecurityDirectory { offset, size }),
+        (offset, size) => {
+            let table = CertTableLocation {
+                offset: u64::from(offset),
+                size: u64::from(size),
+            };
+            // The table must lie after the security entry itself (it can never be part of
+            // the headers it is excluded from) and inside the file.
+            if table.offset < entry + 8 || table.end() > len {
+                return Err(ImageError::CertTableOutOfRange {
+                    offset: table.offset,
+                    size: table.size,
+                    len,
+                });
+            }
+            Some(table)
+        }
+    };
+    Ok((Some(entry), table))
+}
+
 impl<'a> PeImage<'a> {
     /// Reads the headers of `data`. Fails only when the bytes are not a PE image whose
     /// Authenticode digest can be defined.
     pub fn parse(data: &'a [u8]) -> Result<Self, ImageError> {
-        let len = data.len() as u64;
-        if len < 64 {
-            return Err(ImageError::TooSmall { len });
-        }
-        if data.get(..2) != Some(b"MZ".as_slice()) {
-            return Err(ImageError::NotMz);
-        }
-        let e_lfanew = u64::from(read_u32(data, 0x3c, "e_lfanew")?);
-        if e_lfanew.checked_add(4).is_none_or(|end| end > len) {
-            return Err(ImageError::LfanewOutOfRange { e_lfanew, len });
-        }
-        if slice_at(data, e_lfanew, 4, "PE signature")? != b"PE\0\0" {
-            return Err(ImageError::NotPe { offset: e_lfanew });
-        }
-        let coff = e_lfanew + 4;
+        let coff = coff_header_offset(data)?;
         let machine = read_u16(data, coff, "COFF Machine")?;
         let size_of_optional = read_u16(data, coff + 16, "SizeOfOptionalHeader")?;
         let opt = coff + 20;
@@ -130,36 +174,7 @@ impl<'a> PeImage<'a> {
         let subsystem = read_u16(data, opt + 68, "Subsystem")?;
         let rva_count = read_u32(data, rva_count_offset, "NumberOfRvaAndSizes")?;
 
-        // Fewer than five directories: there is no security entry, so the file is unsigned
-        // and only CheckSum is excluded from the digest (signify's rule; osslsigncode refuses).
-        let (security_entry_offset, cert_table) = if u64::from(rva_count) <= SECURITY_DIRECTORY {
-            (None, None)
-        } else {
-            let entry = directories_offset + SECURITY_DIRECTORY * 8;
-            let offset = read_u32(data, entry, "security directory")?;
-            let size = read_u32(data, entry + 4, "security directory size")?;
-            let table = match (offset, size) {
-                (0, 0) => None,
-                (0, _) | (_, 0) => return Err(ImageError::HalfEmptySecurityDirectory { offset, size }),
-                (offset, size) => {
-                    let table = CertTableLocation {
-                        offset: u64::from(offset),
-                        size: u64::from(size),
-                    };
-                    // The table must lie after the security entry itself (it can never be part
-                    // of the headers it is excluded from) and inside the file.
-                    if table.offset < entry + 8 || table.end() > len {
-                        return Err(ImageError::CertTableOutOfRange {
-                            offset: table.offset,
-                            size: table.size,
-                            len,
-                        });
-                    }
-                    Some(table)
-                }
-            };
-            (Some(entry), table)
-        };
+        let (security_entry_offset, cert_table) = security_directory(data, directories_offset, rva_count)?;
         Ok(Self {
             data,
             kind,

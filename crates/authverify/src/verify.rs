@@ -1,5 +1,7 @@
 //! The verifier: PE image → certificate table → signed data → signer → chain → verdict.
 
+use std::sync::Arc;
+
 use crate::algorithms::DigestAlgorithm;
 use crate::cert_table::CertTableIter;
 use crate::certificate::{eku, Certificate};
@@ -414,33 +416,18 @@ impl Verifier {
         }
     }
 
+    /// One signature, from its parsed form to its verdict: the file digest and the rules of
+    /// its form, the signer's signature, then timestamps and the chain.
     fn evaluate(
         &self,
         index: usize,
         found: Found<'_>,
         image: &PeImage<'_>,
         digests: &[(DigestAlgorithm, Vec<u8>)],
-        (page_tables, feed): (&mut PageTables, &mut Feed<'_>),
+        pages: (&mut PageTables, &mut Feed<'_>),
         at: UnixTime,
     ) -> SignatureReport {
-        let mut report = SignatureReport {
-            index,
-            nested_in: found.nested_in,
-            table_entry: found.table_entry,
-            status: FileStatus::Invalid,
-            digest_algorithm: None,
-            signed_digest: None,
-            computed_digest: None,
-            digest_matches: false,
-            signature_valid: false,
-            signer: None,
-            chain: None,
-            timestamp: None,
-            evaluated_at: None,
-            page_hashes: None,
-            error: None,
-            notes: found.notes,
-        };
+        let mut report = unverified_report(index, found.nested_in, found.table_entry, found.notes);
         let p = match found.parsed {
             Ok(p) => p,
             Err(e) => {
@@ -448,12 +435,37 @@ impl Verifier {
                 return report;
             }
         };
+        let Some(policy_ok) = self.check_content(&p, image, digests, pages, &mut report) else {
+            return report;
+        };
+        // Every embedded certificate is decoded on its own; one that does not parse is a
+        // note, not a failed signature.
+        let embedded =
+            signer::decode_certificates(&p.signed_data.certificates, &mut report.notes, Some(&self.certificates));
+        let Some(signer_cert) = self.check_signer(&p, &embedded, policy_ok, &mut report) else {
+            return report;
+        };
+        self.judge(&p, &embedded, &signer_cert, at, &mut report);
+        report
+    }
+
+    /// The signed file digest against the computed one, the rules of the signature's form,
+    /// and page hashes. `None` when the digest algorithm is unusable (the report says why);
+    /// else whether the form rules allow the signature.
+    fn check_content(
+        &self,
+        p: &Parsed<'_>,
+        image: &PeImage<'_>,
+        digests: &[(DigestAlgorithm, Vec<u8>)],
+        (page_tables, feed): (&mut PageTables, &mut Feed<'_>),
+        report: &mut SignatureReport,
+    ) -> Option<bool> {
         report.signed_digest = Some(hex::encode(p.indirect.digest));
-        let file_alg = match p.file_digest {
-            Ok(a) => a,
+        let file_alg = match &p.file_digest {
+            Ok(a) => *a,
             Err(e) => {
-                report.error = Some(e);
-                return report;
+                report.error = Some(e.clone());
+                return None;
             }
         };
         report.digest_algorithm = Some(file_alg.name().to_string());
@@ -461,27 +473,32 @@ impl Verifier {
             report.computed_digest = Some(hex::encode(d));
             report.digest_matches = d.as_slice() == p.indirect.digest;
         }
-        let policy_ok = self.form_rules(&p, file_alg, &mut report.notes);
-        structure_notes(&p, &mut report.notes);
-        report.page_hashes = check_page_hashes(&p, image, page_tables, feed, &mut report.notes);
+        let policy_ok = self.form_rules(p, file_alg, &mut report.notes);
+        structure_notes(p, &mut report.notes);
+        report.page_hashes = check_page_hashes(p, image, page_tables, feed, &mut report.notes);
         if p.signer.version > 1 {
             report.notes.push(format!(
                 "SignerInfo version is {} (CMS; Authenticode specifies 1)",
                 p.signer.version
             ));
         }
+        Some(policy_ok)
+    }
 
-        // Every embedded certificate is decoded on its own; one that does not parse is a
-        // note, not a failed signature.
-        let embedded =
-            signer::decode_certificates(&p.signed_data.certificates, &mut report.notes, Some(&self.certificates));
-        // Windows also finds the signer certificate in the machine's stores.
-        let Some(signer_cert) = signer::find_signer_with_store(&p.signer.sid, &embedded, &self.trust) else {
+    /// Finds the signer certificate (in the signature, or as Windows also does, in the
+    /// stores) and checks the signer's signature over the content.
+    fn check_signer(
+        &self,
+        p: &Parsed<'_>,
+        embedded: &[Arc<Certificate>],
+        policy_ok: bool,
+        report: &mut SignatureReport,
+    ) -> Option<Arc<Certificate>> {
+        let Some(signer_cert) = signer::find_signer_with_store(&p.signer.sid, embedded, &self.trust) else {
             report.error = Some("the signer certificate named by the SignerInfo is not in the signature".into());
-            return report;
+            return None;
         };
         report.signer = Some(CertificateSummary::from(signer_cert.as_ref()));
-
         match signer::check(
             &p.signer,
             Some(oid::SPC_INDIRECT_DATA),
@@ -497,7 +514,19 @@ impl Verifier {
             }
             Err(e) => report.notes.push(e),
         }
+        Some(signer_cert)
+    }
 
+    /// Timestamps fix the time the chain is judged at; the chain and the checks above give
+    /// the verdict.
+    fn judge(
+        &self,
+        p: &Parsed<'_>,
+        embedded: &[Arc<Certificate>],
+        signer_cert: &Arc<Certificate>,
+        at: UnixTime,
+        report: &mut SignatureReport,
+    ) {
         let timestamp = timestamp::evaluate(
             &p.signer,
             &TimestampContext {
@@ -505,14 +534,14 @@ impl Verifier {
                 links: Some(&self.links),
                 certificates: Some(&self.certificates),
                 policy: &self.policy,
-                outer_certs: &embedded,
-                signer: Some(&signer_cert),
+                outer_certs: embedded,
+                signer: Some(signer_cert),
             },
         );
-        let evaluated_at = evaluation_time(&signer_cert, timestamp.as_ref(), at);
+        let evaluated_at = evaluation_time(signer_cert, timestamp.as_ref(), at);
         let chain = chain::build(&ChainRequest {
-            leaf: &signer_cert,
-            embedded: &embedded,
+            leaf: signer_cert,
+            embedded,
             trust: &self.trust,
             at: evaluated_at.time,
             purpose: Purpose::CodeSigning,
@@ -531,7 +560,6 @@ impl Verifier {
         report.chain = Some(chain);
         report.timestamp = timestamp;
         report.evaluated_at = Some(evaluated_at);
-        report
     }
 
     /// Every rule the signature's form or algorithms touch; any refusal makes it invalid.
@@ -649,6 +677,33 @@ fn evaluation_time(signer: &Certificate, timestamp: Option<&TimestampReport>, at
         )),
         Some(time) if ts.valid => EvaluatedAt { time, source: TimeSource::Timestamp, reason: "valid timestamp: judged at the time it proves".into() },
         _ => verification("the timestamp is not valid: the signature is judged without it, at the verification time".into()),
+    }
+}
+
+/// A report for signature `index` before anything about it is known to hold.
+fn unverified_report(
+    index: usize,
+    nested_in: Option<usize>,
+    table_entry: usize,
+    notes: Vec<String>,
+) -> SignatureReport {
+    SignatureReport {
+        index,
+        nested_in,
+        table_entry,
+        status: FileStatus::Invalid,
+        digest_algorithm: None,
+        signed_digest: None,
+        computed_digest: None,
+        digest_matches: false,
+        signature_valid: false,
+        signer: None,
+        chain: None,
+        timestamp: None,
+        evaluated_at: None,
+        page_hashes: None,
+        error: None,
+        notes,
     }
 }
 
