@@ -16,29 +16,10 @@ pub use crate::cache::LinkCache;
 use crate::catalog::{self, Store};
 use crate::certificate::{eku, Certificate, KEY_CERT_SIGN};
 use crate::ctl::CtlRefusal;
+use crate::policy::Budget;
 use crate::report::{AlternativePath, CertificateSummary, ChainReport, ChainStatus, MissingCertificate};
 use crate::time::UnixTime;
 use crate::trust::TrustStore;
-
-/// Limits on one chain search. Defaults: real Authenticode chains are 2–5 certificates
-/// deep; 12 leaves room for cross-certificates. 256 signature checks cover every candidate
-/// of a 10,000-certificate bag that matters by name while bounding hostile input.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Budget {
-    /// Maximum certificates on a path, leaf included.
-    pub max_depth: usize,
-    /// Maximum signature verifications in one search.
-    pub max_signature_checks: usize,
-}
-
-impl Default for Budget {
-    fn default() -> Self {
-        Self {
-            max_depth: 12,
-            max_signature_checks: 256,
-        }
-    }
-}
 
 /// What a chain is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,7 +135,7 @@ enum Phase {
 
 struct Search<'a> {
     req: &'a ChainRequest<'a>,
-    checks_left: usize,
+    links_left: usize,
     failures: Vec<Failure>,
     exhausted: bool,
     phase: Phase,
@@ -169,7 +150,7 @@ struct Search<'a> {
 pub(crate) fn build(req: &ChainRequest<'_>) -> ChainReport {
     let mut s = Search {
         req,
-        checks_left: req.budget.max_signature_checks,
+        links_left: req.budget.max_link_checks(),
         failures: Vec::new(),
         exhausted: false,
         phase: Phase::Trust,
@@ -305,17 +286,20 @@ impl Search<'_> {
         }
     }
 
-    /// Verifies `child`'s signature with `issuer`'s key, through the link cache.
+    /// Verifies `child`'s signature with `issuer`'s key, through the link cache. Every
+    /// link tried costs one unit of the budget, found in the cache or not: a search does the
+    /// same work and reaches the same answer whatever earlier files left in the cache (a warm
+    /// cache must not make a crafted bag free to search).
     fn link(&mut self, child: &Certificate, issuer: &Certificate) -> Option<Result<(), String>> {
+        if self.links_left == 0 {
+            self.exhausted = true;
+            return None;
+        }
+        self.links_left = self.links_left.saturating_sub(1);
         let key = (child.sha256(), issuer.sha256());
         if let Some(cached) = self.req.links.and_then(|l| l.get(&key)) {
             return Some(cached.map_or(Ok(()), Err));
         }
-        if self.checks_left == 0 {
-            self.exhausted = true;
-            return None;
-        }
-        self.checks_left = self.checks_left.saturating_sub(1);
         let result = child.verify_signed_by(issuer).map_err(|e| e.to_string());
         if let Some(l) = self.req.links {
             l.put(key, result.clone().err());
@@ -366,7 +350,7 @@ impl Search<'_> {
         // quadratic.
         let mut seen: std::collections::HashSet<[u8; 32]> = out.iter().map(|c| c.cert.sha256()).collect();
         let issuer_key = top.issuer_name_key();
-        let room = self.checks_left.saturating_add(out.len());
+        let room = self.links_left.saturating_add(out.len());
         for c in req.embedded {
             if out.len() >= room {
                 break;
@@ -412,7 +396,7 @@ impl Search<'_> {
     fn extend(&mut self, path: &mut Vec<Arc<Certificate>>) -> Option<Vec<Arc<Certificate>>> {
         let top = path.last()?.clone();
         let req = self.req;
-        if path.len() >= req.budget.max_depth {
+        if path.len() >= req.budget.max_depth() {
             self.exhausted = true;
             return None;
         }

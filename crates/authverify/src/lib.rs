@@ -100,14 +100,14 @@ mod verify;
 pub use algorithms::DigestAlgorithm;
 pub use catalog::Store;
 pub use certificate::Certificate;
-pub use chain::{Budget, LinkCache};
+pub use chain::LinkCache;
 /// Object identifiers as EKU lists and CTL entries carry them (re-exported from `const-oid`
 /// so that callers need not depend on it).
 pub use const_oid::ObjectIdentifier;
 pub use ctl::{TrustList, TrustListEntry, TrustListKind};
 pub use error::Error;
 pub use image::PeImage;
-pub use policy::{Policy, SignatureSelection};
+pub use policy::{Budget, Policy, SignatureSelection};
 pub use reader::READ_WHOLE_LIMIT;
 pub use report::{
     AlternativePath, ChainRole, ChainStatus, FileReport, FileStatus, MissingCertificate, NeededBy, PageHashReport,

@@ -3,8 +3,6 @@
 //! leniency, the report says so in `notes[]` as `leniency <field>: ...`; when a rule refuses
 //! something, the note names the field (`rejected by policy (<field>): ...`).
 
-use crate::chain::Budget;
-
 /// Which signatures decide a file's verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -163,5 +161,57 @@ impl Policy {
             notes.push(format!("rejected by policy ({field}): {what}"));
         }
         allowed
+    }
+}
+
+/// Limits on one chain search. Defaults: real Authenticode chains are 2–5 certificates
+/// deep; 12 leaves room for cross-certificates. 256 issuer links tried cover every candidate
+/// of a 10,000-certificate bag that matters by name while bounding hostile input. A link
+/// costs one unit whether its signature is checked or found in the verifier's cache, so a
+/// search's answer never depends on what earlier files left there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Budget {
+    max_depth: usize,
+    max_link_checks: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Self {
+            max_depth: 12,
+            max_link_checks: 256,
+        }
+    }
+}
+
+impl Budget {
+    /// Maximum certificates on a path, leaf included.
+    pub fn max_depth(self) -> usize {
+        self.max_depth
+    }
+
+    /// Maximum issuer links (child signature under a candidate issuer's key) tried in one
+    /// search.
+    pub fn max_link_checks(self) -> usize {
+        self.max_link_checks
+    }
+
+    /// The same budget with paths of at most `depth` certificates.
+    #[must_use]
+    pub fn with_max_depth(self, depth: usize) -> Self {
+        Self {
+            max_depth: depth,
+            ..self
+        }
+    }
+
+    /// The same budget with at most `links` issuer links tried.
+    #[must_use]
+    pub fn with_max_link_checks(self, links: usize) -> Self {
+        Self {
+            max_link_checks: links,
+            ..self
+        }
     }
 }

@@ -225,7 +225,7 @@ impl TrustStore {
             trust: &pubs,
             at: list.this_update,
             purpose: crate::chain::Purpose::RootListSigning,
-            budget: crate::chain::Budget::default(),
+            budget: crate::policy::Budget::default(),
             rules: crate::chain::PathRules::from(&crate::policy::Policy::windows()),
             links: None,
         });

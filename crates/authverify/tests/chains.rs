@@ -163,7 +163,7 @@ fn a_tampered_ctl_fails_its_signature() {
 fn a_ten_thousand_certificate_bag_ends_in_a_typed_budget_result() {
     // 10,000 certificates named like the real intermediate, with the same key identifier,
     // whose signatures do not verify (serial changed after signing), offered first by the
-    // trust store: the search stops at its signature budget with a typed status.
+    // trust store: the search stops at its link budget with a typed status.
     let m = common::manifest();
     let at = common::manifest_time(&m);
     let inter = std::fs::read(common::vectors_dir().join("pki/intermediate.crt")).expect("intermediate");
@@ -185,9 +185,8 @@ fn a_ten_thousand_certificate_bag_ends_in_a_typed_budget_result() {
     }
     assert_eq!(store.intermediates().len(), 10_000);
     let bytes = std::fs::read(common::vectors_dir().join("pe32plus-rsa2048-sha256.exe")).expect("vector");
-    let report = Verifier::new(store, Policy::windows())
-        .verify_bytes(&bytes, at)
-        .expect("verify");
+    let verifier = Verifier::new(store, Policy::windows());
+    let report = verifier.verify_bytes(&bytes, at).expect("verify");
     let chain = report.signatures[0].chain.as_ref().expect("chain");
     assert_eq!(
         chain.status,
@@ -197,6 +196,19 @@ fn a_ten_thousand_certificate_bag_ends_in_a_typed_budget_result() {
     );
     assert!(chain.detail.as_deref().is_some_and(|d| d.contains("budget")));
     assert_eq!(report.status, FileStatus::Untrusted);
+    // The links tried are now cached. A warm cache must not make them free: the same file
+    // again tries the same links (none new in the cache) and gets the same report. (When
+    // cache hits cost nothing, each run checked 256 more look-alikes.)
+    let links = verifier.link_cache().len();
+    assert!((200..=256).contains(&links), "{links}");
+    for _ in 0..2 {
+        let again = verifier.verify_bytes(&bytes, at).expect("verify");
+        assert_eq!(verifier.link_cache().len(), links, "no new link tried");
+        assert_eq!(
+            format!("{:?}", again.signatures[0].chain),
+            format!("{:?}", report.signatures[0].chain)
+        );
+    }
 }
 
 #[test]

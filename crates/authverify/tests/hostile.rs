@@ -84,7 +84,7 @@ fn ten_thousand_certificates_in_one_signature_end_in_a_typed_result() {
     let s = &report.signatures[0];
     assert!(s.digest_matches && s.signature_valid);
     // Only the first 256 certificates are read, and the report says so; the look-alike
-    // issuers among them come first, and the signature budget ends the search.
+    // issuers among them come first, and the link budget ends the search.
     assert!(
         s.notes.iter().any(|n| n.contains("only the first 256 are read")),
         "{:?}",
