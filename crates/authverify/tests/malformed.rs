@@ -146,12 +146,37 @@ fn truncated_pkcs7_is_an_invalid_signature() {
 fn every_single_byte_truncation_of_the_table_is_handled() {
     let v = valid_vector();
     let t = table_offset(&v);
-    // Cut the file anywhere inside the table (adjusting the directory size): typed result.
-    for cut in (t + 1..v.len()).step_by(37) {
+    let dw_length = u32::from_le_bytes(v[t..t + 4].try_into().unwrap()) as usize;
+    // Cut the file at every byte inside the table (the directory size following it). What
+    // each cut must give follows from the WIN_CERTIFICATE layout: fewer bytes than its
+    // header are stray bytes; fewer than dwLength, an entry past the table's end; only
+    // padding cut leaves the signature whole.
+    let mut checked = 0;
+    for cut in t + 1..v.len() {
         let mut w = v[..cut].to_vec();
-        put32(&mut w, SECDIR + 4, (cut - t) as u32);
-        let _ = verify(&w);
+        let size = cut - t;
+        put32(&mut w, SECDIR + 4, size as u32);
+        let result = verify(&w);
+        match (size, &result) {
+            (1..=7, Err(Error::CertTable(CertTableError::StrayBytes { len, offset }))) => {
+                assert_eq!((*len as usize, *offset as usize), (size, t), "cut {cut}");
+            }
+            (8.., Err(Error::CertTable(CertTableError::PastTableEnd { length, table_end, .. })))
+                if size < dw_length =>
+            {
+                assert_eq!((*length as usize, *table_end as usize), (dw_length, cut), "cut {cut}");
+            }
+            (_, Ok(report)) if size >= dw_length => {
+                // The builtin anchors do not hold the test root: whole and untrusted.
+                assert_eq!(report.status, FileStatus::Untrusted, "cut {cut}");
+                assert!(report.signatures[0].digest_matches && report.signatures[0].signature_valid);
+            }
+            other => panic!("cut {cut} (table of {size} bytes, dwLength {dw_length}): {other:?}"),
+        }
+        checked += 1;
     }
+    assert_eq!(checked, v.len() - t - 1);
+    assert!(v.len() - t > dw_length, "the vector's table is padded, so one cut keeps it whole");
 }
 
 #[test]
