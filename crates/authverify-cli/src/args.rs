@@ -85,7 +85,7 @@ pub(crate) struct TrustOptions {
     /// Trusted roots: a certificate file (DER or PEM), a PKCS#7 bundle (.p7b), a serialized
     /// store (.sst), a CTL (authroot.stl: its per-root policy applies), a cabinet
     /// (authrootstl.cab), a directory of these such as the one `CertUtil -syncWithWU DIR`
-    /// writes, or `builtin` (the compiled-in catalog). Repeatable. Default: builtin. Any
+    /// writes, or `builtin` (the compiled-in certificate set). Repeatable. Default: builtin. Any
     /// --trust means exactly what is listed.
     #[arg(long, value_name = "PATH|builtin")]
     pub(crate) trust: Vec<String>,

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use authverify::catalog;
+use authverify::builtin;
 use authverify::{Store, Verifier};
 
 use crate::summary::Summary;
@@ -17,14 +17,14 @@ pub(crate) struct Exported {
     pub(crate) unavailable: usize,
 }
 
-/// The DER of a missing certificate: from the catalog, or from a file verified in this run
+/// The DER of a missing certificate: from the built-in set, or from a file verified in this run
 /// (the verifier's certificate cache).
 fn der_of(sha1: Option<&str>, sha256: Option<&str>, verifier: &Verifier) -> Option<Vec<u8>> {
     let from_hex = |s: &str| hex::decode(s).ok();
     if let Some(c) = sha1
         .and_then(from_hex)
         .and_then(|b| <[u8; 20]>::try_from(b).ok())
-        .and_then(|b| catalog::by_sha1(&b))
+        .and_then(|b| builtin::by_sha1(&b))
     {
         return Some(c.entry.der.to_vec());
     }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use authverify::certificate::eku;
-use authverify::{catalog, Certificate, Role, TrustList, TrustListEntry, TrustStore, UnixTime};
+use authverify::{builtin, Certificate, Role, TrustList, TrustListEntry, TrustStore, UnixTime};
 use serde::Serialize;
 
 use crate::args::{Format, TrustShowArgs};
@@ -95,7 +95,7 @@ fn view(c: &Certificate, store: &TrustStore, at: UnixTime, builtin: bool) -> Cer
         .trust_list_in_force()
         .and_then(|l| l.entry_for(c).map(|e| restrictions(e, "loaded CTL")))
         .or_else(|| {
-            catalog::builtin_trust_list()
+            builtin::builtin_trust_list()
                 .and_then(|l| l.entry_for(c))
                 .map(|e| restrictions(e, "built-in authroot.stl"))
         });

@@ -185,7 +185,7 @@ fn directories_are_walked_and_pe_files_recognised_by_content() {
 }
 
 #[test]
-fn default_trust_is_the_builtin_catalog_and_names_what_is_missing() {
+fn default_trust_is_the_builtin_set_and_names_what_is_missing() {
     let out = run(&[
         "verify",
         "--at",
@@ -511,7 +511,7 @@ fn export_missing_writes_certutil_named_files_and_a_readme() {
         "{stderr}"
     );
 
-    // A catalog certificate is exported from the catalog: the real Identity Verification
+    // A built-in certificate is exported from the built-in set: the real Identity Verification
     // Root 2020 for the real Azure-signed node.exe, when fetched.
     let cache = PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/authverify/real-world");
     let node = cache.join("node-win-x86-22.23.2__node.exe");

@@ -138,7 +138,7 @@ pub fn chain_builder(data: &[u8]) {
     let _ = Verifier::new(store, Policy::windows()).verify_bytes(SIGNED_VECTOR, AT);
 }
 
-/// The whole pipeline on `data` as a file, with the built-in catalog and the test root.
+/// The whole pipeline on `data` as a file, with the built-in certificate set and the test root.
 pub fn verify_file(data: &[u8]) {
     let _ = verifier().verify_bytes(data, AT);
 }

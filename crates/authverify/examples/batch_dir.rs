@@ -2,7 +2,7 @@
 //! verdicts.
 //!
 //! `cargo run -p authverify --example batch_dir -- DIR`. Without arguments it verifies the
-//! shipped test vectors with the built-in catalog plus the test root.
+//! shipped test vectors with the built-in certificate set plus the test root.
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

@@ -119,7 +119,7 @@ pub struct Certificate {
     name_constraints: Option<NameConstraints>,
     sha1: [u8; 20],
     sha256: [u8; 32],
-    /// RFC 4514 renderings, made on first use: most certificates (the catalog's) are never
+    /// RFC 4514 renderings, made on first use: most certificates (the built-in set's) are never
     /// shown, and rendering is the costliest part of parsing.
     subject_name: OnceLock<String>,
     issuer_name: OnceLock<String>,

@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use const_oid::ObjectIdentifier;
 
+use crate::builtin::{self, Store};
 pub use crate::cache::LinkCache;
-use crate::catalog::{self, Store};
 use crate::certificate::{eku, Certificate, KEY_CERT_SIGN};
 use crate::ctl::CtlRefusal;
 use crate::policy::Budget;
@@ -129,7 +129,7 @@ const MAX_ALTERNATIVES: usize = 8;
 enum Phase {
     /// Only the trust store and the file: can the chain close?
     Trust,
-    /// The built-in catalog added as a dictionary: what would close it?
+    /// The built-in certificate set added as a dictionary: what would close it?
     Dictionary,
 }
 
@@ -271,8 +271,8 @@ struct Candidate {
     cert: Arc<Certificate>,
     /// A trust-store anchor.
     anchor: bool,
-    /// From the built-in catalog, not the store or the file (phase 2 only).
-    dictionary: Option<&'static catalog::CatalogCertificate>,
+    /// From the built-in certificate set, not the store or the file (phase 2 only).
+    dictionary: Option<&'static builtin::BuiltinCertificate>,
 }
 
 impl Search<'_> {
@@ -312,7 +312,7 @@ impl Search<'_> {
         path.iter()
             .zip(&self.from_dictionary)
             .filter(|(_, d)| **d)
-            .filter_map(|(c, _)| catalog::by_sha1(&c.sha1()))
+            .filter_map(|(c, _)| builtin::by_sha1(&c.sha1()))
             .map(|k| missing_known(&k.certificate, k.entry.store, Some(k.entry.name.to_string())))
             .collect()
     }
@@ -334,7 +334,7 @@ impl Search<'_> {
                 .any(|p| p.sha256() == c.sha256() || same_subject_and_key(p, c))
         };
         // Trust-store anchors, then trust-store intermediates, then certificates carried in
-        // the file, then (phase 2) the catalog. AKI/SKI agreement sorts, never filters.
+        // the file, then (phase 2) the built-in set. AKI/SKI agreement sorts, never filters.
         let mut out: Vec<Candidate> = Vec::new();
         for (anchor, c) in req.trust.issuers_of(top) {
             if !on_path(&c) {
@@ -366,7 +366,7 @@ impl Search<'_> {
             }
         }
         if self.phase == Phase::Dictionary {
-            for k in catalog::by_subject(top.issuer_der()) {
+            for k in builtin::by_subject(top.issuer_der()) {
                 if !on_path(&k.certificate) && seen.insert(k.certificate.sha256()) {
                     out.push(Candidate {
                         cert: k.certificate.clone(),
@@ -377,7 +377,7 @@ impl Search<'_> {
             }
         }
         let aki = top.authority_key_id();
-        // Phase 2 tries the catalog's roots before extending further: the closest root that
+        // Phase 2 tries the built-in set's roots before extending further: the closest root that
         // would close the chain is the answer to "what do I install".
         let dictionary_root = |c: &Candidate| c.dictionary.is_some_and(|k| k.entry.store == Store::Root);
         out.sort_by_key(|c| {
@@ -485,7 +485,7 @@ impl Search<'_> {
                     detail,
                     closes: false,
                 }),
-                // Phase 2 reached a real anchor through catalog intermediates: installing
+                // Phase 2 reached a real anchor through built-in intermediates: installing
                 // them closes the chain.
                 (Phase::Dictionary, Ok(_)) if self.uses_dictionary() => {
                     let missing = self.dictionary_missing(path);
@@ -621,13 +621,13 @@ fn missing_known(c: &Certificate, store: Store, name: Option<String>) -> Missing
 
 /// A self-signed certificate the store does not trust: the root to install.
 fn missing_root(c: &Certificate, trust: &TrustStore) -> MissingCertificate {
-    let name = catalog::by_sha1(&c.sha1())
+    let name = builtin::by_sha1(&c.sha1())
         .map(|k| k.entry.name.to_string())
         .or_else(|| {
             trust
                 .trust_lists()
                 .iter()
-                .chain(catalog::builtin_trust_list())
+                .chain(builtin::builtin_trust_list())
                 .find_map(|l| l.entry_for(c))
                 .and_then(|e| e.friendly_name.clone())
         });
@@ -639,7 +639,7 @@ fn trust_list_roots(top: &Certificate, trust: &TrustStore) -> Vec<MissingCertifi
     let aki = top.authority_key_id();
     let issuer_name = crate::certificate::display_name(top.issuer_der());
     let mut out: Vec<MissingCertificate> = Vec::new();
-    for list in trust.trust_lists().iter().chain(catalog::builtin_trust_list()) {
+    for list in trust.trust_lists().iter().chain(builtin::builtin_trust_list()) {
         for e in list.entries_for_subject(top.issuer_der()) {
             if trust.has_anchor_listed_as(list, &e.identifier) {
                 // The store holds this root: it is not what is missing.
@@ -687,7 +687,7 @@ fn unknown_issuer(
         "issuer \"{issuer_name}\" of \"{}\" is neither in the file nor in the trust material",
         top.subject()
     );
-    let known = catalog::by_subject(top.issuer_der())
+    let known = builtin::by_subject(top.issuer_der())
         .into_iter()
         .filter(|k| aki.is_none() || k.certificate.subject_key_id() == aki)
         // Roots first: the name a self-signed certificate carries is the root's.

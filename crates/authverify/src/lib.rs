@@ -1,7 +1,7 @@
 //! Offline Authenticode verification of Windows PE files that says **exactly which
 //! certificate is missing** when a chain does not close.
 //!
-//! Give a [`Verifier`] trust material ([`TrustStore`]: the built-in catalog of Microsoft's root
+//! Give a [`Verifier`] trust material ([`TrustStore`]: the built-in certificate set of Microsoft's root
 //! program, or your own roots, a `CertUtil -syncWithWU` folder, `.sst`, `.p7b`, `authroot.stl`),
 //! rules ([`Policy::windows`] or [`Policy::strict`]) and the instant to judge at (the library
 //! never reads the clock). Each file gets a [`FileReport`]: a verdict ([`FileStatus`]), every
@@ -54,7 +54,7 @@
 //! headers, digest ranges, page hashes) → [`cert_table`] (WIN_CERTIFICATE entries) → signed
 //! data (PKCS#7 kept as raw spans: every signature is checked over the bytes as received) →
 //! signers and timestamps → chains (a budgeted depth-first path builder) → [`report`]. Trust
-//! material is [`trust`], [`ctl`] and [`catalog`]. See docs/ARCHITECTURE.md for the
+//! material is [`trust`], [`ctl`] and [`builtin`]. See docs/ARCHITECTURE.md for the
 //! decisions and their evidence.
 //!
 //! # Features
@@ -72,9 +72,9 @@
 
 pub mod algorithms;
 mod asn1;
+pub mod builtin;
 mod cabinet;
 pub mod cache;
-pub mod catalog;
 pub mod cert_table;
 pub mod certificate;
 mod chain;
@@ -98,7 +98,7 @@ pub mod trust;
 mod verify;
 
 pub use algorithms::DigestAlgorithm;
-pub use catalog::Store;
+pub use builtin::Store;
 pub use certificate::Certificate;
 pub use chain::LinkCache;
 /// Object identifiers as EKU lists and CTL entries carry them (re-exported from `const-oid`

@@ -1,7 +1,7 @@
 //! Reports: plain data, serde first, text second. Field names are a stable contract
 //! (docs/report-schema.md); add fields, never rename them.
 
-use crate::catalog::Store;
+use crate::builtin::Store;
 use crate::time::UnixTime;
 
 #[cfg(feature = "serde")]
@@ -134,15 +134,15 @@ pub struct MissingCertificate {
     pub subject: String,
     /// The key identifier it must carry (the AKI of the certificate below it), hex.
     pub key_id: Option<String>,
-    /// Its SHA-1 thumbprint, when the catalog, a CTL or the file identifies it.
+    /// Its SHA-1 thumbprint, when the built-in set, a CTL or the file identifies it.
     pub sha1: Option<String>,
     /// Its SHA-256 thumbprint, when known.
     pub sha256: Option<String>,
-    /// Its friendly name, when the catalog or a CTL knows it.
+    /// Its friendly name, when the built-in set or a CTL knows it.
     pub name: Option<String>,
     /// The file name `CertUtil -syncWithWU` gives it (`<sha1>.crt`), when the SHA-1 is known.
     pub file_name: Option<String>,
-    /// Whether authverify can provide the certificate itself (catalog or file); a root
+    /// Whether authverify can provide the certificate itself (built-in set or file); a root
     /// known only from a CTL is named but must be fetched (`<file_name>` from Windows Update).
     pub available: bool,
     /// Which signatures' chains need it.

@@ -1,6 +1,6 @@
 //! Trust material: anchors (the Windows "Root" store), extra path material (the "CA"
 //! store), distrusted certificates (the "Disallowed" store) and certificate trust lists,
-//! loaded from files the user names or from the built-in catalog.
+//! loaded from files the user names or from the built-in certificate set.
 //!
 //! Supported inputs, detected by content: DER certificates, PEM bundles (certificates and
 //! PKCS#7), PKCS#7 `.p7b`/`.p7c` bundles, Microsoft serialized stores (`.sst`), CTLs
@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use const_oid::ObjectIdentifier;
 
-use crate::catalog::{self, Origin, Purposes, Store};
+use crate::builtin::{self, Origin, Purposes, Store};
 use crate::certificate::Certificate;
 use crate::ctl::{CtlRefusal, TrustList, TrustListKind};
 use crate::error::{CertificateError, TrustError, TrustListError};
@@ -108,7 +108,7 @@ pub struct TrustStore {
     distrusted_certificates: Vec<Arc<Certificate>>,
     root_programs: Vec<Arc<TrustList>>,
     disallowed_lists: Vec<Arc<TrustList>>,
-    /// Roots a loaded `authroot.stl` must chain to; empty = the catalog's Microsoft roots.
+    /// Roots a loaded `authroot.stl` must chain to; empty = the built-in set's Microsoft roots.
     publishers: Vec<Arc<Certificate>>,
 }
 
@@ -122,7 +122,7 @@ impl TrustStore {
         Self::default()
     }
 
-    /// The built-in catalog: its roots as anchors (with the pinned CTL's policy), its
+    /// The built-in certificate set: its roots as anchors (with the pinned CTL's policy), its
     /// intermediates as path material.
     pub fn builtin() -> Self {
         let mut store = Self::new();
@@ -130,16 +130,16 @@ impl TrustStore {
         store
     }
 
-    /// Adds the built-in catalog and its pinned root-program CTL to this store.
+    /// Adds the built-in certificate set and its pinned root-program CTL to this store.
     pub fn add_builtin(&mut self) {
-        for c in catalog::catalog() {
+        for c in builtin::certificates() {
             match c.entry.store {
                 Store::Root => self.add_anchor(c.certificate.clone()),
                 // The built-in set knows every certificate's store; `Unknown` never occurs.
                 Store::Intermediate | Store::Unknown => self.add_intermediate(c.certificate.clone()),
             }
         }
-        if let Some(list) = catalog::builtin_trust_list() {
+        if let Some(list) = builtin::builtin_trust_list() {
             if !self.root_programs.iter().any(|l| Arc::ptr_eq(l, list)) {
                 self.root_programs.push(list.clone());
                 self.newest_first();
@@ -147,14 +147,14 @@ impl TrustStore {
         }
     }
 
-    /// Trusts `cert` as an anchor. A root the catalog knows as a Windows built-in keeps that
+    /// Trusts `cert` as an anchor. A root the built-in set knows as a Windows built-in keeps that
     /// status wherever it was loaded from: Windows holds it in the OS store regardless.
     pub fn add_anchor(&mut self, cert: Arc<Certificate>) {
         if !self.anchor_ids.insert(cert.sha256()) {
             return;
         }
         self.anchor_sha1s.insert(cert.sha1());
-        let windows_builtin = catalog::by_sha1(&cert.sha1())
+        let windows_builtin = builtin::by_sha1(&cert.sha1())
             .filter(|c| c.entry.origin == Origin::WindowsBuiltin)
             .map(|c| c.entry.purposes);
         self.by_subject
@@ -202,7 +202,7 @@ impl TrustStore {
     }
 
     /// Replaces the roots a loaded root-program CTL must chain to (default: Microsoft Root
-    /// Certificate Authority 2010 and 2011 from the catalog). For test hierarchies and
+    /// Certificate Authority 2010 and 2011 from the built-in set). For test hierarchies and
     /// private CTLs.
     pub fn set_trust_list_publishers(&mut self, roots: Vec<Arc<Certificate>>) {
         self.publishers = roots;
@@ -213,7 +213,7 @@ impl TrustStore {
     /// per-root policy and names roots the store lacks; a disallowed list distrusts.
     pub fn add_trust_list(&mut self, list: TrustList) -> Result<(), TrustListError> {
         let publishers = if self.publishers.is_empty() {
-            catalog::trust_list_publishers()
+            builtin::trust_list_publishers()
         } else {
             self.publishers.clone()
         };

@@ -59,9 +59,10 @@ fn a_known_intermediate_taken_out_of_a_real_file_is_named_for_the_intermediate_s
 #[test]
 fn installing_the_named_intermediate_makes_the_stripped_file_valid() {
     let mut trust = offline_store();
-    let pca =
-        std::fs::read(common::repo_root().join(format!("crates/authverify/catalog/intermediates/{PCA_2024}.crt")))
-            .expect("catalog intermediate");
+    let pca = std::fs::read(
+        common::repo_root().join(format!("crates/authverify/builtin-certs/intermediates/{PCA_2024}.crt")),
+    )
+    .expect("built-in intermediate");
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join(format!("{PCA_2024}.crt")), pca).expect("write");
     trust.load(dir.path(), Role::Intermediates).expect("intermediates");
@@ -73,7 +74,7 @@ fn installing_the_named_intermediate_makes_the_stripped_file_valid() {
 
 #[test]
 fn an_issuer_nobody_knows_is_never_given_a_store() {
-    // The generated vectors are signed under a private test root no catalog or CTL lists.
+    // The generated vectors are signed under a private test root no built-in set or CTL lists.
     let bytes = std::fs::read(common::vectors_dir().join("pe32plus-rsa2048-sha256.exe")).expect("vector");
     let report = Verifier::new(offline_store(), Policy::windows())
         .verify_bytes(&bytes, at())

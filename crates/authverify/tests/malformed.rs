@@ -176,7 +176,10 @@ fn every_single_byte_truncation_of_the_table_is_handled() {
         checked += 1;
     }
     assert_eq!(checked, v.len() - t - 1);
-    assert!(v.len() - t > dw_length, "the vector's table is padded, so one cut keeps it whole");
+    assert!(
+        v.len() - t > dw_length,
+        "the vector's table is padded, so one cut keeps it whole"
+    );
 }
 
 #[test]

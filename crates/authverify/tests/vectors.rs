@@ -165,7 +165,7 @@ fn vectors_match_manifest() {
 
 #[test]
 fn trusting_the_root_differently_changes_the_verdict() {
-    // The same valid vector against the built-in catalog (which lacks the test root) must
+    // The same valid vector against the built-in certificate set (which lacks the test root) must
     // name the test root as missing: it is embedded nowhere, so the chain stops at the
     // intermediate whose issuer nobody has.
     let m = common::manifest();

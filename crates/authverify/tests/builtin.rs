@@ -1,7 +1,7 @@
-//! The built-in catalog holds exactly the roots the field article lists, by their published
+//! The built-in certificate set holds exactly the roots the field article lists, by their published
 //! SHA-1 thumbprints (docs/offline-roots.md), and every entry's bytes match its name.
 
-use authverify::catalog;
+use authverify::builtin;
 
 /// Published in the vendor article (../shared/docs/offline-roots.md): the 13 roots admins
 /// install on offline machines.
@@ -43,9 +43,9 @@ const PUBLISHED_ROOTS: &[(&str, &str)] = &[
 ];
 
 #[test]
-fn every_published_root_is_in_the_catalog_with_matching_bytes() {
-    let parsed = catalog::catalog();
-    assert_eq!(parsed.len(), catalog::entries().len(), "every entry parses");
+fn every_published_root_is_in_the_builtin_set_with_matching_bytes() {
+    let parsed = builtin::certificates();
+    assert_eq!(parsed.len(), builtin::entries().len(), "every entry parses");
     for (sha1, cn) in PUBLISHED_ROOTS {
         let c = parsed
             .iter()
