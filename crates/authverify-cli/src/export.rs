@@ -8,34 +8,30 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use authverify::builtin;
-use authverify::{Store, Verifier};
+use authverify::Store;
 
-use crate::summary::Summary;
+use crate::summary::{Install, Summary};
 
 pub(crate) struct Exported {
     pub(crate) written: usize,
     pub(crate) unavailable: usize,
 }
 
-/// The DER of a missing certificate: from the built-in set, or from a file verified in this run
-/// (the verifier's certificate cache).
-fn der_of(sha1: Option<&str>, sha256: Option<&str>, verifier: &Verifier) -> Option<Vec<u8>> {
-    let from_hex = |s: &str| hex::decode(s).ok();
-    if let Some(c) = sha1
-        .and_then(from_hex)
+/// The DER of a certificate to install: carried by the report that named it, else (a
+/// summary read back from JSON) the built-in certificate with its SHA-1.
+fn der_of(item: &Install) -> Option<Vec<u8>> {
+    if let Some(der) = &item.der {
+        return Some(der.to_vec());
+    }
+    item.sha1
+        .as_deref()
+        .and_then(|s| hex::decode(s).ok())
         .and_then(|b| <[u8; 20]>::try_from(b).ok())
         .and_then(|b| builtin::by_sha1(&b))
-    {
-        return Some(c.entry.der.to_vec());
-    }
-    sha256
-        .and_then(from_hex)
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .and_then(|b| verifier.certificate_cache().get(&b))
-        .map(|c| c.der().to_vec())
+        .map(|c| c.entry.der.to_vec())
 }
 
-pub(crate) fn write(dir: &Path, summary: &Summary, verifier: &Verifier) -> std::io::Result<Exported> {
+pub(crate) fn write(dir: &Path, summary: &Summary) -> std::io::Result<Exported> {
     std::fs::create_dir_all(dir)?;
     let mut readme = String::from(
         "Certificates these files need, written by `authverify verify --export-missing`.\n\
@@ -54,7 +50,7 @@ pub(crate) fn write(dir: &Path, summary: &Summary, verifier: &Verifier) -> std::
             Store::Root => "Root",
             _ => "CA",
         };
-        let der = der_of(item.sha1.as_deref(), item.sha256.as_deref(), verifier);
+        let der = der_of(item);
         match (der, &item.file_name) {
             (Some(der), Some(file)) => {
                 std::fs::write(dir.join(file), &der)?;

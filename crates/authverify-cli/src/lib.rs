@@ -270,7 +270,7 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode, String> {
         .map_err(crate::output::write_failed)?;
     drop(out);
     if let (Some(dir), Some(summary)) = (&args.export_missing, &summary) {
-        report_export(dir, summary, &verifier)?;
+        report_export(dir, summary)?;
     }
     let skipped = skipped.load(std::sync::atomic::Ordering::Relaxed);
     if skipped > 0 {
@@ -287,13 +287,8 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode, String> {
 }
 
 /// `--export-missing DIR`, and the line saying what it wrote.
-pub(crate) fn report_export(
-    dir: &std::path::Path,
-    summary: &summary::Summary,
-    verifier: &Verifier,
-) -> Result<(), String> {
-    let exported =
-        export::write(dir, summary, verifier).map_err(|e| format!("--export-missing {}: {e}", dir.display()))?;
+pub(crate) fn report_export(dir: &std::path::Path, summary: &summary::Summary) -> Result<(), String> {
+    let exported = export::write(dir, summary).map_err(|e| format!("--export-missing {}: {e}", dir.display()))?;
     eprintln!(
         "authverify: wrote {} certificate(s) to {} (see README.txt there){}",
         exported.written,

@@ -47,6 +47,10 @@ pub(crate) struct Install {
     /// Files needing it per host (`--label`), when hosts are known.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub(crate) hosts: BTreeMap<String, usize>,
+    /// The certificate, when a report of this run carried it (never serialized; a summary
+    /// read back from JSON finds built-in certificates by SHA-1).
+    #[serde(skip)]
+    pub(crate) der: Option<std::sync::Arc<[u8]>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -135,6 +139,7 @@ impl Install {
             files: 0,
             example,
             hosts: BTreeMap::new(),
+            der: m.der.clone(),
         }
     }
 

@@ -616,6 +616,7 @@ fn missing_known(c: &Certificate, store: Store, name: Option<String>) -> Missing
         name,
         available: true,
         needed_by: Vec::new(),
+        der: Some(Arc::from(c.der())),
     }
 }
 
@@ -661,6 +662,7 @@ fn trust_list_roots(top: &Certificate, trust: &TrustStore) -> Vec<MissingCertifi
                 name: e.friendly_name.clone(),
                 available: false,
                 needed_by: Vec::new(),
+                der: None,
             };
             if !out.iter().any(|x| x.same_certificate(&m)) {
                 out.push(m);
@@ -719,6 +721,7 @@ fn unknown_issuer(
                     file_name: None,
                     available: false,
                     needed_by: Vec::new(),
+                    der: None,
                 }],
             ),
         },

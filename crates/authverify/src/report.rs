@@ -147,6 +147,11 @@ pub struct MissingCertificate {
     pub available: bool,
     /// Which signatures' chains need it.
     pub needed_by: Vec<NeededBy>,
+    /// The certificate itself (DER) when authverify holds it (`available`): from the
+    /// built-in set or from the file. Carried here so that `--export-missing` never depends
+    /// on a cache that may have been emptied since; not part of the serialized report.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub der: Option<std::sync::Arc<[u8]>>,
 }
 
 impl MissingCertificate {

@@ -87,3 +87,44 @@ fn an_issuer_nobody_knows_is_never_given_a_store() {
         .all(|m| m.store == Store::Unknown && m.sha1.is_none()));
     assert!(Store::Unknown.windows_name().contains("self-signed"));
 }
+
+/// A certificate authverify holds travels with the report that names it, so that
+/// `--export-missing` never depends on a bounded cache that may have been emptied since:
+/// the built-in intermediate (compared with its committed file), and an attacker root found
+/// only in the file (its SHA-1 from how the hostile vector was built).
+#[test]
+fn a_missing_certificate_authverify_holds_carries_its_der() {
+    let report = Verifier::new(offline_store(), Policy::windows())
+        .verify_bytes(&stripped(), at())
+        .expect("verify");
+    let pca = std::fs::read(
+        common::repo_root().join(format!("crates/authverify/builtin-certs/intermediates/{PCA_2024}.crt")),
+    )
+    .expect("built-in intermediate");
+    assert_eq!(report.missing[0].der.as_deref(), Some(pca.as_slice()));
+
+    let mut trust = TrustStore::new();
+    trust
+        .load(&common::vectors_dir().join("pki/root.crt"), Role::Anchors)
+        .expect("test root");
+    let verifier = Verifier::new(trust, Policy::windows());
+    let file = common::vectors_dir().join("hostile/embedded-root-same-name-other-key.exe");
+    let report = verifier
+        .verify_path(&file, common::manifest_time(&common::manifest()))
+        .expect("verify");
+    let m = &report.missing[0];
+    assert_eq!(m.sha1.as_deref(), Some("4c7a900d93303d482cdbc62326fd0691d828e67f"));
+    assert!(m.available);
+    let der = m.der.as_deref().expect("the file's root is carried");
+    let cert = authverify::Certificate::from_der(der).expect("a certificate");
+    assert_eq!(cert.sha1_hex(), "4c7a900d93303d482cdbc62326fd0691d828e67f");
+    // Unknown issuers carry nothing.
+    let unknown = Verifier::new(offline_store(), Policy::windows())
+        .verify_path(&common::vectors_dir().join("pe32plus-rsa2048-sha256.exe"), at())
+        .expect("verify");
+    assert!(
+        unknown.missing.iter().all(|m| !m.available && m.der.is_none()),
+        "{:?}",
+        unknown.missing
+    );
+}
