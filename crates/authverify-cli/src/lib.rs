@@ -246,7 +246,7 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode, String> {
         std::io::Write::flush(&mut out)
     });
     bar.finish();
-    written.map_err(crate::output::write_failed)?;
+    written.map_err(output::write_failed)?;
     if counts.files == 0 {
         return Err(format!(
             "no PE file found in the paths given ({} files that are not PE images skipped)",
@@ -267,7 +267,7 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode, String> {
     };
     written
         .and_then(|()| std::io::Write::flush(&mut out))
-        .map_err(crate::output::write_failed)?;
+        .map_err(output::write_failed)?;
     drop(out);
     if let (Some(dir), Some(summary)) = (&args.export_missing, &summary) {
         report_export(dir, summary)?;
@@ -287,7 +287,7 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode, String> {
 }
 
 /// `--export-missing DIR`, and the line saying what it wrote.
-pub(crate) fn report_export(dir: &std::path::Path, summary: &summary::Summary) -> Result<(), String> {
+pub(crate) fn report_export(dir: &Path, summary: &summary::Summary) -> Result<(), String> {
     let exported = export::write(dir, summary).map_err(|e| format!("--export-missing {}: {e}", dir.display()))?;
     eprintln!(
         "authverify: wrote {} certificate(s) to {} (see README.txt there){}",

@@ -6,8 +6,11 @@
 //! authroot.stl (`HKLM\...\AuthRoot\AutoUpdate\EncodedCtl`) is loaded too, and its sequence
 //! number and date are reported: on an offline machine it is as old as its last sync.
 //!
-//! The only unsafe code of the project outside memory mapping: CryptoAPI and the registry
-//! are C APIs. Each call's contract is in a comment beside it.
+//! The only unsafe code of the project: CryptoAPI and the registry are C APIs. Each call's
+//! contract is in a comment beside it. (The workspace denies `unsafe_code`; this module
+//! alone allows it.)
+
+#![allow(unsafe_code)]
 
 use authverify::TrustStore;
 

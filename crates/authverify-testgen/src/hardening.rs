@@ -166,7 +166,7 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe: &[u8]) {
         ),
     );
 
-    let tbs_mismatch = leak(pki::issue_tweaked(
+    let tbs_mismatch = leak(issue_tweaked(
         &leaf_spec(
             0x5021,
             "Authverify Test Signer TBS Algorithm Mismatch",

@@ -141,9 +141,9 @@ pub fn overlapping_sections(sections: u16, data_len: usize, nested: usize) -> Ho
     }
     f[data_start..].copy_from_slice(&pe::filler(91, data_len));
     let s = Signer {
-        form: crate::sign::Form {
+        form: sign::Form {
             page_hashes: Some(crate::pki::Hash::Sha256),
-            ..crate::sign::Form::default()
+            ..sign::Form::default()
         },
         ..Signer::new(&p.leaf_key, &p.leaf, vec![&p.leaf, &p.inter])
     };
@@ -218,9 +218,9 @@ pub fn large_signed(data_len: usize) -> Hostile {
         overlay: 0,
     });
     let s = Signer {
-        form: crate::sign::Form {
+        form: sign::Form {
             page_hashes: Some(crate::pki::Hash::Sha256),
-            ..crate::sign::Form::default()
+            ..sign::Form::default()
         },
         ..Signer::new(&p.leaf_key, &p.leaf, vec![&p.leaf, &p.inter])
     };

@@ -143,7 +143,7 @@ pub fn set_checksum(f: &mut [u8]) {
     put32(f, ck, 0);
     let mut sum: u64 = 0;
     for chunk in f.chunks(2) {
-        let w = u16::from_le_bytes([chunk[0], *chunk.get(1).unwrap_or(&0)]) as u64;
+        let w = u64::from(u16::from_le_bytes([chunk[0], *chunk.get(1).unwrap_or(&0)]));
         sum += w;
         sum = (sum & 0xffff) + (sum >> 16);
     }

@@ -141,8 +141,8 @@ pub fn ca_spec(serial: u64, subject: &'static str, path_len: Option<u32>) -> Cer
     CertSpec {
         serial,
         subject,
-        not_before: crate::asn1::unix(2020, 1, 1),
-        not_after: crate::asn1::unix(2045, 1, 1),
+        not_before: unix(2020, 1, 1),
+        not_after: unix(2045, 1, 1),
         ca: Some(path_len),
         eku: &[],
         hash: Hash::Sha256,

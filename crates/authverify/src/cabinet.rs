@@ -75,11 +75,16 @@ struct Member {
 /// once, its members handed over, and its buffer dropped before the next, so memory holds
 /// one folder at a time and all folders together inflate at most [`MAX_CABINET_BYTES`].
 /// Returns how many members were handed over.
+/// A 32-bit field as an index (usize is at least 32 bits on every target this builds for).
+fn to_usize(v: u32) -> usize {
+    usize::try_from(v).unwrap_or(usize::MAX)
+}
+
 pub(crate) fn for_each_member(b: &[u8], mut f: impl FnMut(&str, &[u8])) -> Result<usize, String> {
     if b.get(..4) != Some(b"MSCF".as_slice()) {
         return Err("not a cabinet (no MSCF signature)".into());
     }
-    let files_offset = u32_at(b, 16)? as usize;
+    let files_offset = to_usize(u32_at(b, 16)?);
     let folder_count = usize::from(u16_at(b, 26)?);
     let file_count = usize::from(u16_at(b, 28)?);
     let flags = u16_at(b, 30)?;
@@ -90,8 +95,8 @@ pub(crate) fn for_each_member(b: &[u8], mut f: impl FnMut(&str, &[u8])) -> Resul
     let (mut folder_reserve, mut data_reserve) = (0usize, 0usize);
     if flags & 0x0004 != 0 {
         let header_reserve = usize::from(u16_at(b, at)?);
-        folder_reserve = usize::from(u8_at(b, at + 2)?);
-        data_reserve = usize::from(u8_at(b, at + 3)?);
+        folder_reserve = usize::from(u8_at(b, at.saturating_add(2))?);
+        data_reserve = usize::from(u8_at(b, at.saturating_add(3))?);
         at = at.saturating_add(4).saturating_add(header_reserve);
     }
     if flags & 0x0003 != 0 {
@@ -100,18 +105,18 @@ pub(crate) fn for_each_member(b: &[u8], mut f: impl FnMut(&str, &[u8])) -> Resul
     let mut folders = Vec::new();
     for _ in 0..folder_count.min(MAX_MEMBERS) {
         folders.push(Folder {
-            data_offset: u32_at(b, at)? as usize,
-            blocks: u16_at(b, at + 4)?,
-            compression: u16_at(b, at + 6)?,
+            data_offset: to_usize(u32_at(b, at)?),
+            blocks: u16_at(b, at.saturating_add(4))?,
+            compression: u16_at(b, at.saturating_add(6))?,
         });
         at = at.saturating_add(8).saturating_add(folder_reserve);
     }
     let mut members = Vec::new();
     let mut at = files_offset;
     for _ in 0..file_count {
-        let size = u32_at(b, at)? as usize;
-        let offset = u32_at(b, at + 4)? as usize;
-        let folder = usize::from(u16_at(b, at + 8)?);
+        let size = to_usize(u32_at(b, at)?);
+        let offset = to_usize(u32_at(b, at.saturating_add(4))?);
+        let folder = usize::from(u16_at(b, at.saturating_add(8))?);
         let (name, next) = name_at(b, at.saturating_add(16))?;
         at = next;
         if folder >= folders.len() {
@@ -181,8 +186,8 @@ fn unpack(b: &[u8], folder: &Folder, data_reserve: usize, budget: &mut usize) ->
     let mut inflater = DecompressorOxide::new();
     let mut at = folder.data_offset;
     for _ in 0..folder.blocks {
-        let packed = usize::from(u16_at(b, at + 4)?);
-        let size = usize::from(u16_at(b, at + 6)?);
+        let packed = usize::from(u16_at(b, at.saturating_add(4))?);
+        let size = usize::from(u16_at(b, at.saturating_add(6))?);
         let start = at.saturating_add(8).saturating_add(data_reserve);
         let end = start.checked_add(packed).ok_or("block size overflows")?;
         let block = b
@@ -208,7 +213,7 @@ fn unpack(b: &[u8], folder: &Folder, data_reserve: usize, budget: &mut usize) ->
         if size > MSZIP_BLOCK {
             return Err(format!("MSZIP block declares {size} bytes (at most {MSZIP_BLOCK})"));
         }
-        out.resize(before + size, 0);
+        out.resize(before.saturating_add(size), 0);
         inflater.init();
         let (status, _, written) = decompress(
             &mut inflater,
@@ -227,7 +232,12 @@ fn unpack(b: &[u8], folder: &Folder, data_reserve: usize, budget: &mut usize) ->
 }
 
 #[cfg(test)]
-#[allow(clippy::expect_used, clippy::indexing_slicing)] // test code on known-good inputs
+#[allow(
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::as_conversions
+)] // test code on known-good inputs
 mod tests {
     use super::members;
 

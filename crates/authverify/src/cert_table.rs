@@ -65,10 +65,10 @@ impl<'a> CertTableIter<'a> {
         if rest.is_empty() {
             return Ok(None);
         }
-        let offset = self.base.saturating_add(self.pos as u64);
+        let offset = self.base.saturating_add(crate::image::usize_u64(self.pos));
         let header = rest.get(..8).ok_or(CertTableError::StrayBytes {
             offset,
-            len: rest.len() as u64,
+            len: crate::image::len_u64(rest),
         })?;
         let mut field = [0u8; 4];
         field.copy_from_slice(header.get(..4).unwrap_or(&[0; 4]));
@@ -79,7 +79,7 @@ impl<'a> CertTableIter<'a> {
         if length < 8 {
             return Err(CertTableError::LengthTooSmall { offset, length });
         }
-        let table_end = self.base.saturating_add(self.table.len() as u64);
+        let table_end = self.base.saturating_add(crate::image::len_u64(self.table));
         let past = CertTableError::PastTableEnd {
             offset,
             length,

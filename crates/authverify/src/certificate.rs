@@ -148,7 +148,7 @@ pub struct BasicConstraints {
 
 fn span(outer: &[u8], inner: &[u8]) -> Range<usize> {
     // `inner` is always a sub-slice of `outer` (both come from the same walk).
-    let start = (inner.as_ptr() as usize).saturating_sub(outer.as_ptr() as usize);
+    let start = inner.as_ptr().addr().saturating_sub(outer.as_ptr().addr());
     start..start.saturating_add(inner.len())
 }
 
@@ -525,12 +525,12 @@ impl Parsed {
                 let b0 = bits.value.get(1).copied().unwrap_or(0);
                 let b1 = bits.value.get(2).copied().unwrap_or(0);
                 let mut usage = 0u16;
-                for i in 0..8 {
+                for i in 0u16..8 {
                     if b0 & (0x80 >> i) != 0 {
                         usage |= 1 << i;
                     }
                     if b1 & (0x80 >> i) != 0 {
-                        usage |= 1 << (i + 8);
+                        usage |= 1 << i.saturating_add(8);
                     }
                 }
                 self.key_usage = Some(usage);

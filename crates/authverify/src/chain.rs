@@ -995,7 +995,7 @@ fn ca_rules(
             ));
         }
         if let Some(limit) = bc.path_len {
-            if below > limit as usize {
+            if below > usize::try_from(limit).unwrap_or(usize::MAX) {
                 return Err((
                     ChainStatus::ConstraintViolation,
                     format!(

@@ -383,7 +383,7 @@ fn property_id(oid_content: &[u8]) -> Option<u32> {
     for (i, b) in rest.iter().enumerate() {
         id = id.checked_mul(128)?.checked_add(u32::from(b & 0x7f))?;
         if b & 0x80 == 0 {
-            return (i + 1 == rest.len()).then_some(id);
+            return (i.saturating_add(1) == rest.len()).then_some(id);
         }
     }
     None

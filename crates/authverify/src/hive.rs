@@ -30,6 +30,7 @@
 
 /// The base block's length; hive bins start here.
 const BASE_BLOCK: usize = 4096;
+const BASE_BLOCK_U64: u64 = 4096;
 /// Big data segments hold at most this many bytes.
 const SEGMENT: usize = 16_344;
 /// Cell reads may total this many times the hive bins' length (a real walk reads each cell
@@ -129,7 +130,7 @@ pub fn is_hive(bytes: &[u8]) -> bool {
 }
 
 fn file_offset(cell: u32) -> u64 {
-    u64::from(cell).saturating_add(BASE_BLOCK as u64)
+    u64::from(cell).saturating_add(BASE_BLOCK_U64)
 }
 
 fn to_usize(v: u32) -> usize {
@@ -181,7 +182,7 @@ impl<'a> Hive<'a> {
                 )
             })?;
         if !bins.starts_with(b"hbin") {
-            return Err(HiveError::new(BASE_BLOCK as u64, "no hive bin after the base block"));
+            return Err(HiveError::new(BASE_BLOCK_U64, "no hive bin after the base block"));
         }
         let (primary, secondary) = (field(0x04), field(0x08));
         let work = u64::try_from(bins.len())

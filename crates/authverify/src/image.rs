@@ -73,9 +73,19 @@ fn read_u32(data: &[u8], offset: u64, what: &'static str) -> Result<u32, ImageEr
     Ok(u32::from_le_bytes(out))
 }
 
+/// A buffer's length as u64 (usize is at most 64 bits on every target this builds for).
+pub(crate) fn len_u64(data: &[u8]) -> u64 {
+    u64::try_from(data.len()).unwrap_or(u64::MAX)
+}
+
+/// An index or count as u64.
+pub(crate) fn usize_u64(v: usize) -> u64 {
+    u64::try_from(v).unwrap_or(u64::MAX)
+}
+
 /// `data[offset..offset + len]`, or a typed error naming the field.
 pub(crate) fn slice_at<'a>(data: &'a [u8], offset: u64, len: u64, what: &'static str) -> Result<&'a [u8], ImageError> {
-    let file_len = data.len() as u64;
+    let file_len = len_u64(data);
     let err = ImageError::Truncated {
         what,
         offset,
@@ -89,7 +99,7 @@ pub(crate) fn slice_at<'a>(data: &'a [u8], offset: u64, len: u64, what: &'static
 
 /// The COFF header's offset: after the `MZ` header's `e_lfanew` and the `PE\0\0` signature.
 fn coff_header_offset(data: &[u8]) -> Result<u64, ImageError> {
-    let len = data.len() as u64;
+    let len = len_u64(data);
     if len < 64 {
         return Err(ImageError::TooSmall { len });
     }
@@ -103,7 +113,7 @@ fn coff_header_offset(data: &[u8]) -> Result<u64, ImageError> {
     if slice_at(data, e_lfanew, 4, "PE signature")? != b"PE\0\0" {
         return Err(ImageError::NotPe { offset: e_lfanew });
     }
-    Ok(e_lfanew + 4)
+    Ok(e_lfanew.saturating_add(4))
 }
 
 /// The security directory entry's offset and the certificate table it locates.
@@ -118,10 +128,10 @@ fn security_directory(
     if u64::from(rva_count) <= SECURITY_DIRECTORY {
         return Ok((None, None));
     }
-    let len = data.len() as u64;
-    let entry = directories_offset + SECURITY_DIRECTORY * 8;
+    let len = len_u64(data);
+    let entry = directories_offset.saturating_add(SECURITY_DIRECTORY.saturating_mul(8));
     let offset = read_u32(data, entry, "security directory")?;
-    let size = read_u32(data, entry + 4, "security directory size")?;
+    let size = read_u32(data, entry.saturating_add(4), "security directory size")?;
     let table = match (offset, size) {
         (0, 0) => None,
         (0, _) | (_, 0) => return Err(ImageError::HalfEmptySecurityDirectory { offset, size }),
@@ -132,7 +142,7 @@ fn security_directory(
             };
             // The table must lie after the security entry itself (it can never be part of
             // the headers it is excluded from) and inside the file.
-            if table.offset < entry + 8 || table.end() > len {
+            if table.offset < entry.saturating_add(8) || table.end() > len {
                 return Err(ImageError::CertTableOutOfRange {
                     offset: table.offset,
                     size: table.size,
@@ -151,12 +161,12 @@ impl<'a> PeImage<'a> {
     pub fn parse(data: &'a [u8]) -> Result<Self, ImageError> {
         let coff = coff_header_offset(data)?;
         let machine = read_u16(data, coff, "COFF Machine")?;
-        let size_of_optional = read_u16(data, coff + 16, "SizeOfOptionalHeader")?;
-        let opt = coff + 20;
+        let size_of_optional = read_u16(data, coff.saturating_add(16), "SizeOfOptionalHeader")?;
+        let opt = coff.saturating_add(20);
         let magic = read_u16(data, opt, "optional header magic")?;
         let (rva_count_offset, directories_offset) = match magic {
-            PE32_MAGIC => (opt + 92, opt + 96),
-            PE32_PLUS_MAGIC => (opt + 108, opt + 112),
+            PE32_MAGIC => (opt.saturating_add(92), opt.saturating_add(96)),
+            PE32_PLUS_MAGIC => (opt.saturating_add(108), opt.saturating_add(112)),
             other => return Err(ImageError::UnknownMagic { magic: other }),
         };
         let kind = if magic == PE32_MAGIC {
@@ -169,9 +179,9 @@ impl<'a> PeImage<'a> {
         if size_of_optional < 68 {
             return Err(ImageError::OptionalHeaderTooSmall { size: size_of_optional });
         }
-        let checksum_offset = opt + 64;
+        let checksum_offset = opt.saturating_add(64);
         read_u32(data, checksum_offset, "CheckSum")?;
-        let subsystem = read_u16(data, opt + 68, "Subsystem")?;
+        let subsystem = read_u16(data, opt.saturating_add(68), "Subsystem")?;
         let rva_count = read_u32(data, rva_count_offset, "NumberOfRvaAndSizes")?;
 
         let (security_entry_offset, cert_table) = security_directory(data, directories_offset, rva_count)?;
@@ -190,19 +200,22 @@ impl<'a> PeImage<'a> {
 
     /// SizeOfHeaders (optional header offset 60).
     pub(crate) fn size_of_headers(&self) -> Result<u32, ImageError> {
-        read_u32(self.data, self.coff_offset + 20 + 60, "SizeOfHeaders")
+        read_u32(self.data, self.coff_offset.saturating_add(20 + 60), "SizeOfHeaders")
     }
 
     /// (PointerToRawData, SizeOfRawData) of every section, in section-table order.
     pub(crate) fn sections(&self) -> Result<Vec<(u32, u32)>, ImageError> {
-        let count = read_u16(self.data, self.coff_offset + 2, "NumberOfSections")?;
-        let table = self.coff_offset + 20 + u64::from(self.size_of_optional);
+        let count = read_u16(self.data, self.coff_offset.saturating_add(2), "NumberOfSections")?;
+        let table = self
+            .coff_offset
+            .saturating_add(20)
+            .saturating_add(u64::from(self.size_of_optional));
         (0..u64::from(count))
             .map(|i| {
-                let header = table + i * 40;
+                let header = table.saturating_add(i.saturating_mul(40));
                 Ok((
-                    read_u32(self.data, header + 20, "PointerToRawData")?,
-                    read_u32(self.data, header + 16, "SizeOfRawData")?,
+                    read_u32(self.data, header.saturating_add(20), "PointerToRawData")?,
+                    read_u32(self.data, header.saturating_add(16), "SizeOfRawData")?,
                 ))
             })
             .collect()
@@ -253,7 +266,7 @@ impl<'a> PeImage<'a> {
     /// any byte here is outside the signature's reach (MS12-024 / CVE-2012-0151).
     pub fn bytes_after_cert_table(&self) -> u64 {
         match self.cert_table {
-            Some(t) => (self.data.len() as u64).saturating_sub(t.end()),
+            Some(t) => len_u64(self.data).saturating_sub(t.end()),
             None => 0,
         }
     }

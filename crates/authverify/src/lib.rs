@@ -68,6 +68,9 @@
 //! release the ranges it reports as hashed.
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+// Sizes and offsets come from untrusted bytes: arithmetic is checked or saturating, and
+// conversions say how they fail (the RSA kernels' allowance says why theirs cannot).
+#![deny(clippy::arithmetic_side_effects, clippy::as_conversions)]
 #![deny(missing_docs)]
 
 pub mod algorithms;

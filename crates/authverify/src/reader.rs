@@ -70,7 +70,7 @@ fn read_whole<R: Read + Seek>(r: &mut R, len: u64) -> Result<Vec<u8>, Error> {
     r.take(len.saturating_add(1))
         .read_to_end(&mut buf)
         .map_err(|e| read_err(&e))?;
-    if buf.len() as u64 != len {
+    if crate::image::len_u64(&buf) != len {
         return Err(Error::Changed {
             detail: format!("{len} bytes when opened, {} when read", buf.len()),
         });
@@ -121,13 +121,14 @@ fn verify_streamed<R: Read + Seek>(
     let report = v.verify_fed(data, at, &mut |range: Range<u64>, sink: &mut dyn FnMut(&[u8])| {
         let mut at = range.start;
         while failure.is_none() && at < range.end {
-            let n = usize::try_from((range.end - at).min(BUFFER as u64)).unwrap_or(BUFFER);
+            let n = usize::try_from(range.end.saturating_sub(at)).map_or(BUFFER, |left| left.min(BUFFER));
             let Some(chunk) = buffer.get_mut(..n) else { return };
-            match read_exact_at(r, &(at..at.saturating_add(n as u64)), chunk) {
+            let next = at.saturating_add(crate::image::usize_u64(n));
+            match read_exact_at(r, &(at..next), chunk) {
                 Ok(()) => sink(chunk),
                 Err(e) => failure = Some(e),
             }
-            at = at.saturating_add(n as u64);
+            at = next;
         }
     });
     match failure {

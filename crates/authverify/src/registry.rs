@@ -139,7 +139,7 @@ fn hex_value(value: &str) -> Result<Vec<u8>, String> {
     let digits = value
         .strip_prefix("hex:")
         .ok_or_else(|| format!("not a binary value ({})", value.chars().take(12).collect::<String>()))?;
-    let mut out = Vec::with_capacity(digits.len() / 3 + 1);
+    let mut out = Vec::with_capacity(digits.len().div_ceil(3));
     for part in digits.split(',') {
         let part = part.trim();
         if part.is_empty() {
@@ -304,7 +304,7 @@ pub fn parse_hive(bytes: &[u8], source: &str) -> Result<RegistryExport, TrustErr
 
 /// The stores under one `SystemCertificates`-like key: `<store>\Certificates\<thumbprint>`
 /// values `Blob`, and `AuthRoot\AutoUpdate` value `EncodedCtl`.
-fn read_stores(hive: &mut Hive, parent: &Key, path: &str, out: &mut RegistryExport) -> Result<(), HiveError> {
+fn read_stores(hive: &mut Hive<'_>, parent: &Key, path: &str, out: &mut RegistryExport) -> Result<(), HiveError> {
     for store in hive.subkeys(parent)? {
         let store_path = format!("{path}\\{}", store.name);
         for child in hive.subkeys(&store)? {
@@ -322,7 +322,13 @@ fn read_stores(hive: &mut Hive, parent: &Key, path: &str, out: &mut RegistryExpo
 }
 
 /// Reads value `name` of `key` when it is trust material.
-fn take_value(hive: &mut Hive, key: &Key, path: &str, name: &str, out: &mut RegistryExport) -> Result<(), HiveError> {
+fn take_value(
+    hive: &mut Hive<'_>,
+    key: &Key,
+    path: &str,
+    name: &str,
+    out: &mut RegistryExport,
+) -> Result<(), HiveError> {
     let Some(wanted) = out.wants(path, name) else {
         return Ok(());
     };

@@ -309,8 +309,14 @@ struct Montgomery<'a> {
     t: Vec<u64>,
 }
 
-// Truncating u128 → u64 is the point of these casts: the low word of a product.
-#[allow(clippy::as_conversions, clippy::cast_possible_truncation)]
+// Truncating u128 → u64 is the point of these casts: the low word of a product. The u128
+// sums cannot overflow: (2^64 - 1)^2 + 2·(2^64 - 1) = 2^128 - 1, and no sum here adds more
+// than a product and two words.
+#[allow(
+    clippy::as_conversions,
+    clippy::cast_possible_truncation,
+    clippy::arithmetic_side_effects
+)]
 impl<'a> Montgomery<'a> {
     fn new(n: &'a [u64], n0_inv: u64) -> Self {
         Self {
@@ -416,8 +422,14 @@ fn advance(window: &mut [u64], by: usize) -> &mut [u64] {
     window.get_mut(by.min(len)..).unwrap_or_default()
 }
 
-// Truncating u128 → u64 is the point of these casts: the low word of a product.
-#[allow(clippy::as_conversions, clippy::cast_possible_truncation)]
+// Truncating u128 → u64 is the point of these casts: the low word of a product. The u128
+// sums cannot overflow: (2^64 - 1)^2 + 2·(2^64 - 1) = 2^128 - 1, and no sum here adds more
+// than a product and two words.
+#[allow(
+    clippy::as_conversions,
+    clippy::cast_possible_truncation,
+    clippy::arithmetic_side_effects
+)]
 mod kernels {
     /// t[j] += a[j]·b for j < len(a); returns the carry out of t[len(a) - 1].
     pub(super) fn mul_add_row_carry(t: &mut [u64], a: &[u64], b: u64) -> u64 {
@@ -560,7 +572,14 @@ mod kernels {
 use kernels::{cross_two_rows, mul_add_row, mul_add_two_rows, reduce_rows};
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::arithmetic_side_effects,
+    clippy::as_conversions
+)]
 mod tests {
     use super::*;
     use der::Encode as _;

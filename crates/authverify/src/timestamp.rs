@@ -113,7 +113,7 @@ fn finish(
         return report;
     }
     let sha1_ok = DigestAlgorithm::from_oid(&si.digest_algorithm) != Some(DigestAlgorithm::Sha1)
-        || crate::policy::Policy::rule(
+        || Policy::rule(
             ctx.policy.allow_sha1_timestamps,
             "allow_sha1_timestamps",
             "the TSA signature uses SHA-1",
@@ -322,18 +322,12 @@ fn generalized_time(v: &[u8]) -> Result<UnixTime, String> {
     }
     let n = |a: usize, b: usize| -> u16 {
         digits.get(a..b).unwrap_or_default().iter().fold(0u16, |acc, d| {
-            acc.saturating_mul(10).saturating_add(u16::from(d - b'0'))
+            acc.saturating_mul(10).saturating_add(u16::from(d.saturating_sub(b'0')))
         })
     };
-    let dt = der::DateTime::new(
-        n(0, 4),
-        n(4, 6) as u8,
-        n(6, 8) as u8,
-        n(8, 10) as u8,
-        n(10, 12) as u8,
-        n(12, 14) as u8,
-    )
-    .map_err(|_| bad())?;
+    // Two digits never exceed 99.
+    let two = |a: usize| u8::try_from(n(a, a.saturating_add(2))).unwrap_or(u8::MAX);
+    let dt = der::DateTime::new(n(0, 4), two(4), two(6), two(8), two(10), two(12)).map_err(|_| bad())?;
     Ok(UnixTime::from_der_time(dt))
 }
 

@@ -698,7 +698,7 @@ pub fn parse_sst(bytes: &[u8], source: &str) -> Result<Vec<Certificate>, TrustEr
         let len = u32_at(pos.saturating_add(8)).ok_or_else(|| err(pos, "truncated element header".into()))?;
         let start = pos.saturating_add(12);
         let end = start
-            .checked_add(len as usize)
+            .checked_add(usize::try_from(len).unwrap_or(usize::MAX))
             .filter(|&e| e <= bytes.len())
             .ok_or_else(|| err(pos, format!("element of {len} bytes runs past the end of the file")))?;
         if id == 0x20 {

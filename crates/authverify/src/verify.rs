@@ -27,9 +27,9 @@ pub struct Verifier {
     policy: Policy,
     /// Verified certificate links, shared by every file this verifier (and its clones)
     /// checks.
-    links: std::sync::Arc<chain::LinkCache>,
+    links: Arc<chain::LinkCache>,
     /// Parsed certificates, shared likewise.
-    certificates: std::sync::Arc<crate::cache::CertificateCache>,
+    certificates: Arc<crate::cache::CertificateCache>,
 }
 
 /// What the certificate table holds.
@@ -89,8 +89,8 @@ impl Verifier {
         Self {
             trust,
             policy,
-            links: std::sync::Arc::new(chain::LinkCache::default()),
-            certificates: std::sync::Arc::new(crate::cache::CertificateCache::default()),
+            links: Arc::new(chain::LinkCache::default()),
+            certificates: Arc::new(crate::cache::CertificateCache::default()),
         }
     }
 
@@ -761,7 +761,7 @@ fn check_page_hashes(
     let entry = 4usize.saturating_add(ph.algorithm.output_len());
     Some(PageHashReport {
         algorithm: ph.algorithm.name().to_string(),
-        pages: (ph.table.len() / entry).saturating_sub(1),
+        pages: ph.table.len().checked_div(entry).unwrap_or(0).saturating_sub(1),
         matches,
     })
 }

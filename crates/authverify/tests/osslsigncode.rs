@@ -207,7 +207,7 @@ fn page_hashes_agree_with_osslsigncode() {
     for (h, alg) in [("sha256", "sha256"), ("sha1", "sha1")] {
         for unsigned in ["unsigned.exe", "unsigned-odd-length.exe"] {
             let out = dir.join(format!("{h}-{unsigned}"));
-            let status = std::process::Command::new("osslsigncode")
+            let status = Command::new("osslsigncode")
                 .args(["sign", "-ph", "-h", h, "-certs"])
                 .arg(&cert)
                 .arg("-key")

@@ -24,24 +24,30 @@ pub struct DigestRanges {
 
 /// How much is hashed between two `consumed` calls.
 pub const CHUNK: usize = 8 << 20;
+const CHUNK_U64: u64 = 8 << 20;
 
 impl PeImage<'_> {
     /// The ranges of this image that the Authenticode digest covers.
     pub fn digest_ranges(&self) -> DigestRanges {
-        let len = self.data().len() as u64;
+        let len = crate::image::len_u64(self.data());
         let end = self.cert_table().map_or(len, |t| t.offset);
         let checksum = self.checksum_offset();
         let mut ranges = Vec::with_capacity(3);
         ranges.push(0..checksum);
         match self.security_entry_offset() {
             Some(sec) => {
-                ranges.push(checksum + 4..sec);
-                ranges.push(sec + 8..end.max(sec + 8));
+                let after_checksum = checksum.saturating_add(4);
+                let after_entry = sec.saturating_add(8);
+                ranges.push(after_checksum..sec);
+                ranges.push(after_entry..end.max(after_entry));
             }
-            None => ranges.push(checksum + 4..end.max(checksum + 4)),
+            None => {
+                let after_checksum = checksum.saturating_add(4);
+                ranges.push(after_checksum..end.max(after_checksum));
+            }
         }
         let zero_padding = if self.cert_table().is_none() && !len.is_multiple_of(8) {
-            8 - len % 8
+            8u64.saturating_sub(len.checked_rem(8).unwrap_or(0))
         } else {
             0
         };
@@ -79,7 +85,7 @@ impl PeImage<'_> {
         for range in &ranges.ranges {
             let mut at = range.start;
             while at < range.end {
-                let next = at.saturating_add(CHUNK as u64).min(range.end);
+                let next = at.saturating_add(CHUNK_U64).min(range.end);
                 feed(at..next, &mut |bytes| hasher.update(bytes));
                 at = next;
             }

@@ -25,12 +25,14 @@ fn hash(alg: DigestAlgorithm, parts: &[&[u8]], zeros: u64) -> Vec<u8> {
     for p in parts {
         h.update(p);
     }
-    const ZEROS: [u8; PAGE_SIZE as usize] = [0; PAGE_SIZE as usize];
+    // One page of zeros (PAGE_SIZE, asserted below).
+    const ZEROS: [u8; 4096] = [0; 4096];
+    const _: () = assert!(PAGE_SIZE == 4096);
     let mut left = zeros.min(PAGE_SIZE);
     while left > 0 {
         let n = usize::try_from(left).unwrap_or(0).min(ZEROS.len());
         h.update(ZEROS.get(..n).unwrap_or_default());
-        left = left.saturating_sub(n as u64);
+        left = left.saturating_sub(u64::try_from(n).unwrap_or(u64::MAX));
     }
     h.finalize().into_iter().next().map(|(_, d)| d).unwrap_or_default()
 }
@@ -45,7 +47,7 @@ impl PeImage<'_> {
     /// [`PeImage::authenticode_digests_fed`]). Ranges are checked against the file length
     /// before any is asked for.
     pub(crate) fn page_hashes_fed(&self, alg: DigestAlgorithm, feed: &mut Feed<'_>) -> Result<Vec<u8>, ImageError> {
-        let len = self.data().len() as u64;
+        let len = crate::image::len_u64(self.data());
         let out_of_range = |what: &'static str, offset: u64| ImageError::Truncated { what, offset, len };
         let headers = u64::from(self.size_of_headers()?);
         let security = self
@@ -69,8 +71,8 @@ impl PeImage<'_> {
             alg,
             &[
                 &at(0, checksum, "headers")?,
-                &at(checksum + 4, security, "headers")?,
-                &at(security + 8, headers, "headers")?,
+                &at(checksum.saturating_add(4), security, "headers")?,
+                &at(security.saturating_add(8), headers, "headers")?,
             ],
             PAGE_SIZE.saturating_sub(headers),
         );
@@ -103,17 +105,21 @@ impl PeImage<'_> {
             }
             let mut offset = 0u64;
             while offset < size {
-                pages += 1;
+                pages = pages.saturating_add(1);
                 if pages > MAX_PAGES {
                     return Err(out_of_range("section table (more pages than a 4 GiB image)", pointer));
                 }
-                let len = (size - offset).min(PAGE_SIZE);
-                let start = pointer + offset;
-                let digest = hash(alg, &[&at(start, start + len, "section raw data")?], PAGE_SIZE - len);
+                let len = size.saturating_sub(offset).min(PAGE_SIZE);
+                let start = pointer.saturating_add(offset);
+                let digest = hash(
+                    alg,
+                    &[&at(start, start.saturating_add(len), "section raw data")?],
+                    PAGE_SIZE.saturating_sub(len),
+                );
                 entry(start, &digest);
-                offset += PAGE_SIZE;
+                offset = offset.saturating_add(PAGE_SIZE);
             }
-            last = pointer + size;
+            last = pointer.saturating_add(size);
         }
         entry(last, &vec![0u8; alg.output_len()]);
         Ok(table)
