@@ -24,7 +24,14 @@ pub struct FileResult {
 #[serde(untagged)]
 pub(crate) enum Outcome {
     Report(FileReport),
-    Error { status: FileStatus, error: String },
+    /// The file was not verified: `error` is the message, `error_rule` a stable id for
+    /// grouping (the library's [`authverify::Error::rule`], or `file.not_found`,
+    /// `file.unreadable`, `file.changed`).
+    Error {
+        status: FileStatus,
+        error: String,
+        error_rule: &'static str,
+    },
 }
 
 impl FileResult {
@@ -35,13 +42,14 @@ impl FileResult {
         }
     }
 
-    pub(crate) fn error(path: &Path, error: String) -> Self {
+    pub(crate) fn error(path: &Path, error_rule: &'static str, error: String) -> Self {
         Self {
             path: path.display().to_string(),
             label: None,
             outcome: Outcome::Error {
                 status: FileStatus::Error,
                 error,
+                error_rule,
             },
         }
     }
@@ -78,14 +86,18 @@ pub(crate) fn collect_inputs(paths: &[PathBuf]) -> Inputs {
                     Ok(_) => {}
                     Err(err) => {
                         let p = err.path().map(Path::to_path_buf).unwrap_or_else(|| path.clone());
-                        inputs.errors.push(FileResult::error(&p, format!("cannot read: {err}")));
+                        inputs
+                            .errors
+                            .push(FileResult::error(&p, "file.unreadable", format!("cannot read: {err}")));
                     }
                 }
             }
         } else if path.exists() {
             inputs.files.push(path.clone());
         } else {
-            inputs.errors.push(FileResult::error(path, NO_SUCH_FILE.into()));
+            inputs
+                .errors
+                .push(FileResult::error(path, "file.not_found", NO_SUCH_FILE.into()));
         }
     }
     inputs
@@ -105,14 +117,14 @@ pub fn verify_named(verifier: &Verifier, path: &Path, at: UnixTime) -> FileResul
     if path.exists() {
         verify_one(verifier, path, at)
     } else {
-        FileResult::error(path, NO_SUCH_FILE.into())
+        FileResult::error(path, "file.not_found", NO_SUCH_FILE.into())
     }
 }
 
 pub(crate) fn verify_one(verifier: &Verifier, path: &Path, at: UnixTime) -> FileResult {
     let mut file = match File::open(path) {
         Ok(f) => f,
-        Err(e) => return FileResult::error(path, format!("cannot open: {e}")),
+        Err(e) => return FileResult::error(path, "file.unreadable", format!("cannot open: {e}")),
     };
     // Ordinary reads, not a memory map: a file truncated by another process while mapped
     // faults (SIGBUS) and would end the whole run. The library reads one consistent
@@ -125,6 +137,7 @@ pub(crate) fn verify_one(verifier: &Verifier, path: &Path, at: UnixTime) -> File
     match outcome {
         Ok(_) if changed => FileResult::error(
             path,
+            "file.changed",
             "the file changed while it was being verified (its size or modification time differs)".into(),
         ),
         Ok(report) => FileResult {
@@ -132,6 +145,6 @@ pub(crate) fn verify_one(verifier: &Verifier, path: &Path, at: UnixTime) -> File
             label: None,
             outcome: Outcome::Report(report),
         },
-        Err(e) => FileResult::error(path, e.to_string()),
+        Err(e) => FileResult::error(path, e.rule(), e.to_string()),
     }
 }

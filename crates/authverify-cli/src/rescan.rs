@@ -141,7 +141,7 @@ fn print_text(out: &mut impl Write, entries: &[Entry], results: &[FileResult], r
                         .missing
                         .first()
                         .map(|m| format!("missing {}", m.name.as_deref().unwrap_or(&m.subject)))
-                        .or_else(|| rep.notes.first().cloned())
+                        .or_else(|| rep.notes.first().map(|n| n.detail.clone()))
                         .unwrap_or_default(),
                     crate::files::Outcome::Error { error, .. } => error.clone(),
                 };

@@ -70,14 +70,18 @@ fn one_argument(path: PathBuf, skipped: Arc<AtomicUsize>) -> Box<dyn Iterator<It
                     Ok(_) => None,
                     Err(err) => {
                         let p = err.path().map(Path::to_path_buf).unwrap_or_else(|| root.clone());
-                        Some(Input::Failed(FileResult::error(&p, format!("cannot read: {err}"))))
+                        Some(Input::Failed(FileResult::error(
+                            &p,
+                            "file.unreadable",
+                            format!("cannot read: {err}"),
+                        )))
                     }
                 }),
         )
     } else if path.exists() {
         Box::new(std::iter::once(Input::File(path)))
     } else {
-        let failed = FileResult::error(&path, crate::files::NO_SUCH_FILE.into());
+        let failed = FileResult::error(&path, "file.not_found", crate::files::NO_SUCH_FILE.into());
         Box::new(std::iter::once(Input::Failed(failed)))
     }
 }

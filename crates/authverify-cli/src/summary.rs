@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use authverify::{FileStatus, MissingCertificate, Store};
+use authverify::{Effect, FileStatus, MissingCertificate, Rule, Store};
 use serde::{Deserialize, Serialize};
 
 use crate::files::{FileResult, Outcome};
@@ -89,12 +89,24 @@ fn common_name(subject: &str) -> String {
     subject.to_string()
 }
 
+/// What an error rule means, for the summary line that groups by it.
+fn error_phrase(rule: &str) -> &'static str {
+    match rule {
+        "file.image" => "not a PE image authverify can read",
+        "file.certificate_table" => "malformed certificate table",
+        "file.not_found" => "no such file",
+        "file.changed" => "changed while it was verified",
+        _ => "cannot be read",
+    }
+}
+
 /// Why a file fails when installing certificates would not fix it, as a grouping key.
 fn failure_reason(r: &FileResult) -> Option<String> {
     let report = match &r.outcome {
-        Outcome::Error { error, .. } => {
-            let kind = error.split(':').next().unwrap_or(error);
-            return Some(format!("error: {kind}"));
+        // Grouped by the kind of failure, never by the message (an I/O error's message
+        // starts with the file's path).
+        Outcome::Error { error_rule, .. } => {
+            return Some(format!("error: {} ({error_rule})", error_phrase(error_rule)))
         }
         Outcome::Report(report) => report,
     };
@@ -113,7 +125,11 @@ fn failure_reason(r: &FileResult) -> Option<String> {
             Some(s) if s.error.is_some() => "invalid: the signature cannot be parsed".into(),
             Some(s) if !s.digest_matches => "invalid: the file does not match its signed digest".into(),
             Some(s) if !s.signature_valid => "invalid: the signer's signature does not verify".into(),
-            _ if report.notes.iter().any(|n| n.contains("follow the certificate table")) => {
+            _ if report
+                .notes
+                .iter()
+                .any(|n| n.rule == Rule::AcceptDataAfterCertTable && n.effect == Effect::Refusal) =>
+            {
                 "invalid: data appended after the certificate table".into()
             }
             _ => "invalid: a nested signature does not match the file".into(),
@@ -290,5 +306,49 @@ impl Summary {
             add_failure(&mut self.other_failures, g);
         }
         self.sort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// An I/O error's message starts with the file's path: grouping by message made one
+    /// group per file. Grouped by rule, files failing the same way are counted together.
+    #[test]
+    fn errors_group_by_their_rule_not_their_message() {
+        let results = [
+            FileResult::error(Path::new("/x/a.exe"), "file.io", "/x/a.exe: permission denied".into()),
+            FileResult::error(Path::new("/y/b.exe"), "file.io", "/y/b.exe: permission denied".into()),
+            FileResult::error(Path::new("/z/c.exe"), "file.image", "not a PE image: no MZ signature".into()),
+        ];
+        let s = Summary::of(&results);
+        let groups: Vec<(&str, usize)> = s.other_failures.iter().map(|g| (g.reason.as_str(), g.files)).collect();
+        assert_eq!(
+            groups,
+            [
+                ("error: cannot be read (file.io)", 2),
+                ("error: not a PE image authverify can read (file.image)", 1)
+            ]
+        );
+    }
+
+    /// The appended-data refusal is found by its rule (`policy.accept_data_after_cert_table`
+    /// with effect refusal), not by the words of its note.
+    #[test]
+    fn appended_data_is_grouped_by_its_rule() {
+        let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-vectors");
+        let mut trust = authverify::TrustStore::new();
+        trust
+            .load(&vectors.join("pki/root.crt"), authverify::Role::Anchors)
+            .expect("root");
+        let verifier = authverify::Verifier::new(trust, authverify::Policy::windows());
+        let at = "2026-06-01T00:00:00Z".parse().expect("time");
+        let r = crate::files::verify_named(&verifier, &vectors.join("appended-data.exe"), at);
+        let s = Summary::of(std::slice::from_ref(&r));
+        assert_eq!(s.other_failures.len(), 1);
+        assert_eq!(s.other_failures[0].reason, "invalid: data appended after the certificate table");
     }
 }

@@ -48,7 +48,31 @@ fn validated(v: Value) -> Value {
         "report does not match docs/report.schema.json:\n{}",
         errors.join("\n")
     );
+    notes_mirror_findings(&v);
     v
+}
+
+/// At every level, `findings[i].detail` is `notes[i]`: the typed list and the texts are one
+/// list said twice, and a signature's `error_rule` is set exactly when `error` is.
+fn notes_mirror_findings(v: &Value) {
+    match v {
+        Value::Object(o) => {
+            if let (Some(Value::Array(notes)), Some(Value::Array(findings))) = (o.get("notes"), o.get("findings")) {
+                let details: Vec<&Value> = findings.iter().map(|f| &f["detail"]).collect();
+                assert_eq!(notes.iter().collect::<Vec<_>>(), details, "{v}");
+            }
+            // Signatures and error results (not the summary's `by_status.error` count).
+            if let (Some(error), true) = (
+                o.get("error"),
+                o.contains_key("digest_matches") || o.contains_key("path"),
+            ) {
+                assert_eq!(error.is_null(), o.get("error_rule").is_none_or(Value::is_null), "{v}");
+            }
+            o.values().for_each(notes_mirror_findings);
+        }
+        Value::Array(a) => a.iter().for_each(notes_mirror_findings),
+        _ => {}
+    }
 }
 
 fn jsonl(out: &Output) -> Vec<Value> {

@@ -27,13 +27,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ] {
         let report = Verifier::new(trust.clone(), policy).verify_path(&file, at)?;
         println!("{name}: {:?}", report.status);
-        let notes = report.signatures.iter().flat_map(|s| {
-            s.notes
-                .iter()
-                .chain(s.chain.iter().flat_map(|c| c.notes.iter().chain(c.detail.iter())))
-        });
-        for note in notes.filter(|n| n.contains("policy") || n.starts_with("leniency")) {
-            println!("  {note}");
+        // Findings carry the rule they are about: `policy.<field>` for the rules a Policy
+        // field decides, with the effect (leniency relied on, or refusal).
+        let findings = report
+            .signatures
+            .iter()
+            .flat_map(|s| s.notes.iter().chain(s.chain.iter().flat_map(|c| c.notes.iter())));
+        for f in findings.filter(|f| f.rule.policy_field().is_some()) {
+            println!("  {} ({}): {}", f.rule, f.effect.as_str(), f.detail);
+        }
+        // Rules the path builder applies end the chain with their detail.
+        for detail in report
+            .signatures
+            .iter()
+            .filter_map(|s| s.chain.as_ref()?.detail.as_ref())
+        {
+            println!("  chain: {detail}");
         }
     }
     Ok(())

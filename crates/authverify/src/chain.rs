@@ -16,7 +16,8 @@ use crate::builtin::{self, Store};
 pub use crate::cache::LinkCache;
 use crate::certificate::{eku, Certificate, KEY_CERT_SIGN};
 use crate::ctl::CtlRefusal;
-use crate::policy::Budget;
+use crate::finding::{Finding, Rule};
+use crate::policy::{Budget, Policy};
 use crate::report::{AlternativePath, CertificateSummary, ChainReport, ChainStatus, MissingCertificate};
 use crate::time::UnixTime;
 use crate::trust::TrustStore;
@@ -144,7 +145,7 @@ struct Search<'a> {
     /// Phase 2 found a path that installing the dictionary certificates would close.
     closed: bool,
     /// The leniencies the trusted path relied on.
-    leniencies: Vec<String>,
+    leniencies: Vec<Finding>,
 }
 
 pub(crate) fn build(req: &ChainRequest<'_>) -> ChainReport {
@@ -749,8 +750,8 @@ pub(crate) struct PathRules {
     pub(crate) min_rsa_bits: usize,
 }
 
-impl From<&crate::policy::Policy> for PathRules {
-    fn from(p: &crate::policy::Policy) -> Self {
+impl From<&Policy> for PathRules {
+    fn from(p: &Policy) -> Self {
         Self {
             allow_md5: p.allow_md5,
             allow_sha1_certificates: p.allow_sha1_certificates,
@@ -766,7 +767,7 @@ impl From<&crate::policy::Policy> for PathRules {
 /// a certificate too: its validity period and its EKU extension restrict the path like any
 /// other's (issue 14; RFC 5937 §2 lets a trust anchor's constraints apply), and its name
 /// constraints bind the names below it. Returns the leniencies the path relied on.
-fn check_path(path: &[Arc<Certificate>], req: &ChainRequest<'_>) -> Result<Vec<String>, (ChainStatus, String)> {
+fn check_path(path: &[Arc<Certificate>], req: &ChainRequest<'_>) -> Result<Vec<Finding>, (ChainStatus, String)> {
     let anchor_index = path.len().saturating_sub(1);
     let mut leniencies = Vec::new();
     let below = check_certificates(path.get(..anchor_index).unwrap_or_default(), req, &mut leniencies)?;
@@ -887,7 +888,7 @@ fn name_constraints_hold(path: &[Arc<Certificate>]) -> Result<(), (ChainStatus, 
 fn check_certificates(
     path: &[Arc<Certificate>],
     req: &ChainRequest<'_>,
-    leniencies: &mut Vec<String>,
+    leniencies: &mut Vec<Finding>,
 ) -> Result<usize, (ChainStatus, String)> {
     let (at, purpose, rules) = (req.at, req.purpose, req.rules);
     let refuse = |field: &str, what: String| {
@@ -924,7 +925,11 @@ fn check_certificates(
                 c.subject()
             );
             if !rules.require_leaf_eku {
-                leniencies.push(format!("leniency require_leaf_eku: {what} (any purpose)"));
+                leniencies.push(Policy::finding(
+                    true,
+                    Rule::RequireLeafEku,
+                    &format!("{what} (any purpose)"),
+                ));
             } else {
                 return refuse("require_leaf_eku", what);
             }
@@ -936,14 +941,14 @@ fn check_certificates(
                 if !rules.allow_md5 {
                     return refuse("allow_md5", what);
                 }
-                leniencies.push(format!("leniency allow_md5: {what}"));
+                leniencies.push(Policy::finding(true, Rule::AllowMd5, &what));
             }
             Some(crate::DigestAlgorithm::Sha1) => {
                 let what = format!("\"{}\" is signed with SHA-1", c.subject());
                 if !rules.allow_sha1_certificates {
                     return refuse("allow_sha1_certificates", what);
                 }
-                leniencies.push(format!("leniency allow_sha1_certificates: {what}"));
+                leniencies.push(Policy::finding(true, Rule::AllowSha1Certificates, &what));
             }
             _ => {}
         }
@@ -953,8 +958,10 @@ fn check_certificates(
                 return refuse("min_rsa_bits", format!("{what} (minimum {})", rules.min_rsa_bits));
             }
             if bits < RECOMMENDED_RSA_BITS {
-                leniencies.push(format!(
-                    "leniency min_rsa_bits: {what}, below the root program's {RECOMMENDED_RSA_BITS}"
+                leniencies.push(Policy::finding(
+                    true,
+                    Rule::MinRsaBits,
+                    &format!("{what}, below the root program's {RECOMMENDED_RSA_BITS}"),
                 ));
             }
         }
@@ -966,7 +973,7 @@ fn ca_rules(
     c: &Certificate,
     below: usize,
     rules: &PathRules,
-    leniencies: &mut Vec<String>,
+    leniencies: &mut Vec<Finding>,
 ) -> Result<(), (ChainStatus, String)> {
     if c.basic_constraints().is_none() && c.version() >= 3 {
         // RFC 5280 §4.2.1.9 requires basicConstraints on a v3 CA; Windows raises
@@ -982,7 +989,7 @@ fn ca_rules(
                 format!("rejected by policy (accept_issuer_without_basic_constraints): {what}"),
             ));
         }
-        leniencies.push(format!("leniency accept_issuer_without_basic_constraints: {what}"));
+        leniencies.push(Policy::finding(true, Rule::AcceptIssuerWithoutBasicConstraints, &what));
     }
     if let Some(bc) = c.basic_constraints() {
         if !bc.ca {

@@ -255,7 +255,7 @@ impl TrustList {
             false,
             crate::signer::SignerRole::TrustList,
         )
-        .map_err(TrustListError::Signature)?;
+        .map_err(|f| TrustListError::Signature(f.detail))?;
         let c = parse_content(&content.element)?;
         Ok(TrustList {
             kind: c.kind,

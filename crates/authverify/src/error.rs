@@ -396,6 +396,21 @@ pub enum TrustListError {
     },
 }
 
+impl Error {
+    /// A stable id of the kind of failure, for grouping (`file.image`,
+    /// `file.certificate_table`, `file.io`, `file.read`, `file.changed`); the message says
+    /// the rest.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Self::Image(_) => "file.image",
+            Self::CertTable(_) => "file.certificate_table",
+            Self::Io { .. } => "file.io",
+            Self::Read { .. } => "file.read",
+            Self::Changed { .. } => "file.changed",
+        }
+    }
+}
+
 /// Why a file could not be verified at all.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 #[non_exhaustive]

@@ -83,6 +83,7 @@ pub mod certificate;
 mod chain;
 pub mod ctl;
 pub mod error;
+pub mod finding;
 #[doc(hidden)]
 pub mod fuzzing;
 mod hive;
@@ -109,6 +110,7 @@ pub use chain::LinkCache;
 pub use const_oid::ObjectIdentifier;
 pub use ctl::{TrustList, TrustListEntry, TrustListKind};
 pub use error::Error;
+pub use finding::{Effect, Finding, Rule};
 pub use image::PeImage;
 pub use policy::{Budget, Policy, SignatureSelection};
 pub use reader::READ_WHOLE_LIMIT;

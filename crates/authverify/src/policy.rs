@@ -1,7 +1,10 @@
 //! What the verifier accepts: two named presets, `windows` (the default: what Windows
 //! accepts) and `strict`, and every rule as a documented field. When a verdict relies on a
 //! leniency, the report says so in `notes[]` as `leniency <field>: ...`; when a rule refuses
-//! something, the note names the field (`rejected by policy (<field>): ...`).
+//! something, the note names the field (`rejected by policy (<field>): ...`). Each such note
+//! is a [`Finding`] whose rule id is `policy.<field>`.
+
+use crate::finding::{Effect, Finding, Rule};
 
 /// Which signatures decide a file's verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -154,13 +157,19 @@ impl Policy {
 
     /// Applies one rule: when `allowed`, records the leniency and returns true; otherwise
     /// records the refusal and returns false.
-    pub(crate) fn rule(allowed: bool, field: &str, what: &str, notes: &mut Vec<String>) -> bool {
-        if allowed {
-            notes.push(format!("leniency {field}: {what}"));
-        } else {
-            notes.push(format!("rejected by policy ({field}): {what}"));
-        }
+    pub(crate) fn rule(allowed: bool, rule: Rule, what: &str, notes: &mut Vec<Finding>) -> bool {
+        notes.push(Self::finding(allowed, rule, what));
         allowed
+    }
+
+    /// The finding of a policy rule: a leniency when `allowed`, else a refusal.
+    pub(crate) fn finding(allowed: bool, rule: Rule, what: &str) -> Finding {
+        let field = rule.policy_field().unwrap_or(rule.as_str());
+        if allowed {
+            Finding::new(rule, Effect::Leniency, format!("leniency {field}: {what}"))
+        } else {
+            Finding::refusal(rule, format!("rejected by policy ({field}): {what}"))
+        }
     }
 }
 

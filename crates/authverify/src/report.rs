@@ -2,6 +2,7 @@
 //! (docs/report-schema.md); add fields, never rename them.
 
 use crate::builtin::Store;
+use crate::finding::Finding;
 use crate::time::UnixTime;
 
 #[cfg(feature = "serde")]
@@ -243,7 +244,11 @@ pub struct ChainReport {
     /// Other paths that failed (at most 8), when the headline is not the only explanation.
     pub alternatives: Vec<AlternativePath>,
     /// Leniencies a trusted path relied on (`leniency <policy field>: ...`).
-    pub notes: Vec<String>,
+    #[cfg_attr(
+        feature = "serde",
+        serde(flatten, serialize_with = "crate::finding::wire::notes_and_findings")
+    )]
+    pub notes: Vec<Finding>,
     /// The instant the chain was judged at.
     pub evaluated_at: UnixTime,
 }
@@ -281,10 +286,19 @@ pub struct SignatureReport {
     pub evaluated_at: Option<EvaluatedAt>,
     /// The page hashes the signature carries, checked against the file.
     pub page_hashes: Option<PageHashReport>,
-    /// Why the signature could not be read, when it could not.
-    pub error: Option<String>,
-    /// Findings that did not decide the verdict alone.
-    pub notes: Vec<String>,
+    /// Why the signature could not be read or checked, when it could not (serialized as
+    /// `error`, the text, and `error_rule`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(flatten, serialize_with = "crate::finding::wire::error_and_rule")
+    )]
+    pub error: Option<Finding>,
+    /// Findings about this signature: leniencies relied on, refusals, information.
+    #[cfg_attr(
+        feature = "serde",
+        serde(flatten, serialize_with = "crate::finding::wire::notes_and_findings")
+    )]
+    pub notes: Vec<Finding>,
 }
 
 /// Page hashes (SpcPeImagePageHashes) a signature carries.
@@ -324,7 +338,11 @@ pub struct FileReport {
     /// What to install, merged over the signatures the verdict depends on.
     pub missing: Vec<MissingCertificate>,
     /// File-level findings.
-    pub notes: Vec<String>,
+    #[cfg_attr(
+        feature = "serde",
+        serde(flatten, serialize_with = "crate::finding::wire::notes_and_findings")
+    )]
+    pub notes: Vec<Finding>,
 }
 
 /// How a timestamp was carried.
@@ -375,7 +393,11 @@ pub struct TimestampReport {
     /// The TSA's chain, judged at `time`.
     pub chain: Option<ChainReport>,
     /// Findings, including why it is not valid.
-    pub notes: Vec<String>,
+    #[cfg_attr(
+        feature = "serde",
+        serde(flatten, serialize_with = "crate::finding::wire::notes_and_findings")
+    )]
+    pub notes: Vec<Finding>,
 }
 
 /// Where the instant a signer chain was judged at came from.

@@ -9,6 +9,7 @@ use const_oid::ObjectIdentifier;
 use crate::algorithms::DigestAlgorithm;
 use crate::asn1::Tlv;
 use crate::certificate::Certificate;
+use crate::finding::{Finding, Rule};
 use crate::policy::Policy;
 use crate::signed_data::{oid, SignerId, SignerInfo};
 
@@ -16,7 +17,7 @@ use crate::signed_data::{oid, SignerId, SignerInfo};
 #[derive(Debug, Default)]
 pub(crate) struct SignerCheck {
     /// Leniencies the verdict relied on.
-    pub(crate) notes: Vec<String>,
+    pub(crate) notes: Vec<Finding>,
 }
 
 /// Most certificates read from one SignedData's bag (real files carry 2 to 10).
@@ -25,22 +26,28 @@ pub(crate) const MAX_EMBEDDED_CERTIFICATES: usize = 256;
 /// Decodes every certificate of a bag on its own; one that does not parse is a note.
 pub(crate) fn decode_certificates(
     bag: &[Tlv<'_>],
-    notes: &mut Vec<String>,
+    notes: &mut Vec<Finding>,
     cache: Option<&crate::cache::CertificateCache>,
 ) -> Vec<Arc<Certificate>> {
     let mut out = Vec::new();
     if bag.len() > MAX_EMBEDDED_CERTIFICATES {
         // Real signatures carry a handful; thousands only make every later step slower.
-        notes.push(format!(
-            "the signature carries {} certificates: only the first {MAX_EMBEDDED_CERTIFICATES} are read",
-            bag.len()
+        notes.push(Finding::information(
+            Rule::CertificatesTruncated,
+            format!(
+                "the signature carries {} certificates: only the first {MAX_EMBEDDED_CERTIFICATES} are read",
+                bag.len()
+            ),
         ));
     }
     for (i, c) in bag.iter().enumerate().take(MAX_EMBEDDED_CERTIFICATES) {
         if c.tag != der::Tag::Sequence {
-            notes.push(format!(
-                "embedded certificate {i} is not an X.509 certificate (tag {}); ignored",
-                c.tag
+            notes.push(Finding::information(
+                Rule::CertificateNotX509,
+                format!(
+                    "embedded certificate {i} is not an X.509 certificate (tag {}); ignored",
+                    c.tag
+                ),
             ));
             continue;
         }
@@ -50,9 +57,9 @@ pub(crate) fn decode_certificates(
         };
         match parsed {
             Ok(cert) => out.push(cert),
-            Err(e) => notes.push(format!(
-                "embedded certificate {i} at offset {} does not parse: {e}",
-                c.offset
+            Err(e) => notes.push(Finding::information(
+                Rule::CertificateUnparsable,
+                format!("embedded certificate {i} at offset {} does not parse: {e}", c.offset),
             )),
         }
     }
@@ -115,63 +122,81 @@ pub(crate) fn check(
     policy: &Policy,
     allow_bare_hash: bool,
     role: SignerRole,
-) -> Result<SignerCheck, String> {
+) -> Result<SignerCheck, Finding> {
     let mut result = SignerCheck::default();
     let alg = hashes(si, policy, role, &mut result.notes)?;
+    fn attribute(e: impl std::fmt::Display) -> Finding {
+        Finding::refusal(Rule::SignedAttributes, e.to_string())
+    }
     if si.signed_attrs_raw.is_some() {
         let ct = if content_type.is_some() {
-            Some(
-                si.single_signed(oid::CONTENT_TYPE, "contentType")
-                    .map_err(|e| e.to_string())?,
-            )
+            Some(si.single_signed(oid::CONTENT_TYPE, "contentType").map_err(attribute)?)
         } else {
             si.optional_single_signed(oid::CONTENT_TYPE, "contentType")
-                .map_err(|e| e.to_string())?
+                .map_err(attribute)?
         };
         if let (Some(ct), Some(want)) = (ct, content_type) {
-            let ct: ObjectIdentifier = ct.decode("contentType").map_err(|e| e.to_string())?;
+            let ct: ObjectIdentifier = ct.decode("contentType").map_err(attribute)?;
             if ct != want {
-                return Err(format!("signed contentType {ct} is not {want}"));
+                return Err(Finding::refusal(
+                    Rule::ContentType,
+                    format!("signed contentType {ct} is not {want}"),
+                ));
             }
         }
         let md = si
             .single_signed(oid::MESSAGE_DIGEST, "messageDigest")
-            .map_err(|e| e.to_string())?;
+            .map_err(attribute)?;
         let md = md
             .expect_tag(der::Tag::OctetString, "messageDigest")
-            .map_err(|e| e.to_string())?;
+            .map_err(attribute)?;
         if alg.hash(digested) != md.value {
-            return Err("messageDigest does not match the signed content".into());
+            return Err(Finding::refusal(
+                Rule::MessageDigest,
+                "messageDigest does not match the signed content",
+            ));
         }
     } else if !Policy::rule(
         policy.accept_missing_signed_attributes,
-        "accept_missing_signed_attributes",
+        Rule::AcceptMissingSignedAttributes,
         "SignerInfo without signed attributes: the signature covers the content directly",
         &mut result.notes,
     ) {
-        return Err(result.notes.join("; "));
+        return Err(refusal_of(Rule::AcceptMissingSignedAttributes, &result.notes));
     }
-    let key = cert.public_key().map_err(|e| format!("signer key: {e}"))?;
+    let key = cert
+        .public_key()
+        .map_err(|e| Finding::refusal(Rule::SignerKey, format!("signer key: {e}")))?;
     let message = si.signed_bytes(digested);
     match key.verify(&si.signature_algorithm, Some(alg), &message, si.signature) {
         Ok(_) => Ok(result),
         Err(e) => {
             if !(allow_bare_hash && key.verify_rsa_bare_hash(&alg.hash(&message), si.signature).is_ok()) {
-                return Err(format!("signer signature: {e}"));
+                return Err(Finding::refusal(
+                    Rule::SignerSignature,
+                    format!("signer signature: {e}"),
+                ));
             }
             let what = "the countersignature's RSA block holds the bare hash without DigestInfo (legacy Symantec/VeriSign form, accepted by Windows)";
             if Policy::rule(
                 policy.allow_legacy_countersignature_hash,
-                "allow_legacy_countersignature_hash",
+                Rule::AllowLegacyCountersignatureHash,
                 what,
                 &mut result.notes,
             ) {
                 Ok(result)
             } else {
-                Err(result.notes.join("; "))
+                Err(refusal_of(Rule::AllowLegacyCountersignatureHash, &result.notes))
             }
         }
     }
+}
+
+/// The refusal of `rule`, its text every note so far joined (as reports have always said
+/// it: earlier leniencies first).
+fn refusal_of(rule: Rule, notes: &[Finding]) -> Finding {
+    let text: Vec<&str> = notes.iter().map(|f| f.detail.as_str()).collect();
+    Finding::refusal(rule, text.join("; "))
 }
 
 /// The SignerInfo's digest algorithm, after judging it and the hash its signature
@@ -180,17 +205,21 @@ fn hashes(
     si: &SignerInfo<'_>,
     policy: &Policy,
     role: SignerRole,
-    notes: &mut Vec<String>,
-) -> Result<DigestAlgorithm, String> {
-    let alg = DigestAlgorithm::from_oid(&si.digest_algorithm)
-        .ok_or_else(|| format!("unsupported SignerInfo digest algorithm {}", si.digest_algorithm))?;
+    notes: &mut Vec<Finding>,
+) -> Result<DigestAlgorithm, Finding> {
+    let alg = DigestAlgorithm::from_oid(&si.digest_algorithm).ok_or_else(|| {
+        Finding::refusal(
+            Rule::UnsupportedDigest,
+            format!("unsupported SignerInfo digest algorithm {}", si.digest_algorithm),
+        )
+    })?;
     weak_hash(alg, "SignerInfo digest algorithm", policy, role, notes)?;
     if let Some(used) = crate::algorithms::signature_digest(&si.signature_algorithm) {
         weak_hash(used, "signature algorithm", policy, role, notes)?;
         if used != alg
             && !Policy::rule(
                 policy.accept_signature_hash_mismatch,
-                "accept_signature_hash_mismatch",
+                Rule::AcceptSignatureHashMismatch,
                 &format!(
                     "the signature algorithm {} signs with {used}, the SignerInfo digest algorithm is {alg}",
                     si.signature_algorithm
@@ -198,7 +227,7 @@ fn hashes(
                 notes,
             )
         {
-            return Err(notes.join("; "));
+            return Err(refusal_of(Rule::AcceptSignatureHashMismatch, notes));
         }
     }
     Ok(alg)
@@ -211,18 +240,18 @@ fn weak_hash(
     what: &str,
     policy: &Policy,
     role: SignerRole,
-    notes: &mut Vec<String>,
-) -> Result<(), String> {
-    let refuse = |field: &str| Err(format!("rejected by policy ({field}): {what} uses {used}"));
+    notes: &mut Vec<Finding>,
+) -> Result<(), Finding> {
+    let refuse = |rule: Rule| Err(Policy::finding(false, rule, &format!("{what} uses {used}")));
     match used {
-        DigestAlgorithm::Md5 if !policy.allow_md5 => refuse("allow_md5"),
+        DigestAlgorithm::Md5 if !policy.allow_md5 => refuse(Rule::AllowMd5),
         DigestAlgorithm::Md5 => {
-            notes.push(format!("leniency allow_md5: {what} uses MD5"));
+            notes.push(Policy::finding(true, Rule::AllowMd5, &format!("{what} uses MD5")));
             Ok(())
         }
         DigestAlgorithm::Sha1 => match role {
-            SignerRole::Authenticode if !policy.allow_sha1 => refuse("allow_sha1"),
-            SignerRole::Timestamp if !policy.allow_sha1_timestamps => refuse("allow_sha1_timestamps"),
+            SignerRole::Authenticode if !policy.allow_sha1 => refuse(Rule::AllowSha1),
+            SignerRole::Timestamp if !policy.allow_sha1_timestamps => refuse(Rule::AllowSha1Timestamps),
             _ => Ok(()),
         },
         _ => Ok(()),

@@ -11,6 +11,7 @@ use crate::algorithms::{algorithm_oid, DigestAlgorithm};
 use crate::asn1::{RawReader, Tlv};
 use crate::certificate::Certificate;
 use crate::chain::{self, ChainRequest, Purpose};
+use crate::finding::{Finding, Rule};
 use crate::policy::Policy;
 use crate::report::{ChainStatus, TimestampKind, TimestampReport, TsaSummary};
 use crate::signed_data::{oid, parse_content_info, SignerInfo};
@@ -57,12 +58,17 @@ pub(crate) fn evaluate(parent: &SignerInfo<'_>, ctx: &TimestampContext<'_>) -> O
         _ => countersignature(first, parent.signature, ctx),
     };
     if !all.is_empty() {
-        report.notes.push(format!(
-            "{} further timestamp(s) present; the first was evaluated",
-            all.len()
+        report.notes.push(Finding::information(
+            Rule::TimestampExtra,
+            format!("{} further timestamp(s) present; the first was evaluated", all.len()),
         ));
     }
     Some(report)
+}
+
+/// A timestamp that cannot be read: it is not valid.
+fn malformed(detail: String) -> Finding {
+    Finding::refusal(Rule::TimestampMalformed, detail)
 }
 
 fn empty(kind: TimestampKind) -> TimestampReport {
@@ -97,9 +103,10 @@ fn finish(
 ) -> TimestampReport {
     let si = sig.si;
     let Some(tsa) = signer::find_signer_with_store(&si.sid, certs, ctx.trust) else {
-        report
-            .notes
-            .push("the TSA certificate named by the timestamp is not present".into());
+        report.notes.push(Finding::refusal(
+            Rule::TimestampCertificateMissing,
+            "the TSA certificate named by the timestamp is not present",
+        ));
         return report;
     };
     report.tsa = Some(TsaSummary {
@@ -107,15 +114,16 @@ fn finish(
         sha1: tsa.sha1_hex(),
     });
     if ctx.signer.is_some_and(|s| s.spki_der() == tsa.spki_der()) {
-        report.notes.push(
-            "the timestamp is signed with the signer's own key: a signer cannot vouch for its own signing time".into(),
-        );
+        report.notes.push(Finding::refusal(
+            Rule::TimestampSelfSigned,
+            "the timestamp is signed with the signer's own key: a signer cannot vouch for its own signing time",
+        ));
         return report;
     }
     let sha1_ok = DigestAlgorithm::from_oid(&si.digest_algorithm) != Some(DigestAlgorithm::Sha1)
         || Policy::rule(
             ctx.policy.allow_sha1_timestamps,
-            "allow_sha1_timestamps",
+            Rule::AllowSha1Timestamps,
             "the TSA signature uses SHA-1",
             &mut report.notes,
         );
@@ -134,7 +142,7 @@ fn finish(
                 true
             }
             Err(e) => {
-                report.notes.push(format!("timestamp signature: {e}"));
+                report.notes.push(e.prefixed("timestamp signature: "));
                 false
             }
         };
@@ -154,10 +162,13 @@ fn finish(
         links: ctx.links,
     });
     if chain.status != ChainStatus::Trusted {
-        report.notes.push(format!(
-            "TSA chain is {}: {}",
-            chain.status.name(),
-            chain.detail.clone().unwrap_or_default()
+        report.notes.push(Finding::refusal(
+            Rule::TimestampChain,
+            format!(
+                "TSA chain is {}: {}",
+                chain.status.name(),
+                chain.detail.clone().unwrap_or_default()
+            ),
         ));
     }
     report.valid = signature_ok && binding && chain.status == ChainStatus::Trusted;
@@ -170,25 +181,27 @@ fn rfc3161_token(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContex
     let (sd, _) = match parse_content_info(value.raw, value.offset) {
         Ok(x) => x,
         Err(e) => {
-            report.notes.push(format!("RFC 3161 token does not parse: {e}"));
+            report
+                .notes
+                .push(malformed(format!("RFC 3161 token does not parse: {e}")));
             return report;
         }
     };
     if sd.content_type != ID_CT_TST_INFO {
-        report.notes.push(format!(
+        report.notes.push(malformed(format!(
             "RFC 3161 token content type {} is not id-ct-TSTInfo",
             sd.content_type
-        ));
+        )));
         return report;
     }
     let Some(content) = sd.content else {
-        report.notes.push("RFC 3161 token has no TSTInfo".into());
+        report.notes.push(malformed("RFC 3161 token has no TSTInfo".into()));
         return report;
     };
     let tst = match TstInfo::parse(&content.element) {
         Ok(t) => t,
         Err(e) => {
-            report.notes.push(format!("TSTInfo does not parse: {e}"));
+            report.notes.push(malformed(format!("TSTInfo does not parse: {e}")));
             return report;
         }
     };
@@ -198,30 +211,33 @@ fn rfc3161_token(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContex
     let binding = match DigestAlgorithm::from_oid(&tst.imprint_algorithm) {
         Some(alg) if alg.hash(parent_signature) == tst.imprint => true,
         Some(_) => {
-            report
-                .notes
-                .push("messageImprint does not match the signature it claims to timestamp".into());
+            report.notes.push(Finding::refusal(
+                Rule::TimestampImprint,
+                "messageImprint does not match the signature it claims to timestamp",
+            ));
             false
         }
         None => {
-            report.notes.push(format!(
-                "unsupported messageImprint algorithm {}",
-                tst.imprint_algorithm
+            report.notes.push(Finding::refusal(
+                Rule::TimestampImprint,
+                format!("unsupported messageImprint algorithm {}", tst.imprint_algorithm),
             ));
             false
         }
     };
     let [si_tlv] = sd.signer_infos.as_slice() else {
-        report.notes.push(format!(
+        report.notes.push(malformed(format!(
             "RFC 3161 token has {} SignerInfos, expected 1",
             sd.signer_infos.len()
-        ));
+        )));
         return report;
     };
     let si = match SignerInfo::parse(si_tlv) {
         Ok(s) => s,
         Err(e) => {
-            report.notes.push(format!("token SignerInfo does not parse: {e}"));
+            report
+                .notes
+                .push(malformed(format!("token SignerInfo does not parse: {e}")));
             return report;
         }
     };
@@ -245,7 +261,9 @@ fn countersignature(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampCon
     {
         Ok(s) => s,
         Err(e) => {
-            report.notes.push(format!("countersignature does not parse: {e}"));
+            report
+                .notes
+                .push(malformed(format!("countersignature does not parse: {e}")));
             return report;
         }
     };
@@ -255,7 +273,9 @@ fn countersignature(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampCon
         .and_then(|t| read_time(&t))
     {
         Ok(t) => report.time = Some(t),
-        Err(e) => report.notes.push(format!("countersignature signingTime: {e}")),
+        Err(e) => report
+            .notes
+            .push(malformed(format!("countersignature signingTime: {e}"))),
     }
     // The countersignature's messageDigest covers the parent's signature value; its TSA
     // certificate lives in the outer certificate set.

@@ -7,6 +7,7 @@ use crate::cert_table::CertTableIter;
 use crate::certificate::{eku, Certificate};
 use crate::chain::{self, ChainRequest, Purpose};
 use crate::error::{Error, SignedDataError};
+use crate::finding::{Finding, Rule};
 use crate::image::digest::Feed;
 use crate::image::PeImage;
 use crate::policy::{Policy, SignatureSelection};
@@ -35,7 +36,7 @@ pub struct Verifier {
 /// What the certificate table holds.
 struct Table<'a> {
     found: Vec<Found<'a>>,
-    notes: Vec<String>,
+    notes: Vec<Finding>,
     pkcs7_entries: usize,
     /// CVE-2013-3900: no bytes inside WIN_CERTIFICATE outside the PKCS#7 (or allowed).
     padding_ok: bool,
@@ -46,7 +47,7 @@ struct Found<'a> {
     nested_in: Option<usize>,
     table_entry: usize,
     parsed: Result<Parsed<'a>, SignedDataError>,
-    notes: Vec<String>,
+    notes: Vec<Finding>,
 }
 
 struct Parsed<'a> {
@@ -245,9 +246,12 @@ impl Verifier {
         for (entry_index, entry) in CertTableIter::new(image).enumerate() {
             let entry = entry?;
             if !entry.is_pkcs7() {
-                t.notes.push(format!(
-                    "certificate table entry {entry_index} at offset {:#x} has type {:#06x}, not PKCS#7 SignedData; not evaluated",
-                    entry.offset, entry.certificate_type
+                t.notes.push(Finding::information(
+                    Rule::TableEntryNotPkcs7,
+                    format!(
+                        "certificate table entry {entry_index} at offset {:#x} has type {:#06x}, not PKCS#7 SignedData; not evaluated",
+                        entry.offset, entry.certificate_type
+                    ),
                 ));
                 continue;
             }
@@ -255,7 +259,7 @@ impl Verifier {
             if entry.padding.iter().any(|&b| b != 0) {
                 t.padding_ok &= Policy::rule(
                     !self.policy.require_zero_padding,
-                    "require_zero_padding",
+                    Rule::RequireZeroPadding,
                     &format!("certificate table entry {entry_index}: non-zero alignment padding after dwLength (CVE-2013-3900)"),
                     &mut t.notes,
                 );
@@ -267,7 +271,7 @@ impl Verifier {
                     if trailing.iter().any(|&b| b != 0) {
                         t.padding_ok &= Policy::rule(
                             !self.policy.require_zero_padding,
-                            "require_zero_padding",
+                            Rule::RequireZeroPadding,
                             &format!(
                                 "{} non-zero bytes follow the PKCS#7 inside WIN_CERTIFICATE (CVE-2013-3900; Windows checks only with EnableCertPaddingCheck)",
                                 trailing.iter().filter(|&&b| b != 0).count()
@@ -296,14 +300,14 @@ impl Verifier {
         image: &PeImage<'_>,
         signatures: &[SignatureReport],
         padding_ok: bool,
-        notes: &mut Vec<String>,
+        notes: &mut Vec<Finding>,
     ) -> FileStatus {
         let after = image.bytes_after_cert_table();
         let mut status = self.file_status(signatures);
         if after > 0
             && !Policy::rule(
                 self.policy.accept_data_after_cert_table,
-                "accept_data_after_cert_table",
+                Rule::AcceptDataAfterCertTable,
                 &format!("{after} bytes follow the certificate table: they are outside every signature (MS12-024)"),
                 notes,
             )
@@ -318,11 +322,11 @@ impl Verifier {
             // A signature that decides alone makes the file invalid; one that does not is,
             // like Windows, only reported unless the policy says otherwise.
             if self.policy.decides_alone(s.index) {
-                notes.push(what);
+                notes.push(Finding::refusal(Rule::SignatureMismatch, what));
                 status = FileStatus::Invalid;
             } else if !Policy::rule(
                 self.policy.accept_non_deciding_mismatch,
-                "accept_non_deciding_mismatch",
+                Rule::AcceptNonDecidingMismatch,
                 &format!("{what}; it does not decide the verdict"),
                 notes,
             ) {
@@ -365,7 +369,7 @@ impl Verifier {
         nested_in: Option<usize>,
         table_entry: usize,
         depth: usize,
-        notes: Vec<String>,
+        notes: Vec<Finding>,
         out: &mut Vec<Found<'a>>,
     ) {
         if out.len() >= self.policy.max_signatures {
@@ -431,7 +435,7 @@ impl Verifier {
         let p = match found.parsed {
             Ok(p) => p,
             Err(e) => {
-                report.error = Some(e.to_string());
+                report.error = Some(Finding::refusal(Rule::SignatureUnreadable, e.to_string()));
                 return report;
             }
         };
@@ -464,7 +468,7 @@ impl Verifier {
         let file_alg = match &p.file_digest {
             Ok(a) => *a,
             Err(e) => {
-                report.error = Some(e.clone());
+                report.error = Some(Finding::refusal(Rule::FileDigestAlgorithm, e.clone()));
                 return None;
             }
         };
@@ -477,9 +481,12 @@ impl Verifier {
         structure_notes(p, &mut report.notes);
         report.page_hashes = check_page_hashes(p, image, page_tables, feed, &mut report.notes);
         if p.signer.version > 1 {
-            report.notes.push(format!(
-                "SignerInfo version is {} (CMS; Authenticode specifies 1)",
-                p.signer.version
+            report.notes.push(Finding::information(
+                Rule::SignerInfoVersion,
+                format!(
+                    "SignerInfo version is {} (CMS; Authenticode specifies 1)",
+                    p.signer.version
+                ),
             ));
         }
         Some(policy_ok)
@@ -495,7 +502,10 @@ impl Verifier {
         report: &mut SignatureReport,
     ) -> Option<Arc<Certificate>> {
         let Some(signer_cert) = signer::find_signer_with_store(&p.signer.sid, embedded, &self.trust) else {
-            report.error = Some("the signer certificate named by the SignerInfo is not in the signature".into());
+            report.error = Some(Finding::refusal(
+                Rule::SignerCertificateMissing,
+                "the signer certificate named by the SignerInfo is not in the signature",
+            ));
             return None;
         };
         report.signer = Some(CertificateSummary::from(signer_cert.as_ref()));
@@ -563,39 +573,39 @@ impl Verifier {
     }
 
     /// Every rule the signature's form or algorithms touch; any refusal makes it invalid.
-    fn form_rules(&self, p: &Parsed<'_>, file_alg: DigestAlgorithm, notes: &mut Vec<String>) -> bool {
+    fn form_rules(&self, p: &Parsed<'_>, file_alg: DigestAlgorithm, notes: &mut Vec<Finding>) -> bool {
         let policy = &self.policy;
         let mut policy_ok = true;
-        let mut rule = |applies: bool, allowed: bool, field: &str, what: &str, notes: &mut Vec<String>| {
+        let mut rule = |applies: bool, allowed: bool, id: Rule, what: &str, notes: &mut Vec<Finding>| {
             if applies {
-                policy_ok &= Policy::rule(allowed, field, what, notes);
+                policy_ok &= Policy::rule(allowed, id, what, notes);
             }
         };
         rule(
             file_alg == DigestAlgorithm::Md5,
             policy.allow_md5,
-            "allow_md5",
+            Rule::AllowMd5,
             "MD5 file digest",
             notes,
         );
         rule(
             file_alg == DigestAlgorithm::Sha1,
             policy.allow_sha1,
-            "allow_sha1",
+            Rule::AllowSha1,
             "SHA-1 file digest",
             notes,
         );
         rule(
             p.content.octet_wrapped,
             policy.accept_octet_string_content,
-            "accept_octet_string_content",
+            Rule::AcceptOctetStringContent,
             "content wrapped in an OCTET STRING (CMS form)",
             notes,
         );
         rule(
             p.signed_data.version != 1,
             policy.accept_signed_data_v3,
-            "accept_signed_data_v3",
+            Rule::AcceptSignedDataV3,
             &format!(
                 "SignedData version {} (Authenticode specifies 1)",
                 p.signed_data.version
@@ -605,7 +615,7 @@ impl Verifier {
         rule(
             p.signer.version == 0,
             policy.accept_signer_info_v0,
-            "accept_signer_info_v0",
+            Rule::AcceptSignerInfoV0,
             "SignerInfo version 0 (Authenticode specifies 1)",
             notes,
         );
@@ -685,7 +695,7 @@ fn unverified_report(
     index: usize,
     nested_in: Option<usize>,
     table_entry: usize,
-    notes: Vec<String>,
+    notes: Vec<Finding>,
 ) -> SignatureReport {
     SignatureReport {
         index,
@@ -708,26 +718,35 @@ fn unverified_report(
 }
 
 /// Departures from the Authenticode structure that do not decide the verdict alone.
-fn structure_notes(p: &Parsed<'_>, notes: &mut Vec<String>) {
+fn structure_notes(p: &Parsed<'_>, notes: &mut Vec<Finding>) {
     if p.indirect.data_type != SPC_PE_IMAGE_DATA {
-        notes.push(format!(
-            "SpcIndirectDataContent type is {}, not SPC_PE_IMAGE_DATAOBJ",
-            p.indirect.data_type
+        notes.push(Finding::information(
+            Rule::IndirectDataType,
+            format!(
+                "SpcIndirectDataContent type is {}, not SPC_PE_IMAGE_DATAOBJ",
+                p.indirect.data_type
+            ),
         ));
     }
     if p.signed_data.digest_algorithms.first() != Some(&p.indirect.digest_algorithm)
         || p.signed_data.digest_algorithms.len() != 1
     {
-        notes.push(format!(
-            "SignedData.digestAlgorithms {:?} is not exactly the file digest algorithm {} (Authenticode requires one, equal)",
-            p.signed_data.digest_algorithms.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            p.indirect.digest_algorithm
+        notes.push(Finding::information(
+            Rule::DigestAlgorithmSet,
+            format!(
+                "SignedData.digestAlgorithms {:?} is not exactly the file digest algorithm {} (Authenticode requires one, equal)",
+                p.signed_data.digest_algorithms.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                p.indirect.digest_algorithm
+            ),
         ));
     }
     if p.signer.digest_algorithm != p.indirect.digest_algorithm {
-        notes.push(format!(
-            "SignerInfo digest algorithm {} differs from the file digest algorithm {}",
-            p.signer.digest_algorithm, p.indirect.digest_algorithm
+        notes.push(Finding::information(
+            Rule::SignerDigestAlgorithm,
+            format!(
+                "SignerInfo digest algorithm {} differs from the file digest algorithm {}",
+                p.signer.digest_algorithm, p.indirect.digest_algorithm
+            ),
         ));
     }
 }
@@ -740,13 +759,16 @@ fn check_page_hashes(
     image: &PeImage<'_>,
     page_tables: &mut PageTables,
     feed: &mut Feed<'_>,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<Finding>,
 ) -> Option<PageHashReport> {
     let ph = match p.indirect.page_hashes() {
         Ok(Some(ph)) => ph,
         Ok(None) => return None,
         Err(e) => {
-            notes.push(format!("page hashes not checked: {e}"));
+            notes.push(Finding::information(
+                Rule::PageHashesUnreadable,
+                format!("page hashes not checked: {e}"),
+            ));
             return None;
         }
     };
@@ -754,8 +776,14 @@ fn check_page_hashes(
     let matches = computed.is_ok_and(|t| t.as_slice() == ph.table);
     if !matches {
         notes.push(match computed {
-            Ok(_) => "page hashes do not match the file: a page was changed after signing".into(),
-            Err(e) => format!("page hashes cannot be computed for this file: {e}"),
+            Ok(_) => Finding::refusal(
+                Rule::PageHashesMismatch,
+                "page hashes do not match the file: a page was changed after signing",
+            ),
+            Err(e) => Finding::refusal(
+                Rule::PageHashesUncomputable,
+                format!("page hashes cannot be computed for this file: {e}"),
+            ),
         });
     }
     let entry = 4usize.saturating_add(ph.algorithm.output_len());

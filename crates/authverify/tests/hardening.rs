@@ -16,19 +16,7 @@ fn manifest() -> Value {
 fn everything_said(r: &FileReport) -> String {
     // The notes and details a person reads: file notes, signature notes and errors, chain
     // details, timestamp notes and their chains' details.
-    let mut parts: Vec<String> = r.notes.clone();
-    for s in &r.signatures {
-        parts.extend(s.notes.iter().cloned());
-        parts.extend(s.error.iter().cloned());
-        for c in s.chain.iter().chain(s.timestamp.iter().flat_map(|t| t.chain.iter())) {
-            parts.extend(c.detail.iter().cloned());
-            parts.extend(c.notes.iter().cloned());
-        }
-        if let Some(t) = &s.timestamp {
-            parts.extend(t.notes.iter().cloned());
-        }
-    }
-    parts.join("\n")
+    common::all_text(r)
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod common;
 
 use std::sync::Arc;
 
-use authverify::{Certificate, Error, FileStatus, Policy, TrustStore, Verifier};
+use authverify::{Certificate, Error, FileStatus, Policy, Rule, TrustStore, Verifier};
 use serde_json::Value;
 
 fn hostile_dir() -> std::path::PathBuf {
@@ -86,7 +86,9 @@ fn ten_thousand_certificates_in_one_signature_end_in_a_typed_result() {
     // Only the first 256 certificates are read, and the report says so; the look-alike
     // issuers among them come first, and the link budget ends the search.
     assert!(
-        s.notes.iter().any(|n| n.contains("only the first 256 are read")),
+        s.notes
+            .iter()
+            .any(|n| n.rule == Rule::CertificatesTruncated && n.detail.contains("only the first 256 are read")),
         "{:?}",
         s.notes
     );
@@ -110,7 +112,9 @@ fn signatures_nested_a_thousand_deep_stop_at_the_nesting_limit() {
     assert_eq!(report.signatures.len(), policy.max_nesting_depth + 2);
     let last = report.signatures.last().expect("last");
     assert!(
-        last.error.as_deref().is_some_and(|e| e.contains("nest")),
+        last.error
+            .as_ref()
+            .is_some_and(|e| e.rule == Rule::SignatureUnreadable && e.detail.contains("nest")),
         "{:?}",
         last.error
     );
@@ -141,7 +145,9 @@ fn overlapping_sections_under_64_page_hashed_signatures_are_a_typed_finding() {
         let ph = s.page_hashes.as_ref().expect("page hashes carried");
         assert!(!ph.matches);
         assert!(
-            s.notes.iter().any(|n| n.contains("sections overlap")),
+            s.notes
+                .iter()
+                .any(|n| n.rule == Rule::PageHashesUncomputable && n.detail.contains("sections overlap")),
             "signature {}: {:?}",
             s.index,
             s.notes

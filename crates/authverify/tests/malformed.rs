@@ -3,7 +3,7 @@
 mod common;
 
 use authverify::error::{CertTableError, ImageError};
-use authverify::{Error, FileStatus, Policy, TrustStore, UnixTime, Verifier};
+use authverify::{Error, FileStatus, Policy, Rule, TrustStore, UnixTime, Verifier};
 
 fn valid_vector() -> Vec<u8> {
     std::fs::read(common::vectors_dir().join("pe32plus-rsa2048-sha256.exe")).expect("vector")
@@ -113,8 +113,9 @@ fn garbage_pkcs7_is_an_invalid_signature_with_a_reason() {
     }
     let report = verify(&v).expect("table still walks");
     assert_eq!(report.status, FileStatus::Invalid);
-    let err = report.signatures[0].error.as_deref().expect("error");
-    assert!(err.contains("ContentInfo"), "{err}");
+    let err = report.signatures[0].error.as_ref().expect("error");
+    assert_eq!(err.rule, Rule::SignatureUnreadable);
+    assert!(err.detail.contains("ContentInfo"), "{err}");
 }
 
 #[test]
@@ -134,9 +135,8 @@ fn truncated_pkcs7_is_an_invalid_signature() {
     assert!(
         report.signatures[0]
             .error
-            .as_deref()
-            .unwrap_or("")
-            .contains("truncated"),
+            .as_ref()
+            .is_some_and(|e| e.rule == Rule::SignatureUnreadable && e.detail.contains("truncated")),
         "{:?}",
         report.signatures[0].error
     );
@@ -190,7 +190,7 @@ fn non_pkcs7_entries_are_reported_not_skipped_silently() {
     let report = verify(&v).expect("verify");
     assert_eq!(report.status, FileStatus::Unsigned);
     assert!(
-        report.notes.iter().any(|n| n.contains("not PKCS#7")),
+        report.notes.iter().any(|n| n.rule == Rule::TableEntryNotPkcs7),
         "{:?}",
         report.notes
     );

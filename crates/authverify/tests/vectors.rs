@@ -3,7 +3,7 @@
 
 mod common;
 
-use authverify::{ChainStatus, FileStatus, PeImage};
+use authverify::{ChainStatus, Effect, FileStatus, PeImage, Rule};
 use serde_json::Value;
 
 #[test]
@@ -42,7 +42,7 @@ fn vectors_match_manifest() {
             let last = report
                 .signatures
                 .last()
-                .and_then(|s| s.error.clone())
+                .and_then(|s| s.error.as_ref().map(|e| e.detail.clone()))
                 .unwrap_or_default();
             check("extra signature error", last.contains(e), last.clone());
         }
@@ -301,7 +301,7 @@ fn a_mismatching_signature_that_does_not_decide_follows_the_preset_and_selection
                         report
                             .notes
                             .iter()
-                            .any(|n| n.starts_with("leniency accept_non_deciding_mismatch")),
+                            .any(|n| n.rule == Rule::AcceptNonDecidingMismatch && n.effect == Effect::Leniency),
                         "{file} {preset} {selection}: a valid verdict names the ignored mismatch: {:?}",
                         report.notes
                     );

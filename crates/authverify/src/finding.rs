@@ -1,0 +1,294 @@
+//! Findings: why a verdict is what it is, as data. Every check that reports something
+//! (a policy leniency or refusal, a departure from the Authenticode structure, a timestamp
+//! that does not hold) emits a [`Finding`]: a stable rule id, its effect, and the text a
+//! person reads. Reports keep the text in `notes` and add the typed list as `findings`;
+//! programs (the CLI's summary, the tests) match on [`Rule`], never on the prose.
+
+use std::fmt;
+
+/// The rule a finding is about. Ids (`as_str`) are stable: `policy.<field>` for the rules
+/// a [`crate::Policy`] field decides, `<layer>.<what>` for the others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Rule {
+    // Decided by a Policy field (the id is the field's name).
+    /// `Policy::allow_md5`.
+    AllowMd5,
+    /// `Policy::allow_sha1`.
+    AllowSha1,
+    /// `Policy::allow_sha1_certificates`.
+    AllowSha1Certificates,
+    /// `Policy::allow_sha1_timestamps`.
+    AllowSha1Timestamps,
+    /// `Policy::allow_legacy_countersignature_hash`.
+    AllowLegacyCountersignatureHash,
+    /// `Policy::accept_signed_data_v3`.
+    AcceptSignedDataV3,
+    /// `Policy::accept_octet_string_content`.
+    AcceptOctetStringContent,
+    /// `Policy::accept_signer_info_v0`.
+    AcceptSignerInfoV0,
+    /// `Policy::accept_missing_signed_attributes`.
+    AcceptMissingSignedAttributes,
+    /// `Policy::require_leaf_eku`.
+    RequireLeafEku,
+    /// `Policy::accept_issuer_without_basic_constraints`.
+    AcceptIssuerWithoutBasicConstraints,
+    /// `Policy::accept_signature_hash_mismatch`.
+    AcceptSignatureHashMismatch,
+    /// `Policy::require_zero_padding`.
+    RequireZeroPadding,
+    /// `Policy::accept_data_after_cert_table`.
+    AcceptDataAfterCertTable,
+    /// `Policy::accept_non_deciding_mismatch`.
+    AcceptNonDecidingMismatch,
+    /// `Policy::min_rsa_bits`.
+    MinRsaBits,
+
+    // The certificate table and the file.
+    /// A certificate table entry that is not PKCS#7 SignedData.
+    TableEntryNotPkcs7,
+    /// A signature that decides the verdict does not match the file.
+    SignatureMismatch,
+
+    // The signature's structure.
+    /// The signature cannot be read (its error).
+    SignatureUnreadable,
+    /// The file digest algorithm cannot be used.
+    FileDigestAlgorithm,
+    /// The SignerInfo names a certificate nobody has.
+    SignerCertificateMissing,
+    /// SpcIndirectDataContent is not of the PE image type.
+    IndirectDataType,
+    /// SignedData.digestAlgorithms is not exactly the file digest algorithm.
+    DigestAlgorithmSet,
+    /// The SignerInfo digest algorithm differs from the file digest algorithm.
+    SignerDigestAlgorithm,
+    /// SignerInfo version above 1.
+    SignerInfoVersion,
+    /// More embedded certificates than are read.
+    CertificatesTruncated,
+    /// An embedded certificate that is not X.509.
+    CertificateNotX509,
+    /// An embedded certificate that does not parse.
+    CertificateUnparsable,
+
+    // Page hashes.
+    /// The page hash structure cannot be read.
+    PageHashesUnreadable,
+    /// Page hashes do not match the file.
+    PageHashesMismatch,
+    /// Page hashes cannot be computed for this file.
+    PageHashesUncomputable,
+
+    // The signer's own checks.
+    /// A signed attribute is missing or malformed.
+    SignedAttributes,
+    /// The signed contentType is not the one required.
+    ContentType,
+    /// messageDigest does not match the signed content.
+    MessageDigest,
+    /// The digest algorithm is not supported.
+    UnsupportedDigest,
+    /// The signer's key cannot be used.
+    SignerKey,
+    /// The signer's signature does not verify.
+    SignerSignature,
+
+    // Timestamps.
+    /// Further timestamps were present and not evaluated.
+    TimestampExtra,
+    /// The timestamp token or countersignature cannot be read.
+    TimestampMalformed,
+    /// The TSA certificate is not present.
+    TimestampCertificateMissing,
+    /// The timestamp is signed with the signer's own key.
+    TimestampSelfSigned,
+    /// messageImprint does not match the signature.
+    TimestampImprint,
+    /// The TSA's chain is not trusted.
+    TimestampChain,
+}
+
+impl Rule {
+    /// The stable id reports carry.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AllowMd5 => "policy.allow_md5",
+            Self::AllowSha1 => "policy.allow_sha1",
+            Self::AllowSha1Certificates => "policy.allow_sha1_certificates",
+            Self::AllowSha1Timestamps => "policy.allow_sha1_timestamps",
+            Self::AllowLegacyCountersignatureHash => "policy.allow_legacy_countersignature_hash",
+            Self::AcceptSignedDataV3 => "policy.accept_signed_data_v3",
+            Self::AcceptOctetStringContent => "policy.accept_octet_string_content",
+            Self::AcceptSignerInfoV0 => "policy.accept_signer_info_v0",
+            Self::AcceptMissingSignedAttributes => "policy.accept_missing_signed_attributes",
+            Self::RequireLeafEku => "policy.require_leaf_eku",
+            Self::AcceptIssuerWithoutBasicConstraints => "policy.accept_issuer_without_basic_constraints",
+            Self::AcceptSignatureHashMismatch => "policy.accept_signature_hash_mismatch",
+            Self::RequireZeroPadding => "policy.require_zero_padding",
+            Self::AcceptDataAfterCertTable => "policy.accept_data_after_cert_table",
+            Self::AcceptNonDecidingMismatch => "policy.accept_non_deciding_mismatch",
+            Self::MinRsaBits => "policy.min_rsa_bits",
+            Self::TableEntryNotPkcs7 => "table.entry_not_pkcs7",
+            Self::SignatureMismatch => "file.signature_mismatch",
+            Self::SignatureUnreadable => "signature.unreadable",
+            Self::FileDigestAlgorithm => "signature.file_digest_algorithm",
+            Self::SignerCertificateMissing => "signature.signer_certificate_missing",
+            Self::IndirectDataType => "signature.indirect_data_type",
+            Self::DigestAlgorithmSet => "signature.digest_algorithm_set",
+            Self::SignerDigestAlgorithm => "signature.signer_digest_algorithm",
+            Self::SignerInfoVersion => "signature.signer_info_version",
+            Self::CertificatesTruncated => "certificates.truncated",
+            Self::CertificateNotX509 => "certificates.not_x509",
+            Self::CertificateUnparsable => "certificates.unparsable",
+            Self::PageHashesUnreadable => "page_hashes.unreadable",
+            Self::PageHashesMismatch => "page_hashes.mismatch",
+            Self::PageHashesUncomputable => "page_hashes.uncomputable",
+            Self::SignedAttributes => "signer.signed_attributes",
+            Self::ContentType => "signer.content_type",
+            Self::MessageDigest => "signer.message_digest",
+            Self::UnsupportedDigest => "signer.unsupported_digest",
+            Self::SignerKey => "signer.key",
+            Self::SignerSignature => "signer.signature",
+            Self::TimestampExtra => "timestamp.extra",
+            Self::TimestampMalformed => "timestamp.malformed",
+            Self::TimestampCertificateMissing => "timestamp.certificate_missing",
+            Self::TimestampSelfSigned => "timestamp.self_signed",
+            Self::TimestampImprint => "timestamp.imprint",
+            Self::TimestampChain => "timestamp.chain",
+        }
+    }
+
+    /// The [`crate::Policy`] field that decides this rule, when one does.
+    pub fn policy_field(self) -> Option<&'static str> {
+        self.as_str().strip_prefix("policy.")
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a finding did to the verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Effect {
+    /// A rule the policy relaxed, and the verdict relied on it.
+    Leniency,
+    /// A rule that failed: the signature, timestamp or file is not valid because of it.
+    Refusal,
+    /// Reported; it does not decide the verdict alone.
+    Information,
+}
+
+impl Effect {
+    /// `leniency`, `refusal` or `information`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Leniency => "leniency",
+            Self::Refusal => "refusal",
+            Self::Information => "information",
+        }
+    }
+}
+
+/// One finding: the rule, its effect, and the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Finding {
+    /// The rule.
+    pub rule: Rule,
+    /// What it did to the verdict.
+    pub effect: Effect,
+    /// The text a person reads (what reports carry in `notes`).
+    pub detail: String,
+}
+
+impl Finding {
+    /// A finding of `rule` with `effect`.
+    pub fn new(rule: Rule, effect: Effect, detail: impl Into<String>) -> Self {
+        Self {
+            rule,
+            effect,
+            detail: detail.into(),
+        }
+    }
+
+    /// Reported, not deciding.
+    pub fn information(rule: Rule, detail: impl Into<String>) -> Self {
+        Self::new(rule, Effect::Information, detail)
+    }
+
+    /// A rule that failed.
+    pub fn refusal(rule: Rule, detail: impl Into<String>) -> Self {
+        Self::new(rule, Effect::Refusal, detail)
+    }
+
+    /// The same finding with its text prefixed (a signer check reported inside a timestamp).
+    pub(crate) fn prefixed(mut self, prefix: &str) -> Self {
+        self.detail = format!("{prefix}{}", self.detail);
+        self
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+/// Whether any of `findings` is of `rule`.
+pub fn has_rule(findings: &[Finding], rule: Rule) -> bool {
+    findings.iter().any(|f| f.rule == rule)
+}
+
+#[cfg(feature = "serde")]
+pub(crate) mod wire {
+    use serde::ser::{SerializeMap, SerializeStruct};
+    use serde::{Serialize, Serializer};
+
+    use super::{Effect, Finding, Rule};
+
+    impl Serialize for Rule {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+
+    impl Serialize for Effect {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+
+    impl Serialize for Finding {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut st = s.serialize_struct("Finding", 3)?;
+            st.serialize_field("rule", &self.rule)?;
+            st.serialize_field("effect", &self.effect)?;
+            st.serialize_field("detail", &self.detail)?;
+            st.end()
+        }
+    }
+
+    /// A report level's findings, flattened into it as two fields: `notes` (the texts, as
+    /// reports always carried them) then `findings` (`{rule, effect, detail}` each).
+    pub(crate) fn notes_and_findings<S: Serializer>(v: &[Finding], s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(2))?;
+        let texts: Vec<&str> = v.iter().map(|f| f.detail.as_str()).collect();
+        map.serialize_entry("notes", &texts)?;
+        map.serialize_entry("findings", v)?;
+        map.end()
+    }
+
+    /// A signature's error, flattened as `error` (the text, or null) and `error_rule`.
+    pub(crate) fn error_and_rule<S: Serializer>(v: &Option<Finding>, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("error", &v.as_ref().map(|f| f.detail.as_str()))?;
+        map.serialize_entry("error_rule", &v.as_ref().map(|f| f.rule))?;
+        map.end()
+    }
+}
