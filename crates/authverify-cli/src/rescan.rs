@@ -40,10 +40,24 @@ struct Entry {
     status: FileStatus,
     /// Where it would go back to.
     restore_to: String,
-    /// `would_restore`, `restored`, `kept` (not valid), `blocked` (the original name exists),
-    /// `failed` (the rename failed).
-    action: &'static str,
+    action: Action,
     detail: Option<String>,
+}
+
+/// What rescan did with a quarantined file (serialized snake_case, as reports name it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Action {
+    /// Valid now; a dry run would rename it back.
+    WouldRestore,
+    /// Valid now and renamed back.
+    Restored,
+    /// Still not valid: left where it is.
+    Kept,
+    /// Valid now, but a file already has the original name: not overwritten.
+    Blocked,
+    /// Valid now; the rename failed.
+    Failed,
 }
 
 fn quarantined(dir: &Path) -> (Vec<PathBuf>, Vec<String>) {
@@ -86,20 +100,24 @@ pub(crate) fn run(args: &RescanArgs) -> Result<ExitCode, String> {
             .unwrap_or_default();
         let target = path.with_file_name(name);
         let (action, detail) = if r.status() != FileStatus::Valid {
-            ("kept", None)
+            (Action::Kept, None)
         } else if target.exists() {
-            ("blocked", Some(format!("{} exists; not overwritten", target.display())))
+            (
+                Action::Blocked,
+                Some(format!("{} exists; not overwritten", target.display())),
+            )
         } else if !args.restore {
-            ("would_restore", None)
+            (Action::WouldRestore, None)
         } else {
             // `rename` replaces an existing target on Unix: `restore` never does, even if the
             // target appears after the check above.
             match restore(&path, &target) {
-                Ok(()) => ("restored", None),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    ("blocked", Some(format!("{} exists; not overwritten", target.display())))
-                }
-                Err(e) => ("failed", Some(e.to_string())),
+                Ok(()) => (Action::Restored, None),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => (
+                    Action::Blocked,
+                    Some(format!("{} exists; not overwritten", target.display())),
+                ),
+                Err(e) => (Action::Failed, Some(e.to_string())),
             }
         };
         entries.push(Entry {
@@ -131,11 +149,11 @@ fn print_text(out: &mut impl Write, entries: &[Entry], results: &[FileResult], r
     for (e, r) in entries.iter().zip(results) {
         let verdict = format!("{:?}", e.status).to_uppercase();
         let what = match e.action {
-            "would_restore" => format!("passes now; would restore to {}", e.restore_to),
-            "restored" => format!("passes now; restored to {}", e.restore_to),
-            "blocked" => format!("passes now; NOT restored: {}", e.detail.as_deref().unwrap_or_default()),
-            "failed" => format!("passes now; rename failed: {}", e.detail.as_deref().unwrap_or_default()),
-            _ => {
+            Action::WouldRestore => format!("passes now; would restore to {}", e.restore_to),
+            Action::Restored => format!("passes now; restored to {}", e.restore_to),
+            Action::Blocked => format!("passes now; NOT restored: {}", e.detail.as_deref().unwrap_or_default()),
+            Action::Failed => format!("passes now; rename failed: {}", e.detail.as_deref().unwrap_or_default()),
+            Action::Kept => {
                 let why = match &r.outcome {
                     crate::files::Outcome::Report(rep) => rep
                         .missing

@@ -322,7 +322,11 @@ mod tests {
         let results = [
             FileResult::error(Path::new("/x/a.exe"), "file.io", "/x/a.exe: permission denied".into()),
             FileResult::error(Path::new("/y/b.exe"), "file.io", "/y/b.exe: permission denied".into()),
-            FileResult::error(Path::new("/z/c.exe"), "file.image", "not a PE image: no MZ signature".into()),
+            FileResult::error(
+                Path::new("/z/c.exe"),
+                "file.image",
+                "not a PE image: no MZ signature".into(),
+            ),
         ];
         let s = Summary::of(&results);
         let groups: Vec<(&str, usize)> = s.other_failures.iter().map(|g| (g.reason.as_str(), g.files)).collect();
@@ -349,6 +353,9 @@ mod tests {
         let r = crate::files::verify_named(&verifier, &vectors.join("appended-data.exe"), at);
         let s = Summary::of(std::slice::from_ref(&r));
         assert_eq!(s.other_failures.len(), 1);
-        assert_eq!(s.other_failures[0].reason, "invalid: data appended after the certificate table");
+        assert_eq!(
+            s.other_failures[0].reason,
+            "invalid: data appended after the certificate table"
+        );
     }
 }

@@ -26,13 +26,12 @@ pub(crate) mod oid {
     use const_oid::ObjectIdentifier as Oid;
     /// szOID_CTL: the eContentType of a CTL.
     pub(crate) const CTL: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.10.1");
-    /// szOID_ROOT_LIST_SIGNER: subjectUsage of authroot.stl and EKU of its signer.
-    pub(crate) const ROOT_LIST_SIGNER: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.10.3.9");
     /// szOID_DISALLOWED_LIST: subjectUsage of disallowedcert.stl.
     pub(crate) const DISALLOWED_LIST: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.10.3.30");
-    pub(crate) const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
-    pub(crate) const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
-    pub(crate) const MD5: Oid = Oid::new_unwrap("1.2.840.113549.2.5");
+    // One definition per OID: the CTL's subject algorithms are the digest OIDs, and
+    // szOID_ROOT_LIST_SIGNER (authroot.stl's subjectUsage) is the EKU of its signer.
+    pub(crate) use crate::algorithms::oid::{MD5, SHA1, SHA256};
+    pub(crate) use crate::certificate::eku::ROOT_LIST_SIGNER;
 }
 
 /// What a CTL lists.
