@@ -17,7 +17,7 @@ Sources (downloaded with `pip download`, checked against pinned SHA-256, cached 
 * crates/authverify/builtin-certs/names.tsv: friendly names that override the CTL's (the names
   admins read in vendor articles, docs/offline-roots).
 
-Output: builtin-certs/roots.tsv, builtin-certs/roots/<sha1>.crt, and src/builtin/entries.rs. Every file
+Output: builtin-certs/roots.tsv, builtin-certs/roots/<sha1>.crt, and src/trust/builtin/entries.rs. Every file
 name is checked against the SHA-1 of its bytes.
 
 Usage: python3 scripts/gen-builtin.py [--offline]   (offline: use the cache only)
@@ -186,13 +186,13 @@ for sha1, (name, origin, purposes, _) in sorted(roots.items()):
     variant = "Ctl" if origin == "ctl" else "WindowsBuiltin"
     out.append(f"    BuiltinEntry {{ name: {rust_str(name)}, sha1: {rust_str(sha1)}, store: Store::Root, "
                f"origin: Origin::{variant}, purposes: {purposes_rust(purposes)}, "
-               f"der: include_bytes!(\"../../builtin-certs/roots/{sha1}.crt\") }},")
+               f"der: include_bytes!(\"../../../builtin-certs/roots/{sha1}.crt\") }},")
 for sha1, name in sorted(inters):
     out.append(f"    BuiltinEntry {{ name: {rust_str(name)}, sha1: {rust_str(sha1)}, store: Store::Intermediate, "
                f"origin: Origin::Observed, purposes: Purposes::Any, "
-               f"der: include_bytes!(\"../../builtin-certs/intermediates/{sha1}.crt\") }},")
+               f"der: include_bytes!(\"../../../builtin-certs/intermediates/{sha1}.crt\") }},")
 out.append("];")
-target = lib / "src" / "builtin" / "entries.rs"
+target = lib / "src" / "trust" / "builtin" / "entries.rs"
 target.write_text("\n".join(out) + "\n")
 # Keep the file as `cargo fmt` would leave it, so regeneration never shows as a diff.
 subprocess.run(["rustfmt", "--edition", "2021", "--config", "max_width=120", str(target)], check=False)

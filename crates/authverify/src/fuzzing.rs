@@ -1,7 +1,7 @@
 //! Entry points for benchmarks and fuzzing: not part of the supported API, and not
 //! documented, because nothing here is needed to verify files.
 
-use crate::algorithms::{DigestAlgorithm, PublicKey as Key, SignatureFailure};
+use crate::x509::algorithms::{DigestAlgorithm, PublicKey as Key, SignatureFailure};
 
 /// A public key from a SubjectPublicKeyInfo, as certificates carry it.
 #[derive(Clone, Debug)]
@@ -24,7 +24,7 @@ impl PublicKey {
 /// Writes the base block checksum a hive file of `bytes` must carry (when it has a base
 /// block), so that a fuzzer's mutations get past the check into the hive bins.
 pub fn fix_hive_checksum(bytes: &mut [u8]) {
-    if let Some(sum) = crate::hive::base_block_checksum(bytes) {
+    if let Some(sum) = crate::trust::hive::base_block_checksum(bytes) {
         if let Some(field) = bytes.get_mut(0x1fc..0x200) {
             field.copy_from_slice(&sum.to_le_bytes());
         }

@@ -73,51 +73,57 @@
 #![deny(clippy::arithmetic_side_effects, clippy::as_conversions)]
 #![deny(missing_docs)]
 
-pub mod algorithms;
+// The pipeline, one folder per layer (docs/ARCHITECTURE.md): the PE image and its
+// certificate table, the CMS structures and signer checks, X.509 certificates, names and
+// keys, trust material, the path builder, and verification (collection, timestamps,
+// evaluation, verdict). Beside them, the vocabulary every layer shares: errors, findings,
+// the policy, reports and time.
 mod asn1;
-pub mod builtin;
-mod cabinet;
-pub mod cache;
-pub mod cert_table;
-pub mod certificate;
-mod chain;
-pub mod ctl;
+mod bounded;
+mod cms;
+mod digest;
+mod num;
+mod path;
+mod pe;
+pub mod trust;
+mod verify;
+mod x509;
+
 pub mod error;
 pub mod finding;
 #[doc(hidden)]
 pub mod fuzzing;
-mod hive;
-pub mod image;
-mod name;
 pub mod policy;
-mod reader;
-pub mod registry;
 pub mod report;
-mod rsa_public;
-mod signed_data;
-mod signer;
 pub mod time;
-mod timestamp;
-pub mod trust;
-mod verify;
 
-pub use algorithms::DigestAlgorithm;
+// The public surface: the layers' modules callers use, at the paths they always had.
+/// The caches a [`Verifier`] shares across files and clones, bounded in entries.
+pub mod cache {
+    pub use crate::path::cache::LinkCache;
+    pub use crate::x509::cache::CertificateCache;
+}
+pub use pe::{cert_table, image};
+pub use trust::{builtin, ctl, registry};
+pub use x509::{algorithms, certificate};
+
 pub use builtin::Store;
 pub use certificate::Certificate;
-pub use chain::LinkCache;
 /// Object identifiers as EKU lists and CTL entries carry them (re-exported from `const-oid`
 /// so that callers need not depend on it).
 pub use const_oid::ObjectIdentifier;
 pub use ctl::{TrustList, TrustListEntry, TrustListKind};
+pub use digest::DigestAlgorithm;
 pub use error::Error;
 pub use finding::{Effect, Finding, Rule};
 pub use image::PeImage;
+pub use path::LinkCache;
 pub use policy::{Budget, Policy, SignatureSelection};
-pub use reader::READ_WHOLE_LIMIT;
 pub use report::{
     AlternativePath, ChainRole, ChainStatus, FileReport, FileStatus, MissingCertificate, NeededBy, PageHashReport,
     SignatureReport,
 };
 pub use time::UnixTime;
 pub use trust::{LoadSummary, Role, TrustStore};
+pub use verify::reader::READ_WHOLE_LIMIT;
 pub use verify::Verifier;

@@ -1,9 +1,9 @@
 //! Reports: plain data, serde first, text second. Field names are a stable contract
 //! (docs/report-schema.md); add fields, never rename them.
 
-use crate::builtin::Store;
 use crate::finding::Finding;
 use crate::time::UnixTime;
+use crate::trust::builtin::Store;
 
 #[cfg(feature = "serde")]
 use serde::Serialize;
@@ -112,8 +112,8 @@ pub struct CertificateSummary {
     pub not_after: UnixTime,
 }
 
-impl From<&crate::certificate::Certificate> for CertificateSummary {
-    fn from(c: &crate::certificate::Certificate) -> Self {
+impl From<&crate::x509::certificate::Certificate> for CertificateSummary {
+    fn from(c: &crate::x509::certificate::Certificate) -> Self {
         Self {
             subject: c.subject().to_string(),
             issuer: c.issuer().to_string(),
@@ -318,7 +318,7 @@ pub struct PageHashReport {
 #[cfg_attr(feature = "serde", derive(Serialize))]
 pub struct ImageSummary {
     /// PE32 or PE32+.
-    pub kind: crate::image::PeKind,
+    pub kind: crate::pe::image::PeKind,
     /// COFF machine.
     pub machine: u16,
     /// Optional header subsystem.

@@ -16,10 +16,10 @@ use der::Tag;
 use md5::Digest as _;
 
 use crate::asn1::{ctx, Tlv};
-use crate::certificate::{read_time, Certificate};
+use crate::cms::signed_data::{parse_content_info, SignerInfo};
 use crate::error::{Asn1Error, TrustListError};
-use crate::signed_data::{parse_content_info, SignerInfo};
 use crate::time::UnixTime;
+use crate::x509::certificate::{read_time, Certificate};
 
 /// OIDs of CTLs.
 pub(crate) mod oid {
@@ -30,8 +30,8 @@ pub(crate) mod oid {
     pub(crate) const DISALLOWED_LIST: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.10.3.30");
     // One definition per OID: the CTL's subject algorithms are the digest OIDs, and
     // szOID_ROOT_LIST_SIGNER (authroot.stl's subjectUsage) is the EKU of its signer.
-    pub(crate) use crate::algorithms::oid::{MD5, SHA1, SHA256};
-    pub(crate) use crate::certificate::eku::ROOT_LIST_SIGNER;
+    pub(crate) use crate::x509::algorithms::oid::{MD5, SHA1, SHA256};
+    pub(crate) use crate::x509::certificate::eku::ROOT_LIST_SIGNER;
 }
 
 /// What a CTL lists.
@@ -175,7 +175,7 @@ fn eku_list(ekus: &[ObjectIdentifier]) -> String {
         return "no purpose".into();
     }
     ekus.iter()
-        .map(|e| crate::certificate::eku::name(e).map_or_else(|| e.to_string(), str::to_string))
+        .map(|e| crate::x509::certificate::eku::name(e).map_or_else(|| e.to_string(), str::to_string))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -232,7 +232,7 @@ impl TrustList {
             oid: "(no content)".into(),
         })?;
         let mut notes = Vec::new();
-        let certificates = crate::signer::decode_certificates(&sd.certificates, &mut notes, None);
+        let certificates = crate::cms::signer::decode_certificates(&sd.certificates, &mut notes, None);
         let si_tlv = match sd.signer_infos.as_slice() {
             [one] => one,
             other => {
@@ -243,16 +243,16 @@ impl TrustList {
             }
         };
         let si = SignerInfo::parse(si_tlv)?;
-        let signer = crate::signer::find_signer(&si.sid, &[&certificates])
+        let signer = crate::cms::signer::find_signer(&si.sid, &[&certificates])
             .ok_or_else(|| TrustListError::Signature("the signer's certificate is not in the CTL".into()))?;
-        crate::signer::check(
+        crate::cms::signer::check(
             &si,
             Some(oid::CTL),
             content.digested,
             &signer,
             &crate::policy::Policy::windows(),
             false,
-            crate::signer::SignerRole::TrustList,
+            crate::cms::signer::SignerRole::TrustList,
         )
         .map_err(|f| TrustListError::Signature(f.detail))?;
         let c = parse_content(&content.element)?;
@@ -333,7 +333,7 @@ fn parse_content(element: &Tlv<'_>) -> Result<Content, TrustListError> {
         _ => None,
     };
     let alg = r.expect_tag(Tag::Sequence, "CertificateTrustList.subjectAlgorithm")?;
-    let alg_oid = crate::algorithms::algorithm_oid(&alg, "CertificateTrustList.subjectAlgorithm")?;
+    let alg_oid = crate::x509::algorithms::algorithm_oid(&alg, "CertificateTrustList.subjectAlgorithm")?;
     let subject_algorithm = match alg_oid {
         o if o == oid::SHA1 => SubjectAlgorithm::Sha1,
         o if o == oid::SHA256 => SubjectAlgorithm::Sha256,

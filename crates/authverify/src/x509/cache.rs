@@ -1,47 +1,12 @@
-//! Caches a verifier shares across the files it checks, keyed by certificate hashes: a file
-//! set signed by one publisher carries the same intermediates in every file, so parsing them
-//! and checking their signatures once is enough.
+//! Parsed certificates a verifier shares across the files it checks: a file set signed by
+//! one publisher carries the same intermediates in every file, so parsing them once is
+//! enough.
 
-use std::collections::HashMap;
-use std::hash::Hash;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use crate::certificate::Certificate;
+use crate::bounded::BoundedMap;
 use crate::error::CertificateError;
-
-/// A thread-safe map bounded in entries. When full it is emptied and refilled: simple, and a
-/// file set's working set (its few intermediates) refills at once.
-#[derive(Debug)]
-struct BoundedMap<K, V> {
-    map: Mutex<HashMap<K, V>>,
-    capacity: usize,
-}
-
-impl<K: Eq + Hash, V: Clone> BoundedMap<K, V> {
-    fn new(capacity: usize) -> Self {
-        Self {
-            map: Mutex::new(HashMap::new()),
-            capacity,
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.map.lock().map(|m| m.len()).unwrap_or(0)
-    }
-
-    fn get(&self, key: &K) -> Option<V> {
-        self.map.lock().ok().and_then(|m| m.get(key).cloned())
-    }
-
-    fn put(&self, key: K, value: V) {
-        if let Ok(mut m) = self.map.lock() {
-            if m.len() >= self.capacity {
-                m.clear();
-            }
-            m.insert(key, value);
-        }
-    }
-}
+use crate::x509::certificate::Certificate;
 
 /// Parsed certificates keyed by the SHA-256 of their DER.
 ///
@@ -111,44 +76,6 @@ impl CertificateCache {
     }
 }
 
-/// (SHA-256 of the subject certificate, SHA-256 of the issuer certificate).
-type LinkKey = ([u8; 32], [u8; 32]);
-
-/// Verified issuer→subject links: `None` when the signature verified, else why it did not.
-#[derive(Debug)]
-pub struct LinkCache(BoundedMap<LinkKey, Option<String>>);
-
-impl Default for LinkCache {
-    fn default() -> Self {
-        Self::with_capacity(65_536)
-    }
-}
-
-impl LinkCache {
-    /// A cache holding at most `capacity` links.
-    pub fn with_capacity(capacity: usize) -> Self {
-        Self(BoundedMap::new(capacity))
-    }
-
-    /// How many links are cached.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether nothing is cached.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    pub(crate) fn get(&self, key: &LinkKey) -> Option<Option<String>> {
-        self.0.get(key)
-    }
-
-    pub(crate) fn put(&self, key: LinkKey, value: Option<String>) {
-        self.0.put(key, value);
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
@@ -158,7 +85,7 @@ mod tests {
     /// fingerprint: the cache must still hand back the one whose bytes were asked for.
     #[test]
     fn a_fingerprint_collision_returns_the_certificate_asked_for() {
-        let original = include_bytes!("../../../test-vectors/pki/root.crt").to_vec();
+        let original = include_bytes!("../../../../test-vectors/pki/root.crt").to_vec();
         let at = original.windows(4).position(|w| w == b"Test").expect("subject text");
         let mut altered = original.clone();
         altered[at] = b'B'; // "Best": same length, same signature bytes at the end

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use const_oid::ObjectIdentifier;
 
-use crate::algorithms::DigestAlgorithm;
 use crate::asn1::Tlv;
-use crate::certificate::Certificate;
+use crate::cms::signed_data::{oid, SignerId, SignerInfo};
+use crate::digest::DigestAlgorithm;
 use crate::finding::{Finding, Rule};
 use crate::policy::Policy;
-use crate::signed_data::{oid, SignerId, SignerInfo};
+use crate::x509::certificate::Certificate;
 
 /// What checking a SignerInfo established.
 #[derive(Debug, Default)]
@@ -27,7 +27,7 @@ pub(crate) const MAX_EMBEDDED_CERTIFICATES: usize = 256;
 pub(crate) fn decode_certificates(
     bag: &[Tlv<'_>],
     notes: &mut Vec<Finding>,
-    cache: Option<&crate::cache::CertificateCache>,
+    cache: Option<&crate::x509::cache::CertificateCache>,
 ) -> Vec<Arc<Certificate>> {
     let mut out = Vec::new();
     if bag.len() > MAX_EMBEDDED_CERTIFICATES {
@@ -72,22 +72,8 @@ pub(crate) fn find_signer(sid: &SignerId<'_>, pools: &[&[Arc<Certificate>]]) -> 
     pools.iter().flat_map(|p| p.iter()).find(|c| names(sid, c)).cloned()
 }
 
-/// Like [`find_signer`] over the file's certificates, then the trust store's (Windows also
-/// finds signer and TSA certificates in the machine's stores).
-pub(crate) fn find_signer_with_store(
-    sid: &SignerId<'_>,
-    embedded: &[Arc<Certificate>],
-    trust: &crate::trust::TrustStore,
-) -> Option<Arc<Certificate>> {
-    embedded
-        .iter()
-        .chain(trust.intermediates())
-        .chain(trust.anchors())
-        .find(|c| names(sid, c))
-        .cloned()
-}
-
-fn names(sid: &SignerId<'_>, c: &Certificate) -> bool {
+/// Whether `c` is the certificate `sid` names.
+pub(crate) fn names(sid: &SignerId<'_>, c: &Certificate) -> bool {
     match sid {
         SignerId::IssuerSerial { issuer, serial } => c.issuer_der() == *issuer && c.serial() == *serial,
         SignerId::KeyId(kid) => c.subject_key_id() == Some(*kid),
@@ -214,7 +200,7 @@ fn hashes(
         )
     })?;
     weak_hash(alg, "SignerInfo digest algorithm", policy, role, notes)?;
-    if let Some(used) = crate::algorithms::signature_digest(&si.signature_algorithm) {
+    if let Some(used) = crate::x509::algorithms::signature_digest(&si.signature_algorithm) {
         weak_hash(used, "signature algorithm", policy, role, notes)?;
         if used != alg
             && !Policy::rule(

@@ -8,6 +8,7 @@ pub mod digest;
 pub mod page_hash;
 
 use crate::error::ImageError;
+use crate::num::len_u64;
 
 const PE32_MAGIC: u16 = 0x10b;
 const PE32_PLUS_MAGIC: u16 = 0x20b;
@@ -71,16 +72,6 @@ fn read_u32(data: &[u8], offset: u64, what: &'static str) -> Result<u32, ImageEr
     let mut out = [0u8; 4];
     out.copy_from_slice(bytes);
     Ok(u32::from_le_bytes(out))
-}
-
-/// A buffer's length as u64 (usize is at most 64 bits on every target this builds for).
-pub(crate) fn len_u64(data: &[u8]) -> u64 {
-    u64::try_from(data.len()).unwrap_or(u64::MAX)
-}
-
-/// An index or count as u64.
-pub(crate) fn usize_u64(v: usize) -> u64 {
-    u64::try_from(v).unwrap_or(u64::MAX)
 }
 
 /// `data[offset..offset + len]`, or a typed error naming the field.

@@ -9,7 +9,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/010c0695a6981914ffbf5fc6b0b695ea29e912a6.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/010c0695a6981914ffbf5fc6b0b695ea29e912a6.crt"),
     },
     BuiltinEntry {
         name: "Microsoft Time Stamp Root Certificate Authority 2014",
@@ -17,7 +17,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::WindowsBuiltin,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/roots/0119e81be9a14cd8e22f40ac118c687ecba3f4d8.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/0119e81be9a14cd8e22f40ac118c687ecba3f4d8.crt"),
     },
     BuiltinEntry {
         name: "NetLock Minositett Kozjegyzoi (Class QA) Tanusitvanykiado",
@@ -25,7 +25,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/016897e1a0b8f2c3b134665c20a727b7a158e28f.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/016897e1a0b8f2c3b134665c20a727b7a158e28f.crt"),
     },
     BuiltinEntry {
         name: "KISA RootCA 1",
@@ -33,7 +33,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/027268293e5f5d17aaa4b3c3e6361e1f92575eaa.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/027268293e5f5d17aaa4b3c3e6361e1f92575eaa.crt"),
     },
     BuiltinEntry {
         name: "AddTrust External CA Root",
@@ -41,7 +41,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/02faf3e291435468607857694df5e45b68851868.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/02faf3e291435468607857694df5e45b68851868.crt"),
     },
     BuiltinEntry {
         name: "GeoTrust Primary Certification Authority - G3",
@@ -49,7 +49,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/039eedb80be7a03c6953893b20d2d9323a4c2afd.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/039eedb80be7a03c6953893b20d2d9323a4c2afd.crt"),
     },
     BuiltinEntry {
         name: "Halcom CA FO",
@@ -57,7 +57,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/0409565b77da582e6495ac0060a72354e64b0192.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/0409565b77da582e6495ac0060a72354e64b0192.crt"),
     },
     BuiltinEntry {
         name: "NLB Nova Ljubljanska Banka d.d. Ljubljana",
@@ -65,7 +65,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/0456f23d1e9c43aecb0d807f1c0647551a05f456.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/0456f23d1e9c43aecb0d807f1c0647551a05f456.crt"),
     },
     BuiltinEntry {
         name: "Certipost E-Trust Primary TOP Root CA",
@@ -73,7 +73,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/0560a2c738ff98d1172a94fe45fb8a47d665371e.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/0560a2c738ff98d1172a94fe45fb8a47d665371e.crt"),
     },
     BuiltinEntry {
         name: "DigiCert Assured ID Root CA",
@@ -81,7 +81,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/0563b8630d62d75abbc8ab1e4bdfb5a899b24d43.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/0563b8630d62d75abbc8ab1e4bdfb5a899b24d43.crt"),
     },
     BuiltinEntry {
         name: "NetLock Arany (Class Gold) Ftanstvny",
@@ -89,7 +89,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/06083f593f15a104a069a46ba903d006b7970991.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/06083f593f15a104a069a46ba903d006b7970991.crt"),
     },
     BuiltinEntry {
         name: "Macao Post eSign Trust",
@@ -97,7 +97,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/06143151e02b45ddbadd5d8e56530daae328cf90.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/06143151e02b45ddbadd5d8e56530daae328cf90.crt"),
     },
     BuiltinEntry {
         name: "Microsoft ECC Product Root Certificate Authority 2018",
@@ -105,7 +105,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::WindowsBuiltin,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/roots/06f1aa330b927b753a40e68cdf22e34bcbef3352.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/06f1aa330b927b753a40e68cdf22e34bcbef3352.crt"),
     },
     BuiltinEntry {
         name: "Certum Trusted Network CA",
@@ -113,7 +113,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/07e032e020b72c3f192f0628a2593a19a70f069e.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/07e032e020b72c3f192f0628a2593a19a70f069e.crt"),
     },
     BuiltinEntry {
         name: "VAS Latvijas Pasts SSI(RCA)",
@@ -121,7 +121,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/086418e906cee89c2353b6e27fbd9e7439f76316.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/086418e906cee89c2353b6e27fbd9e7439f76316.crt"),
     },
     BuiltinEntry {
         name: "QuoVadis Root CA 2 G3",
@@ -129,7 +129,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/093c61f38b8bdc7d55df7538020500e125f5c836.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/093c61f38b8bdc7d55df7538020500e125f5c836.crt"),
     },
     BuiltinEntry {
         name: "Netrust Root CA 2",
@@ -137,7 +137,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/0ab5c3cd7448b86d711e77a549838b87ce525f7f.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/0ab5c3cd7448b86d711e77a549838b87ce525f7f.crt"),
     },
     BuiltinEntry {
         name: "SwissSign Gold Root CA  G3",
@@ -145,7 +145,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/0b7199a1c7f3addf7ba7eab8eb574ae80d60ddde.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/0b7199a1c7f3addf7ba7eab8eb574ae80d60ddde.crt"),
     },
     BuiltinEntry {
         name: "UCA Global Root",
@@ -153,7 +153,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/0b972c9ea6e7cc58d93b20bf71ec412e7209fabf.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/0b972c9ea6e7cc58d93b20bf71ec412e7209fabf.crt"),
     },
     BuiltinEntry {
         name: "SSC GDL CA Root A",
@@ -161,7 +161,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/0c2009a4a88d8b4202185250540cc42bdfb5b089.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/0c2009a4a88d8b4202185250540cc42bdfb5b089.crt"),
     },
     BuiltinEntry {
         name: "ANCERT Corporaciones de Derecho Publico",
@@ -169,7 +169,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/0cfd83dbae44b9a0c8f676f3b570650b94b69dbf.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/0cfd83dbae44b9a0c8f676f3b570650b94b69dbf.crt"),
     },
     BuiltinEntry {
         name: "Amazon Root CA 3",
@@ -177,7 +177,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/0d44dd8c3c8c1a1a58756481e90f2e2affb3d26e.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/0d44dd8c3c8c1a1a58756481e90f2e2affb3d26e.crt"),
     },
     BuiltinEntry {
         name: "SSL.com Code Signing ECC Root CA 2022",
@@ -185,7 +185,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/0d9e9ab20765a89ed9cd8df2c7a63bc77495ef31.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/0d9e9ab20765a89ed9cd8df2c7a63bc77495ef31.crt"),
     },
     BuiltinEntry {
         name: "GDCA TrustAUTH R5 ROOT",
@@ -193,7 +193,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/0f36385b811a25c39b314e83cae9346670cc74b4.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/0f36385b811a25c39b314e83cae9346670cc74b4.crt"),
     },
     BuiltinEntry {
         name: "OISTE WISeKey Global Root GB CA",
@@ -201,7 +201,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/0ff9407618d3d76a4b98f0a8359e0cfd27accced.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/0ff9407618d3d76a4b98f0a8359e0cfd27accced.crt"),
     },
     BuiltinEntry {
         name: "Staat der Nederlanden Root CA",
@@ -209,7 +209,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/101dfa3fd50bcbbb9bb5600c1955a41af4733a04.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/101dfa3fd50bcbbb9bb5600c1955a41af4733a04.crt"),
     },
     BuiltinEntry {
         name: "Entrust Digital Signing Root Certification Authority - DSR1",
@@ -217,7 +217,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/104fe73700186e692e78a0156a3f9ed807b0608e.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/104fe73700186e692e78a0156a3f9ed807b0608e.crt"),
     },
     BuiltinEntry {
         name: "ANCERT Certificados CGN",
@@ -225,7 +225,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/11c5b5f75552b011669c2e9717de6d9bff5fa810.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/11c5b5f75552b011669c2e9717de6d9bff5fa810.crt"),
     },
     BuiltinEntry {
         name: "VeriSign",
@@ -233,7 +233,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/132d0d45534b6997cdb2d5c339e25576609b5cc6.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/132d0d45534b6997cdb2d5c339e25576609b5cc6.crt"),
     },
     BuiltinEntry {
         name: "GlobalSign Timestamping Root R45",
@@ -241,7 +241,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/139b1c712fd17c3ca5da6e5701afba0158f9d45d.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/139b1c712fd17c3ca5da6e5701afba0158f9d45d.crt"),
     },
     BuiltinEntry {
         name: "Entrust Root Certification Authority - G4",
@@ -249,7 +249,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/14884e862637b026af59625c4077ec3529ba9601.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/14884e862637b026af59625c4077ec3529ba9601.crt"),
     },
     BuiltinEntry {
         name: "CA DATEV STD 01",
@@ -257,7 +257,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/150332a58dc591fc42d4c873ff9f1f0f81d597c9.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/150332a58dc591fc42d4c873ff9f1f0f81d597c9.crt"),
     },
     BuiltinEntry {
         name: "WoSign China",
@@ -265,7 +265,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/1632478d89f9213a92008563f5a4a7d312408ad6.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/1632478d89f9213a92008563f5a4a7d312408ad6.crt"),
     },
     BuiltinEntry {
         name: "SITHS CA",
@@ -273,7 +273,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/16d86635af1341cd34799445eb603e273702965d.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/16d86635af1341cd34799445eb603e273702965d.crt"),
     },
     BuiltinEntry {
         name: "NO LIABILITY ACCEPTED, (c)97 VeriSign, Inc.",
@@ -281,7 +281,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::WindowsBuiltin,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/18f7c1fcc3090203fd5baa2f861a754976c8dd25.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/18f7c1fcc3090203fd5baa2f861a754976c8dd25.crt"),
     },
     BuiltinEntry {
         name: "IGC/A AC racine Etat francais",
@@ -289,7 +289,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/1ac92f09ea89e28b126dfac51e3af7ea9095a3ee.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/1ac92f09ea89e28b126dfac51e3af7ea9095a3ee.crt"),
     },
     BuiltinEntry {
         name: "S-Trust Universal Root CA",
@@ -297,7 +297,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/1b3d1114ea7a0f9558544195bf6b2582ab40ce9a.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/1b3d1114ea7a0f9558544195bf6b2582ab40ce9a.crt"),
     },
     BuiltinEntry {
         name: "TBTAK Kamu SM",
@@ -305,7 +305,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/1b4b396126276b6491a2686dd70243212d1f1d96.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/1b4b396126276b6491a2686dd70243212d1f1d96.crt"),
     },
     BuiltinEntry {
         name: "QuoVadis Root CA 1 G3",
@@ -313,7 +313,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/1b8eea5796291ac939eab80a811a7373c0937967.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/1b8eea5796291ac939eab80a811a7373c0937967.crt"),
     },
     BuiltinEntry {
         name: "SSL.com EV Root Certification Authority RSA",
@@ -321,7 +321,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/1cb7ede176bcdfef0c866f46fbf980e901e5ce35.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/1cb7ede176bcdfef0c866f46fbf980e901e5ce35.crt"),
     },
     BuiltinEntry {
         name: "LuxTrust Global Root 2",
@@ -329,7 +329,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/1e0e56190ad18b2598b20444ff668a0417995f3f.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/1e0e56190ad18b2598b20444ff668a0417995f3f.crt"),
     },
     BuiltinEntry {
         name: "emSign Root CS CA - G2",
@@ -337,7 +337,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/1e3897900af0a482f1134acdc4202364fe55553f.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/1e3897900af0a482f1134acdc4202364fe55553f.crt"),
     },
     BuiltinEntry {
         name: "emSign Root CA - G2",
@@ -345,7 +345,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/1e6577b9cf70d017cae1bda1351d4725a973c06d.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/1e6577b9cf70d017cae1bda1351d4725a973c06d.crt"),
     },
     BuiltinEntry {
         name: "GlobalSign ECC Root CA - R5",
@@ -353,7 +353,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/1f24c630cda418ef2069ffad4fdd5f463a1b69aa.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/1f24c630cda418ef2069ffad4fdd5f463a1b69aa.crt"),
     },
     BuiltinEntry {
         name: "QuoVadis Root CA 3",
@@ -361,7 +361,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/1f4914f7d874951dddae02c0befd3a2d82755185.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/1f4914f7d874951dddae02c0befd3a2d82755185.crt"),
     },
     BuiltinEntry {
         name: "SAPO Class 4 Root CA",
@@ -369,7 +369,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/20a8f5ffc43af4a9bc89881ebf9920ff91e9fd0a.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/20a8f5ffc43af4a9bc89881ebf9920ff91e9fd0a.crt"),
     },
     BuiltinEntry {
         name: "Entrust Root Certification Authority - EC1",
@@ -377,7 +377,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/20d80640df9b25f512253a11eaf7598aeb14b547.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/20d80640df9b25f512253a11eaf7598aeb14b547.crt"),
     },
     BuiltinEntry {
         name: "CertPlus Class 3P Primary CA",
@@ -385,7 +385,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/216b2a29e62a00ce820146d8244141b92511b279.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/216b2a29e62a00ce820146d8244141b92511b279.crt"),
     },
     BuiltinEntry {
         name: "Application CA G4 Root",
@@ -393,7 +393,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/21dace4c2c34e66468ee06314db055a0a89d4c1d.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/21dace4c2c34e66468ee06314db055a0a89d4c1d.crt"),
     },
     BuiltinEntry {
         name: "QuoVadis Signing RSA 4096 Root G4",
@@ -401,7 +401,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/225e108f13b93e35b5c4c7bca6a11f750eae5037.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/225e108f13b93e35b5c4c7bca6a11f750eae5037.crt"),
     },
     BuiltinEntry {
         name: "VeriSign Class 3 Public Primary Certification Authority - G4",
@@ -409,7 +409,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/22d5d8df8f0231d18df79db7cf8a2d64c93f6c3a.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/22d5d8df8f0231d18df79db7cf8a2d64c93f6c3a.crt"),
     },
     BuiltinEntry {
         name: "Certplus Root CA G1",
@@ -417,7 +417,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/22fdd0b7fda24e0dac492ca0aca67b6a1fe3f766.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/22fdd0b7fda24e0dac492ca0aca67b6a1fe3f766.crt"),
     },
     BuiltinEntry {
         name: "MicroSec e-Szigno Root CA",
@@ -425,7 +425,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/2388c9d371cc9e963dff7d3ca7cefcd625ec190d.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/2388c9d371cc9e963dff7d3ca7cefcd625ec190d.crt"),
     },
     BuiltinEntry {
         name: "Halcom Root Certificate Authority",
@@ -433,7 +433,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/23d731fedc5c8bb97de6dc8e13b411bd4f24004f.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/23d731fedc5c8bb97de6dc8e13b411bd4f24004f.crt"),
     },
     BuiltinEntry {
         name: "thawte",
@@ -441,7 +441,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/23e594945195f2414803b4d564d2a3a3f5d88b8c.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/23e594945195f2414803b4d564d2a3a3f5d88b8c.crt"),
     },
     BuiltinEntry {
         name: "Skaitmeninio sertifikavimo centras",
@@ -449,7 +449,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/23e833233e7d0cc92b7c4279ac19c2f474d604ca.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/23e833233e7d0cc92b7c4279ac19c2f474d604ca.crt"),
     },
     BuiltinEntry {
         name: "Copyright (c) 1997 Microsoft Corp.",
@@ -457,7 +457,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::WindowsBuiltin,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/245c97df7514e7cf2df8be72ae957b9e04741e85.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/245c97df7514e7cf2df8be72ae957b9e04741e85.crt"),
     },
     BuiltinEntry {
         name: "VeriSign",
@@ -465,7 +465,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/24a40a1f573643a67f0a4b0749f6a22bf28abb6b.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/24a40a1f573643a67f0a4b0749f6a22bf28abb6b.crt"),
     },
     BuiltinEntry {
         name: "BIT Admin-Root-CA",
@@ -473,7 +473,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/253f775b0e7797ab645f15915597c39e263631d1.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/253f775b0e7797ab645f15915597c39e263631d1.crt"),
     },
     BuiltinEntry {
         name: "Symantec Class 3 Public Primary Certification Authority - G6",
@@ -481,7 +481,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/26a16c235a2472229b23628025bc8097c88524a1.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/26a16c235a2472229b23628025bc8097c88524a1.crt"),
     },
     BuiltinEntry {
         name: "Go Daddy Class 2 Certification Authority",
@@ -489,7 +489,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/2796bae63f1801e277261ba0d77770028f20eee4.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/2796bae63f1801e277261ba0d77770028f20eee4.crt"),
     },
     BuiltinEntry {
         name: "CA DATEV STD 03",
@@ -497,7 +497,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/27eed22afd58a2c64a855e3680af898bf36ce503.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/27eed22afd58a2c64a855e3680af898bf36ce503.crt"),
     },
     BuiltinEntry {
         name: "Agencia Catalana de Certificacio (NIF Q-0801176-I)",
@@ -505,7 +505,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/28903a635b5280fae6774c0b6da7d6baa64af2e8.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/28903a635b5280fae6774c0b6da7d6baa64af2e8.crt"),
     },
     BuiltinEntry {
         name: "UCA Global G2 Root",
@@ -513,7 +513,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/28f97816197aff182518aa44fec1a0ce5cb64c8a.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/28f97816197aff182518aa44fec1a0ce5cb64c8a.crt"),
     },
     BuiltinEntry {
         name: "AffirmTrust Networking",
@@ -521,7 +521,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/293621028b20ed02f566c532d1d6ed909f45002f.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/293621028b20ed02f566c532d1d6ed909f45002f.crt"),
     },
     BuiltinEntry {
         name: "IdenTrust Commercial Root Timestamp ECC CA 2",
@@ -529,7 +529,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/29a8332b0c37793270404ed57942f557e2b30796.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/29a8332b0c37793270404ed57942f557e2b30796.crt"),
     },
     BuiltinEntry {
         name: "GTS Root R4",
@@ -537,7 +537,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/2a1d6027d94ab10a1c4d915ccd33a0cb3e2d54cb.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/2a1d6027d94ab10a1c4d915ccd33a0cb3e2d54cb.crt"),
     },
     BuiltinEntry {
         name: "CA Disig",
@@ -545,7 +545,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/2ac8d58b57cebf2f49aff2fc768f511462907a41.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/2ac8d58b57cebf2f49aff2fc768f511462907a41.crt"),
     },
     BuiltinEntry {
         name: "USERTrust RSA Certification Authority",
@@ -553,7 +553,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/2b8f1b57330dbba2d07a6c51f70ee90ddab9ad8e.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/2b8f1b57330dbba2d07a6c51f70ee90ddab9ad8e.crt"),
     },
     BuiltinEntry {
         name: "Atos TrustedRoot 2011",
@@ -561,7 +561,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/2bb1f53e550c1dc5f1d4e6b76a464b550602ac21.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/2bb1f53e550c1dc5f1d4e6b76a464b550602ac21.crt"),
     },
     BuiltinEntry {
         name: "Certigna Root CA",
@@ -569,7 +569,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/2d0d5214ff9ead9924017420476e6c852727f543.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/2d0d5214ff9ead9924017420476e6c852727f543.crt"),
     },
     BuiltinEntry {
         name: "CHAMBERS OF COMMERCE ROOT - 2016",
@@ -577,7 +577,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/2de16a5677baca39e1d68c30dcb14abe22a6179b.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/2de16a5677baca39e1d68c30dcb14abe22a6179b.crt"),
     },
     BuiltinEntry {
         name: "Certinomis",
@@ -585,7 +585,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/2e14daec28f0fa1e8e389a4eabeb26c00ad383c3.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/2e14daec28f0fa1e8e389a4eabeb26c00ad383c3.crt"),
     },
     BuiltinEntry {
         name: "A-Trust-Root-05",
@@ -593,7 +593,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/2e66c9841181c08fb1dfabd4ff8d5cc72be08f02.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/2e66c9841181c08fb1dfabd4ff8d5cc72be08f02.crt"),
     },
     BuiltinEntry {
         name: "Trustwave Global Certification Authority",
@@ -601,7 +601,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/2f8f364fe1589744215987a52a9ad06995267fb5.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/2f8f364fe1589744215987a52a9ad06995267fb5.crt"),
     },
     BuiltinEntry {
         name: "e-Szigno TSA Root CA 2024",
@@ -609,7 +609,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/2fa44348e80e240ed04b685be4de792866955258.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/2fa44348e80e240ed04b685be4de792866955258.crt"),
     },
     BuiltinEntry {
         name: "Izenpe.com",
@@ -617,7 +617,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/30779e9315022e94856a3ff8bcf815b082f9aefd.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/30779e9315022e94856a3ff8bcf815b082f9aefd.crt"),
     },
     BuiltinEntry {
         name: "GTS Root R3",
@@ -625,7 +625,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/30d4246f07ffdb91898a0be9496611eb8c5e46e5.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/30d4246f07ffdb91898a0be9496611eb8c5e46e5.crt"),
     },
     BuiltinEntry {
         name: "PosDigicert Class 2 Root CA G2",
@@ -633,7 +633,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/313b8d0e7e2e4d20ae8668ffe59db5193cbf7a32.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/313b8d0e7e2e4d20ae8668ffe59db5193cbf7a32.crt"),
     },
     BuiltinEntry {
         name: "StartCom Certification Authority G2",
@@ -641,7 +641,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/31f1fd68226320eec63b3f9dea4a3e537c7c3917.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/31f1fd68226320eec63b3f9dea4a3e537c7c3917.crt"),
     },
     BuiltinEntry {
         name: "Microsoft ECC TS Root Certificate Authority 2018",
@@ -649,7 +649,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::WindowsBuiltin,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/roots/31f9fc8ba3805986b721ea7295c65b3a44534274.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/31f9fc8ba3805986b721ea7295c65b3a44534274.crt"),
     },
     BuiltinEntry {
         name: "GeoTrust",
@@ -657,7 +657,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/323c118e1bf7b8b65254e2e2100dd6029037f096.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/323c118e1bf7b8b65254e2e2100dd6029037f096.crt"),
     },
     BuiltinEntry {
         name: "Government of Sweden (Frskringskassan)",
@@ -665,7 +665,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/32f442093b36d7031b75ca4daddcb327faa02b9c.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/32f442093b36d7031b75ca4daddcb327faa02b9c.crt"),
     },
     BuiltinEntry {
         name: "Chambersign Global Root",
@@ -673,7 +673,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/339b6b1450249b557a01877284d9e02fc3d2d8e9.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/339b6b1450249b557a01877284d9e02fc3d2d8e9.crt"),
     },
     BuiltinEntry {
         name: "Austrian Society for Data Protection GLOBALTRUST Certification Service",
@@ -681,7 +681,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/342cd9d3062da48c346965297f081ebc2ef68fdc.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/342cd9d3062da48c346965297f081ebc2ef68fdc.crt"),
     },
     BuiltinEntry {
         name: "Secretaria de Economia Mexico",
@@ -689,7 +689,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/34d499426f9fc2bb27b075bab682aae5effcba74.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/34d499426f9fc2bb27b075bab682aae5effcba74.crt"),
     },
     BuiltinEntry {
         name: "VeriSign Universal Root CA",
@@ -697,7 +697,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/3679ca35668772304d30a5fb873b0fa77bb70d54.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/3679ca35668772304d30a5fb873b0fa77bb70d54.crt"),
     },
     BuiltinEntry {
         name: "SECOM Trust Systems CO LTD",
@@ -705,7 +705,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/36b12b49f9819ed74c9ebc380fc6568f5dacb2f7.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/36b12b49f9819ed74c9ebc380fc6568f5dacb2f7.crt"),
     },
     BuiltinEntry {
         name: "ZETES TSP ROOT CA 001",
@@ -713,7 +713,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/3753d295fc6d8bc39b375650bffc821aed504e1a.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/3753d295fc6d8bc39b375650bffc821aed504e1a.crt"),
     },
     BuiltinEntry {
         name: "GeoTrust Universal CA 2",
@@ -721,7 +721,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/379a197b418545350ca60369f33c2eaf474f2079.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/379a197b418545350ca60369f33c2eaf474f2079.crt"),
     },
     BuiltinEntry {
         name: "Sonera Class2 CA",
@@ -729,7 +729,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/37f76de6077c90c5b13e931ab74110b4f2e49a27.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/37f76de6077c90c5b13e931ab74110b4f2e49a27.crt"),
     },
     BuiltinEntry {
         name: "SAPO Class 3 Root CA",
@@ -737,7 +737,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/38dd7659c735100b00a237e491b7bc0ffcd2316c.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/38dd7659c735100b00a237e491b7bc0ffcd2316c.crt"),
     },
     BuiltinEntry {
         name: "ECRaizEstado",
@@ -745,7 +745,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/3913853e45c439a2da718cdfb6f3e033e04fee71.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/3913853e45c439a2da718cdfb6f3e033e04fee71.crt"),
     },
     BuiltinEntry {
         name: "America Online Root Certification Authority 1",
@@ -753,7 +753,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/3921c115c15d0eca5ccb5bc4f07d21d8050b566a.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/3921c115c15d0eca5ccb5bc4f07d21d8050b566a.crt"),
     },
     BuiltinEntry {
         name: "CA DATEV BT 02",
@@ -761,7 +761,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/39410bc2303748066069a72a664de4c743481296.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/39410bc2303748066069a72a664de4c743481296.crt"),
     },
     BuiltinEntry {
         name: "Autoridad de Certificacion Raiz de la Republica Bolivariana de Venezuela",
@@ -769,7 +769,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/398ebe9c0f46c079c3c7afe07a2fdd9fae5f8a5c.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/398ebe9c0f46c079c3c7afe07a2fdd9fae5f8a5c.crt"),
     },
     BuiltinEntry {
         name: "Trustwave",
@@ -777,7 +777,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/3a44735ae581901f248661461e3b9cc45ff53a1b.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/3a44735ae581901f248661461e3b9cc45ff53a1b.crt"),
     },
     BuiltinEntry {
         name: "SI-TRUST Root",
@@ -785,7 +785,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/3a4979b40fa841488200b582fbeeb63aab9919ae.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/3a4979b40fa841488200b582fbeeb63aab9919ae.crt"),
     },
     BuiltinEntry {
         name: "Microsoft Root Certificate Authority 2010",
@@ -793,7 +793,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::WindowsBuiltin,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/roots/3b1efd3a66ea28b16697394703a72ca340a05bd5.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/3b1efd3a66ea28b16697394703a72ca340a05bd5.crt"),
     },
     BuiltinEntry {
         name: "Japan Certification Services, Inc. SecureSign RootCA11",
@@ -801,7 +801,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/3bc49f48f8f373a09c1ebdf85bb1c365c7d811b3.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/3bc49f48f8f373a09c1ebdf85bb1c365c7d811b3.crt"),
     },
     BuiltinEntry {
         name: "CCA India 2015",
@@ -809,7 +809,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/3bc6dce00307bd676041ebd85970c62f8fda5109.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/3bc6dce00307bd676041ebd85970c62f8fda5109.crt"),
     },
     BuiltinEntry {
         name: "CA DATEV BT 03",
@@ -817,7 +817,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/3db66dfebeb6712889e7c098b32805896b6218cc.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/3db66dfebeb6712889e7c098b32805896b6218cc.crt"),
     },
     BuiltinEntry {
         name: "StartCom Certification Authority",
@@ -825,7 +825,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/3e2bf7f2031b96f38ce6c4d8a85d3e2d58476a0f.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/3e2bf7f2031b96f38ce6c4d8a85d3e2d58476a0f.crt"),
     },
     BuiltinEntry {
         name: "Sigen-CA",
@@ -833,7 +833,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/3e42a18706bd0c9ccf594750d2e4d6ab0048fdc4.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/3e42a18706bd0c9ccf594750d2e4d6ab0048fdc4.crt"),
     },
     BuiltinEntry {
         name: "Skaitmeninio sertifikavimo centras",
@@ -841,7 +841,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/3e84d3bcc544c0f6fa19435c851f3f2fcba8e814.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/3e84d3bcc544c0f6fa19435c851f3f2fcba8e814.crt"),
     },
     BuiltinEntry {
         name: "BYTE Root Certification Authority 001",
@@ -849,7 +849,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/3f0feb17a7ef5804cfd90a77b7bb021ea69c6418.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/3f0feb17a7ef5804cfd90a77b7bb021ea69c6418.crt"),
     },
     BuiltinEntry {
         name: "Juur-SK AS Sertifitseerimiskeskus",
@@ -857,7 +857,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/409d4bd917b55c27b69b64cb9822440dcd09b889.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/409d4bd917b55c27b69b64cb9822440dcd09b889.crt"),
     },
     BuiltinEntry {
         name: "A-Trust-Qual-03a",
@@ -865,7 +865,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/42efdde6bff35ed0bae6acdd204c50ae86c4f4fa.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/42efdde6bff35ed0bae6acdd204c50ae86c4f4fa.crt"),
     },
     BuiltinEntry {
         name: "TeliaSonera Root CA v1",
@@ -873,7 +873,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/4313bb96f1d5869bc14e6a92f6cff63469878237.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/4313bb96f1d5869bc14e6a92f6cff63469878237.crt"),
     },
     BuiltinEntry {
         name: "PersonalID Trustworthy RootCA 2011",
@@ -881,7 +881,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/4394ce3126ff1a224cdd4deeb4f4ec1da368ef6a.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/4394ce3126ff1a224cdd4deeb4f4ec1da368ef6a.crt"),
     },
     BuiltinEntry {
         name: "I.CA Root CA/RSA 05/2022",
@@ -889,7 +889,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/461fdd19e71cd4329aadf224dc8c8628cd10fae8.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/461fdd19e71cd4329aadf224dc8c8628cd10fae8.crt"),
     },
     BuiltinEntry {
         name: "GLOBALTRUST 2015",
@@ -897,7 +897,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/465b26bebe7106dd8544c1139d9fa25700c1d7bd.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/465b26bebe7106dd8544c1139d9fa25700c1d7bd.crt"),
     },
     BuiltinEntry {
         name: "MULTICERT Root Certification Authority 01",
@@ -905,7 +905,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/46af7a31b599460d469d6041145b13651df9170a.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/46af7a31b599460d469d6041145b13651df9170a.crt"),
     },
     BuiltinEntry {
         name: "IdenTrust Commercial Root Timestamp RSA CA 2",
@@ -913,7 +913,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/4712175fc49806bdc6a52fba7f7838b382b0e857.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/4712175fc49806bdc6a52fba7f7838b382b0e857.crt"),
     },
     BuiltinEntry {
         name: "Go Daddy Root Certificate Authority  G2",
@@ -921,7 +921,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/47beabc922eae80e78783462a79f45c254fde68b.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/47beabc922eae80e78783462a79f45c254fde68b.crt"),
     },
     BuiltinEntry {
         name: "QuoVadis Root CA 3 G3",
@@ -929,7 +929,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/4812bd923ca8c43906e7306d2796e6a4cf222e7d.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/4812bd923ca8c43906e7306d2796e6a4cf222e7d.crt"),
     },
     BuiltinEntry {
         name: "Buypass Class 2 Root CA",
@@ -937,7 +937,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/490a7574de870a47fe58eef6c76bebc60b124099.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/490a7574de870a47fe58eef6c76bebc60b124099.crt"),
     },
     BuiltinEntry {
         name: "D-TRUST GmbH",
@@ -945,7 +945,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/4a058fdfd761db21b0c2ee48579be27f42a4da1c.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/4a058fdfd761db21b0c2ee48579be27f42a4da1c.crt"),
     },
     BuiltinEntry {
         name: "IZENPE S.A.",
@@ -953,7 +953,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/4a3f8d6bdc0e1ecfcd72e377def2d7ff92c19bc7.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/4a3f8d6bdc0e1ecfcd72e377def2d7ff92c19bc7.crt"),
     },
     BuiltinEntry {
         name: "Global Chambersign Root - 2008",
@@ -961,7 +961,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/4abdeeec950d359c89aec752a12c5b29f6d6aa0c.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/4abdeeec950d359c89aec752a12c5b29f6d6aa0c.crt"),
     },
     BuiltinEntry {
         name: "Autoridade Certificadora Raiz Brasileira v5",
@@ -969,7 +969,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/4acadab14b74bf4fba7bace64b91801c44b8cc66.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/4acadab14b74bf4fba7bace64b91801c44b8cc66.crt"),
     },
     BuiltinEntry {
         name: "A-Trust-nQual-03",
@@ -977,7 +977,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/4caee38931d19ae73b31aa75ca33d621290fa75e.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/4caee38931d19ae73b31aa75ca33d621290fa75e.crt"),
     },
     BuiltinEntry {
         name: "SSL.com EV Root Certification Authority ECC",
@@ -985,7 +985,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/4cdd51a3d1f5203214b0c6c532230391c746426d.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/4cdd51a3d1f5203214b0c6c532230391c746426d.crt"),
     },
     BuiltinEntry {
         name: "VeriSign Class 3 Public Primary CA - G5",
@@ -993,7 +993,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/4eb6d578499b1ccf5f581ead56be3d9b6744a5e5.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/4eb6d578499b1ccf5f581ead56be3d9b6744a5e5.crt"),
     },
     BuiltinEntry {
         name: "GlobalSign Code Signing Root R45",
@@ -1001,7 +1001,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/4efc31460c619ecae59c1bce2c008036d94c84b8.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/4efc31460c619ecae59c1bce2c008036d94c84b8.crt"),
     },
     BuiltinEntry {
         name: "Certplus Root CA G2",
@@ -1009,7 +1009,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/4f658e1fe906d82802e9544741c954255d69cc1a.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/4f658e1fe906d82802e9544741c954255d69cc1a.crt"),
     },
     BuiltinEntry {
         name: "China Internet Network Information Center EV Certificates Root",
@@ -1017,7 +1017,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/4f99aa93fb2bd13726a1994ace7ff005f2935d1e.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/4f99aa93fb2bd13726a1994ace7ff005f2935d1e.crt"),
     },
     BuiltinEntry {
         name: "Entrust (2048)",
@@ -1025,7 +1025,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/503006091d97d4f5ae39f7cbe7927d7d652d3431.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/503006091d97d4f5ae39f7cbe7927d7d652d3431.crt"),
     },
     BuiltinEntry {
         name: "E-Tugra Certification Authority",
@@ -1033,7 +1033,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/51c6e70849066ef392d45ca00d6da3628fc35239.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/51c6e70849066ef392d45ca00d6da3628fc35239.crt"),
     },
     BuiltinEntry {
         name: "CA DATEV INT 01",
@@ -1041,7 +1041,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/52412bd67b5a6c695282386026f0b053dd400efc.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/52412bd67b5a6c695282386026f0b053dd400efc.crt"),
     },
     BuiltinEntry {
         name: "Sectigo Public Time Stamping Root R46",
@@ -1049,7 +1049,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/52421aeac424c2435e7f5355a30437a3b1745879.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/52421aeac424c2435e7f5355a30437a3b1745879.crt"),
     },
     BuiltinEntry {
         name: "Halcom Root CA",
@@ -1057,7 +1057,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/535b001672abbf7b6cc25405ae4d24fe033fd1cc.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/535b001672abbf7b6cc25405ae4d24fe033fd1cc.crt"),
     },
     BuiltinEntry {
         name: "AC Raz Certicmara S.A.",
@@ -1065,7 +1065,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/5463283b6793ff55277cede39098e80422f912f7.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/5463283b6793ff55277cede39098e80422f912f7.crt"),
     },
     BuiltinEntry {
         name: "CAEDICOM ROOT",
@@ -1073,7 +1073,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/559bba7b0ffe80d6d3829b1fd07aa4d322194790.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/559bba7b0ffe80d6d3829b1fd07aa4d322194790.crt"),
     },
     BuiltinEntry {
         name: "SwissSign Platinum G2 Root CA",
@@ -1081,7 +1081,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/56e0fac03b8f18235518e5d311cae8c24331ab66.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/56e0fac03b8f18235518e5d311cae8c24331ab66.crt"),
     },
     BuiltinEntry {
         name: "Inera AB",
@@ -1089,7 +1089,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/585f7875bee7433eb079eaab7d05bb0f7af2bccc.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/585f7875bee7433eb079eaab7d05bb0f7af2bccc.crt"),
     },
     BuiltinEntry {
         name: "Symantec Class 3 Public Primary Certification Authority - G4",
@@ -1097,7 +1097,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/58d52db93301a4fd291a8c9645a08fee7f529282.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/58d52db93301a4fd291a8c9645a08fee7f529282.crt"),
     },
     BuiltinEntry {
         name: "D-TRUST Root Class 3 CA 2 2009",
@@ -1105,7 +1105,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/58e8abb0361533fb80f79b1b6d29d3ff8d5f00f0.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/58e8abb0361533fb80f79b1b6d29d3ff8d5f00f0.crt"),
     },
     BuiltinEntry {
         name: "OISTE WISeKey Global Root GA CA",
@@ -1113,7 +1113,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/5922a1e15aea163521f898396a4646b0441b0fa9.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/5922a1e15aea163521f898396a4646b0441b0fa9.crt"),
     },
     BuiltinEntry {
         name: "Staat der Nederlanden Root CA - G2",
@@ -1121,7 +1121,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/59af82799186c7b47507cbcf035746eb04ddb716.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/59af82799186c7b47507cbcf035746eb04ddb716.crt"),
     },
     BuiltinEntry {
         name: "Skaitmeninio sertifikavimo centras",
@@ -1129,7 +1129,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/5a5a4daf7861267c4b1f1e67586bae6ed4feb93f.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/5a5a4daf7861267c4b1f1e67586bae6ed4feb93f.crt"),
     },
     BuiltinEntry {
         name: "Amazon Root CA 2",
@@ -1137,7 +1137,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/5a8cef45d7a69859767a8c8b4496b578cf474b1a.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/5a8cef45d7a69859767a8c8b4496b578cf474b1a.crt"),
     },
     BuiltinEntry {
         name: "Starfield Technologies Inc.",
@@ -1145,7 +1145,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/5d003860f002ed829deaa41868f788186d62127f.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/5d003860f002ed829deaa41868f788186d62127f.crt"),
     },
     BuiltinEntry {
         name: "DigiCert CS RSA4096 Root G5",
@@ -1153,7 +1153,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/5eeed86fa37c675230642f55c84ddbf67cd33c80.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/5eeed86fa37c675230642f55c84ddbf67cd33c80.crt"),
     },
     BuiltinEntry {
         name: "Swisscom Root CA 1",
@@ -1161,7 +1161,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/5f3afc0a8b64f686673474df7ea9a2fef9fa7a51.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/5f3afc0a8b64f686673474df7ea9a2fef9fa7a51.crt"),
     },
     BuiltinEntry {
         name: "SECOM Trust Systems Co Ltd.",
@@ -1169,7 +1169,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/5f3b8cf2f810b37d78b4ceec1919c37334b9c774.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/5f3b8cf2f810b37d78b4ceec1919c37334b9c774.crt"),
     },
     BuiltinEntry {
         name: "Cybertrust Global Root",
@@ -1177,7 +1177,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/5f43e5b1bff8788cac1cc7ca4a9ac6222bcc34c6.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/5f43e5b1bff8788cac1cc7ca4a9ac6222bcc34c6.crt"),
     },
     BuiltinEntry {
         name: "DigiCert High Assurance EV Root CA",
@@ -1185,7 +1185,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/5fb7ee0633e259dbad0c4c9ae6d38f1a61c7dc25.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/5fb7ee0633e259dbad0c4c9ae6d38f1a61c7dc25.crt"),
     },
     BuiltinEntry {
         name: "Secrtariat Gnral de la Dfense Nationale",
@@ -1193,7 +1193,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/60d68974b5c2659e8a0fc1887c88d246691b182c.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/60d68974b5c2659e8a0fc1887c88d246691b182c.crt"),
     },
     BuiltinEntry {
         name: "IdenTrust Commercial Root Code Signing RSA CA 2",
@@ -1201,7 +1201,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/61666a8384cc93942d679ef3058cc36f140b110f.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/61666a8384cc93942d679ef3058cc36f140b110f.crt"),
     },
     BuiltinEntry {
         name: "VeriSign",
@@ -1209,7 +1209,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/61ef43d77fcad46151bc98e0c35912af9feb6311.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/61ef43d77fcad46151bc98e0c35912af9feb6311.crt"),
     },
     BuiltinEntry {
         name: "Fina Root CA",
@@ -1217,7 +1217,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/6202bf169af27fa67ed0cec66b782b83226126e9.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/6202bf169af27fa67ed0cec66b782b83226126e9.crt"),
     },
     BuiltinEntry {
         name: "Certum",
@@ -1225,7 +1225,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/6252dc40f71143a22fde9ef7348e064251b18118.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/6252dc40f71143a22fde9ef7348e064251b18118.crt"),
     },
     BuiltinEntry {
         name: "thawte",
@@ -1233,7 +1233,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/627f8d7827656399d27d7f9044c9feb3f33efa9a.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/627f8d7827656399d27d7f9044c9feb3f33efa9a.crt"),
     },
     BuiltinEntry {
         name: "I.CA Prvn certifikan autorita a.s.",
@@ -1241,7 +1241,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/64902ad7277af3e32cd8cc1dc79de1fd7f8069ea.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/64902ad7277af3e32cd8cc1dc79de1fd7f8069ea.crt"),
     },
     BuiltinEntry {
         name: "Thailand National Root Certification Authority - G1",
@@ -1249,7 +1249,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/66f2dcfb3f814ddee9b3206f11defe1bfbdfe132.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/66f2dcfb3f814ddee9b3206f11defe1bfbdfe132.crt"),
     },
     BuiltinEntry {
         name: "Chunghwa Telecom Co. Ltd.",
@@ -1257,7 +1257,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/67650df17e8e7e5b8240a4f4564bcfe23d69c6f0.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/67650df17e8e7e5b8240a4f4564bcfe23d69c6f0.crt"),
     },
     BuiltinEntry {
         name: "Google Trust Services - GlobalSign ECC Root CA - R4",
@@ -1265,7 +1265,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/6969562e4080f424a1e7199f14baf3ee58ab6abb.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/6969562e4080f424a1e7199f14baf3ee58ab6abb.crt"),
     },
     BuiltinEntry {
         name: "WoSign 1999",
@@ -1273,7 +1273,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/6a174570a916fbe84453eed3d070a1d8da442829.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/6a174570a916fbe84453eed3d070a1d8da442829.crt"),
     },
     BuiltinEntry {
         name: "AC1 RAIZ MTIN",
@@ -1281,7 +1281,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/6ad23b9dc48e375f859ad9cab585325c23894071.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/6ad23b9dc48e375f859ad9cab585325c23894071.crt"),
     },
     BuiltinEntry {
         name: "BIT AdminCA-CD-T01",
@@ -1289,7 +1289,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/6b81446a5cddf474a0f800ffbe69fd0db6287516.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/6b81446a5cddf474a0f800ffbe69fd0db6287516.crt"),
     },
     BuiltinEntry {
         name: "OpenTrust Root CA G3",
@@ -1297,7 +1297,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/6e2664f356bf3455bfd1933f7c01ded813da8aa6.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/6e2664f356bf3455bfd1933f7c01ded813da8aa6.crt"),
     },
     BuiltinEntry {
         name: "Chambers of Commerce Root",
@@ -1305,7 +1305,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/6e3a55a4190c195c93843cc0db722e313061f0b1.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/6e3a55a4190c195c93843cc0db722e313061f0b1.crt"),
     },
     BuiltinEntry {
         name: "Application CA G3 Root",
@@ -1313,7 +1313,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/6f3884568e99c8c6ac0e5dde2db202dd002e3663.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/6f3884568e99c8c6ac0e5dde2db202dd002e3663.crt"),
     },
     BuiltinEntry {
         name: "ANCERT Certificados Notariales V2",
@@ -1321,7 +1321,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/6f62deb86c85585ae42e478db4d76db367585ae6.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/6f62deb86c85585ae42e478db4d76db367585ae6.crt"),
     },
     BuiltinEntry {
         name: "I.CA Root CA/ECC 05/2022",
@@ -1329,7 +1329,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/702723132527203947e0a97829a0731372b03917.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/702723132527203947e0a97829a0731372b03917.crt"),
     },
     BuiltinEntry {
         name: "Autoridade Certificadora da Raiz Brasileira v1 - ICP-Brasil",
@@ -1337,7 +1337,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/705d2b4565c7047a540694a79af7abb842bdc161.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/705d2b4565c7047a540694a79af7abb842bdc161.crt"),
     },
     BuiltinEntry {
         name: "Network Solutions",
@@ -1345,7 +1345,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/71899a67bf33af31befdc071f8f733b183856332.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/71899a67bf33af31befdc071f8f733b183856332.crt"),
     },
     BuiltinEntry {
         name: "TWCA Global Root CA G2",
@@ -1353,7 +1353,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/73fe922f836391ffc8c6c4dad6202f6b072e7f1b.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/73fe922f836391ffc8c6c4dad6202f6b072e7f1b.crt"),
     },
     BuiltinEntry {
         name: "CertPlus Class 2 Primary CA",
@@ -1361,7 +1361,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/74207441729cdd92ec7931d823108dc28192e2bb.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/74207441729cdd92ec7931d823108dc28192e2bb.crt"),
     },
     BuiltinEntry {
         name: "VeriSign Class 3 Public Primary CA",
@@ -1369,7 +1369,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/742c3192e607e424eb4549542be1bbc53e6174e2.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/742c3192e607e424eb4549542be1bbc53e6174e2.crt"),
     },
     BuiltinEntry {
         name: "Certipost E-Trust Primary Qualified CA",
@@ -1377,7 +1377,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/742cdf1594049cbf17a2046cc639bb3888e02e33.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/742cdf1594049cbf17a2046cc639bb3888e02e33.crt"),
     },
     BuiltinEntry {
         name: "SSL.com EV Root Certification Authority RSA R2",
@@ -1385,7 +1385,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/743af0529bd032a0f44a83cdd4baa97b7c2ec49a.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/743af0529bd032a0f44a83cdd4baa97b7c2ec49a.crt"),
     },
     BuiltinEntry {
         name: "Swedish Government Root Authority v3",
@@ -1393,7 +1393,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/746f88f9ac163c53009eef920c4067756a15717e.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/746f88f9ac163c53009eef920c4067756a15717e.crt"),
     },
     BuiltinEntry {
         name: "Google Trust Services - GlobalSign Root CA-R2",
@@ -1401,7 +1401,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/75e0abb6138512271c04f85fddde38e4b7242efe.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/75e0abb6138512271c04f85fddde38e4b7242efe.crt"),
     },
     BuiltinEntry {
         name: "Swisscom Root CA 2",
@@ -1409,7 +1409,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/77474fc630e40f4c47643f84bab8c6954a8a41ec.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/77474fc630e40f4c47643f84bab8c6954a8a41ec.crt"),
     },
     BuiltinEntry {
         name: "Chambers of Commerce Root - 2008",
@@ -1417,7 +1417,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/786a74ac76ab147f9c6a3050ba9ea87efe9ace3c.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/786a74ac76ab147f9c6a3050ba9ea87efe9ace3c.crt"),
     },
     BuiltinEntry {
         name: "OpenTrust Root CA G2",
@@ -1425,7 +1425,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/795f8860c5ab7c3d92e6cbf48de145cd11ef600b.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/795f8860c5ab7c3d92e6cbf48de145cd11ef600b.crt"),
     },
     BuiltinEntry {
         name: "GlobalSign Code Signing Root E45",
@@ -1433,7 +1433,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/79aa505edd09b321e36d57910a5df5a9fb85cc57.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/79aa505edd09b321e36d57910a5df5a9fb85cc57.crt"),
     },
     BuiltinEntry {
         name: "Autoridad Certificadora Raz Nacional de Uruguay",
@@ -1441,7 +1441,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/7a1cdde3d2197e7137433d3f99c0b369f706c749.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/7a1cdde3d2197e7137433d3f99c0b369f706c749.crt"),
     },
     BuiltinEntry {
         name: "DigiCert Global Root G3",
@@ -1449,7 +1449,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/7e04de896a3e666d00e687d33ffad93be83d349e.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/7e04de896a3e666d00e687d33ffad93be83d349e.crt"),
     },
     BuiltinEntry {
         name: "Equifax Secure Global eBusiness CA-1",
@@ -1457,7 +1457,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/7e784a101c8265cc2de1f16d47b440cad90a1945.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/7e784a101c8265cc2de1f16d47b440cad90a1945.crt"),
     },
     BuiltinEntry {
         name: "ANCERT Certificados CGN V2",
@@ -1465,7 +1465,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/7eb1a0429be5f428ac2b93971d7c8448a536070c.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/7eb1a0429be5f428ac2b93971d7c8448a536070c.crt"),
     },
     BuiltinEntry {
         name: "Microsoft Authenticode(tm) Root Authority",
@@ -1473,7 +1473,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::WindowsBuiltin,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/7f88cd7223f3c813818c994614a89c99fa3b5247.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/7f88cd7223f3c813818c994614a89c99fa3b5247.crt"),
     },
     BuiltinEntry {
         name: "Autoridad de Certificacion de la Abogacia",
@@ -1481,7 +1481,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/7f8a77836bdc6d068f8b0737fcc5725413068ca4.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/7f8a77836bdc6d068f8b0737fcc5725413068ca4.crt"),
     },
     BuiltinEntry {
         name: "Japanese Government ApplicationCA",
@@ -1489,7 +1489,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/7f8ab0cfd051876a66f3360f47c88d8cd335fc74.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/7f8ab0cfd051876a66f3360f47c88d8cd335fc74.crt"),
     },
     BuiltinEntry {
         name: "Sigov-CA",
@@ -1497,7 +1497,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/7fb9e2c995c97a939f9e81a07aea9b4d70463496.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/7fb9e2c995c97a939f9e81a07aea9b4d70463496.crt"),
     },
     BuiltinEntry {
         name: "Halcom CA PO 2",
@@ -1505,7 +1505,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/7fbb6acd7e0ab438daaf6fd50210d007c6c0829c.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/7fbb6acd7e0ab438daaf6fd50210d007c6c0829c.crt"),
     },
     BuiltinEntry {
         name: "TC TrustCenter Class 3 CA II",
@@ -1513,7 +1513,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/8025eff46e70c8d472246584fe403b8a8d6adbf5.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/8025eff46e70c8d472246584fe403b8a8d6adbf5.crt"),
     },
     BuiltinEntry {
         name: "Actalis Time Stamping ECC Root CA 2025",
@@ -1521,7 +1521,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/803870b772d138ce19f16bf50557bcaa5437c72e.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/803870b772d138ce19f16bf50557bcaa5437c72e.crt"),
     },
     BuiltinEntry {
         name: "GlobalSign Root CA - R6",
@@ -1529,7 +1529,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/8094640eb5a7a1ca119c1fddd59f810263a7fbd1.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/8094640eb5a7a1ca119c1fddd59f810263a7fbd1.crt"),
     },
     BuiltinEntry {
         name: "ComSign Advanced Security CA",
@@ -1537,7 +1537,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/80bf3de9a41d768d194b293c85632cdbc8ea8cf7.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/80bf3de9a41d768d194b293c85632cdbc8ea8cf7.crt"),
     },
     BuiltinEntry {
         name: "Network Solutions ECC Certificate Authority",
@@ -1545,7 +1545,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/80f95b741c38399495c34f20c23e7336314d3c6b.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/80f95b741c38399495c34f20c23e7336314d3c6b.crt"),
     },
     BuiltinEntry {
         name: "UCA Root",
@@ -1553,7 +1553,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/8250bed5a214433a66377cbc10ef83f669da3a67.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/8250bed5a214433a66377cbc10ef83f669da3a67.crt"),
     },
     BuiltinEntry {
         name: "Saudi National Root CA",
@@ -1561,7 +1561,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/8351509b7df8cfe87bae62aeb9b03a52f4e62c79.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/8351509b7df8cfe87bae62aeb9b03a52f4e62c79.crt"),
     },
     BuiltinEntry {
         name: "DigiCert CS ECC P384 Root G5",
@@ -1569,7 +1569,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/843573112a3b319344e5e4ecabc9f26c7cd54d07.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/843573112a3b319344e5e4ecabc9f26c7cd54d07.crt"),
     },
     BuiltinEntry {
         name: "Australian Defence Organisation (ADO) Certificate Authority 02",
@@ -1577,7 +1577,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/84429d9fe2e73a0dc8aa0ae0a902f2749933fe02.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/84429d9fe2e73a0dc8aa0ae0a902f2749933fe02.crt"),
     },
     BuiltinEntry {
         name: "VeriSign",
@@ -1585,7 +1585,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/85371ca6e550143dce2803471bde3a09e8f8770f.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/85371ca6e550143dce2803471bde3a09e8f8770f.crt"),
     },
     BuiltinEntry {
         name: "ePKI Root Certification Authority - G4",
@@ -1593,7 +1593,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/85a6693ed12c4aad8db69c8860b580134ebf2c77.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/85a6693ed12c4aad8db69c8860b580134ebf2c77.crt"),
     },
     BuiltinEntry {
         name: "Trustwave",
@@ -1601,7 +1601,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/8782c6c304353bcfd29692d2593e7d44d934ff11.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/8782c6c304353bcfd29692d2593e7d44d934ff11.crt"),
     },
     BuiltinEntry {
         name: "DigiCert RSA4096 Root G5",
@@ -1609,7 +1609,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/87b8e6d38f1a39cd97f04a9e174b3c9ee7ee1115.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/87b8e6d38f1a39cd97f04a9e174b3c9ee7ee1115.crt"),
     },
     BuiltinEntry {
         name: "ATHEX Root CA G2",
@@ -1617,7 +1617,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/892a1bd4c8b0f8aa9a65ed4cb9d3bf4840b34bc1.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/892a1bd4c8b0f8aa9a65ed4cb9d3bf4840b34bc1.crt"),
     },
     BuiltinEntry {
         name: "Entrust Code Signing Root Certification Authority - CSBR1",
@@ -1625,7 +1625,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/897424053a4a887ac098380291034d885c8714b9.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/897424053a4a887ac098380291034d885c8714b9.crt"),
     },
     BuiltinEntry {
         name: "e-Szigno Root CA 2017",
@@ -1633,7 +1633,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/89d483034f9e9a48805f7237d4a9a6efcb7c1fd1.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/89d483034f9e9a48805f7237d4a9a6efcb7c1fd1.crt"),
     },
     BuiltinEntry {
         name: "Actalis Time Stamping RSA Root CA 2025",
@@ -1641,7 +1641,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/89d6447851f93bdf7992d61e6bbdddcb7ebc837c.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/89d6447851f93bdf7992d61e6bbdddcb7ebc837c.crt"),
     },
     BuiltinEntry {
         name: "MicroSec e-Szigno Root CA 2009",
@@ -1649,7 +1649,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/89df74fe5cf40f4a80f9e3377d54da91e101318e.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/89df74fe5cf40f4a80f9e3377d54da91e101318e.crt"),
     },
     BuiltinEntry {
         name: "E-Tugra Global Root CA ECC v3",
@@ -1657,7 +1657,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/8a2faf5753b1b0e6a104ec5b6a69716df61ce284.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/8a2faf5753b1b0e6a104ec5b6a69716df61ce284.crt"),
     },
     BuiltinEntry {
         name: "CNNIC Root",
@@ -1665,7 +1665,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/8baf4c9b1df02a92f7da128eb91bacf498604b6f.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/8baf4c9b1df02a92f7da128eb91bacf498604b6f.crt"),
     },
     BuiltinEntry {
         name: "EBG Elektronik Sertifika Hizmet Saglayicisi",
@@ -1673,7 +1673,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/8c96baebdd2b070748ee303266a0f3986e7cae58.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/8c96baebdd2b070748ee303266a0f3986e7cae58.crt"),
     },
     BuiltinEntry {
         name: "Entrust.net",
@@ -1681,7 +1681,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/8cf427fd790c3ad166068de81e57efbb932272d4.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/8cf427fd790c3ad166068de81e57efbb932272d4.crt"),
     },
     BuiltinEntry {
         name: "SwissSign Silver Root CA  G3",
@@ -1689,7 +1689,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/8d08fc43c0770ca84f4dccb2d41a5d956d786dc4.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/8d08fc43c0770ca84f4dccb2d41a5d956d786dc4.crt"),
     },
     BuiltinEntry {
         name: "GeoTrust Primary Certification Authority - G2",
@@ -1697,7 +1697,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/8d1784d537f3037dec70fe578b519a99e610d7b0.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/8d1784d537f3037dec70fe578b519a99e610d7b0.crt"),
     },
     BuiltinEntry {
         name: "Amazon Root CA 1",
@@ -1705,7 +1705,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/8da7f965ec5efc37910f1c6e59fdc1cc6a6ede16.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/8da7f965ec5efc37910f1c6e59fdc1cc6a6ede16.crt"),
     },
     BuiltinEntry {
         name: "HARICA Code Signing RSA Root CA 2021",
@@ -1713,7 +1713,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/8ddeb82046b6227c79246a3ead7b32c3e88ffcac.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/8ddeb82046b6227c79246a3ead7b32c3e88ffcac.crt"),
     },
     BuiltinEntry {
         name: "CA Disig Root R1",
@@ -1721,7 +1721,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/8e1c74f8a620b9e58af461faec2b4756511a52c6.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/8e1c74f8a620b9e58af461faec2b4756511a52c6.crt"),
     },
     BuiltinEntry {
         name: "Network Solutions RSA Certificate Authority",
@@ -1729,7 +1729,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/8e928c0fc27bb7aba34e6bc0ca1250cb57b60f84.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/8e928c0fc27bb7aba34e6bc0ca1250cb57b60f84.crt"),
     },
     BuiltinEntry {
         name: "Microsoft Root Certificate Authority 2011",
@@ -1737,7 +1737,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::WindowsBuiltin,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/roots/8f43288ad272f3103b6fb1428485ea3014c0bcfe.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/8f43288ad272f3103b6fb1428485ea3014c0bcfe.crt"),
     },
     BuiltinEntry {
         name: "I.CA  Standard Certification Authority",
@@ -1745,7 +1745,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/90dece77f8c825340e62ebd635e1be20cf7327dd.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/90dece77f8c825340e62ebd635e1be20cf7327dd.crt"),
     },
     BuiltinEntry {
         name: "DigiCert Global Root CA",
@@ -1753,7 +1753,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/912198eef23dcac40939312fee97dd560bae49b1.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/912198eef23dcac40939312fee97dd560bae49b1.crt"),
     },
     BuiltinEntry {
         name: "Actalis Authentication CA G1",
@@ -1761,7 +1761,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/9158c5ef987301a8903cfdab03d72da1d88909c9.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/9158c5ef987301a8903cfdab03d72da1d88909c9.crt"),
     },
     BuiltinEntry {
         name: "thawte Primary Root CA",
@@ -1769,7 +1769,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/91c6d6ee3e8ac86384e548c299295c756c817b81.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/91c6d6ee3e8ac86384e548c299295c756c817b81.crt"),
     },
     BuiltinEntry {
         name: "CA DATEV INT 03",
@@ -1777,7 +1777,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/924aea47f73cb690565e552cfcc6e8d63eee4242.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/924aea47f73cb690565e552cfcc6e8d63eee4242.crt"),
     },
     BuiltinEntry {
         name: "Amazon Services Root Certificate Authority -- G2",
@@ -1785,7 +1785,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/925a8f8d2c6d04e0665f596aff22d863e8256f3f.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/925a8f8d2c6d04e0665f596aff22d863e8256f3f.crt"),
     },
     BuiltinEntry {
         name: "Symantec Enterprise Mobile Root for Microsoft",
@@ -1793,7 +1793,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::WindowsBuiltin,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/92b46c76e13054e104f230517e6e504d43ab10b5.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/92b46c76e13054e104f230517e6e504d43ab10b5.crt"),
     },
     BuiltinEntry {
         name: "ACCVRAIZ1",
@@ -1801,7 +1801,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/93057a8815c64fce882ffa9116522878bc536417.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/93057a8815c64fce882ffa9116522878bc536417.crt"),
     },
     BuiltinEntry {
         name: "CA DATEV INT 02",
@@ -1809,7 +1809,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/93f7f48b1261943f6a78210c52e626dfbfbbe260.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/93f7f48b1261943f6a78210c52e626dfbfbbe260.crt"),
     },
     BuiltinEntry {
         name: "Tunisian Root Certificate Authority - TunRootCA2",
@@ -1817,7 +1817,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/9638633c9056ae8814a065d23bdc60a0ee702fa7.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/9638633c9056ae8814a065d23bdc60a0ee702fa7.crt"),
     },
     BuiltinEntry {
         name: "Japan Local Government PKI Application CA",
@@ -1825,7 +1825,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/968338f113e36a7babdd08f7776391a68736582e.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/968338f113e36a7babdd08f7776391a68736582e.crt"),
     },
     BuiltinEntry {
         name: "D-TRUST Root Class 3 CA 2 EV 2009",
@@ -1833,7 +1833,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/96c91b0b95b4109842fad0d82279fe60fab91683.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/96c91b0b95b4109842fad0d82279fe60fab91683.crt"),
     },
     BuiltinEntry {
         name: "VI Registru Centras RCSC (RootCA)",
@@ -1841,7 +1841,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/971d3486fc1e8e6315f7c6f2e12967c724342214.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/971d3486fc1e8e6315f7c6f2e12967c724342214.crt"),
     },
     BuiltinEntry {
         name: "DigiCert Global Root",
@@ -1849,7 +1849,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/97817950d81c9670cc34d809cf794431367ef474.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/97817950d81c9670cc34d809cf794431367ef474.crt"),
     },
     BuiltinEntry {
         name: "TM Applied Business Root Certificate",
@@ -1857,7 +1857,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/9957c53fc59fb8e739f7a4b7a70e9b8e659f208c.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/9957c53fc59fb8e739f7a4b7a70e9b8e659f208c.crt"),
     },
     BuiltinEntry {
         name: "I.CA Root CA/RSA",
@@ -1865,7 +1865,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/9b0959898154081bf6a90e9b9e58a4690c9ba104.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/9b0959898154081bf6a90e9b9e58a4690c9ba104.crt"),
     },
     BuiltinEntry {
         name: "SwissSign Silver G2 Root CA",
@@ -1873,7 +1873,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/9baae59f56ee21cb435abe2593dfa7f040d11dcb.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/9baae59f56ee21cb435abe2593dfa7f040d11dcb.crt"),
     },
     BuiltinEntry {
         name: "KEYNECTSIS ROOT CA",
@@ -1881,7 +1881,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/9c615c4d4d85103a5326c24dbaeae4a2d2d5cc97.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/9c615c4d4d85103a5326c24dbaeae4a2d2d5cc97.crt"),
     },
     BuiltinEntry {
         name: "Actalis Code Signing ECC Root CA 2025",
@@ -1889,7 +1889,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/9caff3013501103376eb4d29a3b693f1a40cad57.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/9caff3013501103376eb4d29a3b693f1a40cad57.crt"),
     },
     BuiltinEntry {
         name: "TWCA Global Root CA",
@@ -1897,7 +1897,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/9cbb4853f6a4f6d352a4e83252556013f5adaf65.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/9cbb4853f6a4f6d352a4e83252556013f5adaf65.crt"),
     },
     BuiltinEntry {
         name: "eSignTrust Root Certification Authority (G03)",
@@ -1905,7 +1905,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/9d319381546ea6a12811e09cf90a20c840be944d.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/9d319381546ea6a12811e09cf90a20c840be944d.crt"),
     },
     BuiltinEntry {
         name: "Certinomis - Root CA",
@@ -1913,7 +1913,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/9d70bb01a5a4a018112ef71c01b932c534e788a8.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/9d70bb01a5a4a018112ef71c01b932c534e788a8.crt"),
     },
     BuiltinEntry {
         name: "Sectigo (formerly Comodo CA) ECC",
@@ -1921,7 +1921,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/9f744e9f2b4dbaec0f312c50b6563b8e2d93c311.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/9f744e9f2b4dbaec0f312c50b6563b8e2d93c311.crt"),
     },
     BuiltinEntry {
         name: "Hellenic Academic and Research Institutions ECC RootCA 2015",
@@ -1929,7 +1929,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/9ff1718d92d59af37d7497b4bc6f84680bbab666.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/9ff1718d92d59af37d7497b4bc6f84680bbab666.crt"),
     },
     BuiltinEntry {
         name: "Root CA Generalitat Valenciana",
@@ -1937,7 +1937,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/a073e5c5bd43610d864c21130a855857cc9cea46.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/a073e5c5bd43610d864c21130a855857cc9cea46.crt"),
     },
     BuiltinEntry {
         name: "PostSignum Root QCA 2",
@@ -1945,7 +1945,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/a0f8db3f0bf417693b282eb74a6ad86df9d448a3.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/a0f8db3f0bf417693b282eb74a6ad86df9d448a3.crt"),
     },
     BuiltinEntry {
         name: "DigiCert Assured ID Root G2",
@@ -1953,7 +1953,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/a14b48d943ee0a0e40904f3ce0a4c09193515d3f.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/a14b48d943ee0a0e40904f3ce0a4c09193515d3f.crt"),
     },
     BuiltinEntry {
         name: "Swiss Government Root CA I",
@@ -1961,7 +1961,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/a1585187156586cef9c454e22ab15c58745607b4.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/a1585187156586cef9c454e22ab15c58745607b4.crt"),
     },
     BuiltinEntry {
         name: "SwissSign Platinum Root CA  G3",
@@ -1969,7 +1969,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/a1e7c600aa4170e5b74bc94f9b9703edc261b4b9.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/a1e7c600aa4170e5b74bc94f9b9703edc261b4b9.crt"),
     },
     BuiltinEntry {
         name: "CCA India 2014",
@@ -1977,7 +1977,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/a2b86b5a68d92819d9ce5dd6d7969a4968e11991.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/a2b86b5a68d92819d9ce5dd6d7969a4968e11991.crt"),
     },
     BuiltinEntry {
         name: "UCA Extended Validation Root",
@@ -1985,7 +1985,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/a3a1b06f2461234ae336a5c237fca6ffddf0d73a.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/a3a1b06f2461234ae336a5c237fca6ffddf0d73a.crt"),
     },
     BuiltinEntry {
         name: "Microsoft Root Authority",
@@ -1993,7 +1993,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::WindowsBuiltin,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/roots/a43489159a520f0d93d032ccaf37e7fe20a8b419.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/a43489159a520f0d93d032ccaf37e7fe20a8b419.crt"),
     },
     BuiltinEntry {
         name: "Certipost E-Trust Primary Normalised CA",
@@ -2001,7 +2001,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/a59c9b10ec7357515abb660c4d94f73b9e6e9272.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/a59c9b10ec7357515abb660c4d94f73b9e6e9272.crt"),
     },
     BuiltinEntry {
         name: "Carillon Information Security Inc.",
@@ -2009,7 +2009,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/a69e0336c4e59023ff653c71f928eb73f21c00f0.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/a69e0336c4e59023ff653c71f928eb73f21c00f0.crt"),
     },
     BuiltinEntry {
         name: "CCA India 2022",
@@ -2017,7 +2017,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/a79e41380bab3ed7f5188d9a5209cefcb3ca6991.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/a79e41380bab3ed7f5188d9a5209cefcb3ca6991.crt"),
     },
     BuiltinEntry {
         name: "DigiCert",
@@ -2025,7 +2025,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/a8985d3a65e5e5c4b2d7d66d40c6dd2fb19c5436.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/a8985d3a65e5e5c4b2d7d66d40c6dd2fb19c5436.crt"),
     },
     BuiltinEntry {
         name: "Autoridade Certificadora Raiz Brasileira v2",
@@ -2033,7 +2033,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/a9822e6c6933c63c148c2dcaa44a5cf1aad2c42e.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/a9822e6c6933c63c148c2dcaa44a5cf1aad2c42e.crt"),
     },
     BuiltinEntry {
         name: "Australian Defence Public Root CA",
@@ -2041,7 +2041,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/a9cafe9dfd67f4145ad397d0e2f3050d198de6ee.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/a9cafe9dfd67f4145ad397d0e2f3050d198de6ee.crt"),
     },
     BuiltinEntry {
         name: "GeoTrust Global CA 2",
@@ -2049,7 +2049,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/a9e9780814375888f20519b06d2b0d2b6016907d.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/a9e9780814375888f20519b06d2b0d2b6016907d.crt"),
     },
     BuiltinEntry {
         name: "PostSignum Root QCA 4",
@@ -2057,7 +2057,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/aa40d2579ba82424cd27719b1d6b1f3571738099.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/aa40d2579ba82424cd27719b1d6b1f3571738099.crt"),
     },
     BuiltinEntry {
         name: "thawte Primary Root CA - G2",
@@ -2065,7 +2065,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/aadbbc22238fc401a127bb38ddf41ddb089ef012.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/aadbbc22238fc401a127bb38ddf41ddb089ef012.crt"),
     },
     BuiltinEntry {
         name: "I.CA Prvn certifikan autorita a.s.",
@@ -2073,7 +2073,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/ab16dd144ecdc0fc4baab62ecf0408896fde52b7.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/ab16dd144ecdc0fc4baab62ecf0408896fde52b7.crt"),
     },
     BuiltinEntry {
         name: "CA DATEV STD 02",
@@ -2081,7 +2081,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/ab9d58c03f54b1dae3f7c2d4c6c1ec3694559c37.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/ab9d58c03f54b1dae3f7c2d4c6c1ec3694559c37.crt"),
     },
     BuiltinEntry {
         name: "NetLock Kozjegyzoi (Class A) Tanusitvanykiado",
@@ -2089,7 +2089,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/aced5f6553fd25ce015f1f7a483b6a749f6178c6.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/aced5f6553fd25ce015f1f7a483b6a749f6178c6.crt"),
     },
     BuiltinEntry {
         name: "Starfield Class 2 Certification Authority",
@@ -2097,7 +2097,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/ad7e1c28b064ef8f6003402014c3d0e3370eb58a.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/ad7e1c28b064ef8f6003402014c3d0e3370eb58a.crt"),
     },
     BuiltinEntry {
         name: "ComSign Global Root CA",
@@ -2105,7 +2105,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/ae3b31bf8fd891079cf1df34cbce6e70d37fb5b0.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/ae3b31bf8fd891079cf1df34cbce6e70d37fb5b0.crt"),
     },
     BuiltinEntry {
         name: "CAROOT Firmaprofesional",
@@ -2113,7 +2113,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/aec5fb3fc8e1bfc4e54f03075a9ae800b7f7b6fa.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/aec5fb3fc8e1bfc4e54f03075a9ae800b7f7b6fa.crt"),
     },
     BuiltinEntry {
         name: "emSign Root TSA CA - G2",
@@ -2121,7 +2121,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/aecc6124a6cb7f7c1bc0d63623723e8a09cf587e.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/aecc6124a6cb7f7c1bc0d63623723e8a09cf587e.crt"),
     },
     BuiltinEntry {
         name: "Sectigo (formerly Comodo CA)",
@@ -2129,7 +2129,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/afe5d244a8d1194230ff479fe2f897bbcd7a8cb4.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/afe5d244a8d1194230ff479fe2f897bbcd7a8cb4.crt"),
     },
     BuiltinEntry {
         name: "TW Government Root Certification Authority 2",
@@ -2137,7 +2137,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/b091aa913847f313d727bcefc8179f086f3a8c0f.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/b091aa913847f313d727bcefc8179f086f3a8c0f.crt"),
     },
     BuiltinEntry {
         name: "Certigna",
@@ -2145,7 +2145,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/b12e13634586a46f1ab2606837582dc4acfd9497.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/b12e13634586a46f1ab2606837582dc4acfd9497.crt"),
     },
     BuiltinEntry {
         name: "GlobalSign Root CA - R1",
@@ -2153,7 +2153,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/b1bc968bd4f49d622aa89a81f2150152a41d829c.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/b1bc968bd4f49d622aa89a81f2150152a41d829c.crt"),
     },
     BuiltinEntry {
         name: "Notarius Root Certificate Authority",
@@ -2161,7 +2161,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/b1c3ac0977aaf147e5821a87f8da32226a210693.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/b1c3ac0977aaf147e5821a87f8da32226a210693.crt"),
     },
     BuiltinEntry {
         name: "POSTarCA",
@@ -2169,7 +2169,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/b1eac3e5b82476e9d50b1ec67d2cc11e12e0b491.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/b1eac3e5b82476e9d50b1ec67d2cc11e12e0b491.crt"),
     },
     BuiltinEntry {
         name: "Signet Root CA",
@@ -2177,7 +2177,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/b2bd9031aa6d0e14f4c57fd548258f37b1fb39e4.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/b2bd9031aa6d0e14f4c57fd548258f37b1fb39e4.crt"),
     },
     BuiltinEntry {
         name: "Entrust",
@@ -2185,7 +2185,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/b31eb1b740e36c8402dadc37d44df5d4674952f9.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/b31eb1b740e36c8402dadc37d44df5d4674952f9.crt"),
     },
     BuiltinEntry {
         name: "e-Szigno CodeSigning Root CA 2024",
@@ -2193,7 +2193,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/b35ee3450b45e7c7105ea963107892428ed26e0e.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/b35ee3450b45e7c7105ea963107892428ed26e0e.crt"),
     },
     BuiltinEntry {
         name: "DIRECCION GENERAL DE LA POLICIA",
@@ -2201,7 +2201,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/b38fecec0b148aa686c3d00f01ecc8848e8085eb.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/b38fecec0b148aa686c3d00f01ecc8848e8085eb.crt"),
     },
     BuiltinEntry {
         name: "Trustwave Global ECC P256 Certification Authority",
@@ -2209,7 +2209,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/b49082dd450cbe8b5bb166d3e2a40826cded42cf.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/b49082dd450cbe8b5bb166d3e2a40826cded42cf.crt"),
     },
     BuiltinEntry {
         name: "Starfield Root Certificate Authority  G2",
@@ -2217,7 +2217,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/b51c067cee2b0c3df855ab2d92f4fe39d4e70f0e.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/b51c067cee2b0c3df855ab2d92f4fe39d4e70f0e.crt"),
     },
     BuiltinEntry {
         name: "CA Disig Root R2",
@@ -2225,7 +2225,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/b561ebeaa4dee4254b691a98a55747c234c7d971.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/b561ebeaa4dee4254b691a98a55747c234c7d971.crt"),
     },
     BuiltinEntry {
         name: "emSign ECC Root CA - C3",
@@ -2233,7 +2233,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/b6af43c29b81537df6ef6bc31f1f60150cee4866.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/b6af43c29b81537df6ef6bc31f1f60150cee4866.crt"),
     },
     BuiltinEntry {
         name: "SSL.com Root Certification Authority RSA",
@@ -2241,7 +2241,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/b7ab3308d1ea4477ba1480125a6fbda936490cbb.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/b7ab3308d1ea4477ba1480125a6fbda936490cbb.crt"),
     },
     BuiltinEntry {
         name: "Trustwave",
@@ -2249,7 +2249,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/b80186d1eb9c86a54104cf3054f34c52b7e558c6.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/b80186d1eb9c86a54104cf3054f34c52b7e558c6.crt"),
     },
     BuiltinEntry {
         name: "Security Communication ECC RootCA1",
@@ -2257,7 +2257,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/b80e26a9bfd2b23bc0ef46c9bac7bbf61d0d4141.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/b80e26a9bfd2b23bc0ef46c9bac7bbf61d0d4141.crt"),
     },
     BuiltinEntry {
         name: "AffirmTrust Premium ECC",
@@ -2265,7 +2265,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/b8236b002f1d16865301556c11a437caebffc3bb.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/b8236b002f1d16865301556c11a437caebffc3bb.crt"),
     },
     BuiltinEntry {
         name: "AC RAIZ FNMT-RCM",
@@ -2273,7 +2273,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/b865130bedca38d27f69929420770bed86efbc10.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/b865130bedca38d27f69929420770bed86efbc10.crt"),
     },
     BuiltinEntry {
         name: "WoSign",
@@ -2281,7 +2281,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/b94294bf91ea8fb64be61097c7fb001359b676cb.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/b94294bf91ea8fb64be61097c7fb001359b676cb.crt"),
     },
     BuiltinEntry {
         name: "IdenTrust Public Sector Root CA 1",
@@ -2289,7 +2289,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/ba29416077983ff4f3eff231053b2eea6d4d45fd.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/ba29416077983ff4f3eff231053b2eea6d4d45fd.crt"),
     },
     BuiltinEntry {
         name: "Sectigo Public Code Signing Root E46",
@@ -2297,7 +2297,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/bbef5c4c11489770f586fb307d143291307f119a.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/bbef5c4c11489770f586fb307d143291307f119a.crt"),
     },
     BuiltinEntry {
         name: "emSign Root CA - C2",
@@ -2305,7 +2305,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/bca2188074c3147e16f4c48c5910a89ef752f479.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/bca2188074c3147e16f4c48c5910a89ef752f479.crt"),
     },
     BuiltinEntry {
         name: "Thawte Timestamping CA",
@@ -2313,7 +2313,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::WindowsBuiltin,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/be36a4562fb2ee05dbb3d32323adf445084ed656.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/be36a4562fb2ee05dbb3d32323adf445084ed656.crt"),
     },
     BuiltinEntry {
         name: "S-TRUST Authentication and Encryption Root CA 2005:PN",
@@ -2321,7 +2321,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/beb5a995746b9edf738b56e6df437a77be106b81.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/beb5a995746b9edf738b56e6df437a77be106b81.crt"),
     },
     BuiltinEntry {
         name: "CCA India 2011",
@@ -2329,7 +2329,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/bed525d1ac63a7fc6a660ba7a895818d5e8dd564.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/bed525d1ac63a7fc6a660ba7a895818d5e8dd564.crt"),
     },
     BuiltinEntry {
         name: "ANCERT Certificados Notariales",
@@ -2337,7 +2337,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/c09ab0c8ad7114714ed5e21a5a276adcd5e7efcb.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/c09ab0c8ad7114714ed5e21a5a276adcd5e7efcb.crt"),
     },
     BuiltinEntry {
         name: "Security Communication RootCA3",
@@ -2345,7 +2345,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/c303c8227492e561a29c5f79912b1e441391303a.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/c303c8227492e561a29c5f79912b1e441391303a.crt"),
     },
     BuiltinEntry {
         name: "SSL.com Root Certification Authority ECC",
@@ -2353,7 +2353,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/c3197c3924e654af1bc4ab20957ae2c30e13026a.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/c3197c3924e654af1bc4ab20957ae2c30e13026a.crt"),
     },
     BuiltinEntry {
         name: "Swiss Government Root CA II",
@@ -2361,7 +2361,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/c7f7cbe2023666f986025d4a3e313f29eb0c5b38.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/c7f7cbe2023666f986025d4a3e313f29eb0c5b38.crt"),
     },
     BuiltinEntry {
         name: "SSC GDL CA Root B",
@@ -2369,7 +2369,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/c860a318fcf5b7130b1007ad7f614a40ffff185f.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/c860a318fcf5b7130b1007ad7f614a40ffff185f.crt"),
     },
     BuiltinEntry {
         name: "Certum Trusted Root CA",
@@ -2377,7 +2377,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/c88344c018ae9fccf187b78f22d1c5d74584bae5.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/c88344c018ae9fccf187b78f22d1c5d74584bae5.crt"),
     },
     BuiltinEntry {
         name: "E-ME SSI (RCA)",
@@ -2385,7 +2385,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/c9321de6b5a82666cf6971a18a56f2d3a8675602.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/c9321de6b5a82666cf6971a18a56f2d3a8675602.crt"),
     },
     BuiltinEntry {
         name: "LuxTrust Global Root CA",
@@ -2393,7 +2393,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/c93c34ea90d9130c0f03004b98bd8b3570915611.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/c93c34ea90d9130c0f03004b98bd8b3570915611.crt"),
     },
     BuiltinEntry {
         name: "Sectigo Public Time Stamping Root E46",
@@ -2401,7 +2401,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/c95e9c79d60752386209c1e4c68a6b8bd54ff2db.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/c95e9c79d60752386209c1e4c68a6b8bd54ff2db.crt"),
     },
     BuiltinEntry {
         name: "Estonian Certification Centre Root CA",
@@ -2409,7 +2409,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/c9a8b9e755805e58e35377a725ebafc37b27ccd7.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/c9a8b9e755805e58e35377a725ebafc37b27ccd7.crt"),
     },
     BuiltinEntry {
         name: "QuoVadis Root CA 2",
@@ -2417,7 +2417,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/ca3afbcf1240364b44b216208880483919937cf7.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/ca3afbcf1240364b44b216208880483919937cf7.crt"),
     },
     BuiltinEntry {
         name: "Common Policy",
@@ -2425,7 +2425,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/cb44a097857c45fa187ed952086cb9841f2d51b5.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/cb44a097857c45fa187ed952086cb9841f2d51b5.crt"),
     },
     BuiltinEntry {
         name: "AC Raz Certicmara S.A.",
@@ -2433,7 +2433,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/cba1c5f8b0e35eb8b94512d3f934a2e90610d336.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/cba1c5f8b0e35eb8b94512d3f934a2e90610d336.crt"),
     },
     BuiltinEntry {
         name: "Sectigo Public Code Signing Root R46",
@@ -2441,7 +2441,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/ccbbf9e1485af63ce47abf8e9e648c2504fc319d.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/ccbbf9e1485af63ce47abf8e9e648c2504fc319d.crt"),
     },
     BuiltinEntry {
         name: "Swiss Government Root CA III",
@@ -2449,7 +2449,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/cceae32445cd4218dd188eadceb3133c7fb340ad.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/cceae32445cd4218dd188eadceb3133c7fb340ad.crt"),
     },
     BuiltinEntry {
         name: "A-Trust-Qual-02",
@@ -2457,7 +2457,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/cd787a3d5cba8207082848365e9acde9683364d8.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/cd787a3d5cba8207082848365e9acde9683364d8.crt"),
     },
     BuiltinEntry {
         name: "Microsoft Root Certificate Authority",
@@ -2465,7 +2465,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::WindowsBuiltin,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/roots/cdd4eeae6000ac7f40c3802c171e30148030c072.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/cdd4eeae6000ac7f40c3802c171e30148030c072.crt"),
     },
     BuiltinEntry {
         name: "ANF AC",
@@ -2473,7 +2473,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/cea9890d85d80753a626286cdad78cb566d70cf2.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/cea9890d85d80753a626286cdad78cb566d70cf2.crt"),
     },
     BuiltinEntry {
         name: "TWCA Root Certification Authority 1",
@@ -2481,7 +2481,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/cf9e876dd3ebfc422697a3b5a37aa076a9062348.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/cf9e876dd3ebfc422697a3b5a37aa076a9062348.crt"),
     },
     BuiltinEntry {
         name: "GLOBALTRUST 2020",
@@ -2489,7 +2489,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/d067c11351010caad0c76a65373116264f5371a2.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/d067c11351010caad0c76a65373116264f5371a2.crt"),
     },
     BuiltinEntry {
         name: "Sectigo ECC",
@@ -2497,7 +2497,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/d1cbca5db2d52a7f693b674de5f05a1d0c957df0.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/d1cbca5db2d52a7f693b674de5f05a1d0c957df0.crt"),
     },
     BuiltinEntry {
         name: "DigiCert ECC P384 Root G5",
@@ -2505,7 +2505,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/d1eeb1e8c09020bab85d3de27f78ee33a06caedb.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/d1eeb1e8c09020bab85d3de27f78ee33a06caedb.crt"),
     },
     BuiltinEntry {
         name: "GeoTrust",
@@ -2513,7 +2513,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/d23209ad23d314232174e40d7f9d62139786633a.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/d23209ad23d314232174e40d7f9d62139786633a.crt"),
     },
     BuiltinEntry {
         name: "I.CA  Qualified Certification Authority",
@@ -2521,7 +2521,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/d2441aa8c203aecaa96e501f124d52b68fe4c375.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/d2441aa8c203aecaa96e501f124d52b68fe4c375.crt"),
     },
     BuiltinEntry {
         name: "GTS Root R2",
@@ -2529,7 +2529,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/d273962a2a5e399f733fe1c71e643f033834fc4d.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/d273962a2a5e399f733fe1c71e643f033834fc4d.crt"),
     },
     BuiltinEntry {
         name: "WoSign ECC",
@@ -2537,7 +2537,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/d27ad2beed94c0a13cc72521ea5d71be8119f32b.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/d27ad2beed94c0a13cc72521ea5d71be8119f32b.crt"),
     },
     BuiltinEntry {
         name: "CertPlus Class 3 Primary CA",
@@ -2545,7 +2545,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/d2edf88b41b6fe01461d6e2834ec7c8f6c77721e.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/d2edf88b41b6fe01461d6e2834ec7c8f6c77721e.crt"),
     },
     BuiltinEntry {
         name: "Certum Trusted Network CA 2",
@@ -2553,7 +2553,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/d3dd483e2bbf4c05e8af10f5fa7626cfd3dc3092.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/d3dd483e2bbf4c05e8af10f5fa7626cfd3dc3092.crt"),
     },
     BuiltinEntry {
         name: "SZAFIR ROOT CA",
@@ -2561,7 +2561,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/d3eefbcbbcf49867838626e23bb59ca01e305db7.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/d3eefbcbbcf49867838626e23bb59ca01e305db7.crt"),
     },
     BuiltinEntry {
         name: "SSL.com Code Signing RSA Root CA 2022",
@@ -2569,7 +2569,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/d4695284cd1798d9cb1699464c064994c4e2bbfd.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/d4695284cd1798d9cb1699464c064994c4e2bbfd.crt"),
     },
     BuiltinEntry {
         name: "ACA ROOT",
@@ -2577,7 +2577,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/d496592b305707386cc5f3cdb259ae66d7661fca.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/d496592b305707386cc5f3cdb259ae66d7661fca.crt"),
     },
     BuiltinEntry {
         name: "DigiCert Baltimore Root",
@@ -2585,7 +2585,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/d4de20d05e66fc53fe1a50882c78db2852cae474.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/d4de20d05e66fc53fe1a50882c78db2852cae474.crt"),
     },
     BuiltinEntry {
         name: "GlobalSign (Root CA - R3)",
@@ -2593,7 +2593,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/d69b561148f01c77c54578c10926df5b856976ad.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/d69b561148f01c77c54578c10926df5b856976ad.crt"),
     },
     BuiltinEntry {
         name: "Posta CA Root",
@@ -2601,7 +2601,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/d6bf7994f42be5fa29da0bd7587b591f47a44f22.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/d6bf7994f42be5fa29da0bd7587b591f47a44f22.crt"),
     },
     BuiltinEntry {
         name: "Hongkong Post Root CA 1",
@@ -2609,7 +2609,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/d6daa8208d09d2154d24b52fcb346eb258b28a58.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/d6daa8208d09d2154d24b52fcb346eb258b28a58.crt"),
     },
     BuiltinEntry {
         name: "AffirmTrust Premium",
@@ -2617,7 +2617,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/d8a6332ce0036fb185f6634f7d6a066526322827.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/d8a6332ce0036fb185f6634f7d6a066526322827.crt"),
     },
     BuiltinEntry {
         name: "Actalis Code Signing RSA Root CA 2025",
@@ -2625,7 +2625,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/d8b996fe8f8a8ebdfc8de5d61150db6df286e9c6.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/d8b996fe8f8a8ebdfc8de5d61150db6df286e9c6.crt"),
     },
     BuiltinEntry {
         name: "SwissSign",
@@ -2633,7 +2633,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/d8c5388ab7301b1b6ed47ae645253a6f9f1a2761.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/d8c5388ab7301b1b6ed47ae645253a6f9f1a2761.crt"),
     },
     BuiltinEntry {
         name: "ePKI Root Certification Authority - G2",
@@ -2641,7 +2641,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/d99b104298594763f0b9a927b79269cb47dd158b.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/d99b104298594763f0b9a927b79269cb47dd158b.crt"),
     },
     BuiltinEntry {
         name: "CA DATEV BT 01",
@@ -2649,7 +2649,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/da8b6567ef3f6e1ea26ab146e36ccb5728041846.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/da8b6567ef3f6e1ea26ab146e36ccb5728041846.crt"),
     },
     BuiltinEntry {
         name: "DST Root CA X3",
@@ -2657,7 +2657,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/dac9024f54d8f6df94935fb1732638ca6ad77c13.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/dac9024f54d8f6df94935fb1732638ca6ad77c13.crt"),
     },
     BuiltinEntry {
         name: "Buypass Class 3 Root CA",
@@ -2665,7 +2665,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/dafaf7fa6684ec068f1450bdc7c281a5bca96457.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/dafaf7fa6684ec068f1450bdc7c281a5bca96457.crt"),
     },
     BuiltinEntry {
         name: "Athex Root CA",
@@ -2673,7 +2673,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/db2b7b434dfb7fc1cb5926ec5d9521fe350ff279.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/db2b7b434dfb7fc1cb5926ec5d9521fe350ff279.crt"),
     },
     BuiltinEntry {
         name: "Autoridad de Certificacion Raiz de la Republica Bolivariana de Venezuela",
@@ -2681,7 +2681,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/dd83c519d43481fad4c22c03d702fe9f3b22f517.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/dd83c519d43481fad4c22c03d702fe9f3b22f517.crt"),
     },
     BuiltinEntry {
         name: "E-GVEN Elektronik Sertifika Hizmet Salaycs",
@@ -2689,7 +2689,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/dde1d2a901802e1d875e84b3807e4bb1fd994134.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/dde1d2a901802e1d875e84b3807e4bb1fd994134.crt"),
     },
     BuiltinEntry {
         name: "DigiCert Trusted Root G4",
@@ -2697,7 +2697,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/ddfb16cd4931c973a2037d3fc83a4d7d775d05e4.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/ddfb16cd4931c973a2037d3fc83a4d7d775d05e4.crt"),
     },
     BuiltinEntry {
         name: "GeoTrust Global CA",
@@ -2705,7 +2705,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/de28f4a4ffe5b92fa3c503d1a349a7f9962a8212.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/de28f4a4ffe5b92fa3c503d1a349a7f9962a8212.crt"),
     },
     BuiltinEntry {
         name: "QuoVadis Root Certification Authority",
@@ -2713,7 +2713,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/de3f40bd5093d39b6c60f6dabc076201008976c9.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/de3f40bd5093d39b6c60f6dabc076201008976c9.crt"),
     },
     BuiltinEntry {
         name: "Cisco Systems",
@@ -2721,7 +2721,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/de990ced99e0431f60edc3937e7cd5bf0ed9e5fa.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/de990ced99e0431f60edc3937e7cd5bf0ed9e5fa.crt"),
     },
     BuiltinEntry {
         name: "DigiCert Global Root G2",
@@ -2729,7 +2729,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/df3c24f9bfd666761b268073fe06d1cc8d4f82a4.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/df3c24f9bfd666761b268073fe06d1cc8d4f82a4.crt"),
     },
     BuiltinEntry {
         name: "TWCA Root Certification Authority 2",
@@ -2737,7 +2737,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/df646dcb7b0fd3a96aee88c64e2d676711ff9d5f.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/df646dcb7b0fd3a96aee88c64e2d676711ff9d5f.crt"),
     },
     BuiltinEntry {
         name: "IdenTrust Commercial Root CA 1",
@@ -2745,7 +2745,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/df717eaa4ad94ec9558499602d48de5fbcf03a25.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/df717eaa4ad94ec9558499602d48de5fbcf03a25.crt"),
     },
     BuiltinEntry {
         name: "OISTE WISeKey Global Root GC CA",
@@ -2753,7 +2753,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/e011845e34debe8881b99cf61626d1961fc3b931.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/e011845e34debe8881b99cf61626d1961fc3b931.crt"),
     },
     BuiltinEntry {
         name: "EDICOM",
@@ -2761,7 +2761,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/e0b4322eb2f6a568b654538448184a5036874384.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/e0b4322eb2f6a568b654538448184a5036874384.crt"),
     },
     BuiltinEntry {
         name: "UTN-USERFirst-Object",
@@ -2769,7 +2769,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/e12dfb4b41d7d9c32b30514bac1d81d8385e2d46.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/e12dfb4b41d7d9c32b30514bac1d81d8385e2d46.crt"),
     },
     BuiltinEntry {
         name: "ComSign CA",
@@ -2777,7 +2777,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/e1a45b141a21da1a79f41a42a961d669cd0634c1.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/e1a45b141a21da1a79f41a42a961d669cd0634c1.crt"),
     },
     BuiltinEntry {
         name: "GTS Root R1",
@@ -2785,7 +2785,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/e1c950e6ef22f84c5645728b922060d7d5a7a3e8.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/e1c950e6ef22f84c5645728b922060d7d5a7a3e8.crt"),
     },
     BuiltinEntry {
         name: "CFCA EV ROOT",
@@ -2793,7 +2793,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/e2b8294b5584ab6b58c290466cac3fb8398f8483.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/e2b8294b5584ab6b58c290466cac3fb8398f8483.crt"),
     },
     BuiltinEntry {
         name: "HARICA Code Signing ECC Root CA 2021",
@@ -2801,7 +2801,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/e436e537b71342b62e8e00305ad9a3d1d73347e9.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/e436e537b71342b62e8e00305ad9a3d1d73347e9.crt"),
     },
     BuiltinEntry {
         name: "SAPO Class 2 Root CA",
@@ -2809,7 +2809,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/e45501608aa1ef89e27b8cd3c3b34c03b038e6d7.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/e45501608aa1ef89e27b8cd3c3b34c03b038e6d7.crt"),
     },
     BuiltinEntry {
         name: "GeoTrust Universal CA",
@@ -2817,7 +2817,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/e621f3354379059a4b68309d8a2f74221587ec79.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/e621f3354379059a4b68309d8a2f74221587ec79.crt"),
     },
     BuiltinEntry {
         name: "Swisscom Root EV CA 2",
@@ -2825,7 +2825,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/e7a19029d3d552dc0d0fc692d3ea880d152e1a6b.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/e7a19029d3d552dc0d0fc692d3ea880d152e1a6b.crt"),
     },
     BuiltinEntry {
         name: "Trustwave Global ECC P384 Certification Authority",
@@ -2833,7 +2833,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/e7f3a3c8cf6fc3042e6d0e6732c59e68950d5ed2.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/e7f3a3c8cf6fc3042e6d0e6732c59e68950d5ed2.crt"),
     },
     BuiltinEntry {
         name: "E-Tugra Global Root CA RSA v3",
@@ -2841,7 +2841,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/e9a85d2214521c5baa0ab4be246a238ac9bae2a9.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/e9a85d2214521c5baa0ab4be246a238ac9bae2a9.crt"),
     },
     BuiltinEntry {
         name: "China Financial CA",
@@ -2849,7 +2849,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/eabda240440abbd694930a01d09764c6c2d77966.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/eabda240440abbd694930a01d09764c6c2d77966.crt"),
     },
     BuiltinEntry {
         name: "Carillon PKI Services G2 Root CA 1",
@@ -2857,7 +2857,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/eb9237b72076f8cc8bc13e7046f2fcabc18199d3.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/eb9237b72076f8cc8bc13e7046f2fcabc18199d3.crt"),
     },
     BuiltinEntry {
         name: "AC RAIZ FNMT-RCM",
@@ -2865,7 +2865,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/ec503507b215c4956219e2a89a5b42992c4c2c20.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/ec503507b215c4956219e2a89a5b42992c4c2c20.crt"),
     },
     BuiltinEntry {
         name: "NetLock Platina (Class Platinum) Ftanstvny",
@@ -2873,7 +2873,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/ec93de083c93d933a986b3d5cde25acb2feecf8e.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/ec93de083c93d933a986b3d5cde25acb2feecf8e.crt"),
     },
     BuiltinEntry {
         name: "Sectigo (CCA)",
@@ -2881,7 +2881,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/ee869387fffd8349ab5ad14322588789a457b012.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/ee869387fffd8349ab5ad14322588789a457b012.crt"),
     },
     BuiltinEntry {
         name: "GPKI ApplicationCA2 Root",
@@ -2889,7 +2889,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/f00fc37d6a1c9261fb6bc1c218498c5aa4dc51fb.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/f00fc37d6a1c9261fb6bc1c218498c5aa4dc51fb.crt"),
     },
     BuiltinEntry {
         name: "Digidentity BV",
@@ -2897,7 +2897,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/f138a330a4ea986beb520bb11035876efb9d7f1c.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/f138a330a4ea986beb520bb11035876efb9d7f1c.crt"),
     },
     BuiltinEntry {
         name: "thawte Primary Root CA - G3",
@@ -2905,7 +2905,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/f18b538d1be903b6a6f056435b171589caf36bf2.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/f18b538d1be903b6a6f056435b171589caf36bf2.crt"),
     },
     BuiltinEntry {
         name: "Certum EC-384 CA",
@@ -2913,7 +2913,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/f33e783cacdff4a2ccac67556956d7e5163ce1ed.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/f33e783cacdff4a2ccac67556956d7e5163ce1ed.crt"),
     },
     BuiltinEntry {
         name: "Actalis Authentication Root CA",
@@ -2921,7 +2921,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/f373b387065a28848af2f34ace192bddc78e9cac.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/f373b387065a28848af2f34ace192bddc78e9cac.crt"),
     },
     BuiltinEntry {
         name: "Microsoft Identity Verification Root Certificate Authority 2020",
@@ -2929,7 +2929,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/f40042e2e5f7e8ef8189fed15519aece42c3bfa2.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/f40042e2e5f7e8ef8189fed15519aece42c3bfa2.crt"),
     },
     BuiltinEntry {
         name: "CertPlus Class 3TS Primary CA",
@@ -2937,7 +2937,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/f44095c238ac73fc4f77bf8f98df70f8f091bc52.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/f44095c238ac73fc4f77bf8f98df70f8f091bc52.crt"),
     },
     BuiltinEntry {
         name: "TW Government Root Certification Authority",
@@ -2945,7 +2945,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/f48b11bfdeabbe94542071e641de6bbe882b40b9.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/f48b11bfdeabbe94542071e641de6bbe882b40b9.crt"),
     },
     BuiltinEntry {
         name: "DigiCert Assured ID Root G3",
@@ -2953,7 +2953,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/f517a24f9a48c6c9f8a200269fdc0f482cab3089.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/f517a24f9a48c6c9f8a200269fdc0f482cab3089.crt"),
     },
     BuiltinEntry {
         name: "Amazon Root CA 4",
@@ -2961,7 +2961,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/f6108407d6f8bb67980cc2e244c2ebae1cef63be.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/f6108407d6f8bb67980cc2e244c2ebae1cef63be.crt"),
     },
     BuiltinEntry {
         name: "AffirmTrust Commercial",
@@ -2969,7 +2969,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/f9b5b632455f9cbeec575f80dce96e2cc7b278b7.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/f9b5b632455f9cbeec575f80dce96e2cc7b278b7.crt"),
     },
     BuiltinEntry {
         name: "ComSign Secured CA",
@@ -2977,7 +2977,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3"]),
-        der: include_bytes!("../../builtin-certs/roots/f9cd0e2cda7624c18fbdf0f0abb645b8f7fed57a.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/f9cd0e2cda7624c18fbdf0f0abb645b8f7fed57a.crt"),
     },
     BuiltinEntry {
         name: "Correo Uruguayo - Root CA",
@@ -2985,7 +2985,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/f9dd19266b2043f1fe4b3dcb0190aff11f31a69d.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/f9dd19266b2043f1fe4b3dcb0190aff11f31a69d.crt"),
     },
     BuiltinEntry {
         name: "CertEurope",
@@ -2993,7 +2993,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/fa0882595f9ca6a11eccbeaf65c764c0ccc311d0.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/fa0882595f9ca6a11eccbeaf65c764c0ccc311d0.crt"),
     },
     BuiltinEntry {
         name: "VRK Gov. Root CA",
@@ -3001,7 +3001,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/faa7d9fb31b746f200a85e65797613d816e063b5.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/faa7d9fb31b746f200a85e65797613d816e063b5.crt"),
     },
     BuiltinEntry {
         name: "certSIGN Root CA",
@@ -3009,7 +3009,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/fab7ee36972662fb2db02af6bf03fde87c4b2f9b.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/fab7ee36972662fb2db02af6bf03fde87c4b2f9b.crt"),
     },
     BuiltinEntry {
         name: "WoSign G2",
@@ -3017,7 +3017,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/fbeddc9065b7272037bc550c9c56debbf27894e1.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/fbeddc9065b7272037bc550c9c56debbf27894e1.crt"),
     },
     BuiltinEntry {
         name: "D-TRUST GmbH",
@@ -3025,7 +3025,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/fd1ed1e2021b0b9f73e8eb75ce23436bbcc746eb.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/fd1ed1e2021b0b9f73e8eb75ce23436bbcc746eb.crt"),
     },
     BuiltinEntry {
         name: "SECOM Document Signing RSA Root CA 2023",
@@ -3033,7 +3033,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/fdd93b294972ba743a0c2e6abcfa10050652a047.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/fdd93b294972ba743a0c2e6abcfa10050652a047.crt"),
     },
     BuiltinEntry {
         name: "Hellenic Academic and Research Institutions RootCA 2011",
@@ -3041,7 +3041,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/fe45659b79035b98a161b5512eacda580948224d.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/fe45659b79035b98a161b5512eacda580948224d.crt"),
     },
     BuiltinEntry {
         name: "SECOM Trust Systems CO LTD",
@@ -3049,7 +3049,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.3", "1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/feb8c432dcf9769aceae3dd8908ffd288665647d.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/feb8c432dcf9769aceae3dd8908ffd288665647d.crt"),
     },
     BuiltinEntry {
         name: "QuoVadis Signing ECC P384 Root G4",
@@ -3057,7 +3057,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/ff54e2961172ceda5a4c97494f1b5d0df0f17d6f.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/ff54e2961172ceda5a4c97494f1b5d0df0f17d6f.crt"),
     },
     BuiltinEntry {
         name: "Ftanstvnykiad - Kormnyzati Hitelests Szolgltat",
@@ -3065,7 +3065,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Root,
         origin: Origin::Ctl,
         purposes: Purposes::Only(&["1.3.6.1.5.5.7.3.8"]),
-        der: include_bytes!("../../builtin-certs/roots/ffb7e08f66e1d0c2582f0245c4970292a46e8803.crt"),
+        der: include_bytes!("../../../builtin-certs/roots/ffb7e08f66e1d0c2582f0245c4970292a46e8803.crt"),
     },
     BuiltinEntry {
         name: "Sectigo Public Code Signing CA EV R36",
@@ -3073,7 +3073,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/0185ff9961ff0aa2e431817948c28e83d3f3ec70.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/0185ff9961ff0aa2e431817948c28e83d3f3ec70.crt"),
     },
     BuiltinEntry {
         name: "Microsoft ID Verified CS EOC CA 01",
@@ -3081,7 +3081,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/01d7dae83698cdf2f78096db8b8fd5b39c689b55.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/01d7dae83698cdf2f78096db8b8fd5b39c689b55.crt"),
     },
     BuiltinEntry {
         name: "Sectigo RSA Time Stamping CA",
@@ -3089,7 +3089,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/02d65b95e28370c1570095fa88f923dd937fad8f.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/02d65b95e28370c1570095fa88f923dd937fad8f.crt"),
     },
     BuiltinEntry {
         name: "Microsoft ID Verified CS AOC CA 03",
@@ -3097,7 +3097,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/06f826f5ddbb0a47afc6bed6549b936461ffa7d0.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/06f826f5ddbb0a47afc6bed6549b936461ffa7d0.crt"),
     },
     BuiltinEntry {
         name: "DigiCert Trusted G4 TimeStamping RSA4096 SHA256 2025 CA1",
@@ -3105,7 +3105,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/07894d00fc194a17db273aeb5cf8facef14423a4.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/07894d00fc194a17db273aeb5cf8facef14423a4.crt"),
     },
     BuiltinEntry {
         name: "Sectigo Public Code Signing CA R36",
@@ -3113,7 +3113,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/0bc5e76773d2e44fc9903d4dfefe451553bbec4a.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/0bc5e76773d2e44fc9903d4dfefe451553bbec4a.crt"),
     },
     BuiltinEntry {
         name: "Microsoft Windows Third Party Component CA 2014",
@@ -3121,7 +3121,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/1906dcf62629b563252c826fdd874efceb6856c6.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/1906dcf62629b563252c826fdd874efceb6856c6.crt"),
     },
     BuiltinEntry {
         name: "DigiCert Assured ID CA-1",
@@ -3129,7 +3129,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/19a09b5a36f4dd99727df783c17a51231a56c117.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/19a09b5a36f4dd99727df783c17a51231a56c117.crt"),
     },
     BuiltinEntry {
         name: "Microsoft Public RSA Timestamping CA 2020",
@@ -3137,7 +3137,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/27f0abac2877ba255f62b389b43ff539a0fb598e.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/27f0abac2877ba255f62b389b43ff539a0fb598e.crt"),
     },
     BuiltinEntry {
         name: "Microsoft Time-Stamp PCA 2010",
@@ -3145,7 +3145,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/2aa752fe64c49abe82913c463529cf10ff2f04ee.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/2aa752fe64c49abe82913c463529cf10ff2f04ee.crt"),
     },
     BuiltinEntry {
         name: "DigiCert High Assurance EV Root CA",
@@ -3153,7 +3153,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/2f2513af3992db0a3f79709ff8143b3f7bd2d143.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/2f2513af3992db0a3f79709ff8143b3f7bd2d143.crt"),
     },
     BuiltinEntry {
         name: "Microsoft Windows Third Party Component CA 2013",
@@ -3161,7 +3161,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/2f5540201b5799e6a3e2131c3d05753d23879fe0.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/2f5540201b5799e6a3e2131c3d05753d23879fe0.crt"),
     },
     BuiltinEntry {
         name: "Microsoft Code Signing PCA",
@@ -3169,7 +3169,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/3036e3b25b88a55b86fc90e6e9eaad5081445166.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/3036e3b25b88a55b86fc90e6e9eaad5081445166.crt"),
     },
     BuiltinEntry {
         name: "Sectigo Public Code Signing Root R46",
@@ -3177,7 +3177,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/329b78a5c9ebc2043242de90ce1b7c6b1ba6c692.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/329b78a5c9ebc2043242de90ce1b7c6b1ba6c692.crt"),
     },
     BuiltinEntry {
         name: "Microsoft Time-Stamp PCA 2010",
@@ -3185,7 +3185,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/36056a5662dcadecf82cc14c8b80ec5e0bcc59a6.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/36056a5662dcadecf82cc14c8b80ec5e0bcc59a6.crt"),
     },
     BuiltinEntry {
         name: "Microsoft Time-Stamp PCA",
@@ -3193,7 +3193,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/375fcb825c3dc3752a02e34eb70993b4997191ef.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/375fcb825c3dc3752a02e34eb70993b4997191ef.crt"),
     },
     BuiltinEntry {
         name: "DigiCert Trusted G4 Code Signing Europe RSA4096 SHA384 2023 CA1",
@@ -3201,7 +3201,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/3af19000b01ec657fb45535f660cc78781f2aeb8.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/3af19000b01ec657fb45535f660cc78781f2aeb8.crt"),
     },
     BuiltinEntry {
         name: "GlobalSign Offline R45 Timestamping CA 2025",
@@ -3209,7 +3209,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/3af6cf0a9ac921545092785abce9e715fb53a248.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/3af6cf0a9ac921545092785abce9e715fb53a248.crt"),
     },
     BuiltinEntry {
         name: "DigiCert SHA2 Assured ID Timestamping CA",
@@ -3217,7 +3217,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/3ba63a6e4841355772debef9cdcf4d5af353a297.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/3ba63a6e4841355772debef9cdcf4d5af353a297.crt"),
     },
     BuiltinEntry {
         name: "Microsoft Code Signing PCA",
@@ -3225,7 +3225,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/3caf9ba2db5570caf76942ff99101b993888e257.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/3caf9ba2db5570caf76942ff99101b993888e257.crt"),
     },
     BuiltinEntry {
         name: "Microsoft Timestamping PCA",
@@ -3233,7 +3233,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/3ea99a60058275e0ed83b892a909449f8c33b245.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/3ea99a60058275e0ed83b892a909449f8c33b245.crt"),
     },
     BuiltinEntry {
         name: "Microsoft Corporation UEFI CA 2011",
@@ -3241,7 +3241,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/46def63b5ce61cf8ba0de2e6639c1019d0ed14f3.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/46def63b5ce61cf8ba0de2e6639c1019d0ed14f3.crt"),
     },
     BuiltinEntry {
         name: "GlobalSign",
@@ -3249,7 +3249,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/4765557af418c68a641199146a7e556aa8242996.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/4765557af418c68a641199146a7e556aa8242996.crt"),
     },
     BuiltinEntry {
         name: "Microsoft ID Verified CS EOC CA 04",
@@ -3257,7 +3257,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/4fd41636dc2acdfbd5a8c471186e43df7dbfb384.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/4fd41636dc2acdfbd5a8c471186e43df7dbfb384.crt"),
     },
     BuiltinEntry {
         name: "Microsoft Code Signing PCA 2024",
@@ -3265,7 +3265,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/5039c8dc9ace1ce039587e43486de073fa459222.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/5039c8dc9ace1ce039587e43486de073fa459222.crt"),
     },
     BuiltinEntry {
         name: "Certum Trusted Network CA 2",
@@ -3273,7 +3273,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/5f14876473a0ec43df0ae794a2805fc461125d62.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/5f14876473a0ec43df0ae794a2805fc461125d62.crt"),
     },
     BuiltinEntry {
         name: "DigiCert EV Code Signing CA (SHA2)",
@@ -3281,7 +3281,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/60ee3fc53d4bdfd1697ae5beae1cab1c0f3ad4e3.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/60ee3fc53d4bdfd1697ae5beae1cab1c0f3ad4e3.crt"),
     },
     BuiltinEntry {
         name: "Sectigo Public Time Stamping CA R41",
@@ -3289,7 +3289,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/65c328696f7d4e502cfd03c7c2069718cafbf74f.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/65c328696f7d4e502cfd03c7c2069718cafbf74f.crt"),
     },
     BuiltinEntry {
         name: "Symantec Time Stamping Services CA - G2",
@@ -3297,7 +3297,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/6c07453ffdda08b83707c09b82fb3d15f35336b1.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/6c07453ffdda08b83707c09b82fb3d15f35336b1.crt"),
     },
     BuiltinEntry {
         name: "Entrust Time Stamping CA - TS2",
@@ -3305,7 +3305,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/78491bab39cf2d94d23d219c0d1eb279b16c61db.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/78491bab39cf2d94d23d219c0d1eb279b16c61db.crt"),
     },
     BuiltinEntry {
         name: "DigiCert Trusted G4 Code Signing RSA4096 SHA384 2021 CA1",
@@ -3313,7 +3313,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/7b0f360b775f76c94a12ca48445aa2d2a875701c.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/7b0f360b775f76c94a12ca48445aa2d2a875701c.crt"),
     },
     BuiltinEntry {
         name: "Starfield Secure Certificate Authority - G2",
@@ -3321,7 +3321,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/7edc376dcfd45e6ddf082c160df6ac21835b95d4.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/7edc376dcfd45e6ddf082c160df6ac21835b95d4.crt"),
     },
     BuiltinEntry {
         name: "Certum Level III CA",
@@ -3329,7 +3329,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/827e72353d6910a9dec7f3d1061676e80356fd53.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/827e72353d6910a9dec7f3d1061676e80356fd53.crt"),
     },
     BuiltinEntry {
         name: "SSL.com Timestamping Issuing RSA CA R1",
@@ -3337,7 +3337,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/84dc2f563a1aaa690c468f3b56ef2d63aec7ca39.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/84dc2f563a1aaa690c468f3b56ef2d63aec7ca39.crt"),
     },
     BuiltinEntry {
         name: "Sectigo Public Time Stamping Root R46",
@@ -3345,7 +3345,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/853d632d938282617cd09035c491de92c142dac7.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/853d632d938282617cd09035c491de92c142dac7.crt"),
     },
     BuiltinEntry {
         name: "GlobalSign Extended Validation CodeSigning CA - SHA256 - G3",
@@ -3353,7 +3353,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/87a63d9adb627d777836153c680a3dfcf27de90c.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/87a63d9adb627d777836153c680a3dfcf27de90c.crt"),
     },
     BuiltinEntry {
         name: "SSL.com EV Root Certification Authority RSA R2",
@@ -3361,7 +3361,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/893e994b9c43100155ae310f34d8cc962096ae12.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/893e994b9c43100155ae310f34d8cc962096ae12.crt"),
     },
     BuiltinEntry {
         name: "Microsoft Code Signing PCA 2010",
@@ -3369,7 +3369,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/8bfe3107712b3c886b1c96aaec89984914dc9b6b.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/8bfe3107712b3c886b1c96aaec89984914dc9b6b.crt"),
     },
     BuiltinEntry {
         name: "Certum Code Signing 2021 CA",
@@ -3377,7 +3377,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/8d57e2b4008bbe461470a69f3492bc5ae362a7a9.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/8d57e2b4008bbe461470a69f3492bc5ae362a7a9.crt"),
     },
     BuiltinEntry {
         name: "Microsoft ID Verified Code Signing PCA 2021",
@@ -3385,7 +3385,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/8e750f459daf9a79d6370db747ad2226866ad818.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/8e750f459daf9a79d6370db747ad2226866ad818.crt"),
     },
     BuiltinEntry {
         name: "GlobalSign CodeSigning CA - G2",
@@ -3393,7 +3393,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/9000401777dd2b43393d7b594d2ff4cba4516b38.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/9000401777dd2b43393d7b594d2ff4cba4516b38.crt"),
     },
     BuiltinEntry {
         name: "Certum Code Signing CA SHA2",
@@ -3401,7 +3401,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/905de119f6a0118cffbf8b69463efe5bd0c1d322.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/905de119f6a0118cffbf8b69463efe5bd0c1d322.crt"),
     },
     BuiltinEntry {
         name: "DigiCert SHA2 Assured ID Code Signing CA",
@@ -3409,7 +3409,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/92c1588e85af2201ce7915e8538b492f605b80c6.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/92c1588e85af2201ce7915e8538b492f605b80c6.crt"),
     },
     BuiltinEntry {
         name: "Intel External Issuing CA 7B",
@@ -3417,7 +3417,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/a32f56a57d828436fad2ad4ec1fadb66340c8d5a.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/a32f56a57d828436fad2ad4ec1fadb66340c8d5a.crt"),
     },
     BuiltinEntry {
         name: "DigiCert Trusted Root G4",
@@ -3425,7 +3425,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/a99d5b79e9f1cda59cdab6373169d5353f5874c6.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/a99d5b79e9f1cda59cdab6373169d5353f5874c6.crt"),
     },
     BuiltinEntry {
         name: "GlobalSign Timestamping Root R45",
@@ -3433,7 +3433,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/affba470e76a64452b5549039f6e40f592dd1e98.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/affba470e76a64452b5549039f6e40f592dd1e98.crt"),
     },
     BuiltinEntry {
         name: "Entrust Code Signing Root Certification Authority - CSBR1",
@@ -3441,7 +3441,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/b337b8fdb56ecb58bf5dbcf8c22c320107535a02.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/b337b8fdb56ecb58bf5dbcf8c22c320107535a02.crt"),
     },
     BuiltinEntry {
         name: "Entrust Extended Validation Code Signing CA - EVCS2",
@@ -3449,7 +3449,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/b52063cecffafa24b57993b8efe7fb1e4d6d56bc.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/b52063cecffafa24b57993b8efe7fb1e4d6d56bc.crt"),
     },
     BuiltinEntry {
         name: "Microsoft UEFI CA 2023",
@@ -3457,7 +3457,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/b5eeb4a6706048073f0ed296e7f580a790b59eaa.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/b5eeb4a6706048073f0ed296e7f580a790b59eaa.crt"),
     },
     BuiltinEntry {
         name: "COMODO RSA Code Signing CA",
@@ -3465,7 +3465,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/b69e752bbe88b4458200a7c0f4f5b3cce6f35b47.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/b69e752bbe88b4458200a7c0f4f5b3cce6f35b47.crt"),
     },
     BuiltinEntry {
         name: "DigiCert Trusted G4 RSA4096 SHA256 TimeStamping CA",
@@ -3473,7 +3473,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/b6c8af834d4e53b673c76872aa8c950c7c54df5f.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/b6c8af834d4e53b673c76872aa8c950c7c54df5f.crt"),
     },
     BuiltinEntry {
         name: "GlobalSign Timestamping CA - G2",
@@ -3481,7 +3481,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/c0e49d2d7d90a5cd427f02d9125694d5d6ec5b71.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/c0e49d2d7d90a5cd427f02d9125694d5d6ec5b71.crt"),
     },
     BuiltinEntry {
         name: "GlobalSign GCC R45 EV CodeSigning CA 2020",
@@ -3489,7 +3489,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/c10bb76ad4ee815242406a1e3e1117ffec743d4f.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/c10bb76ad4ee815242406a1e3e1117ffec743d4f.crt"),
     },
     BuiltinEntry {
         name: "GlobalSign Root CA",
@@ -3497,7 +3497,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/cc1deebf6d55c2c9061ba16f10a0bfa6979a4a32.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/cc1deebf6d55c2c9061ba16f10a0bfa6979a4a32.crt"),
     },
     BuiltinEntry {
         name: "QuoVadis Issuing CA G4",
@@ -3505,7 +3505,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/d1b5123b31f19e1e00733f70db93811547fafff7.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/d1b5123b31f19e1e00733f70db93811547fafff7.crt"),
     },
     BuiltinEntry {
         name: "SSL.com EV Code Signing Intermediate CA RSA R3",
@@ -3513,7 +3513,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/d2953dba95086feb5805befc41283ca64c397df5.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/d2953dba95086feb5805befc41283ca64c397df5.crt"),
     },
     BuiltinEntry {
         name: "Microsoft Windows Code Signing PCA 2024",
@@ -3521,7 +3521,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/d30f05f637e605239c0070d1ea9860d434ac2a94.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/d30f05f637e605239c0070d1ea9860d434ac2a94.crt"),
     },
     BuiltinEntry {
         name: "StartCom Class 3 Object CA",
@@ -3529,7 +3529,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/e181101ee744817e49b6f97466e14dfa0809bd46.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/e181101ee744817e49b6f97466e14dfa0809bd46.crt"),
     },
     BuiltinEntry {
         name: "DigiCert High Assurance Code Signing CA-1",
@@ -3537,7 +3537,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/e308f829dc77e80af15edd4151ea47c59399ab46.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/e308f829dc77e80af15edd4151ea47c59399ab46.crt"),
     },
     BuiltinEntry {
         name: "Certum Timestamping 2021 CA",
@@ -3545,7 +3545,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/ef363d93f90561f1b10b407870528f3401e8a597.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/ef363d93f90561f1b10b407870528f3401e8a597.crt"),
     },
     BuiltinEntry {
         name: "Microsoft Code Signing PCA 2011",
@@ -3553,7 +3553,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/f252e794fe438e35ace6e53762c0a234a2c52135.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/f252e794fe438e35ace6e53762c0a234a2c52135.crt"),
     },
     BuiltinEntry {
         name: "VeriSign Time Stamping Services CA",
@@ -3561,7 +3561,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/f46ac0c6efbb8c6a14f55f09e2d37df4c0de012d.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/f46ac0c6efbb8c6a14f55f09e2d37df4c0de012d.crt"),
     },
     BuiltinEntry {
         name: "GlobalSign Timestamping CA - SHA384 - G4",
@@ -3569,7 +3569,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/f585500925786f88e721d235240a2452ae3d23f9.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/f585500925786f88e721d235240a2452ae3d23f9.crt"),
     },
     BuiltinEntry {
         name: "COMODO RSA Certification Authority",
@@ -3577,7 +3577,7 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/f5ad0bcc1ad56cd150725b1c866c30ad92ef21b0.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/f5ad0bcc1ad56cd150725b1c866c30ad92ef21b0.crt"),
     },
     BuiltinEntry {
         name: "SSL.com Root Certification Authority RSA",
@@ -3585,6 +3585,6 @@ pub(super) static ENTRIES: &[BuiltinEntry] = &[
         store: Store::Intermediate,
         origin: Origin::Observed,
         purposes: Purposes::Any,
-        der: include_bytes!("../../builtin-certs/intermediates/ff95e7706b770b38ad8d8eabe014061f69a86800.crt"),
+        der: include_bytes!("../../../builtin-certs/intermediates/ff95e7706b770b38ad8d8eabe014061f69a86800.crt"),
     },
 ];

@@ -16,7 +16,7 @@
 //! The `rsa` crate stays the oracle: the tests check agreement on random moduli of every
 //! size, exponents and signatures, and every Wycheproof PKCS#1 v1.5 verification vector.
 
-use crate::algorithms::DigestAlgorithm;
+use crate::digest::DigestAlgorithm;
 
 /// Why a key cannot be used; the same limits as the `rsa` crate applies.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -759,9 +759,9 @@ mod tests {
     fn verification_agrees_with_the_rsa_crate_on_signed_and_corrupted_messages() {
         use rsa::pkcs8::DecodePrivateKey as _;
         let keys = [
-            include_str!("../../authverify-testgen/keys/leaf-rsa1024.pem"),
-            include_str!("../../authverify-testgen/keys/leaf-rsa2048.pem"),
-            include_str!("../../authverify-testgen/keys/leaf-rsa4096.pem"),
+            include_str!("../../../authverify-testgen/keys/leaf-rsa1024.pem"),
+            include_str!("../../../authverify-testgen/keys/leaf-rsa2048.pem"),
+            include_str!("../../../authverify-testgen/keys/leaf-rsa4096.pem"),
         ];
         let mut rng = Rng(11);
         for pem in keys {
@@ -811,7 +811,7 @@ mod tests {
                     HashFunction::Sha2_512 => DigestAlgorithm::Sha512,
                     _ => continue,
                 };
-                let key = crate::algorithms::PublicKey::from_spki(&group.der).unwrap();
+                let key = crate::x509::algorithms::PublicKey::from_spki(&group.der).unwrap();
                 let oracle = {
                     use rsa::pkcs8::DecodePublicKey as _;
                     rsa::PublicKey::from_public_key_der(&group.der).unwrap()
@@ -892,7 +892,7 @@ mod tests {
     #[test]
     fn trailing_data_after_the_digest_info_is_refused() {
         use rsa::pkcs8::DecodePrivateKey as _;
-        let pem = include_str!("../../authverify-testgen/keys/leaf-rsa2048.pem");
+        let pem = include_str!("../../../authverify-testgen/keys/leaf-rsa2048.pem");
         let (_, der) = pem_rfc7468::decode_vec(pem.as_bytes()).unwrap();
         let private = rsa::PrivateKey::from_pkcs8_der(&der).unwrap();
         let public = rsa::PublicKey::from(&private);

@@ -1,7 +1,7 @@
 //! The attribute certificate table: a run of 8-byte-aligned WIN_CERTIFICATE entries.
 
 use crate::error::CertTableError;
-use crate::image::PeImage;
+use crate::pe::image::PeImage;
 
 /// WIN_CERT_TYPE_PKCS_SIGNED_DATA.
 pub const WIN_CERT_TYPE_PKCS_SIGNED_DATA: u16 = 0x0002;
@@ -65,10 +65,10 @@ impl<'a> CertTableIter<'a> {
         if rest.is_empty() {
             return Ok(None);
         }
-        let offset = self.base.saturating_add(crate::image::usize_u64(self.pos));
+        let offset = self.base.saturating_add(crate::num::usize_u64(self.pos));
         let header = rest.get(..8).ok_or(CertTableError::StrayBytes {
             offset,
-            len: crate::image::len_u64(rest),
+            len: crate::num::len_u64(rest),
         })?;
         let mut field = [0u8; 4];
         field.copy_from_slice(header.get(..4).unwrap_or(&[0; 4]));
@@ -79,7 +79,7 @@ impl<'a> CertTableIter<'a> {
         if length < 8 {
             return Err(CertTableError::LengthTooSmall { offset, length });
         }
-        let table_end = self.base.saturating_add(crate::image::len_u64(self.table));
+        let table_end = self.base.saturating_add(crate::num::len_u64(self.table));
         let past = CertTableError::PastTableEnd {
             offset,
             length,

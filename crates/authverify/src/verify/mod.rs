@@ -1,25 +1,28 @@
 //! The verifier: PE image → certificate table → signed data → signer → chain → verdict.
 
+pub(crate) mod reader;
+pub(crate) mod timestamp;
+
 use std::sync::Arc;
 
-use crate::algorithms::DigestAlgorithm;
-use crate::cert_table::CertTableIter;
-use crate::certificate::{eku, Certificate};
-use crate::chain::{self, ChainRequest, Purpose};
+use crate::cms::signed_data::{oid, parse_content_info, EncapContent, IndirectData, SignedData, SignerInfo};
+use crate::cms::signer;
+use crate::digest::DigestAlgorithm;
 use crate::error::{Error, SignedDataError};
 use crate::finding::{Finding, Rule};
-use crate::image::digest::Feed;
-use crate::image::PeImage;
+use crate::path::{self, ChainRequest, Purpose};
+use crate::pe::cert_table::CertTableIter;
+use crate::pe::image::digest::Feed;
+use crate::pe::image::PeImage;
 use crate::policy::{Policy, SignatureSelection};
 use crate::report::{
     CertificateSummary, ChainRole, ChainStatus, EvaluatedAt, FileReport, FileStatus, ImageSummary, MissingCertificate,
     NeededBy, PageHashReport, SignatureReport, TimeSource, TimestampReport,
 };
-use crate::signed_data::{oid, parse_content_info, EncapContent, IndirectData, SignedData, SignerInfo};
-use crate::signer;
 use crate::time::UnixTime;
-use crate::timestamp::{self, TimestampContext};
 use crate::trust::TrustStore;
+use crate::x509::certificate::{eku, Certificate};
+use timestamp::TimestampContext;
 
 /// Verifies files against trust material under a policy.
 #[derive(Clone, Debug)]
@@ -28,9 +31,9 @@ pub struct Verifier {
     policy: Policy,
     /// Verified certificate links, shared by every file this verifier (and its clones)
     /// checks.
-    links: Arc<chain::LinkCache>,
+    links: Arc<path::LinkCache>,
     /// Parsed certificates, shared likewise.
-    certificates: Arc<crate::cache::CertificateCache>,
+    certificates: Arc<crate::x509::cache::CertificateCache>,
 }
 
 /// What the certificate table holds.
@@ -90,8 +93,8 @@ impl Verifier {
         Self {
             trust,
             policy,
-            links: Arc::new(chain::LinkCache::default()),
-            certificates: Arc::new(crate::cache::CertificateCache::default()),
+            links: Arc::new(path::LinkCache::default()),
+            certificates: Arc::new(crate::x509::cache::CertificateCache::default()),
         }
     }
 
@@ -137,16 +140,16 @@ impl Verifier {
         reader: &mut R,
         at: UnixTime,
     ) -> Result<FileReport, Error> {
-        crate::reader::verify(self, reader, at)
+        reader::verify(self, reader, at)
     }
 
     /// The cache of verified certificate links (for statistics and benchmarks).
-    pub fn link_cache(&self) -> &chain::LinkCache {
+    pub fn link_cache(&self) -> &path::LinkCache {
         &self.links
     }
 
     /// The cache of parsed certificates (for statistics and benchmarks).
-    pub fn certificate_cache(&self) -> &crate::cache::CertificateCache {
+    pub fn certificate_cache(&self) -> &crate::x509::cache::CertificateCache {
         &self.certificates
     }
 
@@ -177,7 +180,7 @@ impl Verifier {
         at: UnixTime,
         consumed: &mut dyn FnMut(std::ops::Range<usize>),
     ) -> Result<FileReport, Error> {
-        self.verify_fed(data, at, &mut *crate::image::digest::slice_feed(data, consumed))
+        self.verify_fed(data, at, &mut *crate::pe::image::digest::slice_feed(data, consumed))
     }
 
     /// The verification, with the bulk bytes (digest ranges, section pages) supplied by
@@ -501,7 +504,7 @@ impl Verifier {
         policy_ok: bool,
         report: &mut SignatureReport,
     ) -> Option<Arc<Certificate>> {
-        let Some(signer_cert) = signer::find_signer_with_store(&p.signer.sid, embedded, &self.trust) else {
+        let Some(signer_cert) = find_signer_with_store(&p.signer.sid, embedded, &self.trust) else {
             report.error = Some(Finding::refusal(
                 Rule::SignerCertificateMissing,
                 "the signer certificate named by the SignerInfo is not in the signature",
@@ -549,14 +552,14 @@ impl Verifier {
             },
         );
         let evaluated_at = evaluation_time(signer_cert, timestamp.as_ref(), at);
-        let chain = chain::build(&ChainRequest {
+        let chain = path::build(&ChainRequest {
             leaf: signer_cert,
             embedded,
             trust: &self.trust,
             at: evaluated_at.time,
             purpose: Purpose::CodeSigning,
             budget: self.policy.budget,
-            rules: chain::PathRules::from(&self.policy),
+            rules: path::PathRules::from(&self.policy),
             links: Some(&self.links),
         });
         let pages_ok = report.page_hashes.as_ref().is_none_or(|p| p.matches);
@@ -818,4 +821,19 @@ fn merge_missing(list: &mut Vec<MissingCertificate>, m: &MissingCertificate, by:
         Some(x) => x.absorb(&m),
         None => list.push(m),
     }
+}
+
+/// The certificate a SignerInfo names, among the file's certificates, then the trust
+/// store's (Windows also finds signer and TSA certificates in the machine's stores).
+pub(crate) fn find_signer_with_store(
+    sid: &crate::cms::signed_data::SignerId<'_>,
+    embedded: &[Arc<Certificate>],
+    trust: &TrustStore,
+) -> Option<Arc<Certificate>> {
+    embedded
+        .iter()
+        .chain(trust.intermediates())
+        .chain(trust.anchors())
+        .find(|c| signer::names(sid, c))
+        .cloned()
 }

@@ -70,7 +70,7 @@ fn read_whole<R: Read + Seek>(r: &mut R, len: u64) -> Result<Vec<u8>, Error> {
     r.take(len.saturating_add(1))
         .read_to_end(&mut buf)
         .map_err(|e| read_err(&e))?;
-    if crate::image::len_u64(&buf) != len {
+    if crate::num::len_u64(&buf) != len {
         return Err(Error::Changed {
             detail: format!("{len} bytes when opened, {} when read", buf.len()),
         });
@@ -93,7 +93,7 @@ fn read_held<R: Read + Seek>(r: &mut R, len: u64) -> Result<(Vec<u8>, Vec<Range<
         fill(r, &mut data, &range)?;
         held.push(range);
     }
-    if let Ok(image) = crate::image::PeImage::parse(&data) {
+    if let Ok(image) = crate::pe::image::PeImage::parse(&data) {
         if let Some(t) = image.cert_table() {
             if t.size > MAX_TABLE {
                 return Err(Error::Read {
@@ -123,7 +123,7 @@ fn verify_streamed<R: Read + Seek>(
         while failure.is_none() && at < range.end {
             let n = usize::try_from(range.end.saturating_sub(at)).map_or(BUFFER, |left| left.min(BUFFER));
             let Some(chunk) = buffer.get_mut(..n) else { return };
-            let next = at.saturating_add(crate::image::usize_u64(n));
+            let next = at.saturating_add(crate::num::usize_u64(n));
             match read_exact_at(r, &(at..next), chunk) {
                 Ok(()) => sink(chunk),
                 Err(e) => failure = Some(e),

@@ -20,8 +20,8 @@ use std::sync::{Arc, OnceLock};
 
 use const_oid::ObjectIdentifier;
 
-use crate::certificate::Certificate;
-use crate::ctl::TrustList;
+use crate::trust::ctl::TrustList;
+use crate::x509::certificate::Certificate;
 
 /// Which Windows store a certificate belongs in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -146,13 +146,13 @@ pub(crate) fn by_subject(name_der: &[u8]) -> Vec<&'static BuiltinCertificate> {
     let index = INDEX.get_or_init(|| {
         let mut m: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
         for (i, c) in certificates().iter().enumerate() {
-            let key = crate::name::name_key(c.certificate.subject_der())
+            let key = crate::x509::name::name_key(c.certificate.subject_der())
                 .unwrap_or_else(|| c.certificate.subject_der().to_vec());
             m.entry(key).or_default().push(i);
         }
         m
     });
-    let key = crate::name::name_key(name_der).unwrap_or_else(|| name_der.to_vec());
+    let key = crate::x509::name::name_key(name_der).unwrap_or_else(|| name_der.to_vec());
     index
         .get(&key)
         .map(|ids| ids.iter().filter_map(|&i| certificates().get(i)).collect())
@@ -183,7 +183,7 @@ pub fn builtin_trust_list() -> Option<&'static Arc<TrustList>> {
 }
 
 /// The bytes of the pinned `authroot.stl`.
-pub const AUTHROOT_STL: &[u8] = include_bytes!("../builtin-certs/authroot.stl");
+pub const AUTHROOT_STL: &[u8] = include_bytes!("../../builtin-certs/authroot.stl");
 
 /// SHA-1 thumbprints of the roots that sign Microsoft's CTLs (Microsoft Root Certificate
 /// Authority 2010 and 2011): a loaded `authroot.stl` must chain to one of them.

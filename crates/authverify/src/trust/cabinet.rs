@@ -281,8 +281,8 @@ mod tests {
         // `cab` crate indexed past its block table (folder.rs:134) and sliced past a block
         // (folder.rs:235) on these.
         for input in [
-            include_bytes!("../../../fuzz/regressions/trust_material/cab-block-index-out-of-bounds").as_slice(),
-            include_bytes!("../../../fuzz/regressions/trust_material/cab-block-slice-out-of-bounds").as_slice(),
+            include_bytes!("../../../../fuzz/regressions/trust_material/cab-block-index-out-of-bounds").as_slice(),
+            include_bytes!("../../../../fuzz/regressions/trust_material/cab-block-slice-out-of-bounds").as_slice(),
         ] {
             assert!(members(input).is_err());
         }

@@ -8,8 +8,8 @@
 
 use std::ops::Range;
 
-use crate::algorithms::{DigestAlgorithm, MultiDigest};
-use crate::image::PeImage;
+use crate::digest::{DigestAlgorithm, MultiDigest};
+use crate::pe::image::PeImage;
 
 /// The byte ranges covered by the Authenticode digest, in file order, plus the count of
 /// zero bytes appended after them.
@@ -29,7 +29,7 @@ const CHUNK_U64: u64 = 8 << 20;
 impl PeImage<'_> {
     /// The ranges of this image that the Authenticode digest covers.
     pub fn digest_ranges(&self) -> DigestRanges {
-        let len = crate::image::len_u64(self.data());
+        let len = crate::num::len_u64(self.data());
         let end = self.cert_table().map_or(len, |t| t.offset);
         let checksum = self.checksum_offset();
         let mut ranges = Vec::with_capacity(3);

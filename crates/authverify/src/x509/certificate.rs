@@ -13,11 +13,11 @@ use const_oid::ObjectIdentifier;
 use der::{Decode, Tag};
 use sha1::Digest as _;
 
-use crate::algorithms::{PublicKey, SignatureFailure};
 use crate::asn1::{ctx, Tlv};
 use crate::error::{Asn1Error, CertificateError};
-use crate::name::GeneralName;
 use crate::time::UnixTime;
+use crate::x509::algorithms::{PublicKey, SignatureFailure};
+use crate::x509::name::GeneralName;
 
 /// Extension OIDs.
 pub(crate) mod ext_oid {
@@ -243,7 +243,7 @@ impl Certificate {
     /// The subject's comparison key (see name.rs), cached.
     pub(crate) fn subject_name_key(&self) -> Option<&[u8]> {
         self.subject_key
-            .get_or_init(|| crate::name::name_key(self.subject_der()))
+            .get_or_init(|| crate::x509::name::name_key(self.subject_der()))
             .as_deref()
     }
 
@@ -251,7 +251,7 @@ impl Certificate {
     /// step, for every file that carries this certificate.
     pub(crate) fn issuer_name_key(&self) -> Option<&[u8]> {
         self.issuer_key
-            .get_or_init(|| crate::name::name_key(self.issuer_der()))
+            .get_or_init(|| crate::x509::name::name_key(self.issuer_der()))
             .as_deref()
     }
 
@@ -420,7 +420,7 @@ impl Parsed {
         let sig_alg = c.expect_tag(Tag::Sequence, "signatureAlgorithm")?;
         let signature = c.expect_tag(Tag::BitString, "signatureValue")?;
         c.finish("Certificate")?;
-        let signature_algorithm = crate::algorithms::algorithm_oid(&sig_alg, "signatureAlgorithm")?;
+        let signature_algorithm = crate::x509::algorithms::algorithm_oid(&sig_alg, "signatureAlgorithm")?;
 
         let mut t = tbs.contents();
         let version = match t.optional(ctx(0, true), "version")? {
@@ -434,7 +434,7 @@ impl Parsed {
         let tbs_signature = t.expect_tag(Tag::Sequence, "signature")?;
         // RFC 5280 §4.1.1.2: the signed copy of the algorithm must equal the outer one, or
         // the label the verifier acts on is not the one the issuer signed.
-        let tbs_algorithm = crate::algorithms::algorithm_oid(&tbs_signature, "signature")?;
+        let tbs_algorithm = crate::x509::algorithms::algorithm_oid(&tbs_signature, "signature")?;
         if tbs_algorithm != signature_algorithm {
             return Err(CertificateError::SignatureAlgorithmMismatch {
                 tbs: tbs_algorithm.to_string(),

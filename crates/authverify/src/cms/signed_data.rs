@@ -7,9 +7,9 @@
 use const_oid::ObjectIdentifier;
 use der::Tag;
 
-use crate::algorithms::algorithm_oid;
 use crate::asn1::{ctx, RawReader, Tlv};
 use crate::error::SignedDataError;
+use crate::x509::algorithms::algorithm_oid;
 
 /// OIDs of the signature layer.
 pub(crate) mod oid {
@@ -321,7 +321,7 @@ impl<'a> IndirectData<'a> {
 /// Page hashes carried by a signature: the algorithm and the table as signed.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct PageHashes<'a> {
-    pub(crate) algorithm: crate::algorithms::DigestAlgorithm,
+    pub(crate) algorithm: crate::digest::DigestAlgorithm,
     pub(crate) table: &'a [u8],
 }
 
@@ -371,8 +371,8 @@ impl<'a> IndirectData<'a> {
             .and_then(|t| t.decode("page hash type"))
             .map_err(e)?;
         let algorithm = match oid {
-            PAGE_HASHES_V1 => crate::algorithms::DigestAlgorithm::Sha1,
-            PAGE_HASHES_V2 => crate::algorithms::DigestAlgorithm::Sha256,
+            PAGE_HASHES_V1 => crate::digest::DigestAlgorithm::Sha1,
+            PAGE_HASHES_V2 => crate::digest::DigestAlgorithm::Sha256,
             other => return Err(format!("unknown page hash type {other}")),
         };
         let values = a.expect_tag(Tag::Set, "page hash values").map_err(e)?;

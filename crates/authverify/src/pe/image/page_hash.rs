@@ -8,10 +8,10 @@
 //! directory entry, zero-padded to the page size; every section page is hashed from
 //! PointerToRawData in 4 KiB steps, the last one zero-padded.
 
-use crate::algorithms::{DigestAlgorithm, MultiDigest};
+use crate::digest::{DigestAlgorithm, MultiDigest};
 use crate::error::ImageError;
-use crate::image::digest::{slice_feed, Feed};
-use crate::image::PeImage;
+use crate::pe::image::digest::{slice_feed, Feed};
+use crate::pe::image::PeImage;
 
 /// The page size page hashes use.
 pub const PAGE_SIZE: u64 = 4096;
@@ -47,7 +47,7 @@ impl PeImage<'_> {
     /// [`PeImage::authenticode_digests_fed`]). Ranges are checked against the file length
     /// before any is asked for.
     pub(crate) fn page_hashes_fed(&self, alg: DigestAlgorithm, feed: &mut Feed<'_>) -> Result<Vec<u8>, ImageError> {
-        let len = crate::image::len_u64(self.data());
+        let len = crate::num::len_u64(self.data());
         let out_of_range = |what: &'static str, offset: u64| ImageError::Truncated { what, offset, len };
         let headers = u64::from(self.size_of_headers()?);
         let security = self

@@ -53,7 +53,7 @@ pub(crate) fn rdn_keys(name_der: &[u8]) -> Option<Vec<Vec<u8>>> {
         key.push(0x31);
         for p in parts {
             // Length-prefix each part so that concatenations cannot collide.
-            key.extend_from_slice(&crate::image::len_u64(&p).to_be_bytes());
+            key.extend_from_slice(&crate::num::len_u64(&p).to_be_bytes());
             key.extend_from_slice(&p);
         }
         keys.push(key);

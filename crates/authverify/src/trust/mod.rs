@@ -7,17 +7,23 @@
 //! (`authroot.stl`, `disallowedcert.stl`), and directories of any of these, including the
 //! layout `CertUtil -syncWithWU DIR` writes.
 
+pub mod builtin;
+pub(crate) mod cabinet;
+pub mod ctl;
+pub(crate) mod hive;
+pub mod registry;
+
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
 use const_oid::ObjectIdentifier;
 
-use crate::builtin::{self, Origin, Purposes, Store};
-use crate::certificate::Certificate;
-use crate::ctl::{CtlRefusal, TrustList, TrustListKind};
 use crate::error::{CertificateError, TrustError, TrustListError};
 use crate::time::UnixTime;
+use crate::trust::ctl::{CtlRefusal, TrustList, TrustListKind};
+use crate::x509::certificate::Certificate;
+use builtin::{Origin, Purposes, Store};
 
 /// A trusted root.
 #[derive(Clone, Debug)]
@@ -91,7 +97,7 @@ pub enum TrustMaterial {
     TrustList(TrustList),
     /// A registry export of certificate stores: each certificate's role comes from its
     /// store, not from the role it was loaded with.
-    Registry(crate::registry::RegistryExport),
+    Registry(registry::RegistryExport),
 }
 
 /// Certificates the verifier may build paths through, and the policy on them.
@@ -113,7 +119,7 @@ pub struct TrustStore {
 }
 
 fn subject_key(c: &Certificate) -> Vec<u8> {
-    crate::name::name_key(c.subject_der()).unwrap_or_else(|| c.subject_der().to_vec())
+    crate::x509::name::name_key(c.subject_der()).unwrap_or_else(|| c.subject_der().to_vec())
 }
 
 impl TrustStore {
@@ -219,14 +225,14 @@ impl TrustStore {
         };
         let mut pubs = TrustStore::new();
         publishers.into_iter().for_each(|p| pubs.add_anchor(p));
-        let chain = crate::chain::build(&crate::chain::ChainRequest {
+        let chain = crate::path::build(&crate::path::ChainRequest {
             leaf: &list.signer,
             embedded: &list.certificates,
             trust: &pubs,
             at: list.this_update,
-            purpose: crate::chain::Purpose::RootListSigning,
+            purpose: crate::path::Purpose::RootListSigning,
             budget: crate::policy::Budget::default(),
-            rules: crate::chain::PathRules::from(&crate::policy::Policy::windows()),
+            rules: crate::path::PathRules::from(&crate::policy::Policy::windows()),
             links: None,
         });
         if chain.status != crate::report::ChainStatus::Trusted {
@@ -473,7 +479,7 @@ impl TrustStore {
             // its own (named `cab!member` in reports), as it is inflated — one folder in
             // memory at a time, the whole cabinet under one budget (cabinet.rs).
             let mut failed: Option<TrustError> = None;
-            let count = crate::cabinet::for_each_member(&bytes, |member, data| {
+            let count = cabinet::for_each_member(&bytes, |member, data| {
                 if failed.is_some() {
                     return;
                 }
@@ -583,7 +589,7 @@ const CAB_MAGIC: &[u8] = b"MSCF";
 /// The members of a cabinet (uncompressed or MSZIP; see `cabinet.rs`), bounded in count
 /// and size; anything else is a typed error for this file.
 pub fn read_cabinet(bytes: &[u8], source: &str) -> Result<Vec<(String, Vec<u8>)>, TrustError> {
-    match crate::cabinet::members(bytes) {
+    match cabinet::members(bytes) {
         Ok(members) if members.is_empty() => Err(TrustError::Cabinet {
             path: source.to_string(),
             detail: "no members".into(),
@@ -601,11 +607,11 @@ const SST_MAGIC: [u8; 8] = [0, 0, 0, 0, b'C', b'E', b'R', b'T'];
 
 /// Detects the format of one trust file and parses it.
 pub fn parse_material(bytes: &[u8], source: &str) -> Result<TrustMaterial, TrustError> {
-    if crate::registry::is_reg_export(bytes) {
-        return crate::registry::parse_reg_export(bytes, source).map(TrustMaterial::Registry);
+    if registry::is_reg_export(bytes) {
+        return registry::parse_reg_export(bytes, source).map(TrustMaterial::Registry);
     }
-    if crate::hive::is_hive(bytes) {
-        return crate::registry::parse_hive(bytes, source).map(TrustMaterial::Registry);
+    if hive::is_hive(bytes) {
+        return registry::parse_hive(bytes, source).map(TrustMaterial::Registry);
     }
     if bytes.starts_with(&SST_MAGIC) {
         return parse_sst(bytes, source).map(TrustMaterial::Certificates);
@@ -616,8 +622,8 @@ pub fn parse_material(bytes: &[u8], source: &str) -> Result<TrustMaterial, Trust
             Ok(c) => return Ok(TrustMaterial::Certificates(vec![c])),
             Err(e) => e,
         };
-        return match crate::signed_data::parse_content_info(bytes, 0) {
-            Ok((sd, _)) if sd.content_type == crate::ctl::oid::CTL => TrustList::parse(bytes)
+        return match crate::cms::signed_data::parse_content_info(bytes, 0) {
+            Ok((sd, _)) if sd.content_type == ctl::oid::CTL => TrustList::parse(bytes)
                 .map(TrustMaterial::TrustList)
                 .map_err(|e| TrustError::TrustList {
                     path: source.to_string(),
@@ -648,7 +654,10 @@ fn looks_like_certificate(bytes: &[u8]) -> bool {
         .is_some_and(|t| t == der::Tag::Sequence)
 }
 
-fn pkcs7_certificates(sd: &crate::signed_data::SignedData<'_>, source: &str) -> Result<Vec<Certificate>, TrustError> {
+fn pkcs7_certificates(
+    sd: &crate::cms::signed_data::SignedData<'_>,
+    source: &str,
+) -> Result<Vec<Certificate>, TrustError> {
     let mut out = Vec::new();
     for (index, c) in sd.certificates.iter().enumerate() {
         out.push(Certificate::from_der(c.raw).map_err(|e| TrustError::Certificate {

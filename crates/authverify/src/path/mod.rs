@@ -8,19 +8,21 @@
 //! exact bytes: a self-signed certificate carried in the file is never an anchor
 //! (RFC 4158 §6.6). Loops are cut by certificate and by (subject, key) repetition.
 
+pub(crate) mod cache;
+
 use std::sync::Arc;
 
 use const_oid::ObjectIdentifier;
 
-use crate::builtin::{self, Store};
-pub use crate::cache::LinkCache;
-use crate::certificate::{eku, Certificate, KEY_CERT_SIGN};
-use crate::ctl::CtlRefusal;
 use crate::finding::{Finding, Rule};
+pub use crate::path::cache::LinkCache;
 use crate::policy::{Budget, Policy};
 use crate::report::{AlternativePath, CertificateSummary, ChainReport, ChainStatus, MissingCertificate};
 use crate::time::UnixTime;
+use crate::trust::builtin::{self, Store};
+use crate::trust::ctl::CtlRefusal;
 use crate::trust::TrustStore;
+use crate::x509::certificate::{eku, Certificate, KEY_CERT_SIGN};
 
 /// What a chain is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -544,7 +546,7 @@ impl Search<'_> {
             let mut f = unknown_issuer(path, top, Vec::new(), self.req.trust);
             if path
                 .iter()
-                .any(|p| crate::name::names_match(p.subject_der(), top.issuer_der()))
+                .any(|p| crate::x509::name::names_match(p.subject_der(), top.issuer_der()))
             {
                 f.detail
                     .push_str(" (its only issuer is already on the path: a certificate loop)");
@@ -566,7 +568,7 @@ impl Search<'_> {
                 path: path.to_vec(),
                 detail: format!(
                     "root \"{}\" is listed in the root program but not in the trusted roots",
-                    crate::certificate::display_name(top.issuer_der())
+                    crate::x509::certificate::display_name(top.issuer_der())
                 ),
                 missing,
                 closes: self.valid_below(path),
@@ -639,7 +641,7 @@ fn missing_root(c: &Certificate, trust: &TrustStore) -> MissingCertificate {
 /// Roots the CTLs (loaded and built-in) list under `top`'s issuer name and key id.
 fn trust_list_roots(top: &Certificate, trust: &TrustStore) -> Vec<MissingCertificate> {
     let aki = top.authority_key_id();
-    let issuer_name = crate::certificate::display_name(top.issuer_der());
+    let issuer_name = crate::x509::certificate::display_name(top.issuer_der());
     let mut out: Vec<MissingCertificate> = Vec::new();
     for list in trust.trust_lists().iter().chain(builtin::builtin_trust_list()) {
         for e in list.entries_for_subject(top.issuer_der()) {
@@ -684,7 +686,7 @@ fn unknown_issuer(
     mut missing: Vec<MissingCertificate>,
     trust: &TrustStore,
 ) -> Failure {
-    let issuer_name = crate::certificate::display_name(top.issuer_der());
+    let issuer_name = crate::x509::certificate::display_name(top.issuer_der());
     let aki = top.authority_key_id();
     let detail = format!(
         "issuer \"{issuer_name}\" of \"{}\" is neither in the file nor in the trust material",
@@ -827,7 +829,7 @@ fn eku_allows(c: &Certificate, purpose: Purpose, is_ca: bool) -> Result<(), (Cha
 /// evaluate fails when the certificate has a name of it (Windows:
 /// CERT_TRUST_HAS_NOT_SUPPORTED_NAME_CONSTRAINT).
 fn name_constraints_hold(path: &[Arc<Certificate>]) -> Result<(), (ChainStatus, String)> {
-    use crate::name::GeneralName;
+    use crate::x509::name::GeneralName;
     for (i, ca) in path.iter().enumerate().skip(1) {
         let Some(nc) = ca.name_constraints() else { continue };
         for (k, c) in path.iter().enumerate().take(i) {
@@ -840,7 +842,7 @@ fn name_constraints_hold(path: &[Arc<Certificate>]) -> Result<(), (ChainStatus, 
                 names.push(GeneralName::Directory(c.subject_der().to_vec()));
             }
             names.extend(
-                crate::name::email_addresses(c.subject_der())
+                crate::x509::name::email_addresses(c.subject_der())
                     .into_iter()
                     .map(GeneralName::Email),
             );
@@ -891,12 +893,6 @@ fn check_certificates(
     leniencies: &mut Vec<Finding>,
 ) -> Result<usize, (ChainStatus, String)> {
     let (at, purpose, rules) = (req.at, req.purpose, req.rules);
-    let refuse = |field: &str, what: String| {
-        Err((
-            ChainStatus::ConstraintViolation,
-            format!("rejected by policy ({field}): {what}"),
-        ))
-    };
     let mut below = 0usize; // non-self-issued CA certificates below the current one
     for (i, c) in path.iter().enumerate() {
         time_valid(c, at)?;
@@ -934,39 +930,58 @@ fn check_certificates(
                 return refuse("require_leaf_eku", what);
             }
         }
-        match crate::algorithms::signature_digest(&c.signature_algorithm()) {
-            Some(crate::DigestAlgorithm::Md5) => {
-                // Flame (2012): an MD5-signed certificate can be forged by collision.
-                let what = format!("\"{}\" is signed with MD5", c.subject());
-                if !rules.allow_md5 {
-                    return refuse("allow_md5", what);
-                }
-                leniencies.push(Policy::finding(true, Rule::AllowMd5, &what));
-            }
-            Some(crate::DigestAlgorithm::Sha1) => {
-                let what = format!("\"{}\" is signed with SHA-1", c.subject());
-                if !rules.allow_sha1_certificates {
-                    return refuse("allow_sha1_certificates", what);
-                }
-                leniencies.push(Policy::finding(true, Rule::AllowSha1Certificates, &what));
-            }
-            _ => {}
-        }
-        if let Some(bits) = c.public_key().ok().and_then(|k| k.rsa_bits()) {
-            let what = format!("\"{}\" has a {bits}-bit RSA key", c.subject());
-            if bits < rules.min_rsa_bits {
-                return refuse("min_rsa_bits", format!("{what} (minimum {})", rules.min_rsa_bits));
-            }
-            if bits < RECOMMENDED_RSA_BITS {
-                leniencies.push(Policy::finding(
-                    true,
-                    Rule::MinRsaBits,
-                    &format!("{what}, below the root program's {RECOMMENDED_RSA_BITS}"),
-                ));
-            }
-        }
+        algorithm_rules(c, &rules, leniencies)?;
     }
     Ok(below)
+}
+
+/// The certificate's signature hash and key size under the policy: a refusal ends the
+/// path, a leniency relied on is recorded.
+/// A policy rule's refusal: the path ends in a constraint violation that names the field.
+fn refuse<T>(field: &str, what: String) -> Result<T, (ChainStatus, String)> {
+    Err((
+        ChainStatus::ConstraintViolation,
+        format!("rejected by policy ({field}): {what}"),
+    ))
+}
+
+fn algorithm_rules(
+    c: &Certificate,
+    rules: &PathRules,
+    leniencies: &mut Vec<Finding>,
+) -> Result<(), (ChainStatus, String)> {
+    match crate::x509::algorithms::signature_digest(&c.signature_algorithm()) {
+        Some(crate::DigestAlgorithm::Md5) => {
+            // Flame (2012): an MD5-signed certificate can be forged by collision.
+            let what = format!("\"{}\" is signed with MD5", c.subject());
+            if !rules.allow_md5 {
+                return refuse("allow_md5", what);
+            }
+            leniencies.push(Policy::finding(true, Rule::AllowMd5, &what));
+        }
+        Some(crate::DigestAlgorithm::Sha1) => {
+            let what = format!("\"{}\" is signed with SHA-1", c.subject());
+            if !rules.allow_sha1_certificates {
+                return refuse("allow_sha1_certificates", what);
+            }
+            leniencies.push(Policy::finding(true, Rule::AllowSha1Certificates, &what));
+        }
+        _ => {}
+    }
+    if let Some(bits) = c.public_key().ok().and_then(|k| k.rsa_bits()) {
+        let what = format!("\"{}\" has a {bits}-bit RSA key", c.subject());
+        if bits < rules.min_rsa_bits {
+            return refuse("min_rsa_bits", format!("{what} (minimum {})", rules.min_rsa_bits));
+        }
+        if bits < RECOMMENDED_RSA_BITS {
+            leniencies.push(Policy::finding(
+                true,
+                Rule::MinRsaBits,
+                &format!("{what}, below the root program's {RECOMMENDED_RSA_BITS}"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn ca_rules(

@@ -7,24 +7,25 @@ use std::sync::Arc;
 use const_oid::ObjectIdentifier;
 use der::Tag;
 
-use crate::algorithms::{algorithm_oid, DigestAlgorithm};
 use crate::asn1::{RawReader, Tlv};
-use crate::certificate::Certificate;
-use crate::chain::{self, ChainRequest, Purpose};
+use crate::cms::signed_data::{oid, parse_content_info, SignerInfo};
+use crate::cms::signer;
+use crate::digest::DigestAlgorithm;
 use crate::finding::{Finding, Rule};
+use crate::path::{self, ChainRequest, Purpose};
 use crate::policy::Policy;
 use crate::report::{ChainStatus, TimestampKind, TimestampReport, TsaSummary};
-use crate::signed_data::{oid, parse_content_info, SignerInfo};
-use crate::signer;
 use crate::time::UnixTime;
 use crate::trust::TrustStore;
+use crate::x509::algorithms::algorithm_oid;
+use crate::x509::certificate::Certificate;
 
 const ID_CT_TST_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
 
 pub(crate) struct TimestampContext<'a> {
     pub(crate) trust: &'a TrustStore,
-    pub(crate) links: Option<&'a chain::LinkCache>,
-    pub(crate) certificates: Option<&'a crate::cache::CertificateCache>,
+    pub(crate) links: Option<&'a path::LinkCache>,
+    pub(crate) certificates: Option<&'a crate::x509::cache::CertificateCache>,
     pub(crate) policy: &'a Policy,
     /// Certificates of the SignedData that carries the parent signature.
     pub(crate) outer_certs: &'a [Arc<Certificate>],
@@ -102,7 +103,7 @@ fn finish(
     binding: bool,
 ) -> TimestampReport {
     let si = sig.si;
-    let Some(tsa) = signer::find_signer_with_store(&si.sid, certs, ctx.trust) else {
+    let Some(tsa) = super::find_signer_with_store(&si.sid, certs, ctx.trust) else {
         report.notes.push(Finding::refusal(
             Rule::TimestampCertificateMissing,
             "the TSA certificate named by the timestamp is not present",
@@ -120,45 +121,20 @@ fn finish(
         ));
         return report;
     }
-    let sha1_ok = DigestAlgorithm::from_oid(&si.digest_algorithm) != Some(DigestAlgorithm::Sha1)
-        || Policy::rule(
-            ctx.policy.allow_sha1_timestamps,
-            Rule::AllowSha1Timestamps,
-            "the TSA signature uses SHA-1",
-            &mut report.notes,
-        );
-    let signature_ok = sha1_ok
-        && match signer::check(
-            si,
-            sig.content_type,
-            sig.digested,
-            &tsa,
-            ctx.policy,
-            sig.allow_bare_hash,
-            signer::SignerRole::Timestamp,
-        ) {
-            Ok(check) => {
-                report.notes.extend(check.notes);
-                true
-            }
-            Err(e) => {
-                report.notes.push(e.prefixed("timestamp signature: "));
-                false
-            }
-        };
+    let signature_ok = tsa_signature(sig, &tsa, ctx.policy, &mut report.notes);
     let Some(time) = report.time else {
         return report;
     };
     // The TSA chain is judged at the time the timestamp asserts: TSA certificates expire
     // too, and Windows keeps accepting timestamps they made while valid.
-    let chain = chain::build(&ChainRequest {
+    let chain = path::build(&ChainRequest {
         leaf: &tsa,
         embedded: certs,
         trust: ctx.trust,
         at: time,
         purpose: Purpose::TimeStamping,
         budget: ctx.policy.budget,
-        rules: chain::PathRules::from(ctx.policy),
+        rules: path::PathRules::from(ctx.policy),
         links: ctx.links,
     });
     if chain.status != ChainStatus::Trusted {
@@ -174,6 +150,38 @@ fn finish(
     report.valid = signature_ok && binding && chain.status == ChainStatus::Trusted;
     report.chain = Some(chain);
     report
+}
+
+/// The TSA's signature: its hash under the policy, then the signer checks; findings go to
+/// `notes`. Whether it holds.
+fn tsa_signature(sig: &TsaSignature<'_, '_>, tsa: &Certificate, policy: &Policy, notes: &mut Vec<Finding>) -> bool {
+    let si = sig.si;
+    let sha1_ok = DigestAlgorithm::from_oid(&si.digest_algorithm) != Some(DigestAlgorithm::Sha1)
+        || Policy::rule(
+            policy.allow_sha1_timestamps,
+            Rule::AllowSha1Timestamps,
+            "the TSA signature uses SHA-1",
+            notes,
+        );
+    sha1_ok
+        && match signer::check(
+            si,
+            sig.content_type,
+            sig.digested,
+            tsa,
+            policy,
+            sig.allow_bare_hash,
+            signer::SignerRole::Timestamp,
+        ) {
+            Ok(check) => {
+                notes.extend(check.notes);
+                true
+            }
+            Err(e) => {
+                notes.push(e.prefixed("timestamp signature: "));
+                false
+            }
+        }
 }
 
 fn rfc3161_token(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContext<'_>) -> TimestampReport {

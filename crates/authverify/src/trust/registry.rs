@@ -17,11 +17,11 @@
 //! `"name"=hex:01,02,...` with lines continued by a trailing backslash. Parsing is linear
 //! in the input and decoded values are never larger than it.
 
-use crate::certificate::Certificate;
-use crate::ctl::TrustList;
 use crate::error::TrustError;
-use crate::hive::{Hive, HiveError, Key};
+use crate::trust::ctl::TrustList;
+use crate::trust::hive::{Hive, HiveError, Key};
 use crate::trust::Role;
+use crate::x509::certificate::Certificate;
 
 /// What a registry export holds for path building.
 #[derive(Debug, Default)]
