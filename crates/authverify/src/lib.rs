@@ -82,6 +82,7 @@ mod asn1;
 mod bounded;
 mod cms;
 mod digest;
+mod loading;
 mod num;
 mod path;
 mod pe;

@@ -34,6 +34,12 @@ pub(crate) mod oid {
     pub(crate) use crate::x509::certificate::eku::ROOT_LIST_SIGNER;
 }
 
+/// A CTL whose publisher chains to a publisher root at its ctlThisUpdate: the only form
+/// a [`crate::TrustStore`] accepts. Made by `loading.rs` (`TrustStore::add_trust_list`),
+/// which checks the publisher with the path builder a layer above the store.
+#[derive(Debug)]
+pub(crate) struct VerifiedTrustList(pub(crate) TrustList);
+
 /// What a CTL lists.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
