@@ -7,9 +7,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::error::{TrustError, TrustListError};
-use crate::path::{self, PathRules};
+use crate::path::{self, ChainStatus, PathRules};
 use crate::policy::{Budget, Policy};
-use crate::report::ChainStatus;
+
 use crate::trust::ctl::{TrustList, VerifiedTrustList};
 use crate::trust::{
     parse_material, LoadSummary, Role, SkippedFile, TrustListSummary, TrustMaterial, TrustStore, CAB_MAGIC,

@@ -40,59 +40,7 @@ impl FileStatus {
     }
 }
 
-/// Result of chain building.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[cfg_attr(feature = "serde", derive(Serialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-#[non_exhaustive]
-pub enum ChainStatus {
-    /// A path reaches a trusted anchor and every rule holds.
-    Trusted,
-    /// The path ends at a root that is not trusted.
-    MissingRoot,
-    /// A known intermediate (from the built-in set or the file) is not in the trust
-    /// material; installing it into the Intermediate store closes or extends the chain.
-    MissingIntermediate,
-    /// An issuer is nowhere at hand (not in the file, the trust material, the built-in set
-    /// or any CTL): whether it is a root or an intermediate cannot be known.
-    MissingIssuer,
-    /// The root is trusted but not for this purpose.
-    RootNotTrustedForPurpose,
-    /// The root is disabled at the evaluation time.
-    RootDisabled,
-    /// A certificate on the path is distrusted.
-    Distrusted,
-    /// A certificate on the path had expired at the evaluation time.
-    Expired,
-    /// A certificate on the path was not yet valid at the evaluation time.
-    NotYetValid,
-    /// A certificate signature on the path does not verify.
-    BadSignature,
-    /// basicConstraints, pathLen, keyUsage or EKU forbid the path.
-    ConstraintViolation,
-    /// The search budget ran out before a path was found.
-    BudgetExceeded,
-}
-
-impl ChainStatus {
-    /// The snake_case name used in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Trusted => "trusted",
-            Self::MissingRoot => "missing_root",
-            Self::MissingIntermediate => "missing_intermediate",
-            Self::MissingIssuer => "missing_issuer",
-            Self::RootNotTrustedForPurpose => "root_not_trusted_for_purpose",
-            Self::RootDisabled => "root_disabled",
-            Self::Distrusted => "distrusted",
-            Self::Expired => "expired",
-            Self::NotYetValid => "not_yet_valid",
-            Self::BadSignature => "bad_signature",
-            Self::ConstraintViolation => "constraint_violation",
-            Self::BudgetExceeded => "budget_exceeded",
-        }
-    }
-}
+pub use crate::path::ChainStatus;
 
 /// A certificate as reports show it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -422,4 +370,52 @@ pub struct EvaluatedAt {
     pub source: TimeSource,
     /// Why, in words.
     pub reason: String,
+}
+
+// The path builder's results, rendered for reports: thumbprints and key ids in lowercase
+// hex, the CertUtil file name, whether authverify can hand the certificate over.
+
+impl From<crate::path::Missing> for MissingCertificate {
+    fn from(m: crate::path::Missing) -> Self {
+        let sha1 = m.sha1.as_deref().map(hex::encode);
+        Self {
+            store: m.store,
+            subject: m.subject,
+            key_id: m.key_id.as_deref().map(hex::encode),
+            file_name: sha1.as_ref().map(|s| format!("{s}.crt")),
+            sha1,
+            sha256: m.sha256.as_deref().map(hex::encode),
+            name: m.name,
+            available: m.certificate.is_some(),
+            needed_by: Vec::new(),
+            der: m.certificate.map(|c| std::sync::Arc::from(c.der())),
+        }
+    }
+}
+
+fn summaries(path: &[std::sync::Arc<crate::x509::certificate::Certificate>]) -> Vec<CertificateSummary> {
+    path.iter().map(|c| CertificateSummary::from(c.as_ref())).collect()
+}
+
+impl From<crate::path::Chain> for ChainReport {
+    fn from(c: crate::path::Chain) -> Self {
+        Self {
+            status: c.status,
+            certificates: summaries(&c.path),
+            missing: c.missing.into_iter().map(MissingCertificate::from).collect(),
+            detail: c.detail,
+            alternatives: c
+                .alternatives
+                .into_iter()
+                .map(|a| AlternativePath {
+                    status: a.status,
+                    certificates: summaries(&a.path),
+                    missing: a.missing.into_iter().map(MissingCertificate::from).collect(),
+                    detail: a.detail,
+                })
+                .collect(),
+            notes: c.leniencies,
+            evaluated_at: c.at,
+        }
+    }
 }

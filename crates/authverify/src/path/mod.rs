@@ -17,12 +17,136 @@ use const_oid::ObjectIdentifier;
 use crate::finding::{Finding, Rule};
 pub use crate::path::cache::LinkCache;
 use crate::policy::{Budget, Policy};
-use crate::report::{AlternativePath, CertificateSummary, ChainReport, ChainStatus, MissingCertificate};
 use crate::time::UnixTime;
 use crate::trust::builtin::{self, Store};
 use crate::trust::ctl::CtlRefusal;
 use crate::trust::TrustStore;
 use crate::x509::certificate::{eku, Certificate, KEY_CERT_SIGN};
+
+/// Result of chain building.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum ChainStatus {
+    /// A path reaches a trusted anchor and every rule holds.
+    Trusted,
+    /// The path ends at a root that is not trusted.
+    MissingRoot,
+    /// A known intermediate (from the built-in set or the file) is not in the trust
+    /// material; installing it into the Intermediate store closes or extends the chain.
+    MissingIntermediate,
+    /// An issuer is nowhere at hand (not in the file, the trust material, the built-in set
+    /// or any CTL): whether it is a root or an intermediate cannot be known.
+    MissingIssuer,
+    /// The root is trusted but not for this purpose.
+    RootNotTrustedForPurpose,
+    /// The root is disabled at the evaluation time.
+    RootDisabled,
+    /// A certificate on the path is distrusted.
+    Distrusted,
+    /// A certificate on the path had expired at the evaluation time.
+    Expired,
+    /// A certificate on the path was not yet valid at the evaluation time.
+    NotYetValid,
+    /// A certificate signature on the path does not verify.
+    BadSignature,
+    /// basicConstraints, pathLen, keyUsage or EKU forbid the path.
+    ConstraintViolation,
+    /// The search budget ran out before a path was found.
+    BudgetExceeded,
+}
+
+impl ChainStatus {
+    /// The snake_case name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Trusted => "trusted",
+            Self::MissingRoot => "missing_root",
+            Self::MissingIntermediate => "missing_intermediate",
+            Self::MissingIssuer => "missing_issuer",
+            Self::RootNotTrustedForPurpose => "root_not_trusted_for_purpose",
+            Self::RootDisabled => "root_disabled",
+            Self::Distrusted => "distrusted",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::BadSignature => "bad_signature",
+            Self::ConstraintViolation => "constraint_violation",
+            Self::BudgetExceeded => "budget_exceeded",
+        }
+    }
+}
+
+/// A certificate a chain needs and the trust material lacks, as the path builder knows it
+/// (the report layer renders it as a `MissingCertificate`).
+#[derive(Clone, Debug)]
+pub(crate) struct Missing {
+    /// The store it belongs in, or `Unknown` when nobody at hand can tell.
+    pub(crate) store: Store,
+    /// Its subject (the issuer name of the certificate below it), RFC 4514 style.
+    pub(crate) subject: String,
+    /// The key identifier it must carry.
+    pub(crate) key_id: Option<Vec<u8>>,
+    /// Its SHA-1 thumbprint, when the built-in set, a CTL or the file identifies it.
+    pub(crate) sha1: Option<Vec<u8>>,
+    /// Its SHA-256 thumbprint, when known.
+    pub(crate) sha256: Option<Vec<u8>>,
+    /// Its friendly name, when the built-in set or a CTL knows it.
+    pub(crate) name: Option<String>,
+    /// The certificate itself, when authverify holds it (built-in set or file).
+    pub(crate) certificate: Option<Arc<Certificate>>,
+}
+
+impl Missing {
+    /// Two entries denote the same certificate (thumbprint, else subject and key id).
+    fn same_certificate(&self, other: &Self) -> bool {
+        match (&self.sha1, &other.sha1) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.subject == other.subject && self.key_id.is_some() && self.key_id == other.key_id,
+        }
+    }
+}
+
+/// Another path the builder tried, and why it failed.
+#[derive(Clone, Debug)]
+pub(crate) struct Alternative {
+    pub(crate) status: ChainStatus,
+    pub(crate) path: Vec<Arc<Certificate>>,
+    pub(crate) missing: Vec<Missing>,
+    pub(crate) detail: Option<String>,
+}
+
+impl Alternative {
+    /// The same failure (status, certificates, what is missing, why) as `other`.
+    fn same_as(&self, other: &Self) -> bool {
+        let key = |a: &Self| {
+            let certs: Vec<[u8; 32]> = a.path.iter().map(|c| c.sha256()).collect();
+            let missing: Vec<(Option<Vec<u8>>, String)> =
+                a.missing.iter().map(|m| (m.sha1.clone(), m.subject.clone())).collect();
+            (a.status, certs, missing, a.detail.clone())
+        };
+        key(self) == key(other)
+    }
+}
+
+/// The result of one search, in the builder's terms.
+#[derive(Clone, Debug)]
+pub(crate) struct Chain {
+    /// The verdict.
+    pub(crate) status: ChainStatus,
+    /// The best path found, leaf first.
+    pub(crate) path: Vec<Arc<Certificate>>,
+    /// What to install to close it.
+    pub(crate) missing: Vec<Missing>,
+    /// The rule that failed, in words.
+    pub(crate) detail: Option<String>,
+    /// Other paths that failed.
+    pub(crate) alternatives: Vec<Alternative>,
+    /// Leniencies a trusted path relied on.
+    pub(crate) leniencies: Vec<Finding>,
+    /// The instant it was judged at.
+    pub(crate) at: UnixTime,
+}
 
 /// What a chain is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,7 +202,7 @@ pub(crate) struct ChainRequest<'a> {
 struct Failure {
     status: ChainStatus,
     path: Vec<Arc<Certificate>>,
-    missing: Vec<MissingCertificate>,
+    missing: Vec<Missing>,
     detail: String,
     /// Installing `missing` would close the chain: every certificate below is valid at the
     /// evaluation time and, when the missing certificates are known, every link verifies.
@@ -113,7 +237,7 @@ impl Failure {
         // timestamp's own root is installed), is judged like a fix.
         if self.closes || self.status == ChainStatus::MissingRoot {
             // Certificates authverify can hand over before those it can only name.
-            let unavailable = self.missing.iter().filter(|m| !m.available).count();
+            let unavailable = self.missing.iter().filter(|m| m.certificate.is_none()).count();
             let fix = std::cmp::Reverse((unavailable, self.missing.len()));
             (r, root_fix, fix, len.saturating_neg())
         } else {
@@ -150,7 +274,7 @@ struct Search<'a> {
     leniencies: Vec<Finding>,
 }
 
-pub(crate) fn build(req: &ChainRequest<'_>) -> ChainReport {
+pub(crate) fn build(req: &ChainRequest<'_>) -> Chain {
     let mut s = Search {
         req,
         links_left: req.budget.max_link_checks(),
@@ -180,7 +304,7 @@ pub(crate) fn build(req: &ChainRequest<'_>) -> ChainReport {
         return match verdict {
             Ok(()) => {
                 let mut r = report(req.at, ChainStatus::Trusted, &path, Vec::new(), None, Vec::new());
-                r.notes = leniencies;
+                r.leniencies = leniencies;
                 r
             }
             Err((status, detail)) => report(req.at, status, &path, Vec::new(), Some(detail), Vec::new()),
@@ -188,7 +312,7 @@ pub(crate) fn build(req: &ChainRequest<'_>) -> ChainReport {
     }
     if let Some(done) = s.extend(&mut path) {
         let mut r = report(req.at, ChainStatus::Trusted, &done, Vec::new(), None, Vec::new());
-        r.notes = std::mem::take(&mut s.leniencies);
+        r.leniencies = std::mem::take(&mut s.leniencies);
         return r;
     }
     s.phase = Phase::Dictionary;
@@ -203,11 +327,11 @@ pub(crate) fn build(req: &ChainRequest<'_>) -> ChainReport {
 /// No path closed: the best-ranked failure is the verdict, the others (at most
 /// [`MAX_ALTERNATIVES`]) its alternatives; a search cut short by the budget says so unless
 /// it found something better than a missing certificate.
-fn conclude(req: &ChainRequest<'_>, mut failures: Vec<Failure>, exhausted: bool) -> ChainReport {
+fn conclude(req: &ChainRequest<'_>, mut failures: Vec<Failure>, exhausted: bool) -> Chain {
     // Best first; stable, so among equal ranks the first found (anchors are tried first)
     // leads.
     failures.sort_by_key(|f| std::cmp::Reverse(f.rank()));
-    let mut alternatives: Vec<AlternativePath> = Vec::new();
+    let mut alternatives: Vec<Alternative> = Vec::new();
     let mut iter = failures.into_iter();
     let Some(best) = iter.next() else {
         return report(
@@ -220,13 +344,13 @@ fn conclude(req: &ChainRequest<'_>, mut failures: Vec<Failure>, exhausted: bool)
         );
     };
     for f in iter {
-        let alt = AlternativePath {
+        let alt = Alternative {
             status: f.status,
-            certificates: f.path.iter().map(|c| CertificateSummary::from(c.as_ref())).collect(),
+            path: f.path,
             missing: f.missing,
             detail: Some(f.detail),
         };
-        if alternatives.len() < MAX_ALTERNATIVES && !alternatives.contains(&alt) {
+        if alternatives.len() < MAX_ALTERNATIVES && !alternatives.iter().any(|a| a.same_as(&alt)) {
             alternatives.push(alt);
         }
     }
@@ -254,18 +378,18 @@ fn report(
     at: UnixTime,
     status: ChainStatus,
     path: &[Arc<Certificate>],
-    missing: Vec<MissingCertificate>,
+    missing: Vec<Missing>,
     detail: Option<String>,
-    alternatives: Vec<AlternativePath>,
-) -> ChainReport {
-    ChainReport {
+    alternatives: Vec<Alternative>,
+) -> Chain {
+    Chain {
         status,
-        certificates: path.iter().map(|c| CertificateSummary::from(c.as_ref())).collect(),
+        path: path.to_vec(),
         missing,
         detail,
         alternatives,
-        notes: Vec::new(),
-        evaluated_at: at,
+        leniencies: Vec::new(),
+        at,
     }
 }
 
@@ -311,7 +435,7 @@ impl Search<'_> {
     }
 
     /// Dictionary certificates on the path, as what to install.
-    fn dictionary_missing(&self, path: &[Arc<Certificate>]) -> Vec<MissingCertificate> {
+    fn dictionary_missing(&self, path: &[Arc<Certificate>]) -> Vec<Missing> {
         path.iter()
             .zip(&self.from_dictionary)
             .filter(|(_, d)| **d)
@@ -590,7 +714,7 @@ impl Search<'_> {
     }
 }
 
-fn names_of(missing: &[MissingCertificate]) -> String {
+fn names_of(missing: &[Missing]) -> String {
     missing
         .iter()
         .map(|m| format!("\"{}\"", m.name.as_deref().unwrap_or(&m.subject)))
@@ -607,24 +731,20 @@ fn same_subject_and_key(a: &Certificate, b: &Certificate) -> bool {
 }
 
 /// What to report for a known certificate.
-fn missing_known(c: &Certificate, store: Store, name: Option<String>) -> MissingCertificate {
-    let sha1 = c.sha1_hex();
-    MissingCertificate {
+fn missing_known(c: &Arc<Certificate>, store: Store, name: Option<String>) -> Missing {
+    Missing {
         store,
         subject: c.subject().to_string(),
-        key_id: c.subject_key_id().map(hex::encode),
-        file_name: Some(format!("{sha1}.crt")),
-        sha1: Some(sha1),
-        sha256: Some(hex::encode(c.sha256())),
+        key_id: c.subject_key_id().map(<[u8]>::to_vec),
+        sha1: Some(c.sha1().to_vec()),
+        sha256: Some(c.sha256().to_vec()),
         name,
-        available: true,
-        needed_by: Vec::new(),
-        der: Some(Arc::from(c.der())),
+        certificate: Some(c.clone()),
     }
 }
 
 /// A self-signed certificate the store does not trust: the root to install.
-fn missing_root(c: &Certificate, trust: &TrustStore) -> MissingCertificate {
+fn missing_root(c: &Arc<Certificate>, trust: &TrustStore) -> Missing {
     let name = builtin::by_sha1(&c.sha1())
         .map(|k| k.entry.name.to_string())
         .or_else(|| {
@@ -639,10 +759,10 @@ fn missing_root(c: &Certificate, trust: &TrustStore) -> MissingCertificate {
 }
 
 /// Roots the CTLs (loaded and built-in) list under `top`'s issuer name and key id.
-fn trust_list_roots(top: &Certificate, trust: &TrustStore) -> Vec<MissingCertificate> {
+fn trust_list_roots(top: &Certificate, trust: &TrustStore) -> Vec<Missing> {
     let aki = top.authority_key_id();
     let issuer_name = crate::x509::certificate::display_name(top.issuer_der());
-    let mut out: Vec<MissingCertificate> = Vec::new();
+    let mut out: Vec<Missing> = Vec::new();
     for list in trust.trust_lists().iter().chain(builtin::builtin_trust_list()) {
         for e in list.entries_for_subject(top.issuer_der()) {
             if trust.has_anchor_listed_as(list, &e.identifier) {
@@ -654,18 +774,14 @@ fn trust_list_roots(top: &Certificate, trust: &TrustStore) -> Vec<MissingCertifi
                     continue;
                 }
             }
-            let sha1 = list.identifiers_are_sha1().then(|| hex::encode(&e.identifier));
-            let m = MissingCertificate {
+            let m = Missing {
                 store: Store::Root,
                 subject: issuer_name.clone(),
-                key_id: e.key_id.as_ref().map(hex::encode).or_else(|| aki.map(hex::encode)),
-                file_name: sha1.as_ref().map(|s| format!("{s}.crt")),
-                sha1,
-                sha256: e.sha256.as_ref().map(hex::encode),
+                key_id: e.key_id.clone().or_else(|| aki.map(<[u8]>::to_vec)),
+                sha1: list.identifiers_are_sha1().then(|| e.identifier.clone()),
+                sha256: e.sha256.clone(),
                 name: e.friendly_name.clone(),
-                available: false,
-                needed_by: Vec::new(),
-                der: None,
+                certificate: None,
             };
             if !out.iter().any(|x| x.same_certificate(&m)) {
                 out.push(m);
@@ -683,7 +799,7 @@ fn trust_list_roots(top: &Certificate, trust: &TrustStore) -> Vec<MissingCertifi
 fn unknown_issuer(
     path: &[Arc<Certificate>],
     top: &Certificate,
-    mut missing: Vec<MissingCertificate>,
+    mut missing: Vec<Missing>,
     trust: &TrustStore,
 ) -> Failure {
     let issuer_name = crate::x509::certificate::display_name(top.issuer_der());
@@ -714,17 +830,14 @@ fn unknown_issuer(
             listed if !listed.is_empty() => (ChainStatus::MissingRoot, listed),
             _ => (
                 ChainStatus::MissingIssuer,
-                vec![MissingCertificate {
+                vec![Missing {
                     store: Store::Unknown,
                     subject: issuer_name,
-                    key_id: aki.map(hex::encode),
+                    key_id: aki.map(<[u8]>::to_vec),
                     sha1: None,
                     sha256: None,
                     name: None,
-                    file_name: None,
-                    available: false,
-                    needed_by: Vec::new(),
-                    der: None,
+                    certificate: None,
                 }],
             ),
         },

@@ -16,8 +16,8 @@ use crate::pe::image::digest::Feed;
 use crate::pe::image::PeImage;
 use crate::policy::{Policy, SignatureSelection};
 use crate::report::{
-    CertificateSummary, ChainRole, ChainStatus, EvaluatedAt, FileReport, FileStatus, ImageSummary, MissingCertificate,
-    NeededBy, PageHashReport, SignatureReport, TimeSource, TimestampReport,
+    CertificateSummary, ChainReport, ChainRole, ChainStatus, EvaluatedAt, FileReport, FileStatus, ImageSummary,
+    MissingCertificate, NeededBy, PageHashReport, SignatureReport, TimeSource, TimestampReport,
 };
 use crate::time::UnixTime;
 use crate::trust::TrustStore;
@@ -570,7 +570,7 @@ impl Verifier {
         } else {
             FileStatus::Untrusted
         };
-        report.chain = Some(chain);
+        report.chain = Some(ChainReport::from(chain));
         report.timestamp = timestamp;
         report.evaluated_at = Some(evaluated_at);
     }

@@ -14,7 +14,7 @@ use crate::digest::DigestAlgorithm;
 use crate::finding::{Finding, Rule};
 use crate::path::{self, ChainRequest, Purpose};
 use crate::policy::Policy;
-use crate::report::{ChainStatus, TimestampKind, TimestampReport, TsaSummary};
+use crate::report::{ChainReport, ChainStatus, TimestampKind, TimestampReport, TsaSummary};
 use crate::time::UnixTime;
 use crate::trust::TrustStore;
 use crate::x509::algorithms::algorithm_oid;
@@ -148,7 +148,7 @@ fn finish(
         ));
     }
     report.valid = signature_ok && binding && chain.status == ChainStatus::Trusted;
-    report.chain = Some(chain);
+    report.chain = Some(ChainReport::from(chain));
     report
 }
 
