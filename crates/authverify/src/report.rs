@@ -45,6 +45,7 @@ pub use crate::path::ChainStatus;
 /// A certificate as reports show it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize))]
+#[non_exhaustive]
 pub struct CertificateSummary {
     /// Subject, RFC 4514 style.
     pub subject: String,
@@ -76,6 +77,7 @@ impl From<&crate::x509::certificate::Certificate> for CertificateSummary {
 /// A certificate the chain needs and the trust material lacks.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(Serialize))]
+#[non_exhaustive]
 pub struct MissingCertificate {
     /// Where it must be installed; `unknown` when the certificate is nowhere at hand.
     pub store: Store,
@@ -134,6 +136,7 @@ impl MissingCertificate {
 /// One chain that needs a missing certificate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(Serialize))]
+#[non_exhaustive]
 pub struct NeededBy {
     /// The signature's index (0 = primary; see `SignatureReport::index`).
     pub signature: usize,
@@ -166,6 +169,7 @@ pub enum ChainRole {
 /// Another path the builder tried, and why it failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize))]
+#[non_exhaustive]
 pub struct AlternativePath {
     /// Why this path failed.
     pub status: ChainStatus,
@@ -180,6 +184,7 @@ pub struct AlternativePath {
 /// The result of building a chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize))]
+#[non_exhaustive]
 pub struct ChainReport {
     /// The verdict.
     pub status: ChainStatus,
@@ -204,6 +209,7 @@ pub struct ChainReport {
 /// One Authenticode signature (primary, or nested inside another).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize))]
+#[non_exhaustive]
 pub struct SignatureReport {
     /// Position among all signatures of the file, in discovery order (0 = primary).
     pub index: usize,
@@ -252,6 +258,7 @@ pub struct SignatureReport {
 /// Page hashes (SpcPeImagePageHashes) a signature carries.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize))]
+#[non_exhaustive]
 pub struct PageHashReport {
     /// `sha1` (v1) or `sha256` (v2).
     pub algorithm: String,
@@ -264,6 +271,7 @@ pub struct PageHashReport {
 /// Facts about the PE image.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize))]
+#[non_exhaustive]
 pub struct ImageSummary {
     /// PE32 or PE32+.
     pub kind: crate::pe::image::PeKind,
@@ -276,6 +284,7 @@ pub struct ImageSummary {
 /// The verdict on one file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize))]
+#[non_exhaustive]
 pub struct FileReport {
     /// The verdict.
     pub status: FileStatus,
@@ -318,6 +327,7 @@ impl TimestampKind {
 /// The time-stamping authority's certificate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize))]
+#[non_exhaustive]
 pub struct TsaSummary {
     /// Subject, RFC 4514 style.
     pub subject: String,
@@ -328,6 +338,7 @@ pub struct TsaSummary {
 /// A timestamp on a signature.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize))]
+#[non_exhaustive]
 pub struct TimestampReport {
     /// RFC 3161 or PKCS#9.
     pub kind: TimestampKind,
@@ -363,6 +374,7 @@ pub enum TimeSource {
 /// The instant a signer chain was judged at, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize))]
+#[non_exhaustive]
 pub struct EvaluatedAt {
     /// The instant.
     pub time: UnixTime,

@@ -72,6 +72,7 @@ impl SubjectAlgorithm {
 
 /// One subject of a CTL with the properties this library applies or reports.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TrustListEntry {
     /// The subject identifier (a thumbprint of the certificate).
     pub identifier: Vec<u8>,
@@ -98,6 +99,7 @@ pub struct TrustListEntry {
 
 /// Why a CTL entry refuses a chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CtlRefusal {
     /// The root is not trusted for the purpose (prop 9, or 122/127 without a date).
     Purpose(String),
@@ -188,6 +190,7 @@ fn eku_list(ekus: &[ObjectIdentifier]) -> String {
 
 /// A parsed certificate trust list whose own signature verified.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct TrustList {
     /// What the list is.
     pub kind: TrustListKind,

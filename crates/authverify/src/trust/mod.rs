@@ -26,6 +26,7 @@ use builtin::{Origin, Purposes, Store};
 
 /// A trusted root.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Anchor {
     /// The certificate.
     pub certificate: Arc<Certificate>,
@@ -37,6 +38,7 @@ pub struct Anchor {
 /// What a file or directory contributed to a store.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct LoadSummary {
     /// Certificates added as anchors.
     pub anchors: usize,
@@ -55,6 +57,7 @@ pub struct LoadSummary {
 /// A loaded CTL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct TrustListSummary {
     /// Where it came from.
     pub path: String,
@@ -69,6 +72,7 @@ pub struct TrustListSummary {
 /// A file a directory load did not use.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct SkippedFile {
     /// The file.
     pub path: String,
@@ -89,6 +93,7 @@ pub enum Role {
 
 /// The contents of one trust file.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum TrustMaterial {
     /// Certificates (DER, PEM, p7b, SST).
     Certificates(Vec<Certificate>),
