@@ -37,6 +37,7 @@ impl TrustStore {
             // ships (archived ones with SHA-1), and Windows is what accepts them.
             rules: PathRules::from(&Policy::windows()),
             links: None,
+            dictionary: crate::trust::builtin::Dictionary::BUILTIN,
         });
         if chain.status != ChainStatus::Trusted {
             return Err(TrustListError::Publisher {

@@ -18,7 +18,7 @@ use crate::finding::{Finding, Rule};
 pub use crate::path::cache::LinkCache;
 use crate::policy::{Budget, Policy};
 use crate::time::UnixTime;
-use crate::trust::builtin::{self, Store};
+use crate::trust::builtin::{self, Dictionary, Store};
 use crate::trust::ctl::CtlRefusal;
 use crate::trust::TrustStore;
 use crate::x509::certificate::{eku, Certificate, KEY_CERT_SIGN};
@@ -195,6 +195,8 @@ pub(crate) struct ChainRequest<'a> {
     pub(crate) budget: Budget,
     pub(crate) rules: PathRules,
     pub(crate) links: Option<&'a LinkCache>,
+    /// Where a missing certificate may be named from beyond the file and the store.
+    pub(crate) dictionary: Dictionary,
 }
 
 /// One failed path, ranked to pick the headline.
@@ -439,7 +441,7 @@ impl Search<'_> {
         path.iter()
             .zip(&self.from_dictionary)
             .filter(|(_, d)| **d)
-            .filter_map(|(c, _)| builtin::by_sha1(&c.sha1()))
+            .filter_map(|(c, _)| self.req.dictionary.by_sha1(&c.sha1()))
             .map(|k| missing_known(&k.certificate, k.entry.store, Some(k.entry.name.to_string())))
             .collect()
     }
@@ -493,7 +495,7 @@ impl Search<'_> {
             }
         }
         if self.phase == Phase::Dictionary {
-            for k in builtin::by_subject(top.issuer_der()) {
+            for k in req.dictionary.by_subject(top.issuer_der()) {
                 if !on_path(&k.certificate) && seen.insert(k.certificate.sha256()) {
                     out.push(Candidate {
                         cert: k.certificate.clone(),
@@ -635,7 +637,7 @@ impl Search<'_> {
             if self.phase == Phase::Trust || cand.dictionary.is_some() {
                 let mut missing = self.dictionary_missing(path);
                 if cand.dictionary.is_none() {
-                    missing.push(missing_root(&cand.cert, req.trust));
+                    missing.push(missing_root(&cand.cert, req));
                 }
                 let closes = check_path(path, req).is_ok() && self.anchor_policy(path, &cand.cert).is_ok();
                 self.fail(Failure {
@@ -662,12 +664,12 @@ impl Search<'_> {
             Failure {
                 status: ChainStatus::MissingRoot,
                 path: path.to_vec(),
-                missing: vec![missing_root(top, self.req.trust)],
+                missing: vec![missing_root(top, self.req)],
                 detail: format!("root \"{}\" is not in the trusted roots", top.subject()),
                 closes: false,
             }
         } else {
-            let mut f = unknown_issuer(path, top, Vec::new(), self.req.trust);
+            let mut f = unknown_issuer(path, top, Vec::new(), self.req);
             if path
                 .iter()
                 .any(|p| crate::x509::name::names_match(p.subject_der(), top.issuer_der()))
@@ -684,7 +686,7 @@ impl Search<'_> {
     /// key id even when no certificate is at hand (as Windows' automatic root update does).
     fn dictionary_end(&mut self, path: &[Arc<Certificate>], top: &Arc<Certificate>, any_linked: bool) {
         let mut missing = self.dictionary_missing(path);
-        let listed = trust_list_roots(top, self.req.trust);
+        let listed = trust_list_roots(top, self.req);
         if !listed.is_empty() {
             missing.extend(listed);
             self.fail(Failure {
@@ -698,7 +700,7 @@ impl Search<'_> {
                 closes: self.valid_below(path),
             });
         } else if !any_linked && self.uses_dictionary() {
-            self.fail(unknown_issuer(path, top, missing, self.req.trust));
+            self.fail(unknown_issuer(path, top, missing, self.req));
         }
     }
 
@@ -744,14 +746,17 @@ fn missing_known(c: &Arc<Certificate>, store: Store, name: Option<String>) -> Mi
 }
 
 /// A self-signed certificate the store does not trust: the root to install.
-fn missing_root(c: &Arc<Certificate>, trust: &TrustStore) -> Missing {
-    let name = builtin::by_sha1(&c.sha1())
+fn missing_root(c: &Arc<Certificate>, req: &ChainRequest<'_>) -> Missing {
+    let trust = req.trust;
+    let name = req
+        .dictionary
+        .by_sha1(&c.sha1())
         .map(|k| k.entry.name.to_string())
         .or_else(|| {
             trust
                 .trust_lists()
                 .iter()
-                .chain(builtin::builtin_trust_list())
+                .chain(req.dictionary.trust_list())
                 .find_map(|l| l.entry_for(c))
                 .and_then(|e| e.friendly_name.clone())
         });
@@ -759,11 +764,12 @@ fn missing_root(c: &Arc<Certificate>, trust: &TrustStore) -> Missing {
 }
 
 /// Roots the CTLs (loaded and built-in) list under `top`'s issuer name and key id.
-fn trust_list_roots(top: &Certificate, trust: &TrustStore) -> Vec<Missing> {
+fn trust_list_roots(top: &Certificate, req: &ChainRequest<'_>) -> Vec<Missing> {
+    let trust = req.trust;
     let aki = top.authority_key_id();
     let issuer_name = crate::x509::certificate::display_name(top.issuer_der());
     let mut out: Vec<Missing> = Vec::new();
-    for list in trust.trust_lists().iter().chain(builtin::builtin_trust_list()) {
+    for list in trust.trust_lists().iter().chain(req.dictionary.trust_list()) {
         for e in list.entries_for_subject(top.issuer_der()) {
             if trust.has_anchor_listed_as(list, &e.identifier) {
                 // The store holds this root: it is not what is missing.
@@ -800,7 +806,7 @@ fn unknown_issuer(
     path: &[Arc<Certificate>],
     top: &Certificate,
     mut missing: Vec<Missing>,
-    trust: &TrustStore,
+    req: &ChainRequest<'_>,
 ) -> Failure {
     let issuer_name = crate::x509::certificate::display_name(top.issuer_der());
     let aki = top.authority_key_id();
@@ -808,7 +814,9 @@ fn unknown_issuer(
         "issuer \"{issuer_name}\" of \"{}\" is neither in the file nor in the trust material",
         top.subject()
     );
-    let known = builtin::by_subject(top.issuer_der())
+    let known = req
+        .dictionary
+        .by_subject(top.issuer_der())
         .into_iter()
         .filter(|k| aki.is_none() || k.certificate.subject_key_id() == aki)
         // Roots first: the name a self-signed certificate carries is the root's.
@@ -826,7 +834,7 @@ fn unknown_issuer(
                 Some(k.entry.name.to_string()),
             )],
         ),
-        None => match trust_list_roots(top, trust) {
+        None => match trust_list_roots(top, req) {
             listed if !listed.is_empty() => (ChainStatus::MissingRoot, listed),
             _ => (
                 ChainStatus::MissingIssuer,
@@ -1150,4 +1158,52 @@ fn ca_rules(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::trust::{parse_material, TrustMaterial};
+
+    fn pem(bytes: &[u8]) -> Arc<Certificate> {
+        match parse_material(bytes, "pem") {
+            Ok(TrustMaterial::Certificates(mut c)) => Arc::new(c.remove(0)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The dictionary is an input of the search, not a global it reads: with the built-in
+    /// set, Microsoft ID Verified Code Signing PCA 2021 under an empty store lacks the
+    /// Identity Verification root, named and held; with no dictionary, nobody at hand knows
+    /// its issuer, so it is named by subject and key id with store `unknown`.
+    #[test]
+    fn what_is_missing_is_named_from_the_dictionary_passed_in() {
+        let pca = pem(include_bytes!(
+            "../../../../test-vectors/trust/azure-trusted-signing-chain/ts_2.pem"
+        ));
+        let store = TrustStore::new();
+        let request = |dictionary| ChainRequest {
+            leaf: &pca,
+            embedded: &[],
+            trust: &store,
+            at: UnixTime::from_secs(1_780_272_000),
+            purpose: Purpose::CodeSigning,
+            budget: Budget::default(),
+            rules: PathRules::from(&Policy::windows()),
+            links: None,
+            dictionary,
+        };
+        let with = build(&request(Dictionary::BUILTIN));
+        assert_eq!(with.status, ChainStatus::MissingRoot, "{:?}", with.detail);
+        assert_eq!(with.missing[0].store, Store::Root);
+        assert!(with.missing[0]
+            .subject
+            .contains("Microsoft Identity Verification Root Certificate Authority 2020"));
+        assert!(with.missing[0].certificate.is_some());
+        let without = build(&request(Dictionary::EMPTY));
+        assert_eq!(without.status, ChainStatus::MissingIssuer, "{:?}", without.detail);
+        assert_eq!(without.missing[0].store, Store::Unknown);
+        assert!(without.missing[0].certificate.is_none() && without.missing[0].sha1.is_none());
+    }
 }

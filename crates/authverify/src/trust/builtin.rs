@@ -140,6 +140,41 @@ pub fn entries() -> &'static [BuiltinEntry] {
     entries::ENTRIES
 }
 
+/// What the path builder may name a missing certificate from, passed to it with every
+/// request (never read behind its back): the built-in certificates and the pinned
+/// root-program CTL, or nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Dictionary {
+    builtin: bool,
+}
+
+impl Dictionary {
+    /// The built-in set and its CTL.
+    pub(crate) const BUILTIN: Self = Self { builtin: true };
+    /// Nothing: a missing certificate is named only from the file, the store and its CTLs.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) const EMPTY: Self = Self { builtin: false };
+
+    /// Its certificates whose subject is `name_der`.
+    pub(crate) fn by_subject(self, name_der: &[u8]) -> Vec<&'static BuiltinCertificate> {
+        if self.builtin {
+            by_subject(name_der)
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Its certificate with this SHA-1 thumbprint.
+    pub(crate) fn by_sha1(self, sha1: &[u8; 20]) -> Option<&'static BuiltinCertificate> {
+        self.builtin.then(|| by_sha1(sha1)).flatten()
+    }
+
+    /// Its root-program CTL.
+    pub(crate) fn trust_list(self) -> Option<&'static Arc<TrustList>> {
+        self.builtin.then(builtin_trust_list).flatten()
+    }
+}
+
 /// Catalog certificates whose subject is `name_der` (exact bytes or RFC 5280 equality).
 pub(crate) fn by_subject(name_der: &[u8]) -> Vec<&'static BuiltinCertificate> {
     static INDEX: OnceLock<HashMap<Vec<u8>, Vec<usize>>> = OnceLock::new();

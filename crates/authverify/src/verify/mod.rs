@@ -561,6 +561,7 @@ impl Verifier {
             budget: self.policy.budget,
             rules: path::PathRules::from(&self.policy),
             links: Some(&self.links),
+            dictionary: crate::trust::builtin::Dictionary::BUILTIN,
         });
         let pages_ok = report.page_hashes.as_ref().is_none_or(|p| p.matches);
         report.status = if !report.digest_matches || !report.signature_valid || !pages_ok {

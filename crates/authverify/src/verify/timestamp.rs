@@ -136,6 +136,7 @@ fn finish(
         budget: ctx.policy.budget,
         rules: path::PathRules::from(ctx.policy),
         links: ctx.links,
+        dictionary: crate::trust::builtin::Dictionary::BUILTIN,
     });
     if chain.status != ChainStatus::Trusted {
         report.notes.push(Finding::refusal(
