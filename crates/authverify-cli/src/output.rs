@@ -1,7 +1,9 @@
 //! Printers: they consume results and never decide anything.
 
 pub(crate) mod json;
+pub(crate) mod rescan;
 pub(crate) mod text;
+pub(crate) mod trust;
 
 /// What a failed write to stdout means. A closed pipe (`authverify verify DIR | head`) is
 /// the reader saying it has seen enough: the run ends quietly with exit 0, as ripgrep does.

@@ -73,3 +73,19 @@ pub(crate) fn summary_line(out: &mut impl Write, s: &Summary, label: Option<&str
     serde_json::to_writer(&mut *out, &line)?;
     writeln!(out)
 }
+
+/// A command's results as one pretty-printed document: `{"<key>": value}`.
+pub(crate) fn document(out: &mut impl Write, key: &str, value: &impl serde::Serialize) -> io::Result<()> {
+    let mut doc = serde_json::Map::new();
+    doc.insert(key.to_string(), serde_json::to_value(value)?);
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+/// A command's results one JSON object per line.
+pub(crate) fn lines<T: serde::Serialize>(out: &mut impl Write, items: &[T]) -> io::Result<()> {
+    items.iter().try_for_each(|item| {
+        serde_json::to_writer(&mut *out, item)?;
+        writeln!(out)
+    })
+}

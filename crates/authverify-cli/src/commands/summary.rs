@@ -2,7 +2,7 @@
 //! report's summary line (verify --summary --format jsonl, optionally --label HOST) is read
 //! and merged: certificate counts add up per host, so a merged summary merges again.
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::process::ExitCode;
 
 use crate::args::{Format, SummaryArgs};
@@ -70,15 +70,13 @@ pub(crate) fn run(args: &SummaryArgs) -> Result<ExitCode, String> {
     let mut out = stdout.lock();
     let written = match args.format {
         Format::Text => crate::output::text::print_summary(&mut out, &merged),
-        Format::Json => serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "summary": &merged }))
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out)),
+        Format::Json => crate::output::json::document(&mut out, "summary", &merged),
         Format::Jsonl => crate::output::json::summary_line(&mut out, &merged, None),
     };
     written.map_err(crate::output::write_failed)?;
     if let Some(dir) = &args.export_missing {
         // The built-in set provides the certificates it holds; the others are listed.
-        crate::report_export(dir, &merged)?;
+        crate::commands::verify::report_export(dir, &merged)?;
     }
     let clean = merged.install.is_empty() && merged.other_failures.is_empty();
     Ok(if clean { ExitCode::SUCCESS } else { ExitCode::from(1) })

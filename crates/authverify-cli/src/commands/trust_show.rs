@@ -1,7 +1,6 @@
 //! `authverify trust show PATH...`: what trust material contains, certificate by
 //! certificate, with the root program's restrictions and the problems found.
 
-use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -12,55 +11,55 @@ use serde::Serialize;
 use crate::args::{Format, TrustShowArgs};
 
 #[derive(Serialize)]
-struct StoreView {
-    source: String,
-    counts: Counts,
-    roots: Vec<CertificateView>,
-    intermediates: Vec<CertificateView>,
-    distrusted: Vec<CertificateView>,
-    trust_lists: Vec<TrustListView>,
-    problems: Vec<String>,
+pub(crate) struct StoreView {
+    pub(crate) source: String,
+    pub(crate) counts: Counts,
+    pub(crate) roots: Vec<CertificateView>,
+    pub(crate) intermediates: Vec<CertificateView>,
+    pub(crate) distrusted: Vec<CertificateView>,
+    pub(crate) trust_lists: Vec<TrustListView>,
+    pub(crate) problems: Vec<String>,
 }
 
 #[derive(Serialize)]
-struct Counts {
-    roots: usize,
-    intermediates: usize,
-    distrusted: usize,
-    trust_list_entries: usize,
-    expired: usize,
+pub(crate) struct Counts {
+    pub(crate) roots: usize,
+    pub(crate) intermediates: usize,
+    pub(crate) distrusted: usize,
+    pub(crate) trust_list_entries: usize,
+    pub(crate) expired: usize,
 }
 
 #[derive(Serialize)]
-struct CertificateView {
-    name: String,
-    subject: String,
-    sha1: String,
-    not_before: UnixTime,
-    not_after: UnixTime,
-    expired: bool,
+pub(crate) struct CertificateView {
+    pub(crate) name: String,
+    pub(crate) subject: String,
+    pub(crate) sha1: String,
+    pub(crate) not_before: UnixTime,
+    pub(crate) not_after: UnixTime,
+    pub(crate) expired: bool,
     /// EKUs of the certificate's own extension; empty = any purpose.
-    purposes: Vec<String>,
+    pub(crate) purposes: Vec<String>,
     /// The root program's restrictions on it, in words (from a loaded CTL, else the pinned one).
-    ctl: Option<String>,
+    pub(crate) ctl: Option<String>,
     /// Windows ships it in the OS and trusts it whatever the CTL says.
-    windows_builtin: bool,
+    pub(crate) windows_builtin: bool,
 }
 
 #[derive(Serialize)]
-struct TrustListView {
-    kind: String,
-    this_update: UnixTime,
-    next_update: Option<UnixTime>,
-    sequence_number: Option<String>,
-    entries: usize,
-    signer: String,
+pub(crate) struct TrustListView {
+    pub(crate) kind: String,
+    pub(crate) this_update: UnixTime,
+    pub(crate) next_update: Option<UnixTime>,
+    pub(crate) sequence_number: Option<String>,
+    pub(crate) entries: usize,
+    pub(crate) signer: String,
     /// The root-program list whose policy applies (the newest loaded); the others only name
     /// roots.
-    in_force: bool,
+    pub(crate) in_force: bool,
     /// `--at` is past its NextUpdate: a machine holding only this list misses what the root
     /// program changed since.
-    past_next_update: bool,
+    pub(crate) past_next_update: bool,
 }
 
 fn eku_names(ekus: &[const_oid::ObjectIdentifier]) -> Vec<String> {
@@ -191,79 +190,17 @@ fn show(spec: &str, at: UnixTime) -> Result<StoreView, String> {
     })
 }
 
-fn print_text(out: &mut impl Write, v: &StoreView) -> std::io::Result<()> {
-    writeln!(out, "{}:", v.source)?;
-    let section = |out: &mut dyn Write, title: &str, list: &[CertificateView]| -> std::io::Result<()> {
-        if list.is_empty() {
-            return Ok(());
-        }
-        writeln!(out, "  {title} ({}):", list.len())?;
-        for c in list {
-            let expired = if c.expired { " EXPIRED" } else { "" };
-            let builtin = if c.windows_builtin { " [Windows built-in]" } else { "" };
-            writeln!(out, "    {}{builtin}", c.name)?;
-            writeln!(
-                out,
-                "      SHA-1 {}, valid {} to {}{expired}",
-                c.sha1, c.not_before, c.not_after
-            )?;
-            let purposes = if c.purposes.is_empty() {
-                "any".to_string()
-            } else {
-                c.purposes.join(", ")
-            };
-            writeln!(out, "      purposes: {purposes}")?;
-            if let Some(ctl) = &c.ctl {
-                writeln!(out, "      root program: {ctl}")?;
-            }
-        }
-        Ok(())
-    };
-    section(out, "Trusted roots", &v.roots)?;
-    section(out, "Intermediates", &v.intermediates)?;
-    section(out, "Distrusted", &v.distrusted)?;
-    for l in &v.trust_lists {
-        let role = match (l.kind.as_str(), l.in_force) {
-            ("RootProgram", true) => ", in force",
-            ("RootProgram", false) => ", superseded by a newer list (names roots only)",
-            _ => "",
-        };
-        writeln!(
-            out,
-            "  Trust list: {} of {} (sequence {}), {} entries, signed by {}{role}",
-            l.kind,
-            l.this_update,
-            l.sequence_number.as_deref().unwrap_or("-"),
-            l.entries,
-            l.signer
-        )?;
-    }
-    writeln!(
-        out,
-        "  {} roots, {} intermediates, {} distrusted, {} CTL entries, {} expired",
-        v.counts.roots, v.counts.intermediates, v.counts.distrusted, v.counts.trust_list_entries, v.counts.expired
-    )?;
-    for p in &v.problems {
-        writeln!(out, "  problem: {p}")?;
-    }
-    Ok(())
-}
-
 pub(crate) fn run(args: &TrustShowArgs) -> Result<ExitCode, String> {
-    let at = crate::parse_time(args.at.as_deref(), "--at")?;
+    let at = crate::config::parse_time(args.at.as_deref(), "--at")?;
     let views = args.paths.iter().map(|p| show(p, at)).collect::<Result<Vec<_>, _>>()?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = match args.format {
-        Format::Text => views.iter().try_for_each(|v| print_text(&mut out, v)),
-        Format::Json => serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "stores": views }))
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out)),
-        Format::Jsonl => views.iter().try_for_each(|v| {
-            serde_json::to_writer(&mut out, v)
-                .map_err(std::io::Error::from)
-                .and_then(|()| writeln!(out))
-        }),
+        Format::Text => views
+            .iter()
+            .try_for_each(|v| crate::output::trust::print_text(&mut out, v)),
+        Format::Json => crate::output::json::document(&mut out, "stores", &views),
+        Format::Jsonl => crate::output::json::lines(&mut out, &views),
     };
     written.map_err(crate::output::write_failed)?;
     Ok(ExitCode::SUCCESS)

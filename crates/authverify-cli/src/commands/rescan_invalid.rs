@@ -1,7 +1,6 @@
 //! `authverify rescan-invalid DIR`: files a security product quarantined by renaming them
 //! `<name>_Invalid` are verified again; those that pass now can be renamed back.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -34,20 +33,20 @@ fn restore(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 #[derive(Serialize)]
-struct Entry {
-    path: String,
+pub(crate) struct Entry {
+    pub(crate) path: String,
     /// The verdict now.
-    status: FileStatus,
+    pub(crate) status: FileStatus,
     /// Where it would go back to.
-    restore_to: String,
-    action: Action,
-    detail: Option<String>,
+    pub(crate) restore_to: String,
+    pub(crate) action: Action,
+    pub(crate) detail: Option<String>,
 }
 
 /// What rescan did with a quarantined file (serialized snake_case, as reports name it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-enum Action {
+pub(crate) enum Action {
     /// Valid now; a dry run would rename it back.
     WouldRestore,
     /// Valid now and renamed back.
@@ -81,7 +80,7 @@ pub(crate) fn run(args: &RescanArgs) -> Result<ExitCode, String> {
     if !args.dir.is_dir() {
         return Err(format!("{}: not a directory", args.dir.display()));
     }
-    let (verifier, at) = crate::build_verifier(&args.options)?;
+    let (verifier, at) = crate::config::build_verifier(&args.options)?;
     let (files, walk_errors) = quarantined(&args.dir);
     for e in &walk_errors {
         eprintln!("authverify: {e}");
@@ -89,7 +88,7 @@ pub(crate) fn run(args: &RescanArgs) -> Result<ExitCode, String> {
     if files.is_empty() {
         return Err(format!("no file ending in _Invalid under {}", args.dir.display()));
     }
-    let results: Vec<FileResult> = crate::verify_files(&verifier, &files, at, args.options.quiet);
+    let results: Vec<FileResult> = crate::commands::verify::verify_files(&verifier, &files, at, args.options.quiet);
     let mut entries = Vec::new();
     for r in &results {
         let path = PathBuf::from(&r.path);
@@ -131,54 +130,12 @@ pub(crate) fn run(args: &RescanArgs) -> Result<ExitCode, String> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = match args.format {
-        Format::Text => print_text(&mut out, &entries, &results, args.restore),
-        Format::Json => serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "files": entries }))
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out)),
-        Format::Jsonl => entries.iter().try_for_each(|e| {
-            serde_json::to_writer(&mut out, e)
-                .map_err(std::io::Error::from)
-                .and_then(|()| writeln!(out))
-        }),
+        Format::Text => crate::output::rescan::print_text(&mut out, &entries, &results, args.restore),
+        Format::Json => crate::output::json::document(&mut out, "files", &entries),
+        Format::Jsonl => crate::output::json::lines(&mut out, &entries),
     };
     written.map_err(crate::output::write_failed)?;
-    Ok(crate::exit_code(&results))
-}
-
-fn print_text(out: &mut impl Write, entries: &[Entry], results: &[FileResult], restore: bool) -> std::io::Result<()> {
-    for (e, r) in entries.iter().zip(results) {
-        let verdict = format!("{:?}", e.status).to_uppercase();
-        let what = match e.action {
-            Action::WouldRestore => format!("passes now; would restore to {}", e.restore_to),
-            Action::Restored => format!("passes now; restored to {}", e.restore_to),
-            Action::Blocked => format!("passes now; NOT restored: {}", e.detail.as_deref().unwrap_or_default()),
-            Action::Failed => format!("passes now; rename failed: {}", e.detail.as_deref().unwrap_or_default()),
-            Action::Kept => {
-                let why = match &r.outcome {
-                    crate::files::Outcome::Report(rep) => rep
-                        .missing
-                        .first()
-                        .map(|m| format!("missing {}", m.name.as_deref().unwrap_or(&m.subject)))
-                        .or_else(|| rep.notes.first().map(|n| n.detail.clone()))
-                        .unwrap_or_default(),
-                    crate::files::Outcome::Error { error, .. } => error.clone(),
-                };
-                format!("still fails: {why}")
-            }
-        };
-        writeln!(out, "{}: {verdict}: {what}", e.path)?;
-    }
-    let passing = entries.iter().filter(|e| e.status == FileStatus::Valid).count();
-    writeln!(
-        out,
-        "{} quarantined file(s): {passing} pass now{}",
-        entries.len(),
-        if restore {
-            ""
-        } else {
-            " (dry run: add --restore to rename them back)"
-        }
-    )
+    Ok(crate::commands::verify::exit_code(&results))
 }
 
 #[cfg(test)]

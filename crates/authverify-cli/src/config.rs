@@ -1,0 +1,110 @@
+//! Configuration: the trust store, policy, evaluation time and thread count the options
+//! describe. The CLI is where the clock is read: the library only takes times as inputs.
+
+use std::path::Path;
+
+use authverify::{Policy, Role, SignatureSelection, TrustStore, UnixTime, Verifier};
+
+use crate::args::{PolicyName, Signatures, TrustOptions};
+use crate::system_store;
+
+/// Loads one `--trust`-style argument (`builtin` or a path) into `store`; every file a
+/// folder holds but that is not used is named on stderr.
+pub fn load_trust(store: &mut TrustStore, spec: &str, role: Role, flag: &str) -> Result<(), String> {
+    if spec == "builtin" {
+        store.add_builtin();
+        return Ok(());
+    }
+    if spec == "system" {
+        if role != Role::Anchors {
+            return Err(format!(
+                "{flag} system: the machine's stores give each certificate its role; use --trust system"
+            ));
+        }
+        let loaded = system_store::load(store)?;
+        let ctl = match &loaded.cached_ctl {
+            Some((sequence, date)) => format!(
+                "; its cached authroot.stl is sequence {sequence} of {date} (an offline machine's list is as old as its last sync)"
+            ),
+            None => "; it has no cached authroot.stl".to_string(),
+        };
+        eprintln!(
+            "authverify: --trust system: {} root(s), {} intermediate(s), {} distrusted from this machine's stores{ctl}",
+            loaded.anchors, loaded.intermediates, loaded.distrusted
+        );
+        for problem in &loaded.unreadable {
+            eprintln!("authverify: --trust system: not used: {problem}");
+        }
+        return Ok(());
+    }
+    let summary = store.load(Path::new(spec), role).map_err(|e| {
+        format!("cannot load {flag} {spec}: {e}\n  ({flag} takes certificate files (DER/PEM), .p7b, .sst, .stl, .cab, a .reg export or registry hive of the certificate stores, a directory of them, builtin, or system on Windows)")
+    })?;
+    for warning in &summary.warnings {
+        eprintln!("authverify: {flag} {spec}: warning: {warning}");
+    }
+    for skipped in &summary.skipped {
+        eprintln!(
+            "authverify: {flag} {spec}: not used: {}: {}",
+            skipped.path, skipped.reason
+        );
+    }
+    Ok(())
+}
+
+pub(crate) fn build_trust(options: &TrustOptions) -> Result<TrustStore, String> {
+    let mut store = TrustStore::new();
+    if options.trust.is_empty() {
+        store.add_builtin();
+    }
+    for spec in &options.trust {
+        load_trust(&mut store, spec, Role::Anchors, "--trust")?;
+    }
+    for spec in &options.intermediates {
+        load_trust(&mut store, spec, Role::Intermediates, "--intermediates")?;
+    }
+    for spec in &options.distrust {
+        load_trust(&mut store, spec, Role::Distrusted, "--distrust")?;
+    }
+    Ok(store)
+}
+
+/// The verifier and the evaluation time the options describe.
+pub(crate) fn build_verifier(options: &TrustOptions) -> Result<(Verifier, UnixTime), String> {
+    let trust = build_trust(options)?;
+    let at = parse_time(options.at.as_deref(), "--at")?;
+    let mut policy = match options.policy {
+        PolicyName::Windows => Policy::windows(),
+        PolicyName::Strict => Policy::strict(),
+    };
+    policy.signatures = match options.signatures {
+        Signatures::Primary => SignatureSelection::Primary,
+        Signatures::All => SignatureSelection::All,
+        Signatures::Any => SignatureSelection::Any,
+    };
+    if let Some(jobs) = options.jobs {
+        if jobs == 0 {
+            return Err("--jobs must be at least 1".into());
+        }
+        // Only fails when a pool was already built, which this process never does first.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(jobs).build_global();
+    }
+    Ok((Verifier::new(trust, policy), at))
+}
+
+pub(crate) fn parse_time(s: Option<&str>, flag: &str) -> Result<UnixTime, String> {
+    match s {
+        Some(s) => s
+            .parse::<UnixTime>()
+            .map_err(|e| format!("{flag}: {e} (expected RFC 3339 UTC, e.g. 2026-04-13T00:00:00Z)")),
+        None => Ok(now()),
+    }
+}
+
+/// The CLI is where the clock is read: the library only takes times as inputs.
+fn now() -> UnixTime {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    UnixTime::from_secs(secs)
+}
