@@ -6,22 +6,28 @@ use std::path::Path;
 use authverify::{Policy, Role, SignatureSelection, TrustStore, UnixTime, Verifier};
 
 use crate::args::{PolicyName, Signatures, TrustOptions};
+use crate::error::CliError;
 use crate::system_store;
 
 /// Loads one `--trust`-style argument (`builtin` or a path) into `store`; every file a
 /// folder holds but that is not used is named on stderr.
 pub fn load_trust(store: &mut TrustStore, spec: &str, role: Role, flag: &str) -> Result<(), String> {
+    load_trust_as(store, spec, role, flag).map_err(|e| e.to_string())
+}
+
+/// [`load_trust`] with the command's error type.
+pub(crate) fn load_trust_as(store: &mut TrustStore, spec: &str, role: Role, flag: &str) -> Result<(), CliError> {
     if spec == "builtin" {
         store.add_builtin();
         return Ok(());
     }
     if spec == "system" {
         if role != Role::Anchors {
-            return Err(format!(
+            return Err(CliError::Usage(format!(
                 "{flag} system: the machine's stores give each certificate its role; use --trust system"
-            ));
+            )));
         }
-        let loaded = system_store::load(store)?;
+        let loaded = system_store::load(store).map_err(CliError::Trust)?;
         let ctl = match &loaded.cached_ctl {
             Some((sequence, date)) => format!(
                 "; its cached authroot.stl is sequence {sequence} of {date} (an offline machine's list is as old as its last sync)"
@@ -38,7 +44,7 @@ pub fn load_trust(store: &mut TrustStore, spec: &str, role: Role, flag: &str) ->
         return Ok(());
     }
     let summary = store.load(Path::new(spec), role).map_err(|e| {
-        format!("cannot load {flag} {spec}: {e}\n  ({flag} takes certificate files (DER/PEM), .p7b, .sst, .stl, .cab, a .reg export or registry hive of the certificate stores, a directory of them, builtin, or system on Windows)")
+        CliError::Trust(format!("cannot load {flag} {spec}: {e}\n  ({flag} takes certificate files (DER/PEM), .p7b, .sst, .stl, .cab, a .reg export or registry hive of the certificate stores, a directory of them, builtin, or system on Windows)"))
     })?;
     for warning in &summary.warnings {
         eprintln!("authverify: {flag} {spec}: warning: {warning}");
@@ -52,25 +58,25 @@ pub fn load_trust(store: &mut TrustStore, spec: &str, role: Role, flag: &str) ->
     Ok(())
 }
 
-pub(crate) fn build_trust(options: &TrustOptions) -> Result<TrustStore, String> {
+pub(crate) fn build_trust(options: &TrustOptions) -> Result<TrustStore, CliError> {
     let mut store = TrustStore::new();
     if options.trust.is_empty() {
         store.add_builtin();
     }
     for spec in &options.trust {
-        load_trust(&mut store, spec, Role::Anchors, "--trust")?;
+        load_trust_as(&mut store, spec, Role::Anchors, "--trust")?;
     }
     for spec in &options.intermediates {
-        load_trust(&mut store, spec, Role::Intermediates, "--intermediates")?;
+        load_trust_as(&mut store, spec, Role::Intermediates, "--intermediates")?;
     }
     for spec in &options.distrust {
-        load_trust(&mut store, spec, Role::Distrusted, "--distrust")?;
+        load_trust_as(&mut store, spec, Role::Distrusted, "--distrust")?;
     }
     Ok(store)
 }
 
 /// The verifier and the evaluation time the options describe.
-pub(crate) fn build_verifier(options: &TrustOptions) -> Result<(Verifier, UnixTime), String> {
+pub(crate) fn build_verifier(options: &TrustOptions) -> Result<(Verifier, UnixTime), CliError> {
     let trust = build_trust(options)?;
     let at = parse_time(options.at.as_deref(), "--at")?;
     let mut policy = match options.policy {
@@ -84,7 +90,7 @@ pub(crate) fn build_verifier(options: &TrustOptions) -> Result<(Verifier, UnixTi
     };
     if let Some(jobs) = options.jobs {
         if jobs == 0 {
-            return Err("--jobs must be at least 1".into());
+            return Err(CliError::Usage("--jobs must be at least 1".into()));
         }
         // Only fails when a pool was already built, which this process never does first.
         let _ = rayon::ThreadPoolBuilder::new().num_threads(jobs).build_global();
@@ -92,11 +98,13 @@ pub(crate) fn build_verifier(options: &TrustOptions) -> Result<(Verifier, UnixTi
     Ok((Verifier::new(trust, policy), at))
 }
 
-pub(crate) fn parse_time(s: Option<&str>, flag: &str) -> Result<UnixTime, String> {
+pub(crate) fn parse_time(s: Option<&str>, flag: &str) -> Result<UnixTime, CliError> {
     match s {
-        Some(s) => s
-            .parse::<UnixTime>()
-            .map_err(|e| format!("{flag}: {e} (expected RFC 3339 UTC, e.g. 2026-04-13T00:00:00Z)")),
+        Some(s) => s.parse::<UnixTime>().map_err(|e| {
+            CliError::Usage(format!(
+                "{flag}: {e} (expected RFC 3339 UTC, e.g. 2026-04-13T00:00:00Z)"
+            ))
+        }),
         None => Ok(now()),
     }
 }

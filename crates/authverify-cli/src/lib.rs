@@ -11,6 +11,7 @@
 mod args;
 mod commands;
 mod config;
+mod error;
 mod export;
 mod files;
 mod output;

@@ -8,9 +8,9 @@ pub(crate) mod trust;
 /// What a failed write to stdout means. A closed pipe (`authverify verify DIR | head`) is
 /// the reader saying it has seen enough: the run ends quietly with exit 0, as ripgrep does.
 /// Anything else is an error for the user.
-pub(crate) fn write_failed(e: std::io::Error) -> String {
+pub(crate) fn write_failed(e: std::io::Error) -> crate::error::CliError {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         std::process::exit(0);
     }
-    format!("cannot write output: {e}")
+    crate::error::CliError::Output(format!("cannot write output: {e}"))
 }

@@ -76,9 +76,10 @@ fn quarantined(dir: &Path) -> (Vec<PathBuf>, Vec<String>) {
     (files, errors)
 }
 
-pub(crate) fn run(args: &RescanArgs) -> Result<ExitCode, String> {
+pub(crate) fn run(args: &RescanArgs) -> Result<ExitCode, crate::error::CliError> {
+    use crate::error::CliError;
     if !args.dir.is_dir() {
-        return Err(format!("{}: not a directory", args.dir.display()));
+        return Err(CliError::Input(format!("{}: not a directory", args.dir.display())));
     }
     let (verifier, at) = crate::config::build_verifier(&args.options)?;
     let (files, walk_errors) = quarantined(&args.dir);
@@ -86,7 +87,10 @@ pub(crate) fn run(args: &RescanArgs) -> Result<ExitCode, String> {
         eprintln!("authverify: {e}");
     }
     if files.is_empty() {
-        return Err(format!("no file ending in _Invalid under {}", args.dir.display()));
+        return Err(CliError::Input(format!(
+            "no file ending in _Invalid under {}",
+            args.dir.display()
+        )));
     }
     let results: Vec<FileResult> = crate::commands::verify::verify_files(&verifier, &files, at, args.options.quiet);
     let mut entries = Vec::new();

@@ -60,10 +60,10 @@ fn host_from_file_name(path: &std::path::Path) -> String {
         .map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned())
 }
 
-pub(crate) fn run(args: &SummaryArgs) -> Result<ExitCode, String> {
+pub(crate) fn run(args: &SummaryArgs) -> Result<ExitCode, crate::error::CliError> {
     let mut merged = Summary::default();
     for path in &args.reports {
-        let (summary, host) = read_report(path)?;
+        let (summary, host) = read_report(path).map_err(crate::error::CliError::Input)?;
         merged.merge(summary, &host);
     }
     let stdout = std::io::stdout();

@@ -190,9 +190,14 @@ fn show(spec: &str, at: UnixTime) -> Result<StoreView, String> {
     })
 }
 
-pub(crate) fn run(args: &TrustShowArgs) -> Result<ExitCode, String> {
+pub(crate) fn run(args: &TrustShowArgs) -> Result<ExitCode, crate::error::CliError> {
     let at = crate::config::parse_time(args.at.as_deref(), "--at")?;
-    let views = args.paths.iter().map(|p| show(p, at)).collect::<Result<Vec<_>, _>>()?;
+    let views = args
+        .paths
+        .iter()
+        .map(|p| show(p, at))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(crate::error::CliError::Trust)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = match args.format {

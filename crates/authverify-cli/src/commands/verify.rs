@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use crate::args::{Format, VerifyArgs};
 use crate::config::build_verifier;
+use crate::error::CliError;
 use crate::files::{self, FileResult};
 use crate::{export, output, progress, stream, summary};
 
@@ -33,16 +34,17 @@ pub(crate) fn verify_files(verifier: &Verifier, files: &[PathBuf], at: UnixTime,
 fn verify_inputs(
     args: &VerifyArgs,
     skipped: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-) -> Result<Box<dyn Iterator<Item = stream::Input> + Send>, String> {
+) -> Result<Box<dyn Iterator<Item = stream::Input> + Send>, CliError> {
     let Some(list) = &args.files_from else {
         return Ok(stream::inputs(&args.paths, skipped));
     };
     let text = if list.as_os_str() == "-" {
         let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(|e| format!("--files-from -: {e}"))?;
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+            .map_err(|e| CliError::Input(format!("--files-from -: {e}")))?;
         buf
     } else {
-        std::fs::read(list).map_err(|e| format!("--files-from {}: {e}", list.display()))?
+        std::fs::read(list).map_err(|e| CliError::Input(format!("--files-from {}: {e}", list.display())))?
     };
     let mut paths = stream::listed_paths(&text);
     drop(text);
@@ -56,7 +58,7 @@ fn verify_inputs(
 /// Verifies as inputs are found and prints each report as soon as the ones before it are
 /// printed (issue 18): memory O(jobs), first report at once, output byte-identical to
 /// sorting every result at the end.
-pub(crate) fn run(args: &VerifyArgs) -> Result<ExitCode, String> {
+pub(crate) fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
     let (verifier, at) = build_verifier(&args.options)?;
     let skipped = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let inputs = verify_inputs(args, skipped.clone())?;
@@ -89,10 +91,9 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<ExitCode, String> {
     bar.finish();
     written.map_err(output::write_failed)?;
     if counts.files == 0 {
-        return Err(format!(
-            "no PE file found in the paths given ({} files that are not PE images skipped)",
-            skipped.load(std::sync::atomic::Ordering::Relaxed)
-        ));
+        return Err(CliError::NoInput {
+            skipped: skipped.load(std::sync::atomic::Ordering::Relaxed),
+        });
     }
     let summary = want_summary.then(|| builder.finish());
     let shown = summary.as_ref().filter(|_| args.summary);
@@ -128,8 +129,9 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<ExitCode, String> {
 }
 
 /// `--export-missing DIR`, and the line saying what it wrote.
-pub(crate) fn report_export(dir: &Path, summary: &summary::Summary) -> Result<(), String> {
-    let exported = export::write(dir, summary).map_err(|e| format!("--export-missing {}: {e}", dir.display()))?;
+pub(crate) fn report_export(dir: &Path, summary: &summary::Summary) -> Result<(), CliError> {
+    let exported = export::write(dir, summary)
+        .map_err(|e| CliError::Output(format!("--export-missing {}: {e}", dir.display())))?;
     eprintln!(
         "authverify: wrote {} certificate(s) to {} (see README.txt there){}",
         exported.written,

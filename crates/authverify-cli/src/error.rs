@@ -1,0 +1,27 @@
+//! The command's one error type: what kind of failure ended the run (the message says the
+//! rest). Every variant ends the run with exit code 2; per-file problems never get here,
+//! they are results (one bad input never stops a run).
+
+/// Why the command could not run to the end.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CliError {
+    /// An option's value cannot be used (`--at`, `--jobs`, `--trust system` elsewhere).
+    #[error("{0}")]
+    Usage(String),
+    /// Trust material cannot be loaded.
+    #[error("{0}")]
+    Trust(String),
+    /// An input that is not a file to verify cannot be read or used: a `--files-from`
+    /// list, a report to merge, the folder to rescan.
+    #[error("{0}")]
+    Input(String),
+    /// The paths given hold no PE file.
+    #[error("no PE file found in the paths given ({skipped} files that are not PE images skipped)")]
+    NoInput {
+        /// Files seen that are not PE images.
+        skipped: usize,
+    },
+    /// The output or the exported certificates cannot be written.
+    #[error("{0}")]
+    Output(String),
+}
