@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::asn1::{ctx, null, oid, seq, set, unix, utf8};
 use crate::pki::{self, ca_spec, issue, issue_tweaked, leaf_spec, Cert, CertSpec, Hash, Tweak};
 use crate::sign::{self, Form, Signer, Timestamp, TimestampKind};
-use crate::Pki;
+use crate::vectors::Pki;
 
 const EVALUATED_AT: &str = "2026-06-01T00:00:00Z";
 

@@ -10,7 +10,7 @@ use crate::asn1::{bits, oid, seq, unix};
 use crate::pe;
 use crate::pki::{ca_spec, issue, issue_with_spki, leaf_spec, CertSpec, Hash, Key};
 use crate::sign::{self, Form, Signer};
-use crate::Pki;
+use crate::vectors::Pki;
 
 struct Out<'a> {
     dir: &'a Path,
@@ -277,7 +277,7 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe64: &[u8]) {
     let manifest = json!({
         "generator": "authverify-testgen (cargo run -p authverify-testgen)",
         "trust": ["pki/root.crt"],
-        "evaluated_at": crate::EVALUATED_AT,
+        "evaluated_at": crate::vectors::EVALUATED_AT,
         "cases": out.cases,
     });
     let text = serde_json::to_string_pretty(&manifest).expect("manifest") + "\n";

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::asn1::unix;
 use crate::pki::{issue, CertSpec, Hash, Key, EKU_CODE_SIGNING};
 use crate::sign::{self, Form, Signer};
-use crate::{ok_sig, Out, Pki};
+use crate::vectors::{ok_sig, Out, Pki};
 
 fn entry(pe: &[u8], h: Hash, why: &str, strict_status: &str, strict_chain: &str, rule: &str) -> Value {
     json!({
