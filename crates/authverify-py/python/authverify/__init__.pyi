@@ -10,11 +10,12 @@ At = Union[None, str, int, datetime]
 """When to judge: None (now), RFC 3339 UTC text, seconds since the epoch, or an aware datetime."""
 
 Report = Dict[str, Any]
-"""A file's report: the JSON format's object (status, signatures, missing, ...)."""
+"""A file's report: the JSON format's object (status, signatures, missing, notes and
+findings, ...). Match reasons on `findings[].rule`, never on the notes' text."""
 
 Record = Dict[str, Any]
 """A line of `authverify verify --format jsonl`: {"path": ..., **Report} or
-{"path": ..., "status": "error", "error": ...}."""
+{"path": ..., "status": "error", "error": ..., "error_rule": ...}."""
 
 class AuthverifyError(Exception):
     """A file or trust material authverify could not read; the message is the library's."""
