@@ -106,7 +106,12 @@ fn three_hosts_merge_into_the_right_per_host_install_plan() {
         hosts_of(install, USERTRUST),
         serde_json::json!({ "host-a": 1, "host-b": 1 })
     );
-    // Merging is associative: (a + b) written as a summary line, then + c, is the same.
+    merging_is_associative(tmp.path(), [&a, &b, &c], s);
+    text_and_export_name_the_hosts(tmp.path(), [&a, &b, &c]);
+}
+
+/// (a + b) written as a summary line, then + c, is the same as a + b + c.
+fn merging_is_associative(tmp: &Path, [a, b, c]: [&PathBuf; 3], s: &Value) {
     let ab = run(&[
         "summary",
         "--format",
@@ -114,7 +119,7 @@ fn three_hosts_merge_into_the_right_per_host_install_plan() {
         &a.display().to_string(),
         &b.display().to_string(),
     ]);
-    let ab_path = tmp.path().join("a+b.jsonl");
+    let ab_path = tmp.join("a+b.jsonl");
     std::fs::write(&ab_path, &ab.stdout).expect("write");
     let again = run(&[
         "summary",
@@ -126,7 +131,10 @@ fn three_hosts_merge_into_the_right_per_host_install_plan() {
     let again: Value = serde_json::from_slice(&again.stdout).expect("JSON");
     assert_eq!(again["summary"]["install"], s["install"]);
     assert_eq!(again["summary"]["by_status"], s["by_status"]);
-    // The text view says which hosts need what; the export writes the three roots.
+}
+
+/// The text view says which hosts need what; the export writes the three roots.
+fn text_and_export_name_the_hosts(tmp: &Path, [a, b, c]: [&PathBuf; 3]) {
     let text = run(&[
         "summary",
         &a.display().to_string(),
@@ -135,7 +143,7 @@ fn three_hosts_merge_into_the_right_per_host_install_plan() {
     ]);
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("on 2 host(s): host-a (1), host-b (1)"), "{text}");
-    let export = tmp.path().join("export");
+    let export = tmp.join("export");
     let out = run(&[
         "summary",
         "--export-missing",

@@ -373,6 +373,55 @@ fn the_ctl_policy_applies_to_program_roots_and_not_to_windows_builtins() {
     );
 }
 
+/// The trust folder (anchors and UEFI db) without the root whose SHA-1 is `root`, and
+/// that root.
+fn folder_without(anchors_dir: &std::path::Path, root: &str) -> (TrustStore, Arc<Certificate>) {
+    let mut reduced = TrustStore::new();
+    let mut removed = None;
+    for dir in [anchors_dir, &trust_dir().join("uefi-db")] {
+        for entry in std::fs::read_dir(dir).expect("dir").flatten() {
+            let p = entry.path();
+            if p.extension().is_none_or(|e| e != "crt") {
+                continue;
+            }
+            if p.ends_with(format!("{root}.crt")) {
+                removed = Some(cert(&p));
+            } else {
+                reduced.load(&p, Role::Anchors).expect("anchor");
+            }
+        }
+    }
+    (reduced, removed.expect("the anchor came from the folder"))
+}
+
+/// What the report must name: the removed root itself when the built-in set or the CTL
+/// knows it (by SHA-1, with the CertUtil file name); otherwise by subject and key id (the
+/// issuer above it when the file itself carries the removed certificate).
+fn names_the_removed_root(
+    report: &authverify::FileReport,
+    chain: &authverify::report::ChainReport,
+    removed: &Certificate,
+    root: &str,
+) -> bool {
+    let known = builtin::by_sha1(&removed.sha1()).is_some_and(|k| k.entry.store == authverify::Store::Root);
+    let carried = chain.certificates.iter().any(|c| c.sha1 == root);
+    if known {
+        report.missing.iter().any(|m| {
+            m.sha1.as_deref() == Some(root)
+                && m.file_name.as_deref() == Some(&format!("{root}.crt"))
+                && m.store == authverify::Store::Root
+        })
+    } else if carried {
+        report.missing.iter().any(|m| {
+            m.subject == removed.issuer() && m.key_id.as_deref() == removed.authority_key_id().map(hex).as_deref()
+        })
+    } else {
+        report.missing.iter().any(|m| {
+            m.subject == removed.subject() && m.key_id.as_deref() == removed.subject_key_id().map(hex).as_deref()
+        })
+    }
+}
+
 #[test]
 fn real_files_name_the_root_removed_from_the_trust_folder() {
     let Some(files) = common::real_world_files_or_skip("real_files_name_the_root_removed_from_the_trust_folder") else {
@@ -408,23 +457,7 @@ fn real_files_name_the_root_removed_from_the_trust_folder() {
             continue;
         }
         let root = chain.certificates.last().expect("anchor").sha1.clone();
-        // The folder minus that root.
-        let mut reduced = TrustStore::new();
-        let mut removed = None;
-        for dir in [&anchors_dir, &trust_dir().join("uefi-db")] {
-            for entry in std::fs::read_dir(dir).expect("dir").flatten() {
-                let p = entry.path();
-                if p.extension().is_none_or(|e| e != "crt") {
-                    continue;
-                }
-                if p.ends_with(format!("{root}.crt")) {
-                    removed = Some(cert(&p));
-                } else {
-                    reduced.load(&p, Role::Anchors).expect("anchor");
-                }
-            }
-        }
-        let removed = removed.expect("the anchor came from the folder");
+        let (reduced, removed) = folder_without(&anchors_dir, &root);
         let report = Verifier::new(reduced, Policy::windows())
             .verify_bytes(&bytes, at)
             .expect("verify");
@@ -437,26 +470,7 @@ fn real_files_name_the_root_removed_from_the_trust_folder() {
             checked += 1;
             continue;
         }
-        // What the report must name: the removed root itself when the built-in set or the CTL
-        // knows it (by SHA-1, with the CertUtil file name); otherwise by subject and key id
-        // (the issuer above it when the file itself carries the removed certificate).
-        let known = builtin::by_sha1(&removed.sha1()).is_some_and(|k| k.entry.store == authverify::Store::Root);
-        let carried = chain.certificates.iter().any(|c| c.sha1 == root);
-        let ok = if known {
-            report.missing.iter().any(|m| {
-                m.sha1.as_deref() == Some(root.as_str())
-                    && m.file_name.as_deref() == Some(&format!("{root}.crt"))
-                    && m.store == authverify::Store::Root
-            })
-        } else if carried {
-            report.missing.iter().any(|m| {
-                m.subject == removed.issuer() && m.key_id.as_deref() == removed.authority_key_id().map(hex).as_deref()
-            })
-        } else {
-            report.missing.iter().any(|m| {
-                m.subject == removed.subject() && m.key_id.as_deref() == removed.subject_key_id().map(hex).as_deref()
-            })
-        };
+        let ok = names_the_removed_root(&report, chain, &removed, &root);
         if !ok {
             errors.push(format!(
                 "{name}: without {root} ({}) got {:?}/{} missing {:?}",

@@ -6,6 +6,20 @@ mod common;
 use authverify::{ChainStatus, Effect, FileStatus, PeImage, Rule};
 use serde_json::Value;
 
+/// Mismatches against the manifest, collected so that one run lists them all.
+struct Checks<'a> {
+    file: &'a str,
+    failures: &'a mut Vec<String>,
+}
+
+impl Checks<'_> {
+    fn check(&mut self, what: &str, ok: bool, detail: String) {
+        if !ok {
+            self.failures.push(format!("{}: {what}: {detail}", self.file));
+        }
+    }
+}
+
 #[test]
 fn vectors_match_manifest() {
     let m = common::manifest();
@@ -20,130 +34,17 @@ fn vectors_match_manifest() {
         let report = verifier
             .verify_bytes(&bytes, at)
             .unwrap_or_else(|e| panic!("{file}: {e}"));
-        let mut check = |what: &str, ok: bool, detail: String| {
-            if !ok {
-                failures.push(format!("{file}: {what}: {detail}"));
-            }
+        let mut c = Checks {
+            file,
+            failures: &mut failures,
         };
-        check(
+        c.check(
             "status",
             FileStatus::as_str(report.status) == v["status"],
             format!("{:?} vs {}", report.status, v["status"]),
         );
-        let expected: &Vec<Value> = v["signatures"].as_array().expect("signatures");
-        let extra_error = v.get("extra_signature_error").and_then(Value::as_str);
-        let want_count = expected.len() + usize::from(extra_error.is_some());
-        check(
-            "signature count",
-            report.signatures.len() == want_count,
-            format!("{} vs {want_count}", report.signatures.len()),
-        );
-        if let Some(e) = extra_error {
-            let last = report
-                .signatures
-                .last()
-                .and_then(|s| s.error.as_ref().map(|e| e.detail.clone()))
-                .unwrap_or_default();
-            check("extra signature error", last.contains(e), last.clone());
-        }
-        for (got, want) in report.signatures.iter().zip(expected) {
-            check(
-                "nested_in",
-                Some(got.nested_in) == want["nested_in"].as_u64().map(|n| Some(n as usize)).or(Some(None)),
-                format!("{:?}", got.nested_in),
-            );
-            check(
-                "digest_algorithm",
-                got.digest_algorithm.as_deref() == want["digest_algorithm"].as_str(),
-                format!("{:?}", got.digest_algorithm),
-            );
-            check(
-                "computed_digest",
-                got.computed_digest.as_deref() == want["computed_digest"].as_str(),
-                format!("{:?}", got.computed_digest),
-            );
-            check(
-                "digest_matches",
-                Some(got.digest_matches) == want["digest_matches"].as_bool(),
-                format!("{}", got.digest_matches),
-            );
-            check(
-                "signature_valid",
-                Some(got.signature_valid) == want["signature_valid"].as_bool(),
-                format!("{} {:?}", got.signature_valid, got.notes),
-            );
-            let chain = got.chain.as_ref().map(|c| c.status.name());
-            check(
-                "chain_status",
-                chain == want["chain_status"].as_str(),
-                format!("{chain:?}"),
-            );
-            // Page hashes: present exactly when the generator wrote them, with its page count
-            // and whether they match.
-            let got_pages = got
-                .page_hashes
-                .as_ref()
-                .map(|p| serde_json::json!({ "algorithm": p.algorithm, "pages": p.pages, "matches": p.matches }));
-            check(
-                "page_hashes",
-                got_pages.as_ref() == want.get("page_hashes"),
-                format!("{got_pages:?}"),
-            );
-            match (&got.timestamp, want.get("timestamp")) {
-                (None, None) => {}
-                (Some(t), Some(w)) => {
-                    let kind = t.kind.as_str();
-                    check("timestamp kind", Some(kind) == w["kind"].as_str(), kind.to_string());
-                    let time = t.time.map(|t| t.to_string());
-                    check(
-                        "timestamp time",
-                        time.as_deref() == w["time"].as_str(),
-                        format!("{time:?}"),
-                    );
-                    check(
-                        "timestamp valid",
-                        Some(t.valid) == w["valid"].as_bool(),
-                        format!("{} {:?}", t.valid, t.notes),
-                    );
-                    // A valid timestamp (on a leaf without the lifetime EKU) is when the chain was judged.
-                    let at = got.evaluated_at.as_ref().map(|e| e.time.to_string());
-                    if t.valid && !file.starts_with("lifetime") {
-                        check("evaluated at the timestamp", at == time, format!("{at:?}"));
-                    } else {
-                        check(
-                            "evaluated at the verification time",
-                            at.as_deref() == m["evaluated_at"].as_str(),
-                            format!("{at:?}"),
-                        );
-                    }
-                }
-                (got_ts, want_ts) => check("timestamp presence", false, format!("{got_ts:?} vs {want_ts:?}")),
-            }
-        }
-        let want_missing = v["missing"].as_array().expect("missing");
-        check(
-            "missing count",
-            report.missing.len() == want_missing.len(),
-            format!("{:?}", report.missing),
-        );
-        for (got, want) in report.missing.iter().zip(want_missing) {
-            let cn = want["subject_cn"].as_str().expect("cn");
-            check(
-                "missing subject",
-                got.subject.contains(&format!("CN={cn}")),
-                got.subject.clone(),
-            );
-            check(
-                "missing key id",
-                got.key_id.as_deref() == want["key_id"].as_str(),
-                format!("{:?}", got.key_id),
-            );
-            check(
-                "missing store",
-                format!("{:?}", got.store).to_lowercase() == want["store"].as_str().unwrap_or(""),
-                format!("{:?}", got.store),
-            );
-        }
+        check_signatures(&mut c, &report, v, &m);
+        check_missing(&mut c, &report, v);
         if let Some(d) = v.get("unsigned_digests") {
             let image = PeImage::parse(&bytes).expect("parse");
             for (alg, name) in [
@@ -151,7 +52,7 @@ fn vectors_match_manifest() {
                 (authverify::DigestAlgorithm::Sha256, "sha256"),
             ] {
                 let got = hex::encode(&image.authenticode_digests(&[alg])[0].1);
-                check("unsigned digest", Some(got.as_str()) == d[name].as_str(), got.clone());
+                c.check("unsigned digest", Some(got.as_str()) == d[name].as_str(), got.clone());
             }
         }
     }
@@ -161,6 +62,135 @@ fn vectors_match_manifest() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// Each signature as the generator built it: count (and the error of one past the nesting
+/// limit), digests, signer signature, chain, page hashes, timestamp.
+fn check_signatures(c: &mut Checks<'_>, report: &authverify::FileReport, v: &Value, m: &Value) {
+    let expected: &Vec<Value> = v["signatures"].as_array().expect("signatures");
+    let extra_error = v.get("extra_signature_error").and_then(Value::as_str);
+    let want_count = expected.len() + usize::from(extra_error.is_some());
+    c.check(
+        "signature count",
+        report.signatures.len() == want_count,
+        format!("{} vs {want_count}", report.signatures.len()),
+    );
+    if let Some(e) = extra_error {
+        let last = report
+            .signatures
+            .last()
+            .and_then(|s| s.error.as_ref().map(|e| e.detail.clone()))
+            .unwrap_or_default();
+        c.check("extra signature error", last.contains(e), last.clone());
+    }
+    for (got, want) in report.signatures.iter().zip(expected) {
+        c.check(
+            "nested_in",
+            Some(got.nested_in) == want["nested_in"].as_u64().map(|n| Some(n as usize)).or(Some(None)),
+            format!("{:?}", got.nested_in),
+        );
+        c.check(
+            "digest_algorithm",
+            got.digest_algorithm.as_deref() == want["digest_algorithm"].as_str(),
+            format!("{:?}", got.digest_algorithm),
+        );
+        c.check(
+            "computed_digest",
+            got.computed_digest.as_deref() == want["computed_digest"].as_str(),
+            format!("{:?}", got.computed_digest),
+        );
+        c.check(
+            "digest_matches",
+            Some(got.digest_matches) == want["digest_matches"].as_bool(),
+            format!("{}", got.digest_matches),
+        );
+        c.check(
+            "signature_valid",
+            Some(got.signature_valid) == want["signature_valid"].as_bool(),
+            format!("{} {:?}", got.signature_valid, got.notes),
+        );
+        let chain = got.chain.as_ref().map(|c| c.status.name());
+        c.check(
+            "chain_status",
+            chain == want["chain_status"].as_str(),
+            format!("{chain:?}"),
+        );
+        // Page hashes: present exactly when the generator wrote them, with its page count
+        // and whether they match.
+        let got_pages = got
+            .page_hashes
+            .as_ref()
+            .map(|p| serde_json::json!({ "algorithm": p.algorithm, "pages": p.pages, "matches": p.matches }));
+        c.check(
+            "page_hashes",
+            got_pages.as_ref() == want.get("page_hashes"),
+            format!("{got_pages:?}"),
+        );
+        check_timestamp(c, got, want, m);
+    }
+}
+
+/// The timestamp's kind, time and validity, and the instant the chain was judged at: the
+/// timestamp's when it is valid (and the leaf lacks the lifetime EKU), else the
+/// verification time.
+fn check_timestamp(c: &mut Checks<'_>, got: &authverify::SignatureReport, want: &Value, m: &Value) {
+    match (&got.timestamp, want.get("timestamp")) {
+        (None, None) => {}
+        (Some(t), Some(w)) => {
+            let kind = t.kind.as_str();
+            c.check("timestamp kind", Some(kind) == w["kind"].as_str(), kind.to_string());
+            let time = t.time.map(|t| t.to_string());
+            c.check(
+                "timestamp time",
+                time.as_deref() == w["time"].as_str(),
+                format!("{time:?}"),
+            );
+            c.check(
+                "timestamp valid",
+                Some(t.valid) == w["valid"].as_bool(),
+                format!("{} {:?}", t.valid, t.notes),
+            );
+            let at = got.evaluated_at.as_ref().map(|e| e.time.to_string());
+            if t.valid && !c.file.starts_with("lifetime") {
+                c.check("evaluated at the timestamp", at == time, format!("{at:?}"));
+            } else {
+                c.check(
+                    "evaluated at the verification time",
+                    at.as_deref() == m["evaluated_at"].as_str(),
+                    format!("{at:?}"),
+                );
+            }
+        }
+        (got_ts, want_ts) => c.check("timestamp presence", false, format!("{got_ts:?} vs {want_ts:?}")),
+    }
+}
+
+/// What to install: count, subject, key id and store of each.
+fn check_missing(c: &mut Checks<'_>, report: &authverify::FileReport, v: &Value) {
+    let want_missing = v["missing"].as_array().expect("missing");
+    c.check(
+        "missing count",
+        report.missing.len() == want_missing.len(),
+        format!("{:?}", report.missing),
+    );
+    for (got, want) in report.missing.iter().zip(want_missing) {
+        let cn = want["subject_cn"].as_str().expect("cn");
+        c.check(
+            "missing subject",
+            got.subject.contains(&format!("CN={cn}")),
+            got.subject.clone(),
+        );
+        c.check(
+            "missing key id",
+            got.key_id.as_deref() == want["key_id"].as_str(),
+            format!("{:?}", got.key_id),
+        );
+        c.check(
+            "missing store",
+            format!("{:?}", got.store).to_lowercase() == want["store"].as_str().unwrap_or(""),
+            format!("{:?}", got.store),
+        );
+    }
 }
 
 #[test]
