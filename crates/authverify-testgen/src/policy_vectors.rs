@@ -20,10 +20,35 @@ fn entry(pe: &[u8], h: Hash, why: &str, strict_status: &str, strict_chain: &str,
 
 pub(crate) fn write(out: &mut Out, p: &'static Pki, pe: &[u8]) {
     page_hash_vectors(out, p, pe);
-    let signer = |form: Form| Signer {
+    form_vectors(out, p, pe);
+    leaf_without_eku(out, p, pe);
+    sha1_certificates(out, p, pe);
+    rsa1024_leaf(out, p, pe);
+}
+
+/// A code-signing leaf valid 2025–2028, as the single-rule vectors need.
+fn leaf_spec(serial: u64, subject: &'static str, eku: &'static [&'static str], hash: Hash) -> CertSpec<'static> {
+    CertSpec {
+        serial,
+        subject,
+        not_before: unix(2025, 1, 1),
+        not_after: unix(2028, 1, 1),
+        ca: None,
+        eku,
+        hash,
+    }
+}
+
+/// The test PKI's leaf signing in `form`.
+fn signer(p: &'static Pki, form: Form) -> Signer<'static> {
+    Signer {
         form,
         ..Signer::new(&p.leaf_key, &p.leaf, vec![&p.leaf, &p.inter])
-    };
+    }
+}
+
+/// Signature forms Windows accepts and strict refuses, one rule each.
+fn form_vectors(out: &mut Out, p: &'static Pki, pe: &[u8]) {
     let forms: [(&str, Form, &str, &str); 4] = [
         (
             "cms-v3-octet-string.exe",
@@ -63,20 +88,13 @@ pub(crate) fn write(out: &mut Out, p: &'static Pki, pe: &[u8]) {
         ),
     ];
     for (name, form, why, rule) in forms {
-        let bytes = sign::sign(pe, &signer(form), &[]);
+        let bytes = sign::sign(pe, &signer(p, form), &[]);
         out.write(name, &bytes, entry(pe, Hash::Sha256, why, "invalid", "trusted", rule));
     }
+}
 
-    // Certificates built for single rules.
-    let leaf_spec = |serial, subject, eku: &'static [&'static str], hash| CertSpec {
-        serial,
-        subject,
-        not_before: unix(2025, 1, 1),
-        not_after: unix(2028, 1, 1),
-        ca: None,
-        eku,
-        hash,
-    };
+/// A leaf without an EKU extension (`require_leaf_eku`).
+fn leaf_without_eku(out: &mut Out, p: &'static Pki, pe: &[u8]) {
     let no_eku: &'static _ = Box::leak(Box::new(issue(
         &leaf_spec(0x3101, "Authverify Test Signer Without EKU", &[], Hash::Sha256),
         &p.leaf_key,
@@ -85,7 +103,7 @@ pub(crate) fn write(out: &mut Out, p: &'static Pki, pe: &[u8]) {
     let s = Signer {
         cert: no_eku,
         chain: vec![no_eku, &p.inter],
-        ..signer(Form::default())
+        ..signer(p, Form::default())
     };
     out.write(
         "leaf-without-eku.exe",
@@ -99,7 +117,10 @@ pub(crate) fn write(out: &mut Out, p: &'static Pki, pe: &[u8]) {
             "require_leaf_eku",
         ),
     );
+}
 
+/// Leaf and intermediate signed with SHA-1 (`allow_sha1_certificates`).
+fn sha1_certificates(out: &mut Out, p: &'static Pki, pe: &[u8]) {
     let sha1_inter: &'static _ = Box::leak(Box::new(issue(
         &CertSpec {
             serial: 0x2101,
@@ -126,7 +147,7 @@ pub(crate) fn write(out: &mut Out, p: &'static Pki, pe: &[u8]) {
     let s = Signer {
         cert: sha1_leaf,
         chain: vec![sha1_leaf, sha1_inter],
-        ..signer(Form::default())
+        ..signer(p, Form::default())
     };
     out.write(
         "sha1-certificates.exe",
@@ -140,7 +161,10 @@ pub(crate) fn write(out: &mut Out, p: &'static Pki, pe: &[u8]) {
             "allow_sha1_certificates",
         ),
     );
+}
 
+/// An RSA-1024 signer key (`min_rsa_bits`).
+fn rsa1024_leaf(out: &mut Out, p: &'static Pki, pe: &[u8]) {
     let key1024: &'static Key = Box::leak(Box::new(Key::rsa(include_str!("../keys/leaf-rsa1024.pem"))));
     let leaf1024: &'static _ = Box::leak(Box::new(issue(
         &leaf_spec(
@@ -156,7 +180,7 @@ pub(crate) fn write(out: &mut Out, p: &'static Pki, pe: &[u8]) {
         key: key1024,
         cert: leaf1024,
         chain: vec![leaf1024, &p.inter],
-        ..signer(Form::default())
+        ..signer(p, Form::default())
     };
     out.write(
         "rsa1024-leaf.exe",
