@@ -41,59 +41,93 @@ fn security(f: &[u8]) -> (usize, usize, usize) {
 pub(crate) fn write(dir: &Path, p: &'static Pki, pe64: &[u8]) {
     std::fs::create_dir_all(dir).expect("mkdir hostile");
     let mut out = Out { dir, cases: Vec::new() };
-    let signer = |form: Form| Signer {
+    let valid = sign::sign(pe64, &signer(p, Form::default()), &[]);
+    table_layouts(&mut out, &valid);
+    section_over_the_table(&mut out, &valid);
+    two_signers(&mut out, p, pe64);
+    nonzero_alignment_padding(&mut out, &valid);
+    cms_structure(&mut out, p, pe64);
+    curveball(&mut out, p, pe64);
+    embedded_roots(&mut out, p, pe64);
+    let manifest = json!({
+        "generator": "authverify-testgen (cargo run -p authverify-testgen)",
+        "trust": ["pki/root.crt"],
+        "evaluated_at": crate::vectors::EVALUATED_AT,
+        "cases": out.cases,
+    });
+    let text = serde_json::to_string_pretty(&manifest).expect("manifest") + "\n";
+    std::fs::write(dir.join("hostile.json"), text).expect("write hostile.json");
+}
+
+/// The test PKI's leaf signing in `form`.
+fn signer(p: &'static Pki, form: Form) -> Signer<'static> {
+    Signer {
         form,
         ..Signer::new(&p.leaf_key, &p.leaf, vec![&p.leaf, &p.inter])
-    };
-    let valid = sign::sign(pe64, &signer(Form::default()), &[]);
-    let expect = |status: &str, why: &str| json!({ "status": status, "why": why });
-    let error = |kind: &str, why: &str| json!({ "status": "error", "error": kind, "why": why });
+    }
+}
 
+/// A verdict the file must get.
+fn expect_verdict(status: &str, why: &str) -> Value {
+    json!({ "status": status, "why": why })
+}
+
+/// A library error of `kind` the file must get.
+fn expect_error(kind: &str, why: &str) -> Value {
+    json!({ "status": "error", "error": kind, "why": why })
+}
+
+/// WIN_CERTIFICATE table layouts.
+fn table_layouts(out: &mut Out<'_>, valid: &[u8]) {
     // WIN_CERTIFICATE table layouts.
-    let (sd, table, size) = security(&valid);
-    let mut f = valid.clone();
+    let (sd, table, size) = security(valid);
+    let mut f = valid.to_vec();
     le32(&mut f, table, 0);
     out.write(
         "dwlength-zero.exe",
         &f,
-        error("CertTable", "dwLength 0: the entry cannot be walked"),
+        expect_error("CertTable", "dwLength 0: the entry cannot be walked"),
     );
-    let mut f = valid.clone();
+    let mut f = valid.to_vec();
     le32(&mut f, table, 4);
     out.write(
         "dwlength-short.exe",
         &f,
-        error("CertTable", "dwLength 4, shorter than the 8-byte header"),
+        expect_error("CertTable", "dwLength 4, shorter than the 8-byte header"),
     );
-    let mut f = valid.clone();
+    let mut f = valid.to_vec();
     le32(&mut f, table, (size + 64) as u32);
     out.write(
         "dwlength-past-table.exe",
         &f,
-        error("CertTable", "dwLength runs past the declared table"),
+        expect_error("CertTable", "dwLength runs past the declared table"),
     );
-    let mut f = valid.clone();
+    let mut f = valid.to_vec();
     le32(&mut f, sd, 0xffff_fff0);
     le32(&mut f, sd + 4, 0x20);
     out.write(
         "security-dir-overflow.exe",
         &f,
-        error(
+        expect_error(
             "Image",
             "table offset + size overflows 32 bits and lies past the end of the file",
         ),
     );
-    let mut f = valid.clone();
+    let mut f = valid.to_vec();
     le32(&mut f, 0x3c, (valid.len() + 1000) as u32);
     out.write(
         "lfanew-past-eof.exe",
         &f,
-        error("Image", "e_lfanew points past the end of the file"),
+        expect_error("Image", "e_lfanew points past the end of the file"),
     );
+}
 
+/// A section whose raw data claims the certificate table.
+fn section_over_the_table(out: &mut Out<'_>, valid: &[u8]) {
+    let (_, table, size) = security(valid);
     // A section whose raw data claims the certificate table: the digest never reads a
     // section table, so the verdict stands.
-    let mut f = valid.clone();
+    let mut f = valid.to_vec();
     let e = u32::from_le_bytes(f[0x3c..0x40].try_into().unwrap()) as usize;
     let opt_size = u16::from_le_bytes([f[e + 20], f[e + 21]]) as usize;
     let last = e + 24 + opt_size + (u16::from_le_bytes([f[e + 6], f[e + 7]]) as usize - 1) * 40;
@@ -103,21 +137,24 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe64: &[u8]) {
     out.write(
         "section-overlaps-table.exe",
         &f,
-        expect("invalid", "the last section's SizeOfRawData now covers the certificate table: the signed headers changed, so the digest differs"),
+        expect_verdict("invalid", "the last section's SizeOfRawData now covers the certificate table: the signed headers changed, so the digest differs"),
     );
+}
 
+/// Two table entries signed by different signers.
+fn two_signers(out: &mut Out<'_>, p: &'static Pki, pe64: &[u8]) {
     // Two entries signed by different signers: both verify; the primary decides.
     let second = Signer {
         key: &p.leaf4096_key,
         cert: &p.leaf4096,
         chain: vec![&p.leaf4096, &p.inter],
-        ..signer(Form::default())
+        ..signer(p, Form::default())
     };
     let d = sign::digest_for(pe64, Hash::Sha256);
     let two = sign::attach(
         pe64,
         &[
-            sign::signed_data(&signer(Form::default()), &d, &[]),
+            sign::signed_data(&signer(p, Form::default()), &d, &[]),
             sign::signed_data(&second, &d, &[]),
         ],
     );
@@ -126,9 +163,13 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe64: &[u8]) {
         &two,
         json!({ "status": "valid", "signatures": 2, "why": "two WIN_CERTIFICATE entries by different signers, both valid" }),
     );
+}
 
+/// Non-zero alignment padding after dwLength.
+fn nonzero_alignment_padding(out: &mut Out<'_>, valid: &[u8]) {
+    let (_, table, _) = security(valid);
     // Alignment padding after dwLength made non-zero (CVE-2013-3900 outside the PKCS#7).
-    let mut f = valid.clone();
+    let mut f = valid.to_vec();
     let len = u32::from_le_bytes(f[table..table + 4].try_into().unwrap()) as usize;
     let padded = len.div_ceil(8) * 8;
     if padded > len {
@@ -141,7 +182,10 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe64: &[u8]) {
             json!({ "status": "valid", "strict": "invalid", "why": "non-zero alignment padding after dwLength: Windows accepts unless EnableCertPaddingCheck" }),
         );
     }
+}
 
+/// CMS structures Windows refuses or reads leniently.
+fn cms_structure(out: &mut Out<'_>, p: &'static Pki, pe64: &[u8]) {
     // CMS structure.
     let forms: [(&str, Form, &str, &str); 4] = [
         (
@@ -182,9 +226,16 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe64: &[u8]) {
         ),
     ];
     for (name, form, status, why) in forms {
-        out.write(name, &sign::sign(pe64, &signer(form), &[]), expect(status, why));
+        out.write(
+            name,
+            &sign::sign(pe64, &signer(p, form), &[]),
+            expect_verdict(status, why),
+        );
     }
+}
 
+/// CurveBall: an EC leaf key with explicit curve parameters.
+fn curveball(out: &mut Out<'_>, p: &'static Pki, pe64: &[u8]) {
     // CurveBall: an EC leaf key with explicit curve parameters.
     let p256_spki = p.leaf_ec_key.spki();
     let point = {
@@ -215,14 +266,17 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe64: &[u8]) {
         key: &p.leaf_ec_key,
         cert: curveball,
         chain: vec![curveball, &p.inter],
-        ..signer(Form::default())
+        ..signer(p, Form::default())
     };
     out.write(
         "curveball-explicit-curve.exe",
         &sign::sign(pe64, &s, &[]),
-        expect("invalid", "the signer's EC key carries explicit curve parameters (CVE-2020-0601): rejected, the signature cannot verify"),
+        expect_verdict("invalid", "the signer's EC key carries explicit curve parameters (CVE-2020-0601): rejected, the signature cannot verify"),
     );
+}
 
+/// Roots embedded in the file under the trusted root's name.
+fn embedded_roots(out: &mut Out<'_>, p: &'static Pki, pe64: &[u8]) {
     // A root embedded in the file under the trusted root's name.
     let ca = |serial, subject| ca_spec(serial, subject, None);
     let same_key_root: &'static _ = Box::leak(Box::new(issue(
@@ -232,12 +286,12 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe64: &[u8]) {
     )));
     let s = Signer {
         chain: vec![&p.leaf, &p.inter, same_key_root],
-        ..signer(Form::default())
+        ..signer(p, Form::default())
     };
     out.write(
         "embedded-root-same-name-same-key.exe",
         &sign::sign(pe64, &s, &[]),
-        expect(
+        expect_verdict(
             "valid",
             "a re-issued copy of the trusted root (same name and key) in the file: the path closes at the store's root",
         ),
@@ -265,7 +319,7 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe64: &[u8]) {
     let s = Signer {
         cert: evil_leaf,
         chain: vec![evil_leaf, evil_inter, evil_root],
-        ..signer(Form::default())
+        ..signer(p, Form::default())
     };
     out.write(
         "embedded-root-same-name-other-key.exe",
@@ -273,13 +327,4 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe64: &[u8]) {
         json!({ "status": "untrusted", "chain": "missing_root", "missing_sha1": hex::encode(Hash::Sha1.digest(&evil_root.der)),
                 "why": "an attacker root with the trusted root's name and another key: never an anchor; it is named as the missing root" }),
     );
-
-    let manifest = json!({
-        "generator": "authverify-testgen (cargo run -p authverify-testgen)",
-        "trust": ["pki/root.crt"],
-        "evaluated_at": crate::vectors::EVALUATED_AT,
-        "cases": out.cases,
-    });
-    let text = serde_json::to_string_pretty(&manifest).expect("manifest") + "\n";
-    std::fs::write(dir.join("hostile.json"), text).expect("write hostile.json");
 }
