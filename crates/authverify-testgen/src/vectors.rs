@@ -243,6 +243,31 @@ fn write_registry_exports(dir: &Path, p: &Pki) {
     .expect("write .reg");
 }
 
+/// The three unsigned images the vectors are made from.
+struct Images {
+    pe64: Vec<u8>,
+    pe32: Vec<u8>,
+    overlay: Vec<u8>,
+}
+
+/// A plain signer: `key` and `cert` over `chain`, in `hash`.
+fn signer(key: &'static Key, cert: &'static pki::Cert, chain: Vec<&'static pki::Cert>, hash: Hash) -> Signer<'static> {
+    Signer {
+        key,
+        cert,
+        chain,
+        hash,
+        corrupt_signature: false,
+        timestamp: None,
+        form: Form::default(),
+    }
+}
+
+/// The manifest entry of a valid file with these signatures.
+fn valid(sigs: Vec<Value>, why: &str) -> Value {
+    json!({ "status": "valid", "why": why, "signatures": sigs, "missing": [] })
+}
+
 /// Writes every committed vector, its manifest and the PKI files under `dir`.
 pub fn write_all(dir: &Path) {
     let dir = dir.to_path_buf();
@@ -256,124 +281,135 @@ pub fn write_all(dir: &Path) {
         dir: dir.clone(),
         vectors: Vec::new(),
     };
-
-    let signer = |key, cert, chain: Vec<&'static pki::Cert>, hash| Signer {
-        key,
-        cert,
-        chain,
-        hash,
-        corrupt_signature: false,
-        timestamp: None,
-        form: Form::default(),
-    };
     // Leak the PKI so signers can borrow it for 'static; the process is short-lived.
     let p: &'static Pki = Box::leak(Box::new(p));
+    let build = |pe32_plus, data_len, seed, overlay| {
+        pe::build(&pe::PeSpec {
+            pe32_plus,
+            data_len,
+            seed,
+            overlay,
+        })
+    };
+    let im = Images {
+        pe64: build(true, 64 * 1024 + 17, 1, 0),
+        pe32: build(false, 40 * 1024, 2, 0),
+        overlay: build(true, 8 * 1024, 3, 1001),
+    };
+    let pe64 = &im.pe64;
+    let v1 = signed_vectors(&mut out, p, &im);
+    broken_vectors(&mut out, p, &im, &v1);
+    timestamp_vectors(&mut out, p, &im);
+    nesting_vectors(&mut out, p, &im);
+    md5_and_unsigned_vectors(&mut out, p, &im);
+    policy_vectors::write(&mut out, p, pe64);
+    hostile::write(&dir.join("hostile"), p, pe64);
+    hardening::write(&dir.join("hardening"), p, pe64);
+    write_registry_exports(&dir, p);
+
+    let manifest = json!({
+        "generator": "authverify-testgen (cargo run -p authverify-testgen)",
+        "evaluated_at": EVALUATED_AT,
+        "trust": ["pki/root.crt"],
+        "root_sha1": hex::encode(Hash::Sha1.digest(&p.root.der)),
+        "vectors": out.vectors,
+    });
+    let text = serde_json::to_string_pretty(&manifest).expect("manifest") + "\n";
+    std::fs::write(Path::new(&dir).join("manifest.json"), text).expect("write manifest");
+    chains::write(&dir.join("chains"));
+    println!(
+        "wrote {} vectors to {}",
+        manifest["vectors"].as_array().map_or(0, Vec::len),
+        dir.display()
+    );
+}
+
+/// Valid signatures in every algorithm and layout; returns the plain SHA-256 one.
+fn signed_vectors(out: &mut Out, p: &'static Pki, im: &Images) -> Vec<u8> {
+    let (pe64, pe32, pe_overlay) = (&im.pe64, &im.pe32, &im.overlay);
     let full = |leaf: &'static pki::Cert| vec![leaf, &p.inter];
-
-    let pe64 = pe::build(&pe::PeSpec {
-        pe32_plus: true,
-        data_len: 64 * 1024 + 17,
-        seed: 1,
-        overlay: 0,
-    });
-    let pe32 = pe::build(&pe::PeSpec {
-        pe32_plus: false,
-        data_len: 40 * 1024,
-        seed: 2,
-        overlay: 0,
-    });
-    let pe_overlay = pe::build(&pe::PeSpec {
-        pe32_plus: true,
-        data_len: 8 * 1024,
-        seed: 3,
-        overlay: 1001,
-    });
-
     let ok = ok_sig;
-    let valid =
-        |sigs: Vec<Value>, why: &str| json!({ "status": "valid", "why": why, "signatures": sigs, "missing": [] });
-
     let s = signer(&p.leaf_key, &p.leaf, full(&p.leaf), Hash::Sha256);
-    let v1 = sign::sign(&pe64, &s, &[]);
+    let v1 = sign::sign(pe64, &s, &[]);
     out.write(
         "pe32plus-rsa2048-sha256.exe",
         &v1,
         valid(
-            vec![ok(Hash::Sha256, &pe64)],
+            vec![ok(Hash::Sha256, pe64)],
             "PE32+, RSA-2048 leaf, SHA-256, leaf+intermediate embedded, root trusted",
         ),
     );
 
-    let v = sign::sign(&pe32, &s, &[]);
+    let v = sign::sign(pe32, &s, &[]);
     out.write(
         "pe32-rsa2048-sha256.exe",
         &v,
-        valid(vec![ok(Hash::Sha256, &pe32)], "PE32 (magic 0x10b), RSA-2048, SHA-256"),
+        valid(vec![ok(Hash::Sha256, pe32)], "PE32 (magic 0x10b), RSA-2048, SHA-256"),
     );
 
     let s4096 = signer(&p.leaf4096_key, &p.leaf4096, full(&p.leaf4096), Hash::Sha384);
-    let v = sign::sign(&pe64, &s4096, &[]);
+    let v = sign::sign(pe64, &s4096, &[]);
     out.write(
         "pe32plus-rsa4096-sha384.exe",
         &v,
         valid(
-            vec![ok(Hash::Sha384, &pe64)],
+            vec![ok(Hash::Sha384, pe64)],
             "RSA-4096 leaf, SHA-384 file digest and signature",
         ),
     );
 
     let sec = signer(&p.leaf_ec_key, &p.leaf_ec, full(&p.leaf_ec), Hash::Sha256);
-    let v = sign::sign(&pe64, &sec, &[]);
+    let v = sign::sign(pe64, &sec, &[]);
     out.write(
         "pe32plus-ecdsa-p256-sha256.exe",
         &v,
         valid(
-            vec![ok(Hash::Sha256, &pe64)],
+            vec![ok(Hash::Sha256, pe64)],
             "ECDSA P-256 leaf (ecdsa-with-SHA256) under an RSA intermediate",
         ),
     );
 
     let s1 = signer(&p.leaf_key, &p.leaf, full(&p.leaf), Hash::Sha1);
-    let v = sign::sign(&pe64, &s1, &[]);
+    let v = sign::sign(pe64, &s1, &[]);
     out.write(
         "pe32plus-rsa2048-sha1.exe",
         &v,
         valid(
-            vec![ok(Hash::Sha1, &pe64)],
+            vec![ok(Hash::Sha1, pe64)],
             "SHA-1 file digest and signature (accepted by the Windows policy)",
         ),
     );
 
     let s512 = signer(&p.leaf_key, &p.leaf, full(&p.leaf), Hash::Sha512);
-    let v = sign::sign(&pe32, &s512, &[]);
+    let v = sign::sign(pe32, &s512, &[]);
     out.write(
         "pe32-rsa2048-sha512.exe",
         &v,
-        valid(vec![ok(Hash::Sha512, &pe32)], "SHA-512 file digest and signature"),
+        valid(vec![ok(Hash::Sha512, pe32)], "SHA-512 file digest and signature"),
     );
 
-    let v = sign::sign(&pe_overlay, &s, &[]);
+    let v = sign::sign(pe_overlay, &s, &[]);
     out.write(
         "pe32plus-overlay-rsa2048-sha256.exe",
         &v,
         valid(
-            vec![ok(Hash::Sha256, &pe_overlay)],
+            vec![ok(Hash::Sha256, pe_overlay)],
             "1001-byte overlay after the last section: hashed, then zero-padded to 8 before the table",
         ),
     );
 
-    let v = sign::sign(&pe64, &s1, &[&s]);
+    let v = sign::sign(pe64, &s1, &[&s]);
     out.write(
         "nested-sha1-sha256.exe",
         &v,
         valid(
             vec![
-                ok(Hash::Sha1, &pe64),
+                ok(Hash::Sha1, pe64),
                 sig(
                     1,
                     Some(0),
                     Hash::Sha256,
-                    &sign::digest_for(&pe64, Hash::Sha256),
+                    &sign::digest_for(pe64, Hash::Sha256),
                     true,
                     true,
                     "trusted",
@@ -382,9 +418,16 @@ pub fn write_all(dir: &Path) {
             "SHA-1 primary with a SHA-256 nested signature (signtool /as)",
         ),
     );
+    v1
+}
 
+/// Broken files derived from the valid one, `v1`.
+fn broken_vectors(out: &mut Out, p: &'static Pki, im: &Images, v1: &[u8]) {
+    let pe64 = &im.pe64;
+    let full = |leaf: &'static pki::Cert| vec![leaf, &p.inter];
+    let ok = ok_sig;
     // Broken files derived from a valid one.
-    let mut tampered = v1.clone();
+    let mut tampered = v1.to_vec();
     tampered[0x600 + 10] ^= 0xff;
     let table = u32::from_le_bytes(tampered[pe::field_offsets(&tampered).1..][..4].try_into().unwrap()) as usize;
     out.write(
@@ -398,42 +441,47 @@ pub fn write_all(dir: &Path) {
         corrupt_signature: true,
         ..signer(&p.leaf_key, &p.leaf, full(&p.leaf), Hash::Sha256)
     };
-    let v = sign::sign(&pe64, &bad, &[]);
+    let v = sign::sign(pe64, &bad, &[]);
     out.write(
         "bad-signature.exe",
         &v,
         json!({ "status": "invalid", "why": "last byte of the signer's RSA signature flipped", "missing": [],
-                "signatures": [sig(0, None, Hash::Sha256, &sign::digest_for(&pe64, Hash::Sha256), true, false, "trusted")] }),
+                "signatures": [sig(0, None, Hash::Sha256, &sign::digest_for(pe64, Hash::Sha256), true, false, "trusted")] }),
     );
 
-    let mut appended = v1.clone();
+    let mut appended = v1.to_vec();
     appended.extend_from_slice(b"APPENDED-AFTER-TABLE");
     out.write(
         "appended-data.exe",
         &appended,
         json!({ "status": "invalid", "why": "20 bytes appended after the certificate table (outside the signature, MS12-024)", "missing": [],
-                "signatures": [ok(Hash::Sha256, &pe64)] }),
+                "signatures": [ok(Hash::Sha256, pe64)] }),
     );
 
     let leaf_only = signer(&p.leaf_key, &p.leaf, vec![&p.leaf], Hash::Sha256);
-    let v = sign::sign(&pe64, &leaf_only, &[]);
+    let v = sign::sign(pe64, &leaf_only, &[]);
     out.write(
         "missing-intermediate.exe",
         &v,
         json!({ "status": "untrusted", "why": "only the leaf is embedded; the intermediate is in no store",
-                "signatures": [sig(0, None, Hash::Sha256, &sign::digest_for(&pe64, Hash::Sha256), true, true, "missing_issuer")],
+                "signatures": [sig(0, None, Hash::Sha256, &sign::digest_for(pe64, Hash::Sha256), true, true, "missing_issuer")],
                 "missing": [{ "store": "unknown", "subject_cn": p.inter.subject_cn, "key_id": hex::encode(p.inter_key.key_id()) }] }),
     );
 
     let sexp = signer(&p.leaf_key, &p.expired, full(&p.expired), Hash::Sha256);
-    let v = sign::sign(&pe64, &sexp, &[]);
+    let v = sign::sign(pe64, &sexp, &[]);
     out.write(
         "expired-no-timestamp.exe",
         &v,
         json!({ "status": "untrusted", "why": "leaf valid 2020-01-01..2021-01-01, no timestamp, judged at 2026-06-01", "missing": [],
-                "signatures": [sig(0, None, Hash::Sha256, &sign::digest_for(&pe64, Hash::Sha256), true, true, "expired")] }),
+                "signatures": [sig(0, None, Hash::Sha256, &sign::digest_for(pe64, Hash::Sha256), true, true, "expired")] }),
     );
+}
 
+/// Timestamps (issue 3): RFC 3161 and PKCS#9, valid and broken, and the lifetime-signing EKU.
+fn timestamp_vectors(out: &mut Out, p: &'static Pki, im: &Images) {
+    let pe64 = &im.pe64;
+    let full = |leaf: &'static pki::Cert| vec![leaf, &p.inter];
     // --- Timestamps (issue 3). The expired leaf lived 2020-01-01..2021-01-01.
     let ts = |kind, cert: &'static pki::Cert, time, wrong_imprint| Timestamp {
         kind,
@@ -444,7 +492,7 @@ pub fn write_all(dir: &Path) {
         chain: &[],
     };
     let in_window = unix(2020, 6, 1);
-    let d256 = sign::digest_for(&pe64, Hash::Sha256);
+    let d256 = sign::digest_for(pe64, Hash::Sha256);
     let with_ts = |cert: &'static pki::Cert, t: Timestamp<'static>| Signer {
         timestamp: Some(t),
         ..signer(&p.leaf_key, cert, full(cert), Hash::Sha256)
@@ -533,48 +581,57 @@ pub fn write_all(dir: &Path) {
         ),
     ];
     for (name, s, entry) in cases {
-        out.write(name, &sign::sign(&pe64, &s, &[]), entry);
+        out.write(name, &sign::sign(pe64, &s, &[]), entry);
     }
     let acs_time = unix(2024, 4, 2) + 12 * 3600;
     let acs = Signer {
         timestamp: Some(ts(TimestampKind::Rfc3161, &p.tsa, acs_time, false)),
         ..signer(&p.leaf_key, &p.leaf_72h, vec![&p.leaf_72h, &p.eoc], Hash::Sha256)
     };
-    out.write("acs-shape-72h-leaf.exe", &sign::sign(&pe64, &acs, &[]),
+    out.write("acs-shape-72h-leaf.exe", &sign::sign(pe64, &acs, &[]),
         ts_vector("valid", "trusted", ts_json("rfc3161", acs_time, true), "72-hour leaf under an issuing CA expired 2026-04-13, timestamped inside the window (Azure Trusted Signing shape)"));
+}
 
+/// Nested signatures: mismatches that decide or not, levels, and the nesting bound.
+fn nesting_vectors(out: &mut Out, p: &'static Pki, im: &Images) {
+    let (pe64, pe32) = (&im.pe64, &im.pe32);
+    let full = |leaf: &'static pki::Cert| vec![leaf, &p.inter];
+    let ok = ok_sig;
+    let s = signer(&p.leaf_key, &p.leaf, vec![&p.leaf, &p.inter], Hash::Sha256);
+    let s1 = signer(&p.leaf_key, &p.leaf, vec![&p.leaf, &p.inter], Hash::Sha1);
+    let d256 = sign::digest_for(&im.pe64, Hash::Sha256);
     // --- Nesting.
-    let wrong_digest = sign::digest_for(&pe32, Hash::Sha1);
+    let wrong_digest = sign::digest_for(pe32, Hash::Sha1);
     let n_bad = signer(&p.leaf_key, &p.leaf, full(&p.leaf), Hash::Sha1);
     let bad_nested_ci = sign::signed_data(&n_bad, &wrong_digest, &[]);
     let primary_ci = sign::signed_data(&s, &d256, &[bad_nested_ci]);
     // Verdicts per preset and --signatures (issue 13): Windows judges the primary alone, so
     // under `windows` a mismatching signature that does not decide is only reported.
-    out.write("nested-corrupted-digest.exe", &sign::attach(&pe64, &[primary_ci]), json!({
+    out.write("nested-corrupted-digest.exe", &sign::attach(pe64, &[primary_ci]), json!({
         "status": "valid", "why": "the nested SHA-1 signature signs another file's digest; the primary decides", "missing": [],
-        "signatures": [ok(Hash::Sha256, &pe64), sig(1, Some(0), Hash::Sha1, &sign::digest_for(&pe64, Hash::Sha1), false, true, "trusted")],
+        "signatures": [ok(Hash::Sha256, pe64), sig(1, Some(0), Hash::Sha1, &sign::digest_for(pe64, Hash::Sha1), false, true, "trusted")],
         "verdicts": {
             "windows": { "primary": "valid", "all": "invalid", "any": "valid" },
             "strict": { "primary": "invalid", "all": "invalid", "any": "invalid" } } }));
-    let good_nested_ci = sign::signed_data(&n_bad, &sign::digest_for(&pe64, Hash::Sha1), &[]);
-    let bad_primary_ci = sign::signed_data(&s, &sign::digest_for(&pe32, Hash::Sha256), &[good_nested_ci]);
-    out.write("primary-corrupted-digest.exe", &sign::attach(&pe64, &[bad_primary_ci]), json!({
+    let good_nested_ci = sign::signed_data(&n_bad, &sign::digest_for(pe64, Hash::Sha1), &[]);
+    let bad_primary_ci = sign::signed_data(&s, &sign::digest_for(pe32, Hash::Sha256), &[good_nested_ci]);
+    out.write("primary-corrupted-digest.exe", &sign::attach(pe64, &[bad_primary_ci]), json!({
         "status": "invalid", "why": "the primary signs another file's digest; the nested SHA-1 signature matches", "missing": [],
         "signatures": [
-            sig(0, None, Hash::Sha256, &sign::digest_for(&pe64, Hash::Sha256), false, true, "trusted"),
-            sig(1, Some(0), Hash::Sha1, &sign::digest_for(&pe64, Hash::Sha1), true, true, "trusted")],
+            sig(0, None, Hash::Sha256, &sign::digest_for(pe64, Hash::Sha256), false, true, "trusted"),
+            sig(1, Some(0), Hash::Sha1, &sign::digest_for(pe64, Hash::Sha1), true, true, "trusted")],
         "verdicts": {
             "windows": { "primary": "invalid", "all": "invalid", "any": "valid" },
             "strict": { "primary": "invalid", "all": "invalid", "any": "invalid" } } }));
 
     let s384 = signer(&p.leaf_key, &p.leaf, full(&p.leaf), Hash::Sha384);
-    let v = sign::sign_nested_levels(&pe64, &[&s, &s1, &s, &s384]);
+    let v = sign::sign_nested_levels(pe64, &[&s, &s1, &s, &s384]);
     let lv = |i: usize, h: Hash| {
         sig(
             i,
             if i == 0 { None } else { Some(i - 1) },
             h,
-            &sign::digest_for(&pe64, h),
+            &sign::digest_for(pe64, h),
             true,
             true,
             "trusted",
@@ -595,7 +652,7 @@ pub fn write_all(dir: &Path) {
     );
 
     let deep: Vec<&Signer<'_>> = std::iter::repeat_n(&s, 20).collect();
-    let v = sign::sign_nested_levels(&pe64, &deep);
+    let v = sign::sign_nested_levels(pe64, &deep);
     out.write("nesting-too-deep.exe", &v, json!({
         "status": "valid", "why": "20 nesting levels, above the bound of 16: a typed error, no deeper parsing; the primary decides", "missing": [],
         "signatures": (0..17).map(|i| lv(i, Hash::Sha256)).collect::<Vec<_>>(),
@@ -603,44 +660,28 @@ pub fn write_all(dir: &Path) {
         "verdicts": {
             "windows": { "primary": "valid", "all": "invalid", "any": "valid" },
             "strict": { "primary": "invalid", "all": "invalid", "any": "invalid" } } }));
+}
 
+/// An MD5 signature, and unsigned images (one of odd length).
+fn md5_and_unsigned_vectors(out: &mut Out, p: &'static Pki, im: &Images) {
+    let (pe64, pe_overlay) = (&im.pe64, &im.overlay);
+    let full = |leaf: &'static pki::Cert| vec![leaf, &p.inter];
     let smd5 = signer(&p.leaf_key, &p.leaf, full(&p.leaf), Hash::Md5);
-    out.write("md5-digest.exe", &sign::sign(&pe64, &smd5, &[]), json!({
+    out.write("md5-digest.exe", &sign::sign(pe64, &smd5, &[]), json!({
         "status": "invalid", "why": "MD5 file digest and signature: recognised, computed, and rejected by policy", "missing": [],
-        "signatures": [sig(0, None, Hash::Md5, &sign::digest_for(&pe64, Hash::Md5), true, false, "trusted")] }));
+        "signatures": [sig(0, None, Hash::Md5, &sign::digest_for(pe64, Hash::Md5), true, false, "trusted")] }));
 
     let unsigned_entry = |f: &[u8], why: &str| {
         json!({ "status": "unsigned", "why": why, "signatures": [], "missing": [],
                 "unsigned_digests": { "sha1": hex::encode(pe::authenticode_digest(f, None, Hash::Sha1)),
                                       "sha256": hex::encode(pe::authenticode_digest(f, None, Hash::Sha256)) } })
     };
-    out.write("unsigned.exe", &pe64, unsigned_entry(&pe64, "no security directory"));
-    let mut odd = pe_overlay.clone();
+    out.write("unsigned.exe", pe64, unsigned_entry(pe64, "no security directory"));
+    let mut odd = pe_overlay.to_vec();
     odd.truncate(odd.len() - 3);
     out.write(
         "unsigned-odd-length.exe",
         &odd,
         unsigned_entry(&odd, "length not a multiple of 8: the digest pads with zeros"),
-    );
-
-    policy_vectors::write(&mut out, p, &pe64);
-    hostile::write(&dir.join("hostile"), p, &pe64);
-    hardening::write(&dir.join("hardening"), p, &pe64);
-    write_registry_exports(&dir, p);
-
-    let manifest = json!({
-        "generator": "authverify-testgen (cargo run -p authverify-testgen)",
-        "evaluated_at": EVALUATED_AT,
-        "trust": ["pki/root.crt"],
-        "root_sha1": hex::encode(Hash::Sha1.digest(&p.root.der)),
-        "vectors": out.vectors,
-    });
-    let text = serde_json::to_string_pretty(&manifest).expect("manifest") + "\n";
-    std::fs::write(Path::new(&dir).join("manifest.json"), text).expect("write manifest");
-    chains::write(&dir.join("chains"));
-    println!(
-        "wrote {} vectors to {}",
-        manifest["vectors"].as_array().map_or(0, Vec::len),
-        dir.display()
     );
 }
