@@ -11,7 +11,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use crate::asn1::{ctx, null, oid, seq, set, unix, utf8};
-use crate::pki::{self, ca_spec, issue, issue_tweaked, leaf_spec, Cert, CertSpec, Hash, Tweak};
+use crate::pki::{self, ca_spec, issue, issue_tweaked, leaf_spec, Cert, CertSpec, Hash, Key, Tweak};
 use crate::sign::{self, Form, Signer, Timestamp, TimestampKind};
 use crate::vectors::Pki;
 
@@ -52,40 +52,81 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe: &[u8]) {
         dir,
         vectors: Vec::new(),
     };
-    let window = (unix(2025, 1, 1), unix(2028, 1, 1));
-    let sign_under = |ca: &'static Cert, leaf: &'static Cert, form: Form| {
-        let s = Signer {
-            form,
-            ..Signer::new(&p.leaf_key, leaf, vec![leaf, ca])
-        };
-        sign::sign(pe, &s, &[])
+    weak_hashes(&mut out, p, pe);
+    certificate_extensions(&mut out, p, pe);
+    anchors(&mut out, p, pe);
+    timestamps(&mut out, p, pe);
+    let manifest = json!({
+        "generator": "authverify-testgen (cargo run -p authverify-testgen)",
+        "evaluated_at": EVALUATED_AT,
+        "trust": ["pki/root.crt", "hardening/roots/expired-2020.crt", "hardening/roots/server-auth-only.crt"],
+        "vectors": out.vectors,
+    });
+    let text = serde_json::to_string_pretty(&manifest).expect("manifest") + "\n";
+    std::fs::write(dir.join("manifest.json"), text).expect("write manifest");
+}
+
+/// A timestamp by `cert` (signing with `key`) asserting `time`.
+fn ts(kind: TimestampKind, key: &'static Key, cert: &'static Cert, time: u64) -> Timestamp<'static> {
+    Timestamp {
+        kind,
+        key,
+        cert,
+        time,
+        wrong_imprint: false,
+        chain: &[],
+    }
+}
+
+/// The validity window of the leaves built here.
+fn window() -> (u64, u64) {
+    (unix(2025, 1, 1), unix(2028, 1, 1))
+}
+
+/// The test leaf signing `pe` under `ca`.
+fn sign_under(p: &'static Pki, pe: &[u8], ca: &'static Cert, leaf: &'static Cert, form: Form) -> Vec<u8> {
+    let s = Signer {
+        form,
+        ..Signer::new(&p.leaf_key, leaf, vec![leaf, ca])
     };
-    // A CA under the test root built with `tweak` (and `hash` for its own signature), and a
-    // leaf under it.
+    sign::sign(pe, &s, &[])
+}
+
+/// A CA under the test root built with `tweak` (and `hash` for its own signature), and a
+/// leaf under it.
+fn tweaked_ca(
+    p: &'static Pki,
+    serial: u64,
+    subject: &'static str,
+    hash: Hash,
+    tweak: Tweak<'static>,
+) -> (&'static Cert, &'static Cert) {
+    let (from, to) = window();
+    let ca = leak(issue_tweaked(
+        &CertSpec {
+            hash,
+            ..ca_spec(serial, subject, Some(0))
+        },
+        &p.inter_key,
+        Some((&p.root, &p.root_key)),
+        &tweak,
+    ));
+    let leaf = leak(issue(
+        &leaf_spec(serial + 0x100, "Authverify Test Signer Under Tweaked CA", from, to),
+        &p.leaf_key,
+        Some((ca, &p.inter_key)),
+    ));
+    (ca, leaf)
+}
+
+/// Weak hashes wherever they appear.
+fn weak_hashes(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
+    let window = window();
+    let sign_under = |ca: &'static Cert, leaf: &'static Cert, form: Form| sign_under(p, pe, ca, leaf, form);
     let ca_with = |serial: u64, subject: &'static str, hash: Hash, tweak: Tweak<'static>| {
-        let ca = leak(issue_tweaked(
-            &CertSpec {
-                hash,
-                ..ca_spec(serial, subject, Some(0))
-            },
-            &p.inter_key,
-            Some((&p.root, &p.root_key)),
-            &tweak,
-        ));
-        let leaf = leak(issue(
-            &leaf_spec(
-                serial + 0x100,
-                "Authverify Test Signer Under Tweaked CA",
-                window.0,
-                window.1,
-            ),
-            &p.leaf_key,
-            Some((ca, &p.inter_key)),
-        ));
-        (ca, leaf)
+        tweaked_ca(p, serial, subject, hash, tweak)
     };
     let both = |e: Value| (e.clone(), e);
-
     // --- Weak hashes wherever they appear.
     let (ca, leaf) = ca_with(0x5001, "Authverify Test MD5-Signed CA", Hash::Md5, Tweak::default());
     let (w, s) = both(expect(
@@ -183,7 +224,16 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe: &[u8]) {
     let (w, s) = both(expect("invalid", "-", None, "differs from signatureAlgorithm"));
     out.write("tbs-signature-algorithm-mismatch.exe", &sign_under(&p.inter, tbs_mismatch, Form::default()),
         "the signer certificate's TBSCertificate says sha1WithRSA, its outer signatureAlgorithm sha256WithRSA (RFC 5280 4.1.1.2)", w, s);
+}
 
+/// Certificate extensions: unknown critical ones, name constraints, alternative names.
+fn certificate_extensions(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
+    let window = window();
+    let sign_under = |ca: &'static Cert, leaf: &'static Cert, form: Form| sign_under(p, pe, ca, leaf, form);
+    let ca_with = |serial: u64, subject: &'static str, hash: Hash, tweak: Tweak<'static>| {
+        tweaked_ca(p, serial, subject, hash, tweak)
+    };
+    let both = |e: Value| (e.clone(), e);
     // --- Certificate extensions.
     let unknown = |critical| Tweak {
         extra_extensions: vec![("1.3.6.1.4.1.99999.7", critical, null())],
@@ -329,7 +379,13 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe: &[u8]) {
         w,
         s,
     );
+}
 
+/// The anchor is a certificate too: its validity and its EKU restrict the path.
+fn anchors(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
+    let window = window();
+    let sign_under = |ca: &'static Cert, leaf: &'static Cert, form: Form| sign_under(p, pe, ca, leaf, form);
+    let both = |e: Value| (e.clone(), e);
     // --- The anchor is a certificate too.
     let expired_root = leak(issue(
         &CertSpec {
@@ -348,14 +404,14 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe: &[u8]) {
         &p.root_key,
         None,
     ));
-    std::fs::write(dir.join("roots/expired-2020.crt"), &expired_root.der).expect("write root");
-    std::fs::write(dir.join("roots/server-auth-only.crt"), &server_root.der).expect("write root");
+    std::fs::write(out.dir.join("roots/expired-2020.crt"), &expired_root.der).expect("write root");
+    std::fs::write(out.dir.join("roots/server-auth-only.crt"), &server_root.der).expect("write root");
     // The three anchors as one PEM bundle, for osslsigncode's -CAfile (the differential test).
     let bundle: String = [&p.root, expired_root, server_root]
         .iter()
         .map(|c| pki::pem(&c.der))
         .collect();
-    std::fs::write(dir.join("roots/bundle.pem"), bundle).expect("write bundle");
+    std::fs::write(out.dir.join("roots/bundle.pem"), bundle).expect("write bundle");
     let under_root = |root: &'static Cert, serial: u64, leaf_window: (u64, u64)| {
         let ca = leak(issue(
             &CertSpec {
@@ -392,14 +448,6 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe: &[u8]) {
         s,
     );
     let (ca, leaf) = under_root(expired_root, 0x5211, (unix(2018, 1, 1), unix(2019, 1, 1)));
-    let ts = |kind, key, cert: &'static Cert, time| Timestamp {
-        kind,
-        key,
-        cert,
-        time,
-        wrong_imprint: false,
-        chain: &[],
-    };
     let stamped = Signer {
         timestamp: Some(ts(TimestampKind::Rfc3161, &p.tsa_key, &p.tsa, unix(2018, 6, 1))),
         ..Signer::new(&p.leaf_key, leaf, vec![leaf, ca])
@@ -443,7 +491,11 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe: &[u8]) {
         w,
         s,
     );
+}
 
+/// Timestamps: the signer expired 2021-01-01, so only a valid timestamp saves it.
+fn timestamps(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
+    let both = |e: Value| (e.clone(), e);
     // --- Timestamps. The signer expired 2021-01-01, so only a valid timestamp saves it.
     let expired_signer = |ts: Timestamp<'static>| Signer {
         timestamp: Some(ts),
@@ -572,13 +624,4 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe: &[u8]) {
             "rejected by policy (allow_sha1_timestamps)",
         ),
     );
-
-    let manifest = json!({
-        "generator": "authverify-testgen (cargo run -p authverify-testgen)",
-        "evaluated_at": EVALUATED_AT,
-        "trust": ["pki/root.crt", "hardening/roots/expired-2020.crt", "hardening/roots/server-auth-only.crt"],
-        "vectors": out.vectors,
-    });
-    let text = serde_json::to_string_pretty(&manifest).expect("manifest") + "\n";
-    std::fs::write(dir.join("manifest.json"), text).expect("write manifest");
 }
