@@ -75,6 +75,87 @@ fn missing(store: &str, c: &Cert, needed_by: &[(usize, &str)]) -> Value {
     })
 }
 
+// The keys of the hierarchies (fixed PEM files: the vectors are deterministic).
+const KEY_IVROOT: &str = include_str!("../keys/ca-ivroot.pem");
+const KEY_PCA: &str = include_str!("../keys/ca-pca.pem");
+const KEY_EOC: &str = include_str!("../keys/ca-eoc.pem");
+const KEY_TSACA: &str = include_str!("../keys/ca-tsaca.pem");
+const KEY_G4: &str = include_str!("../keys/ca-g4root.pem");
+const KEY_ASSURED: &str = include_str!("../keys/ca-assured.pem");
+const KEY_USERTRUST: &str = include_str!("../keys/ca-usertrust.pem");
+const KEY_ADDTRUST: &str = include_str!("../keys/ca-addtrust.pem");
+const KEY_CTL: &str = include_str!("../keys/ca-ctlsigner.pem");
+const KEY_PUB: &str = include_str!("../keys/root-rsa2048.pem");
+const KEY_INTER: &str = include_str!("../keys/inter-rsa2048.pem");
+const KEY_LEAF: &str = include_str!("../keys/leaf-rsa2048.pem");
+const KEY_TSA: &str = include_str!("../keys/tsa-rsa2048.pem");
+
+/// Code signing and time stamping: what the test root program lists the roots for.
+const CS_TS: &[&str] = &[EKU_CODE_SIGNING, EKU_TIME_STAMPING];
+
+/// An RSA key from its PEM, for the process's lifetime.
+fn key(pem: &'static str) -> &'static Key {
+    leak(Key::rsa(pem))
+}
+
+/// What the families share: the output, and the CTL publisher every list is signed by.
+struct Ctx<'a> {
+    out: Out<'a>,
+    k_ctl: &'static Key,
+    ctl_signer: &'static Cert,
+    ctl_this_update: u64,
+}
+
+impl Ctx<'_> {
+    /// A CTL signed by the test publisher at `this_update`, written under ctl/.
+    fn ctl_at(&self, file: &str, usage: &str, subjects: &[CtlSubject<'_>], this_update: u64) -> String {
+        let bytes = sign::ctl(usage, subjects, this_update, self.k_ctl, self.ctl_signer, &[]);
+        self.out.file(&format!("ctl/{file}"), &bytes)
+    }
+
+    /// A CTL of the usual date.
+    fn ctl(&self, file: &str, usage: &str, subjects: &[CtlSubject<'_>]) -> String {
+        self.ctl_at(file, usage, subjects, self.ctl_this_update)
+    }
+
+    /// The trust a case is verified against (paths under chains/).
+    fn trust(
+        &self,
+        anchors: &[&String],
+        intermediates: &[&String],
+        lists: &[&String],
+        distrusted: &[&String],
+    ) -> Value {
+        json!({
+            "anchors": anchors, "intermediates": intermediates, "trust_lists": lists,
+            "distrusted": distrusted, "publishers": ["certs/publisher-root.crt"],
+        })
+    }
+}
+
+/// A small PE image (`seed` makes it unique) signed by `leaf` with `chain` embedded.
+fn plain(leaf: &'static Cert, chain: Vec<&'static Cert>, seed: u64) -> Vec<u8> {
+    let pe = pe::build(&pe::PeSpec {
+        pe32_plus: true,
+        data_len: 12 * 1024,
+        seed,
+        overlay: 0,
+    });
+    sign::sign(
+        &pe,
+        &Signer {
+            key: key(KEY_LEAF),
+            cert: leaf,
+            chain,
+            hash: Hash::Sha256,
+            corrupt_signature: false,
+            timestamp: None,
+            form: Form::default(),
+        },
+        &[],
+    )
+}
+
 pub fn write(dir: &Path) {
     std::fs::create_dir_all(dir.join("certs")).expect("mkdir");
     std::fs::create_dir_all(dir.join("ctl")).expect("mkdir");
@@ -82,21 +163,7 @@ pub fn write(dir: &Path) {
         dir,
         cases: std::cell::RefCell::new(Vec::new()),
     };
-    let key = |pem: &'static str| leak(Key::rsa(pem));
-    let k_ivroot = key(include_str!("../keys/ca-ivroot.pem"));
-    let k_pca = key(include_str!("../keys/ca-pca.pem"));
-    let k_eoc = key(include_str!("../keys/ca-eoc.pem"));
-    let k_tsaca = key(include_str!("../keys/ca-tsaca.pem"));
-    let k_g4 = key(include_str!("../keys/ca-g4root.pem"));
-    let k_assured = key(include_str!("../keys/ca-assured.pem"));
-    let k_usertrust = key(include_str!("../keys/ca-usertrust.pem"));
-    let k_addtrust = key(include_str!("../keys/ca-addtrust.pem"));
-    let k_ctl = key(include_str!("../keys/ca-ctlsigner.pem"));
-    let k_pub = key(include_str!("../keys/root-rsa2048.pem"));
-    let k_inter = key(include_str!("../keys/inter-rsa2048.pem"));
-    let k_leaf = key(include_str!("../keys/leaf-rsa2048.pem"));
-    let k_tsa = key(include_str!("../keys/tsa-rsa2048.pem"));
-
+    let (k_pub, k_ctl) = (key(KEY_PUB), key(KEY_CTL));
     // The publisher of the test CTLs (stands in for Microsoft Root Certificate Authority
     // 2010) and its root-list signer.
     let publisher = leak(issue(
@@ -124,13 +191,42 @@ pub fn write(dir: &Path) {
         Some((publisher, k_pub)),
     ));
     out.cert("publisher-root", publisher);
-    let ctl_this_update = unix(2026, 4, 22);
-    let ctl_at = |file: &str, usage: &str, subjects: &[CtlSubject<'_>], this_update: u64| -> String {
-        let bytes = sign::ctl(usage, subjects, this_update, k_ctl, ctl_signer, &[]);
-        out.file(&format!("ctl/{file}"), &bytes)
+    let c = Ctx {
+        out,
+        k_ctl,
+        ctl_signer,
+        ctl_this_update: unix(2026, 4, 22),
     };
-    let ctl = |file: &str, usage: &str, subjects: &[CtlSubject<'_>]| ctl_at(file, usage, subjects, ctl_this_update);
+    identity_verification(&c);
+    g4_cross_signed(&c);
+    addtrust_expired_cross(&c);
+    bounds(&c);
+    let manifest = json!({
+        "generator": "authverify-testgen (cargo run -p authverify-testgen)",
+        "evaluated_at": AT,
+        "cases": c.out.cases.take(),
+    });
+    let text = serde_json::to_string_pretty(&manifest).expect("manifest") + "\n";
+    std::fs::write(dir.join("manifest.json"), text).expect("write manifest");
+}
 
+/// Identity Verification (Azure Trusted Signing) family, with its CTL cases.
+fn identity_verification(c: &Ctx<'_>) {
+    let out = &c.out;
+    let k_ivroot = key(KEY_IVROOT);
+    let k_pca = key(KEY_PCA);
+    let k_eoc = key(KEY_EOC);
+    let k_tsaca = key(KEY_TSACA);
+    let k_leaf = key(KEY_LEAF);
+    let k_tsa = key(KEY_TSA);
+    let ctl = |file: &str, usage: &str, subjects: &[CtlSubject<'_>]| c.ctl(file, usage, subjects);
+    let ctl_at = |file: &str, usage: &str, subjects: &[CtlSubject<'_>], this_update: u64| {
+        c.ctl_at(file, usage, subjects, this_update)
+    };
+    let ctl_this_update = c.ctl_this_update;
+    let trust = |anchors: &[&String], intermediates: &[&String], lists: &[&String], distrusted: &[&String]| {
+        c.trust(anchors, intermediates, lists, distrusted)
+    };
     // ---- Identity Verification family ------------------------------------------------
     let iv_root = leak(issue(
         &ca(
@@ -236,7 +332,6 @@ pub fn write(dir: &Path) {
     let c_iv_root = out.cert("iv-root", iv_root);
     let c_iv_pca = out.cert("iv-pca", iv_pca);
     let c_iv_eoc = out.cert("iv-eoc", iv_eoc);
-    let c_publisher = "certs/publisher-root.crt".to_string();
 
     let iv_subject = |ekus, dis, dis_ekus, nb, nb_ekus| CtlSubject {
         cert: iv_root,
@@ -247,11 +342,10 @@ pub fn write(dir: &Path) {
         not_before: nb,
         not_before_ekus: nb_ekus,
     };
-    let cs_ts: &[&str] = &[EKU_CODE_SIGNING, EKU_TIME_STAMPING];
     let ctl_listed = ctl(
         "iv-listed.stl",
         sign::ROOT_LIST_SIGNER,
-        &[iv_subject(Some(cs_ts), None, None, None, None)],
+        &[iv_subject(Some(CS_TS), None, None, None, None)],
     );
     let ctl_ts_only = ctl(
         "iv-timestamping-only.stl",
@@ -261,13 +355,13 @@ pub fn write(dir: &Path) {
     let ctl_not_before = ctl(
         "iv-notbefore-2026-01-01.stl",
         sign::ROOT_LIST_SIGNER,
-        &[iv_subject(Some(cs_ts), None, None, Some(unix(2026, 1, 1)), None)],
+        &[iv_subject(Some(CS_TS), None, None, Some(unix(2026, 1, 1)), None)],
     );
     let ctl_not_before_other = ctl(
         "iv-notbefore-serverauth-only.stl",
         sign::ROOT_LIST_SIGNER,
         &[iv_subject(
-            Some(cs_ts),
+            Some(CS_TS),
             None,
             None,
             Some(unix(2026, 1, 1)),
@@ -277,13 +371,13 @@ pub fn write(dir: &Path) {
     let ctl_disabled_before = ctl(
         "iv-disabled-2026-02-01.stl",
         sign::ROOT_LIST_SIGNER,
-        &[iv_subject(Some(cs_ts), Some(unix(2026, 2, 1)), None, None, None)],
+        &[iv_subject(Some(CS_TS), Some(unix(2026, 2, 1)), None, None, None)],
     );
     let ctl_disabled_cs_before = ctl(
         "iv-disabled-codesigning-2026-02-01.stl",
         sign::ROOT_LIST_SIGNER,
         &[iv_subject(
-            Some(cs_ts),
+            Some(CS_TS),
             Some(unix(2026, 2, 1)),
             Some(&[EKU_CODE_SIGNING]),
             None,
@@ -293,7 +387,7 @@ pub fn write(dir: &Path) {
     let ctl_disabled_after = ctl(
         "iv-disabled-2026-04-01.stl",
         sign::ROOT_LIST_SIGNER,
-        &[iv_subject(Some(cs_ts), Some(unix(2026, 4, 1)), None, None, None)],
+        &[iv_subject(Some(CS_TS), Some(unix(2026, 4, 1)), None, None, None)],
     );
     let ctl_disallowed_eoc = ctl(
         "disallowed-eoc.stl",
@@ -310,12 +404,6 @@ pub fn write(dir: &Path) {
     );
 
     let both = [(0, "signer"), (0, "timestamp")];
-    let trust = |anchors: &[&String], intermediates: &[&String], lists: &[&String], distrusted: &[&String]| {
-        json!({
-            "anchors": anchors, "intermediates": intermediates, "trust_lists": lists,
-            "distrusted": distrusted, "publishers": [c_publisher],
-        })
-    };
     out.case(
         "iv-valid",
         json!({ "file": f_iv, "trust": trust(&[&c_iv_root], &[], &[], &[]),
@@ -376,7 +464,7 @@ pub fn write(dir: &Path) {
     let ctl_listed_newer = ctl_at(
         "iv-listed-newer.stl",
         sign::ROOT_LIST_SIGNER,
-        &[iv_subject(Some(cs_ts), None, None, None, None)],
+        &[iv_subject(Some(CS_TS), None, None, None, None)],
         newer,
     );
     for (name, lists, status, chain, why) in [
@@ -457,7 +545,20 @@ pub fn write(dir: &Path) {
                 "status": "untrusted", "chain": "distrusted", "missing": [],
                 "why": "the user distrusts the EOC CA" }),
     );
+}
 
+/// G4-like: a root that exists self-signed and cross-signed by an older root.
+fn g4_cross_signed(c: &Ctx<'_>) {
+    let out = &c.out;
+    let k_g4 = key(KEY_G4);
+    let k_assured = key(KEY_ASSURED);
+    let k_inter = key(KEY_INTER);
+    let k_leaf = key(KEY_LEAF);
+    let ctl = |file: &str, usage: &str, subjects: &[CtlSubject<'_>]| c.ctl(file, usage, subjects);
+    let trust = |anchors: &[&String], intermediates: &[&String], lists: &[&String], distrusted: &[&String]| {
+        c.trust(anchors, intermediates, lists, distrusted)
+    };
+    let plain = |leaf: &'static Cert, chain: Vec<&'static Cert>, seed| plain(leaf, chain, seed);
     // ---- G4-like cross-signed root ---------------------------------------------------
     let assured = leak(issue(
         &ca(
@@ -508,27 +609,6 @@ pub fn write(dir: &Path) {
         k_leaf,
         Some((g4_cs, k_inter)),
     ));
-    let plain = |leaf: &'static Cert, chain: Vec<&'static Cert>, seed| {
-        let pe = pe::build(&pe::PeSpec {
-            pe32_plus: true,
-            data_len: 12 * 1024,
-            seed,
-            overlay: 0,
-        });
-        sign::sign(
-            &pe,
-            &Signer {
-                key: k_leaf,
-                cert: leaf,
-                chain,
-                hash: Hash::Sha256,
-                corrupt_signature: false,
-                timestamp: None,
-                form: Form::default(),
-            },
-            &[],
-        )
-    };
     let f_g4 = out.file("g4-signed.exe", &plain(g4_leaf, vec![g4_leaf, g4_cs, g4_cross], 41));
     let f_g4_root = out.file(
         "g4-signed-root-embedded.exe",
@@ -543,7 +623,7 @@ pub fn write(dir: &Path) {
         &[CtlSubject {
             cert: g4,
             friendly_name: "Test Trusted Root G4",
-            ekus: Some(cs_ts),
+            ekus: Some(CS_TS),
             disabled_at: Some(unix(2026, 1, 1)),
             disabled_ekus: None,
             not_before: None,
@@ -575,7 +655,20 @@ pub fn write(dir: &Path) {
                 "status": "valid", "chain": "trusted", "anchor_sha1": sha1(assured), "missing": [],
                 "why": "the CTL disables the self-signed G4 (tried first); backtracking finds the Assured ID path" }),
     );
+}
 
+/// AddTrust-like: a cross-certificate from an older root that expired.
+fn addtrust_expired_cross(c: &Ctx<'_>) {
+    let out = &c.out;
+    let k_pca = key(KEY_PCA);
+    let k_usertrust = key(KEY_USERTRUST);
+    let k_addtrust = key(KEY_ADDTRUST);
+    let k_leaf = key(KEY_LEAF);
+    let ctl = |file: &str, usage: &str, subjects: &[CtlSubject<'_>]| c.ctl(file, usage, subjects);
+    let trust = |anchors: &[&String], intermediates: &[&String], lists: &[&String], distrusted: &[&String]| {
+        c.trust(anchors, intermediates, lists, distrusted)
+    };
+    let plain = |leaf: &'static Cert, chain: Vec<&'static Cert>, seed| plain(leaf, chain, seed);
     // ---- AddTrust-like expired cross-certificate ---------------------------------------
     let addtrust = leak(issue(
         &ca(
@@ -654,7 +747,7 @@ pub fn write(dir: &Path) {
             CtlSubject {
                 cert: addtrust,
                 friendly_name: "Test Sectigo (AddTrust)",
-                ekus: Some(cs_ts),
+                ekus: Some(CS_TS),
                 disabled_at: Some(unix(2023, 2, 1)),
                 disabled_ekus: None,
                 not_before: Some(unix(2021, 4, 1)),
@@ -663,7 +756,7 @@ pub fn write(dir: &Path) {
             CtlSubject {
                 cert: usertrust,
                 friendly_name: "Test USERTrust RSA Certification Authority",
-                ekus: Some(cs_ts),
+                ekus: Some(CS_TS),
                 disabled_at: None,
                 disabled_ekus: None,
                 not_before: None,
@@ -708,7 +801,18 @@ pub fn write(dir: &Path) {
                 "missing": [missing("root", usertrust, &[(0, "signer")])],
                 "why": "installing USERTrust closes the chain; the AddTrust path is expired and CTL-disabled" }),
     );
+}
 
+/// Bounds: a 50-long chain and a certificate loop.
+fn bounds(c: &Ctx<'_>) {
+    let out = &c.out;
+    let k_inter = key(KEY_INTER);
+    let k_leaf = key(KEY_LEAF);
+    let trust = |anchors: &[&String], intermediates: &[&String], lists: &[&String], distrusted: &[&String]| {
+        c.trust(anchors, intermediates, lists, distrusted)
+    };
+    let plain = |leaf: &'static Cert, chain: Vec<&'static Cert>, seed| plain(leaf, chain, seed);
+    let c_iv_root = "certs/iv-root.crt".to_string();
     // ---- Bounds: a 50-long chain and a certificate loop --------------------------------
     let k_loop_a = key(include_str!("../keys/ca-loop-a.pem"));
     let k_loop_b = key(include_str!("../keys/ca-loop-b.pem"));
@@ -774,12 +878,4 @@ pub fn write(dir: &Path) {
                               "key_id": hex::encode(&loop_a.key_id), "needed_by": [{"signature": 0, "chain": "signer"}] }],
                 "why": "A -> B -> A is cut by loop detection; what is missing is an issuer of B outside the loop" }),
     );
-
-    let manifest = json!({
-        "generator": "authverify-testgen (cargo run -p authverify-testgen)",
-        "evaluated_at": AT,
-        "cases": out.cases.take(),
-    });
-    let text = serde_json::to_string_pretty(&manifest).expect("manifest") + "\n";
-    std::fs::write(dir.join("manifest.json"), text).expect("write manifest");
 }
