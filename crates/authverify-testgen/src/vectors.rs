@@ -45,15 +45,7 @@ fn build_pki() -> Pki {
     let leaf_key = Key::rsa(include_str!("../keys/leaf-rsa2048.pem"));
     let leaf4096_key = Key::rsa(include_str!("../keys/leaf-rsa4096.pem"));
     let leaf_ec_key = Key::p256(include_str!("../keys/leaf-p256.pem"));
-    let ca = |serial, subject: &'static str, path_len| CertSpec {
-        serial,
-        subject,
-        not_before: unix(2020, 1, 1),
-        not_after: unix(2045, 1, 1),
-        ca: Some(path_len),
-        eku: &[],
-        hash: Hash::Sha256,
-    };
+    let ca = pki::ca_spec;
     let root = issue(&ca(0x1001, "Authverify Test Root CA", None), &root_key, None);
     let inter = issue(
         &ca(0x2001, "Authverify Test Code Signing CA", Some(0)),

@@ -240,11 +240,6 @@ impl fmt::Display for Finding {
     }
 }
 
-/// Whether any of `findings` is of `rule`.
-pub fn has_rule(findings: &[Finding], rule: Rule) -> bool {
-    findings.iter().any(|f| f.rule == rule)
-}
-
 #[cfg(feature = "serde")]
 pub(crate) mod wire {
     use serde::ser::{SerializeMap, SerializeStruct};

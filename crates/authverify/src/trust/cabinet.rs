@@ -21,27 +21,20 @@ pub(crate) const MAX_CABINET_BYTES: usize = 16 * 1024 * 1024;
 /// MSZIP blocks decompress to at most 32 KiB each.
 const MSZIP_BLOCK: usize = 32 * 1024;
 
+fn truncated(at: usize) -> String {
+    format!("truncated at offset {at}")
+}
+
 fn u8_at(b: &[u8], at: usize) -> Result<u8, String> {
-    b.get(at).copied().ok_or_else(|| format!("truncated at offset {at}"))
+    b.get(at).copied().ok_or_else(|| truncated(at))
 }
 
 fn u16_at(b: &[u8], at: usize) -> Result<u16, String> {
-    let s = b
-        .get(at..at.saturating_add(2))
-        .ok_or_else(|| format!("truncated at offset {at}"))?;
-    Ok(u16::from_le_bytes([u8_at(s, 0)?, u8_at(s, 1)?]))
+    crate::num::le_u16(b, at).ok_or_else(|| truncated(at))
 }
 
 fn u32_at(b: &[u8], at: usize) -> Result<u32, String> {
-    let s = b
-        .get(at..at.saturating_add(4))
-        .ok_or_else(|| format!("truncated at offset {at}"))?;
-    Ok(u32::from_le_bytes([
-        u8_at(s, 0)?,
-        u8_at(s, 1)?,
-        u8_at(s, 2)?,
-        u8_at(s, 3)?,
-    ]))
+    crate::num::le_u32(b, at).ok_or_else(|| truncated(at))
 }
 
 /// A NUL-terminated name at `at`; returns it and the offset after the NUL.

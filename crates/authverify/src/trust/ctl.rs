@@ -404,13 +404,9 @@ fn filetime(bytes: &[u8]) -> Option<UnixTime> {
     secs.checked_sub(11_644_473_600).map(UnixTime::from_secs)
 }
 
+/// A NUL-terminated UTF-16LE string.
 fn utf16le(bytes: &[u8]) -> String {
-    let units: Vec<u16> = bytes
-        .chunks_exact(2)
-        .filter_map(|c| <[u8; 2]>::try_from(c).ok().map(u16::from_le_bytes))
-        .take_while(|&u| u != 0)
-        .collect();
-    String::from_utf16_lossy(&units)
+    crate::num::utf16le(bytes).take_while(|&c| c != '\0').collect()
 }
 
 fn parse_entry(t: Tlv<'_>) -> Result<TrustListEntry, Asn1Error> {

@@ -28,9 +28,10 @@
 //! typed error instead of unbounded work. Memory is at most the value data read, which the
 //! same budget bounds.
 
+use crate::num::{le_u16, le_u32, utf16le};
+
 /// The base block's length; hive bins start here.
 const BASE_BLOCK: usize = 4096;
-const BASE_BLOCK_U64: u64 = 4096;
 /// Big data segments hold at most this many bytes.
 const SEGMENT: usize = 16_344;
 /// Cell reads may total this many times the hive bins' length (a real walk reads each cell
@@ -99,16 +100,6 @@ impl Value {
     }
 }
 
-fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
-    let b = bytes.get(at..at.checked_add(2)?)?;
-    Some(u16::from_le_bytes(<[u8; 2]>::try_from(b).ok()?))
-}
-
-fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
-    let b = bytes.get(at..at.checked_add(4)?)?;
-    Some(u32::from_le_bytes(<[u8; 4]>::try_from(b).ok()?))
-}
-
 /// The base block checksum: XOR of its first 127 little-endian u32s (0 and 0xffffffff
 /// are stored as 1 and 0xfffffffe).
 pub fn base_block_checksum(base: &[u8]) -> Option<u32> {
@@ -130,7 +121,7 @@ pub fn is_hive(bytes: &[u8]) -> bool {
 }
 
 fn file_offset(cell: u32) -> u64 {
-    u64::from(cell).saturating_add(BASE_BLOCK_U64)
+    u64::from(cell).saturating_add(crate::num::usize_u64(BASE_BLOCK))
 }
 
 fn to_usize(v: u32) -> usize {
@@ -146,7 +137,7 @@ impl<'a> Hive<'a> {
         let base = bytes
             .get(..BASE_BLOCK)
             .ok_or_else(|| HiveError::new(0, format!("base block truncated: {} of 4096 bytes", bytes.len())))?;
-        let field = |at: usize| u32_at(base, at).unwrap_or(0);
+        let field = |at: usize| le_u32(base, at).unwrap_or(0);
         let stored = field(0x1fc);
         let computed = base_block_checksum(base).unwrap_or(0);
         if stored != computed {
@@ -182,7 +173,10 @@ impl<'a> Hive<'a> {
                 )
             })?;
         if !bins.starts_with(b"hbin") {
-            return Err(HiveError::new(BASE_BLOCK_U64, "no hive bin after the base block"));
+            return Err(HiveError::new(
+                crate::num::usize_u64(BASE_BLOCK),
+                "no hive bin after the base block",
+            ));
         }
         let (primary, secondary) = (field(0x04), field(0x08));
         let work = u64::try_from(bins.len())
@@ -203,7 +197,7 @@ impl<'a> Hive<'a> {
         let at = to_usize(offset);
         let bad = |detail: String| HiveError::new(file_offset(offset), detail);
         let size =
-            u32_at(self.bins, at).ok_or_else(|| bad(format!("cell offset {offset:#x} is past the hive bins")))?;
+            le_u32(self.bins, at).ok_or_else(|| bad(format!("cell offset {offset:#x} is past the hive bins")))?;
         let size = i32::from_le_bytes(size.to_le_bytes());
         if size >= 0 {
             return Err(bad(format!("cell {offset:#x} is free, yet referenced")));
@@ -233,9 +227,9 @@ impl<'a> Hive<'a> {
         if !nk.starts_with(b"nk") {
             return Err(bad("not a key node (no \"nk\" signature)"));
         }
-        let field = |at: usize| u32_at(nk, at).ok_or_else(|| bad("truncated"));
-        let flags = u16_at(nk, 2).ok_or_else(|| bad("truncated"))?;
-        let name_len = to_usize(u32::from(u16_at(nk, 72).ok_or_else(|| bad("truncated"))?));
+        let field = |at: usize| le_u32(nk, at).ok_or_else(|| bad("truncated"));
+        let flags = le_u16(nk, 2).ok_or_else(|| bad("truncated"))?;
+        let name_len = to_usize(u32::from(le_u16(nk, 72).ok_or_else(|| bad("truncated"))?));
         let name = nk
             .get(76..76usize.saturating_add(name_len))
             .ok_or_else(|| bad("name runs past the cell"))?;
@@ -273,7 +267,7 @@ impl<'a> Hive<'a> {
     fn subkey_list(&mut self, offset: u32, index_allowed: bool, out: &mut Vec<u32>) -> Result<(), HiveError> {
         let list = self.cell(offset)?;
         let bad = |detail: &str| HiveError::new(file_offset(offset), format!("subkey list {offset:#x}: {detail}"));
-        let count = to_usize(u32::from(u16_at(list, 2).ok_or_else(|| bad("truncated"))?));
+        let count = to_usize(u32::from(le_u16(list, 2).ok_or_else(|| bad("truncated"))?));
         let (stride, nested) = match list.get(..2) {
             Some(b"lf" | b"lh") => (8, false),
             Some(b"li") => (4, false),
@@ -285,7 +279,7 @@ impl<'a> Hive<'a> {
             .get(4..count.saturating_mul(stride).saturating_add(4))
             .ok_or_else(|| bad(&format!("{count} entries run past the cell")))?;
         for entry in entries.chunks_exact(stride) {
-            let target = u32_at(entry, 0).ok_or_else(|| bad("truncated entry"))?;
+            let target = le_u32(entry, 0).ok_or_else(|| bad("truncated entry"))?;
             if nested {
                 self.subkey_list(target, false, out)?;
             } else {
@@ -293,11 +287,6 @@ impl<'a> Hive<'a> {
             }
         }
         Ok(())
-    }
-
-    /// The subkey called `name` (compared as Windows does, ignoring case).
-    pub fn subkey(&mut self, key: &Key, name: &str) -> Result<Option<Key>, HiveError> {
-        Ok(self.subkeys(key)?.into_iter().find(|k| same_name(&k.name, name)))
     }
 
     /// The key's values, their data not read yet.
@@ -315,7 +304,7 @@ impl<'a> Hive<'a> {
         })?;
         offsets
             .chunks_exact(4)
-            .filter_map(|c| u32_at(c, 0))
+            .filter_map(|c| le_u32(c, 0))
             .map(|o| self.value(o))
             .collect()
     }
@@ -326,9 +315,9 @@ impl<'a> Hive<'a> {
         if !vk.starts_with(b"vk") {
             return Err(bad("not a value (no \"vk\" signature)"));
         }
-        let field = |at: usize| u32_at(vk, at).ok_or_else(|| bad("truncated"));
-        let name_len = to_usize(u32::from(u16_at(vk, 2).ok_or_else(|| bad("truncated"))?));
-        let flags = u16_at(vk, 16).ok_or_else(|| bad("truncated"))?;
+        let field = |at: usize| le_u32(vk, at).ok_or_else(|| bad("truncated"));
+        let name_len = to_usize(u32::from(le_u16(vk, 2).ok_or_else(|| bad("truncated"))?));
+        let flags = le_u16(vk, 16).ok_or_else(|| bad("truncated"))?;
         let name = vk
             .get(20..20usize.saturating_add(name_len))
             .ok_or_else(|| bad("name runs past the cell"))?;
@@ -362,9 +351,9 @@ impl<'a> Hive<'a> {
             return Err(bad(format!("{len} bytes of data run past their cell")));
         }
         let segments = to_usize(u32::from(
-            u16_at(cell, 2).ok_or_else(|| bad("truncated big data record".into()))?,
+            le_u16(cell, 2).ok_or_else(|| bad("truncated big data record".into()))?,
         ));
-        let list_offset = u32_at(cell, 4).ok_or_else(|| bad("truncated big data record".into()))?;
+        let list_offset = le_u32(cell, 4).ok_or_else(|| bad("truncated big data record".into()))?;
         if segments.saturating_mul(SEGMENT) < len {
             return Err(bad(format!("{len} bytes of data in {segments} big data segments")));
         }
@@ -375,7 +364,7 @@ impl<'a> Hive<'a> {
             ))
         })?;
         let mut out = Vec::with_capacity(len.min(self.bins.len()));
-        for segment in offsets.chunks_exact(4).filter_map(|c| u32_at(c, 0)) {
+        for segment in offsets.chunks_exact(4).filter_map(|c| le_u32(c, 0)) {
             let want = len.saturating_sub(out.len()).min(SEGMENT);
             if want == 0 {
                 break;
@@ -395,14 +384,12 @@ fn decode_name(bytes: &[u8], compressed: bool) -> String {
     if compressed {
         bytes.iter().map(|&b| char::from(b)).collect()
     } else {
-        char::decode_utf16(bytes.chunks_exact(2).filter_map(|c| u16_at(c, 0)))
-            .map(|c| c.unwrap_or('\u{fffd}'))
-            .collect()
+        utf16le(bytes).collect()
     }
 }
 
 /// Registry names compare without regard to case.
-fn same_name(a: &str, b: &str) -> bool {
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b) || (!a.is_ascii() && a.to_lowercase() == b.to_lowercase())
 }
 

@@ -17,9 +17,11 @@
 //! `"name"=hex:01,02,...` with lines continued by a trailing backslash. Parsing is linear
 //! in the input and decoded values are never larger than it.
 
+use std::collections::HashMap;
+
 use crate::error::TrustError;
 use crate::trust::ctl::TrustList;
-use crate::trust::hive::{Hive, HiveError, Key};
+use crate::trust::hive::{same_name, Hive, HiveError, Key};
 use crate::trust::Role;
 use crate::x509::certificate::Certificate;
 
@@ -99,14 +101,7 @@ pub fn is_reg_export(bytes: &[u8]) -> bool {
 /// (regedit version 5), else UTF-8/ANSI (REGEDIT4).
 fn text_of(bytes: &[u8], max_chars: usize) -> String {
     match bytes.strip_prefix(&[0xff, 0xfe]) {
-        Some(utf16) => char::decode_utf16(
-            utf16
-                .chunks_exact(2)
-                .take(max_chars)
-                .map(|p| u16::from_le_bytes([p.first().copied().unwrap_or(0), p.get(1).copied().unwrap_or(0)])),
-        )
-        .map(|c| c.unwrap_or('\u{fffd}'))
-        .collect(),
+        Some(utf16) => crate::num::utf16le(utf16.get(..max_chars.saturating_mul(2)).unwrap_or(utf16)).collect(),
         None => {
             let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
             String::from_utf8_lossy(text.get(..max_chars).unwrap_or(text)).into_owned()
@@ -170,27 +165,20 @@ fn role_of_store(store: &str) -> Option<Role> {
     }
 }
 
-/// The certificate element (id 0x20) of a registry `Blob`.
+/// The certificate element (id 0x20) of a registry `Blob` (the serialized-store element
+/// layout, [`crate::trust::elements`]).
 pub fn certificate_of_blob(blob: &[u8]) -> Result<&[u8], String> {
-    let mut pos = 0usize;
-    while pos < blob.len() {
-        let field = |at: usize| -> Option<u32> {
-            blob.get(at..at.checked_add(4)?)
-                .and_then(|b| <[u8; 4]>::try_from(b).ok())
-                .map(u32::from_le_bytes)
-        };
-        let id = field(pos).ok_or_else(|| format!("truncated property header at offset {pos}"))?;
-        let len = field(pos.saturating_add(8)).ok_or_else(|| format!("truncated property header at offset {pos}"))?;
-        let start = pos.saturating_add(12);
-        let end = usize::try_from(len)
-            .ok()
-            .and_then(|l| start.checked_add(l))
-            .filter(|&e| e <= blob.len())
-            .ok_or_else(|| format!("property {id:#x} of {len} bytes runs past the end of the blob"))?;
-        if id == 0x20 {
-            return Ok(blob.get(start..end).unwrap_or_default());
+    use crate::trust::ElementError;
+    for element in crate::trust::elements(blob, 0) {
+        let e = element.map_err(|e| match e {
+            ElementError::Truncated { offset } => format!("truncated property header at offset {offset}"),
+            ElementError::PastEnd { id, len, .. } => {
+                format!("property {id:#x} of {len} bytes runs past the end of the blob")
+            }
+        })?;
+        if e.id == 0x20 {
+            return Ok(e.value);
         }
-        pos = end;
     }
     Err("no certificate element (0x20) in the blob".into())
 }
@@ -278,13 +266,22 @@ pub fn parse_hive(bytes: &[u8], source: &str) -> Result<RegistryExport, TrustErr
         ));
     }
     let root = hive.root().map_err(err)?;
+    // The five paths share their first keys (the root, `Microsoft`, `Software`): each
+    // key's subkeys are read once.
+    let mut children: HashMap<u32, Vec<Key>> = HashMap::new();
     for path in STORE_PARENTS {
         // Key paths are spelled as the hive spells them.
         let mut key = Some(root.clone());
         let mut names = Vec::new();
         for name in path {
             key = match key {
-                Some(k) => hive.subkey(&k, name).map_err(err)?,
+                Some(k) => {
+                    let list = match children.entry(k.cell) {
+                        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(e) => e.insert(hive.subkeys(&k).map_err(err)?),
+                    };
+                    list.iter().find(|c| same_name(&c.name, name)).cloned()
+                }
                 None => None,
             };
             names.extend(key.as_ref().map(|k| k.name.clone()));

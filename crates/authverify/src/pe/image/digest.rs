@@ -24,7 +24,6 @@ pub struct DigestRanges {
 
 /// How much is hashed between two `consumed` calls.
 pub const CHUNK: usize = 8 << 20;
-const CHUNK_U64: u64 = 8 << 20;
 
 impl PeImage<'_> {
     /// The ranges of this image that the Authenticode digest covers.
@@ -85,7 +84,7 @@ impl PeImage<'_> {
         for range in &ranges.ranges {
             let mut at = range.start;
             while at < range.end {
-                let next = at.saturating_add(CHUNK_U64).min(range.end);
+                let next = at.saturating_add(crate::num::usize_u64(CHUNK)).min(range.end);
                 feed(at..next, &mut |bytes| hasher.update(bytes));
                 at = next;
             }
