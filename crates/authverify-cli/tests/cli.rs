@@ -335,15 +335,21 @@ fn a_trust_folder_reports_the_files_it_does_not_use() {
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
 
+/// Where scripts/fetch-real-world.py caches the corpus (`AUTHVERIFY_CACHE`, else
+/// ~/.cache/authverify), as the library's tests find it.
+fn corpus_dir() -> PathBuf {
+    std::env::var_os("AUTHVERIFY_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/authverify"))
+        .join("real-world")
+}
+
 #[test]
 fn every_report_of_every_vector_and_real_file_matches_the_schema() {
     // All generated vectors (files and chains), every status, in both JSON forms, with
     // the summary; plus the real-world corpus when fetched.
     let mut paths = vec![vectors().display().to_string()];
-    let cache = std::env::var_os("AUTHVERIFY_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/authverify"))
-        .join("real-world");
+    let cache = corpus_dir();
     if cache.is_dir() {
         paths.push(cache.display().to_string());
     } else {
@@ -548,8 +554,7 @@ fn export_missing_writes_certutil_named_files_and_a_readme() {
 #[test]
 fn export_missing_takes_builtin_certificates_from_the_builtin_set() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let cache = PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/authverify/real-world");
-    let node = cache.join("node-win-x86-22.23.2__node.exe");
+    let node = corpus_dir().join("node-win-x86-22.23.2__node.exe");
     if !node.exists() {
         use std::io::Write;
         let _ = writeln!(
