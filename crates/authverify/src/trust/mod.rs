@@ -516,7 +516,7 @@ pub(crate) fn elements(bytes: &[u8], start: usize) -> impl Iterator<Item = Resul
 }
 
 /// Parses a Microsoft serialized certificate store ([MS-OSHARED] §2.3.2.5, Wine crypt32
-/// `serialize.c`): after the 8-byte header, [`elements`]; id 0x20 is a certificate, 0x21 a
+/// `serialize.c`): after the 8-byte header, the serialized elements (`elements`); id 0x20 is a certificate, 0x21 a
 /// CRL, 0x22 a CTL, 0 ends the store, anything else is a property of the next certificate.
 /// Stores written without the end marker exist; what was read is complete.
 pub fn parse_sst(bytes: &[u8], source: &str) -> Result<Vec<Certificate>, TrustError> {

@@ -166,7 +166,7 @@ fn role_of_store(store: &str) -> Option<Role> {
 }
 
 /// The certificate element (id 0x20) of a registry `Blob` (the serialized-store element
-/// layout, [`crate::trust::elements`]).
+/// layout, `trust::elements`).
 pub fn certificate_of_blob(blob: &[u8]) -> Result<&[u8], String> {
     use crate::trust::ElementError;
     for element in crate::trust::elements(blob, 0) {
