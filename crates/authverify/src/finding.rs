@@ -108,6 +108,41 @@ pub enum Rule {
     TimestampImprint,
     /// The TSA's chain is not trusted.
     TimestampChain,
+
+    // Certificate chains: the rule that failed on the path a chain report headlines (its
+    // `detail_rule`). A policy field's refusal uses the policy id instead.
+    /// A certificate on the path is not valid yet.
+    ChainNotYetValid,
+    /// A certificate on the path has expired.
+    ChainExpired,
+    /// A certificate has a critical extension the verifier does not understand.
+    ChainCriticalExtension,
+    /// An extended key usage extension on the path excludes the purpose.
+    ChainExtendedKeyUsage,
+    /// A name on the path violates a CA's name constraints.
+    ChainNameConstraints,
+    /// An issuer whose basicConstraints say it is not a CA.
+    ChainNotCa,
+    /// More CA certificates below an issuer than its pathLenConstraint allows.
+    ChainPathLength,
+    /// An issuer whose keyUsage lacks keyCertSign.
+    ChainKeyUsage,
+    /// No candidate issuer's key verifies the certificate's signature.
+    ChainSignature,
+    /// A certificate on the path is distrusted (store or disallowed CTL).
+    ChainDistrusted,
+    /// The root the path reaches is not trusted.
+    ChainRootMissing,
+    /// An intermediate certificate is neither in the file nor in the trust material.
+    ChainIntermediateMissing,
+    /// Nobody at hand issued a certificate on the path.
+    ChainIssuerMissing,
+    /// The root program does not trust the root for this purpose.
+    ChainRootPurpose,
+    /// The root program disabled the root (or its NotBefore date applies).
+    ChainRootDisabled,
+    /// The search ran out of budget.
+    ChainBudget,
 }
 
 impl Rule {
@@ -157,6 +192,22 @@ impl Rule {
             Self::TimestampSelfSigned => "timestamp.self_signed",
             Self::TimestampImprint => "timestamp.imprint",
             Self::TimestampChain => "timestamp.chain",
+            Self::ChainNotYetValid => "chain.not_yet_valid",
+            Self::ChainExpired => "chain.expired",
+            Self::ChainCriticalExtension => "chain.critical_extension",
+            Self::ChainExtendedKeyUsage => "chain.extended_key_usage",
+            Self::ChainNameConstraints => "chain.name_constraints",
+            Self::ChainNotCa => "chain.not_ca",
+            Self::ChainPathLength => "chain.path_length",
+            Self::ChainKeyUsage => "chain.key_usage",
+            Self::ChainSignature => "chain.signature",
+            Self::ChainDistrusted => "chain.distrusted",
+            Self::ChainRootMissing => "chain.root_missing",
+            Self::ChainIntermediateMissing => "chain.intermediate_missing",
+            Self::ChainIssuerMissing => "chain.issuer_missing",
+            Self::ChainRootPurpose => "chain.root_purpose",
+            Self::ChainRootDisabled => "chain.root_disabled",
+            Self::ChainBudget => "chain.budget",
         }
     }
 
@@ -281,9 +332,23 @@ pub(crate) mod wire {
 
     /// A signature's error, flattened as `error` (the text, or null) and `error_rule`.
     pub(crate) fn error_and_rule<S: Serializer>(v: &Option<Finding>, s: S) -> Result<S::Ok, S::Error> {
+        text_and_rule("error", "error_rule", v, s)
+    }
+
+    /// A chain's failure, flattened as `detail` (the text, or null) and `detail_rule`.
+    pub(crate) fn detail_and_rule<S: Serializer>(v: &Option<Finding>, s: S) -> Result<S::Ok, S::Error> {
+        text_and_rule("detail", "detail_rule", v, s)
+    }
+
+    fn text_and_rule<S: Serializer>(
+        text: &'static str,
+        rule: &'static str,
+        v: &Option<Finding>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(2))?;
-        map.serialize_entry("error", &v.as_ref().map(|f| f.detail.as_str()))?;
-        map.serialize_entry("error_rule", &v.as_ref().map(|f| f.rule))?;
+        map.serialize_entry(text, &v.as_ref().map(|f| f.detail.as_str()))?;
+        map.serialize_entry(rule, &v.as_ref().map(|f| f.rule))?;
         map.end()
     }
 }

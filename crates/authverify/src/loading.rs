@@ -43,7 +43,9 @@ impl TrustStore {
             return Err(TrustListError::Publisher {
                 signer: list.signer.subject().to_string(),
                 at: list.this_update,
-                detail: chain.detail.unwrap_or_else(|| chain.status.name().to_string()),
+                detail: chain
+                    .detail
+                    .map_or_else(|| chain.status.name().to_string(), |d| d.detail),
             });
         }
         self.accept_trust_list(VerifiedTrustList(list));

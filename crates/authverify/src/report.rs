@@ -177,8 +177,12 @@ pub struct AlternativePath {
     pub certificates: Vec<CertificateSummary>,
     /// What this path would need.
     pub missing: Vec<MissingCertificate>,
-    /// The rule that failed, in words.
-    pub detail: Option<String>,
+    /// The rule that failed (serialized as `detail`, the text, and `detail_rule`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(flatten, serialize_with = "crate::finding::wire::detail_and_rule")
+    )]
+    pub detail: Option<Finding>,
 }
 
 /// The result of building a chain.
@@ -192,8 +196,12 @@ pub struct ChainReport {
     pub certificates: Vec<CertificateSummary>,
     /// What to install to close the chain (for `missing_*` statuses).
     pub missing: Vec<MissingCertificate>,
-    /// The rule that failed, in words.
-    pub detail: Option<String>,
+    /// The rule that failed (serialized as `detail`, the text, and `detail_rule`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(flatten, serialize_with = "crate::finding::wire::detail_and_rule")
+    )]
+    pub detail: Option<Finding>,
     /// Other paths that failed (at most 8), when the headline is not the only explanation.
     pub alternatives: Vec<AlternativePath>,
     /// Leniencies a trusted path relied on (`leniency <policy field>: ...`).

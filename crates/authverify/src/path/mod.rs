@@ -113,7 +113,7 @@ pub(crate) struct Alternative {
     pub(crate) status: ChainStatus,
     pub(crate) path: Vec<Arc<Certificate>>,
     pub(crate) missing: Vec<Missing>,
-    pub(crate) detail: Option<String>,
+    pub(crate) detail: Option<Finding>,
 }
 
 impl Alternative {
@@ -123,7 +123,7 @@ impl Alternative {
             let certs: Vec<[u8; 32]> = a.path.iter().map(|c| c.sha256()).collect();
             let missing: Vec<(Option<Vec<u8>>, String)> =
                 a.missing.iter().map(|m| (m.sha1.clone(), m.subject.clone())).collect();
-            (a.status, certs, missing, a.detail.clone())
+            (a.status, certs, missing, a.detail.as_ref().map(|d| d.detail.clone()))
         };
         key(self) == key(other)
     }
@@ -138,8 +138,8 @@ pub(crate) struct Chain {
     pub(crate) path: Vec<Arc<Certificate>>,
     /// What to install to close it.
     pub(crate) missing: Vec<Missing>,
-    /// The rule that failed, in words.
-    pub(crate) detail: Option<String>,
+    /// The rule that failed.
+    pub(crate) detail: Option<Finding>,
     /// Other paths that failed.
     pub(crate) alternatives: Vec<Alternative>,
     /// Leniencies a trusted path relied on.
@@ -205,7 +205,7 @@ struct Failure {
     status: ChainStatus,
     path: Vec<Arc<Certificate>>,
     missing: Vec<Missing>,
-    detail: String,
+    detail: Finding,
     /// Installing `missing` would close the chain: every certificate below is valid at the
     /// evaluation time and, when the missing certificates are known, every link verifies.
     closes: bool,
@@ -294,7 +294,7 @@ pub(crate) fn build(req: &ChainRequest<'_>) -> Chain {
             ChainStatus::Distrusted,
             &path,
             Vec::new(),
-            Some(reason),
+            Some(Finding::refusal(Rule::ChainDistrusted, reason)),
             Vec::new(),
         );
     }
@@ -341,7 +341,10 @@ fn conclude(req: &ChainRequest<'_>, mut failures: Vec<Failure>, exhausted: bool)
             ChainStatus::BudgetExceeded,
             std::slice::from_ref(req.leaf),
             Vec::new(),
-            Some("search budget exhausted before any path was complete".into()),
+            Some(Finding::refusal(
+                Rule::ChainBudget,
+                "search budget exhausted before any path was complete",
+            )),
             Vec::new(),
         );
     };
@@ -362,7 +365,10 @@ fn conclude(req: &ChainRequest<'_>, mut failures: Vec<Failure>, exhausted: bool)
             ChainStatus::BudgetExceeded,
             &best.path,
             Vec::new(),
-            Some(format!("search budget exhausted; best failure so far: {}", best.detail)),
+            Some(Finding::refusal(
+                Rule::ChainBudget,
+                format!("search budget exhausted; best failure so far: {}", best.detail),
+            )),
             alternatives,
         );
     }
@@ -381,7 +387,7 @@ fn report(
     status: ChainStatus,
     path: &[Arc<Certificate>],
     missing: Vec<Missing>,
-    detail: Option<String>,
+    detail: Option<Finding>,
     alternatives: Vec<Alternative>,
 ) -> Chain {
     Chain {
@@ -545,7 +551,7 @@ impl Search<'_> {
                         status: ChainStatus::Distrusted,
                         path: p,
                         missing: Vec::new(),
-                        detail: reason,
+                        detail: Finding::refusal(Rule::ChainDistrusted, reason),
                         closes: false,
                     });
                 }
@@ -554,10 +560,13 @@ impl Search<'_> {
             match self.link(&top, &cand.cert) {
                 None => return None,
                 Some(Err(e)) => {
-                    bad_signature = Some(format!(
-                        "signature of \"{}\" does not verify with the key of \"{}\": {e}",
-                        top.subject(),
-                        cand.cert.subject()
+                    bad_signature = Some(Finding::refusal(
+                        Rule::ChainSignature,
+                        format!(
+                            "signature of \"{}\" does not verify with the key of \"{}\": {e}",
+                            top.subject(),
+                            cand.cert.subject()
+                        ),
                     ));
                     continue;
                 }
@@ -621,9 +630,12 @@ impl Search<'_> {
                     self.fail(Failure {
                         status: ChainStatus::MissingIntermediate,
                         path: path.clone(),
-                        detail: format!(
-                            "intermediate {} is not in the file or the trust material",
-                            names_of(&missing)
+                        detail: Finding::refusal(
+                            Rule::ChainIntermediateMissing,
+                            format!(
+                                "intermediate {} is not in the file or the trust material",
+                                names_of(&missing)
+                            ),
                         ),
                         missing,
                         closes: true,
@@ -643,7 +655,7 @@ impl Search<'_> {
                 self.fail(Failure {
                     status: ChainStatus::MissingRoot,
                     path: path.clone(),
-                    detail: format!("root \"{}\" is not in the trusted roots", cand.cert.subject()),
+                    detail: root_missing(&cand.cert),
                     missing,
                     closes,
                 });
@@ -665,7 +677,7 @@ impl Search<'_> {
                 status: ChainStatus::MissingRoot,
                 path: path.to_vec(),
                 missing: vec![missing_root(top, self.req)],
-                detail: format!("root \"{}\" is not in the trusted roots", top.subject()),
+                detail: root_missing(top),
                 closes: false,
             }
         } else {
@@ -675,6 +687,7 @@ impl Search<'_> {
                 .any(|p| crate::x509::name::names_match(p.subject_der(), top.issuer_der()))
             {
                 f.detail
+                    .detail
                     .push_str(" (its only issuer is already on the path: a certificate loop)");
             }
             f
@@ -692,9 +705,12 @@ impl Search<'_> {
             self.fail(Failure {
                 status: ChainStatus::MissingRoot,
                 path: path.to_vec(),
-                detail: format!(
-                    "root \"{}\" is listed in the root program but not in the trusted roots",
-                    crate::x509::certificate::display_name(top.issuer_der())
+                detail: Finding::refusal(
+                    Rule::ChainRootMissing,
+                    format!(
+                        "root \"{}\" is listed in the root program but not in the trusted roots",
+                        crate::x509::certificate::display_name(top.issuer_der())
+                    ),
                 ),
                 missing,
                 closes: self.valid_below(path),
@@ -704,16 +720,35 @@ impl Search<'_> {
         }
     }
 
-    fn anchor_policy(&self, path: &[Arc<Certificate>], anchor: &Certificate) -> Result<(), (ChainStatus, String)> {
+    fn anchor_policy(&self, path: &[Arc<Certificate>], anchor: &Certificate) -> Result<(), Broken> {
         let leaf_not_before = path.first().map_or(UnixTime::from_secs(0), |l| l.not_before());
         self.req
             .trust
             .anchor_policy(anchor, self.req.purpose.ekus(), leaf_not_before, self.req.at)
             .map_err(|r| match r {
-                CtlRefusal::Purpose(d) => (ChainStatus::RootNotTrustedForPurpose, d),
-                CtlRefusal::Disabled(d) => (ChainStatus::RootDisabled, d),
+                CtlRefusal::Purpose(d) => (
+                    ChainStatus::RootNotTrustedForPurpose,
+                    Finding::refusal(Rule::ChainRootPurpose, d),
+                ),
+                CtlRefusal::Disabled(d) => (ChainStatus::RootDisabled, Finding::refusal(Rule::ChainRootDisabled, d)),
             })
     }
+}
+
+/// Why a path failed: the status it earns and the rule that decided it.
+type Broken = (ChainStatus, Finding);
+
+/// A path's failure under a chain rule.
+fn broken(status: ChainStatus, rule: Rule, detail: String) -> Broken {
+    (status, Finding::refusal(rule, detail))
+}
+
+/// A self-signed certificate the store does not hold as a root.
+fn root_missing(root: &Certificate) -> Finding {
+    Finding::refusal(
+        Rule::ChainRootMissing,
+        format!("root \"{}\" is not in the trusted roots", root.subject()),
+    )
 }
 
 fn names_of(missing: &[Missing]) -> String {
@@ -814,6 +849,11 @@ fn unknown_issuer(
         "issuer \"{issuer_name}\" of \"{}\" is neither in the file nor in the trust material",
         top.subject()
     );
+    let rule = |status| match status {
+        ChainStatus::MissingRoot => Rule::ChainRootMissing,
+        ChainStatus::MissingIntermediate => Rule::ChainIntermediateMissing,
+        _ => Rule::ChainIssuerMissing,
+    };
     let known = req
         .dictionary
         .by_subject(top.issuer_der())
@@ -855,7 +895,7 @@ fn unknown_issuer(
         status,
         path: path.to_vec(),
         missing,
-        detail,
+        detail: Finding::refusal(rule(status), detail),
         closes: false,
     }
 }
@@ -890,7 +930,7 @@ impl From<&Policy> for PathRules {
 /// a certificate too: its validity period and its EKU extension restrict the path like any
 /// other's (issue 14; RFC 5937 §2 lets a trust anchor's constraints apply), and its name
 /// constraints bind the names below it. Returns the leniencies the path relied on.
-fn check_path(path: &[Arc<Certificate>], req: &ChainRequest<'_>) -> Result<Vec<Finding>, (ChainStatus, String)> {
+fn check_path(path: &[Arc<Certificate>], req: &ChainRequest<'_>) -> Result<Vec<Finding>, Broken> {
     let anchor_index = path.len().saturating_sub(1);
     let mut leniencies = Vec::new();
     let below = check_certificates(path.get(..anchor_index).unwrap_or_default(), req, &mut leniencies)?;
@@ -906,10 +946,11 @@ fn check_path(path: &[Arc<Certificate>], req: &ChainRequest<'_>) -> Result<Vec<F
 }
 
 /// [notBefore, notAfter] holds `at`.
-fn time_valid(c: &Certificate, at: UnixTime) -> Result<(), (ChainStatus, String)> {
+fn time_valid(c: &Certificate, at: UnixTime) -> Result<(), Broken> {
     if at < c.not_before() {
-        return Err((
+        return Err(broken(
             ChainStatus::NotYetValid,
+            Rule::ChainNotYetValid,
             format!(
                 "\"{}\" is not valid before {} (evaluated at {at})",
                 c.subject(),
@@ -918,8 +959,9 @@ fn time_valid(c: &Certificate, at: UnixTime) -> Result<(), (ChainStatus, String)
         ));
     }
     if at > c.not_after() {
-        return Err((
+        return Err(broken(
             ChainStatus::Expired,
+            Rule::ChainExpired,
             format!("\"{}\" expired at {} (evaluated at {at})", c.subject(), c.not_after()),
         ));
     }
@@ -928,13 +970,14 @@ fn time_valid(c: &Certificate, at: UnixTime) -> Result<(), (ChainStatus, String)
 
 /// EKU nesting: a certificate with an EKU extension restricts everything below it to the
 /// purposes it lists (anyExtendedKeyUsage admits every purpose on a CA).
-fn eku_allows(c: &Certificate, purpose: Purpose, is_ca: bool) -> Result<(), (ChainStatus, String)> {
+fn eku_allows(c: &Certificate, purpose: Purpose, is_ca: bool) -> Result<(), Broken> {
     let Some(ekus) = c.ext_key_usage() else { return Ok(()) };
     if purpose.ekus().iter().any(|e| ekus.contains(e)) || (is_ca && ekus.contains(&eku::ANY)) {
         return Ok(());
     }
-    Err((
+    Err(broken(
         ChainStatus::ConstraintViolation,
+        Rule::ChainExtendedKeyUsage,
         format!(
             "\"{}\" has an extended key usage extension without {}",
             c.subject(),
@@ -949,7 +992,7 @@ fn eku_allows(c: &Certificate, purpose: Purpose, is_ca: bool) -> Result<(), (Cha
 /// empty) and its emailAddress attributes as rfc822Names; a form this crate does not
 /// evaluate fails when the certificate has a name of it (Windows:
 /// CERT_TRUST_HAS_NOT_SUPPORTED_NAME_CONSTRAINT).
-fn name_constraints_hold(path: &[Arc<Certificate>]) -> Result<(), (ChainStatus, String)> {
+fn name_constraints_hold(path: &[Arc<Certificate>]) -> Result<(), Broken> {
     use crate::x509::name::GeneralName;
     for (i, ca) in path.iter().enumerate().skip(1) {
         let Some(nc) = ca.name_constraints() else { continue };
@@ -969,8 +1012,9 @@ fn name_constraints_hold(path: &[Arc<Certificate>]) -> Result<(), (ChainStatus, 
             );
             for name in &names {
                 let fail = |why: &str| {
-                    Err((
+                    Err(broken(
                         ChainStatus::ConstraintViolation,
+                        Rule::ChainNameConstraints,
                         format!(
                             "name constraints of \"{}\": \"{}\" {why} ({name:?})",
                             ca.subject(),
@@ -1012,14 +1056,15 @@ fn check_certificates(
     path: &[Arc<Certificate>],
     req: &ChainRequest<'_>,
     leniencies: &mut Vec<Finding>,
-) -> Result<usize, (ChainStatus, String)> {
+) -> Result<usize, Broken> {
     let (at, purpose, rules) = (req.at, req.purpose, req.rules);
     let mut below = 0usize; // non-self-issued CA certificates below the current one
     for (i, c) in path.iter().enumerate() {
         time_valid(c, at)?;
         if let Some(oid) = c.unknown_critical_extensions().first() {
-            return Err((
+            return Err(broken(
                 ChainStatus::ConstraintViolation,
+                Rule::ChainCriticalExtension,
                 format!(
                     "\"{}\" has a critical extension this verifier does not understand: {oid} (RFC 5280 4.2)",
                     c.subject()
@@ -1048,7 +1093,7 @@ fn check_certificates(
                     &format!("{what} (any purpose)"),
                 ));
             } else {
-                return refuse("require_leaf_eku", what);
+                return refuse(Rule::RequireLeafEku, &what);
             }
         }
         algorithm_rules(c, &rules, leniencies)?;
@@ -1059,31 +1104,24 @@ fn check_certificates(
 /// The certificate's signature hash and key size under the policy: a refusal ends the
 /// path, a leniency relied on is recorded.
 /// A policy rule's refusal: the path ends in a constraint violation that names the field.
-fn refuse<T>(field: &str, what: String) -> Result<T, (ChainStatus, String)> {
-    Err((
-        ChainStatus::ConstraintViolation,
-        format!("rejected by policy ({field}): {what}"),
-    ))
+fn refuse<T>(rule: Rule, what: &str) -> Result<T, Broken> {
+    Err((ChainStatus::ConstraintViolation, Policy::finding(false, rule, what)))
 }
 
-fn algorithm_rules(
-    c: &Certificate,
-    rules: &PathRules,
-    leniencies: &mut Vec<Finding>,
-) -> Result<(), (ChainStatus, String)> {
+fn algorithm_rules(c: &Certificate, rules: &PathRules, leniencies: &mut Vec<Finding>) -> Result<(), Broken> {
     match crate::x509::algorithms::signature_digest(&c.signature_algorithm()) {
         Some(crate::DigestAlgorithm::Md5) => {
             // Flame (2012): an MD5-signed certificate can be forged by collision.
             let what = format!("\"{}\" is signed with MD5", c.subject());
             if !rules.allow_md5 {
-                return refuse("allow_md5", what);
+                return refuse(Rule::AllowMd5, &what);
             }
             leniencies.push(Policy::finding(true, Rule::AllowMd5, &what));
         }
         Some(crate::DigestAlgorithm::Sha1) => {
             let what = format!("\"{}\" is signed with SHA-1", c.subject());
             if !rules.allow_sha1_certificates {
-                return refuse("allow_sha1_certificates", what);
+                return refuse(Rule::AllowSha1Certificates, &what);
             }
             leniencies.push(Policy::finding(true, Rule::AllowSha1Certificates, &what));
         }
@@ -1092,7 +1130,7 @@ fn algorithm_rules(
     if let Some(bits) = c.public_key().ok().and_then(|k| k.rsa_bits()) {
         let what = format!("\"{}\" has a {bits}-bit RSA key", c.subject());
         if bits < rules.min_rsa_bits {
-            return refuse("min_rsa_bits", format!("{what} (minimum {})", rules.min_rsa_bits));
+            return refuse(Rule::MinRsaBits, &format!("{what} (minimum {})", rules.min_rsa_bits));
         }
         if bits < RECOMMENDED_RSA_BITS {
             leniencies.push(Policy::finding(
@@ -1105,12 +1143,7 @@ fn algorithm_rules(
     Ok(())
 }
 
-fn ca_rules(
-    c: &Certificate,
-    below: usize,
-    rules: &PathRules,
-    leniencies: &mut Vec<Finding>,
-) -> Result<(), (ChainStatus, String)> {
+fn ca_rules(c: &Certificate, below: usize, rules: &PathRules, leniencies: &mut Vec<Finding>) -> Result<(), Broken> {
     if c.basic_constraints().is_none() && c.version() >= 3 {
         // RFC 5280 §4.2.1.9 requires basicConstraints on a v3 CA; Windows raises
         // CERT_TRUST_INVALID_BASIC_CONSTRAINTS only when the extension is present
@@ -1120,17 +1153,15 @@ fn ca_rules(
             c.subject()
         );
         if !rules.accept_issuer_without_basic_constraints {
-            return Err((
-                ChainStatus::ConstraintViolation,
-                format!("rejected by policy (accept_issuer_without_basic_constraints): {what}"),
-            ));
+            return refuse(Rule::AcceptIssuerWithoutBasicConstraints, &what);
         }
         leniencies.push(Policy::finding(true, Rule::AcceptIssuerWithoutBasicConstraints, &what));
     }
     if let Some(bc) = c.basic_constraints() {
         if !bc.ca {
-            return Err((
+            return Err(broken(
                 ChainStatus::ConstraintViolation,
+                Rule::ChainNotCa,
                 format!(
                     "\"{}\" issues certificates but is not a CA (basicConstraints cA=FALSE)",
                     c.subject()
@@ -1139,8 +1170,9 @@ fn ca_rules(
         }
         if let Some(limit) = bc.path_len {
             if below > usize::try_from(limit).unwrap_or(usize::MAX) {
-                return Err((
+                return Err(broken(
                     ChainStatus::ConstraintViolation,
+                    Rule::ChainPathLength,
                     format!(
                         "\"{}\" allows {limit} CA certificates below it, the path has {below}",
                         c.subject()
@@ -1151,8 +1183,9 @@ fn ca_rules(
     }
     if let Some(ku) = c.key_usage() {
         if ku & KEY_CERT_SIGN == 0 {
-            return Err((
+            return Err(broken(
                 ChainStatus::ConstraintViolation,
+                Rule::ChainKeyUsage,
                 format!("\"{}\" lacks keyUsage keyCertSign", c.subject()),
             ));
         }

@@ -144,7 +144,7 @@ fn finish(
             format!(
                 "TSA chain is {}: {}",
                 chain.status.name(),
-                chain.detail.clone().unwrap_or_default()
+                chain.detail.as_ref().map_or("", |d| d.detail.as_str())
             ),
         ));
     }

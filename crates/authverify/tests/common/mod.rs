@@ -217,7 +217,7 @@ pub fn real_world_files_or_skip(test: &str) -> Option<Vec<(PathBuf, String)>> {
 }
 
 /// Every finding of a report: the file's, each signature's (its error first), its chains'
-/// and its timestamp's.
+/// (the rule that failed, then the leniencies) and its timestamp's.
 #[allow(dead_code)]
 pub fn all_findings(r: &authverify::FileReport) -> Vec<authverify::Finding> {
     let mut out = r.notes.clone();
@@ -226,6 +226,7 @@ pub fn all_findings(r: &authverify::FileReport) -> Vec<authverify::Finding> {
         out.extend(s.notes.iter().cloned());
         let chains = s.chain.iter().chain(s.timestamp.iter().flat_map(|t| t.chain.iter()));
         for c in chains {
+            out.extend(c.detail.iter().cloned());
             out.extend(c.notes.iter().cloned());
         }
         if let Some(t) = &s.timestamp {
@@ -238,11 +239,6 @@ pub fn all_findings(r: &authverify::FileReport) -> Vec<authverify::Finding> {
 /// Every text a person reads in a report: the findings' texts and the chains' details.
 #[allow(dead_code)]
 pub fn all_text(r: &authverify::FileReport) -> String {
-    let mut out: Vec<String> = all_findings(r).into_iter().map(|f| f.detail).collect();
-    for s in &r.signatures {
-        for c in s.chain.iter().chain(s.timestamp.iter().flat_map(|t| t.chain.iter())) {
-            out.extend(c.detail.iter().cloned());
-        }
-    }
+    let out: Vec<String> = all_findings(r).into_iter().map(|f| f.detail).collect();
     out.join("\n")
 }
