@@ -14,6 +14,8 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
+use crate::manifest::{self, CaseTrust, ChainCase, ChainsManifest, ExpectedMissing, NeededBy};
+
 use crate::asn1::unix;
 use crate::pe;
 use crate::pki::{issue, leaf_spec, Cert, CertSpec, Hash, Key, EKU_CODE_SIGNING, EKU_TIME_STAMPING};
@@ -46,7 +48,7 @@ fn sha1(c: &Cert) -> String {
 
 struct Out<'a> {
     dir: &'a Path,
-    cases: std::cell::RefCell<Vec<Value>>,
+    cases: std::cell::RefCell<Vec<ChainCase>>,
 }
 
 impl Out<'_> {
@@ -59,20 +61,30 @@ impl Out<'_> {
         std::fs::write(self.dir.join(rel), bytes).expect("write file");
         rel.to_string()
     }
+    /// Records a case (`json!` table notation, checked against the manifest model).
     fn case(&self, name: &str, mut v: Value) {
         v["name"] = json!(name);
-        self.cases.borrow_mut().push(v);
+        self.cases.borrow_mut().push(manifest::entry(v));
     }
 }
 
 /// An expected missing certificate.
-fn missing(store: &str, c: &Cert, needed_by: &[(usize, &str)]) -> Value {
-    json!({
-        "store": store,
-        "sha1": sha1(c),
-        "key_id": hex::encode(&c.key_id),
-        "needed_by": needed_by.iter().map(|(s, ch)| json!({"signature": s, "chain": ch})).collect::<Vec<_>>(),
-    })
+fn missing(store: &str, c: &Cert, needed_by: &[(usize, &str)]) -> ExpectedMissing {
+    ExpectedMissing {
+        key_id: hex::encode(&c.key_id),
+        needed_by: Some(
+            needed_by
+                .iter()
+                .map(|(s, ch)| NeededBy {
+                    chain: (*ch).into(),
+                    signature: *s,
+                })
+                .collect(),
+        ),
+        sha1: Some(sha1(c)),
+        store: store.into(),
+        subject_cn: None,
+    }
 }
 
 // The keys of the hierarchies (fixed PEM files: the vectors are deterministic).
@@ -125,11 +137,15 @@ impl Ctx<'_> {
         intermediates: &[&String],
         lists: &[&String],
         distrusted: &[&String],
-    ) -> Value {
-        json!({
-            "anchors": anchors, "intermediates": intermediates, "trust_lists": lists,
-            "distrusted": distrusted, "publishers": ["certs/publisher-root.crt"],
-        })
+    ) -> CaseTrust {
+        let owned = |v: &[&String]| v.iter().map(|s| (*s).clone()).collect();
+        CaseTrust {
+            anchors: owned(anchors),
+            distrusted: owned(distrusted),
+            intermediates: owned(intermediates),
+            publishers: vec!["certs/publisher-root.crt".into()],
+            trust_lists: owned(lists),
+        }
     }
 }
 
@@ -201,13 +217,12 @@ pub fn write(dir: &Path) {
     g4_cross_signed(&c);
     addtrust_expired_cross(&c);
     bounds(&c);
-    let manifest = json!({
-        "generator": "authverify-testgen (cargo run -p authverify-testgen)",
-        "evaluated_at": AT,
-        "cases": c.out.cases.take(),
-    });
-    let text = serde_json::to_string_pretty(&manifest).expect("manifest") + "\n";
-    std::fs::write(dir.join("manifest.json"), text).expect("write manifest");
+    let manifest = ChainsManifest {
+        cases: c.out.cases.take(),
+        evaluated_at: AT.into(),
+        generator: crate::vectors::GENERATOR.into(),
+    };
+    manifest::write(&dir.join("manifest.json"), &manifest);
 }
 
 /// Identity Verification (Azure Trusted Signing) family, with its CTL cases.

@@ -1,14 +1,14 @@
 //! Vectors for the rules that protect a verdict (issue 14), written to
 //! test-vectors/hardening/ with manifest.json. Each states, from how it was built, the
 //! verdict under both presets: file status, the primary signer's chain status, whether its
-//! timestamp is valid, and a phrase the report must contain (the rule that decided).
+//! timestamp is valid, and the finding that decided (rule id, effect, a phrase of its text).
 //!
 //! Trust: the test root plus the two extra anchors written to hardening/roots/ (an expired
 //! root and a root restricted to serverAuth).
 
 use std::path::Path;
 
-use serde_json::{json, Value};
+use crate::manifest::{self, ExpectedFinding, HardeningManifest, HardeningVector, Outcome, Status};
 
 use crate::asn1::{ctx, null, oid, seq, set, unix, utf8};
 use crate::pki::{self, ca_spec, issue, issue_tweaked, leaf_spec, Cert, CertSpec, Hash, Key, Tweak};
@@ -18,22 +18,46 @@ use crate::vectors::Pki;
 const EVALUATED_AT: &str = "2026-06-01T00:00:00Z";
 
 /// One preset's expectation.
-fn expect(status: &str, chain: &str, timestamp_valid: Option<bool>, phrase: &str) -> Value {
-    json!({ "status": status, "chain_status": chain, "timestamp_valid": timestamp_valid, "phrase": phrase })
+fn expect(status: Status, chain: &str, timestamp_valid: Option<bool>, finding: Option<ExpectedFinding>) -> Outcome {
+    Outcome {
+        chain_status: chain.into(),
+        finding,
+        status,
+        timestamp_valid,
+    }
+}
+
+/// The deciding finding is a refusal of `rule` whose text contains `phrase` (the
+/// certificate, extension or rule it names).
+fn refused(rule: &str, phrase: &str) -> Option<ExpectedFinding> {
+    Some(ExpectedFinding::refusal(rule, phrase))
+}
+
+/// A leniency of `rule` the verdict relied on.
+fn relaxed(rule: &str, phrase: &str) -> Option<ExpectedFinding> {
+    Some(ExpectedFinding::leniency(rule, phrase))
+}
+
+/// Reported for information (an embedded certificate that does not parse).
+fn reported(rule: &str, phrase: &str) -> Option<ExpectedFinding> {
+    Some(ExpectedFinding::information(rule, phrase))
 }
 
 struct Out<'a> {
     dir: &'a Path,
-    vectors: Vec<Value>,
+    vectors: Vec<HardeningVector>,
 }
 
 impl Out<'_> {
-    fn write(&mut self, name: &str, bytes: &[u8], why: &str, windows: Value, strict: Value) {
+    fn write(&mut self, name: &str, bytes: &[u8], why: &str, windows: Outcome, strict: Outcome) {
         std::fs::write(self.dir.join(name), bytes).expect("write hardening vector");
-        self.vectors.push(json!({
-            "file": name, "why": why, "windows": windows, "strict": strict,
-            "sha256": hex::encode(Hash::Sha256.digest(bytes)),
-        }));
+        self.vectors.push(HardeningVector {
+            file: name.into(),
+            sha256: hex::encode(Hash::Sha256.digest(bytes)),
+            strict,
+            why: why.into(),
+            windows,
+        });
     }
 }
 
@@ -56,14 +80,18 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe: &[u8]) {
     certificate_extensions(&mut out, p, pe);
     anchors(&mut out, p, pe);
     timestamps(&mut out, p, pe);
-    let manifest = json!({
-        "generator": "authverify-testgen (cargo run -p authverify-testgen)",
-        "evaluated_at": EVALUATED_AT,
-        "trust": ["pki/root.crt", "hardening/roots/expired-2020.crt", "hardening/roots/server-auth-only.crt"],
-        "vectors": out.vectors,
-    });
-    let text = serde_json::to_string_pretty(&manifest).expect("manifest") + "\n";
-    std::fs::write(dir.join("manifest.json"), text).expect("write manifest");
+    let trust = [
+        "pki/root.crt",
+        "hardening/roots/expired-2020.crt",
+        "hardening/roots/server-auth-only.crt",
+    ];
+    let manifest = HardeningManifest {
+        evaluated_at: EVALUATED_AT.into(),
+        generator: crate::vectors::GENERATOR.into(),
+        trust: trust.iter().map(|t| (*t).to_string()).collect(),
+        vectors: out.vectors,
+    };
+    manifest::write(&dir.join("manifest.json"), &manifest);
 }
 
 /// A timestamp by `cert` (signing with `key`) asserting `time`.
@@ -126,14 +154,14 @@ fn weak_hashes(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
     let ca_with = |serial: u64, subject: &'static str, hash: Hash, tweak: Tweak<'static>| {
         tweaked_ca(p, serial, subject, hash, tweak)
     };
-    let both = |e: Value| (e.clone(), e);
+    let both = |e: Outcome| (e.clone(), e);
     // --- Weak hashes wherever they appear.
     let (ca, leaf) = ca_with(0x5001, "Authverify Test MD5-Signed CA", Hash::Md5, Tweak::default());
     let (w, s) = both(expect(
-        "untrusted",
+        Status::Untrusted,
         "constraint_violation",
         None,
-        "rejected by policy (allow_md5)",
+        refused("policy.allow_md5", "rejected by policy (allow_md5)"),
     ));
     out.write(
         "md5-signed-intermediate.exe",
@@ -152,10 +180,10 @@ fn weak_hashes(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
         Some((&p.inter, &p.inter_key)),
     ));
     let (w, s) = both(expect(
-        "untrusted",
+        Status::Untrusted,
         "constraint_violation",
         None,
-        "rejected by policy (allow_md5)",
+        refused("policy.allow_md5", "rejected by policy (allow_md5)"),
     ));
     out.write(
         "md5-signed-leaf.exe",
@@ -170,10 +198,13 @@ fn weak_hashes(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
         ..Form::default()
     };
     let (w, s) = both(expect(
-        "invalid",
+        Status::Invalid,
         "trusted",
         None,
-        "rejected by policy (allow_md5): signature algorithm uses md5",
+        refused(
+            "policy.allow_md5",
+            "rejected by policy (allow_md5): signature algorithm uses md5",
+        ),
     ));
     out.write(
         "md5-signature-sha256-digest.exe",
@@ -182,28 +213,44 @@ fn weak_hashes(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
         w,
         s,
     );
+    // Windows hashes with the signature algorithm's hash and says nothing (leniency).
+    let mismatch_accepted = expect(
+        Status::Valid,
+        "trusted",
+        None,
+        relaxed(
+            "policy.accept_signature_hash_mismatch",
+            "leniency accept_signature_hash_mismatch",
+        ),
+    );
     out.write(
         "sha1-signature-sha256-digest.exe",
         &sign_under(&p.inter, &p.leaf, form(Hash::Sha1)),
         "signatureAlgorithm sha1WithRSA over a SHA-256 digestAlgorithm",
-        expect("valid", "trusted", None, "leniency accept_signature_hash_mismatch"),
+        mismatch_accepted.clone(),
         expect(
-            "invalid",
+            Status::Invalid,
             "trusted",
             None,
-            "rejected by policy (allow_sha1): signature algorithm uses sha1",
+            refused(
+                "policy.allow_sha1",
+                "rejected by policy (allow_sha1): signature algorithm uses sha1",
+            ),
         ),
     );
     out.write(
         "sha384-signature-sha256-digest.exe",
         &sign_under(&p.inter, &p.leaf, form(Hash::Sha384)),
         "signatureAlgorithm sha384WithRSA over a SHA-256 digestAlgorithm",
-        expect("valid", "trusted", None, "leniency accept_signature_hash_mismatch"),
+        mismatch_accepted.clone(),
         expect(
-            "invalid",
+            Status::Invalid,
             "trusted",
             None,
-            "rejected by policy (accept_signature_hash_mismatch)",
+            refused(
+                "policy.accept_signature_hash_mismatch",
+                "rejected by policy (accept_signature_hash_mismatch)",
+            ),
         ),
     );
 
@@ -221,7 +268,12 @@ fn weak_hashes(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
             ..Tweak::default()
         },
     ));
-    let (w, s) = both(expect("invalid", "-", None, "differs from signatureAlgorithm"));
+    let (w, s) = both(expect(
+        Status::Invalid,
+        "-",
+        None,
+        reported("certificates.unparsable", "differs from signatureAlgorithm"),
+    ));
     out.write("tbs-signature-algorithm-mismatch.exe", &sign_under(&p.inter, tbs_mismatch, Form::default()),
         "the signer certificate's TBSCertificate says sha1WithRSA, its outer signatureAlgorithm sha256WithRSA (RFC 5280 4.1.1.2)", w, s);
 }
@@ -233,7 +285,7 @@ fn certificate_extensions(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
     let ca_with = |serial: u64, subject: &'static str, hash: Hash, tweak: Tweak<'static>| {
         tweaked_ca(p, serial, subject, hash, tweak)
     };
-    let both = |e: Value| (e.clone(), e);
+    let both = |e: Outcome| (e.clone(), e);
     // --- Certificate extensions.
     let unknown = |critical| Tweak {
         extra_extensions: vec![("1.3.6.1.4.1.99999.7", critical, null())],
@@ -245,7 +297,12 @@ fn certificate_extensions(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
         Hash::Sha256,
         unknown(true),
     );
-    let (w, s) = both(expect("untrusted", "constraint_violation", None, "1.3.6.1.4.1.99999.7"));
+    let (w, s) = both(expect(
+        Status::Untrusted,
+        "constraint_violation",
+        None,
+        refused("chain.critical_extension", "1.3.6.1.4.1.99999.7"),
+    ));
     out.write(
         "critical-unknown-extension.exe",
         &sign_under(ca, leaf, Form::default()),
@@ -259,7 +316,7 @@ fn certificate_extensions(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
         Hash::Sha256,
         unknown(false),
     );
-    let (w, s) = both(expect("valid", "trusted", None, ""));
+    let (w, s) = both(expect(Status::Valid, "trusted", None, None));
     out.write(
         "noncritical-unknown-extension.exe",
         &sign_under(ca, leaf, Form::default()),
@@ -277,7 +334,12 @@ fn certificate_extensions(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
             ..Tweak::default()
         },
     );
-    let (w, s) = both(expect("untrusted", "missing_issuer", None, "appears more than once"));
+    let (w, s) = both(expect(
+        Status::Untrusted,
+        "missing_issuer",
+        None,
+        reported("certificates.unparsable", "appears more than once"),
+    ));
     out.write(
         "duplicate-basic-constraints.exe",
         &sign_under(ca, leaf, Form::default()),
@@ -300,16 +362,22 @@ fn certificate_extensions(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
         &sign_under(ca, leaf, Form::default()),
         "a v3 intermediate without basicConstraints (keyUsage keyCertSign present)",
         expect(
-            "valid",
+            Status::Valid,
             "trusted",
             None,
-            "leniency accept_issuer_without_basic_constraints",
+            relaxed(
+                "policy.accept_issuer_without_basic_constraints",
+                "leniency accept_issuer_without_basic_constraints",
+            ),
         ),
         expect(
-            "untrusted",
+            Status::Untrusted,
             "constraint_violation",
             None,
-            "rejected by policy (accept_issuer_without_basic_constraints)",
+            refused(
+                "policy.accept_issuer_without_basic_constraints",
+                "rejected by policy (accept_issuer_without_basic_constraints)",
+            ),
         ),
     );
 
@@ -324,10 +392,10 @@ fn certificate_extensions(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
         nc(vec![ctx(4, true, &org("Another Org"))], vec![]),
     );
     let (w, s) = both(expect(
-        "untrusted",
+        Status::Untrusted,
         "constraint_violation",
         None,
-        "outside the permitted subtrees",
+        refused("chain.name_constraints", "outside the permitted subtrees"),
     ));
     out.write(
         "name-constraints-directory-violated.exe",
@@ -342,7 +410,7 @@ fn certificate_extensions(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
         Hash::Sha256,
         nc(vec![ctx(4, true, &org("Authverify Test PKI"))], vec![]),
     );
-    let (w, s) = both(expect("valid", "trusted", None, ""));
+    let (w, s) = both(expect(Status::Valid, "trusted", None, None));
     out.write(
         "name-constraints-directory-satisfied.exe",
         &sign_under(ca, leaf, Form::default()),
@@ -367,10 +435,10 @@ fn certificate_extensions(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
         },
     ));
     let (w, s) = both(expect(
-        "untrusted",
+        Status::Untrusted,
         "constraint_violation",
         None,
-        "inside an excluded subtree",
+        refused("chain.name_constraints", "inside an excluded subtree"),
     ));
     out.write(
         "name-constraints-dns-excluded.exe",
@@ -385,7 +453,7 @@ fn certificate_extensions(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
 fn anchors(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
     let window = window();
     let sign_under = |ca: &'static Cert, leaf: &'static Cert, form: Form| sign_under(p, pe, ca, leaf, form);
-    let both = |e: Value| (e.clone(), e);
+    let both = |e: Outcome| (e.clone(), e);
     // --- The anchor is a certificate too.
     let expired_root = leak(issue(
         &CertSpec {
@@ -435,10 +503,10 @@ fn anchors(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
     };
     let (ca, leaf) = under_root(expired_root, 0x5201, window);
     let (w, s) = both(expect(
-        "untrusted",
+        Status::Untrusted,
         "expired",
         None,
-        "Authverify Test Root Expired 2020",
+        refused("chain.expired", "Authverify Test Root Expired 2020"),
     ));
     out.write(
         "expired-root.exe",
@@ -468,7 +536,7 @@ fn anchors(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
         timestamp: Some(ts(TimestampKind::Rfc3161, &p.tsa_key, tsa2018, unix(2018, 6, 1))),
         ..stamped
     };
-    let (w, s) = both(expect("valid", "trusted", Some(true), ""));
+    let (w, s) = both(expect(Status::Valid, "trusted", Some(true), None));
     out.write(
         "expired-root-timestamped-inside.exe",
         &sign::sign(pe, &stamped, &[]),
@@ -479,10 +547,10 @@ fn anchors(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
 
     let (ca, leaf) = under_root(server_root, 0x5301, window);
     let (w, s) = both(expect(
-        "untrusted",
+        Status::Untrusted,
         "constraint_violation",
         None,
-        "Authverify Test Root For Servers Only",
+        refused("chain.extended_key_usage", "Authverify Test Root For Servers Only"),
     ));
     out.write(
         "root-eku-server-auth-only.exe",
@@ -495,7 +563,7 @@ fn anchors(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
 
 /// Timestamps: the signer expired 2021-01-01, so only a valid timestamp saves it.
 fn timestamps(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
-    let both = |e: Value| (e.clone(), e);
+    let both = |e: Outcome| (e.clone(), e);
     // --- Timestamps. The signer expired 2021-01-01, so only a valid timestamp saves it.
     let expired_signer = |ts: Timestamp<'static>| Signer {
         timestamp: Some(ts),
@@ -537,12 +605,17 @@ fn timestamps(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
             &[],
         ),
         "the TSA certificate has no EKU and its CA restricts EKU to codeSigning: its effective EKU lacks timeStamping",
-        expect("untrusted", "expired", Some(false), "without timeStamping"),
         expect(
-            "untrusted",
+            Status::Untrusted,
             "expired",
             Some(false),
-            "rejected by policy (require_leaf_eku): TSA",
+            refused("chain.extended_key_usage", "without timeStamping"),
+        ),
+        expect(
+            Status::Untrusted,
+            "expired",
+            Some(false),
+            refused("policy.require_leaf_eku", "rejected by policy (require_leaf_eku): TSA"),
         ),
     );
     let tsa_bare = leak(issue(
@@ -554,12 +627,17 @@ fn timestamps(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
         "tsa-without-eku.exe",
         &sign::sign(pe, &s_ts(TimestampKind::Rfc3161, &p.tsa_key, tsa_bare, &[]), &[]),
         "the TSA certificate has no EKU under an unrestricted root (RFC 3161 2.3 requires timeStamping on it)",
-        expect("valid", "trusted", Some(true), "leniency require_leaf_eku: TSA"),
         expect(
-            "untrusted",
+            Status::Valid,
+            "trusted",
+            Some(true),
+            relaxed("policy.require_leaf_eku", "leniency require_leaf_eku: TSA"),
+        ),
+        expect(
+            Status::Untrusted,
             "expired",
             Some(false),
-            "rejected by policy (require_leaf_eku): TSA",
+            refused("policy.require_leaf_eku", "rejected by policy (require_leaf_eku): TSA"),
         ),
     );
 
@@ -574,10 +652,10 @@ fn timestamps(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
         Some((&p.root, &p.root_key)),
     ));
     let (w, s) = both(expect(
-        "untrusted",
+        Status::Untrusted,
         "expired",
         Some(false),
-        "rejected by policy (allow_md5)",
+        refused("policy.allow_md5", "rejected by policy (allow_md5)"),
     ));
     out.write("tsa-certificate-md5-signed.exe", &sign::sign(pe, &s_ts(TimestampKind::Rfc3161, &p.tsa_key, tsa_md5, &[]), &[]),
         "the TSA certificate is signed with md5WithRSA: the timestamp does not count, and the expired signer is judged now", w, s);
@@ -599,7 +677,12 @@ fn timestamps(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
         timestamp: Some(ts(TimestampKind::Rfc3161, &p.leaf_key, both_ekus, in_window)),
         ..Signer::new(&p.leaf_key, both_ekus, vec![both_ekus, &p.inter])
     };
-    let (w, s) = both(expect("untrusted", "expired", Some(false), "signer's own key"));
+    let (w, s) = both(expect(
+        Status::Untrusted,
+        "expired",
+        Some(false),
+        refused("timestamp.self_signed", "signer's own key"),
+    ));
     out.write(
         "self-timestamped.exe",
         &sign::sign(pe, &self_stamped, &[]),
@@ -616,12 +699,15 @@ fn timestamps(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
             &[],
         ),
         "a PKCS#9 countersignature without contentType, as RFC 5652 11.1 requires; SHA-1 as every PKCS#9 TSA",
-        expect("valid", "trusted", Some(true), ""),
+        expect(Status::Valid, "trusted", Some(true), None),
         expect(
-            "untrusted",
+            Status::Untrusted,
             "expired",
             Some(false),
-            "rejected by policy (allow_sha1_timestamps)",
+            refused(
+                "policy.allow_sha1_timestamps",
+                "rejected by policy (allow_sha1_timestamps)",
+            ),
         ),
     );
 }

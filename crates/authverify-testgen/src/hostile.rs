@@ -1,12 +1,13 @@
 //! Hostile inputs (issue 8), each with the typed verdict it must get, written to
 //! test-vectors/hostile/ with hostile.json: `status` is the file verdict under the windows
-//! policy with the test root trusted, or `error` with the library error kind.
+//! policy with the test root trusted, or `error` with the library error's rule id.
 
 use std::path::Path;
 
 use serde_json::{json, Value};
 
 use crate::asn1::{bits, oid, seq, unix};
+use crate::manifest::{self, HostileCase, HostileManifest};
 use crate::pe;
 use crate::pki::{ca_spec, issue, issue_with_spki, leaf_spec, CertSpec, Hash, Key};
 use crate::sign::{self, Form, Signer};
@@ -14,15 +15,17 @@ use crate::vectors::Pki;
 
 struct Out<'a> {
     dir: &'a Path,
-    cases: Vec<Value>,
+    cases: Vec<HostileCase>,
 }
 
 impl Out<'_> {
+    /// Writes the file and records what it must get (`json!` table notation, checked
+    /// against the manifest model).
     fn write(&mut self, name: &str, bytes: &[u8], expect: Value) {
         std::fs::write(self.dir.join(name), bytes).expect("write hostile vector");
         let mut e = expect;
         e["file"] = json!(name);
-        self.cases.push(e);
+        self.cases.push(manifest::entry(e));
     }
 }
 
@@ -49,14 +52,13 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe64: &[u8]) {
     cms_structure(&mut out, p, pe64);
     curveball(&mut out, p, pe64);
     embedded_roots(&mut out, p, pe64);
-    let manifest = json!({
-        "generator": "authverify-testgen (cargo run -p authverify-testgen)",
-        "trust": ["pki/root.crt"],
-        "evaluated_at": crate::vectors::EVALUATED_AT,
-        "cases": out.cases,
-    });
-    let text = serde_json::to_string_pretty(&manifest).expect("manifest") + "\n";
-    std::fs::write(dir.join("hostile.json"), text).expect("write hostile.json");
+    let manifest = HostileManifest {
+        cases: out.cases,
+        evaluated_at: crate::vectors::EVALUATED_AT.into(),
+        generator: crate::vectors::GENERATOR.into(),
+        trust: vec!["pki/root.crt".into()],
+    };
+    manifest::write(&dir.join("hostile.json"), &manifest);
 }
 
 /// The test PKI's leaf signing in `form`.
@@ -72,9 +74,9 @@ fn expect_verdict(status: &str, why: &str) -> Value {
     json!({ "status": status, "why": why })
 }
 
-/// A library error of `kind` the file must get.
-fn expect_error(kind: &str, why: &str) -> Value {
-    json!({ "status": "error", "error": kind, "why": why })
+/// A library error the file must get, by its rule id (`file.image`, ...).
+fn expect_error(rule: &str, why: &str) -> Value {
+    json!({ "status": "error", "error_rule": rule, "why": why })
 }
 
 /// WIN_CERTIFICATE table layouts.
@@ -86,21 +88,21 @@ fn table_layouts(out: &mut Out<'_>, valid: &[u8]) {
     out.write(
         "dwlength-zero.exe",
         &f,
-        expect_error("CertTable", "dwLength 0: the entry cannot be walked"),
+        expect_error("file.certificate_table", "dwLength 0: the entry cannot be walked"),
     );
     let mut f = valid.to_vec();
     le32(&mut f, table, 4);
     out.write(
         "dwlength-short.exe",
         &f,
-        expect_error("CertTable", "dwLength 4, shorter than the 8-byte header"),
+        expect_error("file.certificate_table", "dwLength 4, shorter than the 8-byte header"),
     );
     let mut f = valid.to_vec();
     le32(&mut f, table, (size + 64) as u32);
     out.write(
         "dwlength-past-table.exe",
         &f,
-        expect_error("CertTable", "dwLength runs past the declared table"),
+        expect_error("file.certificate_table", "dwLength runs past the declared table"),
     );
     let mut f = valid.to_vec();
     le32(&mut f, sd, 0xffff_fff0);
@@ -109,7 +111,7 @@ fn table_layouts(out: &mut Out<'_>, valid: &[u8]) {
         "security-dir-overflow.exe",
         &f,
         expect_error(
-            "Image",
+            "file.image",
             "table offset + size overflows 32 bits and lies past the end of the file",
         ),
     );
@@ -118,7 +120,7 @@ fn table_layouts(out: &mut Out<'_>, valid: &[u8]) {
     out.write(
         "lfanew-past-eof.exe",
         &f,
-        expect_error("Image", "e_lfanew points past the end of the file"),
+        expect_error("file.image", "e_lfanew points past the end of the file"),
     );
 }
 

@@ -8,6 +8,7 @@ mod chains;
 mod hardening;
 mod hostile;
 pub mod hostile_big;
+pub mod manifest;
 mod pe;
 mod pki;
 mod policy_vectors;

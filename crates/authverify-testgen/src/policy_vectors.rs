@@ -14,7 +14,7 @@ fn entry(pe: &[u8], h: Hash, why: &str, strict_status: &str, strict_chain: &str,
         "why": why,
         "signatures": [ok_sig(h, pe)],
         "missing": [],
-        "strict": { "status": strict_status, "chain_status": strict_chain, "rule": rule },
+        "strict": { "status": strict_status, "chain_status": strict_chain, "rule": format!("policy.{rule}") },
     })
 }
 
@@ -216,7 +216,11 @@ fn page_hash_vectors(out: &mut Out, p: &'static Pki, pe: &[u8]) {
         let bytes = sign::sign(pe, &signer(form), &[]);
         let pages = crate::pe::page_hashes(pe, ph).len() / (4 + ph.digest(b"").len()) - 1;
         let mut sig = ok_sig(Hash::Sha256, pe);
-        sig["page_hashes"] = json!({ "algorithm": ph.name(), "pages": pages, "matches": !corrupt });
+        sig.page_hashes = Some(crate::manifest::ExpectedPageHashes {
+            algorithm: ph.name().into(),
+            matches: !corrupt,
+            pages,
+        });
         let (status, why) = if corrupt {
             (
                 "invalid",

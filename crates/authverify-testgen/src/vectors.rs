@@ -7,6 +7,7 @@
 //!
 //! Usage: `cargo run -p authverify-testgen -- [OUT_DIR]` (default: test-vectors).
 
+use crate::manifest::{self, ExpectedSignature, ExpectedTimestamp, Vector, VectorManifest};
 use crate::{asn1, chains, hardening, hostile, pe, pki, policy_vectors, sign};
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,8 @@ use pki::{issue, CertSpec, Hash, Key, EKU_CODE_SIGNING};
 use sign::{Form, Signer, Timestamp, TimestampKind};
 
 pub(crate) const EVALUATED_AT: &str = "2026-06-01T00:00:00Z";
+/// What every manifest says wrote it.
+pub(crate) const GENERATOR: &str = "authverify-testgen (cargo run -p authverify-testgen)";
 
 pub(crate) struct Pki {
     pub(crate) root_key: Key,
@@ -152,28 +155,33 @@ fn build_pki() -> Pki {
 
 pub(crate) struct Out {
     pub(crate) dir: PathBuf,
-    pub(crate) vectors: Vec<Value>,
+    pub(crate) vectors: Vec<Vector>,
 }
 
 impl Out {
+    /// Writes the vector and records its entry (in `json!` table notation, checked against
+    /// the manifest model) with its name and SHA-256.
     pub(crate) fn write(&mut self, name: &str, bytes: &[u8], entry: Value) {
         std::fs::write(self.dir.join(name), bytes).expect("write vector");
         let mut e = entry;
         e["file"] = json!(name);
         e["sha256"] = json!(hex::encode(Hash::Sha256.digest(bytes)));
-        self.vectors.push(e);
+        self.vectors.push(manifest::entry(e));
     }
 }
 
 /// Expected timestamp facts.
-fn ts_json(kind: &str, time: u64, valid: bool) -> Value {
+fn ts_json(kind: &str, time: u64, valid: bool) -> ExpectedTimestamp {
     let t = der::DateTime::from_unix_duration(std::time::Duration::from_secs(time)).expect("time");
-    json!({ "kind": kind, "time": t.to_string(), "valid": valid })
+    ExpectedTimestamp {
+        kind: kind.into(),
+        time: t.to_string(),
+        valid,
+    }
 }
 
-/// Expected facts of one signature.
 /// The expected facts of a valid primary signature over `unsigned` in algorithm `h`.
-pub(crate) fn ok_sig(h: Hash, unsigned: &[u8]) -> Value {
+pub(crate) fn ok_sig(h: Hash, unsigned: &[u8]) -> ExpectedSignature {
     sig(0, None, h, &sign::digest_for(unsigned, h), true, true, "trusted")
 }
 
@@ -185,16 +193,18 @@ fn sig(
     matches: bool,
     valid: bool,
     chain: &str,
-) -> Value {
-    json!({
-        "index": index,
-        "nested_in": nested_in,
-        "digest_algorithm": h.name(),
-        "computed_digest": hex::encode(digest),
-        "digest_matches": matches,
-        "signature_valid": valid,
-        "chain_status": chain,
-    })
+) -> ExpectedSignature {
+    ExpectedSignature {
+        chain_status: chain.into(),
+        computed_digest: hex::encode(digest),
+        digest_algorithm: h.name().into(),
+        digest_matches: matches,
+        index,
+        nested_in,
+        page_hashes: None,
+        signature_valid: valid,
+        timestamp: None,
+    }
 }
 
 /// test-vectors/registry: the test PKI's root in the machine's Root store, its intermediate
@@ -256,7 +266,7 @@ fn signer(key: &'static Key, cert: &'static pki::Cert, chain: Vec<&'static pki::
 }
 
 /// The manifest entry of a valid file with these signatures.
-fn valid(sigs: Vec<Value>, why: &str) -> Value {
+fn valid(sigs: Vec<ExpectedSignature>, why: &str) -> Value {
     json!({ "status": "valid", "why": why, "signatures": sigs, "missing": [] })
 }
 
@@ -299,21 +309,16 @@ pub fn write_all(dir: &Path) {
     hardening::write(&dir.join("hardening"), p, pe64);
     write_registry_exports(&dir, p);
 
-    let manifest = json!({
-        "generator": "authverify-testgen (cargo run -p authverify-testgen)",
-        "evaluated_at": EVALUATED_AT,
-        "trust": ["pki/root.crt"],
-        "root_sha1": hex::encode(Hash::Sha1.digest(&p.root.der)),
-        "vectors": out.vectors,
-    });
-    let text = serde_json::to_string_pretty(&manifest).expect("manifest") + "\n";
-    std::fs::write(Path::new(&dir).join("manifest.json"), text).expect("write manifest");
+    let manifest = VectorManifest {
+        evaluated_at: EVALUATED_AT.into(),
+        generator: GENERATOR.into(),
+        root_sha1: hex::encode(Hash::Sha1.digest(&p.root.der)),
+        trust: vec!["pki/root.crt".into()],
+        vectors: out.vectors,
+    };
+    manifest::write(&dir.join("manifest.json"), &manifest);
     chains::write(&dir.join("chains"));
-    println!(
-        "wrote {} vectors to {}",
-        manifest["vectors"].as_array().map_or(0, Vec::len),
-        dir.display()
-    );
+    println!("wrote {} vectors to {}", manifest.vectors.len(), dir.display());
 }
 
 /// Valid signatures in every algorithm and layout; returns the plain SHA-256 one.
@@ -489,9 +494,9 @@ fn timestamp_vectors(out: &mut Out, p: &'static Pki, im: &Images) {
         timestamp: Some(t),
         ..signer(&p.leaf_key, cert, full(cert), Hash::Sha256)
     };
-    let ts_vector = |sig_status: &str, chain: &str, ts: Value, why: &str| {
+    let ts_vector = |sig_status: &str, chain: &str, ts: ExpectedTimestamp, why: &str| {
         let mut s0 = sig(0, None, Hash::Sha256, &d256, true, true, chain);
-        s0["timestamp"] = ts;
+        s0.timestamp = Some(ts);
         json!({ "status": sig_status, "why": why, "missing": [], "signatures": [s0] })
     };
     let cases: Vec<(&str, Signer<'static>, Value)> = vec![
@@ -648,7 +653,7 @@ fn nesting_vectors(out: &mut Out, p: &'static Pki, im: &Images) {
     out.write("nesting-too-deep.exe", &v, json!({
         "status": "valid", "why": "20 nesting levels, above the bound of 16: a typed error, no deeper parsing; the primary decides", "missing": [],
         "signatures": (0..17).map(|i| lv(i, Hash::Sha256)).collect::<Vec<_>>(),
-        "extra_signature_error": "nested signatures exceed the bound of 16",
+        "extra_signature_error": manifest::ExpectedFinding::refusal("signature.unreadable", "nested signatures exceed the bound of 16"),
         "verdicts": {
             "windows": { "primary": "valid", "all": "invalid", "any": "valid" },
             "strict": { "primary": "invalid", "all": "invalid", "any": "invalid" } } }));

@@ -8,40 +8,34 @@ use std::sync::Arc;
 
 use authverify::trust::Role;
 use authverify::{Certificate, FileStatus, Policy, TrustStore, UnixTime, Verifier};
-use serde_json::Value;
+use authverify_testgen::manifest::{ChainCase, ChainsManifest, NeededBy};
 
 fn chains_dir() -> std::path::PathBuf {
     common::vectors_dir().join("chains")
 }
 
-fn manifest() -> Value {
-    let text = std::fs::read_to_string(chains_dir().join("manifest.json")).expect("chains manifest");
-    serde_json::from_str(&text).expect("manifest parses")
+fn manifest() -> ChainsManifest {
+    common::manifest::read(&chains_dir().join("manifest.json")).expect("chains manifest")
 }
 
-fn paths(v: &Value) -> Vec<std::path::PathBuf> {
-    v.as_array()
-        .expect("list")
-        .iter()
-        .map(|p| chains_dir().join(p.as_str().expect("path")))
-        .collect()
-}
-
-fn store_for(case: &Value) -> TrustStore {
-    let t = &case["trust"];
+fn store_for(case: &ChainCase) -> TrustStore {
+    let t = &case.trust;
     let mut store = TrustStore::new();
-    let publishers: Vec<Arc<Certificate>> = paths(&t["publishers"])
+    let publishers: Vec<Arc<Certificate>> = t
+        .publishers
         .iter()
-        .map(|p| Arc::new(Certificate::from_der(&std::fs::read(p).expect("read")).expect("publisher")))
+        .map(|p| {
+            Arc::new(Certificate::from_der(&std::fs::read(chains_dir().join(p)).expect("read")).expect("publisher"))
+        })
         .collect();
     store.set_trust_list_publishers(publishers);
-    for (key, role) in [
-        ("anchors", Role::Anchors),
-        ("intermediates", Role::Intermediates),
-        ("distrusted", Role::Distrusted),
-        ("trust_lists", Role::Anchors),
+    for (paths, role) in [
+        (&t.anchors, Role::Anchors),
+        (&t.intermediates, Role::Intermediates),
+        (&t.distrusted, Role::Distrusted),
+        (&t.trust_lists, Role::Anchors),
     ] {
-        for p in paths(&t[key]) {
+        for p in paths.iter().map(|p| chains_dir().join(p)) {
             store.load(&p, role).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         }
     }
@@ -51,25 +45,24 @@ fn store_for(case: &Value) -> TrustStore {
 #[test]
 fn every_chain_case_gets_its_built_verdict() {
     let m = manifest();
-    let at: UnixTime = m["evaluated_at"].as_str().expect("time").parse().expect("time");
-    let cases = m["cases"].as_array().expect("cases");
-    assert!(cases.len() >= 20, "the generator wrote {} cases", cases.len());
+    let at: UnixTime = common::time(&m.evaluated_at);
+    assert!(m.cases.len() >= 20, "the generator wrote {} cases", m.cases.len());
     let mut errors = Vec::new();
-    for case in cases {
-        let name = case["name"].as_str().expect("name");
+    for case in &m.cases {
+        let name = case.name.as_str();
         let verifier = Verifier::new(store_for(case), Policy::windows());
-        let bytes = std::fs::read(chains_dir().join(case["file"].as_str().expect("file"))).expect("read vector");
-        let at = case["at"].as_str().map_or(at, |t| t.parse().expect("case time"));
+        let bytes = std::fs::read(chains_dir().join(&case.file)).expect("read vector");
+        let at = case.at.as_deref().map_or(at, common::time);
         let report = verifier.verify_bytes(&bytes, at).expect("verify");
         let chain = report.signatures[0].chain.as_ref().expect("chain");
         let status = report.status.as_str();
-        if status != case["status"] || chain.status.name() != case["chain"] {
+        if status != case.status.as_str() || chain.status.name() != case.chain {
             errors.push(format!(
-                "{name}: {status}/{} ({:?}), expected {}/{}; alternatives: {:?}",
+                "{name}: {status}/{} ({:?}), expected {:?}/{}; alternatives: {:?}",
                 chain.status.name(),
                 chain.detail,
-                case["status"],
-                case["chain"],
+                case.status,
+                case.chain,
                 chain
                     .alternatives
                     .iter()
@@ -78,7 +71,7 @@ fn every_chain_case_gets_its_built_verdict() {
             ));
             continue;
         }
-        if let Some(want) = case["timestamp_chain"].as_str() {
+        if let Some(want) = case.timestamp_chain.as_deref() {
             let got = report.signatures[0]
                 .timestamp
                 .as_ref()
@@ -88,7 +81,7 @@ fn every_chain_case_gets_its_built_verdict() {
                 errors.push(format!("{name}: timestamp chain {got:?}, expected {want}"));
             }
         }
-        if let Some(anchor) = case["anchor_sha1"].as_str() {
+        if let Some(anchor) = &case.anchor_sha1 {
             let got = &chain.certificates.last().expect("path").sha1;
             if got != anchor {
                 errors.push(format!("{name}: anchor {got}, expected {anchor}"));
@@ -96,7 +89,7 @@ fn every_chain_case_gets_its_built_verdict() {
         }
         // The file-level list names exactly the expected certificates, each with the
         // chains that need it.
-        let expected = case["missing"].as_array().expect("missing");
+        let expected = &case.missing;
         if report.missing.len() != expected.len() {
             errors.push(format!(
                 "{name}: {} missing certificates {:?}, expected {}",
@@ -108,17 +101,18 @@ fn every_chain_case_gets_its_built_verdict() {
         }
         for (got, want) in report.missing.iter().zip(expected) {
             let store = serde_json::to_value(got.store).expect("store");
-            let mut ok = store == want["store"] && got.key_id.as_deref() == want["key_id"].as_str();
-            if let Some(sha1) = want["sha1"].as_str() {
-                ok &= got.sha1.as_deref() == Some(sha1) && got.file_name.as_deref() == Some(&format!("{sha1}.crt"));
+            let mut ok = store == want.store.as_str() && got.key_id.as_deref() == Some(want.key_id.as_str());
+            if let Some(sha1) = &want.sha1 {
+                ok &= got.sha1.as_ref() == Some(sha1) && got.file_name.as_deref() == Some(&format!("{sha1}.crt"));
             }
-            if let Some(cn) = want["subject_cn"].as_str() {
+            if let Some(cn) = &want.subject_cn {
                 ok &= got.subject.contains(&format!("CN={cn}"));
             }
-            let needed = serde_json::to_value(&got.needed_by).expect("needed_by");
-            ok &= needed == want["needed_by"];
+            let needed: Vec<NeededBy> =
+                serde_json::from_value(serde_json::to_value(&got.needed_by).expect("needed_by")).expect("needed_by");
+            ok &= Some(&needed) == want.needed_by.as_ref();
             if !ok {
-                errors.push(format!("{name}: missing {got:?}, expected {want}"));
+                errors.push(format!("{name}: missing {got:?}, expected {want:?}"));
             }
         }
         if report.status == FileStatus::Valid && !report.missing.is_empty() {
@@ -250,21 +244,21 @@ fn the_newest_ctl_decides_under_both_presets_whatever_the_load_order() {
     // Issue 14: the four cases load an older and a newer list of the same program in both
     // orders; the newer one decides, and the preset does not change that.
     let m = manifest();
-    let at: UnixTime = m["evaluated_at"].as_str().expect("time").parse().expect("time");
+    let at: UnixTime = common::time(&m.evaluated_at);
     let mut checked = 0;
-    for case in m["cases"].as_array().expect("cases") {
-        let name = case["name"].as_str().expect("name");
+    for case in &m.cases {
+        let name = case.name.as_str();
         if !name.starts_with("iv-ctl-newest") {
             continue;
         }
-        let bytes = std::fs::read(chains_dir().join(case["file"].as_str().expect("file"))).expect("read");
+        let bytes = std::fs::read(chains_dir().join(&case.file)).expect("read");
         for policy in [Policy::windows(), Policy::strict()] {
             let report = Verifier::new(store_for(case), policy)
                 .verify_bytes(&bytes, at)
                 .expect("verify");
             let chain = report.signatures[0].chain.as_ref().expect("chain");
-            assert_eq!(report.status.as_str(), case["status"], "{name}");
-            assert_eq!(chain.status.name(), case["chain"], "{name}: {:?}", chain.detail);
+            assert_eq!(report.status.as_str(), case.status.as_str(), "{name}");
+            assert_eq!(chain.status.name(), case.chain, "{name}: {:?}", chain.detail);
             checked += 1;
         }
     }

@@ -102,8 +102,8 @@ fn a_hive_gives_the_verdicts_of_the_export() {
     let by_reg = verifier("system-certificates.reg");
     let by_hives = [verifier("SOFTWARE.hiv"), verifier("NTUSER.hiv")];
     let mut checked = 0;
-    for v in m["vectors"].as_array().expect("vectors") {
-        let file = common::vectors_dir().join(v["file"].as_str().expect("file"));
+    for v in &m.vectors {
+        let file = common::vectors_dir().join(&v.file);
         let want = format!("{:?}", by_reg.verify_path(&file, at).map(|r| r.status));
         for by_hive in &by_hives {
             let got = format!("{:?}", by_hive.verify_path(&file, at).map(|r| r.status));

@@ -7,8 +7,8 @@ mod common;
 
 use std::sync::Arc;
 
-use authverify::{Certificate, Error, FileStatus, Policy, Rule, TrustStore, Verifier};
-use serde_json::Value;
+use authverify::{Certificate, FileStatus, Policy, Rule, TrustStore, Verifier};
+use authverify_testgen::manifest::{HostileManifest, Status};
 
 fn hostile_dir() -> std::path::PathBuf {
     common::vectors_dir().join("hostile")
@@ -16,55 +16,47 @@ fn hostile_dir() -> std::path::PathBuf {
 
 #[test]
 fn every_hostile_vector_gets_its_typed_verdict() {
-    let m: Value =
-        serde_json::from_str(&std::fs::read_to_string(hostile_dir().join("hostile.json")).expect("hostile.json"))
-            .expect("json");
-    let at = common::manifest_time(&m);
-    let verifier = common::manifest_verifier(&common::manifest());
+    let m: HostileManifest = common::manifest::read(&hostile_dir().join("hostile.json")).expect("hostile.json");
+    let at = common::time(&m.evaluated_at);
+    let verifier = Verifier::new(common::anchors(&m.trust), Policy::windows());
     let strict = Verifier::new(verifier.trust().clone(), Policy::strict());
-    let cases = m["cases"].as_array().expect("cases");
-    assert!(cases.len() >= 15, "{} hostile vectors", cases.len());
+    assert!(m.cases.len() >= 15, "{} hostile vectors", m.cases.len());
     let mut errors = Vec::new();
-    for case in cases {
-        let file = case["file"].as_str().expect("file");
+    for case in &m.cases {
+        let file = case.file.as_str();
         let bytes = std::fs::read(hostile_dir().join(file)).expect("read");
         let result = verifier.verify_bytes(&bytes, at);
-        match (case["status"].as_str(), &result) {
-            (Some("error"), Err(e)) => {
-                let kind = match e {
-                    Error::Image(_) => "Image",
-                    Error::CertTable(_) => "CertTable",
-                    _ => "other",
-                };
-                if Some(kind) != case["error"].as_str() {
-                    errors.push(format!("{file}: error {e:?}, expected kind {}", case["error"]));
+        match (case.status, &result) {
+            (Status::Error, Err(e)) => {
+                if Some(e.rule()) != case.error_rule.as_deref() {
+                    errors.push(format!("{file}: error {e:?}, expected {:?}", case.error_rule));
                 }
             }
-            (Some(want), Ok(r)) if r.status.as_str() == want => {
-                if let Some(n) = case["signatures"].as_u64() {
-                    if r.signatures.len() as u64 != n {
+            (want, Ok(r)) if r.status.as_str() == want.as_str() => {
+                if let Some(n) = case.signatures {
+                    if r.signatures.len() != n {
                         errors.push(format!("{file}: {} signatures, expected {n}", r.signatures.len()));
                     }
                 }
-                if let Some(chain) = case["chain"].as_str() {
+                if let Some(chain) = &case.chain {
                     let got = r.signatures[0].chain.as_ref().map(|c| c.status.name());
-                    if got != Some(chain) {
+                    if got != Some(chain.as_str()) {
                         errors.push(format!("{file}: chain {got:?}, expected {chain}"));
                     }
                 }
-                if let Some(sha1) = case["missing_sha1"].as_str() {
-                    if !r.missing.iter().any(|m| m.sha1.as_deref() == Some(sha1)) {
+                if let Some(sha1) = &case.missing_sha1 {
+                    if !r.missing.iter().any(|m| m.sha1.as_ref() == Some(sha1)) {
                         errors.push(format!("{file}: {sha1} not named in {:?}", r.missing));
                     }
                 }
-                if let Some(want) = case["strict"].as_str() {
+                if let Some(want) = case.strict {
                     let s = strict.verify_bytes(&bytes, at).expect("verify");
-                    if s.status.as_str() != want {
-                        errors.push(format!("{file}: strict {:?}, expected {want}", s.status));
+                    if s.status.as_str() != want.as_str() {
+                        errors.push(format!("{file}: strict {:?}, expected {want:?}", s.status));
                     }
                 }
             }
-            (want, got) => errors.push(format!("{file}: {got:?}, expected {want:?} ({})", case["why"])),
+            (want, got) => errors.push(format!("{file}: {got:?}, expected {want:?} ({})", case.why)),
         }
     }
     assert!(errors.is_empty(), "{}", errors.join("\n"));

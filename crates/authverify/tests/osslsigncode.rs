@@ -109,12 +109,12 @@ fn digests_agree_with_osslsigncode_on_vectors() {
     let at = common::manifest_time(&m);
     let mut compared = 0;
     let mut errors = Vec::new();
-    for v in m["vectors"].as_array().expect("vectors") {
-        if v["status"] == "unsigned" {
+    for v in &m.vectors {
+        if v.status == common::manifest::Status::Unsigned {
             continue;
         }
         match compare(
-            &common::vectors_dir().join(v["file"].as_str().expect("file")),
+            &common::vectors_dir().join(&v.file),
             &verifier,
             at,
             Some(&common::vectors_dir().join("pki/root.pem")),
@@ -255,13 +255,12 @@ fn hardening_vectors_agree_with_osslsigncode_or_differ_as_documented() {
         );
     }
     let dir = common::vectors_dir().join("hardening");
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).expect("manifest")).expect("JSON");
+    let m: common::manifest::HardeningManifest = common::manifest::read(&dir.join("manifest.json")).expect("manifest");
     let bundle = dir.join("roots/bundle.pem");
     let mut errors = Vec::new();
     let mut agreed = 0;
-    for v in m["vectors"].as_array().expect("vectors") {
-        let file = v["file"].as_str().expect("file");
+    for v in &m.vectors {
+        let file = v.file.as_str();
         let out = Command::new("osslsigncode")
             .args(["verify", "-time", "1780272000", "-CAfile"])
             .arg(&bundle)
@@ -273,8 +272,8 @@ fn hardening_vectors_agree_with_osslsigncode_or_differ_as_documented() {
             .expect("run osslsigncode");
         let text = String::from_utf8_lossy(&out.stdout);
         let theirs_ok = text.lines().any(|l| l.trim() == "Signature verification: ok");
-        for preset in ["windows", "strict"] {
-            let ours_ok = v[preset]["status"] == "valid";
+        for (preset, outcome) in [("windows", &v.windows), ("strict", &v.strict)] {
+            let ours_ok = outcome.status == common::manifest::Status::Valid;
             let documented = HARDENING_DIFFERENCES
                 .iter()
                 .any(|(f, p, _)| *f == file && (*p == "both" || *p == preset));

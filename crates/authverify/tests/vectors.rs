@@ -4,7 +4,7 @@
 mod common;
 
 use authverify::{ChainStatus, Effect, FileStatus, PeImage, Rule};
-use serde_json::Value;
+use authverify_testgen::manifest::{ExpectedPageHashes, ExpectedSignature, Vector, VectorManifest};
 
 /// Mismatches against the manifest, collected so that one run lists them all.
 struct Checks<'a> {
@@ -25,11 +25,10 @@ fn vectors_match_manifest() {
     let m = common::manifest();
     let verifier = common::manifest_verifier(&m);
     let at = common::manifest_time(&m);
-    let vectors = m["vectors"].as_array().expect("vectors");
-    assert!(vectors.len() >= 14, "manifest lists {} vectors", vectors.len());
+    assert!(m.vectors.len() >= 14, "manifest lists {} vectors", m.vectors.len());
     let mut failures = Vec::new();
-    for v in vectors {
-        let file = v["file"].as_str().expect("file");
+    for v in &m.vectors {
+        let file = v.file.as_str();
         let bytes = std::fs::read(common::vectors_dir().join(file)).expect("vector file");
         let report = verifier
             .verify_bytes(&bytes, at)
@@ -40,19 +39,19 @@ fn vectors_match_manifest() {
         };
         c.check(
             "status",
-            FileStatus::as_str(report.status) == v["status"],
-            format!("{:?} vs {}", report.status, v["status"]),
+            FileStatus::as_str(report.status) == v.status.as_str(),
+            format!("{:?} vs {:?}", report.status, v.status),
         );
         check_signatures(&mut c, &report, v, &m);
         check_missing(&mut c, &report, v);
-        if let Some(d) = v.get("unsigned_digests") {
+        if let Some(d) = &v.unsigned_digests {
             let image = PeImage::parse(&bytes).expect("parse");
             for (alg, name) in [
                 (authverify::DigestAlgorithm::Sha1, "sha1"),
                 (authverify::DigestAlgorithm::Sha256, "sha256"),
             ] {
                 let got = hex::encode(&image.authenticode_digests(&[alg])[0].1);
-                c.check("unsigned digest", Some(got.as_str()) == d[name].as_str(), got.clone());
+                c.check("unsigned digest", Some(&got) == d.get(name), got.clone());
             }
         }
     }
@@ -66,66 +65,61 @@ fn vectors_match_manifest() {
 
 /// Each signature as the generator built it: count (and the error of one past the nesting
 /// limit), digests, signer signature, chain, page hashes, timestamp.
-fn check_signatures(c: &mut Checks<'_>, report: &authverify::FileReport, v: &Value, m: &Value) {
-    let expected: &Vec<Value> = v["signatures"].as_array().expect("signatures");
-    let extra_error = v.get("extra_signature_error").and_then(Value::as_str);
-    let want_count = expected.len() + usize::from(extra_error.is_some());
+fn check_signatures(c: &mut Checks<'_>, report: &authverify::FileReport, v: &Vector, m: &VectorManifest) {
+    let expected = &v.signatures;
+    let want_count = expected.len() + usize::from(v.extra_signature_error.is_some());
     c.check(
         "signature count",
         report.signatures.len() == want_count,
         format!("{} vs {want_count}", report.signatures.len()),
     );
-    if let Some(e) = extra_error {
-        let last = report
-            .signatures
-            .last()
-            .and_then(|s| s.error.as_ref().map(|e| e.detail.clone()))
-            .unwrap_or_default();
-        c.check("extra signature error", last.contains(e), last.clone());
+    if let Some(want) = &v.extra_signature_error {
+        let last = report.signatures.last().and_then(|s| s.error.as_ref());
+        let ok = last.is_some_and(|e| {
+            e.rule.as_str() == want.rule && e.effect.as_str() == want.effect && e.detail.contains(&want.detail_contains)
+        });
+        c.check("extra signature error", ok, format!("{last:?}"));
     }
     for (got, want) in report.signatures.iter().zip(expected) {
         c.check(
             "nested_in",
-            Some(got.nested_in) == want["nested_in"].as_u64().map(|n| Some(n as usize)).or(Some(None)),
+            got.nested_in == want.nested_in,
             format!("{:?}", got.nested_in),
         );
         c.check(
             "digest_algorithm",
-            got.digest_algorithm.as_deref() == want["digest_algorithm"].as_str(),
+            got.digest_algorithm.as_deref() == Some(want.digest_algorithm.as_str()),
             format!("{:?}", got.digest_algorithm),
         );
         c.check(
             "computed_digest",
-            got.computed_digest.as_deref() == want["computed_digest"].as_str(),
+            got.computed_digest.as_deref() == Some(want.computed_digest.as_str()),
             format!("{:?}", got.computed_digest),
         );
         c.check(
             "digest_matches",
-            Some(got.digest_matches) == want["digest_matches"].as_bool(),
+            got.digest_matches == want.digest_matches,
             format!("{}", got.digest_matches),
         );
         c.check(
             "signature_valid",
-            Some(got.signature_valid) == want["signature_valid"].as_bool(),
+            got.signature_valid == want.signature_valid,
             format!("{} {:?}", got.signature_valid, got.notes),
         );
         let chain = got.chain.as_ref().map(|c| c.status.name());
         c.check(
             "chain_status",
-            chain == want["chain_status"].as_str(),
+            chain == Some(want.chain_status.as_str()),
             format!("{chain:?}"),
         );
         // Page hashes: present exactly when the generator wrote them, with its page count
         // and whether they match.
-        let got_pages = got
-            .page_hashes
-            .as_ref()
-            .map(|p| serde_json::json!({ "algorithm": p.algorithm, "pages": p.pages, "matches": p.matches }));
-        c.check(
-            "page_hashes",
-            got_pages.as_ref() == want.get("page_hashes"),
-            format!("{got_pages:?}"),
-        );
+        let got_pages = got.page_hashes.as_ref().map(|p| ExpectedPageHashes {
+            algorithm: p.algorithm.to_string(),
+            matches: p.matches,
+            pages: p.pages,
+        });
+        c.check("page_hashes", got_pages == want.page_hashes, format!("{got_pages:?}"));
         check_timestamp(c, got, want, m);
     }
 }
@@ -133,21 +127,26 @@ fn check_signatures(c: &mut Checks<'_>, report: &authverify::FileReport, v: &Val
 /// The timestamp's kind, time and validity, and the instant the chain was judged at: the
 /// timestamp's when it is valid (and the leaf lacks the lifetime EKU), else the
 /// verification time.
-fn check_timestamp(c: &mut Checks<'_>, got: &authverify::SignatureReport, want: &Value, m: &Value) {
-    match (&got.timestamp, want.get("timestamp")) {
+fn check_timestamp(
+    c: &mut Checks<'_>,
+    got: &authverify::SignatureReport,
+    want: &ExpectedSignature,
+    m: &VectorManifest,
+) {
+    match (&got.timestamp, &want.timestamp) {
         (None, None) => {}
         (Some(t), Some(w)) => {
             let kind = t.kind.as_str();
-            c.check("timestamp kind", Some(kind) == w["kind"].as_str(), kind.to_string());
+            c.check("timestamp kind", kind == w.kind, kind.to_string());
             let time = t.time.map(|t| t.to_string());
             c.check(
                 "timestamp time",
-                time.as_deref() == w["time"].as_str(),
+                time.as_deref() == Some(w.time.as_str()),
                 format!("{time:?}"),
             );
             c.check(
                 "timestamp valid",
-                Some(t.valid) == w["valid"].as_bool(),
+                t.valid == w.valid,
                 format!("{} {:?}", t.valid, t.notes),
             );
             let at = got.evaluated_at.as_ref().map(|e| e.time.to_string());
@@ -156,7 +155,7 @@ fn check_timestamp(c: &mut Checks<'_>, got: &authverify::SignatureReport, want: 
             } else {
                 c.check(
                     "evaluated at the verification time",
-                    at.as_deref() == m["evaluated_at"].as_str(),
+                    at.as_deref() == Some(m.evaluated_at.as_str()),
                     format!("{at:?}"),
                 );
             }
@@ -166,15 +165,18 @@ fn check_timestamp(c: &mut Checks<'_>, got: &authverify::SignatureReport, want: 
 }
 
 /// What to install: count, subject, key id and store of each.
-fn check_missing(c: &mut Checks<'_>, report: &authverify::FileReport, v: &Value) {
-    let want_missing = v["missing"].as_array().expect("missing");
+fn check_missing(c: &mut Checks<'_>, report: &authverify::FileReport, v: &Vector) {
+    let want_missing = &v.missing;
     c.check(
         "missing count",
         report.missing.len() == want_missing.len(),
         format!("{:?}", report.missing),
     );
     for (got, want) in report.missing.iter().zip(want_missing) {
-        let cn = want["subject_cn"].as_str().expect("cn");
+        let cn = want
+            .subject_cn
+            .as_deref()
+            .expect("the core vectors name missing issuers by CN");
         c.check(
             "missing subject",
             got.subject.contains(&format!("CN={cn}")),
@@ -182,12 +184,12 @@ fn check_missing(c: &mut Checks<'_>, report: &authverify::FileReport, v: &Value)
         );
         c.check(
             "missing key id",
-            got.key_id.as_deref() == want["key_id"].as_str(),
+            got.key_id.as_deref() == Some(want.key_id.as_str()),
             format!("{:?}", got.key_id),
         );
         c.check(
             "missing store",
-            format!("{:?}", got.store).to_lowercase() == want["store"].as_str().unwrap_or(""),
+            format!("{:?}", got.store).to_lowercase() == want.store,
             format!("{:?}", got.store),
         );
     }
@@ -267,17 +269,14 @@ fn verify_paths_gives_each_file_its_verdict_in_order() {
     let m = common::manifest();
     let at = common::manifest_time(&m);
     let verifier = common::manifest_verifier(&m);
-    let vectors = m["vectors"].as_array().expect("vectors");
-    let mut paths: Vec<std::path::PathBuf> = vectors
-        .iter()
-        .map(|v| common::vectors_dir().join(v["file"].as_str().expect("file")))
-        .collect();
+    let vectors = &m.vectors;
+    let mut paths: Vec<std::path::PathBuf> = vectors.iter().map(|v| common::vectors_dir().join(&v.file)).collect();
     paths.push(common::vectors_dir().join("no-such-file.exe"));
     let results = verifier.verify_paths(&paths, at);
     assert_eq!(results.len(), paths.len());
     for (v, r) in vectors.iter().zip(&results) {
         let got = r.as_ref().expect("verified").status.as_str();
-        assert_eq!(got, v["status"].as_str().expect("status"), "{}", v["file"]);
+        assert_eq!(got, v.status.as_str(), "{}", v.file);
     }
     assert!(matches!(results.last(), Some(Err(authverify::Error::Io { .. }))));
 }
@@ -292,22 +291,25 @@ fn a_mismatching_signature_that_does_not_decide_follows_the_preset_and_selection
     let at = common::manifest_time(&m);
     let trust = common::manifest_verifier(&m).trust().clone();
     let mut checked = 0;
-    for v in m["vectors"].as_array().expect("vectors") {
-        let Some(verdicts) = v.get("verdicts") else { continue };
-        let file = v["file"].as_str().expect("file");
+    for v in &m.vectors {
+        let Some(verdicts) = &v.verdicts else { continue };
+        let file = v.file.as_str();
         let bytes = std::fs::read(common::vectors_dir().join(file)).expect("vector");
-        for (preset, base) in [("windows", Policy::windows()), ("strict", Policy::strict())] {
-            for (selection, which) in [
-                ("primary", SignatureSelection::Primary),
-                ("all", SignatureSelection::All),
-                ("any", SignatureSelection::Any),
+        for (preset, base, by_selection) in [
+            ("windows", Policy::windows(), &verdicts.windows),
+            ("strict", Policy::strict(), &verdicts.strict),
+        ] {
+            for (selection, which, want) in [
+                ("primary", SignatureSelection::Primary, by_selection.primary),
+                ("all", SignatureSelection::All, by_selection.all),
+                ("any", SignatureSelection::Any, by_selection.any),
             ] {
                 let mut policy = base.clone();
                 policy.signatures = which;
                 let report = authverify::Verifier::new(trust.clone(), policy)
                     .verify_bytes(&bytes, at)
                     .expect("verify");
-                let want = verdicts[preset][selection].as_str().expect("verdict");
+                let want = want.as_str();
                 assert_eq!(
                     FileStatus::as_str(report.status),
                     want,

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use authverify::{Policy, TrustStore, UnixTime, Verifier};
-use serde_json::Value;
+pub use authverify_testgen::manifest::{self, VectorManifest};
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -17,28 +17,32 @@ pub fn vectors_dir() -> PathBuf {
     repo_root().join("test-vectors")
 }
 
-pub fn manifest() -> Value {
-    let text = std::fs::read_to_string(vectors_dir().join("manifest.json")).expect("manifest.json");
-    serde_json::from_str(&text).expect("manifest parses")
+/// test-vectors/manifest.json, through the model the generator writes it with.
+pub fn manifest() -> VectorManifest {
+    manifest::read(&vectors_dir().join("manifest.json")).expect("manifest.json")
 }
 
-pub fn manifest_time(m: &Value) -> UnixTime {
-    m["evaluated_at"]
-        .as_str()
-        .expect("evaluated_at")
-        .parse()
-        .expect("time parses")
+/// A manifest's `evaluated_at`.
+pub fn time(rfc3339: &str) -> UnixTime {
+    rfc3339.parse().expect("time parses")
+}
+
+pub fn manifest_time(m: &VectorManifest) -> UnixTime {
+    time(&m.evaluated_at)
+}
+
+/// Anchors from files under test-vectors/.
+pub fn anchors(paths: &[String]) -> TrustStore {
+    let mut trust = TrustStore::new();
+    for t in paths {
+        trust.load_anchors(&vectors_dir().join(t)).expect("load trust");
+    }
+    trust
 }
 
 /// The verifier the manifest's verdicts are stated for: the manifest's trust files only.
-pub fn manifest_verifier(m: &Value) -> Verifier {
-    let mut trust = TrustStore::new();
-    for t in m["trust"].as_array().expect("trust list") {
-        trust
-            .load_anchors(&vectors_dir().join(t.as_str().expect("path")))
-            .expect("load trust");
-    }
-    Verifier::new(trust, Policy::windows())
+pub fn manifest_verifier(m: &VectorManifest) -> Verifier {
+    Verifier::new(anchors(&m.trust), Policy::windows())
 }
 
 /// Real-world files fetched by scripts/fetch-real-world.py, with their corpus rows.
