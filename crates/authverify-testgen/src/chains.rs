@@ -225,59 +225,115 @@ pub fn write(dir: &Path) {
     manifest::write(&dir.join("manifest.json"), &manifest);
 }
 
-/// Identity Verification (Azure Trusted Signing) family, with its CTL cases.
+/// The Identity Verification (Azure Trusted Signing) hierarchy and the files signed under
+/// it: what every case of the family is built from.
+struct Iv {
+    root: &'static Cert,
+    pca: &'static Cert,
+    eoc: &'static Cert,
+    /// Signed with leaf, EOC CA and PCA embedded.
+    signed: String,
+    /// The same with the root embedded too.
+    signed_root_embedded: String,
+    /// Only the leaf embedded.
+    signed_leaf_only: String,
+    /// The root, PCA and EOC CA as files under certs/.
+    c_root: String,
+    c_pca: String,
+    c_eoc: String,
+}
+
+impl Iv {
+    /// The root as a CTL subject: its EKUs, disable date (and that date's EKU scope),
+    /// NotBefore date (and its EKU scope).
+    fn subject(
+        &self,
+        ekus: Option<&'static [&'static str]>,
+        disabled: (Option<u64>, Option<&'static [&'static str]>),
+        not_before: (Option<u64>, Option<&'static [&'static str]>),
+    ) -> CtlSubject<'static> {
+        CtlSubject {
+            cert: self.root,
+            friendly_name: "Test Identity Verification Root CA 2020",
+            ekus,
+            disabled_at: disabled.0,
+            disabled_ekus: disabled.1,
+            not_before: not_before.0,
+            not_before_ekus: not_before.1,
+        }
+    }
+
+    /// The root listed for code signing and time stamping, nothing else set.
+    fn listed(&self) -> CtlSubject<'static> {
+        self.subject(Some(CS_TS), (None, None), (None, None))
+    }
+
+    /// A case verifying `signed` against these anchors, intermediates, CTLs and distrusted
+    /// certificates, with the rest of the expectation in `expect`.
+    fn case(&self, c: &Ctx<'_>, name: &str, trust: [&[&String]; 4], mut expect: Value) {
+        expect["file"] = json!(self.signed);
+        expect["trust"] = json!(c.trust(trust[0], trust[1], trust[2], trust[3]));
+        c.out.case(name, expect);
+    }
+}
+
+/// Identity Verification (Azure Trusted Signing) family: path cases, the CTL's
+/// properties, and distrust.
 fn identity_verification(c: &Ctx<'_>) {
+    let iv = iv_hierarchy(c);
+    iv_path_cases(c, &iv);
+    iv_ctl_purpose_cases(c, &iv);
+    iv_ctl_date_cases(c, &iv);
+    iv_distrust_cases(c, &iv);
+}
+
+/// A CA certificate of the test hierarchies.
+fn ca_cert(
+    serial: u64,
+    subject: &'static str,
+    validity: (u64, u64),
+    path_len: Option<u32>,
+    key: &'static Key,
+    issuer: Option<(&Cert, &Key)>,
+) -> &'static Cert {
+    leak(issue(
+        &ca(serial, subject, validity.0, validity.1, path_len),
+        key,
+        issuer,
+    ))
+}
+
+/// Root 2020 → PCA 2021 → EOC CA (pathLen 0) → 72-hour leaf; the three signed files
+/// (RFC 3161 timestamp by a TSA under the same root) and the certificate files.
+fn iv_hierarchy(c: &Ctx<'_>) -> Iv {
     let out = &c.out;
-    let k_ivroot = key(KEY_IVROOT);
-    let k_pca = key(KEY_PCA);
-    let k_eoc = key(KEY_EOC);
-    let k_tsaca = key(KEY_TSACA);
-    let k_leaf = key(KEY_LEAF);
-    let k_tsa = key(KEY_TSA);
-    let ctl = |file: &str, usage: &str, subjects: &[CtlSubject<'_>]| c.ctl(file, usage, subjects);
-    let ctl_at = |file: &str, usage: &str, subjects: &[CtlSubject<'_>], this_update: u64| {
-        c.ctl_at(file, usage, subjects, this_update)
-    };
-    let ctl_this_update = c.ctl_this_update;
-    let trust = |anchors: &[&String], intermediates: &[&String], lists: &[&String], distrusted: &[&String]| {
-        c.trust(anchors, intermediates, lists, distrusted)
-    };
-    // ---- Identity Verification family ------------------------------------------------
-    let iv_root = leak(issue(
-        &ca(
-            0x6001,
-            "Test Identity Verification Root CA 2020",
-            unix(2020, 4, 16),
-            unix(2045, 4, 16),
-            None,
-        ),
+    let (k_ivroot, k_pca, k_eoc, k_leaf) = (key(KEY_IVROOT), key(KEY_PCA), key(KEY_EOC), key(KEY_LEAF));
+    let root = ca_cert(
+        0x6001,
+        "Test Identity Verification Root CA 2020",
+        (unix(2020, 4, 16), unix(2045, 4, 16)),
+        None,
         k_ivroot,
         None,
-    ));
-    let iv_pca = leak(issue(
-        &ca(
-            0x6002,
-            "Test ID Verified Code Signing PCA 2021",
-            unix(2021, 4, 1),
-            unix(2036, 4, 1),
-            None,
-        ),
+    );
+    let pca = ca_cert(
+        0x6002,
+        "Test ID Verified Code Signing PCA 2021",
+        (unix(2021, 4, 1), unix(2036, 4, 1)),
+        None,
         k_pca,
-        Some((iv_root, k_ivroot)),
-    ));
-    let iv_eoc = leak(issue(
-        &ca(
-            0x6003,
-            "Test ID Verified CS EOC CA 01",
-            unix(2021, 4, 13),
-            unix(2031, 4, 13),
-            Some(0),
-        ),
+        Some((root, k_ivroot)),
+    );
+    let eoc = ca_cert(
+        0x6003,
+        "Test ID Verified CS EOC CA 01",
+        (unix(2021, 4, 13), unix(2031, 4, 13)),
+        Some(0),
         k_eoc,
-        Some((iv_pca, k_pca)),
-    ));
+        Some((pca, k_pca)),
+    );
     let leaf_nb = unix(2026, 3, 1);
-    let iv_leaf = leak(issue(
+    let leaf = leak(issue(
         &leaf_spec(
             0x6004,
             "Test Publisher (72-hour certificate)",
@@ -285,20 +341,47 @@ fn identity_verification(c: &Ctx<'_>) {
             leaf_nb + 72 * 3600,
         ),
         k_leaf,
-        Some((iv_eoc, k_eoc)),
+        Some((eoc, k_eoc)),
     ));
-    let iv_tsa_ca = leak(issue(
-        &ca(
-            0x6005,
-            "Test Public RSA Timestamping CA 2020",
-            unix(2020, 11, 19),
-            unix(2035, 11, 19),
-            Some(0),
-        ),
+    let timestamp = iv_timestamp(root, k_ivroot);
+    let pe = pe::build(&pe::PeSpec {
+        pe32_plus: true,
+        data_len: 16 * 1024,
+        seed: 40,
+        overlay: 0,
+    });
+    let sign = |chain: Vec<&'static Cert>| {
+        let s = Signer {
+            timestamp: Some(timestamp.clone()),
+            ..Signer::new(k_leaf, leaf, chain)
+        };
+        sign::sign(&pe, &s, &[])
+    };
+    Iv {
+        root,
+        pca,
+        eoc,
+        signed: out.file("iv-signed.exe", &sign(vec![leaf, eoc, pca])),
+        signed_root_embedded: out.file("iv-signed-root-embedded.exe", &sign(vec![leaf, eoc, pca, root])),
+        signed_leaf_only: out.file("iv-signed-leaf-only.exe", &sign(vec![leaf])),
+        c_root: out.cert("iv-root", root),
+        c_pca: out.cert("iv-pca", pca),
+        c_eoc: out.cert("iv-eoc", eoc),
+    }
+}
+
+/// An RFC 3161 timestamp at 2026-03-02 by a TSA under the Identity Verification root.
+fn iv_timestamp(root: &'static Cert, k_root: &'static Key) -> Timestamp<'static> {
+    let (k_tsaca, k_tsa) = (key(KEY_TSACA), key(KEY_TSA));
+    let tsa_ca = ca_cert(
+        0x6005,
+        "Test Public RSA Timestamping CA 2020",
+        (unix(2020, 11, 19), unix(2035, 11, 19)),
+        Some(0),
         k_tsaca,
-        Some((iv_root, k_ivroot)),
-    ));
-    let iv_tsa = leak(issue(
+        Some((root, k_root)),
+    );
+    let tsa = leak(issue(
         &CertSpec {
             serial: 0x6006,
             subject: "Test Time-Stamp Service",
@@ -309,179 +392,86 @@ fn identity_verification(c: &Ctx<'_>) {
             hash: Hash::Sha256,
         },
         k_tsa,
-        Some((iv_tsa_ca, k_tsaca)),
+        Some((tsa_ca, k_tsaca)),
     ));
-    let ts_time = unix(2026, 3, 2);
-    let tsa_chain: &'static [&'static Cert] = leak([iv_tsa_ca]);
-    let pe = pe::build(&pe::PeSpec {
-        pe32_plus: true,
-        data_len: 16 * 1024,
-        seed: 40,
-        overlay: 0,
-    });
-    let iv_sign = |chain: Vec<&'static Cert>| {
-        let s = Signer {
-            key: k_leaf,
-            cert: iv_leaf,
-            chain,
-            hash: Hash::Sha256,
-            corrupt_signature: false,
-            timestamp: Some(Timestamp {
-                kind: TimestampKind::Rfc3161,
-                key: k_tsa,
-                cert: iv_tsa,
-                time: ts_time,
-                wrong_imprint: false,
-                chain: tsa_chain,
-            }),
-            form: Form::default(),
-        };
-        sign::sign(&pe, &s, &[])
-    };
-    let f_iv = out.file("iv-signed.exe", &iv_sign(vec![iv_leaf, iv_eoc, iv_pca]));
-    let f_iv_root = out.file(
-        "iv-signed-root-embedded.exe",
-        &iv_sign(vec![iv_leaf, iv_eoc, iv_pca, iv_root]),
-    );
-    let f_iv_leaf = out.file("iv-signed-leaf-only.exe", &iv_sign(vec![iv_leaf]));
-    let c_iv_root = out.cert("iv-root", iv_root);
-    let c_iv_pca = out.cert("iv-pca", iv_pca);
-    let c_iv_eoc = out.cert("iv-eoc", iv_eoc);
+    Timestamp {
+        kind: TimestampKind::Rfc3161,
+        key: k_tsa,
+        cert: tsa,
+        time: unix(2026, 3, 2),
+        wrong_imprint: false,
+        chain: leak([tsa_ca]),
+    }
+}
 
-    let iv_subject = |ekus, dis, dis_ekus, nb, nb_ekus| CtlSubject {
-        cert: iv_root,
-        friendly_name: "Test Identity Verification Root CA 2020",
-        ekus,
-        disabled_at: dis,
-        disabled_ekus: dis_ekus,
-        not_before: nb,
-        not_before_ekus: nb_ekus,
-    };
-    let ctl_listed = ctl(
-        "iv-listed.stl",
-        sign::ROOT_LIST_SIGNER,
-        &[iv_subject(Some(CS_TS), None, None, None, None)],
-    );
-    let ctl_ts_only = ctl(
-        "iv-timestamping-only.stl",
-        sign::ROOT_LIST_SIGNER,
-        &[iv_subject(Some(&[EKU_TIME_STAMPING]), None, None, None, None)],
-    );
-    let ctl_not_before = ctl(
-        "iv-notbefore-2026-01-01.stl",
-        sign::ROOT_LIST_SIGNER,
-        &[iv_subject(Some(CS_TS), None, None, Some(unix(2026, 1, 1)), None)],
-    );
-    let ctl_not_before_other = ctl(
-        "iv-notbefore-serverauth-only.stl",
-        sign::ROOT_LIST_SIGNER,
-        &[iv_subject(
-            Some(CS_TS),
-            None,
-            None,
-            Some(unix(2026, 1, 1)),
-            Some(&[EKU_SERVER_AUTH]),
-        )],
-    );
-    let ctl_disabled_before = ctl(
-        "iv-disabled-2026-02-01.stl",
-        sign::ROOT_LIST_SIGNER,
-        &[iv_subject(Some(CS_TS), Some(unix(2026, 2, 1)), None, None, None)],
-    );
-    let ctl_disabled_cs_before = ctl(
-        "iv-disabled-codesigning-2026-02-01.stl",
-        sign::ROOT_LIST_SIGNER,
-        &[iv_subject(
-            Some(CS_TS),
-            Some(unix(2026, 2, 1)),
-            Some(&[EKU_CODE_SIGNING]),
-            None,
-            None,
-        )],
-    );
-    let ctl_disabled_after = ctl(
-        "iv-disabled-2026-04-01.stl",
-        sign::ROOT_LIST_SIGNER,
-        &[iv_subject(Some(CS_TS), Some(unix(2026, 4, 1)), None, None, None)],
-    );
-    let ctl_disallowed_eoc = ctl(
-        "disallowed-eoc.stl",
-        sign::DISALLOWED_LIST,
-        &[CtlSubject {
-            cert: iv_eoc,
-            friendly_name: "Test ID Verified CS EOC CA 01",
-            ekus: None,
-            disabled_at: None,
-            disabled_ekus: None,
-            not_before: None,
-            not_before_ekus: None,
-        }],
-    );
-
+/// What is missing as certificates are taken away, and what closes the path.
+fn iv_path_cases(c: &Ctx<'_>, iv: &Iv) {
+    let out = &c.out;
+    let ctl_listed = c.ctl("iv-listed.stl", sign::ROOT_LIST_SIGNER, &[iv.listed()]);
     let both = [(0, "signer"), (0, "timestamp")];
-    out.case(
+    iv.case(
+        c,
         "iv-valid",
-        json!({ "file": f_iv, "trust": trust(&[&c_iv_root], &[], &[], &[]),
-                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(iv_root), "missing": [],
+        [&[&iv.c_root], &[], &[], &[]],
+        json!({ "status": "valid", "chain": "trusted", "anchor_sha1": sha1(iv.root), "missing": [],
                 "why": "root trusted; leaf valid at its timestamp (2026-03-02), 72-hour leaf long expired at AT" }),
     );
-    out.case(
-        "iv-missing-root-named-by-ctl",
-        json!({ "file": f_iv, "trust": trust(&[], &[], &[&ctl_listed], &[]),
-                "status": "untrusted", "chain": "missing_root",
-                "missing": [missing("root", iv_root, &both)],
-                "why": "the CTL lists the root (name MD5, key id) but the store lacks it: signer and TSA chains both need it" }),
-    );
+    iv.case(c, "iv-missing-root-named-by-ctl", [&[], &[], &[&ctl_listed], &[]],
+        json!({ "status": "untrusted", "chain": "missing_root",
+                "missing": [missing("root", iv.root, &both)],
+                "why": "the CTL lists the root (name MD5, key id) but the store lacks it: signer and TSA chains both need it" }));
     out.case(
         "iv-missing-root-embedded",
-        json!({ "file": f_iv_root, "trust": trust(&[], &[], &[], &[]),
+        json!({ "file": iv.signed_root_embedded, "trust": c.trust(&[], &[], &[], &[]),
                 "status": "untrusted", "chain": "missing_root",
-                "missing": [missing("root", iv_root, &both)],
+                "missing": [missing("root", iv.root, &both)],
                 "why": "the file carries the self-signed root, which is never an anchor; the TSA chain sees the outer certificates too" }),
     );
     out.case(
         "iv-missing-intermediate",
-        json!({ "file": f_iv_leaf, "trust": trust(&[&c_iv_root], &[], &[], &[]),
+        json!({ "file": iv.signed_leaf_only, "trust": c.trust(&[&iv.c_root], &[], &[], &[]),
                 "status": "untrusted", "chain": "missing_issuer",
                 "missing": [{ "store": "unknown", "subject_cn": "Test ID Verified CS EOC CA 01",
-                              "key_id": hex::encode(&iv_eoc.key_id), "needed_by": [{"signature": 0, "chain": "signer"}] }],
+                              "key_id": hex::encode(&iv.eoc.key_id), "needed_by": [{"signature": 0, "chain": "signer"}] }],
                 "why": "only the leaf is embedded: its issuer is named by subject and key id" }),
     );
     out.case(
         "iv-missing-pca-after-eoc-supplied",
-        json!({ "file": f_iv_leaf, "trust": trust(&[&c_iv_root], &[&c_iv_eoc], &[], &[]),
+        json!({ "file": iv.signed_leaf_only, "trust": c.trust(&[&iv.c_root], &[&iv.c_eoc], &[], &[]),
                 "status": "untrusted", "chain": "missing_issuer",
                 "missing": [{ "store": "unknown", "subject_cn": "Test ID Verified Code Signing PCA 2021",
-                              "key_id": hex::encode(&iv_pca.key_id), "needed_by": [{"signature": 0, "chain": "signer"}] }],
+                              "key_id": hex::encode(&iv.pca.key_id), "needed_by": [{"signature": 0, "chain": "signer"}] }],
                 "why": "with the EOC CA supplied, the next gap is the PCA" }),
     );
     out.case(
         "iv-intermediates-supplied",
-        json!({ "file": f_iv_leaf, "trust": trust(&[&c_iv_root], &[&c_iv_eoc, &c_iv_pca], &[], &[]),
-                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(iv_root), "missing": [],
+        json!({ "file": iv.signed_leaf_only, "trust": c.trust(&[&iv.c_root], &[&iv.c_eoc, &iv.c_pca], &[], &[]),
+                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(iv.root), "missing": [],
                 "why": "intermediates from the store complete the path" }),
     );
-    out.case(
+}
+
+/// CTL property 9 (the root's EKUs), and two lists of the same program: the newer
+/// (higher sequenceNumber, later ThisUpdate) decides whatever the load order (issue 14).
+fn iv_ctl_purpose_cases(c: &Ctx<'_>, iv: &Iv) {
+    let ts_only = || iv.subject(Some(&[EKU_TIME_STAMPING]), (None, None), (None, None));
+    let ctl_listed = c.ctl("iv-listed.stl", sign::ROOT_LIST_SIGNER, &[iv.listed()]);
+    let ctl_ts_only = c.ctl("iv-timestamping-only.stl", sign::ROOT_LIST_SIGNER, &[ts_only()]);
+    iv.case(
+        c,
         "iv-ctl-eku-restricted",
-        json!({ "file": f_iv, "trust": trust(&[&c_iv_root], &[], &[&ctl_ts_only], &[]),
-                "status": "untrusted", "chain": "root_not_trusted_for_purpose", "missing": [],
+        [&[&iv.c_root], &[], &[&ctl_ts_only], &[]],
+        json!({ "status": "untrusted", "chain": "root_not_trusted_for_purpose", "missing": [],
                 "why": "CTL property 9 lists only timeStamping" }),
     );
-    // Two lists of the same program: the newer (higher sequenceNumber, later ThisUpdate)
-    // decides whatever the load order (issue 14).
-    let newer = ctl_this_update + 86_400;
-    let ctl_ts_only_newer = ctl_at(
+    let newer = c.ctl_this_update + 86_400;
+    let ctl_ts_only_newer = c.ctl_at(
         "iv-timestamping-only-newer.stl",
         sign::ROOT_LIST_SIGNER,
-        &[iv_subject(Some(&[EKU_TIME_STAMPING]), None, None, None, None)],
+        &[ts_only()],
         newer,
     );
-    let ctl_listed_newer = ctl_at(
-        "iv-listed-newer.stl",
-        sign::ROOT_LIST_SIGNER,
-        &[iv_subject(Some(CS_TS), None, None, None, None)],
-        newer,
-    );
+    let ctl_listed_newer = c.ctl_at("iv-listed-newer.stl", sign::ROOT_LIST_SIGNER, &[iv.listed()], newer);
     for (name, lists, status, chain, why) in [
         (
             "iv-ctl-newest-restricts-loaded-last",
@@ -512,52 +502,98 @@ fn identity_verification(c: &Ctx<'_>) {
             "the older list restricted the root; the newer one, loaded first, lifts it",
         ),
     ] {
-        out.case(
+        iv.case(
+            c,
             name,
-            json!({ "file": f_iv, "trust": trust(&[&c_iv_root], &[], &[lists[0], lists[1]], &[]),
-                    "status": status, "chain": chain, "missing": [], "why": why }),
+            [&[&iv.c_root], &[], &[lists[0], lists[1]], &[]],
+            json!({ "status": status, "chain": chain, "missing": [], "why": why }),
         );
     }
-    out.case(
+}
+
+/// The CTL's NotBefore (property 126/127) and disable dates (property 104/122) against
+/// the leaf's issuance and the timestamp.
+fn iv_ctl_date_cases(c: &Ctx<'_>, iv: &Iv) {
+    let list = |file: &str, s: CtlSubject<'static>| c.ctl(file, sign::ROOT_LIST_SIGNER, &[s]);
+    let jan = Some(unix(2026, 1, 1));
+    let feb = Some(unix(2026, 2, 1));
+    let ctl_not_before = list(
+        "iv-notbefore-2026-01-01.stl",
+        iv.subject(Some(CS_TS), (None, None), (jan, None)),
+    );
+    let ctl_not_before_other = list(
+        "iv-notbefore-serverauth-only.stl",
+        iv.subject(Some(CS_TS), (None, None), (jan, Some(&[EKU_SERVER_AUTH]))),
+    );
+    let ctl_disabled_before = list(
+        "iv-disabled-2026-02-01.stl",
+        iv.subject(Some(CS_TS), (feb, None), (None, None)),
+    );
+    let ctl_disabled_cs_before = list(
+        "iv-disabled-codesigning-2026-02-01.stl",
+        iv.subject(Some(CS_TS), (feb, Some(&[EKU_CODE_SIGNING])), (None, None)),
+    );
+    let ctl_disabled_after = list(
+        "iv-disabled-2026-04-01.stl",
+        iv.subject(Some(CS_TS), (Some(unix(2026, 4, 1)), None), (None, None)),
+    );
+    let root = [&iv.c_root];
+    iv.case(
+        c,
         "iv-ctl-notbefore",
-        json!({ "file": f_iv, "trust": trust(&[&c_iv_root], &[], &[&ctl_not_before], &[]),
-                "status": "untrusted", "chain": "root_disabled", "missing": [],
+        [&root, &[], &[&ctl_not_before], &[]],
+        json!({ "status": "untrusted", "chain": "root_disabled", "missing": [],
                 "why": "CTL NotBefore 2026-01-01 (no EKU scope): the leaf was issued 2026-03-01, after it" }),
     );
-    out.case(
+    iv.case(
+        c,
         "iv-ctl-notbefore-other-eku",
-        json!({ "file": f_iv, "trust": trust(&[&c_iv_root], &[], &[&ctl_not_before_other], &[]),
-                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(iv_root), "missing": [],
+        [&root, &[], &[&ctl_not_before_other], &[]],
+        json!({ "status": "valid", "chain": "trusted", "anchor_sha1": sha1(iv.root), "missing": [],
                 "why": "the NotBefore date is scoped (property 127) to serverAuth only" }),
     );
-    out.case(
-        "iv-ctl-disabled-codesigning-before-timestamp",
-        json!({ "file": f_iv, "trust": trust(&[&c_iv_root], &[], &[&ctl_disabled_cs_before], &[]),
-                "status": "untrusted", "chain": "root_disabled", "timestamp_chain": "trusted", "missing": [],
-                "why": "CTL disable date 2026-02-01 scoped (property 122) to codeSigning precedes the timestamp 2026-03-02; the TSA chain is unaffected" }),
-    );
-    out.case(
-        "iv-ctl-disabled-before-timestamp",
-        json!({ "file": f_iv, "trust": trust(&[&c_iv_root], &[], &[&ctl_disabled_before], &[]),
-                "status": "untrusted", "chain": "expired", "timestamp_chain": "root_disabled", "missing": [],
-                "why": "the unscoped disable date 2026-02-01 also disables the TSA chain at 2026-03-02, so the timestamp is invalid and the 72-hour leaf is judged at AT: expired" }),
-    );
-    out.case(
+    iv.case(c, "iv-ctl-disabled-codesigning-before-timestamp", [&root, &[], &[&ctl_disabled_cs_before], &[]],
+        json!({ "status": "untrusted", "chain": "root_disabled", "timestamp_chain": "trusted", "missing": [],
+                "why": "CTL disable date 2026-02-01 scoped (property 122) to codeSigning precedes the timestamp 2026-03-02; the TSA chain is unaffected" }));
+    iv.case(c, "iv-ctl-disabled-before-timestamp", [&root, &[], &[&ctl_disabled_before], &[]],
+        json!({ "status": "untrusted", "chain": "expired", "timestamp_chain": "root_disabled", "missing": [],
+                "why": "the unscoped disable date 2026-02-01 also disables the TSA chain at 2026-03-02, so the timestamp is invalid and the 72-hour leaf is judged at AT: expired" }));
+    iv.case(
+        c,
         "iv-ctl-disabled-after-timestamp",
-        json!({ "file": f_iv, "trust": trust(&[&c_iv_root], &[], &[&ctl_disabled_after], &[]),
-                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(iv_root), "missing": [],
+        [&root, &[], &[&ctl_disabled_after], &[]],
+        json!({ "status": "valid", "chain": "trusted", "anchor_sha1": sha1(iv.root), "missing": [],
                 "why": "signatures timestamped before the disable date (2026-04-01) keep validating" }),
     );
-    out.case(
+}
+
+/// The EOC CA distrusted by a disallowed CTL and by the user.
+fn iv_distrust_cases(c: &Ctx<'_>, iv: &Iv) {
+    let ctl_disallowed_eoc = c.ctl(
+        "disallowed-eoc.stl",
+        sign::DISALLOWED_LIST,
+        &[CtlSubject {
+            cert: iv.eoc,
+            friendly_name: "Test ID Verified CS EOC CA 01",
+            ekus: None,
+            disabled_at: None,
+            disabled_ekus: None,
+            not_before: None,
+            not_before_ekus: None,
+        }],
+    );
+    iv.case(
+        c,
         "iv-disallowed-ctl",
-        json!({ "file": f_iv, "trust": trust(&[&c_iv_root], &[], &[&ctl_disallowed_eoc], &[]),
-                "status": "untrusted", "chain": "distrusted", "missing": [],
+        [&[&iv.c_root], &[], &[&ctl_disallowed_eoc], &[]],
+        json!({ "status": "untrusted", "chain": "distrusted", "missing": [],
                 "why": "disallowedcert.stl lists the EOC CA" }),
     );
-    out.case(
+    iv.case(
+        c,
         "iv-distrusted-certificate",
-        json!({ "file": f_iv, "trust": trust(&[&c_iv_root], &[], &[], &[&c_iv_eoc]),
-                "status": "untrusted", "chain": "distrusted", "missing": [],
+        [&[&iv.c_root], &[], &[], &[&iv.c_eoc]],
+        json!({ "status": "untrusted", "chain": "distrusted", "missing": [],
                 "why": "the user distrusts the EOC CA" }),
     );
 }
