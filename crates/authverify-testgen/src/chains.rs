@@ -265,7 +265,7 @@ impl Iv {
 
     /// The root listed for code signing and time stamping, nothing else set.
     fn listed(&self) -> CtlSubject<'static> {
-        self.subject(Some(CS_TS), (None, None), (None, None))
+        listed(self.root, "Test Identity Verification Root CA 2020")
     }
 
     /// A case verifying `signed` against these anchors, intermediates, CTLs and distrusted
@@ -598,188 +598,183 @@ fn iv_distrust_cases(c: &Ctx<'_>, iv: &Iv) {
     );
 }
 
+/// A root listed for code signing and time stamping, nothing else set.
+fn listed(cert: &'static Cert, friendly_name: &'static str) -> CtlSubject<'static> {
+    CtlSubject {
+        cert,
+        friendly_name,
+        ekus: Some(CS_TS),
+        disabled_at: None,
+        disabled_ekus: None,
+        not_before: None,
+        not_before_ekus: None,
+    }
+}
+
+/// A case verifying `file` against these anchors and CTLs, with the rest of the
+/// expectation in `expect`.
+fn case_with(c: &Ctx<'_>, name: &str, file: &str, anchors: &[&String], lists: &[&String], mut expect: Value) {
+    expect["file"] = json!(file);
+    expect["trust"] = json!(c.trust(anchors, &[], lists, &[]));
+    c.out.case(name, expect);
+}
+
 /// G4-like: a root that exists self-signed and cross-signed by an older root.
 fn g4_cross_signed(c: &Ctx<'_>) {
     let out = &c.out;
-    let k_g4 = key(KEY_G4);
-    let k_assured = key(KEY_ASSURED);
-    let k_inter = key(KEY_INTER);
-    let k_leaf = key(KEY_LEAF);
-    let ctl = |file: &str, usage: &str, subjects: &[CtlSubject<'_>]| c.ctl(file, usage, subjects);
-    let trust = |anchors: &[&String], intermediates: &[&String], lists: &[&String], distrusted: &[&String]| {
-        c.trust(anchors, intermediates, lists, distrusted)
-    };
-    let plain = |leaf: &'static Cert, chain: Vec<&'static Cert>, seed| plain(leaf, chain, seed);
-    // ---- G4-like cross-signed root ---------------------------------------------------
-    let assured = leak(issue(
-        &ca(
-            0x7001,
-            "Test Assured ID Root CA",
-            unix(2006, 11, 10),
-            unix(2031, 11, 10),
-            None,
-        ),
+    let (k_g4, k_assured, k_inter, k_leaf) = (key(KEY_G4), key(KEY_ASSURED), key(KEY_INTER), key(KEY_LEAF));
+    let assured = ca_cert(
+        0x7001,
+        "Test Assured ID Root CA",
+        (unix(2006, 11, 10), unix(2031, 11, 10)),
+        None,
         k_assured,
         None,
-    ));
-    let g4 = leak(issue(
-        &ca(
-            0x7002,
-            "Test Trusted Root G4",
-            unix(2013, 8, 1),
-            unix(2038, 1, 15),
-            None,
-        ),
-        k_g4,
+    );
+    let g4_name = "Test Trusted Root G4";
+    let g4 = ca_cert(0x7002, g4_name, (unix(2013, 8, 1), unix(2038, 1, 15)), None, k_g4, None);
+    let g4_cross = ca_cert(
+        0x7003,
+        g4_name,
+        (unix(2022, 8, 1), unix(2031, 11, 9)),
         None,
-    ));
-    let g4_cross = leak(issue(
-        &ca(
-            0x7003,
-            "Test Trusted Root G4",
-            unix(2022, 8, 1),
-            unix(2031, 11, 9),
-            None,
-        ),
         k_g4,
         Some((assured, k_assured)),
-    ));
-    let g4_cs = leak(issue(
-        &ca(
-            0x7004,
-            "Test G4 Code Signing RSA4096 SHA384 2021 CA1",
-            unix(2021, 4, 29),
-            unix(2036, 4, 28),
-            Some(0),
-        ),
+    );
+    let g4_cs = ca_cert(
+        0x7004,
+        "Test G4 Code Signing RSA4096 SHA384 2021 CA1",
+        (unix(2021, 4, 29), unix(2036, 4, 28)),
+        Some(0),
         k_inter,
         Some((g4, k_g4)),
-    ));
-    let g4_leaf = leak(issue(
+    );
+    let leaf = leak(issue(
         &leaf_spec(0x7005, "Test G4 Publisher", unix(2026, 1, 1), unix(2027, 1, 1)),
         k_leaf,
         Some((g4_cs, k_inter)),
     ));
-    let f_g4 = out.file("g4-signed.exe", &plain(g4_leaf, vec![g4_leaf, g4_cs, g4_cross], 41));
-    let f_g4_root = out.file(
-        "g4-signed-root-embedded.exe",
-        &plain(g4_leaf, vec![g4_leaf, g4_cs, g4], 46),
-    );
+    let f_g4 = out.file("g4-signed.exe", &plain(leaf, vec![leaf, g4_cs, g4_cross], 41));
+    let f_g4_root = out.file("g4-signed-root-embedded.exe", &plain(leaf, vec![leaf, g4_cs, g4], 46));
     let c_g4 = out.cert("g4-root", g4);
     let c_assured = out.cert("assured-root", assured);
     out.cert("g4-cross", g4_cross);
-    let ctl_g4_disabled = ctl(
-        "g4-disabled.stl",
-        sign::ROOT_LIST_SIGNER,
-        &[CtlSubject {
-            cert: g4,
-            friendly_name: "Test Trusted Root G4",
-            ekus: Some(CS_TS),
-            disabled_at: Some(unix(2026, 1, 1)),
-            disabled_ekus: None,
-            not_before: None,
-            not_before_ekus: None,
-        }],
-    );
-    out.case(
+    let g4_disabled = CtlSubject {
+        disabled_at: Some(unix(2026, 1, 1)),
+        ..listed(g4, g4_name)
+    };
+    let ctl_g4_disabled = c.ctl("g4-disabled.stl", sign::ROOT_LIST_SIGNER, &[g4_disabled]);
+    case_with(
+        c,
         "g4-self-signed-anchor",
-        json!({ "file": f_g4, "trust": trust(&[&c_g4], &[], &[], &[]),
-                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(g4), "missing": [],
+        &f_g4,
+        &[&c_g4],
+        &[],
+        json!({ "status": "valid", "chain": "trusted", "anchor_sha1": sha1(g4), "missing": [],
                 "why": "the self-signed G4 closes the path" }),
     );
-    out.case(
+    case_with(
+        c,
         "g4-missing-root-embedded",
-        json!({ "file": f_g4_root, "trust": trust(&[&c_assured], &[], &[], &[]),
-                "status": "untrusted", "chain": "missing_root",
+        &f_g4_root,
+        &[&c_assured],
+        &[],
+        json!({ "status": "untrusted", "chain": "missing_root",
                 "missing": [missing("root", g4, &[(0, "signer")])],
                 "why": "the file carries the self-signed G4 and no cross-certificate: the store's Assured ID root cannot be reached" }),
     );
-    out.case(
+    case_with(
+        c,
         "g4-via-cross-certificate",
-        json!({ "file": f_g4, "trust": trust(&[&c_assured], &[], &[], &[]),
-                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(assured), "missing": [],
+        &f_g4,
+        &[&c_assured],
+        &[],
+        json!({ "status": "valid", "chain": "trusted", "anchor_sha1": sha1(assured), "missing": [],
                 "why": "only the older root is trusted: the embedded cross-certificate reaches it" }),
     );
-    out.case(
+    case_with(
+        c,
         "g4-disabled-root-does-not-hide-cross-path",
-        json!({ "file": f_g4, "trust": trust(&[&c_g4, &c_assured], &[], &[&ctl_g4_disabled], &[]),
-                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(assured), "missing": [],
+        &f_g4,
+        &[&c_g4, &c_assured],
+        &[&ctl_g4_disabled],
+        json!({ "status": "valid", "chain": "trusted", "anchor_sha1": sha1(assured), "missing": [],
                 "why": "the CTL disables the self-signed G4 (tried first); backtracking finds the Assured ID path" }),
     );
 }
 
+/// The AddTrust-like hierarchy: two roots, USERTrust's cross-certificate from AddTrust
+/// (expired 2020-05-30), a publisher under USERTrust signed in 2018 and in 2022.
+struct AddTrust {
+    addtrust: &'static Cert,
+    usertrust: &'static Cert,
+    /// Signed 2018 (the cross-certificate embedded).
+    signed_2018: String,
+    /// Signed 2022 (the cross-certificate embedded).
+    signed: String,
+    c_addtrust: String,
+    c_usertrust: String,
+    /// AddTrust restricted as the real CTL restricts it, and USERTrust listed.
+    ctl_restricted: String,
+}
+
 /// AddTrust-like: a cross-certificate from an older root that expired.
 fn addtrust_expired_cross(c: &Ctx<'_>) {
+    let a = addtrust_hierarchy(c);
+    addtrust_cases(c, &a);
+}
+
+fn addtrust_hierarchy(c: &Ctx<'_>) -> AddTrust {
     let out = &c.out;
-    let k_pca = key(KEY_PCA);
-    let k_usertrust = key(KEY_USERTRUST);
-    let k_addtrust = key(KEY_ADDTRUST);
-    let k_leaf = key(KEY_LEAF);
-    let ctl = |file: &str, usage: &str, subjects: &[CtlSubject<'_>]| c.ctl(file, usage, subjects);
-    let trust = |anchors: &[&String], intermediates: &[&String], lists: &[&String], distrusted: &[&String]| {
-        c.trust(anchors, intermediates, lists, distrusted)
-    };
-    let plain = |leaf: &'static Cert, chain: Vec<&'static Cert>, seed| plain(leaf, chain, seed);
-    // ---- AddTrust-like expired cross-certificate ---------------------------------------
-    let addtrust = leak(issue(
-        &ca(
-            0x8001,
-            "Test AddTrust External CA Root",
-            unix(2000, 5, 30),
-            unix(2020, 5, 30),
-            None,
-        ),
+    let (k_pca, k_usertrust, k_addtrust, k_leaf) = (key(KEY_PCA), key(KEY_USERTRUST), key(KEY_ADDTRUST), key(KEY_LEAF));
+    let until_2020 = (unix(2000, 5, 30), unix(2020, 5, 30));
+    let addtrust = ca_cert(
+        0x8001,
+        "Test AddTrust External CA Root",
+        until_2020,
+        None,
         k_addtrust,
         None,
-    ));
-    let usertrust = leak(issue(
-        &ca(
-            0x8002,
-            "Test USERTrust RSA Certification Authority",
-            unix(2010, 2, 1),
-            unix(2038, 1, 18),
-            None,
-        ),
+    );
+    let usertrust_name = "Test USERTrust RSA Certification Authority";
+    let usertrust = ca_cert(
+        0x8002,
+        usertrust_name,
+        (unix(2010, 2, 1), unix(2038, 1, 18)),
+        None,
         k_usertrust,
         None,
-    ));
-    let usertrust_cross = leak(issue(
-        &ca(
-            0x8003,
-            "Test USERTrust RSA Certification Authority",
-            unix(2000, 5, 30),
-            unix(2020, 5, 30),
-            None,
-        ),
+    );
+    let usertrust_cross = ca_cert(
+        0x8003,
+        usertrust_name,
+        until_2020,
+        None,
         k_usertrust,
         Some((addtrust, k_addtrust)),
-    ));
-    let sectigo_cs = leak(issue(
-        &ca(
-            0x8004,
-            "Test Sectigo RSA Code Signing CA",
-            unix(2018, 11, 2),
-            unix(2030, 12, 31),
-            Some(0),
-        ),
+    );
+    let sectigo_cs = ca_cert(
+        0x8004,
+        "Test Sectigo RSA Code Signing CA",
+        (unix(2018, 11, 2), unix(2030, 12, 31)),
+        Some(0),
         k_pca,
         Some((usertrust, k_usertrust)),
-    ));
-    let st_leaf = leak(issue(
-        &leaf_spec(0x8005, "Test Sectigo Publisher", unix(2022, 1, 1), unix(2027, 1, 1)),
-        k_leaf,
-        Some((sectigo_cs, k_pca)),
-    ));
-    let st_leaf_2018 = leak(issue(
-        &leaf_spec(
-            0x8006,
-            "Test Sectigo Publisher 2018",
-            unix(2018, 12, 1),
-            unix(2021, 12, 1),
-        ),
-        k_leaf,
-        Some((sectigo_cs, k_pca)),
-    ));
+    );
+    let publisher = |serial, subject, nb, na| {
+        leak(issue(
+            &leaf_spec(serial, subject, nb, na),
+            k_leaf,
+            Some((sectigo_cs, k_pca)),
+        ))
+    };
+    let st_leaf = publisher(0x8005, "Test Sectigo Publisher", unix(2022, 1, 1), unix(2027, 1, 1));
+    let st_leaf_2018 = publisher(
+        0x8006,
+        "Test Sectigo Publisher 2018",
+        unix(2018, 12, 1),
+        unix(2021, 12, 1),
+    );
     let f_st_2018 = out.file(
         "usertrust-signed-2018.exe",
         &plain(st_leaf_2018, vec![st_leaf_2018, sectigo_cs, usertrust_cross], 45),
@@ -791,64 +786,93 @@ fn addtrust_expired_cross(c: &Ctx<'_>) {
     let c_addtrust = out.cert("addtrust-root", addtrust);
     let c_usertrust = out.cert("usertrust-root", usertrust);
     out.cert("usertrust-cross", usertrust_cross);
-    let ctl_addtrust = ctl(
+    // AddTrust with the real CTL's NotBefore 2021-04-01 and disable date 2023-02-01.
+    let addtrust_restricted = CtlSubject {
+        disabled_at: Some(unix(2023, 2, 1)),
+        not_before: Some(unix(2021, 4, 1)),
+        ..listed(addtrust, "Test Sectigo (AddTrust)")
+    };
+    let ctl_addtrust = c.ctl(
         "addtrust-restricted.stl",
         sign::ROOT_LIST_SIGNER,
-        &[
-            CtlSubject {
-                cert: addtrust,
-                friendly_name: "Test Sectigo (AddTrust)",
-                ekus: Some(CS_TS),
-                disabled_at: Some(unix(2023, 2, 1)),
-                disabled_ekus: None,
-                not_before: Some(unix(2021, 4, 1)),
-                not_before_ekus: None,
-            },
-            CtlSubject {
-                cert: usertrust,
-                friendly_name: "Test USERTrust RSA Certification Authority",
-                ekus: Some(CS_TS),
-                disabled_at: None,
-                disabled_ekus: None,
-                not_before: None,
-                not_before_ekus: None,
-            },
-        ],
+        &[addtrust_restricted, listed(usertrust, usertrust_name)],
     );
-    out.case(
+    AddTrust {
+        addtrust,
+        usertrust,
+        signed_2018: f_st_2018,
+        signed: f_st,
+        c_addtrust,
+        c_usertrust,
+        ctl_restricted: ctl_addtrust,
+    }
+}
+
+/// Which root closes the chain, when, and what the CTL changes.
+fn addtrust_cases(c: &Ctx<'_>, a: &AddTrust) {
+    let (addtrust, usertrust) = (a.addtrust, a.usertrust);
+    let (f_st_2018, f_st) = (&a.signed_2018, &a.signed);
+    let (c_addtrust, c_usertrust, ctl_addtrust) = (&a.c_addtrust, &a.c_usertrust, &a.ctl_restricted);
+    let in_2019 = |mut v: Value| {
+        v["at"] = json!("2019-06-01T00:00:00Z");
+        v
+    };
+    case_with(
+        c,
         "addtrust-only-before-2020",
-        json!({ "file": f_st_2018, "at": "2019-06-01T00:00:00Z", "trust": trust(&[&c_addtrust], &[], &[], &[]),
-                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(addtrust), "missing": [],
+        &f_st_2018,
+        &[c_addtrust],
+        &[],
+        in_2019(
+            json!({ "status": "valid", "chain": "trusted", "anchor_sha1": sha1(addtrust), "missing": [],
                 "why": "in 2019 the cross-certificate is valid: a store holding only AddTrust closes the chain through it" }),
+        ),
     );
-    out.case(
+    case_with(
+        c,
         "usertrust-only-before-2020",
-        json!({ "file": f_st_2018, "at": "2019-06-01T00:00:00Z", "trust": trust(&[&c_usertrust], &[], &[], &[]),
-                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(usertrust), "missing": [],
+        &f_st_2018,
+        &[c_usertrust],
+        &[],
+        in_2019(
+            json!({ "status": "valid", "chain": "trusted", "anchor_sha1": sha1(usertrust), "missing": [],
                 "why": "a store holding only the self-signed USERTrust closes the same chain without the cross-certificate" }),
+        ),
     );
-    out.case(
+    case_with(
+        c,
         "addtrust-only-expired-cross",
-        json!({ "file": f_st, "trust": trust(&[&c_addtrust], &[], &[], &[]),
-                "status": "untrusted", "chain": "expired", "missing": [],
+        &f_st,
+        &[c_addtrust],
+        &[],
+        json!({ "status": "untrusted", "chain": "expired", "missing": [],
                 "why": "the only anchor is reached through the cross-certificate that expired 2020-05-30" }),
     );
-    out.case(
+    case_with(
+        c,
         "addtrust-and-usertrust",
-        json!({ "file": f_st, "trust": trust(&[&c_addtrust, &c_usertrust], &[], &[], &[]),
-                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(usertrust), "missing": [],
+        &f_st,
+        &[c_addtrust, c_usertrust],
+        &[],
+        json!({ "status": "valid", "chain": "trusted", "anchor_sha1": sha1(usertrust), "missing": [],
                 "why": "the expired cross path must not hide the self-signed USERTrust path" }),
     );
-    out.case(
+    case_with(
+        c,
         "addtrust-ctl-restricted",
-        json!({ "file": f_st, "trust": trust(&[&c_addtrust, &c_usertrust], &[], &[&ctl_addtrust], &[]),
-                "status": "valid", "chain": "trusted", "anchor_sha1": sha1(usertrust), "missing": [],
+        &f_st,
+        &[c_addtrust, c_usertrust],
+        &[ctl_addtrust],
+        json!({ "status": "valid", "chain": "trusted", "anchor_sha1": sha1(usertrust), "missing": [],
                 "why": "AddTrust carries the real CTL NotBefore 2021-04-01 / disable 2023-02-01" }),
     );
-    out.case(
+    case_with(
+        c,
         "addtrust-missing-usertrust-named-by-ctl",
-        json!({ "file": f_st, "trust": trust(&[&c_addtrust], &[], &[&ctl_addtrust], &[]),
-                "status": "untrusted", "chain": "missing_root",
+        &f_st,
+        &[c_addtrust],
+        &[ctl_addtrust],
+        json!({ "status": "untrusted", "chain": "missing_root",
                 "missing": [missing("root", usertrust, &[(0, "signer")])],
                 "why": "installing USERTrust closes the chain; the AddTrust path is expired and CTL-disabled" }),
     );
