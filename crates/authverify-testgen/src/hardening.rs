@@ -49,6 +49,11 @@ struct Out<'a> {
 }
 
 impl Out<'_> {
+    /// A vector whose outcome is the same under both presets.
+    fn write_both(&mut self, name: &str, bytes: &[u8], why: &str, outcome: Outcome) {
+        self.write(name, bytes, why, outcome.clone(), outcome);
+    }
+
     fn write(&mut self, name: &str, bytes: &[u8], why: &str, windows: Outcome, strict: Outcome) {
         std::fs::write(self.dir.join(name), bytes).expect("write hardening vector");
         self.vectors.push(HardeningVector {
@@ -77,9 +82,13 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe: &[u8]) {
         vectors: Vec::new(),
     };
     weak_hashes(&mut out, p, pe);
+    signature_hashes(&mut out, p, pe);
     certificate_extensions(&mut out, p, pe);
+    basic_constraints(&mut out, p, pe);
+    name_constraints(&mut out, p, pe);
     anchors(&mut out, p, pe);
     timestamps(&mut out, p, pe);
+    timestamps_that_do_not_count(&mut out, p, pe);
     let trust = [
         "pki/root.crt",
         "hardening/roots/expired-2020.crt",
@@ -147,28 +156,21 @@ fn tweaked_ca(
     (ca, leaf)
 }
 
-/// Weak hashes wherever they appear.
+/// MD5-signed certificates on the path (Flame-class).
 fn weak_hashes(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
     let window = window();
-    let sign_under = |ca: &'static Cert, leaf: &'static Cert, form: Form| sign_under(p, pe, ca, leaf, form);
-    let ca_with = |serial: u64, subject: &'static str, hash: Hash, tweak: Tweak<'static>| {
-        tweaked_ca(p, serial, subject, hash, tweak)
-    };
-    let both = |e: Outcome| (e.clone(), e);
     // --- Weak hashes wherever they appear.
-    let (ca, leaf) = ca_with(0x5001, "Authverify Test MD5-Signed CA", Hash::Md5, Tweak::default());
-    let (w, s) = both(expect(
-        Status::Untrusted,
-        "constraint_violation",
-        None,
-        refused("policy.allow_md5", "rejected by policy (allow_md5)"),
-    ));
-    out.write(
+    let (ca, leaf) = tweaked_ca(p, 0x5001, "Authverify Test MD5-Signed CA", Hash::Md5, Tweak::default());
+    out.write_both(
         "md5-signed-intermediate.exe",
-        &sign_under(ca, leaf, Form::default()),
+        &sign_under(p, pe, ca, leaf, Form::default()),
         "the intermediate is signed with md5WithRSA (Flame-class)",
-        w,
-        s,
+        expect(
+            Status::Untrusted,
+            "constraint_violation",
+            None,
+            refused("policy.allow_md5", "rejected by policy (allow_md5)"),
+        ),
     );
 
     let md5_leaf = leak(issue(
@@ -179,39 +181,40 @@ fn weak_hashes(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
         &p.leaf_key,
         Some((&p.inter, &p.inter_key)),
     ));
-    let (w, s) = both(expect(
-        Status::Untrusted,
-        "constraint_violation",
-        None,
-        refused("policy.allow_md5", "rejected by policy (allow_md5)"),
-    ));
-    out.write(
+    out.write_both(
         "md5-signed-leaf.exe",
-        &sign_under(&p.inter, md5_leaf, Form::default()),
+        &sign_under(p, pe, &p.inter, md5_leaf, Form::default()),
         "the signer certificate is signed with md5WithRSA",
-        w,
-        s,
+        expect(
+            Status::Untrusted,
+            "constraint_violation",
+            None,
+            refused("policy.allow_md5", "rejected by policy (allow_md5)"),
+        ),
     );
+}
 
+/// The SignerInfo's signature algorithm against its digest algorithm, and a certificate
+/// whose TBS algorithm differs from its outer one.
+fn signature_hashes(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
+    let window = window();
     let form = |h: Hash| Form {
         signature_hash: Some(h),
         ..Form::default()
     };
-    let (w, s) = both(expect(
-        Status::Invalid,
-        "trusted",
-        None,
-        refused(
-            "policy.allow_md5",
-            "rejected by policy (allow_md5): signature algorithm uses md5",
-        ),
-    ));
-    out.write(
+    out.write_both(
         "md5-signature-sha256-digest.exe",
-        &sign_under(&p.inter, &p.leaf, form(Hash::Md5)),
+        &sign_under(p, pe, &p.inter, &p.leaf, form(Hash::Md5)),
         "SignerInfo signatureAlgorithm md5WithRSA while digestAlgorithm says SHA-256: the hash really used is MD5",
-        w,
-        s,
+        expect(
+            Status::Invalid,
+            "trusted",
+            None,
+            refused(
+                "policy.allow_md5",
+                "rejected by policy (allow_md5): signature algorithm uses md5",
+            ),
+        ),
     );
     // Windows hashes with the signature algorithm's hash and says nothing (leniency).
     let mismatch_accepted = expect(
@@ -225,7 +228,7 @@ fn weak_hashes(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
     );
     out.write(
         "sha1-signature-sha256-digest.exe",
-        &sign_under(&p.inter, &p.leaf, form(Hash::Sha1)),
+        &sign_under(p, pe, &p.inter, &p.leaf, form(Hash::Sha1)),
         "signatureAlgorithm sha1WithRSA over a SHA-256 digestAlgorithm",
         mismatch_accepted.clone(),
         expect(
@@ -240,7 +243,7 @@ fn weak_hashes(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
     );
     out.write(
         "sha384-signature-sha256-digest.exe",
-        &sign_under(&p.inter, &p.leaf, form(Hash::Sha384)),
+        &sign_under(p, pe, &p.inter, &p.leaf, form(Hash::Sha384)),
         "signatureAlgorithm sha384WithRSA over a SHA-256 digestAlgorithm",
         mismatch_accepted.clone(),
         expect(
@@ -268,64 +271,59 @@ fn weak_hashes(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
             ..Tweak::default()
         },
     ));
-    let (w, s) = both(expect(
+    out.write_both("tbs-signature-algorithm-mismatch.exe", &sign_under(p, pe, &p.inter, tbs_mismatch, Form::default()),
+        "the signer certificate's TBSCertificate says sha1WithRSA, its outer signatureAlgorithm sha256WithRSA (RFC 5280 4.1.1.2)", expect(
         Status::Invalid,
         "-",
         None,
         reported("certificates.unparsable", "differs from signatureAlgorithm"),
     ));
-    out.write("tbs-signature-algorithm-mismatch.exe", &sign_under(&p.inter, tbs_mismatch, Form::default()),
-        "the signer certificate's TBSCertificate says sha1WithRSA, its outer signatureAlgorithm sha256WithRSA (RFC 5280 4.1.1.2)", w, s);
 }
 
-/// Certificate extensions: unknown critical ones, name constraints, alternative names.
+/// An unknown extension, critical and not.
 fn certificate_extensions(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
-    let window = window();
-    let sign_under = |ca: &'static Cert, leaf: &'static Cert, form: Form| sign_under(p, pe, ca, leaf, form);
-    let ca_with = |serial: u64, subject: &'static str, hash: Hash, tweak: Tweak<'static>| {
-        tweaked_ca(p, serial, subject, hash, tweak)
-    };
-    let both = |e: Outcome| (e.clone(), e);
     // --- Certificate extensions.
     let unknown = |critical| Tweak {
         extra_extensions: vec![("1.3.6.1.4.1.99999.7", critical, null())],
         ..Tweak::default()
     };
-    let (ca, leaf) = ca_with(
+    let (ca, leaf) = tweaked_ca(
+        p,
         0x5031,
         "Authverify Test CA With Critical Unknown Extension",
         Hash::Sha256,
         unknown(true),
     );
-    let (w, s) = both(expect(
-        Status::Untrusted,
-        "constraint_violation",
-        None,
-        refused("chain.critical_extension", "1.3.6.1.4.1.99999.7"),
-    ));
-    out.write(
+    out.write_both(
         "critical-unknown-extension.exe",
-        &sign_under(ca, leaf, Form::default()),
+        &sign_under(p, pe, ca, leaf, Form::default()),
         "the intermediate carries an unknown extension marked critical",
-        w,
-        s,
+        expect(
+            Status::Untrusted,
+            "constraint_violation",
+            None,
+            refused("chain.critical_extension", "1.3.6.1.4.1.99999.7"),
+        ),
     );
-    let (ca, leaf) = ca_with(
+    let (ca, leaf) = tweaked_ca(
+        p,
         0x5041,
         "Authverify Test CA With Unknown Extension",
         Hash::Sha256,
         unknown(false),
     );
-    let (w, s) = both(expect(Status::Valid, "trusted", None, None));
-    out.write(
+    out.write_both(
         "noncritical-unknown-extension.exe",
-        &sign_under(ca, leaf, Form::default()),
+        &sign_under(p, pe, ca, leaf, Form::default()),
         "control: the same extension, not critical, is ignored",
-        w,
-        s,
+        expect(Status::Valid, "trusted", None, None),
     );
+}
 
-    let (ca, leaf) = ca_with(
+/// basicConstraints twice (the certificate does not parse) or absent on a v3 issuer.
+fn basic_constraints(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
+    let (ca, leaf) = tweaked_ca(
+        p,
         0x5051,
         "Authverify Test CA With Two Basic Constraints",
         Hash::Sha256,
@@ -334,21 +332,20 @@ fn certificate_extensions(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
             ..Tweak::default()
         },
     );
-    let (w, s) = both(expect(
-        Status::Untrusted,
-        "missing_issuer",
-        None,
-        reported("certificates.unparsable", "appears more than once"),
-    ));
-    out.write(
+    out.write_both(
         "duplicate-basic-constraints.exe",
-        &sign_under(ca, leaf, Form::default()),
+        &sign_under(p, pe, ca, leaf, Form::default()),
         "the intermediate has basicConstraints twice, cA=FALSE first and cA=TRUE second: it is not a certificate",
-        w,
-        s,
+        expect(
+            Status::Untrusted,
+            "missing_issuer",
+            None,
+            reported("certificates.unparsable", "appears more than once"),
+        ),
     );
 
-    let (ca, leaf) = ca_with(
+    let (ca, leaf) = tweaked_ca(
+        p,
         0x5061,
         "Authverify Test CA Without Basic Constraints",
         Hash::Sha256,
@@ -359,7 +356,7 @@ fn certificate_extensions(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
     );
     out.write(
         "issuer-without-basic-constraints.exe",
-        &sign_under(ca, leaf, Form::default()),
+        &sign_under(p, pe, ca, leaf, Form::default()),
         "a v3 intermediate without basicConstraints (keyUsage keyCertSign present)",
         expect(
             Status::Valid,
@@ -380,43 +377,46 @@ fn certificate_extensions(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
             ),
         ),
     );
+}
 
+/// RFC 5280 name constraints: a directoryName subtree violated and satisfied, a dNSName
+/// excluded.
+fn name_constraints(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
+    let window = window();
     let nc = |permitted: Vec<Vec<u8>>, excluded: Vec<Vec<u8>>| Tweak {
         extra_extensions: vec![("2.5.29.30", true, pki::name_constraints(&permitted, &excluded))],
         ..Tweak::default()
     };
-    let (ca, leaf) = ca_with(
+    let (ca, leaf) = tweaked_ca(
+        p,
         0x5071,
         "Authverify Test CA Constrained To Another Org",
         Hash::Sha256,
         nc(vec![ctx(4, true, &org("Another Org"))], vec![]),
     );
-    let (w, s) = both(expect(
-        Status::Untrusted,
-        "constraint_violation",
-        None,
-        refused("chain.name_constraints", "outside the permitted subtrees"),
-    ));
-    out.write(
+    out.write_both(
         "name-constraints-directory-violated.exe",
-        &sign_under(ca, leaf, Form::default()),
+        &sign_under(p, pe, ca, leaf, Form::default()),
         "the intermediate permits only O=Another Org; the signer is O=Authverify Test PKI",
-        w,
-        s,
+        expect(
+            Status::Untrusted,
+            "constraint_violation",
+            None,
+            refused("chain.name_constraints", "outside the permitted subtrees"),
+        ),
     );
-    let (ca, leaf) = ca_with(
+    let (ca, leaf) = tweaked_ca(
+        p,
         0x5081,
         "Authverify Test CA Constrained To Its Org",
         Hash::Sha256,
         nc(vec![ctx(4, true, &org("Authverify Test PKI"))], vec![]),
     );
-    let (w, s) = both(expect(Status::Valid, "trusted", None, None));
-    out.write(
+    out.write_both(
         "name-constraints-directory-satisfied.exe",
-        &sign_under(ca, leaf, Form::default()),
+        &sign_under(p, pe, ca, leaf, Form::default()),
         "control: the intermediate permits O=Authverify Test PKI, the signer's organisation",
-        w,
-        s,
+        expect(Status::Valid, "trusted", None, None),
     );
 
     let dns_ca = leak(issue_tweaked(
@@ -434,27 +434,40 @@ fn certificate_extensions(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
             ..Tweak::default()
         },
     ));
-    let (w, s) = both(expect(
-        Status::Untrusted,
-        "constraint_violation",
-        None,
-        refused("chain.name_constraints", "inside an excluded subtree"),
-    ));
-    out.write(
+    out.write_both(
         "name-constraints-dns-excluded.exe",
-        &sign_under(dns_ca, san_leaf, Form::default()),
+        &sign_under(p, pe, dns_ca, san_leaf, Form::default()),
         "the intermediate excludes dNSName evil.example; the signer's subjectAltName is www.evil.example",
-        w,
-        s,
+        expect(
+            Status::Untrusted,
+            "constraint_violation",
+            None,
+            refused("chain.name_constraints", "inside an excluded subtree"),
+        ),
     );
 }
 
 /// The anchor is a certificate too: its validity and its EKU restrict the path.
 fn anchors(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
-    let window = window();
-    let sign_under = |ca: &'static Cert, leaf: &'static Cert, form: Form| sign_under(p, pe, ca, leaf, form);
-    let both = |e: Outcome| (e.clone(), e);
-    // --- The anchor is a certificate too.
+    let (expired_root, server_root) = anchor_roots(out, p);
+    expired_anchor(out, p, pe, expired_root);
+    let (ca, leaf) = under_root(p, server_root, 0x5301, window());
+    out.write_both(
+        "root-eku-server-auth-only.exe",
+        &sign_under(p, pe, ca, leaf, Form::default()),
+        "the anchor's own EKU extension lists serverAuth only",
+        expect(
+            Status::Untrusted,
+            "constraint_violation",
+            None,
+            refused("chain.extended_key_usage", "Authverify Test Root For Servers Only"),
+        ),
+    );
+}
+
+/// An expired root and a root restricted to serverAuth, written under roots/ with the
+/// three anchors' PEM bundle.
+fn anchor_roots(out: &mut Out<'_>, p: &'static Pki) -> (&'static Cert, &'static Cert) {
     let expired_root = leak(issue(
         &CertSpec {
             not_before: unix(2010, 1, 1),
@@ -480,42 +493,54 @@ fn anchors(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
         .map(|c| pki::pem(&c.der))
         .collect();
     std::fs::write(out.dir.join("roots/bundle.pem"), bundle).expect("write bundle");
-    let under_root = |root: &'static Cert, serial: u64, leaf_window: (u64, u64)| {
-        let ca = leak(issue(
-            &CertSpec {
-                not_before: unix(2010, 1, 1),
-                ..ca_spec(serial, "Authverify Test CA Under Another Root", Some(0))
-            },
-            &p.inter_key,
-            Some((root, &p.root_key)),
-        ));
-        let leaf = leak(issue(
-            &leaf_spec(
-                serial + 0x100,
-                "Authverify Test Signer Under Another Root",
-                leaf_window.0,
-                leaf_window.1,
-            ),
-            &p.leaf_key,
-            Some((ca, &p.inter_key)),
-        ));
-        (ca, leaf)
-    };
-    let (ca, leaf) = under_root(expired_root, 0x5201, window);
-    let (w, s) = both(expect(
-        Status::Untrusted,
-        "expired",
-        None,
-        refused("chain.expired", "Authverify Test Root Expired 2020"),
+    (expired_root, server_root)
+}
+
+/// A CA under `root` and a leaf valid over `leaf_window` under it.
+fn under_root(
+    p: &'static Pki,
+    root: &'static Cert,
+    serial: u64,
+    leaf_window: (u64, u64),
+) -> (&'static Cert, &'static Cert) {
+    let ca = leak(issue(
+        &CertSpec {
+            not_before: unix(2010, 1, 1),
+            ..ca_spec(serial, "Authverify Test CA Under Another Root", Some(0))
+        },
+        &p.inter_key,
+        Some((root, &p.root_key)),
     ));
-    out.write(
+    let leaf = leak(issue(
+        &leaf_spec(
+            serial + 0x100,
+            "Authverify Test Signer Under Another Root",
+            leaf_window.0,
+            leaf_window.1,
+        ),
+        &p.leaf_key,
+        Some((ca, &p.inter_key)),
+    ));
+    (ca, leaf)
+}
+
+/// The expired anchor refused now, and accepted for a signature timestamped inside its
+/// validity.
+fn expired_anchor(out: &mut Out<'_>, p: &'static Pki, pe: &[u8], expired_root: &'static Cert) {
+    let window = window();
+    let (ca, leaf) = under_root(p, expired_root, 0x5201, window);
+    out.write_both(
         "expired-root.exe",
-        &sign_under(ca, leaf, Form::default()),
+        &sign_under(p, pe, ca, leaf, Form::default()),
         "the anchor expired 2020-01-01; the signature is judged at 2026-06-01",
-        w,
-        s,
+        expect(
+            Status::Untrusted,
+            "expired",
+            None,
+            refused("chain.expired", "Authverify Test Root Expired 2020"),
+        ),
     );
-    let (ca, leaf) = under_root(expired_root, 0x5211, (unix(2018, 1, 1), unix(2019, 1, 1)));
+    let (ca, leaf) = under_root(p, expired_root, 0x5211, (unix(2018, 1, 1), unix(2019, 1, 1)));
     let stamped = Signer {
         timestamp: Some(ts(TimestampKind::Rfc3161, &p.tsa_key, &p.tsa, unix(2018, 6, 1))),
         ..Signer::new(&p.leaf_key, leaf, vec![leaf, ca])
@@ -536,39 +561,48 @@ fn anchors(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
         timestamp: Some(ts(TimestampKind::Rfc3161, &p.tsa_key, tsa2018, unix(2018, 6, 1))),
         ..stamped
     };
-    let (w, s) = both(expect(Status::Valid, "trusted", Some(true), None));
-    out.write(
+    out.write_both(
         "expired-root-timestamped-inside.exe",
         &sign::sign(pe, &stamped, &[]),
         "control: the same expired root anchors a signature timestamped 2018-06-01, inside its validity",
-        w,
-        s,
-    );
-
-    let (ca, leaf) = under_root(server_root, 0x5301, window);
-    let (w, s) = both(expect(
-        Status::Untrusted,
-        "constraint_violation",
-        None,
-        refused("chain.extended_key_usage", "Authverify Test Root For Servers Only"),
-    ));
-    out.write(
-        "root-eku-server-auth-only.exe",
-        &sign_under(ca, leaf, Form::default()),
-        "the anchor's own EKU extension lists serverAuth only",
-        w,
-        s,
+        expect(Status::Valid, "trusted", Some(true), None),
     );
 }
 
-/// Timestamps: the signer expired 2021-01-01, so only a valid timestamp saves it.
-fn timestamps(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
-    let both = |e: Outcome| (e.clone(), e);
-    // --- Timestamps. The signer expired 2021-01-01, so only a valid timestamp saves it.
-    let expired_signer = |ts: Timestamp<'static>| Signer {
-        timestamp: Some(ts),
+/// A timestamp at 2020-06-01, inside the expired signer's validity.
+const IN_WINDOW: (u16, u8, u8) = (2020, 6, 1);
+
+/// A TSA certificate without EKU (serial, subject), valid 2019–2040.
+fn tsa_spec(serial: u64, subject: &'static str) -> CertSpec<'static> {
+    CertSpec {
+        not_before: unix(2019, 1, 1),
+        not_after: unix(2040, 1, 1),
+        eku: &[],
+        ca: None,
+        ..ca_spec(serial, subject, None)
+    }
+}
+
+/// The signer that expired 2021-01-01, timestamped at [`IN_WINDOW`] by `cert` (signing with
+/// `key`) embedding `chain`: only a valid timestamp saves it.
+fn stamped_expired(
+    p: &'static Pki,
+    kind: TimestampKind,
+    cert: &'static Cert,
+    chain: &'static [&'static Cert],
+) -> Signer<'static> {
+    let (y, m, d) = IN_WINDOW;
+    Signer {
+        timestamp: Some(Timestamp {
+            chain,
+            ..ts(kind, &p.tsa_key, cert, unix(y, m, d))
+        }),
         ..Signer::new(&p.leaf_key, &p.expired, vec![&p.expired, &p.inter])
-    };
+    }
+}
+
+/// Timestamps: the TSA certificate's EKU, under a CA restricted to code signing and alone.
+fn timestamps(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
     let code_only_ca = leak(issue(
         &CertSpec {
             eku: &[pki::EKU_CODE_SIGNING],
@@ -577,31 +611,17 @@ fn timestamps(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
         &p.inter_key,
         Some((&p.root, &p.root_key)),
     ));
-    let tsa_spec = |serial, subject| CertSpec {
-        not_before: unix(2019, 1, 1),
-        not_after: unix(2040, 1, 1),
-        eku: &[],
-        ca: None,
-        ..ca_spec(serial, subject, None)
-    };
     let tsa_under_code_ca = leak(issue(
         &tsa_spec(0x5411, "Authverify Test TSA Without EKU Under Code CA"),
         &p.tsa_key,
         Some((code_only_ca, &p.inter_key)),
     ));
-    let in_window = unix(2020, 6, 1);
-    let s_ts = |kind, key, cert, chain: &'static [&'static Cert]| {
-        expired_signer(Timestamp {
-            chain,
-            ..ts(kind, key, cert, in_window)
-        })
-    };
     let chain_code: &'static [&'static Cert] = Box::leak(Box::new([code_only_ca as &Cert]));
     out.write(
         "tsa-without-eku-under-code-signing-ca.exe",
         &sign::sign(
             pe,
-            &s_ts(TimestampKind::Rfc3161, &p.tsa_key, tsa_under_code_ca, chain_code),
+            &stamped_expired(p, TimestampKind::Rfc3161, tsa_under_code_ca, chain_code),
             &[],
         ),
         "the TSA certificate has no EKU and its CA restricts EKU to codeSigning: its effective EKU lacks timeStamping",
@@ -625,7 +645,7 @@ fn timestamps(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
     ));
     out.write(
         "tsa-without-eku.exe",
-        &sign::sign(pe, &s_ts(TimestampKind::Rfc3161, &p.tsa_key, tsa_bare, &[]), &[]),
+        &sign::sign(pe, &stamped_expired(p, TimestampKind::Rfc3161, tsa_bare, &[]), &[]),
         "the TSA certificate has no EKU under an unrestricted root (RFC 3161 2.3 requires timeStamping on it)",
         expect(
             Status::Valid,
@@ -640,7 +660,13 @@ fn timestamps(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
             refused("policy.require_leaf_eku", "rejected by policy (require_leaf_eku): TSA"),
         ),
     );
+}
 
+/// Timestamps that do not count: an MD5-signed TSA certificate, a signer stamping itself;
+/// and a PKCS#9 countersignature without contentType that Windows accepts.
+fn timestamps_that_do_not_count(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
+    let (y, m, d) = IN_WINDOW;
+    let in_window = unix(y, m, d);
     // MD5 on the TSA path (Flame-class): the TSA certificate signed with md5WithRSA.
     let tsa_md5 = leak(issue(
         &CertSpec {
@@ -651,14 +677,13 @@ fn timestamps(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
         &p.tsa_key,
         Some((&p.root, &p.root_key)),
     ));
-    let (w, s) = both(expect(
+    out.write_both("tsa-certificate-md5-signed.exe", &sign::sign(pe, &stamped_expired(p, TimestampKind::Rfc3161, tsa_md5, &[]), &[]),
+        "the TSA certificate is signed with md5WithRSA: the timestamp does not count, and the expired signer is judged now", expect(
         Status::Untrusted,
         "expired",
         Some(false),
         refused("policy.allow_md5", "rejected by policy (allow_md5)"),
     ));
-    out.write("tsa-certificate-md5-signed.exe", &sign::sign(pe, &s_ts(TimestampKind::Rfc3161, &p.tsa_key, tsa_md5, &[]), &[]),
-        "the TSA certificate is signed with md5WithRSA: the timestamp does not count, and the expired signer is judged now", w, s);
 
     let both_ekus = leak(issue(
         &CertSpec {
@@ -677,25 +702,23 @@ fn timestamps(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
         timestamp: Some(ts(TimestampKind::Rfc3161, &p.leaf_key, both_ekus, in_window)),
         ..Signer::new(&p.leaf_key, both_ekus, vec![both_ekus, &p.inter])
     };
-    let (w, s) = both(expect(
-        Status::Untrusted,
-        "expired",
-        Some(false),
-        refused("timestamp.self_signed", "signer's own key"),
-    ));
-    out.write(
+    out.write_both(
         "self-timestamped.exe",
         &sign::sign(pe, &self_stamped, &[]),
         "the expired signer timestamps its own signature (its certificate also has timeStamping)",
-        w,
-        s,
+        expect(
+            Status::Untrusted,
+            "expired",
+            Some(false),
+            refused("timestamp.self_signed", "signer's own key"),
+        ),
     );
 
     out.write(
         "pkcs9-without-content-type.exe",
         &sign::sign(
             pe,
-            &s_ts(TimestampKind::Pkcs9WithoutContentType, &p.tsa_key, &p.tsa, &[]),
+            &stamped_expired(p, TimestampKind::Pkcs9WithoutContentType, &p.tsa, &[]),
             &[],
         ),
         "a PKCS#9 countersignature without contentType, as RFC 5652 11.1 requires; SHA-1 as every PKCS#9 TSA",
