@@ -352,7 +352,7 @@ fn iv_hierarchy(c: &Ctx<'_>) -> Iv {
     });
     let sign = |chain: Vec<&'static Cert>| {
         let s = Signer {
-            timestamp: Some(timestamp.clone()),
+            timestamp: Some(timestamp),
             ..Signer::new(k_leaf, leaf, chain)
         };
         sign::sign(&pe, &s, &[])
@@ -820,7 +820,7 @@ fn addtrust_cases(c: &Ctx<'_>, a: &AddTrust) {
     case_with(
         c,
         "addtrust-only-before-2020",
-        &f_st_2018,
+        f_st_2018,
         &[c_addtrust],
         &[],
         in_2019(
@@ -831,7 +831,7 @@ fn addtrust_cases(c: &Ctx<'_>, a: &AddTrust) {
     case_with(
         c,
         "usertrust-only-before-2020",
-        &f_st_2018,
+        f_st_2018,
         &[c_usertrust],
         &[],
         in_2019(
@@ -842,7 +842,7 @@ fn addtrust_cases(c: &Ctx<'_>, a: &AddTrust) {
     case_with(
         c,
         "addtrust-only-expired-cross",
-        &f_st,
+        f_st,
         &[c_addtrust],
         &[],
         json!({ "status": "untrusted", "chain": "expired", "missing": [],
@@ -851,7 +851,7 @@ fn addtrust_cases(c: &Ctx<'_>, a: &AddTrust) {
     case_with(
         c,
         "addtrust-and-usertrust",
-        &f_st,
+        f_st,
         &[c_addtrust, c_usertrust],
         &[],
         json!({ "status": "valid", "chain": "trusted", "anchor_sha1": sha1(usertrust), "missing": [],
@@ -860,7 +860,7 @@ fn addtrust_cases(c: &Ctx<'_>, a: &AddTrust) {
     case_with(
         c,
         "addtrust-ctl-restricted",
-        &f_st,
+        f_st,
         &[c_addtrust, c_usertrust],
         &[ctl_addtrust],
         json!({ "status": "valid", "chain": "trusted", "anchor_sha1": sha1(usertrust), "missing": [],
@@ -869,7 +869,7 @@ fn addtrust_cases(c: &Ctx<'_>, a: &AddTrust) {
     case_with(
         c,
         "addtrust-missing-usertrust-named-by-ctl",
-        &f_st,
+        f_st,
         &[c_addtrust],
         &[ctl_addtrust],
         json!({ "status": "untrusted", "chain": "missing_root",

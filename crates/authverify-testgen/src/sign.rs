@@ -289,20 +289,7 @@ fn signed_data_over(s: &Signer<'_>, file_digest: &[u8], nested: &[Vec<u8>], unsi
     } else {
         &content[der_header_len(&content)..]
     };
-    let md = if s.form.wrong_message_digest {
-        s.hash.digest(b"other content")
-    } else {
-        s.hash.digest(digested)
-    };
-    let mut attrs = vec![
-        attribute("1.2.840.113549.1.9.3", &oid(SPC_INDIRECT_DATA)),
-        attribute(SPC_SP_OPUS_INFO, &seq(&[])),
-        attribute(SPC_STATEMENT_TYPE, &seq(&[&oid("1.3.6.1.4.1.311.2.1.21")])),
-        attribute("1.2.840.113549.1.9.4", &octets(&md)),
-    ];
-    if s.form.duplicate_message_digest {
-        attrs.push(attribute("1.2.840.113549.1.9.4", &octets(&s.hash.digest(digested))));
-    }
+    let attrs = signed_attributes(s, digested);
     let unsigned = |signature: &[u8]| {
         let mut out: Vec<Vec<u8>> = s
             .timestamp
@@ -335,17 +322,43 @@ fn signed_data_over(s: &Signer<'_>, file_digest: &[u8], nested: &[Vec<u8>], unsi
         certs.push(&ts.cert.der);
         certs.extend(ts.chain.iter().map(|c| c.der.as_slice()));
     }
-    let (sd_version, encap) = if s.form.cms_v3_octet_string {
-        (3, seq(&[&oid(SPC_INDIRECT_DATA), &ctx(0, true, &octets(&content))]))
+    content_info(s, &content, &certs, &signer_info)
+}
+
+/// The signed attributes: contentType, an empty SpcSpOpusInfo, the statement type and
+/// messageDigest over `digested` (wrong or twice when the form asks).
+fn signed_attributes(s: &Signer<'_>, digested: &[u8]) -> Vec<Vec<u8>> {
+    let md = if s.form.wrong_message_digest {
+        s.hash.digest(b"other content")
     } else {
-        (1, seq(&[&oid(SPC_INDIRECT_DATA), &ctx(0, true, &content)]))
+        s.hash.digest(digested)
+    };
+    let mut attrs = vec![
+        attribute("1.2.840.113549.1.9.3", &oid(SPC_INDIRECT_DATA)),
+        attribute(SPC_SP_OPUS_INFO, &seq(&[])),
+        attribute(SPC_STATEMENT_TYPE, &seq(&[&oid("1.3.6.1.4.1.311.2.1.21")])),
+        attribute("1.2.840.113549.1.9.4", &octets(&md)),
+    ];
+    if s.form.duplicate_message_digest {
+        attrs.push(attribute("1.2.840.113549.1.9.4", &octets(&s.hash.digest(digested))));
+    }
+    attrs
+}
+
+/// ContentInfo(SignedData) around `content` (the SpcIndirectDataContent), the embedded
+/// certificates and the SignerInfo, in the encoding the form asks for.
+fn content_info(s: &Signer<'_>, content: &[u8], certs: &[&[u8]], signer_info: &[u8]) -> Vec<u8> {
+    let (sd_version, encap) = if s.form.cms_v3_octet_string {
+        (3, seq(&[&oid(SPC_INDIRECT_DATA), &ctx(0, true, &octets(content))]))
+    } else {
+        (1, seq(&[&oid(SPC_INDIRECT_DATA), &ctx(0, true, content)]))
     };
     let sd = seq(&[
         &int(sd_version),
         &set(&[&alg_null(s.hash.oid())]),
         &encap,
-        &ctx(0, true, &cat(&certs)),
-        &set(&[&signer_info]),
+        &ctx(0, true, &cat(certs)),
+        &set(&[signer_info]),
     ]);
     let inner = cat(&[&oid("1.2.840.113549.1.7.2"), &ctx(0, true, &sd)]);
     let inner = if s.form.trailing_in_content_info {

@@ -83,25 +83,7 @@ fn build_pki() -> Pki {
         Some((&inter, &inter_key)),
     );
     let tsa_key = Key::rsa(include_str!("../keys/tsa-rsa2048.pem"));
-    let tsa_spec = |serial, subject, eku| CertSpec {
-        serial,
-        subject,
-        not_before: unix(2019, 1, 1),
-        not_after: unix(2040, 1, 1),
-        ca: None,
-        eku,
-        hash: Hash::Sha256,
-    };
-    let tsa = issue(
-        &tsa_spec(0x4001, "Authverify Test TSA", &[pki::EKU_TIME_STAMPING]),
-        &tsa_key,
-        Some((&root, &root_key)),
-    );
-    let tsa_no_eku = issue(
-        &tsa_spec(0x4002, "Authverify Test TSA Without EKU", &[EKU_CODE_SIGNING]),
-        &tsa_key,
-        Some((&root, &root_key)),
-    );
+    let (tsa, tsa_no_eku) = tsa_certificates(&tsa_key, (&root, &root_key));
     let lifetime = issue(
         &CertSpec {
             eku: &[EKU_CODE_SIGNING, pki::EKU_LIFETIME_SIGNING],
@@ -115,23 +97,7 @@ fn build_pki() -> Pki {
         &leaf_key,
         Some((&inter, &inter_key)),
     );
-    // The Azure Trusted Signing shape: an issuing CA that expired 2026-04-13 and a leaf
-    // that lived 72 hours (observed: 2024-04-01 22:57:20 to 2024-04-04 22:57:20).
-    let eoc = issue(
-        &CertSpec {
-            not_before: unix(2021, 4, 13),
-            not_after: unix(2026, 4, 13),
-            ..ca(0x2002, "Authverify Test EOC CA 01", Some(0))
-        },
-        &inter_key,
-        Some((&root, &root_key)),
-    );
-    let start = unix(2024, 4, 1) + 22 * 3600 + 57 * 60 + 20;
-    let leaf_72h = issue(
-        &leaf_spec(0x3006, "Authverify Test 72-Hour Signer", start, start + 72 * 3600),
-        &leaf_key,
-        Some((&eoc, &inter_key)),
-    );
+    let (eoc, leaf_72h) = azure_shape((&root, &root_key), &inter_key, &leaf_key);
     Pki {
         root_key,
         inter_key,
@@ -151,6 +117,51 @@ fn build_pki() -> Pki {
         eoc,
         leaf_72h,
     }
+}
+
+/// The test TSA (timeStamping) and a TSA certificate with codeSigning only, under the root.
+fn tsa_certificates(tsa_key: &Key, root: (&pki::Cert, &Key)) -> (pki::Cert, pki::Cert) {
+    let tsa_spec = |serial, subject, eku| CertSpec {
+        serial,
+        subject,
+        not_before: unix(2019, 1, 1),
+        not_after: unix(2040, 1, 1),
+        ca: None,
+        eku,
+        hash: Hash::Sha256,
+    };
+    let tsa = issue(
+        &tsa_spec(0x4001, "Authverify Test TSA", &[pki::EKU_TIME_STAMPING]),
+        tsa_key,
+        Some(root),
+    );
+    let tsa_no_eku = issue(
+        &tsa_spec(0x4002, "Authverify Test TSA Without EKU", &[EKU_CODE_SIGNING]),
+        tsa_key,
+        Some(root),
+    );
+    (tsa, tsa_no_eku)
+}
+
+/// The Azure Trusted Signing shape: an issuing CA that expired 2026-04-13 and a leaf that
+/// lived 72 hours (observed: 2024-04-01 22:57:20 to 2024-04-04 22:57:20).
+fn azure_shape(root: (&pki::Cert, &Key), inter_key: &Key, leaf_key: &Key) -> (pki::Cert, pki::Cert) {
+    let eoc = issue(
+        &CertSpec {
+            not_before: unix(2021, 4, 13),
+            not_after: unix(2026, 4, 13),
+            ..pki::ca_spec(0x2002, "Authverify Test EOC CA 01", Some(0))
+        },
+        inter_key,
+        Some(root),
+    );
+    let start = unix(2024, 4, 1) + 22 * 3600 + 57 * 60 + 20;
+    let leaf_72h = issue(
+        &pki::leaf_spec(0x3006, "Authverify Test 72-Hour Signer", start, start + 72 * 3600),
+        leaf_key,
+        Some((&eoc, inter_key)),
+    );
+    (eoc, leaf_72h)
 }
 
 pub(crate) struct Out {
@@ -302,6 +313,8 @@ pub fn write_all(dir: &Path) {
     let v1 = signed_vectors(&mut out, p, &im);
     broken_vectors(&mut out, p, &im, &v1);
     timestamp_vectors(&mut out, p, &im);
+    broken_timestamp_vectors(&mut out, p, &im);
+    acs_shape_vector(&mut out, p, &im);
     nesting_vectors(&mut out, p, &im);
     md5_and_unsigned_vectors(&mut out, p, &im);
     policy_vectors::write(&mut out, p, pe64);
@@ -323,7 +336,7 @@ pub fn write_all(dir: &Path) {
 
 /// Valid signatures in every algorithm and layout; returns the plain SHA-256 one.
 fn signed_vectors(out: &mut Out, p: &'static Pki, im: &Images) -> Vec<u8> {
-    let (pe64, pe32, pe_overlay) = (&im.pe64, &im.pe32, &im.overlay);
+    let (pe64, pe32) = (&im.pe64, &im.pe32);
     let full = |leaf: &'static pki::Cert| vec![leaf, &p.inter];
     let ok = ok_sig;
     let s = signer(&p.leaf_key, &p.leaf, full(&p.leaf), Hash::Sha256);
@@ -366,6 +379,16 @@ fn signed_vectors(out: &mut Out, p: &'static Pki, im: &Images) -> Vec<u8> {
         ),
     );
 
+    digest_and_layout_vectors(out, p, im, &s);
+    v1
+}
+
+/// SHA-1 and SHA-512 digests, an overlay, and a nested SHA-256 signature; `s` is the
+/// SHA-256 signer of the first vectors.
+fn digest_and_layout_vectors(out: &mut Out, p: &'static Pki, im: &Images, s: &Signer<'static>) {
+    let (pe64, pe32, pe_overlay) = (&im.pe64, &im.pe32, &im.overlay);
+    let full = |leaf: &'static pki::Cert| vec![leaf, &p.inter];
+    let ok = ok_sig;
     let s1 = signer(&p.leaf_key, &p.leaf, full(&p.leaf), Hash::Sha1);
     let v = sign::sign(pe64, &s1, &[]);
     out.write(
@@ -385,7 +408,7 @@ fn signed_vectors(out: &mut Out, p: &'static Pki, im: &Images) -> Vec<u8> {
         valid(vec![ok(Hash::Sha512, pe32)], "SHA-512 file digest and signature"),
     );
 
-    let v = sign::sign(pe_overlay, &s, &[]);
+    let v = sign::sign(pe_overlay, s, &[]);
     out.write(
         "pe32plus-overlay-rsa2048-sha256.exe",
         &v,
@@ -395,7 +418,7 @@ fn signed_vectors(out: &mut Out, p: &'static Pki, im: &Images) -> Vec<u8> {
         ),
     );
 
-    let v = sign::sign(pe64, &s1, &[&s]);
+    let v = sign::sign(pe64, &s1, &[s]);
     out.write(
         "nested-sha1-sha256.exe",
         &v,
@@ -415,7 +438,6 @@ fn signed_vectors(out: &mut Out, p: &'static Pki, im: &Images) -> Vec<u8> {
             "SHA-1 primary with a SHA-256 nested signature (signtool /as)",
         ),
     );
-    v1
 }
 
 /// Broken files derived from the valid one, `v1`.
@@ -475,35 +497,60 @@ fn broken_vectors(out: &mut Out, p: &'static Pki, im: &Images, v1: &[u8]) {
     );
 }
 
-/// Timestamps (issue 3): RFC 3161 and PKCS#9, valid and broken, and the lifetime-signing EKU.
-fn timestamp_vectors(out: &mut Out, p: &'static Pki, im: &Images) {
-    let pe64 = &im.pe64;
-    let full = |leaf: &'static pki::Cert| vec![leaf, &p.inter];
-    // --- Timestamps (issue 3). The expired leaf lived 2020-01-01..2021-01-01.
-    let ts = |kind, cert: &'static pki::Cert, time, wrong_imprint| Timestamp {
+/// The expired leaf lived 2020-01-01..2021-01-01; timestamps at 2020-06-01 fall inside.
+const IN_WINDOW: (u16, u8, u8) = (2020, 6, 1);
+
+fn in_window() -> u64 {
+    let (y, m, d) = IN_WINDOW;
+    unix(y, m, d)
+}
+
+/// A timestamp by the test TSA key with `cert`, at `time`.
+fn ts(
+    p: &'static Pki,
+    kind: TimestampKind,
+    cert: &'static pki::Cert,
+    time: u64,
+    wrong_imprint: bool,
+) -> Timestamp<'static> {
+    Timestamp {
         kind,
         key: &p.tsa_key,
         cert,
         time,
         wrong_imprint,
         chain: &[],
-    };
-    let in_window = unix(2020, 6, 1);
-    let d256 = sign::digest_for(pe64, Hash::Sha256);
-    let with_ts = |cert: &'static pki::Cert, t: Timestamp<'static>| Signer {
+    }
+}
+
+/// `cert` (under the test intermediate) signing with SHA-256 and timestamp `t`.
+fn with_ts(p: &'static Pki, cert: &'static pki::Cert, t: Timestamp<'static>) -> Signer<'static> {
+    Signer {
         timestamp: Some(t),
-        ..signer(&p.leaf_key, cert, full(cert), Hash::Sha256)
-    };
-    let ts_vector = |sig_status: &str, chain: &str, ts: ExpectedTimestamp, why: &str| {
-        let mut s0 = sig(0, None, Hash::Sha256, &d256, true, true, chain);
-        s0.timestamp = Some(ts);
-        json!({ "status": sig_status, "why": why, "missing": [], "signatures": [s0] })
-    };
+        ..signer(&p.leaf_key, cert, vec![cert, &p.inter], Hash::Sha256)
+    }
+}
+
+/// The entry of a SHA-256 signature over digest `d256` with this verdict, chain status and
+/// timestamp.
+fn ts_vector(d256: &[u8], sig_status: &str, chain: &str, ts: ExpectedTimestamp, why: &str) -> Value {
+    let mut s0 = sig(0, None, Hash::Sha256, d256, true, true, chain);
+    s0.timestamp = Some(ts);
+    json!({ "status": sig_status, "why": why, "missing": [], "signatures": [s0] })
+}
+
+/// Timestamps (issue 3) that hold: RFC 3161 and PKCS#9 (also the bare-hash legacy form)
+/// inside the expired leaf's validity.
+fn timestamp_vectors(out: &mut Out, p: &'static Pki, im: &Images) {
+    let pe64 = &im.pe64;
+    let in_window = in_window();
+    let d256 = sign::digest_for(pe64, Hash::Sha256);
     let cases: Vec<(&str, Signer<'static>, Value)> = vec![
         (
             "ts-rfc3161-expired-signer.exe",
-            with_ts(&p.expired, ts(TimestampKind::Rfc3161, &p.tsa, in_window, false)),
+            with_ts(p, &p.expired, ts(p, TimestampKind::Rfc3161, &p.tsa, in_window, false)),
             ts_vector(
+                &d256,
                 "valid",
                 "trusted",
                 ts_json("rfc3161", in_window, true),
@@ -513,10 +560,12 @@ fn timestamp_vectors(out: &mut Out, p: &'static Pki, im: &Images) {
         (
             "ts-pkcs9-expired-signer.exe",
             with_ts(
+                p,
                 &p.expired,
-                ts(TimestampKind::Pkcs9 { bare_hash: false }, &p.tsa, in_window, false),
+                ts(p, TimestampKind::Pkcs9 { bare_hash: false }, &p.tsa, in_window, false),
             ),
             ts_vector(
+                &d256,
                 "valid",
                 "trusted",
                 ts_json("pkcs9", in_window, true),
@@ -526,20 +575,37 @@ fn timestamp_vectors(out: &mut Out, p: &'static Pki, im: &Images) {
         (
             "ts-pkcs9-bare-hash.exe",
             with_ts(
+                p,
                 &p.expired,
-                ts(TimestampKind::Pkcs9 { bare_hash: true }, &p.tsa, in_window, false),
+                ts(p, TimestampKind::Pkcs9 { bare_hash: true }, &p.tsa, in_window, false),
             ),
             ts_vector(
+                &d256,
                 "valid",
                 "trusted",
                 ts_json("pkcs9", in_window, true),
                 "legacy countersignature whose RSA block is the bare SHA-1 (Windows accepts it)",
             ),
         ),
+    ];
+    for (name, s, entry) in cases {
+        out.write(name, &sign::sign(pe64, &s, &[]), entry);
+    }
+}
+
+/// Timestamps that do not save the expired leaf: after its expiry, by a TSA without the
+/// timeStamping EKU, over the wrong bytes, and for a lifetime-signing leaf.
+fn broken_timestamp_vectors(out: &mut Out, p: &'static Pki, im: &Images) {
+    let pe64 = &im.pe64;
+    let in_window = in_window();
+    let d256 = sign::digest_for(pe64, Hash::Sha256);
+    let cases: Vec<(&str, Signer<'static>, Value)> =
+        vec![
         (
             "ts-outside-signer-validity.exe",
-            with_ts(&p.expired, ts(TimestampKind::Rfc3161, &p.tsa, unix(2022, 1, 1), false)),
+            with_ts(p, &p.expired, ts(p, TimestampKind::Rfc3161, &p.tsa, unix(2022, 1, 1), false)),
             ts_vector(
+                &d256,
                 "untrusted",
                 "expired",
                 ts_json("rfc3161", unix(2022, 1, 1), true),
@@ -548,8 +614,9 @@ fn timestamp_vectors(out: &mut Out, p: &'static Pki, im: &Images) {
         ),
         (
             "ts-tsa-without-eku.exe",
-            with_ts(&p.expired, ts(TimestampKind::Rfc3161, &p.tsa_no_eku, in_window, false)),
+            with_ts(p, &p.expired, ts(p, TimestampKind::Rfc3161, &p.tsa_no_eku, in_window, false)),
             ts_vector(
+                &d256,
                 "untrusted",
                 "expired",
                 ts_json("rfc3161", in_window, false),
@@ -558,8 +625,9 @@ fn timestamp_vectors(out: &mut Out, p: &'static Pki, im: &Images) {
         ),
         (
             "ts-imprint-wrong.exe",
-            with_ts(&p.expired, ts(TimestampKind::Rfc3161, &p.tsa, in_window, true)),
+            with_ts(p, &p.expired, ts(p, TimestampKind::Rfc3161, &p.tsa, in_window, true)),
             ts_vector(
+                &d256,
                 "untrusted",
                 "expired",
                 ts_json("rfc3161", in_window, false),
@@ -568,8 +636,9 @@ fn timestamp_vectors(out: &mut Out, p: &'static Pki, im: &Images) {
         ),
         (
             "lifetime-signing-ts-after-expiry.exe",
-            with_ts(&p.lifetime, ts(TimestampKind::Rfc3161, &p.tsa, in_window, false)),
+            with_ts(p, &p.lifetime, ts(p, TimestampKind::Rfc3161, &p.tsa, in_window, false)),
             ts_vector(
+                &d256,
                 "untrusted",
                 "expired",
                 ts_json("rfc3161", in_window, true),
@@ -580,13 +649,20 @@ fn timestamp_vectors(out: &mut Out, p: &'static Pki, im: &Images) {
     for (name, s, entry) in cases {
         out.write(name, &sign::sign(pe64, &s, &[]), entry);
     }
+}
+
+/// The Azure Trusted Signing shape: a 72-hour leaf under an issuing CA that expired, its
+/// timestamp inside the leaf's window.
+fn acs_shape_vector(out: &mut Out, p: &'static Pki, im: &Images) {
+    let pe64 = &im.pe64;
+    let d256 = sign::digest_for(pe64, Hash::Sha256);
     let acs_time = unix(2024, 4, 2) + 12 * 3600;
     let acs = Signer {
-        timestamp: Some(ts(TimestampKind::Rfc3161, &p.tsa, acs_time, false)),
+        timestamp: Some(ts(p, TimestampKind::Rfc3161, &p.tsa, acs_time, false)),
         ..signer(&p.leaf_key, &p.leaf_72h, vec![&p.leaf_72h, &p.eoc], Hash::Sha256)
     };
     out.write("acs-shape-72h-leaf.exe", &sign::sign(pe64, &acs, &[]),
-        ts_vector("valid", "trusted", ts_json("rfc3161", acs_time, true), "72-hour leaf under an issuing CA expired 2026-04-13, timestamped inside the window (Azure Trusted Signing shape)"));
+        ts_vector(&d256, "valid", "trusted", ts_json("rfc3161", acs_time, true), "72-hour leaf under an issuing CA expired 2026-04-13, timestamped inside the window (Azure Trusted Signing shape)"));
 }
 
 /// Nested signatures: mismatches that decide or not, levels, and the nesting bound.
