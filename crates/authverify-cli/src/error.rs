@@ -15,10 +15,10 @@ pub(crate) enum CliError {
     /// list, a report to merge, the folder to rescan.
     #[error("{0}")]
     Input(String),
-    /// The paths given hold no PE file.
-    #[error("no PE file found in the paths given ({skipped} files that are not PE images skipped)")]
+    /// The paths given hold no file of a signed format.
+    #[error("no PE image or cabinet found in the paths given ({skipped} other files skipped)")]
     NoInput {
-        /// Files seen that are not PE images.
+        /// Files seen that are neither PE images nor cabinets.
         skipped: usize,
     },
     /// The output or the exported certificates cannot be written.

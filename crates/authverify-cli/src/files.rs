@@ -60,7 +60,7 @@ impl FileResult {
 pub(crate) struct Inputs {
     pub(crate) files: Vec<PathBuf>,
     pub(crate) errors: Vec<FileResult>,
-    pub(crate) skipped_non_pe: usize,
+    pub(crate) skipped_other: usize,
 }
 
 /// Files named directly are always verified (a non-PE one is reported as an error);
@@ -70,17 +70,17 @@ pub(crate) fn collect_inputs(paths: &[PathBuf]) -> Inputs {
     let mut inputs = Inputs {
         files: Vec::new(),
         errors: Vec::new(),
-        skipped_non_pe: 0,
+        skipped_other: 0,
     };
     for path in paths {
         if path.is_dir() {
             for entry in walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name() {
                 match entry {
                     Ok(e) if e.file_type().is_file() => {
-                        if looks_like_pe(e.path()) {
+                        if looks_signable(e.path()) {
                             inputs.files.push(e.into_path());
                         } else {
-                            inputs.skipped_non_pe = inputs.skipped_non_pe.saturating_add(1);
+                            inputs.skipped_other = inputs.skipped_other.saturating_add(1);
                         }
                     }
                     Ok(_) => {}
@@ -103,9 +103,20 @@ pub(crate) fn collect_inputs(paths: &[PathBuf]) -> Inputs {
     inputs
 }
 
-pub(crate) fn looks_like_pe(path: &Path) -> bool {
-    let mut magic = [0u8; 2];
-    File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && &magic == b"MZ"
+/// The file starts like a format authverify verifies: a PE image (`MZ`) or a cabinet
+/// (`MSCF`). Other files in a directory are counted as skipped.
+pub(crate) fn looks_signable(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    let Ok(mut f) = File::open(path) else { return false };
+    let mut n = 0;
+    while n < magic.len() {
+        match f.read(magic.get_mut(n..).unwrap_or_default()) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => n += k,
+        }
+    }
+    let head = magic.get(..n).unwrap_or_default();
+    head.starts_with(b"MZ") || head.starts_with(b"MSCF")
 }
 
 /// What a named path that does not exist reports.

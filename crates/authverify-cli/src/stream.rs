@@ -16,7 +16,7 @@ use std::sync::{mpsc, Arc, Condvar, Mutex};
 
 use authverify::{UnixTime, Verifier};
 
-use crate::files::{looks_like_pe, verify_one, FileResult};
+use crate::files::{looks_signable, verify_one, FileResult};
 
 /// One input in output order: a file to verify, or an error already known.
 pub(crate) enum Input {
@@ -48,8 +48,8 @@ fn path_order(a: &walkdir::DirEntry, b: &walkdir::DirEntry) -> std::cmp::Orderin
 }
 
 /// The inputs one PATH argument yields, in path order. Files found in directories are taken
-/// when they start with `MZ` (the others are counted in `skipped`); a file named directly
-/// is always verified.
+/// when they start like a PE image or a cabinet (the others are counted in `skipped`); a
+/// file named directly is always verified.
 fn one_argument(path: PathBuf, skipped: Arc<AtomicUsize>) -> Box<dyn Iterator<Item = Input> + Send> {
     if path.is_dir() {
         let root = path.clone();
@@ -60,7 +60,7 @@ fn one_argument(path: PathBuf, skipped: Arc<AtomicUsize>) -> Box<dyn Iterator<It
                 .into_iter()
                 .filter_map(move |entry| match entry {
                     Ok(e) if e.file_type().is_file() => {
-                        if looks_like_pe(e.path()) {
+                        if looks_signable(e.path()) {
                             Some(Input::File(e.into_path()))
                         } else {
                             skipped.fetch_add(1, Ordering::Relaxed);
@@ -106,7 +106,7 @@ impl Iterator for Merge {
 }
 
 /// All PATH arguments' inputs in output order; `skipped` counts files in directories that
-/// are not PE images.
+/// are neither PE images nor cabinets.
 pub(crate) fn inputs(paths: &[PathBuf], skipped: Arc<AtomicUsize>) -> Box<dyn Iterator<Item = Input> + Send> {
     let mut sources: Vec<_> = paths
         .iter()

@@ -204,7 +204,41 @@ fn directories_are_walked_and_pe_files_recognised_by_content() {
     assert_eq!(fake["status"], "error");
     assert!(fake["error"].as_str().unwrap().contains("too small"), "{fake}");
     assert!(by_name("readme.txt").is_none());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped 1 files that are not PE images"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped 1 files that are neither PE images nor cabinets"));
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn cabinets_in_a_directory_are_verified_and_say_their_format() {
+    // Issue 17: a folder of signed cabinets (and their manifest, which is skipped) verifies
+    // like a folder of PE files; each report says `cabinet`.
+    let dir = vectors().join("containers");
+    let out = run(&[
+        "verify",
+        "--trust",
+        &trust(),
+        "--at",
+        AT,
+        "--format",
+        "jsonl",
+        dir.to_str().unwrap(),
+    ]);
+    let lines = jsonl(&out);
+    let cabs: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["path"].as_str().unwrap().ends_with(".cab"))
+        .collect();
+    assert!(cabs.len() >= 10, "{} cabinets reported", cabs.len());
+    assert!(cabs.iter().all(|l| l["format"] == "cabinet" && l["image"].is_null()));
+    let status = |n: &str| {
+        cabs.iter()
+            .find(|l| l["path"].as_str().unwrap().ends_with(n))
+            .map(|l| l["status"].clone())
+    };
+    assert_eq!(status("/signed.cab"), Some("valid".into()));
+    assert_eq!(status("/data-byte-flipped.cab"), Some("invalid".into()));
+    assert_eq!(status("/unsigned.cab"), Some("unsigned".into()));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped 1 files"));
     assert_eq!(out.status.code(), Some(1));
 }
 

@@ -25,13 +25,14 @@ pub const TEST_ROOT: &[u8] = include_bytes!("../../../test-vectors/pki/root.crt"
 pub const SIGNED_VECTOR: &[u8] = include_bytes!("../../../test-vectors/pe32plus-rsa2048-sha256.exe");
 
 /// The names of the entries, as the fuzz targets and corpus directories are named.
-pub const ENTRIES: [&str; 6] = [
+pub const ENTRIES: [&str; 7] = [
     "pe_image",
     "signed_data",
     "trust_material",
     "chain_builder",
     "verify_file",
     "registry_hive",
+    "cabinet",
 ];
 
 fn verifier() -> &'static Verifier {
@@ -54,6 +55,7 @@ pub fn run(name: &str, data: &[u8]) {
         "chain_builder" => chain_builder(data),
         "verify_file" => verify_file(data),
         "registry_hive" => registry_hive(data),
+        "cabinet" => cabinet(data),
         _ => {}
     }
 }
@@ -149,4 +151,18 @@ pub fn registry_hive(data: &[u8]) {
     let mut hive = data.to_vec();
     authverify::fuzzing::fix_hive_checksum(&mut hive);
     let _ = parse_material(&hive, "fuzz");
+}
+
+/// `data` as a signed cabinet: `MSCF` put in front when missing, so that every mutation
+/// reaches the header's reserve, the signature's place, the digest layout and the
+/// signature itself; then its members, as a trust-list cabinet would be read.
+pub fn cabinet(data: &[u8]) {
+    let cab: std::borrow::Cow<'_, [u8]> = if data.starts_with(b"MSCF") {
+        data.into()
+    } else {
+        [b"MSCF".as_slice(), data].concat().into()
+    };
+    let _ = authverify::cab::signature::CabinetSignature::parse(&cab);
+    let _ = verifier().verify_bytes(&cab, AT);
+    let _ = read_cabinet(&cab, "fuzz");
 }

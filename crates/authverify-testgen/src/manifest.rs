@@ -402,3 +402,39 @@ pub(crate) fn entry<T: DeserializeOwned>(v: serde_json::Value) -> T {
     let shown = v.to_string();
     serde_json::from_value(v).unwrap_or_else(|e| panic!("manifest entry does not fit the model: {e}: {shown}"))
 }
+
+/// test-vectors/containers/manifest.json (written by scripts/make-container-vectors.py):
+/// signed containers other than PE images, made by the tools that make them.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainersManifest {
+    /// The instant.
+    pub evaluated_at: String,
+    /// What wrote it.
+    pub generator: String,
+    /// Anchors, relative to test-vectors/.
+    pub trust: Vec<String>,
+    /// The files.
+    pub vectors: Vec<ContainerVector>,
+}
+
+/// One container file and what it must get.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerVector {
+    /// File, relative to containers/.
+    pub file: String,
+    /// `cabinet`, ...: the report's `format`.
+    pub format: String,
+    /// The digests osslsigncode calculated for the file, one per signature it read, lowercase
+    /// hex.
+    pub osslsigncode_digests: Vec<String>,
+    /// osslsigncode's conclusion (`verify` exit code 0).
+    pub osslsigncode_ok: bool,
+    /// How many signatures the file carries.
+    pub signatures: usize,
+    /// The verdict under `windows` with the trust above.
+    pub status: Status,
+    /// How it was made.
+    pub why: String,
+}

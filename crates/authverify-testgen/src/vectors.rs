@@ -290,6 +290,11 @@ pub fn write_all(dir: &Path) {
     std::fs::write(dir.join("pki/root.crt"), &p.root.der).expect("write root");
     std::fs::write(dir.join("pki/root.pem"), pki::pem(&p.root.der)).expect("write root pem");
     std::fs::write(dir.join("pki/intermediate.crt"), &p.inter.der).expect("write intermediate");
+    // What osslsigncode signs the container vectors with (scripts/make-container-vectors.py):
+    // the leaf and its intermediate, and the TSA certificate, as PEM.
+    let chain = [pki::pem(&p.leaf.der), pki::pem(&p.inter.der)].concat();
+    std::fs::write(dir.join("pki/signer-chain.pem"), chain).expect("write signer chain");
+    std::fs::write(dir.join("pki/tsa.pem"), pki::pem(&p.tsa.der)).expect("write TSA");
     let mut out = Out {
         dir: dir.clone(),
         vectors: Vec::new(),

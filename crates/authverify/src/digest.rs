@@ -168,3 +168,32 @@ impl MultiDigest {
             .collect()
     }
 }
+
+/// Supplies the bytes of a file range to a sink (once, in one or more pieces, in order).
+/// A source that cannot read them supplies nothing and records why (the digest then cannot
+/// match, and the caller reports the I/O error instead of a verdict).
+pub(crate) type Feed<'f> = dyn FnMut(std::ops::Range<u64>, &mut dyn FnMut(&[u8])) + 'f;
+
+/// Hashes the bytes of `ranges`, in order, asking `feed` for at most [`CHUNK`] bytes at a
+/// time.
+pub(crate) fn hash_ranges(hasher: &mut MultiDigest, ranges: &[std::ops::Range<u64>], feed: &mut Feed<'_>) {
+    for range in ranges {
+        let mut at = range.start;
+        while at < range.end {
+            let next = at.saturating_add(crate::num::usize_u64(CHUNK)).min(range.end);
+            feed(at..next, &mut |bytes| hasher.update(bytes));
+            at = next;
+        }
+    }
+}
+
+/// The digests in `algorithms` of the bytes of `ranges`, in one pass.
+pub(crate) fn ranges_fed(
+    ranges: &[std::ops::Range<u64>],
+    algorithms: &[DigestAlgorithm],
+    feed: &mut Feed<'_>,
+) -> Vec<(DigestAlgorithm, Vec<u8>)> {
+    let mut hasher = MultiDigest::new(algorithms);
+    hash_ranges(&mut hasher, ranges, feed);
+    hasher.finalize()
+}

@@ -130,6 +130,53 @@ pub enum ImageError {
     },
 }
 
+/// A cabinet's header or its signature's place cannot be read ([MS-CAB]).
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CabinetError {
+    /// A header field lies beyond the end of the file.
+    #[error("cabinet: {what} at offset {offset} lies beyond the end of the file ({len} bytes)")]
+    Truncated {
+        /// The field.
+        what: &'static str,
+        /// Its offset.
+        offset: u64,
+        /// File length.
+        len: u64,
+    },
+    /// The header's reserved area is not the 20 bytes an Authenticode signature uses.
+    #[error("cabinet: a header reserve of {size} bytes, not the 20 of an Authenticode signature")]
+    HeaderReserve {
+        /// cbCFHeader.
+        size: u16,
+    },
+    /// The signature the header points at lies outside the file.
+    #[error("cabinet: the signature at offset {offset} ({len} bytes) lies outside the file ({file_len} bytes)")]
+    SignatureOutside {
+        /// Its offset.
+        offset: u64,
+        /// Its length.
+        len: u64,
+        /// File length.
+        file_len: u64,
+    },
+    /// The folder table does not end where the file table starts (folders with reserved
+    /// bytes, or a wrong coffFiles): the digest's layout cannot be followed.
+    #[error("cabinet: the folder table ends at offset {folders_end}, coffFiles says {files_offset}")]
+    FolderTable {
+        /// Where the CFFOLDER entries end.
+        folders_end: u64,
+        /// coffFiles.
+        files_offset: u64,
+    },
+    /// A previous/next cabinet name without its terminating NUL.
+    #[error("cabinet: unterminated name at offset {offset}")]
+    Name {
+        /// Its offset.
+        offset: u64,
+    },
+}
+
 /// The attribute certificate table (WIN_CERTIFICATE entries) is malformed.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 #[non_exhaustive]
@@ -398,12 +445,13 @@ pub enum TrustListError {
 
 impl Error {
     /// A stable id of the kind of failure, for grouping (`file.image`,
-    /// `file.certificate_table`, `file.io`, `file.read`, `file.changed`); the message says
+    /// `file.certificate_table`, `file.cabinet`, `file.io`, `file.read`, `file.changed`); the message says
     /// the rest.
     pub fn rule(&self) -> &'static str {
         match self {
             Self::Image(_) => "file.image",
             Self::CertTable(_) => "file.certificate_table",
+            Self::Cabinet(_) => "file.cabinet",
             Self::Io { .. } => "file.io",
             Self::Read { .. } => "file.read",
             Self::Changed { .. } => "file.changed",
@@ -421,6 +469,9 @@ pub enum Error {
     /// The certificate table layer.
     #[error(transparent)]
     CertTable(#[from] CertTableError),
+    /// A cabinet's header.
+    #[error(transparent)]
+    Cabinet(#[from] CabinetError),
     /// The file could not be read ([`crate::Verifier::verify_path`]).
     #[error("{path}: {message}")]
     Io {

@@ -80,6 +80,7 @@
 // the policy, reports and time.
 mod asn1;
 mod bounded;
+pub mod cab;
 mod cms;
 mod digest;
 mod loading;
@@ -121,8 +122,8 @@ pub use image::PeImage;
 pub use path::LinkCache;
 pub use policy::{Budget, Policy, SignatureSelection};
 pub use report::{
-    AlternativePath, ChainRole, ChainStatus, FileReport, FileStatus, MissingCertificate, NeededBy, PageHashReport,
-    SignatureReport,
+    AlternativePath, ChainRole, ChainStatus, FileFormat, FileReport, FileStatus, MissingCertificate, NeededBy,
+    PageHashReport, SignatureReport,
 };
 pub use time::UnixTime;
 pub use trust::{LoadSummary, Role, TrustStore};

@@ -154,7 +154,7 @@ impl TrustStore {
             // its own (named `cab!member` in reports), as it is inflated — one folder in
             // memory at a time, the whole cabinet under one budget (cabinet.rs).
             let mut failed: Option<TrustError> = None;
-            let count = crate::trust::cabinet::for_each_member(&bytes, |member, data| {
+            let count = crate::cab::members::for_each_member(&bytes, |member, data| {
                 if failed.is_some() {
                     return;
                 }

@@ -289,6 +289,29 @@ pub struct ImageSummary {
     pub subsystem: u16,
 }
 
+/// The signed file formats: each puts its signature somewhere else and digests other bytes;
+/// the signatures themselves are judged alike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum FileFormat {
+    /// A PE image: signatures in the certificate table (WIN_CERTIFICATE).
+    Pe,
+    /// A cabinet: the signature in the header's reserved area.
+    Cabinet,
+}
+
+impl FileFormat {
+    /// `pe`, `cabinet`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pe => "pe",
+            Self::Cabinet => "cabinet",
+        }
+    }
+}
+
 /// The verdict on one file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize))]
@@ -296,7 +319,9 @@ pub struct ImageSummary {
 pub struct FileReport {
     /// The verdict.
     pub status: FileStatus,
-    /// The image facts.
+    /// What kind of file it is (where its signature lives and what its digest covers).
+    pub format: FileFormat,
+    /// The image facts (PE files).
     pub image: Option<ImageSummary>,
     /// Every signature found, primary first.
     pub signatures: Vec<SignatureReport>,

@@ -60,6 +60,11 @@ pub(crate) fn print_one(out: &mut impl Write, r: &FileResult) -> io::Result<()> 
     match &r.outcome {
         Outcome::Error { error, .. } => writeln!(out, "  error: {error}")?,
         Outcome::Report(report) => {
+            // PE is the default; other formats say what they are (a PE report reads as it
+            // always did).
+            if report.format != authverify::FileFormat::Pe {
+                writeln!(out, "  format: {}", report.format.as_str())?;
+            }
             for s in &report.signatures {
                 signature(out, s)?;
             }

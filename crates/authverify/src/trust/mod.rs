@@ -8,7 +8,6 @@
 //! layout `CertUtil -syncWithWU DIR` writes.
 
 pub mod builtin;
-pub(crate) mod cabinet;
 pub mod ctl;
 pub(crate) mod hive;
 pub mod registry;
@@ -379,7 +378,7 @@ pub(crate) const CAB_MAGIC: &[u8] = b"MSCF";
 /// The members of a cabinet (uncompressed or MSZIP; see `cabinet.rs`), bounded in count
 /// and size; anything else is a typed error for this file.
 pub fn read_cabinet(bytes: &[u8], source: &str) -> Result<Vec<(String, Vec<u8>)>, TrustError> {
-    match cabinet::members(bytes) {
+    match crate::cab::members::members(bytes) {
         Ok(members) if members.is_empty() => Err(TrustError::Cabinet {
             path: source.to_string(),
             detail: "no members".into(),

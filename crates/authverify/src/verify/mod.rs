@@ -16,8 +16,8 @@ use crate::pe::image::digest::Feed;
 use crate::pe::image::PeImage;
 use crate::policy::{Policy, SignatureSelection};
 use crate::report::{
-    CertificateSummary, ChainReport, ChainRole, ChainStatus, EvaluatedAt, FileReport, FileStatus, ImageSummary,
-    MissingCertificate, NeededBy, PageHashReport, SignatureReport, TimeSource, TimestampReport,
+    CertificateSummary, ChainReport, ChainRole, ChainStatus, EvaluatedAt, FileFormat, FileReport, FileStatus,
+    ImageSummary, MissingCertificate, NeededBy, PageHashReport, SignatureReport, TimeSource, TimestampReport,
 };
 use crate::time::UnixTime;
 use crate::trust::TrustStore;
@@ -187,54 +187,100 @@ impl Verifier {
     /// `feed`; `data` holds at least the headers and the certificate table at their offsets
     /// and is as long as the file.
     pub(crate) fn verify_fed(&self, data: &[u8], at: UnixTime, feed: &mut Feed<'_>) -> Result<FileReport, Error> {
+        if crate::cab::is_cabinet(data) {
+            return self.verify_cabinet(data, at, feed);
+        }
         let image = PeImage::parse(data)?;
+        let table = self.read_table(&image)?;
+        let image_summary = ImageSummary {
+            kind: image.kind(),
+            machine: image.machine(),
+            subsystem: image.subsystem(),
+        };
+        let after = Trailing {
+            bytes: image.bytes_after_cert_table(),
+            what: "the certificate table",
+        };
+        let mut report = self.verify_found(table, &Subject::Pe(&image), after, feed, at);
+        report.image = Some(image_summary);
+        Ok(report)
+    }
+
+    /// A cabinet: its one signature (and those nested in it) over the cabinet's digest.
+    fn verify_cabinet(&self, data: &[u8], at: UnixTime, feed: &mut Feed<'_>) -> Result<FileReport, Error> {
+        let cab = crate::cab::signature::CabinetSignature::parse(data)?;
+        let mut table = Table {
+            found: Vec::new(),
+            notes: Vec::new(),
+            pkcs7_entries: 0,
+            padding_ok: true,
+        };
+        if let Some(blob) = cab.signature {
+            table.pkcs7_entries = 1;
+            let base = usize::try_from(cab.signature_offset).unwrap_or(usize::MAX);
+            self.read_signature(blob, base, 0, "the cabinet's signature area", &mut table);
+        }
+        let after = Trailing {
+            bytes: cab.bytes_after_signature,
+            what: "the cabinet's signature",
+        };
+        let subject = Subject::Cabinet(cab.digest_ranges.clone());
+        let mut report = self.verify_found(table, &subject, after, feed, at);
+        report.format = FileFormat::Cabinet;
+        Ok(report)
+    }
+
+    /// The signatures found in a file, evaluated: one pass over the file for every digest
+    /// algorithm they use, each signature judged, then the file's verdict.
+    fn verify_found(
+        &self,
+        table: Table<'_>,
+        subject: &Subject<'_, '_>,
+        after: Trailing,
+        feed: &mut Feed<'_>,
+        at: UnixTime,
+    ) -> FileReport {
         let Table {
             found,
             mut notes,
             pkcs7_entries,
             padding_ok,
-        } = self.read_table(&image)?;
-        let image_summary = Some(ImageSummary {
-            kind: image.kind(),
-            machine: image.machine(),
-            subsystem: image.subsystem(),
-        });
+        } = table;
         if pkcs7_entries == 0 {
-            return Ok(FileReport {
+            return FileReport {
                 status: FileStatus::Unsigned,
-                image: image_summary,
+                format: subject.format(),
+                image: None,
                 signatures: Vec::new(),
                 missing: Vec::new(),
                 notes,
-            });
+            };
         }
-
-        // One pass over the file for every digest algorithm the signatures use.
         let mut algorithms: Vec<DigestAlgorithm> = found
             .iter()
             .filter_map(|f| f.parsed.as_ref().ok().and_then(|p| p.file_digest.clone().ok()))
             .collect();
         algorithms.sort();
         algorithms.dedup();
-        let digests = image.authenticode_digests_fed(&algorithms, feed);
-
+        let digests = subject.digests(&algorithms, feed);
         // Page-hash tables are computed once per file and algorithm, however many
         // signatures carry one (64 nested signatures must not hash the file 64 times).
         let mut page_tables = PageTables::default();
         let signatures: Vec<SignatureReport> = found
             .into_iter()
             .enumerate()
-            .map(|(index, f)| self.evaluate(index, f, &image, &digests, (&mut page_tables, &mut *feed), at))
+            .map(|(index, f)| self.evaluate(index, f, subject, &digests, (&mut page_tables, &mut *feed), at))
             .collect();
-        let status = self.file_verdict(&image, &signatures, padding_ok, &mut notes);
+        let status = self.file_verdict(&after, &signatures, padding_ok, &mut notes);
         let missing = self.missing_of(&signatures);
-        Ok(FileReport {
+        FileReport {
             status,
-            image: image_summary,
+            format: subject.format(),
+            image: None,
             signatures,
             missing,
             notes,
-        })
+        }
     }
 
     /// Walks the certificate table: every PKCS#7 entry's signatures (nested ones too), the
@@ -268,31 +314,38 @@ impl Verifier {
                 );
             }
             let base = usize::try_from(entry.offset.saturating_add(8)).unwrap_or(usize::MAX);
-            match parse_content_info(entry.certificate, base) {
-                Ok((sd, trailing)) => {
-                    let mut entry_notes = Vec::new();
-                    if trailing.iter().any(|&b| b != 0) {
-                        t.padding_ok &= Policy::rule(
-                            !self.policy.require_zero_padding,
-                            Rule::RequireZeroPadding,
-                            &format!(
-                                "{} non-zero bytes follow the PKCS#7 inside WIN_CERTIFICATE (CVE-2013-3900; Windows checks only with EnableCertPaddingCheck)",
-                                trailing.iter().filter(|&&b| b != 0).count()
-                            ),
-                            &mut entry_notes,
-                        );
-                    }
-                    self.collect(sd, None, entry_index, 0, entry_notes, &mut t.found);
-                }
-                Err(e) => t.found.push(Found {
-                    nested_in: None,
-                    table_entry: entry_index,
-                    parsed: Err(e),
-                    notes: Vec::new(),
-                }),
-            }
+            self.read_signature(entry.certificate, base, entry_index, "WIN_CERTIFICATE", &mut t);
         }
         Ok(t)
+    }
+
+    /// One PKCS#7 blob (a table entry, a cabinet's signature area) at file offset `base`:
+    /// its signatures, nested ones too; non-zero bytes after the PKCS#7 inside `container`
+    /// fall under the CVE-2013-3900 padding rule.
+    fn read_signature<'a>(&self, blob: &'a [u8], base: usize, entry_index: usize, container: &str, t: &mut Table<'a>) {
+        match parse_content_info(blob, base) {
+            Ok((sd, trailing)) => {
+                let mut entry_notes = Vec::new();
+                if trailing.iter().any(|&b| b != 0) {
+                    t.padding_ok &= Policy::rule(
+                        !self.policy.require_zero_padding,
+                        Rule::RequireZeroPadding,
+                        &format!(
+                            "{} non-zero bytes follow the PKCS#7 inside {container} (CVE-2013-3900; Windows checks only with EnableCertPaddingCheck)",
+                            trailing.iter().filter(|&&b| b != 0).count()
+                        ),
+                        &mut entry_notes,
+                    );
+                }
+                self.collect(sd, None, entry_index, 0, entry_notes, &mut t.found);
+            }
+            Err(e) => t.found.push(Found {
+                nested_in: None,
+                table_entry: entry_index,
+                parsed: Err(e),
+                notes: Vec::new(),
+            }),
+        }
     }
 
     /// The file's verdict from its signatures (per `--signatures`), then what makes any file
@@ -300,18 +353,20 @@ impl Verifier {
     /// alone (or any, when the policy refuses non-deciding mismatches).
     fn file_verdict(
         &self,
-        image: &PeImage<'_>,
+        after: &Trailing,
         signatures: &[SignatureReport],
         padding_ok: bool,
         notes: &mut Vec<Finding>,
     ) -> FileStatus {
-        let after = image.bytes_after_cert_table();
         let mut status = self.file_status(signatures);
-        if after > 0
+        if after.bytes > 0
             && !Policy::rule(
                 self.policy.accept_data_after_cert_table,
                 Rule::AcceptDataAfterCertTable,
-                &format!("{after} bytes follow the certificate table: they are outside every signature (MS12-024)"),
+                &format!(
+                    "{} bytes follow {}: they are outside every signature (MS12-024)",
+                    after.bytes, after.what
+                ),
                 notes,
             )
         {
@@ -429,7 +484,7 @@ impl Verifier {
         &self,
         index: usize,
         found: Found<'_>,
-        image: &PeImage<'_>,
+        subject: &Subject<'_, '_>,
         digests: &[(DigestAlgorithm, Vec<u8>)],
         pages: (&mut PageTables, &mut Feed<'_>),
         at: UnixTime,
@@ -442,7 +497,7 @@ impl Verifier {
                 return report;
             }
         };
-        let Some(policy_ok) = self.check_content(&p, image, digests, pages, &mut report) else {
+        let Some(policy_ok) = self.check_content(&p, subject, digests, pages, &mut report) else {
             return report;
         };
         // Every embedded certificate is decoded on its own; one that does not parse is a
@@ -462,7 +517,7 @@ impl Verifier {
     fn check_content(
         &self,
         p: &Parsed<'_>,
-        image: &PeImage<'_>,
+        subject: &Subject<'_, '_>,
         digests: &[(DigestAlgorithm, Vec<u8>)],
         (page_tables, feed): (&mut PageTables, &mut Feed<'_>),
         report: &mut SignatureReport,
@@ -481,8 +536,10 @@ impl Verifier {
             report.digest_matches = d.as_slice() == p.indirect.digest;
         }
         let policy_ok = self.form_rules(p, file_alg, &mut report.notes);
-        structure_notes(p, &mut report.notes);
-        report.page_hashes = check_page_hashes(p, image, page_tables, feed, &mut report.notes);
+        structure_notes(p, subject, &mut report.notes);
+        if let Subject::Pe(image) = subject {
+            report.page_hashes = check_page_hashes(p, image, page_tables, feed, &mut report.notes);
+        }
         if p.signer.version > 1 {
             report.notes.push(Finding::information(
                 Rule::SignerInfoVersion,
@@ -667,8 +724,46 @@ impl PageTables {
     }
 }
 
-const SPC_PE_IMAGE_DATA: const_oid::ObjectIdentifier =
-    const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.2.1.15");
+/// What the file a signature covers is, as far as evaluating the signature depends on its
+/// format: the data type its SpcIndirectDataContent names, how its digest is computed, and
+/// (PE only) page hashes.
+enum Subject<'s, 'a> {
+    /// A PE image.
+    Pe(&'s PeImage<'a>),
+    /// A cabinet: the ranges its digest covers.
+    Cabinet(Vec<std::ops::Range<u64>>),
+}
+
+impl Subject<'_, '_> {
+    fn format(&self) -> FileFormat {
+        match self {
+            Self::Pe(_) => FileFormat::Pe,
+            Self::Cabinet(_) => FileFormat::Cabinet,
+        }
+    }
+
+    /// The SpcIndirectDataContent type a signature over this format carries, and its name.
+    fn data_type(&self) -> (const_oid::ObjectIdentifier, &'static str) {
+        match self {
+            Self::Pe(_) => (oid::SPC_PE_IMAGE_DATA, "SPC_PE_IMAGE_DATAOBJ"),
+            Self::Cabinet(_) => (oid::SPC_CAB_DATA, "SPC_CAB_DATA_OBJ"),
+        }
+    }
+
+    /// The file's digests in `algorithms`, in one pass, bulk bytes from `feed`.
+    fn digests(&self, algorithms: &[DigestAlgorithm], feed: &mut Feed<'_>) -> Vec<(DigestAlgorithm, Vec<u8>)> {
+        match self {
+            Self::Pe(image) => image.authenticode_digests_fed(algorithms, feed),
+            Self::Cabinet(ranges) => crate::digest::ranges_fed(ranges, algorithms, feed),
+        }
+    }
+}
+
+/// Bytes after what the signatures cover (the certificate table, a cabinet's signature).
+struct Trailing {
+    bytes: u64,
+    what: &'static str,
+}
 
 /// The instant the signer chain is judged at. A valid timestamp moves it to the time the
 /// timestamp proves, unless the leaf carries the lifetime-signing EKU (wincrypt.h: it
@@ -722,14 +817,12 @@ fn unverified_report(
 }
 
 /// Departures from the Authenticode structure that do not decide the verdict alone.
-fn structure_notes(p: &Parsed<'_>, notes: &mut Vec<Finding>) {
-    if p.indirect.data_type != SPC_PE_IMAGE_DATA {
+fn structure_notes(p: &Parsed<'_>, subject: &Subject<'_, '_>, notes: &mut Vec<Finding>) {
+    let (data_type, name) = subject.data_type();
+    if p.indirect.data_type != data_type {
         notes.push(Finding::information(
             Rule::IndirectDataType,
-            format!(
-                "SpcIndirectDataContent type is {}, not SPC_PE_IMAGE_DATAOBJ",
-                p.indirect.data_type
-            ),
+            format!("SpcIndirectDataContent type is {}, not {name}", p.indirect.data_type),
         ));
     }
     if p.signed_data.digest_algorithms.first() != Some(&p.indirect.digest_algorithm)

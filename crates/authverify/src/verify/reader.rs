@@ -93,6 +93,24 @@ fn read_held<R: Read + Seek>(r: &mut R, len: u64) -> Result<(Vec<u8>, Vec<Range<
         fill(r, &mut data, &range)?;
         held.push(range);
     }
+    // A cabinet's signature lies after its data: held like a PE's certificate table.
+    if crate::cab::is_cabinet(&data) {
+        if let Ok(cab) = crate::cab::signature::CabinetSignature::parse(&data) {
+            if let Some(sig) = cab.signature {
+                let range = cab.signature_offset..cab.signature_offset.saturating_add(crate::num::len_u64(sig));
+                if range.end.saturating_sub(range.start) > MAX_TABLE {
+                    return Err(Error::Read {
+                        message: format!(
+                            "a cabinet signature of {} bytes (at most {MAX_TABLE} are read)",
+                            range.end.saturating_sub(range.start)
+                        ),
+                    });
+                }
+                fill(r, &mut data, &range)?;
+                held.push(range);
+            }
+        }
+    }
     if let Ok(image) = crate::pe::image::PeImage::parse(&data) {
         if let Some(t) = image.cert_table() {
             if t.size > MAX_TABLE {

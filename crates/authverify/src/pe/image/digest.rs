@@ -81,14 +81,7 @@ impl PeImage<'_> {
     ) -> Vec<(DigestAlgorithm, Vec<u8>)> {
         let mut hasher = MultiDigest::new(algorithms);
         let ranges = self.digest_ranges();
-        for range in &ranges.ranges {
-            let mut at = range.start;
-            while at < range.end {
-                let next = at.saturating_add(crate::num::usize_u64(CHUNK)).min(range.end);
-                feed(at..next, &mut |bytes| hasher.update(bytes));
-                at = next;
-            }
-        }
+        crate::digest::hash_ranges(&mut hasher, &ranges.ranges, feed);
         if ranges.zero_padding > 0 {
             let zeros = [0u8; 8];
             let pad = usize::try_from(ranges.zero_padding).unwrap_or(0);
@@ -98,10 +91,7 @@ impl PeImage<'_> {
     }
 }
 
-/// Supplies the bytes of a file range to a sink (once, in one or more pieces, in order).
-/// A source that cannot read them supplies nothing and records why (the digest then cannot
-/// match, and the caller reports the I/O error instead of a verdict).
-pub(crate) type Feed<'f> = dyn FnMut(Range<u64>, &mut dyn FnMut(&[u8])) + 'f;
+pub(crate) use crate::digest::Feed;
 
 /// A [`Feed`] over bytes in memory, calling `consumed` with each range handed over.
 pub(crate) fn slice_feed<'a>(data: &'a [u8], consumed: &'a mut dyn FnMut(Range<usize>)) -> Box<Feed<'a>> {

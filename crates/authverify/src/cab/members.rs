@@ -1,4 +1,4 @@
-//! Cabinet archives ([MS-CAB]) as Windows Update serves trust lists (`authrootstl.cab`,
+//! The members of cabinet archives ([MS-CAB]) as Windows Update serves trust lists (`authrootstl.cab`,
 //! `disallowedcertstl.cab`): a thin reader of the container with MSZIP blocks inflated by
 //! `miniz_oxide`.
 //!
@@ -10,6 +10,8 @@
 //! read; Quantum and LZX folders are reported as unsupported (extract those with `expand`).
 
 use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
+
+use super::{name_at, to_usize, u16_at, u32_at, u8_at};
 use miniz_oxide::inflate::TINFLStatus;
 
 /// Most members read out of one cabinet.
@@ -21,41 +23,12 @@ pub(crate) const MAX_CABINET_BYTES: usize = 16 * 1024 * 1024;
 /// MSZIP blocks decompress to at most 32 KiB each.
 const MSZIP_BLOCK: usize = 32 * 1024;
 
-fn truncated(at: usize) -> String {
-    format!("truncated at offset {at}")
-}
-
-fn u8_at(b: &[u8], at: usize) -> Result<u8, String> {
-    b.get(at).copied().ok_or_else(|| truncated(at))
-}
-
-fn u16_at(b: &[u8], at: usize) -> Result<u16, String> {
-    crate::num::le_u16(b, at).ok_or_else(|| truncated(at))
-}
-
-fn u32_at(b: &[u8], at: usize) -> Result<u32, String> {
-    crate::num::le_u32(b, at).ok_or_else(|| truncated(at))
-}
-
-/// A NUL-terminated name at `at`; returns it and the offset after the NUL.
-fn name_at(b: &[u8], at: usize) -> Result<(String, usize), String> {
-    let rest = b.get(at..).ok_or_else(|| format!("truncated at offset {at}"))?;
-    let len = rest
-        .iter()
-        .take(256)
-        .position(|&c| c == 0)
-        .ok_or_else(|| format!("unterminated name at offset {at}"))?;
-    let name = String::from_utf8_lossy(rest.get(..len).unwrap_or_default()).into_owned();
-    Ok((name, at.saturating_add(len).saturating_add(1)))
-}
-
 struct Folder {
     data_offset: usize,
     blocks: u16,
     compression: u16,
 }
 
-/// The members of a cabinet: (name, bytes), in the order the cabinet lists them.
 /// One member's entry in the file table.
 struct Member {
     name: String,
@@ -68,11 +41,6 @@ struct Member {
 /// once, its members handed over, and its buffer dropped before the next, so memory holds
 /// one folder at a time and all folders together inflate at most [`MAX_CABINET_BYTES`].
 /// Returns how many members were handed over.
-/// A 32-bit field as an index (usize is at least 32 bits on every target this builds for).
-fn to_usize(v: u32) -> usize {
-    usize::try_from(v).unwrap_or(usize::MAX)
-}
-
 pub(crate) fn for_each_member(b: &[u8], mut f: impl FnMut(&str, &[u8])) -> Result<usize, String> {
     if b.get(..4) != Some(b"MSCF".as_slice()) {
         return Err("not a cabinet (no MSCF signature)".into());

@@ -1,0 +1,182 @@
+//! Issue 17: signed containers other than PE images, made by the tools that make them
+//! (test-vectors/containers/, scripts/make-container-vectors.py): each gets the verdict its
+//! construction implies, our digest equals the one osslsigncode calculated when the file was
+//! written, and (when osslsigncode is installed) osslsigncode's conclusion today agrees with
+//! ours. Crafted cabinets end in typed errors, never panics.
+
+mod common;
+
+use std::process::Command;
+
+use authverify::{Error, FileFormat, FileStatus, Policy, Verifier};
+use authverify_testgen::manifest::{ContainerVector, ContainersManifest};
+
+fn dir() -> std::path::PathBuf {
+    common::vectors_dir().join("containers")
+}
+
+fn manifest() -> ContainersManifest {
+    common::manifest::read(&dir().join("manifest.json")).expect("containers manifest")
+}
+
+fn verifier(m: &ContainersManifest) -> Verifier {
+    Verifier::new(common::anchors(&m.trust), Policy::windows())
+}
+
+/// What the report says against the entry, or `None` when it matches.
+fn mismatch(v: &ContainerVector, r: &authverify::FileReport) -> Option<String> {
+    let mut why = Vec::new();
+    if r.status.as_str() != v.status.as_str() {
+        why.push(format!("status {:?}, want {:?}", r.status, v.status));
+    }
+    if r.format.as_str() != v.format {
+        why.push(format!("format {:?}, want {}", r.format, v.format));
+    }
+    if r.signatures.len() != v.signatures {
+        why.push(format!("{} signatures, want {}", r.signatures.len(), v.signatures));
+    }
+    // osslsigncode prints one calculated digest per signature it reads, in order.
+    for (s, want) in r.signatures.iter().zip(&v.osslsigncode_digests) {
+        if s.computed_digest.as_deref() != Some(want.as_str()) {
+            why.push(format!(
+                "signature {} digest {:?}, osslsigncode {want}",
+                s.index, s.computed_digest
+            ));
+        }
+    }
+    (!why.is_empty()).then(|| format!("{}: {}", v.file, why.join("; ")))
+}
+
+#[test]
+fn every_container_vector_gets_its_built_verdict_and_osslsigncodes_digest() {
+    let m = manifest();
+    let at = common::time(&m.evaluated_at);
+    let verifier = verifier(&m);
+    let mut failures = Vec::new();
+    let mut digests_compared = 0;
+    for v in &m.vectors {
+        let report = verifier.verify_path(&dir().join(&v.file), at).expect("verified");
+        digests_compared += v.osslsigncode_digests.len().min(report.signatures.len());
+        failures.extend(mismatch(v, &report));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(m.vectors.len() >= 10, "{} vectors", m.vectors.len());
+    assert!(digests_compared >= 8, "{digests_compared} digests compared");
+}
+
+#[test]
+fn cabinet_verdicts_agree_with_osslsigncode_now() {
+    if Command::new("osslsigncode").arg("--version").output().is_err() {
+        return common::skip("cabinet_verdicts_agree_with_osslsigncode_now", "osslsigncode");
+    }
+    let m = manifest();
+    let mut compared = 0;
+    for v in &m.vectors {
+        let out = Command::new("osslsigncode")
+            .args(["verify", "-time", "1780272000", "-CAfile"])
+            .arg(common::vectors_dir().join("pki/root.pem"))
+            .arg("-TSA-CAfile")
+            .arg(common::vectors_dir().join("pki/root.pem"))
+            .arg("-in")
+            .arg(dir().join(&v.file))
+            .output()
+            .expect("run osslsigncode");
+        let ok = out.status.success();
+        assert_eq!(ok, v.osslsigncode_ok, "{}: osslsigncode now says {ok}", v.file);
+        // Where osslsigncode verifies, we find the file valid, and the other way round:
+        // the one exception is an unsigned file (osslsigncode: failure; we: unsigned).
+        if v.status != common::manifest::Status::Unsigned {
+            assert_eq!(ok, v.status == common::manifest::Status::Valid, "{}", v.file);
+        }
+        compared += 1;
+    }
+    assert_eq!(compared, m.vectors.len());
+}
+
+#[test]
+fn a_large_cabinet_read_from_a_stream_gets_the_same_report() {
+    // Verifier::verify_reader reads files above READ_WHOLE_LIMIT by holding the header and
+    // the signature and streaming the digest's ranges: it must reach the report the whole
+    // file in memory gets. 9 MiB inserted before the signature (its offset moved to match)
+    // puts the cabinet past the limit; the digest no longer matches, in both paths alike.
+    let m = manifest();
+    let at = common::time(&m.evaluated_at);
+    let verifier = verifier(&m);
+    let signed = std::fs::read(dir().join("cab/signed.cab")).expect("read");
+    let sigpos = u32::from_le_bytes(signed[44..48].try_into().expect("4 bytes")) as usize;
+    let filler = 9 << 20;
+    let mut big = signed[..sigpos].to_vec();
+    big.resize(sigpos + filler, 0x5a);
+    big.extend_from_slice(&signed[sigpos..]);
+    big[44..48].copy_from_slice(&u32::try_from(sigpos + filler).expect("fits").to_le_bytes());
+    assert!(big.len() as u64 > authverify::READ_WHOLE_LIMIT);
+    let whole = verifier.verify_bytes(&big, at).expect("verify");
+    let streamed = verifier
+        .verify_reader(&mut std::io::Cursor::new(&big), at)
+        .expect("streamed");
+    assert_eq!(whole, streamed);
+    assert_eq!(whole.status, FileStatus::Invalid);
+    assert!(
+        whole.signatures[0].signature_valid,
+        "the signature itself still verifies"
+    );
+    assert!(!whole.signatures[0].digest_matches);
+}
+
+#[test]
+fn every_prefix_and_flipped_header_byte_of_a_signed_cabinet_is_handled() {
+    // The header, its reserve and the signature's place are read from untrusted bytes: any
+    // cut or changed byte ends in a report or a typed error.
+    let m = manifest();
+    let at = common::time(&m.evaluated_at);
+    let verifier = verifier(&m);
+    let signed = std::fs::read(dir().join("cab/signed.cab")).expect("read");
+    let mut cabinet_errors = 0;
+    for cut in (0..signed.len()).step_by(7) {
+        match verifier.verify_bytes(&signed[..cut], at) {
+            Ok(r) => assert_ne!(r.status, FileStatus::Valid, "a cut at {cut} cannot be valid"),
+            Err(Error::Cabinet(_)) => cabinet_errors += 1,
+            Err(e) => assert!(cut < 4 || matches!(e, Error::Image(_)), "cut {cut}: {e}"),
+        }
+    }
+    assert!(cabinet_errors > 0, "no cut reached the cabinet's typed errors");
+    for at_byte in 0..80 {
+        for bit in [0x01u8, 0x80] {
+            let mut b = signed.clone();
+            b[at_byte] ^= bit;
+            let _ = verifier.verify_bytes(&b, at);
+        }
+    }
+}
+
+#[test]
+fn a_cabinet_whose_signature_lies_outside_it_is_a_typed_error() {
+    let m = manifest();
+    let at = common::time(&m.evaluated_at);
+    let mut b = std::fs::read(dir().join("cab/signed.cab")).expect("read");
+    b[48..52].copy_from_slice(&u32::MAX.to_le_bytes()); // signature size
+    let err = verifier(&m).verify_bytes(&b, at).expect_err("outside");
+    assert!(
+        matches!(
+            err,
+            Error::Cabinet(authverify::error::CabinetError::SignatureOutside { .. })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.rule(), "file.cabinet");
+}
+
+#[test]
+fn a_cabinet_report_names_its_format() {
+    let m = manifest();
+    let at = common::time(&m.evaluated_at);
+    let r = verifier(&m)
+        .verify_path(&dir().join("cab/signed.cab"), at)
+        .expect("verify");
+    assert_eq!(r.format, FileFormat::Cabinet);
+    assert!(r.image.is_none());
+    let pe = verifier(&m)
+        .verify_path(&common::vectors_dir().join("pe32plus-rsa2048-sha256.exe"), at)
+        .expect("verify");
+    assert_eq!(pe.format, FileFormat::Pe);
+}

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Writes the signed containers of test-vectors/containers/ and their manifest (issue 17).
+
+Real files from the tools that make them: cabinets by gcab, signed by osslsigncode with the
+test PKI that authverify-testgen writes (pki/signer-chain.pem, its key in
+crates/authverify-testgen/keys/), at fixed signing and timestamp times, then altered by one
+byte where a case needs it. Each entry states the verdict its construction implies under the
+`windows` preset with pki/root.crt trusted, and what osslsigncode calculated and concluded
+on the file when it was written (its digest is the independent truth our digest must equal).
+
+Needs: gcab, osslsigncode. gcab and osslsigncode write the same bytes for the same inputs
+(file times are fixed, RSA PKCS#1 v1.5 is deterministic), so `--check` regenerates into a
+temporary folder and compares byte for byte (timestamp tokens excepted: see
+NOT_BYTE_STABLE; the manifest, which states their verdicts and digests, is compared).
+"""
+
+import argparse
+import filecmp
+import json
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+VECTORS = ROOT / "test-vectors"
+KEYS = ROOT / "crates" / "authverify-testgen" / "keys"
+SIGNING_TIME = "1767225600"  # 2026-01-01T00:00:00Z
+TSA_TIME = "1767312000"  # 2026-01-02T00:00:00Z
+VERIFY_TIME = "1780272000"  # 2026-06-01T00:00:00Z, the manifests' evaluated_at
+MTIME = "2026-01-01 00:00:00 UTC"
+# osslsigncode's built-in TSA (-TSA-certs/-TSA-key) gives each token a random serial number:
+# these files differ run to run by those bytes only, so --check compares their manifest
+# entries (verdict, digests, osslsigncode's conclusion) instead of their bytes.
+NOT_BYTE_STABLE = {"cab/timestamped.cab"}
+
+
+def run(*args, **kw):
+    return subprocess.run([str(a) for a in args], check=True, capture_output=True, **kw)
+
+
+def sign(src, dst, *extra, h="sha256"):
+    run("osslsigncode", "sign", "-certs", VECTORS / "pki/signer-chain.pem",
+        "-key", KEYS / "leaf-rsa2048.pem", "-h", h, "-time", SIGNING_TIME, *extra,
+        "-in", src, "-out", dst)
+
+
+def timestamp_args():
+    return ["-TSA-certs", VECTORS / "pki/tsa.pem", "-TSA-key", KEYS / "tsa-rsa2048.pem",
+            "-TSA-time", TSA_TIME]
+
+
+def flipped(src, dst, offset):
+    data = bytearray(src.read_bytes())
+    data[offset] ^= 0x01
+    dst.write_bytes(bytes(data))
+
+
+def der_length(data, at):
+    """Length of the DER element at `at`, header included."""
+    first = data[at + 1]
+    if first < 0x80:
+        return 2 + first
+    n = first & 0x7F
+    return 2 + n + int.from_bytes(data[at + 2:at + 2 + n], "big")
+
+
+def oracle(path):
+    """osslsigncode's verdict and calculated digest(s) on the file."""
+    r = subprocess.run(["osslsigncode", "verify", "-CAfile", str(VECTORS / "pki/root.pem"),
+                        "-TSA-CAfile", str(VECTORS / "pki/root.pem"), "-time", VERIFY_TIME,
+                        "-in", str(path)], capture_output=True, text=True)
+    digests = re.findall(r"Calculated message digest\s*:\s*([0-9A-Fa-f]+)", r.stdout)
+    return r.returncode == 0, [d.lower() for d in digests]
+
+
+def cabinets(out):
+    """Cabinets: unsigned, signed (SHA-256, SHA-1, timestamped, nested), and altered."""
+    d = out / "cab"
+    d.mkdir(parents=True)
+    src = pathlib.Path(tempfile.mkdtemp())
+    (src / "readme.txt").write_bytes(b"authverify test cabinet\r\n" * 40)
+    (src / "data.bin").write_bytes(bytes((i * 7 + 3) % 251 for i in range(6000)))
+    for f in src.iterdir():
+        run("touch", "-d", MTIME, f)
+    run("gcab", "-c", "-z", d / "unsigned.cab", "readme.txt", "data.bin", cwd=src)
+    shutil.rmtree(src)
+    cases = [("unsigned.cab", "unsigned", 0, "gcab output, no signature")]
+    sign(d / "unsigned.cab", d / "signed.cab")
+    cases.append(("signed.cab", "valid", 1, "osslsigncode, SHA-256, leaf and intermediate embedded"))
+    sign(d / "unsigned.cab", d / "signed-sha1.cab", h="sha1")
+    cases.append(("signed-sha1.cab", "valid", 1, "SHA-1 file digest and signature (the windows preset accepts SHA-1)"))
+    sign(d / "unsigned.cab", d / "timestamped.cab", *timestamp_args())
+    cases.append(("timestamped.cab", "valid", 1, "with an RFC 3161 timestamp by the test TSA at 2026-01-02"))
+    sign(d / "signed.cab", d / "nested.cab", "-nest", h="sha1")
+    cases.append(("nested.cab", "valid", 2, "a SHA-1 signature nested in the SHA-256 one (osslsigncode -nest)"))
+
+    signed = (d / "signed.cab").read_bytes()
+    sigpos = int.from_bytes(signed[44:48], "little")
+    coff_files = int.from_bytes(signed[16:20], "little")
+    flipped(d / "signed.cab", d / "data-byte-flipped.cab", (coff_files + sigpos) // 2)
+    cases.append(("data-byte-flipped.cab", "invalid", 1, "one byte of the CFFILE/CFDATA area flipped after signing"))
+    flipped(d / "signed.cab", d / "set-id-changed.cab", 32)
+    cases.append(("set-id-changed.cab", "invalid", 1, "setID (offset 32, inside the digest) changed after signing"))
+    flipped(d / "signed.cab", d / "icabinet-changed.cab", 34)
+    cases.append(("icabinet-changed.cab", "valid", 1, "iCabinet (offset 34) changed: outside the digest, as the format leaves it to the signer"))
+    flipped(d / "signed.cab", d / "signature-corrupted.cab", sigpos + der_length(signed, sigpos) - 1)
+    cases.append(("signature-corrupted.cab", "invalid", 1, "the last byte of the signer's RSA signature flipped"))
+    (d / "appended.cab").write_bytes(signed + b"APPENDED-AFTER-SIG")
+    cases.append(("appended.cab", "invalid", 1, "18 bytes appended after the signature, outside the digest (refused as MS12-024 data after the table)"))
+    return [("cab/" + f, "cabinet", s, n, w) for f, s, n, w in cases]
+
+
+def write(out):
+    entries = []
+    for file, fmt, status, signatures, why in cabinets(out):
+        ok, digests = oracle(out / file)
+        entries.append({
+            "file": file,
+            "format": fmt,
+            "osslsigncode_digests": digests,
+            "osslsigncode_ok": ok,
+            "signatures": signatures,
+            "status": status,
+            "why": why,
+        })
+    manifest = {
+        "evaluated_at": "2026-06-01T00:00:00Z",
+        "generator": "scripts/make-container-vectors.py",
+        "trust": ["pki/root.crt"],
+        "vectors": entries,
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return len(entries)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--check", action="store_true", help="regenerate into a temporary folder and compare")
+    args = ap.parse_args()
+    target = VECTORS / "containers"
+    if args.check:
+        with tempfile.TemporaryDirectory() as tmp:
+            fresh = pathlib.Path(tmp) / "containers"
+            write(fresh)
+            cmp = filecmp.dircmp(fresh, target)
+            bad = []
+            def walk(c, rel=""):
+                bad.extend(rel + n for n in c.left_only + c.right_only + c.diff_files)
+                for name, sub in c.subdirs.items():
+                    walk(sub, rel + name + "/")
+            walk(cmp)
+            # dircmp compares by stat first: compare every file's bytes.
+            for f in fresh.rglob("*"):
+                rel = str(f.relative_to(fresh))
+                if f.is_file() and rel not in NOT_BYTE_STABLE and not filecmp.cmp(f, target / rel, shallow=False):
+                    bad.append(rel)
+            bad = [b for b in bad if b not in NOT_BYTE_STABLE]
+            if bad:
+                sys.exit(f"make-container-vectors: differs from a fresh generation: {sorted(set(bad))}")
+            print("make-container-vectors: test-vectors/containers matches a fresh generation")
+        return
+    if target.exists():
+        shutil.rmtree(target)
+    n = write(target)
+    print(f"wrote {n} container vectors to {target}")
+
+
+if __name__ == "__main__":
+    main()
