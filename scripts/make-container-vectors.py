@@ -8,7 +8,7 @@ byte where a case needs it. Each entry states the verdict its construction impli
 `windows` preset with pki/root.crt trusted, and what osslsigncode calculated and concluded
 on the file when it was written (its digest is the independent truth our digest must equal).
 
-Needs: gcab, osslsigncode. gcab and osslsigncode write the same bytes for the same inputs
+Needs: gcab, wixl (Debian wixl), osslsigncode. gcab and osslsigncode write the same bytes for the same inputs
 (file times are fixed, RSA PKCS#1 v1.5 is deterministic), so `--check` regenerates into a
 temporary folder and compares byte for byte (timestamp tokens excepted: see
 NOT_BYTE_STABLE; the manifest, which states their verdicts and digests, is compared).
@@ -35,6 +35,10 @@ MTIME = "2026-01-01 00:00:00 UTC"
 # these files differ run to run by those bytes only, so --check compares their manifest
 # entries (verdict, digests, osslsigncode's conclusion) instead of their bytes.
 NOT_BYTE_STABLE = {"cab/timestamped.cab"}
+# wixl stamps each package with a random revision UUID and the current time, so the MSI
+# vectors are committed as generated once: --check regenerates them and requires the same
+# verdicts and osslsigncode conclusions (their digests differ with the stamp).
+MSI_PREFIX = "msi/"
 
 
 def run(*args, **kw):
@@ -68,11 +72,14 @@ def der_length(data, at):
 
 
 def oracle(path):
-    """osslsigncode's verdict and calculated digest(s) on the file."""
+    """osslsigncode's verdict and the digest(s) it calculated for the signatures: for an MSI
+    package the `Calculated DigitalSignature` lines (its `Calculated message digest` there is
+    a plain hash of the file), elsewhere `Calculated message digest`."""
     r = subprocess.run(["osslsigncode", "verify", "-CAfile", str(VECTORS / "pki/root.pem"),
                         "-TSA-CAfile", str(VECTORS / "pki/root.pem"), "-time", VERIFY_TIME,
                         "-in", str(path)], capture_output=True, text=True)
-    digests = re.findall(r"Calculated message digest\s*:\s*([0-9A-Fa-f]+)", r.stdout)
+    label = "Calculated DigitalSignature" if path.suffix == ".msi" else "Calculated message digest"
+    digests = re.findall(label + r"\s*:\s*([0-9A-Fa-f]+)", r.stdout)
     return r.returncode == 0, [d.lower() for d in digests]
 
 
@@ -113,9 +120,75 @@ def cabinets(out):
     return [("cab/" + f, "cabinet", s, n, w) for f, s, n, w in cases]
 
 
+WXS = """<?xml version="1.0" encoding="utf-8"?>
+<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
+  <Product Id="11111111-2222-3333-4444-555555555555" Name="Authverify Test Package" Language="1033"
+           Version="1.0.0" Manufacturer="Authverify Test PKI" UpgradeCode="66666666-7777-8888-9999-000000000000">
+    <Package InstallerVersion="200" Compressed="yes" Comments="authverify test vector"/>
+    <Media Id="1" Cabinet="data.cab" EmbedCab="yes"/>
+    <Directory Id="TARGETDIR" Name="SourceDir">
+      <Directory Id="ProgramFilesFolder">
+        <Directory Id="INSTALLDIR" Name="AuthverifyTest">
+          <Component Id="Readme" Guid="12345678-1234-1234-1234-123456789012">
+            <File Id="ReadmeFile" Name="readme.txt" Source="readme.txt"/>
+          </Component>
+        </Directory>
+      </Directory>
+    </Directory>
+    <Feature Id="Main" Level="1"><ComponentRef Id="Readme"/></Feature>
+  </Product>
+</Wix>
+"""
+
+
+def entry_offset(data, name):
+    """Offset of the directory entry whose name is `name` (UTF-16LE at the entry's start)."""
+    key = name.encode("utf-16-le") + b"\0\0"
+    at = data.find(key)
+    assert at >= 0 and at % 128 == 0, f"directory entry {name!r} not found"
+    return at
+
+
+def packages(out):
+    """MSI packages: unsigned, signed (SHA-256, with MsiDigitalSignatureEx, nested,
+    timestamped), and altered in content, in metadata and in the signature."""
+    d = out / "msi"
+    d.mkdir(parents=True)
+    src = pathlib.Path(tempfile.mkdtemp())
+    (src / "readme.txt").write_bytes(b"authverify test package\r\n" * 30)
+    (src / "t.wxs").write_text(WXS)
+    run("touch", "-d", MTIME, src / "readme.txt")
+    run("wixl", "-o", d / "unsigned.msi", "t.wxs", cwd=src)
+    shutil.rmtree(src)
+    cases = [("unsigned.msi", "unsigned", 0, "wixl output, no signature")]
+    sign(d / "unsigned.msi", d / "signed.msi")
+    cases.append(("signed.msi", "valid", 1, "osslsigncode, SHA-256: the content digest"))
+    sign(d / "unsigned.msi", d / "signed-dse.msi", "-add-msi-dse")
+    cases.append(("signed-dse.msi", "valid", 1, "with MsiDigitalSignatureEx: the metadata pre-hash, then the content"))
+    sign(d / "signed.msi", d / "nested.msi", "-nest", h="sha1")
+    cases.append(("nested.msi", "valid", 2, "a SHA-1 signature nested in the SHA-256 one"))
+    sign(d / "unsigned.msi", d / "timestamped.msi", *timestamp_args())
+    cases.append(("timestamped.msi", "valid", 1, "with an RFC 3161 timestamp by the test TSA"))
+
+    signed = (d / "signed.msi").read_bytes()
+    flipped(d / "signed.msi", d / "stream-byte-flipped.msi", signed.find(b"MSCF") + 64)
+    cases.append(("stream-byte-flipped.msi", "invalid", 1, "one byte of the embedded data.cab stream flipped after signing"))
+    at = entry_offset(signed, "\x05SummaryInformation") + 0x6C
+    flipped(d / "signed.msi", d / "metadata-changed.msi", at + 3)
+    cases.append(("metadata-changed.msi", "valid", 1, "SummaryInformation's modification time changed: metadata is outside the content digest"))
+    dse = (d / "signed-dse.msi").read_bytes()
+    at = entry_offset(dse, "\x05SummaryInformation") + 0x6C
+    flipped(d / "signed-dse.msi", d / "dse-metadata-changed.msi", at + 3)
+    cases.append(("dse-metadata-changed.msi", "invalid", 1, "the same change under MsiDigitalSignatureEx: the pre-hash covers it"))
+    start = signed.find(bytes.fromhex("06092a864886f70d010702")) - 4
+    flipped(d / "signed.msi", d / "signature-corrupted.msi", start + der_length(signed, start) - 1)
+    cases.append(("signature-corrupted.msi", "invalid", 1, "the last byte of the signer's RSA signature flipped"))
+    return [("msi/" + f, "msi", s, n, w) for f, s, n, w in cases]
+
+
 def write(out):
     entries = []
-    for file, fmt, status, signatures, why in cabinets(out):
+    for file, fmt, status, signatures, why in cabinets(out) + packages(out):
         ok, digests = oracle(out / file)
         entries.append({
             "file": file,
@@ -136,6 +209,31 @@ def write(out):
     return len(entries)
 
 
+def check(fresh, target):
+    """What differs between a fresh generation and the committed tree: every byte-stable
+    file's bytes, and every manifest entry (the MSI ones without their digests)."""
+    bad = []
+    for f in sorted(fresh.rglob("*")):
+        rel = str(f.relative_to(fresh))
+        if f.is_dir() or rel == "manifest.json" or rel in NOT_BYTE_STABLE or rel.startswith(MSI_PREFIX):
+            continue
+        if not (target / rel).is_file() or not filecmp.cmp(f, target / rel, shallow=False):
+            bad.append(rel)
+    committed = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()}
+    bad += sorted(committed - {p.relative_to(fresh).as_posix() for p in fresh.rglob("*") if p.is_file()})
+
+    def comparable(e):
+        return {k: v for k, v in e.items() if not (e["file"].startswith(MSI_PREFIX) and k == "osslsigncode_digests")}
+    new = [comparable(e) for e in json.loads((fresh / "manifest.json").read_text())["vectors"]]
+    old = [comparable(e) for e in json.loads((target / "manifest.json").read_text())["vectors"]]
+    bad += [f"manifest entry {e['file']}" for e in new if e not in old]
+    bad += [f"manifest entry {e['file']} (no longer generated)" for e in old if e not in new]
+    if bad:
+        return f"make-container-vectors: differs from a fresh generation: {bad}"
+    print("make-container-vectors: test-vectors/containers matches a fresh generation")
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true", help="regenerate into a temporary folder and compare")
@@ -145,23 +243,7 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             fresh = pathlib.Path(tmp) / "containers"
             write(fresh)
-            cmp = filecmp.dircmp(fresh, target)
-            bad = []
-            def walk(c, rel=""):
-                bad.extend(rel + n for n in c.left_only + c.right_only + c.diff_files)
-                for name, sub in c.subdirs.items():
-                    walk(sub, rel + name + "/")
-            walk(cmp)
-            # dircmp compares by stat first: compare every file's bytes.
-            for f in fresh.rglob("*"):
-                rel = str(f.relative_to(fresh))
-                if f.is_file() and rel not in NOT_BYTE_STABLE and not filecmp.cmp(f, target / rel, shallow=False):
-                    bad.append(rel)
-            bad = [b for b in bad if b not in NOT_BYTE_STABLE]
-            if bad:
-                sys.exit(f"make-container-vectors: differs from a fresh generation: {sorted(set(bad))}")
-            print("make-container-vectors: test-vectors/containers matches a fresh generation")
-        return
+            sys.exit(check(fresh, target))
     if target.exists():
         shutil.rmtree(target)
     n = write(target)

@@ -16,9 +16,9 @@ pub(crate) enum CliError {
     #[error("{0}")]
     Input(String),
     /// The paths given hold no file of a signed format.
-    #[error("no PE image or cabinet found in the paths given ({skipped} other files skipped)")]
+    #[error("no PE image, cabinet or MSI package found in the paths given ({skipped} other files skipped)")]
     NoInput {
-        /// Files seen that are neither PE images nor cabinets.
+        /// Files seen that are not of a signed format.
         skipped: usize,
     },
     /// The output or the exported certificates cannot be written.

@@ -48,8 +48,8 @@ fn path_order(a: &walkdir::DirEntry, b: &walkdir::DirEntry) -> std::cmp::Orderin
 }
 
 /// The inputs one PATH argument yields, in path order. Files found in directories are taken
-/// when they start like a PE image or a cabinet (the others are counted in `skipped`); a
-/// file named directly is always verified.
+/// when they look like a signed format (`looks_signable`; the others are counted in
+/// `skipped`); a file named directly is always verified.
 fn one_argument(path: PathBuf, skipped: Arc<AtomicUsize>) -> Box<dyn Iterator<Item = Input> + Send> {
     if path.is_dir() {
         let root = path.clone();
@@ -106,7 +106,7 @@ impl Iterator for Merge {
 }
 
 /// All PATH arguments' inputs in output order; `skipped` counts files in directories that
-/// are neither PE images nor cabinets.
+/// are not of a signed format.
 pub(crate) fn inputs(paths: &[PathBuf], skipped: Arc<AtomicUsize>) -> Box<dyn Iterator<Item = Input> + Send> {
     let mut sources: Vec<_> = paths
         .iter()

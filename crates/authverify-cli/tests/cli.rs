@@ -204,14 +204,14 @@ fn directories_are_walked_and_pe_files_recognised_by_content() {
     assert_eq!(fake["status"], "error");
     assert!(fake["error"].as_str().unwrap().contains("too small"), "{fake}");
     assert!(by_name("readme.txt").is_none());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped 1 files that are neither PE images nor cabinets"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped 1 files that are not PE images, cabinets or MSI packages"));
     assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]
-fn cabinets_in_a_directory_are_verified_and_say_their_format() {
-    // Issue 17: a folder of signed cabinets (and their manifest, which is skipped) verifies
-    // like a folder of PE files; each report says `cabinet`.
+fn cabinets_and_packages_in_a_directory_are_verified_and_say_their_format() {
+    // Issue 17: a folder of signed cabinets and MSI packages (and their manifest, which is
+    // skipped) verifies like a folder of PE files; each report says its format.
     let dir = vectors().join("containers");
     let out = run(&[
         "verify",
@@ -238,6 +238,12 @@ fn cabinets_in_a_directory_are_verified_and_say_their_format() {
     assert_eq!(status("/signed.cab"), Some("valid".into()));
     assert_eq!(status("/data-byte-flipped.cab"), Some("invalid".into()));
     assert_eq!(status("/unsigned.cab"), Some("unsigned".into()));
+    let msis: Vec<&Value> = lines.iter().filter(|l| l["path"].as_str().unwrap().ends_with(".msi")).collect();
+    assert!(msis.len() >= 9, "{} packages reported", msis.len());
+    assert!(msis.iter().all(|l| l["format"] == "msi"));
+    let status = |n: &str| msis.iter().find(|l| l["path"].as_str().unwrap().ends_with(n)).map(|l| l["status"].clone());
+    assert_eq!(status("/signed-dse.msi"), Some("valid".into()));
+    assert_eq!(status("/dse-metadata-changed.msi"), Some("invalid".into()));
     assert!(String::from_utf8_lossy(&out.stderr).contains("skipped 1 files"));
     assert_eq!(out.status.code(), Some(1));
 }

@@ -25,7 +25,7 @@ pub const TEST_ROOT: &[u8] = include_bytes!("../../../test-vectors/pki/root.crt"
 pub const SIGNED_VECTOR: &[u8] = include_bytes!("../../../test-vectors/pe32plus-rsa2048-sha256.exe");
 
 /// The names of the entries, as the fuzz targets and corpus directories are named.
-pub const ENTRIES: [&str; 7] = [
+pub const ENTRIES: [&str; 8] = [
     "pe_image",
     "signed_data",
     "trust_material",
@@ -33,6 +33,7 @@ pub const ENTRIES: [&str; 7] = [
     "verify_file",
     "registry_hive",
     "cabinet",
+    "msi",
 ];
 
 fn verifier() -> &'static Verifier {
@@ -56,6 +57,7 @@ pub fn run(name: &str, data: &[u8]) {
         "verify_file" => verify_file(data),
         "registry_hive" => registry_hive(data),
         "cabinet" => cabinet(data),
+        "msi" => msi(data),
         _ => {}
     }
 }
@@ -165,4 +167,21 @@ pub fn cabinet(data: &[u8]) {
     let _ = authverify::cab::signature::CabinetSignature::parse(&cab);
     let _ = verifier().verify_bytes(&cab, AT);
     let _ = read_cabinet(&cab, "fuzz");
+}
+
+/// `data` as an MSI package: the compound file signature put in front when missing, then
+/// the package's directory, signature streams and content digest (with the metadata
+/// pre-hash), and the whole verification.
+pub fn msi(data: &[u8]) {
+    const MAGIC: [u8; 8] = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+    let file: std::borrow::Cow<'_, [u8]> = if data.starts_with(&MAGIC) {
+        data.into()
+    } else {
+        [MAGIC.as_slice(), data].concat().into()
+    };
+    if let Ok(package) = authverify::msi::MsiPackage::parse(&file) {
+        let _ = package.digests(&[DigestAlgorithm::Sha256]);
+        let _ = package.metadata_prehash(DigestAlgorithm::Sha1);
+    }
+    let _ = verifier().verify_bytes(&file, AT);
 }

@@ -57,6 +57,13 @@ impl DigestAlgorithm {
         }
     }
 
+    /// The algorithm a report names (`sha256`), the inverse of [`DigestAlgorithm::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Md5, Self::Sha1, Self::Sha256, Self::Sha384, Self::Sha512]
+            .into_iter()
+            .find(|a| a.name() == name)
+    }
+
     /// Output length in bytes.
     pub fn output_len(self) -> usize {
         match self {

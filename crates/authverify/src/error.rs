@@ -177,6 +177,42 @@ pub enum CabinetError {
     },
 }
 
+/// An MSI package's compound file or its streams cannot be read.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MsiError {
+    /// The OLE compound file is malformed (the `cfb` reader's message).
+    #[error("MSI: the compound file cannot be read: {detail}")]
+    Compound {
+        /// What the reader said.
+        detail: String,
+    },
+    /// A stream could not be read to its end.
+    #[error("MSI: stream {stream} cannot be read: {detail}")]
+    Stream {
+        /// The stream's name.
+        stream: String,
+        /// What the reader said.
+        detail: String,
+    },
+    /// A signature stream larger than any signature.
+    #[error("MSI: stream {stream} is {len} bytes (at most {max} are read)")]
+    StreamTooLarge {
+        /// The stream's name.
+        stream: String,
+        /// Its length.
+        len: u64,
+        /// The bound.
+        max: u64,
+    },
+    /// Storages nested deeper than the bound.
+    #[error("MSI: storages nested deeper than {limit} levels")]
+    TooDeep {
+        /// The bound.
+        limit: usize,
+    },
+}
+
 /// The attribute certificate table (WIN_CERTIFICATE entries) is malformed.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 #[non_exhaustive]
@@ -445,13 +481,14 @@ pub enum TrustListError {
 
 impl Error {
     /// A stable id of the kind of failure, for grouping (`file.image`,
-    /// `file.certificate_table`, `file.cabinet`, `file.io`, `file.read`, `file.changed`); the message says
+    /// `file.certificate_table`, `file.cabinet`, `file.msi`, `file.io`, `file.read`, `file.changed`); the message says
     /// the rest.
     pub fn rule(&self) -> &'static str {
         match self {
             Self::Image(_) => "file.image",
             Self::CertTable(_) => "file.certificate_table",
             Self::Cabinet(_) => "file.cabinet",
+            Self::Msi(_) => "file.msi",
             Self::Io { .. } => "file.io",
             Self::Read { .. } => "file.read",
             Self::Changed { .. } => "file.changed",
@@ -472,6 +509,9 @@ pub enum Error {
     /// A cabinet's header.
     #[error(transparent)]
     Cabinet(#[from] CabinetError),
+    /// An MSI package's compound file.
+    #[error(transparent)]
+    Msi(#[from] MsiError),
     /// The file could not be read ([`crate::Verifier::verify_path`]).
     #[error("{path}: {message}")]
     Io {

@@ -109,6 +109,12 @@ pub enum Rule {
     /// The TSA's chain is not trusted.
     TimestampChain,
 
+    // MSI packages.
+    /// A stream of the package cannot be read: the digest cannot be computed.
+    MsiUnreadable,
+    /// The MsiDigitalSignatureEx stream does not hold the metadata pre-hash.
+    MsiDigitalSignatureEx,
+
     // Certificate chains: the rule that failed on the path a chain report headlines (its
     // `detail_rule`). A policy field's refusal uses the policy id instead.
     /// A certificate on the path is not valid yet.
@@ -192,6 +198,8 @@ impl Rule {
             Self::TimestampSelfSigned => "timestamp.self_signed",
             Self::TimestampImprint => "timestamp.imprint",
             Self::TimestampChain => "timestamp.chain",
+            Self::MsiUnreadable => "msi.unreadable",
+            Self::MsiDigitalSignatureEx => "msi.digital_signature_ex",
             Self::ChainNotYetValid => "chain.not_yet_valid",
             Self::ChainExpired => "chain.expired",
             Self::ChainCriticalExtension => "chain.critical_extension",

@@ -84,6 +84,7 @@ pub mod cab;
 mod cms;
 mod digest;
 mod loading;
+pub mod msi;
 mod num;
 mod path;
 mod pe;

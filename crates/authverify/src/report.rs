@@ -300,14 +300,18 @@ pub enum FileFormat {
     Pe,
     /// A cabinet: the signature in the header's reserved area.
     Cabinet,
+    /// An MSI package (OLE compound file): the signature in the root's
+    /// `\x05DigitalSignature` stream.
+    Msi,
 }
 
 impl FileFormat {
-    /// `pe`, `cabinet`.
+    /// `pe`, `cabinet`, `msi`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pe => "pe",
             Self::Cabinet => "cabinet",
+            Self::Msi => "msi",
         }
     }
 }

@@ -180,3 +180,52 @@ fn a_cabinet_report_names_its_format() {
         .expect("verify");
     assert_eq!(pe.format, FileFormat::Pe);
 }
+
+#[test]
+fn msi_metadata_counts_only_under_msi_digital_signature_ex() {
+    // The same stored modification time changed after signing: outside the digest of a
+    // plain signature, inside it (through the pre-hash) when MsiDigitalSignatureEx is there.
+    let m = manifest();
+    let at = common::time(&m.evaluated_at);
+    let v = verifier(&m);
+    let report = |f: &str| v.verify_path(&dir().join(f), at).expect("verify");
+    assert_eq!(report("msi/metadata-changed.msi").status, FileStatus::Valid);
+    let dse = report("msi/dse-metadata-changed.msi");
+    assert_eq!(dse.status, FileStatus::Invalid);
+    assert!(!dse.signatures[0].digest_matches);
+    assert!(
+        dse.notes.iter().any(|n| n.rule == authverify::Rule::MsiDigitalSignatureEx),
+        "{:?}",
+        dse.notes
+    );
+    let clean = report("msi/signed-dse.msi");
+    assert!(clean.notes.iter().all(|n| n.rule != authverify::Rule::MsiDigitalSignatureEx));
+}
+
+#[test]
+fn every_prefix_and_flipped_byte_of_a_signed_package_is_handled() {
+    // The compound file's header, FAT, directory and streams come from untrusted bytes:
+    // every cut and every flipped byte ends in a report or a typed error, never a panic.
+    let m = manifest();
+    let at = common::time(&m.evaluated_at);
+    let verifier = verifier(&m);
+    let signed = std::fs::read(dir().join("msi/signed.msi")).expect("read");
+    let mut msi_errors = 0;
+    let mut cases = 0;
+    for cut in (0..signed.len()).step_by(97) {
+        match verifier.verify_bytes(&signed[..cut], at) {
+            Ok(r) => assert_ne!(r.status, FileStatus::Valid, "a cut at {cut} cannot be valid"),
+            Err(Error::Msi(_)) => msi_errors += 1,
+            Err(e) => assert!(cut < 8, "cut {cut}: {e}"),
+        }
+        cases += 1;
+    }
+    for at_byte in (0..signed.len()).step_by(13) {
+        let mut b = signed.clone();
+        b[at_byte] ^= 0x55;
+        let _ = verifier.verify_bytes(&b, at);
+        cases += 1;
+    }
+    assert!(msi_errors > 0, "no cut reached the package's typed errors");
+    assert!(cases > 500, "{cases} cases");
+}

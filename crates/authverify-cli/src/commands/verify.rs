@@ -116,7 +116,7 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
     }
     let skipped = skipped.load(std::sync::atomic::Ordering::Relaxed);
     if skipped > 0 {
-        eprintln!("authverify: skipped {skipped} files that are neither PE images nor cabinets");
+        eprintln!("authverify: skipped {skipped} files that are not PE images, cabinets or MSI packages");
     }
     let all_valid = counts.files == counts.valid();
     Ok(if !verified_any {

@@ -190,6 +190,9 @@ impl Verifier {
         if crate::cab::is_cabinet(data) {
             return self.verify_cabinet(data, at, feed);
         }
+        if crate::msi::is_compound_file(data) {
+            return self.verify_msi(data, at, feed);
+        }
         let image = PeImage::parse(data)?;
         let table = self.read_table(&image)?;
         let image_summary = ImageSummary {
@@ -227,6 +230,32 @@ impl Verifier {
         let subject = Subject::Cabinet(cab.digest_ranges.clone());
         let mut report = self.verify_found(table, &subject, after, feed, at);
         report.format = FileFormat::Cabinet;
+        Ok(report)
+    }
+
+    /// An MSI package: the signature in `\x05DigitalSignature` (and those nested in it) over
+    /// the package's content digest.
+    fn verify_msi(&self, data: &[u8], at: UnixTime, feed: &mut Feed<'_>) -> Result<FileReport, Error> {
+        let package = crate::msi::MsiPackage::parse(data)?;
+        let mut table = Table {
+            found: Vec::new(),
+            notes: Vec::new(),
+            pkcs7_entries: 0,
+            padding_ok: true,
+        };
+        if let Some(blob) = &package.signature {
+            table.pkcs7_entries = 1;
+            // Offsets inside a stream, not the file: a stream's bytes need not be contiguous.
+            self.read_signature(blob, 0, 0, "the DigitalSignature stream", &mut table);
+        }
+        let subject = Subject::Msi(&package);
+        let after = Trailing {
+            bytes: 0,
+            what: "the package",
+        };
+        let mut report = self.verify_found(table, &subject, after, feed, at);
+        report.format = FileFormat::Msi;
+        msi_notes(&package, &report.signatures, &mut report.notes);
         Ok(report)
     }
 
@@ -732,6 +761,8 @@ enum Subject<'s, 'a> {
     Pe(&'s PeImage<'a>),
     /// A cabinet: the ranges its digest covers.
     Cabinet(Vec<std::ops::Range<u64>>),
+    /// An MSI package.
+    Msi(&'s crate::msi::MsiPackage<'a>),
 }
 
 impl Subject<'_, '_> {
@@ -739,6 +770,7 @@ impl Subject<'_, '_> {
         match self {
             Self::Pe(_) => FileFormat::Pe,
             Self::Cabinet(_) => FileFormat::Cabinet,
+            Self::Msi(_) => FileFormat::Msi,
         }
     }
 
@@ -747,6 +779,7 @@ impl Subject<'_, '_> {
         match self {
             Self::Pe(_) => (oid::SPC_PE_IMAGE_DATA, "SPC_PE_IMAGE_DATAOBJ"),
             Self::Cabinet(_) => (oid::SPC_CAB_DATA, "SPC_CAB_DATA_OBJ"),
+            Self::Msi(_) => (oid::SPC_SIPINFO, "SPC_SIPINFO_OBJ"),
         }
     }
 
@@ -755,6 +788,34 @@ impl Subject<'_, '_> {
         match self {
             Self::Pe(image) => image.authenticode_digests_fed(algorithms, feed),
             Self::Cabinet(ranges) => crate::digest::ranges_fed(ranges, algorithms, feed),
+            // A stream that cannot be read leaves its algorithm without a digest: the
+            // signature is then reported as not matching, with the reason in the notes.
+            Self::Msi(package) => package.digests(algorithms).unwrap_or_default(),
+        }
+    }
+}
+
+/// What only an MSI package can say: a stream that cannot be read (no digest), and an
+/// `\x05MsiDigitalSignatureEx` stream that does not hold the metadata pre-hash (the digest
+/// covers the computed pre-hash, so this alone changes no verdict).
+fn msi_notes(package: &crate::msi::MsiPackage<'_>, signatures: &[SignatureReport], notes: &mut Vec<Finding>) {
+    let Some(alg) = signatures
+        .first()
+        .and_then(|s| s.digest_algorithm.as_deref())
+        .and_then(DigestAlgorithm::from_name)
+    else {
+        return;
+    };
+    if let Err(e) = package.digests(&[alg]) {
+        notes.push(Finding::refusal(Rule::MsiUnreadable, e.to_string()));
+        return;
+    }
+    if let (Some(stored), Ok(computed)) = (&package.signature_ex, package.metadata_prehash(alg)) {
+        if *stored != computed {
+            notes.push(Finding::information(
+                Rule::MsiDigitalSignatureEx,
+                "the MsiDigitalSignatureEx stream differs from the metadata pre-hash (the digest covers the pre-hash computed from the package)",
+            ));
         }
     }
 }

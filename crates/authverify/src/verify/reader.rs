@@ -52,7 +52,15 @@ fn nt_headers_past_head(data: &[u8], len: u64) -> Option<Range<u64>> {
 
 pub(crate) fn verify<R: Read + Seek>(v: &Verifier, r: &mut R, at: UnixTime) -> Result<FileReport, Error> {
     let len = r.seek(SeekFrom::End(0)).map_err(|e| read_err(&e))?;
-    if len <= READ_WHOLE_LIMIT {
+    if len <= READ_WHOLE_LIMIT || is_compound_file(r)? {
+        // An MSI package's streams are scattered over its sectors and its digest reads all
+        // of them through the compound file's tables: it is read whole (at most
+        // MAX_PACKAGE bytes).
+        if len > MAX_PACKAGE {
+            return Err(Error::Read {
+                message: format!("an MSI package of {len} bytes (at most {MAX_PACKAGE} are read)"),
+            });
+        }
         return v.verify_bytes(&read_whole(r, len)?, at);
     }
     let (data, held) = read_held(r, len)?;
@@ -64,6 +72,20 @@ pub(crate) fn verify<R: Read + Seek>(v: &Verifier, r: &mut R, at: UnixTime) -> R
 
 /// A small file, read whole; a length that differs from the one seen at the start means it
 /// changed while being read.
+/// The largest MSI package read (it is held whole in memory).
+const MAX_PACKAGE: u64 = 4 << 30;
+
+/// The input starts with the OLE compound file signature.
+fn is_compound_file<R: Read + Seek>(r: &mut R) -> Result<bool, Error> {
+    let mut magic = [0u8; 8];
+    r.seek(SeekFrom::Start(0)).map_err(|e| read_err(&e))?;
+    match r.read_exact(&mut magic) {
+        Ok(()) => Ok(crate::msi::is_compound_file(&magic)),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(read_err(&e)),
+    }
+}
+
 fn read_whole<R: Read + Seek>(r: &mut R, len: u64) -> Result<Vec<u8>, Error> {
     r.seek(SeekFrom::Start(0)).map_err(|e| read_err(&e))?;
     let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
