@@ -95,7 +95,55 @@ pub(crate) fn build_verifier(options: &TrustOptions) -> Result<(Verifier, UnixTi
         // Only fails when a pool was already built, which this process never does first.
         let _ = rayon::ThreadPoolBuilder::new().num_threads(jobs).build_global();
     }
-    Ok((Verifier::new(trust, policy), at))
+    let verifier = Verifier::new(trust, policy);
+    if options.catalogs.is_empty() {
+        return Ok((verifier, at));
+    }
+    let index = load_catalogs(&options.catalogs, &verifier, at)?;
+    Ok((verifier.with_catalogs(std::sync::Arc::new(index)), at))
+}
+
+/// `--catalogs`: every `.cat` file named or found in the folders named, each verified once
+/// at `at` with the verifier's trust. A file that is not a catalog is named on stderr and
+/// left out; a path that does not exist is an error.
+fn load_catalogs(paths: &[String], verifier: &Verifier, at: UnixTime) -> Result<authverify::CatalogIndex, CliError> {
+    let mut index = authverify::CatalogIndex::new();
+    let mut files = Vec::new();
+    for spec in paths {
+        let path = Path::new(spec);
+        if path.is_dir() {
+            let mut found: Vec<std::path::PathBuf> = walkdir::WalkDir::new(path)
+                .follow_links(false)
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+                .map(walkdir::DirEntry::into_path)
+                .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("cat")))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else if path.is_file() {
+            files.push(path.to_path_buf());
+        } else {
+            return Err(CliError::Trust(format!("--catalogs {spec}: no such file or directory")));
+        }
+    }
+    let mut members = 0usize;
+    for file in &files {
+        let name = file.display().to_string();
+        let added = std::fs::read(file)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| index.add(&name, &bytes, verifier, at).map_err(|e| e.to_string()));
+        match added {
+            Ok(report) => members = members.saturating_add(report.catalog.map_or(0, |c| c.members)),
+            Err(e) => eprintln!("authverify: --catalogs {name}: {e}; not used"),
+        }
+    }
+    eprintln!(
+        "authverify: --catalogs: {} catalog(s) indexed, {members} member(s)",
+        index.len()
+    );
+    Ok(index)
 }
 
 pub(crate) fn parse_time(s: Option<&str>, flag: &str) -> Result<UnixTime, CliError> {

@@ -105,8 +105,8 @@ pub(crate) fn collect_inputs(paths: &[PathBuf]) -> Inputs {
 
 /// The file starts like a format authverify verifies: a PE image (`MZ`), a cabinet
 /// (`MSCF`), or an OLE compound file named like a Windows Installer package (`.msi`, `.msp`,
-/// `.mst`, `.msm`: Office documents are compound files too, and not packages). Other files
-/// in a directory are counted as skipped.
+/// `.mst`, `.msm`: Office documents are compound files too, and not packages), or DER named
+/// `.cat` (a catalog). Other files in a directory are counted as skipped.
 pub(crate) fn looks_signable(path: &Path) -> bool {
     let mut magic = [0u8; 8];
     let Ok(mut f) = File::open(path) else { return false };
@@ -123,7 +123,9 @@ pub(crate) fn looks_signable(path: &Path) -> bool {
             .and_then(|e| e.to_str())
             .is_some_and(|e| ["msi", "msp", "mst", "msm"].iter().any(|x| e.eq_ignore_ascii_case(x)))
     };
-    head.starts_with(b"MZ") || head.starts_with(b"MSCF") || (head == [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1] && installer())
+    head.starts_with(b"MZ")
+        || head.starts_with(b"MSCF")
+        || (head == [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1] && installer())
 }
 
 /// What a named path that does not exist reports.

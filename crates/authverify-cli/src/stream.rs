@@ -50,7 +50,7 @@ fn path_order(a: &walkdir::DirEntry, b: &walkdir::DirEntry) -> std::cmp::Orderin
 /// The inputs one PATH argument yields, in path order. Files found in directories are taken
 /// when they look like a signed format (`looks_signable`; the others are counted in
 /// `skipped`); a file named directly is always verified.
-fn one_argument(path: PathBuf, skipped: Arc<AtomicUsize>) -> Box<dyn Iterator<Item = Input> + Send> {
+fn one_argument(path: PathBuf, walk: Walk) -> Box<dyn Iterator<Item = Input> + Send> {
     if path.is_dir() {
         let root = path.clone();
         Box::new(
@@ -60,10 +60,10 @@ fn one_argument(path: PathBuf, skipped: Arc<AtomicUsize>) -> Box<dyn Iterator<It
                 .into_iter()
                 .filter_map(move |entry| match entry {
                     Ok(e) if e.file_type().is_file() => {
-                        if looks_signable(e.path()) {
+                        if walk.every_file || looks_signable(e.path()) {
                             Some(Input::File(e.into_path()))
                         } else {
-                            skipped.fetch_add(1, Ordering::Relaxed);
+                            walk.skipped.fetch_add(1, Ordering::Relaxed);
                             None
                         }
                     }
@@ -105,12 +105,21 @@ impl Iterator for Merge {
     }
 }
 
-/// All PATH arguments' inputs in output order; `skipped` counts files in directories that
-/// are not of a signed format.
-pub(crate) fn inputs(paths: &[PathBuf], skipped: Arc<AtomicUsize>) -> Box<dyn Iterator<Item = Input> + Send> {
+/// Which files of a directory are taken.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Walk {
+    /// Counts files in directories that are not taken.
+    pub(crate) skipped: Arc<AtomicUsize>,
+    /// Take every file (with `--catalogs`: files of no signed format are looked up by their
+    /// hash), not only those of a signed format.
+    pub(crate) every_file: bool,
+}
+
+/// All PATH arguments' inputs in output order.
+pub(crate) fn inputs(paths: &[PathBuf], walk: &Walk) -> Box<dyn Iterator<Item = Input> + Send> {
     let mut sources: Vec<_> = paths
         .iter()
-        .map(|p| one_argument(p.clone(), skipped.clone()).peekable())
+        .map(|p| one_argument(p.clone(), walk.clone()).peekable())
         .collect();
     let mut heads = BinaryHeap::new();
     for (i, s) in sources.iter_mut().enumerate() {
@@ -213,8 +222,6 @@ pub(crate) fn verify_ordered<E: Send>(
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {
     use std::path::PathBuf;
-    use std::sync::atomic::AtomicUsize;
-    use std::sync::Arc;
 
     use authverify::{Policy, TrustStore, Verifier};
 
@@ -263,16 +270,10 @@ mod tests {
         assert!(old.len() > 100, "{} results", old.len());
         for jobs in [1, 2, 7] {
             let mut new = Vec::new();
-            super::verify_ordered(
-                super::inputs(&paths, Arc::new(AtomicUsize::new(0))),
-                &v,
-                at,
-                jobs,
-                |r| {
-                    new.push(r);
-                    Ok::<(), ()>(())
-                },
-            )
+            super::verify_ordered(super::inputs(&paths, &super::Walk::default()), &v, at, jobs, |r| {
+                new.push(r);
+                Ok::<(), ()>(())
+            })
             .expect("no sink error");
             let old_paths: Vec<&str> = old.iter().map(|r| r.path.as_str()).collect();
             let new_paths: Vec<&str> = new.iter().map(|r| r.path.as_str()).collect();

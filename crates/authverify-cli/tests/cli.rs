@@ -204,8 +204,26 @@ fn directories_are_walked_and_pe_files_recognised_by_content() {
     assert_eq!(fake["status"], "error");
     assert!(fake["error"].as_str().unwrap().contains("too small"), "{fake}");
     assert!(by_name("readme.txt").is_none());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped 1 files that are not PE images, cabinets or MSI packages"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("skipped 1 files that are not PE images, cabinets or MSI packages"));
     assert_eq!(out.status.code(), Some(1));
+}
+
+/// The report whose path ends with `suffix`.
+fn report_for<'a>(lines: &'a [Value], suffix: &str) -> Option<&'a Value> {
+    lines
+        .iter()
+        .find(|l| l["path"].as_str().is_some_and(|p| p.ends_with(suffix)))
+}
+
+/// `verify --trust <test root> --at AT --format jsonl ARGS...`.
+fn verify_jsonl(args: &[&str]) -> (Output, Vec<Value>) {
+    let root = trust();
+    let mut all = vec!["verify", "--trust", &root, "--at", AT, "--format", "jsonl"];
+    all.extend_from_slice(args);
+    let out = run(&all);
+    let lines = jsonl(&out);
+    (out, lines)
 }
 
 #[test]
@@ -213,39 +231,56 @@ fn cabinets_and_packages_in_a_directory_are_verified_and_say_their_format() {
     // Issue 17: a folder of signed cabinets and MSI packages (and their manifest, which is
     // skipped) verifies like a folder of PE files; each report says its format.
     let dir = vectors().join("containers");
-    let out = run(&[
-        "verify",
-        "--trust",
-        &trust(),
-        "--at",
-        AT,
-        "--format",
-        "jsonl",
-        dir.to_str().unwrap(),
-    ]);
-    let lines = jsonl(&out);
-    let cabs: Vec<&Value> = lines
-        .iter()
-        .filter(|l| l["path"].as_str().unwrap().ends_with(".cab"))
-        .collect();
-    assert!(cabs.len() >= 10, "{} cabinets reported", cabs.len());
-    assert!(cabs.iter().all(|l| l["format"] == "cabinet" && l["image"].is_null()));
-    let status = |n: &str| {
-        cabs.iter()
-            .find(|l| l["path"].as_str().unwrap().ends_with(n))
-            .map(|l| l["status"].clone())
-    };
+    let (out, lines) = verify_jsonl(&[dir.to_str().unwrap()]);
+    for (ext, format, at_least) in [(".cab", "cabinet", 10), (".msi", "msi", 9)] {
+        let of_kind: Vec<&Value> = lines
+            .iter()
+            .filter(|l| l["path"].as_str().unwrap().ends_with(ext))
+            .collect();
+        assert!(of_kind.len() >= at_least, "{} {format} files reported", of_kind.len());
+        assert!(of_kind.iter().all(|l| l["format"] == format && l["image"].is_null()));
+    }
+    let status = |n: &str| report_for(&lines, n).map(|l| l["status"].clone());
     assert_eq!(status("/signed.cab"), Some("valid".into()));
     assert_eq!(status("/data-byte-flipped.cab"), Some("invalid".into()));
     assert_eq!(status("/unsigned.cab"), Some("unsigned".into()));
-    let msis: Vec<&Value> = lines.iter().filter(|l| l["path"].as_str().unwrap().ends_with(".msi")).collect();
-    assert!(msis.len() >= 9, "{} packages reported", msis.len());
-    assert!(msis.iter().all(|l| l["format"] == "msi"));
-    let status = |n: &str| msis.iter().find(|l| l["path"].as_str().unwrap().ends_with(n)).map(|l| l["status"].clone());
     assert_eq!(status("/signed-dse.msi"), Some("valid".into()));
     assert_eq!(status("/dse-metadata-changed.msi"), Some("invalid".into()));
     assert!(String::from_utf8_lossy(&out.stderr).contains("skipped 1 files"));
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn a_driver_folder_verifies_with_its_catalogs() {
+    // Issue 17: --catalogs takes a folder of .cat files; every file of the driver folder is
+    // taken (the INF and text files by their flat hash) and is valid through the catalogs,
+    // except the one changed after cataloguing; the catalogs themselves verify as files.
+    let cats = vectors().join("catalogs");
+    let (out, lines) = verify_jsonl(&[
+        "--summary",
+        "--catalogs",
+        cats.to_str().unwrap(),
+        cats.join("driver").to_str().unwrap(),
+    ]);
+    let status = |n: &str| report_for(&lines, n).map(|l| l["status"].clone());
+    for f in ["driver.sys", "driver.inf", "readme.txt"] {
+        assert_eq!(status(f), Some("valid".into()), "{f}");
+    }
+    assert_eq!(status("changed.inf"), Some("unsigned".into()));
+    let inf = report_for(&lines, "driver.inf").unwrap();
+    assert_eq!(inf["format"], "flat");
+    let kinds: Vec<&str> = inf["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["kind"].as_str())
+        .collect();
+    assert!(kinds.iter().all(|k| *k == "catalog") && kinds.len() >= 2, "{kinds:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("catalog(s) indexed"));
+    let (_, cat) = verify_jsonl(&[cats.join("driver.cat").to_str().unwrap()]);
+    assert_eq!(cat[0]["format"], "catalog");
+    assert_eq!(cat[0]["catalog"]["members"], 3);
+    assert_eq!(cat[0]["status"], "valid");
 }
 
 #[test]

@@ -25,7 +25,7 @@ pub const TEST_ROOT: &[u8] = include_bytes!("../../../test-vectors/pki/root.crt"
 pub const SIGNED_VECTOR: &[u8] = include_bytes!("../../../test-vectors/pe32plus-rsa2048-sha256.exe");
 
 /// The names of the entries, as the fuzz targets and corpus directories are named.
-pub const ENTRIES: [&str; 8] = [
+pub const ENTRIES: [&str; 9] = [
     "pe_image",
     "signed_data",
     "trust_material",
@@ -34,6 +34,7 @@ pub const ENTRIES: [&str; 8] = [
     "registry_hive",
     "cabinet",
     "msi",
+    "catalog",
 ];
 
 fn verifier() -> &'static Verifier {
@@ -58,6 +59,7 @@ pub fn run(name: &str, data: &[u8]) {
         "registry_hive" => registry_hive(data),
         "cabinet" => cabinet(data),
         "msi" => msi(data),
+        "catalog" => catalog(data),
         _ => {}
     }
 }
@@ -184,4 +186,17 @@ pub fn msi(data: &[u8]) {
         let _ = package.metadata_prehash(DigestAlgorithm::Sha1);
     }
     let _ = verifier().verify_bytes(&file, AT);
+}
+
+/// `data` as a catalog file: its members, its verification as a file, and indexing it for
+/// lookups (then a lookup of the base image's digest through it).
+pub fn catalog(data: &[u8]) {
+    let _ = authverify::catalog::Catalog::parse(data);
+    let _ = verifier().verify_bytes(data, AT);
+    let mut index = authverify::CatalogIndex::new();
+    if index.add("fuzz.cat", data, verifier(), AT).is_ok() {
+        let with = verifier().clone().with_catalogs(Arc::new(index));
+        let _ = with.verify_bytes(BASE_IMAGE, AT);
+        let _ = with.verify_bytes(b"a flat file", AT);
+    }
 }

@@ -438,3 +438,49 @@ pub struct ContainerVector {
     /// How it was made.
     pub why: String,
 }
+
+/// test-vectors/catalogs/manifest.json: catalog files and the files they list.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogsManifest {
+    /// The catalog files, each verified as a file of its own.
+    pub catalogs: Vec<CatalogVector>,
+    /// The instant.
+    pub evaluated_at: String,
+    /// Files under catalogs/driver/ and the catalogs that list them.
+    pub files: Vec<CatalogedFile>,
+    /// What wrote it.
+    pub generator: String,
+    /// Anchors, relative to test-vectors/.
+    pub trust: Vec<String>,
+}
+
+/// One catalog file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogVector {
+    /// File, relative to catalogs/.
+    pub file: String,
+    /// Members with a hash, as built.
+    pub members: usize,
+    /// SHA-256 of the file.
+    pub sha256: String,
+    /// The catalog's own verdict under `windows`.
+    pub status: Status,
+    /// How it was built.
+    pub why: String,
+}
+
+/// A file a catalog lists (or, changed after cataloguing, no longer does).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogedFile {
+    /// The catalogs (relative to catalogs/) that list it by its hash as it is now.
+    pub catalogs: Vec<String>,
+    /// File, relative to catalogs/.
+    pub file: String,
+    /// `pe` (Authenticode digest) or `flat` (hash of the bytes).
+    pub kind: String,
+    /// Why.
+    pub why: String,
+}

@@ -540,20 +540,37 @@ pub fn ctl(
         &alg_null(Hash::Sha1.oid()),
         &seq(&entry_refs),
     ]);
-    let content_octets = &list[der_header_len(&list)..];
-    let attrs = vec![
-        attribute("1.2.840.113549.1.9.3", &oid(CTL)),
-        attribute("1.2.840.113549.1.9.4", &octets(&Hash::Sha256.digest(content_octets))),
-    ];
-    let (si, _) = signer_info(key, signer, Hash::Sha256, &attrs, &|_| Vec::new(), false, false);
-    let mut certs: Vec<&[u8]> = vec![&signer.der];
-    certs.extend(chain.iter().map(|c| c.der.as_slice()));
+    signed_list(&list, Some((key, signer, chain)))
+}
+
+/// A ContentInfo(SignedData) around a CertificateTrustList (`list`, DER): signed with SHA-256
+/// by `signer` (embedding it and `chain`), or with no SignerInfo and no certificates (an
+/// unsigned catalog, as makecat writes before signing).
+pub fn signed_list(list: &[u8], signer: Option<(&Key, &Cert, &[&Cert])>) -> Vec<u8> {
+    let content_octets = &list[der_header_len(list)..];
+    let (signer_infos, certs, algs) = match signer {
+        Some((key, cert, chain)) => {
+            let attrs = vec![
+                attribute("1.2.840.113549.1.9.3", &oid(CTL)),
+                attribute("1.2.840.113549.1.9.4", &octets(&Hash::Sha256.digest(content_octets))),
+            ];
+            let (si, _) = signer_info(key, cert, Hash::Sha256, &attrs, &|_| Vec::new(), false, false);
+            let mut certs: Vec<&[u8]> = vec![&cert.der];
+            certs.extend(chain.iter().map(|c| c.der.as_slice()));
+            (
+                set(&[&si]),
+                ctx(0, true, &cat(&certs)),
+                set(&[&alg_null(Hash::Sha256.oid())]),
+            )
+        }
+        None => (set(&[]), Vec::new(), set(&[])),
+    };
     let sd = seq(&[
         &int(1),
-        &set(&[&alg_null(Hash::Sha256.oid())]),
-        &seq(&[&oid(CTL), &ctx(0, true, &list)]),
-        &ctx(0, true, &cat(&certs)),
-        &set(&[&si]),
+        &algs,
+        &seq(&[&oid(CTL), &ctx(0, true, list)]),
+        &certs,
+        &signer_infos,
     ]);
     seq(&[&oid("1.2.840.113549.1.7.2"), &ctx(0, true, &sd)])
 }

@@ -325,6 +325,7 @@ pub fn write_all(dir: &Path) {
     policy_vectors::write(&mut out, p, pe64);
     hostile::write(&dir.join("hostile"), p, pe64);
     hardening::write(&dir.join("hardening"), p, pe64);
+    crate::catalogs::write(&dir.join("catalogs"), p);
     write_registry_exports(&dir, p);
 
     let manifest = VectorManifest {

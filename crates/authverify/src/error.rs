@@ -177,6 +177,30 @@ pub enum CabinetError {
     },
 }
 
+/// A catalog file (`.cat`) cannot be read.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CatalogError {
+    /// The PKCS#7 around the list.
+    #[error("catalog: {0}")]
+    SignedData(#[from] SignedDataError),
+    /// The list's DER.
+    #[error("catalog: {0}")]
+    Asn1(#[from] Asn1Error),
+    /// Not a catalog (another content or another kind of list).
+    #[error("not a catalog: {detail}")]
+    NotACatalog {
+        /// What it is instead.
+        detail: String,
+    },
+    /// More members than the bound.
+    #[error("catalog: more than {limit} members")]
+    TooManyMembers {
+        /// The bound.
+        limit: usize,
+    },
+}
+
 /// An MSI package's compound file or its streams cannot be read.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 #[non_exhaustive]
@@ -481,7 +505,7 @@ pub enum TrustListError {
 
 impl Error {
     /// A stable id of the kind of failure, for grouping (`file.image`,
-    /// `file.certificate_table`, `file.cabinet`, `file.msi`, `file.io`, `file.read`, `file.changed`); the message says
+    /// `file.certificate_table`, `file.cabinet`, `file.msi`, `file.catalog`, `file.io`, `file.read`, `file.changed`); the message says
     /// the rest.
     pub fn rule(&self) -> &'static str {
         match self {
@@ -489,6 +513,7 @@ impl Error {
             Self::CertTable(_) => "file.certificate_table",
             Self::Cabinet(_) => "file.cabinet",
             Self::Msi(_) => "file.msi",
+            Self::Catalog(_) => "file.catalog",
             Self::Io { .. } => "file.io",
             Self::Read { .. } => "file.read",
             Self::Changed { .. } => "file.changed",
@@ -512,6 +537,9 @@ pub enum Error {
     /// An MSI package's compound file.
     #[error(transparent)]
     Msi(#[from] MsiError),
+    /// A catalog's list.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
     /// The file could not be read ([`crate::Verifier::verify_path`]).
     #[error("{path}: {message}")]
     Io {

@@ -109,6 +109,10 @@ pub enum Rule {
     /// The TSA's chain is not trusted.
     TimestampChain,
 
+    // Catalogs.
+    /// The file is listed by a catalog (valid through it, or listed by an unsigned one).
+    CatalogListed,
+
     // MSI packages.
     /// A stream of the package cannot be read: the digest cannot be computed.
     MsiUnreadable,
@@ -198,6 +202,7 @@ impl Rule {
             Self::TimestampSelfSigned => "timestamp.self_signed",
             Self::TimestampImprint => "timestamp.imprint",
             Self::TimestampChain => "timestamp.chain",
+            Self::CatalogListed => "catalog.listed",
             Self::MsiUnreadable => "msi.unreadable",
             Self::MsiDigitalSignatureEx => "msi.digital_signature_ex",
             Self::ChainNotYetValid => "chain.not_yet_valid",

@@ -81,6 +81,7 @@
 mod asn1;
 mod bounded;
 pub mod cab;
+pub mod catalog;
 mod cms;
 mod digest;
 mod loading;
@@ -123,10 +124,11 @@ pub use image::PeImage;
 pub use path::LinkCache;
 pub use policy::{Budget, Policy, SignatureSelection};
 pub use report::{
-    AlternativePath, ChainRole, ChainStatus, FileFormat, FileReport, FileStatus, MissingCertificate, NeededBy,
-    PageHashReport, SignatureReport,
+    AlternativePath, CatalogMemberRef, CatalogSummary, ChainRole, ChainStatus, FileFormat, FileReport, FileStatus,
+    MissingCertificate, NeededBy, PageHashReport, SignatureKind, SignatureReport,
 };
 pub use time::UnixTime;
 pub use trust::{LoadSummary, Role, TrustStore};
+pub use verify::catalogs::CatalogIndex;
 pub use verify::reader::READ_WHOLE_LIMIT;
 pub use verify::Verifier;

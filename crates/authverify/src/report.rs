@@ -225,6 +225,10 @@ pub struct SignatureReport {
     pub nested_in: Option<usize>,
     /// Which WIN_CERTIFICATE entry carries it.
     pub table_entry: usize,
+    /// `embedded` (in the file) or `catalog` (a catalog that lists the file's hash).
+    pub kind: SignatureKind,
+    /// For a catalog signature: which catalog and member.
+    pub catalog: Option<CatalogMemberRef>,
     /// `valid`, `invalid` or `untrusted`, for this signature alone.
     pub status: FileStatus,
     /// The file digest algorithm (`sha256`, ...).
@@ -263,6 +267,31 @@ pub struct SignatureReport {
     pub notes: Vec<Finding>,
 }
 
+/// Where a signature comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum SignatureKind {
+    /// Carried by the file.
+    Embedded,
+    /// A catalog's signature, for a file the catalog lists by its hash.
+    Catalog,
+}
+
+/// The catalog member that lists a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+#[non_exhaustive]
+pub struct CatalogMemberRef {
+    /// The catalog file, as given to the verifier.
+    pub path: String,
+    /// The member's tag (the hash in hexadecimal).
+    pub member: String,
+    /// The member's `File` name, when it has one.
+    pub file_name: Option<String>,
+}
+
 /// Page hashes (SpcPeImagePageHashes) a signature carries.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize))]
@@ -289,6 +318,19 @@ pub struct ImageSummary {
     pub subsystem: u16,
 }
 
+/// What a catalog file lists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+#[non_exhaustive]
+pub struct CatalogSummary {
+    /// Members with a hash authverify reads.
+    pub members: usize,
+    /// Members whose hash it does not read (another algorithm or data type).
+    pub unreadable_members: usize,
+    /// The list's date (ctlThisUpdate).
+    pub this_update: UnixTime,
+}
+
 /// The signed file formats: each puts its signature somewhere else and digests other bytes;
 /// the signatures themselves are judged alike.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -303,15 +345,22 @@ pub enum FileFormat {
     /// An MSI package (OLE compound file): the signature in the root's
     /// `\x05DigitalSignature` stream.
     Msi,
+    /// A catalog file (`.cat`): a signed list of file hashes.
+    Catalog,
+    /// A file of no signed format, hashed whole and judged by the catalogs that list it
+    /// (only with catalogs given).
+    Flat,
 }
 
 impl FileFormat {
-    /// `pe`, `cabinet`, `msi`.
+    /// `pe`, `cabinet`, `msi`, `catalog`, `flat`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pe => "pe",
             Self::Cabinet => "cabinet",
             Self::Msi => "msi",
+            Self::Catalog => "catalog",
+            Self::Flat => "flat",
         }
     }
 }
@@ -327,6 +376,8 @@ pub struct FileReport {
     pub format: FileFormat,
     /// The image facts (PE files).
     pub image: Option<ImageSummary>,
+    /// What a catalog file lists (catalog files).
+    pub catalog: Option<CatalogSummary>,
     /// Every signature found, primary first.
     pub signatures: Vec<SignatureReport>,
     /// What to install, merged over the signatures the verdict depends on.

@@ -194,12 +194,17 @@ fn msi_metadata_counts_only_under_msi_digital_signature_ex() {
     assert_eq!(dse.status, FileStatus::Invalid);
     assert!(!dse.signatures[0].digest_matches);
     assert!(
-        dse.notes.iter().any(|n| n.rule == authverify::Rule::MsiDigitalSignatureEx),
+        dse.notes
+            .iter()
+            .any(|n| n.rule == authverify::Rule::MsiDigitalSignatureEx),
         "{:?}",
         dse.notes
     );
     let clean = report("msi/signed-dse.msi");
-    assert!(clean.notes.iter().all(|n| n.rule != authverify::Rule::MsiDigitalSignatureEx));
+    assert!(clean
+        .notes
+        .iter()
+        .all(|n| n.rule != authverify::Rule::MsiDigitalSignatureEx));
 }
 
 #[test]

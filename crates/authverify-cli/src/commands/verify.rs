@@ -33,10 +33,10 @@ pub(crate) fn verify_files(verifier: &Verifier, files: &[PathBuf], at: UnixTime,
 /// (in the order listed).
 fn verify_inputs(
     args: &VerifyArgs,
-    skipped: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    walk: stream::Walk,
 ) -> Result<Box<dyn Iterator<Item = stream::Input> + Send>, CliError> {
     let Some(list) = &args.files_from else {
-        return Ok(stream::inputs(&args.paths, skipped));
+        return Ok(stream::inputs(&args.paths, &walk));
     };
     let text = if list.as_os_str() == "-" {
         let mut buf = Vec::new();
@@ -50,9 +50,11 @@ fn verify_inputs(
     drop(text);
     paths.extend(args.paths.iter().cloned());
     // Each listed path is one argument of its own, taken in the order given.
-    Ok(Box::new(paths.into_iter().flat_map(move |p| {
-        stream::inputs(std::slice::from_ref(&p), skipped.clone())
-    })))
+    Ok(Box::new(
+        paths
+            .into_iter()
+            .flat_map(move |p| stream::inputs(std::slice::from_ref(&p), &walk)),
+    ))
 }
 
 /// Verifies as inputs are found and prints each report as soon as the ones before it are
@@ -60,8 +62,12 @@ fn verify_inputs(
 /// sorting every result at the end.
 pub(crate) fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
     let (verifier, at) = build_verifier(&args.options)?;
-    let skipped = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let inputs = verify_inputs(args, skipped.clone())?;
+    let walk = stream::Walk {
+        every_file: !args.options.catalogs.is_empty(),
+        ..stream::Walk::default()
+    };
+    let skipped = walk.skipped.clone();
+    let inputs = verify_inputs(args, walk)?;
     let jobs = args.options.jobs.unwrap_or_else(rayon::current_num_threads);
     let want_summary = args.summary || args.export_missing.is_some();
     let mut builder = summary::Builder::default();

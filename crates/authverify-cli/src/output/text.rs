@@ -65,6 +65,17 @@ pub(crate) fn print_one(out: &mut impl Write, r: &FileResult) -> io::Result<()> 
             if report.format != authverify::FileFormat::Pe {
                 writeln!(out, "  format: {}", report.format.as_str())?;
             }
+            if let Some(c) = &report.catalog {
+                let unreadable = match c.unreadable_members {
+                    0 => String::new(),
+                    n => format!(" ({n} more with a hash authverify does not read)"),
+                };
+                writeln!(
+                    out,
+                    "  catalog: {} members{unreadable}, dated {}",
+                    c.members, c.this_update
+                )?;
+            }
             for s in &report.signatures {
                 signature(out, s)?;
             }
@@ -104,10 +115,11 @@ pub(crate) fn footer(out: &mut impl Write, c: &Counts) -> io::Result<()> {
 }
 
 fn signature(out: &mut impl Write, s: &SignatureReport) -> io::Result<()> {
-    let role = match s.nested_in {
-        None if s.index == 0 => "primary".to_string(),
-        None => format!("table entry {}", s.table_entry),
-        Some(p) => format!("nested in {p}"),
+    let role = match (&s.catalog, s.nested_in) {
+        (Some(c), _) => format!("catalog {}, member {}", c.path, c.member),
+        (None, None) if s.index == 0 => "primary".to_string(),
+        (None, None) => format!("table entry {}", s.table_entry),
+        (None, Some(p)) => format!("nested in {p}"),
     };
     writeln!(out, "  signature {} ({role}): {}", s.index, status_word(s.status))?;
     if let Some(e) = &s.error {

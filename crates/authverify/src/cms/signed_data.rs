@@ -20,6 +20,8 @@ pub(crate) mod oid {
     pub(crate) const SPC_PE_IMAGE_DATA: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.2.1.15");
     /// SpcIndirectDataContent type of a cabinet's signature.
     pub(crate) const SPC_CAB_DATA: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.2.1.25");
+    /// szOID_CTL: the eContentType of certificate trust lists and catalogs.
+    pub(crate) const CTL: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.10.1");
     /// SpcIndirectDataContent type of an MSI package's signature (SpcSipInfo).
     pub(crate) const SPC_SIPINFO: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.2.1.30");
     pub(crate) const CONTENT_TYPE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.3");

@@ -50,6 +50,11 @@ impl RawEntry {
     }
 }
 
+/// The offset of 32-bit entry `i`.
+fn word(i: usize) -> usize {
+    i.saturating_mul(4)
+}
+
 fn bad(detail: impl Into<String>) -> MsiError {
     MsiError::Compound { detail: detail.into() }
 }
@@ -82,13 +87,14 @@ pub(crate) fn read(b: &[u8]) -> Result<Vec<RawEntry>, MsiError> {
             .ok_or_else(|| bad(format!("sector {n} lies outside the file")))
     };
     let fat = fat_sectors(b, size, sectors, &sector)?;
+    // A FAT sector holds size / 4 next-sector entries (size is 512 or 4096).
+    let per = size.checked_div(4).unwrap_or(1);
     let next = |n: u32| -> Result<u32, MsiError> {
-        let per = size / 4;
         let index = usize::try_from(n).unwrap_or(usize::MAX);
         let fat_sector = fat
-            .get(index / per)
+            .get(index.checked_div(per).unwrap_or(usize::MAX))
             .ok_or_else(|| bad(format!("sector {n} has no FAT entry")))?;
-        u32_at(sector(*fat_sector)?, (index % per) * 4)
+        u32_at(sector(*fat_sector)?, word(index.checked_rem(per).unwrap_or(0)))
     };
     let mut entries = Vec::new();
     let mut at = u32_at(b, 0x30)?;
@@ -120,7 +126,7 @@ fn fat_sectors<'b>(
     }
     let mut fat = Vec::with_capacity(count);
     for i in 0..HEADER_DIFAT.min(count) {
-        fat.push(u32_at(b, 0x4c + i * 4)?);
+        fat.push(u32_at(b, word(i).saturating_add(0x4c))?);
     }
     let mut difat = u32_at(b, 0x44)?;
     let mut steps = 0usize;
@@ -129,13 +135,14 @@ fn fat_sectors<'b>(
             return Err(bad("the DIFAT chain ends before every FAT sector is listed"));
         }
         let s = sector(difat)?;
-        let per = size / 4 - 1;
+        // A DIFAT sector lists size / 4 - 1 FAT sectors, then the next DIFAT sector.
+        let per = size.checked_div(4).unwrap_or(1).saturating_sub(1);
         for i in 0..per {
             if fat.len() < count {
-                fat.push(u32_at(s, i * 4)?);
+                fat.push(u32_at(s, word(i))?);
             }
         }
-        difat = u32_at(s, per * 4)?;
+        difat = u32_at(s, word(per))?;
         steps = steps.saturating_add(1);
     }
     Ok(fat)

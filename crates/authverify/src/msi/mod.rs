@@ -13,7 +13,7 @@
 //! every vector (tests/containers.rs); docs/ARCHITECTURE.md has the evidence.
 //!
 //! Streams are read by the `cfb` crate; the directory entries, whose stored fields the
-//! pre-hash covers, by [`directory`]. Everything is bounded (stream sizes, nesting depth,
+//! pre-hash covers, by `directory`. Everything is bounded (stream sizes, nesting depth,
 //! chains) and failures are typed errors.
 
 use std::cell::RefCell;
@@ -134,7 +134,9 @@ impl<'a> MsiPackage<'a> {
         }
         let mut out: Vec<Child<'_>> = Vec::new();
         for child in directory::children(&self.entries, id, seen)? {
-            let Some(entry) = self.entries.get(usize::try_from(child).unwrap_or(usize::MAX)) else { continue };
+            let Some(entry) = self.entries.get(usize::try_from(child).unwrap_or(usize::MAX)) else {
+                continue;
+            };
             let name = entry.decoded_name();
             if depth == 0 && (name == DIGITAL_SIGNATURE || name == DIGITAL_SIGNATURE_EX) {
                 continue;
@@ -178,7 +180,11 @@ impl<'a> MsiPackage<'a> {
 
     fn hash_stream(&self, path: &Path, hashers: &mut [MultiDigest]) -> Result<(), MsiError> {
         let mut file = self.file.borrow_mut();
-        let name = || path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = || {
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
         let mut stream = file.open_stream(path).map_err(|e| MsiError::Stream {
             stream: name(),
             detail: e.to_string(),
@@ -189,7 +195,9 @@ impl<'a> MsiPackage<'a> {
                 stream: name(),
                 detail: e.to_string(),
             })?;
-            let Some(read) = buf.get(..n).filter(|r| !r.is_empty()) else { break };
+            let Some(read) = buf.get(..n).filter(|r| !r.is_empty()) else {
+                break;
+            };
             for h in hashers.iter_mut() {
                 h.update(read);
             }

@@ -152,6 +152,9 @@ pub(crate) struct Chain {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Purpose {
     CodeSigning,
+    /// The signer of a catalog file: Authenticode's codeSigning, or the driver and system
+    /// component verification EKUs Microsoft's catalog signers carry (docs/ARCHITECTURE.md).
+    CatalogSigning,
     TimeStamping,
     /// The signer of Microsoft's root-program CTL.
     RootListSigning,
@@ -163,6 +166,7 @@ impl Purpose {
     fn ekus(self) -> &'static [ObjectIdentifier] {
         match self {
             Self::CodeSigning => &[eku::CODE_SIGNING],
+            Self::CatalogSigning => &[eku::CODE_SIGNING, eku::WHQL_CRYPTO, eku::NT5_CRYPTO],
             Self::TimeStamping => &[eku::TIME_STAMPING, eku::MS_TIME_STAMP_SIGNING],
             Self::RootListSigning => &[eku::ROOT_LIST_SIGNER],
         }
@@ -172,6 +176,7 @@ impl Purpose {
     fn leaf_role(self) -> &'static str {
         match self {
             Self::CodeSigning => "signer",
+            Self::CatalogSigning => "catalog signer",
             Self::TimeStamping => "TSA",
             Self::RootListSigning => "CTL signer",
         }
@@ -180,6 +185,9 @@ impl Purpose {
     fn name(self) -> &'static str {
         match self {
             Self::CodeSigning => "codeSigning (1.3.6.1.5.5.7.3.3)",
+            Self::CatalogSigning => {
+                "codeSigning, Windows Hardware Driver Verification or Windows System Component Verification"
+            }
             Self::TimeStamping => "timeStamping (1.3.6.1.5.5.7.3.8)",
             Self::RootListSigning => "rootListSigner (1.3.6.1.4.1.311.10.3.9)",
         }

@@ -23,9 +23,9 @@ use crate::x509::certificate::{read_time, Certificate};
 
 /// OIDs of CTLs.
 pub(crate) mod oid {
-    use const_oid::ObjectIdentifier as Oid;
     /// szOID_CTL: the eContentType of a CTL.
-    pub(crate) const CTL: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.10.1");
+    pub(crate) use crate::cms::signed_data::oid::CTL;
+    use const_oid::ObjectIdentifier as Oid;
     /// szOID_DISALLOWED_LIST: subjectUsage of disallowedcert.stl.
     pub(crate) const DISALLOWED_LIST: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.10.3.30");
     // One definition per OID: the CTL's subject algorithms are the digest OIDs, and

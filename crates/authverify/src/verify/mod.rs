@@ -1,5 +1,6 @@
 //! The verifier: PE image → certificate table → signed data → signer → chain → verdict.
 
+pub(crate) mod catalogs;
 pub(crate) mod reader;
 pub(crate) mod timestamp;
 
@@ -16,8 +17,9 @@ use crate::pe::image::digest::Feed;
 use crate::pe::image::PeImage;
 use crate::policy::{Policy, SignatureSelection};
 use crate::report::{
-    CertificateSummary, ChainReport, ChainRole, ChainStatus, EvaluatedAt, FileFormat, FileReport, FileStatus,
-    ImageSummary, MissingCertificate, NeededBy, PageHashReport, SignatureReport, TimeSource, TimestampReport,
+    CatalogSummary, CertificateSummary, ChainReport, ChainRole, ChainStatus, EvaluatedAt, FileFormat, FileReport,
+    FileStatus, ImageSummary, MissingCertificate, NeededBy, PageHashReport, SignatureReport, TimeSource,
+    TimestampReport,
 };
 use crate::time::UnixTime;
 use crate::trust::TrustStore;
@@ -34,6 +36,8 @@ pub struct Verifier {
     links: Arc<path::LinkCache>,
     /// Parsed certificates, shared likewise.
     certificates: Arc<crate::x509::cache::CertificateCache>,
+    /// Catalogs files are looked up in ([`Verifier::with_catalogs`]).
+    catalogs: Option<Arc<catalogs::CatalogIndex>>,
 }
 
 /// What the certificate table holds.
@@ -62,6 +66,9 @@ struct Parsed<'a> {
 }
 
 fn parse_signature<'a>(sd: SignedData<'a>) -> Result<Parsed<'a>, SignedDataError> {
+    if sd.content_type == oid::CTL {
+        return parse_list_signature(sd);
+    }
     if sd.content_type != oid::SPC_INDIRECT_DATA {
         return Err(SignedDataError::WrongContentType {
             expected: "SpcIndirectDataContent (1.3.6.1.4.1.311.2.1.4)",
@@ -69,15 +76,49 @@ fn parse_signature<'a>(sd: SignedData<'a>) -> Result<Parsed<'a>, SignedDataError
         });
     }
     let content = sd.content.ok_or(SignedDataError::NoContent)?;
+    let signer = single_signer(&sd)?;
+    let indirect = IndirectData::parse(&content.element)?;
+    let file_digest = DigestAlgorithm::from_oid(&indirect.digest_algorithm)
+        .ok_or_else(|| format!("unsupported file digest algorithm {}", indirect.digest_algorithm));
+    Ok(Parsed {
+        signed_data: sd,
+        signer,
+        indirect,
+        content,
+        file_digest,
+    })
+}
+
+/// The one SignerInfo Authenticode allows.
+fn single_signer<'a>(sd: &SignedData<'a>) -> Result<SignerInfo<'a>, SignedDataError> {
     let [signer_tlv] = sd.signer_infos.as_slice() else {
         return Err(SignedDataError::SignerCount {
             count: sd.signer_infos.len(),
         });
     };
-    let signer = SignerInfo::parse(signer_tlv)?;
-    let indirect = IndirectData::parse(&content.element)?;
+    SignerInfo::parse(signer_tlv)
+}
+
+/// A catalog's signature: the signed content is the list itself, so the "file digest" is
+/// the messageDigest the signer signed, in the signer's algorithm, and the computed one the
+/// hash of the list as received (the subject's digest).
+fn parse_list_signature(sd: SignedData<'_>) -> Result<Parsed<'_>, SignedDataError> {
+    let content = sd.content.ok_or(SignedDataError::NoContent)?;
+    let signer = single_signer(&sd)?;
+    let message_digest = signer
+        .signed_attrs
+        .iter()
+        .find(|a| a.oid == oid::MESSAGE_DIGEST)
+        .and_then(|a| a.values.first())
+        .map_or(&[][..], |v| v.value);
+    let indirect = IndirectData {
+        data_type: oid::CTL,
+        data_value: None,
+        digest_algorithm: signer.digest_algorithm,
+        digest: message_digest,
+    };
     let file_digest = DigestAlgorithm::from_oid(&indirect.digest_algorithm)
-        .ok_or_else(|| format!("unsupported file digest algorithm {}", indirect.digest_algorithm));
+        .ok_or_else(|| format!("unsupported digest algorithm {}", indirect.digest_algorithm));
     Ok(Parsed {
         signed_data: sd,
         signer,
@@ -95,7 +136,21 @@ impl Verifier {
             policy,
             links: Arc::new(path::LinkCache::default()),
             certificates: Arc::new(crate::x509::cache::CertificateCache::default()),
+            catalogs: None,
         }
+    }
+
+    /// The same verifier, also looking every file up in `catalogs`: a file a catalog lists
+    /// by its hash gets that catalog's signature as one of its own (kind `catalog`), and
+    /// files of no signed format are hashed whole and judged by the catalogs alone.
+    pub fn with_catalogs(mut self, catalogs: Arc<catalogs::CatalogIndex>) -> Self {
+        self.catalogs = Some(catalogs);
+        self
+    }
+
+    /// The digest algorithms catalog lookups need (none without catalogs).
+    fn lookup_algorithms(&self) -> Vec<DigestAlgorithm> {
+        self.catalogs.as_ref().map(|c| c.algorithms()).unwrap_or_default()
     }
 
     /// Reads and verifies one file. The file is read into memory whole; to verify very large
@@ -193,6 +248,12 @@ impl Verifier {
         if crate::msi::is_compound_file(data) {
             return self.verify_msi(data, at, feed);
         }
+        if crate::catalog::is_catalog(data) {
+            return self.verify_catalog(data, at, feed);
+        }
+        if self.catalogs.is_some() && !data.starts_with(b"MZ") {
+            return Ok(self.verify_flat(data, feed));
+        }
         let image = PeImage::parse(data)?;
         let table = self.read_table(&image)?;
         let image_summary = ImageSummary {
@@ -204,9 +265,31 @@ impl Verifier {
             bytes: image.bytes_after_cert_table(),
             what: "the certificate table",
         };
-        let mut report = self.verify_found(table, &Subject::Pe(&image), after, feed, at);
+        let (mut report, digests) = self.verify_found(table, &Subject::Pe(&image), after, feed, at);
         report.image = Some(image_summary);
+        if let Some(index) = &self.catalogs {
+            catalogs::add_catalog_signatures(index, &digests, &mut report);
+        }
         Ok(report)
+    }
+
+    /// A file of no signed format, with catalogs to look it up in: hashed whole.
+    fn verify_flat(&self, data: &[u8], feed: &mut Feed<'_>) -> FileReport {
+        let whole = 0..crate::num::len_u64(data);
+        let digests = crate::digest::ranges_fed(&[whole], &self.lookup_algorithms(), feed);
+        let mut report = FileReport {
+            status: FileStatus::Unsigned,
+            format: FileFormat::Flat,
+            image: None,
+            catalog: None,
+            signatures: Vec::new(),
+            missing: Vec::new(),
+            notes: Vec::new(),
+        };
+        if let Some(index) = &self.catalogs {
+            catalogs::add_catalog_signatures(index, &digests, &mut report);
+        }
+        report
     }
 
     /// A cabinet: its one signature (and those nested in it) over the cabinet's digest.
@@ -228,7 +311,7 @@ impl Verifier {
             what: "the cabinet's signature",
         };
         let subject = Subject::Cabinet(cab.digest_ranges.clone());
-        let mut report = self.verify_found(table, &subject, after, feed, at);
+        let (mut report, _) = self.verify_found(table, &subject, after, feed, at);
         report.format = FileFormat::Cabinet;
         Ok(report)
     }
@@ -253,14 +336,43 @@ impl Verifier {
             bytes: 0,
             what: "the package",
         };
-        let mut report = self.verify_found(table, &subject, after, feed, at);
+        let (mut report, _) = self.verify_found(table, &subject, after, feed, at);
         report.format = FileFormat::Msi;
         msi_notes(&package, &report.signatures, &mut report.notes);
         Ok(report)
     }
 
+    /// A catalog file: its own signature over its list, and how many members it lists.
+    fn verify_catalog(&self, data: &[u8], at: UnixTime, feed: &mut Feed<'_>) -> Result<FileReport, Error> {
+        let catalog = crate::catalog::Catalog::parse(data)?;
+        let (sd, _) = parse_content_info(data, 0).map_err(crate::error::CatalogError::from)?;
+        let list = sd.content.map_or(&[][..], |c| c.digested);
+        let mut table = Table {
+            found: Vec::new(),
+            notes: Vec::new(),
+            pkcs7_entries: usize::from(!sd.signer_infos.is_empty()),
+            padding_ok: true,
+        };
+        if table.pkcs7_entries > 0 {
+            self.read_signature(data, 0, 0, "the catalog file", &mut table);
+        }
+        let after = Trailing {
+            bytes: 0,
+            what: "the catalog",
+        };
+        let (mut report, _) = self.verify_found(table, &Subject::Catalog(list), after, feed, at);
+        report.format = FileFormat::Catalog;
+        report.catalog = Some(CatalogSummary {
+            members: catalog.members.len(),
+            unreadable_members: catalog.unreadable_members,
+            this_update: catalog.this_update,
+        });
+        Ok(report)
+    }
+
     /// The signatures found in a file, evaluated: one pass over the file for every digest
-    /// algorithm they use, each signature judged, then the file's verdict.
+    /// algorithm they use (and, for a PE image, those catalog lookups need), each signature
+    /// judged, then the file's verdict. Returns the report and the digests computed.
     fn verify_found(
         &self,
         table: Table<'_>,
@@ -268,29 +380,34 @@ impl Verifier {
         after: Trailing,
         feed: &mut Feed<'_>,
         at: UnixTime,
-    ) -> FileReport {
+    ) -> (FileReport, Vec<(DigestAlgorithm, Vec<u8>)>) {
         let Table {
             found,
             mut notes,
             pkcs7_entries,
             padding_ok,
         } = table;
-        if pkcs7_entries == 0 {
-            return FileReport {
-                status: FileStatus::Unsigned,
-                format: subject.format(),
-                image: None,
-                signatures: Vec::new(),
-                missing: Vec::new(),
-                notes,
-            };
-        }
         let mut algorithms: Vec<DigestAlgorithm> = found
             .iter()
             .filter_map(|f| f.parsed.as_ref().ok().and_then(|p| p.file_digest.clone().ok()))
             .collect();
+        if matches!(subject, Subject::Pe(_)) {
+            algorithms.extend(self.lookup_algorithms());
+        }
         algorithms.sort();
         algorithms.dedup();
+        if pkcs7_entries == 0 && algorithms.is_empty() {
+            let report = FileReport {
+                status: FileStatus::Unsigned,
+                format: subject.format(),
+                image: None,
+                catalog: None,
+                signatures: Vec::new(),
+                missing: Vec::new(),
+                notes,
+            };
+            return (report, Vec::new());
+        }
         let digests = subject.digests(&algorithms, feed);
         // Page-hash tables are computed once per file and algorithm, however many
         // signatures carry one (64 nested signatures must not hash the file 64 times).
@@ -300,16 +417,22 @@ impl Verifier {
             .enumerate()
             .map(|(index, f)| self.evaluate(index, f, subject, &digests, (&mut page_tables, &mut *feed), at))
             .collect();
-        let status = self.file_verdict(&after, &signatures, padding_ok, &mut notes);
+        let status = if pkcs7_entries == 0 {
+            FileStatus::Unsigned
+        } else {
+            self.file_verdict(&after, &signatures, padding_ok, &mut notes)
+        };
         let missing = self.missing_of(&signatures);
-        FileReport {
+        let report = FileReport {
             status,
             format: subject.format(),
             image: None,
+            catalog: None,
             signatures,
             missing,
             notes,
-        }
+        };
+        (report, digests)
     }
 
     /// Walks the certificate table: every PKCS#7 entry's signatures (nested ones too), the
@@ -533,10 +656,10 @@ impl Verifier {
         // note, not a failed signature.
         let embedded =
             signer::decode_certificates(&p.signed_data.certificates, &mut report.notes, Some(&self.certificates));
-        let Some(signer_cert) = self.check_signer(&p, &embedded, policy_ok, &mut report) else {
+        let Some(signer_cert) = self.check_signer(&p, subject, &embedded, policy_ok, &mut report) else {
             return report;
         };
-        self.judge(&p, &embedded, &signer_cert, at, &mut report);
+        self.judge(&p, subject.purpose(), &embedded, &signer_cert, at, &mut report);
         report
     }
 
@@ -586,6 +709,7 @@ impl Verifier {
     fn check_signer(
         &self,
         p: &Parsed<'_>,
+        subject: &Subject<'_, '_>,
         embedded: &[Arc<Certificate>],
         policy_ok: bool,
         report: &mut SignatureReport,
@@ -600,7 +724,7 @@ impl Verifier {
         report.signer = Some(CertificateSummary::from(signer_cert.as_ref()));
         match signer::check(
             &p.signer,
-            Some(oid::SPC_INDIRECT_DATA),
+            Some(subject.content_type()),
             p.content.digested,
             &signer_cert,
             &self.policy,
@@ -621,6 +745,7 @@ impl Verifier {
     fn judge(
         &self,
         p: &Parsed<'_>,
+        purpose: Purpose,
         embedded: &[Arc<Certificate>],
         signer_cert: &Arc<Certificate>,
         at: UnixTime,
@@ -643,7 +768,7 @@ impl Verifier {
             embedded,
             trust: &self.trust,
             at: evaluated_at.time,
-            purpose: Purpose::CodeSigning,
+            purpose,
             budget: self.policy.budget,
             rules: path::PathRules::from(&self.policy),
             links: Some(&self.links),
@@ -763,6 +888,8 @@ enum Subject<'s, 'a> {
     Cabinet(Vec<std::ops::Range<u64>>),
     /// An MSI package.
     Msi(&'s crate::msi::MsiPackage<'a>),
+    /// A catalog: the list its signature covers, as received.
+    Catalog(&'s [u8]),
 }
 
 impl Subject<'_, '_> {
@@ -771,6 +898,7 @@ impl Subject<'_, '_> {
             Self::Pe(_) => FileFormat::Pe,
             Self::Cabinet(_) => FileFormat::Cabinet,
             Self::Msi(_) => FileFormat::Msi,
+            Self::Catalog(_) => FileFormat::Catalog,
         }
     }
 
@@ -780,6 +908,7 @@ impl Subject<'_, '_> {
             Self::Pe(_) => (oid::SPC_PE_IMAGE_DATA, "SPC_PE_IMAGE_DATAOBJ"),
             Self::Cabinet(_) => (oid::SPC_CAB_DATA, "SPC_CAB_DATA_OBJ"),
             Self::Msi(_) => (oid::SPC_SIPINFO, "SPC_SIPINFO_OBJ"),
+            Self::Catalog(_) => (oid::CTL, "szOID_CTL"),
         }
     }
 
@@ -791,6 +920,23 @@ impl Subject<'_, '_> {
             // A stream that cannot be read leaves its algorithm without a digest: the
             // signature is then reported as not matching, with the reason in the notes.
             Self::Msi(package) => package.digests(algorithms).unwrap_or_default(),
+            Self::Catalog(list) => algorithms.iter().map(|a| (*a, a.hash(list))).collect(),
+        }
+    }
+
+    /// The content type the signer's signed attributes must name.
+    fn content_type(&self) -> const_oid::ObjectIdentifier {
+        match self {
+            Self::Catalog(_) => oid::CTL,
+            _ => oid::SPC_INDIRECT_DATA,
+        }
+    }
+
+    /// What the signer's chain must be good for.
+    fn purpose(&self) -> Purpose {
+        match self {
+            Self::Catalog(_) => Purpose::CatalogSigning,
+            _ => Purpose::CodeSigning,
         }
     }
 }
@@ -861,6 +1007,8 @@ fn unverified_report(
         index,
         nested_in,
         table_entry,
+        kind: crate::report::SignatureKind::Embedded,
+        catalog: None,
         status: FileStatus::Invalid,
         digest_algorithm: None,
         signed_digest: None,

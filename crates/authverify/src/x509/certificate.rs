@@ -72,6 +72,10 @@ pub mod eku {
     pub const ANY: Oid = Oid::new_unwrap("2.5.29.37.0");
     /// szOID_ROOT_LIST_SIGNER: signs Microsoft's root-program CTL.
     pub const ROOT_LIST_SIGNER: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.10.3.9");
+    /// szOID_WHQL_CRYPTO: Windows Hardware Driver Verification (WHQL catalogs).
+    pub const WHQL_CRYPTO: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.10.3.5");
+    /// szOID_NT5_CRYPTO: Windows System Component Verification (Windows' own catalogs).
+    pub const NT5_CRYPTO: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.10.3.6");
 
     /// A short name for the EKUs reports mention.
     pub fn name(oid: &Oid) -> Option<&'static str> {
@@ -82,6 +86,8 @@ pub mod eku {
             MS_TIME_STAMP_SIGNING => "msTimeStampSigning",
             ANY => "anyExtendedKeyUsage",
             ROOT_LIST_SIGNER => "rootListSigner",
+            WHQL_CRYPTO => "windowsHardwareDriverVerification",
+            NT5_CRYPTO => "windowsSystemComponentVerification",
             _ => match oid.to_string().as_str() {
                 "1.3.6.1.5.5.7.3.1" => "serverAuth",
                 "1.3.6.1.5.5.7.3.2" => "clientAuth",

@@ -1,0 +1,215 @@
+//! Catalog files (issue 17), written to test-vectors/catalogs/ with manifest.json: a folder
+//! of "driver" files (a PE image, an INF, a text file) and catalogs that list them by hash —
+//! member version 1 with SHA-1 and version 2 with SHA-256, signed by the test leaf — plus an
+//! unsigned catalog (for osslsigncode to sign), one whose signature is broken, and a file
+//! changed after it was catalogued. Expected verdicts come from how each was built.
+
+use std::path::Path;
+
+use crate::asn1::{ctx, int, octets, oid, seq, set, tlv, unix};
+use crate::manifest::{self, CatalogVector, CatalogedFile, CatalogsManifest, Status};
+use crate::pe;
+use crate::pki::Hash;
+use crate::sign;
+use crate::vectors::Pki;
+
+const CATALOG_LIST: &str = "1.3.6.1.4.1.311.12.1.1";
+const CATALOG_LIST_MEMBER: &str = "1.3.6.1.4.1.311.12.1.2";
+const CATALOG_LIST_MEMBER2: &str = "1.3.6.1.4.1.311.12.1.3";
+const NAME_VALUE: &str = "1.3.6.1.4.1.311.12.2.1";
+const MEMBER_INFO: &str = "1.3.6.1.4.1.311.12.2.2";
+const SPC_INDIRECT_DATA: &str = "1.3.6.1.4.1.311.2.1.4";
+const SPC_PE_IMAGE_DATA: &str = "1.3.6.1.4.1.311.2.1.15";
+const SPC_CAB_DATA: &str = "1.3.6.1.4.1.311.2.1.25";
+/// The subject interface packages Windows hashes PE images and flat files with.
+const PE_SIP: &str = "{C689AAB8-8E78-11D0-8C47-00C04FC295EE}";
+const FLAT_SIP: &str = "{DE351A42-8E59-11D0-8C47-00C04FC295EE}";
+
+/// A file to list.
+struct Member<'a> {
+    name: &'a str,
+    bytes: &'a [u8],
+    pe: bool,
+}
+
+fn bmp(s: &str) -> Vec<u8> {
+    let be: Vec<u8> = s.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    tlv(der::Tag::BmpString, &be)
+}
+
+fn utf16z(s: &str) -> Vec<u8> {
+    s.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect()
+}
+
+fn attribute(o: &str, value: &[u8]) -> Vec<u8> {
+    seq(&[&oid(o), &set(&[value])])
+}
+
+/// A TrustedSubject: the hash as the tag (hex text, UTF-16LE), the file name, the SIP, and
+/// the hash as an SpcIndirectDataContent.
+fn subject(m: &Member<'_>, h: Hash) -> Vec<u8> {
+    let digest = if m.pe {
+        pe::authenticode_digest(m.bytes, None, h)
+    } else {
+        h.digest(m.bytes)
+    };
+    let tag: Vec<u8> = hex::encode_upper(&digest)
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let (data_type, data_value, sip) = if m.pe {
+        // SpcPeImageData { flags BIT STRING {}, file [0] SpcLink: file [2] unicode [0] "<<<Obsolete>>>" }
+        let obsolete: Vec<u8> = "<<<Obsolete>>>".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let link = ctx(0, true, &ctx(2, true, &ctx(0, false, &obsolete)));
+        (SPC_PE_IMAGE_DATA, seq(&[&crate::asn1::bits(&[]), &link]), PE_SIP)
+    } else {
+        // SpcLink: file [2] unicode [0] "" (a flat file has no structure to describe).
+        (SPC_CAB_DATA, ctx(2, true, &ctx(0, false, &[])), FLAT_SIP)
+    };
+    let indirect = seq(&[
+        &seq(&[&oid(data_type), &data_value]),
+        &seq(&[&crate::asn1::alg_null(h.oid()), &octets(&digest)]),
+    ]);
+    let file = seq(&[&bmp("File"), &int(0x1001_0001), &octets(&utf16z(m.name))]);
+    let info = seq(&[&bmp(sip), &int(512)]);
+    let mut attrs = [
+        attribute(NAME_VALUE, &file),
+        attribute(MEMBER_INFO, &info),
+        attribute(SPC_INDIRECT_DATA, &indirect),
+    ];
+    attrs.sort();
+    let refs: Vec<&[u8]> = attrs.iter().map(Vec::as_slice).collect();
+    seq(&[&octets(&tag), &set(&refs)])
+}
+
+/// A CertificateTrustList of catalog kind listing `members` with hashes in `h`.
+fn catalog_list(members: &[Member<'_>], h: Hash, list_id: u8) -> Vec<u8> {
+    let member_alg = if h == Hash::Sha1 {
+        CATALOG_LIST_MEMBER
+    } else {
+        CATALOG_LIST_MEMBER2
+    };
+    let subjects: Vec<Vec<u8>> = members.iter().map(|m| subject(m, h)).collect();
+    let refs: Vec<&[u8]> = subjects.iter().map(Vec::as_slice).collect();
+    seq(&[
+        &seq(&[&oid(CATALOG_LIST)]),
+        &octets(&[list_id; 16]),
+        &crate::asn1::time(unix(2026, 1, 1)),
+        &seq(&[&oid(member_alg), &crate::asn1::null()]),
+        &seq(&refs),
+    ])
+}
+
+/// The driver folder: a PE image, an INF and a text file, and the INF changed after
+/// cataloguing; returns the three catalogued files' bytes.
+fn driver_folder(dir: &Path) -> [Vec<u8>; 3] {
+    std::fs::create_dir_all(dir.join("driver")).expect("mkdir catalogs");
+    let sys = pe::build(&pe::PeSpec {
+        pe32_plus: true,
+        data_len: 24 * 1024,
+        seed: 60,
+        overlay: 0,
+    });
+    let inf = b"[Version]\r\nSignature=\"$Windows NT$\"\r\nCatalogFile=driver.cat\r\n".to_vec();
+    let readme = b"authverify catalogued test driver\r\n".to_vec();
+    for (name, bytes) in [("driver.sys", &sys), ("driver.inf", &inf), ("readme.txt", &readme)] {
+        std::fs::write(dir.join("driver").join(name), bytes).expect("write member");
+    }
+    let mut changed = inf.clone();
+    changed.extend_from_slice(b"; changed after cataloguing\r\n");
+    std::fs::write(dir.join("driver/changed.inf"), &changed).expect("write changed");
+    [sys, inf, readme]
+}
+
+/// The driver folder's files and the catalogs that list them.
+fn catalogued_files() -> Vec<CatalogedFile> {
+    let file = |catalogs: Vec<String>, file: &str, kind: &str, why: &str| CatalogedFile {
+        catalogs,
+        file: file.into(),
+        kind: kind.into(),
+        why: why.into(),
+    };
+    let both = || vec!["driver.cat".to_string(), "driver-sha256.cat".to_string()];
+    vec![
+        file(both(), "driver/driver.sys", "pe", "listed by its Authenticode digest"),
+        file(both(), "driver/driver.inf", "flat", "listed by the hash of its bytes"),
+        file(both(), "driver/readme.txt", "flat", "listed by the hash of its bytes"),
+        file(
+            vec![],
+            "driver/changed.inf",
+            "flat",
+            "driver.inf changed after cataloguing: no catalog lists it",
+        ),
+    ]
+}
+
+pub(crate) fn write(dir: &Path, p: &'static Pki) {
+    let [sys, inf, readme] = driver_folder(dir);
+    let members = [
+        Member {
+            name: "driver.sys",
+            bytes: &sys,
+            pe: true,
+        },
+        Member {
+            name: "driver.inf",
+            bytes: &inf,
+            pe: false,
+        },
+        Member {
+            name: "readme.txt",
+            bytes: &readme,
+            pe: false,
+        },
+    ];
+    let chain: &[&crate::pki::Cert] = &[&p.inter];
+    let signer = Some((&p.leaf_key, &p.leaf, chain));
+    let sha1_list = catalog_list(&members, Hash::Sha1, 1);
+    let sha256_list = catalog_list(&members, Hash::Sha256, 2);
+    let mut catalogs = Vec::new();
+    let mut put = |file: &str, bytes: Vec<u8>, status: Status, why: &str| {
+        std::fs::write(dir.join(file), &bytes).expect("write catalog");
+        catalogs.push(CatalogVector {
+            file: file.into(),
+            members: members.len(),
+            sha256: hex::encode(Hash::Sha256.digest(&bytes)),
+            status,
+            why: why.into(),
+        });
+    };
+    put(
+        "driver.cat",
+        sign::signed_list(&sha1_list, signer),
+        Status::Valid,
+        "member version 1, SHA-1 hashes (PE: Authenticode digest; INF, text: flat), signed by the test leaf",
+    );
+    put(
+        "driver-sha256.cat",
+        sign::signed_list(&sha256_list, signer),
+        Status::Valid,
+        "member version 2, SHA-256 hashes, signed by the test leaf",
+    );
+    put(
+        "unsigned.cat",
+        sign::signed_list(&sha1_list, None),
+        Status::Unsigned,
+        "the SHA-1 list with no SignerInfo, as makecat writes it before signing",
+    );
+    let mut broken = sign::signed_list(&sha256_list, signer);
+    let last = broken.len() - 1;
+    broken[last] ^= 0x01;
+    put(
+        "signature-broken.cat",
+        broken,
+        Status::Invalid,
+        "the SHA-256 catalog with the last byte of its RSA signature flipped",
+    );
+    let manifest = CatalogsManifest {
+        catalogs,
+        evaluated_at: crate::vectors::EVALUATED_AT.into(),
+        files: catalogued_files(),
+        generator: crate::vectors::GENERATOR.into(),
+        trust: vec!["pki/root.crt".into()],
+    };
+    manifest::write(&dir.join("manifest.json"), &manifest);
+}

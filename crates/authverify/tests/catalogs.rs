@@ -1,0 +1,264 @@
+//! Issue 17: catalog files (test-vectors/catalogs/, written by authverify-testgen): each
+//! catalog's own signature gets the verdict its construction implies, its members are read
+//! with the hashes of the files they describe (computed here, independently, for the flat
+//! ones), a file changed after cataloguing is no longer listed, and osslsigncode agrees on
+//! the catalogs and on the PE member's digest. Crafted catalogs end in typed results.
+
+mod common;
+
+use std::process::Command;
+
+use authverify::catalog::{Catalog, MemberKind};
+use authverify::{DigestAlgorithm, Error, FileFormat, FileStatus, PeImage, Policy, Verifier};
+use authverify_testgen::manifest::CatalogsManifest;
+
+fn dir() -> std::path::PathBuf {
+    common::vectors_dir().join("catalogs")
+}
+
+fn manifest() -> CatalogsManifest {
+    common::manifest::read(&dir().join("manifest.json")).expect("catalogs manifest")
+}
+
+fn verifier(m: &CatalogsManifest) -> Verifier {
+    Verifier::new(common::anchors(&m.trust), Policy::windows())
+}
+
+/// A file's hash as a catalog lists it: the Authenticode digest of a PE image, else the
+/// hash of its bytes.
+fn member_hash(bytes: &[u8], kind: &str, alg: DigestAlgorithm) -> Vec<u8> {
+    match kind {
+        "pe" => PeImage::parse(bytes).expect("PE").authenticode_digests(&[alg])[0]
+            .1
+            .clone(),
+        _ => alg.hash(bytes),
+    }
+}
+
+#[test]
+fn every_catalog_gets_its_built_verdict_and_member_count() {
+    let m = manifest();
+    let at = common::time(&m.evaluated_at);
+    let v = verifier(&m);
+    assert!(m.catalogs.len() >= 4);
+    for c in &m.catalogs {
+        let r = v.verify_path(&dir().join(&c.file), at).expect("verified");
+        assert_eq!(r.status.as_str(), c.status.as_str(), "{}: {:?}", c.file, r.notes);
+        assert_eq!(r.format, FileFormat::Catalog, "{}", c.file);
+        let summary = r.catalog.as_ref().expect("catalog summary");
+        assert_eq!(summary.members, c.members, "{}", c.file);
+        assert_eq!(summary.unreadable_members, 0, "{}", c.file);
+    }
+}
+
+#[test]
+fn members_carry_the_hashes_of_the_files_they_list() {
+    let m = manifest();
+    let mut found = 0;
+    for c in m
+        .catalogs
+        .iter()
+        .filter(|c| c.status != common::manifest::Status::Invalid)
+    {
+        let catalog = Catalog::parse(&std::fs::read(dir().join(&c.file)).expect("read")).expect("parse");
+        let alg = catalog.members[0].digest_algorithm;
+        for f in &m.files {
+            let bytes = std::fs::read(dir().join(&f.file)).expect("member file");
+            let hash = member_hash(&bytes, &f.kind, alg);
+            let listed: Vec<_> = catalog.members_with(alg, &hash).collect();
+            let listed_by_manifest = f.catalogs.contains(&c.file) || c.file == "unsigned.cat";
+            assert_eq!(
+                !listed.is_empty(),
+                listed_by_manifest && !f.catalogs.is_empty(),
+                "{} in {}",
+                f.file,
+                c.file
+            );
+            for member in listed {
+                // The tag is the hash in hexadecimal; the name is the file's.
+                assert_eq!(member.tag, hex::encode_upper(&hash));
+                let name = f.file.rsplit('/').next().expect("name");
+                assert_eq!(member.file_name.as_deref(), Some(name));
+                assert_eq!(
+                    member.kind,
+                    if f.kind == "pe" {
+                        MemberKind::Pe
+                    } else {
+                        MemberKind::Flat
+                    }
+                );
+                found += 1;
+            }
+        }
+    }
+    assert!(found >= 9, "{found} members matched");
+}
+
+#[test]
+fn osslsigncode_agrees_on_catalogs_and_the_pe_members_digest() {
+    if Command::new("osslsigncode").arg("--version").output().is_err() {
+        return common::skip(
+            "osslsigncode_agrees_on_catalogs_and_the_pe_members_digest",
+            "osslsigncode",
+        );
+    }
+    let m = manifest();
+    let verify = |args: &[&std::ffi::OsStr]| {
+        let out = Command::new("osslsigncode")
+            .args(["verify", "-time", "1780272000", "-CAfile"])
+            .arg(common::vectors_dir().join("pki/root.pem"))
+            .args(args)
+            .output()
+            .expect("osslsigncode");
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    for c in &m.catalogs {
+        let (ok, _) = verify(&["-in".as_ref(), dir().join(&c.file).as_os_str()]);
+        assert_eq!(ok, c.status == common::manifest::Status::Valid, "{}", c.file);
+    }
+    // osslsigncode looks PE, MSI and CAB files up in a catalog (not flat files).
+    let sys = dir().join("driver/driver.sys");
+    let (ok, out) = verify(&[
+        "-catalog".as_ref(),
+        dir().join("driver.cat").as_os_str(),
+        "-in".as_ref(),
+        sys.as_os_str(),
+    ]);
+    assert!(ok, "{out}");
+    let ours = hex::encode_upper(member_hash(
+        &std::fs::read(&sys).expect("read"),
+        "pe",
+        DigestAlgorithm::Sha1,
+    ));
+    assert!(out.contains(&format!("Calculated message digest : {ours}")), "{out}");
+}
+
+#[test]
+fn crafted_catalogs_get_typed_results() {
+    let m = manifest();
+    let at = common::time(&m.evaluated_at);
+    let v = verifier(&m);
+    let good = std::fs::read(dir().join("driver.cat")).expect("read");
+    let mut cases = 0;
+    for cut in (1..good.len()).step_by(11) {
+        let _ = Catalog::parse(&good[..cut]);
+        match v.verify_bytes(&good[..cut], at) {
+            Ok(r) => assert_ne!(r.status, FileStatus::Valid),
+            Err(e) => assert!(matches!(e, Error::Image(_) | Error::Catalog(_)), "{e}"),
+        }
+        cases += 1;
+    }
+    for i in (0..good.len()).step_by(5) {
+        let mut b = good.clone();
+        b[i] ^= 0x41;
+        let _ = Catalog::parse(&b);
+        let _ = v.verify_bytes(&b, at);
+        cases += 1;
+    }
+    assert!(cases > 200, "{cases}");
+}
+
+/// A verifier with every catalog of the manifest indexed, over `trust`.
+fn with_catalogs(m: &CatalogsManifest, trust: authverify::TrustStore) -> Verifier {
+    let at = common::time(&m.evaluated_at);
+    let plain = Verifier::new(trust, Policy::windows());
+    let mut index = authverify::CatalogIndex::new();
+    for c in &m.catalogs {
+        let bytes = std::fs::read(dir().join(&c.file)).expect("read");
+        index.add(&c.file, &bytes, &plain, at).expect("catalog indexed");
+    }
+    assert_eq!(index.len(), m.catalogs.len());
+    plain.with_catalogs(std::sync::Arc::new(index))
+}
+
+#[test]
+fn a_folder_of_driver_files_verifies_through_its_catalogs() {
+    // Issue 17: every file the catalogs list (a PE image by its Authenticode digest, the
+    // others by their flat hash) is valid through them, each valid or broken catalog that
+    // lists it reported as a signature of kind `catalog`; the file changed after
+    // cataloguing is listed by none and stays unsigned.
+    let m = manifest();
+    let at = common::time(&m.evaluated_at);
+    let v = with_catalogs(&m, common::anchors(&m.trust));
+    let signed_catalogs = m
+        .catalogs
+        .iter()
+        .filter(|c| c.status != common::manifest::Status::Unsigned)
+        .count();
+    for f in &m.files {
+        let r = v.verify_path(&dir().join(&f.file), at).expect("verified");
+        let from_catalogs: Vec<_> = r
+            .signatures
+            .iter()
+            .filter(|s| s.kind == authverify::SignatureKind::Catalog)
+            .collect();
+        if f.catalogs.is_empty() {
+            assert_eq!(r.status, FileStatus::Unsigned, "{}", f.file);
+            assert!(from_catalogs.is_empty(), "{}", f.file);
+            continue;
+        }
+        assert_eq!(r.status, FileStatus::Valid, "{}: {:?}", f.file, r.notes);
+        assert_eq!(
+            from_catalogs.len(),
+            signed_catalogs,
+            "{}: one entry per signed catalog listing it",
+            f.file
+        );
+        for s in &from_catalogs {
+            let member = s.catalog.as_ref().expect("member");
+            assert_eq!(s.signed_digest, s.computed_digest);
+            assert_eq!(
+                member.member,
+                s.computed_digest.as_deref().unwrap_or_default().to_uppercase()
+            );
+            let broken = member.path == "signature-broken.cat";
+            assert_eq!(s.status == FileStatus::Valid, !broken, "{} via {}", f.file, member.path);
+        }
+        let expected_format = if f.kind == "pe" {
+            FileFormat::Pe
+        } else {
+            FileFormat::Flat
+        };
+        assert_eq!(r.format, expected_format, "{}", f.file);
+        assert!(r.notes.iter().any(|n| n.rule == authverify::Rule::CatalogListed));
+    }
+}
+
+#[test]
+fn a_catalog_whose_root_is_missing_names_it_for_the_files_it_lists() {
+    // The catalogs are the files' only signatures: with nothing trusted, their chains do
+    // not close, the files are untrusted, and what to install is what the catalogs lack.
+    let m = manifest();
+    let at = common::time(&m.evaluated_at);
+    let v = with_catalogs(&m, authverify::TrustStore::new());
+    let r = v.verify_path(&dir().join("driver/driver.inf"), at).expect("verified");
+    assert_eq!(r.status, FileStatus::Untrusted, "{:?}", r.notes);
+    assert!(!r.missing.is_empty(), "names what is missing");
+    assert!(r.missing.iter().all(|mc| mc
+        .needed_by
+        .iter()
+        .all(|n| r.signatures[n.signature].kind == authverify::SignatureKind::Catalog)));
+    // Without catalogs, a flat file is not a format authverify reads.
+    let plain = Verifier::new(common::anchors(&m.trust), Policy::windows());
+    assert!(matches!(
+        plain.verify_path(&dir().join("driver/driver.inf"), at),
+        Err(Error::Image(_))
+    ));
+}
+
+#[test]
+fn an_embedded_signature_decides_before_the_catalogs() {
+    // A signed PE the catalogs do not list keeps its own verdict; one they list gains the
+    // catalog entries after its own signatures.
+    let m = manifest();
+    let at = common::time(&m.evaluated_at);
+    let v = with_catalogs(&m, common::anchors(&m.trust));
+    let r = v
+        .verify_path(&common::vectors_dir().join("pe32plus-rsa2048-sha256.exe"), at)
+        .expect("verified");
+    assert_eq!(r.status, FileStatus::Valid);
+    assert!(r
+        .signatures
+        .iter()
+        .all(|s| s.kind == authverify::SignatureKind::Embedded));
+}
