@@ -234,3 +234,29 @@ fn every_prefix_and_flipped_byte_of_a_signed_package_is_handled() {
     assert!(msi_errors > 0, "no cut reached the package's typed errors");
     assert!(cases > 500, "{cases} cases");
 }
+
+#[test]
+fn a_container_whose_root_is_missing_names_it_like_a_pe_file() {
+    // The diagnosis is the PE one: with only the built-in set trusted (which lacks the test
+    // root), a signed cabinet and a signed package are untrusted and name the same issuer
+    // to install as the PE vector signed by the same leaf.
+    let m = manifest();
+    let at = common::time(&m.evaluated_at);
+    let v = Verifier::new(authverify::TrustStore::builtin(), Policy::windows());
+    let pe = v
+        .verify_path(&common::vectors_dir().join("pe32plus-rsa2048-sha256.exe"), at)
+        .expect("verify");
+    assert_eq!(pe.status, FileStatus::Untrusted);
+    assert!(!pe.missing.is_empty());
+    for file in ["cab/signed.cab", "msi/signed.msi"] {
+        let r = v.verify_path(&dir().join(file), at).expect("verify");
+        assert_eq!(r.status, FileStatus::Untrusted, "{file}");
+        let names = |rep: &authverify::FileReport| -> Vec<(String, Option<String>)> {
+            rep.missing
+                .iter()
+                .map(|m| (m.subject.clone(), m.key_id.clone()))
+                .collect()
+        };
+        assert_eq!(names(&r), names(&pe), "{file}");
+    }
+}

@@ -78,15 +78,26 @@ fn parse_signature<'a>(sd: SignedData<'a>) -> Result<Parsed<'a>, SignedDataError
     let content = sd.content.ok_or(SignedDataError::NoContent)?;
     let signer = single_signer(&sd)?;
     let indirect = IndirectData::parse(&content.element)?;
-    let file_digest = DigestAlgorithm::from_oid(&indirect.digest_algorithm)
-        .ok_or_else(|| format!("unsupported file digest algorithm {}", indirect.digest_algorithm));
-    Ok(Parsed {
-        signed_data: sd,
-        signer,
-        indirect,
-        content,
-        file_digest,
-    })
+    Ok(Parsed::new(sd, signer, indirect, content))
+}
+
+impl<'a> Parsed<'a> {
+    fn new(
+        signed_data: SignedData<'a>,
+        signer: SignerInfo<'a>,
+        indirect: IndirectData<'a>,
+        content: EncapContent<'a>,
+    ) -> Self {
+        let file_digest = DigestAlgorithm::from_oid(&indirect.digest_algorithm)
+            .ok_or_else(|| format!("unsupported file digest algorithm {}", indirect.digest_algorithm));
+        Self {
+            signed_data,
+            signer,
+            indirect,
+            content,
+            file_digest,
+        }
+    }
 }
 
 /// The one SignerInfo Authenticode allows.
@@ -117,15 +128,7 @@ fn parse_list_signature(sd: SignedData<'_>) -> Result<Parsed<'_>, SignedDataErro
         digest_algorithm: signer.digest_algorithm,
         digest: message_digest,
     };
-    let file_digest = DigestAlgorithm::from_oid(&indirect.digest_algorithm)
-        .ok_or_else(|| format!("unsupported digest algorithm {}", indirect.digest_algorithm));
-    Ok(Parsed {
-        signed_data: sd,
-        signer,
-        indirect,
-        content,
-        file_digest,
-    })
+    Ok(Parsed::new(sd, signer, indirect, content))
 }
 
 impl Verifier {
