@@ -24,6 +24,8 @@ const SPC_CAB_DATA: &str = "1.3.6.1.4.1.311.2.1.25";
 /// The subject interface packages Windows hashes PE images and flat files with.
 const PE_SIP: &str = "{C689AAB8-8E78-11D0-8C47-00C04FC295EE}";
 const FLAT_SIP: &str = "{DE351A42-8E59-11D0-8C47-00C04FC295EE}";
+/// The OS attributes every member carries (Windows 7 to 10, as Inf2Cat writes them).
+pub(crate) const OS_ATTR: &str = "2:6.1,2:6.2,2:6.3,2:10.0";
 
 /// A file to list.
 struct Member<'a> {
@@ -71,9 +73,11 @@ fn subject(m: &Member<'_>, h: Hash) -> Vec<u8> {
         &seq(&[&crate::asn1::alg_null(h.oid()), &octets(&digest)]),
     ]);
     let file = seq(&[&bmp("File"), &int(0x1001_0001), &octets(&utf16z(m.name))]);
+    let os = seq(&[&bmp("OSAttr"), &int(0x1001_0001), &octets(&utf16z(OS_ATTR))]);
     let info = seq(&[&bmp(sip), &int(512)]);
     let mut attrs = [
         attribute(NAME_VALUE, &file),
+        attribute(NAME_VALUE, &os),
         attribute(MEMBER_INFO, &info),
         attribute(SPC_INDIRECT_DATA, &indirect),
     ];
@@ -203,6 +207,21 @@ pub(crate) fn write(dir: &Path, p: &'static Pki) {
         broken,
         Status::Invalid,
         "the SHA-256 catalog with the last byte of its RSA signature flipped",
+    );
+    // driver.inf's SHA-256 member hash changed after signing: the list no longer matches
+    // its messageDigest, and the member no longer matches the file.
+    let mut changed = sign::signed_list(&sha256_list, signer);
+    let inf_hash = Hash::Sha256.digest(&inf);
+    let at = changed
+        .windows(inf_hash.len())
+        .rposition(|w| w == inf_hash.as_slice())
+        .expect("member hash in the catalog");
+    changed[at] ^= 0x01;
+    put(
+        "member-hash-changed.cat",
+        changed,
+        Status::Invalid,
+        "the SHA-256 catalog with driver.inf's member hash changed after signing",
     );
     let manifest = CatalogsManifest {
         catalogs,

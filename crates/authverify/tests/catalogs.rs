@@ -79,6 +79,7 @@ fn members_carry_the_hashes_of_the_files_they_list() {
                 assert_eq!(member.tag, hex::encode_upper(&hash));
                 let name = f.file.rsplit('/').next().expect("name");
                 assert_eq!(member.file_name.as_deref(), Some(name));
+                assert_eq!(member.os_attributes.as_deref(), Some("2:6.1,2:6.2,2:6.3,2:10.0"));
                 assert_eq!(
                     member.kind,
                     if f.kind == "pe" {
@@ -116,6 +117,26 @@ fn osslsigncode_agrees_on_catalogs_and_the_pe_members_digest() {
         let (ok, _) = verify(&["-in".as_ref(), dir().join(&c.file).as_os_str()]);
         assert_eq!(ok, c.status == common::manifest::Status::Valid, "{}", c.file);
     }
+    // osslsigncode signs the unsigned catalog testgen wrote: we find it valid.
+    let signed = std::env::temp_dir().join(format!("authverify-signed-{}.cat", std::process::id()));
+    let status = Command::new("osslsigncode")
+        .args(["sign", "-time", "1767225600", "-certs"])
+        .arg(common::vectors_dir().join("pki/signer-chain.pem"))
+        .arg("-key")
+        .arg(common::repo_root().join("crates/authverify-testgen/keys/leaf-rsa2048.pem"))
+        .arg("-in")
+        .arg(dir().join("unsigned.cat"))
+        .arg("-out")
+        .arg(&signed)
+        .output()
+        .expect("osslsigncode sign");
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let r = verifier(&m)
+        .verify_path(&signed, common::time(&m.evaluated_at))
+        .expect("verify");
+    std::fs::remove_file(&signed).expect("cleanup");
+    assert_eq!(r.status, FileStatus::Valid, "{:?}", r.notes);
+    assert_eq!(r.catalog.as_ref().map(|c| c.members), Some(3));
     // osslsigncode looks PE, MSI and CAB files up in a catalog (not flat files).
     let sys = dir().join("driver/driver.sys");
     let (ok, out) = verify(&[
@@ -180,11 +201,22 @@ fn a_folder_of_driver_files_verifies_through_its_catalogs() {
     let m = manifest();
     let at = common::time(&m.evaluated_at);
     let v = with_catalogs(&m, common::anchors(&m.trust));
-    let signed_catalogs = m
+    // How many signed catalogs list each hash, read from the catalogs themselves.
+    let signed: Vec<Catalog> = m
         .catalogs
         .iter()
         .filter(|c| c.status != common::manifest::Status::Unsigned)
-        .count();
+        .map(|c| Catalog::parse(&std::fs::read(dir().join(&c.file)).expect("read")).expect("parse"))
+        .collect();
+    let listing = |bytes: &[u8], kind: &str| {
+        signed
+            .iter()
+            .filter(|c| {
+                let alg = c.members[0].digest_algorithm;
+                c.members_with(alg, &member_hash(bytes, kind, alg)).next().is_some()
+            })
+            .count()
+    };
     for f in &m.files {
         let r = v.verify_path(&dir().join(&f.file), at).expect("verified");
         let from_catalogs: Vec<_> = r
@@ -198,9 +230,10 @@ fn a_folder_of_driver_files_verifies_through_its_catalogs() {
             continue;
         }
         assert_eq!(r.status, FileStatus::Valid, "{}: {:?}", f.file, r.notes);
+        let bytes = std::fs::read(dir().join(&f.file)).expect("read");
         assert_eq!(
             from_catalogs.len(),
-            signed_catalogs,
+            listing(&bytes, &f.kind),
             "{}: one entry per signed catalog listing it",
             f.file
         );
@@ -211,7 +244,7 @@ fn a_folder_of_driver_files_verifies_through_its_catalogs() {
                 member.member,
                 s.computed_digest.as_deref().unwrap_or_default().to_uppercase()
             );
-            let broken = member.path == "signature-broken.cat";
+            let broken = member.path == "signature-broken.cat" || member.path == "member-hash-changed.cat";
             assert_eq!(s.status == FileStatus::Valid, !broken, "{} via {}", f.file, member.path);
         }
         let expected_format = if f.kind == "pe" {

@@ -60,6 +60,9 @@ pub struct CatalogMember {
     pub kind: MemberKind,
     /// The `File` name/value attribute, when present.
     pub file_name: Option<String>,
+    /// The `OSAttr` name/value attribute (the Windows versions the member is for, e.g.
+    /// `2:6.1,2:6.2`), when present.
+    pub os_attributes: Option<String>,
 }
 
 /// A parsed catalog: its list and where its signature's content lies.
@@ -186,6 +189,7 @@ fn member(subject: Tlv<'_>) -> Result<Option<CatalogMember>, CatalogError> {
     let tag = utf16_or_hex(id.value);
     let mut hash = None;
     let mut file_name = None;
+    let mut os_attributes = None;
     if let Some(attrs) = r.optional(Tag::Set, "TrustedSubject.subjectAttributes")? {
         let mut a = attrs.contents();
         while !a.is_empty() {
@@ -209,10 +213,10 @@ fn member(subject: Tlv<'_>) -> Result<Option<CatalogMember>, CatalogError> {
                     hash = Some((k, alg, indirect.digest.to_vec()));
                 }
             } else if kind == oid::NAME_VALUE {
-                if let Some((name, value)) = name_value(&value) {
-                    if name.eq_ignore_ascii_case("File") {
-                        file_name = Some(value);
-                    }
+                match name_value(&value) {
+                    Some((name, value)) if name.eq_ignore_ascii_case("File") => file_name = Some(value),
+                    Some((name, value)) if name.eq_ignore_ascii_case("OSAttr") => os_attributes = Some(value),
+                    _ => {}
                 }
             }
         }
@@ -223,6 +227,7 @@ fn member(subject: Tlv<'_>) -> Result<Option<CatalogMember>, CatalogError> {
         digest,
         kind,
         file_name,
+        os_attributes,
     }))
 }
 
