@@ -149,9 +149,46 @@ def entry_offset(data, name):
     return at
 
 
+def directory_entries(data):
+    """(offset, name, type, size) of every directory entry of a compound file: the header's
+    first DIFAT entries give the FAT, the FAT the directory's sector chain."""
+    shift = int.from_bytes(data[0x1E:0x20], "little")
+    size = 1 << shift
+    sector = lambda n: (n + 1) * size
+    fat_sectors = [int.from_bytes(data[0x4C + 4 * i:0x50 + 4 * i], "little")
+                   for i in range(min(109, int.from_bytes(data[0x2C:0x30], "little")))]
+    fat = b"".join(data[sector(f):sector(f) + size] for f in fat_sectors)
+    nxt = lambda n: int.from_bytes(fat[4 * n:4 * n + 4], "little")
+    out, at = [], int.from_bytes(data[0x30:0x34], "little")
+    while at < 0xFFFFFFFA:
+        for k in range(size // 128):
+            e = sector(at) + 128 * k
+            name_len = int.from_bytes(data[e + 64:e + 66], "little")
+            name = data[e:e + max(name_len - 2, 0)].decode("utf-16-le", "replace")
+            out.append((e, name, data[e + 66], int.from_bytes(data[e + 120:e + 124], "little")))
+        at = nxt(at)
+    return out
+
+
+def swapped_streams(src, dst):
+    """Two root streams of different sizes in the mini stream exchange their contents (start
+    sector and size): the same streams under other names, so the hash takes them in another
+    order."""
+    data = bytearray(src.read_bytes())
+    streams = [e for e in directory_entries(data) if e[2] == 2 and 0 < e[3] < 4096
+               and e[1] not in ("\x05DigitalSignature", "\x05MsiDigitalSignatureEx")]
+    a, b = next((x, y) for x in streams for y in streams if x[3] != y[3])
+    for field in (slice(116, 120), slice(120, 128)):
+        fa = slice(a[0] + field.start, a[0] + field.stop)
+        fb = slice(b[0] + field.start, b[0] + field.stop)
+        data[fa], data[fb] = data[fb], data[fa]
+    dst.write_bytes(bytes(data))
+
+
 def packages(out):
     """MSI packages: unsigned, signed (SHA-256, with MsiDigitalSignatureEx, nested,
-    timestamped), and altered in content, in metadata and in the signature."""
+    timestamped), and altered in content, in metadata, in stream order and in the
+    signature."""
     d = out / "msi"
     d.mkdir(parents=True)
     src = pathlib.Path(tempfile.mkdtemp())
@@ -183,6 +220,8 @@ def packages(out):
     start = signed.find(bytes.fromhex("06092a864886f70d010702")) - 4
     flipped(d / "signed.msi", d / "signature-corrupted.msi", start + der_length(signed, start) - 1)
     cases.append(("signature-corrupted.msi", "invalid", 1, "the last byte of the signer's RSA signature flipped"))
+    swapped_streams(d / "signed.msi", d / "streams-swapped.msi")
+    cases.append(("streams-swapped.msi", "invalid", 1, "two streams exchange their contents after signing: the digest takes streams in name order"))
     return [("msi/" + f, "msi", s, n, w) for f, s, n, w in cases]
 
 
