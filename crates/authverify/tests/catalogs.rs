@@ -295,3 +295,53 @@ fn an_embedded_signature_decides_before_the_catalogs() {
         .iter()
         .all(|s| s.kind == authverify::SignatureKind::Embedded));
 }
+
+/// A DER element (definite length).
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let len = content.len();
+    let mut out = vec![tag];
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len.to_be_bytes().into_iter().skip_while(|&b| b == 0).collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+#[test]
+fn a_large_catalog_read_from_a_stream_is_read_whole() {
+    // Catalogs such as nt5.cat run to megabytes: above READ_WHOLE_LIMIT, verify_reader must
+    // still see the whole list (it held only the first MiB of a file of no format it knew).
+    // An unsigned catalog of 60,000 subjects (2.6 MB of list) padded past the limit: judged
+    // alike from memory and from a stream.
+    let m = manifest();
+    let at = common::time(&m.evaluated_at);
+    let v = verifier(&m);
+    let oid = |der: &[u8]| tlv(0x06, der);
+    let catalog_list = oid(&[0x2b, 6, 1, 4, 1, 0x82, 0x37, 12, 1, 1]);
+    let member_alg = tlv(
+        0x30,
+        &[oid(&[0x2b, 6, 1, 4, 1, 0x82, 0x37, 12, 1, 2]), vec![5, 0]].concat(),
+    );
+    let subject = tlv(0x30, &tlv(0x04, &[0x41; 40]));
+    let subjects = tlv(0x30, &subject.repeat(60_000));
+    let time = tlv(0x17, b"260101000000Z");
+    let list = tlv(0x30, &[tlv(0x30, &catalog_list), time, member_alg, subjects].concat());
+    let ctl = oid(&[0x2b, 6, 1, 4, 1, 0x82, 0x37, 10, 1]);
+    let encap = tlv(0x30, &[ctl, tlv(0xa0, &list)].concat());
+    let sd = tlv(0x30, &[tlv(0x02, &[1]), tlv(0x31, &[]), encap, tlv(0x31, &[])].concat());
+    let signed_data = oid(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 7, 2]);
+    let mut big = tlv(0x30, &[signed_data, tlv(0xa0, &sd)].concat());
+    assert!(big.len() > 2 << 20, "{} bytes", big.len());
+    big.resize(9 << 20, 0);
+    assert!(big.len() as u64 > authverify::READ_WHOLE_LIMIT);
+    let whole = v.verify_bytes(&big, at).expect("verify");
+    let streamed = v.verify_reader(&mut std::io::Cursor::new(&big), at).expect("streamed");
+    assert_eq!(whole, streamed);
+    assert_eq!(whole.format, FileFormat::Catalog);
+    assert_eq!(whole.status, FileStatus::Unsigned);
+    assert_eq!(whole.catalog.as_ref().map(|c| c.unreadable_members), Some(60_000));
+}

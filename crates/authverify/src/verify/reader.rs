@@ -52,13 +52,13 @@ fn nt_headers_past_head(data: &[u8], len: u64) -> Option<Range<u64>> {
 
 pub(crate) fn verify<R: Read + Seek>(v: &Verifier, r: &mut R, at: UnixTime) -> Result<FileReport, Error> {
     let len = r.seek(SeekFrom::End(0)).map_err(|e| read_err(&e))?;
-    if len <= READ_WHOLE_LIMIT || is_compound_file(r)? {
+    if len <= READ_WHOLE_LIMIT || read_whole_format(r)? {
         // An MSI package's streams are scattered over its sectors and its digest reads all
-        // of them through the compound file's tables: it is read whole (at most
-        // MAX_PACKAGE bytes).
+        // of them through the compound file's tables, and a catalog's signature covers its
+        // whole list: such files are read whole (at most MAX_PACKAGE bytes).
         if len > MAX_PACKAGE {
             return Err(Error::Read {
-                message: format!("an MSI package of {len} bytes (at most {MAX_PACKAGE} are read)"),
+                message: format!("a file of {len} bytes of a format read whole (at most {MAX_PACKAGE} are read)"),
             });
         }
         return v.verify_bytes(&read_whole(r, len)?, at);
@@ -75,12 +75,13 @@ pub(crate) fn verify<R: Read + Seek>(v: &Verifier, r: &mut R, at: UnixTime) -> R
 /// The largest MSI package read (it is held whole in memory).
 const MAX_PACKAGE: u64 = 4 << 30;
 
-/// The input starts with the OLE compound file signature.
-fn is_compound_file<R: Read + Seek>(r: &mut R) -> Result<bool, Error> {
+/// The input is of a format read whole: an OLE compound file (MSI), or DER (a catalog; a
+/// PE image starts with `MZ`, a cabinet with `MSCF`).
+fn read_whole_format<R: Read + Seek>(r: &mut R) -> Result<bool, Error> {
     let mut magic = [0u8; 8];
     r.seek(SeekFrom::Start(0)).map_err(|e| read_err(&e))?;
     match r.read_exact(&mut magic) {
-        Ok(()) => Ok(crate::msi::is_compound_file(&magic)),
+        Ok(()) => Ok(crate::msi::is_compound_file(&magic) || magic.first() == Some(&0x30)),
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
         Err(e) => Err(read_err(&e)),
     }
