@@ -241,11 +241,11 @@ fn cabinets_and_packages_in_a_directory_are_verified_and_say_their_format() {
         assert!(of_kind.iter().all(|l| l["format"] == format && l["image"].is_null()));
     }
     let status = |n: &str| report_for(&lines, n).map(|l| l["status"].clone());
-    assert_eq!(status("/signed.cab"), Some("valid".into()));
-    assert_eq!(status("/data-byte-flipped.cab"), Some("invalid".into()));
-    assert_eq!(status("/unsigned.cab"), Some("unsigned".into()));
-    assert_eq!(status("/signed-dse.msi"), Some("valid".into()));
-    assert_eq!(status("/dse-metadata-changed.msi"), Some("invalid".into()));
+    assert_eq!(status("signed.cab"), Some("valid".into()));
+    assert_eq!(status("data-byte-flipped.cab"), Some("invalid".into()));
+    assert_eq!(status("unsigned.cab"), Some("unsigned".into()));
+    assert_eq!(status("signed-dse.msi"), Some("valid".into()));
+    assert_eq!(status("dse-metadata-changed.msi"), Some("invalid".into()));
     assert!(String::from_utf8_lossy(&out.stderr).contains("skipped 1 files"));
     assert_eq!(out.status.code(), Some(1));
 }
