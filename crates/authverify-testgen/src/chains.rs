@@ -225,6 +225,9 @@ pub fn write(dir: &Path) {
     manifest::write(&dir.join("manifest.json"), &manifest);
 }
 
+/// The Identity Verification root's name, as the CTLs list it.
+const IV_ROOT_NAME: &str = "Test Identity Verification Root CA 2020";
+
 /// The Identity Verification (Azure Trusted Signing) hierarchy and the files signed under
 /// it: what every case of the family is built from.
 struct Iv {
@@ -237,6 +240,8 @@ struct Iv {
     signed_root_embedded: String,
     /// Only the leaf embedded.
     signed_leaf_only: String,
+    /// A CTL listing the root for code signing and time stamping (ctl/iv-listed.stl).
+    ctl_listed: String,
     /// The root, PCA and EOC CA as files under certs/.
     c_root: String,
     c_pca: String,
@@ -254,7 +259,7 @@ impl Iv {
     ) -> CtlSubject<'static> {
         CtlSubject {
             cert: self.root,
-            friendly_name: "Test Identity Verification Root CA 2020",
+            friendly_name: IV_ROOT_NAME,
             ekus,
             disabled_at: disabled.0,
             disabled_ekus: disabled.1,
@@ -265,7 +270,7 @@ impl Iv {
 
     /// The root listed for code signing and time stamping, nothing else set.
     fn listed(&self) -> CtlSubject<'static> {
-        listed(self.root, "Test Identity Verification Root CA 2020")
+        listed(self.root, IV_ROOT_NAME)
     }
 
     /// A case verifying `signed` against these anchors, intermediates, CTLs and distrusted
@@ -364,6 +369,7 @@ fn iv_hierarchy(c: &Ctx<'_>) -> Iv {
         signed: out.file("iv-signed.exe", &sign(vec![leaf, eoc, pca])),
         signed_root_embedded: out.file("iv-signed-root-embedded.exe", &sign(vec![leaf, eoc, pca, root])),
         signed_leaf_only: out.file("iv-signed-leaf-only.exe", &sign(vec![leaf])),
+        ctl_listed: c.ctl("iv-listed.stl", sign::ROOT_LIST_SIGNER, &[listed(root, IV_ROOT_NAME)]),
         c_root: out.cert("iv-root", root),
         c_pca: out.cert("iv-pca", pca),
         c_eoc: out.cert("iv-eoc", eoc),
@@ -407,7 +413,7 @@ fn iv_timestamp(root: &'static Cert, k_root: &'static Key) -> Timestamp<'static>
 /// What is missing as certificates are taken away, and what closes the path.
 fn iv_path_cases(c: &Ctx<'_>, iv: &Iv) {
     let out = &c.out;
-    let ctl_listed = c.ctl("iv-listed.stl", sign::ROOT_LIST_SIGNER, &[iv.listed()]);
+    let ctl_listed = &iv.ctl_listed;
     let both = [(0, "signer"), (0, "timestamp")];
     iv.case(
         c,
@@ -416,7 +422,7 @@ fn iv_path_cases(c: &Ctx<'_>, iv: &Iv) {
         json!({ "status": "valid", "chain": "trusted", "anchor_sha1": sha1(iv.root), "missing": [],
                 "why": "root trusted; leaf valid at its timestamp (2026-03-02), 72-hour leaf long expired at AT" }),
     );
-    iv.case(c, "iv-missing-root-named-by-ctl", [&[], &[], &[&ctl_listed], &[]],
+    iv.case(c, "iv-missing-root-named-by-ctl", [&[], &[], &[ctl_listed], &[]],
         json!({ "status": "untrusted", "chain": "missing_root",
                 "missing": [missing("root", iv.root, &both)],
                 "why": "the CTL lists the root (name MD5, key id) but the store lacks it: signer and TSA chains both need it" }));
@@ -455,7 +461,7 @@ fn iv_path_cases(c: &Ctx<'_>, iv: &Iv) {
 /// (higher sequenceNumber, later ThisUpdate) decides whatever the load order (issue 14).
 fn iv_ctl_purpose_cases(c: &Ctx<'_>, iv: &Iv) {
     let ts_only = || iv.subject(Some(&[EKU_TIME_STAMPING]), (None, None), (None, None));
-    let ctl_listed = c.ctl("iv-listed.stl", sign::ROOT_LIST_SIGNER, &[iv.listed()]);
+    let ctl_listed = &iv.ctl_listed;
     let ctl_ts_only = c.ctl("iv-timestamping-only.stl", sign::ROOT_LIST_SIGNER, &[ts_only()]);
     iv.case(
         c,
@@ -475,14 +481,14 @@ fn iv_ctl_purpose_cases(c: &Ctx<'_>, iv: &Iv) {
     for (name, lists, status, chain, why) in [
         (
             "iv-ctl-newest-restricts-loaded-last",
-            [&ctl_listed, &ctl_ts_only_newer],
+            [ctl_listed, &ctl_ts_only_newer],
             "untrusted",
             "root_not_trusted_for_purpose",
             "the newer list restricts the root to timeStamping; it was loaded last",
         ),
         (
             "iv-ctl-newest-restricts-loaded-first",
-            [&ctl_ts_only_newer, &ctl_listed],
+            [&ctl_ts_only_newer, ctl_listed],
             "untrusted",
             "root_not_trusted_for_purpose",
             "the newer list restricts the root to timeStamping; it was loaded first",

@@ -77,18 +77,9 @@ pub struct Catalog {
     pub this_update: UnixTime,
 }
 
-/// The content is a catalog: a CTL for szOID_CATALOG_LIST. `data` is a whole file.
-pub(crate) fn is_catalog(data: &[u8]) -> bool {
-    if data.first() != Some(&0x30) {
-        return false;
-    }
-    match parse_content_info(data, 0) {
-        Ok((sd, _)) => sd.content_type == oid::CTL && sd.content.is_some_and(|c| subject_usage_is_catalog(&c.element)),
-        Err(_) => false,
-    }
-}
-
-fn subject_usage_is_catalog(list: &Tlv<'_>) -> bool {
+/// The CertificateTrustList `list` is a catalog list (its subjectUsage holds
+/// szOID_CATALOG_LIST).
+pub(crate) fn is_catalog_list(list: &Tlv<'_>) -> bool {
     let Ok(seq) = list.expect_tag(Tag::Sequence, "CertificateTrustList") else {
         return false;
     };

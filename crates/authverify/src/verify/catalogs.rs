@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use crate::catalog::{Catalog, CatalogMember};
+use crate::catalog::CatalogMember;
 use crate::digest::DigestAlgorithm;
 use crate::error::Error;
 use crate::finding::{Finding, Rule};
@@ -45,8 +45,20 @@ impl CatalogIndex {
     /// Verifies the catalog file `bytes` (named `path` in reports) with `verifier` at `at`
     /// and indexes its members; returns the catalog's own report.
     pub fn add(&mut self, path: &str, bytes: &[u8], verifier: &Verifier, at: UnixTime) -> Result<FileReport, Error> {
-        let catalog = Catalog::parse(bytes)?;
-        let report = verifier.verify_bytes(bytes, at)?;
+        let mut consumed = |_| {};
+        let mut feed = crate::pe::image::digest::slice_feed(bytes, &mut consumed);
+        // Not a catalog: the list parser says why.
+        let not_a_catalog = || {
+            let why = crate::catalog::Catalog::parse(bytes).err();
+            Err(why
+                .unwrap_or(crate::error::CatalogError::NotACatalog {
+                    detail: "not a SignedData over a catalog list".into(),
+                })
+                .into())
+        };
+        let (report, catalog) = verifier
+            .try_catalog(bytes, at, &mut *feed)
+            .unwrap_or_else(not_a_catalog)?;
         let index = self.catalogs.len();
         for (m, member) in catalog.members.iter().enumerate() {
             self.by_hash

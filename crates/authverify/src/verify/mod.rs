@@ -251,8 +251,8 @@ impl Verifier {
         if crate::msi::is_compound_file(data) {
             return self.verify_msi(data, at, feed);
         }
-        if crate::catalog::is_catalog(data) {
-            return self.verify_catalog(data, at, feed);
+        if let Some(catalog) = self.try_catalog(data, at, feed) {
+            return catalog.map(|(report, _)| report);
         }
         if self.catalogs.is_some() && !data.starts_with(b"MZ") {
             return Ok(self.verify_flat(data, feed));
@@ -313,9 +313,7 @@ impl Verifier {
             bytes: cab.bytes_after_signature,
             what: "the cabinet's signature",
         };
-        let subject = Subject::Cabinet(cab.digest_ranges.clone());
-        let (mut report, _) = self.verify_found(table, &subject, after, feed, at);
-        report.format = FileFormat::Cabinet;
+        let (report, _) = self.verify_found(table, &Subject::Cabinet(cab.digest_ranges), after, feed, at);
         Ok(report)
     }
 
@@ -340,16 +338,31 @@ impl Verifier {
             what: "the package",
         };
         let (mut report, _) = self.verify_found(table, &subject, after, feed, at);
-        report.format = FileFormat::Msi;
         msi_notes(&package, &report.signatures, &mut report.notes);
         Ok(report)
     }
 
-    /// A catalog file: its own signature over its list, and how many members it lists.
-    fn verify_catalog(&self, data: &[u8], at: UnixTime, feed: &mut Feed<'_>) -> Result<FileReport, Error> {
-        let catalog = crate::catalog::Catalog::parse(data)?;
-        let (sd, _) = parse_content_info(data, 0).map_err(crate::error::CatalogError::from)?;
-        let list = sd.content.map_or(&[][..], |c| c.digested);
+    /// A catalog file, when `data` is one (a SignedData over a catalog-kind CTL): its
+    /// report (its own signature over its list, how many members it lists) and its members.
+    /// The file is parsed once for both.
+    pub(crate) fn try_catalog(
+        &self,
+        data: &[u8],
+        at: UnixTime,
+        feed: &mut Feed<'_>,
+    ) -> Option<Result<(FileReport, crate::catalog::Catalog), Error>> {
+        if data.first() != Some(&0x30) {
+            return None;
+        }
+        let (sd, trailing) = parse_content_info(data, 0).ok()?;
+        let content = sd.content?;
+        if sd.content_type != oid::CTL || !crate::catalog::is_catalog_list(&content.element) {
+            return None;
+        }
+        let catalog = match crate::catalog::Catalog::parse_list(&content.element) {
+            Ok(c) => c,
+            Err(e) => return Some(Err(e.into())),
+        };
         let mut table = Table {
             found: Vec::new(),
             notes: Vec::new(),
@@ -357,20 +370,19 @@ impl Verifier {
             padding_ok: true,
         };
         if table.pkcs7_entries > 0 {
-            self.read_signature(data, 0, 0, "the catalog file", &mut table);
+            self.take_signed_data(sd, trailing, 0, "the catalog file", &mut table);
         }
         let after = Trailing {
             bytes: 0,
             what: "the catalog",
         };
-        let (mut report, _) = self.verify_found(table, &Subject::Catalog(list), after, feed, at);
-        report.format = FileFormat::Catalog;
+        let (mut report, _) = self.verify_found(table, &Subject::Catalog(content.digested), after, feed, at);
         report.catalog = Some(CatalogSummary {
             members: catalog.members.len(),
             unreadable_members: catalog.unreadable_members,
             this_update: catalog.this_update,
         });
-        Ok(report)
+        Some(Ok((report, catalog)))
     }
 
     /// The signatures found in a file, evaluated: one pass over the file for every digest
@@ -411,7 +423,7 @@ impl Verifier {
             };
             return (report, Vec::new());
         }
-        let digests = subject.digests(&algorithms, feed);
+        let digests = subject.digests(&algorithms, feed, &mut notes);
         // Page-hash tables are computed once per file and algorithm, however many
         // signatures carry one (64 nested signatures must not hash the file 64 times).
         let mut page_tables = PageTables::default();
@@ -479,21 +491,7 @@ impl Verifier {
     /// fall under the CVE-2013-3900 padding rule.
     fn read_signature<'a>(&self, blob: &'a [u8], base: usize, entry_index: usize, container: &str, t: &mut Table<'a>) {
         match parse_content_info(blob, base) {
-            Ok((sd, trailing)) => {
-                let mut entry_notes = Vec::new();
-                if trailing.iter().any(|&b| b != 0) {
-                    t.padding_ok &= Policy::rule(
-                        !self.policy.require_zero_padding,
-                        Rule::RequireZeroPadding,
-                        &format!(
-                            "{} non-zero bytes follow the PKCS#7 inside {container} (CVE-2013-3900; Windows checks only with EnableCertPaddingCheck)",
-                            trailing.iter().filter(|&&b| b != 0).count()
-                        ),
-                        &mut entry_notes,
-                    );
-                }
-                self.collect(sd, None, entry_index, 0, entry_notes, &mut t.found);
-            }
+            Ok((sd, trailing)) => self.take_signed_data(sd, trailing, entry_index, container, t),
             Err(e) => t.found.push(Found {
                 nested_in: None,
                 table_entry: entry_index,
@@ -501,6 +499,31 @@ impl Verifier {
                 notes: Vec::new(),
             }),
         }
+    }
+
+    /// A parsed SignedData and the bytes after it inside `container`: its signatures, nested
+    /// ones too; non-zero trailing bytes fall under the CVE-2013-3900 padding rule.
+    fn take_signed_data<'a>(
+        &self,
+        sd: SignedData<'a>,
+        trailing: &[u8],
+        entry_index: usize,
+        container: &str,
+        t: &mut Table<'a>,
+    ) {
+        let mut entry_notes = Vec::new();
+        if trailing.iter().any(|&b| b != 0) {
+            t.padding_ok &= Policy::rule(
+                !self.policy.require_zero_padding,
+                Rule::RequireZeroPadding,
+                &format!(
+                    "{} non-zero bytes follow the PKCS#7 inside {container} (CVE-2013-3900; Windows checks only with EnableCertPaddingCheck)",
+                    trailing.iter().filter(|&&b| b != 0).count()
+                ),
+                &mut entry_notes,
+            );
+        }
+        self.collect(sd, None, entry_index, 0, entry_notes, &mut t.found);
     }
 
     /// The file's verdict from its signatures (per `--signatures`), then what makes any file
@@ -915,14 +938,22 @@ impl Subject<'_, '_> {
         }
     }
 
-    /// The file's digests in `algorithms`, in one pass, bulk bytes from `feed`.
-    fn digests(&self, algorithms: &[DigestAlgorithm], feed: &mut Feed<'_>) -> Vec<(DigestAlgorithm, Vec<u8>)> {
+    /// The file's digests in `algorithms`, in one pass, bulk bytes from `feed`. A package
+    /// stream that cannot be read leaves no digest (every signature then fails to match) and
+    /// says why in `notes`.
+    fn digests(
+        &self,
+        algorithms: &[DigestAlgorithm],
+        feed: &mut Feed<'_>,
+        notes: &mut Vec<Finding>,
+    ) -> Vec<(DigestAlgorithm, Vec<u8>)> {
         match self {
             Self::Pe(image) => image.authenticode_digests_fed(algorithms, feed),
             Self::Cabinet(ranges) => crate::digest::ranges_fed(ranges, algorithms, feed),
-            // A stream that cannot be read leaves its algorithm without a digest: the
-            // signature is then reported as not matching, with the reason in the notes.
-            Self::Msi(package) => package.digests(algorithms).unwrap_or_default(),
+            Self::Msi(package) => package.digests(algorithms).unwrap_or_else(|e| {
+                notes.push(Finding::refusal(Rule::MsiUnreadable, e.to_string()));
+                Vec::new()
+            }),
             Self::Catalog(list) => algorithms.iter().map(|a| (*a, a.hash(list))).collect(),
         }
     }
@@ -944,9 +975,8 @@ impl Subject<'_, '_> {
     }
 }
 
-/// What only an MSI package can say: a stream that cannot be read (no digest), and an
-/// `\x05MsiDigitalSignatureEx` stream that does not hold the metadata pre-hash (the digest
-/// covers the computed pre-hash, so this alone changes no verdict).
+/// An `\x05MsiDigitalSignatureEx` stream that does not hold the metadata pre-hash (the
+/// digest covers the computed pre-hash, so this alone changes no verdict).
 fn msi_notes(package: &crate::msi::MsiPackage<'_>, signatures: &[SignatureReport], notes: &mut Vec<Finding>) {
     let Some(alg) = signatures
         .first()
@@ -955,10 +985,6 @@ fn msi_notes(package: &crate::msi::MsiPackage<'_>, signatures: &[SignatureReport
     else {
         return;
     };
-    if let Err(e) = package.digests(&[alg]) {
-        notes.push(Finding::refusal(Rule::MsiUnreadable, e.to_string()));
-        return;
-    }
     if let (Some(stored), Ok(computed)) = (&package.signature_ex, package.metadata_prehash(alg)) {
         if *stored != computed {
             notes.push(Finding::information(

@@ -105,24 +105,8 @@ pub(crate) const KEY_CERT_SIGN: u16 = 1 << 5;
 #[derive(Debug)]
 pub struct Certificate {
     der: Vec<u8>,
-    tbs: Range<usize>,
-    signature_algorithm: ObjectIdentifier,
-    signature: Range<usize>,
-    serial: Range<usize>,
-    issuer: Range<usize>,
-    subject: Range<usize>,
-    spki: Range<usize>,
-    not_before: UnixTime,
-    not_after: UnixTime,
-    basic_constraints: Option<BasicConstraints>,
-    key_usage: Option<u16>,
-    ext_key_usage: Option<Vec<ObjectIdentifier>>,
-    subject_key_id: Option<Vec<u8>>,
-    authority_key_id: Option<Vec<u8>>,
-    version: u8,
-    unknown_critical: Vec<ObjectIdentifier>,
-    alt_names: Vec<GeneralName>,
-    name_constraints: Option<NameConstraints>,
+    /// Spans into `der` and the decoded fields.
+    fields: Parsed,
     sha1: [u8; 20],
     sha256: [u8; 32],
     /// RFC 4514 renderings, made on first use: most certificates (the built-in set's) are never
@@ -201,24 +185,7 @@ impl Certificate {
         let sha1 = sha1::Sha1::digest(&der).into();
         let sha256 = sha2::Sha256::digest(&der).into();
         Ok(Self {
-            tbs: parsed.tbs,
-            signature_algorithm: parsed.signature_algorithm,
-            signature: parsed.signature,
-            serial: parsed.serial,
-            issuer: parsed.issuer,
-            subject: parsed.subject,
-            spki: parsed.spki,
-            not_before: parsed.not_before,
-            not_after: parsed.not_after,
-            basic_constraints: parsed.basic_constraints,
-            key_usage: parsed.key_usage,
-            ext_key_usage: parsed.ext_key_usage,
-            subject_key_id: parsed.subject_key_id,
-            authority_key_id: parsed.authority_key_id,
-            version: parsed.version,
-            unknown_critical: parsed.unknown_critical,
-            alt_names: parsed.alt_names,
-            name_constraints: parsed.name_constraints,
+            fields: parsed,
             sha1,
             sha256,
             subject_name: OnceLock::new(),
@@ -240,11 +207,11 @@ impl Certificate {
     }
     /// The signed part, exactly as received.
     pub fn tbs_der(&self) -> &[u8] {
-        self.part(&self.tbs)
+        self.part(&self.fields.tbs)
     }
     /// The raw DER of the subject Name.
     pub fn subject_der(&self) -> &[u8] {
-        self.part(&self.subject)
+        self.part(&self.fields.subject)
     }
     /// The subject's comparison key (see name.rs), cached.
     pub(crate) fn subject_name_key(&self) -> Option<&[u8]> {
@@ -263,15 +230,15 @@ impl Certificate {
 
     /// The raw DER of the issuer Name.
     pub fn issuer_der(&self) -> &[u8] {
-        self.part(&self.issuer)
+        self.part(&self.fields.issuer)
     }
     /// The raw DER of the SubjectPublicKeyInfo.
     pub fn spki_der(&self) -> &[u8] {
-        self.part(&self.spki)
+        self.part(&self.fields.spki)
     }
     /// Serial number contents octets (big-endian, as encoded).
     pub fn serial(&self) -> &[u8] {
-        self.part(&self.serial)
+        self.part(&self.fields.serial)
     }
     /// Serial number as lowercase hex.
     pub fn serial_hex(&self) -> String {
@@ -299,31 +266,31 @@ impl Certificate {
     }
     /// notBefore.
     pub fn not_before(&self) -> UnixTime {
-        self.not_before
+        self.fields.not_before
     }
     /// notAfter.
     pub fn not_after(&self) -> UnixTime {
-        self.not_after
+        self.fields.not_after
     }
     /// basicConstraints, when present.
     pub fn basic_constraints(&self) -> Option<BasicConstraints> {
-        self.basic_constraints
+        self.fields.basic_constraints
     }
     /// The keyUsage bits (bit 0 = digitalSignature, as in the BIT STRING), when present.
     pub fn key_usage(&self) -> Option<u16> {
-        self.key_usage
+        self.fields.key_usage
     }
     /// Extended key usages, when the extension is present.
     pub fn ext_key_usage(&self) -> Option<&[ObjectIdentifier]> {
-        self.ext_key_usage.as_deref()
+        self.fields.ext_key_usage.as_deref()
     }
     /// subjectKeyIdentifier.
     pub fn subject_key_id(&self) -> Option<&[u8]> {
-        self.subject_key_id.as_deref()
+        self.fields.subject_key_id.as_deref()
     }
     /// authorityKeyIdentifier's keyIdentifier.
     pub fn authority_key_id(&self) -> Option<&[u8]> {
-        self.authority_key_id.as_deref()
+        self.fields.authority_key_id.as_deref()
     }
     /// Subject and issuer names are the same bytes.
     pub fn is_self_issued(&self) -> bool {
@@ -331,22 +298,22 @@ impl Certificate {
     }
     /// The X.509 version (1, 2 or 3).
     pub fn version(&self) -> u8 {
-        self.version
+        self.fields.version
     }
     /// Critical extensions this crate does not understand (the certificate is unusable on
     /// a path while any is present).
     pub fn unknown_critical_extensions(&self) -> &[ObjectIdentifier] {
-        &self.unknown_critical
+        &self.fields.unknown_critical
     }
     pub(crate) fn alt_names(&self) -> &[GeneralName] {
-        &self.alt_names
+        &self.fields.alt_names
     }
     pub(crate) fn name_constraints(&self) -> Option<&NameConstraints> {
-        self.name_constraints.as_ref()
+        self.fields.name_constraints.as_ref()
     }
     /// Whether `at` lies in [notBefore, notAfter].
     pub fn valid_at(&self, at: UnixTime) -> bool {
-        self.not_before <= at && at <= self.not_after
+        self.fields.not_before <= at && at <= self.fields.not_after
     }
     /// The public key, parsed once.
     pub(crate) fn public_key(&self) -> Result<&PublicKey, SignatureFailure> {
@@ -359,18 +326,23 @@ impl Certificate {
     /// Verifies that `issuer`'s key signed this certificate, over the TBS bytes as received.
     pub fn verify_signed_by(&self, issuer: &Certificate) -> Result<(), SignatureFailure> {
         let key = issuer.public_key()?;
-        key.verify(&self.signature_algorithm, None, self.tbs_der(), self.signature_value())
-            .map(|_| ())
+        key.verify(
+            &self.fields.signature_algorithm,
+            None,
+            self.tbs_der(),
+            self.signature_value(),
+        )
+        .map(|_| ())
     }
 
     /// The signature algorithm OID.
     pub fn signature_algorithm(&self) -> ObjectIdentifier {
-        self.signature_algorithm
+        self.fields.signature_algorithm
     }
 
     fn signature_value(&self) -> &[u8] {
         // BIT STRING contents: skip the unused-bits octet.
-        self.part(&self.signature).get(1..).unwrap_or_default()
+        self.part(&self.fields.signature).get(1..).unwrap_or_default()
     }
 
     /// The common name, or the whole subject when there is none.
@@ -397,6 +369,8 @@ pub(crate) fn common_name(name_der: &[u8]) -> Option<String> {
     found
 }
 
+/// What a certificate's DER holds: spans into it and its decoded fields.
+#[derive(Debug)]
 struct Parsed {
     tbs: Range<usize>,
     signature_algorithm: ObjectIdentifier,
