@@ -34,6 +34,9 @@ type Listings = HashMap<(DigestAlgorithm, Vec<u8>), Vec<(usize, usize)>>;
 pub struct CatalogIndex {
     catalogs: Vec<Indexed>,
     by_hash: Listings,
+    /// The digest algorithms the members use (asked for every file verified: kept, not
+    /// recomputed from a million keys).
+    algorithms: Vec<DigestAlgorithm>,
 }
 
 impl CatalogIndex {
@@ -61,6 +64,10 @@ impl CatalogIndex {
             .unwrap_or_else(not_a_catalog)?;
         let index = self.catalogs.len();
         for (m, member) in catalog.members.iter().enumerate() {
+            if !self.algorithms.contains(&member.digest_algorithm) {
+                self.algorithms.push(member.digest_algorithm);
+                self.algorithms.sort();
+            }
             self.by_hash
                 .entry((member.digest_algorithm, member.digest.clone()))
                 .or_default()
@@ -85,11 +92,8 @@ impl CatalogIndex {
     }
 
     /// The digest algorithms the indexed members use.
-    pub fn algorithms(&self) -> Vec<DigestAlgorithm> {
-        let mut algs: Vec<DigestAlgorithm> = self.by_hash.keys().map(|(a, _)| *a).collect();
-        algs.sort();
-        algs.dedup();
-        algs
+    pub fn algorithms(&self) -> &[DigestAlgorithm] {
+        &self.algorithms
     }
 
     /// The catalog members (and their catalogs) listing `digest` in `alg`.

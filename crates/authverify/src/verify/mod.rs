@@ -152,8 +152,8 @@ impl Verifier {
     }
 
     /// The digest algorithms catalog lookups need (none without catalogs).
-    fn lookup_algorithms(&self) -> Vec<DigestAlgorithm> {
-        self.catalogs.as_ref().map(|c| c.algorithms()).unwrap_or_default()
+    fn lookup_algorithms(&self) -> &[DigestAlgorithm] {
+        self.catalogs.as_deref().map_or(&[], |c| c.algorithms())
     }
 
     /// Reads and verifies one file. The file is read into memory whole; to verify very large
@@ -279,7 +279,7 @@ impl Verifier {
     /// A file of no signed format, with catalogs to look it up in: hashed whole.
     fn verify_flat(&self, data: &[u8], feed: &mut Feed<'_>) -> FileReport {
         let whole = 0..crate::num::len_u64(data);
-        let digests = crate::digest::ranges_fed(&[whole], &self.lookup_algorithms(), feed);
+        let digests = crate::digest::ranges_fed(&[whole], self.lookup_algorithms(), feed);
         let mut report = FileReport {
             status: FileStatus::Unsigned,
             format: FileFormat::Flat,
@@ -407,7 +407,7 @@ impl Verifier {
             .filter_map(|f| f.parsed.as_ref().ok().and_then(|p| p.file_digest.clone().ok()))
             .collect();
         if matches!(subject, Subject::Pe(_)) {
-            algorithms.extend(self.lookup_algorithms());
+            algorithms.extend_from_slice(self.lookup_algorithms());
         }
         algorithms.sort();
         algorithms.dedup();
