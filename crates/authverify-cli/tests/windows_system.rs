@@ -27,9 +27,10 @@ fn reg(args: &[&str]) -> Output {
     Command::new("reg").args(args).output().expect("run reg.exe")
 }
 
-fn verify_with_system() -> (serde_json::Value, String) {
+fn verify_with_system(extra: &[&str]) -> (serde_json::Value, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_authverify"))
         .args(["verify", "--format", "jsonl", "--at", AT, "--trust", "system"])
+        .args(extra)
         .arg(native(&vectors().join("pe32plus-rsa2048-sha256.exe")))
         .output()
         .expect("run authverify");
@@ -63,7 +64,7 @@ fn trust_system_reads_the_machines_root_store() {
     };
     cleanup();
 
-    let (before, _) = verify_with_system();
+    let (before, _) = verify_with_system(&[]);
     assert_eq!(before["status"], "untrusted", "{before}");
 
     let import = reg(&["import", &native(&vectors().join("registry/system-certificates.reg"))]);
@@ -72,7 +73,7 @@ fn trust_system_reads_the_machines_root_store() {
         "reg import: {}",
         String::from_utf8_lossy(&import.stderr)
     );
-    let (with_root, stderr) = verify_with_system();
+    let (with_root, stderr) = verify_with_system(&[]);
     assert_eq!(with_root["status"], "valid", "{with_root}\n{stderr}");
     assert!(stderr.contains("from this machine's stores"), "{stderr}");
 
@@ -82,7 +83,10 @@ fn trust_system_reads_the_machines_root_store() {
         "reg delete: {}",
         String::from_utf8_lossy(&delete.stderr)
     );
-    let (after, _) = verify_with_system();
+    // What the admin runs next: the machine lacks the root, --export-missing says so.
+    let export = tempfile::tempdir().expect("tempdir");
+    let export_dir = native(export.path());
+    let (after, _) = verify_with_system(&["--export-missing", &export_dir]);
     cleanup();
     assert_eq!(after["status"], "untrusted", "{after}");
     let missing = after["missing"].as_array().expect("missing");
@@ -92,6 +96,13 @@ fn trust_system_reads_the_machines_root_store() {
             .any(|m| m["subject"].as_str().unwrap_or("").contains("Authverify Test Root CA")),
         "the root is named: {after}"
     );
+    let readme = std::fs::read_to_string(export.path().join("README.txt")).expect("README.txt");
+    assert!(
+        readme.contains("CN=Authverify Test Root CA,O=Authverify Test PKI"),
+        "{readme}"
+    );
+    let key_id = missing[0]["key_id"].as_str().unwrap_or("no key id");
+    assert!(readme.contains(key_id), "{key_id} in {readme}");
 }
 
 /// The machine's cached authroot.stl (`AuthRoot\AutoUpdate\EncodedCtl`) is loaded and its
@@ -124,7 +135,7 @@ fn trust_system_reports_the_cached_authroot_stl() {
         "reg import: {}",
         String::from_utf8_lossy(&import.stderr)
     );
-    let (_, stderr) = verify_with_system();
+    let (_, stderr) = verify_with_system(&[]);
     let _ = reg(&[
         "delete",
         r"HKLM\SOFTWARE\Microsoft\SystemCertificates\AuthRoot\AutoUpdate",
