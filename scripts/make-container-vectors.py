@@ -12,10 +12,15 @@ Needs: gcab, wixl (Debian wixl), osslsigncode. gcab and osslsigncode write the s
 (file times are fixed, RSA PKCS#1 v1.5 is deterministic), so `--check` regenerates into a
 temporary folder and compares byte for byte (timestamp tokens excepted: see
 NOT_BYTE_STABLE; the manifest, which states their verdicts and digests, is compared).
+
+catalog/ holds catalogs (written by `authverify-testgen catalog`) that list the unsigned
+cabinet and package by the hashes Windows gives them; `catalog_lookups` in the manifest says
+whether osslsigncode's `verify -catalog` finds each file there and what it calculated.
 """
 
 import argparse
 import filecmp
+import hashlib
 import json
 import pathlib
 import re
@@ -38,7 +43,8 @@ NOT_BYTE_STABLE = {"cab/timestamped.cab"}
 # wixl stamps each package with a random revision UUID and the current time, so the MSI
 # vectors are committed as generated once: --check regenerates them and requires the same
 # verdicts and osslsigncode conclusions (their digests differ with the stamp).
-MSI_PREFIX = "msi/"
+# The catalogs list the package's hashes, so they change with it too.
+UNSTABLE_PREFIXES = ("msi/", "catalog/")
 
 
 def run(*args, **kw):
@@ -225,9 +231,61 @@ def packages(out):
     return [("msi/" + f, "msi", s, n, w) for f, s, n, w in cases]
 
 
+def testgen_catalog(out, members):
+    """A SHA-256 catalog listing `members` (NAME, KIND, HEX), written by authverify-testgen
+    and signed by the test leaf."""
+    run("cargo", "run", "-q", "-p", "authverify-testgen", "--", "catalog", out, "sha256",
+        *[f"{n}:{k}:{h}" for n, k, h in members], cwd=ROOT)
+
+
+def lookup(cat, path):
+    """osslsigncode's catalog lookup: whether it finds `path` in `cat` (and the catalog's
+    signature verifies), and the digest it calculated for the file."""
+    r = subprocess.run(["osslsigncode", "verify", "-CAfile", str(VECTORS / "pki/root.pem"),
+                        "-time", VERIFY_TIME, "-catalog", str(cat), "-in", str(path)],
+                       capture_output=True, text=True)
+    digests = re.findall(r"Calculated message digest\s*:\s*([0-9A-Fa-f]+)", r.stdout)
+    return r.returncode == 0, digests[0].lower() if digests else None
+
+
+def catalogs(out):
+    """Catalogs listing the unsigned cabinet and package by the hashes a catalog may hold
+    for them (the evidence is in docs/ARCHITECTURE.md): packages.cat lists the cabinet by its
+    digest over bytes 0..4 and 8..end (osslsigncode's cab_digest_calc for a cabinet without
+    a signature) and the package by its content digest (what osslsigncode calculated for
+    signed.msi, signed from unsigned.msi without MsiDigitalSignatureEx, under SPC_SIPINFO);
+    flat.cat lists the package by the hash of its bytes. Windows' catalog lookup hashes
+    every file but PE images and cabinets flat, and osslsigncode's does too: it finds the
+    package in flat.cat, not in packages.cat (catalog_lookups records what it found)."""
+    d = out / "catalog"
+    d.mkdir(parents=True)
+    cab = (out / "cab/unsigned.cab").read_bytes()
+    msi = (out / "msi/unsigned.msi").read_bytes()
+    content = oracle(out / "msi/signed.msi")[1][0]
+    testgen_catalog(d / "packages.cat", [
+        ("unsigned.cab", "cab", hashlib.sha256(cab[:4] + cab[8:]).hexdigest()),
+        ("unsigned.msi", "msi", content),
+    ])
+    testgen_catalog(d / "flat.cat", [("unsigned.msi", "flat", hashlib.sha256(msi).hexdigest())])
+    lookups = []
+    for cat, file, listed, why in [
+        ("packages.cat", "cab/unsigned.cab", "cab", "the cabinet by its digest"),
+        ("packages.cat", "msi/unsigned.msi", "msi", "the package by its content digest (SPC_SIPINFO): a catalog lookup hashes a package flat, so not found"),
+        ("flat.cat", "msi/unsigned.msi", "flat", "the package by the hash of its bytes (SPC_CAB_DATA)"),
+    ]:
+        found, digest = lookup(d / cat, out / file)
+        lookups.append({"catalog": "catalog/" + cat, "file": file, "listed": listed,
+                        "osslsigncode_digest": digest, "osslsigncode_found": found, "why": why})
+    cases = [("packages.cat", "valid", 1, "lists cab/unsigned.cab and msi/unsigned.msi, signed by the test leaf"),
+             ("flat.cat", "valid", 1, "lists msi/unsigned.msi by the hash of its bytes, signed by the test leaf")]
+    return [("catalog/" + f, "catalog", s, n, w) for f, s, n, w in cases], lookups
+
+
 def write(out):
     entries = []
-    for file, fmt, status, signatures, why in cabinets(out) + packages(out):
+    made = cabinets(out) + packages(out)
+    catalog_vectors, lookups = catalogs(out)
+    for file, fmt, status, signatures, why in made + catalog_vectors:
         ok, digests = oracle(out / file)
         entries.append({
             "file": file,
@@ -239,6 +297,7 @@ def write(out):
             "why": why,
         })
     manifest = {
+        "catalog_lookups": lookups,
         "evaluated_at": "2026-06-01T00:00:00Z",
         "generator": "scripts/make-container-vectors.py",
         "trust": ["pki/root.crt"],
@@ -254,7 +313,7 @@ def check(fresh, target):
     bad = []
     for f in sorted(fresh.rglob("*")):
         rel = str(f.relative_to(fresh))
-        if f.is_dir() or rel == "manifest.json" or rel in NOT_BYTE_STABLE or rel.startswith(MSI_PREFIX):
+        if f.is_dir() or rel == "manifest.json" or rel in NOT_BYTE_STABLE or rel.startswith(UNSTABLE_PREFIXES):
             continue
         if not (target / rel).is_file() or not filecmp.cmp(f, target / rel, shallow=False):
             bad.append(rel)
@@ -262,11 +321,14 @@ def check(fresh, target):
     bad += sorted(committed - {p.relative_to(fresh).as_posix() for p in fresh.rglob("*") if p.is_file()})
 
     def comparable(e):
-        return {k: v for k, v in e.items() if not (e["file"].startswith(MSI_PREFIX) and k == "osslsigncode_digests")}
-    new = [comparable(e) for e in json.loads((fresh / "manifest.json").read_text())["vectors"]]
-    old = [comparable(e) for e in json.loads((target / "manifest.json").read_text())["vectors"]]
-    bad += [f"manifest entry {e['file']}" for e in new if e not in old]
-    bad += [f"manifest entry {e['file']} (no longer generated)" for e in old if e not in new]
+        unstable = e["file"].startswith(UNSTABLE_PREFIXES)
+        return {k: v for k, v in e.items() if not (unstable and k.startswith("osslsigncode_digest"))}
+    fresh_m, target_m = (json.loads((t / "manifest.json").read_text()) for t in (fresh, target))
+    for key in ("vectors", "catalog_lookups"):
+        new = [comparable(e) for e in fresh_m.get(key, [])]
+        old = [comparable(e) for e in target_m.get(key, [])]
+        bad += [f"{key} entry {e['file']}" for e in new if e not in old]
+        bad += [f"{key} entry {e['file']} (no longer generated)" for e in old if e not in new]
     if bad:
         return f"make-container-vectors: differs from a fresh generation: {bad}"
     print("make-container-vectors: test-vectors/containers matches a fresh generation")

@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::asn1::{ctx, int, octets, oid, seq, set, tlv, unix};
 use crate::manifest::{self, CatalogVector, CatalogedFile, CatalogsManifest, Status};
 use crate::pe;
-use crate::pki::Hash;
+pub use crate::pki::Hash;
 use crate::sign;
 use crate::vectors::Pki;
 
@@ -21,17 +21,63 @@ const MEMBER_INFO: &str = "1.3.6.1.4.1.311.12.2.2";
 const SPC_INDIRECT_DATA: &str = "1.3.6.1.4.1.311.2.1.4";
 const SPC_PE_IMAGE_DATA: &str = "1.3.6.1.4.1.311.2.1.15";
 const SPC_CAB_DATA: &str = "1.3.6.1.4.1.311.2.1.25";
-/// The subject interface packages Windows hashes PE images and flat files with.
+const SPC_SIPINFO: &str = "1.3.6.1.4.1.311.2.1.30";
+/// The subject interface packages Windows hashes PE images, flat files, cabinets and MSI
+/// packages with.
 const PE_SIP: &str = "{C689AAB8-8E78-11D0-8C47-00C04FC295EE}";
 const FLAT_SIP: &str = "{DE351A42-8E59-11D0-8C47-00C04FC295EE}";
+const CAB_SIP: &str = "{C689AABA-8E78-11D0-8C47-00C04FC295EE}";
+const MSI_SIP: &str = "{000C10F1-0000-0000-C000-000000000046}";
 /// The OS attributes every member carries (Windows 7 to 10, as Inf2Cat writes them).
 pub(crate) const OS_ATTR: &str = "2:6.1,2:6.2,2:6.3,2:10.0";
 
-/// A file to list.
-struct Member<'a> {
-    name: &'a str,
-    bytes: &'a [u8],
-    pe: bool,
+/// How a member's hash was computed, and so how the member describes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listed {
+    /// A PE image's Authenticode digest (SPC_PE_IMAGE_DATA, the PE SIP).
+    Pe,
+    /// The hash of a file's bytes (SPC_CAB_DATA, the flat-file SIP).
+    Flat,
+    /// A cabinet's digest (SPC_CAB_DATA, the cabinet SIP).
+    Cabinet,
+    /// An MSI package's content digest (SPC_SIPINFO naming the MSI SIP).
+    Msi,
+}
+
+impl Listed {
+    /// The name `authverify-testgen catalog` takes (`pe`, `flat`, `cab`, `msi`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "pe" => Self::Pe,
+            "flat" => Self::Flat,
+            "cab" => Self::Cabinet,
+            "msi" => Self::Msi,
+            _ => return None,
+        })
+    }
+}
+
+/// A file to list: its name, what its hash is of, and the hash.
+pub struct Member {
+    pub name: String,
+    pub listed: Listed,
+    pub digest: Vec<u8>,
+}
+
+impl Member {
+    /// A member of the driver folder, hashed here.
+    fn hashed(name: &str, bytes: &[u8], pe: bool, h: Hash) -> Self {
+        let (listed, digest) = if pe {
+            (Listed::Pe, pe::authenticode_digest(bytes, None, h))
+        } else {
+            (Listed::Flat, h.digest(bytes))
+        };
+        Self {
+            name: name.into(),
+            listed,
+            digest,
+        }
+    }
 }
 
 fn bmp(s: &str) -> Vec<u8> {
@@ -47,32 +93,45 @@ fn attribute(o: &str, value: &[u8]) -> Vec<u8> {
     seq(&[&oid(o), &set(&[value])])
 }
 
+/// The SpcIndirectDataContent `data` a member of kind `listed` carries, and its SIP.
+fn indirect_data_of(listed: Listed) -> (Vec<u8>, &'static str) {
+    match listed {
+        Listed::Pe => {
+            // SpcPeImageData { flags BIT STRING {}, file [0] SpcLink: file [2] unicode [0] "<<<Obsolete>>>" }
+            let obsolete: Vec<u8> = "<<<Obsolete>>>".encode_utf16().flat_map(u16::to_be_bytes).collect();
+            let link = ctx(0, true, &ctx(2, true, &ctx(0, false, &obsolete)));
+            let value = seq(&[&crate::asn1::bits(&[]), &link]);
+            (seq(&[&oid(SPC_PE_IMAGE_DATA), &value]), PE_SIP)
+        }
+        Listed::Flat | Listed::Cabinet => {
+            // SpcLink: file [2] unicode [0] "" (a flat file has no structure to describe;
+            // a cabinet's signature data is described the same way).
+            let sip = if listed == Listed::Flat { FLAT_SIP } else { CAB_SIP };
+            (seq(&[&oid(SPC_CAB_DATA), &ctx(2, true, &ctx(0, false, &[]))]), sip)
+        }
+        Listed::Msi => {
+            // SpcSipInfo { 1, the MSI SIP's GUID as stored (little-endian fields), 0 x 5 },
+            // as a signed package's indirect data carries it.
+            let guid = [
+                0xf1, 0x10, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46,
+            ];
+            let zero = int(0);
+            let info = seq(&[&int(1), &octets(&guid), &zero, &zero, &zero, &zero, &zero]);
+            (seq(&[&oid(SPC_SIPINFO), &info]), MSI_SIP)
+        }
+    }
+}
+
 /// A TrustedSubject: the hash as the tag (hex text, UTF-16LE), the file name, the SIP, and
 /// the hash as an SpcIndirectDataContent.
-fn subject(m: &Member<'_>, h: Hash) -> Vec<u8> {
-    let digest = if m.pe {
-        pe::authenticode_digest(m.bytes, None, h)
-    } else {
-        h.digest(m.bytes)
-    };
-    let tag: Vec<u8> = hex::encode_upper(&digest)
+fn subject(m: &Member, h: Hash) -> Vec<u8> {
+    let tag: Vec<u8> = hex::encode_upper(&m.digest)
         .encode_utf16()
         .flat_map(u16::to_le_bytes)
         .collect();
-    let (data_type, data_value, sip) = if m.pe {
-        // SpcPeImageData { flags BIT STRING {}, file [0] SpcLink: file [2] unicode [0] "<<<Obsolete>>>" }
-        let obsolete: Vec<u8> = "<<<Obsolete>>>".encode_utf16().flat_map(u16::to_be_bytes).collect();
-        let link = ctx(0, true, &ctx(2, true, &ctx(0, false, &obsolete)));
-        (SPC_PE_IMAGE_DATA, seq(&[&crate::asn1::bits(&[]), &link]), PE_SIP)
-    } else {
-        // SpcLink: file [2] unicode [0] "" (a flat file has no structure to describe).
-        (SPC_CAB_DATA, ctx(2, true, &ctx(0, false, &[])), FLAT_SIP)
-    };
-    let indirect = seq(&[
-        &seq(&[&oid(data_type), &data_value]),
-        &seq(&[&crate::asn1::alg_null(h.oid()), &octets(&digest)]),
-    ]);
-    let file = seq(&[&bmp("File"), &int(0x1001_0001), &octets(&utf16z(m.name))]);
+    let (data, sip) = indirect_data_of(m.listed);
+    let indirect = seq(&[&data, &seq(&[&crate::asn1::alg_null(h.oid()), &octets(&m.digest)])]);
+    let file = seq(&[&bmp("File"), &int(0x1001_0001), &octets(&utf16z(&m.name))]);
     let os = seq(&[&bmp("OSAttr"), &int(0x1001_0001), &octets(&utf16z(OS_ATTR))]);
     let info = seq(&[&bmp(sip), &int(512)]);
     let mut attrs = [
@@ -87,7 +146,7 @@ fn subject(m: &Member<'_>, h: Hash) -> Vec<u8> {
 }
 
 /// A CertificateTrustList of catalog kind listing `members` with hashes in `h`.
-fn catalog_list(members: &[Member<'_>], h: Hash, list_id: u8) -> Vec<u8> {
+fn catalog_list(members: &[Member], h: Hash, list_id: u8) -> Vec<u8> {
     let member_alg = if h == Hash::Sha1 {
         CATALOG_LIST_MEMBER
     } else {
@@ -149,33 +208,23 @@ fn catalogued_files() -> Vec<CatalogedFile> {
 
 pub(crate) fn write(dir: &Path, p: &'static Pki) {
     let [sys, inf, readme] = driver_folder(dir);
-    let members = [
-        Member {
-            name: "driver.sys",
-            bytes: &sys,
-            pe: true,
-        },
-        Member {
-            name: "driver.inf",
-            bytes: &inf,
-            pe: false,
-        },
-        Member {
-            name: "readme.txt",
-            bytes: &readme,
-            pe: false,
-        },
-    ];
+    let members = |h: Hash| {
+        [
+            Member::hashed("driver.sys", &sys, true, h),
+            Member::hashed("driver.inf", &inf, false, h),
+            Member::hashed("readme.txt", &readme, false, h),
+        ]
+    };
     let chain: &[&crate::pki::Cert] = &[&p.inter];
     let signer = Some((&p.leaf_key, &p.leaf, chain));
-    let sha1_list = catalog_list(&members, Hash::Sha1, 1);
-    let sha256_list = catalog_list(&members, Hash::Sha256, 2);
+    let sha1_list = catalog_list(&members(Hash::Sha1), Hash::Sha1, 1);
+    let sha256_list = catalog_list(&members(Hash::Sha256), Hash::Sha256, 2);
     let mut catalogs = Vec::new();
     let mut put = |file: &str, bytes: Vec<u8>, status: Status, why: &str| {
         std::fs::write(dir.join(file), &bytes).expect("write catalog");
         catalogs.push(CatalogVector {
             file: file.into(),
-            members: members.len(),
+            members: 3,
             sha256: hex::encode(Hash::Sha256.digest(&bytes)),
             status,
             why: why.into(),
@@ -231,4 +280,13 @@ pub(crate) fn write(dir: &Path, p: &'static Pki) {
         trust: vec!["pki/root.crt".into()],
     };
     manifest::write(&dir.join("manifest.json"), &manifest);
+}
+
+/// A catalog listing `members` (hashes in `h`, given), signed by the test leaf: what
+/// `authverify-testgen catalog` writes for scripts/make-container-vectors.py, whose cabinets
+/// and packages only osslsigncode and the script can hash independently.
+pub fn signed_catalog(members: &[Member], h: Hash) -> Vec<u8> {
+    let p = crate::vectors::build_pki();
+    let chain: &[&crate::pki::Cert] = &[&p.inter];
+    sign::signed_list(&catalog_list(members, h, 3), Some((&p.leaf_key, &p.leaf, chain)))
 }

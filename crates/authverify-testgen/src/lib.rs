@@ -4,7 +4,7 @@
 
 mod asn1;
 pub mod bench_set;
-mod catalogs;
+pub mod catalogs;
 mod chains;
 mod hardening;
 mod hostile;

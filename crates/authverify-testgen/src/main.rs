@@ -1,6 +1,7 @@
 //! authverify-testgen: writes the signed test vectors and their manifest (the library's
 //! `vectors::write_all`), or with `bench-set DIR N` / `hostile-big DIR` the large inputs
-//! that are not committed.
+//! that are not committed; with `catalog OUT.cat sha1|sha256 NAME:KIND:HEX...` a catalog
+//! listing the given hashes, signed by the test leaf (for scripts/make-container-vectors.py).
 //!
 //! Usage: `cargo run -p authverify-testgen -- [OUT_DIR]` (default: test-vectors).
 
@@ -38,6 +39,40 @@ fn main() {
         );
         return;
     }
+    if args.get(1).map(String::as_str) == Some("catalog") {
+        write_catalog(args.get(2..).unwrap_or_default());
+        return;
+    }
     let dir = args.get(1).map_or_else(|| PathBuf::from("test-vectors"), PathBuf::from);
     authverify_testgen::vectors::write_all(&dir);
+}
+
+/// `catalog OUT.cat HASH NAME:KIND:HEX...`: KIND is `pe`, `flat`, `cab` or `msi`, HEX the
+/// member's hash in HASH (`sha1` or `sha256`), computed by the caller.
+fn write_catalog(args: &[String]) {
+    use authverify_testgen::catalogs::{signed_catalog, Listed, Member};
+    let usage = "usage: authverify-testgen catalog OUT.cat sha1|sha256 NAME:KIND:HEX...";
+    let [out, hash, members @ ..] = args else {
+        panic!("{usage}")
+    };
+    let h = match hash.as_str() {
+        "sha1" => authverify_testgen::catalogs::Hash::Sha1,
+        "sha256" => authverify_testgen::catalogs::Hash::Sha256,
+        other => panic!("{other}: not sha1 or sha256; {usage}"),
+    };
+    let members: Vec<Member> = members
+        .iter()
+        .map(|m| {
+            let mut parts = m.rsplitn(3, ':');
+            let (Some(digest), Some(kind), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+                panic!("{m}: not NAME:KIND:HEX; {usage}")
+            };
+            Member {
+                name: name.into(),
+                listed: Listed::from_name(kind).unwrap_or_else(|| panic!("{kind}: not pe, flat, cab or msi")),
+                digest: hex::decode(digest).unwrap_or_else(|e| panic!("{digest}: {e}")),
+            }
+        })
+        .collect();
+    std::fs::write(out, signed_catalog(&members, h)).unwrap_or_else(|e| panic!("{out}: {e}"));
 }

@@ -408,6 +408,8 @@ pub(crate) fn entry<T: DeserializeOwned>(v: serde_json::Value) -> T {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContainersManifest {
+    /// Catalog lookups of the unsigned containers, with osslsigncode's answers.
+    pub catalog_lookups: Vec<CatalogLookup>,
     /// The instant.
     pub evaluated_at: String,
     /// What wrote it.
@@ -416,6 +418,25 @@ pub struct ContainersManifest {
     pub trust: Vec<String>,
     /// The files.
     pub vectors: Vec<ContainerVector>,
+}
+
+/// A container looked up in a catalog (containers/catalog/) and what osslsigncode's
+/// `verify -catalog` made of it when the files were written.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogLookup {
+    /// The catalog, relative to containers/.
+    pub catalog: String,
+    /// The file looked up, relative to containers/.
+    pub file: String,
+    /// How the catalog lists it (`cab`, `msi`, `flat`).
+    pub listed: String,
+    /// The digest osslsigncode calculated for the file, lowercase hex, when it found it.
+    pub osslsigncode_digest: Option<String>,
+    /// Whether osslsigncode found the file in the catalog (and verified the catalog).
+    pub osslsigncode_found: bool,
+    /// What the case shows.
+    pub why: String,
 }
 
 /// One container file and what it must get.

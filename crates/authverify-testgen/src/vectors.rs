@@ -42,7 +42,7 @@ pub(crate) struct Pki {
     pub(crate) leaf_72h: pki::Cert,
 }
 
-fn build_pki() -> Pki {
+pub(crate) fn build_pki() -> Pki {
     let root_key = Key::rsa(include_str!("../keys/root-rsa2048.pem"));
     let inter_key = Key::rsa(include_str!("../keys/inter-rsa2048.pem"));
     let leaf_key = Key::rsa(include_str!("../keys/leaf-rsa2048.pem"));

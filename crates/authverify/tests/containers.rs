@@ -260,3 +260,79 @@ fn a_container_whose_root_is_missing_names_it_like_a_pe_file() {
         assert_eq!(names(&r), names(&pe), "{file}");
     }
 }
+
+/// The verifier of the manifest with containers/catalog/ indexed.
+fn with_container_catalogs(m: &ContainersManifest) -> Verifier {
+    let at = common::time(&m.evaluated_at);
+    let plain = verifier(m);
+    let mut index = authverify::CatalogIndex::new();
+    let mut catalogs: Vec<&str> = m.catalog_lookups.iter().map(|l| l.catalog.as_str()).collect();
+    catalogs.dedup();
+    for c in catalogs {
+        let bytes = std::fs::read(dir().join(c)).expect("catalog");
+        index.add(c, &bytes, &plain, at).expect("catalog indexed");
+    }
+    plain.with_catalogs(std::sync::Arc::new(index))
+}
+
+#[test]
+fn catalogs_find_cabinets_and_packages_where_osslsigncode_does() {
+    // A cabinet is looked up by its digest (bytes 0..4 and 8..end when unsigned), a package
+    // by the hash of its bytes — not by its content digest, which Windows' catalog lookup
+    // does not compute: the same files osslsigncode found, with the digest it calculated.
+    let m = manifest();
+    let at = common::time(&m.evaluated_at);
+    let v = with_container_catalogs(&m);
+    assert!(m.catalog_lookups.len() >= 3);
+    for l in &m.catalog_lookups {
+        let r = v.verify_path(&dir().join(&l.file), at).expect("verified");
+        let listed: Vec<_> = r
+            .signatures
+            .iter()
+            .filter(|s| s.catalog.as_ref().is_some_and(|c| c.path == l.catalog))
+            .collect();
+        assert_eq!(
+            !listed.is_empty(),
+            l.osslsigncode_found,
+            "{} in {}: {:?}",
+            l.file,
+            l.catalog,
+            r.signatures
+        );
+        if let Some(s) = listed.first() {
+            assert_eq!(s.computed_digest, l.osslsigncode_digest, "{} in {}", l.file, l.catalog);
+            assert_eq!(s.kind, authverify::SignatureKind::Catalog);
+            assert_eq!(s.status, FileStatus::Valid, "{}", l.file);
+        }
+        // Unsigned themselves: valid through the catalog that lists them.
+        assert_eq!(r.status, FileStatus::Valid, "{}: {:?}", l.file, r.notes);
+    }
+    // A byte of the cabinet's data changed: no catalog lists it any more.
+    let mut cab = std::fs::read(dir().join("cab/unsigned.cab")).expect("cab");
+    let last = cab.len() - 1;
+    cab[last] ^= 0x01;
+    let r = v.verify_bytes(&cab, at).expect("verified");
+    assert_eq!(r.status, FileStatus::Unsigned);
+    assert!(r.signatures.is_empty(), "{:?}", r.signatures);
+    // A signed cabinet the catalogs do not list keeps its own verdict and signatures.
+    let r = v.verify_path(&dir().join("cab/signed.cab"), at).expect("verified");
+    assert_eq!((r.status, r.signatures.len()), (FileStatus::Valid, 1));
+}
+
+#[test]
+fn a_package_member_listed_by_its_content_digest_is_read_as_a_sip_member() {
+    // packages.cat lists the cabinet under SPC_CAB_DATA and the package under SPC_SIPINFO:
+    // both are members (none unreadable), of kinds flat and sip.
+    let bytes = std::fs::read(dir().join("catalog/packages.cat")).expect("catalog");
+    let c = authverify::catalog::Catalog::parse(&bytes).expect("parsed");
+    let kinds: Vec<_> = c.members.iter().map(|m| (m.file_name.as_deref(), m.kind)).collect();
+    use authverify::catalog::MemberKind;
+    assert_eq!(
+        kinds,
+        [
+            (Some("unsigned.cab"), MemberKind::Flat),
+            (Some("unsigned.msi"), MemberKind::Sip)
+        ]
+    );
+    assert_eq!(c.unreadable_members, 0);
+}

@@ -12,6 +12,11 @@
 //! table, CFFILE entries and CFDATA blocks) to the signature. This is the layout osslsigncode
 //! computes (cab.c, `cab_digest_calc`), checked against it on every vector
 //! (tests/containers.rs); docs/ARCHITECTURE.md has the evidence.
+//!
+//! An unsigned cabinet has no signature to check, but a catalog may list it by the hash the
+//! cabinet subject interface package computes: `signature` (0..4) and everything from 8 to
+//! the end — osslsigncode's `cab_digest_calc` for a cabinet without a signature, which
+//! finds cabinets in catalogs Windows' makecat wrote (its `verify_catalog_ex_` test).
 
 use std::ops::Range;
 
@@ -34,7 +39,8 @@ pub struct CabinetSignature<'a> {
     pub signature: Option<&'a [u8]>,
     /// Offset of the signature in the file.
     pub signature_offset: u64,
-    /// The file ranges the digest covers, in order.
+    /// The file ranges the digest covers, in order (for an unsigned cabinet, the ranges a
+    /// catalog's hash of it covers).
     pub digest_ranges: Vec<Range<u64>>,
     /// Bytes after the signature: outside the digest and the signature.
     pub bytes_after_signature: u64,
@@ -56,7 +62,7 @@ impl<'a> CabinetSignature<'a> {
         let folders = usize::from(field(u16_at(b, 26), "cFolders", 26, len)?);
         let files_offset = super::to_usize(field(u32_at(b, 16), "coffFiles", 16, len)?);
         if flags & FLAG_RESERVE_PRESENT == 0 {
-            return Ok(Self::unsigned());
+            return Ok(Self::unsigned(len));
         }
         let reserve = field(u16_at(b, 36), "cbCFHeader", 36, len)?;
         let (folder_reserve, data_reserve) = (
@@ -71,7 +77,7 @@ impl<'a> CabinetSignature<'a> {
         )?);
         let size = super::to_usize(field(u32_at(b, RESERVE_AT + 8), "signature size", RESERVE_AT + 8, len)?);
         if offset == 0 && size == 0 {
-            return Ok(Self::unsigned());
+            return Ok(Self::unsigned(len));
         }
         if reserve != SIGNATURE_RESERVE || folder_reserve != 0 || data_reserve != 0 {
             return Err(CabinetError::HeaderReserve { size: reserve });
@@ -115,11 +121,11 @@ impl<'a> CabinetSignature<'a> {
         })
     }
 
-    fn unsigned() -> Self {
+    fn unsigned(len: usize) -> Self {
         Self {
             signature: None,
             signature_offset: 0,
-            digest_ranges: Vec::new(),
+            digest_ranges: vec![0..4, 8..usize_u64(len)],
             bytes_after_signature: 0,
         }
     }

@@ -1,10 +1,11 @@
 //! Windows catalog files (`.cat`): a PKCS#7 SignedData whose content is a certificate trust
 //! list of kind `szOID_CATALOG_LIST` (1.3.6.1.4.1.311.12.1.1). Each subject is a member: its
 //! tag (the hash as hexadecimal text, or a name), and attributes — the hash as an
-//! SpcIndirectDataContent (a PE member's Authenticode digest, type SPC_PE_IMAGE_DATA; any
-//! other file's flat hash, type SPC_CAB_DATA), the member's file name and OS attributes as
-//! name/value pairs. Windows finds a file in a catalog by that hash
-//! (CryptCATAdminCalcHashFromFileHandle, then the member tag).
+//! SpcIndirectDataContent (a PE member's Authenticode digest, type SPC_PE_IMAGE_DATA; a
+//! cabinet's digest or any other file's flat hash, type SPC_CAB_DATA; the hash of another
+//! subject interface package, such as an MSI package's content digest, type SPC_SIPINFO),
+//! the member's file name and OS attributes as name/value pairs. Windows finds a file in a
+//! catalog by that hash (CryptCATAdminCalcHashFromFileHandle, then the member tag).
 //!
 //! The catalog's own signature is an ordinary CMS signature over the list: the verifier
 //! judges it like any Authenticode signature (`verify`), with the list in place of the
@@ -28,7 +29,9 @@ pub(crate) mod oid {
     pub(crate) const CATALOG_LIST: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.12.1.1");
     /// szOID_CATNAMEVALUE: a name/value attribute (`File`, `OSAttr`, ...).
     pub(crate) const NAME_VALUE: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.12.2.1");
-    pub(crate) use crate::cms::signed_data::oid::{CTL, SPC_CAB_DATA, SPC_INDIRECT_DATA, SPC_PE_IMAGE_DATA};
+    pub(crate) use crate::cms::signed_data::oid::{
+        CTL, SPC_CAB_DATA, SPC_INDIRECT_DATA, SPC_PE_IMAGE_DATA, SPC_SIPINFO,
+    };
 }
 
 /// Most members read from one catalog (Windows' largest, nt5.cat, lists about 20,000).
@@ -42,8 +45,11 @@ pub const MAX_MEMBERS: usize = 1_000_000;
 pub enum MemberKind {
     /// A PE image: the Authenticode digest.
     Pe,
-    /// Any other file: the hash of its bytes.
+    /// Any other file: the hash of its bytes, or a cabinet's digest (both SPC_CAB_DATA).
     Flat,
+    /// A hash another subject interface package computed (SPC_SIPINFO), such as an MSI
+    /// package's content digest.
+    Sip,
 }
 
 /// One member of a catalog.
@@ -198,6 +204,7 @@ fn member(subject: Tlv<'_>) -> Result<Option<CatalogMember>, CatalogError> {
                 let member_kind = match indirect.data_type {
                     t if t == oid::SPC_PE_IMAGE_DATA => Some(MemberKind::Pe),
                     t if t == oid::SPC_CAB_DATA => Some(MemberKind::Flat),
+                    t if t == oid::SPC_SIPINFO => Some(MemberKind::Sip),
                     _ => None,
                 };
                 if let (Some(k), Some(alg)) = (member_kind, DigestAlgorithm::from_oid(&indirect.digest_algorithm)) {

@@ -313,7 +313,10 @@ impl Verifier {
             bytes: cab.bytes_after_signature,
             what: "the cabinet's signature",
         };
-        let (report, _) = self.verify_found(table, &Subject::Cabinet(cab.digest_ranges), after, feed, at);
+        let (mut report, digests) = self.verify_found(table, &Subject::Cabinet(cab.digest_ranges), after, feed, at);
+        if let Some(index) = &self.catalogs {
+            catalogs::add_catalog_signatures(index, &digests, &mut report);
+        }
         Ok(report)
     }
 
@@ -339,6 +342,14 @@ impl Verifier {
         };
         let (mut report, _) = self.verify_found(table, &subject, after, feed, at);
         msi_notes(&package, &report.signatures, &mut report.notes);
+        if let Some(index) = &self.catalogs {
+            // Windows hashes a file for a catalog lookup with the PE, cabinet or flat-file
+            // subject interface package only (CryptSIPRetrieveSubjectGuidForCatalogFile), so
+            // a catalog lists a package by the hash of its bytes, not its content digest;
+            // osslsigncode does the same (docs/ARCHITECTURE.md). A package is read whole.
+            let flat: Vec<_> = self.lookup_algorithms().iter().map(|a| (*a, a.hash(data))).collect();
+            catalogs::add_catalog_signatures(index, &flat, &mut report);
+        }
         Ok(report)
     }
 
@@ -386,7 +397,7 @@ impl Verifier {
     }
 
     /// The signatures found in a file, evaluated: one pass over the file for every digest
-    /// algorithm they use (and, for a PE image, those catalog lookups need), each signature
+    /// algorithm they use (and, for a PE image or a cabinet, those catalog lookups need), each signature
     /// judged, then the file's verdict. Returns the report and the digests computed.
     fn verify_found(
         &self,
@@ -406,7 +417,7 @@ impl Verifier {
             .iter()
             .filter_map(|f| f.parsed.as_ref().ok().and_then(|p| p.file_digest.clone().ok()))
             .collect();
-        if matches!(subject, Subject::Pe(_)) {
+        if matches!(subject, Subject::Pe(_) | Subject::Cabinet(_)) {
             algorithms.extend_from_slice(self.lookup_algorithms());
         }
         algorithms.sort();
