@@ -118,14 +118,15 @@ pub(crate) fn looks_signable(path: &Path) -> bool {
         }
     }
     let head = magic.get(..n).unwrap_or_default();
-    let installer = || {
+    let named = |names: &[&str]| {
         path.extension()
             .and_then(|e| e.to_str())
-            .is_some_and(|e| ["msi", "msp", "mst", "msm"].iter().any(|x| e.eq_ignore_ascii_case(x)))
+            .is_some_and(|e| names.iter().any(|x| e.eq_ignore_ascii_case(x)))
     };
     head.starts_with(b"MZ")
         || head.starts_with(b"MSCF")
-        || (head == [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1] && installer())
+        || (head == [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1] && named(&["msi", "msp", "mst", "msm"]))
+        || (head.first() == Some(&0x30) && named(&["cat"]))
 }
 
 /// What a named path that does not exist reports.

@@ -228,8 +228,8 @@ fn verify_jsonl(args: &[&str]) -> (Output, Vec<Value>) {
 
 #[test]
 fn cabinets_and_packages_in_a_directory_are_verified_and_say_their_format() {
-    // Issue 17: a folder of signed cabinets and MSI packages (and their manifest, which is
-    // skipped) verifies like a folder of PE files; each report says its format.
+    // Issue 17: a folder of signed cabinets, MSI packages and catalogs (and their manifest,
+    // which is skipped) verifies like a folder of PE files; each report says its format.
     let dir = vectors().join("containers");
     let (out, lines) = verify_jsonl(&[dir.to_str().unwrap()]);
     for (ext, format, at_least) in [(".cab", "cabinet", 10), (".msi", "msi", 9)] {
@@ -246,7 +246,14 @@ fn cabinets_and_packages_in_a_directory_are_verified_and_say_their_format() {
     assert_eq!(status("unsigned.cab"), Some("unsigned".into()));
     assert_eq!(status("signed-dse.msi"), Some("valid".into()));
     assert_eq!(status("dse-metadata-changed.msi"), Some("invalid".into()));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped 1 files"));
+    // Catalogs found in a directory are verified as files (DER named .cat).
+    let cat = report_for(&lines, "packages.cat").expect("packages.cat reported");
+    assert_eq!(
+        (cat["format"].as_str(), cat["status"].as_str()),
+        (Some("catalog"), Some("valid"))
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("skipped 1 files"), "{stderr}");
     assert_eq!(out.status.code(), Some(1));
 }
 
