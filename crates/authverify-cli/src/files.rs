@@ -42,6 +42,14 @@ impl FileResult {
         }
     }
 
+    /// The message of a file that could not be verified.
+    pub(crate) fn error_message(&self) -> Option<&str> {
+        match &self.outcome {
+            Outcome::Report(_) => None,
+            Outcome::Error { error, .. } => Some(error),
+        }
+    }
+
     pub(crate) fn error(path: &Path, error_rule: &'static str, error: String) -> Self {
         Self {
             path: path.display().to_string(),

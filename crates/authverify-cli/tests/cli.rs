@@ -727,10 +727,7 @@ fn rescan_invalid_restores_only_quarantined_files_that_pass_now() {
     // Dry run (the default): reports, renames nothing.
     let dry = run(&[&base[..], &[dir_arg.as_str()]].concat());
     assert_eq!(dry.status.code(), Some(1), "one quarantined file still fails");
-    let lines: Vec<Value> = String::from_utf8_lossy(&dry.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("line"))
-        .collect();
+    let lines = jsonl(&dry); // each line checked against docs/report.schema.json
     let action = |lines: &[Value], name: &str| {
         lines
             .iter()
@@ -751,6 +748,88 @@ fn rescan_invalid_restores_only_quarantined_files_that_pass_now() {
     assert!(q.join("helper.exe_Invalid").exists());
     assert!(q.join("broken.exe_Invalid").exists());
     assert!(q.join("invalid.gif").exists() && q.join("config_invalid_syntax.php").exists());
+}
+
+#[test]
+fn rescan_invalid_with_catalogs_restores_catalogued_driver_files() {
+    // A quarantined driver folder: the image and the INF are valid through the driver's
+    // catalog (the INF by the hash of its bytes), the INF changed after cataloguing is not;
+    // without the catalog, none of them passes.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let q = dir.path();
+    let driver = vectors().join("catalogs/driver");
+    for (from, to) in [
+        ("driver.sys", "driver.sys_Invalid"),
+        ("driver.inf", "driver.inf_INVALID"),
+        ("changed.inf", "changed.inf_Invalid"),
+    ] {
+        std::fs::copy(driver.join(from), q.join(to)).expect("copy");
+    }
+    let dir_arg = q.display().to_string();
+    let catalog = vectors().join("catalogs/driver.cat").display().to_string();
+    let root = trust();
+    let rescan = |extra: &[&str]| {
+        let mut args = vec!["rescan-invalid", "--trust", &root, "--at", AT, "--format", "jsonl"];
+        args.extend_from_slice(extra);
+        args.push(&dir_arg);
+        let out = run(&args);
+        let actions: Vec<(String, String)> = jsonl(&out)
+            .iter()
+            .map(|l| {
+                let path = l["path"].as_str().unwrap_or_default();
+                let name = Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned());
+                (
+                    name.unwrap_or_default(),
+                    l["action"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        (out.status.code(), actions)
+    };
+    let pair = |n: &str, a: &str| (n.to_string(), a.to_string());
+    let (code, without) = rescan(&[]);
+    assert_eq!(code, Some(1));
+    // Without catalogs the INF files cannot be verified at all; the entry says why.
+    let text = run(&[
+        "rescan-invalid",
+        "--trust",
+        &root,
+        "--at",
+        AT,
+        "--format",
+        "json",
+        &dir_arg,
+    ]);
+    let doc = validated(serde_json::from_slice(&text.stdout).expect("json"));
+    let inf = &doc["files"][0];
+    assert_eq!(
+        (inf["status"].as_str(), inf["action"].as_str()),
+        (Some("error"), Some("kept"))
+    );
+    assert!(
+        inf["detail"].as_str().is_some_and(|d| d.contains("not a PE image")),
+        "{inf}"
+    );
+    assert_eq!(
+        without,
+        [
+            pair("changed.inf_Invalid", "kept"),
+            pair("driver.inf_INVALID", "kept"),
+            pair("driver.sys_Invalid", "kept")
+        ]
+    );
+    let (code, with) = rescan(&["--catalogs", &catalog, "--restore"]);
+    assert_eq!(code, Some(1), "changed.inf still fails");
+    assert_eq!(
+        with,
+        [
+            pair("changed.inf_Invalid", "kept"),
+            pair("driver.inf_INVALID", "restored"),
+            pair("driver.sys_Invalid", "restored")
+        ]
+    );
+    assert!(q.join("driver.sys").exists() && q.join("driver.inf").exists());
+    assert!(q.join("changed.inf_Invalid").exists());
 }
 
 #[test]
@@ -806,13 +885,19 @@ fn every_command_has_help_with_examples() {
 fn the_examples_in_the_format_page_match_the_schema() {
     let page = std::fs::read_to_string(vectors().join("../docs/report-format.md")).expect("page");
     let mut statuses = Vec::new();
+    let mut rescan_entries = 0;
     for block in page.split("```json\n").skip(1) {
         let json = block.split("\n```").next().expect("closed block");
         let v = validated(serde_json::from_str(json).expect("example is JSON"));
-        statuses.push(v["status"].as_str().expect("status").to_string());
+        if v.get("action").is_some() {
+            rescan_entries += 1;
+        } else {
+            statuses.push(v["status"].as_str().expect("status").to_string());
+        }
     }
     statuses.sort();
     assert_eq!(statuses, ["error", "invalid", "unsigned", "untrusted", "valid"]);
+    assert_eq!(rescan_entries, 1);
 }
 
 #[test]

@@ -103,7 +103,9 @@ pub(crate) fn run(args: &RescanArgs) -> Result<ExitCode, crate::error::CliError>
             .unwrap_or_default();
         let target = path.with_file_name(name);
         let (action, detail) = if r.status() != FileStatus::Valid {
-            (Action::Kept, None)
+            // A file that could not be verified says why (a valid-format verdict is in
+            // the text output's report).
+            (Action::Kept, r.error_message().map(str::to_string))
         } else if target.exists() {
             (
                 Action::Blocked,
