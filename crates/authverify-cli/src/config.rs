@@ -107,7 +107,32 @@ pub(crate) fn build_verifier(options: &TrustOptions) -> Result<(Verifier, UnixTi
 /// at `at` with the verifier's trust. A file that is not a catalog is named on stderr and
 /// left out; a path that does not exist is an error.
 fn load_catalogs(paths: &[String], verifier: &Verifier, at: UnixTime) -> Result<authverify::CatalogIndex, CliError> {
-    let mut index = authverify::CatalogIndex::new();
+    let loaded = catalog_index(paths, verifier, at).map_err(CliError::Trust)?;
+    for problem in &loaded.not_used {
+        eprintln!("authverify: --catalogs {problem}; not used");
+    }
+    eprintln!(
+        "authverify: --catalogs: {} catalog(s) indexed, {} member(s)",
+        loaded.index.len(),
+        loaded.members
+    );
+    Ok(loaded.index)
+}
+
+/// Catalogs indexed from paths, and what was left out.
+pub struct LoadedCatalogs {
+    /// The catalogs that verified as catalogs (whatever their verdict).
+    pub index: authverify::CatalogIndex,
+    /// Members listed by the indexed catalogs.
+    pub members: usize,
+    /// `path: why` for every file that is not a readable catalog.
+    pub not_used: Vec<String>,
+}
+
+/// Every `.cat` file named, or found under the folders named (in path order), verified at
+/// `at` and indexed; a file that is not a catalog is listed in `not_used`. A path that does
+/// not exist is an error (`--catalogs PATH: no such file or directory`).
+pub fn catalog_index(paths: &[String], verifier: &Verifier, at: UnixTime) -> Result<LoadedCatalogs, String> {
     let mut files = Vec::new();
     for spec in paths {
         let path = Path::new(spec);
@@ -125,25 +150,25 @@ fn load_catalogs(paths: &[String], verifier: &Verifier, at: UnixTime) -> Result<
         } else if path.is_file() {
             files.push(path.to_path_buf());
         } else {
-            return Err(CliError::Trust(format!("--catalogs {spec}: no such file or directory")));
+            return Err(format!("--catalogs {spec}: no such file or directory"));
         }
     }
-    let mut members = 0usize;
+    let mut loaded = LoadedCatalogs {
+        index: authverify::CatalogIndex::new(),
+        members: 0,
+        not_used: Vec::new(),
+    };
     for file in &files {
         let name = file.display().to_string();
         let added = std::fs::read(file)
             .map_err(|e| e.to_string())
-            .and_then(|bytes| index.add(&name, &bytes, verifier, at).map_err(|e| e.to_string()));
+            .and_then(|bytes| loaded.index.add(&name, &bytes, verifier, at).map_err(|e| e.to_string()));
         match added {
-            Ok(report) => members = members.saturating_add(report.catalog.map_or(0, |c| c.members)),
-            Err(e) => eprintln!("authverify: --catalogs {name}: {e}; not used"),
+            Ok(report) => loaded.members = loaded.members.saturating_add(report.catalog.map_or(0, |c| c.members)),
+            Err(e) => loaded.not_used.push(format!("{name}: {e}")),
         }
     }
-    eprintln!(
-        "authverify: --catalogs: {} catalog(s) indexed, {members} member(s)",
-        index.len()
-    );
-    Ok(index)
+    Ok(loaded)
 }
 
 pub(crate) fn parse_time(s: Option<&str>, flag: &str) -> Result<UnixTime, CliError> {

@@ -25,7 +25,7 @@ mod system_store;
 /// stable API: it moves with the command.
 #[doc(hidden)]
 pub mod embed {
-    pub use crate::config::load_trust;
+    pub use crate::config::{catalog_index, load_trust, LoadedCatalogs};
     pub use crate::files::{verify_named, FileResult};
     pub use crate::summary::{Builder as SummaryBuilder, Summary, SCHEMA};
 

@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use authverify::{Policy, Role, SignatureSelection, TrustStore, UnixTime, Verifier as Inner};
 use authverify_cli::embed::{
-    jsonl_line, jsonl_summary_line, load_trust, verify_named, FileResult, Summary as InnerSummary, SummaryBuilder,
+    catalog_index, jsonl_line, jsonl_summary_line, load_trust, verify_named, FileResult, Summary as InnerSummary,
+    SummaryBuilder,
 };
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -79,17 +80,55 @@ fn evaluation_time(at: Option<&Bound<'_, PyAny>>) -> PyResult<UnixTime> {
 /// shipped with authverify) or a path to certificates, a bundle, .p7b, .sst,
 /// authroot.stl, a CertUtil folder. With no `trust`, the built-in set is used, as the CLI
 /// does. `policy` is "windows" or "strict"; `signatures` is "primary", "all" or "any".
-/// Picklable: a pickled verifier is rebuilt from these arguments (caches start empty).
+/// `catalogs` takes what `--catalogs` takes (.cat files, folders of them): each is verified
+/// once, here, at `catalogs_at` (any form `at` takes; None: now), and every file verified
+/// is looked up in them; `catalog_problems` lists the files that were not catalogs.
+/// Picklable: a pickled verifier is rebuilt from these arguments, `catalogs_at` as the
+/// instant it resolved to (caches start empty).
 #[pyclass(module = "authverify", frozen)]
 struct Verifier {
     inner: Arc<Inner>,
-    args: (Vec<String>, Vec<String>, Vec<String>, String, String),
+    args: Args,
+    catalog_problems: Vec<String>,
+}
+
+/// The constructor's arguments, kept for pickling and repr.
+#[derive(Clone)]
+struct Args {
+    trust: Vec<String>,
+    intermediates: Vec<String>,
+    distrust: Vec<String>,
+    policy: String,
+    signatures: String,
+    catalogs: Vec<String>,
+    /// Seconds since the epoch the catalogs were verified at (None without catalogs).
+    catalogs_at: Option<u64>,
+}
+
+fn policy_of(policy: &str, signatures: &str) -> PyResult<Policy> {
+    let mut rules = match policy {
+        "windows" => Policy::windows(),
+        "strict" => Policy::strict(),
+        other => return Err(error(format!("policy: {other:?} is not \"windows\" or \"strict\""))),
+    };
+    rules.signatures = match signatures {
+        "primary" => SignatureSelection::Primary,
+        "all" => SignatureSelection::All,
+        "any" => SignatureSelection::Any,
+        other => {
+            return Err(error(format!(
+                "signatures: {other:?} is not \"primary\", \"all\" or \"any\""
+            )))
+        }
+    };
+    Ok(rules)
 }
 
 #[pymethods]
 impl Verifier {
     #[new]
-    #[pyo3(signature = (trust=None, intermediates=Vec::new(), distrust=Vec::new(), policy="windows".to_string(), signatures="primary".to_string()))]
+    #[pyo3(signature = (trust=None, intermediates=Vec::new(), distrust=Vec::new(), policy="windows".to_string(), signatures="primary".to_string(), catalogs=Vec::new(), catalogs_at=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         trust: Option<Vec<String>>,
@@ -97,22 +136,10 @@ impl Verifier {
         distrust: Vec<String>,
         policy: String,
         signatures: String,
+        catalogs: Vec<String>,
+        catalogs_at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let mut rules = match policy.as_str() {
-            "windows" => Policy::windows(),
-            "strict" => Policy::strict(),
-            other => return Err(error(format!("policy: {other:?} is not \"windows\" or \"strict\""))),
-        };
-        rules.signatures = match signatures.as_str() {
-            "primary" => SignatureSelection::Primary,
-            "all" => SignatureSelection::All,
-            "any" => SignatureSelection::Any,
-            other => {
-                return Err(error(format!(
-                    "signatures: {other:?} is not \"primary\", \"all\" or \"any\""
-                )))
-            }
-        };
+        let rules = policy_of(&policy, &signatures)?;
         let trust = trust.unwrap_or_else(|| vec!["builtin".to_string()]);
         let store = py.detach(|| -> Result<TrustStore, String> {
             let mut store = TrustStore::new();
@@ -127,11 +154,36 @@ impl Verifier {
             }
             Ok(store)
         });
-        let store = store.map_err(error)?;
+        let mut inner = Inner::new(store.map_err(error)?, rules);
+        let mut catalog_problems = Vec::new();
+        let mut resolved_at = None;
+        if !catalogs.is_empty() {
+            let at = evaluation_time(catalogs_at)?;
+            let loaded = py.detach(|| catalog_index(&catalogs, &inner, at)).map_err(error)?;
+            catalog_problems = loaded.not_used;
+            inner = inner.with_catalogs(Arc::new(loaded.index));
+            resolved_at = Some(at.as_secs());
+        }
         Ok(Self {
-            inner: Arc::new(Inner::new(store, rules)),
-            args: (trust, intermediates, distrust, policy, signatures),
+            inner: Arc::new(inner),
+            args: Args {
+                trust,
+                intermediates,
+                distrust,
+                policy,
+                signatures,
+                catalogs,
+                catalogs_at: resolved_at,
+            },
+            catalog_problems,
         })
+    }
+
+    /// `path: why` for every file given in `catalogs` (or found in its folders) that is not
+    /// a readable catalog and so is not used.
+    #[getter]
+    fn catalog_problems(&self) -> Vec<String> {
+        self.catalog_problems.clone()
     }
 
     /// Verifies one file; returns its report as the JSON format's object (a dict).
@@ -206,30 +258,36 @@ impl Verifier {
     /// Rebuilt from its arguments when unpickled (a worker builds its own caches).
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let class = py.get_type::<Verifier>();
-        let (trust, intermediates, distrust, policy, signatures) = self.args.clone();
-        PyTuple::new(
+        let a = self.args.clone();
+        let args = PyTuple::new(
             py,
             [
-                class.into_any(),
-                PyTuple::new(
-                    py,
-                    [
-                        trust.into_pyobject(py)?.into_any(),
-                        intermediates.into_pyobject(py)?.into_any(),
-                        distrust.into_pyobject(py)?.into_any(),
-                        policy.into_pyobject(py)?.into_any(),
-                        signatures.into_pyobject(py)?.into_any(),
-                    ],
-                )?
-                .into_any(),
+                a.trust.into_pyobject(py)?.into_any(),
+                a.intermediates.into_pyobject(py)?.into_any(),
+                a.distrust.into_pyobject(py)?.into_any(),
+                a.policy.into_pyobject(py)?.into_any(),
+                a.signatures.into_pyobject(py)?.into_any(),
+                a.catalogs.into_pyobject(py)?.into_any(),
+                a.catalogs_at.into_pyobject(py)?.into_any(),
             ],
-        )
+        )?;
+        PyTuple::new(py, [class.into_any(), args.into_any()])
     }
 
     fn __repr__(&self) -> String {
-        let (trust, intermediates, distrust, policy, signatures) = &self.args;
+        let a = &self.args;
+        let catalogs = if a.catalogs.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", catalogs={:?}, catalogs_at={:?}",
+                a.catalogs,
+                a.catalogs_at.unwrap_or_default()
+            )
+        };
         format!(
-            "Verifier(trust={trust:?}, intermediates={intermediates:?}, distrust={distrust:?}, policy={policy:?}, signatures={signatures:?})"
+            "Verifier(trust={:?}, intermediates={:?}, distrust={:?}, policy={:?}, signatures={:?}{catalogs})",
+            a.trust, a.intermediates, a.distrust, a.policy, a.signatures
         )
     }
 }

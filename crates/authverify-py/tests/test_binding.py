@@ -162,3 +162,45 @@ def test_verify_lines_are_the_cli_jsonl_byte_for_byte(verifier, cli, tmp_path):
     assert "".join(line + "\n" for line in lines + [summary.to_line()]) == out.stdout
     # The same records as verify_paths gives as objects.
     assert [json.loads(line) for line in lines] == verifier.verify_paths(files, at=AT)
+
+
+CATALOGS = json.loads((VECTORS / "catalogs/manifest.json").read_text())
+
+
+def test_catalogs_decide_like_the_cli(cli, tmp_path):
+    # The driver folder through its catalogs: each file's verdict is the one the catalogs
+    # manifest gives it (listed → valid, the INF changed after cataloguing → unsigned), and
+    # the lines equal `authverify verify --catalogs` byte for byte.
+    cats = str(VECTORS / "catalogs")
+    v = authverify.Verifier(trust=TRUST, catalogs=[cats], catalogs_at=AT)
+    assert v.catalog_problems == []
+    files = [str(VECTORS / "catalogs" / f["file"]) for f in CATALOGS["files"]]
+    for record, want in zip(v.verify_paths(files, at=AT), CATALOGS["files"]):
+        status = "valid" if want["catalogs"] else "unsigned"
+        assert record["status"] == status, (want["file"], record)
+        listed = {s["catalog"]["path"].rsplit("/", 1)[-1] for s in record["signatures"] if s["kind"] == "catalog"}
+        assert set(want["catalogs"]) <= listed, (want["file"], listed)
+    listing = tmp_path / "list.txt"
+    listing.write_text("".join(f + "\n" for f in files))
+    out = subprocess.run([cli, "verify", "--format", "jsonl", "--summary", "--at", AT, "--trust", TRUST[0],
+                          "--catalogs", cats, "--files-from", str(listing)], capture_output=True, text=True)
+    assert out.returncode in (0, 1), out.stderr
+    lines, summary = v.verify_lines(files, at=AT)
+    assert "".join(line + "\n" for line in lines + [summary.to_line()]) == out.stdout
+    # Without catalogs the same files are unsigned or not verifiable at all.
+    plain = authverify.Verifier(trust=TRUST).verify_paths(files, at=AT)
+    assert all(r["status"] in ("unsigned", "error") for r in plain)
+
+
+def test_catalogs_pickle_with_the_instant_they_were_verified_at(tmp_path):
+    note = tmp_path / "notes.cat"
+    note.write_bytes(b"not a catalog")
+    v = authverify.Verifier(trust=TRUST, catalogs=[str(VECTORS / "catalogs/driver.cat"), str(note)])
+    assert len(v.catalog_problems) == 1 and v.catalog_problems[0].startswith(str(note))
+    clone = pickle.loads(pickle.dumps(v))
+    assert repr(clone) == repr(v) and "catalogs_at=" in repr(v)
+    sys_file = VECTORS / "catalogs/driver/driver.sys"
+    assert clone.verify_path(sys_file, at=AT) == v.verify_path(sys_file, at=AT)
+    assert v.verify_path(sys_file, at=AT)["status"] == "valid"
+    with pytest.raises(authverify.AuthverifyError, match="no such file"):
+        authverify.Verifier(trust=TRUST, catalogs=[str(tmp_path / "absent")])

@@ -44,7 +44,12 @@ class Verifier:
         distrust: Sequence[str] = (),
         policy: str = "windows",
         signatures: str = "primary",
+        catalogs: Sequence[str] = (),
+        catalogs_at: At = None,
     ) -> None: ...
+    @property
+    def catalog_problems(self) -> List[str]:
+        """`path: why` for each file given in `catalogs` that is not a readable catalog."""
     def verify_path(self, path: Union[str, PathLike[str]], at: At = None) -> Report:
         """One file's report; raises AuthverifyError when it cannot be read or is not PE."""
     def verify_bytes(self, data: bytes, at: At = None) -> Report:
