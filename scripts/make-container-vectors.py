@@ -176,6 +176,27 @@ def directory_entries(data):
     return out
 
 
+def reordered_entries(src, dst):
+    """Two directory entries (the first and last streams) exchange their places in the
+    directory, every sibling and child reference following them: the same tree of the same
+    streams, stored in another order. Nothing the digest or the MsiDigitalSignatureEx
+    pre-hash covers changes (both take entries in name order), so the signature stays valid."""
+    data = bytearray(src.read_bytes())
+    entries = directory_entries(data)
+    streams = [k for k, e in enumerate(entries) if e[2] == 2]
+    i, j = streams[0], streams[-1]
+    oi, oj = entries[i][0], entries[j][0]
+    data[oi:oi + 128], data[oj:oj + 128] = data[oj:oj + 128], data[oi:oi + 128]
+    for e in entries:
+        for at in (e[0] + 68, e[0] + 72, e[0] + 76):  # left sibling, right sibling, child
+            ref = int.from_bytes(data[at:at + 4], "little")
+            if ref in (i, j):
+                data[at:at + 4] = (j if ref == i else i).to_bytes(4, "little")
+    names = lambda d: [e[1] for e in directory_entries(d)]
+    assert names(data) != names(src.read_bytes()) and sorted(names(data)) == sorted(names(src.read_bytes()))
+    dst.write_bytes(bytes(data))
+
+
 def swapped_streams(src, dst):
     """Two root streams of different sizes in the mini stream exchange their contents (start
     sector and size): the same streams under other names, so the hash takes them in another
@@ -226,6 +247,8 @@ def packages(out):
     start = signed.find(bytes.fromhex("06092a864886f70d010702")) - 4
     flipped(d / "signed.msi", d / "signature-corrupted.msi", start + der_length(signed, start) - 1)
     cases.append(("signature-corrupted.msi", "invalid", 1, "the last byte of the signer's RSA signature flipped"))
+    reordered_entries(d / "signed-dse.msi", d / "entries-reordered.msi")
+    cases.append(("entries-reordered.msi", "valid", 1, "two directory entries exchange their places (references follow): the same package stored in another order, under MsiDigitalSignatureEx"))
     swapped_streams(d / "signed.msi", d / "streams-swapped.msi")
     cases.append(("streams-swapped.msi", "invalid", 1, "two streams exchange their contents after signing: the digest takes streams in name order"))
     return [("msi/" + f, "msi", s, n, w) for f, s, n, w in cases]
