@@ -97,9 +97,10 @@ pub(crate) struct TrustOptions {
     /// disallowedcert.stl. Same formats as --trust. Repeatable.
     #[arg(long, value_name = "PATH")]
     pub(crate) distrust: Vec<String>,
-    /// Catalog files (.cat) or folders of them (such as a copied CatRoot): a file a catalog
-    /// lists by its hash gets the catalog's signature, and every file in a directory is
-    /// taken (those of no signed format are hashed whole). Repeatable.
+    /// Catalog files (.cat) or folders of them (such as a copied CatRoot), or `system` (on
+    /// Windows: this machine's C:\Windows\System32\CatRoot): a file a catalog lists by its
+    /// hash gets the catalog's signature, and every file in a directory is taken (those of
+    /// no signed format are hashed whole). Repeatable.
     #[arg(long, value_name = "PATH")]
     pub(crate) catalogs: Vec<String>,
     /// Evaluation time (RFC 3339 UTC, e.g. 2026-04-13T00:00:00Z). Default: now.

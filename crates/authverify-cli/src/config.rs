@@ -119,6 +119,31 @@ fn load_catalogs(paths: &[String], verifier: &Verifier, at: UnixTime) -> Result<
     Ok(loaded.index)
 }
 
+/// `--catalogs system`: the catalog store of the Windows machine authverify runs on,
+/// `%SystemRoot%\System32\CatRoot` (its `{GUID}` folders hold the `.cat` files Windows
+/// verifies system files against; CatRoot2 is its database, not read).
+#[cfg(windows)]
+fn system_catroot() -> Result<std::path::PathBuf, String> {
+    let root = std::env::var_os("SystemRoot")
+        .or_else(|| std::env::var_os("windir"))
+        .ok_or("--catalogs system: neither SystemRoot nor windir is set")?;
+    let catroot = Path::new(&root).join("System32").join("CatRoot");
+    if catroot.is_dir() {
+        Ok(catroot)
+    } else {
+        Err(format!("--catalogs system: {} is not a folder", catroot.display()))
+    }
+}
+
+#[cfg(not(windows))]
+fn system_catroot() -> Result<std::path::PathBuf, String> {
+    Err(
+        "--catalogs system reads the CatRoot of the Windows machine authverify runs on; \
+         here, copy that machine's C:\\Windows\\System32\\CatRoot and give its path"
+            .into(),
+    )
+}
+
 /// Catalogs indexed from paths, and what was left out.
 pub struct LoadedCatalogs {
     /// The catalogs that verified as catalogs (whatever their verdict).
@@ -130,12 +155,19 @@ pub struct LoadedCatalogs {
 }
 
 /// Every `.cat` file named, or found under the folders named (in path order), verified at
-/// `at` and indexed; a file that is not a catalog is listed in `not_used`. A path that does
-/// not exist is an error (`--catalogs PATH: no such file or directory`).
+/// `at` and indexed; `system` names the running Windows machine's CatRoot. A file that is
+/// not a catalog is listed in `not_used`. A path that does not exist is an error
+/// (`--catalogs PATH: no such file or directory`).
 pub fn catalog_index(paths: &[String], verifier: &Verifier, at: UnixTime) -> Result<LoadedCatalogs, String> {
     let mut files = Vec::new();
     for spec in paths {
-        let path = Path::new(spec);
+        let system;
+        let path = if spec == "system" {
+            system = system_catroot()?;
+            system.as_path()
+        } else {
+            Path::new(spec)
+        };
         if path.is_dir() {
             let mut found: Vec<std::path::PathBuf> = walkdir::WalkDir::new(path)
                 .follow_links(false)

@@ -832,6 +832,25 @@ fn rescan_invalid_with_catalogs_restores_catalogued_driver_files() {
     assert!(q.join("changed.inf_Invalid").exists());
 }
 
+/// `--catalogs system` is the running Windows machine's CatRoot; elsewhere it says what to
+/// give instead (tests/windows_system.rs tests it under Windows).
+#[cfg(not(windows))]
+#[test]
+fn catalogs_system_off_windows_points_to_a_copied_catroot() {
+    let out = run(&[
+        "verify",
+        "--catalogs",
+        "system",
+        &vectors().join("unsigned.exe").display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("copy that machine's") && stderr.contains("CatRoot"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn output_order_is_stable_whatever_the_thread_count() {
     let args = |jobs: &'static str| {

@@ -152,3 +152,43 @@ fn trust_system_reports_the_cached_authroot_stl() {
         "{stderr}"
     );
 }
+
+/// `--catalogs system` reads the machine's CatRoot: a catalog put there makes the driver
+/// it lists valid; removed, the driver is unsigned again.
+#[test]
+fn catalogs_system_reads_the_machines_catroot() {
+    let root = std::env::var_os("SystemRoot").expect("SystemRoot is set on Windows");
+    let folder = Path::new(&root).join(r"System32\CatRoot\{F750E6C3-38EE-11D1-85E5-00C04FC295EE}");
+    std::fs::create_dir_all(&folder).expect("CatRoot folder");
+    let cat = folder.join("authverify-test-driver.cat");
+    std::fs::copy(vectors().join("catalogs/driver.cat"), &cat).expect("copy the catalog");
+    let verify = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_authverify"))
+            .args(["verify", "--format", "jsonl", "--at", AT, "--trust"])
+            .arg(native(&vectors().join("pki/root.crt")))
+            .args(["--catalogs", "system"])
+            .arg(native(&vectors().join("catalogs/driver/driver.sys")))
+            .output()
+            .expect("run authverify");
+        let line = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or("{}")
+            .to_string();
+        let v: serde_json::Value = serde_json::from_str(&line).expect("json line");
+        (v, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (with, stderr) = verify();
+    std::fs::remove_file(&cat).expect("remove the catalog");
+    assert_eq!(with["status"], "valid", "{with}\n{stderr}");
+    let path = with["signatures"][0]["catalog"]["path"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        path.ends_with("authverify-test-driver.cat") && path.to_ascii_lowercase().contains("catroot"),
+        "{path}"
+    );
+    let (without, _) = verify();
+    assert_eq!(without["status"], "unsigned", "{without}");
+}
