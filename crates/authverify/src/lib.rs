@@ -129,6 +129,6 @@ pub use report::{
 };
 pub use time::UnixTime;
 pub use trust::{LoadSummary, Role, TrustStore};
-pub use verify::catalogs::CatalogIndex;
+pub use verify::catalogs::{CatalogIndex, VerifiedCatalog};
 pub use verify::reader::READ_WHOLE_LIMIT;
 pub use verify::Verifier;

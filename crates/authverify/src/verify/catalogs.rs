@@ -66,6 +66,21 @@ pub struct CatalogIndex {
     algorithms: Vec<DigestAlgorithm>,
 }
 
+/// A catalog verified and read, not yet indexed ([`CatalogIndex::verify`]).
+#[derive(Debug)]
+pub struct VerifiedCatalog {
+    path: String,
+    report: FileReport,
+    catalog: crate::catalog::Catalog,
+}
+
+impl VerifiedCatalog {
+    /// The catalog's own report.
+    pub fn report(&self) -> &FileReport {
+        &self.report
+    }
+}
+
 /// `what` as a u32 index, or the error that the index is full.
 fn index_u32(n: usize, what: &str) -> Result<u32, Error> {
     u32::try_from(n).map_err(|_| {
@@ -84,6 +99,13 @@ impl CatalogIndex {
     /// Verifies the catalog file `bytes` (named `path` in reports) with `verifier` at `at`
     /// and indexes its members; returns the catalog's own report.
     pub fn add(&mut self, path: &str, bytes: &[u8], verifier: &Verifier, at: UnixTime) -> Result<FileReport, Error> {
+        self.insert(Self::verify(path, bytes, verifier, at)?)
+    }
+
+    /// The costly half of [`CatalogIndex::add`], which needs no index: verifies the catalog
+    /// file `bytes` and reads its members. Catalogs can be verified on many threads and
+    /// inserted one by one.
+    pub fn verify(path: &str, bytes: &[u8], verifier: &Verifier, at: UnixTime) -> Result<VerifiedCatalog, Error> {
         let mut consumed = |_| {};
         let mut feed = crate::pe::image::digest::slice_feed(bytes, &mut consumed);
         // Not a catalog: the list parser says why.
@@ -98,10 +120,20 @@ impl CatalogIndex {
         let (report, catalog) = verifier
             .try_catalog(bytes, at, &mut *feed)
             .unwrap_or_else(not_a_catalog)?;
+        Ok(VerifiedCatalog {
+            path: path.to_string(),
+            report,
+            catalog,
+        })
+    }
+
+    /// Indexes a catalog [`CatalogIndex::verify`] read; returns the catalog's own report.
+    pub fn insert(&mut self, verified: VerifiedCatalog) -> Result<FileReport, Error> {
+        let VerifiedCatalog { path, report, catalog } = verified;
         let catalog_index = index_u32(self.catalogs.len(), "catalogs")?;
         let mut listings = Vec::with_capacity(catalog.members.len());
         let mut indexed = Indexed {
-            path: path.to_string(),
+            path,
             text: String::new(),
             members: Vec::with_capacity(catalog.members.len()),
             signature: report.signatures.first().cloned(),
