@@ -187,7 +187,8 @@ impl Verifier {
     }
 
     /// Verifies one file; returns its report as the JSON format's object (a dict).
-    /// Raises AuthverifyError when the file cannot be read or is not a PE image.
+    /// Raises AuthverifyError when the file cannot be read or is of no format authverify
+    /// verifies (PE image, cabinet, MSI package, catalog; with `catalogs`, any file is).
     #[pyo3(signature = (path, at=None))]
     fn verify_path(&self, py: Python<'_>, path: PathBuf, at: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let at = evaluation_time(at)?;
@@ -197,7 +198,7 @@ impl Verifier {
     }
 
     /// Verifies a file's bytes; returns its report as a dict. Raises AuthverifyError when
-    /// they are not a PE image.
+    /// they are of no format authverify verifies (with `catalogs`, any bytes are).
     #[pyo3(signature = (data, at=None))]
     fn verify_bytes(
         &self,

@@ -51,9 +51,9 @@ class Verifier:
     def catalog_problems(self) -> List[str]:
         """`path: why` for each file given in `catalogs` that is not a readable catalog."""
     def verify_path(self, path: Union[str, PathLike[str]], at: At = None) -> Report:
-        """One file's report; raises AuthverifyError when it cannot be read or is not PE."""
+        """One file's report; raises AuthverifyError when it cannot be read or is of no verified format."""
     def verify_bytes(self, data: bytes, at: At = None) -> Report:
-        """A file's bytes' report; raises AuthverifyError when they are not PE."""
+        """A file's bytes' report; raises AuthverifyError when they are of no verified format."""
     def verify_paths(self, paths: Sequence[Union[str, PathLike[str]]], at: At = None) -> List[Record]:
         """One record per path, in order, verified in parallel; never raises per file."""
     def verify_batch(
