@@ -217,14 +217,16 @@ pub(crate) fn write(dir: &Path, p: &'static Pki) {
     };
     let chain: &[&crate::pki::Cert] = &[&p.inter];
     let signer = Some((&p.leaf_key, &p.leaf, chain));
-    let sha1_list = catalog_list(&members(Hash::Sha1), Hash::Sha1, 1);
-    let sha256_list = catalog_list(&members(Hash::Sha256), Hash::Sha256, 2);
+    let (sha1_members, sha256_members) = (members(Hash::Sha1), members(Hash::Sha256));
+    let member_count = sha1_members.len();
+    let sha1_list = catalog_list(&sha1_members, Hash::Sha1, 1);
+    let sha256_list = catalog_list(&sha256_members, Hash::Sha256, 2);
     let mut catalogs = Vec::new();
     let mut put = |file: &str, bytes: Vec<u8>, status: Status, why: &str| {
         std::fs::write(dir.join(file), &bytes).expect("write catalog");
         catalogs.push(CatalogVector {
             file: file.into(),
-            members: 3,
+            members: member_count,
             sha256: hex::encode(Hash::Sha256.digest(&bytes)),
             status,
             why: why.into(),

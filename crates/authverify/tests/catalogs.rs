@@ -181,15 +181,9 @@ fn crafted_catalogs_get_typed_results() {
 
 /// A verifier with every catalog of the manifest indexed, over `trust`.
 fn with_catalogs(m: &CatalogsManifest, trust: authverify::TrustStore) -> Verifier {
-    let at = common::time(&m.evaluated_at);
     let plain = Verifier::new(trust, Policy::windows());
-    let mut index = authverify::CatalogIndex::new();
-    for c in &m.catalogs {
-        let bytes = std::fs::read(dir().join(&c.file)).expect("read");
-        index.add(&c.file, &bytes, &plain, at).expect("catalog indexed");
-    }
-    assert_eq!(index.len(), m.catalogs.len());
-    plain.with_catalogs(std::sync::Arc::new(index))
+    let files = m.catalogs.iter().map(|c| c.file.as_str());
+    common::with_catalogs(plain, &dir(), files, common::time(&m.evaluated_at))
 }
 
 #[test]

@@ -263,16 +263,8 @@ fn a_container_whose_root_is_missing_names_it_like_a_pe_file() {
 
 /// The verifier of the manifest with containers/catalog/ indexed.
 fn with_container_catalogs(m: &ContainersManifest) -> Verifier {
-    let at = common::time(&m.evaluated_at);
-    let plain = verifier(m);
-    let mut index = authverify::CatalogIndex::new();
-    let mut catalogs: Vec<&str> = m.catalog_lookups.iter().map(|l| l.catalog.as_str()).collect();
-    catalogs.dedup();
-    for c in catalogs {
-        let bytes = std::fs::read(dir().join(c)).expect("catalog");
-        index.add(c, &bytes, &plain, at).expect("catalog indexed");
-    }
-    plain.with_catalogs(std::sync::Arc::new(index))
+    let catalogs: std::collections::BTreeSet<&str> = m.catalog_lookups.iter().map(|l| l.catalog.as_str()).collect();
+    common::with_catalogs(verifier(m), &dir(), catalogs, common::time(&m.evaluated_at))
 }
 
 #[test]

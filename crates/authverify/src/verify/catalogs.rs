@@ -74,13 +74,6 @@ pub struct VerifiedCatalog {
     catalog: crate::catalog::Catalog,
 }
 
-impl VerifiedCatalog {
-    /// The catalog's own report.
-    pub fn report(&self) -> &FileReport {
-        &self.report
-    }
-}
-
 /// `what` as a u32 index, or the error that the index is full.
 fn index_u32(n: usize, what: &str) -> Result<u32, Error> {
     u32::try_from(n).map_err(|_| {
@@ -285,8 +278,9 @@ pub(crate) fn add_catalog_signatures(
             });
             s.digest_algorithm = Some(alg.name().to_string());
             // The member's hash is the one looked up (it was found by it).
-            s.signed_digest = Some(hex::encode(digest));
-            s.computed_digest = Some(hex::encode(digest));
+            let hex = hex::encode(digest);
+            s.signed_digest = Some(hex.clone());
+            s.computed_digest = Some(hex);
             s.digest_matches = true;
             report.signatures.push(s);
         }

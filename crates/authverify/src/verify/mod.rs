@@ -347,8 +347,9 @@ impl Verifier {
             // subject interface package only (CryptSIPRetrieveSubjectGuidForCatalogFile), so
             // a catalog lists a package by the hash of its bytes, not its content digest;
             // osslsigncode does the same (docs/ARCHITECTURE.md). A package is read whole.
-            let flat: Vec<_> = self.lookup_algorithms().iter().map(|a| (*a, a.hash(data))).collect();
-            catalogs::add_catalog_signatures(index, &flat, &mut report);
+            let mut flat = crate::digest::MultiDigest::new(self.lookup_algorithms());
+            flat.update(data);
+            catalogs::add_catalog_signatures(index, &flat.finalize(), &mut report);
         }
         Ok(report)
     }

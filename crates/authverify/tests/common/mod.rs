@@ -45,6 +45,25 @@ pub fn manifest_verifier(m: &VectorManifest) -> Verifier {
     Verifier::new(anchors(&m.trust), Policy::windows())
 }
 
+/// `plain` also looking files up in the catalogs `files` (relative to `dir`, each indexed
+/// once, whatever its verdict), verified at `at`.
+pub fn with_catalogs<'a>(
+    plain: Verifier,
+    dir: &Path,
+    files: impl IntoIterator<Item = &'a str>,
+    at: UnixTime,
+) -> Verifier {
+    let mut index = authverify::CatalogIndex::new();
+    let mut count = 0;
+    for file in files {
+        let bytes = std::fs::read(dir.join(file)).expect("read catalog");
+        index.add(file, &bytes, &plain, at).expect("catalog indexed");
+        count += 1;
+    }
+    assert_eq!(index.len(), count);
+    plain.with_catalogs(std::sync::Arc::new(index))
+}
+
 /// Real-world files fetched by scripts/fetch-real-world.py, with their corpus rows.
 pub fn real_world_files() -> (Vec<(PathBuf, String)>, usize) {
     let cache = std::env::var_os("AUTHVERIFY_CACHE")
