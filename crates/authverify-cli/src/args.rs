@@ -63,6 +63,14 @@ pub(crate) struct SummaryArgs {
     /// DIR, as `verify --export-missing` does.
     #[arg(long, value_name = "DIR")]
     pub(crate) export_missing: Option<PathBuf>,
+    /// Root-program CTLs (authroot.stl, a CertUtil folder) this machine judges the reports'
+    /// certificates by, besides the built-in list: reports are data from other machines, and
+    /// only what this machine vouches for enters the merged plan. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) trust: Vec<String>,
+    /// Certificates this machine vouches for (as `verify --vouch`). Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) vouch: Vec<String>,
     /// JSONL reports (`-` for standard input).
     #[arg(required = true, value_name = "REPORT")]
     pub(crate) reports: Vec<PathBuf>,
@@ -97,6 +105,12 @@ pub(crate) struct TrustOptions {
     /// disallowedcert.stl. Same formats as --trust. Repeatable.
     #[arg(long, value_name = "PATH")]
     pub(crate) distrust: Vec<String>,
+    /// Certificates you vouch for (an enterprise's own root, which no root program lists):
+    /// when a chain lacks one, it may enter the install plan (`vouched_by: user`). Not
+    /// trusted by this alone. Certificate files (DER, PEM, .p7b, .sst) or folders of them.
+    /// Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) vouch: Vec<String>,
     /// Catalog files (.cat) or folders of them (such as a copied CatRoot), or `system` (on
     /// Windows: this machine's C:\Windows\System32\CatRoot): a file a catalog lists by its
     /// hash gets the catalog's signature, and every file in a directory is taken (those of

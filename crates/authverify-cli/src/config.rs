@@ -72,6 +72,46 @@ pub(crate) fn build_trust(options: &TrustOptions) -> Result<TrustStore, CliError
     for spec in &options.distrust {
         load_trust_as(&mut store, spec, Role::Distrusted, "--distrust")?;
     }
+    load_vouched(&mut store, &options.vouch)?;
+    Ok(store)
+}
+
+/// `--vouch`: certificates the user vouches for, by their exact bytes (issue 26). Only
+/// certificates: a CTL or a store export carries its own roles, and `builtin`/`system` are
+/// trusted material already, so each is refused rather than read as something else.
+pub(crate) fn load_vouched(store: &mut TrustStore, specs: &[String]) -> Result<(), CliError> {
+    for spec in specs {
+        if spec == "builtin" || spec == "system" {
+            return Err(CliError::Usage(format!(
+                "--vouch {spec}: --vouch takes certificate files; the built-in set and the machine's stores are vouched for already"
+            )));
+        }
+        let mut read = TrustStore::new();
+        load_trust_as(&mut read, spec, Role::Anchors, "--vouch")?;
+        if !read.trust_lists().is_empty() {
+            return Err(CliError::Usage(format!(
+                "--vouch {spec}: a CTL vouches through --trust; --vouch takes certificate files"
+            )));
+        }
+        let certificates: Vec<_> = read.anchors().chain(read.intermediates()).cloned().collect();
+        if certificates.is_empty() {
+            return Err(CliError::Usage(format!("--vouch {spec}: no certificate in it")));
+        }
+        for c in certificates {
+            store.vouch(c);
+        }
+    }
+    Ok(())
+}
+
+/// The material `authverify summary` judges other machines' reports by: the CTLs given with
+/// `--trust` (the built-in list is always consulted) and the `--vouch` certificates.
+pub(crate) fn plan_trust(trust: &[String], vouch: &[String]) -> Result<TrustStore, CliError> {
+    let mut store = TrustStore::new();
+    for spec in trust {
+        load_trust_as(&mut store, spec, Role::Anchors, "--trust")?;
+    }
+    load_vouched(&mut store, vouch)?;
     Ok(store)
 }
 

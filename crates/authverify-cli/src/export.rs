@@ -17,24 +17,63 @@ pub(crate) struct Exported {
     pub(crate) unavailable: usize,
 }
 
-/// The DER of a certificate to install: carried by the report that named it, else (a
-/// summary read back from JSON) the built-in certificate with its SHA-1.
-fn der_of(item: &Install) -> Option<Vec<u8>> {
-    if let Some(der) = &item.der {
-        return Some(der.to_vec());
-    }
-    item.sha1
-        .as_deref()
-        .and_then(|s| hex::decode(s).ok())
-        .and_then(|b| <[u8; 20]>::try_from(b).ok())
-        .and_then(|b| builtin::by_sha1(&b))
-        .map(|c| c.entry.der.to_vec())
+/// A certificate this run may write: its DER, parsed again here so that the file name and
+/// the SHA-1 in every script line are computed from the bytes written, never taken from a
+/// report or a name.
+struct Held {
+    der: Vec<u8>,
+    sha1: String,
+}
+
+/// The DER of a vouched certificate to install: carried by this run's own report (the
+/// library vouched for it), else the built-in certificate with that SHA-1. Never bytes a
+/// report from elsewhere carried: a summary read back from JSON holds none.
+fn held(item: &Install) -> Option<Held> {
+    let der = match &item.der {
+        Some(der) => der.to_vec(),
+        None => item
+            .sha1
+            .as_deref()
+            .and_then(|s| hex::decode(s).ok())
+            .and_then(|b| <[u8; 20]>::try_from(b).ok())
+            .and_then(|b| builtin::by_sha1(&b))
+            .map(|c| c.entry.der.to_vec())?,
+    };
+    let cert = authverify::Certificate::from_der(&der).ok()?;
+    Some(Held {
+        sha1: cert.sha1_hex(),
+        der,
+    })
+}
+
+/// A name reduced to what is inert in a cmd.exe `rem` line and a PowerShell comment: cmd
+/// expands `%` and `!` and treats `^ & | < >` before it runs `rem`; a line break ends a
+/// comment in both. Letters, digits, spaces and `. , - _ ( ) ' /` stay; anything else
+/// becomes `_`.
+fn script_comment(name: &str) -> String {
+    name.chars()
+        .take(200)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || " .,-_()'/".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// A string from a certificate or a file name, on one line of README.txt: control, line
+/// and bidi characters shown as escapes, so that no name can start a line of its own.
+fn readme_text(s: &str) -> String {
+    crate::escape::terminal(s).into_owned()
 }
 
 pub(crate) fn write(dir: &Path, summary: &Summary) -> std::io::Result<Exported> {
     std::fs::create_dir_all(dir)?;
     let mut readme = String::from(
         "Certificates these files need, written by `authverify verify --export-missing`.\n\
+         Only certificates a root program or you (--vouch) vouch for are here.\n\
          Import each into the Local Computer store named below, e.g. (elevated):\n\
          \x20 certutil -addstore -f Root <file>     (Trusted Root Certification Authorities)\n\
          \x20 certutil -addstore -f CA <file>       (Intermediate Certification Authorities)\n\n",
@@ -45,38 +84,45 @@ pub(crate) fn write(dir: &Path, summary: &Summary) -> std::io::Result<Exported> 
     };
     let mut missing_lines = String::new();
     let mut installs = Installs::default();
-    for item in &summary.install {
+    // `install` holds only vouched certificates (summary.rs); checked again here, where
+    // files and scripts are written.
+    for item in summary.install.iter().filter(|i| i.vouched_by.is_vouched()) {
         let certutil_store = match item.store {
             Store::Root => "Root",
             _ => "CA",
         };
-        let der = der_of(item);
-        match (der, &item.file_name) {
-            (Some(der), Some(file)) => {
-                std::fs::write(dir.join(file), &der)?;
-                installs.add(certutil_store, file, &item.name, der);
+        match held(item) {
+            Some(Held { der, sha1 }) => {
+                let file = format!("{sha1}.crt");
+                std::fs::write(dir.join(&file), &der)?;
+                installs.add(certutil_store, &file, &script_comment(&item.name), der);
                 exported.written += 1;
                 let _ = writeln!(
                     readme,
-                    "{file}\n  {}\n  store: {} -> certutil -addstore -f {certutil_store} {file}\n  needed by {} file(s), e.g. {}\n",
-                    item.name, item.store_name, item.files, item.example
+                    "{file}\n  {}\n  store: {} -> certutil -addstore -f {certutil_store} {file}\n  vouched for by: {}\n  needed by {} file(s), e.g. {}\n",
+                    readme_text(&item.name),
+                    item.store_name,
+                    item.vouched_by.as_str(),
+                    item.files,
+                    readme_text(&item.example)
                 );
             }
-            _ => {
+            None => {
                 exported.unavailable += 1;
-                let source = match &item.sha1 {
+                let source = match item.sha1.as_deref().filter(|s| s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit())) {
                     Some(sha1) => format!(
                         "known from the root program as SHA-1 {sha1}: on a connected machine `CertUtil -syncWithWU DIR` writes it as {sha1}.crt (or download http://ctldl.windowsupdate.com/msdownload/update/v3/static/trustedr/en/{sha1}.crt)"
                     ),
-                    None => format!(
-                        "not known to authverify; ask the publisher for the CA certificate with this subject and key id {}",
-                        item.key_id.as_deref().unwrap_or("(none)")
-                    ),
+                    None => "not held by authverify".to_string(),
                 };
                 let _ = writeln!(
                     missing_lines,
                     "{}\n  subject: {}\n  store: {}\n  {source}\n  needed by {} file(s), e.g. {}\n",
-                    item.name, item.subject, item.store_name, item.files, item.example
+                    readme_text(&item.name),
+                    readme_text(&item.subject),
+                    item.store_name,
+                    item.files,
+                    readme_text(&item.example)
                 );
             }
         }
@@ -85,8 +131,32 @@ pub(crate) fn write(dir: &Path, summary: &Summary) -> std::io::Result<Exported> 
         readme.push_str("Not provided here (authverify does not hold these certificates):\n\n");
         readme.push_str(&missing_lines);
     }
+    if !summary.unvouched.is_empty() {
+        readme.push_str(
+            "Not exported: no root program and no --vouch vouches for these; trusting one trusts whoever\n\
+             holds its key. Ask the publisher, and vouch with --vouch only for a certificate you know:\n\n",
+        );
+        for item in &summary.unvouched {
+            let impostor = item.impostor_of.as_ref().map_or_else(String::new, |i| {
+                format!(
+                    "  IMPOSTOR: takes the name of the root program's \"{}\" (SHA-1 {}) with another key\n",
+                    readme_text(&i.name),
+                    readme_text(&i.sha1)
+                )
+            });
+            let _ = writeln!(
+                readme,
+                "{}\n{impostor}  SHA-1 {}, SHA-256 {}\n  needed by {} file(s), e.g. {}\n",
+                readme_text(&item.subject),
+                readme_text(item.sha1.as_deref().unwrap_or("(unknown)")),
+                readme_text(item.sha256.as_deref().unwrap_or("(unknown)")),
+                item.files,
+                readme_text(&item.example)
+            );
+        }
+    }
     if summary.install.is_empty() {
-        readme.push_str("Nothing to install: no file failed for want of a certificate.\n");
+        readme.push_str("Nothing to install: no file failed for want of a certificate anybody vouches for.\n");
     }
     if exported.written > 0 {
         readme.push_str(INSTALL_HELP);

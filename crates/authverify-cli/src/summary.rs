@@ -3,14 +3,17 @@
 
 use std::collections::BTreeMap;
 
-use authverify::{Effect, FileStatus, MissingCertificate, Rule, Store};
+use authverify::trust::plan::VouchedCertificate;
+use authverify::{Effect, FileStatus, ImpostorOf, MissingCertificate, Rule, Store, TrustStore, VouchedBy};
 use serde::{Deserialize, Serialize};
 
 use crate::files::{FileResult, Outcome};
 
 /// The version of the JSONL line format (`schema` in the summary line). 1: before the field
-/// existed (same shape, read as such); 2: adds `schema`, `label` and per-host counts.
-pub const SCHEMA: u64 = 2;
+/// existed (same shape, read as such); 2: adds `schema`, `label` and per-host counts; 3:
+/// `install` holds only vouched certificates (`vouched_by`), the others are `unvouched`
+/// (issue 26). Every version is merged alike: nothing a report says is taken on trust.
+pub const SCHEMA: u64 = 3;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Summary {
@@ -18,8 +21,13 @@ pub struct Summary {
     pub(crate) files: usize,
     /// How many files got each verdict.
     pub(crate) by_status: BTreeMap<String, usize>,
-    /// Certificates to install, the most needed first.
+    /// Certificates to install, the most needed first: only those a root program or the
+    /// user vouches for.
     pub(crate) install: Vec<Install>,
+    /// Certificates the files' chains lack that nobody vouches for (a root that travels in a
+    /// file, an impostor of a program root, an issuer nobody has): never exported.
+    #[serde(default)]
+    pub(crate) unvouched: Vec<Install>,
     /// Files that are not valid for reasons installing certificates does not fix.
     pub(crate) other_failures: Vec<FailureGroup>,
 }
@@ -44,6 +52,12 @@ pub(crate) struct Install {
     pub(crate) files: usize,
     /// One of them.
     pub(crate) example: String,
+    /// Who vouches for it (`none` in `unvouched`).
+    #[serde(default = "unvouched")]
+    pub(crate) vouched_by: VouchedBy,
+    /// The built-in root a self-signed certificate takes the name of, with another key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) impostor_of: Option<ImpostorOf>,
     /// Files needing it per host (`--label`), when hosts are known.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub(crate) hosts: BTreeMap<String, usize>,
@@ -51,6 +65,10 @@ pub(crate) struct Install {
     /// read back from JSON finds built-in certificates by SHA-1).
     #[serde(skip)]
     pub(crate) der: Option<std::sync::Arc<[u8]>>,
+}
+
+fn unvouched() -> VouchedBy {
+    VouchedBy::None
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -154,8 +172,66 @@ impl Install {
             available: m.available,
             files: 0,
             example,
+            vouched_by: m.vouched_by,
+            impostor_of: m.impostor_of.clone(),
             hosts: BTreeMap::new(),
             der: m.der.clone(),
+        }
+    }
+
+    /// A certificate from another machine's report, as this machine judges it: when its own
+    /// material vouches for the SHA-1 the report names, every field but the counts comes from
+    /// that material (name, subject, store, file name, DER); otherwise it is unvouched, keeps
+    /// what the report said only as text to show, and is never exported (no file name, no
+    /// DER).
+    fn vetted(mut self, trust: &TrustStore) -> Self {
+        let own = self
+            .sha1
+            .as_deref()
+            .and_then(parse_sha1)
+            .and_then(|sha1| authverify::trust::plan::vouched_by_sha1(trust, &sha1));
+        match own {
+            Some(v) => Self::from_own(&v, self),
+            None => {
+                self.vouched_by = VouchedBy::None;
+                self.available = false;
+                self.file_name = None;
+                self.der = None;
+                // Thumbprints stay only as what they claim to be (hex of their length); an
+                // impostor is named only after a root this machine knows by that SHA-1.
+                self.sha1 = self.sha1.filter(|s| is_hex(s, 40));
+                self.sha256 = self.sha256.filter(|s| is_hex(s, 64));
+                self.key_id = self.key_id.filter(|s| is_hex(s, s.len()) && s.len() <= 128);
+                self.impostor_of = self
+                    .impostor_of
+                    .as_ref()
+                    .and_then(|i| parse_sha1(&i.sha1))
+                    .and_then(|sha1| authverify::builtin::by_sha1(&sha1))
+                    .map(|k| ImpostorOf::new(k.entry.name, k.entry.sha1));
+                self
+            }
+        }
+    }
+
+    /// `counted`'s counts and examples with everything else from this machine's `own`.
+    fn from_own(own: &VouchedCertificate, counted: Self) -> Self {
+        let sha1 = hex::encode(own.sha1);
+        Self {
+            name: own.name.clone(),
+            subject: own.subject.clone().unwrap_or_else(|| own.name.clone()),
+            file_name: Some(format!("{sha1}.crt")),
+            sha1: Some(sha1),
+            sha256: own.sha256.map(hex::encode),
+            key_id: own.key_id.as_deref().map(hex::encode),
+            store: own.store,
+            store_name: format!("{} (Local Computer)", own.store.windows_name()),
+            available: own.certificate.is_some(),
+            files: counted.files,
+            example: counted.example,
+            vouched_by: own.vouched_by,
+            impostor_of: None,
+            hosts: counted.hosts,
+            der: own.certificate.as_ref().map(|c| std::sync::Arc::from(c.der())),
         }
     }
 
@@ -177,7 +253,13 @@ impl Install {
             let e = hosts.entry(h.clone()).or_insert(0);
             *e = e.saturating_add(*n);
         }
-        if self.sha1.is_none() && other.sha1.is_some() || !self.available && other.available {
+        // A vouched entry's own data stands over an unvouched one's, whatever else is known.
+        let take_other = if self.vouched_by.is_vouched() == other.vouched_by.is_vouched() {
+            self.sha1.is_none() && other.sha1.is_some() || !self.available && other.available
+        } else {
+            other.vouched_by.is_vouched()
+        };
+        if take_other {
             *self = other.clone();
         }
         self.files = files;
@@ -207,7 +289,7 @@ impl Builder {
                 if let Some(label) = &r.label {
                     item.hosts.insert(label.clone(), 1);
                 }
-                add_install(&mut s.install, item);
+                s.add(item);
             }
         }
         if let Some(reason) = failure_reason(r) {
@@ -251,7 +333,37 @@ fn add_failure(list: &mut Vec<FailureGroup>, g: FailureGroup) {
     }
 }
 
+/// `s` is `len` lowercase hex digits.
+fn is_hex(s: &str, len: usize) -> bool {
+    s.len() == len && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// A SHA-1 thumbprint as 40 lowercase hex digits, and nothing else.
+fn parse_sha1(s: &str) -> Option<[u8; 20]> {
+    if !is_hex(s, 40) {
+        return None;
+    }
+    hex::decode(s).ok().and_then(|b| <[u8; 20]>::try_from(b).ok())
+}
+
 impl Summary {
+    /// Adds one certificate to the plan when it is vouched for, to `unvouched` otherwise.
+    /// A certificate vouched for by one chain is vouched for (a root trusted for code signing
+    /// that a timestamp chain needs too): it is counted once, in the plan.
+    fn add(&mut self, mut item: Install) {
+        if item.vouched_by.is_vouched() {
+            if let Some(at) = self.unvouched.iter().position(|i| i.same(&item)) {
+                let earlier = self.unvouched.remove(at);
+                item.absorb(&earlier);
+            }
+            add_install(&mut self.install, item);
+        } else if let Some(planned) = self.install.iter_mut().find(|i| i.same(&item)) {
+            planned.absorb(&item);
+        } else {
+            add_install(&mut self.unvouched, item);
+        }
+    }
+
     #[cfg(test)]
     pub(crate) fn of(results: &[FileResult]) -> Self {
         let mut b = Builder::default();
@@ -263,9 +375,11 @@ impl Summary {
 
     /// Roots before intermediates, then the most needed first; failures by count.
     fn sort(&mut self) {
-        self.install.sort_by(|a, b| {
-            (a.store, std::cmp::Reverse(a.files), &a.name).cmp(&(b.store, std::cmp::Reverse(b.files), &b.name))
-        });
+        for list in [&mut self.install, &mut self.unvouched] {
+            list.sort_by(|a, b| {
+                (a.store, std::cmp::Reverse(a.files), &a.name).cmp(&(b.store, std::cmp::Reverse(b.files), &b.name))
+            });
+        }
         self.other_failures
             .sort_by(|a, b| b.files.cmp(&a.files).then_with(|| a.reason.cmp(&b.reason)));
     }
@@ -278,7 +392,16 @@ impl Summary {
         self.files
     }
 
-    pub(crate) fn merge(&mut self, other: Summary, host: &str) {
+    /// Merges another host's summary (`authverify summary`): a report is data from another
+    /// machine, so each certificate it names is judged again by `trust`, this machine's own
+    /// material ([`Install::vetted`]).
+    pub(crate) fn merge(&mut self, mut other: Summary, host: &str, trust: &TrustStore) {
+        let named: Vec<Install> = std::mem::take(&mut other.install)
+            .into_iter()
+            .chain(std::mem::take(&mut other.unvouched))
+            .map(|i| i.vetted(trust))
+            .collect();
+        other.install = named;
         self.absorb(other, Some(host));
     }
 
@@ -296,11 +419,11 @@ impl Summary {
             let n = self.by_status.entry(k).or_insert(0);
             *n = n.saturating_add(v);
         }
-        for mut item in other.install {
+        for mut item in other.install.into_iter().chain(other.unvouched) {
             if let (true, Some(host)) = (item.hosts.is_empty(), host) {
                 item.hosts.insert(host.to_string(), item.files);
             }
-            add_install(&mut self.install, item);
+            self.add(item);
         }
         for g in other.other_failures {
             add_failure(&mut self.other_failures, g);

@@ -12,6 +12,7 @@ pub mod hostile_big;
 pub mod manifest;
 mod pe;
 mod pki;
+pub mod plan;
 mod policy_vectors;
 pub mod registry;
 mod sign;

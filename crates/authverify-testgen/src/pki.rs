@@ -209,6 +209,9 @@ pub struct Tweak<'a> {
     /// The TBSCertificate names this algorithm while the outer signatureAlgorithm and the
     /// signature use the spec's hash.
     pub tbs_signature_hash: Option<Hash>,
+    /// The subject as this exact Name DER instead of the spec's CN (any bytes: another
+    /// certificate's subject, names holding control characters).
+    pub subject_name: Option<Vec<u8>>,
 }
 
 /// The DER of a NameConstraints extension value permitting `permitted` and excluding
@@ -253,7 +256,7 @@ fn issue_full(
     issuer: Option<(&Cert, &Key)>,
     tweak: &Tweak<'_>,
 ) -> Cert {
-    let subject = name(spec.subject);
+    let subject = tweak.subject_name.clone().unwrap_or_else(|| name(spec.subject));
     let (issuer_name, issuer_key) = match issuer {
         Some((c, k)) => (c.name.clone(), k),
         None => (subject.clone(), key),

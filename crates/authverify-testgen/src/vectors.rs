@@ -337,6 +337,7 @@ pub fn write_all(dir: &Path) {
     };
     manifest::write(&dir.join("manifest.json"), &manifest);
     chains::write(&dir.join("chains"));
+    crate::plan::write(&dir.join("plan"));
     println!("wrote {} vectors to {}", manifest.vectors.len(), dir.display());
 }
 

@@ -153,6 +153,13 @@ pub enum Rule {
     ChainRootDisabled,
     /// The search ran out of budget.
     ChainBudget,
+    /// A self-signed certificate takes the name of a root-program root with another key.
+    ChainImpostorRoot,
+
+    // The install plan.
+    /// The file adds nothing to an install plan: its own signature does not hold, so
+    /// installing certificates would not make it valid.
+    PlanFileInvalid,
 }
 
 impl Rule {
@@ -221,6 +228,8 @@ impl Rule {
             Self::ChainRootPurpose => "chain.root_purpose",
             Self::ChainRootDisabled => "chain.root_disabled",
             Self::ChainBudget => "chain.budget",
+            Self::ChainImpostorRoot => "chain.impostor_root",
+            Self::PlanFileInvalid => "plan.file_invalid",
         }
     }
 

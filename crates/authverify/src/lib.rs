@@ -121,11 +121,12 @@ pub use digest::DigestAlgorithm;
 pub use error::Error;
 pub use finding::{Effect, Finding, Rule};
 pub use image::PeImage;
+pub use path::vouch::VouchedBy;
 pub use path::LinkCache;
 pub use policy::{Budget, Policy, SignatureSelection};
 pub use report::{
     AlternativePath, CatalogMemberRef, CatalogSummary, ChainRole, ChainStatus, FileFormat, FileReport, FileStatus,
-    MissingCertificate, NeededBy, PageHashReport, SignatureKind, SignatureReport,
+    ImpostorOf, MissingCertificate, NeededBy, PageHashReport, SignatureKind, SignatureReport,
 };
 pub use time::UnixTime;
 pub use trust::{LoadSummary, Role, TrustStore};

@@ -98,6 +98,12 @@ pub struct MissingCertificate {
     pub available: bool,
     /// Which signatures' chains need it.
     pub needed_by: Vec<NeededBy>,
+    /// Who vouches for it (issue 26): only a vouched certificate may enter an install plan
+    /// (`builtin`, `trust_list`, `user`, `chain`); `none` is reported and never exported.
+    pub vouched_by: crate::path::vouch::VouchedBy,
+    /// For a self-signed certificate that takes a built-in root's subject with another
+    /// key: that root (its name and SHA-1), which this one is not.
+    pub impostor_of: Option<ImpostorOf>,
     /// The certificate itself (DER) when authverify holds it (`available`): from the
     /// built-in set or from the file. Carried here so that `--export-missing` never depends
     /// on a cache that may have been emptied since; not part of the serialized report.
@@ -119,16 +125,41 @@ impl MissingCertificate {
     /// Merges what `other` (the same certificate) knows into `self`: thumbprints, names and
     /// the store a known certificate belongs in win over an issuer name alone, and a
     /// certificate authverify holds over one only a CTL names.
+    /// Vouched for by one chain is vouched for (a root trusted for code signing and needed
+    /// by a timestamp chain too).
     pub fn absorb(&mut self, other: &Self) {
+        let vouched_by = self.vouched_by.or(other.vouched_by);
         if self.sha1.is_none() && other.sha1.is_some() || !self.available && other.available {
             let needed_by = std::mem::take(&mut self.needed_by);
             *self = other.clone();
             self.needed_by = needed_by;
         }
+        self.vouched_by = vouched_by;
         for n in &other.needed_by {
             if !self.needed_by.contains(n) {
                 self.needed_by.push(*n);
             }
+        }
+    }
+}
+
+/// The built-in root a self-signed certificate impersonates (`chain.impostor_root`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct ImpostorOf {
+    /// The built-in root's name.
+    pub name: String,
+    /// The built-in root's SHA-1 thumbprint, lowercase hex.
+    pub sha1: String,
+}
+
+impl ImpostorOf {
+    /// The built-in root `name` with thumbprint `sha1`.
+    pub fn new(name: &str, sha1: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            sha1: sha1.to_string(),
         }
     }
 }
@@ -488,6 +519,8 @@ impl From<crate::path::Missing> for MissingCertificate {
             name: m.name,
             available: m.certificate.is_some(),
             needed_by: Vec::new(),
+            vouched_by: m.vouched_by,
+            impostor_of: m.impostor_of.map(|(name, sha1)| ImpostorOf { name, sha1 }),
             der: m.certificate.map(|c| std::sync::Arc::from(c.der())),
         }
     }

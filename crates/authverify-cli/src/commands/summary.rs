@@ -61,10 +61,11 @@ fn host_from_file_name(path: &std::path::Path) -> String {
 }
 
 pub(crate) fn run(args: &SummaryArgs) -> Result<ExitCode, crate::error::CliError> {
+    let trust = crate::config::plan_trust(&args.trust, &args.vouch)?;
     let mut merged = Summary::default();
     for path in &args.reports {
         let (summary, host) = read_report(path).map_err(crate::error::CliError::Input)?;
-        merged.merge(summary, &host);
+        merged.merge(summary, &host, &trust);
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -78,6 +79,6 @@ pub(crate) fn run(args: &SummaryArgs) -> Result<ExitCode, crate::error::CliError
         // The built-in set provides the certificates it holds; the others are listed.
         crate::commands::verify::report_export(dir, &merged)?;
     }
-    let clean = merged.install.is_empty() && merged.other_failures.is_empty();
+    let clean = merged.install.is_empty() && merged.unvouched.is_empty() && merged.other_failures.is_empty();
     Ok(if clean { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

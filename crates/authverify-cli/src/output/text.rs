@@ -83,25 +83,45 @@ pub(crate) fn print_one(out: &mut impl Write, r: &FileResult) -> io::Result<()> 
                 writeln!(out, "  note: {n}")?;
             }
             for m in &report.missing {
-                let id = m.sha1.as_deref().map(|s| format!(" (SHA-1 {s})")).unwrap_or_default();
-                let key = m.key_id.as_deref().map(|k| format!(", key id {k}")).unwrap_or_default();
-                let file = m
-                    .file_name
-                    .as_deref()
-                    .map(|f| format!(", file {f}"))
-                    .unwrap_or_default();
-                let needed: Vec<String> = m.needed_by.iter().map(ToString::to_string).collect();
-                writeln!(
-                    out,
-                    "  MISSING: install \"{}\"{id}{key}{file} into {} (Local Computer); needed by {}",
-                    m.name.as_deref().unwrap_or(&m.subject),
-                    m.store.windows_name(),
-                    needed.join(", ")
-                )?;
+                missing_line(out, m)?;
             }
         }
     }
     Ok(())
+}
+
+/// One certificate a file's chains lack: an install instruction only when somebody vouches
+/// for it (issue 26); otherwise what it is and why it is not to be installed.
+fn missing_line(out: &mut impl Write, m: &authverify::MissingCertificate) -> io::Result<()> {
+    let id = m.sha1.as_deref().map(|s| format!(" (SHA-1 {s})")).unwrap_or_default();
+    let key = m.key_id.as_deref().map(|k| format!(", key id {k}")).unwrap_or_default();
+    let needed: Vec<String> = m.needed_by.iter().map(ToString::to_string).collect();
+    if m.vouched_by.is_vouched() {
+        let file = m
+            .file_name
+            .as_deref()
+            .map(|f| format!(", file {f}"))
+            .unwrap_or_default();
+        return writeln!(
+            out,
+            "  MISSING: install \"{}\"{id}{key}{file} into {} (Local Computer); needed by {}; vouched for by {}",
+            m.name.as_deref().unwrap_or(&m.subject),
+            m.store.windows_name(),
+            needed.join(", "),
+            m.vouched_by.as_str()
+        );
+    }
+    let impostor = m
+        .impostor_of
+        .as_ref()
+        .map(|i| format!("; IMPOSTOR of the root program's \"{}\" (SHA-1 {}), another key", i.name, i.sha1))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "  MISSING, NOT VOUCHED FOR: \"{}\"{id}{key}; needed by {}{impostor}; no root program or --vouch vouches for it: not to install",
+        m.subject,
+        needed.join(", ")
+    )
 }
 
 /// The closing line.
@@ -224,13 +244,37 @@ pub(crate) fn print_summary(out: &mut impl Write, s: &Summary) -> io::Result<()>
             let avail = if i.available { "" } else { " (not held by authverify)" };
             writeln!(
                 out,
-                "      {id}{avail}; needed by {} file(s), e.g. {}",
-                i.files, i.example
+                "      {id}{avail}; vouched for by {}; needed by {} file(s), e.g. {}",
+                i.vouched_by.as_str(),
+                i.files,
+                i.example
             )?;
-            if !i.hosts.is_empty() {
-                let hosts: Vec<String> = i.hosts.iter().map(|(h, n)| format!("{h} ({n})")).collect();
-                writeln!(out, "      on {} host(s): {}", i.hosts.len(), hosts.join(", "))?;
+            hosts_line(out, i)?;
+        }
+    }
+    if !s.unvouched.is_empty() {
+        writeln!(
+            out,
+            "\nNot in any root program and not vouched for (--vouch): trusting one trusts whoever holds its key; not exported:"
+        )?;
+        for i in &s.unvouched {
+            writeln!(out, "    {}", i.subject)?;
+            if let Some(imp) = &i.impostor_of {
+                writeln!(
+                    out,
+                    "      IMPOSTOR: takes the name of the root program's \"{}\" (SHA-1 {}) with another key",
+                    imp.name, imp.sha1
+                )?;
             }
+            writeln!(
+                out,
+                "      SHA-1 {}, SHA-256 {}; needed by {} file(s), e.g. {}",
+                i.sha1.as_deref().unwrap_or("(unknown)"),
+                i.sha256.as_deref().unwrap_or("(unknown)"),
+                i.files,
+                i.example
+            )?;
+            hosts_line(out, i)?;
         }
     }
     if !s.other_failures.is_empty() {
@@ -246,4 +290,12 @@ pub(crate) fn print_summary(out: &mut impl Write, s: &Summary) -> io::Result<()>
         }
     }
     Ok(())
+}
+
+fn hosts_line(out: &mut impl Write, i: &crate::summary::Install) -> io::Result<()> {
+    if i.hosts.is_empty() {
+        return Ok(());
+    }
+    let hosts: Vec<String> = i.hosts.iter().map(|(h, n)| format!("{h} ({n})")).collect();
+    writeln!(out, "      on {} host(s): {}", i.hosts.len(), hosts.join(", "))
 }

@@ -9,6 +9,7 @@
 //! (RFC 4158 §6.6). Loops are cut by certificate and by (subject, key) repetition.
 
 pub(crate) mod cache;
+pub(crate) mod vouch;
 
 use std::sync::Arc;
 
@@ -95,6 +96,11 @@ pub(crate) struct Missing {
     pub(crate) name: Option<String>,
     /// The certificate itself, when authverify holds it (built-in set or file).
     pub(crate) certificate: Option<Arc<Certificate>>,
+    /// Who vouches for it: only a vouched certificate may enter an install plan.
+    pub(crate) vouched_by: vouch::VouchedBy,
+    /// The built-in root (name, SHA-1) whose subject this self-signed certificate takes
+    /// with another key.
+    pub(crate) impostor_of: Option<(String, String)>,
 }
 
 impl Missing {
@@ -419,7 +425,9 @@ struct Candidate {
 }
 
 impl Search<'_> {
-    fn fail(&mut self, f: Failure) {
+    fn fail(&mut self, mut f: Failure) {
+        let ends_at_anchor = f.path.last().is_some_and(|c| self.req.trust.is_anchor(c));
+        vouch::intermediates(&mut f.missing, ends_at_anchor);
         if self.failures.len() < MAX_FAILURES {
             self.failures.push(f);
         } else if let Some(worst) = self.failures.iter_mut().min_by_key(|x| x.rank()) {
@@ -456,7 +464,7 @@ impl Search<'_> {
             .zip(&self.from_dictionary)
             .filter(|(_, d)| **d)
             .filter_map(|(c, _)| self.req.dictionary.by_sha1(&c.sha1()))
-            .map(|k| missing_known(&k.certificate, k.entry.store, Some(k.entry.name.to_string())))
+            .map(|k| missing_known(&k.certificate, k.entry.store, Some(k.entry.name.to_string()), self.req))
             .collect()
     }
 
@@ -663,7 +671,7 @@ impl Search<'_> {
                 self.fail(Failure {
                     status: ChainStatus::MissingRoot,
                     path: path.clone(),
-                    detail: root_missing(&cand.cert),
+                    detail: root_failure_detail(&cand.cert, &missing),
                     missing,
                     closes,
                 });
@@ -681,11 +689,12 @@ impl Search<'_> {
     fn dead_end(&mut self, path: &[Arc<Certificate>], top: &Arc<Certificate>) {
         let f = if top.is_self_issued() {
             // A self-issued certificate with nothing above it is a root nobody trusts.
+            let missing = vec![missing_root(top, self.req)];
             Failure {
                 status: ChainStatus::MissingRoot,
                 path: path.to_vec(),
-                missing: vec![missing_root(top, self.req)],
-                detail: root_missing(top),
+                detail: root_failure_detail(top, &missing),
+                missing,
                 closes: false,
             }
         } else {
@@ -775,8 +784,13 @@ fn same_subject_and_key(a: &Certificate, b: &Certificate) -> bool {
             || a.subject_name_key().is_some() && a.subject_name_key() == b.subject_name_key())
 }
 
-/// What to report for a known certificate.
-fn missing_known(c: &Arc<Certificate>, store: Store, name: Option<String>) -> Missing {
+/// What to report for a known certificate. A root is judged at once by who vouches for
+/// it; an intermediate once its path's roots are ([`vouch::intermediates`]).
+fn missing_known(c: &Arc<Certificate>, store: Store, name: Option<String>, req: &ChainRequest<'_>) -> Missing {
+    let vouched_by = match store {
+        Store::Root => vouch::root(c, req.leaf.not_before(), req),
+        Store::Intermediate | Store::Unknown => vouch::VouchedBy::None,
+    };
     Missing {
         store,
         subject: c.subject().to_string(),
@@ -785,10 +799,14 @@ fn missing_known(c: &Arc<Certificate>, store: Store, name: Option<String>) -> Mi
         sha256: Some(c.sha256().to_vec()),
         name,
         certificate: Some(c.clone()),
+        vouched_by,
+        impostor_of: None,
     }
 }
 
-/// A self-signed certificate the store does not trust: the root to install.
+/// A self-signed certificate the store does not trust: the root to install. Named only
+/// from an entry for this exact certificate; one that takes a built-in root's name with
+/// another key is marked as its impostor.
 fn missing_root(c: &Arc<Certificate>, req: &ChainRequest<'_>) -> Missing {
     let trust = req.trust;
     let name = req
@@ -803,7 +821,24 @@ fn missing_root(c: &Arc<Certificate>, req: &ChainRequest<'_>) -> Missing {
                 .find_map(|l| l.entry_for(c))
                 .and_then(|e| e.friendly_name.clone())
         });
-    missing_known(c, Store::Root, name)
+    let mut m = missing_known(c, Store::Root, name, req);
+    if !m.vouched_by.is_vouched() {
+        m.impostor_of = vouch::impersonated(c, req);
+    }
+    m
+}
+
+/// Why the path ending at the self-signed `root` failed: an impostor of a built-in root is
+/// named as such, any other root as missing.
+fn root_failure_detail(root: &Certificate, missing: &[Missing]) -> Finding {
+    let impostor = missing
+        .iter()
+        .find(|m| m.sha256.as_deref() == Some(root.sha256().as_slice()))
+        .and_then(|m| m.impostor_of.as_ref());
+    match impostor {
+        Some((name, sha1)) => vouch::impostor_finding(root, name, sha1),
+        None => root_missing(root),
+    }
 }
 
 /// Roots the CTLs (loaded and built-in) list under `top`'s issuer name and key id.
@@ -831,6 +866,8 @@ fn trust_list_roots(top: &Certificate, req: &ChainRequest<'_>) -> Vec<Missing> {
                 sha256: e.sha256.clone(),
                 name: e.friendly_name.clone(),
                 certificate: None,
+                vouched_by: vouch::listed_root(list, e, req.leaf.not_before(), req),
+                impostor_of: None,
             };
             if !out.iter().any(|x| x.same_certificate(&m)) {
                 out.push(m);
@@ -880,6 +917,7 @@ fn unknown_issuer(
                 &k.certificate,
                 k.entry.store,
                 Some(k.entry.name.to_string()),
+                req,
             )],
         ),
         None => match trust_list_roots(top, req) {
@@ -894,6 +932,8 @@ fn unknown_issuer(
                     sha256: None,
                     name: None,
                     certificate: None,
+                    vouched_by: vouch::VouchedBy::None,
+                    impostor_of: None,
                 }],
             ),
         },

@@ -10,6 +10,7 @@
 pub mod builtin;
 pub mod ctl;
 pub(crate) mod hive;
+pub mod plan;
 pub mod registry;
 
 use std::collections::{HashMap, HashSet};
@@ -119,6 +120,10 @@ pub struct TrustStore {
     disallowed_lists: Vec<Arc<TrustList>>,
     /// Roots a loaded `authroot.stl` must chain to; empty = the built-in set's Microsoft roots.
     publishers: Vec<Arc<Certificate>>,
+    /// Certificates the user vouches for (an enterprise's own root): they may enter an
+    /// install plan, by their exact bytes. Not trusted by that alone.
+    vouched: HashSet<[u8; 32]>,
+    vouched_certificates: Vec<Arc<Certificate>>,
 }
 
 fn subject_key(c: &Certificate) -> Vec<u8> {
@@ -193,6 +198,25 @@ impl TrustStore {
         if self.distrusted.insert(cert.sha256()) {
             self.distrusted_certificates.push(cert);
         }
+    }
+
+    /// Vouches for `cert` (issue 26): when a chain lacks it, it may be named in an install
+    /// plan (`vouched_by: user`) — an enterprise's own root, which no root program lists.
+    /// It is not trusted by that: a chain through it stays untrusted until it is installed.
+    pub fn vouch(&mut self, cert: Arc<Certificate>) {
+        if self.vouched.insert(cert.sha256()) {
+            self.vouched_certificates.push(cert);
+        }
+    }
+
+    /// Whether the user vouches for this exact certificate.
+    pub fn is_vouched(&self, cert: &Certificate) -> bool {
+        self.vouched.contains(&cert.sha256())
+    }
+
+    /// The certificates the user vouches for.
+    pub fn vouched(&self) -> &[Arc<Certificate>] {
+        &self.vouched_certificates
     }
 
     /// The anchors with how each is judged.

@@ -13,7 +13,7 @@ use crate::digest::DigestAlgorithm;
 use crate::error::{CatalogError, Error};
 use crate::finding::{Finding, Rule};
 use crate::report::{
-    CatalogMemberRef, ChainRole, FileReport, FileStatus, MissingCertificate, NeededBy, SignatureKind, SignatureReport,
+    CatalogMemberRef, FileReport, FileStatus, SignatureKind, SignatureReport,
 };
 use crate::time::UnixTime;
 use crate::Verifier;
@@ -311,21 +311,9 @@ pub(crate) fn add_catalog_signatures(
         } else {
             FileStatus::Invalid
         };
-        let mut missing: Vec<MissingCertificate> = Vec::new();
-        for s in catalog_signatures {
-            if let Some(chain) = &s.chain {
-                for m in &chain.missing {
-                    super::merge_missing(
-                        &mut missing,
-                        m,
-                        NeededBy {
-                            signature: s.index,
-                            chain: ChainRole::Signer,
-                        },
-                    );
-                }
-            }
-        }
+        let mut notes = Vec::new();
+        let missing = super::plan_missing(catalog_signatures.iter(), report.status, &mut notes);
+        report.notes.extend(notes);
         report.missing = missing;
     }
 }

@@ -449,7 +449,7 @@ impl Verifier {
         } else {
             self.file_verdict(&after, &signatures, padding_ok, &mut notes)
         };
-        let missing = self.missing_of(&signatures);
+        let missing = self.missing_of(&signatures, status, &mut notes);
         let report = FileReport {
             status,
             format: subject.format(),
@@ -585,30 +585,13 @@ impl Verifier {
     }
 
     /// What to install: the signer chains and the TSA chains of the signatures the
-    /// verdict depends on, merged by certificate.
-    fn missing_of(&self, signatures: &[SignatureReport]) -> Vec<MissingCertificate> {
-        let mut missing: Vec<MissingCertificate> = Vec::new();
-        for s in signatures
+    /// verdict depends on, merged by certificate — only from signatures that hold
+    /// ([`plan_missing`]).
+    fn missing_of(&self, signatures: &[SignatureReport], status: FileStatus, notes: &mut Vec<Finding>) -> Vec<MissingCertificate> {
+        let deciding = signatures
             .iter()
-            .filter(|s| self.policy.signatures != SignatureSelection::Primary || s.index == 0)
-        {
-            let chains = s.chain.iter().map(|c| (ChainRole::Signer, c)).chain(
-                s.timestamp
-                    .iter()
-                    .flat_map(|t| t.chain.iter())
-                    .map(|c| (ChainRole::Timestamp, c)),
-            );
-            for (role, chain) in chains {
-                for m in &chain.missing {
-                    let by = NeededBy {
-                        signature: s.index,
-                        chain: role,
-                    };
-                    merge_missing(&mut missing, m, by);
-                }
-            }
-        }
-        missing
+            .filter(|s| self.policy.signatures != SignatureSelection::Primary || s.index == 0);
+        plan_missing(deciding, status, notes)
     }
 
     fn collect<'a>(
@@ -1155,6 +1138,82 @@ fn mismatch(s: &SignatureReport) -> Option<String> {
     } else {
         None
     }
+}
+
+/// Why a signature's chains may not ask for certificates: installing them would not make
+/// it valid, because the signature itself does not hold.
+fn does_not_hold(s: &SignatureReport) -> Option<&'static str> {
+    if s.error.is_some() {
+        Some("its signature cannot be read or checked")
+    } else if !s.digest_matches {
+        Some("the file does not match its signed digest")
+    } else if !s.signature_valid {
+        Some("the signer's signature does not verify")
+    } else if s.page_hashes.as_ref().is_some_and(|p| !p.matches) {
+        Some("its page hashes do not match the file")
+    } else {
+        None
+    }
+}
+
+/// A timestamp's own signature and binding hold (only its chain may fail): then what its
+/// TSA chain lacks is worth installing.
+fn timestamp_holds(t: &TimestampReport) -> bool {
+    t.notes
+        .iter()
+        .all(|n| n.effect != crate::finding::Effect::Refusal || n.rule == Rule::TimestampChain)
+}
+
+/// The install plan's input for one file (issue 26): what the chains of `signatures` lack,
+/// merged by certificate, taken only from signatures that hold (digest, signer signature,
+/// page hashes) and from timestamps that hold, and nothing at all from an `invalid` file —
+/// installing certificates would not make it valid. When something was left out for that
+/// reason, `notes` says so (`plan.file_invalid`).
+pub(crate) fn plan_missing<'a>(
+    signatures: impl Iterator<Item = &'a SignatureReport>,
+    status: FileStatus,
+    notes: &mut Vec<Finding>,
+) -> Vec<MissingCertificate> {
+    let mut missing: Vec<MissingCertificate> = Vec::new();
+    let mut left_out: Vec<String> = Vec::new();
+    for s in signatures {
+        let chains = s.chain.iter().map(|c| (ChainRole::Signer, c)).chain(
+            s.timestamp
+                .iter()
+                .filter(|t| timestamp_holds(t))
+                .flat_map(|t| t.chain.iter())
+                .map(|c| (ChainRole::Timestamp, c)),
+        );
+        let why = does_not_hold(s);
+        for (role, chain) in chains {
+            if chain.missing.is_empty() {
+                continue;
+            }
+            match why {
+                Some(why) => left_out.push(format!("signature {}: {why}", s.index)),
+                None => {
+                    for m in &chain.missing {
+                        merge_missing(&mut missing, m, NeededBy { signature: s.index, chain: role });
+                    }
+                }
+            }
+        }
+    }
+    if status == FileStatus::Invalid && !missing.is_empty() {
+        missing.clear();
+        left_out.push("the file is invalid".into());
+    }
+    left_out.dedup();
+    if !left_out.is_empty() {
+        notes.push(Finding::information(
+            Rule::PlanFileInvalid,
+            format!(
+                "no certificate is asked for on this file's behalf: installing any would not make it valid ({})",
+                left_out.join("; ")
+            ),
+        ));
+    }
+    missing
 }
 
 /// Adds `m` to a file's list of missing certificates, merging by identity.

@@ -1,0 +1,147 @@
+//! Vectors for the install plan (issue 26): files whose chains lack a root that nobody
+//! vouches for. Each is signed under a root built here and carried in the file itself, so
+//! what the plan must say follows from how it was built:
+//! * `own-root-embedded.exe`: a self-made root, named after nothing known. Not vouched
+//!   for; vouched for by the user once `certs/own-root.crt` is given with `--vouch`.
+//! * `impostor-g4-embedded.exe`: a root whose subject is, byte for byte, the subject of the
+//!   real DigiCert Trusted Root G4 (SHA-1 ddfb16cd…, read from test-vectors/trust), with
+//!   another key: an impostor, never listed under that name.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::asn1::unix;
+use crate::pe;
+use crate::pki::{ca_spec, issue, issue_tweaked, leaf_spec, Cert, Hash, Key, Tweak};
+use crate::sign::{self, Form, Signer};
+
+/// The real DigiCert Trusted Root G4, whose subject the impostor takes.
+const REAL_G4: &[u8] = include_bytes!("../../../test-vectors/trust/anchors/ddfb16cd4931c973a2037d3fc83a4d7d775d05e4.crt");
+/// Its published SHA-1 thumbprint.
+pub const REAL_G4_SHA1: &str = "ddfb16cd4931c973a2037d3fc83a4d7d775d05e4";
+
+/// What the plan vectors must yield.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanManifest {
+    /// The instant the cases are judged at.
+    pub evaluated_at: String,
+    pub vectors: Vec<PlanVector>,
+}
+
+/// One vector: the root its chain lacks, and what is known of it by construction.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanVector {
+    pub file: String,
+    /// The root it carries, written beside it (for `--vouch`).
+    pub root_file: String,
+    /// That root's SHA-1.
+    pub root_sha1: String,
+    /// The built-in root whose subject it takes, when it is an impostor.
+    pub impostor_of: Option<String>,
+    pub why: String,
+}
+
+/// The subject Name DER of a certificate (TBSCertificate's sixth field).
+fn subject_of(cert: &[u8]) -> Vec<u8> {
+    use der::asn1::AnyRef;
+    use der::{Decode, Encode, Reader, SliceReader};
+    let outer = AnyRef::from_der(cert).expect("certificate");
+    let mut r = SliceReader::new(outer.value()).expect("reader");
+    let tbs = AnyRef::decode(&mut r).expect("tbs");
+    let mut r = SliceReader::new(tbs.value()).expect("reader");
+    let mut fields = Vec::new();
+    while !r.is_finished() {
+        fields.push(AnyRef::decode(&mut r).expect("field"));
+    }
+    fields.get(5).expect("subject").to_der().expect("encode")
+}
+
+fn leak<T>(v: T) -> &'static T {
+    Box::leak(Box::new(v))
+}
+
+fn signed(leaf: &Cert, leaf_key: &Key, root: &Cert, seed: u64) -> Vec<u8> {
+    let image = pe::build(&pe::PeSpec {
+        pe32_plus: true,
+        data_len: 8 * 1024,
+        seed,
+        overlay: 0,
+    });
+    sign::sign(
+        &image,
+        &Signer {
+            key: leaf_key,
+            cert: leaf,
+            chain: vec![leaf, root],
+            hash: Hash::Sha256,
+            corrupt_signature: false,
+            timestamp: None,
+            form: Form::default(),
+        },
+        &[],
+    )
+}
+
+pub fn write(dir: &Path) {
+    std::fs::create_dir_all(dir.join("certs")).expect("mkdir plan/certs");
+    let leaf_key = leak(Key::rsa(include_str!("../keys/leaf-rsa2048.pem")));
+    let mut vectors = Vec::new();
+    let mut one = |name: &str, root: &Cert, impostor_of: Option<&str>, seed: u64, why: &str| {
+        let leaf = issue(
+            &leaf_spec(0x9100 + seed, "Authverify Plan Publisher", unix(2026, 1, 1), unix(2027, 1, 1)),
+            leaf_key,
+            Some((root, root_key(seed))),
+        );
+        let file = format!("{name}-embedded.exe");
+        std::fs::write(dir.join(&file), signed(&leaf, leaf_key, root, seed)).expect("write vector");
+        let root_file = format!("certs/{name}.crt");
+        std::fs::write(dir.join(&root_file), &root.der).expect("write root");
+        vectors.push(PlanVector {
+            file,
+            root_file,
+            root_sha1: hex::encode(Hash::Sha1.digest(&root.der)),
+            impostor_of: impostor_of.map(str::to_string),
+            why: why.into(),
+        });
+    };
+    let own = issue(&ca_spec(0x9001, "Authverify Plan Own Root", None), root_key(1), None);
+    one(
+        "own-root",
+        &own,
+        None,
+        1,
+        "signed under a self-made root that travels in the file: nobody vouches for it",
+    );
+    let impostor = issue_tweaked(
+        &ca_spec(0x9002, "DigiCert Trusted Root G4", None),
+        root_key(2),
+        None,
+        &Tweak {
+            subject_name: Some(subject_of(REAL_G4)),
+            ..Tweak::default()
+        },
+    );
+    one(
+        "impostor-g4",
+        &impostor,
+        Some(REAL_G4_SHA1),
+        2,
+        "a root with the real DigiCert Trusted Root G4's subject and another key: an impostor",
+    );
+    let manifest = PlanManifest {
+        evaluated_at: "2026-06-01T00:00:00Z".into(),
+        vectors,
+    };
+    crate::manifest::write(&dir.join("manifest.json"), &manifest);
+}
+
+/// The roots' keys: fixed test keys, none of them a real root's.
+fn root_key(seed: u64) -> &'static Key {
+    match seed {
+        1 => leak(Key::rsa(include_str!("../keys/ca-loop-a.pem"))),
+        _ => leak(Key::rsa(include_str!("../keys/ca-loop-b.pem"))),
+    }
+}

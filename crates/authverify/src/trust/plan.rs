@@ -1,0 +1,143 @@
+//! A certificate named by its SHA-1 in somebody else's report, judged by this machine's
+//! own trust material (issue 26): `authverify summary` merges reports from other hosts,
+//! which are data, not authority. What it may put into a merged install plan is only what
+//! it vouches for itself — the built-in set, the root-program CTLs and the certificates
+//! its user vouches for — and always its own copy: name, subject, store and DER come from
+//! here, never from the report.
+
+use std::sync::Arc;
+
+use const_oid::ObjectIdentifier;
+
+use crate::path::vouch::VouchedBy;
+use crate::time::UnixTime;
+use crate::trust::builtin::{self, Origin, Store};
+use crate::trust::ctl::{TrustList, TrustListEntry};
+use crate::trust::TrustStore;
+use crate::x509::certificate::{eku, Certificate};
+
+/// A certificate this machine vouches for, as its own material describes it.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct VouchedCertificate {
+    /// Who vouches for it (never [`VouchedBy::None`]).
+    pub vouched_by: VouchedBy,
+    /// The store it belongs in.
+    pub store: Store,
+    /// Its friendly name (built-in set or CTL), else its common name.
+    pub name: String,
+    /// Its subject, when the certificate is at hand.
+    pub subject: Option<String>,
+    /// Its SHA-1 thumbprint.
+    pub sha1: [u8; 20],
+    /// Its SHA-256 thumbprint, when known.
+    pub sha256: Option<[u8; 32]>,
+    /// Its key identifier, when known.
+    pub key_id: Option<Vec<u8>>,
+    /// The certificate, when this machine holds it (built-in set or `--vouch`); a root a
+    /// CTL lists without it is named, to be fetched by its SHA-1.
+    pub certificate: Option<Arc<Certificate>>,
+}
+
+/// The purposes an install plan serves: code signing (files, catalogs) and time stamping.
+/// Dated CTL restrictions (NotBefore, disable dates) depend on each file's signing time,
+/// which the host that verified it judged; here the root program must list the root for one
+/// of these purposes at all.
+const PLAN_PURPOSES: [ObjectIdentifier; 2] = [eku::CODE_SIGNING, eku::TIME_STAMPING];
+
+fn listed_for_plan(entry: &TrustListEntry) -> bool {
+    PLAN_PURPOSES
+        .iter()
+        .any(|p| entry.permits(std::slice::from_ref(p), UnixTime::from_secs(0), UnixTime::from_secs(0)).is_ok())
+}
+
+/// The root-program list in force on this machine: the newest of its loaded lists and the
+/// pinned one.
+fn list_in_force(trust: &TrustStore) -> Option<&Arc<TrustList>> {
+    trust
+        .trust_lists()
+        .iter()
+        .chain(builtin::builtin_trust_list())
+        .max_by_key(|l| l.recency())
+}
+
+fn described(cert: &Arc<Certificate>, vouched_by: VouchedBy, store: Store, name: String) -> VouchedCertificate {
+    VouchedCertificate {
+        vouched_by,
+        store,
+        name,
+        subject: Some(cert.subject().to_string()),
+        sha1: cert.sha1(),
+        sha256: Some(cert.sha256()),
+        key_id: cert.subject_key_id().map(<[u8]>::to_vec),
+        certificate: Some(cert.clone()),
+    }
+}
+
+/// Whether this machine vouches for the built-in root `k` for the plan's purposes.
+fn builtin_root_vouched(k: &builtin::BuiltinCertificate, in_force: Option<&Arc<TrustList>>) -> bool {
+    if k.entry.origin == Origin::WindowsBuiltin {
+        return k.entry.purposes.allows(&PLAN_PURPOSES);
+    }
+    in_force
+        .and_then(|l| l.entry_for(&k.certificate))
+        .is_some_and(listed_for_plan)
+}
+
+/// Who on this machine vouches for the certificate with SHA-1 `sha1`, and its own
+/// description of it; `None` when nobody does.
+pub fn vouched_by_sha1(trust: &TrustStore, sha1: &[u8; 20]) -> Option<VouchedCertificate> {
+    let in_force = list_in_force(trust);
+    if let Some(k) = builtin::by_sha1(sha1) {
+        let name = k.entry.name.to_string();
+        match k.entry.store {
+            Store::Root if builtin_root_vouched(k, in_force) => {
+                return Some(described(&k.certificate, VouchedBy::Builtin, Store::Root, name));
+            }
+            // A built-in intermediate completes a path to a built-in root this machine
+            // vouches for.
+            Store::Intermediate
+                if builtin::by_subject(k.certificate.issuer_der()).into_iter().any(|r| {
+                    r.entry.store == Store::Root
+                        && builtin_root_vouched(r, in_force)
+                        && k.certificate.verify_signed_by(&r.certificate).is_ok()
+                }) =>
+            {
+                return Some(described(&k.certificate, VouchedBy::Chain, Store::Intermediate, name));
+            }
+            _ => {}
+        }
+    }
+    if let Some(list) = in_force.filter(|l| l.identifiers_are_sha1()) {
+        let is_builtin = builtin::builtin_trust_list().is_some_and(|b| Arc::ptr_eq(b, list));
+        if let Some(entry) = list.entries.iter().find(|e| e.identifier == sha1.as_slice()) {
+            if listed_for_plan(entry) {
+                return Some(VouchedCertificate {
+                    vouched_by: if is_builtin {
+                        VouchedBy::Builtin
+                    } else {
+                        VouchedBy::TrustList
+                    },
+                    store: Store::Root,
+                    name: entry
+                        .friendly_name
+                        .clone()
+                        .unwrap_or_else(|| format!("root {}", hex::encode(sha1))),
+                    subject: None,
+                    sha1: *sha1,
+                    sha256: entry.sha256.as_deref().and_then(|s| <[u8; 32]>::try_from(s).ok()),
+                    key_id: entry.key_id.clone(),
+                    certificate: None,
+                });
+            }
+        }
+    }
+    trust.vouched().iter().find(|c| c.sha1() == *sha1).map(|c| {
+        let store = if c.is_self_issued() {
+            Store::Root
+        } else {
+            Store::Intermediate
+        };
+        described(c, VouchedBy::User, store, c.display_name())
+    })
+}
