@@ -14,6 +14,8 @@ use serde_json::{json, Value};
 /// Trusted Root G4).
 const CERTUM: &str = "07e032e020b72c3f192f0628a2593a19a70f069e";
 const USERTRUST: &str = "2b8f1b57330dbba2d07a6c51f70ee90ddab9ad8e";
+/// Halcom CA FO: listed by the pinned authroot.stl with a disable date (2020).
+const HALCOM_DISABLED: &str = "0409565b77da582e6495ac0060a72354e64b0192";
 
 fn vectors() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -111,7 +113,7 @@ fn a_root_carried_by_the_file_is_never_planned() {
     ]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("No certificate to install."), "{text}");
-    assert!(text.contains("Not in any root program"), "{text}");
+    assert!(text.contains("Not vouched for"), "{text}");
     // Nothing to install: no certificate, no script, no bundle; the README says why.
     assert_eq!(exported(&out_dir), ["README.txt"]);
     let readme = read(&out_dir.join("README.txt"));
@@ -167,9 +169,24 @@ fn an_impostor_of_a_program_root_is_named_as_such_and_never_planned() {
     let store = offline_store();
     let out = run(&["verify", "--summary", "--trust", &store, &file]);
     let text = String::from_utf8_lossy(&out.stdout);
-    let install = text.split("Not in any root program").next().unwrap_or_default();
+    let install = text.split("Not vouched for").next().unwrap_or_default();
     assert!(!install.contains("DigiCert Trusted Root G4"), "{text}");
     assert!(text.contains("IMPOSTOR"), "{text}");
+}
+
+/// An intermediate naming the real DigiCert Trusted Root G4 (its subject and key id) as its
+/// issuer, signed with another key: G4 could never close the chain, so nothing is planned
+/// (before the fix, G4 was listed as "vouched for by builtin").
+#[test]
+fn a_forged_issuer_name_asks_for_nothing_to_install() {
+    let (file, _, _) = plan_vector("forged-g4-issuer-embedded.exe");
+    let doc = summary_of(std::slice::from_ref(&file), &[]);
+    assert_eq!(doc["summary"]["install"], json!([]));
+    let text = doc.to_string();
+    assert!(!text.contains(REAL_G4_SHA1), "{text}");
+    let m = &doc["files"][0]["missing"][0];
+    assert_eq!(m["vouched_by"], json!("none"));
+    assert_eq!(m["sha1"], json!(null));
 }
 
 /// A copy of the demo's DigiCert-G4-rooted _tkinter.pyd with one byte of its code changed.
@@ -311,6 +328,12 @@ fn a_merged_plan_takes_only_what_the_merging_machine_vouches_for() {
                     "files": 5, "example": "x.exe\nforged", "vouched_by": "builtin"
                 },
                 {
+                    "name": "Halcom", "subject": "CN=Halcom CA FO", "sha1": HALCOM_DISABLED,
+                    "sha256": null, "key_id": null, "store": "root", "store_name": "Root",
+                    "file_name": null, "available": true, "files": 1, "example": "z.exe",
+                    "vouched_by": "builtin"
+                },
+                {
                     "name": "Totally Legit & Co", "subject": "CN=Fake", "sha1": USERTRUST,
                     "sha256": null, "key_id": null, "store": "intermediate", "store_name": "CA",
                     "file_name": "../../../usertrust.crt", "available": true, "files": 1,
@@ -348,7 +371,9 @@ fn a_merged_plan_takes_only_what_the_merging_machine_vouches_for() {
     assert_eq!(usertrust["store"], json!("root"));
     assert_eq!(usertrust["file_name"], json!(format!("{USERTRUST}.crt")));
     assert_eq!(usertrust["hosts"], json!({ "host-a": 1, "host-c": 1 }));
-    let mut unvouched = vec![own.clone(), impostor.clone()];
+    // Halcom CA FO is in the root program but disabled: a root installed by hand would lose
+    // that restriction, so it is not vouched for.
+    let mut unvouched = vec![own.clone(), impostor.clone(), HALCOM_DISABLED.to_string()];
     unvouched.sort();
     assert_eq!(sha1s(&summary["unvouched"]), unvouched);
     let own_entry = summary["unvouched"]

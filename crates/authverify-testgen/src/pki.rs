@@ -212,6 +212,9 @@ pub struct Tweak<'a> {
     /// The subject as this exact Name DER instead of the spec's CN (any bytes: another
     /// certificate's subject, names holding control characters).
     pub subject_name: Option<Vec<u8>>,
+    /// The authority key identifier as these bytes instead of the issuer key's (a
+    /// certificate that claims another CA's key).
+    pub authority_key_id: Option<Vec<u8>>,
 }
 
 /// The DER of a NameConstraints extension value permitting `permitted` and excluding
@@ -295,7 +298,8 @@ fn issue_full(
     }
     exts.push(ext("2.5.29.14", false, octets(&key.key_id())));
     if issuer.is_some() {
-        exts.push(ext("2.5.29.35", false, seq(&[&ctx(0, false, &issuer_key.key_id())])));
+        let aki = tweak.authority_key_id.clone().unwrap_or_else(|| issuer_key.key_id());
+        exts.push(ext("2.5.29.35", false, seq(&[&ctx(0, false, &aki)])));
     }
     for (o, critical, value) in &tweak.extra_extensions {
         exts.push(ext(o, *critical, value.clone()));

@@ -6,6 +6,10 @@
 //! * `impostor-g4-embedded.exe`: a root whose subject is, byte for byte, the subject of the
 //!   real DigiCert Trusted Root G4 (SHA-1 ddfb16cd…, read from test-vectors/trust), with
 //!   another key: an impostor, never listed under that name.
+//! * `forged-g4-issuer-embedded.exe`: an intermediate carried in the file that names the
+//!   real DigiCert Trusted Root G4 as its issuer (its subject and key identifier) but is
+//!   signed with another key: installing G4 could never close the chain, so the plan must
+//!   not ask for it (the red-team finding of issue 26).
 
 use std::path::Path;
 
@@ -57,6 +61,17 @@ fn subject_of(cert: &[u8]) -> Vec<u8> {
         fields.push(AnyRef::decode(&mut r).expect("field"));
     }
     fields.get(5).expect("subject").to_der().expect("encode")
+}
+
+/// The subjectKeyIdentifier of a certificate: the OCTET STRING after its OID (2.5.29.14).
+fn subject_key_id_of(cert: &[u8]) -> Vec<u8> {
+    let oid = [0x06, 0x03, 0x55, 0x1d, 0x0e];
+    let at = cert.windows(oid.len()).position(|w| w == oid).expect("SKI extension");
+    // OID, then OCTET STRING { OCTET STRING { key id } }.
+    let rest = cert.get(at + oid.len()..).expect("SKI value");
+    let inner = rest.get(2..).expect("extnValue");
+    let len = usize::from(*inner.get(1).expect("key id length"));
+    inner.get(2..2 + len).expect("key id").to_vec()
 }
 
 fn leak<T>(v: T) -> &'static T {
@@ -131,6 +146,34 @@ pub fn write(dir: &Path) {
         2,
         "a root with the real DigiCert Trusted Root G4's subject and another key: an impostor",
     );
+    // The forged issuer: a "root" with G4's subject and the attacker's key signs the
+    // intermediate; the intermediate's AKI claims G4's real key id. Only the intermediate
+    // is carried: the file names G4 as what is missing.
+    let forger = issue_tweaked(
+        &ca_spec(0x9003, "DigiCert Trusted Root G4", None),
+        root_key(3),
+        None,
+        &Tweak {
+            subject_name: Some(subject_of(REAL_G4)),
+            ..Tweak::default()
+        },
+    );
+    let forged_inter = issue_tweaked(
+        &ca_spec(0x9004, "Authverify Plan Forged CA", Some(0)),
+        root_key(3),
+        Some((&forger, root_key(3))),
+        &Tweak {
+            authority_key_id: Some(subject_key_id_of(REAL_G4)),
+            ..Tweak::default()
+        },
+    );
+    one(
+        "forged-g4-issuer",
+        &forged_inter,
+        None,
+        3,
+        "an intermediate naming the real DigiCert Trusted Root G4 (subject and key id) as issuer, signed with another key: nothing to install",
+    );
     let manifest = PlanManifest {
         evaluated_at: "2026-06-01T00:00:00Z".into(),
         vectors,
@@ -142,6 +185,7 @@ pub fn write(dir: &Path) {
 fn root_key(seed: u64) -> &'static Key {
     match seed {
         1 => leak(Key::rsa(include_str!("../keys/ca-loop-a.pem"))),
-        _ => leak(Key::rsa(include_str!("../keys/ca-loop-b.pem"))),
+        2 => leak(Key::rsa(include_str!("../keys/ca-loop-b.pem"))),
+        _ => leak(Key::rsa(include_str!("../keys/ca-ctlsigner.pem"))),
     }
 }

@@ -255,7 +255,7 @@ pub(crate) fn print_summary(out: &mut impl Write, s: &Summary) -> io::Result<()>
     if !s.unvouched.is_empty() {
         writeln!(
             out,
-            "\nNot in any root program and not vouched for (--vouch): trusting one trusts whoever holds its key; not exported:"
+            "\nNot vouched for (not in any root program, or restricted by date there; not --vouch): trusting one trusts whoever holds its key; not exported:"
         )?;
         for i in &s.unvouched {
             writeln!(out, "    {}", i.subject)?;

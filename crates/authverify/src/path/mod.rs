@@ -858,6 +858,16 @@ fn trust_list_roots(top: &Certificate, req: &ChainRequest<'_>) -> Vec<Missing> {
                     continue;
                 }
             }
+            // When the root is at hand, its key must have signed `top`: a forged issuer name
+            // and key id name nothing to install.
+            let held = list
+                .identifiers_are_sha1()
+                .then(|| <[u8; 20]>::try_from(e.identifier.as_slice()).ok())
+                .flatten()
+                .and_then(|sha1| req.dictionary.by_sha1(&sha1));
+            if held.is_some_and(|k| top.verify_signed_by(&k.certificate).is_err()) {
+                continue;
+            }
             let m = Missing {
                 store: Store::Root,
                 subject: issuer_name.clone(),
@@ -899,11 +909,14 @@ fn unknown_issuer(
         ChainStatus::MissingIntermediate => Rule::ChainIntermediateMissing,
         _ => Rule::ChainIssuerMissing,
     };
+    // Only a certificate whose key really signed `top`: a certificate that copies a
+    // program root's name and key id, signed with another key, names nothing to install.
     let known = req
         .dictionary
         .by_subject(top.issuer_der())
         .into_iter()
         .filter(|k| aki.is_none() || k.certificate.subject_key_id() == aki)
+        .filter(|k| top.verify_signed_by(&k.certificate).is_ok())
         // Roots first: the name a self-signed certificate carries is the root's.
         .min_by_key(|k| k.entry.store != Store::Root);
     let (status, entries) = match known {

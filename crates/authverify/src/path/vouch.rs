@@ -88,9 +88,13 @@ fn is_builtin_list(list: &Arc<TrustList>, req: &ChainRequest<'_>) -> bool {
     req.dictionary.trust_list().is_some_and(|b| Arc::ptr_eq(b, list))
 }
 
-/// Whether a CTL entry allows the chain's purpose at the instant it is judged.
+/// Whether a CTL entry vouches for the root for the chain's purpose: it allows it at the
+/// instant the chain is judged, and without a date restriction for it. The instant may be a
+/// time a timestamp merely claims (a TSA chain is judged at its own genTime), and a root
+/// installed by hand loses the CTL's dates: a root the program restricts by date for the
+/// purpose is never vouched for ([`TrustListEntry::restricted_for`]).
 fn entry_allows(entry: &TrustListEntry, leaf_not_before: UnixTime, req: &ChainRequest<'_>) -> bool {
-    entry.permits(req.purpose.ekus(), leaf_not_before, req.at).is_ok()
+    entry.permits(req.purpose.ekus(), leaf_not_before, req.at).is_ok() && !entry.restricted_for(req.purpose.ekus())
 }
 
 /// Who vouches for the root `cert` (self-signed, not an anchor of the store), for a path

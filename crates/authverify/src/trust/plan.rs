@@ -40,15 +40,20 @@ pub struct VouchedCertificate {
 }
 
 /// The purposes an install plan serves: code signing (files, catalogs) and time stamping.
-/// Dated CTL restrictions (NotBefore, disable dates) depend on each file's signing time,
-/// which the host that verified it judged; here the root program must list the root for one
-/// of these purposes at all.
+/// The root program must list the root for one of these purposes without a date
+/// restriction (which a root installed by hand would not carry).
 const PLAN_PURPOSES: [ObjectIdentifier; 2] = [eku::CODE_SIGNING, eku::TIME_STAMPING];
 
+/// The entry lists the root for a plan purpose, with no date restriction for it (a root
+/// installed by hand would lose the restriction: [`TrustListEntry::restricted_for`]).
 fn listed_for_plan(entry: &TrustListEntry) -> bool {
-    PLAN_PURPOSES
-        .iter()
-        .any(|p| entry.permits(std::slice::from_ref(p), UnixTime::from_secs(0), UnixTime::from_secs(0)).is_ok())
+    PLAN_PURPOSES.iter().any(|p| {
+        let purpose = std::slice::from_ref(p);
+        entry
+            .permits(purpose, UnixTime::from_secs(0), UnixTime::from_secs(0))
+            .is_ok()
+            && !entry.restricted_for(purpose)
+    })
 }
 
 /// The root-program list in force on this machine: the newest of its loaded lists and the
