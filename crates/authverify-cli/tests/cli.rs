@@ -532,6 +532,8 @@ fn summary_names_the_certificates_to_install_across_files() {
         "--at",
         AT,
         "--summary",
+        "--vouch",
+        &p("certs/iv-root.crt"),
         "--trust",
         &p("certs/publisher-root.crt"),
         &p("iv-signed-root-embedded.exe"),
