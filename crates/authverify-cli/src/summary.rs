@@ -1,7 +1,7 @@
 //! The fleet view: which certificates to install across all files, and the files that fail
 //! for other reasons, grouped by reason.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use authverify::trust::plan::VouchedCertificate;
 use authverify::{Effect, FileStatus, ImpostorOf, MissingCertificate, Rule, Store, TrustStore, VouchedBy};
@@ -30,6 +30,28 @@ pub struct Summary {
     pub(crate) unvouched: Vec<Install>,
     /// Files that are not valid for reasons installing certificates does not fix.
     pub(crate) other_failures: Vec<FailureGroup>,
+    /// Where each certificate and reason is in the lists, so that adding one costs the
+    /// same however many there are: a report from another machine may name millions, and
+    /// a search through the lists for each made merging it quadratic (rebuilt after every
+    /// sort and before every merge; never serialized).
+    #[serde(skip)]
+    index: PlanIndex,
+}
+
+/// Which of the summary's certificate lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum List {
+    Install,
+    Unvouched,
+}
+
+/// Positions in a [`Summary`]'s lists by the keys [`Install::same`] compares: the SHA-1,
+/// and the subject with the key id; failure groups by reason.
+#[derive(Clone, Debug, Default)]
+struct PlanIndex {
+    by_sha1: HashMap<(List, String), usize>,
+    by_name: HashMap<(List, String, String), Vec<usize>>,
+    by_reason: HashMap<String, usize>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -65,6 +87,9 @@ pub(crate) struct Install {
     /// read back from JSON finds built-in certificates by SHA-1).
     #[serde(skip)]
     pub(crate) der: Option<std::sync::Arc<[u8]>>,
+    /// Absorbed into the plan's entry for the same certificate: dropped at the next sort.
+    #[serde(skip)]
+    moved: bool,
 }
 
 fn unvouched() -> VouchedBy {
@@ -176,6 +201,7 @@ impl Install {
             impostor_of: m.impostor_of.clone(),
             hosts: BTreeMap::new(),
             der: m.der.clone(),
+            moved: false,
         }
     }
 
@@ -232,6 +258,7 @@ impl Install {
             impostor_of: None,
             hosts: counted.hosts,
             der: own.certificate.as_ref().map(|c| std::sync::Arc::from(c.der())),
+            moved: false,
         }
     }
 
@@ -293,14 +320,11 @@ impl Builder {
             }
         }
         if let Some(reason) = failure_reason(r) {
-            add_failure(
-                &mut s.other_failures,
-                FailureGroup {
-                    reason,
-                    files: 1,
-                    examples: vec![r.path.clone()],
-                },
-            );
+            s.add_failure(FailureGroup {
+                reason,
+                files: 1,
+                examples: vec![r.path.clone()],
+            });
         }
     }
 
@@ -309,27 +333,6 @@ impl Builder {
         let mut s = self.summary;
         s.sort();
         s
-    }
-}
-
-fn add_install(list: &mut Vec<Install>, item: Install) {
-    match list.iter_mut().find(|i| i.same(&item)) {
-        Some(i) => i.absorb(&item),
-        None => list.push(item),
-    }
-}
-
-fn add_failure(list: &mut Vec<FailureGroup>, g: FailureGroup) {
-    match list.iter_mut().find(|x| x.reason == g.reason) {
-        Some(x) => {
-            x.files = x.files.saturating_add(g.files);
-            for e in g.examples {
-                if x.examples.len() < 3 {
-                    x.examples.push(e);
-                }
-            }
-        }
-        None => list.push(g),
     }
 }
 
@@ -352,15 +355,110 @@ impl Summary {
     /// that a timestamp chain needs too): it is counted once, in the plan.
     fn add(&mut self, mut item: Install) {
         if item.vouched_by.is_vouched() {
-            if let Some(at) = self.unvouched.iter().position(|i| i.same(&item)) {
-                let earlier = self.unvouched.remove(at);
-                item.absorb(&earlier);
+            if let Some(at) = self.find(List::Unvouched, &item) {
+                if let Some(earlier) = self.unvouched.get_mut(at) {
+                    item.absorb(earlier);
+                    earlier.moved = true;
+                }
             }
-            add_install(&mut self.install, item);
-        } else if let Some(planned) = self.install.iter_mut().find(|i| i.same(&item)) {
-            planned.absorb(&item);
+            self.add_to(List::Install, item);
+        } else if self.find(List::Install, &item).is_some() {
+            self.add_to(List::Install, item);
         } else {
-            add_install(&mut self.unvouched, item);
+            self.add_to(List::Unvouched, item);
+        }
+    }
+
+    fn list_mut(&mut self, list: List) -> &mut Vec<Install> {
+        match list {
+            List::Install => &mut self.install,
+            List::Unvouched => &mut self.unvouched,
+        }
+    }
+
+    /// The entry of `list` for the same certificate as `item`, through the index.
+    fn find(&self, list: List, item: &Install) -> Option<usize> {
+        let entries = match list {
+            List::Install => &self.install,
+            List::Unvouched => &self.unvouched,
+        };
+        let live = |i: &usize| entries.get(*i).is_some_and(|e| !e.moved && e.same(item));
+        if let Some(sha1) = &item.sha1 {
+            if let Some(i) = self.index.by_sha1.get(&(list, sha1.clone())).filter(|i| live(i)) {
+                return Some(*i);
+            }
+        }
+        let key_id = item.key_id.clone()?;
+        self.index
+            .by_name
+            .get(&(list, item.subject.clone(), key_id))?
+            .iter()
+            .copied()
+            .find(|i| live(i))
+    }
+
+    /// Adds `item` to `list`, into the entry for the same certificate when there is one.
+    fn add_to(&mut self, list: List, item: Install) {
+        let at = match self.find(list, &item) {
+            Some(at) => {
+                if let Some(e) = self.list_mut(list).get_mut(at) {
+                    e.absorb(&item);
+                }
+                at
+            }
+            None => {
+                let entries = self.list_mut(list);
+                entries.push(item);
+                entries.len().saturating_sub(1)
+            }
+        };
+        self.index_entry(list, at);
+    }
+
+    /// Records the keys of entry `at` of `list` (again, after an absorb may have made a
+    /// thumbprint known).
+    fn index_entry(&mut self, list: List, at: usize) {
+        let Some(e) = self.list_mut(list).get(at) else { return };
+        let (sha1, name) = (e.sha1.clone(), e.key_id.clone().map(|k| (e.subject.clone(), k)));
+        if let Some(sha1) = sha1 {
+            self.index.by_sha1.insert((list, sha1), at);
+        }
+        if let Some((subject, key_id)) = name {
+            let slots = self.index.by_name.entry((list, subject, key_id)).or_default();
+            if !slots.contains(&at) {
+                slots.push(at);
+            }
+        }
+    }
+
+    fn add_failure(&mut self, g: FailureGroup) {
+        match self.index.by_reason.get(&g.reason).and_then(|&i| self.other_failures.get_mut(i)) {
+            Some(x) => {
+                x.files = x.files.saturating_add(g.files);
+                for e in g.examples {
+                    if x.examples.len() < 3 {
+                        x.examples.push(e);
+                    }
+                }
+            }
+            None => {
+                self.index.by_reason.insert(g.reason.clone(), self.other_failures.len());
+                self.other_failures.push(g);
+            }
+        }
+    }
+
+    /// Rebuilds the index over the lists as they stand (after a sort, or for a summary read
+    /// from JSON).
+    fn reindex(&mut self) {
+        self.index = PlanIndex::default();
+        for list in [List::Install, List::Unvouched] {
+            for at in 0..self.list_mut(list).len() {
+                self.index_entry(list, at);
+            }
+        }
+        for (i, g) in self.other_failures.iter().enumerate() {
+            self.index.by_reason.entry(g.reason.clone()).or_insert(i);
         }
     }
 
@@ -375,6 +473,7 @@ impl Summary {
 
     /// Roots before intermediates, then the most needed first; failures by count.
     fn sort(&mut self) {
+        self.unvouched.retain(|i| !i.moved);
         for list in [&mut self.install, &mut self.unvouched] {
             list.sort_by(|a, b| {
                 (a.store, std::cmp::Reverse(a.files), &a.name).cmp(&(b.store, std::cmp::Reverse(b.files), &b.name))
@@ -382,6 +481,7 @@ impl Summary {
         }
         self.other_failures
             .sort_by(|a, b| b.files.cmp(&a.files).then_with(|| a.reason.cmp(&b.reason)));
+        self.reindex();
     }
 
     /// Adds `other` into `self` (`authverify summary`): file counts, verdicts, certificates
@@ -414,6 +514,7 @@ impl Summary {
     }
 
     fn absorb(&mut self, mut other: Summary, host: Option<&str>) {
+        self.reindex();
         self.files = self.files.saturating_add(other.files);
         for (k, v) in std::mem::take(&mut other.by_status) {
             let n = self.by_status.entry(k).or_insert(0);
@@ -426,7 +527,7 @@ impl Summary {
             self.add(item);
         }
         for g in other.other_failures {
-            add_failure(&mut self.other_failures, g);
+            self.add_failure(g);
         }
         self.sort();
     }
