@@ -69,6 +69,25 @@ fn readme_text(s: &str) -> String {
     crate::escape::terminal(s).into_owned()
 }
 
+/// Writes `name` in `dir` without following what may already be there: the bytes go to a
+/// new file (`create_new`: O_EXCL, which a planted symlink cannot redirect) that is then
+/// renamed over `name` (a rename replaces a symlink, never its target). An export folder an
+/// attacker could write to must not make an elevated run overwrite another file.
+fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let staged = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&staged)?;
+    let written = f.write_all(bytes).and_then(|()| f.sync_all());
+    drop(f);
+    match written.and_then(|()| std::fs::rename(&staged, dir.join(name))) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&staged);
+            Err(e)
+        }
+    }
+}
+
 pub(crate) fn write(dir: &Path, summary: &Summary) -> std::io::Result<Exported> {
     std::fs::create_dir_all(dir)?;
     let mut readme = String::from(
@@ -94,7 +113,7 @@ pub(crate) fn write(dir: &Path, summary: &Summary) -> std::io::Result<Exported> 
         match held(item) {
             Some(Held { der, sha1 }) => {
                 let file = format!("{sha1}.crt");
-                std::fs::write(dir.join(&file), &der)?;
+                write_file(dir, &file, &der)?;
                 installs.add(certutil_store, &file, &script_comment(&item.name), der);
                 exported.written += 1;
                 let _ = writeln!(
@@ -162,7 +181,7 @@ pub(crate) fn write(dir: &Path, summary: &Summary) -> std::io::Result<Exported> 
         readme.push_str(INSTALL_HELP);
         installs.write(dir)?;
     }
-    std::fs::write(dir.join("README.txt"), readme)?;
+    write_file(dir, "README.txt", readme.as_bytes())?;
     Ok(exported)
 }
 
@@ -216,13 +235,14 @@ impl Installs {
         }
         ps1.push_str("Write-Host 'Installed.'\r\n");
         cmd.push_str("echo Installed.\r\n");
-        std::fs::write(dir.join("install.ps1"), ps1)?;
-        std::fs::write(dir.join("install.cmd"), cmd)?;
+        write_file(dir, "install.ps1", ps1.as_bytes())?;
+        write_file(dir, "install.cmd", cmd.as_bytes())?;
         for (file, certs) in [("Root.p7b", &self.root), ("CA.p7b", &self.ca)] {
             if !certs.is_empty() {
-                std::fs::write(
-                    dir.join(file),
-                    certificates_only_pkcs7(certs).map_err(std::io::Error::other)?,
+                write_file(
+                    dir,
+                    file,
+                    &certificates_only_pkcs7(certs).map_err(std::io::Error::other)?,
                 )?;
             }
         }

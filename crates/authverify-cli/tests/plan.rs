@@ -411,3 +411,32 @@ fn a_merged_plan_takes_only_what_the_merging_machine_vouches_for() {
     assert_eq!(sha1s(&doc["summary"]["install"]), [own]);
     assert_eq!(doc["summary"]["install"][0]["vouched_by"], json!("user"));
 }
+
+/// A symlink planted in the export folder under the name a certificate will get does not
+/// redirect the write: the elevated run that exports must not overwrite another file.
+#[cfg(unix)]
+#[test]
+fn export_does_not_follow_a_planted_symlink() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, b"untouched").expect("victim");
+    let out_dir = dir.path().join("export");
+    std::fs::create_dir(&out_dir).expect("mkdir");
+    for name in [format!("{CERTUM}.crt"), "README.txt".to_string(), "install.ps1".to_string()] {
+        std::os::unix::fs::symlink(&victim, out_dir.join(name)).expect("symlink");
+    }
+    let store = offline_store();
+    let out = run(&[
+        "verify",
+        "--trust",
+        &store,
+        "--export-missing",
+        &s(&out_dir),
+        &s(&vectors().join("demo/signed/islzma64.exe")),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read(&victim).expect("victim"), b"untouched");
+    let crt = out_dir.join(format!("{CERTUM}.crt"));
+    assert!(std::fs::symlink_metadata(&crt).expect("crt").file_type().is_file());
+    assert_plan_files(&out_dir, &[CERTUM, USERTRUST], &[]);
+}
