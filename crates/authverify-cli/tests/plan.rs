@@ -240,8 +240,10 @@ fn a_mixed_folder_exports_exactly_the_vouched_roots() {
     assert_eq!(sha1s(&doc["summary"]["install"]), [CERTUM, USERTRUST]);
     let (_, own, _) = plan_vector("own-root-embedded.exe");
     let (_, impostor, _) = plan_vector("impostor-g4-embedded.exe");
-    let mut unvouched = vec![own.clone(), impostor.clone()];
+    let (_, hostile, _) = plan_vector("hostile-name-embedded.exe");
+    let mut unvouched = vec![own.clone(), impostor.clone(), hostile];
     unvouched.sort();
+    // The forged-issuer file's missing root has no thumbprint: it is listed, by subject.
     assert_eq!(sha1s(&doc["summary"]["unvouched"]), unvouched);
 
     let out_dir = dir.path().join("export");
@@ -263,7 +265,10 @@ fn assert_plan_files(dir: &Path, planned: &[&str], excluded: &[&str]) {
     assert_eq!(exported(dir), expected);
     let (ps1, cmd) = (read(&dir.join("install.ps1")), read(&dir.join("install.cmd")));
     for script in [&ps1, &cmd] {
-        let installed: Vec<&str> = script.lines().filter(|l| l.contains(".crt")).collect();
+        let installed: Vec<&str> = script
+            .lines()
+            .filter(|l| l.starts_with("certutil") || l.starts_with("Import-Certificate"))
+            .collect();
         assert_eq!(installed.len(), planned.len(), "{script}");
         for sha1 in planned {
             assert!(installed.iter().any(|l| l.contains(sha1)), "{sha1} not in {script}");
@@ -438,5 +443,74 @@ fn export_does_not_follow_a_planted_symlink() {
     assert_eq!(std::fs::read(&victim).expect("victim"), b"untouched");
     let crt = out_dir.join(format!("{CERTUM}.crt"));
     assert!(std::fs::symlink_metadata(&crt).expect("crt").file_type().is_file());
+    assert_plan_files(&out_dir, &[CERTUM, USERTRUST], &[]);
+}
+
+/// Issue 27: a vouched root whose name holds cmd.exe and PowerShell syntax and line breaks
+/// is exported, and nothing of its name can act in install.cmd (cmd expands `%` and `!` and
+/// splits on `&` before it runs `rem`), install.ps1 or README.txt.
+#[test]
+fn a_hostile_certificate_name_stays_inert_in_scripts_and_readme() {
+    let (file, root_sha1, _) = plan_vector("hostile-name-embedded.exe");
+    let root = s(&vectors().join("plan/certs/hostile-name.crt"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = offline_store();
+    run(&[
+        "verify",
+        "--trust",
+        &store,
+        "--vouch",
+        &root,
+        "--export-missing",
+        &s(dir.path()),
+        &file,
+    ]);
+    assert_plan_files(dir.path(), &[&root_sha1], &[]);
+    let cmd = read(&dir.path().join("install.cmd"));
+    let ps1 = read(&dir.path().join("install.ps1"));
+    // Every line is one of the lines the exporter writes itself.
+    for line in cmd.lines() {
+        let ours = line == "@echo off"
+            || line == "echo Installed."
+            || line.starts_with("rem ") && !line.contains(['%', '!', '&', '^', '|', '<', '>', '"'])
+            || line == format!("certutil -addstore -f Root \"%~dp0{root_sha1}.crt\" || exit /b 1");
+        assert!(ours, "install.cmd line not inert: {line:?}");
+    }
+    for line in ps1.lines() {
+        let ours = line.starts_with('#') && !line.contains(['$', '`', '\u{202e}'])
+            || line == "$ErrorActionPreference = 'Stop'"
+            || line == "Write-Host 'Installed.'"
+            || line == format!(
+                "Import-Certificate -FilePath (Join-Path $PSScriptRoot '{root_sha1}.crt') -CertStoreLocation Cert:\\LocalMachine\\Root | Out-Null"
+            );
+        assert!(ours, "install.ps1 line not inert: {line:?}");
+    }
+    assert_eq!(cmd.matches('\n').count(), cmd.matches("\r\n").count(), "bare LF in install.cmd");
+    let readme = read(&dir.path().join("README.txt"));
+    assert!(!readme.contains('\r') && !readme.contains('\u{202e}'), "{readme:?}");
+    assert!(
+        !readme.lines().any(|l| l.trim_start().starts_with("certutil -addstore -f Root evil")),
+        "{readme}"
+    );
+}
+
+/// Issue 27: a file name with a line break cannot forge a line of README.txt.
+#[cfg(unix)]
+#[test]
+fn a_file_name_cannot_forge_a_readme_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = dir.path().join("files");
+    std::fs::create_dir(&files).expect("mkdir");
+    let forged = files.join("a.exe\ncertutil -addstore -f Root evil.crt\n");
+    std::fs::copy(vectors().join("demo/signed/islzma64.exe"), &forged).expect("copy");
+    let out_dir = dir.path().join("export");
+    let store = offline_store();
+    run(&["verify", "--trust", &store, "--export-missing", &s(&out_dir), &s(&files)]);
+    let readme = read(&out_dir.join("README.txt"));
+    assert!(readme.contains("evil.crt"), "the example is named: {readme}");
+    assert!(
+        !readme.lines().any(|l| l.trim_start().starts_with("certutil -addstore -f Root evil")),
+        "{readme}"
+    );
     assert_plan_files(&out_dir, &[CERTUM, USERTRUST], &[]);
 }

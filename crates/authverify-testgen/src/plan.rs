@@ -10,6 +10,10 @@
 //!   real DigiCert Trusted Root G4 as its issuer (its subject and key identifier) but is
 //!   signed with another key: installing G4 could never close the chain, so the plan must
 //!   not ask for it (the red-team finding of issue 26).
+//! * `hostile-name-embedded.exe`: a self-made root whose CN holds what cmd.exe, PowerShell
+//!   and a text file would act on (`%~dp0`, `%PATH%`, `&`, `^`, `!`, `$(...)`, quotes, CR
+//!   LF and a forged `certutil` line, U+202E): vouched for with `--vouch`, it is exported,
+//!   and its name must stay inert in install.cmd, install.ps1 and README.txt (issue 27).
 
 use std::path::Path;
 
@@ -174,6 +178,22 @@ pub fn write(dir: &Path) {
         3,
         "an intermediate naming the real DigiCert Trusted Root G4 (subject and key id) as issuer, signed with another key: nothing to install",
     );
+    let hostile = issue_tweaked(
+        &ca_spec(0x9005, "Authverify Plan Hostile Name", None),
+        root_key(4),
+        None,
+        &Tweak {
+            subject_name: Some(hostile_name()),
+            ..Tweak::default()
+        },
+    );
+    one(
+        "hostile-name",
+        &hostile,
+        None,
+        4,
+        "a self-made root whose name holds cmd.exe, PowerShell and line-breaking text: inert wherever it is written",
+    );
     let manifest = PlanManifest {
         evaluated_at: "2026-06-01T00:00:00Z".into(),
         vectors,
@@ -181,11 +201,21 @@ pub fn write(dir: &Path) {
     crate::manifest::write(&dir.join("manifest.json"), &manifest);
 }
 
+/// The CN the hostile-name root carries (UTF8String, any bytes a Name may hold).
+pub const HOSTILE_CN: &str = "Evil %~dp0 %PATH% & calc ^| !x! \"q\" $(Remove-Item C:\\x) `n\r\ncertutil -addstore -f Root evil.crt\r\n\u{202e}gpj.exe";
+
+/// `CN=<HOSTILE_CN>` as raw DER.
+fn hostile_name() -> Vec<u8> {
+    use crate::asn1::{oid, seq, set, utf8};
+    seq(&[&set(&[&seq(&[&oid("2.5.4.3"), &utf8(HOSTILE_CN)])])])
+}
+
 /// The roots' keys: fixed test keys, none of them a real root's.
 fn root_key(seed: u64) -> &'static Key {
     match seed {
         1 => leak(Key::rsa(include_str!("../keys/ca-loop-a.pem"))),
         2 => leak(Key::rsa(include_str!("../keys/ca-loop-b.pem"))),
+        4 => leak(Key::rsa(include_str!("../keys/ca-assured.pem"))),
         _ => leak(Key::rsa(include_str!("../keys/ca-ctlsigner.pem"))),
     }
 }
