@@ -149,8 +149,9 @@ impl Ctx<'_> {
     }
 }
 
-/// A small PE image (`seed` makes it unique) signed by `leaf` with `chain` embedded.
-fn plain(leaf: &'static Cert, chain: Vec<&'static Cert>, seed: u64) -> Vec<u8> {
+/// A small PE image (`seed` makes it unique) signed by `leaf` (the test leaf key) with
+/// `chain` embedded.
+pub(crate) fn plain(leaf: &'static Cert, chain: Vec<&'static Cert>, seed: u64) -> Vec<u8> {
     let pe = pe::build(&pe::PeSpec {
         pe32_plus: true,
         data_len: 12 * 1024,

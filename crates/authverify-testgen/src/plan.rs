@@ -20,9 +20,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::asn1::unix;
-use crate::pe;
 use crate::pki::{ca_spec, issue, issue_tweaked, leaf_spec, Cert, Hash, Key, Tweak};
-use crate::sign::{self, Form, Signer};
 
 /// The real DigiCert Trusted Root G4, whose subject the impostor takes.
 const REAL_G4: &[u8] = include_bytes!("../../../test-vectors/trust/anchors/ddfb16cd4931c973a2037d3fc83a4d7d775d05e4.crt");
@@ -82,40 +80,19 @@ fn leak<T>(v: T) -> &'static T {
     Box::leak(Box::new(v))
 }
 
-fn signed(leaf: &Cert, leaf_key: &Key, root: &Cert, seed: u64) -> Vec<u8> {
-    let image = pe::build(&pe::PeSpec {
-        pe32_plus: true,
-        data_len: 8 * 1024,
-        seed,
-        overlay: 0,
-    });
-    sign::sign(
-        &image,
-        &Signer {
-            key: leaf_key,
-            cert: leaf,
-            chain: vec![leaf, root],
-            hash: Hash::Sha256,
-            corrupt_signature: false,
-            timestamp: None,
-            form: Form::default(),
-        },
-        &[],
-    )
-}
-
 pub fn write(dir: &Path) {
     std::fs::create_dir_all(dir.join("certs")).expect("mkdir plan/certs");
     let leaf_key = leak(Key::rsa(include_str!("../keys/leaf-rsa2048.pem")));
     let mut vectors = Vec::new();
     let mut one = |name: &str, root: &Cert, impostor_of: Option<&str>, seed: u64, why: &str| {
-        let leaf = issue(
+        let leaf = leak(issue(
             &leaf_spec(0x9100 + seed, "Authverify Plan Publisher", unix(2026, 1, 1), unix(2027, 1, 1)),
             leaf_key,
             Some((root, root_key(seed))),
-        );
+        ));
         let file = format!("{name}-embedded.exe");
-        std::fs::write(dir.join(&file), signed(&leaf, leaf_key, root, seed)).expect("write vector");
+        let bytes = crate::chains::plain(leaf, vec![leaf, leak(root.clone())], 0x9100 + seed);
+        std::fs::write(dir.join(&file), bytes).expect("write vector");
         let root_file = format!("certs/{name}.crt");
         std::fs::write(dir.join(&root_file), &root.der).expect("write root");
         vectors.push(PlanVector {
