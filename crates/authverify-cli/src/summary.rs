@@ -432,7 +432,12 @@ impl Summary {
     }
 
     fn add_failure(&mut self, g: FailureGroup) {
-        match self.index.by_reason.get(&g.reason).and_then(|&i| self.other_failures.get_mut(i)) {
+        match self
+            .index
+            .by_reason
+            .get(&g.reason)
+            .and_then(|&i| self.other_failures.get_mut(i))
+        {
             Some(x) => {
                 x.files = x.files.saturating_add(g.files);
                 for e in g.examples {
@@ -568,7 +573,7 @@ mod tests {
     #[test]
     fn appended_data_is_grouped_by_its_rule() {
         let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-vectors");
-        let mut trust = authverify::TrustStore::new();
+        let mut trust = TrustStore::new();
         trust
             .load(&vectors.join("pki/root.crt"), authverify::Role::Anchors)
             .expect("root");

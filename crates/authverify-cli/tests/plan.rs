@@ -97,7 +97,7 @@ fn a_root_carried_by_the_file_is_never_planned() {
     assert_eq!(missing[0]["sha1"], json!(root_sha1));
     assert_eq!(missing[0]["vouched_by"], json!("none"));
     assert_eq!(doc["summary"]["install"], json!([]));
-    assert_eq!(sha1s(&doc["summary"]["unvouched"]), [root_sha1.clone()]);
+    assert_eq!(sha1s(&doc["summary"]["unvouched"]), std::slice::from_ref(&root_sha1));
 
     let dir = tempfile::tempdir().expect("tempdir");
     let out_dir = dir.path().join("out");
@@ -117,7 +117,10 @@ fn a_root_carried_by_the_file_is_never_planned() {
     // Nothing to install: no certificate, no script, no bundle; the README says why.
     assert_eq!(exported(&out_dir), ["README.txt"]);
     let readme = read(&out_dir.join("README.txt"));
-    assert!(readme.contains("Not exported") && readme.contains(&root_sha1), "{readme}");
+    assert!(
+        readme.contains("Not exported") && readme.contains(&root_sha1),
+        "{readme}"
+    );
 }
 
 #[test]
@@ -126,7 +129,7 @@ fn vouching_for_the_root_puts_exactly_it_into_the_plan() {
     let root = vectors().join("plan/certs/own-root.crt");
     let doc = summary_of(std::slice::from_ref(&file), &["--vouch", &s(&root)]);
     assert_eq!(doc["files"][0]["missing"][0]["vouched_by"], json!("user"));
-    assert_eq!(sha1s(&doc["summary"]["install"]), [root_sha1.clone()]);
+    assert_eq!(sha1s(&doc["summary"]["install"]), std::slice::from_ref(&root_sha1));
     // Vouching is not trusting: the file stays untrusted until the root is installed.
     assert_eq!(doc["files"][0]["status"], json!("untrusted"));
 
@@ -281,7 +284,10 @@ fn assert_plan_files(dir: &Path, planned: &[&str], excluded: &[&str]) {
     let mut total = 0;
     for sha1 in planned {
         let der = std::fs::read(dir.join(format!("{sha1}.crt"))).expect("crt");
-        assert!(p7b.windows(der.len()).any(|w| w == der.as_slice()), "{sha1} not in Root.p7b");
+        assert!(
+            p7b.windows(der.len()).any(|w| w == der.as_slice()),
+            "{sha1} not in Root.p7b"
+        );
         total += der.len();
     }
     // Nothing else: the certificates are the bulk of the bundle (its envelope is ~30 bytes).
@@ -349,7 +355,11 @@ fn a_merged_plan_takes_only_what_the_merging_machine_vouches_for() {
             "other_failures": []
         }
     });
-    let reports = [("a.jsonl", host_a), ("b.jsonl", host_b), ("c.jsonl", hostile.to_string())];
+    let reports = [
+        ("a.jsonl", host_a),
+        ("b.jsonl", host_b),
+        ("c.jsonl", hostile.to_string()),
+    ];
     let mut paths = Vec::new();
     for (name, text) in reports {
         let p = dir.path().join(name);
@@ -400,7 +410,10 @@ fn a_merged_plan_takes_only_what_the_merging_machine_vouches_for() {
         let text = read(&nested.join(script));
         assert!(!text.contains("Evil") || script == "README.txt", "{script}: {text}");
         assert!(!text.contains("Totally Legit"), "{script}: {text}");
-        assert!(!text.lines().any(|l| l.starts_with("certutil -addstore -f Root evil")), "{script}: {text}");
+        assert!(
+            !text.lines().any(|l| l.starts_with("certutil -addstore -f Root evil")),
+            "{script}: {text}"
+        );
     }
 
     // With --vouch on the merging machine, host B's root is vouched for here too.
@@ -427,7 +440,11 @@ fn export_does_not_follow_a_planted_symlink() {
     std::fs::write(&victim, b"untouched").expect("victim");
     let out_dir = dir.path().join("export");
     std::fs::create_dir(&out_dir).expect("mkdir");
-    for name in [format!("{CERTUM}.crt"), "README.txt".to_string(), "install.ps1".to_string()] {
+    for name in [
+        format!("{CERTUM}.crt"),
+        "README.txt".to_string(),
+        "install.ps1".to_string(),
+    ] {
         std::os::unix::fs::symlink(&victim, out_dir.join(name)).expect("symlink");
     }
     let store = offline_store();
@@ -485,11 +502,17 @@ fn a_hostile_certificate_name_stays_inert_in_scripts_and_readme() {
             );
         assert!(ours, "install.ps1 line not inert: {line:?}");
     }
-    assert_eq!(cmd.matches('\n').count(), cmd.matches("\r\n").count(), "bare LF in install.cmd");
+    assert_eq!(
+        cmd.matches('\n').count(),
+        cmd.matches("\r\n").count(),
+        "bare LF in install.cmd"
+    );
     let readme = read(&dir.path().join("README.txt"));
     assert!(!readme.contains('\r') && !readme.contains('\u{202e}'), "{readme:?}");
     assert!(
-        !readme.lines().any(|l| l.trim_start().starts_with("certutil -addstore -f Root evil")),
+        !readme
+            .lines()
+            .any(|l| l.trim_start().starts_with("certutil -addstore -f Root evil")),
         "{readme}"
     );
 }
@@ -505,11 +528,20 @@ fn a_file_name_cannot_forge_a_readme_line() {
     std::fs::copy(vectors().join("demo/signed/islzma64.exe"), &forged).expect("copy");
     let out_dir = dir.path().join("export");
     let store = offline_store();
-    run(&["verify", "--trust", &store, "--export-missing", &s(&out_dir), &s(&files)]);
+    run(&[
+        "verify",
+        "--trust",
+        &store,
+        "--export-missing",
+        &s(&out_dir),
+        &s(&files),
+    ]);
     let readme = read(&out_dir.join("README.txt"));
     assert!(readme.contains("evil.crt"), "the example is named: {readme}");
     assert!(
-        !readme.lines().any(|l| l.trim_start().starts_with("certutil -addstore -f Root evil")),
+        !readme
+            .lines()
+            .any(|l| l.trim_start().starts_with("certutil -addstore -f Root evil")),
         "{readme}"
     );
     assert_plan_files(&out_dir, &[CERTUM, USERTRUST], &[]);

@@ -23,7 +23,8 @@ use crate::asn1::unix;
 use crate::pki::{ca_spec, issue, issue_tweaked, leaf_spec, Cert, Hash, Key, Tweak};
 
 /// The real DigiCert Trusted Root G4, whose subject the impostor takes.
-const REAL_G4: &[u8] = include_bytes!("../../../test-vectors/trust/anchors/ddfb16cd4931c973a2037d3fc83a4d7d775d05e4.crt");
+const REAL_G4: &[u8] =
+    include_bytes!("../../../test-vectors/trust/anchors/ddfb16cd4931c973a2037d3fc83a4d7d775d05e4.crt");
 /// Its published SHA-1 thumbprint.
 pub const REAL_G4_SHA1: &str = "ddfb16cd4931c973a2037d3fc83a4d7d775d05e4";
 
@@ -86,7 +87,12 @@ pub fn write(dir: &Path) {
     let mut vectors = Vec::new();
     let mut one = |name: &str, root: &Cert, impostor_of: Option<&str>, seed: u64, why: &str| {
         let leaf = leak(issue(
-            &leaf_spec(0x9100 + seed, "Authverify Plan Publisher", unix(2026, 1, 1), unix(2027, 1, 1)),
+            &leaf_spec(
+                0x9100 + seed,
+                "Authverify Plan Publisher",
+                unix(2026, 1, 1),
+                unix(2027, 1, 1),
+            ),
             leaf_key,
             Some((root, root_key(seed))),
         ));

@@ -114,7 +114,12 @@ fn missing_line(out: &mut impl Write, m: &authverify::MissingCertificate) -> io:
     let impostor = m
         .impostor_of
         .as_ref()
-        .map(|i| format!("; IMPOSTOR of the root program's \"{}\" (SHA-1 {}), another key", i.name, i.sha1))
+        .map(|i| {
+            format!(
+                "; IMPOSTOR of the root program's \"{}\" (SHA-1 {}), another key",
+                i.name, i.sha1
+            )
+        })
         .unwrap_or_default();
     writeln!(
         out,

@@ -12,9 +12,7 @@ use crate::catalog::CatalogMember;
 use crate::digest::DigestAlgorithm;
 use crate::error::{CatalogError, Error};
 use crate::finding::{Finding, Rule};
-use crate::report::{
-    CatalogMemberRef, FileReport, FileStatus, SignatureKind, SignatureReport,
-};
+use crate::report::{CatalogMemberRef, FileReport, FileStatus, SignatureKind, SignatureReport};
 use crate::time::UnixTime;
 use crate::Verifier;
 

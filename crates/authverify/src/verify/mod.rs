@@ -587,7 +587,12 @@ impl Verifier {
     /// What to install: the signer chains and the TSA chains of the signatures the
     /// verdict depends on, merged by certificate — only from signatures that hold
     /// ([`plan_missing`]).
-    fn missing_of(&self, signatures: &[SignatureReport], status: FileStatus, notes: &mut Vec<Finding>) -> Vec<MissingCertificate> {
+    fn missing_of(
+        &self,
+        signatures: &[SignatureReport],
+        status: FileStatus,
+        notes: &mut Vec<Finding>,
+    ) -> Vec<MissingCertificate> {
         let deciding = signatures
             .iter()
             .filter(|s| self.policy.signatures != SignatureSelection::Primary || s.index == 0);
@@ -1193,7 +1198,14 @@ pub(crate) fn plan_missing<'a>(
                 Some(why) => left_out.push(format!("signature {}: {why}", s.index)),
                 None => {
                     for m in &chain.missing {
-                        merge_missing(&mut missing, m, NeededBy { signature: s.index, chain: role });
+                        merge_missing(
+                            &mut missing,
+                            m,
+                            NeededBy {
+                                signature: s.index,
+                                chain: role,
+                            },
+                        );
                     }
                 }
             }
