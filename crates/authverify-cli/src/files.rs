@@ -151,18 +151,31 @@ pub fn verify_named(verifier: &Verifier, path: &Path, at: UnixTime) -> FileResul
 }
 
 pub(crate) fn verify_one(verifier: &Verifier, path: &Path, at: UnixTime) -> FileResult {
-    let mut file = match File::open(path) {
+    let file = match File::open(path) {
         Ok(f) => f,
         Err(e) => return FileResult::error(path, "file.unreadable", format!("cannot open: {e}")),
     };
+    verify_open(verifier, path, &file, &mut &file, at)
+}
+
+/// Verifies the file open as `file` (named `path` in the result), reading it through
+/// `reader`: the file itself, or a reader over it that records what is read
+/// (`rescan-invalid --restore` restores exactly the bytes verified).
+pub(crate) fn verify_open(
+    verifier: &Verifier,
+    path: &Path,
+    file: &File,
+    reader: &mut (impl Read + std::io::Seek),
+    at: UnixTime,
+) -> FileResult {
     // Ordinary reads, not a memory map: a file truncated by another process while mapped
     // faults (SIGBUS) and would end the whole run. The library reads one consistent
     // snapshot and says when the file changed underneath (issue 14); the modification time
     // is compared too, for a rewrite that keeps the length and the headers.
     let stamp = |f: &File| f.metadata().ok().map(|m| (m.len(), m.modified().ok()));
-    let before = stamp(&file);
-    let outcome = verifier.verify_reader(&mut file, at);
-    let changed = before != stamp(&file);
+    let before = stamp(file);
+    let outcome = verifier.verify_reader(reader, at);
+    let changed = before != stamp(file);
     match outcome {
         Ok(_) if changed => FileResult::error(
             path,

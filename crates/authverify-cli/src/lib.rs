@@ -15,6 +15,7 @@ mod error;
 mod export;
 mod files;
 mod output;
+mod pinned;
 mod progress;
 mod stream;
 mod summary;

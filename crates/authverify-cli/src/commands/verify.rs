@@ -1,33 +1,15 @@
 //! `authverify verify`: verify files as they are found, print each report in path order.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-use authverify::{FileStatus, UnixTime, Verifier};
-use rayon::prelude::*;
+use authverify::FileStatus;
 
 use crate::args::{Format, VerifyArgs};
 use crate::config::build_verifier;
 use crate::error::CliError;
-use crate::files::{self, FileResult};
+use crate::files::FileResult;
 use crate::{export, output, progress, stream, summary};
-
-/// Verifies `files` in parallel; results come back sorted by path whatever the thread
-/// count.
-pub(crate) fn verify_files(verifier: &Verifier, files: &[PathBuf], at: UnixTime, quiet: bool) -> Vec<FileResult> {
-    let bar = progress::Progress::new(Some(files.len()), quiet);
-    let mut results: Vec<FileResult> = files
-        .par_iter()
-        .map(|p| {
-            let r = files::verify_one(verifier, p, at);
-            bar.tick();
-            r
-        })
-        .collect();
-    bar.finish();
-    results.sort_by(|a, b| a.path.cmp(&b.path));
-    results
-}
 
 /// The inputs `verify` was given: PATH arguments (merged in path order) or `--files-from`
 /// (in the order listed).
