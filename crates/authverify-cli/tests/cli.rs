@@ -751,6 +751,40 @@ fn rescan_invalid_restores_only_quarantined_files_that_pass_now() {
 }
 
 #[test]
+fn rescan_invalid_restore_that_is_not_done_exits_1() {
+    // Every quarantined file passes, but one cannot go back: its name is taken (this fails
+    // for root too, unlike a read-only folder). Like `mv`, the command fails.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let q = dir.path();
+    let copy = |from: &str, to: &str| std::fs::copy(vectors().join(from), q.join(to)).expect("copy");
+    copy("pe32plus-rsa2048-sha256.exe", "agent.dll_Invalid");
+    copy("pe32-rsa2048-sha256.exe", "helper.exe_Invalid");
+    std::fs::write(q.join("helper.exe"), b"newer copy").expect("write");
+    let dir_arg = q.display().to_string();
+    let rescan = |extra: &[&str]| {
+        let base = ["rescan-invalid", "--trust", &trust(), "--at", AT, "--format", "json"];
+        run(&[&base[..], extra, &[dir_arg.as_str()]].concat())
+    };
+    let dry = rescan(&[]);
+    assert_eq!(
+        dry.status.code(),
+        Some(0),
+        "a dry run restores nothing: every file passes"
+    );
+    let restored = rescan(&["--restore"]);
+    assert_eq!(restored.status.code(), Some(1), "helper.exe was not restored");
+    let doc = validated(serde_json::from_slice(&restored.stdout).expect("json"));
+    let actions: Vec<&str> = doc["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f["action"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(actions, ["restored", "blocked"]);
+    assert_eq!(std::fs::read(q.join("helper.exe")).expect("helper"), b"newer copy");
+}
+
+#[test]
 fn rescan_invalid_with_catalogs_restores_catalogued_driver_files() {
     // A quarantined driver folder: the image and the INF are valid through the driver's
     // catalog (the INF by the hash of its bytes), the INF changed after cataloguing is not;

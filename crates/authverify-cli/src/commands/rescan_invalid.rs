@@ -207,7 +207,16 @@ pub(crate) fn run(args: &RescanArgs) -> Result<ExitCode, crate::error::CliError>
         Format::Jsonl => crate::output::json::lines(&mut out, &entries),
     };
     written.map_err(crate::output::write_failed)?;
-    Ok(crate::commands::verify::exit_code(&results))
+    // Like `mv`, a restore asked for and not done is a failure, whatever the verdicts.
+    let not_restored = args.restore
+        && entries
+            .iter()
+            .any(|e| e.status == FileStatus::Valid && e.action != Action::Restored);
+    Ok(if not_restored {
+        ExitCode::from(1)
+    } else {
+        crate::commands::verify::exit_code(&results)
+    })
 }
 
 /// Verifies each quarantined file (in parallel) and, with `restore`, puts back those that
