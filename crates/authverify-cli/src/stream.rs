@@ -16,7 +16,7 @@ use std::sync::{mpsc, Arc, Condvar, Mutex};
 
 use authverify::{UnixTime, Verifier};
 
-use crate::files::{looks_signable, verify_one, FileResult};
+use crate::files::{is_special, looks_signable, not_regular, verify_one, FileResult};
 
 /// One input in output order: a file to verify, or an error already known.
 pub(crate) enum Input {
@@ -67,6 +67,9 @@ fn one_argument(path: PathBuf, walk: Walk) -> Box<dyn Iterator<Item = Input> + S
                             None
                         }
                     }
+                    // A FIFO, socket or device: reported, never opened (files.rs).
+                    Ok(e) if is_special(e.file_type()) => Some(Input::Failed(not_regular(e.path(), e.file_type()))),
+                    // Directories are walked; symbolic links are not followed.
                     Ok(_) => None,
                     Err(err) => {
                         let p = err.path().map(Path::to_path_buf).unwrap_or_else(|| root.clone());

@@ -226,6 +226,98 @@ fn verify_jsonl(args: &[&str]) -> (Output, Vec<Value>) {
     (out, lines)
 }
 
+/// Runs authverify with its output in files, and fails the test if it has not ended
+/// within `secs` seconds (killing it): for inputs that used to hang a run.
+#[cfg(unix)]
+fn run_within(secs: u64, args: &[&str]) -> Output {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (out_path, err_path) = (dir.path().join("stdout"), dir.path().join("stderr"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_authverify"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::fs::File::create(&out_path).expect("stdout"))
+        .stderr(std::fs::File::create(&err_path).expect("stderr"))
+        .spawn()
+        .expect("run authverify");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("authverify {args:?} still running after {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: std::fs::read(&out_path).expect("stdout"),
+        stderr: std::fs::read(&err_path).expect("stderr"),
+    }
+}
+
+/// A FIFO would block its reader until a writer comes; a device may never end. Whether
+/// named, listed or met in a walk, they are reported and never opened.
+#[cfg(unix)]
+#[test]
+fn fifos_sockets_and_devices_are_reported_not_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::copy(vectors().join("pe32plus-rsa2048-sha256.exe"), d.join("a.exe")).expect("copy");
+    let fifo = d.join("b.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let _socket = std::os::unix::net::UnixListener::bind(d.join("c.sock")).expect("socket");
+    let list = d.join("list.txt");
+    std::fs::write(&list, format!("{}\n/dev/null\n", fifo.display())).expect("list");
+    let (root, dir_arg, fifo_arg, list_arg) = (
+        trust(),
+        d.display().to_string(),
+        fifo.display().to_string(),
+        list.display().to_string(),
+    );
+    let base = ["verify", "--trust", &root, "--at", AT, "--format", "jsonl"];
+    for (what, extra) in [
+        ("named", vec![fifo_arg.as_str(), "/dev/null"]),
+        ("listed", vec!["--files-from", list_arg.as_str()]),
+        ("walked", vec![dir_arg.as_str()]),
+    ] {
+        let out = run_within(60, &[&base[..], &extra].concat());
+        let lines = jsonl(&out);
+        let mut not_regular: Vec<String> = lines
+            .iter()
+            .filter(|l| l["error_rule"] == "file.not_regular")
+            .map(|l| l["path"].as_str().unwrap_or_default().to_string())
+            .collect();
+        not_regular.sort();
+        let mut expected: Vec<String> = match what {
+            "walked" => vec![fifo_arg.clone(), d.join("c.sock").display().to_string()],
+            _ => vec![fifo_arg.clone(), "/dev/null".to_string()],
+        };
+        expected.sort();
+        assert_eq!(not_regular, expected, "{what}: {lines:?}");
+        assert!(
+            lines
+                .iter()
+                .all(|l| l["status"] != "error" || l["error_rule"] == "file.not_regular"),
+            "{what}: {lines:?}"
+        );
+        if what == "walked" {
+            assert_eq!(lines.len(), 3, "the signed file is verified beside them");
+            assert_eq!(out.status.code(), Some(1));
+        } else {
+            assert_eq!(out.status.code(), Some(2), "{what}: nothing verified");
+        }
+    }
+    let fifo_line = &jsonl(&run_within(60, &[&base[..], &[fifo_arg.as_str()]].concat()))[0];
+    assert!(
+        fifo_line["error"].as_str().is_some_and(|e| e.contains("FIFO")),
+        "{fifo_line}"
+    );
+}
+
 #[test]
 fn cabinets_and_packages_in_a_directory_are_verified_and_say_their_format() {
     // Issue 17: a folder of signed cabinets, MSI packages and catalogs (and their manifest,
