@@ -14,6 +14,7 @@ mod config;
 mod error;
 mod export;
 mod files;
+mod listed;
 mod output;
 mod pinned;
 mod progress;

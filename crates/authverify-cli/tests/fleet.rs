@@ -233,6 +233,36 @@ fn files_from_reads_nul_or_newline_lists_from_a_file_or_stdin_in_the_order_given
 }
 
 #[test]
+fn files_from_reports_an_entry_longer_than_any_path_and_goes_on() {
+    // 200,000 bytes: more than any path on any system (and more than the 128 KiB bound).
+    let signed = repo().join("test-vectors/demo/signed");
+    let (a, b) = (signed.join("_tkinter.pyd"), signed.join("islzma64.exe"));
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let list = tmp.path().join("list");
+    let long = "x".repeat(200_000);
+    std::fs::write(&list, format!("{}\n{long}\n{}\n", a.display(), b.display())).expect("write");
+    let out = run(&[
+        "verify",
+        "--format",
+        "jsonl",
+        "--files-from",
+        &list.display().to_string(),
+    ]);
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(lines[0]["path"], a.display().to_string());
+    assert_eq!(lines[1]["error_rule"], "list.too_long");
+    let error = lines[1]["error"].as_str().unwrap_or_default();
+    assert!(error.contains(", line 2: longer than 131072 bytes"), "{error}");
+    assert!(lines[1]["path"].as_str().is_some_and(|p| p.len() < 100));
+    assert_eq!(lines[2]["path"], b.display().to_string());
+    assert_eq!(out.status.code(), Some(1), "one entry is an error");
+}
+
+#[test]
 fn a_reader_that_closes_the_pipe_ends_the_run_quietly() {
     // `authverify verify DIR | head -1`: the reader leaves after one line.
     let mut child = Command::new(env!("CARGO_BIN_EXE_authverify"))
