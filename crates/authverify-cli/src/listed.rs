@@ -80,9 +80,24 @@ impl Listed {
         )
     }
 
-    /// The path an entry names.
+    /// The path an entry names. On Unix a name is bytes, whatever their encoding (as a PATH
+    /// argument is); on Windows names are UTF-16 and a list carries them as UTF-8, so an
+    /// entry that is not UTF-8 names no file and is reported.
     fn path(&self, entry: Vec<u8>) -> Entry {
-        Entry::Path(PathBuf::from(String::from_utf8_lossy(&entry).into_owned()))
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStringExt;
+            Entry::Path(PathBuf::from(std::ffi::OsString::from_vec(entry)))
+        }
+        #[cfg(not(unix))]
+        match String::from_utf8(entry) {
+            Ok(name) => Entry::Path(PathBuf::from(name)),
+            Err(e) => Entry::Failed(self.failed(
+                e.as_bytes(),
+                "list.not_utf8",
+                "not UTF-8 (a list names Windows files in UTF-8); skipped",
+            )),
+        }
     }
 
     /// Reads past the next separator without keeping what is read.
@@ -193,6 +208,25 @@ mod tests {
             vec![PathBuf::from("a"), PathBuf::from("b"), PathBuf::from("c")]
         );
         assert_eq!(paths(b"a b\0c\nd\0"), vec![PathBuf::from("a b"), PathBuf::from("c\nd")]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn names_are_bytes_on_unix() {
+        use std::os::unix::ffi::OsStrExt;
+        let got = paths(b"caf\xe9.exe\nok.exe\n");
+        assert_eq!(got[0].as_os_str().as_bytes(), b"caf\xe9.exe");
+        assert_eq!(got[1], PathBuf::from("ok.exe"));
+    }
+
+    #[cfg(not(unix))]
+    #[test]
+    fn an_entry_not_in_utf8_is_reported_on_windows() {
+        let got = entries(&b"caf\xe9.exe\nok.exe\n"[..]);
+        let (message, rule) = got[0].clone().expect_err("not UTF-8");
+        assert_eq!(rule, "list.not_utf8");
+        assert!(message.contains("line 1"), "{message}");
+        assert_eq!(got[1], Ok(PathBuf::from("ok.exe")));
     }
 
     #[test]

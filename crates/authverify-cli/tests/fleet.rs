@@ -262,6 +262,39 @@ fn files_from_reports_an_entry_longer_than_any_path_and_goes_on() {
     assert_eq!(out.status.code(), Some(1), "one entry is an error");
 }
 
+/// On Unix a file name is bytes: a name that is not UTF-8 works in a list as it does as an
+/// argument.
+#[cfg(unix)]
+#[test]
+fn files_from_takes_names_that_are_not_utf8() {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let name = std::ffi::OsString::from_vec(b"signed-\xff.pyd".to_vec());
+    let file = tmp.path().join(&name);
+    std::fs::copy(repo().join("test-vectors/demo/signed/_tkinter.pyd"), &file).expect("copy");
+    let list = tmp.path().join("list");
+    let mut entry = file.as_os_str().as_bytes().to_vec();
+    entry.push(b'\n');
+    std::fs::write(&list, &entry).expect("write");
+    let listed = run(&[
+        "verify",
+        "--format",
+        "jsonl",
+        "--files-from",
+        &list.display().to_string(),
+    ]);
+    let named = Command::new(env!("CARGO_BIN_EXE_authverify"))
+        .args(["verify", "--format", "jsonl"])
+        .arg(&file)
+        .output()
+        .expect("run");
+    for (how, out) in [("listed", &listed), ("named", &named)] {
+        let line: Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+        assert_eq!(line["status"], "valid", "{how}: {line}");
+        assert_eq!(out.status.code(), Some(0), "{how}");
+    }
+}
+
 #[test]
 fn a_reader_that_closes_the_pipe_ends_the_run_quietly() {
     // `authverify verify DIR | head -1`: the reader leaves after one line.
