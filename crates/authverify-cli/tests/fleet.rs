@@ -188,6 +188,17 @@ fn reports_of_an_unknown_schema_or_without_a_summary_are_refused_clearly() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no summary line"));
 }
 
+/// `summary /dev/zero` read one endless line until the allocation failed (SIGABRT): a file
+/// that is not a report is an error naming it and the line, exit 2.
+#[cfg(unix)]
+#[test]
+fn summary_of_a_file_that_is_not_a_report_is_an_error_not_an_abort() {
+    let out = run(&["summary", "/dev/zero"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("/dev/zero:1: not a JSON line"), "{stderr}");
+}
+
 #[test]
 fn files_from_reads_nul_or_newline_lists_from_a_file_or_stdin_in_the_order_given() {
     let signed = repo().join("test-vectors/demo/signed");
