@@ -509,6 +509,49 @@ fn a_trust_folder_reports_the_files_it_does_not_use() {
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
 
+#[test]
+fn a_trust_folder_that_gives_nothing_to_trust_is_an_error() {
+    // Every file would come out untrusted against nothing: said, and exit 2, not 1.
+    let empty = tempfile::tempdir().expect("tempdir");
+    let notes = tempfile::tempdir().expect("tempdir");
+    std::fs::write(notes.path().join("README.txt"), "roots go here").expect("write");
+    for (dir, says) in [
+        (empty.path(), "the folder holds no file"),
+        (notes.path(), "none of the 1 entries of the folder"),
+    ] {
+        let dir = dir.display().to_string();
+        let out = run(&[
+            "verify",
+            "--trust",
+            &dir,
+            "--at",
+            AT,
+            &vector("pe32plus-rsa2048-sha256.exe"),
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(&format!("--trust {dir}: nothing loaded")), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(out.stdout.is_empty(), "nothing verified");
+    }
+    let notes_dir = notes.path().display().to_string();
+    let out = run(&["verify", "--trust", &notes_dir, "--at", AT, &vector("unsigned.exe")]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("README.txt"));
+    // --intermediates and --distrust only add to it: a warning.
+    let out = run(&[
+        "verify",
+        "--trust",
+        &trust(),
+        "--intermediates",
+        &notes_dir,
+        "--at",
+        AT,
+        &vector("pe32plus-rsa2048-sha256.exe"),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning: nothing loaded"));
+}
+
 /// Where scripts/fetch-real-world.py caches the corpus (`AUTHVERIFY_CACHE`, else
 /// ~/.cache/authverify), as the library's tests find it.
 fn corpus_dir() -> PathBuf {
