@@ -90,13 +90,15 @@ impl Listed {
             Entry::Path(PathBuf::from(std::ffi::OsString::from_vec(entry)))
         }
         #[cfg(not(unix))]
-        match String::from_utf8(entry) {
-            Ok(name) => Entry::Path(PathBuf::from(name)),
-            Err(e) => Entry::Failed(self.failed(
-                e.as_bytes(),
-                "list.not_utf8",
-                "not UTF-8 (a list names Windows files in UTF-8); skipped",
-            )),
+        {
+            match String::from_utf8(entry) {
+                Ok(name) => Entry::Path(PathBuf::from(name)),
+                Err(e) => Entry::Failed(self.failed(
+                    e.as_bytes(),
+                    "list.not_utf8",
+                    "not UTF-8 (a list names Windows files in UTF-8); skipped",
+                )),
+            }
         }
     }
 
