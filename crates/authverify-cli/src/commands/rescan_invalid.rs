@@ -275,6 +275,16 @@ fn rescan_one(
             );
         }
     };
+    // The walk took regular files only; the name may have changed since.
+    if let Ok(meta) = file.metadata() {
+        if !meta.is_file() {
+            let result = crate::files::not_regular(path, meta.file_type());
+            return (
+                entry(&result, Action::Kept, result.error_message().map(str::to_string)),
+                result,
+            );
+        }
+    }
     let mut recorder = pinned::Recorder::new(&file);
     let result = crate::files::verify_open(verifier, path, &file, &mut recorder, at);
     let (action, detail) = if result.status() != FileStatus::Valid {
