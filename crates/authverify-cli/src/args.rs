@@ -37,8 +37,10 @@ Exit codes: 0 all files valid, 1 some file not valid, 2 usage error or nothing v
 
 Only names ending in `_Invalid` are considered (`invalid.gif` or `config_invalid_syntax.php`
 are never touched). --restore renames a passing `X_Invalid` back to `X`, never over an
-existing file.
-Exit codes: 0 every quarantined file passes, 1 some do not, 2 usage error or none found.")]
+existing file, and only the bytes it verified: a file replaced or rewritten meanwhile is
+reported `changed` and stays.
+Exit codes: 0 every quarantined file passes (and, with --restore, was restored), 1 some do
+not (or were not restored), 2 usage error or none found.")]
     RescanInvalid(RescanArgs),
     /// Merge the summaries of JSONL reports written on many hosts into one fleet view:
     /// which certificates to install, on which hosts, for how many files.

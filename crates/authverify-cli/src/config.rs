@@ -55,7 +55,32 @@ pub(crate) fn load_trust_as(store: &mut TrustStore, spec: &str, role: Role, flag
             skipped.path, skipped.reason
         );
     }
+    let contributed =
+        summary.anchors > 0 || summary.intermediates > 0 || summary.distrusted > 0 || !summary.trust_lists.is_empty();
+    if !contributed {
+        let what = nothing_loaded(Path::new(spec), &summary);
+        // A --trust path is what files are verified against: trusting nothing from it is a
+        // mistake to stop at (a wrong folder, an export of the wrong key), not a run where
+        // every file comes out untrusted. The others only add to or take from it.
+        if flag == "--trust" {
+            return Err(CliError::Trust(format!("{flag} {spec}: {what}")));
+        }
+        eprintln!("authverify: {flag} {spec}: warning: {what}");
+    }
     Ok(())
+}
+
+/// Says that nothing was loaded from `path`, and what it held instead.
+fn nothing_loaded(path: &Path, summary: &authverify::LoadSummary) -> String {
+    if !path.is_dir() {
+        return "nothing loaded: it holds no certificate, trust list or certificate store".into();
+    }
+    match summary.skipped.len() {
+        0 => "nothing loaded: the folder holds no file".into(),
+        n => format!(
+            "nothing loaded: none of the {n} entries of the folder (each named above, with the reason) is a certificate, trust list or certificate store"
+        ),
+    }
 }
 
 pub(crate) fn build_trust(options: &TrustOptions) -> Result<TrustStore, CliError> {

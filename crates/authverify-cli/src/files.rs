@@ -26,7 +26,7 @@ pub(crate) enum Outcome {
     Report(FileReport),
     /// The file was not verified: `error` is the message, `error_rule` a stable id for
     /// grouping (the library's [`authverify::Error::rule`], or `file.not_found`,
-    /// `file.unreadable`, `file.changed`).
+    /// `file.unreadable`, `file.changed`, `file.not_regular`).
     Error {
         status: FileStatus,
         error: String,
@@ -91,6 +91,7 @@ pub(crate) fn collect_inputs(paths: &[PathBuf]) -> Inputs {
                             inputs.skipped_other = inputs.skipped_other.saturating_add(1);
                         }
                     }
+                    Ok(e) if is_special(e.file_type()) => inputs.errors.push(not_regular(e.path(), e.file_type())),
                     Ok(_) => {}
                     Err(err) => {
                         let p = err.path().map(Path::to_path_buf).unwrap_or_else(|| path.clone());
@@ -140,8 +141,42 @@ pub(crate) fn looks_signable(path: &Path) -> bool {
 /// What a named path that does not exist reports.
 pub(crate) const NO_SUCH_FILE: &str = "no such file or directory";
 
+/// Neither a regular file, a directory nor a symbolic link: a FIFO, a socket or a device.
+pub(crate) fn is_special(t: std::fs::FileType) -> bool {
+    !t.is_file() && !t.is_dir() && !t.is_symlink()
+}
+
+/// The result for a path that is not a regular file. Only regular files are ever opened: a
+/// FIFO blocks its reader until a writer comes (forever, in a scan), a device such as
+/// `/dev/zero` never ends, and neither is a file anyone signed.
+pub(crate) fn not_regular(path: &Path, t: std::fs::FileType) -> FileResult {
+    #[cfg(unix)]
+    let kind = {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            "a FIFO (named pipe)"
+        } else if t.is_socket() {
+            "a socket"
+        } else if t.is_block_device() || t.is_char_device() {
+            "a device"
+        } else if t.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file"
+        }
+    };
+    #[cfg(not(unix))]
+    let kind = if t.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    };
+    FileResult::error(path, "file.not_regular", format!("{kind}: only regular files are read"))
+}
+
 /// A file named by the caller (a PATH argument, a `--files-from` line, a path given to the
-/// Python binding): missing is reported as such, anything else is verified.
+/// Python binding): missing is reported as such, so is anything but a regular file (never
+/// opened); a regular file is verified.
 pub fn verify_named(verifier: &Verifier, path: &Path, at: UnixTime) -> FileResult {
     if path.exists() {
         verify_one(verifier, path, at)
@@ -151,18 +186,45 @@ pub fn verify_named(verifier: &Verifier, path: &Path, at: UnixTime) -> FileResul
 }
 
 pub(crate) fn verify_one(verifier: &Verifier, path: &Path, at: UnixTime) -> FileResult {
-    let mut file = match File::open(path) {
+    // Looked at before opening: opening a FIFO blocks until a writer comes. (A FIFO put in
+    // the path's place between this look and the open would still block: only a
+    // non-blocking open closes that window, and it needs the platform's flag values.)
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() {
+            return not_regular(path, meta.file_type());
+        }
+    }
+    let file = match File::open(path) {
         Ok(f) => f,
         Err(e) => return FileResult::error(path, "file.unreadable", format!("cannot open: {e}")),
     };
+    // What was opened, in case the path changed since the look above (a device, say).
+    if let Ok(meta) = file.metadata() {
+        if !meta.is_file() {
+            return not_regular(path, meta.file_type());
+        }
+    }
+    verify_open(verifier, path, &file, &mut &file, at)
+}
+
+/// Verifies the file open as `file` (named `path` in the result), reading it through
+/// `reader`: the file itself, or a reader over it that records what is read
+/// (`rescan-invalid --restore` restores exactly the bytes verified).
+pub(crate) fn verify_open(
+    verifier: &Verifier,
+    path: &Path,
+    file: &File,
+    reader: &mut (impl Read + std::io::Seek),
+    at: UnixTime,
+) -> FileResult {
     // Ordinary reads, not a memory map: a file truncated by another process while mapped
     // faults (SIGBUS) and would end the whole run. The library reads one consistent
     // snapshot and says when the file changed underneath (issue 14); the modification time
     // is compared too, for a rewrite that keeps the length and the headers.
     let stamp = |f: &File| f.metadata().ok().map(|m| (m.len(), m.modified().ok()));
-    let before = stamp(&file);
-    let outcome = verifier.verify_reader(&mut file, at);
-    let changed = before != stamp(&file);
+    let before = stamp(file);
+    let outcome = verifier.verify_reader(reader, at);
+    let changed = before != stamp(file);
     match outcome {
         Ok(_) if changed => FileResult::error(
             path,

@@ -16,7 +16,7 @@ use std::sync::{mpsc, Arc, Condvar, Mutex};
 
 use authverify::{UnixTime, Verifier};
 
-use crate::files::{looks_signable, verify_one, FileResult};
+use crate::files::{is_special, looks_signable, not_regular, verify_one, FileResult};
 
 /// One input in output order: a file to verify, or an error already known.
 pub(crate) enum Input {
@@ -67,6 +67,9 @@ fn one_argument(path: PathBuf, walk: Walk) -> Box<dyn Iterator<Item = Input> + S
                             None
                         }
                     }
+                    // A FIFO, socket or device: reported, never opened (files.rs).
+                    Ok(e) if is_special(e.file_type()) => Some(Input::Failed(not_regular(e.path(), e.file_type()))),
+                    // Directories are walked; symbolic links are not followed.
                     Ok(_) => None,
                     Err(err) => {
                         let p = err.path().map(Path::to_path_buf).unwrap_or_else(|| root.clone());
@@ -128,18 +131,6 @@ pub(crate) fn inputs(paths: &[PathBuf], walk: &Walk) -> Box<dyn Iterator<Item = 
         }
     }
     Box::new(Merge { sources, heads })
-}
-
-/// Paths listed in `text` (`--files-from`): NUL-separated when the text holds a NUL (as
-/// `find -print0` writes), else one per line; empty entries are ignored. They are verified
-/// in the order given (a job runner that splits a list keeps its order).
-pub(crate) fn listed_paths(text: &[u8]) -> Vec<PathBuf> {
-    let sep = if text.contains(&0) { b'\0' } else { b'\n' };
-    text.split(|&b| b == sep)
-        .map(|p| p.strip_suffix(b"\r").unwrap_or(p))
-        .filter(|p| !p.is_empty())
-        .map(|p| PathBuf::from(String::from_utf8_lossy(p).into_owned()))
-        .collect()
 }
 
 /// Verifies `inputs` on `jobs` threads and calls `sink` with each result in input order.
@@ -315,17 +306,5 @@ mod tests {
         let mut old = Vec::new();
         output::json::print(&mut old, &[], None).unwrap();
         assert_eq!(json, old);
-    }
-
-    #[test]
-    fn listed_paths_split_on_nul_or_newlines() {
-        assert_eq!(
-            super::listed_paths(b"a\nb\r\n\nc"),
-            vec![PathBuf::from("a"), PathBuf::from("b"), PathBuf::from("c")]
-        );
-        assert_eq!(
-            super::listed_paths(b"a b\0c\nd\0"),
-            vec![PathBuf::from("a b"), PathBuf::from("c\nd")]
-        );
     }
 }

@@ -226,6 +226,98 @@ fn verify_jsonl(args: &[&str]) -> (Output, Vec<Value>) {
     (out, lines)
 }
 
+/// Runs authverify with its output in files, and fails the test if it has not ended
+/// within `secs` seconds (killing it): for inputs that used to hang a run.
+#[cfg(unix)]
+fn run_within(secs: u64, args: &[&str]) -> Output {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (out_path, err_path) = (dir.path().join("stdout"), dir.path().join("stderr"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_authverify"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::fs::File::create(&out_path).expect("stdout"))
+        .stderr(std::fs::File::create(&err_path).expect("stderr"))
+        .spawn()
+        .expect("run authverify");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("authverify {args:?} still running after {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: std::fs::read(&out_path).expect("stdout"),
+        stderr: std::fs::read(&err_path).expect("stderr"),
+    }
+}
+
+/// A FIFO would block its reader until a writer comes; a device may never end. Whether
+/// named, listed or met in a walk, they are reported and never opened.
+#[cfg(unix)]
+#[test]
+fn fifos_sockets_and_devices_are_reported_not_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::copy(vectors().join("pe32plus-rsa2048-sha256.exe"), d.join("a.exe")).expect("copy");
+    let fifo = d.join("b.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let _socket = std::os::unix::net::UnixListener::bind(d.join("c.sock")).expect("socket");
+    let list = d.join("list.txt");
+    std::fs::write(&list, format!("{}\n/dev/null\n", fifo.display())).expect("list");
+    let (root, dir_arg, fifo_arg, list_arg) = (
+        trust(),
+        d.display().to_string(),
+        fifo.display().to_string(),
+        list.display().to_string(),
+    );
+    let base = ["verify", "--trust", &root, "--at", AT, "--format", "jsonl"];
+    for (what, extra) in [
+        ("named", vec![fifo_arg.as_str(), "/dev/null"]),
+        ("listed", vec!["--files-from", list_arg.as_str()]),
+        ("walked", vec![dir_arg.as_str()]),
+    ] {
+        let out = run_within(60, &[&base[..], &extra].concat());
+        let lines = jsonl(&out);
+        let mut not_regular: Vec<String> = lines
+            .iter()
+            .filter(|l| l["error_rule"] == "file.not_regular")
+            .map(|l| l["path"].as_str().unwrap_or_default().to_string())
+            .collect();
+        not_regular.sort();
+        let mut expected: Vec<String> = match what {
+            "walked" => vec![fifo_arg.clone(), d.join("c.sock").display().to_string()],
+            _ => vec![fifo_arg.clone(), "/dev/null".to_string()],
+        };
+        expected.sort();
+        assert_eq!(not_regular, expected, "{what}: {lines:?}");
+        assert!(
+            lines
+                .iter()
+                .all(|l| l["status"] != "error" || l["error_rule"] == "file.not_regular"),
+            "{what}: {lines:?}"
+        );
+        if what == "walked" {
+            assert_eq!(lines.len(), 3, "the signed file is verified beside them");
+            assert_eq!(out.status.code(), Some(1));
+        } else {
+            assert_eq!(out.status.code(), Some(2), "{what}: nothing verified");
+        }
+    }
+    let fifo_line = &jsonl(&run_within(60, &[&base[..], &[fifo_arg.as_str()]].concat()))[0];
+    assert!(
+        fifo_line["error"].as_str().is_some_and(|e| e.contains("FIFO")),
+        "{fifo_line}"
+    );
+}
+
 #[test]
 fn cabinets_and_packages_in_a_directory_are_verified_and_say_their_format() {
     // Issue 17: a folder of signed cabinets, MSI packages and catalogs (and their manifest,
@@ -417,6 +509,49 @@ fn a_trust_folder_reports_the_files_it_does_not_use() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be read"));
     std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+#[test]
+fn a_trust_folder_that_gives_nothing_to_trust_is_an_error() {
+    // Every file would come out untrusted against nothing: said, and exit 2, not 1.
+    let empty = tempfile::tempdir().expect("tempdir");
+    let notes = tempfile::tempdir().expect("tempdir");
+    std::fs::write(notes.path().join("README.txt"), "roots go here").expect("write");
+    for (dir, says) in [
+        (empty.path(), "the folder holds no file"),
+        (notes.path(), "none of the 1 entries of the folder"),
+    ] {
+        let dir = dir.display().to_string();
+        let out = run(&[
+            "verify",
+            "--trust",
+            &dir,
+            "--at",
+            AT,
+            &vector("pe32plus-rsa2048-sha256.exe"),
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(&format!("--trust {dir}: nothing loaded")), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(out.stdout.is_empty(), "nothing verified");
+    }
+    let notes_dir = notes.path().display().to_string();
+    let out = run(&["verify", "--trust", &notes_dir, "--at", AT, &vector("unsigned.exe")]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("README.txt"));
+    // --intermediates and --distrust only add to it: a warning.
+    let out = run(&[
+        "verify",
+        "--trust",
+        &trust(),
+        "--intermediates",
+        &notes_dir,
+        "--at",
+        AT,
+        &vector("pe32plus-rsa2048-sha256.exe"),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning: nothing loaded"));
 }
 
 /// Where scripts/fetch-real-world.py caches the corpus (`AUTHVERIFY_CACHE`, else
@@ -760,6 +895,40 @@ fn rescan_invalid_restores_only_quarantined_files_that_pass_now() {
     assert!(q.join("helper.exe_Invalid").exists());
     assert!(q.join("broken.exe_Invalid").exists());
     assert!(q.join("invalid.gif").exists() && q.join("config_invalid_syntax.php").exists());
+}
+
+#[test]
+fn rescan_invalid_restore_that_is_not_done_exits_1() {
+    // Every quarantined file passes, but one cannot go back: its name is taken (this fails
+    // for root too, unlike a read-only folder). Like `mv`, the command fails.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let q = dir.path();
+    let copy = |from: &str, to: &str| std::fs::copy(vectors().join(from), q.join(to)).expect("copy");
+    copy("pe32plus-rsa2048-sha256.exe", "agent.dll_Invalid");
+    copy("pe32-rsa2048-sha256.exe", "helper.exe_Invalid");
+    std::fs::write(q.join("helper.exe"), b"newer copy").expect("write");
+    let dir_arg = q.display().to_string();
+    let rescan = |extra: &[&str]| {
+        let base = ["rescan-invalid", "--trust", &trust(), "--at", AT, "--format", "json"];
+        run(&[&base[..], extra, &[dir_arg.as_str()]].concat())
+    };
+    let dry = rescan(&[]);
+    assert_eq!(
+        dry.status.code(),
+        Some(0),
+        "a dry run restores nothing: every file passes"
+    );
+    let restored = rescan(&["--restore"]);
+    assert_eq!(restored.status.code(), Some(1), "helper.exe was not restored");
+    let doc = validated(serde_json::from_slice(&restored.stdout).expect("json"));
+    let actions: Vec<&str> = doc["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f["action"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(actions, ["restored", "blocked"]);
+    assert_eq!(std::fs::read(q.join("helper.exe")).expect("helper"), b"newer copy");
 }
 
 #[test]

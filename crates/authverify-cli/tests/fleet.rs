@@ -188,6 +188,17 @@ fn reports_of_an_unknown_schema_or_without_a_summary_are_refused_clearly() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no summary line"));
 }
 
+/// `summary /dev/zero` read one endless line until the allocation failed (SIGABRT): a file
+/// that is not a report is an error naming it and the line, exit 2.
+#[cfg(unix)]
+#[test]
+fn summary_of_a_file_that_is_not_a_report_is_an_error_not_an_abort() {
+    let out = run(&["summary", "/dev/zero"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("/dev/zero:1: not a JSON line"), "{stderr}");
+}
+
 #[test]
 fn files_from_reads_nul_or_newline_lists_from_a_file_or_stdin_in_the_order_given() {
     let signed = repo().join("test-vectors/demo/signed");
@@ -230,6 +241,69 @@ fn files_from_reads_nul_or_newline_lists_from_a_file_or_stdin_in_the_order_given
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout)
         .ends_with("3 files: 3 valid, 0 invalid, 0 untrusted, 0 unsigned, 0 errors\n"));
+}
+
+#[test]
+fn files_from_reports_an_entry_longer_than_any_path_and_goes_on() {
+    // 200,000 bytes: more than any path on any system (and more than the 128 KiB bound).
+    let signed = repo().join("test-vectors/demo/signed");
+    let (a, b) = (signed.join("_tkinter.pyd"), signed.join("islzma64.exe"));
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let list = tmp.path().join("list");
+    let long = "x".repeat(200_000);
+    std::fs::write(&list, format!("{}\n{long}\n{}\n", a.display(), b.display())).expect("write");
+    let out = run(&[
+        "verify",
+        "--format",
+        "jsonl",
+        "--files-from",
+        &list.display().to_string(),
+    ]);
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(lines[0]["path"], a.display().to_string());
+    assert_eq!(lines[1]["error_rule"], "list.too_long");
+    let error = lines[1]["error"].as_str().unwrap_or_default();
+    assert!(error.contains(", line 2: longer than 131072 bytes"), "{error}");
+    assert!(lines[1]["path"].as_str().is_some_and(|p| p.len() < 100));
+    assert_eq!(lines[2]["path"], b.display().to_string());
+    assert_eq!(out.status.code(), Some(1), "one entry is an error");
+}
+
+/// On Unix a file name is bytes: a name that is not UTF-8 works in a list as it does as an
+/// argument.
+#[cfg(unix)]
+#[test]
+fn files_from_takes_names_that_are_not_utf8() {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let name = std::ffi::OsString::from_vec(b"signed-\xff.pyd".to_vec());
+    let file = tmp.path().join(&name);
+    std::fs::copy(repo().join("test-vectors/demo/signed/_tkinter.pyd"), &file).expect("copy");
+    let list = tmp.path().join("list");
+    let mut entry = file.as_os_str().as_bytes().to_vec();
+    entry.push(b'\n');
+    std::fs::write(&list, &entry).expect("write");
+    let listed = run(&[
+        "verify",
+        "--format",
+        "jsonl",
+        "--files-from",
+        &list.display().to_string(),
+    ]);
+    let named = Command::new(env!("CARGO_BIN_EXE_authverify"))
+        .args(["verify", "--format", "jsonl"])
+        .arg(&file)
+        .output()
+        .expect("run");
+    for (how, out) in [("listed", &listed), ("named", &named)] {
+        let line: Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+        assert_eq!(line["status"], "valid", "{how}: {line}");
+        assert_eq!(out.status.code(), Some(0), "{how}");
+    }
 }
 
 #[test]

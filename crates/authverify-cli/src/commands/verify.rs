@@ -1,33 +1,16 @@
 //! `authverify verify`: verify files as they are found, print each report in path order.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-use authverify::{FileStatus, UnixTime, Verifier};
-use rayon::prelude::*;
+use authverify::FileStatus;
 
 use crate::args::{Format, VerifyArgs};
 use crate::config::build_verifier;
 use crate::error::CliError;
-use crate::files::{self, FileResult};
+use crate::files::FileResult;
+use crate::listed::{self, Listed};
 use crate::{export, output, progress, stream, summary};
-
-/// Verifies `files` in parallel; results come back sorted by path whatever the thread
-/// count.
-pub(crate) fn verify_files(verifier: &Verifier, files: &[PathBuf], at: UnixTime, quiet: bool) -> Vec<FileResult> {
-    let bar = progress::Progress::new(Some(files.len()), quiet);
-    let mut results: Vec<FileResult> = files
-        .par_iter()
-        .map(|p| {
-            let r = files::verify_one(verifier, p, at);
-            bar.tick();
-            r
-        })
-        .collect();
-    bar.finish();
-    results.sort_by(|a, b| a.path.cmp(&b.path));
-    results
-}
 
 /// The inputs `verify` was given: PATH arguments (merged in path order) or `--files-from`
 /// (in the order listed).
@@ -38,23 +21,21 @@ fn verify_inputs(
     let Some(list) = &args.files_from else {
         return Ok(stream::inputs(&args.paths, &walk));
     };
-    let text = if list.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
-            .map_err(|e| CliError::Input(format!("--files-from -: {e}")))?;
-        buf
+    let unreadable = |e: std::io::Error| CliError::Input(format!("--files-from {}: {e}", list.display()));
+    let source: Box<dyn std::io::Read + Send> = if list.as_os_str() == "-" {
+        Box::new(std::io::stdin())
     } else {
-        std::fs::read(list).map_err(|e| CliError::Input(format!("--files-from {}: {e}", list.display())))?
+        Box::new(std::fs::File::open(list).map_err(unreadable)?)
     };
-    let mut paths = stream::listed_paths(&text);
-    drop(text);
-    paths.extend(args.paths.iter().cloned());
+    // Read as the run goes (a list of any length in constant memory); an entry that cannot
+    // be a path is reported in its place.
+    let listed = Listed::new(source, list.display().to_string()).map_err(unreadable)?;
+    let named = args.paths.clone().into_iter().map(listed::Entry::Path);
     // Each listed path is one argument of its own, taken in the order given.
-    Ok(Box::new(
-        paths
-            .into_iter()
-            .flat_map(move |p| stream::inputs(std::slice::from_ref(&p), &walk)),
-    ))
+    Ok(Box::new(listed.chain(named).flat_map(move |entry| match entry {
+        listed::Entry::Path(p) => stream::inputs(std::slice::from_ref(&p), &walk),
+        listed::Entry::Failed(failed) => Box::new(std::iter::once(stream::Input::Failed(failed))),
+    })))
 }
 
 /// Verifies as inputs are found and prints each report as soon as the ones before it are

@@ -20,6 +20,10 @@ pub(crate) fn print_text(
             Action::Restored => format!("passes now; restored to {}", e.restore_to),
             Action::Blocked => format!("passes now; NOT restored: {}", e.detail.as_deref().unwrap_or_default()),
             Action::Failed => format!("passes now; rename failed: {}", e.detail.as_deref().unwrap_or_default()),
+            Action::Changed => format!(
+                "passed when verified; NOT restored: {}",
+                e.detail.as_deref().unwrap_or_default()
+            ),
             Action::Kept => {
                 let why = match &r.outcome {
                     crate::files::Outcome::Report(rep) => rep
