@@ -73,6 +73,9 @@ pub(crate) struct SummaryArgs {
     /// Certificates this machine vouches for (as `verify --vouch`). Repeatable.
     #[arg(long, value_name = "PATH")]
     pub(crate) vouch: Vec<String>,
+    /// The instant the root program's dates are judged at (RFC 3339 UTC). Default: now.
+    #[arg(long, value_name = "TIME")]
+    pub(crate) at: Option<String>,
     /// JSONL reports (`-` for standard input).
     #[arg(required = true, value_name = "REPORT")]
     pub(crate) reports: Vec<PathBuf>,

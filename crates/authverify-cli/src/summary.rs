@@ -210,12 +210,12 @@ impl Install {
     /// that material (name, subject, store, file name, DER); otherwise it is unvouched, keeps
     /// what the report said only as text to show, and is never exported (no file name, no
     /// DER).
-    fn vetted(mut self, trust: &TrustStore) -> Self {
+    fn vetted(mut self, trust: &TrustStore, at: authverify::UnixTime) -> Self {
         let own = self
             .sha1
             .as_deref()
             .and_then(parse_sha1)
-            .and_then(|sha1| authverify::trust::plan::vouched_by_sha1(trust, &sha1));
+            .and_then(|sha1| authverify::trust::plan::vouched_by_sha1(trust, &sha1, at));
         match own {
             Some(v) => Self::from_own(&v, self),
             None => {
@@ -499,12 +499,12 @@ impl Summary {
 
     /// Merges another host's summary (`authverify summary`): a report is data from another
     /// machine, so each certificate it names is judged again by `trust`, this machine's own
-    /// material ([`Install::vetted`]).
-    pub(crate) fn merge(&mut self, mut other: Summary, host: &str, trust: &TrustStore) {
+    /// material, as of `at` ([`Install::vetted`]).
+    pub(crate) fn merge(&mut self, mut other: Summary, host: &str, trust: &TrustStore, at: authverify::UnixTime) {
         let named: Vec<Install> = std::mem::take(&mut other.install)
             .into_iter()
             .chain(std::mem::take(&mut other.unvouched))
-            .map(|i| i.vetted(trust))
+            .map(|i| i.vetted(trust, at))
             .collect();
         other.install = named;
         self.absorb(other, Some(host));

@@ -31,6 +31,7 @@ impl TrustStore {
             embedded: &list.certificates,
             trust: &pubs,
             at: list.this_update,
+            verification_time: list.this_update,
             purpose: path::Purpose::RootListSigning,
             budget: Budget::default(),
             // Windows' rules whatever the verifier's policy: Microsoft signs the lists it

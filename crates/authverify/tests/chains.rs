@@ -264,3 +264,43 @@ fn the_newest_ctl_decides_under_both_presets_whatever_the_load_order() {
     }
     assert_eq!(checked, 8, "four cases under two presets");
 }
+
+/// Issue 26: who vouches for the root a chain lacks follows the root-program CTL in force,
+/// as of the verification time — not the (earlier) instant a timestamp moves the chain to.
+/// The IV family's file carries its root; the CTLs below list that root as the generator
+/// wrote them (test-vectors/chains/ctl/).
+#[test]
+fn vouching_follows_the_ctl_as_of_the_verification_time() {
+    use authverify::VouchedBy;
+    let file = std::fs::read(chains_dir().join("iv-signed-root-embedded.exe")).expect("vector");
+    let publisher = Arc::new(
+        Certificate::from_der(&std::fs::read(chains_dir().join("certs/publisher-root.crt")).expect("read"))
+            .expect("publisher"),
+    );
+    // The instant every chains case is judged at (testgen chains::AT).
+    let at: UnixTime = "2026-06-01T00:00:00Z".parse().expect("time");
+    let vouched = |list: Option<&str>| {
+        let mut store = TrustStore::new();
+        store.set_trust_list_publishers(vec![publisher.clone()]);
+        if let Some(list) = list {
+            store
+                .load(&chains_dir().join("ctl").join(list), Role::Anchors)
+                .expect("CTL");
+        }
+        let report = Verifier::new(store, Policy::windows())
+            .verify_bytes(&file, at)
+            .expect("verify");
+        assert_eq!(report.status, FileStatus::Untrusted, "{list:?}");
+        let chain = report.signatures[0].chain.as_ref().expect("signer chain");
+        chain.missing[0].vouched_by
+    };
+    assert_eq!(vouched(None), VouchedBy::None, "a root only the file carries");
+    assert_eq!(vouched(Some("iv-listed.stl")), VouchedBy::TrustList);
+    // Disabled on 2026-04-01, before the verification time: not vouched for, though the
+    // signature's timestamp (before that date) would let Windows accept it.
+    assert_eq!(vouched(Some("iv-disabled-2026-04-01.stl")), VouchedBy::None);
+    // NotBefore 2026-01-01: a leaf issued now would not be trusted.
+    assert_eq!(vouched(Some("iv-notbefore-2026-01-01.stl")), VouchedBy::None);
+    // Listed for time stamping only: not for the signer's chain.
+    assert_eq!(vouched(Some("iv-timestamping-only.stl")), VouchedBy::None);
+}

@@ -238,10 +238,11 @@ fn host_from_file_name(path: &std::path::Path) -> String {
 
 pub(crate) fn run(args: &SummaryArgs) -> Result<ExitCode, crate::error::CliError> {
     let trust = crate::config::plan_trust(&args.trust, &args.vouch)?;
+    let at = crate::config::parse_time(args.at.as_deref(), "--at")?;
     let mut merged = Summary::default();
     for path in &args.reports {
         let (summary, host) = read_report(path).map_err(crate::error::CliError::Input)?;
-        merged.merge(summary, &host, &trust);
+        merged.merge(summary, &host, &trust, at);
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -205,6 +205,10 @@ pub(crate) struct ChainRequest<'a> {
     pub(crate) embedded: &'a [Arc<Certificate>],
     pub(crate) trust: &'a TrustStore,
     pub(crate) at: UnixTime,
+    /// The instant the caller verifies at (`--at`, or now). `at` may be a time a timestamp
+    /// claims (a TSA chain is judged at its own genTime); who vouches for a missing
+    /// certificate is judged as of this instant too, since installing it acts from now on.
+    pub(crate) verification_time: UnixTime,
     pub(crate) purpose: Purpose,
     pub(crate) budget: Budget,
     pub(crate) rules: PathRules,
@@ -1282,6 +1286,7 @@ mod tests {
             embedded: &[],
             trust: &store,
             at: UnixTime::from_secs(1_780_272_000),
+            verification_time: UnixTime::from_secs(1_780_272_000),
             purpose: Purpose::CodeSigning,
             budget: Budget::default(),
             rules: PathRules::from(&Policy::windows()),

@@ -72,15 +72,25 @@ impl VouchedBy {
     }
 }
 
-/// The root-program CTL whose entries decide: the newest of the lists the store loaded and
-/// the dictionary's pinned one (an entry a newer list dropped or restricted no longer
-/// vouches, as for an anchor: `TrustStore::anchor_policy`).
-fn list_in_force<'a>(req: &'a ChainRequest<'_>) -> Option<&'a Arc<TrustList>> {
+/// The root-program CTLs that may vouch: the one in force among those the user loaded (as
+/// for an anchor: `TrustStore::anchor_policy`) and the pinned one — an offline machine's
+/// own list predates the roots it lacks, which is why they are missing.
+fn lists<'a>(req: &'a ChainRequest<'_>) -> impl Iterator<Item = &'a Arc<TrustList>> {
     req.trust
-        .trust_lists()
-        .iter()
+        .trust_list_in_force()
+        .into_iter()
         .chain(req.dictionary.trust_list())
-        .max_by_key(|l| l.recency())
+}
+
+/// The entry that decides for a root: the newest of those lists that has one for it (an
+/// entry a newer list restricted no longer vouches).
+fn deciding<'a>(
+    req: &'a ChainRequest<'_>,
+    entry_of: impl Fn(&'a TrustList) -> Option<&'a TrustListEntry>,
+) -> Option<(&'a Arc<TrustList>, &'a TrustListEntry)> {
+    lists(req)
+        .filter_map(|l| entry_of(l).map(|e| (l, e)))
+        .max_by_key(|(l, _)| l.recency())
 }
 
 /// Whether `list` is the pinned list of the built-in set.
@@ -88,13 +98,16 @@ fn is_builtin_list(list: &Arc<TrustList>, req: &ChainRequest<'_>) -> bool {
     req.dictionary.trust_list().is_some_and(|b| Arc::ptr_eq(b, list))
 }
 
-/// Whether a CTL entry vouches for the root for the chain's purpose: it allows it at the
-/// instant the chain is judged, and without a date restriction for it. The instant may be a
-/// time a timestamp merely claims (a TSA chain is judged at its own genTime), and a root
-/// installed by hand loses the CTL's dates: a root the program restricts by date for the
-/// purpose is never vouched for ([`TrustListEntry::restricted_for`]).
+/// Whether a CTL entry vouches for the root for the chain's purpose: it allows the chain as
+/// judged (its leaf, at the instant the chain is judged), and it allows the purpose as of the
+/// verification time — not disabled, not past its NotBefore date (a leaf issued now would
+/// not be trusted). The chain's instant may be a time a timestamp merely claims (a TSA chain
+/// is judged at its own genTime), and a root installed by hand acts from now on, without the
+/// CTL's dates: a root the program has stopped trusting for the purpose is not vouched for.
 fn entry_allows(entry: &TrustListEntry, leaf_not_before: UnixTime, req: &ChainRequest<'_>) -> bool {
-    entry.permits(req.purpose.ekus(), leaf_not_before, req.at).is_ok() && !entry.restricted_for(req.purpose.ekus())
+    let now = req.verification_time;
+    entry.permits(req.purpose.ekus(), leaf_not_before, req.at).is_ok()
+        && entry.permits(req.purpose.ekus(), now, now).is_ok()
 }
 
 /// Who vouches for the root `cert` (self-signed, not an anchor of the store), for a path
@@ -110,15 +123,13 @@ pub(crate) fn root(cert: &Certificate, leaf_not_before: UnixTime, req: &ChainReq
         if k.entry.purposes.allows(req.purpose.ekus()) {
             return VouchedBy::Builtin;
         }
-    } else if let Some(list) = list_in_force(req) {
-        if let Some(entry) = list.entry_for(cert) {
-            if entry_allows(entry, leaf_not_before, req) {
-                return if is_builtin_list(list, req) {
-                    VouchedBy::Builtin
-                } else {
-                    VouchedBy::TrustList
-                };
-            }
+    } else if let Some((list, entry)) = deciding(req, |l| l.entry_for(cert)) {
+        if entry_allows(entry, leaf_not_before, req) {
+            return if is_builtin_list(list, req) {
+                VouchedBy::Builtin
+            } else {
+                VouchedBy::TrustList
+            };
         }
     }
     if req.trust.is_vouched(cert) {
@@ -134,8 +145,9 @@ pub(crate) fn listed_root(
     leaf_not_before: UnixTime,
     req: &ChainRequest<'_>,
 ) -> VouchedBy {
-    let in_force = list_in_force(req).is_some_and(|l| Arc::ptr_eq(l, list));
-    match (in_force, entry_allows(entry, leaf_not_before, req)) {
+    let decides = deciding(req, |l| l.entries.iter().find(|e| e.identifier == entry.identifier))
+        .is_some_and(|(l, _)| Arc::ptr_eq(l, list));
+    match (decides, entry_allows(entry, leaf_not_before, req)) {
         (true, true) if is_builtin_list(list, req) => VouchedBy::Builtin,
         (true, true) => VouchedBy::TrustList,
         _ => VouchedBy::None,

@@ -114,16 +114,6 @@ fn applies(scope: &Option<Vec<ObjectIdentifier>>, purpose: &[ObjectIdentifier]) 
 }
 
 impl TrustListEntry {
-    /// Whether the root program trusts the root for `purpose` only within limits: a disable
-    /// or NotBefore date, or a removal, that applies to it. Windows applies them from its
-    /// AuthRoot store; a certificate installed by hand into Root (an install plan, a Group
-    /// Policy) carries none of them, so such a root is never part of a plan (issue 26).
-    pub fn restricted_for(&self, purpose: &[ObjectIdentifier]) -> bool {
-        let disabled = self.disabled_at.is_some() || self.disabled_ekus.is_some();
-        let not_before = self.not_before.is_some() || self.not_before_ekus.is_some();
-        disabled && applies(&self.disabled_ekus, purpose) || not_before && applies(&self.not_before_ekus, purpose)
-    }
-
     /// Applies the entry's policy (signify's `CertificateTrustSubject.verify_trust`, after
     /// Microsoft's deprecation semantics): `purpose` are the EKUs that grant the purpose,
     /// `leaf_not_before` the end-entity certificate's notBefore, `at` the evaluation time

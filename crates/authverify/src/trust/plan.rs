@@ -40,30 +40,33 @@ pub struct VouchedCertificate {
 }
 
 /// The purposes an install plan serves: code signing (files, catalogs) and time stamping.
-/// The root program must list the root for one of these purposes without a date
-/// restriction (which a root installed by hand would not carry).
+/// The root program must list the root for one of these purposes as of the merging
+/// machine's verification time: not disabled, not past its NotBefore date (a root installed
+/// by hand acts from now on, without the CTL's dates).
 const PLAN_PURPOSES: [ObjectIdentifier; 2] = [eku::CODE_SIGNING, eku::TIME_STAMPING];
 
-/// The entry lists the root for a plan purpose, with no date restriction for it (a root
-/// installed by hand would lose the restriction: [`TrustListEntry::restricted_for`]).
-fn listed_for_plan(entry: &TrustListEntry) -> bool {
-    PLAN_PURPOSES.iter().any(|p| {
-        let purpose = std::slice::from_ref(p);
-        entry
-            .permits(purpose, UnixTime::from_secs(0), UnixTime::from_secs(0))
-            .is_ok()
-            && !entry.restricted_for(purpose)
-    })
+/// The entry lists the root for a plan purpose as of `at`.
+fn listed_for_plan(entry: &TrustListEntry, at: UnixTime) -> bool {
+    PLAN_PURPOSES
+        .iter()
+        .any(|p| entry.permits(std::slice::from_ref(p), at, at).is_ok())
 }
 
-/// The root-program list in force on this machine: the newest of its loaded lists and the
-/// pinned one.
-fn list_in_force(trust: &TrustStore) -> Option<&Arc<TrustList>> {
+/// The entry that decides for the root with thumbprint `sha1`: the newest of this
+/// machine's list in force and the pinned one that lists it (as `path::vouch` decides).
+fn deciding<'a>(trust: &'a TrustStore, sha1: &[u8; 20]) -> Option<(&'a Arc<TrustList>, &'a TrustListEntry)> {
     trust
-        .trust_lists()
-        .iter()
+        .trust_list_in_force()
+        .into_iter()
         .chain(builtin::builtin_trust_list())
-        .max_by_key(|l| l.recency())
+        .filter(|l| l.identifiers_are_sha1())
+        .filter_map(|l| {
+            l.entries
+                .iter()
+                .find(|e| e.identifier == sha1.as_slice())
+                .map(|e| (l, e))
+        })
+        .max_by_key(|(l, _)| l.recency())
 }
 
 fn described(cert: &Arc<Certificate>, vouched_by: VouchedBy, store: Store, name: String) -> VouchedCertificate {
@@ -80,23 +83,20 @@ fn described(cert: &Arc<Certificate>, vouched_by: VouchedBy, store: Store, name:
 }
 
 /// Whether this machine vouches for the built-in root `k` for the plan's purposes.
-fn builtin_root_vouched(k: &builtin::BuiltinCertificate, in_force: Option<&Arc<TrustList>>) -> bool {
+fn builtin_root_vouched(k: &builtin::BuiltinCertificate, trust: &TrustStore, at: UnixTime) -> bool {
     if k.entry.origin == Origin::WindowsBuiltin {
         return k.entry.purposes.allows(&PLAN_PURPOSES);
     }
-    in_force
-        .and_then(|l| l.entry_for(&k.certificate))
-        .is_some_and(listed_for_plan)
+    deciding(trust, &k.certificate.sha1()).is_some_and(|(_, e)| listed_for_plan(e, at))
 }
 
-/// Who on this machine vouches for the certificate with SHA-1 `sha1`, and its own
-/// description of it; `None` when nobody does.
-pub fn vouched_by_sha1(trust: &TrustStore, sha1: &[u8; 20]) -> Option<VouchedCertificate> {
-    let in_force = list_in_force(trust);
+/// Who on this machine vouches for the certificate with SHA-1 `sha1` as of `at` (the
+/// verification time), and its own description of it; `None` when nobody does.
+pub fn vouched_by_sha1(trust: &TrustStore, sha1: &[u8; 20], at: UnixTime) -> Option<VouchedCertificate> {
     if let Some(k) = builtin::by_sha1(sha1) {
         let name = k.entry.name.to_string();
         match k.entry.store {
-            Store::Root if builtin_root_vouched(k, in_force) => {
+            Store::Root if builtin_root_vouched(k, trust, at) => {
                 return Some(described(&k.certificate, VouchedBy::Builtin, Store::Root, name));
             }
             // A built-in intermediate completes a path to a built-in root this machine
@@ -104,7 +104,7 @@ pub fn vouched_by_sha1(trust: &TrustStore, sha1: &[u8; 20]) -> Option<VouchedCer
             Store::Intermediate
                 if builtin::by_subject(k.certificate.issuer_der()).into_iter().any(|r| {
                     r.entry.store == Store::Root
-                        && builtin_root_vouched(r, in_force)
+                        && builtin_root_vouched(r, trust, at)
                         && k.certificate.verify_signed_by(&r.certificate).is_ok()
                 }) =>
             {
@@ -113,29 +113,25 @@ pub fn vouched_by_sha1(trust: &TrustStore, sha1: &[u8; 20]) -> Option<VouchedCer
             _ => {}
         }
     }
-    if let Some(list) = in_force.filter(|l| l.identifiers_are_sha1()) {
+    if let Some((list, entry)) = deciding(trust, sha1).filter(|(_, e)| listed_for_plan(e, at)) {
         let is_builtin = builtin::builtin_trust_list().is_some_and(|b| Arc::ptr_eq(b, list));
-        if let Some(entry) = list.entries.iter().find(|e| e.identifier == sha1.as_slice()) {
-            if listed_for_plan(entry) {
-                return Some(VouchedCertificate {
-                    vouched_by: if is_builtin {
-                        VouchedBy::Builtin
-                    } else {
-                        VouchedBy::TrustList
-                    },
-                    store: Store::Root,
-                    name: entry
-                        .friendly_name
-                        .clone()
-                        .unwrap_or_else(|| format!("root {}", hex::encode(sha1))),
-                    subject: None,
-                    sha1: *sha1,
-                    sha256: entry.sha256.as_deref().and_then(|s| <[u8; 32]>::try_from(s).ok()),
-                    key_id: entry.key_id.clone(),
-                    certificate: None,
-                });
-            }
-        }
+        return Some(VouchedCertificate {
+            vouched_by: if is_builtin {
+                VouchedBy::Builtin
+            } else {
+                VouchedBy::TrustList
+            },
+            store: Store::Root,
+            name: entry
+                .friendly_name
+                .clone()
+                .unwrap_or_else(|| format!("root {}", hex::encode(sha1))),
+            subject: None,
+            sha1: *sha1,
+            sha256: entry.sha256.as_deref().and_then(|s| <[u8; 32]>::try_from(s).ok()),
+            key_id: entry.key_id.clone(),
+            certificate: None,
+        });
     }
     trust.vouched().iter().find(|c| c.sha1() == *sha1).map(|c| {
         let store = if c.is_self_issued() {

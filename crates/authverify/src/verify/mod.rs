@@ -786,6 +786,7 @@ impl Verifier {
                 policy: &self.policy,
                 outer_certs: embedded,
                 signer: Some(signer_cert),
+                verification_time: at,
             },
         );
         let evaluated_at = evaluation_time(signer_cert, timestamp.as_ref(), at);
@@ -794,6 +795,7 @@ impl Verifier {
             embedded,
             trust: &self.trust,
             at: evaluated_at.time,
+            verification_time: at,
             purpose,
             budget: self.policy.budget,
             rules: path::PathRules::from(&self.policy),

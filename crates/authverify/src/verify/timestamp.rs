@@ -32,6 +32,8 @@ pub(crate) struct TimestampContext<'a> {
     /// The parent signature's signer: a timestamp made with its key proves nothing (a
     /// signer could otherwise outlive its certificate by stamping itself).
     pub(crate) signer: Option<&'a Certificate>,
+    /// The instant the caller verifies at: what the TSA chain lacks is vouched for as of it.
+    pub(crate) verification_time: UnixTime,
 }
 
 /// The first timestamp on `parent` (RFC 3161 preferred), verified; `None` without one.
@@ -132,6 +134,7 @@ fn finish(
         embedded: certs,
         trust: ctx.trust,
         at: time,
+        verification_time: ctx.verification_time,
         purpose: Purpose::TimeStamping,
         budget: ctx.policy.budget,
         rules: path::PathRules::from(ctx.policy),
