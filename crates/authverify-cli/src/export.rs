@@ -165,10 +165,11 @@ pub(crate) fn write(dir: &Path, summary: &Summary) -> std::io::Result<Exported> 
             });
             let _ = writeln!(
                 readme,
-                "{}\n{impostor}  SHA-1 {}, SHA-256 {}\n  needed by {} file(s), e.g. {}\n",
+                "{}\n{impostor}  SHA-1 {}, SHA-256 {}, key id {}\n  needed by {} file(s), e.g. {}\n",
                 readme_text(&item.subject),
                 readme_text(item.sha1.as_deref().unwrap_or("(unknown)")),
                 readme_text(item.sha256.as_deref().unwrap_or("(unknown)")),
+                readme_text(item.key_id.as_deref().unwrap_or("(none)")),
                 item.files,
                 readme_text(&item.example)
             );

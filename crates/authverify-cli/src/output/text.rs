@@ -273,9 +273,10 @@ pub(crate) fn print_summary(out: &mut impl Write, s: &Summary) -> io::Result<()>
             }
             writeln!(
                 out,
-                "      SHA-1 {}, SHA-256 {}; needed by {} file(s), e.g. {}",
+                "      SHA-1 {}, SHA-256 {}, key id {}; needed by {} file(s), e.g. {}",
                 i.sha1.as_deref().unwrap_or("(unknown)"),
                 i.sha256.as_deref().unwrap_or("(unknown)"),
+                i.key_id.as_deref().unwrap_or("(none)"),
                 i.files,
                 i.example
             )?;
