@@ -1,6 +1,7 @@
 //! Hostile inputs too large to commit, built on demand by the tests and benches: a
 //! SignedData carrying 10,000 certificates, signatures nested 1,000 deep, and a file whose
-//! sections all overlap under 64 page-hashed signatures.
+//! sections all overlap under 64 page-hashed signatures; an MSI package with a million
+//! directory entries.
 
 use crate::asn1::unix;
 use crate::pe;
@@ -226,6 +227,48 @@ pub fn large_signed(data_len: usize) -> Hostile {
     };
     Hostile {
         image: sign::sign(&image, &s, &[]),
+        root_der: p.root.der.clone(),
+    }
+}
+
+/// A signed MSI package whose root storage holds `empty` empty streams beside two with
+/// data (one in the mini stream, one in regular sectors), valid under this module's root:
+/// every directory entry costs a parser whatever its stream holds (issue 27: a million
+/// entries, 123 MiB, reached 610 MB peak RSS). The signature is over osslsigncode's content
+/// digest, computed here from the construction: the streams with data in the order of
+/// their UTF-16LE names (`data1` before `data2`; empty streams add nothing), then the root
+/// storage's CLSID.
+pub fn many_entries_package(empty: u32) -> Hostile {
+    use crate::compound::{self, Stream};
+    let p = pki();
+    let _ = &p.root_key;
+    // The Windows Installer package CLSID {000C1084-0000-0000-C000-000000000046}, as stored.
+    let clsid = [
+        0x84, 0x10, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46,
+    ];
+    let large = pe::filler(5, 10_000);
+    let small = pe::filler(6, 300);
+    let digest = crate::pki::Hash::Sha256.digest(&[large.as_slice(), &small, &clsid].concat());
+    let s = Signer::new(&p.leaf_key, &p.leaf, vec![&p.leaf, &p.inter]);
+    let signature = sign::signed_data(&s, &digest, &[]);
+    let names: Vec<String> = (0..empty).map(|i| format!("e{i:07}")).collect();
+    let mut streams = vec![
+        Stream {
+            name: "\u{5}DigitalSignature",
+            data: &signature,
+        },
+        Stream {
+            name: "data1",
+            data: &large,
+        },
+        Stream {
+            name: "data2",
+            data: &small,
+        },
+    ];
+    streams.extend(names.iter().map(|name| Stream { name, data: &[] }));
+    Hostile {
+        image: compound::write(clsid, &streams),
         root_der: p.root.der.clone(),
     }
 }
