@@ -1,7 +1,8 @@
 //! The compound file ([MS-CFB]) read in place: the header, the FAT and mini FAT sectors
 //! the DIFAT lists, the directory's 128-byte entries and the streams' bytes are all slices
 //! of the input. Nothing is copied per entry: the directory costs its sector numbers (one
-//! u32 per directory sector) and a walk over it six bytes per entry.
+//! u32 per directory sector) and a walk over it about ten bytes per entry (its id to sort,
+//! the sort's buffer, a seen flag).
 //!
 //! Why not the `cfb` crate, which read the streams at first: it builds its own model of
 //! every entry (a `String` name, a name index, a visited set) when it opens a file —
@@ -32,7 +33,8 @@ const MINI_CUTOFF: u32 = 4096;
 /// more is [`MsiError::TooManyEntries`]. A package's streams are its tables, the string
 /// pool, one per Binary or Icon row and its embedded cabinets: the packages wixl makes for
 /// the test vectors hold 20 to 24 entries, and large real ones thousands, far below this
-/// bound, which keeps what the walk over a directory costs besides the input under ~8 MB.
+/// bound, which keeps what the walk over a directory costs besides the input near 11 MB
+/// (tests/msi_memory.rs).
 pub const MAX_ENTRIES: usize = 1 << 20;
 
 /// Object types of a directory entry.
@@ -129,7 +131,9 @@ fn mark(bits: &mut [u64], n: u32) -> bool {
     let Some(word) = bits.get_mut(n.checked_div(64).unwrap_or(usize::MAX)) else {
         return false;
     };
-    let bit = 1u64.checked_shl(u32::try_from(n.checked_rem(64).unwrap_or(0)).unwrap_or(0)).unwrap_or(0);
+    let bit = 1u64
+        .checked_shl(u32::try_from(n.checked_rem(64).unwrap_or(0)).unwrap_or(0))
+        .unwrap_or(0);
     let fresh = *word & bit == 0;
     *word |= bit;
     fresh
@@ -211,8 +215,15 @@ impl<'a> Compound<'a> {
             }
         }
         // The directory is refused past MAX_ENTRIES before more of it is walked.
-        let max_dir_sectors = MAX_ENTRIES.checked_div(size.checked_div(ENTRY).unwrap_or(1)).unwrap_or(0);
-        file.dir = file.chain(u32_at(b, 0x30)?, max_dir_sectors.saturating_add(1), &mut met, "directory")?;
+        let max_dir_sectors = MAX_ENTRIES
+            .checked_div(size.checked_div(ENTRY).unwrap_or(1))
+            .unwrap_or(0);
+        file.dir = file.chain(
+            u32_at(b, 0x30)?,
+            max_dir_sectors.saturating_add(1),
+            &mut met,
+            "directory",
+        )?;
         if file.dir.len() > max_dir_sectors {
             return Err(MsiError::TooManyEntries { limit: MAX_ENTRIES });
         }
@@ -379,7 +390,9 @@ impl<'a> Compound<'a> {
         // Each step takes a whole (mini) sector or what is left, so the loop ends.
         while left > 0 {
             if at > MAX_REG_SECTOR {
-                return Err(stream_error(format!("its chain ends with {left} of {len} bytes unread")));
+                return Err(stream_error(format!(
+                    "its chain ends with {left} of {len} bytes unread"
+                )));
             }
             let bits = if small { &mut met.mini } else { &mut met.sectors };
             if !mark(bits, at) {
@@ -388,12 +401,8 @@ impl<'a> Compound<'a> {
                     if small { "mini sector" } else { "sector" }
                 )));
             }
-            let bytes = if small {
-                self.mini_sector(at)
-            } else {
-                self.sector(at)
-            }
-            .map_err(|e| stream_error(e.to_string()))?;
+            let bytes =
+                if small { self.mini_sector(at) } else { self.sector(at) }.map_err(|e| stream_error(e.to_string()))?;
             let take = left.min(bytes.len());
             data(bytes.get(..take).unwrap_or_default());
             left = left.saturating_sub(take);
