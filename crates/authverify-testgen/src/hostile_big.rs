@@ -1,11 +1,11 @@
 //! Hostile inputs too large to commit, built on demand by the tests and benches: a
 //! SignedData carrying 10,000 certificates, signatures nested 1,000 deep, and a file whose
 //! sections all overlap under 64 page-hashed signatures; an MSI package with a million
-//! directory entries.
+//! directory entries; certificates named with control characters.
 
 use crate::asn1::unix;
 use crate::pe;
-use crate::pki::{ca_spec, issue, leaf_spec, Cert, Key};
+use crate::pki::{ca_spec, issue, leaf_spec, Cert, CertSpec, Key};
 use crate::sign::{self, Signer};
 
 /// An image and the DER of the root its chain ends at.
@@ -24,17 +24,32 @@ struct Pki {
 }
 
 fn pki() -> Pki {
+    pki_named("Authverify Hostile Root", "Authverify Hostile Signer")
+}
+
+/// The module's PKI with the root's and the signer's common names given.
+fn pki_named(root_cn: &str, signer_cn: &str) -> Pki {
     let root_key = Key::rsa(include_str!("../keys/root-rsa2048.pem"));
     let inter_key = Key::rsa(include_str!("../keys/inter-rsa2048.pem"));
     let leaf_key = Key::rsa(include_str!("../keys/leaf-rsa2048.pem"));
-    let root = issue(&ca_spec(0xc001, "Authverify Hostile Root", None), &root_key, None);
+    let root = issue(
+        &CertSpec {
+            subject: root_cn,
+            ..ca_spec(0xc001, "", None)
+        },
+        &root_key,
+        None,
+    );
     let inter = issue(
         &ca_spec(0xc002, "Authverify Hostile CA", Some(0)),
         &inter_key,
         Some((&root, &root_key)),
     );
     let leaf = issue(
-        &leaf_spec(0xc003, "Authverify Hostile Signer", unix(2025, 1, 1), unix(2028, 1, 1)),
+        &CertSpec {
+            subject: signer_cn,
+            ..leaf_spec(0xc003, "", unix(2025, 1, 1), unix(2028, 1, 1))
+        },
         &leaf_key,
         Some((&inter, &inter_key)),
     );
@@ -227,6 +242,19 @@ pub fn large_signed(data_len: usize) -> Hostile {
     };
     Hostile {
         image: sign::sign(&image, &s, &[]),
+        root_der: p.root.der.clone(),
+    }
+}
+
+/// A valid signed PE32+ image whose root and signer certificates have the common names
+/// given, whatever characters they hold: a certificate's name is raw DER (a UTF8String may
+/// hold ESC, CR or U+202E), and it is printed by every verifier (issue 27).
+pub fn named_signer(root_cn: &str, signer_cn: &str) -> Hostile {
+    let p = pki_named(root_cn, signer_cn);
+    let _ = &p.root_key;
+    let s = Signer::new(&p.leaf_key, &p.leaf, vec![&p.leaf, &p.inter]);
+    Hostile {
+        image: sign::sign(&image(), &s, &[]),
         root_der: p.root.der.clone(),
     }
 }
