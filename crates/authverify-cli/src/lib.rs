@@ -12,6 +12,7 @@ mod args;
 mod commands;
 mod config;
 mod error;
+mod escape;
 mod export;
 mod files;
 mod output;
