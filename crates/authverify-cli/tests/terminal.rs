@@ -267,6 +267,47 @@ fn certificate_names_holding_controls_are_shown_escaped_and_kept_exact_in_json()
 }
 
 #[test]
+fn messages_on_stderr_show_names_escaped() {
+    #[cfg(unix)]
+    let (name, escaped) = ("x\n\u{1b}[1A\u{202e}.txt", r"x\u{a}\u{1b}[1A\u{202e}.txt");
+    #[cfg(not(unix))]
+    let (name, escaped) = ("x\u{9b}1A\u{202e}.txt", r"x\u{9b}1A\u{202e}.txt");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let trust = tmp.path().join("trust");
+    std::fs::create_dir(&trust).expect("mkdir");
+    std::fs::copy(vectors().join("pki/root.crt"), trust.join("root.crt")).expect("copy");
+    std::fs::write(trust.join(name), b"not a certificate").expect("write");
+    let file = vectors().join("pe32plus-rsa2048-sha256.exe").display().to_string();
+
+    // A trust folder's file that is not used is named on stderr, one line.
+    let out = run(&["verify", "--trust", &trust.display().to_string(), "--at", AT, &file]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = shown(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(lines[0].contains(escaped) && lines[0].contains("not used"), "{err}");
+
+    // An error that ends the run names the argument escaped; the hint stays a line of its own.
+    let missing = tmp.path().join(name).display().to_string();
+    let out = run(&["verify", "--trust", &missing, "--at", AT, &file]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = shown(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].starts_with("authverify: cannot load --trust ") && lines[0].contains(escaped),
+        "{err}"
+    );
+    assert!(lines[1].starts_with("  (--trust takes certificate files"), "{err}");
+
+    let out = run(&["summary", &missing]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = shown(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(escaped), "{err}");
+}
+
+#[test]
 fn rescan_invalid_shows_quarantined_names_escaped() {
     #[cfg(unix)]
     let (name, escaped) = ("a.dll\r\u{1b}[2K\u{202e}", r"a.dll\u{d}\u{1b}[2K\u{202e}");
