@@ -7,6 +7,7 @@ use authverify::{Policy, Role, SignatureSelection, TrustStore, UnixTime, Verifie
 
 use crate::args::{PolicyName, Signatures, TrustOptions};
 use crate::error::CliError;
+use crate::escape::terminal;
 use crate::system_store;
 
 /// Loads one `--trust`-style argument (`builtin` or a path) into `store`; every file a
@@ -30,7 +31,8 @@ pub(crate) fn load_trust_as(store: &mut TrustStore, spec: &str, role: Role, flag
         let loaded = system_store::load(store).map_err(CliError::Trust)?;
         let ctl = match &loaded.cached_ctl {
             Some((sequence, date)) => format!(
-                "; its cached authroot.stl is sequence {sequence} of {date} (an offline machine's list is as old as its last sync)"
+                "; its cached authroot.stl is sequence {} of {date} (an offline machine's list is as old as its last sync)",
+                terminal(sequence)
             ),
             None => "; it has no cached authroot.stl".to_string(),
         };
@@ -39,20 +41,25 @@ pub(crate) fn load_trust_as(store: &mut TrustStore, spec: &str, role: Role, flag
             loaded.anchors, loaded.intermediates, loaded.distrusted
         );
         for problem in &loaded.unreadable {
-            eprintln!("authverify: --trust system: not used: {problem}");
+            eprintln!("authverify: --trust system: not used: {}", terminal(problem));
         }
         return Ok(());
     }
-    let summary = store.load(Path::new(spec), role).map_err(|e| {
-        CliError::Trust(format!("cannot load {flag} {spec}: {e}\n  ({flag} takes certificate files (DER/PEM), .p7b, .sst, .stl, .cab, a .reg export or registry hive of the certificate stores, a directory of them, builtin, or system on Windows)"))
-    })?;
+    let summary = store
+        .load(Path::new(spec), role)
+        .map_err(|e| CliError::TrustUnloadable {
+            message: format!("cannot load {flag} {spec}: {e}"),
+            flag: flag.to_string(),
+        })?;
     for warning in &summary.warnings {
-        eprintln!("authverify: {flag} {spec}: warning: {warning}");
+        eprintln!("authverify: {flag} {}: warning: {}", terminal(spec), terminal(warning));
     }
     for skipped in &summary.skipped {
         eprintln!(
-            "authverify: {flag} {spec}: not used: {}: {}",
-            skipped.path, skipped.reason
+            "authverify: {flag} {}: not used: {}: {}",
+            terminal(spec),
+            terminal(&skipped.path),
+            terminal(&skipped.reason)
         );
     }
     let contributed =
@@ -174,7 +181,7 @@ pub(crate) fn build_verifier(options: &TrustOptions) -> Result<(Verifier, UnixTi
 fn load_catalogs(paths: &[String], verifier: &Verifier, at: UnixTime) -> Result<authverify::CatalogIndex, CliError> {
     let loaded = catalog_index(paths, verifier, at).map_err(CliError::Trust)?;
     for problem in &loaded.not_used {
-        eprintln!("authverify: --catalogs {problem}; not used");
+        eprintln!("authverify: --catalogs {}; not used", terminal(problem));
     }
     eprintln!(
         "authverify: --catalogs: {} catalog(s) indexed, {} member(s)",

@@ -71,8 +71,8 @@ pub fn run() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(msg) => {
-            eprintln!("authverify: {msg}");
+        Err(e) => {
+            eprintln!("authverify: {}", e.for_terminal());
             ExitCode::from(2)
         }
     }

@@ -1,10 +1,11 @@
 //! Hostile inputs too large to commit, built on demand by the tests and benches: a
 //! SignedData carrying 10,000 certificates, signatures nested 1,000 deep, and a file whose
-//! sections all overlap under 64 page-hashed signatures.
+//! sections all overlap under 64 page-hashed signatures; an MSI package with a million
+//! directory entries; certificates named with control characters.
 
 use crate::asn1::unix;
 use crate::pe;
-use crate::pki::{ca_spec, issue, leaf_spec, Cert, Key};
+use crate::pki::{ca_spec, issue, leaf_spec, Cert, CertSpec, Key};
 use crate::sign::{self, Signer};
 
 /// An image and the DER of the root its chain ends at.
@@ -23,17 +24,32 @@ struct Pki {
 }
 
 fn pki() -> Pki {
+    pki_named("Authverify Hostile Root", "Authverify Hostile Signer")
+}
+
+/// The module's PKI with the root's and the signer's common names given.
+fn pki_named(root_cn: &str, signer_cn: &str) -> Pki {
     let root_key = Key::rsa(include_str!("../keys/root-rsa2048.pem"));
     let inter_key = Key::rsa(include_str!("../keys/inter-rsa2048.pem"));
     let leaf_key = Key::rsa(include_str!("../keys/leaf-rsa2048.pem"));
-    let root = issue(&ca_spec(0xc001, "Authverify Hostile Root", None), &root_key, None);
+    let root = issue(
+        &CertSpec {
+            subject: root_cn,
+            ..ca_spec(0xc001, "", None)
+        },
+        &root_key,
+        None,
+    );
     let inter = issue(
         &ca_spec(0xc002, "Authverify Hostile CA", Some(0)),
         &inter_key,
         Some((&root, &root_key)),
     );
     let leaf = issue(
-        &leaf_spec(0xc003, "Authverify Hostile Signer", unix(2025, 1, 1), unix(2028, 1, 1)),
+        &CertSpec {
+            subject: signer_cn,
+            ..leaf_spec(0xc003, "", unix(2025, 1, 1), unix(2028, 1, 1))
+        },
         &leaf_key,
         Some((&inter, &inter_key)),
     );
@@ -226,6 +242,61 @@ pub fn large_signed(data_len: usize) -> Hostile {
     };
     Hostile {
         image: sign::sign(&image, &s, &[]),
+        root_der: p.root.der.clone(),
+    }
+}
+
+/// A valid signed PE32+ image whose root and signer certificates have the common names
+/// given, whatever characters they hold: a certificate's name is raw DER (a UTF8String may
+/// hold ESC, CR or U+202E), and it is printed by every verifier (issue 27).
+pub fn named_signer(root_cn: &str, signer_cn: &str) -> Hostile {
+    let p = pki_named(root_cn, signer_cn);
+    let _ = &p.root_key;
+    let s = Signer::new(&p.leaf_key, &p.leaf, vec![&p.leaf, &p.inter]);
+    Hostile {
+        image: sign::sign(&image(), &s, &[]),
+        root_der: p.root.der.clone(),
+    }
+}
+
+/// A signed MSI package whose root storage holds `empty` empty streams beside two with
+/// data (one in the mini stream, one in regular sectors), valid under this module's root:
+/// every directory entry costs a parser whatever its stream holds (issue 27: a million
+/// entries, 123 MiB, reached 610 MB peak RSS). The signature is over osslsigncode's content
+/// digest, computed here from the construction: the streams with data in the order of
+/// their UTF-16LE names (`data1` before `data2`; empty streams add nothing), then the root
+/// storage's CLSID.
+pub fn many_entries_package(empty: u32) -> Hostile {
+    use crate::compound::{self, Stream};
+    let p = pki();
+    let _ = &p.root_key;
+    // The Windows Installer package CLSID {000C1084-0000-0000-C000-000000000046}, as stored.
+    let clsid = [
+        0x84, 0x10, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46,
+    ];
+    let large = pe::filler(5, 10_000);
+    let small = pe::filler(6, 300);
+    let digest = crate::pki::Hash::Sha256.digest(&[large.as_slice(), &small, &clsid].concat());
+    let s = Signer::new(&p.leaf_key, &p.leaf, vec![&p.leaf, &p.inter]);
+    let signature = sign::signed_data(&s, &digest, &[]);
+    let names: Vec<String> = (0..empty).map(|i| format!("e{i:07}")).collect();
+    let mut streams = vec![
+        Stream {
+            name: "\u{5}DigitalSignature",
+            data: &signature,
+        },
+        Stream {
+            name: "data1",
+            data: &large,
+        },
+        Stream {
+            name: "data2",
+            data: &small,
+        },
+    ];
+    streams.extend(names.iter().map(|name| Stream { name, data: &[] }));
+    Hostile {
+        image: compound::write(clsid, &streams),
         root_der: p.root.der.clone(),
     }
 }

@@ -6,6 +6,7 @@ mod asn1;
 pub mod bench_set;
 pub mod catalogs;
 mod chains;
+mod compound;
 mod hardening;
 mod hostile;
 pub mod hostile_big;

@@ -1,6 +1,6 @@
 //! authverify-testgen: writes the signed test vectors and their manifest (the library's
-//! `vectors::write_all`), or with `bench-set DIR N` / `hostile-big DIR` the large inputs
-//! that are not committed; with `catalog OUT.cat sha1|sha256 NAME:KIND:HEX...` a catalog
+//! `vectors::write_all`), or with `bench-set DIR N` / `hostile-big DIR` / `msi-entries DIR N` the large
+//! inputs that are not committed; with `catalog OUT.cat sha1|sha256 NAME:KIND:HEX...` a catalog
 //! listing the given hashes, signed by the test leaf (for scripts/make-container-vectors.py).
 //!
 //! Usage: `cargo run -p authverify-testgen -- [OUT_DIR]` (default: test-vectors).
@@ -35,6 +35,21 @@ fn main() {
         std::fs::write(dir.join("authrootstl.cab"), &bomb).expect("write");
         println!(
             "wrote overlapping-sections.exe, root.crt, authrootstl.cab to {}",
+            dir.display()
+        );
+        return;
+    }
+    // `msi-entries DIR N`: a signed MSI package with N empty streams (issue 27, peak RSS of
+    // a large directory), and the root it is valid under.
+    if args.get(1).map(String::as_str) == Some("msi-entries") {
+        let dir = PathBuf::from(args.get(2).map_or("target/msi-entries", String::as_str));
+        let count = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let h = authverify_testgen::hostile_big::many_entries_package(count);
+        std::fs::write(dir.join("many-entries.msi"), &h.image).expect("write");
+        std::fs::write(dir.join("root.crt"), &h.root_der).expect("write");
+        println!(
+            "wrote many-entries.msi ({count} empty streams) and root.crt to {}",
             dir.display()
         );
         return;

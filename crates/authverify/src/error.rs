@@ -205,7 +205,7 @@ pub enum CatalogError {
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum MsiError {
-    /// The OLE compound file is malformed (the `cfb` reader's message).
+    /// The OLE compound file is malformed.
     #[error("MSI: the compound file cannot be read: {detail}")]
     Compound {
         /// What the reader said.
@@ -228,6 +228,13 @@ pub enum MsiError {
         len: u64,
         /// The bound.
         max: u64,
+    },
+    /// A directory with more entries than any package has (each entry costs the walk over
+    /// the directory memory, so they are bounded).
+    #[error("MSI: the directory holds more than {limit} entries")]
+    TooManyEntries {
+        /// The bound.
+        limit: usize,
     },
     /// Storages nested deeper than the bound.
     #[error("MSI: storages nested deeper than {limit} levels")]

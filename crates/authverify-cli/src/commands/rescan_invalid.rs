@@ -187,7 +187,7 @@ pub(crate) fn run(args: &RescanArgs) -> Result<ExitCode, crate::error::CliError>
     let (verifier, at) = crate::config::build_verifier(&args.options)?;
     let (files, walk_errors) = quarantined(&args.dir);
     for e in &walk_errors {
-        eprintln!("authverify: {e}");
+        eprintln!("authverify: {}", crate::escape::terminal(e));
     }
     if files.is_empty() {
         return Err(CliError::Input(format!(

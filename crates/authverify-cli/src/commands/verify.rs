@@ -122,7 +122,7 @@ pub(crate) fn report_export(dir: &Path, summary: &summary::Summary) -> Result<()
     eprintln!(
         "authverify: wrote {} certificate(s) to {} (see README.txt there){}",
         exported.written,
-        dir.display(),
+        crate::escape::terminal(&dir.display().to_string()),
         if exported.unavailable > 0 {
             format!("; {} could not be provided, listed in README.txt", exported.unavailable)
         } else {

@@ -5,6 +5,7 @@ use std::io::Write;
 use authverify::FileStatus;
 
 use crate::commands::rescan_invalid::{Action, Entry};
+use crate::escape::terminal;
 use crate::files::FileResult;
 
 pub(crate) fn print_text(
@@ -37,7 +38,8 @@ pub(crate) fn print_text(
                 format!("still fails: {why}")
             }
         };
-        writeln!(out, "{}: {verdict}: {what}", e.path)?;
+        // Paths, the reason and the rename's error are the file system's and the file's.
+        writeln!(out, "{}: {verdict}: {}", terminal(&e.path), terminal(&what))?;
     }
     let passing = entries.iter().filter(|e| e.status == FileStatus::Valid).count();
     writeln!(

@@ -3,6 +3,7 @@ use std::io::{self, Write};
 use authverify::report::{ChainReport, SignatureReport, TimestampKind};
 use authverify::FileStatus;
 
+use crate::escape::terminal;
 use crate::files::{FileResult, Outcome};
 use crate::summary::Summary;
 
@@ -54,11 +55,12 @@ pub(crate) fn print(out: &mut impl Write, results: &[FileResult]) -> io::Result<
     footer(out, &counts)
 }
 
-/// One file's verdict and findings.
+/// One file's verdict and findings. Every text that comes from the file, its certificates
+/// or its name is shown through [`terminal`]: one line per item, whatever they hold.
 pub(crate) fn print_one(out: &mut impl Write, r: &FileResult) -> io::Result<()> {
-    writeln!(out, "{}: {}", r.path, status_word(r.status()))?;
+    writeln!(out, "{}: {}", terminal(&r.path), status_word(r.status()))?;
     match &r.outcome {
-        Outcome::Error { error, .. } => writeln!(out, "  error: {error}")?,
+        Outcome::Error { error, .. } => writeln!(out, "  error: {}", terminal(error))?,
         Outcome::Report(report) => {
             // PE is the default; other formats say what they are (a PE report reads as it
             // always did).
@@ -80,7 +82,7 @@ pub(crate) fn print_one(out: &mut impl Write, r: &FileResult) -> io::Result<()> 
                 signature(out, s)?;
             }
             for n in &report.notes {
-                writeln!(out, "  note: {n}")?;
+                writeln!(out, "  note: {}", terminal(&n.detail))?;
             }
             for m in &report.missing {
                 missing_line(out, m)?;
@@ -105,7 +107,7 @@ fn missing_line(out: &mut impl Write, m: &authverify::MissingCertificate) -> io:
         return writeln!(
             out,
             "  MISSING: install \"{}\"{id}{key}{file} into {} (Local Computer); needed by {}; vouched for by {}",
-            m.name.as_deref().unwrap_or(&m.subject),
+            terminal(m.name.as_deref().unwrap_or(&m.subject)),
             m.store.windows_name(),
             needed.join(", "),
             m.vouched_by.as_str()
@@ -117,14 +119,15 @@ fn missing_line(out: &mut impl Write, m: &authverify::MissingCertificate) -> io:
         .map(|i| {
             format!(
                 "; IMPOSTOR of the root program's \"{}\" (SHA-1 {}), another key",
-                i.name, i.sha1
+                terminal(&i.name),
+                terminal(&i.sha1)
             )
         })
         .unwrap_or_default();
     writeln!(
         out,
         "  MISSING, NOT VOUCHED FOR: \"{}\"{id}{key}; needed by {}{impostor}; no root program or --vouch vouches for it: not to install",
-        m.subject,
+        terminal(&m.subject),
         needed.join(", ")
     )
 }
@@ -141,14 +144,14 @@ pub(crate) fn footer(out: &mut impl Write, c: &Counts) -> io::Result<()> {
 
 fn signature(out: &mut impl Write, s: &SignatureReport) -> io::Result<()> {
     let role = match (&s.catalog, s.nested_in) {
-        (Some(c), _) => format!("catalog {}, member {}", c.path, c.member),
+        (Some(c), _) => format!("catalog {}, member {}", terminal(&c.path), terminal(&c.member)),
         (None, None) if s.index == 0 => "primary".to_string(),
         (None, None) => format!("table entry {}", s.table_entry),
         (None, Some(p)) => format!("nested in {p}"),
     };
     writeln!(out, "  signature {} ({role}): {}", s.index, status_word(s.status))?;
     if let Some(e) = &s.error {
-        writeln!(out, "    error: {e}")?;
+        writeln!(out, "    error: {}", terminal(&e.detail))?;
     }
     if let Some(alg) = &s.digest_algorithm {
         let verdict = if s.digest_matches { "matches" } else { "MISMATCH" };
@@ -165,7 +168,7 @@ fn signature(out: &mut impl Write, s: &SignatureReport) -> io::Result<()> {
         writeln!(
             out,
             "    signer: {} (SHA-1 {}) signature {}",
-            signer.subject,
+            terminal(&signer.subject),
             signer.sha1,
             if s.signature_valid { "ok" } else { "FAILED" }
         )?;
@@ -174,7 +177,7 @@ fn signature(out: &mut impl Write, s: &SignatureReport) -> io::Result<()> {
         let when = t.time.map_or_else(|| "unknown time".to_string(), |t| t.to_string());
         let tsa = t.tsa.as_ref().map_or_else(
             || "unknown TSA".to_string(),
-            |t| format!("{} (SHA-1 {})", t.subject, t.sha1),
+            |t| format!("{} (SHA-1 {})", terminal(&t.subject), t.sha1),
         );
         let kind = match t.kind {
             TimestampKind::Rfc3161 => "RFC 3161",
@@ -186,7 +189,7 @@ fn signature(out: &mut impl Write, s: &SignatureReport) -> io::Result<()> {
             if t.valid { "valid" } else { "NOT VALID" }
         )?;
         for n in &t.notes {
-            writeln!(out, "      note: {n}")?;
+            writeln!(out, "      note: {}", terminal(&n.detail))?;
         }
         if let Some(c) = t
             .chain
@@ -197,13 +200,13 @@ fn signature(out: &mut impl Write, s: &SignatureReport) -> io::Result<()> {
         }
     }
     if let Some(e) = &s.evaluated_at {
-        writeln!(out, "    judged at {}: {}", e.time, e.reason)?;
+        writeln!(out, "    judged at {}: {}", e.time, terminal(&e.reason))?;
     }
     if let Some(c) = &s.chain {
         chain(out, c)?;
     }
     for n in &s.notes {
-        writeln!(out, "    note: {n}")?;
+        writeln!(out, "    note: {}", terminal(&n.detail))?;
     }
     Ok(())
 }
@@ -214,18 +217,25 @@ fn chain(out: &mut impl Write, c: &ChainReport) -> io::Result<()> {
         writeln!(
             out,
             "      [{i}] {} (SHA-1 {}, valid {} to {})",
-            cert.subject, cert.sha1, cert.not_before, cert.not_after
+            terminal(&cert.subject),
+            cert.sha1,
+            cert.not_before,
+            cert.not_after
         )?;
     }
     if let Some(d) = &c.detail {
-        writeln!(out, "      reason: {d}")?;
+        writeln!(out, "      reason: {}", terminal(&d.detail))?;
     }
     Ok(())
 }
 
 /// `--summary` in text: the fleet view instead of per-file detail.
 pub(crate) fn print_summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
-    let counts: Vec<String> = s.by_status.iter().map(|(k, v)| format!("{v} {k}")).collect();
+    let counts: Vec<String> = s
+        .by_status
+        .iter()
+        .map(|(k, v)| format!("{v} {}", terminal(k)))
+        .collect();
     writeln!(out, "{} files: {}", s.files, counts.join(", "))?;
     if s.install.is_empty() {
         writeln!(out, "\nNo certificate to install.")?;
@@ -237,13 +247,13 @@ pub(crate) fn print_summary(out: &mut impl Write, s: &Summary) -> io::Result<()>
                 writeln!(out, "  {}:", i.store.windows_name())?;
                 store = Some(i.store);
             }
-            writeln!(out, "    {}", i.name)?;
+            writeln!(out, "    {}", terminal(&i.name))?;
             let id = match (&i.sha1, &i.file_name) {
-                (Some(sha1), Some(file)) => format!("SHA-1 {sha1}, file {file}"),
+                (Some(sha1), Some(file)) => format!("SHA-1 {}, file {}", terminal(sha1), terminal(file)),
                 _ => format!(
                     "subject {}, key id {}",
-                    i.subject,
-                    i.key_id.as_deref().unwrap_or("(none)")
+                    terminal(&i.subject),
+                    terminal(i.key_id.as_deref().unwrap_or("(none)"))
                 ),
             };
             let avail = if i.available { "" } else { " (not held by authverify)" };
@@ -252,7 +262,7 @@ pub(crate) fn print_summary(out: &mut impl Write, s: &Summary) -> io::Result<()>
                 "      {id}{avail}; vouched for by {}; needed by {} file(s), e.g. {}",
                 i.vouched_by.as_str(),
                 i.files,
-                i.example
+                terminal(&i.example)
             )?;
             hosts_line(out, i)?;
         }
@@ -263,22 +273,23 @@ pub(crate) fn print_summary(out: &mut impl Write, s: &Summary) -> io::Result<()>
             "\nNot vouched for (not in any root program, or restricted by date there; not --vouch): trusting one trusts whoever holds its key; not exported:"
         )?;
         for i in &s.unvouched {
-            writeln!(out, "    {}", i.subject)?;
+            writeln!(out, "    {}", terminal(&i.subject))?;
             if let Some(imp) = &i.impostor_of {
                 writeln!(
                     out,
                     "      IMPOSTOR: takes the name of the root program's \"{}\" (SHA-1 {}) with another key",
-                    imp.name, imp.sha1
+                    terminal(&imp.name),
+                    terminal(&imp.sha1)
                 )?;
             }
             writeln!(
                 out,
                 "      SHA-1 {}, SHA-256 {}, key id {}; needed by {} file(s), e.g. {}",
-                i.sha1.as_deref().unwrap_or("(unknown)"),
-                i.sha256.as_deref().unwrap_or("(unknown)"),
-                i.key_id.as_deref().unwrap_or("(none)"),
+                terminal(i.sha1.as_deref().unwrap_or("(unknown)")),
+                terminal(i.sha256.as_deref().unwrap_or("(unknown)")),
+                terminal(i.key_id.as_deref().unwrap_or("(none)")),
                 i.files,
-                i.example
+                terminal(&i.example)
             )?;
             hosts_line(out, i)?;
         }
@@ -289,9 +300,9 @@ pub(crate) fn print_summary(out: &mut impl Write, s: &Summary) -> io::Result<()>
             writeln!(
                 out,
                 "  {}: {} file(s), e.g. {}",
-                g.reason,
+                terminal(&g.reason),
                 g.files,
-                g.examples.join(", ")
+                terminal(&g.examples.join(", "))
             )?;
         }
     }
@@ -302,6 +313,6 @@ fn hosts_line(out: &mut impl Write, i: &crate::summary::Install) -> io::Result<(
     if i.hosts.is_empty() {
         return Ok(());
     }
-    let hosts: Vec<String> = i.hosts.iter().map(|(h, n)| format!("{h} ({n})")).collect();
+    let hosts: Vec<String> = i.hosts.iter().map(|(h, n)| format!("{} ({n})", terminal(h))).collect();
     writeln!(out, "      on {} host(s): {}", i.hosts.len(), hosts.join(", "))
 }

@@ -3,9 +3,10 @@
 use std::io::Write;
 
 use crate::commands::trust_show::{CertificateView, StoreView};
+use crate::escape::terminal;
 
 pub(crate) fn print_text(out: &mut impl Write, v: &StoreView) -> std::io::Result<()> {
-    writeln!(out, "{}:", v.source)?;
+    writeln!(out, "{}:", terminal(&v.source))?;
     let section = |out: &mut dyn Write, title: &str, list: &[CertificateView]| -> std::io::Result<()> {
         if list.is_empty() {
             return Ok(());
@@ -14,7 +15,7 @@ pub(crate) fn print_text(out: &mut impl Write, v: &StoreView) -> std::io::Result
         for c in list {
             let expired = if c.expired { " EXPIRED" } else { "" };
             let builtin = if c.windows_builtin { " [Windows built-in]" } else { "" };
-            writeln!(out, "    {}{builtin}", c.name)?;
+            writeln!(out, "    {}{builtin}", terminal(&c.name))?;
             writeln!(
                 out,
                 "      SHA-1 {}, valid {} to {}{expired}",
@@ -25,9 +26,9 @@ pub(crate) fn print_text(out: &mut impl Write, v: &StoreView) -> std::io::Result
             } else {
                 c.purposes.join(", ")
             };
-            writeln!(out, "      purposes: {purposes}")?;
+            writeln!(out, "      purposes: {}", terminal(&purposes))?;
             if let Some(ctl) = &c.ctl {
-                writeln!(out, "      root program: {ctl}")?;
+                writeln!(out, "      root program: {}", terminal(ctl))?;
             }
         }
         Ok(())
@@ -46,9 +47,9 @@ pub(crate) fn print_text(out: &mut impl Write, v: &StoreView) -> std::io::Result
             "  Trust list: {} of {} (sequence {}), {} entries, signed by {}{role}",
             l.kind,
             l.this_update,
-            l.sequence_number.as_deref().unwrap_or("-"),
+            terminal(l.sequence_number.as_deref().unwrap_or("-")),
             l.entries,
-            l.signer
+            terminal(&l.signer)
         )?;
     }
     writeln!(
@@ -57,7 +58,7 @@ pub(crate) fn print_text(out: &mut impl Write, v: &StoreView) -> std::io::Result
         v.counts.roots, v.counts.intermediates, v.counts.distrusted, v.counts.trust_list_entries, v.counts.expired
     )?;
     for p in &v.problems {
-        writeln!(out, "  problem: {p}")?;
+        writeln!(out, "  problem: {}", terminal(p))?;
     }
     Ok(())
 }

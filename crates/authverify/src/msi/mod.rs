@@ -12,20 +12,21 @@
 //! osslsigncode computes (msi.c: `msi_hash_dir`, `msi_prehash_dir`), checked against it on
 //! every vector (tests/containers.rs); docs/ARCHITECTURE.md has the evidence.
 //!
-//! Streams are read by the `cfb` crate; the directory entries, whose stored fields the
-//! pre-hash covers, by `directory`. Everything is bounded (stream sizes, nesting depth,
-//! chains) and failures are typed errors.
+//! The compound file is read in place by `compound` (header, FAT, directory, streams as
+//! slices of the input). Everything is bounded (directory entries, stream sizes, nesting
+//! depth, chains) and failures are typed errors; besides the input, memory is a few
+//! bytes per directory entry.
 
-use std::cell::RefCell;
-use std::io::{Cursor, Read};
-use std::path::{Path, PathBuf};
+use std::cmp::Ordering;
 
-use directory::{RawEntry, STORAGE, STREAM};
+use compound::{Compound, Entry, Met, STORAGE, STREAM};
 
 use crate::digest::{DigestAlgorithm, MultiDigest};
 use crate::error::MsiError;
 
-mod directory;
+mod compound;
+
+pub use compound::MAX_ENTRIES;
 
 /// The OLE compound file signature.
 pub(crate) const MAGIC: [u8; 8] = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
@@ -34,23 +35,23 @@ const DIGITAL_SIGNATURE: &str = "\u{5}DigitalSignature";
 /// The root stream that holds the metadata pre-hash.
 const DIGITAL_SIGNATURE_EX: &str = "\u{5}MsiDigitalSignatureEx";
 /// The largest signature stream read (a signature with many certificates is ~30 KB).
-const MAX_SIGNATURE: u64 = 16 << 20;
+const MAX_SIGNATURE: u32 = 16 << 20;
 /// Storages nested deeper than this are not walked (real packages nest one or two levels).
 const MAX_DEPTH: usize = 64;
-/// Bytes read at a time from a stream.
-const CHUNK: usize = 64 * 1024;
 
 /// The file starts like an OLE compound file.
 pub(crate) fn is_compound_file(b: &[u8]) -> bool {
     b.get(..8) == Some(MAGIC.as_slice())
 }
 
-type Compound<'a> = cfb::CompoundFile<Cursor<&'a [u8]>>;
+/// `name` as a directory entry stores it: UTF-16LE with a terminator.
+fn stored_name(name: &str) -> Vec<u8> {
+    name.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect()
+}
 
 /// An MSI package: its signature streams and what its digest needs.
 pub struct MsiPackage<'a> {
-    file: RefCell<Compound<'a>>,
-    entries: Vec<RawEntry>,
+    file: Compound<'a>,
     /// The PKCS#7 SignedData of `\x05DigitalSignature`, if the package is signed.
     pub signature: Option<Vec<u8>>,
     /// The `\x05MsiDigitalSignatureEx` stream, if present.
@@ -60,148 +61,132 @@ pub struct MsiPackage<'a> {
 impl std::fmt::Debug for MsiPackage<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MsiPackage")
-            .field("entries", &self.entries.len())
+            .field("entries", &self.file.entries())
             .field("signature", &self.signature.as_ref().map(Vec::len))
             .field("signature_ex", &self.signature_ex)
             .finish_non_exhaustive()
     }
 }
 
-fn compound_error(e: &std::io::Error) -> MsiError {
-    MsiError::Compound { detail: e.to_string() }
-}
-
-/// A child of a storage, in hash order: its entry and its path for `cfb`.
-struct Child<'e> {
-    entry: &'e RawEntry,
-    id: u32,
-    path: PathBuf,
+/// Where the walk over the directory is: the entries seen (each is walked once) and the
+/// sectors read.
+struct Walk {
+    seen: Vec<bool>,
+    met: Met,
 }
 
 impl<'a> MsiPackage<'a> {
-    /// Opens the compound file `b` and reads its directory and signature streams.
+    /// Opens the compound file `b` and reads its signature streams.
     pub fn parse(b: &'a [u8]) -> Result<Self, MsiError> {
-        let mut file = cfb::CompoundFile::open(Cursor::new(b)).map_err(|e| compound_error(&e))?;
-        let entries = directory::read(b)?;
-        let signature = read_root_stream(&mut file, DIGITAL_SIGNATURE, MAX_SIGNATURE)?;
-        let signature_ex = read_root_stream(&mut file, DIGITAL_SIGNATURE_EX, 1024)?;
+        let file = Compound::open(b)?;
+        let (mut signature, mut signature_ex) = (None, None);
+        let mut walk = Self::walk_of(&file);
+        let (sig_name, ex_name) = (stored_name(DIGITAL_SIGNATURE), stored_name(DIGITAL_SIGNATURE_EX));
+        for id in file.children(0, &mut walk.seen)? {
+            let e = file.entry(id)?;
+            if e.kind() != STREAM {
+                continue;
+            }
+            let (slot, max) = match e.name() {
+                n if n == sig_name.as_slice() => (&mut signature, MAX_SIGNATURE),
+                n if n == ex_name.as_slice() => (&mut signature_ex, 1024),
+                _ => continue,
+            };
+            if slot.is_some() {
+                return Err(MsiError::Compound {
+                    detail: format!("two {} streams", e.decoded_name().trim_start_matches('\u{5}')),
+                });
+            }
+            *slot = Some(read_whole(&file, e, max, &mut walk.met)?);
+        }
         Ok(Self {
-            file: RefCell::new(file),
-            entries,
+            file,
             signature,
             signature_ex,
         })
     }
 
+    fn walk_of(file: &Compound<'_>) -> Walk {
+        Walk {
+            seen: vec![false; file.entries()],
+            met: file.met(),
+        }
+    }
+
     /// The package's digests in `algorithms`: the metadata pre-hash first when the package
-    /// carries `\x05MsiDigitalSignatureEx`, then the content, in one walk.
+    /// carries `\x05MsiDigitalSignatureEx`, then the content.
     pub fn digests(&self, algorithms: &[DigestAlgorithm]) -> Result<Vec<(DigestAlgorithm, Vec<u8>)>, MsiError> {
         let mut hashers: Vec<MultiDigest> = algorithms.iter().map(|a| MultiDigest::new(&[*a])).collect();
         if self.signature_ex.is_some() {
-            let metadata = self.metadata()?;
+            // The metadata is hashed as it is walked, never gathered (a million entries'
+            // fields would be ~100 MB).
+            let mut prehash = MultiDigest::new(algorithms);
+            self.metadata(&mut |bytes| prehash.update(bytes))?;
+            let prehashes = prehash.finalize();
             for (h, a) in hashers.iter_mut().zip(algorithms) {
-                h.update(&a.hash(&metadata));
+                if let Some((_, value)) = prehashes.iter().find(|(x, _)| x == a) {
+                    h.update(value);
+                }
             }
         }
-        let mut seen = vec![false; self.entries.len()];
-        self.hash_storage(0, Path::new("/"), 0, &mut seen, &mut hashers)?;
+        let mut walk = Self::walk_of(&self.file);
+        self.hash_storage(0, 0, &mut walk, &mut |bytes| {
+            for h in hashers.iter_mut() {
+                h.update(bytes);
+            }
+        })?;
         Ok(hashers.into_iter().flat_map(MultiDigest::finalize).collect())
     }
 
     /// The metadata pre-hash in `algorithm`, as `\x05MsiDigitalSignatureEx` should hold it.
     pub fn metadata_prehash(&self, algorithm: DigestAlgorithm) -> Result<Vec<u8>, MsiError> {
-        Ok(algorithm.hash(&self.metadata()?))
+        let mut h = MultiDigest::new(&[algorithm]);
+        self.metadata(&mut |bytes| h.update(bytes))?;
+        Ok(h.finalize().into_iter().next().map(|(_, v)| v).unwrap_or_default())
     }
 
     /// The root's CLSID and state bits, then every entry's stored fields in hash order.
-    fn metadata(&self) -> Result<Vec<u8>, MsiError> {
-        let root = self.entries.first().ok_or_else(|| MsiError::Compound {
-            detail: "no root directory entry".into(),
-        })?;
-        let mut out = Vec::new();
-        out.extend_from_slice(&root.clsid);
-        out.extend_from_slice(&root.state_bits);
-        let mut seen = vec![false; self.entries.len()];
-        self.metadata_of_children(0, Path::new("/"), 0, &mut seen, &mut out)?;
-        Ok(out)
+    fn metadata(&self, out: &mut dyn FnMut(&[u8])) -> Result<(), MsiError> {
+        let root = self.file.entry(0)?;
+        out(root.clsid());
+        out(root.state_bits());
+        self.metadata_of_children(0, 0, &mut Self::walk_of(&self.file), out)
     }
 
-    /// The children of storage `id` at `path`, in hash order, the signature streams left
-    /// out at the root.
-    fn children(&self, id: u32, path: &Path, depth: usize, seen: &mut [bool]) -> Result<Vec<Child<'_>>, MsiError> {
+    /// The children of storage `id`, in hash order, the signature streams left out at the
+    /// root.
+    fn children(&self, id: u32, depth: usize, walk: &mut Walk) -> Result<Vec<u32>, MsiError> {
         if depth > MAX_DEPTH {
             return Err(MsiError::TooDeep { limit: MAX_DEPTH });
         }
-        let mut out: Vec<Child<'_>> = Vec::new();
-        for child in directory::children(&self.entries, id, seen)? {
-            let Some(entry) = self.entries.get(usize::try_from(child).unwrap_or(usize::MAX)) else {
-                continue;
-            };
-            let name = entry.decoded_name();
-            if depth == 0 && (name == DIGITAL_SIGNATURE || name == DIGITAL_SIGNATURE_EX) {
-                continue;
-            }
-            out.push(Child {
-                entry,
-                id: child,
-                path: path.join(name),
+        let signature_names = [stored_name(DIGITAL_SIGNATURE), stored_name(DIGITAL_SIGNATURE_EX)];
+        let mut ids = self.file.children(id, &mut walk.seen)?;
+        if depth == 0 {
+            ids.retain(|&child| {
+                self.file
+                    .entry(child)
+                    .is_ok_and(|e| !signature_names.iter().any(|n| n.as_slice() == e.name()))
             });
         }
-        out.sort_by(|a, b| hash_order(&a.entry.name, &b.entry.name));
-        Ok(out)
+        // Sorted by the names in the input: ids (4 bytes each) rather than entries, since a
+        // storage may hold most of a million entries.
+        let name = |id: u32| self.file.entry(id).map_or(&[][..], |e| e.name());
+        ids.sort_by(|&a, &b| hash_order(name(a), name(b)));
+        Ok(ids)
     }
 
     /// Streams' data and storages' contents under storage `id`, then its CLSID.
-    fn hash_storage(
-        &self,
-        id: u32,
-        path: &Path,
-        depth: usize,
-        seen: &mut [bool],
-        hashers: &mut [MultiDigest],
-    ) -> Result<(), MsiError> {
-        for child in self.children(id, path, depth, seen)? {
-            match child.entry.kind {
-                // The size's low 32 bits, as version 3 defines it; empty streams add nothing.
-                STREAM if u32::from_le_bytes(child.entry.size) != 0 => self.hash_stream(&child.path, hashers)?,
-                STORAGE => self.hash_storage(child.id, &child.path, depth.saturating_add(1), seen, hashers)?,
+    fn hash_storage(&self, id: u32, depth: usize, walk: &mut Walk, out: &mut dyn FnMut(&[u8])) -> Result<(), MsiError> {
+        for child in self.children(id, depth, walk)? {
+            let e = self.file.entry(child)?;
+            match e.kind() {
+                // Empty streams add nothing.
+                STREAM => self.file.read(e, &mut walk.met, out)?,
+                STORAGE => self.hash_storage(child, depth.saturating_add(1), walk, out)?,
                 _ => {}
             }
         }
-        let clsid = self
-            .entries
-            .get(usize::try_from(id).unwrap_or(usize::MAX))
-            .map_or([0u8; 16], |e| e.clsid);
-        for h in hashers.iter_mut() {
-            h.update(&clsid);
-        }
-        Ok(())
-    }
-
-    fn hash_stream(&self, path: &Path, hashers: &mut [MultiDigest]) -> Result<(), MsiError> {
-        let mut file = self.file.borrow_mut();
-        let name = || {
-            path.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        };
-        let mut stream = file.open_stream(path).map_err(|e| MsiError::Stream {
-            stream: name(),
-            detail: e.to_string(),
-        })?;
-        let mut buf = vec![0u8; CHUNK];
-        loop {
-            let n = stream.read(&mut buf).map_err(|e| MsiError::Stream {
-                stream: name(),
-                detail: e.to_string(),
-            })?;
-            let Some(read) = buf.get(..n).filter(|r| !r.is_empty()) else {
-                break;
-            };
-            for h in hashers.iter_mut() {
-                h.update(read);
-            }
-        }
+        out(self.file.entry(id)?.clsid());
         Ok(())
     }
 
@@ -209,24 +194,23 @@ impl<'a> MsiPackage<'a> {
     fn metadata_of_children(
         &self,
         id: u32,
-        path: &Path,
         depth: usize,
-        seen: &mut [bool],
-        out: &mut Vec<u8>,
+        walk: &mut Walk,
+        out: &mut dyn FnMut(&[u8]),
     ) -> Result<(), MsiError> {
-        for child in self.children(id, path, depth, seen)? {
-            let e = child.entry;
-            out.extend_from_slice(e.name.get(..e.name.len().saturating_sub(2)).unwrap_or_default());
-            if e.kind == STREAM {
-                out.extend_from_slice(&e.size);
+        for child in self.children(id, depth, walk)? {
+            let e = self.file.entry(child)?;
+            out(e.name().get(..e.name().len().saturating_sub(2)).unwrap_or_default());
+            if e.kind() == STREAM {
+                out(e.size_field());
             } else {
-                out.extend_from_slice(&e.clsid);
+                out(e.clsid());
             }
-            out.extend_from_slice(&e.state_bits);
-            out.extend_from_slice(&e.created);
-            out.extend_from_slice(&e.modified);
-            if e.kind == STORAGE {
-                self.metadata_of_children(child.id, &child.path, depth.saturating_add(1), seen, out)?;
+            out(e.state_bits());
+            out(e.created());
+            out(e.modified());
+            if e.kind() == STORAGE {
+                self.metadata_of_children(child, depth.saturating_add(1), walk, out)?;
             }
         }
         Ok(())
@@ -234,31 +218,25 @@ impl<'a> MsiPackage<'a> {
 }
 
 /// A root stream's bytes, at most `max` of them (more is a typed error).
-fn read_root_stream(file: &mut Compound<'_>, name: &str, max: u64) -> Result<Option<Vec<u8>>, MsiError> {
-    let path = PathBuf::from("/").join(name);
-    if !file.is_stream(&path) {
-        return Ok(None);
-    }
-    let mut stream = file.open_stream(&path).map_err(|e| compound_error(&e))?;
-    let len = stream.len();
-    if len > max {
+fn read_whole(file: &Compound<'_>, e: Entry<'_>, max: u32, met: &mut Met) -> Result<Vec<u8>, MsiError> {
+    if e.size() > max {
         return Err(MsiError::StreamTooLarge {
-            stream: name.trim_start_matches('\u{5}').to_string(),
-            len,
-            max,
+            stream: e.decoded_name().trim_start_matches('\u{5}').to_string(),
+            len: u64::from(e.size()),
+            max: u64::from(max),
         });
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-    stream.read_to_end(&mut bytes).map_err(|e| compound_error(&e))?;
-    Ok(Some(bytes))
+    let mut bytes = Vec::with_capacity(usize::try_from(e.size()).unwrap_or(0));
+    file.read(e, met, &mut |b| bytes.extend_from_slice(b))?;
+    Ok(bytes)
 }
 
 /// The hash order: the stored names' bytes (terminator included) compared over the shorter
 /// length; on a tie the longer name first.
-fn hash_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+fn hash_order(a: &[u8], b: &[u8]) -> Ordering {
     let n = a.len().min(b.len());
     match a.get(..n).cmp(&b.get(..n)) {
-        std::cmp::Ordering::Equal => b.len().cmp(&a.len()),
+        Ordering::Equal => b.len().cmp(&a.len()),
         other => other,
     }
 }

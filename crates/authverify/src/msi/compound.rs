@@ -1,0 +1,444 @@
+//! The compound file ([MS-CFB]) read in place: the header, the FAT and mini FAT sectors
+//! the DIFAT lists, the directory's 128-byte entries and the streams' bytes are all slices
+//! of the input. Nothing is copied per entry: the directory costs its sector numbers (one
+//! u32 per directory sector) and a walk over it about ten bytes per entry (its id to sort,
+//! the sort's buffer, a seen flag).
+//!
+//! Why not the `cfb` crate, which read the streams at first: it builds its own model of
+//! every entry (a `String` name, a name index, a visited set) when it opens a file —
+//! measured, a package with a million directory entries (123 MiB) peaked at 613 MB RSS —
+//! and it gives a stream entry's times as zero whatever the file holds, while the
+//! MsiDigitalSignatureEx pre-hash covers them as stored.
+//!
+//! Every index and offset is checked; the directory, mini FAT and mini stream chains are
+//! bounded by the file's sector count, a stream's chain by its size; a sector met twice on
+//! the chains of one reading is an error (as `cfb` refused a sector "pointed to twice"),
+//! and the directory holds at most [`MAX_ENTRIES`] entries.
+
+use crate::error::MsiError;
+
+/// Sector chain markers ([MS-CFB] 2.1).
+const END_OF_CHAIN: u32 = 0xffff_fffe;
+const MAX_REG_SECTOR: u32 = 0xffff_fffa;
+/// No sibling or child.
+const NO_STREAM: u32 = 0xffff_ffff;
+/// DIFAT entries in the header.
+const HEADER_DIFAT: usize = 109;
+const ENTRY: usize = 128;
+const MINI_SECTOR: usize = 64;
+/// Streams shorter than this are stored in the mini stream ([MS-CFB] 2.2: it MUST be 4096).
+const MINI_CUTOFF: u32 = 4096;
+
+/// The most directory entries (storages, streams and free slots) an MSI package may have;
+/// more is [`MsiError::TooManyEntries`]. A package's streams are its tables, the string
+/// pool, one per Binary or Icon row and its embedded cabinets: the packages wixl makes for
+/// the test vectors hold 20 to 24 entries, and large real ones thousands, far below this
+/// bound, which keeps what the walk over a directory costs besides the input near 11 MB
+/// (tests/msi_memory.rs).
+pub const MAX_ENTRIES: usize = 1 << 20;
+
+/// Object types of a directory entry.
+pub(crate) const STORAGE: u8 = 1;
+pub(crate) const STREAM: u8 = 2;
+const ROOT: u8 = 5;
+
+/// One directory entry, its 128 bytes as stored.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Entry<'a> {
+    raw: &'a [u8],
+}
+
+impl<'a> Entry<'a> {
+    fn field(&self, at: usize, len: usize) -> &'a [u8] {
+        at.checked_add(len)
+            .and_then(|end| self.raw.get(at..end))
+            .unwrap_or_default()
+    }
+
+    fn u32_at(&self, at: usize) -> u32 {
+        crate::num::le_u32(self.raw, at).unwrap_or(NO_STREAM)
+    }
+
+    /// The name as stored: UTF-16LE with its terminator (nameLen bytes, at most 64).
+    pub(crate) fn name(&self) -> &'a [u8] {
+        let len = usize::from(crate::num::le_u16(self.raw, 64).unwrap_or(0)).min(64);
+        self.field(0, len)
+    }
+
+    /// The name without its terminator, decoded (for messages).
+    pub(crate) fn decoded_name(&self) -> String {
+        crate::num::utf16le(self.name()).take_while(|&c| c != '\0').collect()
+    }
+
+    pub(crate) fn kind(&self) -> u8 {
+        self.field(66, 1).first().copied().unwrap_or(0)
+    }
+
+    fn left(&self) -> u32 {
+        self.u32_at(68)
+    }
+
+    fn right(&self) -> u32 {
+        self.u32_at(72)
+    }
+
+    fn child(&self) -> u32 {
+        self.u32_at(76)
+    }
+
+    pub(crate) fn clsid(&self) -> &'a [u8] {
+        self.field(80, 16)
+    }
+
+    pub(crate) fn state_bits(&self) -> &'a [u8] {
+        self.field(96, 4)
+    }
+
+    pub(crate) fn created(&self) -> &'a [u8] {
+        self.field(100, 8)
+    }
+
+    pub(crate) fn modified(&self) -> &'a [u8] {
+        self.field(108, 8)
+    }
+
+    fn start(&self) -> u32 {
+        self.u32_at(116)
+    }
+
+    /// The low 32 bits of the stream size, as stored (version 3 defines only those, and
+    /// osslsigncode reads only those).
+    pub(crate) fn size_field(&self) -> &'a [u8] {
+        self.field(120, 4)
+    }
+
+    pub(crate) fn size(&self) -> u32 {
+        self.u32_at(120)
+    }
+}
+
+/// The sectors (and mini sectors) one reading has met: a chain that comes back to one, or
+/// two chains that share one, are malformed.
+#[derive(Clone)]
+pub(crate) struct Met {
+    sectors: Vec<u64>,
+    mini: Vec<u64>,
+}
+
+/// Marks bit `n`; false when it was already set (or lies outside the set).
+fn mark(bits: &mut [u64], n: u32) -> bool {
+    let n = usize::try_from(n).unwrap_or(usize::MAX);
+    let Some(word) = bits.get_mut(n.checked_div(64).unwrap_or(usize::MAX)) else {
+        return false;
+    };
+    let bit = 1u64
+        .checked_shl(u32::try_from(n.checked_rem(64).unwrap_or(0)).unwrap_or(0))
+        .unwrap_or(0);
+    let fresh = *word & bit == 0;
+    *word |= bit;
+    fresh
+}
+
+/// A compound file, read in place.
+pub(crate) struct Compound<'a> {
+    b: &'a [u8],
+    /// The sector size: 512 (version 3) or 4096 (version 4).
+    size: usize,
+    /// Whole sectors after the header.
+    sectors: usize,
+    /// The FAT's sectors, from the DIFAT.
+    fat: Vec<u32>,
+    /// The directory's sectors, in chain order.
+    dir: Vec<u32>,
+    /// The mini FAT's sectors, in chain order.
+    minifat: Vec<u32>,
+    /// The mini stream's sectors (the root entry's stream), in chain order.
+    mini: Vec<u32>,
+    /// The mini stream's length.
+    mini_len: usize,
+    /// The sectors of the chains above: no stream may share them.
+    structure: Met,
+}
+
+fn bad(detail: impl Into<String>) -> MsiError {
+    MsiError::Compound { detail: detail.into() }
+}
+
+fn u32_at(b: &[u8], at: usize) -> Result<u32, MsiError> {
+    crate::num::le_u32(b, at).ok_or_else(|| bad(format!("truncated at offset {at}")))
+}
+
+/// The offset of 32-bit entry `i`.
+fn word(i: usize) -> usize {
+    i.saturating_mul(4)
+}
+
+impl<'a> Compound<'a> {
+    /// Reads the header, the FAT's and mini FAT's sector lists, the directory's sectors and
+    /// the mini stream's; checks the root entry.
+    pub(crate) fn open(b: &'a [u8]) -> Result<Self, MsiError> {
+        if !super::is_compound_file(b) {
+            return Err(bad("no compound file signature"));
+        }
+        let shift = crate::num::le_u16(b, 0x1e).ok_or_else(|| bad("truncated header"))?;
+        if shift != 9 && shift != 12 {
+            return Err(bad(format!("sector shift {shift} (9 or 12)")));
+        }
+        if crate::num::le_u16(b, 0x20) != Some(6) {
+            return Err(bad("mini sector shift is not 6"));
+        }
+        let cutoff = u32_at(b, 0x38)?;
+        if cutoff != MINI_CUTOFF {
+            return Err(bad(format!("mini stream cutoff {cutoff} (4096)")));
+        }
+        let size = 1usize << shift;
+        let sectors = b.len().checked_div(size).unwrap_or(0).saturating_sub(1);
+        let mut file = Self {
+            b,
+            size,
+            sectors,
+            fat: Vec::new(),
+            dir: Vec::new(),
+            minifat: Vec::new(),
+            mini: Vec::new(),
+            mini_len: 0,
+            structure: Met {
+                sectors: vec![0; sectors.div_ceil(64)],
+                mini: Vec::new(),
+            },
+        };
+        file.fat = file.fat_sectors()?;
+        let mut met = file.structure.clone();
+        for &n in &file.fat {
+            if !mark(&mut met.sectors, n) {
+                return Err(bad(format!("FAT sector {n} is listed twice or lies outside the file")));
+            }
+        }
+        // The directory is refused past MAX_ENTRIES before more of it is walked.
+        let max_dir_sectors = MAX_ENTRIES
+            .checked_div(size.checked_div(ENTRY).unwrap_or(1))
+            .unwrap_or(0);
+        file.dir = file.chain(
+            u32_at(b, 0x30)?,
+            max_dir_sectors.saturating_add(1),
+            &mut met,
+            "directory",
+        )?;
+        if file.dir.len() > max_dir_sectors {
+            return Err(MsiError::TooManyEntries { limit: MAX_ENTRIES });
+        }
+        let root = file.entry(0)?;
+        if root.kind() != ROOT {
+            return Err(bad(format!(
+                "the first directory entry has object type {}, not root",
+                root.kind()
+            )));
+        }
+        file.minifat = file.chain(u32_at(b, 0x3c)?, usize::MAX, &mut met, "mini FAT")?;
+        file.mini_len = usize::try_from(root.size()).unwrap_or(usize::MAX);
+        let mini_sectors = file.mini_len.div_ceil(size);
+        file.mini = file.chain(root.start(), mini_sectors, &mut met, "mini stream")?;
+        if file.mini.len() < mini_sectors {
+            return Err(bad("the mini stream's chain ends before its size"));
+        }
+        met.mini = vec![0; file.mini_len.div_ceil(MINI_SECTOR).div_ceil(64)];
+        file.structure = met;
+        Ok(file)
+    }
+
+    /// A fresh record of the sectors met, for one reading of streams: the directory's, the
+    /// mini FAT's and the mini stream's sectors are met already.
+    pub(crate) fn met(&self) -> Met {
+        self.structure.clone()
+    }
+
+    /// How many directory entries the directory's sectors hold.
+    pub(crate) fn entries(&self) -> usize {
+        self.dir.len().saturating_mul(self.size.checked_div(ENTRY).unwrap_or(0))
+    }
+
+    fn sector(&self, n: u32) -> Result<&'a [u8], MsiError> {
+        let index = usize::try_from(n).unwrap_or(usize::MAX);
+        index
+            .checked_add(1)
+            .and_then(|k| k.checked_mul(self.size))
+            .and_then(|start| self.b.get(start..start.checked_add(self.size)?))
+            .ok_or_else(|| bad(format!("sector {n} lies outside the file")))
+    }
+
+    /// The FAT's sectors: the header's DIFAT entries, then the DIFAT sector chain.
+    fn fat_sectors(&self) -> Result<Vec<u32>, MsiError> {
+        let b = self.b;
+        let count = usize::try_from(u32_at(b, 0x2c)?).unwrap_or(usize::MAX);
+        if count > self.sectors {
+            return Err(bad(format!("{count} FAT sectors in a file of {}", self.sectors)));
+        }
+        let mut fat = Vec::with_capacity(count);
+        for i in 0..HEADER_DIFAT.min(count) {
+            fat.push(u32_at(b, word(i).saturating_add(0x4c))?);
+        }
+        let mut difat = u32_at(b, 0x44)?;
+        let mut steps = 0usize;
+        while fat.len() < count {
+            if difat > MAX_REG_SECTOR || steps > self.sectors {
+                return Err(bad("the DIFAT chain ends before every FAT sector is listed"));
+            }
+            let s = self.sector(difat)?;
+            // A DIFAT sector lists size / 4 - 1 FAT sectors, then the next DIFAT sector.
+            let per = self.size.checked_div(4).unwrap_or(1).saturating_sub(1);
+            for i in 0..per {
+                if fat.len() < count {
+                    fat.push(u32_at(s, word(i))?);
+                }
+            }
+            difat = u32_at(s, word(per))?;
+            steps = steps.saturating_add(1);
+        }
+        Ok(fat)
+    }
+
+    /// The sector after `n` in its chain, from the FAT.
+    fn next(&self, n: u32) -> Result<u32, MsiError> {
+        let index = usize::try_from(n).unwrap_or(usize::MAX);
+        // A FAT sector holds size / 4 next-sector entries (size is 512 or 4096).
+        let per = self.size.checked_div(4).unwrap_or(1);
+        let fat_sector = self
+            .fat
+            .get(index.checked_div(per).unwrap_or(usize::MAX))
+            .ok_or_else(|| bad(format!("sector {n} has no FAT entry")))?;
+        u32_at(self.sector(*fat_sector)?, word(index.checked_rem(per).unwrap_or(0)))
+    }
+
+    /// The sector numbers of the chain from `first`, up to its end or `most` of them.
+    fn chain(&self, first: u32, most: usize, met: &mut Met, what: &str) -> Result<Vec<u32>, MsiError> {
+        let mut out = Vec::new();
+        let mut at = first;
+        while at != END_OF_CHAIN && out.len() < most {
+            if at > MAX_REG_SECTOR {
+                return Err(bad(format!("the {what}'s chain holds sector {at:#x}")));
+            }
+            if !mark(&mut met.sectors, at) {
+                return Err(bad(format!(
+                    "the {what}'s chain meets sector {at} twice or leaves the file"
+                )));
+            }
+            out.push(at);
+            at = self.next(at)?;
+        }
+        Ok(out)
+    }
+
+    /// Directory entry `id`.
+    pub(crate) fn entry(&self, id: u32) -> Result<Entry<'a>, MsiError> {
+        let index = usize::try_from(id).unwrap_or(usize::MAX);
+        let per = self.size.checked_div(ENTRY).unwrap_or(1);
+        let sector = self
+            .dir
+            .get(index.checked_div(per).unwrap_or(usize::MAX))
+            .ok_or_else(|| bad(format!("directory entry {id} does not exist")))?;
+        let at = index.checked_rem(per).unwrap_or(0).saturating_mul(ENTRY);
+        let raw = self
+            .sector(*sector)?
+            .get(at..at.saturating_add(ENTRY))
+            .ok_or_else(|| bad(format!("directory entry {id} does not exist")))?;
+        Ok(Entry { raw })
+    }
+
+    /// The children of entry `parent`: the sibling tree under its child, in stored order,
+    /// each entry visited once (a cycle or a shared subtree ends the walk with an error).
+    pub(crate) fn children(&self, parent: u32, seen: &mut [bool]) -> Result<Vec<u32>, MsiError> {
+        let mut out = Vec::new();
+        let mut stack = Vec::new();
+        let first = self.entry(parent)?.child();
+        if first != NO_STREAM {
+            stack.push(first);
+        }
+        while let Some(id) = stack.pop() {
+            let e = self.entry(id)?;
+            let visited = seen
+                .get_mut(usize::try_from(id).unwrap_or(usize::MAX))
+                .ok_or_else(|| bad(format!("directory entry {id} does not exist")))?;
+            if std::mem::replace(visited, true) {
+                return Err(bad(format!("directory entry {id} is reached twice")));
+            }
+            if e.kind() != STREAM && e.kind() != STORAGE {
+                return Err(bad(format!(
+                    "directory entry {id} in a storage has object type {}",
+                    e.kind()
+                )));
+            }
+            out.push(id);
+            for sibling in [e.left(), e.right()] {
+                if sibling != NO_STREAM {
+                    stack.push(sibling);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Calls `data` with the bytes of stream `e`, in order, as slices of the input.
+    pub(crate) fn read(&self, e: Entry<'_>, met: &mut Met, data: &mut dyn FnMut(&'a [u8])) -> Result<(), MsiError> {
+        let stream_error = |detail: String| MsiError::Stream {
+            stream: e.decoded_name(),
+            detail,
+        };
+        let len = e.size();
+        let mut left = usize::try_from(len).unwrap_or(usize::MAX);
+        let mut at = e.start();
+        let small = len < MINI_CUTOFF;
+        // Each step takes a whole (mini) sector or what is left, so the loop ends.
+        while left > 0 {
+            if at > MAX_REG_SECTOR {
+                return Err(stream_error(format!(
+                    "its chain ends with {left} of {len} bytes unread"
+                )));
+            }
+            let bits = if small { &mut met.mini } else { &mut met.sectors };
+            if !mark(bits, at) {
+                return Err(stream_error(format!(
+                    "its chain meets {} {at} twice or leaves the file",
+                    if small { "mini sector" } else { "sector" }
+                )));
+            }
+            let bytes =
+                if small { self.mini_sector(at) } else { self.sector(at) }.map_err(|e| stream_error(e.to_string()))?;
+            let take = left.min(bytes.len());
+            data(bytes.get(..take).unwrap_or_default());
+            left = left.saturating_sub(take);
+            if left > 0 {
+                at = if small { self.next_mini(at) } else { self.next(at) }.map_err(|e| stream_error(e.to_string()))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Mini sector `n`: 64 bytes of the mini stream.
+    fn mini_sector(&self, n: u32) -> Result<&'a [u8], MsiError> {
+        let outside = || bad(format!("mini sector {n} lies outside the mini stream"));
+        let offset = usize::try_from(n)
+            .ok()
+            .and_then(|n| n.checked_mul(MINI_SECTOR))
+            .filter(|o| o.checked_add(MINI_SECTOR).is_some_and(|end| end <= self.mini_len))
+            .ok_or_else(outside)?;
+        let sector = self
+            .mini
+            .get(offset.checked_div(self.size).unwrap_or(usize::MAX))
+            .ok_or_else(outside)?;
+        let within = offset.checked_rem(self.size).unwrap_or(0);
+        self.sector(*sector)?
+            .get(within..within.saturating_add(MINI_SECTOR))
+            .ok_or_else(outside)
+    }
+
+    /// The mini sector after `n` in its chain, from the mini FAT.
+    fn next_mini(&self, n: u32) -> Result<u32, MsiError> {
+        let index = usize::try_from(n).unwrap_or(usize::MAX);
+        let per = self.size.checked_div(4).unwrap_or(1);
+        let minifat_sector = self
+            .minifat
+            .get(index.checked_div(per).unwrap_or(usize::MAX))
+            .ok_or_else(|| bad(format!("mini sector {n} has no mini FAT entry")))?;
+        u32_at(self.sector(*minifat_sector)?, word(index.checked_rem(per).unwrap_or(0)))
+    }
+}
