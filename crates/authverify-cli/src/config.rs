@@ -72,7 +72,7 @@ pub(crate) fn load_trust_as(store: &mut TrustStore, spec: &str, role: Role, flag
         if flag == "--trust" {
             return Err(CliError::Trust(format!("{flag} {spec}: {what}")));
         }
-        eprintln!("authverify: {flag} {spec}: warning: {what}");
+        eprintln!("authverify: {flag} {}: warning: {what}", terminal(spec));
     }
     Ok(())
 }

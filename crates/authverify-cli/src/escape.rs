@@ -13,7 +13,9 @@ use std::fmt::Write as _;
 /// ESC, BEL...), DEL, C1 controls (U+0080–U+009F: U+009B is CSI, U+0085 NEL), the
 /// bidirectional formatting characters (U+061C ALM, U+200E LRM, U+200F RLM, U+202A–U+202E
 /// embeddings and overrides, U+2066–U+2069 isolates) and the Unicode line and paragraph
-/// separators (U+2028, U+2029), which some viewers break lines at.
+/// separators (U+2028, U+2029), which some viewers break lines at; and the invisible
+/// format characters and fillers (zero-width spaces and joiners, word joiner, BOM, soft
+/// hyphen, tag characters, variation selectors, Hangul fillers), which hide in a name.
 fn acts(c: char) -> bool {
     matches!(
         c,
@@ -24,6 +26,23 @@ fn acts(c: char) -> bool {
             | '\u{200f}'
             | '\u{2028}'..='\u{202e}'
             | '\u{2066}'..='\u{2069}'
+            // Invisible format characters and fillers (the red-team review): they act on
+            // nothing, but make `setup\u{200b}.exe` look like `setup.exe` and a name look
+            // like another's.
+            | '\u{ad}'
+            | '\u{115f}'
+            | '\u{1160}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200d}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{206a}'..='\u{206f}'
+            | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{feff}'
+            | '\u{ffa0}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{e0000}'..='\u{e007f}'
+            | '\u{e0100}'..='\u{e01ef}'
     )
 }
 
@@ -111,6 +130,12 @@ mod tests {
             "\\u{202e}exe.txt \\u{2066}\\u{2069}\\u{200e}\\u{200f}\\u{61c}\\u{2028}\\u{2029}"
         );
         assert_eq!(terminal("\0"), "\\u{0}");
+        // Invisible: a name that looks like another's (red-team review of issue 27).
+        assert_eq!(terminal("setup\u{200b}.exe"), "setup\\u{200b}.exe");
+        assert_eq!(
+            terminal("\u{feff}a\u{ad}\u{2060}\u{e0041}\u{fe0f}\u{3164}"),
+            "\\u{feff}a\\u{ad}\\u{2060}\\u{e0041}\\u{fe0f}\\u{3164}"
+        );
     }
 
     #[test]

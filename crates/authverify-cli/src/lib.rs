@@ -62,7 +62,10 @@ use args::{Cli, Command, TrustCommand};
 
 /// The `authverify` command: parses the process arguments and runs the command.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     let result = match cli.command {
         Command::Verify(args) => commands::verify::run(&args),
         Command::Summary(args) => commands::summary::run(&args),
@@ -76,4 +79,21 @@ pub fn run() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// clap's own message for a bad command line, without its colours and with what a terminal
+/// would act on escaped line by line: it echoes argument values, and `authverify verify *`
+/// in a folder an attacker named makes file names arguments (help and version print as
+/// they are).
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let text = e.render().to_string();
+    for line in text.lines() {
+        eprintln!("{}", escape::terminal(line));
+    }
+    ExitCode::from(2)
 }

@@ -52,6 +52,21 @@ impl Listed {
             nul = read.contains(&0);
             head.extend_from_slice(read);
         }
+        // PowerShell 5.1's `>` and Out-File write UTF-16LE: its NULs would make every
+        // character an entry (and `\` or `/` a walk of the whole drive). Refused, with the
+        // fix; a UTF-8 byte-order mark is not part of the first name.
+        let utf16 = head.starts_with(&[0xff, 0xfe])
+            || head.starts_with(&[0xfe, 0xff])
+            || matches!(head.get(..4), Some([a, 0, b, 0]) if *a != 0 && *b != 0);
+        if utf16 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the list is UTF-16 (PowerShell 5.1's > and Out-File write it): write it as UTF-8 (Out-File -Encoding utf8, or Set-Content -Encoding utf8)",
+            ));
+        }
+        if head.starts_with(&[0xef, 0xbb, 0xbf]) {
+            head.drain(..3);
+        }
         Ok(Self {
             reader: Box::new(BufReader::new(std::io::Cursor::new(head).chain(source))),
             name,
@@ -210,6 +225,21 @@ mod tests {
             vec![PathBuf::from("a"), PathBuf::from("b"), PathBuf::from("c")]
         );
         assert_eq!(paths(b"a b\0c\nd\0"), vec![PathBuf::from("a b"), PathBuf::from("c\nd")]);
+    }
+
+    /// A list PowerShell 5.1 wrote (UTF-16LE, with or without its byte-order mark) is
+    /// refused: its NULs made every character an entry, `/` among them a walk of the whole
+    /// file system (red-team review of issue 27). A UTF-8 byte-order mark is dropped.
+    #[test]
+    fn utf16_lists_are_refused_and_a_utf8_bom_dropped() {
+        for list in [&b"\xff\xfe/\0t\0m\0p\0\n\0"[..], &b"/\0t\0m\0p\0\n\0"[..]] {
+            let e = Listed::new(list, "list".into()).err().expect("refused");
+            assert!(e.to_string().contains("UTF-16"), "{e}");
+        }
+        assert_eq!(
+            paths(b"\xef\xbb\xbfa.exe\nb.exe"),
+            vec![PathBuf::from("a.exe"), PathBuf::from("b.exe")]
+        );
     }
 
     #[cfg(unix)]

@@ -20,6 +20,7 @@ pub struct Summary {
     /// Files looked at.
     pub(crate) files: usize,
     /// How many files got each verdict.
+    #[serde(deserialize_with = "known_statuses")]
     pub(crate) by_status: BTreeMap<String, usize>,
     /// Certificates to install, the most needed first: only those a root program or the
     /// user vouches for.
@@ -90,6 +91,31 @@ pub(crate) struct Install {
     /// Absorbed into the plan's entry for the same certificate: dropped at the next sort.
     #[serde(skip)]
     moved: bool,
+}
+
+/// `by_status` as a report may hold it: the five verdicts only. A map of any keys let a
+/// report of a few MB cost twenty times that in memory (red-team review of issue 27).
+fn known_statuses<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, usize>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Counts {
+        valid: Option<usize>,
+        invalid: Option<usize>,
+        untrusted: Option<usize>,
+        unsigned: Option<usize>,
+        error: Option<usize>,
+    }
+    let c = Counts::deserialize(d)?;
+    Ok([
+        ("error", c.error),
+        ("invalid", c.invalid),
+        ("unsigned", c.unsigned),
+        ("untrusted", c.untrusted),
+        ("valid", c.valid),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
+    .collect())
 }
 
 fn unvouched() -> VouchedBy {

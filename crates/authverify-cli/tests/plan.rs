@@ -546,3 +546,21 @@ fn a_file_name_cannot_forge_a_readme_line() {
     );
     assert_plan_files(&out_dir, &[CERTUM, USERTRUST], &[]);
 }
+
+/// A summary object spread over many short lines is one value: the bound on a report's
+/// values holds across line breaks (before, each line was counted alone and memory grew
+/// until the allocator gave up), and `by_status` takes only the five verdicts.
+#[test]
+fn a_report_value_spread_over_lines_is_bounded_and_statuses_are_the_verdicts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spread = dir.path().join("spread.jsonl");
+    let mut text = String::from("{\"schema\":3,\"summary\":{\"files\":1,\"install\":[],\"unvouched\":[],\"other_failures\":[],\"by_status\":{\n");
+    text.push_str("\"valid\":1,\n");
+    text.push_str(&"\"x\":1,\n".repeat(4));
+    text.push_str("\"unsigned\":1}}}\n");
+    std::fs::write(&spread, &text).expect("write");
+    let out = run(&["summary", &s(&spread)]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown field"), "{stderr}");
+}

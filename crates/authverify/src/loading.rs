@@ -146,7 +146,7 @@ impl TrustStore {
 
     fn load_file(&mut self, path: &Path, role: Role, summary: &mut LoadSummary) -> Result<(), TrustError> {
         let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| TrustError::Io {
+        let bytes = read_trust_file(path).map_err(|source| TrustError::Io {
             path: name.clone(),
             source,
         })?;
@@ -252,4 +252,38 @@ impl TrustStore {
         }
         Ok(())
     }
+}
+
+/// The most a trust file may hold: a registry hive of a real machine's SOFTWARE key runs to
+/// a few hundred MB; nothing else (CTLs, SSTs, bundles) comes near.
+const TRUST_FILE_LIMIT: u64 = 1 << 30;
+
+/// Reads a trust file whole: only a regular file (a FIFO would block the run forever, a
+/// device such as /dev/zero never ends — both checked before opening, and the handle checked
+/// again), and at most [`TRUST_FILE_LIMIT`] bytes.
+fn read_trust_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let not_regular = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, device or socket is never read)",
+        )
+    };
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(not_regular());
+    }
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    if meta.len() > TRUST_FILE_LIMIT {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {TRUST_FILE_LIMIT} bytes: not trust material"),
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(TRUST_FILE_LIMIT).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }

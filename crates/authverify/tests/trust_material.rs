@@ -485,3 +485,25 @@ fn real_files_name_the_root_removed_from_the_trust_folder() {
     assert!(errors.is_empty(), "{}", errors.join("\n"));
     assert!(checked >= 30, "only {checked} signed files checked");
 }
+
+/// Issue 27 (red-team review): a FIFO in a trust folder blocked the load forever, and a
+/// link to /dev/zero read until memory ran out. Only regular files are read; the others are
+/// named as not used, and a folder's certificates still load.
+#[cfg(unix)]
+#[test]
+fn special_files_in_trust_material_are_never_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(common::vectors_dir().join("pki/root.crt"), dir.path().join("root.crt")).expect("copy");
+    let fifo = dir.path().join("a.crt");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("z.crt")).expect("symlink");
+    let mut store = TrustStore::new();
+    let summary = store.load(dir.path(), Role::Anchors).expect("load");
+    assert_eq!(summary.anchors, 1);
+    let skipped: Vec<&str> = summary.skipped.iter().map(|s| s.reason.as_str()).collect();
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert!(skipped.iter().all(|r| r.contains("not a regular file")), "{skipped:?}");
+    let direct = TrustStore::new().load(std::path::Path::new("/dev/zero"), Role::Anchors);
+    assert!(direct.is_err_and(|e| e.to_string().contains("not a regular file")));
+}

@@ -18,35 +18,78 @@ use crate::summary::{Summary, SCHEMA};
 /// on 25,000 hosts come to 200 MB; 256 MiB admits that.
 const MAX_LINE: u64 = 256 << 20;
 
-/// A report's bytes, refused once a line passes `max` bytes.
+/// A report's bytes, refused once a JSON value passes `max` bytes. Counted per value, not
+/// per line: one value split over many short lines is one value (the red-team review sent a
+/// summary object with a `by_status` key per line, which a per-line count never stopped).
+/// The count restarts only at a line break outside every string, object and array.
 struct Bounded<R> {
     inner: R,
     max: u64,
-    /// The line being read (1-based) and its bytes so far.
+    /// The line being read (1-based) and the bytes of the value being read so far.
     line: u64,
     in_line: u64,
+    /// Where the lexer is: nesting depth, inside a string, after a backslash in one.
+    depth: u64,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl<R> Bounded<R> {
+    fn new(inner: R, max: u64) -> Self {
+        Self {
+            inner,
+            max,
+            line: 1,
+            in_line: 0,
+            depth: 0,
+            in_string: false,
+            escaped: false,
+        }
+    }
+
+    fn step(&mut self, b: u8) {
+        if b == b'\n' {
+            self.line = self.line.saturating_add(1);
+        }
+        if self.in_string {
+            match b {
+                _ if self.escaped => self.escaped = false,
+                b'\\' => self.escaped = true,
+                b'"' => self.in_string = false,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => self.depth = self.depth.saturating_add(1),
+                b'}' | b']' => self.depth = self.depth.saturating_sub(1),
+                b'\n' if self.depth == 0 => {
+                    self.in_line = 0;
+                    return;
+                }
+                _ => {}
+            }
+        }
+        self.in_line = self.in_line.saturating_add(1);
+    }
 }
 
 impl<R: Read> Read for Bounded<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         for &b in buf.get(..n).unwrap_or_default() {
-            if b == b'\n' {
-                self.line = self.line.saturating_add(1);
-                self.in_line = 0;
-            } else {
-                self.in_line = self.in_line.saturating_add(1);
+            self.step(b);
+            // Checked at every byte: a chunk may end after the value has closed.
+            if self.in_line > self.max {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "line {}: a value longer than {} MiB: not a report line (none is that long)",
+                        self.line,
+                        self.max >> 20
+                    ),
+                ));
             }
-        }
-        if self.in_line > self.max {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!(
-                    "line {} is longer than {} MiB: not a report line (none is that long)",
-                    self.line,
-                    self.max >> 20
-                ),
-            ));
         }
         Ok(n)
     }
@@ -207,16 +250,11 @@ fn read_report(path: &std::path::Path) -> Result<(Summary, String), String> {
     Ok((summary, label.unwrap_or_else(|| host_from_file_name(path))))
 }
 
-/// The last summary line of a JSONL report, with its label; lines longer than `max` bytes
-/// are an error.
+/// The last summary line of a JSONL report, with its label; a value longer than `max`
+/// bytes is an error.
 fn last_summary(source: impl Read, max: u64) -> Result<Option<(Summary, Option<String>)>, serde_json::Error> {
     // Buffered outside the bound, which then counts whole chunks, not single bytes.
-    let bounded = std::io::BufReader::new(Bounded {
-        inner: source,
-        max,
-        line: 1,
-        in_line: 0,
-    });
+    let bounded = std::io::BufReader::new(Bounded::new(source, max));
     let mut found = None;
     for line in serde_json::Deserializer::from_reader(bounded).into_iter::<Line>() {
         if let Line {
@@ -282,6 +320,20 @@ mod tests {
         assert_eq!(read("{\"path\":\"a.exe\"}\n", 1 << 20), Ok(None));
     }
 
+    /// The bound is per JSON value, not per line: a value spread over short lines is
+    /// stopped all the same (red-team review of issue 27), while lines of separate values
+    /// each start afresh, and a newline inside a string or an escaped quote does not end one.
+    #[test]
+    fn the_bound_holds_across_lines_of_one_value() {
+        let spread = format!("{{\"a\":[\n{}1]}}\n", "1,\n".repeat(100));
+        let e = read(&spread, 64).unwrap_err();
+        assert!(e.contains("longer than"), "{e}");
+        let separate = "{\"a\":1}\n".repeat(100);
+        assert_eq!(read(&separate, 64), Ok(None));
+        let tricky = "{\"a\":\"x\\\"}\\n{\"}\n".repeat(10);
+        assert_eq!(read(&tricky, 64), Ok(None));
+    }
+
     #[test]
     fn errors_name_the_line_and_the_schema() {
         let future = "{}\n{\"schema\":99,\"summary\":{\"new\":true}}\n";
@@ -307,7 +359,7 @@ mod tests {
         let e = read(&report, 2 << 20).unwrap_err();
         assert_eq!(
             e,
-            "r.jsonl: line 2 is longer than 2 MiB: not a report line (none is that long)"
+            "r.jsonl: line 2: a value longer than 2 MiB: not a report line (none is that long)"
         );
         assert!(read(&report, 4 << 20).is_ok());
     }
