@@ -328,3 +328,19 @@ fn a_package_member_listed_by_its_content_digest_is_read_as_a_sip_member() {
     );
     assert_eq!(c.unreadable_members, 0);
 }
+
+/// Two children of one storage with one name (test-vectors/hostile-msi/README.md): the
+/// `cfb` crate refused such a package, the reader that replaced it accepted it as valid
+/// (red-team review of issue 27). The package is not valid, and the finding names the twin.
+#[test]
+fn an_msi_with_two_entries_of_one_name_is_not_valid() {
+    let m = manifest();
+    let path = common::vectors_dir().join("hostile-msi/duplicate-name.msi");
+    let bytes = std::fs::read(&path).expect("vector");
+    let report = verifier(&m)
+        .verify_bytes(&bytes, common::time(&m.evaluated_at))
+        .expect("a report");
+    assert_ne!(report.status, FileStatus::Valid);
+    let text = common::all_text(&report);
+    assert!(text.contains("two entries of one storage are named"), "{text}");
+}

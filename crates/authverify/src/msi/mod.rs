@@ -161,6 +161,7 @@ impl<'a> MsiPackage<'a> {
         }
         let signature_names = [stored_name(DIGITAL_SIGNATURE), stored_name(DIGITAL_SIGNATURE_EX)];
         let mut ids = self.file.children(id, &mut walk.seen)?;
+        self.unique_names(&ids)?;
         if depth == 0 {
             ids.retain(|&child| {
                 self.file
@@ -173,6 +174,30 @@ impl<'a> MsiPackage<'a> {
         let name = |id: u32| self.file.entry(id).map_or(&[][..], |e| e.name());
         ids.sort_by(|&a, &b| hash_order(name(a), name(b)));
         Ok(ids)
+    }
+
+    /// MS-CFB §2.6.4: names within a storage are unique, compared without case. Two
+    /// children of one name leave it to the reader which one a lookup finds (Windows Installer
+    /// may find an empty twin of a table while the digest covers the other): refused, as the
+    /// `cfb` crate refused them (red-team review of issue 27). Sorted ids only, no names
+    /// copied: a storage may hold most of a million entries.
+    fn unique_names(&self, ids: &[u32]) -> Result<(), MsiError> {
+        let name = |id: u32| self.file.entry(id).map_or(&[][..], |e| e.name());
+        let mut sorted = ids.to_vec();
+        sorted.sort_by(|&a, &b| caseless_order(name(a), name(b)));
+        for pair in sorted.windows(2) {
+            if let [a, b] = pair {
+                if caseless_order(name(*a), name(*b)) == Ordering::Equal {
+                    return Err(MsiError::Compound {
+                        detail: format!(
+                            "two entries of one storage are named \"{}\"",
+                            self.file.entry(*b)?.decoded_name()
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Streams' data and storages' contents under storage `id`, then its CLSID.
@@ -239,4 +264,26 @@ fn hash_order(a: &[u8], b: &[u8]) -> Ordering {
         Ordering::Equal => b.len().cmp(&a.len()),
         other => other,
     }
+}
+
+/// Stored names compared as MS-CFB orders siblings for uniqueness: by length, then by UTF-16
+/// unit with ASCII letters folded to upper case (no allocation: a storage may hold most of a
+/// million entries).
+fn caseless_order(a: &[u8], b: &[u8]) -> Ordering {
+    a.len().cmp(&b.len()).then_with(|| folded_units(a).cmp(folded_units(b)))
+}
+
+/// A stored name's UTF-16 units, ASCII letters upper-cased.
+fn folded_units(n: &[u8]) -> impl Iterator<Item = u16> + '_ {
+    n.chunks_exact(2).map(|u| match u {
+        [lo, hi] => {
+            let c = u16::from_le_bytes([*lo, *hi]);
+            if (0x61..=0x7a).contains(&c) {
+                c.saturating_sub(0x20)
+            } else {
+                c
+            }
+        }
+        _ => 0,
+    })
 }
