@@ -23,8 +23,22 @@ fn native(p: &Path) -> String {
     v.strip_prefix(r"\\?\").unwrap_or(&v).to_string()
 }
 
+/// Runs reg.exe. Under wine, starting a process can fail once with ERROR_INTERNAL_ERROR
+/// (1359) while a new prefix is still being set up (seen in a fresh-clone CI run): a start
+/// that fails is tried again, a few times, before the test gives up.
 fn reg(args: &[&str]) -> Output {
-    Command::new("reg").args(args).output().expect("run reg.exe")
+    let mut tries = 0;
+    loop {
+        match Command::new("reg").args(args).output() {
+            Ok(out) => return out,
+            Err(e) if tries < 5 => {
+                eprintln!("reg.exe did not start ({e}); trying again");
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_secs(2));
+            }
+            Err(e) => panic!("run reg.exe: {e}"),
+        }
+    }
 }
 
 fn verify_with_system(extra: &[&str]) -> (serde_json::Value, String) {
