@@ -10,7 +10,7 @@ use std::path::Path;
 use authverify::builtin;
 use authverify::Store;
 
-use crate::summary::{Install, Summary};
+use crate::summary::{parse_sha1, Install, Summary};
 
 pub(crate) struct Exported {
     pub(crate) written: usize,
@@ -34,8 +34,7 @@ fn held(item: &Install) -> Option<Held> {
         None => item
             .sha1
             .as_deref()
-            .and_then(|s| hex::decode(s).ok())
-            .and_then(|b| <[u8; 20]>::try_from(b).ok())
+            .and_then(parse_sha1)
             .and_then(|b| builtin::by_sha1(&b))
             .map(|c| c.entry.der.to_vec())?,
     };
@@ -106,43 +105,14 @@ pub(crate) fn write(dir: &Path, summary: &Summary) -> std::io::Result<Exported> 
     // `install` holds only vouched certificates (summary.rs); checked again here, where
     // files and scripts are written.
     for item in summary.install.iter().filter(|i| i.vouched_by.is_vouched()) {
-        let certutil_store = match item.store {
-            Store::Root => "Root",
-            _ => "CA",
-        };
         match held(item) {
-            Some(Held { der, sha1 }) => {
-                let file = format!("{sha1}.crt");
-                write_file(dir, &file, &der)?;
-                installs.add(certutil_store, &file, &script_comment(&item.name), der);
+            Some(h) => {
+                write_certificate(dir, item, h, &mut installs, &mut readme)?;
                 exported.written += 1;
-                let _ = writeln!(
-                    readme,
-                    "{file}\n  {}\n  store: {} -> certutil -addstore -f {certutil_store} {file}\n  vouched for by: {}\n  needed by {} file(s), e.g. {}\n",
-                    readme_text(&item.name),
-                    item.store_name,
-                    item.vouched_by.as_str(),
-                    item.files,
-                    readme_text(&item.example)
-                );
             }
             None => {
                 exported.unavailable += 1;
-                let source = match item.sha1.as_deref().filter(|s| s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit())) {
-                    Some(sha1) => format!(
-                        "known from the root program as SHA-1 {sha1}: on a connected machine `CertUtil -syncWithWU DIR` writes it as {sha1}.crt (or download http://ctldl.windowsupdate.com/msdownload/update/v3/static/trustedr/en/{sha1}.crt)"
-                    ),
-                    None => "not held by authverify".to_string(),
-                };
-                let _ = writeln!(
-                    missing_lines,
-                    "{}\n  subject: {}\n  store: {}\n  {source}\n  needed by {} file(s), e.g. {}\n",
-                    readme_text(&item.name),
-                    readme_text(&item.subject),
-                    item.store_name,
-                    item.files,
-                    readme_text(&item.example)
-                );
+                not_held(item, &mut missing_lines);
             }
         }
     }
@@ -150,31 +120,7 @@ pub(crate) fn write(dir: &Path, summary: &Summary) -> std::io::Result<Exported> 
         readme.push_str("Not provided here (authverify does not hold these certificates):\n\n");
         readme.push_str(&missing_lines);
     }
-    if !summary.unvouched.is_empty() {
-        readme.push_str(
-            "Not exported: no root program and no --vouch vouches for these; trusting one trusts whoever\n\
-             holds its key. Ask the publisher, and vouch with --vouch only for a certificate you know:\n\n",
-        );
-        for item in &summary.unvouched {
-            let impostor = item.impostor_of.as_ref().map_or_else(String::new, |i| {
-                format!(
-                    "  IMPOSTOR: takes the name of the root program's \"{}\" (SHA-1 {}) with another key\n",
-                    readme_text(&i.name),
-                    readme_text(&i.sha1)
-                )
-            });
-            let _ = writeln!(
-                readme,
-                "{}\n{impostor}  SHA-1 {}, SHA-256 {}, key id {}\n  needed by {} file(s), e.g. {}\n",
-                readme_text(&item.subject),
-                readme_text(item.sha1.as_deref().unwrap_or("(unknown)")),
-                readme_text(item.sha256.as_deref().unwrap_or("(unknown)")),
-                readme_text(item.key_id.as_deref().unwrap_or("(none)")),
-                item.files,
-                readme_text(&item.example)
-            );
-        }
-    }
+    unvouched_section(summary, &mut readme);
     if summary.install.is_empty() {
         readme.push_str("Nothing to install: no file failed for want of a certificate anybody vouches for.\n");
     }
@@ -184,6 +130,83 @@ pub(crate) fn write(dir: &Path, summary: &Summary) -> std::io::Result<Exported> 
     }
     write_file(dir, "README.txt", readme.as_bytes())?;
     Ok(exported)
+}
+
+/// Writes one vouched certificate as `<sha1>.crt`, adds it to the scripts and bundles, and
+/// says in the README where it goes.
+fn write_certificate(
+    dir: &Path,
+    item: &Install,
+    Held { der, sha1 }: Held,
+    installs: &mut Installs,
+    readme: &mut String,
+) -> std::io::Result<()> {
+    let certutil_store = match item.store {
+        Store::Root => "Root",
+        _ => "CA",
+    };
+    let file = format!("{sha1}.crt");
+    write_file(dir, &file, &der)?;
+    installs.add(certutil_store, &file, &script_comment(&item.name), der);
+    let _ = writeln!(
+        readme,
+        "{file}\n  {}\n  store: {} -> certutil -addstore -f {certutil_store} {file}\n  vouched for by: {}\n  needed by {} file(s), e.g. {}\n",
+        readme_text(&item.name),
+        item.store_name,
+        item.vouched_by.as_str(),
+        item.files,
+        readme_text(&item.example)
+    );
+    Ok(())
+}
+
+/// A vouched certificate authverify does not hold: where to get it.
+fn not_held(item: &Install, lines: &mut String) {
+    let source = match item.sha1.as_deref().filter(|s| parse_sha1(s).is_some()) {
+        Some(sha1) => format!(
+            "known from the root program as SHA-1 {sha1}: on a connected machine `CertUtil -syncWithWU DIR` writes it as {sha1}.crt (or download http://ctldl.windowsupdate.com/msdownload/update/v3/static/trustedr/en/{sha1}.crt)"
+        ),
+        None => "not held by authverify".to_string(),
+    };
+    let _ = writeln!(
+        lines,
+        "{}\n  subject: {}\n  store: {}\n  {source}\n  needed by {} file(s), e.g. {}\n",
+        readme_text(&item.name),
+        readme_text(&item.subject),
+        item.store_name,
+        item.files,
+        readme_text(&item.example)
+    );
+}
+
+/// The README's list of what nobody vouches for: named, never exported.
+fn unvouched_section(summary: &Summary, readme: &mut String) {
+    if summary.unvouched.is_empty() {
+        return;
+    }
+    readme.push_str(
+        "Not exported: no root program and no --vouch vouches for these; trusting one trusts whoever\n\
+         holds its key. Ask the publisher, and vouch with --vouch only for a certificate you know:\n\n",
+    );
+    for item in &summary.unvouched {
+        let impostor = item.impostor_of.as_ref().map_or_else(String::new, |i| {
+            format!(
+                "  IMPOSTOR: takes the name of the root program's \"{}\" (SHA-1 {}) with another key\n",
+                readme_text(&i.name),
+                readme_text(&i.sha1)
+            )
+        });
+        let _ = writeln!(
+            readme,
+            "{}\n{impostor}  SHA-1 {}, SHA-256 {}, key id {}\n  needed by {} file(s), e.g. {}\n",
+            readme_text(&item.subject),
+            readme_text(item.sha1.as_deref().unwrap_or("(unknown)")),
+            readme_text(item.sha256.as_deref().unwrap_or("(unknown)")),
+            readme_text(item.key_id.as_deref().unwrap_or("(none)")),
+            item.files,
+            readme_text(&item.example)
+        );
+    }
 }
 
 const INSTALL_HELP: &str = "Which to use:\n\

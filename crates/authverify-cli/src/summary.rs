@@ -368,7 +368,7 @@ fn is_hex(s: &str, len: usize) -> bool {
 }
 
 /// A SHA-1 thumbprint as 40 lowercase hex digits, and nothing else.
-fn parse_sha1(s: &str) -> Option<[u8; 20]> {
+pub(crate) fn parse_sha1(s: &str) -> Option<[u8; 20]> {
     if !is_hex(s, 40) {
         return None;
     }
