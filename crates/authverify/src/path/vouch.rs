@@ -72,25 +72,14 @@ impl VouchedBy {
     }
 }
 
-/// The root-program CTLs that may vouch: the one in force among those the user loaded (as
-/// for an anchor: `TrustStore::anchor_policy`) and the pinned one — an offline machine's
-/// own list predates the roots it lacks, which is why they are missing.
-fn lists<'a>(req: &'a ChainRequest<'_>) -> impl Iterator<Item = &'a Arc<TrustList>> {
-    req.trust
-        .trust_list_in_force()
-        .into_iter()
-        .chain(req.dictionary.trust_list())
-}
-
-/// The entry that decides for a root: the newest of those lists that has one for it (an
-/// entry a newer list restricted no longer vouches).
+/// The entry that decides for a root: of the user's list in force (as for an anchor) and
+/// the pinned one (an offline machine's own list predates the roots it lacks), the newer
+/// that lists it (`TrustStore::deciding_entry`).
 fn deciding<'a>(
     req: &'a ChainRequest<'_>,
     entry_of: impl Fn(&'a TrustList) -> Option<&'a TrustListEntry>,
 ) -> Option<(&'a Arc<TrustList>, &'a TrustListEntry)> {
-    lists(req)
-        .filter_map(|l| entry_of(l).map(|e| (l, e)))
-        .max_by_key(|(l, _)| l.recency())
+    req.trust.deciding_entry(req.dictionary.trust_list(), entry_of)
 }
 
 /// Whether `list` is the pinned list of the built-in set.

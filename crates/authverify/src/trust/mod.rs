@@ -385,6 +385,21 @@ impl TrustStore {
         }
     }
 
+    /// The CTL entry that decides who vouches for a root the store lacks (issue 26): of
+    /// the list in force and the `pinned` one (an offline machine's own list predates the
+    /// roots it lacks), the newer that has an entry (`entry_of`) for it.
+    pub(crate) fn deciding_entry<'a>(
+        &'a self,
+        pinned: Option<&'a Arc<TrustList>>,
+        entry_of: impl Fn(&'a TrustList) -> Option<&'a ctl::TrustListEntry>,
+    ) -> Option<(&'a Arc<TrustList>, &'a ctl::TrustListEntry)> {
+        self.trust_list_in_force()
+            .into_iter()
+            .chain(pinned)
+            .filter_map(|l| entry_of(l).map(|e| (l, e)))
+            .max_by_key(|(l, _)| l.recency())
+    }
+
     /// The root-program CTL whose policy applies: the newest loaded.
     pub fn trust_list_in_force(&self) -> Option<&Arc<TrustList>> {
         self.root_programs.first()

@@ -55,18 +55,11 @@ fn listed_for_plan(entry: &TrustListEntry, at: UnixTime) -> bool {
 /// The entry that decides for the root with thumbprint `sha1`: the newest of this
 /// machine's list in force and the pinned one that lists it (as `path::vouch` decides).
 fn deciding<'a>(trust: &'a TrustStore, sha1: &[u8; 20]) -> Option<(&'a Arc<TrustList>, &'a TrustListEntry)> {
-    trust
-        .trust_list_in_force()
-        .into_iter()
-        .chain(builtin::builtin_trust_list())
-        .filter(|l| l.identifiers_are_sha1())
-        .filter_map(|l| {
-            l.entries
-                .iter()
-                .find(|e| e.identifier == sha1.as_slice())
-                .map(|e| (l, e))
-        })
-        .max_by_key(|(l, _)| l.recency())
+    trust.deciding_entry(builtin::builtin_trust_list(), |l| {
+        l.entries
+            .iter()
+            .find(|e| l.identifiers_are_sha1() && e.identifier == sha1.as_slice())
+    })
 }
 
 fn described(cert: &Arc<Certificate>, vouched_by: VouchedBy, store: Store, name: String) -> VouchedCertificate {
