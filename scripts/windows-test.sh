@@ -30,7 +30,18 @@ cargo clippy -q -p authverify-cli --target x86_64-pc-windows-gnu --all-targets -
 cargo test -q -p authverify-cli --target x86_64-pc-windows-gnu --no-run
 shim target/x86_64-pc-windows-gnu/debug
 shim target/x86_64-pc-windows-gnu/debug/deps
-CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine cargo test -p authverify-cli --target x86_64-pc-windows-gnu
+# UNC paths (tests/windows_paths.rs:unc_paths): wine serves \\SERVER\SHARE\... from the prefix's
+# dosdevices/unc/SERVER/SHARE, so each drive gets the administrative share Windows would have
+# (\\localhost\Z$ for Z:); AUTHVERIFY_UNC_SHARE makes the test fail, not skip, without it.
+[ -d "$WINEPREFIX/dosdevices" ] || wineboot -i >/dev/null 2>&1 || true
+for drive in "$WINEPREFIX"/dosdevices/?:; do
+  [ -e "$drive" ] || continue
+  letter=$(basename "$drive" | tr -d : | tr '[:lower:]' '[:upper:]')
+  mkdir -p "$WINEPREFIX/dosdevices/unc/localhost"
+  ln -sfn "$(readlink -f "$drive")" "$WINEPREFIX/dosdevices/unc/localhost/$letter\$"
+done
+CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine AUTHVERIFY_UNC_SHARE=localhost \
+  cargo test -p authverify-cli --target x86_64-pc-windows-gnu
 
 # The binaries of both systems on the same inputs: the debug builds the tests just used
 # (a verdict does not depend on the profile, and release builds would add minutes to CI).

@@ -82,17 +82,38 @@ fn paths_longer_than_max_path() {
 #[test]
 fn unc_paths() {
     // \\localhost\Z$\... reaches the same file on Windows through the administrative share.
-    // Wine has no shares: there the form cannot be opened at all, which is checked first and
-    // said, so that this test never passes without checking a UNC path on real Windows.
+    // Wine serves a UNC path from its prefix's dosdevices/unc/SERVER/SHARE; scripts/windows-test.sh
+    // makes localhost's drive shares there and says so in AUTHVERIFY_UNC_SHARE, and then the
+    // path must open: CI cannot pass this test by skipping it. Elsewhere (a wine prefix
+    // without the share) it is skipped, and said.
     let file = drive(&vectors().join(VALID));
     let unc = format!(r"\\localhost\{}${}", &file[..1], &file[2..]);
     if std::fs::metadata(&unc).is_err() {
-        eprintln!("SKIPPED unc_paths: {unc} cannot be opened here (wine has no administrative shares)");
+        assert!(
+            std::env::var_os("AUTHVERIFY_UNC_SHARE").is_none(),
+            "{unc} cannot be opened, though AUTHVERIFY_UNC_SHARE says the share was made"
+        );
+        eprintln!("SKIPPED unc_paths: {unc} cannot be opened here (no share; scripts/windows-test.sh makes one)");
         return;
     }
     let lines = verify(&unc);
+    assert_eq!(lines.len(), 1, "{unc}");
     assert_eq!(lines[0]["status"], "valid");
     assert_eq!(lines[0]["path"], unc.as_str());
+    // A folder named by its UNC path is walked like any other, its files reported under it.
+    let dir = format!(
+        r"\\localhost\{}${}",
+        &file[..1],
+        &drive(&vectors().join("demo/signed"))[2..]
+    );
+    let walked = verify(&dir);
+    assert!(!walked.is_empty(), "{dir}");
+    assert!(
+        walked
+            .iter()
+            .all(|l| l["path"].as_str().unwrap_or("").starts_with(&dir)),
+        "{walked:?}"
+    );
 }
 
 #[test]
