@@ -353,7 +353,7 @@ pub enum CertificateError {
     },
     /// The TBSCertificate's signature algorithm differs from the outer one (RFC 5280
     /// §4.1.1.2).
-    #[error("TBSCertificate signature algorithm {tbs} differs from signatureAlgorithm {outer} (RFC 5280 4.1.1.2)")]
+    #[error("TBSCertificate signature algorithm {tbs} differs from signatureAlgorithm {outer}, or its parameters do (RFC 5280 4.1.1.2)")]
     SignatureAlgorithmMismatch {
         /// The algorithm inside the signed part.
         tbs: String,

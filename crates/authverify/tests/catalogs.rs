@@ -169,13 +169,56 @@ fn crafted_catalogs_get_typed_results() {
         }
         cases += 1;
     }
+    // Every byte of a catalog is signed content, signer information or a certificate on
+    // the signer's path (the generator writes nothing else), so a flipped byte leaves it
+    // valid only where nothing is signed and nothing decides: SignedData's version,
+    // its digestAlgorithms set (noted, `signature.digest_algorithm_set`) and the
+    // parameters of the SignerInfo's signature algorithm (read by OID; docs/conformance.md).
+    // Found by their encodings, as the generator wrote them (SHA-256, RSA).
+    let find = |pattern: &[u8], after: &[u8]| -> std::ops::Range<usize> {
+        let whole = [pattern, after].concat();
+        let at = good
+            .windows(whole.len())
+            .position(|w| w == whole.as_slice())
+            .expect("the generator's encoding");
+        at..at + pattern.len()
+    };
+    let version = find(&[0x02, 0x01, 0x01], &[0x31, 0x0f]).end - 1;
+    let sha256 = [
+        0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00,
+    ];
+    let digest_set = find(&[&[0x31, 0x0f, 0x30, 0x0d][..], &sha256].concat(), &[]);
+    let rsa = [
+        0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
+    ];
+    let rsa_params = find(&[&rsa[..], &[0x05, 0x00]].concat(), &[0x04, 0x82]);
+    let rsa_params = rsa_params.end - 2..rsa_params.end;
+    let mut outcomes = [0usize; 2];
     for i in (0..good.len()).step_by(5) {
         let mut b = good.clone();
         b[i] ^= 0x41;
-        let _ = Catalog::parse(&b);
-        let _ = v.verify_bytes(&b, at);
+        let parsed = Catalog::parse(&b);
+        match v.verify_bytes(&b, at) {
+            Ok(r) if r.status == FileStatus::Valid => {
+                let noted = |rule| r.signatures[0].notes.iter().any(|n| n.rule == rule);
+                assert!(
+                    i == version
+                        || rsa_params.contains(&i)
+                        || (digest_set.contains(&i) && noted(authverify::Rule::DigestAlgorithmSet)),
+                    "byte {i} ^ 0x41 left the catalog valid"
+                );
+                outcomes[0] += 1;
+            }
+            Ok(_) => outcomes[0] += 1,
+            Err(e) => {
+                assert!(matches!(e, Error::Image(_) | Error::Catalog(_)), "byte {i}: {e:?}");
+                assert!(parsed.is_err() || i < 2, "byte {i}: the catalog parses, but {e}");
+                outcomes[1] += 1;
+            }
+        }
         cases += 1;
     }
+    assert!(outcomes.iter().all(|&n| n > 0), "reports/errors: {outcomes:?}");
     assert!(cases > 200, "{cases}");
 }
 

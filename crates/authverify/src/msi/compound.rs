@@ -65,6 +65,22 @@ impl<'a> Entry<'a> {
         self.field(0, len)
     }
 
+    /// [MS-CFB] 2.6.3: the stored name length counts the UTF-16 name and its terminator,
+    /// so it is even, at most 64, and ends in a NUL. A reader that took a corrupted
+    /// length at its word would compare, sort and report another name than the one stored
+    /// (osslsigncode refuses such an entry too).
+    fn check_name(&self, id: u32) -> Result<(), MsiError> {
+        let len = crate::num::le_u16(self.raw, 64).unwrap_or(0);
+        let terminated = usize::from(len)
+            .checked_sub(2)
+            .and_then(|at| self.raw.get(at..at.checked_add(2)?))
+            == Some(&[0, 0][..]);
+        if len % 2 != 0 || len > 64 || !terminated {
+            return Err(bad(format!("directory entry {id} has a name length of {len}")));
+        }
+        Ok(())
+    }
+
     /// The name without its terminator, decoded (for messages).
     pub(crate) fn decoded_name(&self) -> String {
         crate::num::utf16le(self.name()).take_while(|&c| c != '\0').collect()
@@ -180,9 +196,18 @@ impl<'a> Compound<'a> {
         if !super::is_compound_file(b) {
             return Err(bad("no compound file signature"));
         }
+        // [MS-CFB] 2.2: the major version (3 or 4) decides the sector size (512 or 4096
+        // bytes), and the byte order mark MUST be 0xFFFE. A header that disagrees is not
+        // read with a guessed layout (Windows' storage reader refuses it too).
+        let version = crate::num::le_u16(b, 0x1a).ok_or_else(|| bad("truncated header"))?;
         let shift = crate::num::le_u16(b, 0x1e).ok_or_else(|| bad("truncated header"))?;
-        if shift != 9 && shift != 12 {
-            return Err(bad(format!("sector shift {shift} (9 or 12)")));
+        if !matches!((version, shift), (3, 9) | (4, 12)) {
+            return Err(bad(format!(
+                "major version {version} with sector shift {shift} (version 3 with 9, or 4 with 12)"
+            )));
+        }
+        if crate::num::le_u16(b, 0x1c) != Some(0xfffe) {
+            return Err(bad("byte order mark is not 0xFFFE"));
         }
         if crate::num::le_u16(b, 0x20) != Some(6) {
             return Err(bad("mini sector shift is not 6"));
@@ -233,6 +258,17 @@ impl<'a> Compound<'a> {
                 "the first directory entry has object type {}, not root",
                 root.kind()
             )));
+        }
+        root.check_name(0)?;
+        // [MS-CFB] 2.6.3: the root's creation time MUST be zero (the file system holds it).
+        // Outside every digest, so a reader that ignored it would keep the signature.
+        if root.created().iter().any(|&b| b != 0) {
+            return Err(bad("the root directory entry has a creation time"));
+        }
+        if root.decoded_name() != "Root Entry" {
+            return Err(bad(
+                "the root directory entry is not named \"Root Entry\" ([MS-CFB] 2.6.2)",
+            ));
         }
         file.minifat = file.chain(u32_at(b, 0x3c)?, usize::MAX, &mut met, "mini FAT")?;
         file.mini_len = usize::try_from(root.size()).unwrap_or(usize::MAX);
@@ -366,6 +402,11 @@ impl<'a> Compound<'a> {
                     "directory entry {id} in a storage has object type {}",
                     e.kind()
                 )));
+            }
+            e.check_name(id)?;
+            // [MS-CFB] 2.6.3: a stream has no children; one that claims some is corrupt.
+            if e.kind() == STREAM && e.child() != NO_STREAM {
+                return Err(bad(format!("stream entry {id} claims child entry {}", e.child())));
             }
             out.push(id);
             for sibling in [e.left(), e.right()] {

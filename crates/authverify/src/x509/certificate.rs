@@ -413,9 +413,11 @@ impl Parsed {
         let serial = t.expect_tag(Tag::Integer, "serialNumber")?;
         let tbs_signature = t.expect_tag(Tag::Sequence, "signature")?;
         // RFC 5280 §4.1.1.2: the signed copy of the algorithm must equal the outer one, or
-        // the label the verifier acts on is not the one the issuer signed.
+        // the label the verifier acts on is not the one the issuer signed. Compared as
+        // received, parameters included (OpenSSL's X509_verify compares them too): an outer
+        // copy whose parameters changed is not what the issuer signed either.
         let tbs_algorithm = crate::x509::algorithms::algorithm_oid(&tbs_signature, "signature")?;
-        if tbs_algorithm != signature_algorithm {
+        if tbs_algorithm != signature_algorithm || tbs_signature.raw != sig_alg.raw {
             return Err(CertificateError::SignatureAlgorithmMismatch {
                 tbs: tbs_algorithm.to_string(),
                 outer: signature_algorithm.to_string(),
