@@ -563,12 +563,7 @@ pub fn signed_list_timestamped(
                 attribute("1.2.840.113549.1.9.3", &oid(CTL)),
                 attribute("1.2.840.113549.1.9.4", &octets(&Hash::Sha256.digest(content_octets))),
             ];
-            let unsigned = |signature: &[u8]| {
-                timestamp
-                    .iter()
-                    .map(|ts| timestamp_attribute(ts, signature))
-                    .collect()
-            };
+            let unsigned = |signature: &[u8]| timestamp.iter().map(|ts| timestamp_attribute(ts, signature)).collect();
             let (si, _) = signer_info(key, cert, Hash::Sha256, &attrs, &unsigned, false, false);
             let mut certs: Vec<&[u8]> = vec![&cert.der];
             certs.extend(chain.iter().map(|c| c.der.as_slice()));

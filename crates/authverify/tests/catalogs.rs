@@ -358,7 +358,12 @@ fn a_catalog_signatures_timestamp_chain_is_planned_as_an_embedded_ones() {
     let missing_of = |r: &authverify::FileReport| -> Vec<(String, Vec<(usize, authverify::ChainRole)>)> {
         r.missing
             .iter()
-            .map(|m| (m.subject.clone(), m.needed_by.iter().map(|n| (n.signature, n.chain)).collect()))
+            .map(|m| {
+                (
+                    m.subject.clone(),
+                    m.needed_by.iter().map(|n| (n.signature, n.chain)).collect(),
+                )
+            })
             .collect()
     };
     for (extra, tsa_trusted) in [(&[][..], false), (&["tsa-root.crt"][..], true)] {

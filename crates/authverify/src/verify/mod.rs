@@ -636,8 +636,11 @@ impl Verifier {
         };
         // Every embedded certificate is decoded on its own; one that does not parse is a
         // note, not a failed signature.
-        let embedded =
-            signer::decode_certificates(&p.signed_data.certificates, &mut outcome.findings, Some(&self.certificates));
+        let embedded = signer::decode_certificates(
+            &p.signed_data.certificates,
+            &mut outcome.findings,
+            Some(&self.certificates),
+        );
         let Some(signer_cert) = self.check_signer(&p, subject, &embedded, policy_ok, &mut outcome) else {
             return outcome;
         };
