@@ -547,6 +547,15 @@ pub fn ctl(
 /// by `signer` (embedding it and `chain`), or with no SignerInfo and no certificates (an
 /// unsigned catalog, as makecat writes before signing).
 pub fn signed_list(list: &[u8], signer: Option<(&Key, &Cert, &[&Cert])>) -> Vec<u8> {
+    signed_list_timestamped(list, signer, None)
+}
+
+/// [`signed_list`], its SignerInfo carrying `timestamp` (over its signature) when given.
+pub fn signed_list_timestamped(
+    list: &[u8],
+    signer: Option<(&Key, &Cert, &[&Cert])>,
+    timestamp: Option<&Timestamp<'_>>,
+) -> Vec<u8> {
     let content_octets = &list[der_header_len(list)..];
     let (signer_infos, certs, algs) = match signer {
         Some((key, cert, chain)) => {
@@ -554,7 +563,8 @@ pub fn signed_list(list: &[u8], signer: Option<(&Key, &Cert, &[&Cert])>) -> Vec<
                 attribute("1.2.840.113549.1.9.3", &oid(CTL)),
                 attribute("1.2.840.113549.1.9.4", &octets(&Hash::Sha256.digest(content_octets))),
             ];
-            let (si, _) = signer_info(key, cert, Hash::Sha256, &attrs, &|_| Vec::new(), false, false);
+            let unsigned = |signature: &[u8]| timestamp.iter().map(|ts| timestamp_attribute(ts, signature)).collect();
+            let (si, _) = signer_info(key, cert, Hash::Sha256, &attrs, &unsigned, false, false);
             let mut certs: Vec<&[u8]> = vec![&cert.der];
             certs.extend(chain.iter().map(|c| c.der.as_slice()));
             (
