@@ -1262,7 +1262,7 @@ fn ca_rules(c: &Certificate, below: usize, rules: &PathRules, leniencies: &mut V
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
-    use crate::trust::{parse_material, TrustMaterial};
+    use crate::trust::material::{parse_material, TrustMaterial};
 
     fn pem(bytes: &[u8]) -> Arc<Certificate> {
         match parse_material(bytes, "pem") {

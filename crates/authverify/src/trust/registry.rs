@@ -166,10 +166,10 @@ fn role_of_store(store: &str) -> Option<Role> {
 }
 
 /// The certificate element (id 0x20) of a registry `Blob` (the serialized-store element
-/// layout, `trust::elements`).
+/// layout, `material::sst::elements`).
 pub fn certificate_of_blob(blob: &[u8]) -> Result<&[u8], String> {
-    use crate::trust::ElementError;
-    for element in crate::trust::elements(blob, 0) {
+    use crate::trust::material::sst::ElementError;
+    for element in crate::trust::material::sst::elements(blob, 0) {
         let e = element.map_err(|e| match e {
             ElementError::Truncated { offset } => format!("truncated property header at offset {offset}"),
             ElementError::PastEnd { id, len, .. } => {
