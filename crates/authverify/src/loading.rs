@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::error::{TrustError, TrustListError};
+use crate::error::{CabinetMembersError, TrustError, TrustListError};
 use crate::path::{self, ChainStatus, PathRules};
 use crate::policy::{Budget, Policy};
 
@@ -174,9 +174,9 @@ impl TrustStore {
                     failed = Some(e);
                 }
             })
-            .map_err(|detail| TrustError::Cabinet {
+            .map_err(|source| TrustError::Cabinet {
                 path: name.clone(),
-                detail,
+                source,
             })?;
             if let Some(e) = failed {
                 return Err(e);
@@ -184,7 +184,7 @@ impl TrustStore {
             if count == 0 {
                 return Err(TrustError::Cabinet {
                     path: name,
-                    detail: "no members".into(),
+                    source: CabinetMembersError::NoMembers,
                 });
             }
             return Ok(());

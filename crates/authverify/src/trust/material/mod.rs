@@ -10,7 +10,7 @@
 mod pem;
 pub(crate) mod sst;
 
-use crate::error::TrustError;
+use crate::error::{CabinetMembersError, TrustError};
 use crate::trust::ctl::{self, TrustList};
 use crate::trust::{hive, registry};
 use crate::x509::certificate::Certificate;
@@ -36,12 +36,12 @@ pub fn read_cabinet(bytes: &[u8], source: &str) -> Result<Vec<(String, Vec<u8>)>
     match crate::cab::members::members(bytes) {
         Ok(members) if members.is_empty() => Err(TrustError::Cabinet {
             path: source.to_string(),
-            detail: "no members".into(),
+            source: CabinetMembersError::NoMembers,
         }),
         Ok(members) => Ok(members),
-        Err(detail) => Err(TrustError::Cabinet {
+        Err(e) => Err(TrustError::Cabinet {
             path: source.to_string(),
-            detail,
+            source: e,
         }),
     }
 }
