@@ -15,6 +15,7 @@ use crate::path::{vouch, ChainRequest};
 use crate::time::UnixTime;
 use crate::trust::builtin::{self, Store};
 use crate::trust::ctl::CtlRefusal;
+use crate::x509::algorithms::SignatureFailure;
 use crate::x509::certificate::Certificate;
 
 /// Failed paths kept for the report's alternatives.
@@ -119,7 +120,7 @@ impl Search<'_> {
     /// link tried costs one unit of the budget, found in the cache or not: a search does the
     /// same work and reaches the same answer whatever earlier files left in the cache (a warm
     /// cache must not make a crafted bag free to search).
-    fn link(&mut self, child: &Certificate, issuer: &Certificate) -> Option<Result<(), String>> {
+    fn link(&mut self, child: &Certificate, issuer: &Certificate) -> Option<Result<(), SignatureFailure>> {
         if self.links_left == 0 {
             self.exhausted = true;
             return None;
@@ -129,7 +130,7 @@ impl Search<'_> {
         if let Some(cached) = self.req.links.and_then(|l| l.get(&key)) {
             return Some(cached.map_or(Ok(()), Err));
         }
-        let result = child.verify_signed_by(issuer).map_err(|e| e.to_string());
+        let result = child.verify_signed_by(issuer);
         if let Some(l) = self.req.links {
             l.put(key, result.clone().err());
         }
