@@ -457,6 +457,18 @@ pub enum SignedDataError {
         /// The bound.
         limit: usize,
     },
+    /// The SpcSerializedObject of SpcPeImageData is not the page hashes'.
+    #[error("SpcSerializedObject with unknown class id {class_id}")]
+    PageHashClass {
+        /// Its class id, hex.
+        class_id: String,
+    },
+    /// Page hashes of a type other than SHA-1 (v1) and SHA-256 (v2).
+    #[error("unknown page hash type {oid}")]
+    PageHashType {
+        /// The type's OID.
+        oid: String,
+    },
 }
 
 /// A certificate could not be parsed.
