@@ -10,7 +10,7 @@
 use std::sync::{Arc, OnceLock};
 
 use authverify::cert_table::CertTableIter;
-use authverify::trust::{parse_material, parse_sst, read_cabinet};
+use authverify::fuzzing::{parse_material, parse_sst, read_cabinet};
 use authverify::{Certificate, DigestAlgorithm, PeImage, Policy, TrustList, TrustStore, UnixTime, Verifier};
 
 /// The instant every entry verifies at (fixed: no clock in fuzzing).

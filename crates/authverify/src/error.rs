@@ -177,6 +177,127 @@ pub enum CabinetError {
     },
 }
 
+/// The members of a cabinet (the trust lists Windows Update serves, `authrootstl.cab`)
+/// cannot be read ([MS-CAB]): what is wrong, and where (an offset in the file or a member).
+/// Nested in [`TrustError::Cabinet`], which names the file and says how to extract it.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CabinetMembersError {
+    /// The file does not start with `MSCF`.
+    #[error("not a cabinet (no MSCF signature)")]
+    NotCabinet,
+    /// A header, folder, file or data-block field lies beyond the end of the file.
+    #[error("{what} truncated at offset {offset}")]
+    Truncated {
+        /// The field.
+        what: &'static str,
+        /// Its offset.
+        offset: u64,
+    },
+    /// A member name without its terminating NUL within [MS-CAB]'s 256 bytes.
+    #[error("unterminated name at offset {offset}")]
+    Name {
+        /// Its offset.
+        offset: u64,
+    },
+    /// More members than are read.
+    #[error("{count} members (at most {max} are read)")]
+    TooManyMembers {
+        /// cFiles.
+        count: usize,
+        /// The bound.
+        max: usize,
+    },
+    /// A cabinet of a set (a previous or next cabinet is named).
+    #[error("spans several cabinets (only single cabinets are read)")]
+    Spanned,
+    /// A member names a folder the cabinet does not have.
+    #[error("{member}: folder {folder} does not exist")]
+    NoSuchFolder {
+        /// The member.
+        member: String,
+        /// Its iFolder.
+        folder: usize,
+    },
+    /// A member's bytes lie outside its inflated folder.
+    #[error("{member}: {size} bytes at {offset} lie outside its folder ({folder_len} bytes)")]
+    OutsideFolder {
+        /// The member.
+        member: String,
+        /// cbFile.
+        size: usize,
+        /// uoffFolderStart.
+        offset: usize,
+        /// The folder's inflated size.
+        folder_len: usize,
+    },
+    /// The members copied out exceed the cabinet's bound.
+    #[error("members larger than {limit} bytes in all")]
+    MembersTooLarge {
+        /// The bound.
+        limit: usize,
+    },
+    /// A folder compressed with a method this reader does not inflate.
+    #[error("{method}-compressed folders are not read")]
+    Compression {
+        /// `LZX` or `Quantum`.
+        method: &'static str,
+    },
+    /// A data block's bytes run past the end of the file.
+    #[error("data block at {offset} runs past the end")]
+    BlockPastEnd {
+        /// Where the block's header starts.
+        offset: u64,
+    },
+    /// The folders inflate to more than the cabinet's bound.
+    #[error("the cabinet inflates to more than {limit} bytes")]
+    InflatesTooLarge {
+        /// The bound.
+        limit: usize,
+    },
+    /// An uncompressed block whose packed and unpacked sizes differ.
+    #[error("uncompressed block at {offset} of {packed} bytes declares {size}")]
+    StoredSize {
+        /// Where the block's header starts.
+        offset: u64,
+        /// cbData.
+        packed: usize,
+        /// cbUncomp.
+        size: usize,
+    },
+    /// An MSZIP block without its `CK` signature.
+    #[error("MSZIP block at {offset} lacks its CK signature")]
+    MszipSignature {
+        /// Where the block's data starts.
+        offset: u64,
+    },
+    /// An MSZIP block declaring more than the 32 KiB a block inflates to.
+    #[error("MSZIP block at {offset} declares {size} bytes (at most {max})")]
+    MszipSize {
+        /// Where the block's data starts.
+        offset: u64,
+        /// cbUncomp.
+        size: usize,
+        /// The format's bound.
+        max: usize,
+    },
+    /// An MSZIP block that does not inflate to the size it declares.
+    #[error("MSZIP block at {offset} inflates to {written} bytes ({status}), declares {size}")]
+    Inflate {
+        /// Where the block's data starts.
+        offset: u64,
+        /// What it inflated to.
+        written: usize,
+        /// The inflater's status.
+        status: String,
+        /// cbUncomp.
+        size: usize,
+    },
+    /// A cabinet without members.
+    #[error("no members")]
+    NoMembers,
+}
+
 /// A catalog file (`.cat`) cannot be read.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 #[non_exhaustive]
@@ -336,6 +457,18 @@ pub enum SignedDataError {
         /// The bound.
         limit: usize,
     },
+    /// The SpcSerializedObject of SpcPeImageData is not the page hashes'.
+    #[error("SpcSerializedObject with unknown class id {class_id}")]
+    PageHashClass {
+        /// Its class id, hex.
+        class_id: String,
+    },
+    /// Page hashes of a type other than SHA-1 (v1) and SHA-256 (v2).
+    #[error("unknown page hash type {oid}")]
+    PageHashType {
+        /// The type's OID.
+        oid: String,
+    },
 }
 
 /// A certificate could not be parsed.
@@ -431,12 +564,12 @@ pub enum TrustError {
         detail: String,
     },
     /// A `.cab` archive (as `CertUtil -syncWithWU` downloads them) could not be read.
-    #[error("{path}: cabinet archive cannot be read: {detail} (extract it with `expand {path} .` or `cabextract {path}` and load the .stl inside)")]
+    #[error("{path}: cabinet archive cannot be read: {source} (extract it with `expand {path} .` or `cabextract {path}` and load the .stl inside)")]
     Cabinet {
         /// The path.
         path: String,
         /// Why.
-        detail: String,
+        source: CabinetMembersError,
     },
     /// A registry export (`reg export` of SystemCertificates) is malformed.
     #[error("{path}:{line}: registry export: {detail}")]
