@@ -65,7 +65,8 @@ struct Parsed<'a> {
     signer: SignerInfo<'a>,
     indirect: IndirectData<'a>,
     content: EncapContent<'a>,
-    file_digest: Result<DigestAlgorithm, String>,
+    /// The file digest algorithm, when it is one this library computes.
+    file_digest: Option<DigestAlgorithm>,
 }
 
 fn parse_signature<'a>(sd: SignedData<'a>) -> Result<Parsed<'a>, SignedDataError> {
@@ -91,8 +92,7 @@ impl<'a> Parsed<'a> {
         indirect: IndirectData<'a>,
         content: EncapContent<'a>,
     ) -> Self {
-        let file_digest = DigestAlgorithm::from_oid(&indirect.digest_algorithm)
-            .ok_or_else(|| format!("unsupported file digest algorithm {}", indirect.digest_algorithm));
+        let file_digest = DigestAlgorithm::from_oid(&indirect.digest_algorithm);
         Self {
             signed_data,
             signer,
@@ -440,7 +440,7 @@ impl Verifier {
         } = table;
         let mut algorithms: Vec<DigestAlgorithm> = found
             .iter()
-            .filter_map(|f| f.parsed.as_ref().ok().and_then(|p| p.file_digest.clone().ok()))
+            .filter_map(|f| f.parsed.as_ref().ok().and_then(|p| p.file_digest))
             .collect();
         if matches!(subject, Subject::Pe(_) | Subject::Cabinet(_)) {
             algorithms.extend_from_slice(self.lookup_algorithms());
@@ -660,12 +660,12 @@ impl Verifier {
         outcome: &mut SignatureOutcome,
     ) -> Option<bool> {
         outcome.digest.signed = Some(p.indirect.digest.to_vec());
-        let file_alg = match &p.file_digest {
-            Ok(a) => *a,
-            Err(e) => {
-                outcome.error = Some(Finding::refusal(Rule::FileDigestAlgorithm, e.clone()));
-                return None;
-            }
+        let Some(file_alg) = p.file_digest else {
+            outcome.error = Some(Finding::refusal(
+                Rule::FileDigestAlgorithm,
+                format!("unsupported file digest algorithm {}", p.indirect.digest_algorithm),
+            ));
+            return None;
         };
         outcome.digest.algorithm = Some(file_alg);
         if let Some((_, d)) = digests.iter().find(|(a, _)| *a == file_alg) {

@@ -306,7 +306,7 @@ fn countersignature(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampCon
     };
     match si
         .single_signed(oid::SIGNING_TIME, "signingTime")
-        .map_err(|e| e.to_string())
+        .map_err(TimeFieldError::from)
         .and_then(|t| read_time(&t))
     {
         Ok(t) => report.time = Some(t),
@@ -334,8 +334,8 @@ struct TstInfo {
 }
 
 impl TstInfo {
-    fn parse(t: &Tlv<'_>) -> Result<Self, String> {
-        let e = |e: crate::error::Asn1Error| e.to_string();
+    fn parse(t: &Tlv<'_>) -> Result<Self, TimeFieldError> {
+        let e = TimeFieldError::from;
         let mut r: RawReader<'_> = t.expect_tag(Tag::Sequence, "TSTInfo").map_err(e)?.contents();
         r.expect_tag(Tag::Integer, "TSTInfo.version").map_err(e)?;
         r.expect_tag(Tag::ObjectIdentifier, "TSTInfo.policy").map_err(e)?;
@@ -365,8 +365,8 @@ impl TstInfo {
 /// the fraction-less DER form, which Microsoft's and other TSAs do not always use, so the
 /// seconds are read here and the fraction (below our one-second resolution) is dropped;
 /// `der::DateTime` validates the fields.
-fn generalized_time(v: &[u8]) -> Result<UnixTime, String> {
-    let bad = || format!("genTime {:?} is not YYYYMMDDhhmmss[.f]Z", String::from_utf8_lossy(v));
+fn generalized_time(v: &[u8]) -> Result<UnixTime, TimeFieldError> {
+    let bad = || TimeFieldError::GeneralizedTime(String::from_utf8_lossy(v).into_owned());
     let digits = v.get(..14).ok_or_else(bad)?;
     if !digits.iter().all(u8::is_ascii_digit) || v.last() != Some(&b'Z') {
         return Err(bad());
@@ -388,13 +388,29 @@ fn generalized_time(v: &[u8]) -> Result<UnixTime, String> {
     Ok(UnixTime::from_der_time(dt))
 }
 
-fn read_time(t: &Tlv<'_>) -> Result<UnixTime, String> {
+fn read_time(t: &Tlv<'_>) -> Result<UnixTime, TimeFieldError> {
     match t.tag {
-        Tag::UtcTime => t
+        Tag::UtcTime => Ok(t
             .decode::<der::asn1::UtcTime>("signingTime")
-            .map(|u| UnixTime::from_der_time(u.to_date_time()))
-            .map_err(|e| e.to_string()),
+            .map(|u| UnixTime::from_der_time(u.to_date_time()))?),
         Tag::GeneralizedTime => generalized_time(t.value),
-        other => Err(format!("signingTime has tag {other}")),
+        other => Err(TimeFieldError::Tag(other)),
     }
+}
+
+/// Why a timestamp's time or TSTInfo could not be read; the texts are the findings'.
+#[derive(Debug, thiserror::Error)]
+enum TimeFieldError {
+    /// The DER around or inside the field.
+    #[error(transparent)]
+    Asn1(#[from] crate::error::Asn1Error),
+    /// The signed attribute holding the time.
+    #[error(transparent)]
+    SignedData(#[from] crate::error::SignedDataError),
+    /// A GeneralizedTime outside the form RFC 3161 allows.
+    #[error("genTime {0:?} is not YYYYMMDDhhmmss[.f]Z")]
+    GeneralizedTime(String),
+    /// signingTime is neither UTCTime nor GeneralizedTime.
+    #[error("signingTime has tag {0}")]
+    Tag(Tag),
 }
