@@ -1,5 +1,5 @@
 //! Reports: plain data, serde first, text second. Field names are a stable contract
-//! (docs/report-schema.md); add fields, never rename them.
+//! (docs/report-format.md, docs/report.schema.json); add fields, never rename them.
 
 use crate::finding::Finding;
 use crate::time::UnixTime;
@@ -549,78 +549,6 @@ impl From<crate::path::Chain> for ChainReport {
                 .collect(),
             notes: c.leniencies,
             evaluated_at: c.at,
-        }
-    }
-}
-
-// The verifier's outcomes, rendered for reports once the file's verdict is reached:
-// certificates as summaries, digests and algorithms by name.
-
-impl From<crate::verify::timestamp::Timestamp> for TimestampReport {
-    fn from(t: crate::verify::timestamp::Timestamp) -> Self {
-        Self {
-            kind: t.kind,
-            time: t.time,
-            valid: t.valid,
-            tsa: t.tsa.map(|c| TsaSummary {
-                subject: c.subject().to_string(),
-                sha1: c.sha1_hex(),
-            }),
-            chain: t.chain.map(ChainReport::from),
-            notes: t.findings,
-        }
-    }
-}
-
-impl From<crate::verify::outcome::PageHashes> for PageHashReport {
-    fn from(p: crate::verify::outcome::PageHashes) -> Self {
-        Self {
-            algorithm: p.algorithm.name().to_string(),
-            pages: p.pages,
-            matches: p.matches,
-        }
-    }
-}
-
-impl From<crate::verify::outcome::SignatureOutcome> for SignatureReport {
-    fn from(s: crate::verify::outcome::SignatureOutcome) -> Self {
-        use crate::verify::outcome::Origin;
-        let (nested_in, table_entry, kind, catalog) = match s.origin {
-            Origin::Embedded { table_entry, nested_in } => (nested_in, table_entry, SignatureKind::Embedded, None),
-            Origin::Catalog {
-                path,
-                member,
-                file_name,
-            } => (
-                None,
-                0,
-                SignatureKind::Catalog,
-                Some(CatalogMemberRef {
-                    path,
-                    member,
-                    file_name,
-                }),
-            ),
-        };
-        Self {
-            index: s.index,
-            nested_in,
-            table_entry,
-            kind,
-            catalog,
-            status: s.status,
-            digest_algorithm: s.digest.algorithm.map(|a| a.name().to_string()),
-            signed_digest: s.digest.signed.as_deref().map(hex::encode),
-            computed_digest: s.digest.computed.as_deref().map(hex::encode),
-            digest_matches: s.digest.matches,
-            signature_valid: s.signature_valid,
-            signer: s.signer.as_deref().map(CertificateSummary::from),
-            chain: s.chain.map(ChainReport::from),
-            timestamp: s.timestamp.map(TimestampReport::from),
-            evaluated_at: s.evaluated_at,
-            page_hashes: s.page_hashes.map(PageHashReport::from),
-            error: s.error,
-            notes: s.findings,
         }
     }
 }

@@ -14,6 +14,8 @@ pub mod ctl;
 pub(crate) mod hive;
 pub(crate) mod material;
 pub mod plan;
+mod vouched;
+pub use vouched::VouchedBy;
 pub mod registry;
 
 pub use material::TrustMaterial;

@@ -3,6 +3,7 @@
 pub(crate) mod catalogs;
 pub(crate) mod outcome;
 pub(crate) mod reader;
+mod render;
 pub(crate) mod timestamp;
 pub(crate) mod verdict;
 
