@@ -12,7 +12,7 @@ use authverify::Store;
 
 use crate::summary::{parse_sha1, Install, Summary};
 
-/// What [`write`] wrote.
+/// What [`write()`] wrote.
 pub struct Exported {
     /// Certificates written.
     pub written: usize,
@@ -90,7 +90,7 @@ fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     }
 }
 
-/// `--export-missing DIR` as the command does it: [`write`], then the line saying what was
+/// `--export-missing DIR` as the command does it: [`write()`], then the line saying what was
 /// written, on `notes`.
 pub fn export_missing(dir: &Path, summary: &Summary, notes: &mut dyn std::io::Write) -> Result<(), crate::Error> {
     let exported = write(dir, summary).map_err(|source| crate::Error::Export {

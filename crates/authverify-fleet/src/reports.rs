@@ -263,7 +263,7 @@ pub enum ReportError {
 }
 
 /// The summaries of `reports` (paths; `-` is standard input) merged into one, each judged
-/// by `trust` at `at` (which CTLs vouch for what, [`Summary::merge`]).
+/// by `trust` at `at` (which CTLs vouch for what).
 pub fn merge(reports: &[PathBuf], trust: &TrustStore, at: UnixTime) -> Result<Summary, ReportError> {
     let mut merged = Summary::default();
     for path in reports {
