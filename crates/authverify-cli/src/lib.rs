@@ -48,7 +48,7 @@ fn usage_error(e: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
         let _ = e.print();
-        return ExitCode::SUCCESS;
+        return ExitCode::from(Exit::Success.code());
     }
     let text = e.render().to_string();
     for line in text.lines() {
