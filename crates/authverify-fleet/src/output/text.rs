@@ -1,3 +1,5 @@
+//! The text printers of `verify` and `summary`: what a person reads.
+
 use std::io::{self, Write};
 
 use authverify::report::{ChainReport, SignatureReport, TimestampKind};
@@ -17,19 +19,28 @@ fn status_word(s: FileStatus) -> &'static str {
     }
 }
 
-/// How many files got each verdict, for the closing line.
+/// How many files got each verdict, for the closing line and the exit code
+/// ([`crate::Exit::of_counts`]).
 #[derive(Default)]
-pub(crate) struct Counts {
-    pub(crate) files: usize,
+pub struct Counts {
+    /// Files counted.
+    pub files: usize,
     by: [usize; 5],
 }
 
 impl Counts {
-    pub(crate) fn valid(&self) -> usize {
+    /// Files found valid.
+    pub fn valid(&self) -> usize {
         self.by.first().copied().unwrap_or(0)
     }
 
-    pub(crate) fn add(&mut self, s: FileStatus) {
+    /// Files that were verified, whatever the verdict (not an error).
+    pub fn verified(&self) -> usize {
+        self.files.saturating_sub(self.by.get(4).copied().unwrap_or(0))
+    }
+
+    /// Counts one file's verdict.
+    pub fn add(&mut self, s: FileStatus) {
         self.files = self.files.saturating_add(1);
         let i = match s {
             FileStatus::Valid => 0,
@@ -57,7 +68,7 @@ pub(crate) fn print(out: &mut impl Write, results: &[FileResult]) -> io::Result<
 
 /// One file's verdict and findings. Every text that comes from the file, its certificates
 /// or its name is shown through [`terminal`]: one line per item, whatever they hold.
-pub(crate) fn print_one(out: &mut impl Write, r: &FileResult) -> io::Result<()> {
+pub fn print_one(out: &mut impl Write, r: &FileResult) -> io::Result<()> {
     writeln!(out, "{}: {}", terminal(&r.path), status_word(r.status()))?;
     match &r.outcome {
         Outcome::Error { error, .. } => writeln!(out, "  error: {}", terminal(error))?,
@@ -132,8 +143,8 @@ fn missing_line(out: &mut impl Write, m: &authverify::MissingCertificate) -> io:
     )
 }
 
-/// The closing line.
-pub(crate) fn footer(out: &mut impl Write, c: &Counts) -> io::Result<()> {
+/// The closing line: how many files, how many of each verdict.
+pub fn footer(out: &mut impl Write, c: &Counts) -> io::Result<()> {
     let [valid, invalid, untrusted, unsigned, errors] = c.by;
     writeln!(
         out,
@@ -230,7 +241,7 @@ fn chain(out: &mut impl Write, c: &ChainReport) -> io::Result<()> {
 }
 
 /// `--summary` in text: the fleet view instead of per-file detail.
-pub(crate) fn print_summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
+pub fn print_summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
     let counts: Vec<String> = s
         .by_status
         .iter()

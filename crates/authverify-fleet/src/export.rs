@@ -12,9 +12,12 @@ use authverify::Store;
 
 use crate::summary::{parse_sha1, Install, Summary};
 
-pub(crate) struct Exported {
-    pub(crate) written: usize,
-    pub(crate) unavailable: usize,
+/// What [`write()`] wrote.
+pub struct Exported {
+    /// Certificates written.
+    pub written: usize,
+    /// Certificates named but not provided (listed in README.txt).
+    pub unavailable: usize,
 }
 
 /// A certificate this run may write: its DER, parsed again here so that the file name and
@@ -87,7 +90,30 @@ fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     }
 }
 
-pub(crate) fn write(dir: &Path, summary: &Summary) -> std::io::Result<Exported> {
+/// `--export-missing DIR` as the command does it: [`write()`], then the line saying what was
+/// written, on `notes`.
+pub fn export_missing(dir: &Path, summary: &Summary, notes: &mut dyn std::io::Write) -> Result<(), crate::Error> {
+    let exported = write(dir, summary).map_err(|source| crate::Error::Export {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
+    let _ = writeln!(
+        notes,
+        "authverify: wrote {} certificate(s) to {} (see README.txt there){}",
+        exported.written,
+        crate::escape::terminal(&dir.display().to_string()),
+        if exported.unavailable > 0 {
+            format!("; {} could not be provided, listed in README.txt", exported.unavailable)
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}
+
+/// Writes the certificates `summary` says to install into `dir` (created if need be), with
+/// README.txt, the install scripts and the per-store PKCS#7 files.
+pub fn write(dir: &Path, summary: &Summary) -> std::io::Result<Exported> {
     std::fs::create_dir_all(dir)?;
     let mut readme = String::from(
         "Certificates these files need, written by `authverify verify --export-missing`.\n\

@@ -12,30 +12,38 @@ use serde::Serialize;
 /// What one file produced.
 #[derive(Debug, Serialize)]
 pub struct FileResult {
-    pub(crate) path: String,
+    /// The file's path as found or given.
+    pub path: String,
     /// `--label`: the host (or run) this report comes from.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) label: Option<String>,
+    pub label: Option<String>,
+    /// The report, or why there is none.
     #[serde(flatten)]
-    pub(crate) outcome: Outcome,
+    pub outcome: Outcome,
 }
 
+/// What verifying one file produced (its fields, flattened into the file's JSON object).
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
-pub(crate) enum Outcome {
+pub enum Outcome {
+    /// The library's report.
     Report(FileReport),
     /// The file was not verified: `error` is the message, `error_rule` a stable id for
     /// grouping (the library's [`authverify::Error::rule`], or `file.not_found`,
     /// `file.unreadable`, `file.changed`, `file.not_regular`).
     Error {
+        /// Always [`FileStatus::Error`].
         status: FileStatus,
+        /// The message.
         error: String,
+        /// The stable id of the failure.
         error_rule: &'static str,
     },
 }
 
 impl FileResult {
-    pub(crate) fn status(&self) -> FileStatus {
+    /// The file's verdict.
+    pub fn status(&self) -> FileStatus {
         match &self.outcome {
             Outcome::Report(r) => r.status,
             Outcome::Error { status, .. } => *status,

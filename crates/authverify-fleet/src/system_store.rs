@@ -14,28 +14,42 @@
 
 use authverify::TrustStore;
 
-/// What was loaded, for the message on stderr.
+/// What was loaded, for the note the caller prints.
 #[derive(Debug, Default)]
-pub(crate) struct Loaded {
-    pub(crate) anchors: usize,
-    pub(crate) intermediates: usize,
-    pub(crate) distrusted: usize,
-    pub(crate) unreadable: Vec<String>,
+pub struct Loaded {
+    /// Roots added (Root and AuthRoot).
+    pub anchors: usize,
+    /// Intermediates added (CA).
+    pub intermediates: usize,
+    /// Certificates distrusted (Disallowed).
+    pub distrusted: usize,
+    /// `store: why` for every certificate or list that could not be read.
+    pub unreadable: Vec<String>,
     /// (sequence number, thisUpdate) of the cached authroot.stl, when the machine has one.
-    pub(crate) cached_ctl: Option<(String, authverify::UnixTime)>,
+    pub cached_ctl: Option<(String, authverify::UnixTime)>,
 }
 
+/// Why the machine's stores gave nothing to trust.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SystemStoreError {
+    /// Not Windows: there are no CryptoAPI stores to read.
+    #[error("--trust system reads the stores of the Windows machine authverify runs on (CryptoAPI); here, give --trust a `reg export` of that machine's stores instead (see README: --trust machine.reg)")]
+    NotWindows,
+    /// No root could be read and there is no cached root list.
+    #[error("--trust system: no Root or AuthRoot certificate could be read from this machine's stores")]
+    NoRoots,
+}
+
+/// Adds the stores of the Windows machine this runs on to `store`.
 #[cfg(not(windows))]
-pub(crate) fn load(_store: &mut TrustStore) -> Result<Loaded, String> {
-    Err(
-        "--trust system reads the stores of the Windows machine authverify runs on (CryptoAPI); \
-         here, give --trust a `reg export` of that machine's stores instead (see README: --trust machine.reg)"
-            .into(),
-    )
+pub fn load(_store: &mut TrustStore) -> Result<Loaded, SystemStoreError> {
+    Err(SystemStoreError::NotWindows)
 }
 
+/// Adds the stores of the Windows machine this runs on to `store`.
 #[cfg(windows)]
-pub(crate) fn load(store: &mut TrustStore) -> Result<Loaded, String> {
+pub fn load(store: &mut TrustStore) -> Result<Loaded, SystemStoreError> {
     windows::load(store)
 }
 
@@ -53,7 +67,7 @@ mod windows {
     };
     use windows_sys::Win32::System::Registry::{RegGetValueW, HKEY_LOCAL_MACHINE, RRF_RT_REG_BINARY};
 
-    use super::Loaded;
+    use super::{Loaded, SystemStoreError};
 
     /// Stores and the role their certificates play in chain building (the number keeps a
     /// certificate that two locations share from counting twice in the same role).
@@ -157,7 +171,7 @@ mod windows {
         Some(buf)
     }
 
-    pub(super) fn load(store: &mut TrustStore) -> Result<Loaded, String> {
+    pub(super) fn load(store: &mut TrustStore) -> Result<Loaded, SystemStoreError> {
         let mut loaded = Loaded::default();
         let mut seen: HashSet<(u8, [u8; 32])> = HashSet::new();
         for (location, location_name) in LOCATIONS {
@@ -208,9 +222,7 @@ mod windows {
             }
         }
         if loaded.anchors == 0 && loaded.cached_ctl.is_none() {
-            return Err(
-                "--trust system: no Root or AuthRoot certificate could be read from this machine's stores".into(),
-            );
+            return Err(SystemStoreError::NoRoots);
         }
         Ok(loaded)
     }

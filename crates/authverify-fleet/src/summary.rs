@@ -15,6 +15,8 @@ use crate::files::{FileResult, Outcome};
 /// (issue 26). Every version is merged alike: nothing a report says is taken on trust.
 pub const SCHEMA: u64 = 3;
 
+/// The fleet view of a run, or of many merged: how many files got each verdict, the
+/// certificates to install (and those nobody vouches for), the other failures grouped.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Summary {
     /// Files looked at.

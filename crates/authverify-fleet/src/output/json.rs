@@ -1,3 +1,6 @@
+//! The JSON and JSON-lines printers: the report objects of `--format json` and
+//! `--format jsonl`, byte for byte.
+
 use std::io::{self, Write};
 
 use crate::files::FileResult;
@@ -20,19 +23,22 @@ fn nested(value: &serde_json::Value, indent: &str) -> io::Result<String> {
     Ok(text.replace('\n', &format!("\n{indent}")))
 }
 
-/// The same document as [`print`], written file by file as results arrive (issue 18):
+/// The `{"files": [...]}` document of `--format json`, written file by file as results arrive (issue 18):
 /// memory holds one report, not the whole array. Objects go through `serde_json::Value`,
 /// as `json!` does, so keys come out in the same (sorted) order, byte for byte.
-pub(crate) struct Document {
+#[derive(Default)]
+pub struct Document {
     files: usize,
 }
 
 impl Document {
-    pub(crate) fn new() -> Self {
+    /// A document with no file written yet.
+    pub fn new() -> Self {
         Self { files: 0 }
     }
 
-    pub(crate) fn file(&mut self, out: &mut impl Write, r: &FileResult) -> io::Result<()> {
+    /// Writes one file's object, after the ones before it.
+    pub fn file(&mut self, out: &mut impl Write, r: &FileResult) -> io::Result<()> {
         let value = serde_json::to_value(r)?;
         let sep = if self.files == 0 {
             "{\n  \"files\": [\n    "
@@ -44,7 +50,8 @@ impl Document {
         Ok(())
     }
 
-    pub(crate) fn finish(self, out: &mut impl Write, summary: Option<&Summary>) -> io::Result<()> {
+    /// Closes the files array, adds `summary` when given, and ends the document.
+    pub fn finish(self, out: &mut impl Write, summary: Option<&Summary>) -> io::Result<()> {
         if self.files == 0 {
             write!(out, "{{\n  \"files\": []")?;
         } else {
@@ -58,14 +65,14 @@ impl Document {
 }
 
 /// One object per file.
-pub(crate) fn line(out: &mut impl Write, r: &FileResult) -> io::Result<()> {
+pub fn line(out: &mut impl Write, r: &FileResult) -> io::Result<()> {
     serde_json::to_writer(&mut *out, r)?;
     writeln!(out)
 }
 
 /// `{"summary": ...}`, the last line with --summary; `schema` versions the line format so
 /// that `authverify summary` recognises reports of other versions.
-pub(crate) fn summary_line(out: &mut impl Write, s: &Summary, label: Option<&str>) -> io::Result<()> {
+pub fn summary_line(out: &mut impl Write, s: &Summary, label: Option<&str>) -> io::Result<()> {
     let line = match label {
         Some(l) => serde_json::json!({ "schema": crate::summary::SCHEMA, "label": l, "summary": s }),
         None => serde_json::json!({ "schema": crate::summary::SCHEMA, "summary": s }),
@@ -75,7 +82,7 @@ pub(crate) fn summary_line(out: &mut impl Write, s: &Summary, label: Option<&str
 }
 
 /// A command's results as one pretty-printed document: `{"<key>": value}`.
-pub(crate) fn document(out: &mut impl Write, key: &str, value: &impl serde::Serialize) -> io::Result<()> {
+pub fn document(out: &mut impl Write, key: &str, value: &impl serde::Serialize) -> io::Result<()> {
     let mut doc = serde_json::Map::new();
     doc.insert(key.to_string(), serde_json::to_value(value)?);
     serde_json::to_writer_pretty(&mut *out, &doc)?;
@@ -83,9 +90,31 @@ pub(crate) fn document(out: &mut impl Write, key: &str, value: &impl serde::Seri
 }
 
 /// A command's results one JSON object per line.
-pub(crate) fn lines<T: serde::Serialize>(out: &mut impl Write, items: &[T]) -> io::Result<()> {
+pub fn lines<T: serde::Serialize>(out: &mut impl Write, items: &[T]) -> io::Result<()> {
     items.iter().try_for_each(|item| {
         serde_json::to_writer(&mut *out, item)?;
         writeln!(out)
     })
+}
+
+/// A file's line of `verify --format jsonl`, without the newline (for front ends that hand
+/// lines on rather than write them).
+pub fn line_text(r: &FileResult) -> io::Result<String> {
+    let mut out = Vec::new();
+    line(&mut out, r)?;
+    into_text(out)
+}
+
+/// The summary line `verify --summary --format jsonl` ends with, without the newline.
+pub fn summary_line_text(s: &Summary) -> io::Result<String> {
+    let mut out = Vec::new();
+    summary_line(&mut out, s, None)?;
+    into_text(out)
+}
+
+fn into_text(mut bytes: Vec<u8>) -> io::Result<String> {
+    if bytes.last() == Some(&b'\n') {
+        bytes.pop();
+    }
+    String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }

@@ -16,11 +16,16 @@ use std::sync::{mpsc, Arc, Condvar, Mutex};
 
 use authverify::{UnixTime, Verifier};
 
+use crate::error::Error;
 use crate::files::{is_special, looks_signable, not_regular, verify_one, FileResult};
+use crate::listed::{self, Listed};
 
 /// One input in output order: a file to verify, or an error already known.
-pub(crate) enum Input {
+pub enum Input {
+    /// A file to verify.
     File(PathBuf),
+    /// An input that is a result already (a path that does not exist, a list entry that
+    /// cannot be a path).
     Failed(FileResult),
 }
 
@@ -110,16 +115,48 @@ impl Iterator for Merge {
 
 /// Which files of a directory are taken.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Walk {
+pub struct Walk {
     /// Counts files in directories that are not taken.
-    pub(crate) skipped: Arc<AtomicUsize>,
+    pub skipped: Arc<AtomicUsize>,
     /// Take every file (with `--catalogs`: files of no signed format are looked up by their
     /// hash), not only those of a signed format.
-    pub(crate) every_file: bool,
+    pub every_file: bool,
+}
+
+/// The inputs of a run: PATH arguments (merged in path order), or with `files_from` (a
+/// `--files-from` list, `-` for standard input) the paths it lists in the order listed, then
+/// the PATH arguments. The list is read as the run goes (any length in constant memory); an
+/// entry that cannot be a path is reported in its place. Only a list that cannot be opened
+/// or read at all is an error.
+pub fn named_inputs(
+    paths: &[PathBuf],
+    files_from: Option<&Path>,
+    walk: Walk,
+) -> Result<Box<dyn Iterator<Item = Input> + Send>, Error> {
+    let Some(list) = files_from else {
+        return Ok(inputs(paths, &walk));
+    };
+    let unreadable = |source: std::io::Error| Error::FilesFrom {
+        path: list.to_path_buf(),
+        source,
+    };
+    let source: Box<dyn std::io::Read + Send> = if list.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(list).map_err(unreadable)?)
+    };
+    let listed = Listed::new(source, list.display().to_string()).map_err(unreadable)?;
+    let named: Vec<PathBuf> = paths.to_vec();
+    let named = named.into_iter().map(listed::Entry::Path);
+    // Each listed path is one argument of its own, taken in the order given.
+    Ok(Box::new(listed.chain(named).flat_map(move |entry| match entry {
+        listed::Entry::Path(p) => inputs(std::slice::from_ref(&p), &walk),
+        listed::Entry::Failed(failed) => Box::new(std::iter::once(Input::Failed(failed))),
+    })))
 }
 
 /// All PATH arguments' inputs in output order.
-pub(crate) fn inputs(paths: &[PathBuf], walk: &Walk) -> Box<dyn Iterator<Item = Input> + Send> {
+pub fn inputs(paths: &[PathBuf], walk: &Walk) -> Box<dyn Iterator<Item = Input> + Send> {
     let mut sources: Vec<_> = paths
         .iter()
         .map(|p| one_argument(p.clone(), walk.clone()).peekable())
@@ -136,7 +173,7 @@ pub(crate) fn inputs(paths: &[PathBuf], walk: &Walk) -> Box<dyn Iterator<Item = 
 /// Verifies `inputs` on `jobs` threads and calls `sink` with each result in input order.
 /// At most `window` results are ahead of the printer at any time. Stops early (returning
 /// the error) when `sink` fails, e.g. on a closed pipe.
-pub(crate) fn verify_ordered<E: Send>(
+pub fn verify_ordered<E: Send>(
     inputs: Box<dyn Iterator<Item = Input> + Send>,
     verifier: &Verifier,
     at: UnixTime,

@@ -58,7 +58,7 @@ fn acts(c: char) -> bool {
 /// by the text `u{` is written doubled. Read back, a run of 2n+1 backslashes before `u{`
 /// is n backslashes and an escape, a run of 2n is n backslashes and the text `u{`, and any
 /// other backslash is itself.
-pub(crate) fn terminal(s: &str) -> Cow<'_, str> {
+pub fn terminal(s: &str) -> Cow<'_, str> {
     if !s.chars().any(acts) && !s.contains("\\u{") {
         return Cow::Borrowed(s);
     }

@@ -2,10 +2,11 @@
 
 use std::io::Write;
 
-use crate::commands::trust_show::{CertificateView, StoreView};
 use crate::escape::terminal;
+use crate::trust_view::{CertificateView, StoreView};
 
-pub(crate) fn print_text(out: &mut impl Write, v: &StoreView) -> std::io::Result<()> {
+/// Writes the text form to `out`.
+pub fn print_text(out: &mut impl Write, v: &StoreView) -> std::io::Result<()> {
     writeln!(out, "{}:", terminal(&v.source))?;
     let section = |out: &mut dyn Write, title: &str, list: &[CertificateView]| -> std::io::Result<()> {
         if list.is_empty() {

@@ -4,11 +4,12 @@ use std::io::Write;
 
 use authverify::FileStatus;
 
-use crate::commands::rescan_invalid::{Action, Entry};
 use crate::escape::terminal;
 use crate::files::FileResult;
+use crate::rescan::{Action, Entry};
 
-pub(crate) fn print_text(
+/// Writes the text form to `out`.
+pub fn print_text(
     out: &mut impl Write,
     entries: &[Entry],
     results: &[FileResult],
