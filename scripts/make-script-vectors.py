@@ -94,7 +94,7 @@ def powershell(out):
         ("console.psc1", b'<?xml version="1.0" encoding="utf-8"?>\r\n<PSConsoleFile ConsoleSchemaVersion="1.0" />\r\n', "a console file"),
         ("cmdlets.cdxml", b'<?xml version="1.0" encoding="utf-8"?>\r\n<PowerShellMetadata />\r\n', "cmdlet definition XML"),
         ("class.mof", b"#pragma namespace(\"\\\\\\\\.\\\\root\\\\cimv2\")\r\nclass AuthverifyTest { string Name; };\r\n", "MOF: /* */ block"),
-        ("invalid-utf8.ps1", b"Write-Host \"\xff\xc3(\xe2\x82\"\r\n", "bytes that are not UTF-8: each maximal bad sequence hashes as U+FFFD"),
+        ("invalid-utf8.ps1", b"Write-Host \"\xff\xc3(\xe2\x82\"\r\n", "bytes that are not UTF-8: each byte of a bad sequence hashes as U+FFFD"),
     ]
     cases = []
     for name, data, why in sources:

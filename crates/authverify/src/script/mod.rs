@@ -245,7 +245,8 @@ impl<'a> Script<'a> {
     /// The digests in `algorithms` of what the language's SIP hashes, in one pass:
     ///
     /// * PowerShell family: the text before the block's leading line terminator, byte order
-    ///   mark included, as UTF-16LE (UTF-16LE files as stored, UTF-8 converted).
+    ///   mark included, as UTF-16LE (UTF-16LE files as stored, UTF-8 converted, each byte
+    ///   that is not UTF-8 as U+FFFD).
     /// * WSH: the text without its byte order mark and without the block (its leading
     ///   and trailing line terminators included), as UTF-16LE, then the block's position in
     ///   that text in UTF-16 code units as a little-endian u32 (the text's length for

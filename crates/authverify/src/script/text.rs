@@ -196,9 +196,9 @@ impl<'h> Utf16Sink<'h> {
                     for c in chunk.valid().chars() {
                         c.encode_utf16(&mut units).iter().for_each(|&u| self.push(u));
                     }
-                    if !chunk.invalid().is_empty() {
-                        self.push(0xfffd);
-                    }
+                    // One U+FFFD per byte that is not UTF-8, as osslsigncode's decoder
+                    // resumes at the next byte (the invalid-utf8.ps1 vector).
+                    chunk.invalid().iter().for_each(|_| self.push(0xfffd));
                 }
             }
         }
@@ -220,7 +220,7 @@ pub(crate) fn utf16_units(bytes: &[u8], encoding: TextEncoding) -> u64 {
             .utf8_chunks()
             .map(|chunk| {
                 let valid: usize = chunk.valid().chars().map(char::len_utf16).sum();
-                let invalid = usize::from(!chunk.invalid().is_empty());
+                let invalid = chunk.invalid().len();
                 crate::num::usize_u64(valid.saturating_add(invalid))
             })
             .fold(0u64, u64::saturating_add),
