@@ -222,6 +222,36 @@ def hostile(out):
     return [("hostile/" + f, e, w) for f, _, e, w in cases]
 
 
+def lookup(cat, path):
+    """osslsigncode's catalog lookup: whether it finds `path` in `cat` (and the catalog's
+    signature verifies), and the digest it calculated for the file."""
+    r = subprocess.run(["osslsigncode", "verify", "-CAfile", str(VECTORS / "pki/root.pem"),
+                        "-time", VERIFY_TIME, "-catalog", str(cat), "-in", str(path)],
+                       capture_output=True, text=True)
+    digests = re.findall(r"Calculated message digest\s*:\s*([0-9A-Fa-f]+)", r.stdout)
+    return r.returncode == 0, digests[0].lower() if digests else None
+
+
+def catalogs(out, sip_digest):
+    """Two catalogs listing the unsigned script: flat.cat by the hash of its bytes,
+    sip.cat by the digest its SIP computes (under SPC_SIPINFO; testgen's `msi` kind, whose
+    GUID is the MSI SIP's: the lookup compares hashes only). Which one osslsigncode finds it
+    in is the evidence for the catalog hash of a script."""
+    d = out / "catalog"
+    d.mkdir(parents=True)
+    script = out / "powershell/unsigned-utf8-crlf.ps1"
+    flat = hashlib.sha256(script.read_bytes()).hexdigest()
+    for cat, kind, digest in [("flat.cat", "flat", flat), ("sip.cat", "msi", sip_digest)]:
+        run("cargo", "run", "-q", "-p", "authverify-testgen", "--", "catalog", d / cat, "sha256",
+            f"unsigned-utf8-crlf.ps1:{kind}:{digest}", cwd=ROOT)
+    lookups = []
+    for cat, listed in [("flat.cat", "flat"), ("sip.cat", "sip")]:
+        found, digest = lookup(d / cat, script)
+        lookups.append({"catalog": "catalog/" + cat, "file": "powershell/unsigned-utf8-crlf.ps1",
+                        "listed": listed, "osslsigncode_digest": digest, "osslsigncode_found": found})
+    return lookups
+
+
 def write(out):
     entries = []
     for file, status, why in powershell(out):
@@ -233,7 +263,9 @@ def write(out):
                         "wsh_digest": digest, "why": why})
     for file, error, why in hostile(out):
         entries.append({"file": file, "family": "hostile", "error": error, "why": why})
+    sip_digest = oracle(out / "powershell/utf8-crlf.ps1")[1][0]
     manifest = {
+        "catalog_lookups": catalogs(out, sip_digest),
         "evaluated_at": "2026-06-01T00:00:00Z",
         "generator": "scripts/make-script-vectors.py",
         "trust": ["pki/root.crt"],

@@ -210,3 +210,29 @@ fn every_flipped_byte_changes_what_is_reported() {
         assert!(errors > 0 && changed > 0, "{file}: {errors} errors, {unsigned} unsigned, {changed} changed");
     }
 }
+
+#[test]
+fn a_catalog_lists_a_script_by_the_hash_of_its_bytes() {
+    let text = std::fs::read_to_string(dir().join("manifest.json")).unwrap();
+    let m: Value = serde_json::from_str(&text).unwrap();
+    let lookups = m["catalog_lookups"].as_array().unwrap();
+    assert_eq!(lookups.len(), 2);
+    for l in lookups {
+        let (bytes, language) = read(l["file"].as_str().unwrap());
+        let s = Script::parse(&bytes, language).unwrap();
+        let ours = hex::encode(s.catalog_digests(&[DigestAlgorithm::Sha256]).remove(0).1);
+        match l["listed"].as_str().unwrap() {
+            // osslsigncode finds the script where it is listed flat, by the same hash.
+            "flat" => {
+                assert!(l["osslsigncode_found"].as_bool().unwrap());
+                assert_eq!(l["osslsigncode_digest"].as_str(), Some(ours.as_str()));
+            }
+            // ...and not where it is listed by its SIP digest.
+            "sip" => {
+                assert!(!l["osslsigncode_found"].as_bool().unwrap());
+                assert_ne!(ours, hex::encode(our_digest(&s, DigestAlgorithm::Sha256)));
+            }
+            other => panic!("listed {other}"),
+        }
+    }
+}

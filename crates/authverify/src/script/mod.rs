@@ -274,12 +274,16 @@ impl<'a> Script<'a> {
         hasher.finalize()
     }
 
-    /// The hash a catalog lists this script by: Windows' catalog lookup asks the file's SIP
-    /// (CryptCATAdminCalcHashFromFileHandle2), so it is the signature's digest
-    /// ([`Script::digests`]); docs/ARCHITECTURE.md, "Scripts", has the evidence and
-    /// osslsigncode's difference.
+    /// The hash a catalog lists this script by: the hash of the file's bytes, signature
+    /// block and all. Windows' catalog lookup (CryptCATAdminCalcHashFromFileHandle) hashes
+    /// with the SIP CryptSIPRetrieveSubjectGuidForCatalogFile names, which serves PE
+    /// images, cabinets and flat files only, so a script is hashed flat; osslsigncode's
+    /// `verify -catalog` does the same (the `catalog_lookups` of
+    /// test-vectors/scripts/manifest.json). Streamed from the borrowed bytes.
     pub fn catalog_digests(&self, algorithms: &[DigestAlgorithm]) -> Vec<(DigestAlgorithm, Vec<u8>)> {
-        self.digests(algorithms)
+        let mut hasher = MultiDigest::new(algorithms);
+        hasher.update(self.bytes);
+        hasher.finalize()
     }
 
     /// The text the SIP hashes: before the block and (WSH) after it, the BOM dropped for
