@@ -44,11 +44,11 @@ VERIFY_TIME = "1780272000"  # 2026-06-01T00:00:00Z, the manifest's evaluated_at
 
 # The WSH SIPs' GUIDs as SpcSipInfo stores them, and the version signtool writes.
 WSH = {
-    "jscript": ("06c9e010ce38d411a2a300104bd35090", "// SIG // Begin signature block",
+    "jscript": ("10e0c906ce38d411a2a300104bd35090", "// SIG // Begin signature block",
                 "// SIG // ", "// SIG // End signature block"),
-    "vbscript": ("1629f04e27994db58fe5ace10f17ebab", "'' SIG '' Begin signature block",
+    "vbscript": ("4ef029169927b54d8fe5ace10f17ebab", "'' SIG '' Begin signature block",
                  "'' SIG '' ", "'' SIG '' End signature block"),
-    "wsf": ("1a610570ce38d411a2a300104bd35090", "<signature>", "** SIG ** ", "</signature>"),
+    "wsf": ("7005611ace38d411a2a300104bd35090", "<signature>", "** SIG ** ", "</signature>"),
 }
 
 

@@ -5,7 +5,7 @@ WScript.Echo greeting
 '' SIG '' Begin signature block
 '' SIG '' MIIJkgYJKoZIhvcNAQcCoIIJgzCCCX8CAQExDzANBglg
 '' SIG '' hkgBZQMEAgEFADB3BgorBgEEAYI3AgEEoGkwZzAyBgor
-'' SIG '' BgEEAYI3AgEeMCQCAQEEEBYp8E4nmU21j+Ws4Q8X66sC
+'' SIG '' BgEEAYI3AgEeMCQCAQEEEE7wKRaZJ7VNj+Ws4Q8X66sC
 '' SIG '' AQACAQACAQACAQACAQAwMTANBglghkgBZQMEAgEFAAQg
 '' SIG '' XnscwTcIRLQq65X7LZ/Se0tKghY+eQttUJhJsKwxMw6g
 '' SIG '' ggbzMIIDgTCCAmmgAwIBAgICMAEwDQYJKoZIhvcNAQEL
@@ -68,14 +68,14 @@ WScript.Echo greeting
 '' SIG '' ZQMEAgEFAKB8MBAGCisGAQQBgjcCAQwxAjAAMBkGCSqG
 '' SIG '' SIb3DQEJAzEMBgorBgEEAYI3AgEEMBwGCisGAQQBgjcC
 '' SIG '' AQsxDjAMBgorBgEEAYI3AgEVMC8GCSqGSIb3DQEJBDEi
-'' SIG '' BCCt8Q6owHeNXxBxzypC92kPFL/kaso4sgrLqWgn/V/Q
-'' SIG '' lDANBgkqhkiG9w0BAQEFAASCAQBt2EDRhIwKp7YRCKMV
-'' SIG '' tkavSQ8KBZ3rzWdmlrtirX7a6G5/e3kE2oV81ImFT1tX
-'' SIG '' 0ItpJrVjtrt+V3DNLbJDXJ39skpk8kmErsUompKiNwlq
-'' SIG '' Fca2lj+rh5yZmdcQt+T10iFSvABhdMEpdaOtTmztdzUt
-'' SIG '' l6adfglIxrmfXZjyRwkZmeVa2iyFcdiOshbupeqHy/KV
-'' SIG '' 5SVsNSwGOy9Al2NVv00d4QWCUTHvlTIS7WVBlsnc3lZq
-'' SIG '' lQeAgPU7pnNKzySBGOFchcxU3xTln6OR+jG1jJVghvou
-'' SIG '' i68102aPmpDqLzONllOnKVIbFuUP4YosDXEGe+COobC/
-'' SIG '' 4bvfaiUURnF0e8jq
+'' SIG '' BCA053y4w1xo+n07bLwX/wKDlpVZTHiV6haivOdbN0x9
+'' SIG '' NTANBgkqhkiG9w0BAQEFAASCAQA42zxPz1UQEGZuVzsO
+'' SIG '' I+OLXTTMwhC2SzbaXy7VxZEMWHnDtzE/CD9veMJbOWez
+'' SIG '' bofgV8c3bxv8CtzcaWu7rfzv4lp8H7MkOHBKPB5CotuX
+'' SIG '' cQtD5Vhk1kZThJJ8Itaovc1Eqn5esMlHwwwZLulVCi6K
+'' SIG '' 3QyKOmTqMGbDNNloZ1MCbnFe9VRPaGQITq9QpikcVAhD
+'' SIG '' 6Il/APrJwYRKWAgGqBkz9YzsfqogBVtPJMDXiklypeWN
+'' SIG '' zwthafWOQbL17Sd8ewg7j2rSXzc4X0zYIS43MCRj9JLX
+'' SIG '' vCa22jy+G1xYq2cnDXpGsgPO8pzX/f2wet4EQKBmxLax
+'' SIG '' 3Ew5Vde1sVpXLZMU
 '' SIG '' End signature block

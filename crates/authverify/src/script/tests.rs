@@ -117,3 +117,21 @@ fn sip_info_guid_is_checked() {
     assert!(!sip_info_names(&v, &ScriptLanguage::VbScript.sip()));
     assert!(!sip_info_names(&v[..10], &js));
 }
+
+/// The SpcSipInfo GUID bytes as signtool wrote them into real signed scripts (base64 of
+/// `SPC_SIPINFO_OBJ, SEQUENCE { 1, OCTET STRING (16) ...` from a signed .js and .vbs; see
+/// docs/ARCHITECTURE.md, "Scripts").
+#[test]
+fn sip_guids_are_the_bytes_signtool_writes() {
+    use base64::Engine;
+    for (language, b64) in [
+        (ScriptLanguage::JScript, "BgEEAYI3AgEeMCQCAQEEEBDgyQbOONQRoqMAEEvTUJAC"),
+        (ScriptLanguage::VbScript, "BgEEAYI3AgEeMCQCAQEEEE7wKRaZJ7VNj+Ws4Q8X66sC"),
+    ] {
+        let der = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+        // The line starts inside the OID (06 01 04 01 82 37 02 01 1e: ...311.2.1.30), then
+        // 30 24 02 01 01 04 10 <GUID>.
+        assert_eq!(der[..9], [0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x01, 0x1e]);
+        assert_eq!(der[16..32], language.sip().guid, "{language}");
+    }
+}
