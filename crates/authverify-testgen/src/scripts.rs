@@ -19,5 +19,9 @@ pub fn sip_signature(guid: &[u8; 16], version: u64, hash: &str, digest: &[u8]) -
         hash: h,
         ..Signer::new(&p.leaf_key, &p.leaf, vec![&p.leaf, &p.inter])
     };
-    Some(signed_content(&signer, &sip_indirect_data(h, digest, guid, version), &[]))
+    Some(signed_content(
+        &signer,
+        &sip_indirect_data(h, digest, guid, version),
+        &[],
+    ))
 }

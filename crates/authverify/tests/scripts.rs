@@ -91,7 +91,10 @@ fn powershell_digests_equal_osslsigncodes() {
         let ours = our_digest(&s, algorithm_of(want));
         assert_eq!(hex::encode(&ours), want, "{file}: our digest against osslsigncode's");
         let (sip, signed) = indirect_data(s.signature().unwrap());
-        assert!(sip_info_names(&sip, &language.sip()), "{file}: the PowerShell SIP's GUID");
+        assert!(
+            sip_info_names(&sip, &language.sip()),
+            "{file}: the PowerShell SIP's GUID"
+        );
         match (status, file.rsplit('/').next().unwrap()) {
             ("valid", _) => {
                 assert_eq!(signed, ours, "{file}: the signature's digest");
@@ -131,7 +134,10 @@ fn wsh_digests_equal_the_documented_form() {
         assert_eq!(language.name(), v["language"].as_str().unwrap(), "{file}");
         let s = Script::parse(&bytes, language).unwrap_or_else(|e| panic!("{file}: {e}"));
         let (sip, signed) = indirect_data(s.signature().expect("signed"));
-        assert!(sip_info_names(&sip, &language.sip()), "{file}: the {language} SIP's GUID");
+        assert!(
+            sip_info_names(&sip, &language.sip()),
+            "{file}: the {language} SIP's GUID"
+        );
         assert!(!sip_info_names(&sip, &ScriptLanguage::PowerShell.sip()), "{file}");
         let algorithm = if signed.len() == 20 {
             DigestAlgorithm::Sha1
@@ -147,7 +153,11 @@ fn wsh_digests_equal_the_documented_form() {
             "invalid" => assert_ne!(signed, ours, "{file}: tampering must change the digest"),
             other => panic!("{file}: status {other}"),
         }
-        assert_eq!(s.text_after_block(), None, "{file}: WSH hashes the text after its block");
+        assert_eq!(
+            s.text_after_block(),
+            None,
+            "{file}: WSH hashes the text after its block"
+        );
         checked += 1;
     }
     assert!(checked >= 12, "only {checked} WSH vectors");
@@ -186,12 +196,21 @@ type Seen = (Option<Vec<u8>>, Vec<u8>, bool);
 fn seen(bytes: &[u8], language: ScriptLanguage) -> Result<Seen, ScriptError> {
     let s = Script::parse(bytes, language)?;
     let digest = our_digest(&s, DigestAlgorithm::Sha256);
-    Ok((s.signature().map(<[u8]>::to_vec), digest, s.text_after_block().is_some()))
+    Ok((
+        s.signature().map(<[u8]>::to_vec),
+        digest,
+        s.text_after_block().is_some(),
+    ))
 }
 
 #[test]
 fn every_flipped_byte_changes_what_is_reported() {
-    for file in ["powershell/utf8-crlf.ps1", "powershell/utf16le.ps1", "wsh/ansi.js", "wsh/job.wsf"] {
+    for file in [
+        "powershell/utf8-crlf.ps1",
+        "powershell/utf16le.ps1",
+        "wsh/ansi.js",
+        "wsh/job.wsf",
+    ] {
         let (good, language) = read(file);
         let original = seen(&good, language).unwrap();
         let (mut errors, mut unsigned, mut changed) = (0, 0, 0);
@@ -207,7 +226,10 @@ fn every_flipped_byte_changes_what_is_reported() {
                 }
             }
         }
-        assert!(errors > 0 && changed > 0, "{file}: {errors} errors, {unsigned} unsigned, {changed} changed");
+        assert!(
+            errors > 0 && changed > 0,
+            "{file}: {errors} errors, {unsigned} unsigned, {changed} changed"
+        );
     }
 }
 

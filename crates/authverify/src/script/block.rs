@@ -82,8 +82,9 @@ fn begin_lines<'b>(
     language: ScriptLanguage,
 ) -> impl Iterator<Item = Line> + 'b {
     let begin = syntax(language).begin;
-    text::lines(bytes, encoding, 0)
-        .filter(move |l| l.start > 0 && text::is_ascii_text(bytes.get(l.start..l.end).unwrap_or_default(), encoding, begin))
+    text::lines(bytes, encoding, 0).filter(move |l| {
+        l.start > 0 && text::is_ascii_text(bytes.get(l.start..l.end).unwrap_or_default(), encoding, begin)
+    })
 }
 
 /// `bytes` holds a begin line of `language`'s block (content detection).
@@ -95,7 +96,11 @@ pub(crate) fn has_begin_line(bytes: &[u8], language: ScriptLanguage) -> bool {
 /// The signature block of `bytes`, if it has one. Two begin lines, a begin line without an
 /// end line, a line between them that is not a signature line, and text that is not
 /// base64 are errors.
-pub(crate) fn find(bytes: &[u8], encoding: TextEncoding, language: ScriptLanguage) -> Result<Option<Found>, ScriptError> {
+pub(crate) fn find(
+    bytes: &[u8],
+    encoding: TextEncoding,
+    language: ScriptLanguage,
+) -> Result<Option<Found>, ScriptError> {
     let mut begins = begin_lines(bytes, encoding, language);
     let Some(first) = begins.next() else {
         return Ok(None);
@@ -115,12 +120,13 @@ pub(crate) fn find(bytes: &[u8], encoding: TextEncoding, language: ScriptLanguag
             if base64.is_empty() {
                 return Err(ScriptError::EmptyBlock { offset });
             }
-            let der = base64::engine::general_purpose::STANDARD
-                .decode(&base64)
-                .map_err(|e| ScriptError::NotBase64 {
-                    offset,
-                    detail: e.to_string(),
-                })?;
+            let der =
+                base64::engine::general_purpose::STANDARD
+                    .decode(&base64)
+                    .map_err(|e| ScriptError::NotBase64 {
+                        offset,
+                        detail: e.to_string(),
+                    })?;
             return Ok(Some(Found {
                 begin: first.start,
                 body_end: terminator_start(bytes, encoding, first.start),
@@ -155,7 +161,13 @@ fn terminator_start(bytes: &[u8], encoding: TextEncoding, line_start: usize) -> 
         return line_start;
     };
     match lf.checked_sub(unit) {
-        Some(cr) if bytes.get(cr..lf).is_some_and(|u| text::is_ascii_text(u, encoding, "\r")) => cr,
+        Some(cr)
+            if bytes
+                .get(cr..lf)
+                .is_some_and(|u| text::is_ascii_text(u, encoding, "\r")) =>
+        {
+            cr
+        }
         _ => lf,
     }
 }

@@ -331,4 +331,5 @@ fn sip_info_guid(value: &[u8]) -> Option<[u8; 16]> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 mod tests;

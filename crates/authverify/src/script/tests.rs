@@ -20,17 +20,30 @@ fn powershell_block_is_found_and_decoded() {
     assert_eq!(s.signature(), Some(DER));
     assert_eq!(s.block_offset(), Some(15));
     assert_eq!(s.text_after_block(), None);
-    let want = DigestAlgorithm::Sha256.hash(&"Write-Host hi".encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<_>>());
+    let want = DigestAlgorithm::Sha256.hash(
+        &"Write-Host hi"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect::<Vec<_>>(),
+    );
     assert_eq!(s.digests(&[DigestAlgorithm::Sha256]), [(DigestAlgorithm::Sha256, want)]);
 }
 
 #[test]
 fn wsh_digest_appends_the_position() {
-    let t = signed("WScript.Echo 1", "'' SIG '' Begin signature block", "'' SIG '' MAMCAQE=", "'' SIG '' End signature block");
+    let t = signed(
+        "WScript.Echo 1",
+        "'' SIG '' Begin signature block",
+        "'' SIG '' MAMCAQE=",
+        "'' SIG '' End signature block",
+    );
     let s = Script::parse(t.as_bytes(), ScriptLanguage::VbScript).unwrap();
     let mut want: Vec<u8> = "WScript.Echo 1".encode_utf16().flat_map(u16::to_le_bytes).collect();
     want.extend_from_slice(&14u32.to_le_bytes());
-    assert_eq!(s.digests(&[DigestAlgorithm::Sha1])[0].1, DigestAlgorithm::Sha1.hash(&want));
+    assert_eq!(
+        s.digests(&[DigestAlgorithm::Sha1])[0].1,
+        DigestAlgorithm::Sha1.hash(&want)
+    );
 }
 
 #[test]
@@ -50,21 +63,53 @@ fn hostile_blocks_are_typed_errors() {
     let ps = ScriptLanguage::PowerShell;
     let two = format!(
         "{}{}",
-        signed("a", "# SIG # Begin signature block", "# MAMCAQE=", "# SIG # End signature block"),
-        signed("", "# SIG # Begin signature block", "# MAMCAQE=", "# SIG # End signature block")
+        signed(
+            "a",
+            "# SIG # Begin signature block",
+            "# MAMCAQE=",
+            "# SIG # End signature block"
+        ),
+        signed(
+            "",
+            "# SIG # Begin signature block",
+            "# MAMCAQE=",
+            "# SIG # End signature block"
+        )
     );
-    assert!(matches!(Script::parse(two.as_bytes(), ps), Err(ScriptError::DuplicateBlock { .. })));
+    assert!(matches!(
+        Script::parse(two.as_bytes(), ps),
+        Err(ScriptError::DuplicateBlock { .. })
+    ));
     let open = "a\r\n# SIG # Begin signature block\r\n# MAMCAQE=\r\n";
     assert_eq!(
         Script::parse(open.as_bytes(), ps).unwrap_err(),
         ScriptError::UnterminatedBlock { offset: 3 }
     );
-    let bad = signed("a", "# SIG # Begin signature block", "# ***", "# SIG # End signature block");
-    assert!(matches!(Script::parse(bad.as_bytes(), ps), Err(ScriptError::NotBase64 { .. })));
-    let stray = signed("a", "# SIG # Begin signature block", "MAMCAQE=", "# SIG # End signature block");
-    assert!(matches!(Script::parse(stray.as_bytes(), ps), Err(ScriptError::MalformedLine { .. })));
+    let bad = signed(
+        "a",
+        "# SIG # Begin signature block",
+        "# ***",
+        "# SIG # End signature block",
+    );
+    assert!(matches!(
+        Script::parse(bad.as_bytes(), ps),
+        Err(ScriptError::NotBase64 { .. })
+    ));
+    let stray = signed(
+        "a",
+        "# SIG # Begin signature block",
+        "MAMCAQE=",
+        "# SIG # End signature block",
+    );
+    assert!(matches!(
+        Script::parse(stray.as_bytes(), ps),
+        Err(ScriptError::MalformedLine { .. })
+    ));
     let empty = "a\r\n# SIG # Begin signature block\r\n# SIG # End signature block\r\n";
-    assert!(matches!(Script::parse(empty.as_bytes(), ps), Err(ScriptError::EmptyBlock { .. })));
+    assert!(matches!(
+        Script::parse(empty.as_bytes(), ps),
+        Err(ScriptError::EmptyBlock { .. })
+    ));
     assert!(matches!(
         Script::parse(b"\xfe\xff\x00a", ps),
         Err(ScriptError::UnsupportedEncoding { .. })
@@ -73,7 +118,12 @@ fn hostile_blocks_are_typed_errors() {
 
 #[test]
 fn text_after_a_powershell_block_is_reported() {
-    let t = signed("a", "# SIG # Begin signature block", "# MAMCAQE=", "# SIG # End signature block") + "evil";
+    let t = signed(
+        "a",
+        "# SIG # Begin signature block",
+        "# MAMCAQE=",
+        "# SIG # End signature block",
+    ) + "evil";
     let s = Script::parse(t.as_bytes(), ScriptLanguage::PowerShell).unwrap();
     let len = u64::try_from(t.len()).unwrap();
     assert_eq!(s.text_after_block(), Some(len - 4..len));
@@ -82,28 +132,58 @@ fn text_after_a_powershell_block_is_reported() {
 #[test]
 fn a_begin_line_on_the_first_line_is_not_a_block() {
     let t = "# SIG # Begin signature block\r\n# MAMCAQE=\r\n# SIG # End signature block\r\n";
-    assert_eq!(Script::parse(t.as_bytes(), ScriptLanguage::PowerShell).unwrap().signature(), None);
+    assert_eq!(
+        Script::parse(t.as_bytes(), ScriptLanguage::PowerShell)
+            .unwrap()
+            .signature(),
+        None
+    );
 }
 
 #[test]
 fn utf16_blocks_are_read_per_code_unit() {
-    let t = signed("a", "<!-- SIG # Begin signature block -->", "<!-- MAMCAQE= -->", "<!-- SIG # End signature block -->");
+    let t = signed(
+        "a",
+        "<!-- SIG # Begin signature block -->",
+        "<!-- MAMCAQE= -->",
+        "<!-- SIG # End signature block -->",
+    );
     let mut wide = vec![0xff, 0xfe];
     wide.extend(t.encode_utf16().flat_map(u16::to_le_bytes));
     let s = Script::parse(&wide, ScriptLanguage::PowerShellXml).unwrap();
     assert_eq!(s.encoding(), TextEncoding::Utf16Le);
     assert_eq!(s.signature(), Some(DER));
     // The BOM and "a", as stored.
-    assert_eq!(s.digests(&[DigestAlgorithm::Sha1])[0].1, DigestAlgorithm::Sha1.hash(&[0xff, 0xfe, b'a', 0]));
+    assert_eq!(
+        s.digests(&[DigestAlgorithm::Sha1])[0].1,
+        DigestAlgorithm::Sha1.hash(&[0xff, 0xfe, b'a', 0])
+    );
 }
 
 #[test]
 fn detection_by_extension_then_content() {
-    assert_eq!(ScriptLanguage::detect(Some("x/Mod.PSM1"), b""), Some(ScriptLanguage::PowerShell));
-    assert_eq!(ScriptLanguage::detect(Some("a.cdxml"), b""), Some(ScriptLanguage::PowerShellXml));
-    let js = signed("x", "// SIG // Begin signature block", "// SIG // MAMCAQE=", "// SIG // End signature block");
-    assert_eq!(ScriptLanguage::detect(None, js.as_bytes()), Some(ScriptLanguage::JScript));
-    assert_eq!(ScriptLanguage::detect(Some("a.txt"), js.as_bytes()), Some(ScriptLanguage::JScript));
+    assert_eq!(
+        ScriptLanguage::detect(Some("x/Mod.PSM1"), b""),
+        Some(ScriptLanguage::PowerShell)
+    );
+    assert_eq!(
+        ScriptLanguage::detect(Some("a.cdxml"), b""),
+        Some(ScriptLanguage::PowerShellXml)
+    );
+    let js = signed(
+        "x",
+        "// SIG // Begin signature block",
+        "// SIG // MAMCAQE=",
+        "// SIG // End signature block",
+    );
+    assert_eq!(
+        ScriptLanguage::detect(None, js.as_bytes()),
+        Some(ScriptLanguage::JScript)
+    );
+    assert_eq!(
+        ScriptLanguage::detect(Some("a.txt"), js.as_bytes()),
+        Some(ScriptLanguage::JScript)
+    );
     assert_eq!(ScriptLanguage::detect(Some("a.txt"), b"plain"), None);
 }
 

@@ -54,7 +54,7 @@ impl TextEncoding {
     /// The encoding of `bytes`: its byte order mark, else `default`.
     pub(crate) fn detect(bytes: &[u8], default: Self) -> Result<Self, ScriptError> {
         if bytes.starts_with(&[0xff, 0xfe]) {
-            if bytes.len() % 2 != 0 {
+            if !bytes.len().is_multiple_of(2) {
                 return Err(ScriptError::OddLength {
                     len: crate::num::usize_u64(bytes.len()),
                 });
@@ -231,9 +231,9 @@ pub(crate) fn utf16_units(bytes: &[u8], encoding: TextEncoding) -> u64 {
 /// undefined (81, 8D, 8F, 90, 9D) map to the C1 controls of the same value.
 fn windows_1252(b: u8) -> u16 {
     const HIGH: [u16; 32] = [
-        0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152,
-        0x008d, 0x017d, 0x008f, 0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122,
-        0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
+        0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008d,
+        0x017d, 0x008f, 0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a,
+        0x0153, 0x009d, 0x017e, 0x0178,
     ];
     b.checked_sub(0x80)
         .and_then(|i| HIGH.get(usize::from(i)))
@@ -242,6 +242,7 @@ fn windows_1252(b: u8) -> u16 {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -252,14 +253,40 @@ mod tests {
         assert_eq!(
             l,
             [
-                Line { start: 0, end: 1, next: 3 },
-                Line { start: 3, end: 5, next: 6 },
-                Line { start: 6, end: 7, next: 7 }
+                Line {
+                    start: 0,
+                    end: 1,
+                    next: 3
+                },
+                Line {
+                    start: 3,
+                    end: 5,
+                    next: 6
+                },
+                Line {
+                    start: 6,
+                    end: 7,
+                    next: 7
+                }
             ]
         );
         let wide: Vec<u8> = "a\r\nb".encode_utf16().flat_map(u16::to_le_bytes).collect();
         let l: Vec<Line> = lines(&wide, TextEncoding::Utf16Le, 0).collect();
-        assert_eq!(l, [Line { start: 0, end: 2, next: 6 }, Line { start: 6, end: 8, next: 8 }]);
+        assert_eq!(
+            l,
+            [
+                Line {
+                    start: 0,
+                    end: 2,
+                    next: 6
+                },
+                Line {
+                    start: 6,
+                    end: 8,
+                    next: 8
+                }
+            ]
+        );
     }
 
     #[test]
