@@ -25,7 +25,7 @@ pub const TEST_ROOT: &[u8] = include_bytes!("../../../test-vectors/pki/root.crt"
 pub const SIGNED_VECTOR: &[u8] = include_bytes!("../../../test-vectors/pe32plus-rsa2048-sha256.exe");
 
 /// The names of the entries, as the fuzz targets and corpus directories are named.
-pub const ENTRIES: [&str; 9] = [
+pub const ENTRIES: [&str; 10] = [
     "pe_image",
     "signed_data",
     "trust_material",
@@ -35,6 +35,7 @@ pub const ENTRIES: [&str; 9] = [
     "cabinet",
     "msi",
     "catalog",
+    "script",
 ];
 
 fn verifier() -> &'static Verifier {
@@ -60,6 +61,7 @@ pub fn run(name: &str, data: &[u8]) {
         "cabinet" => cabinet(data),
         "msi" => msi(data),
         "catalog" => catalog(data),
+        "script" => script(data),
         _ => {}
     }
 }
@@ -198,5 +200,27 @@ pub fn catalog(data: &[u8]) {
         let with = verifier().clone().with_catalogs(Arc::new(index));
         let _ = with.verify_bytes(BASE_IMAGE, AT);
         let _ = with.verify_bytes(b"a flat file", AT);
+    }
+}
+
+/// `data` as a script in every language: the encoding and signature block, the digest the
+/// language's SIP computes, the catalog hash, and the SpcSipInfo check on whatever the
+/// block decodes to.
+pub fn script(data: &[u8]) {
+    use authverify::script::{sip_info_names, Script, ScriptLanguage};
+    let _ = ScriptLanguage::detect(None, data);
+    for ext in ["ps1", "ps1xml", "mof", "js", "vbs", "wsf"] {
+        let Some(language) = ScriptLanguage::from_extension(ext) else {
+            continue;
+        };
+        let Ok(script) = Script::parse(data, language) else {
+            continue;
+        };
+        let _ = script.digests(&[DigestAlgorithm::Sha1, DigestAlgorithm::Sha256]);
+        let _ = script.catalog_digests(&[DigestAlgorithm::Sha256]);
+        let _ = script.text_after_block();
+        if let Some(signature) = script.signature() {
+            let _ = sip_info_names(signature, &language.sip());
+        }
     }
 }

@@ -282,6 +282,13 @@ fn signed_data_over(s: &Signer<'_>, file_digest: &[u8], nested: &[Vec<u8>], unsi
         _ => None,
     };
     let content = indirect_data_with(s.hash, file_digest, table.as_ref().map(|(h, t)| (*h, t.as_slice())));
+    signed_content(s, &content, nested)
+}
+
+/// A ContentInfo(SignedData) over `content`, an SpcIndirectDataContent already built (a
+/// script's, whose `data` is an SpcSipInfo), with nested signatures as unsigned attributes.
+pub fn signed_content(s: &Signer<'_>, content: &[u8], nested: &[Vec<u8>]) -> Vec<u8> {
+    let content = content.to_vec();
     // messageDigest covers the contents octets of the SpcIndirectDataContent SEQUENCE
     // (PKCS#7), or the whole content DER inside the OCTET STRING (CMS form).
     let digested: &[u8] = if s.form.cms_v3_octet_string {
@@ -323,6 +330,17 @@ fn signed_data_over(s: &Signer<'_>, file_digest: &[u8], nested: &[Vec<u8>], unsi
         certs.extend(ts.chain.iter().map(|c| c.der.as_slice()));
     }
     content_info(s, &content, &certs, &signer_info)
+}
+
+/// An SpcIndirectDataContent whose `data` is SpcSipInfo { `version`, `guid` (as stored),
+/// five zero INTEGERs }, as a script's signature carries it.
+pub fn sip_indirect_data(h: Hash, digest: &[u8], guid: &[u8; 16], version: u64) -> Vec<u8> {
+    let zero = int(0);
+    let info = seq(&[&int(version), &octets(guid), &zero, &zero, &zero, &zero, &zero]);
+    seq(&[
+        &seq(&[&oid("1.3.6.1.4.1.311.2.1.30"), &info]),
+        &seq(&[&alg_null(h.oid()), &octets(digest)]),
+    ])
 }
 
 /// The signed attributes: contentType, an empty SpcSpOpusInfo, the statement type and

@@ -365,6 +365,72 @@ pub enum MsiError {
     },
 }
 
+/// A script's text or its signature block cannot be read (PowerShell, MOF, JScript,
+/// VBScript, Windows Script Files; docs/ARCHITECTURE.md, "Scripts"). Offsets are in bytes
+/// from the start of the file.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ScriptError {
+    /// A byte order mark of an encoding no script signature interface reads.
+    #[error("script: {encoding} text is not read by the script signature interfaces")]
+    UnsupportedEncoding {
+        /// The encoding its byte order mark names.
+        encoding: &'static str,
+    },
+    /// UTF-16 text of an odd number of bytes.
+    #[error("script: UTF-16 text of {len} bytes, an odd number")]
+    OddLength {
+        /// File length.
+        len: u64,
+    },
+    /// Two signature blocks: which one Windows would take is not known, so no verdict is.
+    #[error("script: a second signature block begins at offset {second} (the first at {first})")]
+    DuplicateBlock {
+        /// Offset of the first begin line.
+        first: u64,
+        /// Offset of the second.
+        second: u64,
+    },
+    /// A begin line without its end line.
+    #[error("script: the signature block at offset {offset} has no end line")]
+    UnterminatedBlock {
+        /// Offset of the begin line.
+        offset: u64,
+    },
+    /// A line inside the block that is not a comment of base64 text.
+    #[error("script: line at offset {offset} inside the signature block is not a signature line")]
+    MalformedLine {
+        /// Offset of the line.
+        offset: u64,
+    },
+    /// The block's text is not base64.
+    #[error("script: the signature block at offset {offset} is not base64: {detail}")]
+    NotBase64 {
+        /// Offset of the begin line.
+        offset: u64,
+        /// What the decoder said.
+        detail: String,
+    },
+    /// A block holding more than any signature.
+    #[error("script: the signature block holds {len} bytes of base64 (at most {max} are read)")]
+    BlockTooLarge {
+        /// Base64 characters in the block.
+        len: u64,
+        /// The bound.
+        max: u64,
+    },
+    /// A begin and end line with nothing between them.
+    #[error("script: the signature block at offset {offset} is empty")]
+    EmptyBlock {
+        /// Offset of the begin line.
+        offset: u64,
+    },
+    /// A signed Windows Script File without the `</job>` its signature is placed before
+    /// (its digest covers that position).
+    #[error("script: a signed Windows Script File without </job>")]
+    WsfWithoutJob,
+}
+
 /// The attribute certificate table (WIN_CERTIFICATE entries) is malformed.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 #[non_exhaustive]
@@ -645,7 +711,7 @@ pub enum TrustListError {
 
 impl Error {
     /// A stable id of the kind of failure, for grouping (`file.image`,
-    /// `file.certificate_table`, `file.cabinet`, `file.msi`, `file.catalog`, `file.io`, `file.read`, `file.changed`); the message says
+    /// `file.certificate_table`, `file.cabinet`, `file.msi`, `file.catalog`, `file.script`, `file.io`, `file.read`, `file.changed`); the message says
     /// the rest.
     pub fn rule(&self) -> &'static str {
         match self {
@@ -654,6 +720,7 @@ impl Error {
             Self::Cabinet(_) => "file.cabinet",
             Self::Msi(_) => "file.msi",
             Self::Catalog(_) => "file.catalog",
+            Self::Script(_) => "file.script",
             Self::Io { .. } => "file.io",
             Self::Read { .. } => "file.read",
             Self::Changed { .. } => "file.changed",
@@ -680,6 +747,9 @@ pub enum Error {
     /// A catalog's list.
     #[error(transparent)]
     Catalog(#[from] CatalogError),
+    /// A script's text or signature block.
+    #[error(transparent)]
+    Script(#[from] ScriptError),
     /// The file could not be read ([`crate::Verifier::verify_path`]).
     #[error("{path}: {message}")]
     Io {

@@ -89,6 +89,7 @@ pub mod msi;
 mod num;
 mod path;
 mod pe;
+pub mod script;
 pub mod trust;
 mod verify;
 mod x509;
