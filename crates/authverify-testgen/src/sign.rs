@@ -287,7 +287,7 @@ fn signed_data_over(s: &Signer<'_>, file_digest: &[u8], nested: &[Vec<u8>], unsi
 
 /// A ContentInfo(SignedData) over `content`, an SpcIndirectDataContent already built (a
 /// script's, whose `data` is an SpcSipInfo), with nested signatures as unsigned attributes.
-pub fn signed_content(s: &Signer<'_>, content: &[u8], nested: &[Vec<u8>]) -> Vec<u8> {
+pub(crate) fn signed_content(s: &Signer<'_>, content: &[u8], nested: &[Vec<u8>]) -> Vec<u8> {
     let content = content.to_vec();
     // messageDigest covers the contents octets of the SpcIndirectDataContent SEQUENCE
     // (PKCS#7), or the whole content DER inside the OCTET STRING (CMS form).
@@ -334,7 +334,7 @@ pub fn signed_content(s: &Signer<'_>, content: &[u8], nested: &[Vec<u8>]) -> Vec
 
 /// An SpcIndirectDataContent whose `data` is SpcSipInfo { `version`, `guid` (as stored),
 /// five zero INTEGERs }, as a script's signature carries it.
-pub fn sip_indirect_data(h: Hash, digest: &[u8], guid: &[u8; 16], version: u64) -> Vec<u8> {
+pub(crate) fn sip_indirect_data(h: Hash, digest: &[u8], guid: &[u8; 16], version: u64) -> Vec<u8> {
     let zero = int(0);
     let info = seq(&[&int(version), &octets(guid), &zero, &zero, &zero, &zero, &zero]);
     seq(&[

@@ -56,6 +56,8 @@ pub enum Rule {
     SignatureUnreadable,
     /// The file digest algorithm cannot be used.
     FileDigestAlgorithm,
+    /// A script's signature is for another subject interface package (SpcSipInfo GUID).
+    ScriptSip,
     /// The SignerInfo names a certificate nobody has.
     SignerCertificateMissing,
     /// SpcIndirectDataContent is not of the PE image type.
@@ -186,6 +188,7 @@ impl Rule {
             Self::SignatureMismatch => "file.signature_mismatch",
             Self::SignatureUnreadable => "signature.unreadable",
             Self::FileDigestAlgorithm => "signature.file_digest_algorithm",
+            Self::ScriptSip => "script.sip",
             Self::SignerCertificateMissing => "signature.signer_certificate_missing",
             Self::IndirectDataType => "signature.indirect_data_type",
             Self::DigestAlgorithmSet => "signature.digest_algorithm_set",

@@ -127,7 +127,7 @@ pub use path::LinkCache;
 pub use policy::{Budget, Policy, SignatureSelection};
 pub use report::{
     AlternativePath, CatalogMemberRef, CatalogSummary, ChainRole, ChainStatus, FileFormat, FileReport, FileStatus,
-    ImpostorOf, MissingCertificate, NeededBy, PageHashReport, SignatureKind, SignatureReport,
+    ImpostorOf, MissingCertificate, NeededBy, PageHashReport, ScriptSummary, SignatureKind, SignatureReport,
 };
 pub use time::UnixTime;
 pub use trust::{LoadSummary, Role, TrustStore};

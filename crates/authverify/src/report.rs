@@ -349,6 +349,18 @@ pub struct ImageSummary {
     pub subsystem: u16,
 }
 
+/// Facts about a script (`format: "script"`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+#[non_exhaustive]
+pub struct ScriptSummary {
+    /// `powershell`, `powershell-xml`, `mof`, `jscript`, `vbscript` or `wsf`.
+    pub language: String,
+    /// The text's encoding as read: `utf-8`, `utf-8-bom`, `utf-16le`, ... (the SIP hashes
+    /// the text, so the encoding decides the digest).
+    pub encoding: String,
+}
+
 /// What a catalog file lists.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize))]
@@ -381,16 +393,20 @@ pub enum FileFormat {
     /// A file of no signed format, hashed whole and judged by the catalogs that list it
     /// (only with catalogs given).
     Flat,
+    /// A script (PowerShell, MOF, JScript, VBScript, WSF): the signature in a comment block
+    /// at its end.
+    Script,
 }
 
 impl FileFormat {
-    /// `pe`, `cabinet`, `msi`, `catalog`, `flat`.
+    /// `pe`, `cabinet`, `msi`, `catalog`, `flat`, `script`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pe => "pe",
             Self::Cabinet => "cabinet",
             Self::Msi => "msi",
             Self::Catalog => "catalog",
+            Self::Script => "script",
             Self::Flat => "flat",
         }
     }
@@ -407,6 +423,9 @@ pub struct FileReport {
     pub format: FileFormat,
     /// The image facts (PE files).
     pub image: Option<ImageSummary>,
+    /// The script facts (scripts; absent from the JSON of other formats, which predate it).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub script: Option<ScriptSummary>,
     /// What a catalog file lists (catalog files).
     pub catalog: Option<CatalogSummary>,
     /// Every signature found, primary first.

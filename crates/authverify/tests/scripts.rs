@@ -258,3 +258,150 @@ fn a_catalog_lists_a_script_by_the_hash_of_its_bytes() {
         }
     }
 }
+
+// The verifier over scripts (issue 29): every vector gets the verdict its manifest says,
+// from its name or from its text alone, and the SIP a signature names must be the file's.
+
+mod common;
+
+use authverify::{Error, FileFormat, FileStatus, Policy, Rule, TrustStore, Verifier};
+
+fn verifier(trust: TrustStore) -> Verifier {
+    Verifier::new(trust, Policy::windows())
+}
+
+fn test_root() -> TrustStore {
+    common::anchors(&["pki/root.crt".to_string()])
+}
+
+fn at() -> authverify::UnixTime {
+    common::time("2026-06-01T00:00:00Z")
+}
+
+#[test]
+fn every_script_vector_gets_its_manifest_verdict() {
+    let v = verifier(test_root());
+    let mut checked = 0;
+    for vector in vectors() {
+        let file = vector["file"].as_str().expect("file");
+        let path = dir().join(file);
+        let named = v.verify_path(&path, at());
+        let Some(want) = vector["status"].as_str() else {
+            // Hostile: the typed error the manifest names, whichever way the file arrives.
+            let want = vector["error"].as_str().expect("an expected error");
+            let err = named.expect_err(file);
+            assert!(matches!(&err, Error::Script(_)), "{file}: {err:?}");
+            assert!(format!("{err:?}").contains(want), "{file}: {err:?}, want {want}");
+            assert_eq!(err.rule(), "file.script");
+            continue;
+        };
+        let report = named.unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(report.status.as_str(), want, "{file}: {:?}", report.notes);
+        assert_eq!(report.format, FileFormat::Script, "{file}");
+        let (bytes, language) = read(file);
+        let summary = report.script.as_ref().expect("script facts");
+        assert_eq!(summary.language, language.name(), "{file}");
+        // Without its name a signed script is known by its block; the verdict is the same.
+        if want != "unsigned" {
+            let unnamed = v.verify_bytes(&bytes, at()).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert_eq!(unnamed.status, report.status, "{file} without its name");
+            let mut reader = std::io::Cursor::new(&bytes);
+            let streamed = v.verify_reader_named(&mut reader, file, at()).expect("reader");
+            assert_eq!(streamed, report, "{file} through a reader");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 31, "{checked} vectors");
+}
+
+#[test]
+fn tampered_scripts_say_why() {
+    let v = verifier(test_root());
+    let report = |f: &str| v.verify_path(&dir().join(f), at()).expect(f);
+    let body = report("powershell/body-changed.ps1");
+    assert!(!body.signatures[0].digest_matches);
+    assert!(
+        body.signatures[0].signature_valid,
+        "the signature itself still verifies"
+    );
+    let after = report("powershell/text-after-block.ps1");
+    assert_eq!(after.status, FileStatus::Invalid);
+    assert!(
+        after
+            .notes
+            .iter()
+            .any(|n| n.detail.contains("the script's signature block")),
+        "{:?}",
+        after.notes
+    );
+}
+
+#[test]
+fn a_signature_for_another_sip_does_not_hold() {
+    // A PowerShell signature block carried into a .js in JScript's comment syntax: the
+    // block is found, but its SpcSipInfo names PowerShell's SIP, not JScript's (the form
+    // later osslsigncode versions write for .js, which Windows refuses).
+    let text = std::fs::read_to_string(dir().join("powershell/utf8-crlf.ps1")).expect("read");
+    let mut in_block = false;
+    let js: String = text
+        .split_inclusive('\n')
+        .map(|line| {
+            if line.starts_with("# SIG # Begin") {
+                in_block = true;
+            }
+            let out = if !in_block {
+                line.to_string()
+            } else if let Some(rest) = line.strip_prefix("# SIG # ") {
+                format!("// SIG // {rest}")
+            } else {
+                format!("// SIG // {}", line.strip_prefix("# ").unwrap_or(line))
+            };
+            if line.starts_with("# SIG # End") {
+                in_block = false;
+            }
+            out
+        })
+        .collect();
+    let v = verifier(test_root());
+    let r = v.verify_bytes_named(js.as_bytes(), "moved.js", at()).expect("verify");
+    assert_eq!(r.status, FileStatus::Invalid);
+    let error = r.signatures[0].error.as_ref().expect("a refusal");
+    assert_eq!(error.rule, Rule::ScriptSip, "{error:?}");
+    assert!(error.detail.contains("jscript"), "{}", error.detail);
+    // The same bytes as the PowerShell script they came from still verify.
+    let ps = v
+        .verify_bytes_named(text.as_bytes(), "utf8-crlf.ps1", at())
+        .expect("verify");
+    assert_eq!(ps.status, FileStatus::Valid);
+}
+
+#[test]
+fn a_script_whose_root_is_missing_names_it() {
+    let v = verifier(TrustStore::new());
+    let r = v
+        .verify_path(&dir().join("powershell/utf8-crlf.ps1"), at())
+        .expect("verify");
+    assert_eq!(r.status, FileStatus::Untrusted);
+    // The test PKI's root (testgen's pki.rs names it), which the file does not carry.
+    let names: Vec<&str> = r.missing.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(names, ["CN=Authverify Test Root CA,O=Authverify Test PKI"]);
+}
+
+#[test]
+fn an_unsigned_script_is_found_in_a_catalog_by_the_hash_of_its_bytes() {
+    let plain = verifier(test_root());
+    let file = dir().join("powershell/unsigned-utf8-crlf.ps1");
+    assert_eq!(
+        plain.verify_path(&file, at()).expect("verify").status,
+        FileStatus::Unsigned
+    );
+    let flat = common::with_catalogs(verifier(test_root()), &dir(), ["catalog/flat.cat"], at());
+    let r = flat.verify_path(&file, at()).expect("verify");
+    assert_eq!(r.status, FileStatus::Valid, "{:?}", r.notes);
+    assert_eq!(r.format, FileFormat::Script);
+    let sip = common::with_catalogs(verifier(test_root()), &dir(), ["catalog/sip.cat"], at());
+    assert_eq!(
+        sip.verify_path(&file, at()).expect("verify").status,
+        FileStatus::Unsigned
+    );
+}

@@ -20,8 +20,8 @@ use crate::pe::image::digest::Feed;
 use crate::pe::image::PeImage;
 use crate::policy::Policy;
 use crate::report::{
-    CatalogSummary, ChainStatus, EvaluatedAt, FileFormat, FileReport, FileStatus, ImageSummary, SignatureReport,
-    TimeSource,
+    CatalogSummary, ChainStatus, EvaluatedAt, FileFormat, FileReport, FileStatus, ImageSummary, ScriptSummary,
+    SignatureReport, TimeSource,
 };
 use crate::time::UnixTime;
 use crate::trust::TrustStore;
@@ -167,7 +167,10 @@ impl Verifier {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
-        self.verify_bytes(&bytes, at)
+        match path.file_name().and_then(|n| n.to_str()) {
+            Some(name) => self.verify_bytes_named(&bytes, name, at),
+            None => self.verify_bytes(&bytes, at),
+        }
     }
 
     /// Verifies many files, in parallel on rayon's pool with the `rayon` feature (else one
@@ -202,7 +205,30 @@ impl Verifier {
         reader: &mut R,
         at: UnixTime,
     ) -> Result<FileReport, Error> {
-        reader::verify(self, reader, at)
+        reader::verify(self, reader, None, at)
+    }
+
+    /// [`Verifier::verify_reader`] for a file named `name` (its last path component): the
+    /// name's extension tells a script's language where its text alone cannot (an unsigned
+    /// `.ps1` is an unsigned script, not a file of no known format).
+    pub fn verify_reader_named<R: std::io::Read + std::io::Seek>(
+        &self,
+        reader: &mut R,
+        name: &str,
+        at: UnixTime,
+    ) -> Result<FileReport, Error> {
+        reader::verify(self, reader, Some(name), at)
+    }
+
+    /// [`Verifier::verify_bytes`] for a file named `name` (see
+    /// [`Verifier::verify_reader_named`]).
+    pub fn verify_bytes_named(&self, data: &[u8], name: &str, at: UnixTime) -> Result<FileReport, Error> {
+        self.verify_fed(
+            data,
+            Some(name),
+            at,
+            &mut *crate::pe::image::digest::slice_feed(data, &mut |_| {}),
+        )
     }
 
     /// The cache of verified certificate links (for statistics and benchmarks).
@@ -242,13 +268,25 @@ impl Verifier {
         at: UnixTime,
         consumed: &mut dyn FnMut(std::ops::Range<usize>),
     ) -> Result<FileReport, Error> {
-        self.verify_fed(data, at, &mut *crate::pe::image::digest::slice_feed(data, consumed))
+        self.verify_fed(
+            data,
+            None,
+            at,
+            &mut *crate::pe::image::digest::slice_feed(data, consumed),
+        )
     }
 
     /// The verification, with the bulk bytes (digest ranges, section pages) supplied by
     /// `feed`; `data` holds at least the headers and the certificate table at their offsets
-    /// and is as long as the file.
-    pub(crate) fn verify_fed(&self, data: &[u8], at: UnixTime, feed: &mut Feed<'_>) -> Result<FileReport, Error> {
+    /// and is as long as the file. `name`, when known, is the file's name (a script's
+    /// language).
+    pub(crate) fn verify_fed(
+        &self,
+        data: &[u8],
+        name: Option<&str>,
+        at: UnixTime,
+        feed: &mut Feed<'_>,
+    ) -> Result<FileReport, Error> {
         if crate::cab::is_cabinet(data) {
             return self.verify_cabinet(data, at, feed);
         }
@@ -257,6 +295,11 @@ impl Verifier {
         }
         if let Some(catalog) = self.try_catalog(data, at, feed) {
             return catalog.map(|(examined, _)| self.conclude(examined));
+        }
+        if !data.starts_with(b"MZ") {
+            if let Some(language) = crate::script::ScriptLanguage::detect(name, data) {
+                return self.verify_script(data, language, at, feed);
+            }
         }
         if self.catalogs.is_some() && !data.starts_with(b"MZ") {
             return Ok(self.verify_flat(data, feed));
@@ -303,6 +346,7 @@ impl Verifier {
             evidence,
             format,
             image,
+            script,
             catalog,
             mut notes,
             format_notes,
@@ -314,11 +358,49 @@ impl Verifier {
             status: verdict.status,
             format,
             image,
+            script,
             catalog,
             signatures: evidence.signatures.into_iter().map(SignatureReport::from).collect(),
             missing,
             notes,
         }
+    }
+
+    /// A script (PowerShell, MOF, JScript, VBScript, WSF): the signature in its comment
+    /// block over the digest its SIP computes. Text after the block is outside every
+    /// signature and makes the file invalid, as bytes after a PE's certificate table do.
+    fn verify_script(
+        &self,
+        data: &[u8],
+        language: crate::script::ScriptLanguage,
+        at: UnixTime,
+        feed: &mut Feed<'_>,
+    ) -> Result<FileReport, Error> {
+        let script = crate::script::Script::parse(data, language)?;
+        let mut table = Table {
+            found: Vec::new(),
+            notes: Vec::new(),
+            pkcs7_entries: 0,
+            padding_ok: true,
+        };
+        if let Some(blob) = script.signature() {
+            table.pkcs7_entries = 1;
+            // Offsets inside the decoded signature are not file offsets (it is base64 in
+            // the text); they are reported from the decoded blob's start.
+            self.read_signature(blob, 0, 0, "the script's signature block", &mut table);
+        }
+        let after = Trailing {
+            bytes: script.text_after_block().map_or(0, |r| r.end.saturating_sub(r.start)),
+            what: "the script's signature block",
+        };
+        let (mut examined, _) = self.verify_found(table, &Subject::Script(&script), after, feed, at);
+        examined.script = Some(ScriptSummary {
+            language: language.name().to_string(),
+            encoding: script.encoding().name().to_string(),
+        });
+        let digests = script.catalog_digests(self.lookup_algorithms());
+        self.look_up(&digests, &mut examined);
+        Ok(self.conclude(examined))
     }
 
     /// A cabinet: its one signature (and those nested in it) over the cabinet's digest.
@@ -469,6 +551,7 @@ impl Verifier {
             },
             format: subject.format(),
             image: None,
+            script: None,
             catalog: None,
             notes,
             format_notes: Vec::new(),
@@ -669,6 +752,10 @@ impl Verifier {
             return None;
         };
         outcome.digest.algorithm = Some(file_alg);
+        if let Some(refusal) = subject.sip_refusal(&p.indirect) {
+            outcome.error = Some(refusal);
+            return None;
+        }
         if let Some((_, d)) = digests.iter().find(|(a, _)| *a == file_alg) {
             outcome.digest.matches = d.as_slice() == p.indirect.digest;
             outcome.digest.computed = Some(d.clone());
@@ -863,6 +950,8 @@ enum Subject<'s, 'a> {
     Msi(&'s crate::msi::MsiPackage<'a>),
     /// A catalog: the list its signature covers, as received.
     Catalog(&'s [u8]),
+    /// A script: its text as its SIP hashes it.
+    Script(&'s crate::script::Script<'a>),
 }
 
 impl Subject<'_, '_> {
@@ -872,6 +961,7 @@ impl Subject<'_, '_> {
             Self::Cabinet(_) => FileFormat::Cabinet,
             Self::Msi(_) => FileFormat::Msi,
             Self::Catalog(_) => FileFormat::Catalog,
+            Self::Script(_) => FileFormat::Script,
         }
     }
 
@@ -882,6 +972,7 @@ impl Subject<'_, '_> {
             Self::Cabinet(_) => (oid::SPC_CAB_DATA, "SPC_CAB_DATA_OBJ"),
             Self::Msi(_) => (oid::SPC_SIPINFO, "SPC_SIPINFO_OBJ"),
             Self::Catalog(_) => (oid::CTL, "szOID_CTL"),
+            Self::Script(_) => (oid::SPC_SIPINFO, "SPC_SIPINFO_OBJ"),
         }
     }
 
@@ -902,7 +993,40 @@ impl Subject<'_, '_> {
                 Vec::new()
             }),
             Self::Catalog(list) => algorithms.iter().map(|a| (*a, a.hash(list))).collect(),
+            Self::Script(script) => script.digests(algorithms),
         }
+    }
+
+    /// Whether a signature's SpcIndirectData is for this subject's SIP, when the format
+    /// has one to check: a script's SpcSipInfo must name its language's SIP (a `.js`
+    /// signed in PowerShell's form is not signed for Windows Script Host). The refusal
+    /// says why, and the signature does not hold for this file.
+    fn sip_refusal(&self, indirect: &IndirectData<'_>) -> Option<Finding> {
+        let Self::Script(script) = self else {
+            return None;
+        };
+        let sip = script.language().sip();
+        let named = indirect.data_type == oid::SPC_SIPINFO
+            && indirect
+                .data_value
+                .as_ref()
+                .is_some_and(|v| crate::script::sip_info_names(v.raw, &sip));
+        if named {
+            return None;
+        }
+        let found = if indirect.data_type == oid::SPC_SIPINFO {
+            "its SpcSipInfo names another SIP".to_string()
+        } else {
+            format!("its data type is {}", indirect.data_type)
+        };
+        Some(Finding::refusal(
+            Rule::ScriptSip,
+            format!(
+                "the signature is not for the {} subject interface package {}: {found}",
+                script.language().name(),
+                sip.name
+            ),
+        ))
     }
 
     /// The content type the signer's signed attributes must name.
@@ -943,6 +1067,7 @@ pub(crate) struct Examined {
     evidence: Evidence,
     format: FileFormat,
     image: Option<ImageSummary>,
+    script: Option<ScriptSummary>,
     catalog: Option<CatalogSummary>,
     /// Findings before the verdict's: the table's, the digests', the catalog lookups'.
     notes: Vec<Finding>,
@@ -962,6 +1087,7 @@ impl Examined {
             },
             format,
             image: None,
+            script: None,
             catalog: None,
             notes,
             format_notes: Vec::new(),

@@ -50,9 +50,20 @@ fn nt_headers_past_head(data: &[u8], len: u64) -> Option<Range<u64>> {
     (nt.end > HEAD).then(|| nt.start.max(HEAD)..nt.end)
 }
 
-pub(crate) fn verify<R: Read + Seek>(v: &Verifier, r: &mut R, at: UnixTime) -> Result<FileReport, Error> {
+pub(crate) fn verify<R: Read + Seek>(
+    v: &Verifier,
+    r: &mut R,
+    name: Option<&str>,
+    at: UnixTime,
+) -> Result<FileReport, Error> {
     let len = r.seek(SeekFrom::End(0)).map_err(|e| read_err(&e))?;
-    if len <= READ_WHOLE_LIMIT || read_whole_format(r)? {
+    // A script's SIP hashes its whole text, so a script is read whole too (known by its
+    // name: a large file of no magic is not read into memory on a guess).
+    let script = name
+        .and_then(|n| std::path::Path::new(n).extension()?.to_str())
+        .and_then(crate::script::ScriptLanguage::from_extension)
+        .is_some();
+    if len <= READ_WHOLE_LIMIT || script || read_whole_format(r)? {
         // An MSI package's streams are scattered over its sectors and its digest reads all
         // of them through the compound file's tables, and a catalog's signature covers its
         // whole list: such files are read whole (at most MAX_PACKAGE bytes).
@@ -61,7 +72,11 @@ pub(crate) fn verify<R: Read + Seek>(v: &Verifier, r: &mut R, at: UnixTime) -> R
                 message: format!("a file of {len} bytes of a format read whole (at most {MAX_PACKAGE} are read)"),
             });
         }
-        return v.verify_bytes(&read_whole(r, len)?, at);
+        let bytes = read_whole(r, len)?;
+        return match name {
+            Some(name) => v.verify_bytes_named(&bytes, name, at),
+            None => v.verify_bytes(&bytes, at),
+        };
     }
     let (data, held) = read_held(r, len)?;
     let report = verify_streamed(v, r, &data, at)?;
@@ -159,7 +174,7 @@ fn verify_streamed<R: Read + Seek>(
 ) -> Result<Result<FileReport, Error>, Error> {
     let mut failure: Option<Error> = None;
     let mut buffer = vec![0u8; BUFFER];
-    let report = v.verify_fed(data, at, &mut |range: Range<u64>, sink: &mut dyn FnMut(&[u8])| {
+    let report = v.verify_fed(data, None, at, &mut |range: Range<u64>, sink: &mut dyn FnMut(&[u8])| {
         let mut at = range.start;
         while failure.is_none() && at < range.end {
             let n = usize::try_from(range.end.saturating_sub(at)).map_or(BUFFER, |left| left.min(BUFFER));
