@@ -204,8 +204,7 @@ fn directories_are_walked_and_pe_files_recognised_by_content() {
     assert_eq!(fake["status"], "error");
     assert!(fake["error"].as_str().unwrap().contains("too small"), "{fake}");
     assert!(by_name("readme.txt").is_none());
-    assert!(String::from_utf8_lossy(&out.stderr)
-        .contains("skipped 1 files that are not PE images, cabinets or MSI packages"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped 1 files of no format authverify verifies"));
     assert_eq!(out.status.code(), Some(1));
 }
 
@@ -1196,4 +1195,28 @@ fn trust_takes_a_registry_export() {
         &vector("missing-intermediate.exe"),
     ]);
     assert_eq!(jsonl(&out)[0]["status"], "untrusted");
+}
+
+/// Issue 29: script reports (`format: "script"`, the `script` object, `file.script`
+/// errors, the summary's reasons) match the published schema, vector by vector.
+#[test]
+fn script_reports_match_the_schema() {
+    let scripts = vectors().join("scripts");
+    let root = vectors().join("pki/root.crt");
+    let out = run(&[
+        "verify",
+        "--format",
+        "jsonl",
+        "--summary",
+        "--at",
+        "2026-06-01T00:00:00Z",
+        "--trust",
+        root.to_str().expect("utf-8"),
+        scripts.to_str().expect("utf-8"),
+    ]);
+    let lines = jsonl(&out);
+    let formats: std::collections::BTreeSet<&str> = lines.iter().filter_map(|l| l["format"].as_str()).collect();
+    assert_eq!(formats, ["catalog", "script"].into_iter().collect(), "{lines:?}");
+    assert!(lines.iter().any(|l| l["error_rule"] == "file.script"));
+    assert!(lines.iter().any(|l| l["script"]["encoding"] == "utf-16le"));
 }

@@ -122,8 +122,10 @@ pub(crate) fn collect_inputs(paths: &[PathBuf]) -> Inputs {
 
 /// The file starts like a format authverify verifies: a PE image (`MZ`), a cabinet
 /// (`MSCF`), or an OLE compound file named like a Windows Installer package (`.msi`, `.msp`,
-/// `.mst`, `.msm`: Office documents are compound files too, and not packages), or DER named
-/// `.cat` (a catalog). Other files in a directory are counted as skipped.
+/// `.mst`, `.msm`: Office documents are compound files too, and not packages), DER named
+/// `.cat` (a catalog), or a script named by its extension (`.ps1`, `.psm1`, `.psd1`,
+/// `.ps1xml`, `.psc1`, `.cdxml`, `.mof`, `.js`, `.vbs`, `.wsf`). Other files in a directory
+/// are counted as skipped.
 pub(crate) fn looks_signable(path: &Path) -> bool {
     let mut magic = [0u8; 8];
     let Ok(mut f) = File::open(path) else { return false };
@@ -140,7 +142,14 @@ pub(crate) fn looks_signable(path: &Path) -> bool {
             .and_then(|e| e.to_str())
             .is_some_and(|e| names.iter().any(|x| e.eq_ignore_ascii_case(x)))
     };
-    head.starts_with(b"MZ")
+    // Scripts have no magic: their extensions name them (PowerShell, MOF, WSH).
+    let script = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(authverify::script::ScriptLanguage::from_extension)
+        .is_some();
+    script
+        || head.starts_with(b"MZ")
         || head.starts_with(b"MSCF")
         || (head == [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1] && named(&["msi", "msp", "mst", "msm"]))
         || (head.first() == Some(&0x30) && named(&["cat"]))
@@ -212,15 +221,19 @@ pub(crate) fn verify_one(verifier: &Verifier, path: &Path, at: UnixTime) -> File
             return not_regular(path, meta.file_type());
         }
     }
-    verify_open(verifier, path, &file, &mut &file, at)
+    let name = path.file_name().and_then(|n| n.to_str());
+    verify_open(verifier, path, name, &file, &mut &file, at)
 }
 
 /// Verifies the file open as `file` (named `path` in the result), reading it through
 /// `reader`: the file itself, or a reader over it that records what is read
 /// (`rescan-invalid --restore` restores exactly the bytes verified).
+/// `name` is the file's name as its format knows it (a quarantined `x.ps1_Invalid` is a
+/// `.ps1`): its extension tells a script's language where its text cannot (unsigned).
 pub(crate) fn verify_open(
     verifier: &Verifier,
     path: &Path,
+    name: Option<&str>,
     file: &File,
     reader: &mut (impl Read + std::io::Seek),
     at: UnixTime,
@@ -231,7 +244,10 @@ pub(crate) fn verify_open(
     // is compared too, for a rewrite that keeps the length and the headers.
     let stamp = |f: &File| f.metadata().ok().map(|m| (m.len(), m.modified().ok()));
     let before = stamp(file);
-    let outcome = verifier.verify_reader(reader, at);
+    let outcome = match name {
+        Some(name) => verifier.verify_reader_named(reader, name, at),
+        None => verifier.verify_reader(reader, at),
+    };
     let changed = before != stamp(file);
     match outcome {
         Ok(_) if changed => FileResult::error(

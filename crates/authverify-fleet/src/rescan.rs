@@ -258,7 +258,7 @@ fn rescan_one(
         }
     }
     let mut recorder = pinned::Recorder::new(&file);
-    let result = crate::files::verify_open(verifier, path, &file, &mut recorder, at);
+    let result = crate::files::verify_open(verifier, path, Some(name), &file, &mut recorder, at);
     let (action, detail) = if result.status() != FileStatus::Valid {
         // A file that could not be verified says why (a valid-format verdict is in the
         // text output's report).
@@ -296,7 +296,7 @@ fn rescan_one(
 mod tests {
     use std::path::{Path, PathBuf};
 
-    use authverify::{Policy, TrustStore, Verifier};
+    use authverify::{FileStatus, Policy, TrustStore, Verifier};
 
     use super::{original_name, rescan, Action};
 
@@ -402,6 +402,42 @@ mod tests {
             Err(super::NotRestored::Changed(_))
         ));
         assert!(!other.exists());
+    }
+
+    /// A quarantined script is verified as the script it was (`x.ps1_Invalid` is a
+    /// `.ps1`): an unsigned one is reported unsigned, not as a file of no known format, and
+    /// a valid signed one would be restored.
+    #[test]
+    fn a_quarantined_script_is_verified_by_its_original_name() {
+        let mut trust = TrustStore::new();
+        trust.load_anchors(&vectors().join("pki/root.crt")).expect("root");
+        let verifier = Verifier::new(trust, Policy::windows());
+        let at = "2026-06-01T00:00:00Z".parse().expect("time");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let scripts = vectors().join("scripts/powershell");
+        let unsigned = dir.path().join("setup.ps1_Invalid");
+        let signed = dir.path().join("signed.ps1_Invalid");
+        std::fs::copy(scripts.join("unsigned-utf8-crlf.ps1"), &unsigned).expect("copy");
+        std::fs::copy(scripts.join("utf8-crlf.ps1"), &signed).expect("copy");
+        let done = rescan(&verifier, at, &[signed, unsigned], false, &|| {}, &|_| {});
+        let seen: Vec<(Action, FileStatus, Option<&str>)> = done
+            .iter()
+            .map(|(e, r)| {
+                let format = match &r.outcome {
+                    crate::files::Outcome::Report(report) => Some(report.format.as_str()),
+                    crate::files::Outcome::Error { .. } => None,
+                };
+                (e.action, r.status(), format)
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            // Sorted by path: setup.ps1_Invalid, then signed.ps1_Invalid.
+            [
+                (Action::Kept, FileStatus::Unsigned, Some("script")),
+                (Action::WouldRestore, FileStatus::Valid, Some("script")),
+            ]
+        );
     }
 
     #[test]

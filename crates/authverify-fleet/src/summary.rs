@@ -201,7 +201,11 @@ fn failure_reason(r: &FileResult) -> Option<String> {
                 .iter()
                 .any(|n| n.rule == Rule::AcceptDataAfterCertTable && n.effect == Effect::Refusal) =>
             {
-                "invalid: data appended after the certificate table".into()
+                // The rule is the same; where the data sits is the format's.
+                match report.format {
+                    authverify::FileFormat::Script => "invalid: text after the script's signature block".into(),
+                    _ => "invalid: data appended after the certificate table".into(),
+                }
             }
             _ => "invalid: a nested signature does not match the file".into(),
         }),

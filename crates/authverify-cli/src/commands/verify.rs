@@ -70,7 +70,7 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<Exit, Error> {
     }
     let skipped = skipped.load(Ordering::Relaxed);
     if skipped > 0 {
-        eprintln!("authverify: skipped {skipped} files that are not PE images, cabinets or MSI packages");
+        eprintln!("authverify: skipped {skipped} files of no format authverify verifies (by content, and scripts by extension)");
     }
     Ok(Exit::of_counts(&counts))
 }

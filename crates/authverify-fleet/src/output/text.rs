@@ -78,6 +78,10 @@ pub fn print_one(out: &mut impl Write, r: &FileResult) -> io::Result<()> {
             if report.format != authverify::FileFormat::Pe {
                 writeln!(out, "  format: {}", report.format.as_str())?;
             }
+            if let Some(s) = &report.script {
+                // Fixed words from the library, never the file's text.
+                writeln!(out, "  script: {} ({})", terminal(&s.language), terminal(&s.encoding))?;
+            }
             if let Some(c) = &report.catalog {
                 let unreadable = match c.unreadable_members {
                     0 => String::new(),
