@@ -82,7 +82,7 @@ def content_types(extensions):
             '</Types>\r\n').encode()
 
 
-def block_map(files, alg="sha256", corrupt=None):
+def block_map(files, alg="sha256", corrupt=None, lfh_extra=0):
     """The block map of `files` ((name, data, method)): each file's size, local header
     size (30 + name: this writer adds no extra field) and 64 KiB block hashes. `corrupt`
     names a file whose first block hash is replaced by the hash of nothing. The block map
@@ -91,7 +91,7 @@ def block_map(files, alg="sha256", corrupt=None):
            f'<BlockMap xmlns="http://schemas.microsoft.com/appx/2010/blockmap" HashMethod="{HASH_METHODS[alg]}">']
     for name, data, _ in files:
         listed = urllib.parse.unquote(name).replace("/", "\\")
-        out.append(f'<File Name="{listed}" Size="{len(data)}" LfhSize="{30 + len(name.encode())}">')
+        out.append(f'<File Name="{listed}" Size="{len(data)}" LfhSize="{30 + len(name.encode()) + lfh_extra}">')
         for i in range(0, len(data), 65536):
             digest = hashlib.new(alg, data[i:i + 65536]).digest()
             if corrupt == name and i == 0:
@@ -112,17 +112,56 @@ def write_zip(path, members):
             z.writestr(info, data)
 
 
+class Unseekable:
+    """A write-only stream without seek/tell: zipfile then writes data descriptors."""
+
+    def __init__(self):
+        self.data = bytearray()
+
+    def write(self, b):
+        self.data += b
+        return len(b)
+
+    def flush(self):
+        pass
+
+
+def write_streamed_zip64(path, members):
+    """A ZIP as a streaming packer writes one: each record's sizes in a ZIP64 data
+    descriptor after its data (local header zeroed, a ZIP64 extra field), and ZIP64 end
+    records before the EOCD, whose counts, size and offset are escaped to 0xFFFF(FFFF)."""
+    out = Unseekable()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, data, method in members:
+            info = zipfile.ZipInfo(name, DATE)
+            info.compress_type = method
+            info.create_system = 0
+            with z.open(info, "w", force_zip64=True) as f:
+                f.write(data)
+    data = bytes(out.data)
+    eocd = data.rfind(b"PK\x05\x06")
+    count, size, offset = struct.unpack_from("<HII", data, eocd + 10)
+    record = struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, size, offset)
+    locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, eocd, 1)
+    end = bytearray(data[eocd:])
+    struct.pack_into("<HHII", end, 8, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF)
+    path.write_bytes(data[:eocd] + record + locator + bytes(end))
+
+
 def payload():
     return [("readme.txt", b"authverify test package\r\n" * 60, zipfile.ZIP_DEFLATED),
             ("Assets/data.bin", bytes((i * 7 + 3) % 251 for i in range(150000)), zipfile.ZIP_STORED),
             ("Assets/logo%20big.bin", bytes(range(256)) * 300, zipfile.ZIP_DEFLATED)]
 
 
-def package(path, alg="sha256", publisher=PUBLISHER, corrupt=None, extra=()):
-    """An unsigned package: payload, manifest (and `extra` members), block map, content types."""
+def package(path, alg="sha256", publisher=PUBLISHER, corrupt=None, extra=(), streamed=False):
+    """An unsigned package: payload, manifest (and `extra` members), block map, content
+    types; `streamed`: written as a streaming packer does (data descriptors, ZIP64)."""
     files = payload() + list(extra) + [("AppxManifest.xml", manifest_xml(publisher), zipfile.ZIP_DEFLATED)]
-    write_zip(path, files + [("AppxBlockMap.xml", block_map(files, alg, corrupt), zipfile.ZIP_STORED),
-                             ("[Content_Types].xml", content_types(["txt", "bin", "cat"]), zipfile.ZIP_DEFLATED)])
+    lfh_extra = 20 if streamed else 0
+    members = files + [("AppxBlockMap.xml", block_map(files, alg, corrupt, lfh_extra), zipfile.ZIP_STORED),
+                       ("[Content_Types].xml", content_types(["txt", "bin", "cat"]), zipfile.ZIP_DEFLATED)]
+    (write_streamed_zip64 if streamed else write_zip)(path, members)
 
 
 def bundle(path, inner):
@@ -225,6 +264,9 @@ def signed_vectors(d):
     package(tmp / "ci.msix", extra=[("AppxMetadata/CodeIntegrity.cat", b"0\x03\x02\x01\x00" * 40, zipfile.ZIP_DEFLATED)])
     sign(tmp / "ci.msix", d / "code-integrity.msix")
     cases.append(("code-integrity.msix", "valid", [], "with AppxMetadata/CodeIntegrity.cat: the AXCI digest too"))
+    package(tmp / "streamed.msix", streamed=True)
+    sign(tmp / "streamed.msix", d / "streamed-zip64.msix")
+    cases.append(("streamed-zip64.msix", "valid", [], "written as a streaming packer does: ZIP64 data descriptors and local extra fields, ZIP64 end records"))
     bundle(tmp / "bundle.msixbundle", d / "signed.msix")
     sign(tmp / "bundle.msixbundle", d / "signed.msixbundle")
     cases.append(("signed.msixbundle", "valid", [], "a bundle holding signed.msix, signed with the bundle SIP GUID"))

@@ -114,3 +114,56 @@ pub fn publisher_string(name_der: &[u8]) -> Option<String> {
 pub fn publisher_matches(publisher: &str, name_der: &[u8]) -> bool {
     publisher_string(name_der).is_some_and(|s| s == publisher)
 }
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::as_conversions)]
+mod tests {
+    use super::*;
+
+    /// DER of `tag` with `value` (short lengths only: the test names are small).
+    fn der(tag: u8, value: &[u8]) -> Vec<u8> {
+        [&[tag, value.len() as u8][..], value].concat()
+    }
+
+    fn atv(oid: &[u8], tag: u8, text: &[u8]) -> Vec<u8> {
+        der(0x30, &[der(0x06, oid), der(tag, text)].concat())
+    }
+
+    const CN: &[u8] = &[0x55, 0x04, 0x03];
+    const C: &[u8] = &[0x55, 0x04, 0x06];
+    const ST: &[u8] = &[0x55, 0x04, 0x08];
+    const O: &[u8] = &[0x55, 0x04, 0x0a];
+
+    #[test]
+    fn rdns_come_last_first_with_cryptoapi_keys() {
+        let name = der(
+            0x30,
+            &[
+                der(0x31, &atv(C, 0x13, b"DE")),
+                der(0x31, &atv(ST, 0x0c, b"Bayern")),
+                der(0x31, &atv(O, 0x0c, b"Open Source Developer")),
+                der(0x31, &atv(CN, 0x0c, b"Open Source Developer, Michael Rittmeister")),
+            ]
+            .concat(),
+        );
+        // The form microsoft/msix-packaging issue 593 gives for a CN holding a comma.
+        let want = "CN=\"Open Source Developer, Michael Rittmeister\", O=Open Source Developer, S=Bayern, C=DE";
+        assert_eq!(publisher_string(&name).as_deref(), Some(want));
+        assert!(publisher_matches(want, &name));
+        assert!(!publisher_matches(
+            "CN=Open Source Developer, Michael Rittmeister, O=Open Source Developer, S=Bayern, C=DE",
+            &name
+        ));
+    }
+
+    #[test]
+    fn multi_valued_rdns_unknown_types_and_quotes() {
+        let rdn = [atv(CN, 0x0c, b"a \"b\""), atv(&[0x2a, 0x03], 0x0c, b" x")].concat();
+        let name = der(0x30, &der(0x31, &rdn));
+        assert_eq!(
+            publisher_string(&name).as_deref(),
+            Some("CN=\"a \"\"b\"\"\" + OID.1.2.3=\" x\"")
+        );
+        assert_eq!(publisher_string(b"\x04\x00"), None);
+    }
+}
