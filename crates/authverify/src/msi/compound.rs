@@ -75,7 +75,7 @@ impl<'a> Entry<'a> {
             .checked_sub(2)
             .and_then(|at| self.raw.get(at..at.checked_add(2)?))
             == Some(&[0, 0][..]);
-        if len % 2 != 0 || len > 64 || !terminated {
+        if !len.is_multiple_of(2) || len > 64 || !terminated {
             return Err(bad(format!("directory entry {id} has a name length of {len}")));
         }
         Ok(())
