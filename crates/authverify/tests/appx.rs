@@ -147,6 +147,11 @@ fn untampered_digests_equal_the_signed_blob_part_by_part() {
         let s = signed_content(pkg.signature.as_deref().expect("signed"));
         let c = pkg.compare(&s.digest).expect("blob");
         assert!(c.matches(), "{file}: {:?}", c.mismatched());
+        assert_eq!(
+            pkg.expected_blob(),
+            s.digest,
+            "{file}: the blob as osslsigncode writes it"
+        );
         let parts: Vec<DigestPart> = c.parts.iter().map(|p| p.part).collect();
         let with_ci = file == "code-integrity.msix";
         assert_eq!(parts.contains(&DigestPart::CodeIntegrity), with_ci, "{file}");

@@ -141,6 +141,18 @@ impl<'a> AppxPackage<'a> {
         self.block_map.algorithm
     }
 
+    /// The digest blob a signature over this package carries when the package is as
+    /// signed: `APPX`, then each part's tag and our digest, in the order signing tools write
+    /// them (what a report shows as the computed digest).
+    pub fn expected_blob(&self) -> Vec<u8> {
+        let mut out = signature::BLOB_MAGIC.to_vec();
+        for (part, digest) in &self.computed {
+            out.extend_from_slice(part.tag());
+            out.extend_from_slice(digest);
+        }
+        out
+    }
+
     /// The signed digest blob against our digests (`Err`: the blob is malformed).
     pub fn compare(&self, blob: &[u8]) -> Result<DigestComparison, String> {
         let signed = SignedDigests::parse(blob, self.digest_algorithm())?;
