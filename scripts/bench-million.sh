@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 18: a million files in constant memory. Hard links to one signed vector, 1,000
 # folders of 1,000 (a directory is read whole to order it, so one huge folder would cost
-# its entries; see crates/authverify-cli/src/stream.rs), verified in every format with the
+# its entries; see crates/authverify-fleet/src/stream.rs), verified in every format with the
 # output to /dev/null: peak RSS (goal <= 64 MB) and the time until the first report reaches
 # stdout (goal <= 1 s).
 # Usage: scripts/bench-million.sh            (N=1000000; N=100000 for a shorter run)

@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p authverify
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p authverify-fleet
 cargo build -p authverify --no-default-features

@@ -1,5 +1,5 @@
-//! The `authverify` binary. Everything lives in the `authverify_cli` library, which the
-//! Python binding shares; this only runs it.
+//! The `authverify` binary. Everything lives in the `authverify_cli` library; this only
+//! runs it.
 
 fn main() -> std::process::ExitCode {
     authverify_cli::run()

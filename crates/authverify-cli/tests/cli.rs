@@ -708,7 +708,7 @@ fn install_scripts_and_bundle_hold_exactly(export: &Path, name: &str, readme: &s
     );
     assert!(!export.join("CA.p7b").exists(), "no intermediate was written");
     let p7b = std::fs::read(export.join("Root.p7b")).expect("Root.p7b");
-    match authverify::trust::parse_material(&p7b, "Root.p7b").expect("our reader") {
+    match authverify::fuzzing::parse_material(&p7b, "Root.p7b").expect("our reader") {
         authverify::trust::TrustMaterial::Certificates(c) => {
             assert_eq!(c.len(), 1);
             assert_eq!(c[0].der(), root_der);

@@ -125,10 +125,10 @@ fn trust_system_reads_the_machines_root_store() {
 fn trust_system_reports_the_cached_authroot_stl() {
     let _one_at_a_time = REGISTRY.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let cab = std::fs::read(vectors().join("trust/authrootstl.cab")).expect("cab");
-    let members = authverify::trust::read_cabinet(&cab, "authrootstl.cab").expect("cabinet");
+    let members = authverify::fuzzing::read_cabinet(&cab, "authrootstl.cab").expect("cabinet");
     let (_, stl) = members.iter().find(|(n, _)| n.ends_with(".stl")).expect("stl");
     let authverify::trust::TrustMaterial::TrustList(list) =
-        authverify::trust::parse_material(stl, "authroot.stl").expect("stl")
+        authverify::fuzzing::parse_material(stl, "authroot.stl").expect("stl")
     else {
         panic!("not a trust list")
     };

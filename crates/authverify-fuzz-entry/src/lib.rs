@@ -10,7 +10,7 @@
 use std::sync::{Arc, OnceLock};
 
 use authverify::cert_table::CertTableIter;
-use authverify::trust::{parse_material, parse_sst, read_cabinet};
+use authverify::fuzzing::{parse_material, parse_sst, read_cabinet};
 use authverify::{Certificate, DigestAlgorithm, PeImage, Policy, TrustList, TrustStore, UnixTime, Verifier};
 
 /// The instant every entry verifies at (fixed: no clock in fuzzing).
@@ -25,7 +25,7 @@ pub const TEST_ROOT: &[u8] = include_bytes!("../../../test-vectors/pki/root.crt"
 pub const SIGNED_VECTOR: &[u8] = include_bytes!("../../../test-vectors/pe32plus-rsa2048-sha256.exe");
 
 /// The names of the entries, as the fuzz targets and corpus directories are named.
-pub const ENTRIES: [&str; 10] = [
+pub const ENTRIES: [&str; 11] = [
     "pe_image",
     "signed_data",
     "trust_material",
@@ -36,6 +36,7 @@ pub const ENTRIES: [&str; 10] = [
     "msi",
     "catalog",
     "appx",
+    "script",
 ];
 
 fn verifier() -> &'static Verifier {
@@ -62,6 +63,7 @@ pub fn run(name: &str, data: &[u8]) {
         "msi" => msi(data),
         "catalog" => catalog(data),
         "appx" => appx(data),
+        "script" => script(data),
         _ => {}
     }
 }
@@ -221,4 +223,25 @@ pub fn appx(data: &[u8]) {
     }
     let _ = publisher::publisher_string(data);
     let _ = verifier().verify_bytes(data, AT);
+
+/// `data` as a script in every language: the encoding and signature block, the digest the
+/// language's SIP computes, the catalog hash, and the SpcSipInfo check on whatever the
+/// block decodes to.
+pub fn script(data: &[u8]) {
+    use authverify::script::{sip_info_names, Script, ScriptLanguage};
+    let _ = ScriptLanguage::detect(None, data);
+    for ext in ["ps1", "ps1xml", "mof", "js", "vbs", "wsf"] {
+        let Some(language) = ScriptLanguage::from_extension(ext) else {
+            continue;
+        };
+        let Ok(script) = Script::parse(data, language) else {
+            continue;
+        };
+        let _ = script.digests(&[DigestAlgorithm::Sha1, DigestAlgorithm::Sha256]);
+        let _ = script.catalog_digests(&[DigestAlgorithm::Sha256]);
+        let _ = script.text_after_block();
+        if let Some(signature) = script.signature() {
+            let _ = sip_info_names(signature, &language.sip());
+        }
+    }
 }

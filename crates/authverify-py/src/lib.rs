@@ -11,10 +11,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use authverify::{Policy, Role, SignatureSelection, TrustStore, UnixTime, Verifier as Inner};
-use authverify_cli::embed::{
-    catalog_index, jsonl_line, jsonl_summary_line, load_trust, verify_named, FileResult, Summary as InnerSummary,
-    SummaryBuilder,
-};
+use authverify_fleet::config::{catalog_index, load_trust};
+use authverify_fleet::files::verify_named;
+use authverify_fleet::output::json::{line_text as jsonl_line, summary_line_text as jsonl_summary_line};
+use authverify_fleet::summary::{Builder as SummaryBuilder, SCHEMA};
+use authverify_fleet::{FileResult, Summary as InnerSummary};
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
@@ -141,7 +142,7 @@ impl Verifier {
     ) -> PyResult<Self> {
         let rules = policy_of(&policy, &signatures)?;
         let trust = trust.unwrap_or_else(|| vec!["builtin".to_string()]);
-        let store = py.detach(|| -> Result<TrustStore, String> {
+        let store = py.detach(|| -> Result<TrustStore, authverify_fleet::Error> {
             let mut store = TrustStore::new();
             for (specs, role, flag) in [
                 (&trust, Role::Anchors, "trust"),
@@ -149,7 +150,8 @@ impl Verifier {
                 (&distrust, Role::Distrusted, "distrust"),
             ] {
                 for spec in specs {
-                    load_trust(&mut store, spec, role, flag)?;
+                    // Warnings and files not used go to stderr, as the command's do.
+                    load_trust(&mut store, spec, role, flag, &mut std::io::stderr())?;
                 }
             }
             Ok(store)
@@ -373,7 +375,7 @@ impl Summary {
 /// The JSON lines schema version the summary line carries (`authverify summary` reads it).
 #[pyfunction]
 fn schema() -> u64 {
-    authverify_cli::embed::SCHEMA
+    SCHEMA
 }
 
 #[pymodule]

@@ -284,6 +284,58 @@ pub(crate) fn write(dir: &Path, p: &'static Pki) {
     manifest::write(&dir.join("manifest.json"), &manifest);
 }
 
+/// A catalog whose signature is timestamped by a TSA under a root the trust (pki/root.crt)
+/// lacks, and a file it lists (catalog-timestamp/): the file is valid through the catalog,
+/// as the catalog is, and what both name as missing is that root (`tsa-root.crt`, written
+/// beside them), needed by the timestamp of signature 0 — a catalog signature's chains are
+/// planned like an embedded signature's (issue 28).
+pub(crate) fn write_timestamped(dir: &Path, p: &'static Pki) {
+    use crate::pki::{ca_spec, issue, CertSpec, Key, EKU_TIME_STAMPING};
+    std::fs::create_dir_all(dir).expect("catalog-timestamp dir");
+    let root_key = Key::rsa(include_str!("../keys/ca-tsaca.pem"));
+    let root = issue(
+        &ca_spec(0x7001, "Authverify Test Catalog Timestamp Root", None),
+        &root_key,
+        None,
+    );
+    let tsa = issue(
+        &CertSpec {
+            serial: 0x7002,
+            subject: "Authverify Test Catalog TSA",
+            not_before: unix(2025, 1, 1),
+            not_after: unix(2030, 1, 1),
+            ca: None,
+            eku: &[EKU_TIME_STAMPING],
+            hash: Hash::Sha256,
+        },
+        &p.tsa_key,
+        Some((&root, &root_key)),
+    );
+    let listed = b"listed by timestamped.cat\r\n".to_vec();
+    let members = [Member::hashed("listed.txt", &listed, false, Hash::Sha256)];
+    let timestamp = sign::Timestamp {
+        kind: sign::TimestampKind::Rfc3161,
+        key: &p.tsa_key,
+        cert: &tsa,
+        time: unix(2026, 3, 2),
+        wrong_imprint: false,
+        chain: &[],
+    };
+    let chain: &[&crate::pki::Cert] = &[&p.inter];
+    let catalog = sign::signed_list_timestamped(
+        &catalog_list(&members, Hash::Sha256, 4),
+        Some((&p.leaf_key, &p.leaf, chain)),
+        Some(&timestamp),
+    );
+    for (file, bytes) in [
+        ("timestamped.cat", catalog.as_slice()),
+        ("listed.txt", &listed),
+        ("tsa-root.crt", &root.der),
+    ] {
+        std::fs::write(dir.join(file), bytes).expect("write catalog-timestamp vector");
+    }
+}
+
 /// A catalog listing `members` (hashes in `h`, given), signed by the test leaf: what
 /// `authverify-testgen catalog` writes for scripts/make-container-vectors.py, whose cabinets
 /// and packages only osslsigncode and the script can hash independently.

@@ -24,7 +24,7 @@ use crate::sign::{self, CtlSubject, Form, Signer, Timestamp, TimestampKind};
 const EKU_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
 
 /// The instant every case is judged at (no case depends on the clock).
-pub const AT: &str = "2026-06-01T00:00:00Z";
+pub(crate) const AT: &str = "2026-06-01T00:00:00Z";
 
 fn leak<T>(v: T) -> &'static T {
     Box::leak(Box::new(v))
@@ -173,7 +173,7 @@ pub(crate) fn plain(leaf: &'static Cert, chain: Vec<&'static Cert>, seed: u64) -
     )
 }
 
-pub fn write(dir: &Path) {
+pub(crate) fn write(dir: &Path) {
     std::fs::create_dir_all(dir.join("certs")).expect("mkdir");
     std::fs::create_dir_all(dir.join("ctl")).expect("mkdir");
     let out = Out {

@@ -17,7 +17,7 @@ const ENTRY: usize = 128;
 const PER_FAT: usize = SECTOR / 4;
 
 /// A stream of the root storage.
-pub struct Stream<'a> {
+pub(crate) struct Stream<'a> {
     pub name: &'a str,
     pub data: &'a [u8],
 }
@@ -58,7 +58,7 @@ fn chain(fat: &mut [u32], first: usize, sectors: usize) {
 
 /// A compound file whose root storage (CLSID `clsid`) holds `streams`; streams under
 /// 4096 bytes go to the mini stream, as the format requires.
-pub fn write(clsid: [u8; 16], streams: &[Stream<'_>]) -> Vec<u8> {
+pub(crate) fn write(clsid: [u8; 16], streams: &[Stream<'_>]) -> Vec<u8> {
     // Directory entry ids: 0 the root, then the streams in the order given.
     let count = streams.len() + 1;
     let mut order: Vec<u32> = (1..count as u32).collect();

@@ -16,6 +16,7 @@ mod pki;
 pub mod plan;
 mod policy_vectors;
 pub mod registry;
+pub mod scripts;
 mod sign;
 pub mod strip;
 pub mod vectors;

@@ -1,7 +1,9 @@
 //! authverify-testgen: writes the signed test vectors and their manifest (the library's
 //! `vectors::write_all`), or with `bench-set DIR N` / `hostile-big DIR` / `msi-entries DIR N` the large
 //! inputs that are not committed; with `catalog OUT.cat sha1|sha256 NAME:KIND:HEX...` a catalog
-//! listing the given hashes, signed by the test leaf (for scripts/make-container-vectors.py).
+//! listing the given hashes, signed by the test leaf (for scripts/make-container-vectors.py);
+//! with `sip-signature OUT.der GUID VERSION sha1|sha256 HEX` a signature over a digest a
+//! script SIP computed (for scripts/make-script-vectors.py).
 //!
 //! Usage: `cargo run -p authverify-testgen -- [OUT_DIR]` (default: test-vectors).
 
@@ -54,6 +56,10 @@ fn main() {
         );
         return;
     }
+    if args.get(1).map(String::as_str) == Some("sip-signature") {
+        write_sip_signature(args.get(2..).unwrap_or_default());
+        return;
+    }
     if args.get(1).map(String::as_str) == Some("catalog") {
         write_catalog(args.get(2..).unwrap_or_default());
         return;
@@ -90,4 +96,23 @@ fn write_catalog(args: &[String]) {
         })
         .collect();
     std::fs::write(out, signed_catalog(&members, h)).unwrap_or_else(|e| panic!("{out}: {e}"));
+}
+
+/// `sip-signature OUT.der GUID VERSION HASH HEX`: a PKCS#7 signed by the test leaf whose
+/// SpcIndirectDataContent names the SIP `GUID` (32 hex digits, as SpcSipInfo stores it) and
+/// carries `HEX`, the digest in `HASH` (`sha1` or `sha256`) the caller computed.
+fn write_sip_signature(args: &[String]) {
+    let usage = "usage: authverify-testgen sip-signature OUT.der GUID VERSION sha1|sha256 HEX";
+    let [out, guid, version, hash, digest] = args else {
+        panic!("{usage}")
+    };
+    let guid: [u8; 16] = hex::decode(guid)
+        .ok()
+        .and_then(|g| g.try_into().ok())
+        .unwrap_or_else(|| panic!("{guid}: not 16 bytes of hex; {usage}"));
+    let version: u64 = version.parse().unwrap_or_else(|e| panic!("{version}: {e}; {usage}"));
+    let digest = hex::decode(digest).unwrap_or_else(|e| panic!("{digest}: {e}"));
+    let der = authverify_testgen::scripts::sip_signature(&guid, version, hash, &digest)
+        .unwrap_or_else(|| panic!("{hash}: not sha1 or sha256; {usage}"));
+    std::fs::write(out, der).unwrap_or_else(|e| panic!("{out}: {e}"));
 }

@@ -1,7 +1,7 @@
 //! Minimal but well-formed PE32 / PE32+ images, and this generator's own Authenticode
 //! digest (written from the PE/COFF spec, independent of the library under test).
 
-pub struct PeSpec {
+pub(crate) struct PeSpec {
     pub pe32_plus: bool,
     pub data_len: usize,
     pub seed: u64,
@@ -22,7 +22,7 @@ fn put64(b: &mut [u8], at: usize, v: u64) {
 }
 
 /// Deterministic filler bytes (xorshift64*).
-pub fn filler(seed: u64, len: usize) -> Vec<u8> {
+pub(crate) fn filler(seed: u64, len: usize) -> Vec<u8> {
     let mut x = seed | 1;
     (0..len)
         .map(|_| {
@@ -34,7 +34,7 @@ pub fn filler(seed: u64, len: usize) -> Vec<u8> {
         .collect()
 }
 
-pub fn build(spec: &PeSpec) -> Vec<u8> {
+pub(crate) fn build(spec: &PeSpec) -> Vec<u8> {
     let e_lfanew = 0x80usize;
     let opt_size: usize = if spec.pe32_plus { 240 } else { 224 };
     let headers = 0x400usize;
@@ -115,7 +115,7 @@ pub fn build(spec: &PeSpec) -> Vec<u8> {
 }
 
 /// (CheckSum offset, security directory entry offset).
-pub fn field_offsets(f: &[u8]) -> (usize, usize) {
+pub(crate) fn field_offsets(f: &[u8]) -> (usize, usize) {
     let e = u32::from_le_bytes(f[0x3c..0x40].try_into().unwrap()) as usize;
     let opt = e + 24;
     let plus = u16::from_le_bytes([f[opt], f[opt + 1]]) == 0x20b;
@@ -124,7 +124,7 @@ pub fn field_offsets(f: &[u8]) -> (usize, usize) {
 
 /// The Authenticode digest by the contiguous method: [0, CheckSum) ∪ (CheckSum+4,
 /// SecDir) ∪ (SecDir+8, table start). Unsigned images are padded to 8 with zeros.
-pub fn authenticode_digest(f: &[u8], table_start: Option<usize>, h: crate::pki::Hash) -> Vec<u8> {
+pub(crate) fn authenticode_digest(f: &[u8], table_start: Option<usize>, h: crate::pki::Hash) -> Vec<u8> {
     let (ck, sd) = field_offsets(f);
     let end = table_start.unwrap_or(f.len());
     let mut buf = Vec::with_capacity(end + 8);
@@ -138,7 +138,7 @@ pub fn authenticode_digest(f: &[u8], table_start: Option<usize>, h: crate::pki::
 }
 
 /// The PE checksum (ImageHlp's CheckSumMappedFile), so vectors look like real linker output.
-pub fn set_checksum(f: &mut [u8]) {
+pub(crate) fn set_checksum(f: &mut [u8]) {
     let (ck, _) = field_offsets(f);
     put32(f, ck, 0);
     let mut sum: u64 = 0;
@@ -152,7 +152,7 @@ pub fn set_checksum(f: &mut [u8]) {
     put32(f, ck, total);
 }
 
-pub fn set_security_dir(f: &mut [u8], offset: u32, size: u32) {
+pub(crate) fn set_security_dir(f: &mut [u8], offset: u32, size: u32) {
     let (_, sd) = field_offsets(f);
     put32(f, sd, offset);
     put32(f, sd + 4, size);
@@ -162,7 +162,7 @@ pub fn set_security_dir(f: &mut [u8], offset: u32, size: u32) {
 /// produces: the headers page without CheckSum and the security entry, zero-padded to 4 KiB;
 /// each section's raw data in 4 KiB pages, the last zero-padded; a final entry at the end of
 /// the last section with a zero hash.
-pub fn page_hashes(f: &[u8], h: crate::pki::Hash) -> Vec<u8> {
+pub(crate) fn page_hashes(f: &[u8], h: crate::pki::Hash) -> Vec<u8> {
     const PAGE: usize = 4096;
     let (ck, sd) = field_offsets(f);
     let e = u32::from_le_bytes(f[0x3c..0x40].try_into().unwrap()) as usize;

@@ -6,13 +6,13 @@ use sha1::Digest as _;
 
 use crate::asn1::*;
 
-pub const SHA1: &str = "1.3.14.3.2.26";
-pub const SHA256: &str = "2.16.840.1.101.3.4.2.1";
-pub const SHA384: &str = "2.16.840.1.101.3.4.2.2";
-pub const SHA512: &str = "2.16.840.1.101.3.4.2.3";
-pub const EKU_CODE_SIGNING: &str = "1.3.6.1.5.5.7.3.3";
-pub const EKU_TIME_STAMPING: &str = "1.3.6.1.5.5.7.3.8";
-pub const EKU_LIFETIME_SIGNING: &str = "1.3.6.1.4.1.311.10.3.13";
+pub(crate) const SHA1: &str = "1.3.14.3.2.26";
+pub(crate) const SHA256: &str = "2.16.840.1.101.3.4.2.1";
+pub(crate) const SHA384: &str = "2.16.840.1.101.3.4.2.2";
+pub(crate) const SHA512: &str = "2.16.840.1.101.3.4.2.3";
+pub(crate) const EKU_CODE_SIGNING: &str = "1.3.6.1.5.5.7.3.3";
+pub(crate) const EKU_TIME_STAMPING: &str = "1.3.6.1.5.5.7.3.8";
+pub(crate) const EKU_LIFETIME_SIGNING: &str = "1.3.6.1.4.1.311.10.3.13";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hash {
@@ -53,7 +53,7 @@ impl Hash {
     }
 }
 
-pub enum Key {
+pub(crate) enum Key {
     Rsa(rsa::PrivateKey),
     P256(p256::ecdsa::SigningKey),
 }
@@ -63,14 +63,14 @@ fn pem_der(pem: &str) -> Vec<u8> {
 }
 
 impl Key {
-    pub fn rsa(pem: &str) -> Self {
+    pub(crate) fn rsa(pem: &str) -> Self {
         Key::Rsa(rsa::PrivateKey::from_pkcs8_der(&pem_der(pem)).expect("RSA PKCS#8 key"))
     }
-    pub fn p256(pem: &str) -> Self {
+    pub(crate) fn p256(pem: &str) -> Self {
         let sk = p256::SecretKey::from_pkcs8_der(&pem_der(pem)).expect("P-256 PKCS#8 key");
         Key::P256(p256::ecdsa::SigningKey::from(sk))
     }
-    pub fn spki(&self) -> Vec<u8> {
+    pub(crate) fn spki(&self) -> Vec<u8> {
         match self {
             Key::Rsa(k) => rsa::PublicKey::from(k).to_public_key_der().expect("spki").into_vec(),
             Key::P256(k) => p256::PublicKey::from(k.verifying_key())
@@ -80,7 +80,7 @@ impl Key {
         }
     }
     /// The signature AlgorithmIdentifier for certificates (hash-specific).
-    pub fn cert_sig_alg(&self, h: Hash) -> Vec<u8> {
+    pub(crate) fn cert_sig_alg(&self, h: Hash) -> Vec<u8> {
         match (self, h) {
             (Key::Rsa(_), Hash::Md5) => alg_null("1.2.840.113549.1.1.4"),
             (Key::Rsa(_), Hash::Sha1) => alg_null("1.2.840.113549.1.1.5"),
@@ -95,13 +95,13 @@ impl Key {
     }
     /// The SignerInfo signatureAlgorithm as Windows' signtool writes it: the bare key
     /// algorithm for RSA, ecdsa-with-SHAx for EC (as osslsigncode does).
-    pub fn signer_sig_alg(&self, h: Hash) -> Vec<u8> {
+    pub(crate) fn signer_sig_alg(&self, h: Hash) -> Vec<u8> {
         match self {
             Key::Rsa(_) => alg_null("1.2.840.113549.1.1.1"),
             Key::P256(_) => self.cert_sig_alg(h),
         }
     }
-    pub fn sign(&self, h: Hash, message: &[u8]) -> Vec<u8> {
+    pub(crate) fn sign(&self, h: Hash, message: &[u8]) -> Vec<u8> {
         let digest = h.digest(message);
         match self {
             Key::Rsa(k) => {
@@ -123,7 +123,7 @@ impl Key {
         }
     }
     /// RSA PKCS#1 v1.5 over the bare hash, without DigestInfo (legacy countersignatures).
-    pub fn sign_bare_hash(&self, h: Hash, message: &[u8]) -> Vec<u8> {
+    pub(crate) fn sign_bare_hash(&self, h: Hash, message: &[u8]) -> Vec<u8> {
         match self {
             Key::Rsa(k) => k
                 .sign(rsa::Pkcs1v15Sign::new_unprefixed(), &h.digest(message))
@@ -131,13 +131,13 @@ impl Key {
             Key::P256(_) => panic!("bare-hash signatures are RSA only"),
         }
     }
-    pub fn key_id(&self) -> Vec<u8> {
+    pub(crate) fn key_id(&self) -> Vec<u8> {
         sha1::Sha1::digest(self.spki()).to_vec()
     }
 }
 
 /// A CA valid 2020-01-01 to 2045-01-01 (`path_len`: None = unlimited), SHA-256.
-pub fn ca_spec(serial: u64, subject: &'static str, path_len: Option<u32>) -> CertSpec<'static> {
+pub(crate) fn ca_spec(serial: u64, subject: &'static str, path_len: Option<u32>) -> CertSpec<'static> {
     CertSpec {
         serial,
         subject,
@@ -150,7 +150,7 @@ pub fn ca_spec(serial: u64, subject: &'static str, path_len: Option<u32>) -> Cer
 }
 
 /// A code-signing end-entity certificate, SHA-256.
-pub fn leaf_spec(serial: u64, subject: &'static str, not_before: u64, not_after: u64) -> CertSpec<'static> {
+pub(crate) fn leaf_spec(serial: u64, subject: &'static str, not_before: u64, not_after: u64) -> CertSpec<'static> {
     CertSpec {
         serial,
         subject,
@@ -162,7 +162,7 @@ pub fn leaf_spec(serial: u64, subject: &'static str, not_before: u64, not_after:
     }
 }
 
-pub struct CertSpec<'a> {
+pub(crate) struct CertSpec<'a> {
     pub serial: u64,
     pub subject: &'a str,
     pub not_before: u64,
@@ -174,7 +174,7 @@ pub struct CertSpec<'a> {
 }
 
 #[derive(Clone)]
-pub struct Cert {
+pub(crate) struct Cert {
     pub der: Vec<u8>,
     pub subject_cn: String,
     pub name: Vec<u8>,
@@ -186,20 +186,25 @@ pub struct Cert {
 }
 
 /// Builds and signs a certificate for `key`, issued by (`issuer_name`, `issuer_key`).
-pub fn issue(spec: &CertSpec<'_>, key: &Key, issuer: Option<(&Cert, &Key)>) -> Cert {
+pub(crate) fn issue(spec: &CertSpec<'_>, key: &Key, issuer: Option<(&Cert, &Key)>) -> Cert {
     issue_with_spki(spec, key, None, issuer)
 }
 
 /// [`issue`] with the SubjectPublicKeyInfo replaced by `spki` (e.g. an EC key with explicit
 /// curve parameters, as CurveBall used), still properly signed by the issuer.
-pub fn issue_with_spki(spec: &CertSpec<'_>, key: &Key, spki: Option<&[u8]>, issuer: Option<(&Cert, &Key)>) -> Cert {
+pub(crate) fn issue_with_spki(
+    spec: &CertSpec<'_>,
+    key: &Key,
+    spki: Option<&[u8]>,
+    issuer: Option<(&Cert, &Key)>,
+) -> Cert {
     issue_full(spec, key, spki, issuer, &Tweak::default())
 }
 
 /// Departures from a well-formed certificate, each one a rule a verifier must enforce;
 /// the certificate is still properly signed by its issuer.
 #[derive(Default)]
-pub struct Tweak<'a> {
+pub(crate) struct Tweak<'a> {
     /// Extra extensions (OID, critical, extnValue contents), after the usual ones.
     pub extra_extensions: Vec<(&'a str, bool, Vec<u8>)>,
     /// No basicConstraints at all (keyUsage stays).
@@ -219,7 +224,7 @@ pub struct Tweak<'a> {
 
 /// The DER of a NameConstraints extension value permitting `permitted` and excluding
 /// `excluded` (GeneralName DER each).
-pub fn name_constraints(permitted: &[Vec<u8>], excluded: &[Vec<u8>]) -> Vec<u8> {
+pub(crate) fn name_constraints(permitted: &[Vec<u8>], excluded: &[Vec<u8>]) -> Vec<u8> {
     let trees = |names: &[Vec<u8>]| -> Vec<u8> {
         let subtrees: Vec<Vec<u8>> = names.iter().map(|n| seq(&[n])).collect();
         let refs: Vec<&[u8]> = subtrees.iter().map(Vec::as_slice).collect();
@@ -237,7 +242,7 @@ pub fn name_constraints(permitted: &[Vec<u8>], excluded: &[Vec<u8>]) -> Vec<u8> 
 }
 
 /// A dNSName GeneralName.
-pub fn dns_name(dns: &str) -> Vec<u8> {
+pub(crate) fn dns_name(dns: &str) -> Vec<u8> {
     tlv(
         der::Tag::ContextSpecific {
             constructed: false,
@@ -248,7 +253,7 @@ pub fn dns_name(dns: &str) -> Vec<u8> {
 }
 
 /// [`issue`] with `tweak` applied.
-pub fn issue_tweaked(spec: &CertSpec<'_>, key: &Key, issuer: Option<(&Cert, &Key)>, tweak: &Tweak<'_>) -> Cert {
+pub(crate) fn issue_tweaked(spec: &CertSpec<'_>, key: &Key, issuer: Option<(&Cert, &Key)>, tweak: &Tweak<'_>) -> Cert {
     issue_full(spec, key, None, issuer, tweak)
 }
 
@@ -333,6 +338,6 @@ fn issue_full(
     }
 }
 
-pub fn pem(der: &[u8]) -> String {
+pub(crate) fn pem(der: &[u8]) -> String {
     pem_rfc7468::encode_string("CERTIFICATE", pem_rfc7468::LineEnding::LF, der).expect("pem")
 }

@@ -4,13 +4,13 @@ use crate::asn1::*;
 use crate::pe;
 use crate::pki::{Cert, Hash, Key};
 
-pub const SPC_INDIRECT_DATA: &str = "1.3.6.1.4.1.311.2.1.4";
-pub const SPC_PE_IMAGE_DATA: &str = "1.3.6.1.4.1.311.2.1.15";
-pub const SPC_SP_OPUS_INFO: &str = "1.3.6.1.4.1.311.2.1.12";
-pub const SPC_STATEMENT_TYPE: &str = "1.3.6.1.4.1.311.2.1.11";
-pub const NESTED_SIGNATURE: &str = "1.3.6.1.4.1.311.2.4.1";
+pub(crate) const SPC_INDIRECT_DATA: &str = "1.3.6.1.4.1.311.2.1.4";
+pub(crate) const SPC_PE_IMAGE_DATA: &str = "1.3.6.1.4.1.311.2.1.15";
+pub(crate) const SPC_SP_OPUS_INFO: &str = "1.3.6.1.4.1.311.2.1.12";
+pub(crate) const SPC_STATEMENT_TYPE: &str = "1.3.6.1.4.1.311.2.1.11";
+pub(crate) const NESTED_SIGNATURE: &str = "1.3.6.1.4.1.311.2.4.1";
 
-pub struct Signer<'a> {
+pub(crate) struct Signer<'a> {
     pub key: &'a Key,
     pub cert: &'a Cert,
     /// Certificates to embed (leaf first).
@@ -25,7 +25,7 @@ pub struct Signer<'a> {
 
 impl<'a> Signer<'a> {
     /// A SHA-256 signer embedding `chain`, with no timestamp and the customary encoding.
-    pub fn new(key: &'a Key, cert: &'a Cert, chain: Vec<&'a Cert>) -> Self {
+    pub(crate) fn new(key: &'a Key, cert: &'a Cert, chain: Vec<&'a Cert>) -> Self {
         Self {
             key,
             cert,
@@ -40,7 +40,7 @@ impl<'a> Signer<'a> {
 
 /// Encoding variants of the SignedData that real tools produce and Windows accepts.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Form {
+pub(crate) struct Form {
     /// SignedData version 3 with the SpcIndirectDataContent wrapped in an OCTET STRING
     /// (CMS style, as install4j signs).
     pub cms_v3_octet_string: bool,
@@ -68,7 +68,7 @@ pub struct Form {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum TimestampKind {
+pub(crate) enum TimestampKind {
     Rfc3161,
     /// PKCS#9 countersignature; `bare_hash`: the RSA block holds the bare SHA-1 of the
     /// signed attributes without DigestInfo (the legacy Symantec/VeriSign form).
@@ -81,7 +81,7 @@ pub enum TimestampKind {
 }
 
 #[derive(Clone, Copy)]
-pub struct Timestamp<'a> {
+pub(crate) struct Timestamp<'a> {
     pub kind: TimestampKind,
     pub key: &'a Key,
     pub cert: &'a Cert,
@@ -95,7 +95,7 @@ pub struct Timestamp<'a> {
 
 /// SpcIndirectDataContent whose SpcLink is either the customary "<<<Obsolete>>>" file link
 /// or, with `page_hashes` = (algorithm, table), the SpcSerializedObject moniker carrying them.
-pub fn indirect_data_with(h: Hash, digest: &[u8], page_hashes: Option<(Hash, &[u8])>) -> Vec<u8> {
+pub(crate) fn indirect_data_with(h: Hash, digest: &[u8], page_hashes: Option<(Hash, &[u8])>) -> Vec<u8> {
     let link = match page_hashes {
         None => {
             let obsolete: Vec<u8> = "<<<Obsolete>>>".encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
@@ -265,7 +265,7 @@ fn timestamp_attribute(ts: &Timestamp<'_>, parent_signature: &[u8]) -> Vec<u8> {
 
 /// A complete ContentInfo(SignedData) over `file_digest`, with nested signatures
 /// (already-built ContentInfos) as unsigned attributes.
-pub fn signed_data(s: &Signer<'_>, file_digest: &[u8], nested: &[Vec<u8>]) -> Vec<u8> {
+pub(crate) fn signed_data(s: &Signer<'_>, file_digest: &[u8], nested: &[Vec<u8>]) -> Vec<u8> {
     signed_data_over(s, file_digest, nested, None)
 }
 
@@ -282,6 +282,13 @@ fn signed_data_over(s: &Signer<'_>, file_digest: &[u8], nested: &[Vec<u8>], unsi
         _ => None,
     };
     let content = indirect_data_with(s.hash, file_digest, table.as_ref().map(|(h, t)| (*h, t.as_slice())));
+    signed_content(s, &content, nested)
+}
+
+/// A ContentInfo(SignedData) over `content`, an SpcIndirectDataContent already built (a
+/// script's, whose `data` is an SpcSipInfo), with nested signatures as unsigned attributes.
+pub fn signed_content(s: &Signer<'_>, content: &[u8], nested: &[Vec<u8>]) -> Vec<u8> {
+    let content = content.to_vec();
     // messageDigest covers the contents octets of the SpcIndirectDataContent SEQUENCE
     // (PKCS#7), or the whole content DER inside the OCTET STRING (CMS form).
     let digested: &[u8] = if s.form.cms_v3_octet_string {
@@ -323,6 +330,17 @@ fn signed_data_over(s: &Signer<'_>, file_digest: &[u8], nested: &[Vec<u8>], unsi
         certs.extend(ts.chain.iter().map(|c| c.der.as_slice()));
     }
     content_info(s, &content, &certs, &signer_info)
+}
+
+/// An SpcIndirectDataContent whose `data` is SpcSipInfo { `version`, `guid` (as stored),
+/// five zero INTEGERs }, as a script's signature carries it.
+pub fn sip_indirect_data(h: Hash, digest: &[u8], guid: &[u8; 16], version: u64) -> Vec<u8> {
+    let zero = int(0);
+    let info = seq(&[&int(version), &octets(guid), &zero, &zero, &zero, &zero, &zero]);
+    seq(&[
+        &seq(&[&oid("1.3.6.1.4.1.311.2.1.30"), &info]),
+        &seq(&[&alg_null(h.oid()), &octets(digest)]),
+    ])
 }
 
 /// The signed attributes: contentType, an empty SpcSpOpusInfo, the statement type and
@@ -374,7 +392,7 @@ fn content_info(s: &Signer<'_>, content: &[u8], certs: &[&[u8]], signer_info: &[
     }
 }
 
-pub fn der_header_len(tlv: &[u8]) -> usize {
+pub(crate) fn der_header_len(tlv: &[u8]) -> usize {
     let l = tlv[1];
     if l < 0x80 {
         2
@@ -385,7 +403,7 @@ pub fn der_header_len(tlv: &[u8]) -> usize {
 
 /// Pads `unsigned` to 8 bytes and appends a certificate table holding `content_infos`,
 /// one WIN_CERTIFICATE each; fixes the security directory and the checksum.
-pub fn attach(unsigned: &[u8], content_infos: &[Vec<u8>]) -> Vec<u8> {
+pub(crate) fn attach(unsigned: &[u8], content_infos: &[Vec<u8>]) -> Vec<u8> {
     let mut f = unsigned.to_vec();
     f.resize(f.len().div_ceil(8) * 8, 0);
     let table_start = f.len();
@@ -405,7 +423,7 @@ pub fn attach(unsigned: &[u8], content_infos: &[Vec<u8>]) -> Vec<u8> {
 
 /// The digest a signature over `unsigned` must carry: the image padded to 8 bytes, as it
 /// will be once the table is attached.
-pub fn digest_for(unsigned: &[u8], h: Hash) -> Vec<u8> {
+pub(crate) fn digest_for(unsigned: &[u8], h: Hash) -> Vec<u8> {
     let mut f = unsigned.to_vec();
     f.resize(f.len().div_ceil(8) * 8, 0);
     let start = f.len();
@@ -414,7 +432,7 @@ pub fn digest_for(unsigned: &[u8], h: Hash) -> Vec<u8> {
 
 /// Signs `unsigned` with a primary signature and nested ones, each as an unsigned
 /// attribute of the primary (signtool /as).
-pub fn sign(unsigned: &[u8], primary: &Signer<'_>, nested: &[&Signer<'_>]) -> Vec<u8> {
+pub(crate) fn sign(unsigned: &[u8], primary: &Signer<'_>, nested: &[&Signer<'_>]) -> Vec<u8> {
     let nested_cis: Vec<Vec<u8>> = nested
         .iter()
         .map(|n| signed_data(n, &digest_for(unsigned, n.hash), &[]))
@@ -432,7 +450,7 @@ pub fn sign(unsigned: &[u8], primary: &Signer<'_>, nested: &[&Signer<'_>]) -> Ve
 /// Signs with `levels[0]` outermost, each level nested inside the one before.
 /// [`sign`] where every nested signature carries page hashes too (when its form asks).
 #[allow(dead_code)] // used through the library (hostile_big), not by the binary
-pub fn sign_all_with_page_hashes(unsigned: &[u8], primary: &Signer<'_>, nested: &[&Signer<'_>]) -> Vec<u8> {
+pub(crate) fn sign_all_with_page_hashes(unsigned: &[u8], primary: &Signer<'_>, nested: &[&Signer<'_>]) -> Vec<u8> {
     let nested_cis: Vec<Vec<u8>> = nested
         .iter()
         .map(|n| signed_data_over(n, &digest_for(unsigned, n.hash), &[], Some(unsigned)))
@@ -446,7 +464,7 @@ pub fn sign_all_with_page_hashes(unsigned: &[u8], primary: &Signer<'_>, nested: 
     attach(unsigned, &[ci])
 }
 
-pub fn sign_nested_levels(unsigned: &[u8], levels: &[&Signer<'_>]) -> Vec<u8> {
+pub(crate) fn sign_nested_levels(unsigned: &[u8], levels: &[&Signer<'_>]) -> Vec<u8> {
     let mut inner: Vec<Vec<u8>> = Vec::new();
     for s in levels.iter().rev() {
         let ci = signed_data(s, &digest_for(unsigned, s.hash), &inner);
@@ -456,7 +474,7 @@ pub fn sign_nested_levels(unsigned: &[u8], levels: &[&Signer<'_>]) -> Vec<u8> {
 }
 
 /// One subject of a generated CTL: a SHA-1 thumbprint and CryptoAPI properties.
-pub struct CtlSubject<'a> {
+pub(crate) struct CtlSubject<'a> {
     pub cert: &'a Cert,
     pub friendly_name: &'a str,
     /// Property 9 (None: absent = all purposes).
@@ -469,9 +487,9 @@ pub struct CtlSubject<'a> {
     pub not_before_ekus: Option<&'a [&'a str]>,
 }
 
-pub const CTL: &str = "1.3.6.1.4.1.311.10.1";
-pub const ROOT_LIST_SIGNER: &str = "1.3.6.1.4.1.311.10.3.9";
-pub const DISALLOWED_LIST: &str = "1.3.6.1.4.1.311.10.3.30";
+pub(crate) const CTL: &str = "1.3.6.1.4.1.311.10.1";
+pub(crate) const ROOT_LIST_SIGNER: &str = "1.3.6.1.4.1.311.10.3.9";
+pub(crate) const DISALLOWED_LIST: &str = "1.3.6.1.4.1.311.10.3.30";
 
 fn filetime(unix: u64) -> Vec<u8> {
     ((unix + 11_644_473_600) * 10_000_000).to_le_bytes().to_vec()
@@ -490,7 +508,7 @@ fn eku_seq(ekus: &[&str]) -> Vec<u8> {
 /// A certificate trust list in the authroot.stl format ([MS-CAESO]), signed like the real
 /// one: SignedData v1, SHA-256, content not OCTET STRING-wrapped, signed attributes
 /// contentType = szOID_CTL and messageDigest over the CertificateTrustList contents octets.
-pub fn ctl(
+pub(crate) fn ctl(
     usage: &str,
     subjects: &[CtlSubject<'_>],
     this_update: u64,
@@ -546,7 +564,16 @@ pub fn ctl(
 /// A ContentInfo(SignedData) around a CertificateTrustList (`list`, DER): signed with SHA-256
 /// by `signer` (embedding it and `chain`), or with no SignerInfo and no certificates (an
 /// unsigned catalog, as makecat writes before signing).
-pub fn signed_list(list: &[u8], signer: Option<(&Key, &Cert, &[&Cert])>) -> Vec<u8> {
+pub(crate) fn signed_list(list: &[u8], signer: Option<(&Key, &Cert, &[&Cert])>) -> Vec<u8> {
+    signed_list_timestamped(list, signer, None)
+}
+
+/// [`signed_list`], its SignerInfo carrying `timestamp` (over its signature) when given.
+pub(crate) fn signed_list_timestamped(
+    list: &[u8],
+    signer: Option<(&Key, &Cert, &[&Cert])>,
+    timestamp: Option<&Timestamp<'_>>,
+) -> Vec<u8> {
     let content_octets = &list[der_header_len(list)..];
     let (signer_infos, certs, algs) = match signer {
         Some((key, cert, chain)) => {
@@ -554,7 +581,8 @@ pub fn signed_list(list: &[u8], signer: Option<(&Key, &Cert, &[&Cert])>) -> Vec<
                 attribute("1.2.840.113549.1.9.3", &oid(CTL)),
                 attribute("1.2.840.113549.1.9.4", &octets(&Hash::Sha256.digest(content_octets))),
             ];
-            let (si, _) = signer_info(key, cert, Hash::Sha256, &attrs, &|_| Vec::new(), false, false);
+            let unsigned = |signature: &[u8]| timestamp.iter().map(|ts| timestamp_attribute(ts, signature)).collect();
+            let (si, _) = signer_info(key, cert, Hash::Sha256, &attrs, &unsigned, false, false);
             let mut certs: Vec<&[u8]> = vec![&cert.der];
             certs.extend(chain.iter().map(|c| c.der.as_slice()));
             (

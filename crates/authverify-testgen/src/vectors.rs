@@ -326,6 +326,7 @@ pub fn write_all(dir: &Path) {
     hostile::write(&dir.join("hostile"), p, pe64);
     hardening::write(&dir.join("hardening"), p, pe64);
     crate::catalogs::write(&dir.join("catalogs"), p);
+    crate::catalogs::write_timestamped(&dir.join("catalog-timestamp"), p);
     write_registry_exports(&dir, p);
 
     let manifest = VectorManifest {

@@ -177,6 +177,127 @@ pub enum CabinetError {
     },
 }
 
+/// The members of a cabinet (the trust lists Windows Update serves, `authrootstl.cab`)
+/// cannot be read ([MS-CAB]): what is wrong, and where (an offset in the file or a member).
+/// Nested in [`TrustError::Cabinet`], which names the file and says how to extract it.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CabinetMembersError {
+    /// The file does not start with `MSCF`.
+    #[error("not a cabinet (no MSCF signature)")]
+    NotCabinet,
+    /// A header, folder, file or data-block field lies beyond the end of the file.
+    #[error("{what} truncated at offset {offset}")]
+    Truncated {
+        /// The field.
+        what: &'static str,
+        /// Its offset.
+        offset: u64,
+    },
+    /// A member name without its terminating NUL within [MS-CAB]'s 256 bytes.
+    #[error("unterminated name at offset {offset}")]
+    Name {
+        /// Its offset.
+        offset: u64,
+    },
+    /// More members than are read.
+    #[error("{count} members (at most {max} are read)")]
+    TooManyMembers {
+        /// cFiles.
+        count: usize,
+        /// The bound.
+        max: usize,
+    },
+    /// A cabinet of a set (a previous or next cabinet is named).
+    #[error("spans several cabinets (only single cabinets are read)")]
+    Spanned,
+    /// A member names a folder the cabinet does not have.
+    #[error("{member}: folder {folder} does not exist")]
+    NoSuchFolder {
+        /// The member.
+        member: String,
+        /// Its iFolder.
+        folder: usize,
+    },
+    /// A member's bytes lie outside its inflated folder.
+    #[error("{member}: {size} bytes at {offset} lie outside its folder ({folder_len} bytes)")]
+    OutsideFolder {
+        /// The member.
+        member: String,
+        /// cbFile.
+        size: usize,
+        /// uoffFolderStart.
+        offset: usize,
+        /// The folder's inflated size.
+        folder_len: usize,
+    },
+    /// The members copied out exceed the cabinet's bound.
+    #[error("members larger than {limit} bytes in all")]
+    MembersTooLarge {
+        /// The bound.
+        limit: usize,
+    },
+    /// A folder compressed with a method this reader does not inflate.
+    #[error("{method}-compressed folders are not read")]
+    Compression {
+        /// `LZX` or `Quantum`.
+        method: &'static str,
+    },
+    /// A data block's bytes run past the end of the file.
+    #[error("data block at {offset} runs past the end")]
+    BlockPastEnd {
+        /// Where the block's header starts.
+        offset: u64,
+    },
+    /// The folders inflate to more than the cabinet's bound.
+    #[error("the cabinet inflates to more than {limit} bytes")]
+    InflatesTooLarge {
+        /// The bound.
+        limit: usize,
+    },
+    /// An uncompressed block whose packed and unpacked sizes differ.
+    #[error("uncompressed block at {offset} of {packed} bytes declares {size}")]
+    StoredSize {
+        /// Where the block's header starts.
+        offset: u64,
+        /// cbData.
+        packed: usize,
+        /// cbUncomp.
+        size: usize,
+    },
+    /// An MSZIP block without its `CK` signature.
+    #[error("MSZIP block at {offset} lacks its CK signature")]
+    MszipSignature {
+        /// Where the block's data starts.
+        offset: u64,
+    },
+    /// An MSZIP block declaring more than the 32 KiB a block inflates to.
+    #[error("MSZIP block at {offset} declares {size} bytes (at most {max})")]
+    MszipSize {
+        /// Where the block's data starts.
+        offset: u64,
+        /// cbUncomp.
+        size: usize,
+        /// The format's bound.
+        max: usize,
+    },
+    /// An MSZIP block that does not inflate to the size it declares.
+    #[error("MSZIP block at {offset} inflates to {written} bytes ({status}), declares {size}")]
+    Inflate {
+        /// Where the block's data starts.
+        offset: u64,
+        /// What it inflated to.
+        written: usize,
+        /// The inflater's status.
+        status: String,
+        /// cbUncomp.
+        size: usize,
+    },
+    /// A cabinet without members.
+    #[error("no members")]
+    NoMembers,
+}
+
 /// A catalog file (`.cat`) cannot be read.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 #[non_exhaustive]
@@ -242,6 +363,72 @@ pub enum MsiError {
         /// The bound.
         limit: usize,
     },
+}
+
+/// A script's text or its signature block cannot be read (PowerShell, MOF, JScript,
+/// VBScript, Windows Script Files; docs/ARCHITECTURE.md, "Scripts"). Offsets are in bytes
+/// from the start of the file.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ScriptError {
+    /// A byte order mark of an encoding no script signature interface reads.
+    #[error("script: {encoding} text is not read by the script signature interfaces")]
+    UnsupportedEncoding {
+        /// The encoding its byte order mark names.
+        encoding: &'static str,
+    },
+    /// UTF-16 text of an odd number of bytes.
+    #[error("script: UTF-16 text of {len} bytes, an odd number")]
+    OddLength {
+        /// File length.
+        len: u64,
+    },
+    /// Two signature blocks: which one Windows would take is not known, so no verdict is.
+    #[error("script: a second signature block begins at offset {second} (the first at {first})")]
+    DuplicateBlock {
+        /// Offset of the first begin line.
+        first: u64,
+        /// Offset of the second.
+        second: u64,
+    },
+    /// A begin line without its end line.
+    #[error("script: the signature block at offset {offset} has no end line")]
+    UnterminatedBlock {
+        /// Offset of the begin line.
+        offset: u64,
+    },
+    /// A line inside the block that is not a comment of base64 text.
+    #[error("script: line at offset {offset} inside the signature block is not a signature line")]
+    MalformedLine {
+        /// Offset of the line.
+        offset: u64,
+    },
+    /// The block's text is not base64.
+    #[error("script: the signature block at offset {offset} is not base64: {detail}")]
+    NotBase64 {
+        /// Offset of the begin line.
+        offset: u64,
+        /// What the decoder said.
+        detail: String,
+    },
+    /// A block holding more than any signature.
+    #[error("script: the signature block holds {len} bytes of base64 (at most {max} are read)")]
+    BlockTooLarge {
+        /// Base64 characters in the block.
+        len: u64,
+        /// The bound.
+        max: u64,
+    },
+    /// A begin and end line with nothing between them.
+    #[error("script: the signature block at offset {offset} is empty")]
+    EmptyBlock {
+        /// Offset of the begin line.
+        offset: u64,
+    },
+    /// A signed Windows Script File without the `</job>` its signature is placed before
+    /// (its digest covers that position).
+    #[error("script: a signed Windows Script File without </job>")]
+    WsfWithoutJob,
 }
 
 /// The attribute certificate table (WIN_CERTIFICATE entries) is malformed.
@@ -335,6 +522,18 @@ pub enum SignedDataError {
     NestingTooDeep {
         /// The bound.
         limit: usize,
+    },
+    /// The SpcSerializedObject of SpcPeImageData is not the page hashes'.
+    #[error("SpcSerializedObject with unknown class id {class_id}")]
+    PageHashClass {
+        /// Its class id, hex.
+        class_id: String,
+    },
+    /// Page hashes of a type other than SHA-1 (v1) and SHA-256 (v2).
+    #[error("unknown page hash type {oid}")]
+    PageHashType {
+        /// The type's OID.
+        oid: String,
     },
 }
 
@@ -431,12 +630,12 @@ pub enum TrustError {
         detail: String,
     },
     /// A `.cab` archive (as `CertUtil -syncWithWU` downloads them) could not be read.
-    #[error("{path}: cabinet archive cannot be read: {detail} (extract it with `expand {path} .` or `cabextract {path}` and load the .stl inside)")]
+    #[error("{path}: cabinet archive cannot be read: {source} (extract it with `expand {path} .` or `cabextract {path}` and load the .stl inside)")]
     Cabinet {
         /// The path.
         path: String,
         /// Why.
-        detail: String,
+        source: CabinetMembersError,
     },
     /// A registry export (`reg export` of SystemCertificates) is malformed.
     #[error("{path}:{line}: registry export: {detail}")]
@@ -512,7 +711,7 @@ pub enum TrustListError {
 
 impl Error {
     /// A stable id of the kind of failure, for grouping (`file.image`,
-    /// `file.certificate_table`, `file.cabinet`, `file.msi`, `file.catalog`, `file.io`, `file.read`, `file.changed`); the message says
+    /// `file.certificate_table`, `file.cabinet`, `file.msi`, `file.catalog`, `file.script`, `file.io`, `file.read`, `file.changed`); the message says
     /// the rest.
     pub fn rule(&self) -> &'static str {
         match self {
@@ -521,6 +720,7 @@ impl Error {
             Self::Cabinet(_) => "file.cabinet",
             Self::Msi(_) => "file.msi",
             Self::Catalog(_) => "file.catalog",
+            Self::Script(_) => "file.script",
             Self::Io { .. } => "file.io",
             Self::Read { .. } => "file.read",
             Self::Changed { .. } => "file.changed",
@@ -547,6 +747,9 @@ pub enum Error {
     /// A catalog's list.
     #[error(transparent)]
     Catalog(#[from] CatalogError),
+    /// A script's text or signature block.
+    #[error(transparent)]
+    Script(#[from] ScriptError),
     /// The file could not be read ([`crate::Verifier::verify_path`]).
     #[error("{path}: {message}")]
     Io {

@@ -1,5 +1,5 @@
-//! Offline Authenticode verification of Windows PE files that says **exactly which
-//! certificate is missing** when a chain does not close.
+//! Offline Authenticode verification of Windows PE files, cabinets, MSI packages and
+//! catalogs that says **exactly which certificate is missing** when a chain does not close.
 //!
 //! Give a [`Verifier`] trust material ([`TrustStore`]: the built-in certificate set of Microsoft's root
 //! program, or your own roots, a `CertUtil -syncWithWU` folder, `.sst`, `.p7b`, `authroot.stl`),
@@ -90,6 +90,7 @@ pub mod msi;
 mod num;
 mod path;
 mod pe;
+pub mod script;
 pub mod trust;
 mod verify;
 mod x509;

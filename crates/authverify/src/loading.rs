@@ -6,16 +6,19 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::error::{TrustError, TrustListError};
+use crate::error::{CabinetMembersError, TrustError, TrustListError};
 use crate::path::{self, ChainStatus, PathRules};
 use crate::policy::{Budget, Policy};
 
 use crate::trust::ctl::{TrustList, VerifiedTrustList};
-use crate::trust::{
-    parse_material, LoadSummary, Role, SkippedFile, TrustListSummary, TrustMaterial, TrustStore, CAB_MAGIC,
-    TRUST_EXTENSIONS,
-};
+use crate::trust::material::parse_material;
+use crate::trust::{LoadSummary, Role, SkippedFile, TrustListSummary, TrustMaterial, TrustStore};
 use crate::x509::certificate::Certificate;
+
+/// File extensions a directory load reads.
+const TRUST_EXTENSIONS: &[&str] = &[
+    "crt", "cer", "der", "pem", "p7b", "p7c", "sst", "stl", "cab", "reg", "hiv",
+];
 
 impl TrustStore {
     /// Adds a CTL after checking that its signer chains, at the list's ctlThisUpdate, to a
@@ -150,10 +153,10 @@ impl TrustStore {
             path: name.clone(),
             source,
         })?;
-        if bytes.starts_with(CAB_MAGIC) {
+        if crate::cab::is_cabinet(&bytes) {
             // authrootstl.cab, disallowedcertstl.cab: every member is loaded like a file of
             // its own (named `cab!member` in reports), as it is inflated — one folder in
-            // memory at a time, the whole cabinet under one budget (cabinet.rs).
+            // memory at a time, the whole cabinet under one budget (`cab::members`).
             let mut failed: Option<TrustError> = None;
             let count = crate::cab::members::for_each_member(&bytes, |member, data| {
                 if failed.is_some() {
@@ -171,9 +174,9 @@ impl TrustStore {
                     failed = Some(e);
                 }
             })
-            .map_err(|detail| TrustError::Cabinet {
+            .map_err(|source| TrustError::Cabinet {
                 path: name.clone(),
-                detail,
+                source,
             })?;
             if let Some(e) = failed {
                 return Err(e);
@@ -181,7 +184,7 @@ impl TrustStore {
             if count == 0 {
                 return Err(TrustError::Cabinet {
                     path: name,
-                    detail: "no members".into(),
+                    source: CabinetMembersError::NoMembers,
                 });
             }
             return Ok(());

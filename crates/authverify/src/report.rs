@@ -1,5 +1,5 @@
 //! Reports: plain data, serde first, text second. Field names are a stable contract
-//! (docs/report-schema.md); add fields, never rename them.
+//! (docs/report-format.md, docs/report.schema.json); add fields, never rename them.
 
 use crate::finding::Finding;
 use crate::time::UnixTime;

@@ -382,3 +382,53 @@ fn a_large_catalog_read_from_a_stream_is_read_whole() {
     assert_eq!(whole.status, FileStatus::Unsigned);
     assert_eq!(whole.catalog.as_ref().map(|c| c.unreadable_members), Some(60_000));
 }
+
+#[test]
+fn a_catalog_signatures_timestamp_chain_is_planned_as_an_embedded_ones() {
+    // Issue 28: test-vectors/catalog-timestamp/ (authverify-testgen) is a catalog signed by
+    // the test leaf and timestamped by a TSA under a root the trust lacks (tsa-root.crt),
+    // listing listed.txt. The catalog verified as a file names that root as missing for the
+    // timestamp of signature 0; the listed file, valid through the catalog, names the same
+    // (the old catalog path cleared what was missing once a catalog made the file valid).
+    // With the TSA root trusted, neither misses anything and the timestamp holds.
+    let dir = common::vectors_dir().join("catalog-timestamp");
+    let at = common::time("2026-06-01T00:00:00Z");
+    let trust = |extra: &[&str]| {
+        let mut paths = vec!["pki/root.crt".to_string()];
+        paths.extend(extra.iter().map(|p| format!("catalog-timestamp/{p}")));
+        common::anchors(&paths)
+    };
+    let missing_of = |r: &authverify::FileReport| -> Vec<(String, Vec<(usize, authverify::ChainRole)>)> {
+        r.missing
+            .iter()
+            .map(|m| {
+                (
+                    m.subject.clone(),
+                    m.needed_by.iter().map(|n| (n.signature, n.chain)).collect(),
+                )
+            })
+            .collect()
+    };
+    for (extra, tsa_trusted) in [(&[][..], false), (&["tsa-root.crt"][..], true)] {
+        let plain = Verifier::new(trust(extra), Policy::windows());
+        let catalog = plain.verify_path(&dir.join("timestamped.cat"), at).expect("catalog");
+        assert_eq!(catalog.status, FileStatus::Valid, "{:?}", catalog.notes);
+        let timestamp = catalog.signatures[0].timestamp.as_ref().expect("timestamped");
+        assert_eq!(timestamp.valid, tsa_trusted);
+        let v = common::with_catalogs(plain, &dir, ["timestamped.cat"], at);
+        let listed = v.verify_path(&dir.join("listed.txt"), at).expect("listed");
+        assert_eq!(listed.status, FileStatus::Valid, "{:?}", listed.notes);
+        assert_eq!(listed.signatures.len(), 1);
+        assert_eq!(listed.signatures[0].kind, authverify::SignatureKind::Catalog);
+        if tsa_trusted {
+            assert!(catalog.missing.is_empty() && listed.missing.is_empty());
+            continue;
+        }
+        let expected = vec![(
+            "CN=Authverify Test Catalog Timestamp Root,O=Authverify Test PKI".to_string(),
+            vec![(0, authverify::ChainRole::Timestamp)],
+        )];
+        assert_eq!(missing_of(&catalog), expected);
+        assert_eq!(missing_of(&listed), expected);
+    }
+}

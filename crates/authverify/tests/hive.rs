@@ -8,7 +8,8 @@
 mod common;
 
 use authverify::error::TrustError;
-use authverify::trust::{parse_material, read_cabinet, Role, TrustMaterial};
+use authverify::fuzzing::{parse_material, read_cabinet};
+use authverify::trust::{Role, TrustMaterial};
 use authverify::{Policy, TrustStore, Verifier};
 
 fn registry(name: &str) -> Vec<u8> {

@@ -11,7 +11,8 @@ use authverify::builtin::{self, Origin};
 use authverify::certificate::eku;
 use authverify::ctl::CtlRefusal;
 use authverify::error::TrustError;
-use authverify::trust::{parse_material, parse_sst, Role, TrustMaterial};
+use authverify::fuzzing::{parse_material, parse_sst};
+use authverify::trust::{Role, TrustMaterial};
 use authverify::{Certificate, FileStatus, Policy, TrustList, TrustListKind, TrustStore, UnixTime, Verifier};
 
 fn trust_dir() -> PathBuf {

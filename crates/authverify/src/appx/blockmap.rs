@@ -7,7 +7,7 @@
 //! `File@Name@Size@LfhSize` > `Block@Hash` (base64) and `Block@Size` (the compressed size,
 //! present only for deflated files and not checked: compression is the packer's choice).
 
-use base64ct::Encoding;
+use base64::Engine;
 
 use super::error::AppxError;
 use super::zip::{for_each_block, Archive, Member};
@@ -168,7 +168,8 @@ impl BlockMap {
                 }),
                 (2, "Block") => {
                     let hash = e.attribute("Hash").unwrap_or_default();
-                    let hash = base64ct::Base64::decode_vec(hash)
+                    let hash = base64::engine::general_purpose::STANDARD
+                        .decode(hash)
                         .map_err(|_| AppxError::xml(PART, format!("a Block Hash that is not base64: {hash}")))?;
                     files
                         .last_mut()

@@ -11,8 +11,11 @@
 
 use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
 
-use super::{name_at, to_usize, u16_at, u32_at, u8_at};
 use miniz_oxide::inflate::TINFLStatus;
+
+use super::{name_at, to_usize, u16_at, u32_at, u8_at};
+use crate::error::CabinetMembersError;
+use crate::num::usize_u64;
 
 /// Most members read out of one cabinet.
 pub(crate) const MAX_MEMBERS: usize = 64;
@@ -37,51 +40,83 @@ struct Member {
     folder: usize,
 }
 
-/// Calls `f` with each member's name and bytes, folder by folder: each folder is inflated
-/// once, its members handed over, and its buffer dropped before the next, so memory holds
-/// one folder at a time and all folders together inflate at most [`MAX_CABINET_BYTES`].
-/// Returns how many members were handed over.
-pub(crate) fn for_each_member(b: &[u8], mut f: impl FnMut(&str, &[u8])) -> Result<usize, String> {
-    if b.get(..4) != Some(b"MSCF".as_slice()) {
-        return Err("not a cabinet (no MSCF signature)".into());
+/// A field that must be in the file: missing, it is [`CabinetMembersError::Truncated`].
+fn field<T>(v: Option<T>, what: &'static str, offset: usize) -> Result<T, CabinetMembersError> {
+    v.ok_or(CabinetMembersError::Truncated {
+        what,
+        offset: usize_u64(offset),
+    })
+}
+
+/// The folder and file tables of a single cabinet, and the reserve each data block
+/// carries.
+fn tables(b: &[u8]) -> Result<(Vec<Folder>, Vec<Member>, usize), CabinetMembersError> {
+    if !super::is_cabinet(b) {
+        return Err(CabinetMembersError::NotCabinet);
     }
-    let files_offset = to_usize(u32_at(b, 16)?);
-    let folder_count = usize::from(u16_at(b, 26)?);
-    let file_count = usize::from(u16_at(b, 28)?);
-    let flags = u16_at(b, 30)?;
+    let files_offset = to_usize(field(u32_at(b, 16), "coffFiles", 16)?);
+    let folder_count = usize::from(field(u16_at(b, 26), "cFolders", 26)?);
+    let file_count = usize::from(field(u16_at(b, 28), "cFiles", 28)?);
+    let flags = field(u16_at(b, 30), "flags", 30)?;
     if file_count > MAX_MEMBERS {
-        return Err(format!("{file_count} members (at most {MAX_MEMBERS} are read)"));
+        return Err(CabinetMembersError::TooManyMembers {
+            count: file_count,
+            max: MAX_MEMBERS,
+        });
     }
     let mut at = 36usize;
     let (mut folder_reserve, mut data_reserve) = (0usize, 0usize);
     if flags & 0x0004 != 0 {
-        let header_reserve = usize::from(u16_at(b, at)?);
-        folder_reserve = usize::from(u8_at(b, at.saturating_add(2))?);
-        data_reserve = usize::from(u8_at(b, at.saturating_add(3))?);
+        let header_reserve = usize::from(field(u16_at(b, at), "cbCFHeader", at)?);
+        folder_reserve = usize::from(field(
+            u8_at(b, at.saturating_add(2)),
+            "cbCFFolder",
+            at.saturating_add(2),
+        )?);
+        data_reserve = usize::from(field(u8_at(b, at.saturating_add(3)), "cbCFData", at.saturating_add(3))?);
         at = at.saturating_add(4).saturating_add(header_reserve);
     }
     if flags & 0x0003 != 0 {
-        return Err("spans several cabinets (only single cabinets are read)".into());
+        return Err(CabinetMembersError::Spanned);
     }
     let mut folders = Vec::new();
     for _ in 0..folder_count.min(MAX_MEMBERS) {
         folders.push(Folder {
-            data_offset: to_usize(u32_at(b, at)?),
-            blocks: u16_at(b, at.saturating_add(4))?,
-            compression: u16_at(b, at.saturating_add(6))?,
+            data_offset: to_usize(field(u32_at(b, at), "CFFOLDER coffCabStart", at)?),
+            blocks: field(
+                u16_at(b, at.saturating_add(4)),
+                "CFFOLDER cCFData",
+                at.saturating_add(4),
+            )?,
+            compression: field(
+                u16_at(b, at.saturating_add(6)),
+                "CFFOLDER typeCompress",
+                at.saturating_add(6),
+            )?,
         });
         at = at.saturating_add(8).saturating_add(folder_reserve);
     }
     let mut members = Vec::new();
     let mut at = files_offset;
     for _ in 0..file_count {
-        let size = to_usize(u32_at(b, at)?);
-        let offset = to_usize(u32_at(b, at.saturating_add(4))?);
-        let folder = usize::from(u16_at(b, at.saturating_add(8))?);
-        let (name, next) = name_at(b, at.saturating_add(16))?;
+        let size = to_usize(field(u32_at(b, at), "CFFILE cbFile", at)?);
+        let offset = to_usize(field(
+            u32_at(b, at.saturating_add(4)),
+            "CFFILE uoffFolderStart",
+            at.saturating_add(4),
+        )?);
+        let folder = usize::from(field(
+            u16_at(b, at.saturating_add(8)),
+            "CFFILE iFolder",
+            at.saturating_add(8),
+        )?);
+        let name_offset = at.saturating_add(16);
+        let (name, next) = name_at(b, name_offset).ok_or(CabinetMembersError::Name {
+            offset: usize_u64(name_offset),
+        })?;
         at = next;
         if folder >= folders.len() {
-            return Err(format!("{name}: folder {folder} does not exist"));
+            return Err(CabinetMembersError::NoSuchFolder { member: name, folder });
         }
         members.push(Member {
             name,
@@ -90,6 +125,15 @@ pub(crate) fn for_each_member(b: &[u8], mut f: impl FnMut(&str, &[u8])) -> Resul
             folder,
         });
     }
+    Ok((folders, members, data_reserve))
+}
+
+/// Calls `f` with each member's name and bytes, folder by folder: each folder is inflated
+/// once, its members handed over, and its buffer dropped before the next, so memory holds
+/// one folder at a time and all folders together inflate at most [`MAX_CABINET_BYTES`].
+/// Returns how many members were handed over.
+pub(crate) fn for_each_member(b: &[u8], mut f: impl FnMut(&str, &[u8])) -> Result<usize, CabinetMembersError> {
+    let (folders, members, data_reserve) = tables(b)?;
     let mut budget = MAX_CABINET_BYTES;
     for (index, folder) in folders.iter().enumerate() {
         if !members.iter().any(|m| m.folder == index) {
@@ -101,14 +145,11 @@ pub(crate) fn for_each_member(b: &[u8], mut f: impl FnMut(&str, &[u8])) -> Resul
                 .offset
                 .checked_add(m.size)
                 .and_then(|end| data.get(m.offset..end))
-                .ok_or_else(|| {
-                    format!(
-                        "{}: {} bytes at {} lie outside its folder ({} bytes)",
-                        m.name,
-                        m.size,
-                        m.offset,
-                        data.len()
-                    )
+                .ok_or_else(|| CabinetMembersError::OutsideFolder {
+                    member: m.name.clone(),
+                    size: m.size,
+                    offset: m.offset,
+                    folder_len: data.len(),
                 })?;
             f(&m.name, bytes);
         }
@@ -118,7 +159,7 @@ pub(crate) fn for_each_member(b: &[u8], mut f: impl FnMut(&str, &[u8])) -> Resul
 
 /// Every member, copied out (bounded like [`for_each_member`]; each member's copy counts
 /// against the same budget, so overlapping members cannot multiply it).
-pub(crate) fn members(b: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+pub(crate) fn members(b: &[u8]) -> Result<Vec<(String, Vec<u8>)>, CabinetMembersError> {
     let mut out = Vec::new();
     let mut copied = 0usize;
     let mut over = false;
@@ -131,65 +172,102 @@ pub(crate) fn members(b: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
         }
     })?;
     if over {
-        return Err(format!("members larger than {MAX_CABINET_BYTES} bytes in all"));
+        return Err(CabinetMembersError::MembersTooLarge {
+            limit: MAX_CABINET_BYTES,
+        });
     }
     Ok(out)
 }
 
 /// Inflates one folder, taking what it produces from `budget` (the whole cabinet's).
-fn unpack(b: &[u8], folder: &Folder, data_reserve: usize, budget: &mut usize) -> Result<Vec<u8>, String> {
+fn unpack(b: &[u8], folder: &Folder, data_reserve: usize, budget: &mut usize) -> Result<Vec<u8>, CabinetMembersError> {
     let kind = folder.compression & 0x000f;
     if kind != 0 && kind != 1 {
-        let name = if kind == 3 { "LZX" } else { "Quantum" };
-        return Err(format!("{name}-compressed folders are not read"));
+        let method = if kind == 3 { "LZX" } else { "Quantum" };
+        return Err(CabinetMembersError::Compression { method });
     }
     let mut out: Vec<u8> = Vec::new();
     let mut inflater = DecompressorOxide::new();
     let mut at = folder.data_offset;
     for _ in 0..folder.blocks {
-        let packed = usize::from(u16_at(b, at.saturating_add(4))?);
-        let size = usize::from(u16_at(b, at.saturating_add(6))?);
+        let packed = usize::from(field(
+            u16_at(b, at.saturating_add(4)),
+            "CFDATA cbData",
+            at.saturating_add(4),
+        )?);
+        let size = usize::from(field(
+            u16_at(b, at.saturating_add(6)),
+            "CFDATA cbUncomp",
+            at.saturating_add(6),
+        )?);
         let start = at.saturating_add(8).saturating_add(data_reserve);
-        let end = start.checked_add(packed).ok_or("block size overflows")?;
-        let block = b
-            .get(start..end)
-            .ok_or_else(|| format!("data block at {at} runs past the end"))?;
-        at = end;
-        let before = out.len();
+        let block = start
+            .checked_add(packed)
+            .and_then(|end| b.get(start..end))
+            .ok_or(CabinetMembersError::BlockPastEnd { offset: usize_u64(at) })?;
+        let block_at = at;
+        at = start.saturating_add(packed);
         if size > *budget {
-            return Err(format!("the cabinet inflates to more than {MAX_CABINET_BYTES} bytes"));
+            return Err(CabinetMembersError::InflatesTooLarge {
+                limit: MAX_CABINET_BYTES,
+            });
         }
         *budget = budget.saturating_sub(size);
         if kind == 0 {
             if packed != size {
-                return Err(format!("uncompressed block of {packed} bytes declares {size}"));
+                return Err(CabinetMembersError::StoredSize {
+                    offset: usize_u64(block_at),
+                    packed,
+                    size,
+                });
             }
             out.extend_from_slice(block);
             continue;
         }
-        // MSZIP: "CK", then a raw deflate stream that may refer to the 32 KiB before it.
-        let deflate = block
-            .strip_prefix(b"CK")
-            .ok_or_else(|| format!("MSZIP block at {start} lacks its CK signature"))?;
-        if size > MSZIP_BLOCK {
-            return Err(format!("MSZIP block declares {size} bytes (at most {MSZIP_BLOCK})"));
-        }
-        out.resize(before.saturating_add(size), 0);
-        inflater.init();
-        let (status, _, written) = decompress(
-            &mut inflater,
-            deflate,
-            &mut out,
-            before,
-            inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
-        );
-        if written != size || !matches!(status, TINFLStatus::Done) {
-            return Err(format!(
-                "MSZIP block at {start} inflates to {written} bytes ({status:?}), declares {size}"
-            ));
-        }
+        inflate_mszip(&mut inflater, block, start, size, &mut out)?;
     }
     Ok(out)
+}
+
+/// Appends the `size` bytes the MSZIP block at `start` (its data, after the header)
+/// inflates to: "CK", then a raw deflate stream that may refer to the 32 KiB before it.
+fn inflate_mszip(
+    inflater: &mut DecompressorOxide,
+    block: &[u8],
+    start: usize,
+    size: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), CabinetMembersError> {
+    let offset = usize_u64(start);
+    let deflate = block
+        .strip_prefix(b"CK")
+        .ok_or(CabinetMembersError::MszipSignature { offset })?;
+    if size > MSZIP_BLOCK {
+        return Err(CabinetMembersError::MszipSize {
+            offset,
+            size,
+            max: MSZIP_BLOCK,
+        });
+    }
+    let before = out.len();
+    out.resize(before.saturating_add(size), 0);
+    inflater.init();
+    let (status, _, written) = decompress(
+        inflater,
+        deflate,
+        out,
+        before,
+        inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
+    );
+    if written != size || !matches!(status, TINFLStatus::Done) {
+        return Err(CabinetMembersError::Inflate {
+            offset,
+            written,
+            status: format!("{status:?}"),
+            size,
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -201,6 +279,7 @@ fn unpack(b: &[u8], folder: &Folder, data_reserve: usize, budget: &mut usize) ->
 )] // test code on known-good inputs
 mod tests {
     use super::members;
+    use crate::error::CabinetMembersError;
 
     /// A cabinet with one uncompressed folder holding `data` as `name`.
     fn stored(name: &str, data: &[u8]) -> Vec<u8> {
@@ -264,7 +343,7 @@ mod tests {
         }
         let mut lzx = cab.clone();
         lzx[36 + 6] = 3;
-        assert!(members(&lzx).expect_err("LZX").contains("LZX"));
+        assert_eq!(members(&lzx), Err(CabinetMembersError::Compression { method: "LZX" }));
         let mut outside = cab;
         outside[36 + 8 + 4] = 200; // file offset past the folder
         assert!(members(&outside).is_err());

@@ -46,8 +46,8 @@ pub struct CabinetSignature<'a> {
     pub bytes_after_signature: u64,
 }
 
-fn field<T>(v: Result<T, String>, what: &'static str, offset: usize, len: usize) -> Result<T, CabinetError> {
-    v.map_err(|_| CabinetError::Truncated {
+fn field<T>(v: Option<T>, what: &'static str, offset: usize, len: usize) -> Result<T, CabinetError> {
+    v.ok_or(CabinetError::Truncated {
         what,
         offset: usize_u64(offset),
         len: usize_u64(len),
@@ -97,7 +97,7 @@ impl<'a> CabinetSignature<'a> {
             if flags & flag != 0 {
                 for _ in 0..names {
                     at = super::name_at(b, at)
-                        .map_err(|_| CabinetError::Name { offset: usize_u64(at) })?
+                        .ok_or(CabinetError::Name { offset: usize_u64(at) })?
                         .1;
                 }
             }

@@ -343,52 +343,39 @@ const PAGE_HASHES_V2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4
 impl<'a> IndirectData<'a> {
     /// The page hashes in SpcPeImageData's SpcLink moniker, if any. `Err` describes a
     /// malformed or unknown optional structure (reported, not fatal).
-    pub(crate) fn page_hashes(&self) -> Result<Option<PageHashes<'a>>, String> {
+    pub(crate) fn page_hashes(&self) -> Result<Option<PageHashes<'a>>, SignedDataError> {
         let Some(value) = self.data_value else {
             return Ok(None);
         };
-        let e = |x: crate::error::Asn1Error| x.to_string();
-        let mut r = value.expect_tag(Tag::Sequence, "SpcPeImageData").map_err(e)?.contents();
-        r.optional(Tag::BitString, "SpcPeImageData.flags").map_err(e)?;
-        let Some(file) = r.optional(ctx(0, true), "SpcPeImageData.file").map_err(e)? else {
+        let mut r = value.expect_tag(Tag::Sequence, "SpcPeImageData")?.contents();
+        r.optional(Tag::BitString, "SpcPeImageData.flags")?;
+        let Some(file) = r.optional(ctx(0, true), "SpcPeImageData.file")? else {
             return Ok(None);
         };
-        let link = file.contents().read("SpcLink").map_err(e)?;
+        let link = file.contents().read("SpcLink")?;
         if link.tag != ctx(1, true) {
             return Ok(None); // url or file: no page hashes
         }
         let mut m = link.contents();
-        let class = m
-            .expect_tag(Tag::OctetString, "SpcSerializedObject.classId")
-            .map_err(e)?;
-        let data = m
-            .expect_tag(Tag::OctetString, "SpcSerializedObject.serializedData")
-            .map_err(e)?;
+        let class = m.expect_tag(Tag::OctetString, "SpcSerializedObject.classId")?;
+        let data = m.expect_tag(Tag::OctetString, "SpcSerializedObject.serializedData")?;
         if class.value != PAGE_HASHES_CLASS_ID {
-            return Err(format!(
-                "SpcSerializedObject with unknown class id {}",
-                hex::encode(class.value)
-            ));
+            return Err(SignedDataError::PageHashClass {
+                class_id: hex::encode(class.value),
+            });
         }
-        let set = Tlv::parse_exact(data.value, data.contents().offset(), "page hashes").map_err(e)?;
-        let mut attrs = set.expect_tag(Tag::Set, "page hashes").map_err(e)?.contents();
-        let attr = attrs.expect_tag(Tag::Sequence, "page hash attribute").map_err(e)?;
+        let set = Tlv::parse_exact(data.value, data.contents().offset(), "page hashes")?;
+        let mut attrs = set.expect_tag(Tag::Set, "page hashes")?.contents();
+        let attr = attrs.expect_tag(Tag::Sequence, "page hash attribute")?;
         let mut a = attr.contents();
-        let oid: ObjectIdentifier = a
-            .read("page hash type")
-            .and_then(|t| t.decode("page hash type"))
-            .map_err(e)?;
+        let oid: ObjectIdentifier = a.read("page hash type").and_then(|t| t.decode("page hash type"))?;
         let algorithm = match oid {
             PAGE_HASHES_V1 => crate::digest::DigestAlgorithm::Sha1,
             PAGE_HASHES_V2 => crate::digest::DigestAlgorithm::Sha256,
-            other => return Err(format!("unknown page hash type {other}")),
+            other => return Err(SignedDataError::PageHashType { oid: other.to_string() }),
         };
-        let values = a.expect_tag(Tag::Set, "page hash values").map_err(e)?;
-        let table = values
-            .contents()
-            .expect_tag(Tag::OctetString, "page hash table")
-            .map_err(e)?
-            .value;
+        let values = a.expect_tag(Tag::Set, "page hash values")?;
+        let table = values.contents().expect_tag(Tag::OctetString, "page hash table")?.value;
         Ok(Some(PageHashes { algorithm, table }))
     }
 }

@@ -2,13 +2,14 @@
 //! signature of a shared chain once is enough.
 
 use crate::bounded::BoundedMap;
+use crate::x509::algorithms::SignatureFailure;
 
 /// (SHA-256 of the subject certificate, SHA-256 of the issuer certificate).
 type LinkKey = ([u8; 32], [u8; 32]);
 
 /// Verified issuer→subject links: `None` when the signature verified, else why it did not.
 #[derive(Debug)]
-pub struct LinkCache(BoundedMap<LinkKey, Option<String>>);
+pub struct LinkCache(BoundedMap<LinkKey, Option<SignatureFailure>>);
 
 impl Default for LinkCache {
     fn default() -> Self {
@@ -32,11 +33,11 @@ impl LinkCache {
         self.len() == 0
     }
 
-    pub(crate) fn get(&self, key: &LinkKey) -> Option<Option<String>> {
+    pub(crate) fn get(&self, key: &LinkKey) -> Option<Option<SignatureFailure>> {
         self.0.get(key)
     }
 
-    pub(crate) fn put(&self, key: LinkKey, value: Option<String>) {
+    pub(crate) fn put(&self, key: LinkKey, value: Option<SignatureFailure>) {
         self.0.put(key, value);
     }
 }

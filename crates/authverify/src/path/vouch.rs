@@ -25,52 +25,9 @@ use crate::trust::builtin::{Origin, Store};
 use crate::trust::ctl::{TrustList, TrustListEntry};
 use crate::x509::certificate::Certificate;
 
-/// Who vouches for a missing certificate: whether it may enter an install plan.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-#[non_exhaustive]
-pub enum VouchedBy {
-    /// Microsoft's root program as the built-in set and its pinned CTL know it (or a
-    /// root Windows ships in its image), for the purpose and at the time the chain needs.
-    Builtin,
-    /// A root-program CTL the user loaded (`--trust authroot.stl`, a CertUtil folder).
-    TrustList,
-    /// The user vouches for this exact certificate (`--vouch`).
-    User,
-    /// An intermediate whose path ends at a trust anchor or at roots vouched for.
-    Chain,
-    /// Nobody: not part of any install plan.
-    None,
-}
-
-impl VouchedBy {
-    /// `builtin`, `trust_list`, `user`, `chain`, `none`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Builtin => "builtin",
-            Self::TrustList => "trust_list",
-            Self::User => "user",
-            Self::Chain => "chain",
-            Self::None => "none",
-        }
-    }
-
-    /// Whether anybody vouches: the certificate may enter an install plan.
-    pub fn is_vouched(self) -> bool {
-        self != Self::None
-    }
-
-    /// The stronger of two judgements of the same certificate (needed by two chains:
-    /// vouched for one purpose is vouched).
-    pub(crate) fn or(self, other: Self) -> Self {
-        if self.is_vouched() {
-            self
-        } else {
-            other
-        }
-    }
-}
+// Who vouches is a statement about trust material, so the type lives with it (trust/
+// may not use path/: tests/layering.rs); the judgement of a chain's certificates is here.
+pub use crate::trust::VouchedBy;
 
 /// The entry that decides for a root: of the user's list in force (as for an anchor) and
 /// the pinned one (an offline machine's own list predates the roots it lacks), the newer

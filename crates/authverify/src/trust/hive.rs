@@ -36,13 +36,13 @@ const BASE_BLOCK: usize = 4096;
 const SEGMENT: usize = 16_344;
 /// Cell reads may total this many times the hive bins' length (a real walk reads each cell
 /// of the paths it follows once or twice).
-pub const WORK_PER_BYTE: u64 = 8;
+pub(crate) const WORK_PER_BYTE: u64 = 8;
 /// And at least this much, for tiny hives.
 const WORK_FLOOR: u64 = 1 << 16;
 
 /// Why a hive cannot be read, and where (an offset in the file).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HiveError {
+pub(crate) struct HiveError {
     /// Offset in the file of the structure that is wrong.
     pub offset: u64,
     /// What is wrong.
@@ -60,7 +60,7 @@ impl HiveError {
 
 /// A hive's base block facts and its bins, with the work budget of one walk.
 #[derive(Debug)]
-pub struct Hive<'a> {
+pub(crate) struct Hive<'a> {
     bins: &'a [u8],
     root: u32,
     big_data: bool,
@@ -72,7 +72,7 @@ pub struct Hive<'a> {
 
 /// A key node: what a walk needs of it.
 #[derive(Clone, Debug)]
-pub struct Key {
+pub(crate) struct Key {
     /// The cell offset of the node.
     pub cell: u32,
     /// The key's name.
@@ -85,7 +85,7 @@ pub struct Key {
 
 /// A value of a key, its data not yet read.
 #[derive(Clone, Debug)]
-pub struct Value {
+pub(crate) struct Value {
     /// The value's name (empty for the default value).
     pub name: String,
     cell: u32,
@@ -95,14 +95,14 @@ pub struct Value {
 
 impl Value {
     /// Where the value's record is in the file.
-    pub fn file_offset(&self) -> u64 {
+    pub(crate) fn file_offset(&self) -> u64 {
         file_offset(self.cell)
     }
 }
 
 /// The base block checksum: XOR of its first 127 little-endian u32s (0 and 0xffffffff
 /// are stored as 1 and 0xfffffffe).
-pub fn base_block_checksum(base: &[u8]) -> Option<u32> {
+pub(crate) fn base_block_checksum(base: &[u8]) -> Option<u32> {
     let head = base.get(..508)?;
     let sum = head
         .chunks_exact(4)
@@ -116,7 +116,7 @@ pub fn base_block_checksum(base: &[u8]) -> Option<u32> {
 }
 
 /// Whether `bytes` start like a hive file.
-pub fn is_hive(bytes: &[u8]) -> bool {
+pub(crate) fn is_hive(bytes: &[u8]) -> bool {
     bytes.starts_with(b"regf")
 }
 
@@ -130,7 +130,7 @@ fn to_usize(v: u32) -> usize {
 
 impl<'a> Hive<'a> {
     /// Checks the base block and finds the hive bins.
-    pub fn parse(bytes: &'a [u8]) -> Result<Self, HiveError> {
+    pub(crate) fn parse(bytes: &'a [u8]) -> Result<Self, HiveError> {
         if !is_hive(bytes) {
             return Err(HiveError::new(0, "not a registry hive (no \"regf\" signature)"));
         }
@@ -217,7 +217,7 @@ impl<'a> Hive<'a> {
     }
 
     /// The root key.
-    pub fn root(&mut self) -> Result<Key, HiveError> {
+    pub(crate) fn root(&mut self) -> Result<Key, HiveError> {
         self.key(self.root)
     }
 
@@ -244,7 +244,7 @@ impl<'a> Hive<'a> {
     }
 
     /// The key's subkeys, in the order of its subkey list.
-    pub fn subkeys(&mut self, key: &Key) -> Result<Vec<Key>, HiveError> {
+    pub(crate) fn subkeys(&mut self, key: &Key) -> Result<Vec<Key>, HiveError> {
         if key.subkeys == 0 {
             return Ok(Vec::new());
         }
@@ -290,7 +290,7 @@ impl<'a> Hive<'a> {
     }
 
     /// The key's values, their data not read yet.
-    pub fn values(&mut self, key: &Key) -> Result<Vec<Value>, HiveError> {
+    pub(crate) fn values(&mut self, key: &Key) -> Result<Vec<Value>, HiveError> {
         if key.values == 0 {
             return Ok(Vec::new());
         }
@@ -330,12 +330,12 @@ impl<'a> Hive<'a> {
     }
 
     /// The value `name` of `key` (ignoring case), if present.
-    pub fn value_named(&mut self, key: &Key, name: &str) -> Result<Option<Value>, HiveError> {
+    pub(crate) fn value_named(&mut self, key: &Key, name: &str) -> Result<Option<Value>, HiveError> {
         Ok(self.values(key)?.into_iter().find(|v| same_name(&v.name, name)))
     }
 
     /// A value's data: inline, in one cell, or in big data segments.
-    pub fn data(&mut self, value: &Value) -> Result<Vec<u8>, HiveError> {
+    pub(crate) fn data(&mut self, value: &Value) -> Result<Vec<u8>, HiveError> {
         if value.size & 0x8000_0000 != 0 {
             // Up to four bytes kept in the data offset field itself.
             let len = to_usize(value.size & 0x7fff_ffff).min(4);

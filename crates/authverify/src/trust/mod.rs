@@ -5,20 +5,26 @@
 //! Supported inputs, detected by content: DER certificates, PEM bundles (certificates and
 //! PKCS#7), PKCS#7 `.p7b`/`.p7c` bundles, Microsoft serialized stores (`.sst`), CTLs
 //! (`authroot.stl`, `disallowedcert.stl`), and directories of any of these, including the
-//! layout `CertUtil -syncWithWU DIR` writes.
+//! layout `CertUtil -syncWithWU DIR` writes. The parsers are `material`'s, the loading
+//! (files, directories, a CTL's publisher check) is `loading.rs`'s; this module is the store:
+//! data and lookups.
 
 pub mod builtin;
 pub mod ctl;
 pub(crate) mod hive;
+pub(crate) mod material;
 pub mod plan;
+mod vouched;
+pub use vouched::VouchedBy;
 pub mod registry;
+
+pub use material::TrustMaterial;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use const_oid::ObjectIdentifier;
 
-use crate::error::{CertificateError, TrustError};
 use crate::time::UnixTime;
 use crate::trust::ctl::{CtlRefusal, TrustList, TrustListKind, VerifiedTrustList};
 use crate::x509::certificate::Certificate;
@@ -89,19 +95,6 @@ pub enum Role {
     Intermediates,
     /// Never chain through them.
     Distrusted,
-}
-
-/// The contents of one trust file.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum TrustMaterial {
-    /// Certificates (DER, PEM, p7b, SST).
-    Certificates(Vec<Certificate>),
-    /// A certificate trust list.
-    TrustList(TrustList),
-    /// A registry export of certificate stores: each certificate's role comes from its
-    /// store, not from the role it was loaded with.
-    Registry(registry::RegistryExport),
 }
 
 /// Certificates the verifier may build paths through, and the policy on them.
@@ -404,252 +397,4 @@ impl TrustStore {
     pub fn trust_list_in_force(&self) -> Option<&Arc<TrustList>> {
         self.root_programs.first()
     }
-}
-
-/// File extensions a directory load reads.
-pub(crate) const TRUST_EXTENSIONS: &[&str] = &[
-    "crt", "cer", "der", "pem", "p7b", "p7c", "sst", "stl", "cab", "reg", "hiv",
-];
-
-/// Cabinet magic.
-pub(crate) const CAB_MAGIC: &[u8] = b"MSCF";
-
-/// The members of a cabinet (uncompressed or MSZIP; see `cabinet.rs`), bounded in count
-/// and size; anything else is a typed error for this file.
-pub fn read_cabinet(bytes: &[u8], source: &str) -> Result<Vec<(String, Vec<u8>)>, TrustError> {
-    match crate::cab::members::members(bytes) {
-        Ok(members) if members.is_empty() => Err(TrustError::Cabinet {
-            path: source.to_string(),
-            detail: "no members".into(),
-        }),
-        Ok(members) => Ok(members),
-        Err(detail) => Err(TrustError::Cabinet {
-            path: source.to_string(),
-            detail,
-        }),
-    }
-}
-
-/// Serialized-store magic: version 0 then "CERT".
-const SST_MAGIC: [u8; 8] = [0, 0, 0, 0, b'C', b'E', b'R', b'T'];
-
-/// Detects the format of one trust file and parses it.
-pub fn parse_material(bytes: &[u8], source: &str) -> Result<TrustMaterial, TrustError> {
-    if registry::is_reg_export(bytes) {
-        return registry::parse_reg_export(bytes, source).map(TrustMaterial::Registry);
-    }
-    if hive::is_hive(bytes) {
-        return registry::parse_hive(bytes, source).map(TrustMaterial::Registry);
-    }
-    if bytes.starts_with(&SST_MAGIC) {
-        return parse_sst(bytes, source).map(TrustMaterial::Certificates);
-    }
-    if bytes.first() == Some(&0x30) {
-        // A certificate, or a ContentInfo: a CTL or a certificates-only PKCS#7.
-        let cert_err = match Certificate::from_der(bytes) {
-            Ok(c) => return Ok(TrustMaterial::Certificates(vec![c])),
-            Err(e) => e,
-        };
-        return match crate::cms::signed_data::parse_content_info(bytes, 0) {
-            Ok((sd, _)) if sd.content_type == ctl::oid::CTL => TrustList::parse(bytes)
-                .map(TrustMaterial::TrustList)
-                .map_err(|e| TrustError::TrustList {
-                    path: source.to_string(),
-                    source: e,
-                }),
-            Ok((sd, _)) => pkcs7_certificates(&sd, source).map(TrustMaterial::Certificates),
-            Err(_) if looks_like_certificate(bytes) => Err(TrustError::Certificate {
-                path: source.to_string(),
-                index: 0,
-                source: cert_err,
-            }),
-            Err(e) => Err(TrustError::Pkcs7 {
-                path: source.to_string(),
-                source: e,
-            }),
-        };
-    }
-    parse_pem(bytes, source)
-}
-
-/// A DER SEQUENCE whose first element is itself a SEQUENCE (TBSCertificate) rather than an
-/// OID (ContentInfo): report certificate errors for it, not PKCS#7 errors.
-fn looks_like_certificate(bytes: &[u8]) -> bool {
-    let mut r = crate::asn1::RawReader::new(bytes, 0);
-    r.read("outer")
-        .ok()
-        .and_then(|outer| outer.contents().peek_tag())
-        .is_some_and(|t| t == der::Tag::Sequence)
-}
-
-fn pkcs7_certificates(
-    sd: &crate::cms::signed_data::SignedData<'_>,
-    source: &str,
-) -> Result<Vec<Certificate>, TrustError> {
-    let mut out = Vec::new();
-    for (index, c) in sd.certificates.iter().enumerate() {
-        out.push(Certificate::from_der(c.raw).map_err(|e| TrustError::Certificate {
-            path: source.to_string(),
-            index,
-            source: e,
-        })?);
-    }
-    if out.is_empty() {
-        return Err(TrustError::NoCertificates {
-            path: source.to_string(),
-        });
-    }
-    Ok(out)
-}
-
-/// Maximum elements of one serialized store (bounds hostile input).
-const SST_MAX_ELEMENTS: usize = 1_000_000;
-
-/// One element of a serialized store, or of a registry `Blob` (the same layout,
-/// [MS-OSHARED] §2.3.2.5): `{u32 id, u32 encoding, u32 length, value}` little-endian.
-pub(crate) struct Element<'a> {
-    /// The element's identifier (0x20 a certificate; 0 ends the sequence).
-    pub(crate) id: u32,
-    /// Its value.
-    pub(crate) value: &'a [u8],
-}
-
-/// Why an element cannot be read.
-pub(crate) enum ElementError {
-    /// Fewer than 12 header bytes at `offset`.
-    Truncated { offset: usize },
-    /// The element at `offset` claims `len` bytes the input does not hold.
-    PastEnd { offset: usize, id: u32, len: u32 },
-}
-
-/// The elements of `bytes` from `start` to its end or to an id-0 end marker (yielded, with
-/// no value). Each element is at least 12 bytes, so the walk is linear in the input.
-pub(crate) fn elements(bytes: &[u8], start: usize) -> impl Iterator<Item = Result<Element<'_>, ElementError>> {
-    let mut next = Some(start);
-    std::iter::from_fn(move || {
-        let at = next.take().filter(|&p| p < bytes.len())?;
-        let Some(id) = crate::num::le_u32(bytes, at) else {
-            return Some(Err(ElementError::Truncated { offset: at }));
-        };
-        if id == 0 {
-            return Some(Ok(Element { id, value: &[] }));
-        }
-        let Some(len) = crate::num::le_u32(bytes, at.saturating_add(8)) else {
-            return Some(Err(ElementError::Truncated { offset: at }));
-        };
-        let start = at.saturating_add(12);
-        let Some(end) = usize::try_from(len)
-            .ok()
-            .and_then(|l| start.checked_add(l))
-            .filter(|&e| e <= bytes.len())
-        else {
-            return Some(Err(ElementError::PastEnd { offset: at, id, len }));
-        };
-        next = Some(end);
-        Some(Ok(Element {
-            id,
-            value: bytes.get(start..end).unwrap_or_default(),
-        }))
-    })
-}
-
-/// Parses a Microsoft serialized certificate store ([MS-OSHARED] §2.3.2.5, Wine crypt32
-/// `serialize.c`): after the 8-byte header, the serialized elements (`elements`); id 0x20 is a certificate, 0x21 a
-/// CRL, 0x22 a CTL, 0 ends the store, anything else is a property of the next certificate.
-/// Stores written without the end marker exist; what was read is complete.
-pub fn parse_sst(bytes: &[u8], source: &str) -> Result<Vec<Certificate>, TrustError> {
-    let err = |offset: usize, detail: String| TrustError::SerializedStore {
-        path: source.to_string(),
-        offset,
-        detail,
-    };
-    let mut out = Vec::new();
-    for element in elements(bytes, SST_MAGIC.len()).take(SST_MAX_ELEMENTS) {
-        let e = element.map_err(|e| match e {
-            ElementError::Truncated { offset } => err(offset, "truncated element header".into()),
-            ElementError::PastEnd { offset, len, .. } => {
-                err(offset, format!("element of {len} bytes runs past the end of the file"))
-            }
-        })?;
-        if e.id == 0 {
-            break;
-        }
-        if e.id == 0x20 {
-            out.push(
-                Certificate::from_der(e.value).map_err(|e: CertificateError| TrustError::Certificate {
-                    path: source.to_string(),
-                    index: out.len(),
-                    source: e,
-                })?,
-            );
-        }
-    }
-    if out.is_empty() {
-        return Err(TrustError::NoCertificates {
-            path: source.to_string(),
-        });
-    }
-    Ok(out)
-}
-
-/// Parses a PEM bundle of certificates and/or PKCS#7 blocks.
-fn parse_pem(bytes: &[u8], source: &str) -> Result<TrustMaterial, TrustError> {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) if t.contains("-----BEGIN ") => t,
-        _ => {
-            return Err(TrustError::UnknownFormat {
-                path: source.to_string(),
-            })
-        }
-    };
-    let mut out = Vec::new();
-    let mut block: Option<String> = None;
-    for line in text.lines() {
-        let line = line.trim();
-        if line.starts_with("-----BEGIN ") {
-            block = Some(format!("{line}\n"));
-        } else if let Some(b) = block.as_mut() {
-            b.push_str(line);
-            b.push('\n');
-            if line.starts_with("-----END") {
-                let (label, der) = pem_rfc7468::decode_vec(b.as_bytes()).map_err(|e| TrustError::Pem {
-                    path: source.to_string(),
-                    detail: e.to_string(),
-                })?;
-                match label {
-                    "CERTIFICATE" | "X509 CERTIFICATE" => {
-                        out.push(Certificate::from_der(&der).map_err(|e| TrustError::Certificate {
-                            path: source.to_string(),
-                            index: out.len(),
-                            source: e,
-                        })?)
-                    }
-                    "PKCS7" | "CMS" => match parse_material(&der, source)? {
-                        TrustMaterial::Certificates(c) => out.extend(c),
-                        TrustMaterial::TrustList(_) | TrustMaterial::Registry(_) => {
-                            return Err(TrustError::Pem {
-                                path: source.to_string(),
-                                detail: "a CTL inside PEM is not supported; use the .stl file".into(),
-                            })
-                        }
-                    },
-                    // Keys, CRLs and requests in a bundle are not trust material.
-                    _ => {}
-                }
-                block = None;
-            }
-        }
-    }
-    if block.is_some() {
-        return Err(TrustError::Pem {
-            path: source.to_string(),
-            detail: "BEGIN without END".into(),
-        });
-    }
-    if out.is_empty() {
-        return Err(TrustError::NoCertificates {
-            path: source.to_string(),
-        });
-    }
-    Ok(TrustMaterial::Certificates(out))
 }

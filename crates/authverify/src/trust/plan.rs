@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use const_oid::ObjectIdentifier;
 
-use crate::path::vouch::VouchedBy;
 use crate::time::UnixTime;
 use crate::trust::builtin::{self, Origin, Store};
 use crate::trust::ctl::{TrustList, TrustListEntry};
 use crate::trust::TrustStore;
+use crate::trust::VouchedBy;
 use crate::x509::certificate::{eku, Certificate};
 
 /// A certificate this machine vouches for, as its own material describes it.

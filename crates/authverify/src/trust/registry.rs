@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 
-use crate::error::TrustError;
+use crate::error::{CertificateError, TrustError, TrustListError};
 use crate::trust::ctl::TrustList;
 use crate::trust::hive::{same_name, Hive, HiveError, Key};
 use crate::trust::Role;
@@ -64,12 +64,19 @@ impl RegistryExport {
         (name.eq_ignore_ascii_case("EncodedCtl") && auto_update).then_some(Wanted::TrustList)
     }
 
-    /// Adds the value's data; the error is the detail, the caller says where.
-    fn accept(&mut self, wanted: Wanted, key: &str, data: &[u8]) -> Result<(), String> {
+    /// Adds the value's data; the error names the key, the caller says where it is.
+    fn accept(&mut self, wanted: Wanted, key: &str, data: &[u8]) -> Result<(), UnusableValue> {
+        let key_name = || key.to_string();
         match wanted {
             Wanted::Certificate(role) => {
-                let der = certificate_of_blob(data).map_err(|d| format!("{key}: {d}"))?;
-                let cert = Certificate::from_der(der).map_err(|e| format!("{key}: {e}"))?;
+                let der = certificate_of_blob(data).map_err(|source| UnusableValue::Blob {
+                    key: key_name(),
+                    source,
+                })?;
+                let cert = Certificate::from_der(der).map_err(|source| UnusableValue::Certificate {
+                    key: key_name(),
+                    source,
+                })?;
                 self.certificates.push((role, cert, key.to_string()));
             }
             Wanted::Ignored => {
@@ -78,7 +85,10 @@ impl RegistryExport {
                     .push((key.to_string(), format!("store {store} is not chain trust")));
             }
             Wanted::TrustList => {
-                let list = TrustList::parse(data).map_err(|e| format!("{key}\\EncodedCtl: {e}"))?;
+                let list = TrustList::parse(data).map_err(|source| UnusableValue::TrustList {
+                    key: key_name(),
+                    source,
+                })?;
                 self.trust_lists.push((list, key.to_string()));
             }
         }
@@ -129,18 +139,44 @@ fn value_assignment(line: &str) -> Option<(String, &str)> {
     None
 }
 
+/// Why a value that should hold trust material is not usable (reported with the line of a
+/// `reg export` or the offset in a hive).
+#[derive(Debug, thiserror::Error)]
+enum UnusableValue {
+    /// A certificate `Blob` without a readable certificate element.
+    #[error("{key}: {source}")]
+    Blob { key: String, source: BlobError },
+    /// The certificate element does not parse.
+    #[error("{key}: {source}")]
+    Certificate { key: String, source: CertificateError },
+    /// `EncodedCtl` is not a CTL.
+    #[error("{key}\\EncodedCtl: {source}")]
+    TrustList { key: String, source: TrustListError },
+}
+
+/// Why a `reg export` value is not `hex:` bytes.
+#[derive(Debug, thiserror::Error)]
+enum HexValueError {
+    /// Another type (`dword:`, a string).
+    #[error("not a binary value ({head})")]
+    NotBinary { head: String },
+    /// A byte that is not two hex digits.
+    #[error("{part:?} is not a hex byte")]
+    NotHexByte { part: String },
+}
+
 /// `hex:01,02,...` (REG_BINARY) into bytes.
-fn hex_value(value: &str) -> Result<Vec<u8>, String> {
-    let digits = value
-        .strip_prefix("hex:")
-        .ok_or_else(|| format!("not a binary value ({})", value.chars().take(12).collect::<String>()))?;
+fn hex_value(value: &str) -> Result<Vec<u8>, HexValueError> {
+    let digits = value.strip_prefix("hex:").ok_or_else(|| HexValueError::NotBinary {
+        head: value.chars().take(12).collect(),
+    })?;
     let mut out = Vec::with_capacity(digits.len().div_ceil(3));
     for part in digits.split(',') {
         let part = part.trim();
         if part.is_empty() {
             continue;
         }
-        let byte = u8::from_str_radix(part, 16).map_err(|_| format!("{part:?} is not a hex byte"))?;
+        let byte = u8::from_str_radix(part, 16).map_err(|_| HexValueError::NotHexByte { part: part.to_string() })?;
         out.push(byte);
     }
     Ok(out)
@@ -165,22 +201,43 @@ fn role_of_store(store: &str) -> Option<Role> {
     }
 }
 
+/// Why a registry `Blob` yields no certificate.
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BlobError {
+    /// Fewer than 12 header bytes at `offset`.
+    #[error("truncated property header at offset {offset}")]
+    Truncated {
+        /// Where the property starts.
+        offset: usize,
+    },
+    /// A property claims more bytes than the blob holds.
+    #[error("property {id:#x} of {len} bytes runs past the end of the blob")]
+    PastEnd {
+        /// The property's id.
+        id: u32,
+        /// The length it claims.
+        len: u32,
+    },
+    /// No element with id 0x20.
+    #[error("no certificate element (0x20) in the blob")]
+    NoCertificate,
+}
+
 /// The certificate element (id 0x20) of a registry `Blob` (the serialized-store element
-/// layout, `trust::elements`).
-pub fn certificate_of_blob(blob: &[u8]) -> Result<&[u8], String> {
-    use crate::trust::ElementError;
-    for element in crate::trust::elements(blob, 0) {
+/// layout, `material::sst::elements`).
+pub fn certificate_of_blob(blob: &[u8]) -> Result<&[u8], BlobError> {
+    use crate::trust::material::sst::ElementError;
+    for element in crate::trust::material::sst::elements(blob, 0) {
         let e = element.map_err(|e| match e {
-            ElementError::Truncated { offset } => format!("truncated property header at offset {offset}"),
-            ElementError::PastEnd { id, len, .. } => {
-                format!("property {id:#x} of {len} bytes runs past the end of the blob")
-            }
+            ElementError::Truncated { offset } => BlobError::Truncated { offset },
+            ElementError::PastEnd { id, len, .. } => BlobError::PastEnd { id, len },
         })?;
         if e.id == 0x20 {
             return Ok(e.value);
         }
     }
-    Err("no certificate element (0x20) in the blob".into())
+    Err(BlobError::NoCertificate)
 }
 
 /// Parses a `reg export` of certificate stores.
@@ -229,9 +286,10 @@ pub fn parse_reg_export(bytes: &[u8], source: &str) -> Result<RegistryExport, Tr
         // Stores that are not chain trust are listed, their data left unread.
         let bytes = match wanted {
             Wanted::Ignored => Vec::new(),
-            _ => hex_value(value).map_err(|d| err(pending_line, d))?,
+            _ => hex_value(value).map_err(|d| err(pending_line, d.to_string()))?,
         };
-        out.accept(wanted, &key, &bytes).map_err(|d| err(pending_line, d))?;
+        out.accept(wanted, &key, &bytes)
+            .map_err(|d| err(pending_line, d.to_string()))?;
     }
     if out.is_empty() {
         return Err(err(1, NOTHING_FOUND.into()));
@@ -338,7 +396,7 @@ fn take_value(
     };
     out.accept(wanted, path, &data).map_err(|detail| HiveError {
         offset: value.file_offset(),
-        detail,
+        detail: detail.to_string(),
     })
 }
 
@@ -381,9 +439,9 @@ mod tests {
     fn blob_elements_are_bounded() {
         // A property claiming more bytes than the blob has.
         let mut blob = vec![3, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f];
-        assert!(certificate_of_blob(&blob).unwrap_err().contains("runs past"));
+        assert!(matches!(certificate_of_blob(&blob), Err(BlobError::PastEnd { .. })));
         blob.truncate(10);
-        assert!(certificate_of_blob(&blob).unwrap_err().contains("truncated"));
+        assert!(matches!(certificate_of_blob(&blob), Err(BlobError::Truncated { .. })));
         let ok = [
             3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 9, 0x20, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0x30, 0,
         ];

@@ -2,8 +2,9 @@
 //! members indexed by hash; a file is looked up by its digests (a PE image's Authenticode
 //! digests, any other file's flat hash, every algorithm the catalogs use, from the one pass
 //! that computes the file's own digests), and each matching catalog's signature joins the
-//! file's report as a signature of kind `catalog`. As on Windows, a file whose embedded
-//! signature does not make it valid is valid when a catalog that lists it is.
+//! file's signatures with a catalog origin, before the verdict: as on Windows, a file whose
+//! embedded signature does not make it valid is valid when a catalog that lists it is
+//! (`verdict.rs` decides).
 
 use std::ops::Range;
 use std::sync::{Mutex, OnceLock};
@@ -12,9 +13,11 @@ use crate::catalog::CatalogMember;
 use crate::digest::DigestAlgorithm;
 use crate::error::{CatalogError, Error};
 use crate::finding::{Finding, Rule};
-use crate::report::{CatalogMemberRef, FileReport, FileStatus, SignatureKind, SignatureReport};
+use crate::report::FileReport;
 use crate::time::UnixTime;
 use crate::Verifier;
+
+use super::outcome::{DigestCheck, Origin, SignatureOutcome};
 
 /// One catalog: where it came from, what reports say of its members, and its own verdict.
 #[derive(Debug)]
@@ -25,8 +28,8 @@ struct Indexed {
     /// Per member, in the catalog's order: its tag and file name in `text` (`None` for a tag
     /// that is the hash in hex, as makecat writes it: rebuilt from the hash when reported).
     members: Vec<MemberText>,
-    /// The catalog's deciding signature, as its own report has it (`None`: unsigned).
-    signature: Option<SignatureReport>,
+    /// The catalog's deciding signature, as evaluated for its own report (`None`: unsigned).
+    signature: Option<SignatureOutcome>,
 }
 
 #[derive(Debug)]
@@ -70,6 +73,8 @@ pub struct VerifiedCatalog {
     path: String,
     report: FileReport,
     catalog: crate::catalog::Catalog,
+    /// The catalog's deciding signature, which files it lists take as theirs.
+    signature: Option<SignatureOutcome>,
 }
 
 /// `what` as a u32 index, or the error that the index is full.
@@ -108,26 +113,33 @@ impl CatalogIndex {
                 })
                 .into())
         };
-        let (report, catalog) = verifier
+        let (examined, catalog) = verifier
             .try_catalog(bytes, at, &mut *feed)
             .unwrap_or_else(not_a_catalog)?;
+        let signature = examined.evidence.signatures.first().cloned();
         Ok(VerifiedCatalog {
             path: path.to_string(),
-            report,
+            report: verifier.conclude(examined),
             catalog,
+            signature,
         })
     }
 
     /// Indexes a catalog [`CatalogIndex::verify`] read; returns the catalog's own report.
     pub fn insert(&mut self, verified: VerifiedCatalog) -> Result<FileReport, Error> {
-        let VerifiedCatalog { path, report, catalog } = verified;
+        let VerifiedCatalog {
+            path,
+            report,
+            catalog,
+            signature,
+        } = verified;
         let catalog_index = index_u32(self.catalogs.len(), "catalogs")?;
         let mut listings = Vec::with_capacity(catalog.members.len());
         let mut indexed = Indexed {
             path,
             text: String::new(),
             members: Vec::with_capacity(catalog.members.len()),
-            signature: report.signatures.first().cloned(),
+            signature,
         };
         for (m, member) in catalog.members.iter().enumerate() {
             if !self.algorithms.contains(&member.digest_algorithm) {
@@ -243,19 +255,21 @@ fn member_text(text: &mut String, member: &CatalogMember) -> Result<MemberText, 
     Ok(MemberText { tag, file_name })
 }
 
-/// Adds a signature of kind `catalog` to `report` for every catalog listing one of the
-/// file's `digests`, then lets them decide when the file's own signatures do not make it
-/// valid.
-pub(crate) fn add_catalog_signatures(
+/// A signature with a catalog origin for every signed catalog listing one of the file's
+/// `digests`, indexed from `first_index` on: the catalog's own signature, over the member's
+/// hash (the one looked up, so it matches). An unsigned catalog that lists the file has
+/// nothing to judge; `notes` says so.
+pub(crate) fn catalog_signatures(
     index: &CatalogIndex,
     digests: &[(DigestAlgorithm, Vec<u8>)],
-    report: &mut FileReport,
-) {
-    let embedded = report.signatures.len();
+    first_index: usize,
+    notes: &mut Vec<Finding>,
+) -> Vec<SignatureOutcome> {
+    let mut found: Vec<SignatureOutcome> = Vec::new();
     for (alg, digest) in digests {
         for (catalog, tag, file_name) in index.lookup(*alg, digest) {
             let Some(signature) = &catalog.signature else {
-                report.notes.push(Finding::information(
+                notes.push(Finding::information(
                     Rule::CatalogListed,
                     format!(
                         "listed by the unsigned catalog {} (member {tag}): nothing to judge",
@@ -264,56 +278,24 @@ pub(crate) fn add_catalog_signatures(
                 ));
                 continue;
             };
-            let mut s = signature.clone();
-            s.index = report.signatures.len();
-            s.nested_in = None;
-            s.table_entry = 0;
-            s.kind = SignatureKind::Catalog;
-            s.catalog = Some(CatalogMemberRef {
-                path: catalog.path.clone(),
-                member: tag,
-                file_name,
+            found.push(SignatureOutcome {
+                index: first_index.saturating_add(found.len()),
+                origin: Origin::Catalog {
+                    path: catalog.path.clone(),
+                    member: tag,
+                    file_name,
+                },
+                digest: DigestCheck {
+                    algorithm: Some(*alg),
+                    signed: Some(digest.clone()),
+                    computed: Some(digest.clone()),
+                    matches: true,
+                },
+                ..signature.clone()
             });
-            s.digest_algorithm = Some(alg.name().to_string());
-            // The member's hash is the one looked up (it was found by it).
-            let hex = hex::encode(digest);
-            s.signed_digest = Some(hex.clone());
-            s.computed_digest = Some(hex);
-            s.digest_matches = true;
-            report.signatures.push(s);
         }
     }
-    let catalog_signatures = report.signatures.get(embedded..).unwrap_or_default();
-    if report.status == FileStatus::Valid || catalog_signatures.is_empty() {
-        return;
-    }
-    if let Some(valid) = catalog_signatures.iter().find(|s| s.status == FileStatus::Valid) {
-        let why = valid
-            .catalog
-            .as_ref()
-            .map_or_else(String::new, |c| format!("{} (member {})", c.path, c.member));
-        report.notes.push(Finding::information(
-            Rule::CatalogListed,
-            format!("valid through the catalog {why}, which lists the file's hash"),
-        ));
-        report.status = FileStatus::Valid;
-        report.missing.clear();
-        return;
-    }
-    if report.status == FileStatus::Unsigned {
-        // No signature of its own: the catalogs' verdict is the file's, and what their
-        // chains miss is what to install.
-        let untrusted = catalog_signatures.iter().any(|s| s.status == FileStatus::Untrusted);
-        report.status = if untrusted {
-            FileStatus::Untrusted
-        } else {
-            FileStatus::Invalid
-        };
-        let mut notes = Vec::new();
-        let missing = super::plan_missing(catalog_signatures.iter(), report.status, &mut notes);
-        report.notes.extend(notes);
-        report.missing = missing;
-    }
+    found
 }
 
 #[cfg(test)]

@@ -1,8 +1,11 @@
 //! The verifier: PE image → certificate table → signed data → signer → chain → verdict.
 
 pub(crate) mod catalogs;
+pub(crate) mod outcome;
 pub(crate) mod reader;
+mod render;
 pub(crate) mod timestamp;
+pub(crate) mod verdict;
 
 use std::sync::Arc;
 
@@ -15,16 +18,17 @@ use crate::path::{self, ChainRequest, Purpose};
 use crate::pe::cert_table::CertTableIter;
 use crate::pe::image::digest::Feed;
 use crate::pe::image::PeImage;
-use crate::policy::{Policy, SignatureSelection};
+use crate::policy::Policy;
 use crate::report::{
-    CatalogSummary, CertificateSummary, ChainReport, ChainRole, ChainStatus, EvaluatedAt, FileFormat, FileReport,
-    FileStatus, ImageSummary, MissingCertificate, NeededBy, PageHashReport, SignatureReport, TimeSource,
-    TimestampReport,
+    CatalogSummary, ChainStatus, EvaluatedAt, FileFormat, FileReport, FileStatus, ImageSummary, SignatureReport,
+    TimeSource,
 };
 use crate::time::UnixTime;
 use crate::trust::TrustStore;
 use crate::x509::certificate::{eku, Certificate};
-use timestamp::TimestampContext;
+use outcome::{Origin, PageHashes, SignatureOutcome};
+use timestamp::{Timestamp, TimestampContext};
+use verdict::Evidence;
 
 /// Verifies files against trust material under a policy.
 #[derive(Clone, Debug)]
@@ -62,7 +66,8 @@ struct Parsed<'a> {
     signer: SignerInfo<'a>,
     indirect: IndirectData<'a>,
     content: EncapContent<'a>,
-    file_digest: Result<DigestAlgorithm, String>,
+    /// The file digest algorithm, when it is one this library computes.
+    file_digest: Option<DigestAlgorithm>,
 }
 
 fn parse_signature<'a>(sd: SignedData<'a>) -> Result<Parsed<'a>, SignedDataError> {
@@ -88,8 +93,7 @@ impl<'a> Parsed<'a> {
         indirect: IndirectData<'a>,
         content: EncapContent<'a>,
     ) -> Self {
-        let file_digest = DigestAlgorithm::from_oid(&indirect.digest_algorithm)
-            .ok_or_else(|| format!("unsupported file digest algorithm {}", indirect.digest_algorithm));
+        let file_digest = DigestAlgorithm::from_oid(&indirect.digest_algorithm);
         Self {
             signed_data,
             signer,
@@ -252,7 +256,7 @@ impl Verifier {
             return self.verify_msi(data, at, feed);
         }
         if let Some(catalog) = self.try_catalog(data, at, feed) {
-            return catalog.map(|(report, _)| report);
+            return catalog.map(|(examined, _)| self.conclude(examined));
         }
         if self.catalogs.is_some() && !data.starts_with(b"MZ") {
             return Ok(self.verify_flat(data, feed));
@@ -268,31 +272,53 @@ impl Verifier {
             bytes: image.bytes_after_cert_table(),
             what: "the certificate table",
         };
-        let (mut report, digests) = self.verify_found(table, &Subject::Pe(&image), after, feed, at);
-        report.image = Some(image_summary);
-        if let Some(index) = &self.catalogs {
-            catalogs::add_catalog_signatures(index, &digests, &mut report);
-        }
-        Ok(report)
+        let (mut examined, digests) = self.verify_found(table, &Subject::Pe(&image), after, feed, at);
+        examined.image = Some(image_summary);
+        self.look_up(&digests, &mut examined);
+        Ok(self.conclude(examined))
     }
 
     /// A file of no signed format, with catalogs to look it up in: hashed whole.
     fn verify_flat(&self, data: &[u8], feed: &mut Feed<'_>) -> FileReport {
         let whole = 0..crate::num::len_u64(data);
         let digests = crate::digest::ranges_fed(&[whole], self.lookup_algorithms(), feed);
-        let mut report = FileReport {
-            status: FileStatus::Unsigned,
-            format: FileFormat::Flat,
-            image: None,
-            catalog: None,
-            signatures: Vec::new(),
-            missing: Vec::new(),
-            notes: Vec::new(),
-        };
+        let mut examined = Examined::unsigned(FileFormat::Flat, Vec::new());
+        self.look_up(&digests, &mut examined);
+        self.conclude(examined)
+    }
+
+    /// Adds a signature of origin `catalog` to `examined` for every catalog listing one of
+    /// the file's `digests` (the verdict then weighs them with the file's own).
+    fn look_up(&self, digests: &[(DigestAlgorithm, Vec<u8>)], examined: &mut Examined) {
         if let Some(index) = &self.catalogs {
-            catalogs::add_catalog_signatures(index, &digests, &mut report);
+            let signatures = &mut examined.evidence.signatures;
+            let found = catalogs::catalog_signatures(index, digests, signatures.len(), &mut examined.notes);
+            signatures.extend(found);
         }
-        report
+    }
+
+    /// The file's verdict, decided once from everything examined, and its report.
+    fn conclude(&self, examined: Examined) -> FileReport {
+        let Examined {
+            evidence,
+            format,
+            image,
+            catalog,
+            mut notes,
+            format_notes,
+        } = examined;
+        let verdict = self.file_verdict(&evidence, &mut notes);
+        let missing = self.missing_of(&evidence.signatures, verdict, &mut notes);
+        notes.extend(format_notes);
+        FileReport {
+            status: verdict.status,
+            format,
+            image,
+            catalog,
+            signatures: evidence.signatures.into_iter().map(SignatureReport::from).collect(),
+            missing,
+            notes,
+        }
     }
 
     /// A cabinet: its one signature (and those nested in it) over the cabinet's digest.
@@ -313,11 +339,9 @@ impl Verifier {
             bytes: cab.bytes_after_signature,
             what: "the cabinet's signature",
         };
-        let (mut report, digests) = self.verify_found(table, &Subject::Cabinet(cab.digest_ranges), after, feed, at);
-        if let Some(index) = &self.catalogs {
-            catalogs::add_catalog_signatures(index, &digests, &mut report);
-        }
-        Ok(report)
+        let (mut examined, digests) = self.verify_found(table, &Subject::Cabinet(cab.digest_ranges), after, feed, at);
+        self.look_up(&digests, &mut examined);
+        Ok(self.conclude(examined))
     }
 
     /// An MSI package: the signature in `\x05DigitalSignature` (and those nested in it) over
@@ -340,29 +364,29 @@ impl Verifier {
             bytes: 0,
             what: "the package",
         };
-        let (mut report, _) = self.verify_found(table, &subject, after, feed, at);
-        msi_notes(&package, &report.signatures, &mut report.notes);
-        if let Some(index) = &self.catalogs {
+        let (mut examined, _) = self.verify_found(table, &subject, after, feed, at);
+        examined.format_notes = msi_notes(&package, examined.evidence.signatures.first());
+        if self.catalogs.is_some() {
             // Windows hashes a file for a catalog lookup with the PE, cabinet or flat-file
             // subject interface package only (CryptSIPRetrieveSubjectGuidForCatalogFile), so
             // a catalog lists a package by the hash of its bytes, not its content digest;
             // osslsigncode does the same (docs/ARCHITECTURE.md). A package is read whole.
             let mut flat = crate::digest::MultiDigest::new(self.lookup_algorithms());
             flat.update(data);
-            catalogs::add_catalog_signatures(index, &flat.finalize(), &mut report);
+            self.look_up(&flat.finalize(), &mut examined);
         }
-        Ok(report)
+        Ok(self.conclude(examined))
     }
 
-    /// A catalog file, when `data` is one (a SignedData over a catalog-kind CTL): its
-    /// report (its own signature over its list, how many members it lists) and its members.
-    /// The file is parsed once for both.
+    /// A catalog file, when `data` is one (a SignedData over a catalog-kind CTL): what its
+    /// report is made of (its own signature over its list, how many members it lists) and
+    /// its members. The file is parsed once for both.
     pub(crate) fn try_catalog(
         &self,
         data: &[u8],
         at: UnixTime,
         feed: &mut Feed<'_>,
-    ) -> Option<Result<(FileReport, crate::catalog::Catalog), Error>> {
+    ) -> Option<Result<(Examined, crate::catalog::Catalog), Error>> {
         if data.first() != Some(&0x30) {
             return None;
         }
@@ -388,18 +412,19 @@ impl Verifier {
             bytes: 0,
             what: "the catalog",
         };
-        let (mut report, _) = self.verify_found(table, &Subject::Catalog(content.digested), after, feed, at);
-        report.catalog = Some(CatalogSummary {
+        let (mut examined, _) = self.verify_found(table, &Subject::Catalog(content.digested), after, feed, at);
+        examined.catalog = Some(CatalogSummary {
             members: catalog.members.len(),
             unreadable_members: catalog.unreadable_members,
             this_update: catalog.this_update,
         });
-        Some(Ok((report, catalog)))
+        Some(Ok((examined, catalog)))
     }
 
     /// The signatures found in a file, evaluated: one pass over the file for every digest
-    /// algorithm they use (and, for a PE image or a cabinet, those catalog lookups need), each signature
-    /// judged, then the file's verdict. Returns the report and the digests computed.
+    /// algorithm they use (and, for a PE image or a cabinet, those catalog lookups need), each
+    /// signature judged. Returns what the file's verdict is decided from, and the digests
+    /// computed.
     fn verify_found(
         &self,
         table: Table<'_>,
@@ -407,7 +432,7 @@ impl Verifier {
         after: Trailing,
         feed: &mut Feed<'_>,
         at: UnixTime,
-    ) -> (FileReport, Vec<(DigestAlgorithm, Vec<u8>)>) {
+    ) -> (Examined, Vec<(DigestAlgorithm, Vec<u8>)>) {
         let Table {
             found,
             mut notes,
@@ -416,7 +441,7 @@ impl Verifier {
         } = table;
         let mut algorithms: Vec<DigestAlgorithm> = found
             .iter()
-            .filter_map(|f| f.parsed.as_ref().ok().and_then(|p| p.file_digest.clone().ok()))
+            .filter_map(|f| f.parsed.as_ref().ok().and_then(|p| p.file_digest))
             .collect();
         if matches!(subject, Subject::Pe(_) | Subject::Cabinet(_)) {
             algorithms.extend_from_slice(self.lookup_algorithms());
@@ -424,42 +449,31 @@ impl Verifier {
         algorithms.sort();
         algorithms.dedup();
         if pkcs7_entries == 0 && algorithms.is_empty() {
-            let report = FileReport {
-                status: FileStatus::Unsigned,
-                format: subject.format(),
-                image: None,
-                catalog: None,
-                signatures: Vec::new(),
-                missing: Vec::new(),
-                notes,
-            };
-            return (report, Vec::new());
+            return (Examined::unsigned(subject.format(), notes), Vec::new());
         }
         let digests = subject.digests(&algorithms, feed, &mut notes);
         // Page-hash tables are computed once per file and algorithm, however many
         // signatures carry one (64 nested signatures must not hash the file 64 times).
         let mut page_tables = PageTables::default();
-        let signatures: Vec<SignatureReport> = found
+        let signatures: Vec<SignatureOutcome> = found
             .into_iter()
             .enumerate()
             .map(|(index, f)| self.evaluate(index, f, subject, &digests, (&mut page_tables, &mut *feed), at))
             .collect();
-        let status = if pkcs7_entries == 0 {
-            FileStatus::Unsigned
-        } else {
-            self.file_verdict(&after, &signatures, padding_ok, &mut notes)
-        };
-        let missing = self.missing_of(&signatures, status, &mut notes);
-        let report = FileReport {
-            status,
+        let examined = Examined {
+            evidence: Evidence {
+                signatures,
+                signed: pkcs7_entries > 0,
+                padding_ok,
+                after,
+            },
             format: subject.format(),
             image: None,
             catalog: None,
-            signatures,
-            missing,
             notes,
+            format_notes: Vec::new(),
         };
-        (report, digests)
+        (examined, digests)
     }
 
     /// Walks the certificate table: every PKCS#7 entry's signatures (nested ones too), the
@@ -538,67 +552,6 @@ impl Verifier {
         self.collect(sd, None, entry_index, 0, entry_notes, &mut t.found);
     }
 
-    /// The file's verdict from its signatures (per `--signatures`), then what makes any file
-    /// invalid: bytes after the table, padding, and a mismatching signature that decides
-    /// alone (or any, when the policy refuses non-deciding mismatches).
-    fn file_verdict(
-        &self,
-        after: &Trailing,
-        signatures: &[SignatureReport],
-        padding_ok: bool,
-        notes: &mut Vec<Finding>,
-    ) -> FileStatus {
-        let mut status = self.file_status(signatures);
-        if after.bytes > 0
-            && !Policy::rule(
-                self.policy.accept_data_after_cert_table,
-                Rule::AcceptDataAfterCertTable,
-                &format!(
-                    "{} bytes follow {}: they are outside every signature (MS12-024)",
-                    after.bytes, after.what
-                ),
-                notes,
-            )
-        {
-            status = FileStatus::Invalid;
-        }
-        if !padding_ok {
-            status = FileStatus::Invalid;
-        }
-        for s in signatures {
-            let Some(what) = mismatch(s) else { continue };
-            // A signature that decides alone makes the file invalid; one that does not is,
-            // like Windows, only reported unless the policy says otherwise.
-            if self.policy.decides_alone(s.index) {
-                notes.push(Finding::refusal(Rule::SignatureMismatch, what));
-                status = FileStatus::Invalid;
-            } else if !Policy::rule(
-                self.policy.accept_non_deciding_mismatch,
-                Rule::AcceptNonDecidingMismatch,
-                &format!("{what}; it does not decide the verdict"),
-                notes,
-            ) {
-                status = FileStatus::Invalid;
-            }
-        }
-        status
-    }
-
-    /// What to install: the signer chains and the TSA chains of the signatures the
-    /// verdict depends on, merged by certificate — only from signatures that hold
-    /// ([`plan_missing`]).
-    fn missing_of(
-        &self,
-        signatures: &[SignatureReport],
-        status: FileStatus,
-        notes: &mut Vec<Finding>,
-    ) -> Vec<MissingCertificate> {
-        let deciding = signatures
-            .iter()
-            .filter(|s| self.policy.signatures != SignatureSelection::Primary || s.index == 0);
-        plan_missing(deciding, status, notes)
-    }
-
     fn collect<'a>(
         &self,
         sd: SignedData<'a>,
@@ -666,27 +619,34 @@ impl Verifier {
         digests: &[(DigestAlgorithm, Vec<u8>)],
         pages: (&mut PageTables, &mut Feed<'_>),
         at: UnixTime,
-    ) -> SignatureReport {
-        let mut report = unverified_report(index, found.nested_in, found.table_entry, found.notes);
+    ) -> SignatureOutcome {
+        let origin = Origin::Embedded {
+            table_entry: found.table_entry,
+            nested_in: found.nested_in,
+        };
+        let mut outcome = SignatureOutcome::unverified(index, origin, found.notes);
         let p = match found.parsed {
             Ok(p) => p,
             Err(e) => {
-                report.error = Some(Finding::refusal(Rule::SignatureUnreadable, e.to_string()));
-                return report;
+                outcome.error = Some(Finding::refusal(Rule::SignatureUnreadable, e.to_string()));
+                return outcome;
             }
         };
-        let Some(policy_ok) = self.check_content(&p, subject, digests, pages, &mut report) else {
-            return report;
+        let Some(policy_ok) = self.check_content(&p, subject, digests, pages, &mut outcome) else {
+            return outcome;
         };
         // Every embedded certificate is decoded on its own; one that does not parse is a
         // note, not a failed signature.
-        let embedded =
-            signer::decode_certificates(&p.signed_data.certificates, &mut report.notes, Some(&self.certificates));
-        let Some(signer_cert) = self.check_signer(&p, subject, &embedded, policy_ok, &mut report) else {
-            return report;
+        let embedded = signer::decode_certificates(
+            &p.signed_data.certificates,
+            &mut outcome.findings,
+            Some(&self.certificates),
+        );
+        let Some(signer_cert) = self.check_signer(&p, subject, &embedded, policy_ok, &mut outcome) else {
+            return outcome;
         };
-        self.judge(&p, subject.purpose(), &embedded, &signer_cert, at, &mut report);
-        report
+        self.judge(&p, subject.purpose(), &embedded, &signer_cert, at, &mut outcome);
+        outcome
     }
 
     /// The signed file digest against the computed one, the rules of the signature's form,
@@ -698,28 +658,28 @@ impl Verifier {
         subject: &Subject<'_, '_>,
         digests: &[(DigestAlgorithm, Vec<u8>)],
         (page_tables, feed): (&mut PageTables, &mut Feed<'_>),
-        report: &mut SignatureReport,
+        outcome: &mut SignatureOutcome,
     ) -> Option<bool> {
-        report.signed_digest = Some(hex::encode(p.indirect.digest));
-        let file_alg = match &p.file_digest {
-            Ok(a) => *a,
-            Err(e) => {
-                report.error = Some(Finding::refusal(Rule::FileDigestAlgorithm, e.clone()));
-                return None;
-            }
+        outcome.digest.signed = Some(p.indirect.digest.to_vec());
+        let Some(file_alg) = p.file_digest else {
+            outcome.error = Some(Finding::refusal(
+                Rule::FileDigestAlgorithm,
+                format!("unsupported file digest algorithm {}", p.indirect.digest_algorithm),
+            ));
+            return None;
         };
-        report.digest_algorithm = Some(file_alg.name().to_string());
+        outcome.digest.algorithm = Some(file_alg);
         if let Some((_, d)) = digests.iter().find(|(a, _)| *a == file_alg) {
-            report.computed_digest = Some(hex::encode(d));
-            report.digest_matches = d.as_slice() == p.indirect.digest;
+            outcome.digest.matches = d.as_slice() == p.indirect.digest;
+            outcome.digest.computed = Some(d.clone());
         }
-        let policy_ok = self.form_rules(p, file_alg, &mut report.notes);
-        structure_notes(p, subject, &mut report.notes);
+        let policy_ok = self.form_rules(p, file_alg, &mut outcome.findings);
+        structure_notes(p, subject, &mut outcome.findings);
         if let Subject::Pe(image) = subject {
-            report.page_hashes = check_page_hashes(p, image, page_tables, feed, &mut report.notes);
+            outcome.page_hashes = check_page_hashes(p, image, page_tables, feed, &mut outcome.findings);
         }
         if p.signer.version > 1 {
-            report.notes.push(Finding::information(
+            outcome.findings.push(Finding::information(
                 Rule::SignerInfoVersion,
                 format!(
                     "SignerInfo version is {} (CMS; Authenticode specifies 1)",
@@ -738,16 +698,16 @@ impl Verifier {
         subject: &Subject<'_, '_>,
         embedded: &[Arc<Certificate>],
         policy_ok: bool,
-        report: &mut SignatureReport,
+        outcome: &mut SignatureOutcome,
     ) -> Option<Arc<Certificate>> {
         let Some(signer_cert) = find_signer_with_store(&p.signer.sid, embedded, &self.trust) else {
-            report.error = Some(Finding::refusal(
+            outcome.error = Some(Finding::refusal(
                 Rule::SignerCertificateMissing,
                 "the signer certificate named by the SignerInfo is not in the signature",
             ));
             return None;
         };
-        report.signer = Some(CertificateSummary::from(signer_cert.as_ref()));
+        outcome.signer = Some(Arc::clone(&signer_cert));
         match signer::check(
             &p.signer,
             Some(subject.content_type()),
@@ -758,10 +718,10 @@ impl Verifier {
             signer::SignerRole::Authenticode,
         ) {
             Ok(check) => {
-                report.notes.extend(check.notes);
-                report.signature_valid = policy_ok;
+                outcome.findings.extend(check.notes);
+                outcome.signature_valid = policy_ok;
             }
-            Err(e) => report.notes.push(e),
+            Err(e) => outcome.findings.push(e),
         }
         Some(signer_cert)
     }
@@ -775,7 +735,7 @@ impl Verifier {
         embedded: &[Arc<Certificate>],
         signer_cert: &Arc<Certificate>,
         at: UnixTime,
-        report: &mut SignatureReport,
+        outcome: &mut SignatureOutcome,
     ) {
         let timestamp = timestamp::evaluate(
             &p.signer,
@@ -802,17 +762,16 @@ impl Verifier {
             links: Some(&self.links),
             dictionary: crate::trust::builtin::Dictionary::BUILTIN,
         });
-        let pages_ok = report.page_hashes.as_ref().is_none_or(|p| p.matches);
-        report.status = if !report.digest_matches || !report.signature_valid || !pages_ok {
+        outcome.status = if !outcome.digest.matches || !outcome.signature_valid || outcome.pages_differ() {
             FileStatus::Invalid
         } else if chain.status == ChainStatus::Trusted {
             FileStatus::Valid
         } else {
             FileStatus::Untrusted
         };
-        report.chain = Some(ChainReport::from(chain));
-        report.timestamp = timestamp;
-        report.evaluated_at = Some(evaluated_at);
+        outcome.chain = Some(chain);
+        outcome.timestamp = timestamp;
+        outcome.evaluated_at = Some(evaluated_at);
     }
 
     /// Every rule the signature's form or algorithms touch; any refusal makes it invalid.
@@ -863,20 +822,6 @@ impl Verifier {
             notes,
         );
         policy_ok
-    }
-
-    fn file_status(&self, signatures: &[SignatureReport]) -> FileStatus {
-        let rank = |s: FileStatus| match s {
-            FileStatus::Valid => 0,
-            FileStatus::Untrusted => 1,
-            _ => 2,
-        };
-        let statuses = signatures.iter().map(|s| s.status);
-        match self.policy.signatures {
-            SignatureSelection::Primary => signatures.first().map_or(FileStatus::Unsigned, |s| s.status),
-            SignatureSelection::All => statuses.max_by_key(|s| rank(*s)).unwrap_or(FileStatus::Unsigned),
-            SignatureSelection::Any => statuses.min_by_key(|s| rank(*s)).unwrap_or(FileStatus::Unsigned),
-        }
     }
 }
 
@@ -979,34 +924,61 @@ impl Subject<'_, '_> {
 
 /// An `\x05MsiDigitalSignatureEx` stream that does not hold the metadata pre-hash (the
 /// digest covers the computed pre-hash, so this alone changes no verdict).
-fn msi_notes(package: &crate::msi::MsiPackage<'_>, signatures: &[SignatureReport], notes: &mut Vec<Finding>) {
-    let Some(alg) = signatures
-        .first()
-        .and_then(|s| s.digest_algorithm.as_deref())
-        .and_then(DigestAlgorithm::from_name)
-    else {
-        return;
+fn msi_notes(package: &crate::msi::MsiPackage<'_>, primary: Option<&SignatureOutcome>) -> Vec<Finding> {
+    let Some(alg) = primary.and_then(|s| s.digest.algorithm) else {
+        return Vec::new();
     };
-    if let (Some(stored), Ok(computed)) = (&package.signature_ex, package.metadata_prehash(alg)) {
-        if *stored != computed {
-            notes.push(Finding::information(
-                Rule::MsiDigitalSignatureEx,
-                "the MsiDigitalSignatureEx stream differs from the metadata pre-hash (the digest covers the pre-hash computed from the package)",
-            ));
+    match (&package.signature_ex, package.metadata_prehash(alg)) {
+        (Some(stored), Ok(computed)) if *stored != computed => vec![Finding::information(
+            Rule::MsiDigitalSignatureEx,
+            "the MsiDigitalSignatureEx stream differs from the metadata pre-hash (the digest covers the pre-hash computed from the package)",
+        )],
+        _ => Vec::new(),
+    }
+}
+
+/// A file examined, before its verdict: the evidence the verdict is decided from and the
+/// report's file-level parts.
+pub(crate) struct Examined {
+    evidence: Evidence,
+    format: FileFormat,
+    image: Option<ImageSummary>,
+    catalog: Option<CatalogSummary>,
+    /// Findings before the verdict's: the table's, the digests', the catalog lookups'.
+    notes: Vec<Finding>,
+    /// Remarks on the format that decide nothing (MSI), reported after the verdict's.
+    format_notes: Vec<Finding>,
+}
+
+impl Examined {
+    /// A file of `format` with no signature area.
+    fn unsigned(format: FileFormat, notes: Vec<Finding>) -> Self {
+        Self {
+            evidence: Evidence {
+                signatures: Vec::new(),
+                signed: false,
+                padding_ok: true,
+                after: Trailing { bytes: 0, what: "" },
+            },
+            format,
+            image: None,
+            catalog: None,
+            notes,
+            format_notes: Vec::new(),
         }
     }
 }
 
 /// Bytes after what the signatures cover (the certificate table, a cabinet's signature).
-struct Trailing {
-    bytes: u64,
-    what: &'static str,
+pub(crate) struct Trailing {
+    pub(crate) bytes: u64,
+    pub(crate) what: &'static str,
 }
 
 /// The instant the signer chain is judged at. A valid timestamp moves it to the time the
 /// timestamp proves, unless the leaf carries the lifetime-signing EKU (wincrypt.h: it
 /// "limits the valid lifetime of the signature to the lifetime of the certificate").
-fn evaluation_time(signer: &Certificate, timestamp: Option<&TimestampReport>, at: UnixTime) -> EvaluatedAt {
+fn evaluation_time(signer: &Certificate, timestamp: Option<&Timestamp>, at: UnixTime) -> EvaluatedAt {
     let verification = |reason: String| EvaluatedAt {
         time: at,
         source: TimeSource::VerificationTime,
@@ -1024,35 +996,6 @@ fn evaluation_time(signer: &Certificate, timestamp: Option<&TimestampReport>, at
         )),
         Some(time) if ts.valid => EvaluatedAt { time, source: TimeSource::Timestamp, reason: "valid timestamp: judged at the time it proves".into() },
         _ => verification("the timestamp is not valid: the signature is judged without it, at the verification time".into()),
-    }
-}
-
-/// A report for signature `index` before anything about it is known to hold.
-fn unverified_report(
-    index: usize,
-    nested_in: Option<usize>,
-    table_entry: usize,
-    notes: Vec<Finding>,
-) -> SignatureReport {
-    SignatureReport {
-        index,
-        nested_in,
-        table_entry,
-        kind: crate::report::SignatureKind::Embedded,
-        catalog: None,
-        status: FileStatus::Invalid,
-        digest_algorithm: None,
-        signed_digest: None,
-        computed_digest: None,
-        digest_matches: false,
-        signature_valid: false,
-        signer: None,
-        chain: None,
-        timestamp: None,
-        evaluated_at: None,
-        page_hashes: None,
-        error: None,
-        notes,
     }
 }
 
@@ -1097,7 +1040,7 @@ fn check_page_hashes(
     page_tables: &mut PageTables,
     feed: &mut Feed<'_>,
     notes: &mut Vec<Finding>,
-) -> Option<PageHashReport> {
+) -> Option<PageHashes> {
     let ph = match p.indirect.page_hashes() {
         Ok(Some(ph)) => ph,
         Ok(None) => return None,
@@ -1124,120 +1067,11 @@ fn check_page_hashes(
         });
     }
     let entry = 4usize.saturating_add(ph.algorithm.output_len());
-    Some(PageHashReport {
-        algorithm: ph.algorithm.name().to_string(),
+    Some(PageHashes {
+        algorithm: ph.algorithm,
         pages: ph.table.len().checked_div(entry).unwrap_or(0).saturating_sub(1),
         matches,
     })
-}
-
-/// Why a signature does not match the file, if it does not.
-fn mismatch(s: &SignatureReport) -> Option<String> {
-    if let Some(e) = &s.error {
-        Some(format!("signature {} cannot be verified: {e}", s.index))
-    } else if s.page_hashes.as_ref().is_some_and(|p| !p.matches) {
-        Some(format!("signature {}: its page hashes do not match the file", s.index))
-    } else if !s.digest_matches {
-        Some(format!(
-            "signature {} does not match the file: its digest differs from the file's",
-            s.index
-        ))
-    } else {
-        None
-    }
-}
-
-/// Why a signature's chains may not ask for certificates: installing them would not make
-/// it valid, because the signature itself does not hold.
-fn does_not_hold(s: &SignatureReport) -> Option<&'static str> {
-    if s.error.is_some() {
-        Some("its signature cannot be read or checked")
-    } else if !s.digest_matches {
-        Some("the file does not match its signed digest")
-    } else if !s.signature_valid {
-        Some("the signer's signature does not verify")
-    } else if s.page_hashes.as_ref().is_some_and(|p| !p.matches) {
-        Some("its page hashes do not match the file")
-    } else {
-        None
-    }
-}
-
-/// A timestamp's own signature and binding hold (only its chain may fail): then what its
-/// TSA chain lacks is worth installing.
-fn timestamp_holds(t: &TimestampReport) -> bool {
-    t.notes
-        .iter()
-        .all(|n| n.effect != crate::finding::Effect::Refusal || n.rule == Rule::TimestampChain)
-}
-
-/// The install plan's input for one file (issue 26): what the chains of `signatures` lack,
-/// merged by certificate, taken only from signatures that hold (digest, signer signature,
-/// page hashes) and from timestamps that hold, and nothing at all from an `invalid` file —
-/// installing certificates would not make it valid. When something was left out for that
-/// reason, `notes` says so (`plan.file_invalid`).
-pub(crate) fn plan_missing<'a>(
-    signatures: impl Iterator<Item = &'a SignatureReport>,
-    status: FileStatus,
-    notes: &mut Vec<Finding>,
-) -> Vec<MissingCertificate> {
-    let mut missing: Vec<MissingCertificate> = Vec::new();
-    let mut left_out: Vec<String> = Vec::new();
-    for s in signatures {
-        let chains = s.chain.iter().map(|c| (ChainRole::Signer, c)).chain(
-            s.timestamp
-                .iter()
-                .filter(|t| timestamp_holds(t))
-                .flat_map(|t| t.chain.iter())
-                .map(|c| (ChainRole::Timestamp, c)),
-        );
-        let why = does_not_hold(s);
-        for (role, chain) in chains {
-            if chain.missing.is_empty() {
-                continue;
-            }
-            match why {
-                Some(why) => left_out.push(format!("signature {}: {why}", s.index)),
-                None => {
-                    for m in &chain.missing {
-                        merge_missing(
-                            &mut missing,
-                            m,
-                            NeededBy {
-                                signature: s.index,
-                                chain: role,
-                            },
-                        );
-                    }
-                }
-            }
-        }
-    }
-    if status == FileStatus::Invalid && !missing.is_empty() {
-        missing.clear();
-        left_out.push("the file is invalid".into());
-    }
-    left_out.dedup();
-    if !left_out.is_empty() {
-        notes.push(Finding::information(
-            Rule::PlanFileInvalid,
-            format!(
-                "no certificate is asked for on this file's behalf: installing any would not make it valid ({})",
-                left_out.join("; ")
-            ),
-        ));
-    }
-    missing
-}
-
-/// Adds `m` to a file's list of missing certificates, merging by identity.
-fn merge_missing(list: &mut Vec<MissingCertificate>, m: &MissingCertificate, by: NeededBy) {
-    let mut m = m.clone();
-    m.needed_by = vec![by];
-    match list.iter_mut().find(|x| x.same_certificate(&m)) {
-        Some(x) => x.absorb(&m),
-        None => list.push(m),
-    }
 }
 
 /// The certificate a SignerInfo names, among the file's certificates, then the trust

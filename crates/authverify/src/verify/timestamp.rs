@@ -14,7 +14,7 @@ use crate::digest::DigestAlgorithm;
 use crate::finding::{Finding, Rule};
 use crate::path::{self, ChainRequest, Purpose};
 use crate::policy::Policy;
-use crate::report::{ChainReport, ChainStatus, TimestampKind, TimestampReport, TsaSummary};
+use crate::report::{ChainStatus, TimestampKind};
 use crate::time::UnixTime;
 use crate::trust::TrustStore;
 use crate::x509::algorithms::algorithm_oid;
@@ -36,8 +36,36 @@ pub(crate) struct TimestampContext<'a> {
     pub(crate) verification_time: UnixTime,
 }
 
+/// A timestamp as evaluated: what it asserts, whether it holds, and the TSA's chain; the
+/// report's `TimestampReport` is made from it once, when the file's verdict is reached.
+#[derive(Clone, Debug)]
+pub(crate) struct Timestamp {
+    /// RFC 3161 or PKCS#9.
+    pub(crate) kind: TimestampKind,
+    /// The time it asserts, when it could be read.
+    pub(crate) time: Option<UnixTime>,
+    /// It verifies, binds to the parent signature, and its TSA chain is trusted at `time`.
+    pub(crate) valid: bool,
+    /// The TSA certificate, when found.
+    pub(crate) tsa: Option<Arc<Certificate>>,
+    /// The TSA's chain, judged at `time`.
+    pub(crate) chain: Option<path::Chain>,
+    /// Findings, including why it is not valid.
+    pub(crate) findings: Vec<Finding>,
+}
+
+impl Timestamp {
+    /// Its own signature and binding hold (only its chain may fail): then what its TSA
+    /// chain lacks is worth installing.
+    pub(crate) fn holds(&self) -> bool {
+        self.findings
+            .iter()
+            .all(|n| n.effect != crate::finding::Effect::Refusal || n.rule == Rule::TimestampChain)
+    }
+}
+
 /// The first timestamp on `parent` (RFC 3161 preferred), verified; `None` without one.
-pub(crate) fn evaluate(parent: &SignerInfo<'_>, ctx: &TimestampContext<'_>) -> Option<TimestampReport> {
+pub(crate) fn evaluate(parent: &SignerInfo<'_>, ctx: &TimestampContext<'_>) -> Option<Timestamp> {
     let rfc3161 = parent
         .unsigned_attrs
         .iter()
@@ -61,7 +89,7 @@ pub(crate) fn evaluate(parent: &SignerInfo<'_>, ctx: &TimestampContext<'_>) -> O
         _ => countersignature(first, parent.signature, ctx),
     };
     if !all.is_empty() {
-        report.notes.push(Finding::information(
+        report.findings.push(Finding::information(
             Rule::TimestampExtra,
             format!("{} further timestamp(s) present; the first was evaluated", all.len()),
         ));
@@ -74,14 +102,14 @@ fn malformed(detail: String) -> Finding {
     Finding::refusal(Rule::TimestampMalformed, detail)
 }
 
-fn empty(kind: TimestampKind) -> TimestampReport {
-    TimestampReport {
+fn empty(kind: TimestampKind) -> Timestamp {
+    Timestamp {
         kind,
         time: None,
         valid: false,
         tsa: None,
         chain: None,
-        notes: Vec::new(),
+        findings: Vec::new(),
     }
 }
 
@@ -98,32 +126,29 @@ struct TsaSignature<'a, 'b> {
 /// Verifies the TSA signer and chain and fills the report; `binding` is whether the
 /// token covers the parent signature.
 fn finish(
-    mut report: TimestampReport,
+    mut report: Timestamp,
     sig: &TsaSignature<'_, '_>,
     certs: &[Arc<Certificate>],
     ctx: &TimestampContext<'_>,
     binding: bool,
-) -> TimestampReport {
+) -> Timestamp {
     let si = sig.si;
     let Some(tsa) = super::find_signer_with_store(&si.sid, certs, ctx.trust) else {
-        report.notes.push(Finding::refusal(
+        report.findings.push(Finding::refusal(
             Rule::TimestampCertificateMissing,
             "the TSA certificate named by the timestamp is not present",
         ));
         return report;
     };
-    report.tsa = Some(TsaSummary {
-        subject: tsa.subject().to_string(),
-        sha1: tsa.sha1_hex(),
-    });
+    report.tsa = Some(Arc::clone(&tsa));
     if ctx.signer.is_some_and(|s| s.spki_der() == tsa.spki_der()) {
-        report.notes.push(Finding::refusal(
+        report.findings.push(Finding::refusal(
             Rule::TimestampSelfSigned,
             "the timestamp is signed with the signer's own key: a signer cannot vouch for its own signing time",
         ));
         return report;
     }
-    let signature_ok = tsa_signature(sig, &tsa, ctx.policy, &mut report.notes);
+    let signature_ok = tsa_signature(sig, &tsa, ctx.policy, &mut report.findings);
     let Some(time) = report.time else {
         return report;
     };
@@ -142,7 +167,7 @@ fn finish(
         dictionary: crate::trust::builtin::Dictionary::BUILTIN,
     });
     if chain.status != ChainStatus::Trusted {
-        report.notes.push(Finding::refusal(
+        report.findings.push(Finding::refusal(
             Rule::TimestampChain,
             format!(
                 "TSA chain is {}: {}",
@@ -152,7 +177,7 @@ fn finish(
         ));
     }
     report.valid = signature_ok && binding && chain.status == ChainStatus::Trusted;
-    report.chain = Some(ChainReport::from(chain));
+    report.chain = Some(chain);
     report
 }
 
@@ -188,32 +213,32 @@ fn tsa_signature(sig: &TsaSignature<'_, '_>, tsa: &Certificate, policy: &Policy,
         }
 }
 
-fn rfc3161_token(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContext<'_>) -> TimestampReport {
+fn rfc3161_token(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContext<'_>) -> Timestamp {
     let mut report = empty(TimestampKind::Rfc3161);
     let (sd, _) = match parse_content_info(value.raw, value.offset) {
         Ok(x) => x,
         Err(e) => {
             report
-                .notes
+                .findings
                 .push(malformed(format!("RFC 3161 token does not parse: {e}")));
             return report;
         }
     };
     if sd.content_type != ID_CT_TST_INFO {
-        report.notes.push(malformed(format!(
+        report.findings.push(malformed(format!(
             "RFC 3161 token content type {} is not id-ct-TSTInfo",
             sd.content_type
         )));
         return report;
     }
     let Some(content) = sd.content else {
-        report.notes.push(malformed("RFC 3161 token has no TSTInfo".into()));
+        report.findings.push(malformed("RFC 3161 token has no TSTInfo".into()));
         return report;
     };
     let tst = match TstInfo::parse(&content.element) {
         Ok(t) => t,
         Err(e) => {
-            report.notes.push(malformed(format!("TSTInfo does not parse: {e}")));
+            report.findings.push(malformed(format!("TSTInfo does not parse: {e}")));
             return report;
         }
     };
@@ -223,14 +248,14 @@ fn rfc3161_token(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContex
     let binding = match DigestAlgorithm::from_oid(&tst.imprint_algorithm) {
         Some(alg) if alg.hash(parent_signature) == tst.imprint => true,
         Some(_) => {
-            report.notes.push(Finding::refusal(
+            report.findings.push(Finding::refusal(
                 Rule::TimestampImprint,
                 "messageImprint does not match the signature it claims to timestamp",
             ));
             false
         }
         None => {
-            report.notes.push(Finding::refusal(
+            report.findings.push(Finding::refusal(
                 Rule::TimestampImprint,
                 format!("unsupported messageImprint algorithm {}", tst.imprint_algorithm),
             ));
@@ -238,7 +263,7 @@ fn rfc3161_token(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContex
         }
     };
     let [si_tlv] = sd.signer_infos.as_slice() else {
-        report.notes.push(malformed(format!(
+        report.findings.push(malformed(format!(
             "RFC 3161 token has {} SignerInfos, expected 1",
             sd.signer_infos.len()
         )));
@@ -248,12 +273,12 @@ fn rfc3161_token(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContex
         Ok(s) => s,
         Err(e) => {
             report
-                .notes
+                .findings
                 .push(malformed(format!("token SignerInfo does not parse: {e}")));
             return report;
         }
     };
-    let mut certs = signer::decode_certificates(&sd.certificates, &mut report.notes, ctx.certificates);
+    let mut certs = signer::decode_certificates(&sd.certificates, &mut report.findings, ctx.certificates);
     certs.extend(ctx.outer_certs.iter().cloned());
     let sig = TsaSignature {
         si: &si,
@@ -264,7 +289,7 @@ fn rfc3161_token(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContex
     finish(report, &sig, &certs, ctx, binding)
 }
 
-fn countersignature(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContext<'_>) -> TimestampReport {
+fn countersignature(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContext<'_>) -> Timestamp {
     let mut report = empty(TimestampKind::Pkcs9);
     let si = match value
         .expect_tag(Tag::Sequence, "countersignature")
@@ -274,19 +299,19 @@ fn countersignature(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampCon
         Ok(s) => s,
         Err(e) => {
             report
-                .notes
+                .findings
                 .push(malformed(format!("countersignature does not parse: {e}")));
             return report;
         }
     };
     match si
         .single_signed(oid::SIGNING_TIME, "signingTime")
-        .map_err(|e| e.to_string())
+        .map_err(TimeFieldError::from)
         .and_then(|t| read_time(&t))
     {
         Ok(t) => report.time = Some(t),
         Err(e) => report
-            .notes
+            .findings
             .push(malformed(format!("countersignature signingTime: {e}"))),
     }
     // The countersignature's messageDigest covers the parent's signature value; its TSA
@@ -309,8 +334,8 @@ struct TstInfo {
 }
 
 impl TstInfo {
-    fn parse(t: &Tlv<'_>) -> Result<Self, String> {
-        let e = |e: crate::error::Asn1Error| e.to_string();
+    fn parse(t: &Tlv<'_>) -> Result<Self, TimeFieldError> {
+        let e = TimeFieldError::from;
         let mut r: RawReader<'_> = t.expect_tag(Tag::Sequence, "TSTInfo").map_err(e)?.contents();
         r.expect_tag(Tag::Integer, "TSTInfo.version").map_err(e)?;
         r.expect_tag(Tag::ObjectIdentifier, "TSTInfo.policy").map_err(e)?;
@@ -340,8 +365,8 @@ impl TstInfo {
 /// the fraction-less DER form, which Microsoft's and other TSAs do not always use, so the
 /// seconds are read here and the fraction (below our one-second resolution) is dropped;
 /// `der::DateTime` validates the fields.
-fn generalized_time(v: &[u8]) -> Result<UnixTime, String> {
-    let bad = || format!("genTime {:?} is not YYYYMMDDhhmmss[.f]Z", String::from_utf8_lossy(v));
+fn generalized_time(v: &[u8]) -> Result<UnixTime, TimeFieldError> {
+    let bad = || TimeFieldError::GeneralizedTime(String::from_utf8_lossy(v).into_owned());
     let digits = v.get(..14).ok_or_else(bad)?;
     if !digits.iter().all(u8::is_ascii_digit) || v.last() != Some(&b'Z') {
         return Err(bad());
@@ -363,13 +388,29 @@ fn generalized_time(v: &[u8]) -> Result<UnixTime, String> {
     Ok(UnixTime::from_der_time(dt))
 }
 
-fn read_time(t: &Tlv<'_>) -> Result<UnixTime, String> {
+fn read_time(t: &Tlv<'_>) -> Result<UnixTime, TimeFieldError> {
     match t.tag {
-        Tag::UtcTime => t
+        Tag::UtcTime => Ok(t
             .decode::<der::asn1::UtcTime>("signingTime")
-            .map(|u| UnixTime::from_der_time(u.to_date_time()))
-            .map_err(|e| e.to_string()),
+            .map(|u| UnixTime::from_der_time(u.to_date_time()))?),
         Tag::GeneralizedTime => generalized_time(t.value),
-        other => Err(format!("signingTime has tag {other}")),
+        other => Err(TimeFieldError::Tag(other)),
     }
+}
+
+/// Why a timestamp's time or TSTInfo could not be read; the texts are the findings'.
+#[derive(Debug, thiserror::Error)]
+enum TimeFieldError {
+    /// The DER around or inside the field.
+    #[error(transparent)]
+    Asn1(#[from] crate::error::Asn1Error),
+    /// The signed attribute holding the time.
+    #[error(transparent)]
+    SignedData(#[from] crate::error::SignedDataError),
+    /// A GeneralizedTime outside the form RFC 3161 allows.
+    #[error("genTime {0:?} is not YYYYMMDDhhmmss[.f]Z")]
+    GeneralizedTime(String),
+    /// signingTime is neither UTCTime nor GeneralizedTime.
+    #[error("signingTime has tag {0}")]
+    Tag(Tag),
 }

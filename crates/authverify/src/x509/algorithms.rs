@@ -126,9 +126,7 @@ impl PublicKey {
             oid::RSA_ENCRYPTION => {
                 // Parameters must be NULL or, as some real certificates have it, absent: only
                 // the RSAPublicKey inside is read.
-                crate::x509::rsa_public::RsaPublicKey::from_pkcs1_der(key)
-                    .map(Self::Rsa)
-                    .map_err(SignatureFailure::BadKey)
+                crate::x509::rsa_public::RsaPublicKey::from_pkcs1_der(key).map(Self::Rsa)
             }
             oid::EC_PUBLIC_KEY => {
                 let curve = match params {

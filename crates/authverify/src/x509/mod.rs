@@ -3,7 +3,7 @@
 //! ([`rsa_public`]).
 
 pub mod algorithms;
-pub mod cache;
+pub(crate) mod cache;
 pub mod certificate;
 pub(crate) mod name;
 pub(crate) mod rsa_public;

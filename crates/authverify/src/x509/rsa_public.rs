@@ -17,6 +17,7 @@
 //! size, exponents and signatures, and every Wycheproof PKCS#1 v1.5 verification vector.
 
 use crate::digest::DigestAlgorithm;
+use crate::x509::algorithms::SignatureFailure;
 
 /// Why a key cannot be used; the same limits as the `rsa` crate applies.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -88,9 +89,10 @@ impl RsaPublicKey {
     }
 
     /// A key from a PKCS#1 RSAPublicKey (the subjectPublicKey of an rsaEncryption SPKI).
-    pub(crate) fn from_pkcs1_der(der: &[u8]) -> Result<Self, String> {
-        let key = pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::try_from(der).map_err(|e| e.to_string())?;
-        Self::new(key.modulus.as_bytes(), key.public_exponent.as_bytes()).map_err(|e| e.to_string())
+    pub(crate) fn from_pkcs1_der(der: &[u8]) -> Result<Self, SignatureFailure> {
+        let bad_key = |e: &dyn std::fmt::Display| SignatureFailure::BadKey(e.to_string());
+        let key = pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::try_from(der).map_err(|e| bad_key(&e))?;
+        Self::new(key.modulus.as_bytes(), key.public_exponent.as_bytes()).map_err(|e| bad_key(&e))
     }
 
     /// The modulus size in bits.

@@ -4,35 +4,35 @@
 use std::path::{Path, PathBuf};
 
 use authverify::{Policy, TrustStore, UnixTime, Verifier};
-pub use authverify_testgen::manifest::{self, VectorManifest};
+pub(crate) use authverify_testgen::manifest::{self, VectorManifest};
 
-pub fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .canonicalize()
         .expect("repo root")
 }
 
-pub fn vectors_dir() -> PathBuf {
+pub(crate) fn vectors_dir() -> PathBuf {
     repo_root().join("test-vectors")
 }
 
 /// test-vectors/manifest.json, through the model the generator writes it with.
-pub fn manifest() -> VectorManifest {
+pub(crate) fn manifest() -> VectorManifest {
     manifest::read(&vectors_dir().join("manifest.json")).expect("manifest.json")
 }
 
 /// A manifest's `evaluated_at`.
-pub fn time(rfc3339: &str) -> UnixTime {
+pub(crate) fn time(rfc3339: &str) -> UnixTime {
     rfc3339.parse().expect("time parses")
 }
 
-pub fn manifest_time(m: &VectorManifest) -> UnixTime {
+pub(crate) fn manifest_time(m: &VectorManifest) -> UnixTime {
     time(&m.evaluated_at)
 }
 
 /// Anchors from files under test-vectors/.
-pub fn anchors(paths: &[String]) -> TrustStore {
+pub(crate) fn anchors(paths: &[String]) -> TrustStore {
     let mut trust = TrustStore::new();
     for t in paths {
         trust.load_anchors(&vectors_dir().join(t)).expect("load trust");
@@ -41,13 +41,13 @@ pub fn anchors(paths: &[String]) -> TrustStore {
 }
 
 /// The verifier the manifest's verdicts are stated for: the manifest's trust files only.
-pub fn manifest_verifier(m: &VectorManifest) -> Verifier {
+pub(crate) fn manifest_verifier(m: &VectorManifest) -> Verifier {
     Verifier::new(anchors(&m.trust), Policy::windows())
 }
 
 /// `plain` also looking files up in the catalogs `files` (relative to `dir`, each indexed
 /// once, whatever its verdict), verified at `at`.
-pub fn with_catalogs<'a>(
+pub(crate) fn with_catalogs<'a>(
     plain: Verifier,
     dir: &Path,
     files: impl IntoIterator<Item = &'a str>,
@@ -65,7 +65,7 @@ pub fn with_catalogs<'a>(
 }
 
 /// Real-world files fetched by scripts/fetch-real-world.py, with their corpus rows.
-pub fn real_world_files() -> (Vec<(PathBuf, String)>, usize) {
+pub(crate) fn real_world_files() -> (Vec<(PathBuf, String)>, usize) {
     let cache = std::env::var_os("AUTHVERIFY_CACHE")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/authverify"))
@@ -88,7 +88,7 @@ pub fn real_world_files() -> (Vec<(PathBuf, String)>, usize) {
 }
 
 /// How many files the corpus lists.
-pub fn real_world_corpus_len() -> usize {
+pub(crate) fn real_world_corpus_len() -> usize {
     std::fs::read_to_string(repo_root().join("test-vectors/real-world/corpus.tsv"))
         .expect("corpus.tsv")
         .lines()
@@ -97,7 +97,7 @@ pub fn real_world_corpus_len() -> usize {
         .count()
 }
 
-pub fn hex_decode(s: &str) -> Vec<u8> {
+pub(crate) fn hex_decode(s: &str) -> Vec<u8> {
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
@@ -105,7 +105,7 @@ pub fn hex_decode(s: &str) -> Vec<u8> {
 }
 
 /// How deep a signature is nested (0 = a certificate-table entry).
-pub fn nesting_depth(all: &[authverify::SignatureReport], s: &authverify::SignatureReport) -> usize {
+pub(crate) fn nesting_depth(all: &[authverify::SignatureReport], s: &authverify::SignatureReport) -> usize {
     let (mut d, mut next) = (0, s.nested_in);
     while let Some(p) = next {
         d += 1;
@@ -115,13 +115,13 @@ pub fn nesting_depth(all: &[authverify::SignatureReport], s: &authverify::Signat
 }
 
 /// osslsigncode's `verify` output for `path` (no trust files: only digests and times are read).
-pub fn osslsigncode_verify(path: &Path) -> Option<String> {
+pub(crate) fn osslsigncode_verify(path: &Path) -> Option<String> {
     osslsigncode_verify_with(path, None)
 }
 
 /// `osslsigncode verify`, trusting `ca_file` (PEM) when given: OpenSSL checks the signer's
 /// signature only after the chain verifies.
-pub fn osslsigncode_verify_with(path: &Path, ca_file: Option<&Path>) -> Option<String> {
+pub(crate) fn osslsigncode_verify_with(path: &Path, ca_file: Option<&Path>) -> Option<String> {
     let mut cmd = std::process::Command::new("osslsigncode");
     cmd.arg("verify");
     if let Some(ca) = ca_file {
@@ -137,7 +137,7 @@ pub fn osslsigncode_verify_with(path: &Path, ca_file: Option<&Path>) -> Option<S
 }
 
 /// `Nov 25 22:04:08 2026 GMT` (OpenSSL's time format) as Unix seconds.
-pub fn parse_openssl_time(s: &str) -> Option<u64> {
+pub(crate) fn parse_openssl_time(s: &str) -> Option<u64> {
     let parts: Vec<&str> = s.split_whitespace().collect();
     let months = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -158,7 +158,7 @@ pub fn parse_openssl_time(s: &str) -> Option<u64> {
 }
 
 /// Per osslsigncode "Signature Index" block of `text`, the timestamp time it prints.
-pub fn osslsigncode_timestamp_times(text: &str) -> Vec<Option<u64>> {
+pub(crate) fn osslsigncode_timestamp_times(text: &str) -> Vec<Option<u64>> {
     let mut blocks: Vec<Option<u64>> = Vec::new();
     for line in text.lines() {
         if line.starts_with("Signature Index:") {
@@ -177,7 +177,7 @@ pub fn osslsigncode_timestamp_times(text: &str) -> Vec<Option<u64>> {
 /// Every fetched real-world file with its report from `verifier` at `at`; files the
 /// verifier cannot read at all are left out (the manifest tests cover them).
 /// Every fetched real-world file verified; `None` (after a visible skip) when none is fetched.
-pub fn verify_real_world(
+pub(crate) fn verify_real_world(
     test: &str,
     verifier: &Verifier,
     at: UnixTime,
@@ -201,7 +201,7 @@ pub fn verify_real_world(
 /// skipping. Files that one source stopped serving (see scripts/fetch-real-world.py's
 /// report) are not extras of this kind: tests needing one named file use
 /// [`skip_file`] instead.
-pub fn skip(test: &str, what: &str) {
+pub(crate) fn skip(test: &str, what: &str) {
     assert!(
         std::env::var_os("AUTHVERIFY_REQUIRE_EXTRAS").is_none(),
         "{test}: needs {what}, and AUTHVERIFY_REQUIRE_EXTRAS is set (.ci/run installs it)"
@@ -213,7 +213,7 @@ pub fn skip(test: &str, what: &str) {
 /// Records that `test` skipped because one corpus file is not in the cache (visible like
 /// [`skip`]; never fatal: a package version a registry no longer serves is outside the
 /// project's reach, and the fetch script reports it).
-pub fn skip_file(test: &str, file: &str) {
+pub(crate) fn skip_file(test: &str, file: &str) {
     use std::io::Write;
     let _ = writeln!(
         std::io::stderr(),
@@ -222,7 +222,7 @@ pub fn skip_file(test: &str, file: &str) {
 }
 
 /// The fetched real-world files, or a visible skip (and `None`) when none are.
-pub fn real_world_files_or_skip(test: &str) -> Option<Vec<(PathBuf, String)>> {
+pub(crate) fn real_world_files_or_skip(test: &str) -> Option<Vec<(PathBuf, String)>> {
     let (files, missing) = real_world_files();
     if files.is_empty() {
         skip(test, "the real-world corpus (python3 scripts/fetch-real-world.py)");
@@ -242,7 +242,7 @@ pub fn real_world_files_or_skip(test: &str) -> Option<Vec<(PathBuf, String)>> {
 /// Every finding of a report: the file's, each signature's (its error first), its chains'
 /// (the rule that failed, then the leniencies) and its timestamp's.
 #[allow(dead_code)]
-pub fn all_findings(r: &authverify::FileReport) -> Vec<authverify::Finding> {
+pub(crate) fn all_findings(r: &authverify::FileReport) -> Vec<authverify::Finding> {
     let mut out = r.notes.clone();
     for s in &r.signatures {
         out.extend(s.error.iter().cloned());
@@ -261,7 +261,7 @@ pub fn all_findings(r: &authverify::FileReport) -> Vec<authverify::Finding> {
 
 /// Every text a person reads in a report: the findings' texts and the chains' details.
 #[allow(dead_code)]
-pub fn all_text(r: &authverify::FileReport) -> String {
+pub(crate) fn all_text(r: &authverify::FileReport) -> String {
     let out: Vec<String> = all_findings(r).into_iter().map(|f| f.detail).collect();
     out.join("\n")
 }

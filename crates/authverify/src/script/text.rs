@@ -1,0 +1,313 @@
+//! A script's text as the script SIPs read it: the encoding its byte order mark names (or
+//! the language's default), its lines as byte ranges, and its conversion to the UTF-16LE
+//! the SIPs hash, streamed through a fixed buffer.
+
+use crate::digest::MultiDigest;
+use crate::error::ScriptError;
+
+/// How a script's bytes encode its text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
+pub enum TextEncoding {
+    /// UTF-8 without a byte order mark (the PowerShell family's default).
+    Utf8,
+    /// UTF-8 after the byte order mark EF BB BF.
+    Utf8Bom,
+    /// UTF-16LE after the byte order mark FF FE.
+    Utf16Le,
+    /// No byte order mark in a Windows Script Host language: the ANSI code page, taken as
+    /// Windows-1252 (docs/ARCHITECTURE.md, "Scripts").
+    Windows1252,
+}
+
+impl TextEncoding {
+    /// The name reports use (`utf-8`, `utf-8-bom`, `utf-16le`, `windows-1252`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Utf8 => "utf-8",
+            Self::Utf8Bom => "utf-8-bom",
+            Self::Utf16Le => "utf-16le",
+            Self::Windows1252 => "windows-1252",
+        }
+    }
+
+    /// Bytes per code unit.
+    pub(crate) fn unit(self) -> usize {
+        if self == Self::Utf16Le {
+            2
+        } else {
+            1
+        }
+    }
+
+    /// Length of the byte order mark.
+    pub(crate) fn bom_len(self) -> usize {
+        match self {
+            Self::Utf8Bom => 3,
+            Self::Utf16Le => 2,
+            Self::Utf8 | Self::Windows1252 => 0,
+        }
+    }
+
+    /// The encoding of `bytes`: its byte order mark, else `default`.
+    pub(crate) fn detect(bytes: &[u8], default: Self) -> Result<Self, ScriptError> {
+        if bytes.starts_with(&[0xff, 0xfe]) {
+            if !bytes.len().is_multiple_of(2) {
+                return Err(ScriptError::OddLength {
+                    len: crate::num::usize_u64(bytes.len()),
+                });
+            }
+            return Ok(Self::Utf16Le);
+        }
+        if bytes.starts_with(&[0xfe, 0xff]) {
+            return Err(ScriptError::UnsupportedEncoding { encoding: "UTF-16BE" });
+        }
+        if bytes.starts_with(&[0xef, 0xbb, 0xbf]) {
+            return Ok(Self::Utf8Bom);
+        }
+        Ok(default)
+    }
+}
+
+/// One line: `start..end` is its text without the line terminator (LF, or CR LF), `next`
+/// where the following line starts (the file's length after the last line).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Line {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) next: usize,
+}
+
+/// The lines of `bytes` in `encoding`, from `from` (a line start) on.
+pub(crate) fn lines(bytes: &[u8], encoding: TextEncoding, from: usize) -> impl Iterator<Item = Line> + '_ {
+    let unit = encoding.unit();
+    let mut at = Some(from);
+    std::iter::from_fn(move || {
+        let start = at?;
+        if start >= bytes.len() {
+            return None;
+        }
+        let rest = bytes.get(start..).unwrap_or_default();
+        let lf = rest
+            .chunks_exact(unit)
+            .position(|u| is_unit(u, b'\n'))
+            .and_then(|i| i.checked_mul(unit));
+        let Some(lf) = lf.and_then(|o| start.checked_add(o)) else {
+            at = None;
+            return Some(Line {
+                start,
+                end: bytes.len(),
+                next: bytes.len(),
+            });
+        };
+        let next = lf.saturating_add(unit);
+        at = Some(next);
+        let end = match lf.checked_sub(unit) {
+            Some(cr) if cr >= start && bytes.get(cr..lf).is_some_and(|u| is_unit(u, b'\r')) => cr,
+            _ => lf,
+        };
+        Some(Line { start, end, next })
+    })
+}
+
+/// The code unit `u` is the ASCII character `c`.
+fn is_unit(u: &[u8], c: u8) -> bool {
+    match u {
+        [b] => *b == c,
+        [lo, hi] => *lo == c && *hi == 0,
+        _ => false,
+    }
+}
+
+/// The text of `range` is the ASCII text `text`, unit for unit.
+pub(crate) fn is_ascii_text(bytes: &[u8], encoding: TextEncoding, text: &str) -> bool {
+    let unit = encoding.unit();
+    bytes.len() == text.len().saturating_mul(unit)
+        && bytes.chunks_exact(unit).zip(text.bytes()).all(|(u, c)| is_unit(u, c))
+}
+
+/// The text of `bytes` as ASCII, if every unit is ASCII.
+pub(crate) fn ascii(bytes: &[u8], encoding: TextEncoding) -> Option<Vec<u8>> {
+    let unit = encoding.unit();
+    if bytes.len().checked_rem(unit) != Some(0) {
+        return None;
+    }
+    bytes
+        .chunks_exact(unit)
+        .map(|u| match u {
+            [b] if b.is_ascii() => Some(*b),
+            [lo, 0] if lo.is_ascii() => Some(*lo),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Size of the buffer a conversion to UTF-16LE goes through: the memory bound of hashing a
+/// script whatever its size.
+const BUFFER: usize = 32 * 1024;
+
+/// Feeds the UTF-16LE form of text to a hasher through a fixed buffer, counting its code
+/// units (the WSH SIPs hash a position in them).
+pub(crate) struct Utf16Sink<'h> {
+    hasher: &'h mut MultiDigest,
+    buffer: Vec<u8>,
+    units: u64,
+}
+
+impl<'h> Utf16Sink<'h> {
+    pub(crate) fn new(hasher: &'h mut MultiDigest) -> Self {
+        Self {
+            hasher,
+            buffer: Vec::with_capacity(BUFFER),
+            units: 0,
+        }
+    }
+
+    /// Code units fed so far.
+    pub(crate) fn units(&self) -> u64 {
+        self.units
+    }
+
+    fn push(&mut self, unit: u16) {
+        if self.buffer.len() >= BUFFER {
+            self.flush();
+        }
+        self.buffer.extend_from_slice(&unit.to_le_bytes());
+        self.units = self.units.saturating_add(1);
+    }
+
+    /// Feeds `bytes` already in UTF-16LE.
+    pub(crate) fn raw(&mut self, bytes: &[u8]) {
+        self.flush();
+        self.hasher.update(bytes);
+        self.units = self.units.saturating_add(crate::num::usize_u64(bytes.len() / 2));
+    }
+
+    /// Feeds the text of `bytes` in `encoding` (the BOM, if `bytes` holds it, as U+FEFF).
+    pub(crate) fn text(&mut self, bytes: &[u8], encoding: TextEncoding) {
+        match encoding {
+            TextEncoding::Utf16Le => self.raw(bytes),
+            TextEncoding::Windows1252 => bytes.iter().for_each(|&b| self.push(windows_1252(b))),
+            TextEncoding::Utf8 | TextEncoding::Utf8Bom => {
+                for chunk in bytes.utf8_chunks() {
+                    let mut units = [0u16; 2];
+                    for c in chunk.valid().chars() {
+                        c.encode_utf16(&mut units).iter().for_each(|&u| self.push(u));
+                    }
+                    // One U+FFFD per byte that is not UTF-8, as osslsigncode's decoder
+                    // resumes at the next byte (the invalid-utf8.ps1 vector).
+                    chunk.invalid().iter().for_each(|_| self.push(0xfffd));
+                }
+            }
+        }
+    }
+
+    /// Hashes what the buffer holds.
+    pub(crate) fn flush(&mut self) {
+        self.hasher.update(&self.buffer);
+        self.buffer.clear();
+    }
+}
+
+/// Code units of the text of `bytes` in `encoding`, as [`Utf16Sink::text`] would feed.
+pub(crate) fn utf16_units(bytes: &[u8], encoding: TextEncoding) -> u64 {
+    match encoding {
+        TextEncoding::Utf16Le => crate::num::usize_u64(bytes.len() / 2),
+        TextEncoding::Windows1252 => crate::num::usize_u64(bytes.len()),
+        TextEncoding::Utf8 | TextEncoding::Utf8Bom => bytes
+            .utf8_chunks()
+            .map(|chunk| {
+                let valid: usize = chunk.valid().chars().map(char::len_utf16).sum();
+                let invalid = chunk.invalid().len();
+                crate::num::usize_u64(valid.saturating_add(invalid))
+            })
+            .fold(0u64, u64::saturating_add),
+    }
+}
+
+/// Windows-1252 as MultiByteToWideChar decodes it: the five bytes the code page leaves
+/// undefined (81, 8D, 8F, 90, 9D) map to the C1 controls of the same value.
+fn windows_1252(b: u8) -> u16 {
+    const HIGH: [u16; 32] = [
+        0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008d,
+        0x017d, 0x008f, 0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a,
+        0x0153, 0x009d, 0x017e, 0x0178,
+    ];
+    b.checked_sub(0x80)
+        .and_then(|i| HIGH.get(usize::from(i)))
+        .copied()
+        .unwrap_or(u16::from(b))
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_split_on_lf_and_drop_cr() {
+        let t = b"a\r\nbc\nd";
+        let l: Vec<Line> = lines(t, TextEncoding::Utf8, 0).collect();
+        assert_eq!(
+            l,
+            [
+                Line {
+                    start: 0,
+                    end: 1,
+                    next: 3
+                },
+                Line {
+                    start: 3,
+                    end: 5,
+                    next: 6
+                },
+                Line {
+                    start: 6,
+                    end: 7,
+                    next: 7
+                }
+            ]
+        );
+        let wide: Vec<u8> = "a\r\nb".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let l: Vec<Line> = lines(&wide, TextEncoding::Utf16Le, 0).collect();
+        assert_eq!(
+            l,
+            [
+                Line {
+                    start: 0,
+                    end: 2,
+                    next: 6
+                },
+                Line {
+                    start: 6,
+                    end: 8,
+                    next: 8
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn windows_1252_maps_the_high_half() {
+        assert_eq!(windows_1252(0x80), 0x20ac);
+        assert_eq!(windows_1252(0x81), 0x0081);
+        assert_eq!(windows_1252(0x9f), 0x0178);
+        assert_eq!(windows_1252(0xe9), 0x00e9);
+        assert_eq!(windows_1252(b'A'), 0x41);
+    }
+
+    #[test]
+    fn unit_counts_match_the_fed_text() {
+        for (bytes, enc) in [
+            (&b"caf\xc3\xa9 \xf0\x9f\x98\x80 \xff\xc3"[..], TextEncoding::Utf8),
+            (b"\x80abc", TextEncoding::Windows1252),
+        ] {
+            let mut h = MultiDigest::new(&[crate::DigestAlgorithm::Sha256]);
+            let mut sink = Utf16Sink::new(&mut h);
+            sink.text(bytes, enc);
+            assert_eq!(sink.units(), utf16_units(bytes, enc));
+        }
+    }
+}

@@ -1,0 +1,3 @@
+Get-Date
+# SIG # Begin signature block
+# SIG # End signature block

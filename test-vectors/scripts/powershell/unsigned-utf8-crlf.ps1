@@ -1,0 +1,3 @@
+param([string]$Name = "wörld")
+Write-Host "Hello, $Name"
+Get-Date
