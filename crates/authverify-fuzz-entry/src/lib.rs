@@ -223,6 +223,7 @@ pub fn appx(data: &[u8]) {
     }
     let _ = publisher::publisher_string(data);
     let _ = verifier().verify_bytes(data, AT);
+}
 
 /// `data` as a script in every language: the encoding and signature block, the digest the
 /// language's SIP computes, the catalog hash, and the SpcSipInfo check on whatever the
