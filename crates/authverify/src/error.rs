@@ -711,7 +711,7 @@ pub enum TrustListError {
 
 impl Error {
     /// A stable id of the kind of failure, for grouping (`file.image`,
-    /// `file.certificate_table`, `file.cabinet`, `file.msi`, `file.catalog`, `file.script`, `file.io`, `file.read`, `file.changed`); the message says
+    /// `file.certificate_table`, `file.cabinet`, `file.msi`, `file.appx`, `file.catalog`, `file.script`, `file.io`, `file.read`, `file.changed`); the message says
     /// the rest.
     pub fn rule(&self) -> &'static str {
         match self {
@@ -719,6 +719,7 @@ impl Error {
             Self::CertTable(_) => "file.certificate_table",
             Self::Cabinet(_) => "file.cabinet",
             Self::Msi(_) => "file.msi",
+            Self::Appx(_) => "file.appx",
             Self::Catalog(_) => "file.catalog",
             Self::Script(_) => "file.script",
             Self::Io { .. } => "file.io",
@@ -744,6 +745,9 @@ pub enum Error {
     /// An MSI package's compound file.
     #[error(transparent)]
     Msi(#[from] MsiError),
+    /// An APPX/MSIX package's or bundle's archive, block map or manifest.
+    #[error(transparent)]
+    Appx(#[from] crate::appx::AppxError),
     /// A catalog's list.
     #[error(transparent)]
     Catalog(#[from] CatalogError),

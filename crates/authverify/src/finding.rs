@@ -130,6 +130,9 @@ pub enum Rule {
     AppxBlockMap,
     /// The manifest's publisher is not the signer's subject.
     AppxPublisherMismatch,
+    /// A bundle's package, verified as a file of its own: its verdict (a bundle holds only
+    /// when each of its packages is valid).
+    AppxInnerPackage,
 
     // Certificate chains: the rule that failed on the path a chain report headlines (its
     // `detail_rule`). A policy field's refusal uses the policy id instead.
@@ -229,6 +232,7 @@ impl Rule {
             Self::AppxDigestMismatch => "appx.digest_mismatch",
             Self::AppxBlockMap => "appx.block_map",
             Self::AppxPublisherMismatch => "appx.publisher_mismatch",
+            Self::AppxInnerPackage => "appx.inner_package",
             Self::ChainNotYetValid => "chain.not_yet_valid",
             Self::ChainExpired => "chain.expired",
             Self::ChainCriticalExtension => "chain.critical_extension",

@@ -376,6 +376,9 @@ pub enum FileFormat {
     /// An MSI package (OLE compound file): the signature in the root's
     /// `\x05DigitalSignature` stream.
     Msi,
+    /// An APPX/MSIX package or bundle: the signature in `AppxSignature.p7x`, over the
+    /// digests of its parts.
+    Appx,
     /// A catalog file (`.cat`): a signed list of file hashes.
     Catalog,
     /// A file of no signed format, hashed whole and judged by the catalogs that list it
@@ -384,12 +387,13 @@ pub enum FileFormat {
 }
 
 impl FileFormat {
-    /// `pe`, `cabinet`, `msi`, `catalog`, `flat`.
+    /// `pe`, `cabinet`, `msi`, `appx`, `catalog`, `flat`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pe => "pe",
             Self::Cabinet => "cabinet",
             Self::Msi => "msi",
+            Self::Appx => "appx",
             Self::Catalog => "catalog",
             Self::Flat => "flat",
         }
