@@ -122,8 +122,9 @@ pub(crate) fn collect_inputs(paths: &[PathBuf]) -> Inputs {
 
 /// The file starts like a format authverify verifies: a PE image (`MZ`), a cabinet
 /// (`MSCF`), or an OLE compound file named like a Windows Installer package (`.msi`, `.msp`,
-/// `.mst`, `.msm`: Office documents are compound files too, and not packages), DER named
-/// `.cat` (a catalog), or a script named by its extension (`.ps1`, `.psm1`, `.psd1`,
+/// `.mst`, `.msm`: Office documents are compound files too, and not packages), a ZIP archive
+/// named like an APPX/MSIX package or bundle (a `.zip`, `.docx` or `.jar` is not one), DER
+/// named `.cat` (a catalog), or a script named by its extension (`.ps1`, `.psm1`, `.psd1`,
 /// `.ps1xml`, `.psc1`, `.cdxml`, `.mof`, `.js`, `.vbs`, `.wsf`). Other files in a directory
 /// are counted as skipped.
 pub(crate) fn looks_signable(path: &Path) -> bool {
@@ -152,6 +153,7 @@ pub(crate) fn looks_signable(path: &Path) -> bool {
         || head.starts_with(b"MZ")
         || head.starts_with(b"MSCF")
         || (head == [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1] && named(&["msi", "msp", "mst", "msm"]))
+        || (head.starts_with(b"PK\x03\x04") && named(&authverify::appx::PACKAGE_EXTENSIONS))
         || (head.first() == Some(&0x30) && named(&["cat"]))
 }
 

@@ -25,7 +25,7 @@ pub const TEST_ROOT: &[u8] = include_bytes!("../../../test-vectors/pki/root.crt"
 pub const SIGNED_VECTOR: &[u8] = include_bytes!("../../../test-vectors/pe32plus-rsa2048-sha256.exe");
 
 /// The names of the entries, as the fuzz targets and corpus directories are named.
-pub const ENTRIES: [&str; 10] = [
+pub const ENTRIES: [&str; 11] = [
     "pe_image",
     "signed_data",
     "trust_material",
@@ -35,6 +35,7 @@ pub const ENTRIES: [&str; 10] = [
     "cabinet",
     "msi",
     "catalog",
+    "appx",
     "script",
 ];
 
@@ -61,6 +62,7 @@ pub fn run(name: &str, data: &[u8]) {
         "cabinet" => cabinet(data),
         "msi" => msi(data),
         "catalog" => catalog(data),
+        "appx" => appx(data),
         "script" => script(data),
         _ => {}
     }
@@ -201,6 +203,26 @@ pub fn catalog(data: &[u8]) {
         let _ = with.verify_bytes(BASE_IMAGE, AT);
         let _ = with.verify_bytes(b"a flat file", AT);
     }
+}
+
+/// `data` as an APPX/MSIX package or bundle: the ZIP reader, the block map and every member
+/// against it, the manifests, the digests; then the signature's content judged against the
+/// package (with the package's own bytes as the digest blob and subject, which must not
+/// panic either), and the whole file through the verifier.
+pub fn appx(data: &[u8]) {
+    use authverify::appx::{publisher, signature, AppxPackage};
+    if let Ok(package) = AppxPackage::parse(data) {
+        let _ = package.compare(data.get(..256).unwrap_or(data));
+        if let Some(sig) = &package.signature {
+            let _ = signature::read_sip_info(sig);
+            let _ = package.check_signed_content(signature::SIP_INFO_OID, sig, package.digest_algorithm(), sig, sig);
+        }
+        for inner in &package.inner {
+            let _ = inner.package.block_map_findings();
+        }
+    }
+    let _ = publisher::publisher_string(data);
+    let _ = verifier().verify_bytes(data, AT);
 }
 
 /// `data` as a script in every language: the encoding and signature block, the digest the

@@ -121,6 +121,21 @@ pub enum Rule {
     /// The MsiDigitalSignatureEx stream does not hold the metadata pre-hash.
     MsiDigitalSignatureEx,
 
+    // APPX/MSIX packages and bundles.
+    /// SpcIndirectDataContent is not SPC_SIPINFO naming the package's (or bundle's) SIP.
+    AppxSipInfo,
+    /// The signed APPX digest blob is malformed or uses another algorithm than the block map.
+    AppxDigestBlob,
+    /// A signed package digest (AXPC, AXCD, AXCT, AXBM, AXCI) does not match the package.
+    AppxDigestMismatch,
+    /// A payload member departs from AppxBlockMap.xml.
+    AppxBlockMap,
+    /// The manifest's publisher is not the signer's subject.
+    AppxPublisherMismatch,
+    /// A bundle's package, verified as a file of its own: its verdict (a bundle holds only
+    /// when each of its packages is valid).
+    AppxInnerPackage,
+
     // Certificate chains: the rule that failed on the path a chain report headlines (its
     // `detail_rule`). A policy field's refusal uses the policy id instead.
     /// A certificate on the path is not valid yet.
@@ -215,6 +230,12 @@ impl Rule {
             Self::CatalogListed => "catalog.listed",
             Self::MsiUnreadable => "msi.unreadable",
             Self::MsiDigitalSignatureEx => "msi.digital_signature_ex",
+            Self::AppxSipInfo => "appx.sip_info",
+            Self::AppxDigestBlob => "appx.digest_blob",
+            Self::AppxDigestMismatch => "appx.digest_mismatch",
+            Self::AppxBlockMap => "appx.block_map",
+            Self::AppxPublisherMismatch => "appx.publisher_mismatch",
+            Self::AppxInnerPackage => "appx.inner_package",
             Self::ChainNotYetValid => "chain.not_yet_valid",
             Self::ChainExpired => "chain.expired",
             Self::ChainCriticalExtension => "chain.critical_extension",

@@ -78,6 +78,7 @@
 // keys, trust material, the path builder, and verification (collection, timestamps,
 // evaluation, verdict). Beside them, the vocabulary every layer shares: errors, findings,
 // the policy, reports and time.
+pub mod appx;
 mod asn1;
 mod bounded;
 pub mod cab;

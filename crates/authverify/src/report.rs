@@ -388,6 +388,9 @@ pub enum FileFormat {
     /// An MSI package (OLE compound file): the signature in the root's
     /// `\x05DigitalSignature` stream.
     Msi,
+    /// An APPX/MSIX package or bundle: the signature in `AppxSignature.p7x`, over the
+    /// digests of its parts.
+    Appx,
     /// A catalog file (`.cat`): a signed list of file hashes.
     Catalog,
     /// A file of no signed format, hashed whole and judged by the catalogs that list it
@@ -399,12 +402,13 @@ pub enum FileFormat {
 }
 
 impl FileFormat {
-    /// `pe`, `cabinet`, `msi`, `catalog`, `flat`, `script`.
+    /// `pe`, `cabinet`, `msi`, `appx`, `catalog`, `flat`, `script`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pe => "pe",
             Self::Cabinet => "cabinet",
             Self::Msi => "msi",
+            Self::Appx => "appx",
             Self::Catalog => "catalog",
             Self::Script => "script",
             Self::Flat => "flat",

@@ -1,5 +1,6 @@
 //! The verifier: PE image → certificate table → signed data → signer → chain → verdict.
 
+mod appx;
 pub(crate) mod catalogs;
 pub(crate) mod outcome;
 pub(crate) mod reader;
@@ -292,6 +293,9 @@ impl Verifier {
         }
         if crate::msi::is_compound_file(data) {
             return self.verify_msi(data, at, feed);
+        }
+        if crate::appx::is_package(data) {
+            return self.verify_appx(data, at, feed);
         }
         if let Some(catalog) = self.try_catalog(data, at, feed) {
             return catalog.map(|(examined, _)| self.conclude(examined));
@@ -725,6 +729,9 @@ impl Verifier {
             &mut outcome.findings,
             Some(&self.certificates),
         );
+        if let Subject::Appx(package, inner) = subject {
+            appx::check_content(package, inner, &p, &embedded, &self.trust, &mut outcome);
+        }
         let Some(signer_cert) = self.check_signer(&p, subject, &embedded, policy_ok, &mut outcome) else {
             return outcome;
         };
@@ -948,6 +955,8 @@ enum Subject<'s, 'a> {
     Cabinet(Vec<std::ops::Range<u64>>),
     /// An MSI package.
     Msi(&'s crate::msi::MsiPackage<'a>),
+    /// An APPX/MSIX package or bundle, and a bundle's package verdicts (findings).
+    Appx(&'s crate::appx::AppxPackage<'a>, &'s [Finding]),
     /// A catalog: the list its signature covers, as received.
     Catalog(&'s [u8]),
     /// A script: its text as its SIP hashes it.
@@ -960,6 +969,7 @@ impl Subject<'_, '_> {
             Self::Pe(_) => FileFormat::Pe,
             Self::Cabinet(_) => FileFormat::Cabinet,
             Self::Msi(_) => FileFormat::Msi,
+            Self::Appx(..) => FileFormat::Appx,
             Self::Catalog(_) => FileFormat::Catalog,
             Self::Script(_) => FileFormat::Script,
         }
@@ -970,7 +980,7 @@ impl Subject<'_, '_> {
         match self {
             Self::Pe(_) => (oid::SPC_PE_IMAGE_DATA, "SPC_PE_IMAGE_DATAOBJ"),
             Self::Cabinet(_) => (oid::SPC_CAB_DATA, "SPC_CAB_DATA_OBJ"),
-            Self::Msi(_) => (oid::SPC_SIPINFO, "SPC_SIPINFO_OBJ"),
+            Self::Msi(_) | Self::Appx(..) => (oid::SPC_SIPINFO, "SPC_SIPINFO_OBJ"),
             Self::Catalog(_) => (oid::CTL, "szOID_CTL"),
             Self::Script(_) => (oid::SPC_SIPINFO, "SPC_SIPINFO_OBJ"),
         }
@@ -994,6 +1004,13 @@ impl Subject<'_, '_> {
             }),
             Self::Catalog(list) => algorithms.iter().map(|a| (*a, a.hash(list))).collect(),
             Self::Script(script) => script.digests(algorithms),
+            // The digest blob a signature over the package as it is carries, in the block
+            // map's algorithm only (the one its parts are hashed in).
+            Self::Appx(package, _) => algorithms
+                .iter()
+                .filter(|a| **a == package.digest_algorithm())
+                .map(|a| (*a, package.expected_blob()))
+                .collect(),
         }
     }
 
@@ -1128,7 +1145,8 @@ fn evaluation_time(signer: &Certificate, timestamp: Option<&Timestamp>, at: Unix
 /// Departures from the Authenticode structure that do not decide the verdict alone.
 fn structure_notes(p: &Parsed<'_>, subject: &Subject<'_, '_>, notes: &mut Vec<Finding>) {
     let (data_type, name) = subject.data_type();
-    if p.indirect.data_type != data_type {
+    // A package's SIP checks judge its data type (`appx.sip_info`).
+    if p.indirect.data_type != data_type && !matches!(subject, Subject::Appx(..)) {
         notes.push(Finding::information(
             Rule::IndirectDataType,
             format!("SpcIndirectDataContent type is {}, not {name}", p.indirect.data_type),

@@ -63,10 +63,11 @@ pub(crate) fn verify<R: Read + Seek>(
         .and_then(|n| std::path::Path::new(n).extension()?.to_str())
         .and_then(crate::script::ScriptLanguage::from_extension)
         .is_some();
-    if len <= READ_WHOLE_LIMIT || script || read_whole_format(r)? {
+    if len <= READ_WHOLE_LIMIT || script || read_whole_format(r, name)? {
         // An MSI package's streams are scattered over its sectors and its digest reads all
         // of them through the compound file's tables, and a catalog's signature covers its
-        // whole list: such files are read whole (at most MAX_PACKAGE bytes).
+        // whole list, and an APPX/MSIX package's digests read its central directory and
+        // every member: such files are read whole (at most MAX_PACKAGE bytes).
         if len > MAX_PACKAGE {
             return Err(Error::Read {
                 message: format!("a file of {len} bytes of a format read whole (at most {MAX_PACKAGE} are read)"),
@@ -85,18 +86,21 @@ pub(crate) fn verify<R: Read + Seek>(
     report
 }
 
-/// A small file, read whole; a length that differs from the one seen at the start means it
-/// changed while being read.
-/// The largest MSI package read (it is held whole in memory).
+/// The largest MSI or APPX package read (it is held whole in memory).
 const MAX_PACKAGE: u64 = 4 << 30;
 
-/// The input is of a format read whole: an OLE compound file (MSI), or DER (a catalog; a
-/// PE image starts with `MZ`, a cabinet with `MSCF`).
-fn read_whole_format<R: Read + Seek>(r: &mut R) -> Result<bool, Error> {
+/// The input is of a format read whole: an OLE compound file (MSI), a ZIP archive (APPX/MSIX;
+/// a local file header first) unless its name says it is some other archive (a `.zip` or
+/// `.jar` met by a `--catalogs` walk is hashed as it streams, not held in memory), or DER (a
+/// catalog; a PE image starts with `MZ`, a cabinet with `MSCF`).
+fn read_whole_format<R: Read + Seek>(r: &mut R, name: Option<&str>) -> Result<bool, Error> {
     let mut magic = [0u8; 8];
     r.seek(SeekFrom::Start(0)).map_err(|e| read_err(&e))?;
+    let package_name = name.is_none_or(crate::appx::is_package_name);
     match r.read_exact(&mut magic) {
-        Ok(()) => Ok(crate::msi::is_compound_file(&magic) || magic.first() == Some(&0x30)),
+        Ok(()) => Ok(crate::msi::is_compound_file(&magic)
+            || (crate::appx::zip::is_zip(&magic) && package_name)
+            || magic.first() == Some(&0x30)),
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
         Err(e) => Err(read_err(&e)),
     }
