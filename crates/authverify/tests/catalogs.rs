@@ -432,3 +432,56 @@ fn a_catalog_signatures_timestamp_chain_is_planned_as_an_embedded_ones() {
         assert_eq!(missing_of(&listed), expected);
     }
 }
+
+/// Issue 28: a signed file whose own chain does not close (its root is nowhere in the
+/// trust material) and which a valid catalog lists is valid through the catalog, decided in
+/// verdict.rs: its own signature keeps its `untrusted` verdict in the report, the catalog's
+/// signature comes after it, a note names the catalog, and nothing is missing — the
+/// catalog's chain closes and the embedded one does not decide. Without the catalog, the
+/// same file is untrusted and names its own root. Built here: the file by the testgen
+/// under a root of its own, the catalog by the testgen's test leaf, listing the file's
+/// Authenticode digest.
+#[test]
+fn a_signed_file_whose_root_is_missing_is_valid_through_a_catalog_that_lists_it() {
+    use authverify_testgen::catalogs::{signed_catalog, Hash, Listed, Member};
+    let m = manifest();
+    let at = common::time(&m.evaluated_at);
+    let file = authverify_testgen::hostile_big::named_signer("Vendor Root", "Vendor Signer");
+    let digest = member_hash(&file.image, "pe", DigestAlgorithm::Sha256);
+    let catalog = signed_catalog(
+        &[Member {
+            name: "vendor.sys".into(),
+            listed: Listed::Pe,
+            digest,
+        }],
+        Hash::Sha256,
+    );
+    let plain = Verifier::new(common::anchors(&m.trust), Policy::windows());
+    let alone = plain.verify_bytes(&file.image, at).expect("verified");
+    assert_eq!(alone.status, FileStatus::Untrusted);
+    assert_eq!(alone.missing.len(), 1, "{:?}", alone.missing);
+    assert!(alone.missing[0].subject.contains("Vendor Root"), "{:?}", alone.missing);
+
+    let mut index = authverify::CatalogIndex::new();
+    index.add("vendor.cat", &catalog, &plain, at).expect("catalog indexed");
+    let v = Verifier::new(common::anchors(&m.trust), Policy::windows()).with_catalogs(std::sync::Arc::new(index));
+    let r = v.verify_bytes(&file.image, at).expect("verified");
+    assert_eq!(r.status, FileStatus::Valid, "{:?}", r.notes);
+    let kinds: Vec<(authverify::SignatureKind, FileStatus)> = r.signatures.iter().map(|s| (s.kind, s.status)).collect();
+    assert_eq!(
+        kinds,
+        [
+            (authverify::SignatureKind::Embedded, FileStatus::Untrusted),
+            (authverify::SignatureKind::Catalog, FileStatus::Valid),
+        ]
+    );
+    assert_eq!(
+        r.signatures[1].catalog.as_ref().map(|c| c.path.as_str()),
+        Some("vendor.cat")
+    );
+    assert!(r
+        .notes
+        .iter()
+        .any(|n| n.rule == authverify::Rule::CatalogListed && n.detail.contains("vendor.cat")));
+    assert!(r.missing.is_empty(), "{:?}", r.missing);
+}
