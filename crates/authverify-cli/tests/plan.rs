@@ -564,3 +564,32 @@ fn a_report_value_spread_over_lines_is_bounded_and_statuses_are_the_verdicts() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("unknown field"), "{stderr}");
 }
+
+/// A root the file does not carry, vouched for by its bytes (`--vouch`), is named as the
+/// root to install and enters the plan: the admin gave the certificate, so it is at hand.
+/// The vector is signed under the test PKI with only the leaf and the intermediate in the
+/// file; the root's SHA-1 is the test root's. Without `--vouch` the same issuer is unknown
+/// (no store, nothing to install).
+#[test]
+fn vouching_for_a_root_the_file_lacks_puts_it_into_the_plan() {
+    let file = s(&vectors().join("pe32plus-rsa2048-sha256.exe"));
+    let root = vectors().join("pki/root.crt");
+    let root_sha1 = "3571b5a421a242764b4ecaea8eed94a62f312024".to_string();
+    let plain = summary_of(std::slice::from_ref(&file), &[]);
+    assert_eq!(plain["files"][0]["missing"][0]["store"], json!("unknown"), "{plain}");
+    assert!(sha1s(&plain["summary"]["install"]).is_empty());
+
+    let vouched = summary_of(std::slice::from_ref(&file), &["--vouch", &s(&root)]);
+    let m = &vouched["files"][0]["missing"][0];
+    assert_eq!(
+        (&m["store"], &m["vouched_by"], &m["available"], &m["sha1"]),
+        (&json!("root"), &json!("user"), &json!(true), &json!(root_sha1)),
+        "{vouched}"
+    );
+    assert_eq!(
+        vouched["files"][0]["signatures"][0]["chain"]["status"],
+        json!("missing_root")
+    );
+    assert_eq!(sha1s(&vouched["summary"]["install"]), [root_sha1]);
+    assert_eq!(vouched["files"][0]["status"], json!("untrusted"));
+}

@@ -204,3 +204,31 @@ def test_catalogs_pickle_with_the_instant_they_were_verified_at(tmp_path):
     assert v.verify_path(sys_file, at=AT)["status"] == "valid"
     with pytest.raises(authverify.AuthverifyError, match="no such file"):
         authverify.Verifier(trust=TRUST, catalogs=[str(tmp_path / "absent")])
+
+
+SCRIPTS = json.loads((VECTORS / "scripts/manifest.json").read_text())
+APPX = json.loads((VECTORS / "appx/manifest.json").read_text())
+
+
+@pytest.mark.parametrize("family,manifest", [("scripts", SCRIPTS), ("appx", APPX)], ids=["scripts", "appx"])
+def test_scripts_and_packages_get_their_manifest_verdicts_like_the_cli(family, manifest, cli, tmp_path):
+    # Issue 29: the binding verifies scripts and APPX/MSIX packages as the CLI does: each
+    # vector's verdict (or, for a hostile script, its typed error) is the manifest's, built
+    # with osslsigncode or to the documented form, and the lines equal the CLI's JSONL.
+    v = authverify.Verifier(trust=[str(VECTORS / t) for t in manifest["trust"]])
+    files = [str(VECTORS / family / m["file"]) for m in manifest["vectors"]]
+    records = v.verify_paths(files, at=manifest["evaluated_at"])
+    for record, want in zip(records, manifest["vectors"]):
+        if want.get("status") is None:
+            assert record["error_rule"] == "file.script", (want["file"], record)
+        else:
+            assert record["status"] == want["status"], (want["file"], record)
+            assert record["format"] == ("script" if family == "scripts" else "appx")
+    listing = tmp_path / "list.txt"
+    listing.write_text("".join(f + "\n" for f in files))
+    out = subprocess.run([cli, "verify", "--format", "jsonl", "--summary", "--at", manifest["evaluated_at"],
+                          "--trust", str(VECTORS / manifest["trust"][0]), "--files-from", str(listing)],
+                         capture_output=True, text=True)
+    assert out.returncode == 1, out.stderr  # tampered vectors are among them
+    lines, summary = v.verify_lines(files, at=manifest["evaluated_at"])
+    assert "".join(line + "\n" for line in lines + [summary.to_line()]) == out.stdout

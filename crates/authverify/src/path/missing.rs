@@ -135,6 +135,24 @@ pub(super) fn trust_list_roots(top: &Certificate, req: &ChainRequest<'_>) -> Vec
     out
 }
 
+/// A certificate the user vouches for (`--vouch`) that issued `top`: its name, its key id
+/// when `top` names one, and its key's signature on `top`. The user gave its bytes, so it is
+/// at hand to name and export even when neither the file nor the trust material carries it
+/// (an offline machine's admin vouching for the root a vendor's files need). A self-signed
+/// one is a root; another an intermediate, vouched for by its path like any.
+fn vouched_issuer(top: &Certificate, req: &ChainRequest<'_>) -> Option<Arc<Certificate>> {
+    let key = |der: &[u8]| crate::x509::name::name_key(der).unwrap_or_else(|| der.to_vec());
+    let issuer = key(top.issuer_der());
+    let aki = top.authority_key_id();
+    req.trust
+        .vouched()
+        .iter()
+        .filter(|c| key(c.subject_der()) == issuer)
+        .filter(|c| aki.is_none() || c.subject_key_id() == aki)
+        .find(|c| top.verify_signed_by(c).is_ok() && (!c.is_self_issued() || c.verify_signed_by(c).is_ok()))
+        .cloned()
+}
+
 /// Nobody at hand issued `top`. When the built-in set or a CTL knows a certificate of that
 /// name (and key id, when `top` names one), it is named with its store — phase 1 does not
 /// search the dictionary, yet must not call a known root unknown. Otherwise the issuer is
@@ -181,8 +199,13 @@ pub(super) fn unknown_issuer(
                 req,
             )],
         ),
-        None => match trust_list_roots(top, req) {
-            listed if !listed.is_empty() => (ChainStatus::MissingRoot, listed),
+        None => match (vouched_issuer(top, req), trust_list_roots(top, req)) {
+            (Some(c), _) if c.is_self_issued() => (ChainStatus::MissingRoot, vec![missing_root(&c, req)]),
+            (Some(c), _) => (
+                ChainStatus::MissingIntermediate,
+                vec![missing_known(&c, Store::Intermediate, None, req)],
+            ),
+            (None, listed) if !listed.is_empty() => (ChainStatus::MissingRoot, listed),
             _ => (
                 ChainStatus::MissingIssuer,
                 vec![Missing {
