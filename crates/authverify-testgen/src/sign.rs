@@ -78,6 +78,12 @@ pub(crate) enum TimestampKind {
     /// PKCS#9 countersignature without the contentType signed attribute, as RFC 5652 §11.1
     /// requires of countersignatures.
     Pkcs9WithoutContentType,
+    /// PKCS#9 countersignature made with MD5: digestAlgorithm MD5, messageDigest the MD5 of
+    /// the parent signature, and the RSA block over the MD5 of the signed attributes —
+    /// bare (`bare_hash`, as VeriSign's TSA wrote it in 2005) or in a DigestInfo.
+    Pkcs9Md5 {
+        bare_hash: bool,
+    },
 }
 
 #[derive(Clone, Copy)]
@@ -247,9 +253,12 @@ fn timestamp_attribute(ts: &Timestamp<'_>, parent_signature: &[u8]) -> Vec<u8> {
             let token = seq(&[&oid("1.2.840.113549.1.7.2"), &ctx(0, true, &sd)]);
             attribute("1.3.6.1.4.1.311.3.3.1", &token)
         }
-        TimestampKind::Pkcs9 { .. } | TimestampKind::Pkcs9WithoutContentType => {
-            let h = Hash::Sha1;
-            let bare_hash = matches!(ts.kind, TimestampKind::Pkcs9 { bare_hash: true });
+        TimestampKind::Pkcs9 { .. } | TimestampKind::Pkcs9WithoutContentType | TimestampKind::Pkcs9Md5 { .. } => {
+            let (h, bare_hash) = match ts.kind {
+                TimestampKind::Pkcs9Md5 { bare_hash } => (Hash::Md5, bare_hash),
+                TimestampKind::Pkcs9 { bare_hash } => (Hash::Sha1, bare_hash),
+                _ => (Hash::Sha1, false),
+            };
             let mut attrs = vec![
                 attribute("1.2.840.113549.1.9.5", &time(ts.time)),
                 attribute("1.2.840.113549.1.9.4", &octets(&h.digest(&imprinted))),

@@ -119,8 +119,9 @@ struct TsaSignature<'a, 'b> {
     si: &'b SignerInfo<'a>,
     content_type: Option<ObjectIdentifier>,
     digested: &'b [u8],
-    /// Whether the legacy bare-hash RSA form may be accepted (countersignatures only).
-    allow_bare_hash: bool,
+    /// A legacy PKCS#9 countersignature (not an RFC 3161 token): the bare-hash RSA form
+    /// may be accepted, and MD5 is judged by `allow_md5_countersignature`.
+    countersignature: bool,
 }
 
 /// Verifies the TSA signer and chain and fills the report; `binding` is whether the
@@ -199,8 +200,12 @@ fn tsa_signature(sig: &TsaSignature<'_, '_>, tsa: &Certificate, policy: &Policy,
             sig.digested,
             tsa,
             policy,
-            sig.allow_bare_hash,
-            signer::SignerRole::Timestamp,
+            sig.countersignature,
+            if sig.countersignature {
+                signer::SignerRole::Countersignature
+            } else {
+                signer::SignerRole::Timestamp
+            },
         ) {
             Ok(check) => {
                 notes.extend(check.notes);
@@ -284,7 +289,7 @@ fn rfc3161_token(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContex
         si: &si,
         content_type: Some(ID_CT_TST_INFO),
         digested: content.digested,
-        allow_bare_hash: false,
+        countersignature: false,
     };
     finish(report, &sig, &certs, ctx, binding)
 }
@@ -321,7 +326,7 @@ fn countersignature(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampCon
         si: &si,
         content_type: None,
         digested: parent_signature,
-        allow_bare_hash: true,
+        countersignature: true,
     };
     finish(report, &sig, &certs, ctx, true)
 }
