@@ -753,6 +753,26 @@ fn md5_countersignatures(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
             ),
         )
     };
+    // The RFC 3161 counterpart: a token whose messageImprint is MD5. Not a legacy
+    // countersignature, so only `allow_md5` admits it.
+    out.write_both(
+        "rfc3161-md5-imprint.exe",
+        &sign::sign(
+            pe,
+            &stamped_expired(p, TimestampKind::Rfc3161Md5Imprint, &p.tsa, &[]),
+            &[],
+        ),
+        "an RFC 3161 token whose messageImprint is the MD5 of the signature; the signer has expired",
+        expect(
+            Status::Untrusted,
+            "expired",
+            Some(false),
+            refused(
+                "policy.allow_md5",
+                "rejected by policy (allow_md5): the messageImprint uses md5",
+            ),
+        ),
+    );
     for (name, bare_hash, why) in [
         (
             "pkcs9-md5-bare-hash.exe",

@@ -70,6 +70,9 @@ pub(crate) struct Form {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TimestampKind {
     Rfc3161,
+    /// RFC 3161 token whose messageImprint is the MD5 of the parent signature (the token
+    /// itself signed with SHA-256).
+    Rfc3161Md5Imprint,
     /// PKCS#9 countersignature; `bare_hash`: the RSA block holds the bare SHA-1 of the
     /// signed attributes without DigestInfo (the legacy Symantec/VeriSign form).
     Pkcs9 {
@@ -224,13 +227,18 @@ fn timestamp_attribute(ts: &Timestamp<'_>, parent_signature: &[u8]) -> Vec<u8> {
         parent_signature.to_vec()
     };
     match ts.kind {
-        TimestampKind::Rfc3161 => {
+        TimestampKind::Rfc3161 | TimestampKind::Rfc3161Md5Imprint => {
+            let imprint_hash = if ts.kind == TimestampKind::Rfc3161Md5Imprint {
+                Hash::Md5
+            } else {
+                Hash::Sha256
+            };
             let dt = der::DateTime::from_unix_duration(std::time::Duration::from_secs(ts.time)).expect("time");
             let gen_time = der::Encode::to_der(&der::asn1::GeneralizedTime::from_date_time(dt)).expect("gt");
             let tst = seq(&[
                 &int(1),
                 &oid("1.3.6.1.4.1.99999.1"),
-                &seq(&[&alg_null(Hash::Sha256.oid()), &octets(&Hash::Sha256.digest(&imprinted))]),
+                &seq(&[&alg_null(imprint_hash.oid()), &octets(&imprint_hash.digest(&imprinted))]),
                 &int(ts.time),
                 &gen_time,
             ]);
@@ -334,7 +342,11 @@ pub(crate) fn signed_content(s: &Signer<'_>, content: &[u8], nested: &[Vec<u8>])
     );
     let mut certs: Vec<&[u8]> = s.chain.iter().map(|c| c.der.as_slice()).collect();
     // PKCS#9 countersigners are found in the outer certificate set.
-    if let Some(ts) = s.timestamp.as_ref().filter(|t| t.kind != TimestampKind::Rfc3161) {
+    if let Some(ts) = s
+        .timestamp
+        .as_ref()
+        .filter(|t| !matches!(t.kind, TimestampKind::Rfc3161 | TimestampKind::Rfc3161Md5Imprint))
+    {
         certs.push(&ts.cert.der);
         certs.extend(ts.chain.iter().map(|c| c.der.as_slice()));
     }

@@ -65,7 +65,7 @@ fn every_rule_vector_gets_its_verdict_under_both_presets() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(checked, 46, "23 vectors under two presets");
+    assert_eq!(checked, 48, "24 vectors under two presets");
 }
 
 /// Issue 30: the narrow opt-in for MD5 countersignatures. Both MD5 countersignature vectors
@@ -155,6 +155,11 @@ fn md5_countersignatures_count_only_when_opted_in() {
         if let Some(why) = mismatch(&verify(file, policy), &want) {
             failures.push(format!("{file} [{name}]: {why}"));
         }
+    }
+    // allow_md5 admits an MD5 messageImprint in an RFC 3161 token.
+    let token = verify("rfc3161-md5-imprint.exe", md5_anywhere(Policy::windows()));
+    if let Some(why) = mismatch(&token, &valid(leniency("policy.allow_md5"))) {
+        failures.push(format!("rfc3161-md5-imprint.exe [allow_md5]: {why}"));
     }
     // Opting in admits MD5 only in the countersignature: the narrow field does not reach
     // the MD5 certificate on the TSA path.

@@ -244,6 +244,7 @@ const HARDENING_DIFFERENCES: &[(&str, &str, &str)] = &[
     ("sha384-signature-sha256-digest.exe", "windows", "as above"),
     ("pkcs9-without-content-type.exe", "windows", "osslsigncode verifies the countersignature as a plain CMS SignerInfo, which must carry contentType; RFC 5652 11.1 forbids it there"),
     ("pkcs9-md5.exe", "both", "OpenSSL verifies an MD5 countersignature in a DigestInfo; both presets refuse its MD5 digest (allow_md5_countersignature, issue 30: Windows' default undocumented)"),
+    ("rfc3161-md5-imprint.exe", "both", "OpenSSL accepts an RFC 3161 messageImprint in MD5; we refuse MD5 anywhere (allow_md5), the imprint included"),
     ("tsa-without-eku.exe", "strict", "strict requires the TSA certificate to carry timeStamping (RFC 3161 2.3); OpenSSL accepts a TSA certificate without EKU"),
 ];
 

@@ -248,25 +248,7 @@ fn rfc3161_token(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContex
         }
     };
     report.time = Some(tst.gen_time);
-    // The imprint is over the parent's signature value, in the imprint's own algorithm
-    // (it may differ from the token's digest algorithm).
-    let binding = match DigestAlgorithm::from_oid(&tst.imprint_algorithm) {
-        Some(alg) if alg.hash(parent_signature) == tst.imprint => true,
-        Some(_) => {
-            report.findings.push(Finding::refusal(
-                Rule::TimestampImprint,
-                "messageImprint does not match the signature it claims to timestamp",
-            ));
-            false
-        }
-        None => {
-            report.findings.push(Finding::refusal(
-                Rule::TimestampImprint,
-                format!("unsupported messageImprint algorithm {}", tst.imprint_algorithm),
-            ));
-            false
-        }
-    };
+    let binding = imprint_binds(&tst, parent_signature, ctx.policy, &mut report.findings);
     let [si_tlv] = sd.signer_infos.as_slice() else {
         report.findings.push(malformed(format!(
             "RFC 3161 token has {} SignerInfos, expected 1",
@@ -292,6 +274,40 @@ fn rfc3161_token(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContex
         countersignature: false,
     };
     finish(report, &sig, &certs, ctx, binding)
+}
+
+/// Whether the token's messageImprint, in its own algorithm (which may differ from the
+/// token's digest algorithm), is the hash of the parent's signature value; why not goes to
+/// `findings`.
+fn imprint_binds(tst: &TstInfo, parent_signature: &[u8], policy: &Policy, findings: &mut Vec<Finding>) -> bool {
+    let imprint_algorithm = DigestAlgorithm::from_oid(&tst.imprint_algorithm);
+    // The imprint is what binds the time to the signature: an MD5 one is `allow_md5`'s
+    // (MD5 anywhere), whatever the hash the TSA signed with.
+    let md5_refused = imprint_algorithm == Some(DigestAlgorithm::Md5)
+        && !Policy::rule(
+            policy.allow_md5,
+            Rule::AllowMd5,
+            "the messageImprint uses md5",
+            findings,
+        );
+    match imprint_algorithm {
+        _ if md5_refused => false,
+        Some(alg) if alg.hash(parent_signature) == tst.imprint => true,
+        Some(_) => {
+            findings.push(Finding::refusal(
+                Rule::TimestampImprint,
+                "messageImprint does not match the signature it claims to timestamp",
+            ));
+            false
+        }
+        None => {
+            findings.push(Finding::refusal(
+                Rule::TimestampImprint,
+                format!("unsupported messageImprint algorithm {}", tst.imprint_algorithm),
+            ));
+            false
+        }
+    }
 }
 
 fn countersignature(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContext<'_>) -> Timestamp {
