@@ -89,6 +89,7 @@ pub(crate) fn write(dir: &Path, p: &'static Pki, pe: &[u8]) {
     anchors(&mut out, p, pe);
     timestamps(&mut out, p, pe);
     timestamps_that_do_not_count(&mut out, p, pe);
+    md5_countersignatures(&mut out, p, pe);
     let trust = [
         "pki/root.crt",
         "hardening/roots/expired-2020.crt",
@@ -733,4 +734,62 @@ fn timestamps_that_do_not_count(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
             ),
         ),
     );
+}
+
+/// Legacy PKCS#9 countersignatures made with MD5 (issue 30): VeriSign's TSA wrote them in
+/// 2005, with the bare MD5 in the RSA block. The signer expired before the evaluation time,
+/// so the file is valid only if the timestamp counts. Both presets refuse the MD5 digest by
+/// `allow_md5_countersignature` (Windows' default for MD5 timestamp hashes is not
+/// documented; docs/ARCHITECTURE.md); with it on, both forms are otherwise sound.
+fn md5_countersignatures(out: &mut Out<'_>, p: &'static Pki, pe: &[u8]) {
+    let refused_md5 = || {
+        expect(
+            Status::Untrusted,
+            "expired",
+            Some(false),
+            refused(
+                "policy.allow_md5_countersignature",
+                "rejected by policy (allow_md5_countersignature): SignerInfo digest algorithm uses md5",
+            ),
+        )
+    };
+    // The RFC 3161 counterpart: a token whose messageImprint is MD5. Not a legacy
+    // countersignature, so only `allow_md5` admits it.
+    out.write_both(
+        "rfc3161-md5-imprint.exe",
+        &sign::sign(
+            pe,
+            &stamped_expired(p, TimestampKind::Rfc3161Md5Imprint, &p.tsa, &[]),
+            &[],
+        ),
+        "an RFC 3161 token whose messageImprint is the MD5 of the signature; the signer has expired",
+        expect(
+            Status::Untrusted,
+            "expired",
+            Some(false),
+            refused(
+                "policy.allow_md5",
+                "rejected by policy (allow_md5): the messageImprint uses md5",
+            ),
+        ),
+    );
+    for (name, bare_hash, why) in [
+        (
+            "pkcs9-md5-bare-hash.exe",
+            true,
+            "a PKCS#9 countersignature made with MD5, the bare MD5 in its RSA block (VeriSign, 2005); the signer has expired",
+        ),
+        (
+            "pkcs9-md5.exe",
+            false,
+            "a PKCS#9 countersignature made with MD5, its RSA block a DigestInfo(MD5); the signer has expired",
+        ),
+    ] {
+        out.write_both(
+            name,
+            &sign::sign(pe, &stamped_expired(p, TimestampKind::Pkcs9Md5 { bare_hash }, &p.tsa, &[]), &[]),
+            why,
+            refused_md5(),
+        );
+    }
 }

@@ -70,6 +70,9 @@ pub(crate) struct Form {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TimestampKind {
     Rfc3161,
+    /// RFC 3161 token whose messageImprint is the MD5 of the parent signature (the token
+    /// itself signed with SHA-256).
+    Rfc3161Md5Imprint,
     /// PKCS#9 countersignature; `bare_hash`: the RSA block holds the bare SHA-1 of the
     /// signed attributes without DigestInfo (the legacy Symantec/VeriSign form).
     Pkcs9 {
@@ -78,6 +81,12 @@ pub(crate) enum TimestampKind {
     /// PKCS#9 countersignature without the contentType signed attribute, as RFC 5652 §11.1
     /// requires of countersignatures.
     Pkcs9WithoutContentType,
+    /// PKCS#9 countersignature made with MD5: digestAlgorithm MD5, messageDigest the MD5 of
+    /// the parent signature, and the RSA block over the MD5 of the signed attributes —
+    /// bare (`bare_hash`, as VeriSign's TSA wrote it in 2005) or in a DigestInfo.
+    Pkcs9Md5 {
+        bare_hash: bool,
+    },
 }
 
 #[derive(Clone, Copy)]
@@ -218,13 +227,18 @@ fn timestamp_attribute(ts: &Timestamp<'_>, parent_signature: &[u8]) -> Vec<u8> {
         parent_signature.to_vec()
     };
     match ts.kind {
-        TimestampKind::Rfc3161 => {
+        TimestampKind::Rfc3161 | TimestampKind::Rfc3161Md5Imprint => {
+            let imprint_hash = if ts.kind == TimestampKind::Rfc3161Md5Imprint {
+                Hash::Md5
+            } else {
+                Hash::Sha256
+            };
             let dt = der::DateTime::from_unix_duration(std::time::Duration::from_secs(ts.time)).expect("time");
             let gen_time = der::Encode::to_der(&der::asn1::GeneralizedTime::from_date_time(dt)).expect("gt");
             let tst = seq(&[
                 &int(1),
                 &oid("1.3.6.1.4.1.99999.1"),
-                &seq(&[&alg_null(Hash::Sha256.oid()), &octets(&Hash::Sha256.digest(&imprinted))]),
+                &seq(&[&alg_null(imprint_hash.oid()), &octets(&imprint_hash.digest(&imprinted))]),
                 &int(ts.time),
                 &gen_time,
             ]);
@@ -247,9 +261,12 @@ fn timestamp_attribute(ts: &Timestamp<'_>, parent_signature: &[u8]) -> Vec<u8> {
             let token = seq(&[&oid("1.2.840.113549.1.7.2"), &ctx(0, true, &sd)]);
             attribute("1.3.6.1.4.1.311.3.3.1", &token)
         }
-        TimestampKind::Pkcs9 { .. } | TimestampKind::Pkcs9WithoutContentType => {
-            let h = Hash::Sha1;
-            let bare_hash = matches!(ts.kind, TimestampKind::Pkcs9 { bare_hash: true });
+        TimestampKind::Pkcs9 { .. } | TimestampKind::Pkcs9WithoutContentType | TimestampKind::Pkcs9Md5 { .. } => {
+            let (h, bare_hash) = match ts.kind {
+                TimestampKind::Pkcs9Md5 { bare_hash } => (Hash::Md5, bare_hash),
+                TimestampKind::Pkcs9 { bare_hash } => (Hash::Sha1, bare_hash),
+                _ => (Hash::Sha1, false),
+            };
             let mut attrs = vec![
                 attribute("1.2.840.113549.1.9.5", &time(ts.time)),
                 attribute("1.2.840.113549.1.9.4", &octets(&h.digest(&imprinted))),
@@ -325,7 +342,11 @@ pub(crate) fn signed_content(s: &Signer<'_>, content: &[u8], nested: &[Vec<u8>])
     );
     let mut certs: Vec<&[u8]> = s.chain.iter().map(|c| c.der.as_slice()).collect();
     // PKCS#9 countersigners are found in the outer certificate set.
-    if let Some(ts) = s.timestamp.as_ref().filter(|t| t.kind != TimestampKind::Rfc3161) {
+    if let Some(ts) = s
+        .timestamp
+        .as_ref()
+        .filter(|t| !matches!(t.kind, TimestampKind::Rfc3161 | TimestampKind::Rfc3161Md5Imprint))
+    {
         certs.push(&ts.cert.der);
         certs.extend(ts.chain.iter().map(|c| c.der.as_slice()));
     }

@@ -14,6 +14,8 @@ pub enum Rule {
     // Decided by a Policy field (the id is the field's name).
     /// `Policy::allow_md5`.
     AllowMd5,
+    /// `Policy::allow_md5_countersignature`.
+    AllowMd5Countersignature,
     /// `Policy::allow_sha1`.
     AllowSha1,
     /// `Policy::allow_sha1_certificates`.
@@ -184,6 +186,7 @@ impl Rule {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::AllowMd5 => "policy.allow_md5",
+            Self::AllowMd5Countersignature => "policy.allow_md5_countersignature",
             Self::AllowSha1 => "policy.allow_sha1",
             Self::AllowSha1Certificates => "policy.allow_sha1_certificates",
             Self::AllowSha1Timestamps => "policy.allow_sha1_timestamps",

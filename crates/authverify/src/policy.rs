@@ -29,6 +29,14 @@ pub struct Policy {
     /// signer paths. Off in both presets: MD5 collisions let a signature be transplanted
     /// and a CA certificate be forged (Flame, 2012).
     pub allow_md5: bool,
+    /// Accept MD5 as the digest of a legacy PKCS#9 countersignature (its digestAlgorithm,
+    /// messageDigest and the hash in its RSA block), and nowhere else: not in RFC 3161
+    /// tokens, file digests or certificate signatures. Off in both presets: Windows has a
+    /// separate weak-hash switch for timestamp hashes (CERT_CHAIN_DISABLE_TIMESTAMP_HASH_WEAK_FLAG)
+    /// whose default for MD5 is not documented, so what Windows does is unknown
+    /// (docs/ARCHITECTURE.md, "MD5 countersignatures"). On for archives of 2005-era files
+    /// (VeriSign countersignatures made with MD5). `allow_md5` implies it.
+    pub allow_md5_countersignature: bool,
     /// Accept SHA-1 file digests, SignerInfo digest algorithms and signer signatures
     /// (Windows still does for Authenticode). Strict: off.
     pub allow_sha1: bool,
@@ -112,6 +120,7 @@ impl Policy {
     pub fn windows() -> Self {
         Self {
             allow_md5: false,
+            allow_md5_countersignature: false,
             allow_sha1: true,
             allow_sha1_certificates: true,
             allow_sha1_timestamps: true,

@@ -182,6 +182,7 @@ fn the_presets_differ_exactly_where_documented() {
     assert!(w.accept_non_deciding_mismatch && !s.accept_non_deciding_mismatch);
     // The same in both.
     assert!(!w.allow_md5 && !s.allow_md5);
+    assert!(!w.allow_md5_countersignature && !s.allow_md5_countersignature);
     assert!(!w.accept_data_after_cert_table && !s.accept_data_after_cert_table);
     assert_eq!(w.max_nesting_depth, s.max_nesting_depth);
     assert_eq!(Policy::default(), w);

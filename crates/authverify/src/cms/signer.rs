@@ -85,8 +85,11 @@ pub(crate) fn names(sid: &SignerId<'_>, c: &Certificate) -> bool {
 pub(crate) enum SignerRole {
     /// An Authenticode signer (`allow_sha1`).
     Authenticode,
-    /// A time-stamping authority (`allow_sha1_timestamps`).
+    /// A time-stamping authority signing an RFC 3161 token (`allow_sha1_timestamps`).
     Timestamp,
+    /// A time-stamping authority's legacy PKCS#9 countersignature: SHA-1 as for
+    /// [`SignerRole::Timestamp`]; MD5 also by `allow_md5_countersignature`.
+    Countersignature,
     /// The signer of a root-program CTL (Microsoft's own; SHA-1 is not refused there, as
     /// archived CTLs are signed with it).
     TrustList,
@@ -219,8 +222,10 @@ fn hashes(
     Ok(alg)
 }
 
-/// MD5 is refused unless `allow_md5`; SHA-1 by the rule of `role`. A leniency relied on
-/// is noted (SHA-1 under `windows` is noted by the caller once per signature, not here).
+/// MD5 is refused unless `allow_md5` (or, in a legacy countersignature only,
+/// `allow_md5_countersignature`, which a refusal there names); SHA-1 by the rule of `role`.
+/// A leniency relied on is noted (SHA-1 under `windows` is noted by the caller once per
+/// signature, not here).
 fn weak_hash(
     used: DigestAlgorithm,
     what: &str,
@@ -230,6 +235,14 @@ fn weak_hash(
 ) -> Result<(), Finding> {
     let refuse = |rule: Rule| Err(Policy::finding(false, rule, &format!("{what} uses {used}")));
     match used {
+        DigestAlgorithm::Md5 if !policy.allow_md5 && role == SignerRole::Countersignature => {
+            if !policy.allow_md5_countersignature {
+                return refuse(Rule::AllowMd5Countersignature);
+            }
+            let what = format!("{what} of the legacy countersignature uses MD5");
+            notes.push(Policy::finding(true, Rule::AllowMd5Countersignature, &what));
+            Ok(())
+        }
         DigestAlgorithm::Md5 if !policy.allow_md5 => refuse(Rule::AllowMd5),
         DigestAlgorithm::Md5 => {
             notes.push(Policy::finding(true, Rule::AllowMd5, &format!("{what} uses MD5")));
@@ -237,7 +250,9 @@ fn weak_hash(
         }
         DigestAlgorithm::Sha1 => match role {
             SignerRole::Authenticode if !policy.allow_sha1 => refuse(Rule::AllowSha1),
-            SignerRole::Timestamp if !policy.allow_sha1_timestamps => refuse(Rule::AllowSha1Timestamps),
+            SignerRole::Timestamp | SignerRole::Countersignature if !policy.allow_sha1_timestamps => {
+                refuse(Rule::AllowSha1Timestamps)
+            }
             _ => Ok(()),
         },
         _ => Ok(()),

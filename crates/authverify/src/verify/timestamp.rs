@@ -119,8 +119,9 @@ struct TsaSignature<'a, 'b> {
     si: &'b SignerInfo<'a>,
     content_type: Option<ObjectIdentifier>,
     digested: &'b [u8],
-    /// Whether the legacy bare-hash RSA form may be accepted (countersignatures only).
-    allow_bare_hash: bool,
+    /// A legacy PKCS#9 countersignature (not an RFC 3161 token): the bare-hash RSA form
+    /// may be accepted, and MD5 is judged by `allow_md5_countersignature`.
+    countersignature: bool,
 }
 
 /// Verifies the TSA signer and chain and fills the report; `binding` is whether the
@@ -199,8 +200,12 @@ fn tsa_signature(sig: &TsaSignature<'_, '_>, tsa: &Certificate, policy: &Policy,
             sig.digested,
             tsa,
             policy,
-            sig.allow_bare_hash,
-            signer::SignerRole::Timestamp,
+            sig.countersignature,
+            if sig.countersignature {
+                signer::SignerRole::Countersignature
+            } else {
+                signer::SignerRole::Timestamp
+            },
         ) {
             Ok(check) => {
                 notes.extend(check.notes);
@@ -243,25 +248,7 @@ fn rfc3161_token(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContex
         }
     };
     report.time = Some(tst.gen_time);
-    // The imprint is over the parent's signature value, in the imprint's own algorithm
-    // (it may differ from the token's digest algorithm).
-    let binding = match DigestAlgorithm::from_oid(&tst.imprint_algorithm) {
-        Some(alg) if alg.hash(parent_signature) == tst.imprint => true,
-        Some(_) => {
-            report.findings.push(Finding::refusal(
-                Rule::TimestampImprint,
-                "messageImprint does not match the signature it claims to timestamp",
-            ));
-            false
-        }
-        None => {
-            report.findings.push(Finding::refusal(
-                Rule::TimestampImprint,
-                format!("unsupported messageImprint algorithm {}", tst.imprint_algorithm),
-            ));
-            false
-        }
-    };
+    let binding = imprint_binds(&tst, parent_signature, ctx.policy, &mut report.findings);
     let [si_tlv] = sd.signer_infos.as_slice() else {
         report.findings.push(malformed(format!(
             "RFC 3161 token has {} SignerInfos, expected 1",
@@ -284,9 +271,43 @@ fn rfc3161_token(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContex
         si: &si,
         content_type: Some(ID_CT_TST_INFO),
         digested: content.digested,
-        allow_bare_hash: false,
+        countersignature: false,
     };
     finish(report, &sig, &certs, ctx, binding)
+}
+
+/// Whether the token's messageImprint, in its own algorithm (which may differ from the
+/// token's digest algorithm), is the hash of the parent's signature value; why not goes to
+/// `findings`.
+fn imprint_binds(tst: &TstInfo, parent_signature: &[u8], policy: &Policy, findings: &mut Vec<Finding>) -> bool {
+    let imprint_algorithm = DigestAlgorithm::from_oid(&tst.imprint_algorithm);
+    // The imprint is what binds the time to the signature: an MD5 one is `allow_md5`'s
+    // (MD5 anywhere), whatever the hash the TSA signed with.
+    let md5_refused = imprint_algorithm == Some(DigestAlgorithm::Md5)
+        && !Policy::rule(
+            policy.allow_md5,
+            Rule::AllowMd5,
+            "the messageImprint uses md5",
+            findings,
+        );
+    match imprint_algorithm {
+        _ if md5_refused => false,
+        Some(alg) if alg.hash(parent_signature) == tst.imprint => true,
+        Some(_) => {
+            findings.push(Finding::refusal(
+                Rule::TimestampImprint,
+                "messageImprint does not match the signature it claims to timestamp",
+            ));
+            false
+        }
+        None => {
+            findings.push(Finding::refusal(
+                Rule::TimestampImprint,
+                format!("unsupported messageImprint algorithm {}", tst.imprint_algorithm),
+            ));
+            false
+        }
+    }
 }
 
 fn countersignature(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContext<'_>) -> Timestamp {
@@ -321,7 +342,7 @@ fn countersignature(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampCon
         si: &si,
         content_type: None,
         digested: parent_signature,
-        allow_bare_hash: true,
+        countersignature: true,
     };
     finish(report, &sig, &certs, ctx, true)
 }
