@@ -3,7 +3,7 @@
 //! | code | [`Exit`]     | when                                                                 |
 //! |------|--------------|----------------------------------------------------------------------|
 //! | 0    | `Success`    | every file valid; a fleet summary with nothing to install or fix; a closed output pipe |
-//! | 1    | `Failures`   | some file not valid, a summary naming work to do, a restore asked for and not done |
+//! | 1    | `Failures`   | some file not valid (with a gate option: some file failing the gate), a summary naming work to do, a restore asked for and not done |
 //! | 2    | `Error`      | the run could not go to the end ([`crate::Error`]), or no file could be verified at all |
 
 use authverify::FileStatus;
@@ -58,6 +58,19 @@ impl Exit {
             Self::Success
         } else {
             Self::Failures
+        }
+    }
+
+    /// A run with a gate (issue 31): the gate decides, not the verdicts (an excluded file
+    /// that is not valid fails nothing), except that a run that verified no file at all is
+    /// still an error.
+    pub fn of_gate(counts: &Counts, gate: &crate::gate::GateCounts) -> Self {
+        if counts.verified() == 0 {
+            Self::Error
+        } else if gate.failed > 0 {
+            Self::Failures
+        } else {
+            Self::Success
         }
     }
 
