@@ -436,3 +436,60 @@ impl GateCounts {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn member(container: &[&str], member: &str) -> FileResult {
+        let mut r = FileResult::error(Path::new(container[0]), "file.unreadable", "x".into());
+        r.container = container.iter().map(|c| c.to_string()).collect();
+        r.member = Some(member.to_string());
+        r
+    }
+
+    #[test]
+    fn members_are_matched_by_their_path_through_their_containers() {
+        let r = member(&["out/setup.msi", "inner.cab"], "docs/readme.txt");
+        assert_eq!(gate_path(&r), "out/setup.msi/inner.cab/docs/readme.txt");
+        let list = Exclusions::parse("setup.msi/**/*.txt # documentation\n*.dll\n", Path::new("list")).unwrap();
+        let gate = Gate {
+            exclusions: list,
+            asked: true,
+            ..Gate::default()
+        };
+        let judged = gate.evaluate(&r);
+        assert!(judged.passed);
+        assert_eq!(
+            judged.excluded.expect("excluded").reason.as_deref(),
+            Some("documentation")
+        );
+        // The same file outside the package is not excluded, and fails (it is an error).
+        let outside = FileResult::error(Path::new("out/readme.txt"), "file.unreadable", "x".into());
+        let judged = gate.evaluate(&outside);
+        assert!(!judged.passed && judged.excluded.is_none());
+        assert_eq!(judged.failed[0].rule(), GateRule::NotValid);
+    }
+
+    #[test]
+    fn thumbprints_are_read_in_the_forms_tools_print() {
+        let sha1 = "06A8BE2301B2F0309777D2076AA9D35089877435";
+        assert_eq!(
+            Thumbprint::parse(sha1),
+            Some(Thumbprint::Sha1(sha1.to_ascii_lowercase()))
+        );
+        assert_eq!(
+            Thumbprint::parse("06 a8 be 23 01 b2 f0 30 97 77 d2 07 6a a9 d3 50 89 87 74 35"),
+            Some(Thumbprint::Sha1(sha1.to_ascii_lowercase()))
+        );
+        assert!(matches!(
+            Thumbprint::parse(&"ab".repeat(32)),
+            Some(Thumbprint::Sha256(_))
+        ));
+        assert_eq!(Thumbprint::parse("ours.cer"), None);
+        assert_eq!(Thumbprint::parse(&"ab".repeat(21)), None);
+    }
+}
