@@ -420,6 +420,17 @@ pub struct GateCounts {
 }
 
 impl GateCounts {
+    /// Adds the counts of other files judged by the same gate.
+    pub fn absorb(&mut self, other: GateCounts) {
+        self.passed = self.passed.saturating_add(other.passed);
+        self.failed = self.failed.saturating_add(other.failed);
+        self.excluded = self.excluded.saturating_add(other.excluded);
+        for (rule, n) in other.by_rule {
+            let mine = self.by_rule.entry(rule).or_insert(0);
+            *mine = mine.saturating_add(n);
+        }
+    }
+
     /// Counts one file's answer.
     pub fn add(&mut self, g: &GateResult) {
         if g.passed {

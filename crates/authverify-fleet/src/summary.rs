@@ -550,7 +550,11 @@ impl Summary {
     /// of all the files in that order (examples are the first ones met), with no host
     /// attribution. How partial summaries computed apart (a cluster's partitions) become
     /// the summary one run would have printed.
-    pub fn append(&mut self, other: Summary) {
+    /// The gate's counts add up too (one run's gate over both sets of files).
+    pub fn append(&mut self, mut other: Summary) {
+        if let Some(gate) = other.gate.take() {
+            self.gate.get_or_insert_with(Default::default).absorb(gate);
+        }
         self.absorb(other, None);
     }
 
