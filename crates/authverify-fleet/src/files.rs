@@ -30,7 +30,7 @@ pub struct FileResult {
     /// The release gate's answer (`--require-signer`, `--require-timestamp`,
     /// `--exclude-from`: [`crate::gate`]); absent when no gate option is given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub gate: Option<crate::gate::GateResult>,
+    pub gate: Option<Box<crate::gate::GateResult>>,
 }
 
 /// What verifying one file produced (its fields, flattened into the file's JSON object).

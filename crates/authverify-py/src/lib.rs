@@ -340,7 +340,7 @@ impl Verifier {
                 .par_iter()
                 .map(|p| {
                     let mut r = verify_named(&inner, p, at);
-                    r.gate = gate.asked().then(|| gate.evaluate(&r));
+                    r.gate = gate.asked().then(|| Box::new(gate.evaluate(&r)));
                     r
                 })
                 .collect()

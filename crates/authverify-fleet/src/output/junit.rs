@@ -109,7 +109,7 @@ impl Junit {
                 xml(&lines.join("\n"))
             );
         } else {
-            let _ = write!(case, ">\n");
+            let _ = writeln!(case, ">");
         }
         let _ = writeln!(
             case,
