@@ -155,8 +155,18 @@ fn require_signer_fails_exactly_the_files_other_leaves_signed() {
             }
         }
     }
-    // Only our file: the gate passes, exit 0; the summary counts the gate apart.
+    // Our certificate in a signature that does not verify (testgen: the RSA-2048 leaf, its
+    // RSA signature's last byte flipped; manifest: signature_valid false) proves nothing.
     let spec = leaf_file(tmp.path());
+    let forged = vector("bad-signature.exe");
+    let out = verify(&["--format", "json", "--require-signer", &spec, &forged]);
+    let f = &files(&out)[0];
+    assert_eq!(f["signatures"][0]["signature_valid"], false);
+    assert_eq!(f["signatures"][0]["signer"]["sha256"], sha256.as_str());
+    assert_eq!(failed_rules(f), ["gate.not_valid", "gate.signer"]);
+    let detail = f["gate"]["failed"][1]["detail"].as_str().expect("detail");
+    assert!(detail.contains("whose signature does not verify"), "{detail}");
+    // Only our file: the gate passes, exit 0; the summary counts the gate apart.
     let ours = vector(OURS);
     let out = verify(&["--format", "json", "--summary", "--require-signer", &spec, &ours]);
     assert_eq!(out.status.code(), Some(0));
