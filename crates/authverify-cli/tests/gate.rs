@@ -389,6 +389,7 @@ fn junit_is_well_formed_and_escapes_hostile_names_and_reasons() {
         "no control character left"
     );
     assert!(!String::from_utf8_lossy(xml).contains('\u{9b}'));
+    assert!(String::from_utf8_lossy(xml).contains("<system-out>status: valid</system-out>"));
     let (cases, suite) = junit_cases(xml);
     let count = |k: &str| suite.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     assert_eq!(count("tests").as_deref(), Some("3"));
