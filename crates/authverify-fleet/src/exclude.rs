@@ -285,7 +285,7 @@ mod tests {
     fn matching_cost_is_bounded_on_hostile_patterns() {
         // Exponential for a backtracking matcher; here path × pattern steps.
         let pattern = "*a".repeat(200) + "b";
-        let path = "a".repeat(20_000);
+        let path = "a".repeat(4096); // PATH_MAX on Linux
         assert!(!m(&pattern, &path));
         assert!(Glob::new(&"x".repeat(MAX_PATTERN + 1)).is_none());
     }
