@@ -132,6 +132,29 @@ mod tests {
     }
 
     #[test]
+    fn with_a_gate_the_gate_decides_except_when_nothing_was_verified() {
+        use crate::gate::GateCounts;
+        use crate::output::text::Counts;
+        let mut counts = Counts::default();
+        counts.add(FileStatus::Unsigned); // excluded, say: the gate passed it
+        let passed = GateCounts {
+            passed: 1,
+            excluded: 1,
+            ..GateCounts::default()
+        };
+        assert_eq!(Exit::of_counts(&counts), Exit::Failures);
+        assert_eq!(Exit::of_gate(&counts, &passed), Exit::Success);
+        let failed = GateCounts {
+            failed: 1,
+            ..GateCounts::default()
+        };
+        assert_eq!(Exit::of_gate(&counts, &failed), Exit::Failures);
+        let mut errors = Counts::default();
+        errors.add(FileStatus::Error);
+        assert_eq!(Exit::of_gate(&errors, &passed), Exit::Error);
+    }
+
+    #[test]
     fn a_closed_pipe_ends_quietly_and_other_errors_with_two() {
         let closed = crate::Error::output(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
         assert_eq!(Exit::of_error(&closed), Exit::Success);
