@@ -24,7 +24,10 @@ pub(crate) enum Command {
   authverify verify --summary --export-missing ./to-install /mnt/app
   authverify verify --format jsonl --trust builtin --trust extra-root.pem dir/
 
-Exit codes: 0 all files valid, 1 some file not valid, 2 usage error or nothing verified.")]
+  authverify verify --require-signer ours.cer --require-timestamp --exclude-from signcheck.txt --format junit dist/
+
+Exit codes: 0 all files valid (with a gate option: all pass the gate), 1 some file not
+valid (with a gate option: some file fails the gate), 2 usage error or nothing verified.")]
     Verify(VerifyArgs),
     /// Inspect trust material.
     #[command(subcommand)]
@@ -145,8 +148,23 @@ pub(crate) struct VerifyArgs {
     #[command(flatten)]
     pub(crate) options: TrustOptions,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub(crate) format: Format,
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Text)]
+    pub(crate) format: VerifyFormat,
+    /// Release gate: a file passes only when a deciding signature (per --signatures) that
+    /// verifies has this certificate as its leaf: a certificate file (DER, PEM, .p7b, .sst:
+    /// each certificate in it) or a SHA-256 (64 hex digits) or SHA-1 (40 hex digits)
+    /// thumbprint. Compared by thumbprint, never by name. Repeatable (any one suffices).
+    #[arg(long, value_name = "CERT|SHA256")]
+    pub(crate) require_signer: Vec<String>,
+    /// Release gate: a deciding signature without a valid timestamp fails the file.
+    #[arg(long)]
+    pub(crate) require_timestamp: bool,
+    /// Release gate: glob patterns over paths and package member paths
+    /// (`setup.msi/**/*.txt`), one a line, an optional reason after `#`. Matching files are
+    /// still verified and reported, as excluded with the reason; they fail no gate.
+    /// Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) exclude_from: Vec<PathBuf>,
     /// Print the certificates to install across all files (name, SHA-1, store, how many
     /// files need each, an example), then the files failing for other reasons, grouped.
     #[arg(long)]
@@ -205,6 +223,20 @@ pub(crate) enum Format {
     Json,
     /// One JSON object per line.
     Jsonl,
+}
+
+/// `verify`'s output formats: those of every command, and JUnit XML.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub(crate) enum VerifyFormat {
+    /// Human-readable, like `signtool verify /v`.
+    Text,
+    /// One JSON document.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// JUnit XML: one test case per file, failing as the gate fails it (or, with no gate
+    /// option, when it is not valid), skipped when excluded.
+    Junit,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]

@@ -122,6 +122,24 @@ pub enum Error {
         /// The folder given.
         dir: PathBuf,
     },
+    /// An `--exclude-from` list cannot be read, or a line of it is not a pattern.
+    #[error("--exclude-from {}{}: {source}", path.display(), line.map(|n| format!(" line {n}")).unwrap_or_default())]
+    ExcludeFrom {
+        /// The list's path.
+        path: PathBuf,
+        /// The line at fault, when one is.
+        line: Option<usize>,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A `--require-signer` argument that is neither a thumbprint nor certificate material.
+    #[error("--require-signer {spec}: {why}\n  (--require-signer takes a certificate file (DER, PEM, .p7b, .sst) or a SHA-256 (64 hex digits) or SHA-1 (40 hex digits) thumbprint)")]
+    RequireSigner {
+        /// The argument as given.
+        spec: String,
+        /// Why it is refused.
+        why: crate::gate::SignerSpecProblem,
+    },
     /// The output cannot be written (a closed pipe among others: see [`Error::is_closed_pipe`]).
     #[error("cannot write output: {0}")]
     Output(std::io::Error),

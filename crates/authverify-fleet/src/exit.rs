@@ -3,7 +3,7 @@
 //! | code | [`Exit`]     | when                                                                 |
 //! |------|--------------|----------------------------------------------------------------------|
 //! | 0    | `Success`    | every file valid; a fleet summary with nothing to install or fix; a closed output pipe |
-//! | 1    | `Failures`   | some file not valid, a summary naming work to do, a restore asked for and not done |
+//! | 1    | `Failures`   | some file not valid (with a gate option: some file failing the gate), a summary naming work to do, a restore asked for and not done |
 //! | 2    | `Error`      | the run could not go to the end ([`crate::Error`]), or no file could be verified at all |
 
 use authverify::FileStatus;
@@ -58,6 +58,19 @@ impl Exit {
             Self::Success
         } else {
             Self::Failures
+        }
+    }
+
+    /// A run with a gate (issue 31): the gate decides, not the verdicts (an excluded file
+    /// that is not valid fails nothing), except that a run that verified no file at all is
+    /// still an error.
+    pub fn of_gate(counts: &Counts, gate: &crate::gate::GateCounts) -> Self {
+        if counts.verified() == 0 {
+            Self::Error
+        } else if gate.failed > 0 {
+            Self::Failures
+        } else {
+            Self::Success
         }
     }
 
@@ -116,6 +129,29 @@ mod tests {
             (Exit::Success.code(), Exit::Failures.code(), Exit::Error.code()),
             (0, 1, 2)
         );
+    }
+
+    #[test]
+    fn with_a_gate_the_gate_decides_except_when_nothing_was_verified() {
+        use crate::gate::GateCounts;
+        use crate::output::text::Counts;
+        let mut counts = Counts::default();
+        counts.add(FileStatus::Unsigned); // excluded, say: the gate passed it
+        let passed = GateCounts {
+            passed: 1,
+            excluded: 1,
+            ..GateCounts::default()
+        };
+        assert_eq!(Exit::of_counts(&counts), Exit::Failures);
+        assert_eq!(Exit::of_gate(&counts, &passed), Exit::Success);
+        let failed = GateCounts {
+            failed: 1,
+            ..GateCounts::default()
+        };
+        assert_eq!(Exit::of_gate(&counts, &failed), Exit::Failures);
+        let mut errors = Counts::default();
+        errors.add(FileStatus::Error);
+        assert_eq!(Exit::of_gate(&errors, &passed), Exit::Error);
     }
 
     #[test]

@@ -14,12 +14,23 @@ use serde::Serialize;
 pub struct FileResult {
     /// The file's path as found or given.
     pub path: String,
+    /// For a member of a package (`verify --payload`, issue 31): the packages it is in,
+    /// outermost first. Empty for a file on disk.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub container: Vec<String>,
+    /// For a member of a package: its path inside the innermost container, `/`-separated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
     /// `--label`: the host (or run) this report comes from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// The report, or why there is none.
     #[serde(flatten)]
     pub outcome: Outcome,
+    /// The release gate's answer (`--require-signer`, `--require-timestamp`,
+    /// `--exclude-from`: [`crate::gate`]); absent when no gate option is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gate: Option<Box<crate::gate::GateResult>>,
 }
 
 /// What verifying one file produced (its fields, flattened into the file's JSON object).
@@ -58,16 +69,27 @@ impl FileResult {
         }
     }
 
-    pub(crate) fn error(path: &Path, error_rule: &'static str, error: String) -> Self {
+    /// The result `outcome` for the file at `path` (not in a package, no label, no gate).
+    pub fn new(path: &Path, outcome: Outcome) -> Self {
         Self {
             path: path.display().to_string(),
+            container: Vec::new(),
+            member: None,
             label: None,
-            outcome: Outcome::Error {
+            outcome,
+            gate: None,
+        }
+    }
+
+    pub(crate) fn error(path: &Path, error_rule: &'static str, error: String) -> Self {
+        Self::new(
+            path,
+            Outcome::Error {
                 status: FileStatus::Error,
                 error,
                 error_rule,
             },
-        }
+        )
     }
 }
 
@@ -257,11 +279,7 @@ pub(crate) fn verify_open(
             "file.changed",
             "the file changed while it was being verified (its size or modification time differs)".into(),
         ),
-        Ok(report) => FileResult {
-            path: path.display().to_string(),
-            label: None,
-            outcome: Outcome::Report(report),
-        },
+        Ok(report) => FileResult::new(path, Outcome::Report(report)),
         Err(e) => FileResult::error(path, e.rule(), e.to_string()),
     }
 }

@@ -14,7 +14,10 @@
 //! - [`export`]: the missing certificates written out with the scripts that install them.
 //! - [`rescan`]: quarantined files verified again and restored, exactly the bytes verified.
 //! - [`trust_view`]: what trust material holds, certificate by certificate.
-//! - [`output`]: the text, JSON and JSON-lines printers, and [`escape`] for the terminal.
+//! - [`gate`] and [`exclude`]: the release gate (`--require-signer`, `--require-timestamp`,
+//!   `--exclude-from`), judged from each file's report.
+//! - [`output`]: the text, JSON, JSON-lines and JUnit printers, and [`escape`] for the
+//!   terminal.
 //! - [`Exit`]: the one place exit codes are decided; [`Error`]: why a run stopped.
 //!
 //! Nothing here prints on its own or ends the process: notes and output go to writers
@@ -23,9 +26,11 @@
 pub mod config;
 pub mod error;
 pub mod escape;
+pub mod exclude;
 pub mod exit;
 pub mod export;
 pub mod files;
+pub mod gate;
 mod listed;
 pub mod output;
 mod pinned;

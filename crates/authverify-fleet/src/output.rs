@@ -3,6 +3,7 @@
 //! [`crate::Exit::of_error`]).
 
 pub mod json;
+pub mod junit;
 pub mod rescan;
 pub mod text;
 pub mod trust;

@@ -33,6 +33,10 @@ pub struct Summary {
     pub(crate) unvouched: Vec<Install>,
     /// Files that are not valid for reasons installing certificates does not fix.
     pub(crate) other_failures: Vec<FailureGroup>,
+    /// The release gate's counts, when a gate option was given (issue 31); not merged by
+    /// `authverify summary`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<crate::gate::GateCounts>,
     /// Where each certificate and reason is in the lists, so that adding one costs the
     /// same however many there are: a report from another machine may name millions, and
     /// a search through the lists for each made merging it quadratic (rebuilt after every
@@ -546,7 +550,11 @@ impl Summary {
     /// of all the files in that order (examples are the first ones met), with no host
     /// attribution. How partial summaries computed apart (a cluster's partitions) become
     /// the summary one run would have printed.
-    pub fn append(&mut self, other: Summary) {
+    /// The gate's counts add up too (one run's gate over both sets of files).
+    pub fn append(&mut self, mut other: Summary) {
+        if let Some(gate) = other.gate.take() {
+            self.gate.get_or_insert_with(Default::default).absorb(gate);
+        }
         self.absorb(other, None);
     }
 

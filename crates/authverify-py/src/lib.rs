@@ -13,6 +13,7 @@ use std::sync::Arc;
 use authverify::{Policy, Role, SignatureSelection, TrustStore, UnixTime, Verifier as Inner};
 use authverify_fleet::config::{catalog_index, load_trust};
 use authverify_fleet::files::verify_named;
+use authverify_fleet::gate::{Gate, GateCounts, GateOptions};
 use authverify_fleet::output::json::{line_text as jsonl_line, summary_line_text as jsonl_summary_line};
 use authverify_fleet::summary::{Builder as SummaryBuilder, SCHEMA};
 use authverify_fleet::{FileResult, Summary as InnerSummary};
@@ -84,11 +85,16 @@ fn evaluation_time(at: Option<&Bound<'_, PyAny>>) -> PyResult<UnixTime> {
 /// `catalogs` takes what `--catalogs` takes (.cat files, folders of them): each is verified
 /// once, here, at `catalogs_at` (any form `at` takes; None: now), and every file verified
 /// is looked up in them; `catalog_problems` lists the files that were not catalogs.
+/// `require_signer`, `require_timestamp` and `exclude_from` are the CLI's release gate
+/// (`--require-signer`, `--require-timestamp`, `--exclude-from`): with any of them, the
+/// records of `verify_paths`, `verify_batch` and `verify_lines` carry `gate` as the CLI's
+/// JSON lines do, and the summary the gate's counts.
 /// Picklable: a pickled verifier is rebuilt from these arguments, `catalogs_at` as the
 /// instant it resolved to (caches start empty).
 #[pyclass(module = "authverify", frozen)]
 struct Verifier {
     inner: Arc<Inner>,
+    gate: Arc<Gate>,
     args: Args,
     catalog_problems: Vec<String>,
 }
@@ -104,6 +110,9 @@ struct Args {
     catalogs: Vec<String>,
     /// Seconds since the epoch the catalogs were verified at (None without catalogs).
     catalogs_at: Option<u64>,
+    require_signer: Vec<String>,
+    require_timestamp: bool,
+    exclude_from: Vec<PathBuf>,
 }
 
 fn policy_of(policy: &str, signatures: &str) -> PyResult<Policy> {
@@ -128,7 +137,7 @@ fn policy_of(policy: &str, signatures: &str) -> PyResult<Policy> {
 #[pymethods]
 impl Verifier {
     #[new]
-    #[pyo3(signature = (trust=None, intermediates=Vec::new(), distrust=Vec::new(), policy="windows".to_string(), signatures="primary".to_string(), catalogs=Vec::new(), catalogs_at=None))]
+    #[pyo3(signature = (trust=None, intermediates=Vec::new(), distrust=Vec::new(), policy="windows".to_string(), signatures="primary".to_string(), catalogs=Vec::new(), catalogs_at=None, require_signer=Vec::new(), require_timestamp=false, exclude_from=Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -139,8 +148,20 @@ impl Verifier {
         signatures: String,
         catalogs: Vec<String>,
         catalogs_at: Option<&Bound<'_, PyAny>>,
+        require_signer: Vec<String>,
+        require_timestamp: bool,
+        exclude_from: Vec<PathBuf>,
     ) -> PyResult<Self> {
         let rules = policy_of(&policy, &signatures)?;
+        let gate_options = GateOptions {
+            require_signer: require_signer.clone(),
+            require_timestamp,
+            exclude_from: exclude_from.clone(),
+            signatures: rules.signatures,
+        };
+        let gate = py
+            .detach(|| Gate::build(&gate_options, &mut std::io::stderr()))
+            .map_err(error)?;
         let trust = trust.unwrap_or_else(|| vec!["builtin".to_string()]);
         let store = py.detach(|| -> Result<TrustStore, authverify_fleet::Error> {
             let mut store = TrustStore::new();
@@ -168,6 +189,7 @@ impl Verifier {
         }
         Ok(Self {
             inner: Arc::new(inner),
+            gate: Arc::new(gate),
             args: Args {
                 trust,
                 intermediates,
@@ -176,6 +198,9 @@ impl Verifier {
                 signatures,
                 catalogs,
                 catalogs_at: resolved_at,
+                require_signer,
+                require_timestamp,
+                exclude_from,
             },
             catalog_problems,
         })
@@ -272,6 +297,9 @@ impl Verifier {
                 a.signatures.into_pyobject(py)?.into_any(),
                 a.catalogs.into_pyobject(py)?.into_any(),
                 a.catalogs_at.into_pyobject(py)?.into_any(),
+                a.require_signer.into_pyobject(py)?.into_any(),
+                a.require_timestamp.into_pyobject(py)?.to_owned().into_any(),
+                a.exclude_from.into_pyobject(py)?.into_any(),
             ],
         )?;
         PyTuple::new(py, [class.into_any(), args.into_any()])
@@ -288,8 +316,16 @@ impl Verifier {
                 a.catalogs_at.unwrap_or_default()
             )
         };
+        let gate = if self.gate.asked() {
+            format!(
+                ", require_signer={:?}, require_timestamp={}, exclude_from={:?}",
+                a.require_signer, a.require_timestamp, a.exclude_from
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "Verifier(trust={:?}, intermediates={:?}, distrust={:?}, policy={:?}, signatures={:?}{catalogs})",
+            "Verifier(trust={:?}, intermediates={:?}, distrust={:?}, policy={:?}, signatures={:?}{catalogs}{gate})",
             a.trust, a.intermediates, a.distrust, a.policy, a.signatures
         )
     }
@@ -298,7 +334,17 @@ impl Verifier {
 impl Verifier {
     fn run(&self, py: Python<'_>, paths: Vec<PathBuf>, at: UnixTime) -> Vec<FileResult> {
         let inner = self.inner.clone();
-        py.detach(move || paths.par_iter().map(|p| verify_named(&inner, p, at)).collect())
+        let gate = self.gate.clone();
+        py.detach(move || {
+            paths
+                .par_iter()
+                .map(|p| {
+                    let mut r = verify_named(&inner, p, at);
+                    r.gate = gate.asked().then(|| Box::new(gate.evaluate(&r)));
+                    r
+                })
+                .collect()
+        })
     }
 
     /// The results and their summary, built with the GIL released.
@@ -306,10 +352,15 @@ impl Verifier {
         let results = self.run(py, paths, at);
         py.detach(|| {
             let mut builder = SummaryBuilder::default();
+            let mut gate = GateCounts::default();
             for r in &results {
                 builder.add(r);
+                if let Some(g) = &r.gate {
+                    gate.add(g);
+                }
             }
-            let summary = builder.finish();
+            let mut summary = builder.finish();
+            summary.gate = self.gate.asked().then_some(gate);
             (results, summary)
         })
     }

@@ -3,6 +3,7 @@ generator built them), the real-world corpus's reviewed verdicts, and the CLI's 
 output for the same files."""
 
 import json
+import pathlib
 import pickle
 import subprocess
 import threading
@@ -232,3 +233,35 @@ def test_scripts_and_packages_get_their_manifest_verdicts_like_the_cli(family, m
     assert out.returncode == 1, out.stderr  # tampered vectors are among them
     lines, summary = v.verify_lines(files, at=manifest["evaluated_at"])
     assert "".join(line + "\n" for line in lines + [summary.to_line()]) == out.stdout
+
+
+def test_the_gate_answers_like_the_cli(cli, tmp_path):
+    # Issue 31: the same gate options give the same records and summary as
+    # `authverify verify --require-signer --require-timestamp --exclude-from`, byte for byte;
+    # the RSA-2048 test leaf (first certificate of pki/signer-chain.pem) signed only some.
+    chain = (VECTORS / "pki/signer-chain.pem").read_text()
+    end = "-----END CERTIFICATE-----"
+    leaf = tmp_path / "ours.pem"
+    leaf.write_text(chain[: chain.index(end) + len(end)] + "\n")
+    exclude = tmp_path / "exclude.txt"
+    exclude.write_text("unsigned*.exe # not ours\n")
+    files = [str(VECTORS / v["file"]) for v in MANIFEST["vectors"]]
+    gate = dict(require_signer=[str(leaf)], require_timestamp=True, exclude_from=[str(exclude)])
+    v = authverify.Verifier(trust=TRUST, **gate)
+    listing = tmp_path / "list.txt"
+    listing.write_text("".join(f + "\n" for f in files))
+    out = subprocess.run([cli, "verify", "--format", "jsonl", "--summary", "--at", AT, "--trust", TRUST[0],
+                          "--require-signer", str(leaf), "--require-timestamp", "--exclude-from", str(exclude),
+                          "--files-from", str(listing)], capture_output=True, text=True)
+    assert out.returncode == 1, out.stderr
+    lines, summary = v.verify_lines(files, at=AT)
+    assert "".join(line + "\n" for line in lines + [summary.to_line()]) == out.stdout
+    records = v.verify_paths(files, at=AT)
+    by_name = {pathlib.Path(r["path"]).name: r["gate"] for r in records}
+    assert by_name["unsigned.exe"]["excluded"]["reason"] == "not ours"
+    assert by_name["pe32plus-rsa2048-sha256.exe"]["failed"] == [
+        {"rule": "gate.timestamp", "detail": "without a valid timestamp: signature 0"}]
+    assert summary.to_dict()["gate"]["failed"] == sum(not g["passed"] for g in by_name.values())
+    # Pickled, the gate comes along; without gate options no record carries one.
+    assert pickle.loads(pickle.dumps(v)).verify_paths(files[:1], at=AT) == records[:1]
+    assert all("gate" not in r for r in authverify.Verifier(trust=TRUST).verify_paths(files, at=AT))

@@ -55,6 +55,9 @@ pub struct CertificateSummary {
     pub serial: String,
     /// SHA-1 thumbprint, lowercase hex.
     pub sha1: String,
+    /// SHA-256 thumbprint, lowercase hex: the identity `verify --require-signer` compares
+    /// (issue 31), never the name.
+    pub sha256: String,
     /// notBefore.
     pub not_before: UnixTime,
     /// notAfter.
@@ -68,6 +71,7 @@ impl From<&crate::x509::certificate::Certificate> for CertificateSummary {
             issuer: c.issuer().to_string(),
             serial: c.serial_hex(),
             sha1: c.sha1_hex(),
+            sha256: hex::encode(c.sha256()),
             not_before: c.not_before(),
             not_after: c.not_after(),
         }

@@ -1,20 +1,31 @@
 //! `authverify verify`: verify files as they are found, print each report in path order
-//! ([`authverify_fleet::stream`]).
+//! ([`authverify_fleet::stream`]), judged by the release gate when one is asked for
+//! ([`authverify_fleet::gate`]).
 
 use std::io::Write;
 use std::sync::atomic::Ordering;
 
 use authverify_fleet::files::FileResult;
-use authverify_fleet::output::{json, text};
+use authverify_fleet::gate::{Gate, GateCounts, GateOptions};
+use authverify_fleet::output::{json, junit, text};
 use authverify_fleet::{config, export, stream, summary, Error, Exit};
 
-use crate::args::{Format, VerifyArgs};
+use crate::args::{VerifyArgs, VerifyFormat};
 
 /// Verifies as inputs are found and prints each report as soon as the ones before it are
 /// printed (issue 18): memory O(jobs), first report at once, output byte-identical to
 /// sorting every result at the end.
 pub(crate) fn run(args: &VerifyArgs) -> Result<Exit, Error> {
     let options = super::verifier_options(&args.options);
+    let gate = Gate::build(
+        &GateOptions {
+            require_signer: args.require_signer.clone(),
+            require_timestamp: args.require_timestamp,
+            exclude_from: args.exclude_from.clone(),
+            signatures: options.policy.signatures,
+        },
+        &mut std::io::stderr(),
+    )?;
     let (verifier, at) = config::build_verifier(&options, &mut std::io::stderr())?;
     let walk = stream::Walk {
         every_file: !args.options.catalogs.is_empty(),
@@ -26,7 +37,12 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<Exit, Error> {
     let want_summary = args.summary || args.export_missing.is_some();
     let mut builder = summary::Builder::default();
     let mut counts = text::Counts::default();
+    let mut gate_counts = GateCounts::default();
     let mut document = json::Document::new();
+    let mut junit = match args.format {
+        VerifyFormat::Junit => Some(junit::Junit::new().map_err(Error::output)?),
+        _ => None,
+    };
     let bar = crate::progress::Progress::new(None, args.options.quiet);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -34,14 +50,24 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<Exit, Error> {
         bar.tick();
         r.label.clone_from(&args.label);
         counts.add(r.status());
+        let judged = gate.evaluate(&r);
+        gate_counts.add(&judged);
+        if let Some(j) = junit.as_mut() {
+            j.file(&r, &judged)?;
+        }
+        r.gate = gate.asked().then(|| Box::new(judged));
         if want_summary {
             builder.add(&r);
         }
         match args.format {
-            Format::Text if args.summary => Ok(()),
-            Format::Text => text::print_one(&mut out, &r),
-            Format::Json => document.file(&mut out, &r),
-            Format::Jsonl => json::line(&mut out, &r),
+            VerifyFormat::Text if args.summary => Ok(()),
+            VerifyFormat::Text => text::print_one(&mut out, &r).and_then(|()| match &r.gate {
+                Some(g) => text::gate_line(&mut out, g),
+                None => Ok(()),
+            }),
+            VerifyFormat::Json => document.file(&mut out, &r),
+            VerifyFormat::Jsonl => json::line(&mut out, &r),
+            VerifyFormat::Junit => return Ok(()),
         }?;
         // Interactive use sees each report as it is ready.
         out.flush()
@@ -53,17 +79,14 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<Exit, Error> {
             skipped: skipped.load(Ordering::Relaxed),
         });
     }
-    let summary = want_summary.then(|| builder.finish());
+    let asked = gate.asked().then_some(&gate_counts);
+    let summary = want_summary.then(|| {
+        let mut s = builder.finish();
+        s.gate = asked.cloned();
+        s
+    });
     let shown = summary.as_ref().filter(|_| args.summary);
-    let written = match args.format {
-        Format::Text => match shown {
-            Some(s) => text::print_summary(&mut out, s),
-            None => text::footer(&mut out, &counts),
-        },
-        Format::Json => document.finish(&mut out, shown),
-        Format::Jsonl => shown.map_or(Ok(()), |s| json::summary_line(&mut out, s, args.label.as_deref())),
-    };
-    written.and_then(|()| out.flush()).map_err(Error::output)?;
+    finish_output(&mut out, args, &counts, asked, shown, &mut document, junit).map_err(Error::output)?;
     drop(out);
     if let (Some(dir), Some(summary)) = (&args.export_missing, &summary) {
         export::export_missing(dir, summary, &mut std::io::stderr())?;
@@ -72,5 +95,43 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<Exit, Error> {
     if skipped > 0 {
         eprintln!("authverify: skipped {skipped} files of no format authverify verifies (by content, and scripts by extension)");
     }
-    Ok(Exit::of_counts(&counts))
+    Ok(match asked {
+        Some(g) => Exit::of_gate(&counts, g),
+        None => Exit::of_counts(&counts),
+    })
+}
+
+/// What follows the files: the closing lines, the summary, the end of the document.
+fn finish_output(
+    out: &mut impl Write,
+    args: &VerifyArgs,
+    counts: &text::Counts,
+    gate: Option<&GateCounts>,
+    shown: Option<&summary::Summary>,
+    document: &mut json::Document,
+    junit: Option<junit::Junit>,
+) -> std::io::Result<()> {
+    match args.format {
+        VerifyFormat::Text => {
+            match shown {
+                Some(s) => text::print_summary(out, s)?,
+                None => text::footer(out, counts)?,
+            }
+            if let Some(g) = gate {
+                text::gate_footer(out, g)?;
+            }
+        }
+        VerifyFormat::Json => std::mem::take(document).finish(out, shown)?,
+        VerifyFormat::Jsonl => {
+            if let Some(s) = shown {
+                json::summary_line(out, s, args.label.as_deref())?;
+            }
+        }
+        VerifyFormat::Junit => {
+            if let Some(j) = junit {
+                j.finish(out)?;
+            }
+        }
+    }
+    out.flush()
 }

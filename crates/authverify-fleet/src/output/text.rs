@@ -331,3 +331,44 @@ fn hosts_line(out: &mut impl Write, i: &crate::summary::Install) -> io::Result<(
     let hosts: Vec<String> = i.hosts.iter().map(|(h, n)| format!("{} ({n})", terminal(h))).collect();
     writeln!(out, "      on {} host(s): {}", i.hosts.len(), hosts.join(", "))
 }
+
+/// The gate's answer under a file's report (issue 31).
+pub fn gate_line(out: &mut impl Write, g: &crate::gate::GateResult) -> io::Result<()> {
+    if let Some(e) = &g.excluded {
+        let reason = e
+            .reason
+            .as_deref()
+            .map(|r| format!(": {}", terminal(r)))
+            .unwrap_or_default();
+        return writeln!(
+            out,
+            "  gate: EXCLUDED by {} (line {}){reason}",
+            terminal(&e.pattern),
+            e.line
+        );
+    }
+    if g.passed {
+        return writeln!(out, "  gate: PASSED");
+    }
+    writeln!(out, "  gate: FAILED")?;
+    for f in &g.failed {
+        writeln!(out, "    {}: {}", f.rule().as_str(), terminal(&f.detail()))?;
+    }
+    Ok(())
+}
+
+/// The closing line of a run with a gate: how many files pass, fail (by rule) and are
+/// excluded, apart from the verdicts' line.
+pub fn gate_footer(out: &mut impl Write, g: &crate::gate::GateCounts) -> io::Result<()> {
+    let rules: Vec<String> = g.by_rule.iter().map(|(rule, n)| format!("{n} {rule}")).collect();
+    let rules = if rules.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", rules.join(", "))
+    };
+    writeln!(
+        out,
+        "gate: {} passed, {} failed{rules}, {} excluded",
+        g.passed, g.failed, g.excluded
+    )
+}

@@ -46,7 +46,12 @@ class Verifier:
         signatures: str = "primary",
         catalogs: Sequence[str] = (),
         catalogs_at: At = None,
-    ) -> None: ...
+        require_signer: Sequence[str] = (),
+        require_timestamp: bool = False,
+        exclude_from: Sequence[Union[str, PathLike[str]]] = (),
+    ) -> None:
+        """`require_signer`, `require_timestamp`, `exclude_from`: the CLI's release gate; records
+        then carry `gate` and summaries its counts."""
     @property
     def catalog_problems(self) -> List[str]:
         """`path: why` for each file given in `catalogs` that is not a readable catalog."""
