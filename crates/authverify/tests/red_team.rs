@@ -1,0 +1,107 @@
+//! Red-team findings against the script, APPX/MSIX and MSI layers: each test builds a
+//! tampered file from a checked-in vector whose verdict comes from how it was built (the
+//! untampered file is `valid` in its manifest) and asserts the tampered one is not `valid`.
+//! The tamper is described in each test; none re-signs anything.
+
+mod common;
+
+use std::path::PathBuf;
+
+use authverify::{FileStatus, Policy, Verifier};
+
+fn vectors() -> PathBuf {
+    common::vectors_dir()
+}
+
+/// The scripts' and packages' manifests: the test root, evaluated at 2026-06-01.
+fn verifier() -> Verifier {
+    Verifier::new(common::anchors(&["pki/root.crt".to_string()]), Policy::windows())
+}
+
+fn at() -> authverify::UnixTime {
+    common::time("2026-06-01T00:00:00Z")
+}
+
+fn status(bytes: &[u8], name: &str) -> FileStatus {
+    match verifier().verify_bytes_named(bytes, name, at()) {
+        Ok(r) => r.status,
+        // A typed error is a refusal, which is all these tests ask for.
+        Err(_) => FileStatus::Invalid,
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .unwrap_or_else(|| panic!("{:?} not found", String::from_utf8_lossy(needle)))
+}
+
+/// A signed WSH script split into (text without the block, the block's lines), as the
+/// signer wrote it: `text` + CR LF + `block` (begin line through the end line's CR LF) +
+/// `tail`, where `tail` is what followed the block when signed.
+fn wsh_parts(bytes: &[u8], begin: &[u8], end: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let mut crlf_begin = b"\r\n".to_vec();
+    crlf_begin.extend_from_slice(begin);
+    let i = find(bytes, &crlf_begin);
+    let mut end_crlf = end.to_vec();
+    end_crlf.extend_from_slice(b"\r\n");
+    let j = find(bytes, &end_crlf) + end_crlf.len();
+    let mut text = bytes[..i].to_vec();
+    text.extend_from_slice(&bytes[j..]);
+    (text, bytes[i + 2..j].to_vec())
+}
+
+/// `text` with `block` put at `at`, the way a signer puts it at the end: a CR LF before
+/// the begin line, the block's own CR LF after the end line.
+fn with_block_at(text: &[u8], block: &[u8], at: usize) -> Vec<u8> {
+    let mut out = text[..at].to_vec();
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(block);
+    out.extend_from_slice(&text[at..]);
+    out
+}
+
+/// Windows Script Host scripts hash the text around the block and the block's position.
+/// Moving the signature block of a signed `.js`, `.vbs` or `.wsf` to another place in the
+/// text (a line boundary, or the middle of a line, which splits that line in two and so
+/// changes the program: `// note: evil()` becomes `// note:` and a line `evil()`) keeps
+/// the text without the block the same; if the position hashed is where the block should
+/// be rather than where it is, the moved file still verifies. It must not.
+#[test]
+fn a_wsh_signature_block_moved_inside_the_text_is_not_valid() {
+    let cases: [(&str, &[u8], &[u8]); 3] = [
+        (
+            "scripts/wsh/ansi.js",
+            b"// SIG // Begin signature block",
+            b"// SIG // End signature block",
+        ),
+        (
+            "scripts/wsh/ansi.vbs",
+            b"'' SIG '' Begin signature block",
+            b"'' SIG '' End signature block",
+        ),
+        ("scripts/wsh/job.wsf", b"<signature>", b"</signature>"),
+    ];
+    for (file, begin, end) in cases {
+        let bytes = std::fs::read(vectors().join(file)).expect(file);
+        let name = file.rsplit('/').next().expect("a name");
+        assert_eq!(status(&bytes, name), FileStatus::Valid, "{file} as signed");
+        let (text, block) = wsh_parts(&bytes, begin, end);
+        let signed_at = find(&bytes, begin) - 2;
+        // Every offset of the text but where the signer put the block; in the middle of
+        // lines and at their ends.
+        let mut moved = 0;
+        for at in (1..text.len()).filter(|&a| a != signed_at && text[a - 1] != b'\r') {
+            let tampered = with_block_at(&text, &block, at);
+            assert_eq!(tampered.len(), bytes.len(), "{file}: nothing added");
+            assert_ne!(
+                status(&tampered, name),
+                FileStatus::Valid,
+                "{file}: the block moved to offset {at} still verifies"
+            );
+            moved += 1;
+        }
+        assert!(moved > 20, "{file}: {moved} positions tried");
+    }
+}
