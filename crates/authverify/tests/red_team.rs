@@ -105,3 +105,31 @@ fn a_wsh_signature_block_moved_inside_the_text_is_not_valid() {
         assert!(moved > 20, "{file}: {moved} positions tried");
     }
 }
+
+/// A BOM-less PowerShell script is UTF-8 to the digest, and each byte that is not UTF-8
+/// hashes as U+FFFD (osslsigncode's conversion, `invalid-utf8.ps1`): every such byte can
+/// be swapped for any other such byte with the digest unchanged. Windows PowerShell 5.1
+/// runs a BOM-less script as ANSI (Windows-1252), where 0x94 is `”`, which its tokenizer
+/// takes as a double quote: `Write-Host "ÿ…"` becomes `Write-Host "”…"`, a string closed
+/// early, so the attacker chooses how the rest of the line parses. osslsigncode 2.9 says
+/// this tampered file verifies too (the oracle shares the weakness; measured by hand:
+/// `osslsigncode verify -CAfile test-vectors/pki/root.pem -in <tampered>`: "Succeeded").
+/// A digest that does not bind the bytes cannot make the file `valid`.
+#[test]
+fn a_non_utf8_byte_swapped_in_a_bomless_powershell_script_is_not_valid() {
+    let file = "scripts/powershell/invalid-utf8.ps1";
+    let bytes = std::fs::read(vectors().join(file)).expect(file);
+    assert_eq!(
+        status(&bytes, "invalid-utf8.ps1"),
+        FileStatus::Valid,
+        "{file} as signed"
+    );
+    let at = find(&bytes, b"\"\xff") + 1;
+    let mut tampered = bytes.clone();
+    tampered[at] = 0x94;
+    assert_ne!(
+        status(&tampered, "invalid-utf8.ps1"),
+        FileStatus::Valid,
+        "0xFF swapped for 0x94 (a closing double quote in Windows-1252) still verifies"
+    );
+}
