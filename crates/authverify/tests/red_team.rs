@@ -133,3 +133,75 @@ fn a_non_utf8_byte_swapped_in_a_bomless_powershell_script_is_not_valid() {
         "0xFF swapped for 0x94 (a closing double quote in Windows-1252) still verifies"
     );
 }
+
+/// Offset of the end of central directory record (no comment in the vectors).
+fn eocd(bytes: &[u8]) -> usize {
+    bytes.len() - 22
+}
+
+fn put16(bytes: &mut [u8], at: usize, v: u16) {
+    bytes[at..at + 2].copy_from_slice(&v.to_le_bytes());
+}
+
+/// The package digests rewrite the end records from the members they read, so the entry
+/// counts the end records store are covered by nothing; a reader that takes them at their
+/// word (osslsigncode, which reads that many directory entries, as APPNOTE's readers do)
+/// sees another archive. `signed.msix` with its EOCD counts one short: osslsigncode no
+/// longer sees AppxSignature.p7x (the last entry) and fails ("AppxSignature.p7x does not
+/// exist"); one more: it reads the end record as an entry and cannot read the file. The
+/// same for the ZIP64 record's counts in `streamed-zip64.msix`. Measured by hand with
+/// `osslsigncode verify -CAfile test-vectors/pki/root.pem -in <tampered>`.
+#[test]
+fn an_archive_whose_end_records_miscount_its_entries_is_not_valid() {
+    let bytes = std::fs::read(vectors().join("appx/signed.msix")).expect("signed.msix");
+    assert_eq!(status(&bytes, "signed.msix"), FileStatus::Valid);
+    let e = eocd(&bytes);
+    let entries = u16::from_le_bytes([bytes[e + 10], bytes[e + 11]]);
+    for count in [entries - 1, entries + 1] {
+        let mut tampered = bytes.clone();
+        put16(&mut tampered, e + 8, count);
+        put16(&mut tampered, e + 10, count);
+        assert_ne!(
+            status(&tampered, "signed.msix"),
+            FileStatus::Valid,
+            "an EOCD counting {count} of {entries} entries still verifies"
+        );
+    }
+    let bytes = std::fs::read(vectors().join("appx/streamed-zip64.msix")).expect("streamed-zip64.msix");
+    assert_eq!(status(&bytes, "streamed-zip64.msix"), FileStatus::Valid);
+    let locator = eocd(&bytes) - 20;
+    let record = usize::try_from(u64::from_le_bytes(
+        bytes[locator + 8..locator + 16].try_into().expect("8"),
+    ))
+    .expect("an offset");
+    let entries = u64::from_le_bytes(bytes[record + 32..record + 40].try_into().expect("8"));
+    for count in [entries - 1, entries + 1] {
+        let mut tampered = bytes.clone();
+        tampered[record + 24..record + 32].copy_from_slice(&count.to_le_bytes());
+        tampered[record + 32..record + 40].copy_from_slice(&count.to_le_bytes());
+        assert_ne!(
+            status(&tampered, "streamed-zip64.msix"),
+            FileStatus::Valid,
+            "a ZIP64 record counting {count} of {entries} entries still verifies"
+        );
+    }
+}
+
+/// In a ZIP64 archive the EOCD's fields defer to the ZIP64 record only when they hold
+/// 0xFFFF(FFFF) (APPNOTE 4.4.1.4); a field that holds a value is what a reader that checks
+/// the EOCD first uses. The digest rewrites them as the escapes say, so a value that
+/// disagrees with the ZIP64 record is covered by nothing.
+#[test]
+fn a_zip64_archive_whose_eocd_disagrees_with_its_zip64_record_is_not_valid() {
+    let bytes = std::fs::read(vectors().join("appx/streamed-zip64.msix")).expect("streamed-zip64.msix");
+    let e = eocd(&bytes);
+    assert_eq!(&bytes[e + 8..e + 12], &[0xff; 4], "the vector escapes its counts");
+    let mut tampered = bytes.clone();
+    put16(&mut tampered, e + 8, 3);
+    put16(&mut tampered, e + 10, 3);
+    assert_ne!(
+        status(&tampered, "streamed-zip64.msix"),
+        FileStatus::Valid,
+        "an EOCD counting 3 entries beside a ZIP64 record counting all still verifies"
+    );
+}
