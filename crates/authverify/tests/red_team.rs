@@ -205,3 +205,71 @@ fn a_zip64_archive_whose_eocd_disagrees_with_its_zip64_record_is_not_valid() {
         "an EOCD counting 3 entries beside a ZIP64 record counting all still verifies"
     );
 }
+
+/// `containers/msi/signed.msi` (osslsigncode-signed, `valid` in its manifest) with `edit`
+/// applied; the compound file's header fields and its root entry lie outside every digest,
+/// so a field a reader ignores can change with the signature intact.
+fn msi_with(edit: impl Fn(&mut Vec<u8>)) -> Vec<u8> {
+    let mut bytes = std::fs::read(vectors().join("containers/msi/signed.msi")).expect("signed.msi");
+    edit(&mut bytes);
+    bytes
+}
+
+fn msi_root_entry(bytes: &[u8]) -> usize {
+    let first_dir = u32::from_le_bytes(bytes[0x30..0x34].try_into().expect("4"));
+    512 * (usize::try_from(first_dir).expect("a sector") + 1)
+}
+
+/// [MS-CFB] 2.2: a version 3 header's Number of Directory Sectors MUST be zero (the
+/// directory is found only by its chain). osslsigncode refuses any other value
+/// ("Unsupported Number of Directory Sectors", measured on every bit of the field); a
+/// reader that ignores it keeps the signature over a header that says otherwise.
+#[test]
+fn a_version_3_msi_header_counting_directory_sectors_is_not_valid() {
+    assert_eq!(status(&msi_with(|_| {}), "signed.msi"), FileStatus::Valid);
+    for (at, bit) in [(0x28, 0x01), (0x2b, 0x80)] {
+        let tampered = msi_with(|b| b[at] ^= bit);
+        assert_ne!(
+            status(&tampered, "signed.msi"),
+            FileStatus::Valid,
+            "header byte {at:#x} ^ {bit:#x} (Number of Directory Sectors) still verifies"
+        );
+    }
+}
+
+/// The root entry has no siblings (nothing holds it); osslsigncode builds its tree from the
+/// root's sibling fields too and refuses the package when they point anywhere ("Corrupted
+/// ID"), while a reader that never looks at them verifies it.
+#[test]
+fn an_msi_root_entry_with_a_sibling_is_not_valid() {
+    for field in [68, 72] {
+        let tampered = msi_with(|b| {
+            let at = msi_root_entry(b) + field;
+            b[at..at + 4].copy_from_slice(&1u32.to_le_bytes());
+        });
+        assert_ne!(
+            status(&tampered, "signed.msi"),
+            FileStatus::Valid,
+            "the root entry's sibling field at {field} set to entry 1 still verifies"
+        );
+    }
+}
+
+/// The header counts the mini FAT's and the DIFAT's sectors; a reader that follows the
+/// chains and ignores the counts verifies a header whose counts say otherwise, where
+/// osslsigncode refuses large ones ("Unsupported Number of Mini FAT Sectors: 0x00008001",
+/// "Unsupported Number of DIFAT Sectors: 0x00008000").
+#[test]
+fn an_msi_header_whose_sector_counts_disagree_with_its_chains_is_not_valid() {
+    for (at, what) in [(0x40usize, "mini FAT"), (0x48, "DIFAT")] {
+        let tampered = msi_with(|b| {
+            let n = u32::from_le_bytes(b[at..at + 4].try_into().expect("4"));
+            b[at..at + 4].copy_from_slice(&(n + 0x8000).to_le_bytes());
+        });
+        assert_ne!(
+            status(&tampered, "signed.msi"),
+            FileStatus::Valid,
+            "a header counting 0x8000 more {what} sectors still verifies"
+        );
+    }
+}
