@@ -212,6 +212,14 @@ impl<'a> Compound<'a> {
         if crate::num::le_u16(b, 0x20) != Some(6) {
             return Err(bad("mini sector shift is not 6"));
         }
+        // [MS-CFB] 2.2: version 3 MUST NOT count its directory sectors (the chain finds
+        // them); a value there is outside every digest, and osslsigncode refuses it.
+        let dir_count = u32_at(b, 0x28)?;
+        if version == 3 && dir_count != 0 {
+            return Err(bad(format!(
+                "a version 3 header counts {dir_count} directory sectors (MUST be 0)"
+            )));
+        }
         let cutoff = u32_at(b, 0x38)?;
         if cutoff != MINI_CUTOFF {
             return Err(bad(format!("mini stream cutoff {cutoff} (4096)")));
@@ -252,6 +260,12 @@ impl<'a> Compound<'a> {
         if file.dir.len() > max_dir_sectors {
             return Err(MsiError::TooManyEntries { limit: MAX_ENTRIES });
         }
+        if version == 4 && usize::try_from(dir_count).ok() != Some(file.dir.len()) {
+            return Err(bad(format!(
+                "the header counts {dir_count} directory sectors, the chain holds {}",
+                file.dir.len()
+            )));
+        }
         let root = file.entry(0)?;
         if root.kind() != ROOT {
             return Err(bad(format!(
@@ -260,6 +274,11 @@ impl<'a> Compound<'a> {
             )));
         }
         root.check_name(0)?;
+        // Nothing holds the root, so it has no siblings; a reader that walked them (as
+        // osslsigncode does, and refuses) would see entries this one never reads.
+        if root.left() != NO_STREAM || root.right() != NO_STREAM {
+            return Err(bad("the root directory entry has siblings"));
+        }
         // [MS-CFB] 2.6.3: the root's creation time MUST be zero (the file system holds it).
         // Outside every digest, so a reader that ignored it would keep the signature.
         if root.created().iter().any(|&b| b != 0) {
@@ -271,6 +290,15 @@ impl<'a> Compound<'a> {
             ));
         }
         file.minifat = file.chain(u32_at(b, 0x3c)?, usize::MAX, &mut met, "mini FAT")?;
+        // The header's counts are outside every digest: each must be its chain's length,
+        // or a reader that takes the count at its word reads another file.
+        let minifat_count = u32_at(b, 0x40)?;
+        if usize::try_from(minifat_count).ok() != Some(file.minifat.len()) {
+            return Err(bad(format!(
+                "the header counts {minifat_count} mini FAT sectors, the chain holds {}",
+                file.minifat.len()
+            )));
+        }
         file.mini_len = usize::try_from(root.size()).unwrap_or(usize::MAX);
         let mini_sectors = file.mini_len.div_ceil(size);
         file.mini = file.chain(root.start(), mini_sectors, &mut met, "mini stream")?;
@@ -329,6 +357,12 @@ impl<'a> Compound<'a> {
             }
             difat = u32_at(s, word(per))?;
             steps = steps.saturating_add(1);
+        }
+        let difat_count = u32_at(b, 0x48)?;
+        if usize::try_from(difat_count).ok() != Some(steps) {
+            return Err(bad(format!(
+                "the header counts {difat_count} DIFAT sectors, the FAT needs {steps}"
+            )));
         }
         Ok(fat)
     }
