@@ -273,3 +273,25 @@ fn an_msi_header_whose_sector_counts_disagree_with_its_chains_is_not_valid() {
         );
     }
 }
+
+/// CVE-2020-1464 ("GlueBall"): bytes appended to a signed MSI package are read by no
+/// stream, so no digest covers them, and a file that is a signed package and, read from
+/// its end, a ZIP archive (a JAR) kept its signature on Windows until the August 2020
+/// update. osslsigncode 2.9 still says "Succeeded" on `signed.msi` with an empty ZIP
+/// archive, a whole sector or a few bytes appended (measured by hand); the package as
+/// signed must be the whole file, as bytes after a PE's certificate table are refused.
+#[test]
+fn bytes_appended_to_a_signed_msi_package_are_not_valid() {
+    assert_eq!(status(&msi_with(|_| {}), "signed.msi"), FileStatus::Valid);
+    let mut empty_zip = b"PK\x05\x06".to_vec();
+    empty_zip.extend_from_slice(&[0; 18]);
+    for tail in [empty_zip, vec![b'B'; 512], vec![b'C'; 4096], vec![0; 1]] {
+        let tampered = msi_with(|b| b.extend_from_slice(&tail));
+        assert_ne!(
+            status(&tampered, "signed.msi"),
+            FileStatus::Valid,
+            "signed.msi with {} bytes appended still verifies",
+            tail.len()
+        );
+    }
+}
