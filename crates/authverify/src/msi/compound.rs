@@ -22,6 +22,8 @@ const END_OF_CHAIN: u32 = 0xffff_fffe;
 const MAX_REG_SECTOR: u32 = 0xffff_fffa;
 /// No sibling or child.
 const NO_STREAM: u32 = 0xffff_ffff;
+/// A FAT entry for a sector no chain uses ([MS-CFB] 2.3: FREESECT).
+const FREE_SECTOR: u32 = 0xffff_ffff;
 /// DIFAT entries in the header.
 const HEADER_DIFAT: usize = 109;
 const ENTRY: usize = 128;
@@ -314,6 +316,30 @@ impl<'a> Compound<'a> {
     /// mini FAT's and the mini stream's sectors are met already.
     pub(crate) fn met(&self) -> Met {
         self.structure.clone()
+    }
+
+    /// Bytes of the file after its last sector in use (one the FAT does not mark free),
+    /// free sectors and a partial sector included: no stream reads them, so no digest
+    /// covers them (CVE-2020-1464, "GlueBall": a signed package with a JAR appended kept
+    /// its signature). Walks the FAT once.
+    pub(crate) fn bytes_after_last_sector(&self) -> Result<u64, MsiError> {
+        let per = self.size.checked_div(4).unwrap_or(1);
+        let mut in_use = 0usize;
+        for (k, &fat_sector) in self.fat.iter().enumerate() {
+            let s = self.sector(fat_sector)?;
+            for i in 0..per {
+                let index = k.saturating_mul(per).saturating_add(i);
+                if index >= self.sectors {
+                    break;
+                }
+                if u32_at(s, word(i))? != FREE_SECTOR {
+                    in_use = index.saturating_add(1);
+                }
+            }
+        }
+        // The header is sector -1: the file ends after sector `in_use - 1`.
+        let end = in_use.saturating_add(1).saturating_mul(self.size);
+        Ok(crate::num::usize_u64(self.b.len().saturating_sub(end)))
     }
 
     /// How many directory entries the directory's sectors hold.
