@@ -208,6 +208,7 @@ fn failure_reason(r: &FileResult) -> Option<String> {
                 // The rule is the same; where the data sits is the format's.
                 match report.format {
                     authverify::FileFormat::Script => "invalid: text after the script's signature block".into(),
+                    authverify::FileFormat::Msi => "invalid: data appended after the package's last sector".into(),
                     _ => "invalid: data appended after the certificate table".into(),
                 }
             }
@@ -625,6 +626,33 @@ mod tests {
         assert_eq!(
             s.other_failures[0].reason,
             "invalid: data appended after the certificate table"
+        );
+    }
+
+    /// An MSI package with bytes after its last sector (CVE-2020-1464) is grouped under
+    /// its own words: there is no certificate table in a compound file.
+    #[test]
+    fn data_appended_to_an_msi_package_is_named_as_such() {
+        let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-vectors");
+        let mut trust = TrustStore::new();
+        trust
+            .load(&vectors.join("pki/root.crt"), authverify::Role::Anchors)
+            .expect("root");
+        let verifier = authverify::Verifier::new(trust, authverify::Policy::windows());
+        let at = "2026-06-01T00:00:00Z".parse().expect("time");
+        let dir = std::env::temp_dir().join(format!("authverify-fleet-glueball-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let mut bytes = std::fs::read(vectors.join("containers/msi/signed.msi")).expect("signed.msi");
+        bytes.extend_from_slice(&[0; 512]);
+        let file = dir.join("appended.msi");
+        std::fs::write(&file, &bytes).expect("write");
+        let r = crate::files::verify_named(&verifier, &file, at);
+        std::fs::remove_dir_all(&dir).expect("clean up");
+        let s = Summary::of(std::slice::from_ref(&r));
+        assert_eq!(s.other_failures.len(), 1);
+        assert_eq!(
+            s.other_failures[0].reason,
+            "invalid: data appended after the package's last sector"
         );
     }
 }

@@ -92,6 +92,9 @@ pub struct EndRecords<'a> {
     pub comment: &'a [u8],
     /// Where the end records start (the ZIP64 record's offset, or the EOCD's).
     pub start: usize,
+    /// The entry count they store (the ZIP64 record's, when present): the digest rewrites
+    /// it, so the reader holds it to the entries the directory has.
+    pub entries: u64,
 }
 
 /// A ZIP archive read in place.
@@ -164,6 +167,17 @@ impl<'a> Archive<'a> {
             }
             members.push(member);
             at = next;
+        }
+        if usize_u64(members.len()) != end.entries {
+            // A reader that reads as many entries as the end records say (osslsigncode)
+            // would see other members, and no digest covers the count.
+            return Err(AppxError::Layout {
+                detail: format!(
+                    "the end records count {} entries, the central directory holds {}",
+                    end.entries,
+                    members.len()
+                ),
+            });
         }
         let archive = Self {
             bytes,
@@ -304,6 +318,7 @@ fn read_end(b: &[u8]) -> Result<(EndRecords<'_>, Range<usize>), AppxError> {
         escaped,
         comment,
         start,
+        entries,
     };
     Ok((end, cd_start..cd_end))
 }

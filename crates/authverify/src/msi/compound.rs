@@ -22,6 +22,8 @@ const END_OF_CHAIN: u32 = 0xffff_fffe;
 const MAX_REG_SECTOR: u32 = 0xffff_fffa;
 /// No sibling or child.
 const NO_STREAM: u32 = 0xffff_ffff;
+/// A FAT entry for a sector no chain uses ([MS-CFB] 2.3: FREESECT).
+const FREE_SECTOR: u32 = 0xffff_ffff;
 /// DIFAT entries in the header.
 const HEADER_DIFAT: usize = 109;
 const ENTRY: usize = 128;
@@ -212,6 +214,14 @@ impl<'a> Compound<'a> {
         if crate::num::le_u16(b, 0x20) != Some(6) {
             return Err(bad("mini sector shift is not 6"));
         }
+        // [MS-CFB] 2.2: version 3 MUST NOT count its directory sectors (the chain finds
+        // them); a value there is outside every digest, and osslsigncode refuses it.
+        let dir_count = u32_at(b, 0x28)?;
+        if version == 3 && dir_count != 0 {
+            return Err(bad(format!(
+                "a version 3 header counts {dir_count} directory sectors (MUST be 0)"
+            )));
+        }
         let cutoff = u32_at(b, 0x38)?;
         if cutoff != MINI_CUTOFF {
             return Err(bad(format!("mini stream cutoff {cutoff} (4096)")));
@@ -252,6 +262,12 @@ impl<'a> Compound<'a> {
         if file.dir.len() > max_dir_sectors {
             return Err(MsiError::TooManyEntries { limit: MAX_ENTRIES });
         }
+        if version == 4 && usize::try_from(dir_count).ok() != Some(file.dir.len()) {
+            return Err(bad(format!(
+                "the header counts {dir_count} directory sectors, the chain holds {}",
+                file.dir.len()
+            )));
+        }
         let root = file.entry(0)?;
         if root.kind() != ROOT {
             return Err(bad(format!(
@@ -260,6 +276,11 @@ impl<'a> Compound<'a> {
             )));
         }
         root.check_name(0)?;
+        // Nothing holds the root, so it has no siblings; a reader that walked them (as
+        // osslsigncode does, and refuses) would see entries this one never reads.
+        if root.left() != NO_STREAM || root.right() != NO_STREAM {
+            return Err(bad("the root directory entry has siblings"));
+        }
         // [MS-CFB] 2.6.3: the root's creation time MUST be zero (the file system holds it).
         // Outside every digest, so a reader that ignored it would keep the signature.
         if root.created().iter().any(|&b| b != 0) {
@@ -271,6 +292,15 @@ impl<'a> Compound<'a> {
             ));
         }
         file.minifat = file.chain(u32_at(b, 0x3c)?, usize::MAX, &mut met, "mini FAT")?;
+        // The header's counts are outside every digest: each must be its chain's length,
+        // or a reader that takes the count at its word reads another file.
+        let minifat_count = u32_at(b, 0x40)?;
+        if usize::try_from(minifat_count).ok() != Some(file.minifat.len()) {
+            return Err(bad(format!(
+                "the header counts {minifat_count} mini FAT sectors, the chain holds {}",
+                file.minifat.len()
+            )));
+        }
         file.mini_len = usize::try_from(root.size()).unwrap_or(usize::MAX);
         let mini_sectors = file.mini_len.div_ceil(size);
         file.mini = file.chain(root.start(), mini_sectors, &mut met, "mini stream")?;
@@ -286,6 +316,30 @@ impl<'a> Compound<'a> {
     /// mini FAT's and the mini stream's sectors are met already.
     pub(crate) fn met(&self) -> Met {
         self.structure.clone()
+    }
+
+    /// Bytes of the file after its last sector in use (one the FAT does not mark free),
+    /// free sectors and a partial sector included: no stream reads them, so no digest
+    /// covers them (CVE-2020-1464, "GlueBall": a signed package with a JAR appended kept
+    /// its signature). Walks the FAT once.
+    pub(crate) fn bytes_after_last_sector(&self) -> Result<u64, MsiError> {
+        let per = self.size.checked_div(4).unwrap_or(1);
+        let mut in_use = 0usize;
+        for (k, &fat_sector) in self.fat.iter().enumerate() {
+            let s = self.sector(fat_sector)?;
+            for i in 0..per {
+                let index = k.saturating_mul(per).saturating_add(i);
+                if index >= self.sectors {
+                    break;
+                }
+                if u32_at(s, word(i))? != FREE_SECTOR {
+                    in_use = index.saturating_add(1);
+                }
+            }
+        }
+        // The header is sector -1: the file ends after sector `in_use - 1`.
+        let end = in_use.saturating_add(1).saturating_mul(self.size);
+        Ok(crate::num::usize_u64(self.b.len().saturating_sub(end)))
     }
 
     /// How many directory entries the directory's sectors hold.
@@ -329,6 +383,12 @@ impl<'a> Compound<'a> {
             }
             difat = u32_at(s, word(per))?;
             steps = steps.saturating_add(1);
+        }
+        let difat_count = u32_at(b, 0x48)?;
+        if usize::try_from(difat_count).ok() != Some(steps) {
+            return Err(bad(format!(
+                "the header counts {difat_count} DIFAT sectors, the FAT needs {steps}"
+            )));
         }
         Ok(fat)
     }

@@ -106,6 +106,12 @@ impl<'a> MsiPackage<'a> {
         })
     }
 
+    /// Bytes after the compound file's last sector in use: read by no stream, covered by
+    /// no digest, so a signature cannot vouch for them (the verdict is `invalid`).
+    pub fn bytes_after_last_sector(&self) -> Result<u64, MsiError> {
+        self.file.bytes_after_last_sector()
+    }
+
     fn walk_of(file: &Compound<'_>) -> Walk {
         Walk {
             seen: vec![false; file.entries()],

@@ -249,8 +249,10 @@ impl<'a> Script<'a> {
     ///   that is not UTF-8 as U+FFFD).
     /// * WSH: the text without its byte order mark and without the block (its leading
     ///   and trailing line terminators included), as UTF-16LE, then the block's position in
-    ///   that text in UTF-16 code units as a little-endian u32 (the text's length for
-    ///   `.js` and `.vbs`, where the block is appended; the last `</job>` for `.wsf`).
+    ///   that text in UTF-16 code units as a little-endian u32: where the block is found
+    ///   (which a signer makes the text's length for `.js` and `.vbs`, where the block is
+    ///   appended, and the last `</job>` for `.wsf`), so a block moved after signing
+    ///   changes the digest.
     ///
     /// Memory: a 32 KiB conversion buffer, whatever the script's size.
     pub fn digests(&self, algorithms: &[DigestAlgorithm]) -> Vec<(DigestAlgorithm, Vec<u8>)> {
@@ -259,11 +261,12 @@ impl<'a> Script<'a> {
         let (before, after) = self.hashed_parts();
         sink.text(before, self.encoding);
         if self.language.is_wsh() {
+            // Where the block *is*, not where a signer would have put it: hashing the
+            // latter let the block move anywhere in the text (splitting one line in two)
+            // with the digest unchanged. On a file as signed the two are equal (the text's
+            // end for .js/.vbs, the last `</job>` for .wsf).
+            let position = sink.units();
             sink.text(after, self.encoding);
-            let position = match self.language {
-                ScriptLanguage::WindowsScriptFile => self.wsf_position().unwrap_or(u64::MAX),
-                _ => sink.units(),
-            };
             sink.flush();
             // A DWORD: Windows' position wraps past 4 Gi units as the SIP's would.
             let low = position & u64::from(u32::MAX);
@@ -299,8 +302,9 @@ impl<'a> Script<'a> {
         (before, after)
     }
 
-    /// The position a signed `.wsf` file's digest ends with: the last `</job>` of the text
-    /// without the block, in UTF-16 code units (where the signer put the block).
+    /// Where a signer puts a `.wsf` file's block: the last `</job>` of the text without the
+    /// block, in UTF-16 code units (a signed `.wsf` without one is refused; the digest
+    /// hashes where the block is, which on a file as signed is this).
     fn wsf_position(&self) -> Result<u64, ScriptError> {
         let (before, after) = self.hashed_parts();
         let before_units = text::utf16_units(before, self.encoding);

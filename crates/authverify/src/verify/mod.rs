@@ -447,8 +447,8 @@ impl Verifier {
         }
         let subject = Subject::Msi(&package);
         let after = Trailing {
-            bytes: 0,
-            what: "the package",
+            bytes: package.bytes_after_last_sector()?,
+            what: "the package's last sector in use",
         };
         let (mut examined, _) = self.verify_found(table, &subject, after, feed, at);
         examined.format_notes = msi_notes(&package, examined.evidence.signatures.first());
