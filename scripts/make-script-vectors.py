@@ -94,14 +94,17 @@ def powershell(out):
         ("console.psc1", b'<?xml version="1.0" encoding="utf-8"?>\r\n<PSConsoleFile ConsoleSchemaVersion="1.0" />\r\n', "a console file"),
         ("cmdlets.cdxml", b'<?xml version="1.0" encoding="utf-8"?>\r\n<PowerShellMetadata />\r\n', "cmdlet definition XML"),
         ("class.mof", b"#pragma namespace(\"\\\\\\\\.\\\\root\\\\cimv2\")\r\nclass AuthverifyTest { string Name; };\r\n", "MOF: /* */ block"),
-        ("invalid-utf8.ps1", b"Write-Host \"\xff\xc3(\xe2\x82\"\r\n", "bytes that are not UTF-8: each byte of a bad sequence hashes as U+FFFD"),
+        ("invalid-utf8.ps1", b"Write-Host \"\xff\xc3(\xe2\x82\"\r\n",
+         "bytes that are not UTF-8: each hashes as U+FFFD, so the signature does not bind them "
+         "(any can be swapped for another with the digest unchanged): refused (script.unbound_text), "
+         "though osslsigncode verifies it"),
     ]
     cases = []
     for name, data, why in sources:
         src = d / ("unsigned-" + name)
         src.write_bytes(data)
         osslsign(src, d / name)
-        cases.append((name, "valid", why))
+        cases.append((name, "invalid" if name == "invalid-utf8.ps1" else "valid", why))
     cases.append(("unsigned-utf8-crlf.ps1", "unsigned", "no signature block"))
     osslsign(d / "unsigned-utf8-crlf.ps1", d / "sha1.ps1", h="sha1")
     for name, _, _ in sources:

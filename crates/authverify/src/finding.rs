@@ -60,6 +60,8 @@ pub enum Rule {
     FileDigestAlgorithm,
     /// A script's signature is for another subject interface package (SpcSipInfo GUID).
     ScriptSip,
+    /// Bytes of a UTF-8 script's text that are not UTF-8: the digest does not bind them.
+    ScriptUnboundText,
     /// The SignerInfo names a certificate nobody has.
     SignerCertificateMissing,
     /// SpcIndirectDataContent is not of the PE image type.
@@ -207,6 +209,7 @@ impl Rule {
             Self::SignatureUnreadable => "signature.unreadable",
             Self::FileDigestAlgorithm => "signature.file_digest_algorithm",
             Self::ScriptSip => "script.sip",
+            Self::ScriptUnboundText => "script.unbound_text",
             Self::SignerCertificateMissing => "signature.signer_certificate_missing",
             Self::IndirectDataType => "signature.indirect_data_type",
             Self::DigestAlgorithmSet => "signature.digest_algorithm_set",

@@ -277,6 +277,23 @@ impl<'a> Script<'a> {
         hasher.finalize()
     }
 
+    /// Bytes of the hashed text that are not UTF-8, in a UTF-8 text: each hashes as U+FFFD
+    /// (the SIP's conversion, as osslsigncode computes it), so the digest does not bind
+    /// which byte it was, and any such byte can be swapped for another with the digest
+    /// unchanged. Windows PowerShell reads a BOM-less script as ANSI, where such a swap can
+    /// turn a byte into a quote (docs/ARCHITECTURE.md, "Scripts").
+    pub fn bytes_not_utf8(&self) -> usize {
+        if !matches!(self.encoding, TextEncoding::Utf8 | TextEncoding::Utf8Bom) {
+            return 0;
+        }
+        let (before, after) = self.hashed_parts();
+        [before, after]
+            .iter()
+            .flat_map(|part| part.utf8_chunks())
+            .map(|chunk| chunk.invalid().len())
+            .sum()
+    }
+
     /// The hash a catalog lists this script by: the hash of the file's bytes, signature
     /// block and all. Windows' catalog lookup (CryptCATAdminCalcHashFromFileHandle) hashes
     /// with the SIP CryptSIPRetrieveSubjectGuidForCatalogFile names, which serves PE

@@ -1014,14 +1014,24 @@ impl Subject<'_, '_> {
         }
     }
 
-    /// Whether a signature's SpcIndirectData is for this subject's SIP, when the format
-    /// has one to check: a script's SpcSipInfo must name its language's SIP (a `.js`
-    /// signed in PowerShell's form is not signed for Windows Script Host). The refusal
-    /// says why, and the signature does not hold for this file.
+    /// Whether a signature can hold for this subject, when the format has a check beyond
+    /// the digest: a script's text must be bound by its digest (no byte that is not UTF-8
+    /// in a UTF-8 text, `script.unbound_text`), and its SpcSipInfo must name its
+    /// language's SIP (a `.js` signed in PowerShell's form is not signed for Windows Script
+    /// Host, `script.sip`). The refusal says why, and the signature does not hold.
     fn sip_refusal(&self, indirect: &IndirectData<'_>) -> Option<Finding> {
         let Self::Script(script) = self else {
             return None;
         };
+        let unbound = script.bytes_not_utf8();
+        if unbound > 0 {
+            return Some(Finding::refusal(
+                Rule::ScriptUnboundText,
+                format!(
+                    "{unbound} byte(s) of the text are not UTF-8: each is hashed as U+FFFD, so the signature does not bind which byte it is (any can be replaced by another)"
+                ),
+            ));
+        }
         let sip = script.language().sip();
         let named = indirect.data_type == oid::SPC_SIPINFO
             && indirect
