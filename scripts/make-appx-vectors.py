@@ -313,6 +313,15 @@ def hostile_vectors(d):
                                              ("[Content_Types].xml", content_types(["bin"]), zipfile.ZIP_DEFLATED)])
     cases.append(("bomb-ratio.msix", "error", "bound:compression ratio", "48 MiB of zeros deflated about 1000:1 (the bound is 200:1 above 1 MiB)"))
 
+    # Many members of 1 MiB each escape the per-member ratio (it applies above 1 MiB); the
+    # archive's ratio catches them (the red team's bomb: 1.1 MB inflating to 1 GiB).
+    small = [(f"zeros{i:03}.bin", bytes(1 << 20), zipfile.ZIP_DEFLATED) for i in range(96)] + files
+    write_zip(d / "bomb-many-members.msix", small + [("AppxBlockMap.xml", block_map(small), zipfile.ZIP_DEFLATED),
+                                                     ("[Content_Types].xml", content_types(["bin"]), zipfile.ZIP_DEFLATED)])
+    cases.append(("bomb-many-members.msix", "error", "bound:compression ratio of the archive",
+                  "96 members of 1 MiB of zeros, each deflated about 1000:1 and each under the per-member floor: "
+                  "the archive inflates about 1000:1 (the bound is 200:1 above 64 MiB in all)"))
+
     plain = zip_bytes(files + [("AppxBlockMap.xml", block_map(files), zipfile.ZIP_STORED),
                                ("[Content_Types].xml", content_types(["txt"]), zipfile.ZIP_STORED)])
     eocd = plain.rfind(b"PK\x05\x06")

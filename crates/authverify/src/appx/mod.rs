@@ -43,6 +43,9 @@ pub mod limits {
     pub const MAX_RATIO: u64 = 200;
     /// Members inflating to at most this many bytes are not held to [`MAX_RATIO`].
     pub const RATIO_FLOOR: u64 = 1 << 20;
+    /// Archives inflating to at most this many bytes in all are not held to [`MAX_RATIO`]
+    /// over the whole archive (above it, small members cannot add up to a bomb).
+    pub const ARCHIVE_RATIO_FLOOR: u64 = 64 << 20;
     /// Most bytes an XML part (block map, manifests, content types) may inflate to: it is
     /// held in memory whole.
     pub const MAX_XML_BYTES: u64 = 16 << 20;

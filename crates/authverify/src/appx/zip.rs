@@ -223,6 +223,7 @@ impl<'a> Archive<'a> {
     /// Declared inflated sizes within the bounds, per member, in ratio and in all.
     fn check_sizes(&self) -> Result<(), AppxError> {
         let mut total = 0u64;
+        let mut packed_total = 0u64;
         for m in &self.members {
             let packed = usize_u64(m.data.len());
             if m.method == Method::Stored && m.uncompressed_size != packed {
@@ -251,6 +252,16 @@ impl<'a> Archive<'a> {
                 });
             }
             total = total.saturating_add(m.uncompressed_size);
+            packed_total = packed_total.saturating_add(packed);
+        }
+        // The ratio over the whole archive too: members each under RATIO_FLOOR escape the
+        // per-member ratio, and 1.1 MB of them inflated to 1 GiB (the red team's bomb).
+        if total > limits::ARCHIVE_RATIO_FLOOR && total > packed_total.saturating_mul(limits::MAX_RATIO) {
+            return Err(AppxError::Bound {
+                what: "compression ratio of the archive",
+                found: total.checked_div(packed_total.max(1)).unwrap_or(u64::MAX),
+                limit: limits::MAX_RATIO,
+            });
         }
         if total > limits::MAX_TOTAL_BYTES {
             return Err(AppxError::Bound {
