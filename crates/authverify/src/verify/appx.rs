@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use super::outcome::SignatureOutcome;
-use super::{find_signer_with_store, Examined, Parsed, Subject, Table, Trailing, Verifier};
+use super::{find_signer_with_store, Examined, Parsed, Subject, Trailing, Verifier};
 use crate::appx::AppxPackage;
 use crate::error::Error;
 use crate::finding::{Effect, Finding, Rule};
@@ -41,17 +41,8 @@ impl Verifier {
             .iter()
             .map(|p| inner_finding(&p.name, &self.conclude(self.examine_appx(&p.package, at, feed))))
             .collect();
-        let mut table = Table {
-            found: Vec::new(),
-            notes: Vec::new(),
-            pkcs7_entries: 0,
-            padding_ok: true,
-        };
-        if let Some(blob) = &package.signature {
-            table.pkcs7_entries = 1;
-            // Offsets inside the member, not the file: a deflated member is not in place.
-            self.read_signature(blob, 0, 0, "AppxSignature.p7x", &mut table);
-        }
+        // Offsets inside the member, not the file: a deflated member is not in place.
+        let table = self.single_blob(package.signature.as_deref(), 0, "AppxSignature.p7x");
         let after = Trailing {
             bytes: 0,
             what: "the package",

@@ -54,6 +54,18 @@ struct Table<'a> {
     padding_ok: bool,
 }
 
+impl Table<'_> {
+    /// No signature read yet.
+    fn empty() -> Self {
+        Self {
+            found: Vec::new(),
+            notes: Vec::new(),
+            pkcs7_entries: 0,
+            padding_ok: true,
+        }
+    }
+}
+
 /// A signature as found, before evaluation.
 struct Found<'a> {
     nested_in: Option<usize>,
@@ -381,18 +393,9 @@ impl Verifier {
         feed: &mut Feed<'_>,
     ) -> Result<FileReport, Error> {
         let script = crate::script::Script::parse(data, language)?;
-        let mut table = Table {
-            found: Vec::new(),
-            notes: Vec::new(),
-            pkcs7_entries: 0,
-            padding_ok: true,
-        };
-        if let Some(blob) = script.signature() {
-            table.pkcs7_entries = 1;
-            // Offsets inside the decoded signature are not file offsets (it is base64 in
-            // the text); they are reported from the decoded blob's start.
-            self.read_signature(blob, 0, 0, "the script's signature block", &mut table);
-        }
+        // Offsets inside the decoded signature are not file offsets (it is base64 in the
+        // text); they are reported from the decoded blob's start.
+        let table = self.single_blob(script.signature(), 0, "the script's signature block");
         let after = Trailing {
             bytes: script.text_after_block().map_or(0, |r| r.end.saturating_sub(r.start)),
             what: "the script's signature block",
@@ -410,17 +413,8 @@ impl Verifier {
     /// A cabinet: its one signature (and those nested in it) over the cabinet's digest.
     fn verify_cabinet(&self, data: &[u8], at: UnixTime, feed: &mut Feed<'_>) -> Result<FileReport, Error> {
         let cab = crate::cab::signature::CabinetSignature::parse(data)?;
-        let mut table = Table {
-            found: Vec::new(),
-            notes: Vec::new(),
-            pkcs7_entries: 0,
-            padding_ok: true,
-        };
-        if let Some(blob) = cab.signature {
-            table.pkcs7_entries = 1;
-            let base = usize::try_from(cab.signature_offset).unwrap_or(usize::MAX);
-            self.read_signature(blob, base, 0, "the cabinet's signature area", &mut table);
-        }
+        let base = usize::try_from(cab.signature_offset).unwrap_or(usize::MAX);
+        let table = self.single_blob(cab.signature, base, "the cabinet's signature area");
         let after = Trailing {
             bytes: cab.bytes_after_signature,
             what: "the cabinet's signature",
@@ -434,17 +428,8 @@ impl Verifier {
     /// the package's content digest.
     fn verify_msi(&self, data: &[u8], at: UnixTime, feed: &mut Feed<'_>) -> Result<FileReport, Error> {
         let package = crate::msi::MsiPackage::parse(data)?;
-        let mut table = Table {
-            found: Vec::new(),
-            notes: Vec::new(),
-            pkcs7_entries: 0,
-            padding_ok: true,
-        };
-        if let Some(blob) = &package.signature {
-            table.pkcs7_entries = 1;
-            // Offsets inside a stream, not the file: a stream's bytes need not be contiguous.
-            self.read_signature(blob, 0, 0, "the DigitalSignature stream", &mut table);
-        }
+        // Offsets inside a stream, not the file: a stream's bytes need not be contiguous.
+        let table = self.single_blob(package.signature.as_deref(), 0, "the DigitalSignature stream");
         let subject = Subject::Msi(&package);
         let after = Trailing {
             bytes: package.bytes_after_last_sector()?,
@@ -566,12 +551,7 @@ impl Verifier {
     /// Walks the certificate table: every PKCS#7 entry's signatures (nested ones too), the
     /// entries that are not PKCS#7, and whether the CVE-2013-3900 padding rule holds.
     fn read_table<'a>(&self, image: &PeImage<'a>) -> Result<Table<'a>, Error> {
-        let mut t = Table {
-            found: Vec::new(),
-            notes: Vec::new(),
-            pkcs7_entries: 0,
-            padding_ok: true,
-        };
+        let mut t = Table::empty();
         for (entry_index, entry) in CertTableIter::new(image).enumerate() {
             let entry = entry?;
             if !entry.is_pkcs7() {
@@ -602,6 +582,18 @@ impl Verifier {
     /// One PKCS#7 blob (a table entry, a cabinet's signature area) at file offset `base`:
     /// its signatures, nested ones too; non-zero bytes after the PKCS#7 inside `container`
     /// fall under the CVE-2013-3900 padding rule.
+    /// The signatures of a format that carries at most one signature blob (cabinet, MSI,
+    /// APPX, script), nested ones too. `base` is the blob's file offset where it lies in
+    /// place, for the offsets reported (0 where it does not: a stream, a member, base64).
+    fn single_blob<'a>(&self, blob: Option<&'a [u8]>, base: usize, container: &str) -> Table<'a> {
+        let mut table = Table::empty();
+        if let Some(blob) = blob {
+            table.pkcs7_entries = 1;
+            self.read_signature(blob, base, 0, container, &mut table);
+        }
+        table
+    }
+
     fn read_signature<'a>(&self, blob: &'a [u8], base: usize, entry_index: usize, container: &str, t: &mut Table<'a>) {
         match parse_content_info(blob, base) {
             Ok((sd, trailing)) => self.take_signed_data(sd, trailing, entry_index, container, t),
