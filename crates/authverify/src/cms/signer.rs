@@ -12,6 +12,7 @@ use crate::digest::DigestAlgorithm;
 use crate::finding::{Finding, Rule};
 use crate::policy::Policy;
 use crate::x509::certificate::Certificate;
+use crate::x509::crl::Crl;
 
 /// What checking a SignerInfo established.
 #[derive(Debug, Default)]
@@ -22,6 +23,43 @@ pub(crate) struct SignerCheck {
 
 /// Most certificates read from one SignedData's bag (real files carry 2 to 10).
 pub(crate) const MAX_EMBEDDED_CERTIFICATES: usize = 256;
+
+/// CRLs a signature may carry and be read: a few are what signers embed; each is checked
+/// against the issuers on a path, so a bag of thousands would only cost time.
+const MAX_EMBEDDED_CRLS: usize = 16;
+
+/// The CRLs of a SignedData's `crls` field (RevocationInfoChoices): each X.509 list decoded
+/// on its own; other choices and lists that do not parse are noted and left out.
+pub(crate) fn decode_crls(bag: &[Tlv<'_>], notes: &mut Vec<Finding>) -> Vec<Arc<Crl>> {
+    let mut out = Vec::new();
+    if bag.len() > MAX_EMBEDDED_CRLS {
+        notes.push(Finding::information(
+            Rule::CrlUnreadable,
+            format!(
+                "the signature carries {} CRLs: only the first {MAX_EMBEDDED_CRLS} are read",
+                bag.len()
+            ),
+        ));
+    }
+    for (i, c) in bag.iter().enumerate().take(MAX_EMBEDDED_CRLS) {
+        let parsed = if c.tag == der::Tag::Sequence {
+            Crl::from_der(c.raw).map_err(|e| e.to_string())
+        } else {
+            Err(format!("it is not an X.509 CRL (tag {})", c.tag))
+        };
+        match parsed {
+            Ok(crl) => out.push(Arc::new(crl)),
+            Err(e) => notes.push(Finding::information(
+                Rule::CrlUnreadable,
+                format!(
+                    "CRL {i} carried by the signature at offset {} is not used: {e}",
+                    c.offset
+                ),
+            )),
+        }
+    }
+    out
+}
 
 /// Decodes every certificate of a bag on its own; one that does not parse is a note.
 pub(crate) fn decode_certificates(
