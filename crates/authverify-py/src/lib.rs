@@ -84,6 +84,7 @@ fn evaluation_time(at: Option<&Bound<'_, PyAny>>) -> PyResult<UnixTime> {
 /// `catalogs` takes what `--catalogs` takes (.cat files, folders of them): each is verified
 /// once, here, at `catalogs_at` (any form `at` takes; None: now), and every file verified
 /// is looked up in them; `catalog_problems` lists the files that were not catalogs.
+/// `crl` takes what `--crl` takes (DER or PEM CRL files, folders of .crl files).
 /// Picklable: a pickled verifier is rebuilt from these arguments, `catalogs_at` as the
 /// instant it resolved to (caches start empty).
 #[pyclass(module = "authverify", frozen)]
@@ -102,6 +103,7 @@ struct Args {
     policy: String,
     signatures: String,
     catalogs: Vec<String>,
+    crl: Vec<String>,
     /// Seconds since the epoch the catalogs were verified at (None without catalogs).
     catalogs_at: Option<u64>,
 }
@@ -128,7 +130,7 @@ fn policy_of(policy: &str, signatures: &str) -> PyResult<Policy> {
 #[pymethods]
 impl Verifier {
     #[new]
-    #[pyo3(signature = (trust=None, intermediates=Vec::new(), distrust=Vec::new(), policy="windows".to_string(), signatures="primary".to_string(), catalogs=Vec::new(), catalogs_at=None))]
+    #[pyo3(signature = (trust=None, intermediates=Vec::new(), distrust=Vec::new(), policy="windows".to_string(), signatures="primary".to_string(), catalogs=Vec::new(), catalogs_at=None, crl=Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -139,6 +141,7 @@ impl Verifier {
         signatures: String,
         catalogs: Vec<String>,
         catalogs_at: Option<&Bound<'_, PyAny>>,
+        crl: Vec<String>,
     ) -> PyResult<Self> {
         let rules = policy_of(&policy, &signatures)?;
         let trust = trust.unwrap_or_else(|| vec!["builtin".to_string()]);
@@ -153,6 +156,9 @@ impl Verifier {
                     // Warnings and files not used go to stderr, as the command's do.
                     load_trust(&mut store, spec, role, flag, &mut std::io::stderr())?;
                 }
+            }
+            for spec in &crl {
+                authverify_fleet::config::load_crls(&mut store, spec, &mut std::io::stderr())?;
             }
             Ok(store)
         });
@@ -175,6 +181,7 @@ impl Verifier {
                 policy,
                 signatures,
                 catalogs,
+                crl,
                 catalogs_at: resolved_at,
             },
             catalog_problems,
@@ -272,6 +279,7 @@ impl Verifier {
                 a.signatures.into_pyobject(py)?.into_any(),
                 a.catalogs.into_pyobject(py)?.into_any(),
                 a.catalogs_at.into_pyobject(py)?.into_any(),
+                a.crl.into_pyobject(py)?.into_any(),
             ],
         )?;
         PyTuple::new(py, [class.into_any(), args.into_any()])
@@ -279,6 +287,11 @@ impl Verifier {
 
     fn __repr__(&self) -> String {
         let a = &self.args;
+        let crl = if a.crl.is_empty() {
+            String::new()
+        } else {
+            format!(", crl={:?}", a.crl)
+        };
         let catalogs = if a.catalogs.is_empty() {
             String::new()
         } else {
@@ -289,7 +302,7 @@ impl Verifier {
             )
         };
         format!(
-            "Verifier(trust={:?}, intermediates={:?}, distrust={:?}, policy={:?}, signatures={:?}{catalogs})",
+            "Verifier(trust={:?}, intermediates={:?}, distrust={:?}, policy={:?}, signatures={:?}{catalogs}{crl})",
             a.trust, a.intermediates, a.distrust, a.policy, a.signatures
         )
     }

@@ -204,3 +204,20 @@ def test_catalogs_pickle_with_the_instant_they_were_verified_at(tmp_path):
     assert v.verify_path(sys_file, at=AT)["status"] == "valid"
     with pytest.raises(authverify.AuthverifyError, match="no such file"):
         authverify.Verifier(trust=TRUST, catalogs=[str(tmp_path / "absent")])
+
+
+CRL_MANIFEST = json.loads((VECTORS / "crl" / "manifest.json").read_text())
+
+
+@pytest.mark.parametrize("case", CRL_MANIFEST["cases"], ids=lambda c: c["case"])
+@pytest.mark.parametrize("policy", ["windows", "strict"])
+def test_crl_cases_match_the_manifest(case, policy):
+    # test-vectors/crl/manifest.json: verdicts from how scripts/make-crl-vectors.py built
+    # each list; `crl=` takes what `--crl` takes.
+    trust = [str(VECTORS / t) for t in CRL_MANIFEST["trust"]]
+    v = authverify.Verifier(trust=trust, policy=policy, crl=[str(VECTORS / c) for c in case["crls"]])
+    report = v.verify_path(VECTORS / case["file"], at=CRL_MANIFEST["evaluated_at"])
+    assert report["status"] == case["status"]
+    assert report["signatures"][0]["chain"]["status"] == case["chain_status"]
+    if case["crls"]:
+        assert "crl=" in repr(pickle.loads(pickle.dumps(v)))

@@ -152,6 +152,27 @@ fn crl_files_load_from_a_folder_once_each_and_describe_themselves() {
     for n in 0..der.len() {
         assert!(Crl::from_der(&der[..n]).is_err(), "prefix {n}");
     }
+    // Every single flipped bit parses to a list or an error; a list that still parses with
+    // a changed signed part no longer verifies under the Code Signing CA.
+    let ca = authverify::Certificate::from_der(
+        &std::fs::read(common::vectors_dir().join("pki/intermediate.crt")).expect("ca"),
+    )
+    .expect("ca parses");
+    assert!(crl.verify_signed_by(&ca).is_ok());
+    let tbs_len = crl.tbs_der().len();
+    let mut verified_after_flip = 0;
+    for i in 0..der.len() {
+        for bit in 0..8 {
+            let mut copy = der.clone();
+            copy[i] ^= 1 << bit;
+            if let Ok(l) = Crl::from_der(&copy) {
+                if l.tbs_der().len() == tbs_len && l.tbs_der() != crl.tbs_der() && l.verify_signed_by(&ca).is_ok() {
+                    verified_after_flip += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(verified_after_flip, 0);
     let _ = Arc::new(crl);
 }
 
