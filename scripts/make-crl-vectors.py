@@ -71,6 +71,14 @@ LISTS = {
                       ["issuingDistributionPoint = critical,@idp_ca"], "pem"),
     "remove-from-crl": ("csca", [("3001", SIGNER, "250101000000Z", "removeFromCRL")],
                         "20260101000000Z", "20270101000000Z", [], "pem"),
+    # The leaf among 300 other serials (both sides of it in sort order, some longer, some
+    # shorter), as real lists hold many: the lookup must find it wherever it sorts.
+    "many-entries": ("csca", [(f"{n:04X}", f"/O=Authverify Test PKI/CN=Other {n}", "240101000000Z", "superseded")
+                              for n in range(0x2F00, 0x2F96)]
+                     + [("3001", SIGNER, "250101000000Z", "keyCompromise")]
+                     + [(f"{n:06X}", f"/O=Authverify Test PKI/CN=Other {n}", "240101000000Z", "superseded")
+                        for n in range(0x10, 0xA6)],
+                     "20260101000000Z", "20270101000000Z", [], "der"),
     "revoked-2027": ("csca", [("3001", SIGNER, "270101000000Z", "keyCompromise")],
                      "20260101000000Z", "20270101000000Z", [], "pem"),
 }
@@ -86,6 +94,7 @@ CASES = [
      ["crl.revoked_later"]),
     ("revoked before the stamped time", STAMPED, ["expired-signer-revoked-2020"], "untrusted", "revoked", True,
      ["chain.revoked"]),
+    ("revoked leaf among many entries", PLAIN, ["many-entries"], "untrusted", "revoked", None, ["chain.revoked"]),
     ("revoked intermediate", PLAIN, ["intermediate-revoked"], "untrusted", "revoked", None, ["chain.revoked"]),
     ("TSA revoked before it stamped", STAMPED, ["tsa-revoked-2020"], "untrusted", "expired", False,
      ["timestamp.chain"]),
@@ -123,7 +132,7 @@ def make_list(name, spec, work, out):
     aki = [] if issuer == "wrong-key" else ["authorityKeyIdentifier = keyid:always"]
     (d / "ca.cnf").write_text(
         "[ca]\ndefault_ca = CA_default\n[CA_default]\ndatabase = index.txt\ncrlnumber = crlnumber\n"
-        "default_md = sha256\ncrl_extensions = crl_ext\n[crl_ext]\n" + "\n".join(aki + extra) + "\n"
+        "default_md = sha256\nunique_subject = no\ncrl_extensions = crl_ext\n[crl_ext]\n" + "\n".join(aki + extra) + "\n"
         "[idp_ca]\nonlyCA = TRUE\n")
     if issuer == "root":
         cert, key = PKI / "root.pem", KEYS / "root-rsa2048.pem"

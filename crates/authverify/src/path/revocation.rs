@@ -166,7 +166,12 @@ fn usable(crl: &Crl, cert: &Certificate, issuer: &Certificate, at: UnixTime) -> 
             });
         }
     }
-    crl.verify_signed_by(issuer).map_err(Unused::Signature)?;
+    if !crl.signed_by(issuer) {
+        // Only a failure pays for its reason.
+        return Err(Unused::Signature(
+            crl.verify_signed_by(issuer).err().unwrap_or(SignatureFailure::Mismatch),
+        ));
+    }
     if crl.this_update > at {
         return Err(Unused::NotYetValid {
             this_update: crl.this_update,
@@ -179,7 +184,7 @@ fn usable(crl: &Crl, cert: &Certificate, issuer: &Certificate, at: UnixTime) -> 
     if let Some(oid) = crl.unknown_critical.first() {
         return Err(Unused::CriticalExtension(oid.to_string()));
     }
-    if let Some(oid) = crl.unknown_critical_entry.first() {
+    if let Some(oid) = crl.unknown_critical_entry {
         return Err(Unused::CriticalEntryExtension(oid.to_string()));
     }
     let Some(idp) = crl.issuing_distribution_point else {

@@ -8,6 +8,7 @@
 //! meaningful over the TBS as the issuer encoded it.
 
 use std::ops::Range;
+use std::sync::Mutex;
 
 use const_oid::ObjectIdentifier;
 use der::Tag;
@@ -52,6 +53,10 @@ mod crl_oid {
 /// Most entries a list may hold before it is refused: the largest public CRLs run to a few
 /// hundred thousand entries; beyond this a file is not a list anybody publishes.
 const MAX_ENTRIES: usize = 4_000_000;
+
+/// Issuers whose verdict on a list's signature is remembered (a list has one issuer; a
+/// few more cover lists under the CA's name from other keys).
+const VERIFIED_CACHE: usize = 8;
 
 /// CRLReason (RFC 5280 §5.3.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,6 +166,13 @@ pub struct Crl {
     pub next_update: Option<UnixTime>,
     /// The revoked certificates, in list order.
     pub entries: Vec<CrlEntry>,
+    /// Indexes into `entries`, sorted by serial (then position): every certificate of every
+    /// path is looked up, so a lookup is a binary search, not a scan of a long list.
+    by_serial: Vec<usize>,
+    /// Issuers (by SHA-256) this list's signature was checked against, and the result: the
+    /// same list is checked for every file whose path passes its issuer. At most
+    /// [`VERIFIED_CACHE`] kept.
+    verified: Mutex<Vec<([u8; 32], bool)>>,
     /// authorityKeyIdentifier's keyIdentifier.
     pub authority_key_id: Option<Vec<u8>>,
     /// cRLNumber's contents octets.
@@ -171,8 +183,8 @@ pub struct Crl {
     pub issuing_distribution_point: Option<IssuingDistributionPoint>,
     /// Critical CRL extensions not understood.
     pub unknown_critical: Vec<ObjectIdentifier>,
-    /// Critical entry extensions not understood (each once).
-    pub unknown_critical_entry: Vec<ObjectIdentifier>,
+    /// The first critical entry extension not understood, if any.
+    pub unknown_critical_entry: Option<ObjectIdentifier>,
 }
 
 fn span(outer: &[u8], inner: &[u8]) -> Range<usize> {
@@ -226,12 +238,14 @@ impl Crl {
             this_update,
             next_update,
             entries: Vec::new(),
+            by_serial: Vec::new(),
+            verified: Mutex::new(Vec::new()),
             authority_key_id: None,
             crl_number: None,
             delta: false,
             issuing_distribution_point: None,
             unknown_critical: Vec::new(),
-            unknown_critical_entry: Vec::new(),
+            unknown_critical_entry: None,
         };
         if let Some(revoked) = t.optional(Tag::Sequence, "revokedCertificates")? {
             crl.read_entries(revoked.contents())?;
@@ -243,6 +257,12 @@ impl Crl {
             }
         }
         t.finish("TBSCertList")?;
+        let mut order: Vec<usize> = (0..crl.entries.len()).collect();
+        order.sort_by(|&a, &b| {
+            let key = |i: usize| crl.entries.get(i).map(|e| e.serial.as_slice());
+            key(a).cmp(&key(b)).then(a.cmp(&b))
+        });
+        crl.by_serial = order;
         Ok(crl)
     }
 
@@ -292,10 +312,10 @@ impl Crl {
             crl_oid::INVALIDITY_DATE => {
                 item.invalidity_date = Some(read_time(inner)?);
             }
-            _ if critical && !crl_oid::ENTRY_UNDERSTOOD.contains(&oid) => {
-                if !self.unknown_critical_entry.contains(&oid) {
-                    self.unknown_critical_entry.push(oid);
-                }
+            // The first is enough to make the list unused; keeping one keeps the cost linear
+            // whatever a hostile list repeats.
+            _ if critical && !crl_oid::ENTRY_UNDERSTOOD.contains(&oid) && self.unknown_critical_entry.is_none() => {
+                self.unknown_critical_entry = Some(oid);
             }
             _ => {}
         }
@@ -358,6 +378,28 @@ impl Crl {
     /// Verifies that `issuer`'s key signed this list, over the TBS bytes as received, with
     /// the code that verifies certificate signatures.
     pub fn verify_signed_by(&self, issuer: &Certificate) -> Result<(), SignatureFailure> {
+        self.check_signature(issuer)
+    }
+
+    /// Whether `issuer` signed this list, remembered per issuer (a failure's reason is
+    /// not: [`Crl::verify_signed_by`] gives it).
+    pub fn signed_by(&self, issuer: &Certificate) -> bool {
+        let id = issuer.sha256();
+        if let Ok(cache) = self.verified.lock() {
+            if let Some((_, ok)) = cache.iter().find(|(k, _)| *k == id) {
+                return *ok;
+            }
+        }
+        let ok = self.check_signature(issuer).is_ok();
+        if let Ok(mut cache) = self.verified.lock() {
+            if cache.len() < VERIFIED_CACHE {
+                cache.push((id, ok));
+            }
+        }
+        ok
+    }
+
+    fn check_signature(&self, issuer: &Certificate) -> Result<(), SignatureFailure> {
         let key = issuer.public_key()?;
         let signature = self.der.get(self.signature.clone()).unwrap_or_default();
         // BIT STRING contents: skip the unused-bits octet.
@@ -372,7 +414,11 @@ impl Crl {
 
     /// The entry listing `serial`, if any (the first, should a list repeat one).
     pub fn entry_for(&self, serial: &[u8]) -> Option<&CrlEntry> {
-        self.entries.iter().find(|e| e.serial == serial)
+        let entry = |i: &usize| self.entries.get(*i);
+        let first = self
+            .by_serial
+            .partition_point(|i| entry(i).is_some_and(|e| e.serial.as_slice() < serial));
+        self.by_serial.get(first).and_then(entry).filter(|e| e.serial == serial)
     }
 }
 
@@ -380,11 +426,13 @@ impl Crl {
 /// (RFC 5280 §4.2 for certificates; a list repeating one is ambiguous the same way).
 fn extensions<'a>(mut r: RawReader<'a>) -> Result<Vec<(ObjectIdentifier, bool, Tlv<'a>)>, CrlError> {
     let mut out: Vec<(ObjectIdentifier, bool, Tlv<'a>)> = Vec::new();
+    // A set, not a scan of `out`: an entry may carry any number of extensions.
+    let mut seen = std::collections::HashSet::new();
     while !r.is_empty() {
         let ext = r.expect_tag(Tag::Sequence, "Extension")?;
         let mut e = ext.contents();
         let oid: ObjectIdentifier = e.read("extnID")?.decode("extnID")?;
-        if out.iter().any(|(o, _, _)| *o == oid) {
+        if !seen.insert(oid) {
             return Err(CrlError::DuplicateExtension { oid: oid.to_string() });
         }
         // Lenient BOOLEAN as for certificates: any non-zero content is TRUE.
