@@ -104,6 +104,10 @@ CASES = [
     ("CRL not yet valid", PLAIN, ["not-yet-valid"], "valid", "trusted", None, ["crl.unused"]),
     ("CRL with an unknown critical extension", PLAIN, ["critical-extension"], "valid", "trusted", None,
      ["crl.unused"]),
+    ("CRL with an unknown critical entry extension", PLAIN, ["critical-entry-extension"], "valid", "trusted", None,
+     ["crl.unused"]),
+    ("indirect CRL entry (certificateIssuer)", PLAIN, ["certificate-issuer"], "valid", "trusted", None,
+     ["crl.unused"]),
     ("delta CRL", PLAIN, ["delta"], "valid", "trusted", None, ["crl.unused"]),
     ("issuing distribution point for CA certificates only", PLAIN, ["only-ca-certs"], "valid", "trusted", None,
      ["crl.unused"]),
@@ -152,6 +156,39 @@ def make_list(name, spec, work, out):
         run(["openssl", "crl", "-in", "crl.pem", "-outform", "der", "-out", str(out / f"{name}.crl")], d)
     else:
         shutil.copy(d / "crl.pem", out / f"{name}.crl")
+
+
+def with_entry_extension(crl_der, extension, key):
+    """The list with `extension` (a DER Extension) added to its first entry's
+    crlEntryExtensions, re-signed with `key` (sha256WithRSAEncryption, as openssl signed it):
+    `openssl ca` cannot write entry extensions other than the reason and dates."""
+    _, h, n = tlv(crl_der, 0)
+    tbs, alg, _sig = children(crl_der, h, h + n)
+    _, th, tn = tlv(crl_der, tbs[1])
+    fields = children(crl_der, tbs[1] + th, tbs[1] + th + tn)
+    out = b""
+    for tag, a, b in fields:
+        if tag == 0x30 and crl_der[a + 2 if crl_der[a + 1] < 0x80 else a + 2 + (crl_der[a + 1] & 0x7F)] == 0x30:
+            # revokedCertificates: SEQUENCE OF SEQUENCE; rebuild its first entry.
+            _, rh, rn = tlv(crl_der, a)
+            entries = children(crl_der, a + rh, a + rh + rn)
+            _, eh, en = tlv(crl_der, entries[0][1])
+            parts = children(crl_der, entries[0][1] + eh, entries[0][1] + eh + en)
+            serial, date, exts = parts
+            _, xh, xn = tlv(crl_der, exts[1])
+            body = crl_der[exts[1] + xh:exts[2]] + extension
+            entry = crl_der[serial[1]:serial[2]] + crl_der[date[1]:date[2]] + b"\x30" + der_len(len(body)) + body
+            seq = b"\x30" + der_len(len(entry)) + entry
+            rest = b"".join(crl_der[x:y] for _, x, y in entries[1:])
+            out += b"\x30" + der_len(len(seq) + len(rest)) + seq + rest
+        else:
+            out += crl_der[a:b]
+    new_tbs = b"\x30" + der_len(len(out)) + out
+    sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", str(key)], input=new_tbs,
+                         check=True, capture_output=True).stdout
+    bits = b"\x03" + der_len(len(sig) + 1) + b"\x00" + sig
+    body = new_tbs + crl_der[alg[1]:alg[2]] + bits
+    return b"\x30" + der_len(len(body)) + body
 
 
 def der_len(n):
@@ -238,6 +275,15 @@ def generate(out):
         work = pathlib.Path(tmp)
         for name, spec in LISTS.items():
             make_list(name, spec, work, out)
+    # An unknown critical entry extension (1.2.3.4, critical, empty value), and the
+    # certificateIssuer entry extension of indirect lists (RFC 5280 §5.3.3, critical; here
+    # one directoryName, an empty Name).
+    base = (out / "leaf-revoked.crl").read_bytes()
+    (out / "critical-entry-extension.crl").write_bytes(
+        with_entry_extension(base, bytes.fromhex("300a06032a03040101ff0400"), KEYS / "inter-rsa2048.pem"))
+    (out / "certificate-issuer.crl").write_bytes(
+        with_entry_extension(base, bytes.fromhex("30100603551d1d0101ff04063004a4023000"),
+                             KEYS / "inter-rsa2048.pem"))
     crl_in_signature(VECTORS / PLAIN, (out / "leaf-revoked.crl").read_bytes(), out / "crl-in-signature.exe")
     manifest = {
         "generator": "scripts/make-crl-vectors.py",

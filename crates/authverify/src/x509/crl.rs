@@ -299,10 +299,11 @@ impl Crl {
         critical: bool,
         value: Tlv<'_>,
     ) -> Result<(), CrlError> {
-        let inner = Tlv::parse_exact(value.value, value.offset, "entry extension value")?;
+        // Only the values read are parsed: an extension not understood may hold anything.
+        let inner = || Tlv::parse_exact(value.value, value.offset, "entry extension value");
         match oid {
             crl_oid::REASON_CODE => {
-                let code = inner.expect_tag(Tag::Enumerated, "reasonCode")?;
+                let code = inner()?.expect_tag(Tag::Enumerated, "reasonCode")?;
                 let n = match code.value {
                     [n] => *n,
                     _ => return Err(CrlError::ReasonCode),
@@ -310,7 +311,7 @@ impl Crl {
                 item.reason = Some(CrlReason::from_code(n));
             }
             crl_oid::INVALIDITY_DATE => {
-                item.invalidity_date = Some(read_time(inner)?);
+                item.invalidity_date = Some(read_time(inner()?)?);
             }
             // The first is enough to make the list unused; keeping one keeps the cost linear
             // whatever a hostile list repeats.
