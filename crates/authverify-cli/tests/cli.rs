@@ -1258,6 +1258,35 @@ fn crl_revokes_a_file_groups_it_and_trust_show_lists_the_list() {
     );
     assert!(doc["summary"]["install"].as_array().is_none_or(|i| i.is_empty()));
 
+    // Text output shows why a list was not used, and when a revocation comes too late to
+    // matter.
+    let text = run(&[
+        "verify",
+        "--trust",
+        &root,
+        "--at",
+        AT,
+        "--crl",
+        &vector("crl/wrong-key.crl"),
+        "--crl",
+        &vector("crl/expired-signer-revoked-2021.crl"),
+        &vector("pe32plus-rsa2048-sha256.exe"),
+        &vector("ts-rfc3161-expired-signer.exe"),
+    ]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("not used for CN=Authverify Test Signer RSA-2048"),
+        "{text}"
+    );
+    assert!(
+        text.contains("its signature does not verify under the issuer on the path"),
+        "{text}"
+    );
+    assert!(
+        text.contains("as revoked on 2021-01-01T00:00:00Z (reason superseded), after 2020-06-01T00:00:00Z"),
+        "{text}"
+    );
+
     // A --crl that is not a list stops the run (revocation silently unchecked is worse).
     let bad = run(&[
         "verify",
