@@ -58,12 +58,11 @@ pub(crate) enum Unused {
 
 /// The lists to check against: the store's and those the signature carries, each once.
 pub(crate) fn lists<'a>(store: &'a [Arc<Crl>], carried: &'a [Arc<Crl>]) -> Vec<&'a Arc<Crl>> {
-    let mut out: Vec<&'a Arc<Crl>> = Vec::new();
-    for c in store.iter().chain(carried) {
-        if !out.iter().any(|o| o.sha256() == c.sha256()) {
-            out.push(c);
-        }
-    }
+    // The store keeps each list once already; a set keeps this linear however many a
+    // folder of lists holds.
+    let mut seen: std::collections::HashSet<[u8; 32]> = store.iter().map(|c| c.sha256()).collect();
+    let mut out: Vec<&'a Arc<Crl>> = store.iter().collect();
+    out.extend(carried.iter().filter(|c| seen.insert(c.sha256())));
     out
 }
 

@@ -8,7 +8,7 @@
 //! meaningful over the TBS as the issuer encoded it.
 
 use std::ops::Range;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use const_oid::ObjectIdentifier;
 use der::Tag;
@@ -173,6 +173,9 @@ pub struct Crl {
     /// same list is checked for every file whose path passes its issuer. At most
     /// [`VERIFIED_CACHE`] kept.
     verified: Mutex<Vec<([u8; 32], bool)>>,
+    /// The issuer's RFC 5280 comparison key (name.rs), computed on first use: every path's
+    /// issuers are compared with it.
+    issuer_key: OnceLock<Option<Vec<u8>>>,
     /// authorityKeyIdentifier's keyIdentifier.
     pub authority_key_id: Option<Vec<u8>>,
     /// cRLNumber's contents octets.
@@ -240,6 +243,7 @@ impl Crl {
             entries: Vec::new(),
             by_serial: Vec::new(),
             verified: Mutex::new(Vec::new()),
+            issuer_key: OnceLock::new(),
             authority_key_id: None,
             crl_number: None,
             delta: false,
@@ -372,8 +376,11 @@ impl Crl {
     /// comparison). Only picks candidates: the key identifier and the signature decide.
     pub fn names_issuer_by_name(&self, cert: &Certificate) -> bool {
         self.issuer_der() == cert.subject_der()
-            || crate::x509::name::name_key(self.issuer_der())
-                .is_some_and(|k| cert.subject_name_key() == Some(k.as_slice()))
+            || self
+                .issuer_key
+                .get_or_init(|| crate::x509::name::name_key(self.issuer_der()))
+                .as_deref()
+                .is_some_and(|k| cert.subject_name_key() == Some(k))
     }
 
     /// Verifies that `issuer`'s key signed this list, over the TBS bytes as received, with
