@@ -281,3 +281,38 @@ fn weak_hash(
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crls_a_signature_carries_are_read_and_the_others_noted() {
+        let good = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../test-vectors/crl/leaf-revoked.crl"
+        ))
+        .expect("vector");
+        // A SEQUENCE that is no CertificateList, and an otherRevocationInfoFormat ([1]).
+        let not_a_list = [0x30, 0x03, 0x02, 0x01, 0x00];
+        let other_format = [0xa1, 0x00];
+        let bag: Vec<Tlv<'_>> = [good.as_slice(), &not_a_list, &other_format]
+            .iter()
+            .map(|b| Tlv::parse_exact(b, 0, "test").expect("tlv"))
+            .collect();
+        let mut notes = Vec::new();
+        let crls = decode_crls(&bag, &mut notes);
+        assert_eq!(crls.len(), 1);
+        assert_eq!(crls[0].entries.len(), 1);
+        let rules: Vec<Rule> = notes.iter().map(|n| n.rule).collect();
+        assert_eq!(rules, [Rule::CrlUnreadable, Rule::CrlUnreadable]);
+        assert!(notes[1].detail.contains("not an X.509 CRL"), "{}", notes[1].detail);
+
+        let many: Vec<Tlv<'_>> = (0..MAX_EMBEDDED_CRLS + 4)
+            .map(|_| Tlv::parse_exact(&good, 0, "test").expect("tlv"))
+            .collect();
+        let mut notes = Vec::new();
+        assert_eq!(decode_crls(&many, &mut notes).len(), MAX_EMBEDDED_CRLS);
+        assert_eq!(notes.len(), 1);
+    }
+}
