@@ -283,6 +283,7 @@ fn weak_hash(
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used, clippy::indexing_slicing)] // a test: a missing vector should stop it
 mod tests {
     use super::*;
 
