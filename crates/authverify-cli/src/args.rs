@@ -125,6 +125,12 @@ pub(crate) struct TrustOptions {
     /// no signed format are hashed whole). Repeatable.
     #[arg(long, value_name = "PATH")]
     pub(crate) catalogs: Vec<String>,
+    /// Certificate revocation lists: DER or PEM files, or folders of *.crl files. A list is
+    /// used for a certificate when its issuer on the path signed it; a certificate it lists
+    /// is revoked from its revocationDate (a valid timestamp before that date keeps the
+    /// signature valid). CRLs carried in a signature are used too. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) crl: Vec<String>,
     /// Evaluation time (RFC 3339 UTC, e.g. 2026-04-13T00:00:00Z). Default: now.
     #[arg(long, value_name = "TIME")]
     pub(crate) at: Option<String>,
@@ -195,6 +201,10 @@ pub(crate) struct TrustShowArgs {
     /// Reference time for "expired" (RFC 3339 UTC). Default: now.
     #[arg(long, value_name = "TIME")]
     pub(crate) at: Option<String>,
+    /// Certificate revocation lists to show beside each PATH (as `verify --crl` takes
+    /// them), each with whether a certificate of that material signed it. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) crl: Vec<String>,
     /// Trust material (same forms as --trust, including `builtin`).
     #[arg(required = true, value_name = "PATH|builtin")]
     pub(crate) paths: Vec<String>,

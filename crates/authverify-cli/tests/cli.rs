@@ -1220,3 +1220,106 @@ fn script_reports_match_the_schema() {
     assert!(lines.iter().any(|l| l["error_rule"] == "file.script"));
     assert!(lines.iter().any(|l| l["script"]["encoding"] == "utf-16le"));
 }
+
+#[test]
+fn crl_revokes_a_file_groups_it_and_trust_show_lists_the_list() {
+    // test-vectors/crl/manifest.json: the Code Signing CA revoked the signer of this file on
+    // 2025-01-01 (scripts/make-crl-vectors.py).
+    let crl = vector("crl/leaf-revoked.crl");
+    let (out, lines) = verify_jsonl(&["--crl", &crl, &vector("pe32plus-rsa2048-sha256.exe")]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let r = report_for(&lines, "pe32plus-rsa2048-sha256.exe").expect("report");
+    assert_eq!(r["status"], "untrusted");
+    assert_eq!(r["signatures"][0]["chain"]["status"], "revoked");
+    assert_eq!(r["signatures"][0]["chain"]["detail_rule"], "chain.revoked");
+    assert!(r["missing"].as_array().expect("missing").is_empty());
+
+    // The same list in a signature, and the summary's own group for revoked files.
+    let root = trust();
+    let out = run(&[
+        "verify",
+        "--trust",
+        &root,
+        "--at",
+        AT,
+        "--format",
+        "json",
+        "--summary",
+        &vector("crl/crl-in-signature.exe"),
+        &vector("pe32plus-rsa2048-sha256.exe"),
+    ]);
+    let doc = json_doc(&out);
+    let groups = doc["summary"]["other_failures"].as_array().expect("groups");
+    assert!(
+        groups
+            .iter()
+            .any(|g| g["reason"].as_str().is_some_and(|r| r.starts_with("revoked:")) && g["files"] == 1),
+        "{groups:?}"
+    );
+    assert!(doc["summary"]["install"].as_array().is_none_or(|i| i.is_empty()));
+
+    // Text output shows why a list was not used, and when a revocation comes too late to
+    // matter.
+    let text = run(&[
+        "verify",
+        "--trust",
+        &root,
+        "--at",
+        AT,
+        "--crl",
+        &vector("crl/wrong-key.crl"),
+        "--crl",
+        &vector("crl/expired-signer-revoked-2021.crl"),
+        &vector("pe32plus-rsa2048-sha256.exe"),
+        &vector("ts-rfc3161-expired-signer.exe"),
+    ]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("not used for CN=Authverify Test Signer RSA-2048"),
+        "{text}"
+    );
+    assert!(
+        text.contains("its signature does not verify under the issuer on the path"),
+        "{text}"
+    );
+    assert!(
+        text.contains("as revoked on 2021-01-01T00:00:00Z (reason superseded), after 2020-06-01T00:00:00Z"),
+        "{text}"
+    );
+
+    // A --crl that is not a list stops the run (revocation silently unchecked is worse).
+    let bad = run(&[
+        "verify",
+        "--trust",
+        &root,
+        "--crl",
+        &vector("pki/root.crt"),
+        &vector("unsigned.exe"),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--crl"));
+
+    // trust show: issuer, dates, entries, and which certificate verified it.
+    let out = run(&[
+        "trust",
+        "show",
+        "--format",
+        "json",
+        "--at",
+        AT,
+        "--crl",
+        &vector("crl/intermediate-revoked.crl"),
+        &vector("pki/root.crt"),
+    ]);
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let c = &doc["stores"][0]["crls"][0];
+    assert_eq!(c["issuer"], "CN=Authverify Test Root CA,O=Authverify Test PKI");
+    assert_eq!(c["this_update"], "2026-01-01T00:00:00Z");
+    assert_eq!(c["next_update"], "2027-01-01T00:00:00Z");
+    assert_eq!(c["entries"], 1);
+    assert_eq!(c["signature_verified"], true);
+    assert!(c["verified_by"]
+        .as_str()
+        .expect("by")
+        .contains("Authverify Test Root CA"));
+}

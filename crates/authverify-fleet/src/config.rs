@@ -28,6 +28,8 @@ pub struct VerifierOptions {
     pub vouch: Vec<String>,
     /// Catalog files or folders, or `system` (`--catalogs`).
     pub catalogs: Vec<String>,
+    /// Certificate revocation lists: DER or PEM files, or folders of `*.crl` (`--crl`).
+    pub crl: Vec<String>,
     /// Evaluation time (`--at`, RFC 3339 UTC); none means now.
     pub at: Option<String>,
     /// The policy, with its signature selection.
@@ -182,7 +184,37 @@ pub fn build_trust(options: &VerifierOptions, notes: &mut dyn Write) -> Result<T
         load_trust(&mut store, spec, Role::Distrusted, "--distrust", notes)?;
     }
     load_vouched(&mut store, &options.vouch, notes)?;
+    for spec in &options.crl {
+        load_crls(&mut store, spec, notes)?;
+    }
     Ok(store)
+}
+
+/// `--crl`: revocation lists from a file or a folder of `*.crl` files. Files a folder holds
+/// but that are not used are notes; a named file that cannot be read, or a folder that holds
+/// no list, is an error (revocation silently not checked is what an admin passing `--crl`
+/// least expects).
+pub fn load_crls(store: &mut TrustStore, spec: &str, notes: &mut dyn Write) -> Result<(), Error> {
+    let unloadable = |source| Error::CrlUnloadable {
+        spec: spec.to_string(),
+        source: Box::new(source),
+    };
+    let summary = store.load_crls(Path::new(spec)).map_err(unloadable)?;
+    for skipped in &summary.skipped {
+        note(
+            notes,
+            format_args!(
+                "--crl {}: not used: {}: {}",
+                terminal(spec),
+                terminal(&skipped.path),
+                terminal(&skipped.reason)
+            ),
+        );
+    }
+    if summary.crls == 0 && store.crls().is_empty() {
+        return Err(Error::NoCrls { spec: spec.to_string() });
+    }
+    Ok(())
 }
 
 /// `--vouch`: certificates the user vouches for, by their exact bytes (issue 26). Only

@@ -26,6 +26,20 @@ pub enum Error {
     /// The machine's certificate stores cannot be read (or this is not Windows).
     #[error("{0}")]
     SystemStore(#[from] crate::system_store::SystemStoreError),
+    /// A `--crl` argument cannot be loaded.
+    #[error("cannot load --crl {spec}: {source}")]
+    CrlUnloadable {
+        /// The argument as given.
+        spec: String,
+        /// The library's reason.
+        source: Box<TrustError>,
+    },
+    /// A `--crl` folder holds no revocation list.
+    #[error("--crl {spec}: no CRL found (DER or PEM files; in a folder, *.crl)")]
+    NoCrls {
+        /// The argument as given.
+        spec: String,
+    },
     /// A `--trust`-style argument cannot be loaded; the second line says what `flag` takes.
     #[error("cannot load {flag} {spec}: {source}\n  ({flag} {TRUST_TAKES})")]
     TrustUnloadable {

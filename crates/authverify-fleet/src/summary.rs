@@ -186,9 +186,17 @@ fn failure_reason(r: &FileResult) -> Option<String> {
         Outcome::Report(report) => report,
     };
     let primary = report.signatures.first();
+    let revoked = primary
+        .and_then(|s| s.chain.as_ref())
+        .is_some_and(|c| c.status == authverify::ChainStatus::Revoked);
     match report.status {
         FileStatus::Valid => None,
         FileStatus::Unsigned => Some("unsigned".into()),
+        // Its own group: installing anything never fixes it, and it is what an admin acts
+        // on first (issue 30).
+        FileStatus::Untrusted if revoked => {
+            Some("revoked: a certificate of the signer's chain is revoked (chain.revoked)".into())
+        }
         FileStatus::Untrusted if !report.missing.is_empty() => None,
         FileStatus::Untrusted => Some(format!(
             "untrusted: chain {}",

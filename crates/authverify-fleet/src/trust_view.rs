@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use authverify::certificate::eku;
-use authverify::{builtin, Certificate, Role, TrustList, TrustListEntry, TrustStore, UnixTime};
+use authverify::{builtin, Certificate, Crl, Role, TrustList, TrustListEntry, TrustStore, UnixTime};
 use serde::Serialize;
 
 use crate::error::Error;
@@ -24,6 +24,8 @@ pub struct StoreView {
     pub distrusted: Vec<CertificateView>,
     /// Certificate trust lists (root programs and disallowed lists).
     pub trust_lists: Vec<TrustListView>,
+    /// Certificate revocation lists given with `--crl`, judged against this material.
+    pub crls: Vec<CrlView>,
     /// What is wrong or stale in it, in words.
     pub problems: Vec<String>,
 }
@@ -89,6 +91,50 @@ pub struct TrustListView {
     pub past_next_update: bool,
 }
 
+/// One revocation list as `trust show --crl` shows it.
+#[derive(Serialize)]
+pub struct CrlView {
+    /// Where it came from (the `--crl` argument).
+    pub source: String,
+    /// Its issuer, RFC 4514.
+    pub issuer: String,
+    /// thisUpdate.
+    pub this_update: UnixTime,
+    /// nextUpdate, when present.
+    pub next_update: Option<UnixTime>,
+    /// nextUpdate is before the reference time (it still proves what it lists).
+    pub past_next_update: bool,
+    /// How many certificates it lists.
+    pub entries: usize,
+    /// cRLNumber, hex.
+    pub crl_number: Option<String>,
+    /// A delta CRL (not applied).
+    pub delta: bool,
+    /// Its signature verifies under a certificate of this material.
+    pub signature_verified: bool,
+    /// That certificate's subject and SHA-1, when one verifies it.
+    pub verified_by: Option<String>,
+}
+
+fn crl_view(source: &str, crl: &Crl, store: &TrustStore, at: UnixTime) -> CrlView {
+    let signer = store
+        .anchors()
+        .chain(store.intermediates())
+        .find(|c| crl.names_issuer_by_name(c) && crl.verify_signed_by(c).is_ok());
+    CrlView {
+        source: source.to_string(),
+        issuer: crl.issuer(),
+        this_update: crl.this_update,
+        next_update: crl.next_update,
+        past_next_update: crl.next_update.is_some_and(|n| n < at),
+        entries: crl.entries.len(),
+        crl_number: crl.crl_number.as_deref().map(hex::encode),
+        delta: crl.delta,
+        signature_verified: signer.is_some(),
+        verified_by: signer.map(|c| format!("{} (SHA-1 {})", c.subject(), c.sha1_hex())),
+    }
+}
+
 fn eku_names(ekus: &[const_oid::ObjectIdentifier]) -> Vec<String> {
     ekus.iter()
         .map(|e| eku::name(e).map_or_else(|| e.to_string(), str::to_string))
@@ -151,8 +197,9 @@ fn list_view(l: &Arc<TrustList>, in_force: bool, at: UnixTime) -> TrustListView 
     }
 }
 
-/// What `spec` (`builtin` or a path, as `--trust` takes) holds, judged at `at`.
-pub fn show(spec: &str, at: UnixTime) -> Result<StoreView, Error> {
+/// What `spec` (`builtin` or a path, as `--trust` takes) holds, judged at `at`, with the
+/// revocation lists of `crls` (files or folders, as `--crl` takes) checked against it.
+pub fn show(spec: &str, crls: &[String], at: UnixTime) -> Result<StoreView, Error> {
     let mut store = TrustStore::new();
     let mut problems = Vec::new();
     if spec == "builtin" {
@@ -198,6 +245,29 @@ pub fn show(spec: &str, at: UnixTime) -> Result<StoreView, Error> {
             l.next_update.map_or_else(String::new, |n| n.to_string())
         ));
     }
+    let mut crl_views = Vec::new();
+    for c in crls {
+        let mut lists = TrustStore::new();
+        let summary = lists
+            .load_crls(std::path::Path::new(c))
+            .map_err(|source| Error::CrlUnloadable {
+                spec: c.clone(),
+                source: Box::new(source),
+            })?;
+        problems.extend(
+            summary
+                .skipped
+                .iter()
+                .map(|s| format!("{}: not used: {}", s.path, s.reason)),
+        );
+        crl_views.extend(lists.crls().iter().map(|l| crl_view(c, l, &store, at)));
+    }
+    for l in crl_views.iter().filter(|l| !l.signature_verified) {
+        problems.push(format!(
+            "the CRL of {} ({}) is not verified by any certificate here (its issuer may come with the signed files)",
+            l.issuer, l.source
+        ));
+    }
     let expired = roots.iter().chain(&intermediates).filter(|c| c.expired).count();
     if expired > 0 {
         problems.push(format!(
@@ -217,6 +287,7 @@ pub fn show(spec: &str, at: UnixTime) -> Result<StoreView, Error> {
         intermediates,
         distrusted,
         trust_lists,
+        crls: crl_views,
         problems,
     })
 }

@@ -10,7 +10,7 @@
 use std::sync::{Arc, OnceLock};
 
 use authverify::cert_table::CertTableIter;
-use authverify::fuzzing::{parse_material, parse_sst, read_cabinet};
+use authverify::fuzzing::{parse_crl_file, parse_material, parse_sst, read_cabinet};
 use authverify::{Certificate, DigestAlgorithm, PeImage, Policy, TrustList, TrustStore, UnixTime, Verifier};
 
 /// The instant every entry verifies at (fixed: no clock in fuzzing).
@@ -25,7 +25,7 @@ pub const TEST_ROOT: &[u8] = include_bytes!("../../../test-vectors/pki/root.crt"
 pub const SIGNED_VECTOR: &[u8] = include_bytes!("../../../test-vectors/pe32plus-rsa2048-sha256.exe");
 
 /// The names of the entries, as the fuzz targets and corpus directories are named.
-pub const ENTRIES: [&str; 11] = [
+pub const ENTRIES: [&str; 12] = [
     "pe_image",
     "signed_data",
     "trust_material",
@@ -37,6 +37,7 @@ pub const ENTRIES: [&str; 11] = [
     "catalog",
     "appx",
     "script",
+    "crl",
 ];
 
 fn verifier() -> &'static Verifier {
@@ -64,6 +65,7 @@ pub fn run(name: &str, data: &[u8]) {
         "catalog" => catalog(data),
         "appx" => appx(data),
         "script" => script(data),
+        "crl" => crl(data),
         _ => {}
     }
 }
@@ -117,6 +119,24 @@ pub fn trust_material(data: &[u8]) {
     let _ = TrustList::parse(data);
     if data.starts_with(b"MSCF") {
         let _ = read_cabinet(data, "fuzz");
+    }
+}
+
+/// Revocation lists: a CRL file (DER or PEM) parsed, each list's fields read, its
+/// signature checked against the test root, and a serial looked up.
+pub fn crl(data: &[u8]) {
+    let lists = match parse_crl_file(data, "fuzz") {
+        Ok(lists) => lists,
+        Err(_) => return,
+    };
+    let root = Certificate::from_der(TEST_ROOT).ok();
+    for l in &lists {
+        let _ = l.issuer();
+        let _ = l.entry_for(&[0x30, 0x01]);
+        if let Some(root) = &root {
+            let _ = l.names_issuer_by_name(root);
+            let _ = l.verify_signed_by(root);
+        }
     }
 }
 

@@ -89,6 +89,7 @@ fn evaluation_time(at: Option<&Bound<'_, PyAny>>) -> PyResult<UnixTime> {
 /// (`--require-signer`, `--require-timestamp`, `--exclude-from`): with any of them, the
 /// records of `verify_paths`, `verify_batch` and `verify_lines` carry `gate` as the CLI's
 /// JSON lines do, and the summary the gate's counts.
+/// `crl` takes what `--crl` takes (DER or PEM CRL files, folders of .crl files).
 /// Picklable: a pickled verifier is rebuilt from these arguments, `catalogs_at` as the
 /// instant it resolved to (caches start empty).
 #[pyclass(module = "authverify", frozen)]
@@ -108,6 +109,7 @@ struct Args {
     policy: String,
     signatures: String,
     catalogs: Vec<String>,
+    crl: Vec<String>,
     /// Seconds since the epoch the catalogs were verified at (None without catalogs).
     catalogs_at: Option<u64>,
     require_signer: Vec<String>,
@@ -137,7 +139,7 @@ fn policy_of(policy: &str, signatures: &str) -> PyResult<Policy> {
 #[pymethods]
 impl Verifier {
     #[new]
-    #[pyo3(signature = (trust=None, intermediates=Vec::new(), distrust=Vec::new(), policy="windows".to_string(), signatures="primary".to_string(), catalogs=Vec::new(), catalogs_at=None, require_signer=Vec::new(), require_timestamp=false, exclude_from=Vec::new()))]
+    #[pyo3(signature = (trust=None, intermediates=Vec::new(), distrust=Vec::new(), policy="windows".to_string(), signatures="primary".to_string(), catalogs=Vec::new(), catalogs_at=None, require_signer=Vec::new(), require_timestamp=false, exclude_from=Vec::new(), crl=Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -151,6 +153,7 @@ impl Verifier {
         require_signer: Vec<String>,
         require_timestamp: bool,
         exclude_from: Vec<PathBuf>,
+        crl: Vec<String>,
     ) -> PyResult<Self> {
         let rules = policy_of(&policy, &signatures)?;
         let gate_options = GateOptions {
@@ -175,6 +178,9 @@ impl Verifier {
                     load_trust(&mut store, spec, role, flag, &mut std::io::stderr())?;
                 }
             }
+            for spec in &crl {
+                authverify_fleet::config::load_crls(&mut store, spec, &mut std::io::stderr())?;
+            }
             Ok(store)
         });
         let mut inner = Inner::new(store.map_err(error)?, rules);
@@ -197,6 +203,7 @@ impl Verifier {
                 policy,
                 signatures,
                 catalogs,
+                crl,
                 catalogs_at: resolved_at,
                 require_signer,
                 require_timestamp,
@@ -300,6 +307,7 @@ impl Verifier {
                 a.require_signer.into_pyobject(py)?.into_any(),
                 a.require_timestamp.into_pyobject(py)?.to_owned().into_any(),
                 a.exclude_from.into_pyobject(py)?.into_any(),
+                a.crl.into_pyobject(py)?.into_any(),
             ],
         )?;
         PyTuple::new(py, [class.into_any(), args.into_any()])
@@ -307,6 +315,11 @@ impl Verifier {
 
     fn __repr__(&self) -> String {
         let a = &self.args;
+        let crl = if a.crl.is_empty() {
+            String::new()
+        } else {
+            format!(", crl={:?}", a.crl)
+        };
         let catalogs = if a.catalogs.is_empty() {
             String::new()
         } else {
@@ -325,7 +338,7 @@ impl Verifier {
             String::new()
         };
         format!(
-            "Verifier(trust={:?}, intermediates={:?}, distrust={:?}, policy={:?}, signatures={:?}{catalogs}{gate})",
+            "Verifier(trust={:?}, intermediates={:?}, distrust={:?}, policy={:?}, signatures={:?}{catalogs}{crl}{gate})",
             a.trust, a.intermediates, a.distrust, a.policy, a.signatures
         )
     }

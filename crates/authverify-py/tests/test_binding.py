@@ -265,3 +265,20 @@ def test_the_gate_answers_like_the_cli(cli, tmp_path):
     # Pickled, the gate comes along; without gate options no record carries one.
     assert pickle.loads(pickle.dumps(v)).verify_paths(files[:1], at=AT) == records[:1]
     assert all("gate" not in r for r in authverify.Verifier(trust=TRUST).verify_paths(files, at=AT))
+
+
+CRL_MANIFEST = json.loads((VECTORS / "crl" / "manifest.json").read_text())
+
+
+@pytest.mark.parametrize("case", CRL_MANIFEST["cases"], ids=lambda c: c["case"])
+@pytest.mark.parametrize("policy", ["windows", "strict"])
+def test_crl_cases_match_the_manifest(case, policy):
+    # test-vectors/crl/manifest.json: verdicts from how scripts/make-crl-vectors.py built
+    # each list; `crl=` takes what `--crl` takes.
+    trust = [str(VECTORS / t) for t in CRL_MANIFEST["trust"]]
+    v = authverify.Verifier(trust=trust, policy=policy, crl=[str(VECTORS / c) for c in case["crls"]])
+    report = v.verify_path(VECTORS / case["file"], at=CRL_MANIFEST["evaluated_at"])
+    assert report["status"] == case["status"]
+    assert report["signatures"][0]["chain"]["status"] == case["chain_status"]
+    if case["crls"]:
+        assert "crl=" in repr(pickle.loads(pickle.dumps(v)))

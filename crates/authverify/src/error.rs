@@ -567,6 +567,39 @@ pub enum CertificateError {
     },
 }
 
+/// A certificate revocation list could not be parsed.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CrlError {
+    /// The DER could not be read by the raw walk.
+    #[error(transparent)]
+    Asn1(#[from] Asn1Error),
+    /// A version other than v2 (the only one that may be written, RFC 5280 §5.1.2.1).
+    #[error("CRL version {version} is not v2 (1)")]
+    Version {
+        /// The INTEGER as encoded (v2 is 1).
+        version: u8,
+    },
+    /// The TBSCertList's signature algorithm differs from the outer one.
+    #[error("TBSCertList signature algorithm differs from signatureAlgorithm (RFC 5280 5.1.1.2)")]
+    SignatureAlgorithmMismatch,
+    /// The same extension twice in one list or entry.
+    #[error("extension {oid} appears more than once")]
+    DuplicateExtension {
+        /// The extension's OID.
+        oid: String,
+    },
+    /// A reasonCode that is not a one-octet ENUMERATED.
+    #[error("reasonCode is not a one-octet ENUMERATED")]
+    ReasonCode,
+    /// More entries than any published list holds.
+    #[error("more than {limit} revoked certificates")]
+    TooManyEntries {
+        /// The bound.
+        limit: usize,
+    },
+}
+
 /// Trust material could not be loaded.
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -592,6 +625,22 @@ pub enum TrustError {
     /// The file holds no certificate in a known format.
     #[error("{path}: no certificate found (expected DER, PEM)")]
     NoCertificates {
+        /// The path.
+        path: String,
+    },
+    /// A revocation list in the file could not be parsed.
+    #[error("{path}: CRL #{index}: {source}")]
+    Crl {
+        /// The path.
+        path: String,
+        /// Position of the list in the file.
+        index: usize,
+        /// Why.
+        source: CrlError,
+    },
+    /// The file holds no revocation list (expected DER or PEM `X509 CRL`).
+    #[error("{path}: no CRL found (expected DER, or PEM with X509 CRL blocks)")]
+    NoCrls {
         /// The path.
         path: String,
     },

@@ -176,6 +176,22 @@ pub enum Rule {
     ChainBudget,
     /// A self-signed certificate takes the name of a root-program root with another key.
     ChainImpostorRoot,
+    /// A certificate on the path is listed by a CRL its issuer signed, revoked before the
+    /// instant the chain is judged at.
+    ChainRevoked,
+
+    // Revocation lists.
+    /// A CRL naming an issuer on the path was not used (typed reason in the text).
+    CrlUnused,
+    /// A CRL used past its nextUpdate: it still proves what it lists.
+    CrlExpired,
+    /// A certificate is listed as revoked from a date after the instant its chain is judged
+    /// at (a timestamp proves the signature earlier).
+    CrlRevokedLater,
+    /// An entry with reason removeFromCRL: not a revocation.
+    CrlRemoveFromCrl,
+    /// A CRL carried in a signature does not parse.
+    CrlUnreadable,
 
     // The install plan.
     /// The file adds nothing to an install plan: its own signature does not hold, so
@@ -259,6 +275,12 @@ impl Rule {
             Self::ChainRootDisabled => "chain.root_disabled",
             Self::ChainBudget => "chain.budget",
             Self::ChainImpostorRoot => "chain.impostor_root",
+            Self::ChainRevoked => "chain.revoked",
+            Self::CrlUnused => "crl.unused",
+            Self::CrlExpired => "crl.expired",
+            Self::CrlRevokedLater => "crl.revoked_later",
+            Self::CrlRemoveFromCrl => "crl.remove_from_crl",
+            Self::CrlUnreadable => "crl.unreadable",
             Self::PlanFileInvalid => "plan.file_invalid",
         }
     }

@@ -2,7 +2,7 @@
 //! documented, because nothing here is needed to verify files. The trust-file parsers are
 //! reached here (callers load files with [`crate::TrustStore::load`]).
 
-pub use crate::trust::material::{parse_material, parse_sst, read_cabinet, TrustMaterial};
+pub use crate::trust::material::{parse_crl_file, parse_material, parse_sst, read_cabinet, TrustMaterial};
 use crate::x509::algorithms::{DigestAlgorithm, PublicKey as Key, SignatureFailure};
 
 /// A public key from a SubjectPublicKeyInfo, as certificates carry it.

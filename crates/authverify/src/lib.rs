@@ -111,13 +111,14 @@ pub mod cache {
 }
 pub use pe::{cert_table, image};
 pub use trust::{builtin, ctl, registry};
-pub use x509::{algorithms, certificate};
+pub use x509::{algorithms, certificate, crl};
 
 pub use builtin::Store;
 pub use certificate::Certificate;
 /// Object identifiers as EKU lists and CTL entries carry them (re-exported from `const-oid`
 /// so that callers need not depend on it).
 pub use const_oid::ObjectIdentifier;
+pub use crl::Crl;
 pub use ctl::{TrustList, TrustListEntry, TrustListKind};
 pub use digest::DigestAlgorithm;
 pub use error::Error;

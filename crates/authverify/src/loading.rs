@@ -82,6 +82,47 @@ impl TrustStore {
         self.load(path, Role::Anchors).map(|s| s.anchors)
     }
 
+    /// Loads revocation lists from a file (DER or PEM, any name) or a directory (its `*.crl`
+    /// files, recursively; anything else is listed as skipped). A named file that holds no
+    /// usable list is an error; in a directory it is skipped with the reason.
+    pub fn load_crls(&mut self, path: &Path) -> Result<LoadSummary, TrustError> {
+        let mut summary = LoadSummary::default();
+        let io = |source| TrustError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        if std::fs::metadata(path).map_err(io)?.is_dir() {
+            let mut files = Vec::new();
+            let mut visited = HashSet::new();
+            crl_files(path, &mut files, &mut summary, &mut visited, 0)?;
+            for p in files {
+                if let Err(e) = self.load_crl_file(&p, &mut summary) {
+                    summary.skipped.push(SkippedFile {
+                        path: p.display().to_string(),
+                        reason: e.to_string(),
+                    });
+                }
+            }
+        } else {
+            self.load_crl_file(path, &mut summary)?;
+        }
+        Ok(summary)
+    }
+
+    fn load_crl_file(&mut self, path: &Path, summary: &mut LoadSummary) -> Result<(), TrustError> {
+        let name = path.display().to_string();
+        let bytes = read_trust_file(path).map_err(|source| TrustError::Io {
+            path: name.clone(),
+            source,
+        })?;
+        for crl in crate::trust::material::parse_crl_file(&bytes, &name)? {
+            if self.add_crl(Arc::new(crl)) {
+                summary.crls = summary.crls.saturating_add(1);
+            }
+        }
+        Ok(())
+    }
+
     fn load_dir(
         &mut self,
         dir: &Path,
@@ -255,6 +296,53 @@ impl TrustStore {
         }
         Ok(())
     }
+}
+
+/// The `*.crl` files under `dir`, sorted, walked as `load_dir` walks trust folders.
+fn crl_files(
+    dir: &Path,
+    out: &mut Vec<std::path::PathBuf>,
+    summary: &mut LoadSummary,
+    visited: &mut HashSet<std::path::PathBuf>,
+    depth: usize,
+) -> Result<(), TrustError> {
+    let io = |source| TrustError::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    let canonical = std::fs::canonicalize(dir).map_err(io)?;
+    if depth > 16 || !visited.insert(canonical) {
+        summary.skipped.push(SkippedFile {
+            path: dir.display().to_string(),
+            reason: "directory already visited (symlink loop) or nested too deep".into(),
+        });
+        return Ok(());
+    }
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(io)?
+        .into_iter()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            crl_files(&p, out, summary, visited, depth.saturating_add(1))?;
+        } else if p
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("crl"))
+        {
+            out.push(p);
+        } else {
+            summary.skipped.push(SkippedFile {
+                path: p.display().to_string(),
+                reason: "not a .crl file".into(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The most a trust file may hold: a registry hive of a real machine's SOFTWARE key runs to

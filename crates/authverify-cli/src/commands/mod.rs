@@ -27,6 +27,7 @@ pub(crate) fn verifier_options(options: &TrustOptions) -> VerifierOptions {
         distrust: options.distrust.clone(),
         vouch: options.vouch.clone(),
         catalogs: options.catalogs.clone(),
+        crl: options.crl.clone(),
         at: options.at.clone(),
         policy,
         jobs: options.jobs,

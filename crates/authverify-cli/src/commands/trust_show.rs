@@ -11,7 +11,7 @@ pub(crate) fn run(args: &TrustShowArgs) -> Result<Exit, Error> {
     let views = args
         .paths
         .iter()
-        .map(|p| trust_view::show(p, at))
+        .map(|p| trust_view::show(p, &args.crl, at))
         .collect::<Result<Vec<_>, _>>()?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

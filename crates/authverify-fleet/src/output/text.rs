@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use authverify::report::{ChainReport, SignatureReport, TimestampKind};
-use authverify::FileStatus;
+use authverify::{FileStatus, Rule};
 
 use crate::escape::terminal;
 use crate::files::{FileResult, Outcome};
@@ -240,6 +240,17 @@ fn chain(out: &mut impl Write, c: &ChainReport) -> io::Result<()> {
     }
     if let Some(d) = &c.detail {
         writeln!(out, "      reason: {}", terminal(&d.detail))?;
+    }
+    // What revocation checking noted is shown (a list the admin carried and that was not
+    // used must not pass unseen); the chain's leniency notes stay in the JSON as before.
+    let revocation = |r: Rule| {
+        matches!(
+            r,
+            Rule::CrlUnused | Rule::CrlExpired | Rule::CrlRevokedLater | Rule::CrlRemoveFromCrl
+        )
+    };
+    for n in c.notes.iter().filter(|n| revocation(n.rule)) {
+        writeln!(out, "      note: {}", terminal(&n.detail))?;
     }
     Ok(())
 }

@@ -53,6 +53,23 @@ pub fn print_text(out: &mut impl Write, v: &StoreView) -> std::io::Result<()> {
             terminal(&l.signer)
         )?;
     }
+    for c in &v.crls {
+        let verified = match &c.verified_by {
+            Some(by) => format!("signature verified by {by}"),
+            None => "signature not verified by any certificate here".to_string(),
+        };
+        writeln!(
+            out,
+            "  CRL: {} (thisUpdate {}, nextUpdate {}{}), {} entries{}, {}",
+            terminal(&c.issuer),
+            c.this_update,
+            c.next_update.map_or_else(|| "-".to_string(), |n| n.to_string()),
+            if c.past_next_update { ", past it" } else { "" },
+            c.entries,
+            if c.delta { ", delta (not applied)" } else { "" },
+            terminal(&verified)
+        )?;
+    }
     writeln!(
         out,
         "  {} roots, {} intermediates, {} distrusted, {} CTL entries, {} expired",

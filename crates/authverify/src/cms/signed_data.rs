@@ -52,6 +52,8 @@ pub(crate) struct SignedData<'a> {
     pub(crate) content_type: ObjectIdentifier,
     pub(crate) content: Option<EncapContent<'a>>,
     pub(crate) certificates: Vec<Tlv<'a>>,
+    /// The `crls` field's RevocationInfoChoices, raw (callers decode the CRLs they can).
+    pub(crate) crls: Vec<Tlv<'a>>,
     pub(crate) signer_infos: Vec<Tlv<'a>>,
 }
 
@@ -120,7 +122,13 @@ fn parse_signed_data(sd: Tlv<'_>) -> Result<SignedData<'_>, SignedDataError> {
             certificates.push(b.read("CertificateChoices")?);
         }
     }
-    s.optional(ctx(1, true), "SignedData.crls")?;
+    let mut crls = Vec::new();
+    if let Some(bag) = s.optional(ctx(1, true), "SignedData.crls")? {
+        let mut b = bag.contents();
+        while !b.is_empty() {
+            crls.push(b.read("RevocationInfoChoice")?);
+        }
+    }
     let infos = s.expect_tag(Tag::Set, "SignedData.signerInfos")?;
     let mut signer_infos = Vec::new();
     let mut i = infos.contents();
@@ -134,6 +142,7 @@ fn parse_signed_data(sd: Tlv<'_>) -> Result<SignedData<'_>, SignedDataError> {
         content_type,
         content,
         certificates,
+        crls,
         signer_infos,
     })
 }

@@ -12,6 +12,7 @@ use crate::digest::DigestAlgorithm;
 use crate::finding::{Finding, Rule};
 use crate::policy::Policy;
 use crate::x509::certificate::Certificate;
+use crate::x509::crl::Crl;
 
 /// What checking a SignerInfo established.
 #[derive(Debug, Default)]
@@ -22,6 +23,43 @@ pub(crate) struct SignerCheck {
 
 /// Most certificates read from one SignedData's bag (real files carry 2 to 10).
 pub(crate) const MAX_EMBEDDED_CERTIFICATES: usize = 256;
+
+/// CRLs a signature may carry and be read: a few are what signers embed; each is checked
+/// against the issuers on a path, so a bag of thousands would only cost time.
+const MAX_EMBEDDED_CRLS: usize = 16;
+
+/// The CRLs of a SignedData's `crls` field (RevocationInfoChoices): each X.509 list decoded
+/// on its own; other choices and lists that do not parse are noted and left out.
+pub(crate) fn decode_crls(bag: &[Tlv<'_>], notes: &mut Vec<Finding>) -> Vec<Arc<Crl>> {
+    let mut out = Vec::new();
+    if bag.len() > MAX_EMBEDDED_CRLS {
+        notes.push(Finding::information(
+            Rule::CrlUnreadable,
+            format!(
+                "the signature carries {} CRLs: only the first {MAX_EMBEDDED_CRLS} are read",
+                bag.len()
+            ),
+        ));
+    }
+    for (i, c) in bag.iter().enumerate().take(MAX_EMBEDDED_CRLS) {
+        let parsed = if c.tag == der::Tag::Sequence {
+            Crl::from_der(c.raw).map_err(|e| e.to_string())
+        } else {
+            Err(format!("it is not an X.509 CRL (tag {})", c.tag))
+        };
+        match parsed {
+            Ok(crl) => out.push(Arc::new(crl)),
+            Err(e) => notes.push(Finding::information(
+                Rule::CrlUnreadable,
+                format!(
+                    "CRL {i} carried by the signature at offset {} is not used: {e}",
+                    c.offset
+                ),
+            )),
+        }
+    }
+    out
+}
 
 /// Decodes every certificate of a bag on its own; one that does not parse is a note.
 pub(crate) fn decode_certificates(
@@ -256,5 +294,41 @@ fn weak_hash(
             _ => Ok(()),
         },
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::indexing_slicing)] // a test: a missing vector should stop it
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crls_a_signature_carries_are_read_and_the_others_noted() {
+        let good = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../test-vectors/crl/leaf-revoked.crl"
+        ))
+        .expect("vector");
+        // A SEQUENCE that is no CertificateList, and an otherRevocationInfoFormat ([1]).
+        let not_a_list = [0x30, 0x03, 0x02, 0x01, 0x00];
+        let other_format = [0xa1, 0x00];
+        let bag: Vec<Tlv<'_>> = [good.as_slice(), &not_a_list, &other_format]
+            .iter()
+            .map(|b| Tlv::parse_exact(b, 0, "test").expect("tlv"))
+            .collect();
+        let mut notes = Vec::new();
+        let crls = decode_crls(&bag, &mut notes);
+        assert_eq!(crls.len(), 1);
+        assert_eq!(crls[0].entries.len(), 1);
+        let rules: Vec<Rule> = notes.iter().map(|n| n.rule).collect();
+        assert_eq!(rules, [Rule::CrlUnreadable, Rule::CrlUnreadable]);
+        assert!(notes[1].detail.contains("not an X.509 CRL"), "{}", notes[1].detail);
+
+        let many: Vec<Tlv<'_>> = (0..MAX_EMBEDDED_CRLS + 4)
+            .map(|_| Tlv::parse_exact(&good, 0, "test").expect("tlv"))
+            .collect();
+        let mut notes = Vec::new();
+        assert_eq!(decode_crls(&many, &mut notes).len(), MAX_EMBEDDED_CRLS);
+        assert_eq!(notes.len(), 1);
     }
 }

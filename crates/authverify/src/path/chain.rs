@@ -41,6 +41,9 @@ pub enum ChainStatus {
     ConstraintViolation,
     /// The search budget ran out before a path was found.
     BudgetExceeded,
+    /// A certificate on the path is revoked at the instant the chain is judged at, by a
+    /// CRL its issuer signed.
+    Revoked,
 }
 
 impl ChainStatus {
@@ -59,6 +62,7 @@ impl ChainStatus {
             Self::BadSignature => "bad_signature",
             Self::ConstraintViolation => "constraint_violation",
             Self::BudgetExceeded => "budget_exceeded",
+            Self::Revoked => "revoked",
         }
     }
 }
@@ -133,7 +137,8 @@ pub(crate) struct Chain {
     pub(crate) detail: Option<Finding>,
     /// Other paths that failed.
     pub(crate) alternatives: Vec<Alternative>,
-    /// Leniencies a trusted path relied on.
+    /// Leniencies a trusted path relied on, and what revocation checking noted (lists not
+    /// used, used past their nextUpdate, revocations after the instant judged at).
     pub(crate) leniencies: Vec<Finding>,
     /// The instant it was judged at.
     pub(crate) at: UnixTime,

@@ -18,6 +18,7 @@ pub(crate) mod cache;
 pub(crate) mod chain;
 mod missing;
 mod rank;
+pub(crate) mod revocation;
 mod rules;
 mod search;
 pub(crate) mod vouch;

@@ -37,7 +37,10 @@ impl Failure {
             ChainStatus::Trusted => 10,
             ChainStatus::MissingRoot | ChainStatus::MissingIntermediate if self.closes => 9,
             ChainStatus::Expired | ChainStatus::NotYetValid | ChainStatus::ConstraintViolation => 8,
-            ChainStatus::RootNotTrustedForPurpose | ChainStatus::RootDisabled | ChainStatus::Distrusted => 7,
+            ChainStatus::RootNotTrustedForPurpose
+            | ChainStatus::RootDisabled
+            | ChainStatus::Distrusted
+            | ChainStatus::Revoked => 7,
             ChainStatus::MissingRoot => 6,
             ChainStatus::MissingIntermediate | ChainStatus::MissingIssuer => 5,
             ChainStatus::BadSignature => 4,

@@ -28,6 +28,7 @@ use const_oid::ObjectIdentifier;
 use crate::time::UnixTime;
 use crate::trust::ctl::{CtlRefusal, TrustList, TrustListKind, VerifiedTrustList};
 use crate::x509::certificate::Certificate;
+use crate::x509::crl::Crl;
 use builtin::{Origin, Purposes, Store};
 
 /// A trusted root.
@@ -54,6 +55,8 @@ pub struct LoadSummary {
     pub distrusted: usize,
     /// Trust lists loaded.
     pub trust_lists: Vec<TrustListSummary>,
+    /// Revocation lists added (`TrustStore::load_crls`).
+    pub crls: usize,
     /// Files not used, with the reason (a directory load never stops at one bad file).
     pub skipped: Vec<SkippedFile>,
     /// Material used, with something the user should know (a hive copied while in use).
@@ -117,6 +120,10 @@ pub struct TrustStore {
     /// install plan, by their exact bytes. Not trusted by that alone.
     vouched: HashSet<[u8; 32]>,
     vouched_certificates: Vec<Arc<Certificate>>,
+    /// Revocation lists supplied by the user (`--crl`), as plain data: whether one is used
+    /// for a certificate is decided after a path is built (path/revocation.rs), against
+    /// the issuer on that path.
+    crls: Vec<Arc<Crl>>,
 }
 
 fn subject_key(c: &Certificate) -> Vec<u8> {
@@ -191,6 +198,21 @@ impl TrustStore {
         if self.distrusted.insert(cert.sha256()) {
             self.distrusted_certificates.push(cert);
         }
+    }
+
+    /// Adds a revocation list; the same list (by SHA-256) is kept once. Returns whether it
+    /// was new.
+    pub fn add_crl(&mut self, crl: Arc<Crl>) -> bool {
+        if self.crls.iter().any(|c| c.sha256() == crl.sha256()) {
+            return false;
+        }
+        self.crls.push(crl);
+        true
+    }
+
+    /// The revocation lists supplied, in the order they were added.
+    pub fn crls(&self) -> &[Arc<Crl>] {
+        &self.crls
     }
 
     /// Vouches for `cert` (issue 26): when a chain lacks it, it may be named in an install

@@ -727,7 +727,15 @@ impl Verifier {
         let Some(signer_cert) = self.check_signer(&p, subject, &embedded, policy_ok, &mut outcome) else {
             return outcome;
         };
-        self.judge(&p, subject.purpose(), &embedded, &signer_cert, at, &mut outcome);
+        let crls = signer::decode_crls(&p.signed_data.crls, &mut outcome.findings);
+        self.judge(
+            &p,
+            subject.purpose(),
+            (&embedded, &crls),
+            &signer_cert,
+            at,
+            &mut outcome,
+        );
         outcome
     }
 
@@ -818,7 +826,7 @@ impl Verifier {
         &self,
         p: &Parsed<'_>,
         purpose: Purpose,
-        embedded: &[Arc<Certificate>],
+        (embedded, crls): (&[Arc<Certificate>], &[Arc<crate::x509::crl::Crl>]),
         signer_cert: &Arc<Certificate>,
         at: UnixTime,
         outcome: &mut SignatureOutcome,
@@ -831,12 +839,13 @@ impl Verifier {
                 certificates: Some(&self.certificates),
                 policy: &self.policy,
                 outer_certs: embedded,
+                outer_crls: crls,
                 signer: Some(signer_cert),
                 verification_time: at,
             },
         );
         let evaluated_at = evaluation_time(signer_cert, timestamp.as_ref(), at);
-        let chain = path::build(&ChainRequest {
+        let mut chain = path::build(&ChainRequest {
             leaf: signer_cert,
             embedded,
             trust: &self.trust,
@@ -848,6 +857,7 @@ impl Verifier {
             links: Some(&self.links),
             dictionary: crate::trust::builtin::Dictionary::BUILTIN,
         });
+        path::revocation::check(&mut chain, &path::revocation::lists(self.trust.crls(), crls), at);
         outcome.status = if !outcome.digest.matches || !outcome.signature_valid || outcome.pages_differ() {
             FileStatus::Invalid
         } else if chain.status == ChainStatus::Trusted {

@@ -29,6 +29,8 @@ pub(crate) struct TimestampContext<'a> {
     pub(crate) policy: &'a Policy,
     /// Certificates of the SignedData that carries the parent signature.
     pub(crate) outer_certs: &'a [Arc<Certificate>],
+    /// CRLs carried by that SignedData: they may revoke a TSA certificate too.
+    pub(crate) outer_crls: &'a [Arc<crate::x509::crl::Crl>],
     /// The parent signature's signer: a timestamp made with its key proves nothing (a
     /// signer could otherwise outlive its certificate by stamping itself).
     pub(crate) signer: Option<&'a Certificate>,
@@ -129,7 +131,7 @@ struct TsaSignature<'a, 'b> {
 fn finish(
     mut report: Timestamp,
     sig: &TsaSignature<'_, '_>,
-    certs: &[Arc<Certificate>],
+    (certs, crls): (&[Arc<Certificate>], &[Arc<crate::x509::crl::Crl>]),
     ctx: &TimestampContext<'_>,
     binding: bool,
 ) -> Timestamp {
@@ -155,7 +157,7 @@ fn finish(
     };
     // The TSA chain is judged at the time the timestamp asserts: TSA certificates expire
     // too, and Windows keeps accepting timestamps they made while valid.
-    let chain = path::build(&ChainRequest {
+    let mut chain = path::build(&ChainRequest {
         leaf: &tsa,
         embedded: certs,
         trust: ctx.trust,
@@ -167,6 +169,13 @@ fn finish(
         links: ctx.links,
         dictionary: crate::trust::builtin::Dictionary::BUILTIN,
     });
+    // A TSA revoked before the time it stamped makes the timestamp not count; revoked
+    // later, what it stamped before stands.
+    path::revocation::check(
+        &mut chain,
+        &path::revocation::lists(ctx.trust.crls(), crls),
+        ctx.verification_time,
+    );
     if chain.status != ChainStatus::Trusted {
         report.findings.push(Finding::refusal(
             Rule::TimestampChain,
@@ -267,13 +276,15 @@ fn rfc3161_token(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampContex
     };
     let mut certs = signer::decode_certificates(&sd.certificates, &mut report.findings, ctx.certificates);
     certs.extend(ctx.outer_certs.iter().cloned());
+    let mut crls = signer::decode_crls(&sd.crls, &mut report.findings);
+    crls.extend(ctx.outer_crls.iter().cloned());
     let sig = TsaSignature {
         si: &si,
         content_type: Some(ID_CT_TST_INFO),
         digested: content.digested,
         countersignature: false,
     };
-    finish(report, &sig, &certs, ctx, binding)
+    finish(report, &sig, (&certs, &crls), ctx, binding)
 }
 
 /// Whether the token's messageImprint, in its own algorithm (which may differ from the
@@ -344,7 +355,7 @@ fn countersignature(value: &Tlv<'_>, parent_signature: &[u8], ctx: &TimestampCon
         digested: parent_signature,
         countersignature: true,
     };
-    finish(report, &sig, &certs, ctx, true)
+    finish(report, &sig, (&certs, ctx.outer_crls), ctx, true)
 }
 
 /// The fields of TSTInfo (RFC 3161 §2.4.2) a verifier needs.

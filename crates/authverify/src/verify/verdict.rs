@@ -195,6 +195,12 @@ fn does_not_hold(s: &SignatureOutcome) -> Option<&'static str> {
         Some("the signer's signature does not verify")
     } else if s.pages_differ() {
         Some("its page hashes do not match the file")
+    } else if s
+        .chain
+        .as_ref()
+        .is_some_and(|c| c.status == crate::report::ChainStatus::Revoked)
+    {
+        Some("a certificate of its chain is revoked")
     } else {
         None
     }

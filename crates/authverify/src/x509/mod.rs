@@ -5,5 +5,6 @@
 pub mod algorithms;
 pub(crate) mod cache;
 pub mod certificate;
+pub mod crl;
 pub(crate) mod name;
 pub(crate) mod rsa_public;

@@ -7,6 +7,7 @@
 //! The entry points are the crate's only for the loader and, through `crate::fuzzing`,
 //! for fuzzers and tests: callers load files with [`crate::TrustStore::load`].
 
+mod crls;
 mod pem;
 pub(crate) mod sst;
 
@@ -15,6 +16,7 @@ use crate::trust::ctl::{self, TrustList};
 use crate::trust::{hive, registry};
 use crate::x509::certificate::Certificate;
 
+pub use crls::parse_crl_file;
 pub use sst::parse_sst;
 
 /// The contents of one trust file.
