@@ -462,3 +462,116 @@ pub(crate) fn verify_open(
         Err(e) => FileResult::error(path, e.rule(), e.to_string()),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+mod tests {
+    use std::path::PathBuf;
+
+    use authverify::{Policy, TrustStore, Verifier};
+
+    use super::{verify_found, verify_open, FileResult, Found, Scratch, FIRST_READ};
+
+    fn vectors() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../test-vectors")
+    }
+
+    fn verifier() -> (Verifier, authverify::UnixTime) {
+        let mut trust = TrustStore::builtin();
+        trust.load_anchors(&vectors().join("pki/root.crt")).expect("root");
+        (
+            Verifier::new(trust, Policy::windows()),
+            "2026-06-01T00:00:00Z".parse().expect("time"),
+        )
+    }
+
+    fn json(r: &FileResult) -> String {
+        serde_json::to_string(r).expect("json")
+    }
+
+    /// The one-read path (a buffer kept across files, `verify_bytes_named`) reports exactly
+    /// what the library's reader path reports for every checked-in vector, of every format,
+    /// with one `Scratch` carried from a larger file to smaller ones (stale bytes past a
+    /// file's end must never be read as part of it).
+    #[test]
+    fn one_read_reports_equal_the_reader_path_for_every_vector() {
+        let (v, at) = verifier();
+        let mut scratch = Scratch::default();
+        let mut paths: Vec<PathBuf> = walkdir::WalkDir::new(vectors())
+            .into_iter()
+            .map(|e| e.expect("entry"))
+            .filter(|e| e.file_type().is_file())
+            .map(walkdir::DirEntry::into_path)
+            .collect();
+        // Largest first, so that later files are read into a buffer longer than they are.
+        paths.sort_by_key(|p| std::cmp::Reverse(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)));
+        assert!(paths.len() > 200, "{} vectors", paths.len());
+        for path in &paths {
+            let new = verify_found(&v, path, at, Found::Named, &mut scratch).expect("named files always report");
+            let file = std::fs::File::open(path).expect("open");
+            let name = path.file_name().and_then(|n| n.to_str());
+            let old = verify_open(&v, path, name, &file, &mut &file, at);
+            assert_eq!(json(&new), json(&old), "{}", path.display());
+        }
+    }
+
+    /// A walked file is taken by its first bytes: one of no signed format is skipped
+    /// (`None`, counted by the caller) whether it is shorter or longer than the first read;
+    /// one that starts like a PE image is verified, and an empty one is skipped.
+    #[test]
+    fn walked_files_are_taken_by_their_first_bytes() {
+        let (v, at) = verifier();
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let walked = Found::Walked { every_file: false };
+        let mut scratch = Scratch::default();
+        let signed = std::fs::read(vectors().join("pe32-rsa2048-sha256.exe")).expect("vector");
+        let cases: Vec<(&str, Vec<u8>, Option<&str>)> = vec![
+            ("small.dat", b"plain text, no magic".to_vec(), None),
+            ("large.dat", vec![b'x'; FIRST_READ * 3], None),
+            ("empty.exe", Vec::new(), None),
+            ("signed.exe", signed.clone(), Some("valid")),
+            // `MZ` and then nothing a PE reader accepts: taken, and an error.
+            (
+                "large-mz.bin",
+                [b"MZ".as_slice(), &vec![0u8; FIRST_READ * 2]].concat(),
+                Some("error"),
+            ),
+        ];
+        for (name, bytes, want) in cases {
+            let path = tmp.path().join(name);
+            std::fs::write(&path, &bytes).expect("write");
+            let got = verify_found(&v, &path, at, walked, &mut scratch);
+            let status = got.as_ref().map(|r| r.status().as_str());
+            assert_eq!(status, want, "{name}: {:?}", got.as_ref().map(json));
+        }
+        // With `every_file` (`--catalogs`) nothing is skipped.
+        let every = Found::Walked { every_file: true };
+        let r = verify_found(&v, &tmp.path().join("small.dat"), at, every, &mut scratch);
+        assert!(r.is_some(), "every file is taken");
+    }
+
+    /// A FIFO put where the walk saw a regular file is opened without blocking and
+    /// reported, never read.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_in_a_walked_files_place_does_not_block() {
+        let (v, at) = verifier();
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let fifo = tmp.path().join("f.exe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            assert!(
+                std::env::var_os("AUTHVERIFY_REQUIRE_EXTRAS").is_none(),
+                "mkfifo is required"
+            );
+            eprintln!("SKIPPED: mkfifo unavailable");
+            return;
+        }
+        let walked = Found::Walked { every_file: false };
+        let r = verify_found(&v, &fifo, at, walked, &mut Scratch::default()).expect("reported");
+        assert_eq!(
+            r.error_message(),
+            Some("a FIFO (named pipe): only regular files are read")
+        );
+    }
+}
