@@ -291,7 +291,6 @@ pub(crate) fn verify_found(
         let bytes = match read_small(&file, before.0, check.then_some(path), scratch) {
             Ok(Some(bytes)) => bytes,
             Ok(None) => return None,
-            Err(_) if check => return None,
             Err(e) => return Some(e.into_result(path)),
         };
         let outcome = match name {
@@ -381,8 +380,11 @@ fn read_small<'a>(
     let mut got = match signable {
         Some(path) => {
             let first = want.min(FIRST_READ);
-            let got = read_until(&mut file, buffer.get_mut(..first).unwrap_or_default(), MAGIC.min(len))
-                .map_err(SmallRead::Io)?;
+            // A walked file whose first bytes cannot be read is of no known format: skipped,
+            // as when the walker read them.
+            let Ok(got) = read_until(&mut file, buffer.get_mut(..first).unwrap_or_default(), MAGIC.min(len)) else {
+                return Ok(None);
+            };
             if !head_signable(path, buffer.get(..got).unwrap_or_default()) {
                 return Ok(None);
             }
