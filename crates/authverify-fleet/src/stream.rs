@@ -156,6 +156,10 @@ pub fn named_inputs(
 
 /// All PATH arguments' inputs in output order.
 pub fn inputs(paths: &[PathBuf], walk: &Walk) -> Box<dyn Iterator<Item = Input> + Send> {
+    // One argument needs no merge (whose order key is a string built per input).
+    if let [path] = paths {
+        return one_argument(path.clone(), walk.clone());
+    }
     let mut sources: Vec<_> = paths
         .iter()
         .map(|p| one_argument(p.clone(), walk.clone()).peekable())
