@@ -1,7 +1,7 @@
 //! Finding input files and verifying each one; errors become results, never aborts.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 #[cfg(test)]
 use std::path::PathBuf;
@@ -149,8 +149,9 @@ pub(crate) fn collect_inputs(paths: &[PathBuf]) -> Inputs {
 /// named `.cat` (a catalog), or a script named by its extension (`.ps1`, `.psm1`, `.psd1`,
 /// `.ps1xml`, `.psc1`, `.cdxml`, `.mof`, `.js`, `.vbs`, `.wsf`). Other files in a directory
 /// are counted as skipped.
+#[cfg(test)]
 pub(crate) fn looks_signable(path: &Path) -> bool {
-    let mut magic = [0u8; 8];
+    let mut magic = [0u8; MAGIC];
     let Ok(mut f) = File::open(path) else { return false };
     let mut n = 0;
     while n < magic.len() {
@@ -159,20 +160,30 @@ pub(crate) fn looks_signable(path: &Path) -> bool {
             Ok(k) => n += k,
         }
     }
-    let head = magic.get(..n).unwrap_or_default();
+    named_script(path) || head_signable(path, magic.get(..n).unwrap_or_default())
+}
+
+/// The bytes of a file's start that tell its format.
+const MAGIC: usize = 8;
+
+/// A script is known by its extension alone (no magic: PowerShell, MOF, WSH).
+fn named_script(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .and_then(authverify::script::ScriptLanguage::from_extension)
+        .is_some()
+}
+
+/// [`looks_signable`] from the file's first bytes (`head`, at least [`MAGIC`] of them when
+/// the file has that many) and its name.
+fn head_signable(path: &Path, head: &[u8]) -> bool {
+    let head = head.get(..MAGIC).unwrap_or(head);
     let named = |names: &[&str]| {
         path.extension()
             .and_then(|e| e.to_str())
             .is_some_and(|e| names.iter().any(|x| e.eq_ignore_ascii_case(x)))
     };
-    // Scripts have no magic: their extensions name them (PowerShell, MOF, WSH).
-    let script = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .and_then(authverify::script::ScriptLanguage::from_extension)
-        .is_some();
-    script
-        || head.starts_with(b"MZ")
+    head.starts_with(b"MZ")
         || head.starts_with(b"MSCF")
         || (head == [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1] && named(&["msi", "msp", "mst", "msm"]))
         || (head.starts_with(b"PK\x03\x04") && named(&authverify::appx::PACKAGE_EXTENSIONS))
@@ -219,34 +230,222 @@ pub(crate) fn not_regular(path: &Path, t: std::fs::FileType) -> FileResult {
 /// Python binding): missing is reported as such, so is anything but a regular file (never
 /// opened); a regular file is verified.
 pub fn verify_named(verifier: &Verifier, path: &Path, at: UnixTime) -> FileResult {
-    if path.exists() {
-        verify_one(verifier, path, at)
-    } else {
-        FileResult::error(path, "file.not_found", NO_SUCH_FILE.into())
+    let mut scratch = Scratch::default();
+    match verify_found(verifier, path, at, Found::Named, &mut scratch) {
+        Some(result) => result,
+        // Never for a named file: only walked files are skipped.
+        None => FileResult::error(path, "file.not_found", NO_SUCH_FILE.into()),
     }
 }
 
+#[cfg(test)]
 pub(crate) fn verify_one(verifier: &Verifier, path: &Path, at: UnixTime) -> FileResult {
-    // Looked at before opening: opening a FIFO blocks until a writer comes. (A FIFO put in
-    // the path's place between this look and the open would still block: only a
-    // non-blocking open closes that window, and it needs the platform's flag values.)
-    if let Ok(meta) = std::fs::metadata(path) {
-        if !meta.is_file() {
-            return not_regular(path, meta.file_type());
+    verify_named(verifier, path, at)
+}
+
+/// How a file came into the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Found {
+    /// Named by the caller: always verified (a file of no known format is an error).
+    Named,
+    /// Met in a directory walk as a regular file: taken only when it looks like a signed
+    /// format, unless `every_file` (`--catalogs`: the others are looked up by their hash).
+    Walked {
+        /// Take it whatever its content.
+        every_file: bool,
+    },
+}
+
+/// A worker's read buffer, kept across files so that a small file is read into memory that
+/// is already there (no allocation, no zeroing, per file).
+#[derive(Default)]
+pub(crate) struct Scratch {
+    buffer: Vec<u8>,
+}
+
+/// The first read of a walked file whose format is not yet known: enough for its magic,
+/// and most small files whole, without reading a large file of another kind in full.
+const FIRST_READ: usize = 64 << 10;
+
+/// Opens `path` once, and verifies it, or says it is not a format verified (`None`, for a
+/// walked file only). Per file: one `open`, one `fstat` before and one after (the "file
+/// changed" check), and for a file of up to [`authverify::READ_WHOLE_LIMIT`] bytes one
+/// `read` into `scratch` (two when a walked file is longer than [`FIRST_READ`]); larger
+/// files are streamed by the library from the open file.
+pub(crate) fn verify_found(
+    verifier: &Verifier,
+    path: &Path,
+    at: UnixTime,
+    found: Found,
+    scratch: &mut Scratch,
+) -> Option<FileResult> {
+    // A named path is looked at before it is opened: opening a FIFO blocks until a writer
+    // comes, and opening a device can act on it. A walked one is a regular file by its
+    // directory entry; the non-blocking open below keeps a FIFO put in its place since
+    // from blocking the run, and `fstat` of what was opened decides.
+    if found == Found::Named {
+        match std::fs::metadata(path) {
+            Err(_) => return Some(FileResult::error(path, "file.not_found", NO_SUCH_FILE.into())),
+            Ok(meta) if !meta.is_file() => return Some(not_regular(path, meta.file_type())),
+            Ok(_) => {}
         }
     }
-    let file = match File::open(path) {
+    let walked = matches!(found, Found::Walked { .. });
+    let file = match open_nonblocking(path) {
         Ok(f) => f,
-        Err(e) => return FileResult::error(path, "file.unreadable", format!("cannot open: {e}")),
+        // A walked file that cannot be opened is counted as skipped, as before issue 32
+        // (its format cannot be known).
+        Err(_) if walked => return None,
+        Err(e) => return Some(FileResult::error(path, "file.unreadable", format!("cannot open: {e}"))),
     };
-    // What was opened, in case the path changed since the look above (a device, say).
-    if let Ok(meta) = file.metadata() {
-        if !meta.is_file() {
-            return not_regular(path, meta.file_type());
+    let meta = match file.metadata() {
+        Ok(m) => m,
+        Err(_) if walked => return None,
+        Err(e) => return Some(FileResult::error(path, "file.unreadable", format!("cannot read: {e}"))),
+    };
+    if !meta.is_file() {
+        return Some(not_regular(path, meta.file_type()));
+    }
+    let check = found == (Found::Walked { every_file: false }) && !named_script(path);
+    let before = (meta.len(), meta.modified().ok());
+    let name = path.file_name().and_then(|n| n.to_str());
+    let result = if before.0 <= authverify::READ_WHOLE_LIMIT {
+        let bytes = match read_small(&file, before.0, check.then_some(path), scratch) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return None,
+            Err(e) => return Some(e.into_result(path)),
+        };
+        let outcome = match name {
+            Some(name) => verifier.verify_bytes_named(bytes, name, at),
+            None => verifier.verify_bytes(bytes, at),
+        };
+        match outcome {
+            Ok(report) => FileResult {
+                path: path.display().to_string(),
+                label: None,
+                outcome: Outcome::Report(report),
+            },
+            Err(e) => FileResult::error(path, e.rule(), e.to_string()),
+        }
+    } else {
+        if check {
+            let mut head = [0u8; MAGIC];
+            let n = read_until(&mut &file, &mut head, MAGIC).unwrap_or(0);
+            if !head_signable(path, head.get(..n).unwrap_or_default()) {
+                return None;
+            }
+            if let Err(e) = (&file).seek(SeekFrom::Start(0)) {
+                return Some(FileResult::error(path, "file.unreadable", format!("cannot read: {e}")));
+            }
+        }
+        return Some(verify_open(verifier, path, name, &file, &mut &file, at));
+    };
+    let after = file.metadata().ok().map(|m| (m.len(), m.modified().ok()));
+    if after != Some(before) && result.status() != FileStatus::Error {
+        return Some(changed(path));
+    }
+    Some(result)
+}
+
+/// Opens for reading without blocking on a FIFO (`O_NONBLOCK`; regular files read as ever).
+fn open_nonblocking(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
+}
+
+/// Why a small file's bytes are not there.
+enum SmallRead {
+    Io(std::io::Error),
+    /// Not the length `fstat` gave: the file changed between the two.
+    Changed {
+        len: u64,
+        read: usize,
+    },
+}
+
+impl SmallRead {
+    fn into_result(self, path: &Path) -> FileResult {
+        match self {
+            Self::Io(e) => FileResult::error(path, "file.unreadable", format!("cannot read: {e}")),
+            Self::Changed { len, read } => FileResult::error(
+                path,
+                "file.changed",
+                format!("the file changed while it was being verified ({len} bytes when opened, {read} when read)"),
+            ),
         }
     }
-    let name = path.file_name().and_then(|n| n.to_str());
-    verify_open(verifier, path, name, &file, &mut &file, at)
+}
+
+/// Reads a file of `len` bytes (`fstat`'s length) whole into `scratch`: each read asks for
+/// one byte more than is left, so one read returns the whole file and a longer file is seen
+/// at once (a file that grows after that read is caught by the `fstat` after verifying).
+/// With `signable` (a walked file of unknown format) the first read stops at
+/// [`FIRST_READ`] bytes and `Ok(None)` says the head is of no signed format.
+fn read_small<'a>(
+    mut file: &File,
+    len64: u64,
+    signable: Option<&Path>,
+    scratch: &'a mut Scratch,
+) -> Result<Option<&'a [u8]>, SmallRead> {
+    let len = usize::try_from(len64).map_err(|_| SmallRead::Changed { len: len64, read: 0 })?;
+    let want = len.saturating_add(1);
+    if scratch.buffer.len() < want {
+        scratch.buffer.resize(want, 0);
+    }
+    let buffer = scratch.buffer.get_mut(..want).unwrap_or_default();
+    let mut got = match signable {
+        Some(path) => {
+            let first = want.min(FIRST_READ);
+            // A walked file whose first bytes cannot be read is of no known format: skipped,
+            // as when the walker read them.
+            let Ok(got) = read_until(&mut file, buffer.get_mut(..first).unwrap_or_default(), MAGIC.min(len)) else {
+                return Ok(None);
+            };
+            if !head_signable(path, buffer.get(..got).unwrap_or_default()) {
+                return Ok(None);
+            }
+            got
+        }
+        None => 0,
+    };
+    if got < len {
+        let rest = buffer.get_mut(got..).unwrap_or_default();
+        got = got.saturating_add(read_until(&mut file, rest, len.saturating_sub(got)).map_err(SmallRead::Io)?);
+    }
+    if got != len {
+        return Err(SmallRead::Changed { len: len64, read: got });
+    }
+    Ok(buffer.get(..len))
+}
+
+/// Reads into `into` until at least `enough` bytes are there, `into` is full or the file
+/// ends. `into` may be longer than `enough`: one read then takes all a regular file has
+/// (and says, by returning more, that the file is longer than expected).
+fn read_until(r: &mut impl Read, into: &mut [u8], enough: usize) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < enough.min(into.len()) {
+        match r.read(into.get_mut(got..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(n) => got = got.saturating_add(n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+fn changed(path: &Path) -> FileResult {
+    FileResult::error(
+        path,
+        "file.changed",
+        "the file changed while it was being verified (its size or modification time differs)".into(),
+    )
 }
 
 /// Verifies the file open as `file` (named `path` in the result), reading it through
@@ -259,7 +458,7 @@ pub(crate) fn verify_open(
     path: &Path,
     name: Option<&str>,
     file: &File,
-    reader: &mut (impl Read + std::io::Seek),
+    reader: &mut (impl Read + Seek),
     at: UnixTime,
 ) -> FileResult {
     // Ordinary reads, not a memory map: a file truncated by another process while mapped
@@ -281,5 +480,118 @@ pub(crate) fn verify_open(
         ),
         Ok(report) => FileResult::new(path, Outcome::Report(report)),
         Err(e) => FileResult::error(path, e.rule(), e.to_string()),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+mod tests {
+    use std::path::PathBuf;
+
+    use authverify::{Policy, TrustStore, Verifier};
+
+    use super::{verify_found, verify_open, FileResult, Found, Scratch, FIRST_READ};
+
+    fn vectors() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../test-vectors")
+    }
+
+    fn verifier() -> (Verifier, authverify::UnixTime) {
+        let mut trust = TrustStore::builtin();
+        trust.load_anchors(&vectors().join("pki/root.crt")).expect("root");
+        (
+            Verifier::new(trust, Policy::windows()),
+            "2026-06-01T00:00:00Z".parse().expect("time"),
+        )
+    }
+
+    fn json(r: &FileResult) -> String {
+        serde_json::to_string(r).expect("json")
+    }
+
+    /// The one-read path (a buffer kept across files, `verify_bytes_named`) reports exactly
+    /// what the library's reader path reports for every checked-in vector, of every format,
+    /// with one `Scratch` carried from a larger file to smaller ones (stale bytes past a
+    /// file's end must never be read as part of it).
+    #[test]
+    fn one_read_reports_equal_the_reader_path_for_every_vector() {
+        let (v, at) = verifier();
+        let mut scratch = Scratch::default();
+        let mut paths: Vec<PathBuf> = walkdir::WalkDir::new(vectors())
+            .into_iter()
+            .map(|e| e.expect("entry"))
+            .filter(|e| e.file_type().is_file())
+            .map(walkdir::DirEntry::into_path)
+            .collect();
+        // Largest first, so that later files are read into a buffer longer than they are.
+        paths.sort_by_key(|p| std::cmp::Reverse(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)));
+        assert!(paths.len() > 200, "{} vectors", paths.len());
+        for path in &paths {
+            let new = verify_found(&v, path, at, Found::Named, &mut scratch).expect("named files always report");
+            let file = std::fs::File::open(path).expect("open");
+            let name = path.file_name().and_then(|n| n.to_str());
+            let old = verify_open(&v, path, name, &file, &mut &file, at);
+            assert_eq!(json(&new), json(&old), "{}", path.display());
+        }
+    }
+
+    /// A walked file is taken by its first bytes: one of no signed format is skipped
+    /// (`None`, counted by the caller) whether it is shorter or longer than the first read;
+    /// one that starts like a PE image is verified, and an empty one is skipped.
+    #[test]
+    fn walked_files_are_taken_by_their_first_bytes() {
+        let (v, at) = verifier();
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let walked = Found::Walked { every_file: false };
+        let mut scratch = Scratch::default();
+        let signed = std::fs::read(vectors().join("pe32-rsa2048-sha256.exe")).expect("vector");
+        let cases: Vec<(&str, Vec<u8>, Option<&str>)> = vec![
+            ("small.dat", b"plain text, no magic".to_vec(), None),
+            ("large.dat", vec![b'x'; FIRST_READ * 3], None),
+            ("empty.exe", Vec::new(), None),
+            ("signed.exe", signed.clone(), Some("valid")),
+            // `MZ` and then nothing a PE reader accepts: taken, and an error.
+            (
+                "large-mz.bin",
+                [b"MZ".as_slice(), &vec![0u8; FIRST_READ * 2]].concat(),
+                Some("error"),
+            ),
+        ];
+        for (name, bytes, want) in cases {
+            let path = tmp.path().join(name);
+            std::fs::write(&path, &bytes).expect("write");
+            let got = verify_found(&v, &path, at, walked, &mut scratch);
+            let status = got.as_ref().map(|r| r.status().as_str());
+            assert_eq!(status, want, "{name}: {:?}", got.as_ref().map(json));
+        }
+        // With `every_file` (`--catalogs`) nothing is skipped.
+        let every = Found::Walked { every_file: true };
+        let r = verify_found(&v, &tmp.path().join("small.dat"), at, every, &mut scratch);
+        assert!(r.is_some(), "every file is taken");
+    }
+
+    /// A FIFO put where the walk saw a regular file is opened without blocking and
+    /// reported, never read.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_in_a_walked_files_place_does_not_block() {
+        let (v, at) = verifier();
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let fifo = tmp.path().join("f.exe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            assert!(
+                std::env::var_os("AUTHVERIFY_REQUIRE_EXTRAS").is_none(),
+                "mkfifo is required"
+            );
+            eprintln!("SKIPPED: mkfifo unavailable");
+            return;
+        }
+        let walked = Found::Walked { every_file: false };
+        let r = verify_found(&v, &fifo, at, walked, &mut Scratch::default()).expect("reported");
+        assert_eq!(
+            r.error_message(),
+            Some("a FIFO (named pipe): only regular files are read")
+        );
     }
 }

@@ -12,12 +12,12 @@
 use std::collections::{BTreeMap, BinaryHeap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use authverify::{UnixTime, Verifier};
 
 use crate::error::Error;
-use crate::files::{is_special, looks_signable, not_regular, verify_one, FileResult};
+use crate::files::{is_special, not_regular, verify_found, FileResult, Found, Scratch};
 use crate::listed::{self, Listed};
 
 /// One input in output order: a file to verify, or an error already known.
@@ -25,8 +25,12 @@ use crate::listed::{self, Listed};
 // save the difference (a result grew with `container`/`member`, issue 31) buys nothing.
 #[allow(clippy::large_enum_variant)]
 pub enum Input {
-    /// A file to verify.
+    /// A file named by the caller, verified whatever its content.
     File(PathBuf),
+    /// A regular file met in a directory walk: verified when it looks like a signed format
+    /// (read by the worker, with the same open that verifies it), else counted in
+    /// `walk.skipped`.
+    Walked(PathBuf, Walk),
     /// An input that is a result already (a path that does not exist, a list entry that
     /// cannot be a path).
     Failed(FileResult),
@@ -35,7 +39,7 @@ pub enum Input {
 impl Input {
     fn key(&self) -> String {
         match self {
-            Self::File(p) => p.display().to_string(),
+            Self::File(p) | Self::Walked(p, _) => p.display().to_string(),
             Self::Failed(r) => r.path.clone(),
         }
     }
@@ -67,14 +71,9 @@ fn one_argument(path: PathBuf, walk: Walk) -> Box<dyn Iterator<Item = Input> + S
                 .sort_by(path_order)
                 .into_iter()
                 .filter_map(move |entry| match entry {
-                    Ok(e) if e.file_type().is_file() => {
-                        if walk.every_file || looks_signable(e.path()) {
-                            Some(Input::File(e.into_path()))
-                        } else {
-                            walk.skipped.fetch_add(1, Ordering::Relaxed);
-                            None
-                        }
-                    }
+                    // Whether it is of a signed format is read by the worker that verifies it:
+                    // one open per file (issue 32).
+                    Ok(e) if e.file_type().is_file() => Some(Input::Walked(e.into_path(), walk.clone())),
                     // A FIFO, socket or device: reported, never opened (files.rs).
                     Ok(e) if is_special(e.file_type()) => Some(Input::Failed(not_regular(e.path(), e.file_type()))),
                     // Directories are walked; symbolic links are not followed.
@@ -160,6 +159,10 @@ pub fn named_inputs(
 
 /// All PATH arguments' inputs in output order.
 pub fn inputs(paths: &[PathBuf], walk: &Walk) -> Box<dyn Iterator<Item = Input> + Send> {
+    // One argument needs no merge (whose order key is a string built per input).
+    if let [path] = paths {
+        return one_argument(path.clone(), walk.clone());
+    }
     let mut sources: Vec<_> = paths
         .iter()
         .map(|p| one_argument(p.clone(), walk.clone()).peekable())
@@ -173,6 +176,65 @@ pub fn inputs(paths: &[PathBuf], walk: &Walk) -> Box<dyn Iterator<Item = Input> 
     Box::new(Merge { sources, heads })
 }
 
+/// The most inputs handed to a worker at once. Inputs go to the workers, and results to the
+/// printer, in chunks, so that threads wake once per chunk rather than once per file (a
+/// wake-up per file was about 12% of the CPU of a run over small files, issue 32).
+const MAX_CHUNK: usize = 64;
+/// A chunk is sized to take a worker about this long (from the time files took so far), so
+/// that chunks of large files are single files and the cores stay evenly busy.
+const CHUNK_NANOS: u64 = 10_000_000;
+/// Chunks queued for the workers, per worker. The producer, once the queue is full, waits
+/// until it is half empty (one wake-up per half a queue, not per chunk).
+const QUEUED_PER_JOB: usize = 4;
+
+/// One chunk: consecutive inputs, the first of them at `first` in output order.
+struct Chunk {
+    first: usize,
+    inputs: std::collections::VecDeque<Input>,
+}
+
+/// What the producer, the workers and the printer share under one lock each.
+struct Queue {
+    chunks: std::collections::VecDeque<Chunk>,
+    /// The producer has sent everything (or the run stopped).
+    closed: bool,
+    /// Workers waiting for a chunk.
+    idle: usize,
+    producer_waiting: bool,
+    /// Inputs the printer has taken, for the window.
+    printed: usize,
+}
+
+struct Done {
+    /// Results by the position of their first input; `None` is a walked file that was not
+    /// of a signed format.
+    pieces: BTreeMap<usize, Vec<Option<FileResult>>>,
+    /// The position the printer waits for.
+    next: usize,
+    printer_waiting: bool,
+    workers_left: usize,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    /// Workers wait here for chunks, the producer for room.
+    work: Condvar,
+    room: Condvar,
+    done: Mutex<Done>,
+    ready: Condvar,
+    stop: AtomicBool,
+    /// The mean time a file took (an exponential average, nanoseconds), for chunk sizes.
+    nanos_per_file: std::sync::atomic::AtomicU64,
+    /// Workers waiting: read without the lock to decide whether to flush a partial chunk.
+    idle: AtomicUsize,
+    /// Chunks the queue holds at most.
+    capacity: usize,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Verifies `inputs` on `jobs` threads and calls `sink` with each result in input order.
 /// At most `window` results are ahead of the printer at any time. Stops early (returning
 /// the error) when `sink` fails, e.g. on a closed pipe.
@@ -183,70 +245,307 @@ pub fn verify_ordered<E: Send>(
     jobs: usize,
     mut sink: impl FnMut(FileResult) -> Result<(), E>,
 ) -> Result<(), E> {
+    verify_ordered_events(inputs, verifier, at, jobs, |event| match event {
+        Printed::Result(r) => sink(r),
+        Printed::Waiting => Ok(()),
+    })
+}
+
+/// What the printer of [`verify_ordered_events`] is given.
+// Moved once per file to the printer; boxing the result would allocate once per file.
+#[allow(clippy::large_enum_variant)]
+pub enum Printed {
+    /// The next result in input order.
+    Result(FileResult),
+    /// Every result ready so far was given, and the printer now waits for more: the moment
+    /// to flush output (once per batch of results, not per file), so that interactive use
+    /// still sees each report as soon as it is ready.
+    Waiting,
+}
+
+/// [`verify_ordered`], telling `sink` also when it has been given every result ready.
+pub fn verify_ordered_events<E: Send>(
+    inputs: Box<dyn Iterator<Item = Input> + Send>,
+    verifier: &Verifier,
+    at: UnixTime,
+    jobs: usize,
+    mut sink: impl FnMut(Printed) -> Result<(), E>,
+) -> Result<(), E> {
     let jobs = jobs.max(1);
-    let window = jobs.saturating_mul(16).max(64);
-    // How many results the printer has taken; the producer waits while it is `window` ahead.
-    let printed = Arc::new((Mutex::new(0usize), Condvar::new()));
-    let stop = Arc::new(AtomicBool::new(false));
-    let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Input)>(jobs.saturating_mul(2));
-    let work_rx = Arc::new(Mutex::new(work_rx));
-    let (done_tx, done_rx) = mpsc::channel::<(usize, FileResult)>();
+    let window = jobs.saturating_mul(QUEUED_PER_JOB * 2).saturating_mul(MAX_CHUNK);
+    let shared = Shared {
+        queue: Mutex::new(Queue {
+            chunks: std::collections::VecDeque::new(),
+            closed: false,
+            idle: 0,
+            producer_waiting: false,
+            printed: 0,
+        }),
+        work: Condvar::new(),
+        room: Condvar::new(),
+        done: Mutex::new(Done {
+            pieces: BTreeMap::new(),
+            next: 0,
+            printer_waiting: false,
+            workers_left: jobs,
+        }),
+        ready: Condvar::new(),
+        stop: AtomicBool::new(false),
+        nanos_per_file: std::sync::atomic::AtomicU64::new(0),
+        idle: AtomicUsize::new(0),
+        capacity: jobs.saturating_mul(QUEUED_PER_JOB),
+    };
+    let shared = &shared;
     std::thread::scope(|scope| {
-        {
-            let printed = printed.clone();
-            let stop = stop.clone();
-            scope.spawn(move || {
-                for (seq, input) in inputs.enumerate() {
-                    let (lock, cvar) = &*printed;
-                    let mut taken = lock.lock().unwrap_or_else(|e| e.into_inner());
-                    while seq >= taken.saturating_add(window) && !stop.load(Ordering::Relaxed) {
-                        taken = cvar.wait(taken).unwrap_or_else(|e| e.into_inner());
+        scope.spawn(move || produce(shared, inputs, window));
+        for _ in 0..jobs {
+            scope.spawn(move || work(shared, verifier, at));
+        }
+        let mut outcome = Ok(());
+        loop {
+            let piece = match next_piece(shared, false) {
+                Next::Piece(piece) => piece,
+                Next::Finished => break,
+                Next::Empty => {
+                    if outcome.is_ok() {
+                        if let Err(e) = sink(Printed::Waiting) {
+                            outcome = Err(e);
+                            stop(shared);
+                        }
                     }
-                    drop(taken);
-                    if stop.load(Ordering::Relaxed) || work_tx.send((seq, input)).is_err() {
+                    match next_piece(shared, true) {
+                        Next::Piece(piece) => piece,
+                        Next::Finished => break,
+                        Next::Empty => continue,
+                    }
+                }
+            };
+            let taken = piece.len();
+            if outcome.is_ok() {
+                for r in piece.into_iter().flatten() {
+                    if let Err(e) = sink(Printed::Result(r)) {
+                        outcome = Err(e);
+                        stop(shared);
                         break;
                     }
                 }
-            });
-        }
-        for _ in 0..jobs {
-            let work_rx = work_rx.clone();
-            let done_tx = done_tx.clone();
-            scope.spawn(move || loop {
-                let next = work_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                let Ok((seq, input)) = next else { break };
-                let result = match input {
-                    Input::File(p) => verify_one(verifier, &p, at),
-                    Input::Failed(r) => r,
-                };
-                if done_tx.send((seq, result)).is_err() {
-                    break;
-                }
-            });
-        }
-        drop(done_tx);
-        let mut pending: BTreeMap<usize, FileResult> = BTreeMap::new();
-        let mut next = 0usize;
-        let mut outcome = Ok(());
-        for (seq, result) in done_rx.iter() {
-            if outcome.is_err() {
-                continue; // drain so that the workers finish
             }
-            pending.insert(seq, result);
-            while let Some(r) = pending.remove(&next) {
-                next = next.saturating_add(1);
-                if let Err(e) = sink(r) {
-                    outcome = Err(e);
-                    stop.store(true, Ordering::Relaxed);
-                    break;
-                }
+            let mut q = lock(&shared.queue);
+            q.printed = q.printed.saturating_add(taken);
+            if q.producer_waiting && q.chunks.len() < shared.capacity {
+                shared.room.notify_one();
             }
-            let (lock, cvar) = &*printed;
-            *lock.lock().unwrap_or_else(|e| e.into_inner()) = next;
-            cvar.notify_all();
+        }
+        if outcome.is_ok() {
+            outcome = sink(Printed::Waiting);
         }
         outcome
     })
+}
+
+/// Ends the run early: nothing more is produced or verified.
+fn stop(shared: &Shared) {
+    shared.stop.store(true, Ordering::Relaxed);
+    let mut q = lock(&shared.queue);
+    q.closed = true;
+    q.chunks.clear();
+    shared.work.notify_all();
+    shared.room.notify_all();
+}
+
+/// What the printer finds.
+enum Next {
+    /// The next results in order.
+    Piece(Vec<Option<FileResult>>),
+    /// Not ready yet.
+    Empty,
+    /// Every worker is done: nothing more will come.
+    Finished,
+}
+
+/// The printer's next results in order, waiting for them when `wait`.
+fn next_piece(shared: &Shared, wait: bool) -> Next {
+    let mut d = lock(&shared.done);
+    loop {
+        let next = d.next;
+        if let Some(piece) = d.pieces.remove(&next) {
+            d.next = next.saturating_add(piece.len());
+            return Next::Piece(piece);
+        }
+        if d.workers_left == 0 {
+            return Next::Finished;
+        }
+        if !wait {
+            return Next::Empty;
+        }
+        d.printer_waiting = true;
+        d = shared.ready.wait(d).unwrap_or_else(|e| e.into_inner());
+        d.printer_waiting = false;
+    }
+}
+
+/// The walker: groups inputs into chunks sized by how long files take, and queues them
+/// while the queue has room and the printer is less than `window` inputs behind.
+fn produce(shared: &Shared, inputs: Box<dyn Iterator<Item = Input> + Send>, window: usize) {
+    let capacity = shared.capacity;
+    let mut chunk = Chunk {
+        first: 0,
+        inputs: std::collections::VecDeque::new(),
+    };
+    for (seq, input) in inputs.enumerate() {
+        if shared.stop.load(Ordering::Relaxed) {
+            break;
+        }
+        chunk.inputs.push_back(input);
+        let per_file = shared.nanos_per_file.load(Ordering::Relaxed);
+        let size = CHUNK_NANOS
+            .checked_div(per_file)
+            .map_or(1, |n| usize::try_from(n).unwrap_or(MAX_CHUNK));
+        // A partial chunk goes at once when a worker has nothing to do.
+        if chunk.inputs.len() >= size.clamp(1, MAX_CHUNK) || shared.idle.load(Ordering::Relaxed) > 0 {
+            let next = seq.saturating_add(1);
+            let full = std::mem::replace(
+                &mut chunk,
+                Chunk {
+                    first: next,
+                    inputs: std::collections::VecDeque::new(),
+                },
+            );
+            if !queue_chunk(shared, full, capacity, window) {
+                return;
+            }
+        }
+    }
+    if !chunk.inputs.is_empty() && !queue_chunk(shared, chunk, capacity, window) {
+        return;
+    }
+    let mut q = lock(&shared.queue);
+    q.closed = true;
+    shared.work.notify_all();
+}
+
+/// Queues `chunk` once there is room; false when the run stopped.
+fn queue_chunk(shared: &Shared, chunk: Chunk, capacity: usize, window: usize) -> bool {
+    let end = chunk.first.saturating_add(chunk.inputs.len());
+    let mut q = lock(&shared.queue);
+    while !q.closed && (q.chunks.len() >= capacity || end > q.printed.saturating_add(window)) {
+        q.producer_waiting = true;
+        q = shared.room.wait(q).unwrap_or_else(|e| e.into_inner());
+        q.producer_waiting = false;
+    }
+    if q.closed {
+        return false;
+    }
+    q.chunks.push_back(chunk);
+    if q.idle > 0 {
+        shared.work.notify_one();
+    }
+    true
+}
+
+/// The next chunk for a worker, waiting for one; `None` when there are no more.
+fn take_chunk(shared: &Shared) -> Option<Chunk> {
+    let mut q = lock(&shared.queue);
+    loop {
+        if let Some(chunk) = q.chunks.pop_front() {
+            if q.producer_waiting && q.chunks.len() <= shared.capacity / 2 {
+                shared.room.notify_one();
+            }
+            return Some(chunk);
+        }
+        if q.closed {
+            return None;
+        }
+        q.idle = q.idle.saturating_add(1);
+        shared.idle.fetch_add(1, Ordering::Relaxed);
+        q = shared.work.wait(q).unwrap_or_else(|e| e.into_inner());
+        q.idle = q.idle.saturating_sub(1);
+        shared.idle.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A worker: verifies chunks, hands each chunk's results to the printer at once. When
+/// another worker is idle, the rest of a chunk is given back to the queue (a chunk of large
+/// files does not keep one core busy while the other waits).
+fn work(shared: &Shared, verifier: &Verifier, at: UnixTime) {
+    let mut scratch = Scratch::default();
+    while let Some(mut chunk) = take_chunk(shared) {
+        let started = std::time::Instant::now();
+        let mut results = Vec::with_capacity(chunk.inputs.len());
+        while let Some(input) = chunk.inputs.pop_front() {
+            results.push(verify_input(verifier, input, at, &mut scratch));
+            if shared.stop.load(Ordering::Relaxed) {
+                break;
+            }
+            if !chunk.inputs.is_empty() && shared.idle.load(Ordering::Relaxed) > 0 {
+                give_back(shared, &mut chunk, results.len());
+            }
+        }
+        record_time(shared, started.elapsed(), results.len());
+        hand_over(shared, chunk.first, results);
+    }
+    let mut d = lock(&shared.done);
+    d.workers_left = d.workers_left.saturating_sub(1);
+    if d.printer_waiting {
+        shared.ready.notify_one();
+    }
+}
+
+/// Folds a chunk's time per file into the running mean the producer sizes chunks by.
+fn record_time(shared: &Shared, elapsed: std::time::Duration, files: usize) {
+    let files = u128::try_from(files.max(1)).unwrap_or(1);
+    let Ok(per_file) = u64::try_from(elapsed.as_nanos() / files) else {
+        return;
+    };
+    let old = shared.nanos_per_file.load(Ordering::Relaxed);
+    let mean = if old == 0 {
+        per_file
+    } else {
+        old.saturating_mul(3).saturating_add(per_file) / 4
+    };
+    shared.nanos_per_file.store(mean, Ordering::Relaxed);
+}
+
+/// Puts the inputs left in `chunk` (after the `done` first ones) back at the head of the
+/// queue as a chunk of their own, for an idle worker.
+fn give_back(shared: &Shared, chunk: &mut Chunk, done: usize) {
+    let rest = Chunk {
+        first: chunk.first.saturating_add(done),
+        inputs: std::mem::take(&mut chunk.inputs),
+    };
+    if shared.stop.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut q = lock(&shared.queue);
+    q.chunks.push_front(rest);
+    shared.work.notify_one();
+}
+
+fn verify_input(verifier: &Verifier, input: Input, at: UnixTime, scratch: &mut Scratch) -> Option<FileResult> {
+    match input {
+        Input::File(p) => verify_found(verifier, &p, at, Found::Named, scratch),
+        Input::Walked(p, walk) => {
+            let found = Found::Walked {
+                every_file: walk.every_file,
+            };
+            let result = verify_found(verifier, &p, at, found, scratch);
+            if result.is_none() {
+                walk.skipped.fetch_add(1, Ordering::Relaxed);
+            }
+            result
+        }
+        Input::Failed(r) => Some(r),
+    }
+}
+
+/// Gives a chunk's results to the printer, waking it only when it waits for this chunk.
+fn hand_over(shared: &Shared, first: usize, results: Vec<Option<FileResult>>) {
+    let mut d = lock(&shared.done);
+    let wake = d.printer_waiting && d.next == first;
+    d.pieces.insert(first, results);
+    if wake {
+        shared.ready.notify_one();
+    }
 }
 
 #[cfg(test)]

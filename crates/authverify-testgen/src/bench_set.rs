@@ -30,15 +30,32 @@ fn leak<T>(v: T) -> &'static T {
     Box::leak(Box::new(v))
 }
 
+/// Which set: the mixed set of issue 7, or the small-file set of issue 32.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// 100 KB–1 MB images, RSA-2048 and RSA-4096 leaves, timestamps, 30% nested SHA-1.
+    Mixed,
+    /// 8–23 KB images, every one signed by the RSA-4096 leaf, SHA-256, no timestamp and no
+    /// nested signature: per file, exactly one RSA-4096 verification and SHA-256 of the
+    /// file once the chain is cached, so that OpenSSL's cost of the same work is
+    /// `openssl speed rsa4096` plus hashing the bytes (issue 32's per-file overhead).
+    Small,
+}
+
 /// Writes (or reuses) a set of `count` files under `dir`.
 pub fn ensure(dir: &Path, count: usize) -> std::io::Result<BenchSet> {
+    ensure_kind(dir, count, Kind::Mixed)
+}
+
+/// Writes (or reuses) a set of `count` files of `kind` under `dir`.
+pub fn ensure_kind(dir: &Path, count: usize, kind: Kind) -> std::io::Result<BenchSet> {
     let files_dir = dir.join("files");
     let done = dir.join(format!("complete-{count}"));
     let files: Vec<PathBuf> = (0..count).map(|i| files_dir.join(format!("f{i:05}.exe"))).collect();
     let root_pem = dir.join("root.pem");
     if !done.exists() {
         std::fs::create_dir_all(&files_dir)?;
-        write(&files, &root_pem)?;
+        write(&files, &root_pem, kind)?;
         std::fs::write(&done, b"")?;
     }
     let bytes = files
@@ -53,7 +70,8 @@ pub fn ensure(dir: &Path, count: usize) -> std::io::Result<BenchSet> {
     })
 }
 
-fn write(files: &[PathBuf], root_pem: &Path) -> std::io::Result<()> {
+fn write(files: &[PathBuf], root_pem: &Path, kind: Kind) -> std::io::Result<()> {
+    let small = kind == Kind::Small;
     let root_key = leak(Key::rsa(include_str!("../keys/root-rsa2048.pem")));
     let inter_key = leak(Key::rsa(include_str!("../keys/inter-rsa2048.pem")));
     let leaf_key = leak(Key::rsa(include_str!("../keys/leaf-rsa2048.pem")));
@@ -92,14 +110,18 @@ fn write(files: &[PathBuf], root_pem: &Path) -> std::io::Result<()> {
     for (i, path) in files.iter().enumerate() {
         let i = i as u64;
         // 100 KB to 1 MB, spread deterministically.
-        let size = 100 * 1024 + ((i.wrapping_mul(2_654_435_761) % 925) as usize) * 1024;
+        let size = if small {
+            8 * 1024 + ((i.wrapping_mul(2_654_435_761) % 16) as usize) * 1024
+        } else {
+            100 * 1024 + ((i.wrapping_mul(2_654_435_761) % 925) as usize) * 1024
+        };
         let unsigned = pe::build(&pe::PeSpec {
             pe32_plus: !i.is_multiple_of(3),
             data_len: size,
             seed: 0x5eed ^ i,
             overlay: 0,
         });
-        let (key, cert) = if i.is_multiple_of(5) {
+        let (key, cert) = if small || i.is_multiple_of(5) {
             (leaf4096_key, leaf4096)
         } else {
             (leaf_key, leaf2048)
@@ -114,11 +136,11 @@ fn write(files: &[PathBuf], root_pem: &Path) -> std::io::Result<()> {
         };
         let signer = |hash| Signer {
             hash,
-            timestamp: Some(timestamp(unix(2026, 3, 1) + i)),
+            timestamp: (!small).then(|| timestamp(unix(2026, 3, 1) + i)),
             ..Signer::new(key, cert, vec![cert, inter])
         };
         let primary = signer(Hash::Sha256);
-        let bytes = if i % 10 < 3 {
+        let bytes = if !small && i % 10 < 3 {
             // 30%: a SHA-1 signature nested in the SHA-256 one (signtool /as).
             let nested = signer(Hash::Sha1);
             sign::sign(&unsigned, &primary, &[&nested])

@@ -12,10 +12,18 @@ use std::path::PathBuf;
 fn main() {
     // `bench-set DIR N`: the benchmark file set (issue 7), not committed.
     let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("bench-set") {
+    // `small-set DIR N`: small files, one RSA-4096 signature each (issue 32).
+    let which = args.get(1).map(String::as_str);
+    if which == Some("bench-set") || which == Some("small-set") {
+        use authverify_testgen::bench_set::{ensure_kind, Kind};
+        let kind = if which == Some("small-set") {
+            Kind::Small
+        } else {
+            Kind::Mixed
+        };
         let dir = PathBuf::from(args.get(2).map_or("target/bench-set", String::as_str));
         let count = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(10_000);
-        let set = authverify_testgen::bench_set::ensure(&dir, count).expect("write the bench set");
+        let set = ensure_kind(&dir, count, kind).expect("write the bench set");
         println!(
             "{} files, {} bytes in {} (trust {})",
             set.files.len(),

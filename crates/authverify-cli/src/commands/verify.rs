@@ -45,8 +45,15 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<Exit, Error> {
     };
     let bar = crate::progress::Progress::new(None, args.options.quiet);
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let written = stream::verify_ordered(inputs, &verifier, at, jobs, |mut r: FileResult| {
+    // 64 KiB: reports are a few KB each, so output is written a batch at a time.
+    let mut out = std::io::BufWriter::with_capacity(64 << 10, stdout.lock());
+    let written = stream::verify_ordered_events(inputs, &verifier, at, jobs, |event| {
+        // Interactive use sees each report as it is ready: output is flushed whenever the
+        // printer has nothing more to print for now (once per batch, not once per file).
+        let mut r: FileResult = match event {
+            stream::Printed::Result(r) => r,
+            stream::Printed::Waiting => return out.flush(),
+        };
         bar.tick();
         r.label.clone_from(&args.label);
         counts.add(r.status());
@@ -67,10 +74,8 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<Exit, Error> {
             }),
             VerifyFormat::Json => document.file(&mut out, &r),
             VerifyFormat::Jsonl => json::line(&mut out, &r),
-            VerifyFormat::Junit => return Ok(()),
-        }?;
-        // Interactive use sees each report as it is ready.
-        out.flush()
+            VerifyFormat::Junit => Ok(()),
+        }
     });
     bar.finish();
     written.map_err(Error::output)?;
