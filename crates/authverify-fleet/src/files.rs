@@ -320,11 +320,7 @@ pub(crate) fn verify_found(
             None => verifier.verify_bytes(bytes, at),
         };
         match outcome {
-            Ok(report) => FileResult {
-                path: path.display().to_string(),
-                label: None,
-                outcome: Outcome::Report(report),
-            },
+            Ok(report) => FileResult::new(path, Outcome::Report(report)),
             Err(e) => FileResult::error(path, e.rule(), e.to_string()),
         }
     } else {
