@@ -17,6 +17,16 @@ pub struct FileResult {
     /// `--label`: the host (or run) this report comes from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// `verify --payload`, for a file a container carries: the containers around it,
+    /// outermost first (the path of the file found, then each nested container's path
+    /// inside the one before). Empty (and absent from JSON) for a file on disk.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub container: Vec<String>,
+    /// `verify --payload`: the file's path inside the innermost container, `/`-separated;
+    /// absent for a file on disk and for a container whose payload could not be walked
+    /// (its error says why).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
     /// The report, or why there is none.
     #[serde(flatten)]
     pub outcome: Outcome,
@@ -62,6 +72,8 @@ impl FileResult {
         Self {
             path: path.display().to_string(),
             label: None,
+            container: Vec::new(),
+            member: None,
             outcome: Outcome::Error {
                 status: FileStatus::Error,
                 error,
@@ -138,23 +150,15 @@ pub(crate) fn looks_signable(path: &Path) -> bool {
         }
     }
     let head = magic.get(..n).unwrap_or_default();
-    let named = |names: &[&str]| {
-        path.extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| names.iter().any(|x| e.eq_ignore_ascii_case(x)))
-    };
-    // Scripts have no magic: their extensions name them (PowerShell, MOF, WSH).
-    let script = path
-        .extension()
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    authverify::payload::signable(name, head)
+}
+
+/// The path's extension is one of `names` (compared without case).
+pub(crate) fn named(path: &Path, names: &[&str]) -> bool {
+    path.extension()
         .and_then(|e| e.to_str())
-        .and_then(authverify::script::ScriptLanguage::from_extension)
-        .is_some();
-    script
-        || head.starts_with(b"MZ")
-        || head.starts_with(b"MSCF")
-        || (head == [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1] && named(&["msi", "msp", "mst", "msm"]))
-        || (head.starts_with(b"PK\x03\x04") && named(&authverify::appx::PACKAGE_EXTENSIONS))
-        || (head.first() == Some(&0x30) && named(&["cat"]))
+        .is_some_and(|e| names.iter().any(|x| e.eq_ignore_ascii_case(x)))
 }
 
 /// What a named path that does not exist reports.
@@ -260,6 +264,8 @@ pub(crate) fn verify_open(
         Ok(report) => FileResult {
             path: path.display().to_string(),
             label: None,
+            container: Vec::new(),
+            member: None,
             outcome: Outcome::Report(report),
         },
         Err(e) => FileResult::error(path, e.rule(), e.to_string()),

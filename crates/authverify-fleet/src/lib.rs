@@ -28,6 +28,7 @@ pub mod export;
 pub mod files;
 mod listed;
 pub mod output;
+pub mod payload;
 mod pinned;
 pub mod reports;
 pub mod rescan;

@@ -65,7 +65,8 @@ fn one_argument(path: PathBuf, walk: Walk) -> Box<dyn Iterator<Item = Input> + S
                 .into_iter()
                 .filter_map(move |entry| match entry {
                     Ok(e) if e.file_type().is_file() => {
-                        if walk.every_file || looks_signable(e.path()) {
+                        let container = walk.containers && crate::payload::is_container_name(e.path());
+                        if walk.every_file || container || looks_signable(e.path()) {
                             Some(Input::File(e.into_path()))
                         } else {
                             walk.skipped.fetch_add(1, Ordering::Relaxed);
@@ -121,6 +122,9 @@ pub struct Walk {
     /// Take every file (with `--catalogs`: files of no signed format are looked up by their
     /// hash), not only those of a signed format.
     pub every_file: bool,
+    /// Take ZIP-based containers too (`verify --payload`: `.zip .nupkg .vsix .whl .jar`,
+    /// whose members are verified).
+    pub containers: bool,
 }
 
 /// The inputs of a run: PATH arguments (merged in path order), or with `files_from` (a

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 
 use authverify_fleet::files::FileResult;
 use authverify_fleet::output::{json, text};
-use authverify_fleet::{config, export, stream, summary, Error, Exit};
+use authverify_fleet::{config, export, payload, stream, summary, Error, Exit};
 
 use crate::args::{Format, VerifyArgs};
 
@@ -18,6 +18,7 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<Exit, Error> {
     let (verifier, at) = config::build_verifier(&options, &mut std::io::stderr())?;
     let walk = stream::Walk {
         every_file: !args.options.catalogs.is_empty(),
+        containers: args.payload,
         ..stream::Walk::default()
     };
     let skipped = walk.skipped.clone();
@@ -30,8 +31,7 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<Exit, Error> {
     let bar = crate::progress::Progress::new(None, args.options.quiet);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let written = stream::verify_ordered(inputs, &verifier, at, jobs, |mut r: FileResult| {
-        bar.tick();
+    let mut emit = |mut r: FileResult| -> std::io::Result<()> {
         r.label.clone_from(&args.label);
         counts.add(r.status());
         if want_summary {
@@ -45,6 +45,28 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<Exit, Error> {
         }?;
         // Interactive use sees each report as it is ready.
         out.flush()
+    };
+    let written = stream::verify_ordered(inputs, &verifier, at, jobs, |r: FileResult| {
+        bar.tick();
+        if !args.payload {
+            return emit(r);
+        }
+        // The container's own report, then its members' (a plain ZIP archive has no
+        // signature of its own: only its members are reported). The payload is walked on
+        // this thread, in path order.
+        match payload::open(std::path::Path::new(&r.path)) {
+            None => emit(r),
+            Some(Err(failed)) => emit(r).and_then(|()| emit(failed)),
+            Some(Ok(container)) => {
+                let mut written = if container.is_plain_archive() { Ok(()) } else { emit(r) };
+                container.verify(&verifier, at, &mut |m| {
+                    if written.is_ok() {
+                        written = emit(m);
+                    }
+                });
+                written
+            }
+        }
     });
     bar.finish();
     written.map_err(Error::output)?;

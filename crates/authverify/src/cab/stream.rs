@@ -1,0 +1,244 @@
+//! Every member of a cabinet, streamed folder by folder for `verify --payload`: uncompressed,
+//! MSZIP (`miniz_oxide`) and LZX (`lzxd`) folders are decoded one data block (at most 32 KiB)
+//! at a time into a window that holds only what a member not yet handed over still needs
+//! (and the 32 KiB MSZIP refers back to), so memory is bounded by the largest member, not by
+//! the folder: a folder of a thousand members of 1 MiB each never holds more than about one
+//! of them.
+//!
+//! Bounded like the trust-list reader ([`super::members`]) and besides: the members, each
+//! member's size (checked against its CFFILE entry before anything is decoded), the bytes
+//! decoded across the whole walk (the walk's `Budget`), and each folder's ratio of decoded to stored
+//! bytes (a cabinet bomb: MSZIP reaches about 1000:1 on constant data).
+
+use miniz_oxide::inflate::core::DecompressorOxide;
+
+use super::members::{field, inflate_mszip, tables_bounded, Folder, Member, MSZIP_BLOCK};
+use super::u16_at;
+use crate::error::{CabinetMembersError, PayloadError};
+use crate::num::usize_u64;
+use crate::payload::{Budget, Sink};
+
+/// The bounds one cabinet's walk is held to.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Bounds {
+    /// Most members in the cabinet.
+    pub(crate) max_members: usize,
+    /// Most bytes one member may hold.
+    pub(crate) max_member_bytes: usize,
+    /// Largest ratio of a folder's decoded bytes to its stored bytes...
+    pub(crate) max_ratio: u64,
+    /// ...once it has decoded more than this many bytes.
+    pub(crate) ratio_floor: u64,
+}
+
+/// History MSZIP's deflate blocks may refer back to.
+const HISTORY: usize = 32 * 1024;
+
+/// Calls `f` with each member's name and bytes, folder by folder, members of a folder in
+/// the order of their offsets. `left` is what the walk may still decode, and is reduced by
+/// what this cabinet decodes. Returns how many members were handed over.
+pub(crate) fn for_each_member(
+    b: &[u8],
+    bounds: &Bounds,
+    budget: &Budget,
+    f: &mut Sink<'_>,
+) -> Result<usize, PayloadError> {
+    let (folders, members, data_reserve) = tables_bounded(b, bounds.max_members)?;
+    for m in &members {
+        if m.size > bounds.max_member_bytes {
+            return Err(PayloadError::Bound {
+                what: "bytes of one member",
+                found: usize_u64(m.size),
+                limit: usize_u64(bounds.max_member_bytes),
+            });
+        }
+    }
+    for (index, folder) in folders.iter().enumerate() {
+        let mut mine: Vec<&Member> = members.iter().filter(|m| m.folder == index).collect();
+        if mine.is_empty() {
+            continue; // never decoded: a folder no member uses costs nothing
+        }
+        mine.sort_by_key(|m| (m.offset, m.size));
+        let mut blocks = Blocks::new(b, folder, data_reserve, bounds)?;
+        walk_folder(&mine, &mut blocks, budget, f)?;
+    }
+    Ok(members.len())
+}
+
+/// Decodes one folder's blocks until every member in `mine` (sorted by offset) is handed
+/// over, dropping what no later member needs.
+fn walk_folder(
+    mine: &[&Member],
+    blocks: &mut Blocks<'_>,
+    budget: &Budget,
+    f: &mut Sink<'_>,
+) -> Result<(), PayloadError> {
+    let mut window: Vec<u8> = Vec::new();
+    // The folder offset of window[0].
+    let mut base = 0usize;
+    let mut next = 0usize;
+    while let Some(m) = mine.get(next) {
+        let end = m.offset.checked_add(m.size).ok_or_else(|| outside(m, base, &window))?;
+        let have = base.saturating_add(window.len());
+        if end <= have {
+            let from = m.offset.checked_sub(base).ok_or_else(|| outside(m, base, &window))?;
+            let bytes = window
+                .get(from..end.saturating_sub(base))
+                .ok_or_else(|| outside(m, base, &window))?;
+            f(&m.name, bytes)?;
+            next = next.saturating_add(1);
+            continue;
+        }
+        // Bytes before the next member's start and before the last 32 KiB are not needed
+        // again; they are dropped once they are half the window (amortised linear).
+        let keep_from = m.offset.min(have.saturating_sub(HISTORY));
+        let drop = keep_from.saturating_sub(base);
+        if drop > 0 && drop >= window.len() / 2 {
+            window.drain(..drop.min(window.len()));
+            base = base.saturating_add(drop);
+        }
+        if !blocks.next(&mut window, budget)? {
+            return Err(outside(m, base, &window));
+        }
+    }
+    Ok(())
+}
+
+fn outside(m: &Member, base: usize, window: &[u8]) -> PayloadError {
+    CabinetMembersError::OutsideFolder {
+        member: m.name.clone(),
+        size: m.size,
+        offset: m.offset,
+        folder_len: base.saturating_add(window.len()),
+    }
+    .into()
+}
+
+/// The decoder of one folder's data blocks.
+struct Blocks<'a> {
+    b: &'a [u8],
+    at: usize,
+    blocks_left: u16,
+    kind: Kind,
+    data_reserve: usize,
+    stored: u64,
+    decoded: u64,
+    bounds: Bounds,
+}
+
+enum Kind {
+    Stored,
+    Mszip(Box<DecompressorOxide>),
+    Lzx(Box<lzxd::Lzxd>),
+}
+
+impl<'a> Blocks<'a> {
+    fn new(b: &'a [u8], folder: &Folder, data_reserve: usize, bounds: &Bounds) -> Result<Self, PayloadError> {
+        let kind = match folder.compression & 0x000f {
+            0 => Kind::Stored,
+            1 => Kind::Mszip(Box::default()),
+            3 => Kind::Lzx(Box::new(lzxd::Lzxd::new(lzx_window(folder.compression)?))),
+            _ => return Err(CabinetMembersError::Compression { method: "Quantum" }.into()),
+        };
+        Ok(Self {
+            b,
+            at: folder.data_offset,
+            blocks_left: folder.blocks,
+            kind,
+            data_reserve,
+            stored: 0,
+            decoded: 0,
+            bounds: *bounds,
+        })
+    }
+
+    /// Appends the next block's bytes to `out`; false when the folder has no more blocks.
+    fn next(&mut self, out: &mut Vec<u8>, budget: &Budget) -> Result<bool, PayloadError> {
+        if self.blocks_left == 0 {
+            return Ok(false);
+        }
+        self.blocks_left = self.blocks_left.saturating_sub(1);
+        let (b, at) = (self.b, self.at);
+        let packed = usize::from(field(
+            u16_at(b, at.saturating_add(4)),
+            "CFDATA cbData",
+            at.saturating_add(4),
+        )?);
+        let size = usize::from(field(
+            u16_at(b, at.saturating_add(6)),
+            "CFDATA cbUncomp",
+            at.saturating_add(6),
+        )?);
+        let start = at.saturating_add(8).saturating_add(self.data_reserve);
+        let block = start
+            .checked_add(packed)
+            .and_then(|end| b.get(start..end))
+            .ok_or(CabinetMembersError::BlockPastEnd { offset: usize_u64(at) })?;
+        self.at = start.saturating_add(packed);
+        self.account(packed, size, budget)?;
+        match &mut self.kind {
+            Kind::Stored if packed != size => {
+                return Err(CabinetMembersError::StoredSize {
+                    offset: usize_u64(at),
+                    packed,
+                    size,
+                }
+                .into())
+            }
+            Kind::Stored => out.extend_from_slice(block),
+            Kind::Mszip(inflater) => inflate_mszip(inflater, block, start, size, out)?,
+            Kind::Lzx(decoder) => {
+                // lzxd decodes one 32 KiB frame per call, and a larger output would index past
+                // its post-processing buffer.
+                if size > MSZIP_BLOCK {
+                    return Err(CabinetMembersError::Lzx {
+                        offset: usize_u64(start),
+                        detail: format!("declares {size} bytes (at most {MSZIP_BLOCK})"),
+                    }
+                    .into());
+                }
+                let bytes = decoder
+                    .decompress_next(block, size)
+                    .map_err(|e| CabinetMembersError::Lzx {
+                        offset: usize_u64(start),
+                        detail: e.to_string(),
+                    })?;
+                out.extend_from_slice(bytes);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Counts a block of `packed` stored bytes declaring `size` against the walk's budget
+    /// and the folder's ratio, before it is decoded.
+    fn account(&mut self, packed: usize, size: usize, budget: &Budget) -> Result<(), PayloadError> {
+        let size64 = usize_u64(size);
+        budget.decode(size64)?;
+        self.stored = self.stored.saturating_add(usize_u64(packed));
+        self.decoded = self.decoded.saturating_add(size64);
+        if self.decoded > self.bounds.ratio_floor && self.decoded > self.stored.saturating_mul(self.bounds.max_ratio) {
+            return Err(PayloadError::Bound {
+                what: "compression ratio of a folder",
+                found: self.decoded.checked_div(self.stored.max(1)).unwrap_or(u64::MAX),
+                limit: self.bounds.max_ratio,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The LZX window typeCompress names in bits 8..13 (15 to 21: 32 KiB to 2 MiB).
+fn lzx_window(compression: u16) -> Result<lzxd::WindowSize, PayloadError> {
+    use lzxd::WindowSize as W;
+    let bits = (compression >> 8) & 0x1f;
+    Ok(match bits {
+        15 => W::KB32,
+        16 => W::KB64,
+        17 => W::KB128,
+        18 => W::KB256,
+        19 => W::KB512,
+        20 => W::MB1,
+        21 => W::MB2,
+        _ => return Err(CabinetMembersError::LzxWindow { bits }.into()),
+    })
+}
