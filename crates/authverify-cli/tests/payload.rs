@@ -46,15 +46,14 @@ fn schema() -> &'static jsonschema::Validator {
 /// the schema.
 fn verify(extra: &[&str], paths: &[&Path]) -> Vec<Value> {
     let root = repo().join("test-vectors/pki/root.crt");
-    let mut args = vec![
-        "verify",
-        "--format",
-        "jsonl",
-        "--at",
-        AT,
-        "--trust",
-        root.to_str().expect("utf-8"),
-    ];
+    let mut args = vec!["--trust", root.to_str().expect("utf-8")];
+    args.extend_from_slice(extra);
+    verify_with(&args, paths)
+}
+
+/// `verify --format jsonl` at [`AT`] with `extra` options (trust included).
+fn verify_with(extra: &[&str], paths: &[&Path]) -> Vec<Value> {
+    let mut args = vec!["verify", "--format", "jsonl", "--at", AT];
     args.extend_from_slice(extra);
     args.extend(paths.iter().map(|p| p.to_str().expect("utf-8")));
     let out = run(&args);
@@ -206,6 +205,36 @@ fn tool(name: &str) -> bool {
     found
 }
 
+/// Extracts `file` with `program` (`{dir}` and `{file}` in `args` replaced) into a fresh
+/// folder, verifies the folder with `--catalogs` on it and `trust`, and returns each
+/// extracted file's verdict by its path inside the folder.
+fn extracted_verdicts(program: &str, args: &[&str], file: &Path, trust: &[&str]) -> BTreeMap<String, String> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| {
+            a.replace("{dir}", dir.path().to_str().expect("utf-8"))
+                .replace("{file}", file.to_str().expect("utf-8"))
+        })
+        .collect();
+    let out = Command::new(program).args(&args).output().expect("extract");
+    assert!(out.status.success(), "{program} {args:?}");
+    let root = dir.path().to_str().expect("utf-8");
+    let mut options = trust.to_vec();
+    options.extend(["--catalogs", root]);
+    verify_with(&options, &[dir.path()])
+        .iter()
+        .filter_map(|r| {
+            let p = r["path"]
+                .as_str()?
+                .strip_prefix(root)?
+                .trim_start_matches(['/', '\\'])
+                .replace('\\', "/");
+            Some((p, r["status"].as_str()?.to_string()))
+        })
+        .collect()
+}
+
 /// Each member's verdict equals the extracted file's, verified in a folder with `--catalogs`
 /// on that folder (as an admin who unpacked the package would).
 #[test]
@@ -215,35 +244,15 @@ fn members_verdicts_equal_the_extracted_folders() {
         ("signed-payload.msi", "msiextract", &["-C", "{dir}", "{file}"]),
         ("payload.zip", "unzip", &["-q", "{file}", "-d", "{dir}"]),
     ];
+    let root = repo().join("test-vectors/pki/root.crt");
     for (container, program, args) in cases {
         if !tool(program) {
             continue;
         }
-        let dir = tempfile::tempdir().expect("tempdir");
         let file = vectors().join(container);
-        let args: Vec<String> = args
-            .iter()
-            .map(|a| {
-                a.replace("{dir}", dir.path().to_str().expect("utf-8"))
-                    .replace("{file}", file.to_str().expect("utf-8"))
-            })
-            .collect();
-        let out = Command::new(program).args(&args).output().expect("extract");
-        assert!(out.status.success(), "{program} {args:?}");
-        let root = dir.path().to_str().expect("utf-8");
-        let extracted: BTreeMap<String, String> = verify(&["--catalogs", root], &[dir.path()])
-            .iter()
-            .filter_map(|r| {
-                let p = r["path"]
-                    .as_str()?
-                    .strip_prefix(root)?
-                    .trim_start_matches(['/', '\\'])
-                    .replace('\\', "/");
-                Some((p, r["status"].as_str()?.to_string()))
-            })
-            .collect();
+        let extracted = extracted_verdicts(program, args, &file, &["--trust", root.to_str().expect("utf-8")]);
         let members = member_statuses(&verify(&["--payload"], &[&file]));
-        assert!(!members.is_empty());
+        assert_eq!(members.len(), 7, "{container}: {members:?}");
         for (member, status) in &members {
             assert_eq!(
                 extracted.get(member),
@@ -251,5 +260,56 @@ fn members_verdicts_equal_the_extracted_folders() {
                 "{container} » {member}: extracted {extracted:?}"
             );
         }
+    }
+}
+
+/// The real vendor package of test-vectors/real-world/payload.tsv (Nefarius' signed
+/// ViGEmBus installer, from the vgamepad 0.1.0 sdist): member by member, the verdicts of its
+/// folder as msiextract unpacks it, judged against the built-in roots.
+#[test]
+fn a_real_vendor_msi_gives_its_extracted_folders_verdicts() {
+    let cache = std::env::var_os("AUTHVERIFY_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/authverify"));
+    let file = cache.join("real-world/vgamepad-0.1.0__ViGEmBusSetup_x64.msi");
+    if !file.exists() {
+        assert!(
+            std::env::var_os("AUTHVERIFY_REQUIRE_EXTRAS").is_none(),
+            "the real-world payload file is required in CI"
+        );
+        eprintln!(
+            "SKIPPED a_real_vendor_msi_gives_its_extracted_folders_verdicts: needs python3 scripts/fetch-real-world.py"
+        );
+        return;
+    }
+    if !tool("msiextract") {
+        return;
+    }
+    let members = member_statuses(&verify_with(&["--payload"], &[&file]));
+    // The package's six files as msiextract -l lists them, under ProgramFiles64Folder (which
+    // adds nothing to the path): the driver signed itself and through its catalog, the INF
+    // through the catalog alone, devcon.exe signed, the licences unsigned.
+    let folder = "Nefarius Software Solutions/Virtual Gamepad Emulation Bus Driver";
+    let want = [
+        ("ViGEmBus.sys", "valid"),
+        ("ViGEmBus.inf", "valid"),
+        ("ViGEmBus.cat", "valid"),
+        ("devcon.exe", "valid"),
+        ("devcon-LICENSE", "unsigned"),
+        ("LICENSE", "unsigned"),
+    ];
+    for (name, status) in want {
+        let member = format!("{folder}/{name}");
+        assert_eq!(
+            members.get(&member).map(String::as_str),
+            Some(status),
+            "{member}: {members:?}"
+        );
+    }
+    assert_eq!(members.len(), want.len(), "{members:?}");
+    let extracted = extracted_verdicts("msiextract", &["-C", "{dir}", "{file}"], &file, &[]);
+    assert_eq!(extracted.len(), want.len(), "{extracted:?}");
+    for (member, status) in &members {
+        assert_eq!(extracted.get(member), Some(status), "{member}: extracted {extracted:?}");
     }
 }

@@ -13,10 +13,11 @@
 //!
 //! Files whose content is not in an embedded cabinet (external cabinets, uncompressed
 //! source layouts) are not in the package and are not handed over. Install paths start at
-//! the root directory (`TARGETDIR`); a directory whose target name is `.` adds nothing;
-//! `ProgramFilesFolder` and `ProgramFiles64Folder` are `Program Files` (as msiextract names
-//! them), other standard folders (`System64Folder`, `CommonFilesFolder`...) are named by
-//! their Directory key, since their real place is a property of the machine it installs on.
+//! the root directory (`TARGETDIR`); a directory whose target name is `.` adds nothing
+//! (standard folders such as `ProgramFiles64Folder` or `System64Folder`, whose real place is
+//! a property of the machine), but `ProgramFilesFolder` is `Program Files`: the layout
+//! msiextract (msitools) writes, so that a member's path is the extracted file's (checked on
+//! the test vectors and on a real ViGEmBus package, tests/payload.rs).
 
 use std::collections::HashMap;
 
@@ -296,8 +297,7 @@ fn directory_paths(
         let target = long_name(dir.split(':').next().unwrap_or(dir));
         let own = match (&parent, target) {
             (None, _) => String::new(),
-            (Some(_), _) if id.starts_with("ProgramFiles") && id.ends_with("Folder") => "Program Files".to_string(),
-            (Some(_), _) if id.ends_with("Folder") => id.to_string(),
+            (Some(_), _) if id == "ProgramFilesFolder" => "Program Files".to_string(),
             (Some(_), ".") => String::new(),
             (Some(_), t) => t.to_string(),
         };
