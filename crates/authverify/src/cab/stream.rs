@@ -242,3 +242,128 @@ fn lzx_window(compression: u16) -> Result<lzxd::WindowSize, PayloadError> {
         _ => return Err(CabinetMembersError::LzxWindow { bits }.into()),
     })
 }
+
+#[cfg(test)]
+#[allow(
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::as_conversions
+)] // test code on known-good inputs
+mod tests {
+    use super::{for_each_member, Bounds};
+    use crate::error::PayloadError;
+    use crate::payload::Budget;
+
+    const BOUNDS: Bounds = Bounds {
+        max_members: 16,
+        max_member_bytes: 1 << 20,
+        max_ratio: 200,
+        ratio_floor: 1 << 20,
+    };
+
+    /// A cabinet of one folder compressed with `compression` holding `members` (name,
+    /// offset, size) over the data `blocks` (stored bytes, declared size).
+    fn cabinet(compression: u16, members: &[(&str, u32, u32)], blocks: &[(&[u8], u16)]) -> Vec<u8> {
+        let files_offset = 36 + 8;
+        let names: usize = members.iter().map(|m| 16 + m.0.len() + 1).sum();
+        let data_offset = files_offset + names;
+        let mut b = Vec::new();
+        b.extend_from_slice(b"MSCF");
+        b.extend_from_slice(&[0; 12]);
+        b.extend_from_slice(&(files_offset as u32).to_le_bytes());
+        b.extend_from_slice(&[0; 4]);
+        b.extend_from_slice(&[3, 1]);
+        b.extend_from_slice(&1u16.to_le_bytes());
+        b.extend_from_slice(&(members.len() as u16).to_le_bytes());
+        b.extend_from_slice(&[0; 6]);
+        b.extend_from_slice(&(data_offset as u32).to_le_bytes());
+        b.extend_from_slice(&(blocks.len() as u16).to_le_bytes());
+        b.extend_from_slice(&compression.to_le_bytes());
+        for (name, offset, size) in members {
+            b.extend_from_slice(&size.to_le_bytes());
+            b.extend_from_slice(&offset.to_le_bytes());
+            b.extend_from_slice(&[0; 8]);
+            b.extend_from_slice(name.as_bytes());
+            b.push(0);
+        }
+        for (data, size) in blocks {
+            b.extend_from_slice(&[0; 4]);
+            b.extend_from_slice(&(data.len() as u16).to_le_bytes());
+            b.extend_from_slice(&size.to_le_bytes());
+            b.extend_from_slice(data);
+        }
+        b
+    }
+
+    fn members(cab: &[u8]) -> Result<Vec<(String, Vec<u8>)>, PayloadError> {
+        let mut out = Vec::new();
+        for_each_member(cab, &BOUNDS, &Budget::default(), &mut |n, d| {
+            out.push((n.to_string(), d.to_vec()));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn members_spanning_blocks_come_out_whole_in_offset_order() {
+        let cab = cabinet(
+            0,
+            &[("b", 4, 6), ("a", 0, 4), ("empty", 10, 0)],
+            &[(b"0123", 4), (b"45", 2), (b"6789", 4)],
+        );
+        let got = members(&cab).expect("reads");
+        let want = [("a", &b"0123"[..]), ("b", b"456789"), ("empty", b"")];
+        assert_eq!(got.len(), 3);
+        for ((name, data), (wn, wd)) in got.iter().zip(want) {
+            assert_eq!((name.as_str(), data.as_slice()), (wn, wd));
+        }
+    }
+
+    #[test]
+    fn every_truncation_is_a_typed_error_and_a_member_past_its_folder_too() {
+        let cab = cabinet(0, &[("a", 0, 10)], &[(b"01234", 5), (b"56789", 5)]);
+        assert!(members(&cab).is_ok());
+        for len in 0..cab.len() {
+            assert!(members(&cab[..len]).is_err(), "truncated at {len}");
+        }
+        let past = cabinet(0, &[("a", 0, 11)], &[(b"01234", 5), (b"56789", 5)]);
+        assert!(members(&past).is_err());
+    }
+
+    /// An LZX folder whose one block is an LZX *uncompressed* block ([MS-PATCH] 2.3.3):
+    /// no E8 translation (1 bit), block type 3 (3 bits), its size (24 bits), padding to 16
+    /// bits, R0..R2 (12 bytes), then the bytes. Read by `lzxd` through the cabinet walk.
+    #[test]
+    fn an_lzx_folder_decodes_through_lzxd() {
+        let text = b"hello, lzx";
+        // Bits, MSB first in 16-bit little-endian words: 0 011 then 24 bits of size, 4 bits pad.
+        let header: u32 = (0b0011 << 28) | ((text.len() as u32) << 4);
+        let mut block = Vec::new();
+        block.extend_from_slice(&((header >> 16) as u16).to_le_bytes());
+        block.extend_from_slice(&((header & 0xffff) as u16).to_le_bytes());
+        for _ in 0..3 {
+            block.extend_from_slice(&1u32.to_le_bytes());
+        }
+        block.extend_from_slice(text);
+        let cab = cabinet(3 | (16 << 8), &[("t.txt", 0, text.len() as u32)], &[(&block, text.len() as u16)]);
+        let got = members(&cab).expect("decodes");
+        assert_eq!(got, vec![("t.txt".to_string(), text.to_vec())]);
+        // A window outside 2^15..=2^21 is refused before decoding.
+        let wide = cabinet(3 | (22 << 8), &[("t.txt", 0, text.len() as u32)], &[(&block, text.len() as u16)]);
+        assert!(members(&wide).is_err());
+    }
+
+    #[test]
+    fn a_folder_past_the_ratio_is_refused_before_it_is_decoded() {
+        // One stored byte declaring 32 KiB: 32768:1, counted before the block is read (with
+        // no floor, so that a small vector reaches the bound).
+        let cab = cabinet(0, &[("a", 0, 32768)], &[(b"x", 32768)]);
+        let bounds = Bounds { ratio_floor: 0, ..BOUNDS };
+        let err = for_each_member(&cab, &bounds, &Budget::default(), &mut |_, _| Ok(())).expect_err("refused");
+        assert!(
+            matches!(err, PayloadError::Bound { what: "compression ratio of a folder", found: 32768, limit: 200 }),
+            "{err:?}"
+        );
+    }
+}
