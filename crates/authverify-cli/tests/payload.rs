@@ -313,3 +313,27 @@ fn a_real_vendor_msi_gives_its_extracted_folders_verdicts() {
         assert_eq!(extracted.get(member), Some(status), "{member}: extracted {extracted:?}");
     }
 }
+
+/// The package view: the summary over a package and every file it carries. Without the test
+/// root trusted, the signed package and the five members it signs (app.exe, and through
+/// the catalog driver.sys, driver.inf, readme.txt, and the catalog itself) need that root:
+/// six files, one certificate, not vouched for by any root program.
+#[test]
+fn the_summary_is_the_package_view_over_the_container_and_its_members() {
+    let path = vectors().join("signed-payload.msi");
+    let records = verify_with(&["--payload", "--summary"], &[&path]);
+    let summary = &records.last().expect("a summary line")["summary"];
+    assert_eq!(summary["packages"], 1, "{summary}");
+    assert_eq!(
+        summary["package_examples"],
+        serde_json::json!([path.to_str().expect("utf-8")])
+    );
+    assert_eq!(summary["files"], 8);
+    let unvouched = summary["unvouched"].as_array().expect("unvouched");
+    assert_eq!(unvouched.len(), 1, "{summary}");
+    assert_eq!(
+        unvouched[0]["subject"],
+        "CN=Authverify Test Root CA,O=Authverify Test PKI"
+    );
+    assert_eq!(unvouched[0]["files"], 6, "{summary}");
+}

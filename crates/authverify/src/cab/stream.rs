@@ -346,11 +346,19 @@ mod tests {
             block.extend_from_slice(&1u32.to_le_bytes());
         }
         block.extend_from_slice(text);
-        let cab = cabinet(3 | (16 << 8), &[("t.txt", 0, text.len() as u32)], &[(&block, text.len() as u16)]);
+        let cab = cabinet(
+            3 | (16 << 8),
+            &[("t.txt", 0, text.len() as u32)],
+            &[(&block, text.len() as u16)],
+        );
         let got = members(&cab).expect("decodes");
         assert_eq!(got, vec![("t.txt".to_string(), text.to_vec())]);
         // A window outside 2^15..=2^21 is refused before decoding.
-        let wide = cabinet(3 | (22 << 8), &[("t.txt", 0, text.len() as u32)], &[(&block, text.len() as u16)]);
+        let wide = cabinet(
+            3 | (22 << 8),
+            &[("t.txt", 0, text.len() as u32)],
+            &[(&block, text.len() as u16)],
+        );
         assert!(members(&wide).is_err());
     }
 
@@ -359,10 +367,20 @@ mod tests {
         // One stored byte declaring 32 KiB: 32768:1, counted before the block is read (with
         // no floor, so that a small vector reaches the bound).
         let cab = cabinet(0, &[("a", 0, 32768)], &[(b"x", 32768)]);
-        let bounds = Bounds { ratio_floor: 0, ..BOUNDS };
+        let bounds = Bounds {
+            ratio_floor: 0,
+            ..BOUNDS
+        };
         let err = for_each_member(&cab, &bounds, &Budget::default(), &mut |_, _| Ok(())).expect_err("refused");
         assert!(
-            matches!(err, PayloadError::Bound { what: "compression ratio of a folder", found: 32768, limit: 200 }),
+            matches!(
+                err,
+                PayloadError::Bound {
+                    what: "compression ratio of a folder",
+                    found: 32768,
+                    limit: 200
+                }
+            ),
             "{err:?}"
         );
     }
