@@ -153,7 +153,8 @@ impl<'a> Archive<'a> {
     /// The lenient sibling of [`Archive::parse`] for `verify --payload` over ordinary ZIP
     /// archives (`.zip`, `.nupkg`, `.vsix`, `.whl`, `.jar`): every member is still located by
     /// its central directory entry and checked against its local header, but the records
-    /// need not tile the file (a self-extractor's stub before them, a gap, a comment), since
+    /// need not tile the file (a gap or unused bytes between records, records out of directory
+    /// order), since
     /// no signature hashes the records as laid out; the sizes are bounded by the walk's own
     /// limits (`crate::payload::limits`), not a package's.
     pub fn parse_members(bytes: &'a [u8]) -> Result<Self, AppxError> {

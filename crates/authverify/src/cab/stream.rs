@@ -16,7 +16,12 @@ use super::members::{field, inflate_mszip, tables_bounded, Folder, Member, MSZIP
 use super::u16_at;
 use crate::error::{CabinetMembersError, PayloadError};
 use crate::num::usize_u64;
-use crate::payload::{Budget, Sink};
+
+/// Where a walk's members go: each member's name and bytes.
+pub(crate) type Sink<'f> = dyn FnMut(&str, &[u8]) -> Result<(), PayloadError> + 'f;
+
+/// Takes `n` decoded bytes from the walk's budget, or says which bound that exceeds.
+pub(crate) type Budget<'f> = dyn Fn(u64) -> Result<(), PayloadError> + 'f;
 
 /// The bounds one cabinet's walk is held to.
 #[derive(Clone, Copy, Debug)]
@@ -40,7 +45,7 @@ const HISTORY: usize = 32 * 1024;
 pub(crate) fn for_each_member(
     b: &[u8],
     bounds: &Bounds,
-    budget: &Budget,
+    budget: &Budget<'_>,
     f: &mut Sink<'_>,
 ) -> Result<usize, PayloadError> {
     let (folders, members, data_reserve) = tables_bounded(b, bounds.max_members)?;
@@ -70,7 +75,7 @@ pub(crate) fn for_each_member(
 fn walk_folder(
     mine: &[&Member],
     blocks: &mut Blocks<'_>,
-    budget: &Budget,
+    budget: &Budget<'_>,
     f: &mut Sink<'_>,
 ) -> Result<(), PayloadError> {
     let mut window: Vec<u8> = Vec::new();
@@ -153,7 +158,7 @@ impl<'a> Blocks<'a> {
     }
 
     /// Appends the next block's bytes to `out`; false when the folder has no more blocks.
-    fn next(&mut self, out: &mut Vec<u8>, budget: &Budget) -> Result<bool, PayloadError> {
+    fn next(&mut self, out: &mut Vec<u8>, budget: &Budget<'_>) -> Result<bool, PayloadError> {
         if self.blocks_left == 0 {
             return Ok(false);
         }
@@ -211,9 +216,9 @@ impl<'a> Blocks<'a> {
 
     /// Counts a block of `packed` stored bytes declaring `size` against the walk's budget
     /// and the folder's ratio, before it is decoded.
-    fn account(&mut self, packed: usize, size: usize, budget: &Budget) -> Result<(), PayloadError> {
+    fn account(&mut self, packed: usize, size: usize, budget: &Budget<'_>) -> Result<(), PayloadError> {
         let size64 = usize_u64(size);
-        budget.decode(size64)?;
+        budget(size64)?;
         self.stored = self.stored.saturating_add(usize_u64(packed));
         self.decoded = self.decoded.saturating_add(size64);
         if self.decoded > self.bounds.ratio_floor && self.decoded > self.stored.saturating_mul(self.bounds.max_ratio) {
@@ -253,7 +258,10 @@ fn lzx_window(compression: u16) -> Result<lzxd::WindowSize, PayloadError> {
 mod tests {
     use super::{for_each_member, Bounds};
     use crate::error::PayloadError;
-    use crate::payload::Budget;
+
+    fn unbounded(_: u64) -> Result<(), PayloadError> {
+        Ok(())
+    }
 
     const BOUNDS: Bounds = Bounds {
         max_members: 16,
@@ -298,7 +306,7 @@ mod tests {
 
     fn members(cab: &[u8]) -> Result<Vec<(String, Vec<u8>)>, PayloadError> {
         let mut out = Vec::new();
-        for_each_member(cab, &BOUNDS, &Budget::default(), &mut |n, d| {
+        for_each_member(cab, &BOUNDS, &unbounded, &mut |n, d| {
             out.push((n.to_string(), d.to_vec()));
             Ok(())
         })?;
@@ -371,7 +379,7 @@ mod tests {
             ratio_floor: 0,
             ..BOUNDS
         };
-        let err = for_each_member(&cab, &bounds, &Budget::default(), &mut |_, _| Ok(())).expect_err("refused");
+        let err = for_each_member(&cab, &bounds, &unbounded, &mut |_, _| Ok(())).expect_err("refused");
         assert!(
             matches!(
                 err,
@@ -383,5 +391,34 @@ mod tests {
             ),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn a_member_past_the_size_bound_is_refused_before_anything_is_decoded() {
+        // The block is broken (stored bytes shorter than declared): reaching it would be a
+        // different error, so the bound is checked on the CFFILE entry first.
+        let cab = cabinet(0, &[("big", 0, 9)], &[(b"x", 9)]);
+        let bounds = Bounds {
+            max_member_bytes: 8,
+            ..BOUNDS
+        };
+        let err = for_each_member(&cab, &bounds, &unbounded, &mut |_, _| Ok(())).expect_err("refused");
+        assert!(
+            matches!(
+                err,
+                PayloadError::Bound {
+                    what: "bytes of one member",
+                    found: 9,
+                    limit: 8
+                }
+            ),
+            "{err:?}"
+        );
+        let many = cabinet(0, &[("a", 0, 1), ("b", 0, 1)], &[(b"x", 1)]);
+        let one = Bounds {
+            max_members: 1,
+            ..BOUNDS
+        };
+        assert!(for_each_member(&many, &one, &unbounded, &mut |_, _| Ok(())).is_err());
     }
 }

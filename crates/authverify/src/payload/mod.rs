@@ -149,7 +149,7 @@ impl Budget {
 }
 
 /// A member handed over: its path inside the container (`/`-separated) and its bytes.
-pub(crate) type Sink<'f> = dyn FnMut(&str, &[u8]) -> Result<(), PayloadError> + 'f;
+pub(crate) use crate::cab::stream::Sink;
 
 /// Hands `f` every member of the container `bytes` of `kind` with its path inside it.
 pub(crate) fn for_each_member(
@@ -177,7 +177,7 @@ fn cabinet_bounds() -> crate::cab::stream::Bounds {
 
 /// A cabinet's members; `\\`-separated names become `/`-separated paths.
 pub(crate) fn cabinet_members(bytes: &[u8], budget: &Budget, f: &mut Sink<'_>) -> Result<(), PayloadError> {
-    crate::cab::stream::for_each_member(bytes, &cabinet_bounds(), budget, &mut |name, data| {
+    crate::cab::stream::for_each_member(bytes, &cabinet_bounds(), &|n| budget.decode(n), &mut |name, data| {
         budget.member()?;
         f(&name.replace('\\', "/"), data)
     })

@@ -402,3 +402,17 @@ pub(crate) fn for_each_member(bytes: &[u8], budget: &Budget, f: &mut Sink<'_>) -
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::encoded_name;
+
+    #[test]
+    fn stream_names_compress_as_windows_installer_stores_them() {
+        // `_Tables` as every MSI package stores it (U+4840 U+3F7F U+4164 U+422F U+4836, the
+        // name Wine's msi.dll and msitools look the table list up by).
+        assert_eq!(encoded_name("_Tables", true), [0x4840, 0x3f7f, 0x4164, 0x422f, 0x4836]);
+        // A cabinet stream has no table prefix; characters outside [0-9A-Za-z._] are kept.
+        assert_eq!(encoded_name("a-b", false), [0x4800 + 36, u16::from(b'-'), 0x4800 + 37]);
+    }
+}
