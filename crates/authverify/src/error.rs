@@ -757,7 +757,7 @@ pub enum TrustListError {
 
 impl Error {
     /// A stable id of the kind of failure, for grouping (`file.image`,
-    /// `file.certificate_table`, `file.cabinet`, `file.msi`, `file.appx`, `file.catalog`, `file.script`, `file.io`, `file.read`, `file.changed`); the message says
+    /// `file.certificate_table`, `file.cabinet`, `file.msi`, `file.appx`, `file.catalog`, `file.script`, `file.payload`, `file.io`, `file.read`, `file.changed`); the message says
     /// the rest.
     pub fn rule(&self) -> &'static str {
         match self {
