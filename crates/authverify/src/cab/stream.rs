@@ -17,8 +17,25 @@ use super::u16_at;
 use crate::error::{CabinetMembersError, PayloadError};
 use crate::num::usize_u64;
 
-/// Where a walk's members go: each member's name and bytes.
-pub(crate) type Sink<'f> = dyn FnMut(&str, &[u8]) -> Result<(), PayloadError> + 'f;
+/// Where a walk's members go: each member's name and its content.
+pub(crate) type Sink<'f> = dyn FnMut(&str, Data<'_>) -> Result<(), PayloadError> + 'f;
+
+/// A reader that can seek: what a streamed member is read through.
+pub(crate) trait ReadSeek: std::io::Read + std::io::Seek {}
+impl<T: std::io::Read + std::io::Seek> ReadSeek for T {}
+
+/// A member's content: its bytes, or for a cabinet member larger than
+/// [`STREAM_OVER`] a reader that decodes it on demand (memory: a window, whatever its size).
+pub(crate) enum Data<'m> {
+    /// The member's bytes.
+    Bytes(&'m [u8]),
+    /// A reader over the member (seeking back restarts the folder's decoding).
+    Reader(&'m mut dyn ReadSeek),
+}
+
+/// Cabinet members larger than this are handed over as readers, not bytes (the size up to
+/// which the verifier reads a file whole anyway, `crate::READ_WHOLE_LIMIT`).
+pub(crate) const STREAM_OVER: usize = 8 << 20;
 
 /// Takes `n` decoded bytes from the walk's budget, or says which bound that exceeds.
 pub(crate) type Budget<'f> = dyn Fn(u64) -> Result<(), PayloadError> + 'f;
@@ -85,12 +102,27 @@ fn walk_folder(
     while let Some(m) = mine.get(next) {
         let end = m.offset.checked_add(m.size).ok_or_else(|| outside(m, base, &window))?;
         let have = base.saturating_add(window.len());
+        if m.size > STREAM_OVER {
+            // Decoded again on demand by its own reader; the walk keeps none of its bytes.
+            let mut reader = MemberReader {
+                blocks: blocks.fresh()?,
+                budget,
+                start: m.offset,
+                len: usize_u64(m.size),
+                pos: 0,
+                window: Vec::new(),
+                base: 0,
+            };
+            f(&m.name, Data::Reader(&mut reader))?;
+            next = next.saturating_add(1);
+            continue;
+        }
         if end <= have {
             let from = m.offset.checked_sub(base).ok_or_else(|| outside(m, base, &window))?;
             let bytes = window
                 .get(from..end.saturating_sub(base))
                 .ok_or_else(|| outside(m, base, &window))?;
-            f(&m.name, bytes)?;
+            f(&m.name, Data::Bytes(bytes))?;
             next = next.saturating_add(1);
             continue;
         }
@@ -122,6 +154,7 @@ fn outside(m: &Member, base: usize, window: &[u8]) -> PayloadError {
 /// The decoder of one folder's data blocks.
 struct Blocks<'a> {
     b: &'a [u8],
+    folder: Folder,
     at: usize,
     blocks_left: u16,
     kind: Kind,
@@ -147,6 +180,11 @@ impl<'a> Blocks<'a> {
         };
         Ok(Self {
             b,
+            folder: Folder {
+                data_offset: folder.data_offset,
+                blocks: folder.blocks,
+                compression: folder.compression,
+            },
             at: folder.data_offset,
             blocks_left: folder.blocks,
             kind,
@@ -155,6 +193,11 @@ impl<'a> Blocks<'a> {
             decoded: 0,
             bounds: *bounds,
         })
+    }
+
+    /// A decoder of the same folder from its first block.
+    fn fresh(&self) -> Result<Self, PayloadError> {
+        Self::new(self.b, &self.folder, self.data_reserve, &self.bounds)
     }
 
     /// Appends the next block's bytes to `out`; false when the folder has no more blocks.
@@ -232,6 +275,79 @@ impl<'a> Blocks<'a> {
     }
 }
 
+/// A member read on demand: its folder decoded from the start up to what is read, keeping
+/// only the block being read and the 32 KiB history; a seek back before that restarts the
+/// decoding. The verifier reads a large PE image's headers, its certificate table, then its
+/// digest ranges in order and the headers and table again, so a member costs a few decodings
+/// of its folder up to its end (each counted in the walk's budget), in a window's memory.
+pub(crate) struct MemberReader<'a, 'r> {
+    blocks: Blocks<'a>,
+    budget: &'r Budget<'r>,
+    /// The member's offset in its folder, and its length.
+    start: usize,
+    len: u64,
+    pos: u64,
+    window: Vec<u8>,
+    /// The folder offset of window[0].
+    base: usize,
+}
+
+fn io_error(e: PayloadError) -> std::io::Error {
+    std::io::Error::other(e)
+}
+
+impl std::io::Read for MemberReader<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.len.saturating_sub(self.pos);
+        if left == 0 || buf.is_empty() {
+            return Ok(0);
+        }
+        let target = usize::try_from(self.pos)
+            .ok()
+            .and_then(|p| self.start.checked_add(p))
+            .ok_or_else(|| std::io::Error::other("member offset overflows"))?;
+        if target < self.base {
+            self.blocks = self.blocks.fresh().map_err(io_error)?;
+            self.window.clear();
+            self.base = 0;
+        }
+        while self.base.saturating_add(self.window.len()) <= target {
+            let have = self.base.saturating_add(self.window.len());
+            let drop = have.saturating_sub(HISTORY).saturating_sub(self.base);
+            if drop > 0 && drop >= self.window.len() / 2 {
+                self.window.drain(..drop.min(self.window.len()));
+                self.base = self.base.saturating_add(drop);
+            }
+            if !self.blocks.next(&mut self.window, self.budget).map_err(io_error)? {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+        }
+        let from = target.saturating_sub(self.base);
+        let available = self.window.get(from..).unwrap_or_default();
+        let n = buf
+            .len()
+            .min(available.len())
+            .min(usize::try_from(left).unwrap_or(usize::MAX));
+        if let (Some(dst), Some(src)) = (buf.get_mut(..n), available.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.pos = self.pos.saturating_add(usize_u64(n));
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for MemberReader<'_, '_> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        let pos = match to {
+            std::io::SeekFrom::Start(n) => Some(n),
+            std::io::SeekFrom::End(d) => self.len.checked_add_signed(d),
+            std::io::SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = pos.ok_or_else(|| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+        Ok(self.pos)
+    }
+}
+
 /// The LZX window typeCompress names in bits 8..13 (15 to 21: 32 KiB to 2 MiB).
 fn lzx_window(compression: u16) -> Result<lzxd::WindowSize, PayloadError> {
     use lzxd::WindowSize as W;
@@ -255,7 +371,7 @@ fn lzx_window(compression: u16) -> Result<lzxd::WindowSize, PayloadError> {
     clippy::arithmetic_side_effects,
     clippy::as_conversions
 )] // test code on known-good inputs
-mod tests {
+pub(crate) mod tests {
     use super::{for_each_member, Bounds};
     use crate::error::PayloadError;
 
@@ -272,7 +388,7 @@ mod tests {
 
     /// A cabinet of one folder compressed with `compression` holding `members` (name,
     /// offset, size) over the data `blocks` (stored bytes, declared size).
-    fn cabinet(compression: u16, members: &[(&str, u32, u32)], blocks: &[(&[u8], u16)]) -> Vec<u8> {
+    pub(crate) fn cabinet(compression: u16, members: &[(&str, u32, u32)], blocks: &[(&[u8], u16)]) -> Vec<u8> {
         let files_offset = 36 + 8;
         let names: usize = members.iter().map(|m| 16 + m.0.len() + 1).sum();
         let data_offset = files_offset + names;
@@ -307,7 +423,16 @@ mod tests {
     fn members(cab: &[u8]) -> Result<Vec<(String, Vec<u8>)>, PayloadError> {
         let mut out = Vec::new();
         for_each_member(cab, &BOUNDS, &unbounded, &mut |n, d| {
-            out.push((n.to_string(), d.to_vec()));
+            let bytes = match d {
+                super::Data::Bytes(b) => b.to_vec(),
+                super::Data::Reader(r) => {
+                    let mut v = Vec::new();
+                    r.read_to_end(&mut v)
+                        .map_err(|e| PayloadError::Tables { detail: e.to_string() })?;
+                    v
+                }
+            };
+            out.push((n.to_string(), bytes));
             Ok(())
         })?;
         Ok(out)
@@ -421,4 +546,46 @@ mod tests {
         };
         assert!(for_each_member(&many, &one, &unbounded, &mut |_, _| Ok(())).is_err());
     }
+
+    /// A stored cabinet holding `data` as `name` in 32 KiB blocks.
+    pub(crate) fn stored_cabinet(name: &str, data: &[u8]) -> Vec<u8> {
+        let blocks: Vec<(&[u8], u16)> = data.chunks(32 * 1024).map(|c| (c, c.len() as u16)).collect();
+        cabinet(0, &[(name, 0, data.len() as u32)], &blocks)
+    }
+
+    #[test]
+    fn a_large_member_is_read_through_a_reader_that_restarts_on_a_backward_seek() {
+        use std::io::SeekFrom;
+        let data: Vec<u8> = (0..(super::STREAM_OVER + 100_000))
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
+        let cab = stored_cabinet("big.bin", &data);
+        let mut streamed = 0;
+        for_each_member(&cab, &BOUNDS_BIG, &unbounded, &mut |_, d| {
+            let super::Data::Reader(r) = d else {
+                return Err(PayloadError::Tables {
+                    detail: "a large member handed over whole".into(),
+                });
+            };
+            streamed += 1;
+            let mut tail = [0u8; 16];
+            r.seek(SeekFrom::End(-16)).expect("seek");
+            r.read_exact(&mut tail).expect("tail");
+            assert_eq!(&tail, &data[data.len() - 16..]);
+            let mut all = Vec::new();
+            r.seek(SeekFrom::Start(0)).expect("seek back");
+            r.read_to_end(&mut all).expect("read");
+            assert!(all == data, "the member read back differs");
+            Ok(())
+        })
+        .expect("walks");
+        assert_eq!(streamed, 1);
+    }
+
+    const BOUNDS_BIG: Bounds = Bounds {
+        max_members: 16,
+        max_member_bytes: 64 << 20,
+        max_ratio: 200,
+        ratio_floor: 1 << 20,
+    };
 }

@@ -149,7 +149,7 @@ impl Budget {
 }
 
 /// A member handed over: its path inside the container (`/`-separated) and its bytes.
-pub(crate) use crate::cab::stream::Sink;
+pub(crate) use crate::cab::stream::{Data, Sink};
 
 /// Hands `f` every member of the container `bytes` of `kind` with its path inside it.
 pub(crate) fn for_each_member(
@@ -214,7 +214,7 @@ fn zip_members(bytes: &[u8], budget: &Budget, f: &mut Sink<'_>) -> Result<(), Pa
         } else {
             m.name.to_string()
         };
-        f(&name, &data)?;
+        f(&name, Data::Bytes(&data))?;
     }
     Ok(())
 }

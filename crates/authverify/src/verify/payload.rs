@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::catalogs::CatalogIndex;
+use crate::cab::stream::ReadSeek;
 use crate::error::{Error, PayloadError};
-use crate::payload::{container_kind, limits, Budget, ContainerKind};
+use crate::payload::{container_kind, limits, Budget, ContainerKind, Data};
 use crate::report::FileReport;
 use crate::time::UnixTime;
 use crate::Verifier;
@@ -87,9 +88,12 @@ impl Verifier {
             Ok(v) => v,
             Err(e) => return walk.failed(e),
         };
-        let mut each = |path: &str, data: &[u8]| {
+        let mut each = |path: &str, data: Data<'_>| {
             let verifier = verifiers.get(folder_of(path)).unwrap_or(self);
-            verifier.member(path, data, budget, walk);
+            match data {
+                Data::Bytes(bytes) => verifier.member(path, bytes, budget, walk),
+                Data::Reader(reader) => verifier.streamed_member(path, reader, budget, walk),
+            }
             Ok(())
         };
         if let Err(e) = crate::payload::for_each_member(kind, bytes, budget, &mut each) {
@@ -108,6 +112,9 @@ impl Verifier {
     ) -> Result<HashMap<String, Verifier>, PayloadError> {
         let mut found: HashMap<String, CatalogIndex> = HashMap::new();
         crate::payload::for_each_member(kind, bytes, &Budget::default(), &mut |path, data| {
+            let Data::Bytes(data) = data else {
+                return Ok(()); // a catalog of more than 8 MiB is verified as a member only
+            };
             if is_catalog(path, data) {
                 if let Ok(verified) = CatalogIndex::verify(path, data, self, at) {
                     // A catalog that cannot be indexed is reported by the walk itself.
@@ -149,6 +156,39 @@ impl Verifier {
     }
 }
 
+impl Verifier {
+    /// A member read through `reader` (a large cabinet member): verified from the reader,
+    /// in a window's memory; a container among such members is read whole to be walked
+    /// (at most the walk's bound on a member).
+    fn streamed_member(&self, path: &str, reader: &mut dyn ReadSeek, budget: &Budget, walk: &mut Walk<'_>) {
+        let mut head = [0u8; 8];
+        let read_head = reader
+            .seek(std::io::SeekFrom::Start(0))
+            .and_then(|_| reader.read(&mut head));
+        let head = match read_head {
+            Ok(n) => head.get(..n).unwrap_or_default(),
+            Err(e) => {
+                let failed = Error::Read { message: e.to_string() };
+                return walk.report(Some(path.to_string()), Err(failed));
+            }
+        };
+        if container_kind(base_name(path), head).is_some() || head.starts_with(&crate::msi::MAGIC) {
+            let mut whole = Vec::new();
+            return match reader
+                .seek(std::io::SeekFrom::Start(0))
+                .and_then(|_| reader.read_to_end(&mut whole))
+            {
+                Ok(_) => self.member(path, &whole, budget, walk),
+                Err(e) => walk.report(Some(path.to_string()), Err(Error::Read { message: e.to_string() })),
+            };
+        }
+        if reported(self, path, head) {
+            let result = self.verify_reader_named(&mut &mut *reader, base_name(path), walk.at);
+            walk.report(Some(path.to_string()), result);
+        }
+    }
+}
+
 impl Walk<'_> {
     fn report(&mut self, member: Option<String>, result: Result<FileReport, Error>) {
         (self.sink)(MemberReport {
@@ -160,5 +200,35 @@ impl Walk<'_> {
 
     fn failed(&mut self, e: PayloadError) {
         self.report(None, Err(e.into()));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::indexing_slicing)] // test code on known-good inputs
+mod tests {
+    use crate::{Policy, TrustStore, UnixTime, Verifier};
+
+    /// A signed PE image with 9 MiB appended (outside its certificate table: invalid), in a
+    /// cabinet: streamed through the member reader, its report is the report of the same
+    /// bytes verified whole.
+    #[test]
+    fn a_streamed_member_gets_the_report_its_bytes_get() {
+        let vectors = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-vectors");
+        let mut pe = std::fs::read(vectors.join("pe32plus-rsa2048-sha256.exe")).expect("vector");
+        pe.resize(pe.len() + (9 << 20), 0x5a);
+        let cab = crate::cab::stream::tests::stored_cabinet("big.exe", &pe);
+        let mut trust = TrustStore::new();
+        trust
+            .load(&vectors.join("pki/root.crt"), crate::Role::Anchors)
+            .expect("root");
+        let verifier = Verifier::new(trust, Policy::windows());
+        let at = UnixTime::from_secs(1_780_272_000);
+        let mut reports = Vec::new();
+        assert!(verifier.verify_payload(&cab, "big.cab", at, &mut |m| reports.push(m)));
+        assert_eq!(reports.len(), 1);
+        let streamed = reports.pop().expect("one").result.expect("a report");
+        let whole = verifier.verify_bytes_named(&pe, "big.exe", at).expect("a report");
+        assert_eq!(format!("{streamed:?}"), format!("{whole:?}"));
+        assert_eq!(streamed.status, crate::FileStatus::Invalid);
     }
 }
