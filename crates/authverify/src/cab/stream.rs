@@ -103,15 +103,28 @@ fn walk_folder(
         let end = m.offset.checked_add(m.size).ok_or_else(|| outside(m, base, &window))?;
         let have = base.saturating_add(window.len());
         if m.size > STREAM_OVER {
-            // Decoded again on demand by its own reader; the walk keeps none of its bytes.
+            // Decoded again on demand by its own reader, from the last block boundary before
+            // it; the walk keeps none of its bytes.
+            while let Some(n) = blocks.peek_size() {
+                let have = base.saturating_add(window.len());
+                if have.saturating_add(n) > m.offset {
+                    break;
+                }
+                trim(&mut window, &mut base, m.offset.min(have.saturating_sub(HISTORY)));
+                if !blocks.next(&mut window, budget)? {
+                    break;
+                }
+            }
+            let origin = Origin::at(blocks, &window, base)?;
             let mut reader = MemberReader {
-                blocks: blocks.fresh()?,
+                blocks: origin.blocks()?,
+                window: origin.window.clone(),
+                base: origin.base,
+                origin,
                 budget,
                 start: m.offset,
                 len: usize_u64(m.size),
                 pos: 0,
-                window: Vec::new(),
-                base: 0,
             };
             f(&m.name, Data::Reader(&mut reader))?;
             next = next.saturating_add(1);
@@ -128,17 +141,61 @@ fn walk_folder(
         }
         // Bytes before the next member's start and before the last 32 KiB are not needed
         // again; they are dropped once they are half the window (amortised linear).
-        let keep_from = m.offset.min(have.saturating_sub(HISTORY));
-        let drop = keep_from.saturating_sub(base);
-        if drop > 0 && drop >= window.len() / 2 {
-            window.drain(..drop.min(window.len()));
-            base = base.saturating_add(drop);
-        }
+        trim(&mut window, &mut base, m.offset.min(have.saturating_sub(HISTORY)));
         if !blocks.next(&mut window, budget)? {
             return Err(outside(m, base, &window));
         }
     }
     Ok(())
+}
+
+/// Drops the window's bytes before folder offset `keep_from` once they are half of it
+/// (amortised linear copying); `base` is the folder offset of `window[0]`.
+fn trim(window: &mut Vec<u8>, base: &mut usize, keep_from: usize) {
+    let drop = keep_from.saturating_sub(*base);
+    if drop > 0 && drop >= window.len() / 2 {
+        window.drain(..drop.min(window.len()));
+        *base = base.saturating_add(drop);
+    }
+}
+
+/// Where a member reader starts, and restarts after a seek back: a block boundary before the
+/// member with the 32 KiB of history MSZIP refers back to (uncompressed and MSZIP folders),
+/// or the folder's start (LZX: its decoder's state cannot be copied, so a restart decodes
+/// the folder again up to the member — bounded by the walk's budget, not linear).
+struct Origin<'a> {
+    blocks: Blocks<'a>,
+    window: Vec<u8>,
+    base: usize,
+}
+
+impl<'a> Origin<'a> {
+    fn at(blocks: &Blocks<'a>, window: &[u8], base: usize) -> Result<Self, PayloadError> {
+        Ok(match blocks.resumed() {
+            Some(resumed) => {
+                let keep = window.len().min(HISTORY);
+                let tail = window.get(window.len().saturating_sub(keep)..).unwrap_or_default();
+                Self {
+                    blocks: resumed,
+                    window: tail.to_vec(),
+                    base: base.saturating_add(window.len()).saturating_sub(keep),
+                }
+            }
+            None => Self {
+                blocks: blocks.fresh()?,
+                window: Vec::new(),
+                base: 0,
+            },
+        })
+    }
+
+    /// A decoder at this origin.
+    fn blocks(&self) -> Result<Blocks<'a>, PayloadError> {
+        match self.blocks.resumed() {
+            Some(b) => Ok(b),
+            None => self.blocks.fresh(),
+        }
+    }
 }
 
 fn outside(m: &Member, base: usize, window: &[u8]) -> PayloadError {
@@ -198,6 +255,40 @@ impl<'a> Blocks<'a> {
     /// A decoder of the same folder from its first block.
     fn fresh(&self) -> Result<Self, PayloadError> {
         Self::new(self.b, &self.folder, self.data_reserve, &self.bounds)
+    }
+
+    /// A decoder of the same folder from this one's next block, when the blocks carry no
+    /// state but the output's last 32 KiB (uncompressed and MSZIP: each MSZIP block is a
+    /// deflate stream of its own over that history); `None` for LZX.
+    fn resumed(&self) -> Option<Self> {
+        let kind = match self.kind {
+            Kind::Stored => Kind::Stored,
+            Kind::Mszip(_) => Kind::Mszip(Box::default()),
+            Kind::Lzx(_) => return None,
+        };
+        Some(Self {
+            b: self.b,
+            folder: Folder {
+                data_offset: self.folder.data_offset,
+                blocks: self.folder.blocks,
+                compression: self.folder.compression,
+            },
+            at: self.at,
+            blocks_left: self.blocks_left,
+            kind,
+            data_reserve: self.data_reserve,
+            stored: self.stored,
+            decoded: self.decoded,
+            bounds: self.bounds,
+        })
+    }
+
+    /// The size the next block declares, if there is one.
+    fn peek_size(&self) -> Option<usize> {
+        if self.blocks_left == 0 {
+            return None;
+        }
+        u16_at(self.b, self.at.saturating_add(6)).map(usize::from)
     }
 
     /// Appends the next block's bytes to `out`; false when the folder has no more blocks.
@@ -275,12 +366,13 @@ impl<'a> Blocks<'a> {
     }
 }
 
-/// A member read on demand: its folder decoded from the start up to what is read, keeping
-/// only the block being read and the 32 KiB history; a seek back before that restarts the
-/// decoding. The verifier reads a large PE image's headers, its certificate table, then its
-/// digest ranges in order and the headers and table again, so a member costs a few decodings
-/// of its folder up to its end (each counted in the walk's budget), in a window's memory.
+/// A member read on demand: decoded from its [`Origin`] up to what is read, keeping only
+/// the block being read and the 32 KiB history; a seek back before that restarts from the
+/// origin. The verifier reads a large PE image's headers, its certificate table, then its
+/// digest ranges in order and the headers and table again, so a member costs a few
+/// decodings of itself (each counted in the walk's budget), in a window's memory.
 pub(crate) struct MemberReader<'a, 'r> {
+    origin: Origin<'a>,
     blocks: Blocks<'a>,
     budget: &'r Budget<'r>,
     /// The member's offset in its folder, and its length.
@@ -307,9 +399,9 @@ impl std::io::Read for MemberReader<'_, '_> {
             .and_then(|p| self.start.checked_add(p))
             .ok_or_else(|| std::io::Error::other("member offset overflows"))?;
         if target < self.base {
-            self.blocks = self.blocks.fresh().map_err(io_error)?;
-            self.window.clear();
-            self.base = 0;
+            self.blocks = self.origin.blocks().map_err(io_error)?;
+            self.window.clone_from(&self.origin.window);
+            self.base = self.origin.base;
         }
         while self.base.saturating_add(self.window.len()) <= target {
             let have = self.base.saturating_add(self.window.len());
@@ -559,13 +651,27 @@ pub(crate) mod tests {
         let data: Vec<u8> = (0..(super::STREAM_OVER + 100_000))
             .map(|i| (i * 7 % 251) as u8)
             .collect();
-        let cab = stored_cabinet("big.bin", &data);
+        // A small member first, so that the reader starts mid-folder (at the last block
+        // boundary before the large one) and restarts there.
+        let small: Vec<u8> = (0..100_000).map(|i| (i % 13) as u8).collect();
+        let folder = [small.as_slice(), &data].concat();
+        let blocks: Vec<(&[u8], u16)> = folder.chunks(32 * 1024).map(|c| (c, c.len() as u16)).collect();
+        let cab = cabinet(
+            0,
+            &[
+                ("small.bin", 0, small.len() as u32),
+                ("big.bin", small.len() as u32, data.len() as u32),
+            ],
+            &blocks,
+        );
         let mut streamed = 0;
         for_each_member(&cab, &BOUNDS_BIG, &unbounded, &mut |_, d| {
-            let super::Data::Reader(r) = d else {
-                return Err(PayloadError::Tables {
-                    detail: "a large member handed over whole".into(),
-                });
+            let r = match d {
+                super::Data::Bytes(b) => {
+                    assert!(b == small.as_slice());
+                    return Ok(());
+                }
+                super::Data::Reader(r) => r,
             };
             streamed += 1;
             let mut tail = [0u8; 16];
