@@ -31,9 +31,9 @@ pub mod limits {
     pub const MAX_DEPTH: usize = 4;
     /// Most members over the whole walk, all containers together.
     pub const MAX_MEMBERS: usize = 65_536;
-    /// Most bytes one member may hold: a member is verified from memory, so this bounds
-    /// what the walk holds at once (cabinet members are streamed into a window that holds
-    /// at most one member and 64 KiB besides; ZIP members are inflated whole).
+    /// Most bytes one member may hold. ZIP members and cabinet members up to 8 MiB are
+    /// verified from memory, so this bounds what the walk holds at once; larger cabinet
+    /// members are verified through a reader that decodes them on demand in a window.
     pub const MAX_MEMBER_BYTES: u64 = 256 << 20;
     /// Most bytes decoded over the whole walk (a bound on time, not memory).
     pub const MAX_TOTAL_BYTES: u64 = 8 << 30;
