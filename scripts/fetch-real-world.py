@@ -12,6 +12,9 @@ import argparse, csv, hashlib, io, os, pathlib, shutil, subprocess, sys, tarfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "test-vectors" / "real-world" / "corpus.tsv"
+# Real containers for `verify --payload` (issue 31), pinned the same way; fetched into the
+# same cache, read by crates/authverify-cli/tests/payload.rs.
+PAYLOAD = ROOT / "test-vectors" / "real-world" / "payload.tsv"
 CACHE = pathlib.Path(os.environ.get("AUTHVERIFY_CACHE", pathlib.Path.home() / ".cache" / "authverify"))
 OUT = CACHE / "real-world"
 ARTIFACTS = CACHE / "artifacts"
@@ -103,6 +106,7 @@ def main():
     a = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     rows = list(csv.DictReader(CORPUS.open(), delimiter="\t"))
+    rows += list(csv.DictReader(PAYLOAD.open(), delimiter="\t"))
     ok = skipped = 0
     for row in rows:
         name = row["file"]

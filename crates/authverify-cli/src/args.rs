@@ -188,6 +188,13 @@ pub(crate) struct VerifyArgs {
     /// that `authverify summary` can say which hosts need what.
     #[arg(long, value_name = "NAME")]
     pub(crate) label: Option<String>,
+    /// Also verify every file a container carries, recursively, without unpacking it to
+    /// disk: an MSI package's files as installed (from its embedded cabinets), a cabinet's
+    /// members, a ZIP-based package's (.zip .nupkg .vsix .whl .jar, APPX/MSIX). Each gets
+    /// its own report (`setup.msi » ViGEmBus.sys`); a catalog among them applies to its
+    /// siblings, as after installation.
+    #[arg(long)]
+    pub(crate) payload: bool,
     /// Files or directories to verify.
     #[arg(required_unless_present = "files_from", value_name = "PATH")]
     pub(crate) paths: Vec<PathBuf>,

@@ -14,16 +14,19 @@ use serde::Serialize;
 pub struct FileResult {
     /// The file's path as found or given.
     pub path: String,
-    /// For a member of a package (`verify --payload`, issue 31): the packages it is in,
-    /// outermost first. Empty for a file on disk.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub container: Vec<String>,
-    /// For a member of a package: its path inside the innermost container, `/`-separated.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub member: Option<String>,
     /// `--label`: the host (or run) this report comes from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// `verify --payload`, for a file a container carries: the containers around it,
+    /// outermost first (the path of the file found, then each nested container's path
+    /// inside the one before). Empty (and absent from JSON) for a file on disk.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub container: Vec<String>,
+    /// `verify --payload`: the file's path inside the innermost container, `/`-separated;
+    /// absent for a file on disk and for a container whose payload could not be walked
+    /// (its error says why).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
     /// The report, or why there is none.
     #[serde(flatten)]
     pub outcome: Outcome,
@@ -175,19 +178,19 @@ fn named_script(path: &Path) -> bool {
 }
 
 /// [`looks_signable`] from the file's first bytes (`head`, at least [`MAGIC`] of them when
-/// the file has that many) and its name.
+/// the file has that many) and its name: the library's rule
+/// ([`authverify::payload::signable`], which the payload walker applies to members too).
 fn head_signable(path: &Path, head: &[u8]) -> bool {
     let head = head.get(..MAGIC).unwrap_or(head);
-    let named = |names: &[&str]| {
-        path.extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| names.iter().any(|x| e.eq_ignore_ascii_case(x)))
-    };
-    head.starts_with(b"MZ")
-        || head.starts_with(b"MSCF")
-        || (head == [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1] && named(&["msi", "msp", "mst", "msm"]))
-        || (head.starts_with(b"PK\x03\x04") && named(&authverify::appx::PACKAGE_EXTENSIONS))
-        || (head.first() == Some(&0x30) && named(&["cat"]))
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    authverify::payload::signable(name, head)
+}
+
+/// The path's extension is one of `names` (compared without case).
+pub(crate) fn named(path: &Path, names: &[&str]) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| names.iter().any(|x| e.eq_ignore_ascii_case(x)))
 }
 
 /// What a named path that does not exist reports.

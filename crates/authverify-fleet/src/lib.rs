@@ -33,6 +33,7 @@ pub mod files;
 pub mod gate;
 mod listed;
 pub mod output;
+pub mod payload;
 mod pinned;
 pub mod reports;
 pub mod rescan;

@@ -72,8 +72,15 @@ fn one_argument(path: PathBuf, walk: Walk) -> Box<dyn Iterator<Item = Input> + S
                 .into_iter()
                 .filter_map(move |entry| match entry {
                     // Whether it is of a signed format is read by the worker that verifies it:
-                    // one open per file (issue 32).
-                    Ok(e) if e.file_type().is_file() => Some(Input::Walked(e.into_path(), walk.clone())),
+                    // one open per file (issue 32). A container named for `--payload` is taken
+                    // whatever it holds (a plain ZIP archive is walked, not verified).
+                    Ok(e) if e.file_type().is_file() => {
+                        if walk.containers && crate::payload::is_container_name(e.path()) {
+                            Some(Input::File(e.into_path()))
+                        } else {
+                            Some(Input::Walked(e.into_path(), walk.clone()))
+                        }
+                    }
                     // A FIFO, socket or device: reported, never opened (files.rs).
                     Ok(e) if is_special(e.file_type()) => Some(Input::Failed(not_regular(e.path(), e.file_type()))),
                     // Directories are walked; symbolic links are not followed.
@@ -123,6 +130,9 @@ pub struct Walk {
     /// Take every file (with `--catalogs`: files of no signed format are looked up by their
     /// hash), not only those of a signed format.
     pub every_file: bool,
+    /// Take ZIP-based containers too (`verify --payload`: `.zip .nupkg .vsix .whl .jar`,
+    /// whose members are verified).
+    pub containers: bool,
 }
 
 /// The inputs of a run: PATH arguments (merged in path order), or with `files_from` (a

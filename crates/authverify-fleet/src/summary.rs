@@ -37,6 +37,17 @@ pub struct Summary {
     /// `authverify summary`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gate: Option<crate::gate::GateCounts>,
+    /// `verify --payload`: how many containers' payloads the files include (the package
+    /// view: the plan above is what installing those packages on an offline machine needs,
+    /// the containers and every file they carry counted).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub(crate) packages: usize,
+    /// The first three of those containers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) package_examples: Vec<String>,
+    /// The container of the last member counted (members of one come together).
+    #[serde(skip)]
+    last_package: Option<String>,
     /// Where each certificate and reason is in the lists, so that adding one costs the
     /// same however many there are: a report from another machine may name millions, and
     /// a search through the lists for each made merging it quadratic (rebuilt after every
@@ -354,6 +365,11 @@ impl Builder {
         s.files = s.files.saturating_add(1);
         let n = s.by_status.entry(r.status().as_str().to_string()).or_insert(0);
         *n = n.saturating_add(1);
+        if let Some(outer) = r.container.first() {
+            if s.last_package.as_ref() != Some(outer) {
+                s.add_package(outer.clone());
+            }
+        }
         if let Outcome::Report(report) = &r.outcome {
             for m in &report.missing {
                 let mut item = Install::from_missing(m, r.path.clone());
@@ -379,6 +395,10 @@ impl Builder {
         s.sort();
         s
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// `s` is `len` lowercase hex digits.
@@ -567,9 +587,24 @@ impl Summary {
         self.absorb(other, None);
     }
 
+    /// Counts one more container whose payload was verified.
+    fn add_package(&mut self, outer: String) {
+        self.packages = self.packages.saturating_add(1);
+        if self.package_examples.len() < 3 {
+            self.package_examples.push(outer.clone());
+        }
+        self.last_package = Some(outer);
+    }
+
     fn absorb(&mut self, mut other: Summary, host: Option<&str>) {
         self.reindex();
         self.files = self.files.saturating_add(other.files);
+        self.packages = self.packages.saturating_add(other.packages);
+        for p in std::mem::take(&mut other.package_examples) {
+            if self.package_examples.len() < 3 {
+                self.package_examples.push(p);
+            }
+        }
         for (k, v) in std::mem::take(&mut other.by_status) {
             let n = self.by_status.entry(k).or_insert(0);
             *n = n.saturating_add(v);

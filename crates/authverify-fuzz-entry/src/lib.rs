@@ -25,7 +25,7 @@ pub const TEST_ROOT: &[u8] = include_bytes!("../../../test-vectors/pki/root.crt"
 pub const SIGNED_VECTOR: &[u8] = include_bytes!("../../../test-vectors/pe32plus-rsa2048-sha256.exe");
 
 /// The names of the entries, as the fuzz targets and corpus directories are named.
-pub const ENTRIES: [&str; 12] = [
+pub const ENTRIES: [&str; 13] = [
     "pe_image",
     "signed_data",
     "trust_material",
@@ -38,6 +38,7 @@ pub const ENTRIES: [&str; 12] = [
     "appx",
     "script",
     "crl",
+    "payload",
 ];
 
 fn verifier() -> &'static Verifier {
@@ -66,6 +67,7 @@ pub fn run(name: &str, data: &[u8]) {
         "appx" => appx(data),
         "script" => script(data),
         "crl" => crl(data),
+        "payload" => payload(data),
         _ => {}
     }
 }
@@ -265,4 +267,67 @@ pub fn script(data: &[u8]) {
             let _ = sip_info_names(signature, &language.sip());
         }
     }
+}
+
+/// `data` as the payload of a container (`verify --payload`): as a cabinet (`MSCF` put in
+/// front), as an LZX cabinet built around it ([`lzx_cabinet`]: the `lzxd` decoder on
+/// arbitrary blocks), as a ZIP archive and as an MSI package; every member is verified.
+pub fn payload(data: &[u8]) {
+    let mut members = 0usize;
+    let mut count = |_: authverify::MemberReport| members = members.saturating_add(1);
+    let cab: std::borrow::Cow<'_, [u8]> = if data.starts_with(b"MSCF") {
+        data.into()
+    } else {
+        [b"MSCF".as_slice(), data].concat().into()
+    };
+    verifier().verify_payload(&cab, "fuzz.cab", AT, &mut count);
+    verifier().verify_payload(&lzx_cabinet(data), "fuzz.cab", AT, &mut count);
+    verifier().verify_payload(data, "fuzz.zip", AT, &mut count);
+    verifier().verify_payload(data, "fuzz.msi", AT, &mut count);
+}
+
+/// A cabinet of one LZX folder holding one member, its data blocks cut from `data`: the
+/// first byte picks the window (2^15 to 2^21), then each block is a 2-byte size to decode
+/// (at most 32 KiB), a 2-byte stored length and that many bytes.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::as_conversions)]
+pub fn lzx_cabinet(data: &[u8]) -> Vec<u8> {
+    let window = 15 + u16::from(data.first().copied().unwrap_or(0) % 7);
+    let mut blocks: Vec<(u16, &[u8])> = Vec::new();
+    let mut rest = data.get(1..).unwrap_or_default();
+    while rest.len() >= 4 && blocks.len() < 64 {
+        let size = u16::from_le_bytes([rest[0], rest[1]]) % 0x8001;
+        let len = usize::from(u16::from_le_bytes([rest[2], rest[3]])).min(rest.len() - 4);
+        blocks.push((size, &rest[4..4 + len]));
+        rest = &rest[4 + len..];
+    }
+    let total: u32 = blocks.iter().map(|(s, _)| u32::from(*s)).sum();
+    let name = b"member.bin\0";
+    let files_offset = 36 + 8;
+    let data_offset = files_offset + 16 + name.len();
+    let mut b = Vec::new();
+    b.extend_from_slice(b"MSCF");
+    b.extend_from_slice(&0u32.to_le_bytes());
+    b.extend_from_slice(&0u32.to_le_bytes()); // cbCabinet (not read)
+    b.extend_from_slice(&0u32.to_le_bytes());
+    b.extend_from_slice(&(files_offset as u32).to_le_bytes());
+    b.extend_from_slice(&0u32.to_le_bytes());
+    b.extend_from_slice(&[3, 1]);
+    b.extend_from_slice(&1u16.to_le_bytes()); // folders
+    b.extend_from_slice(&1u16.to_le_bytes()); // files
+    b.extend_from_slice(&[0; 6]); // flags, set id, index
+    b.extend_from_slice(&(data_offset as u32).to_le_bytes());
+    b.extend_from_slice(&(blocks.len() as u16).to_le_bytes());
+    b.extend_from_slice(&(3 | (window << 8)).to_le_bytes());
+    b.extend_from_slice(&total.to_le_bytes()); // cbFile
+    b.extend_from_slice(&0u32.to_le_bytes()); // uoffFolderStart
+    b.extend_from_slice(&0u16.to_le_bytes()); // iFolder
+    b.extend_from_slice(&[0; 6]);
+    b.extend_from_slice(name);
+    for (size, block) in blocks {
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b.extend_from_slice(&(block.len() as u16).to_le_bytes());
+        b.extend_from_slice(&size.to_le_bytes());
+        b.extend_from_slice(block);
+    }
+    b
 }

@@ -296,6 +296,52 @@ pub enum CabinetMembersError {
     /// A cabinet without members.
     #[error("no members")]
     NoMembers,
+    /// An LZX block the decoder (`lzxd`) refuses.
+    #[error("LZX block at {offset}: {detail}")]
+    Lzx {
+        /// Where the block's data starts.
+        offset: u64,
+        /// The decoder's reason.
+        detail: String,
+    },
+    /// An LZX folder whose window size is outside the format's 2^15..=2^21.
+    #[error("LZX window of 2^{bits} bytes (the format allows 2^15 to 2^21)")]
+    LzxWindow {
+        /// The window's bits, from typeCompress.
+        bits: u16,
+    },
+}
+
+/// Why a container's payload (`verify --payload`: the members of a cabinet, ZIP archive or
+/// MSI package) could not be walked, or a member was refused by the walk's bounds.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PayloadError {
+    /// A cabinet's tables or data blocks.
+    #[error("cabinet: {0}")]
+    Cabinet(#[from] CabinetMembersError),
+    /// A ZIP archive's records or a member's deflate stream.
+    #[error("ZIP: {0}")]
+    Zip(#[from] AppxError),
+    /// An MSI package's compound file or tables.
+    #[error("MSI: {0}")]
+    Msi(#[from] MsiError),
+    /// A bound of the walk (`authverify::payload::limits`): members, bytes, ratio, depth.
+    #[error("{what} {found} exceeds the bound {limit}")]
+    Bound {
+        /// What was counted.
+        what: &'static str,
+        /// How much was found (or would be reached).
+        found: u64,
+        /// The bound.
+        limit: u64,
+    },
+    /// An MSI package's tables do not say where a file's content is.
+    #[error("MSI tables: {detail}")]
+    Tables {
+        /// What is wrong.
+        detail: String,
+    },
 }
 
 /// A catalog file (`.cat`) cannot be read.
@@ -760,7 +806,7 @@ pub enum TrustListError {
 
 impl Error {
     /// A stable id of the kind of failure, for grouping (`file.image`,
-    /// `file.certificate_table`, `file.cabinet`, `file.msi`, `file.appx`, `file.catalog`, `file.script`, `file.io`, `file.read`, `file.changed`); the message says
+    /// `file.certificate_table`, `file.cabinet`, `file.msi`, `file.appx`, `file.catalog`, `file.script`, `file.payload`, `file.io`, `file.read`, `file.changed`); the message says
     /// the rest.
     pub fn rule(&self) -> &'static str {
         match self {
@@ -771,6 +817,7 @@ impl Error {
             Self::Appx(_) => "file.appx",
             Self::Catalog(_) => "file.catalog",
             Self::Script(_) => "file.script",
+            Self::Payload(_) => "file.payload",
             Self::Io { .. } => "file.io",
             Self::Read { .. } => "file.read",
             Self::Changed { .. } => "file.changed",
@@ -803,6 +850,9 @@ pub enum Error {
     /// A script's text or signature block.
     #[error(transparent)]
     Script(#[from] ScriptError),
+    /// A container's payload (`verify --payload`).
+    #[error(transparent)]
+    Payload(#[from] PayloadError),
     /// The file could not be read ([`crate::Verifier::verify_path`]).
     #[error("{path}: {message}")]
     Io {

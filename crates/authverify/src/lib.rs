@@ -89,6 +89,7 @@ mod loading;
 pub mod msi;
 mod num;
 mod path;
+pub mod payload;
 mod pe;
 pub mod script;
 pub mod trust;
@@ -134,5 +135,6 @@ pub use report::{
 pub use time::UnixTime;
 pub use trust::{LoadSummary, Role, TrustStore};
 pub use verify::catalogs::{CatalogIndex, VerifiedCatalog};
+pub use verify::payload::MemberReport;
 pub use verify::reader::READ_WHOLE_LIMIT;
 pub use verify::Verifier;

@@ -25,6 +25,7 @@ const RANKS: &[(&str, u8)] = &[
     ("x509", 1),
     // Signed data, then what is read from it.
     ("cms", 2),
+    ("payload", 2),
     ("catalog", 3),
     // Trust material, chains over it, loading (which verifies trust lists with chains).
     ("trust", 4),

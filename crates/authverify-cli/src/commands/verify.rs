@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use authverify_fleet::files::FileResult;
 use authverify_fleet::gate::{Gate, GateCounts, GateOptions};
 use authverify_fleet::output::{json, junit, text};
-use authverify_fleet::{config, export, stream, summary, Error, Exit};
+use authverify_fleet::{config, export, payload, stream, summary, Error, Exit};
 
 use crate::args::{VerifyArgs, VerifyFormat};
 
@@ -29,6 +29,7 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<Exit, Error> {
     let (verifier, at) = config::build_verifier(&options, &mut std::io::stderr())?;
     let walk = stream::Walk {
         every_file: !args.options.catalogs.is_empty(),
+        containers: args.payload,
         ..stream::Walk::default()
     };
     let skipped = walk.skipped.clone();
@@ -47,14 +48,7 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<Exit, Error> {
     let stdout = std::io::stdout();
     // 64 KiB: reports are a few KB each, so output is written a batch at a time.
     let mut out = std::io::BufWriter::with_capacity(64 << 10, stdout.lock());
-    let written = stream::verify_ordered_events(inputs, &verifier, at, jobs, |event| {
-        // Interactive use sees each report as it is ready: output is flushed whenever the
-        // printer has nothing more to print for now (once per batch, not once per file).
-        let mut r: FileResult = match event {
-            stream::Printed::Result(r) => r,
-            stream::Printed::Waiting => return out.flush(),
-        };
-        bar.tick();
+    let mut emit = |out: &mut std::io::BufWriter<std::io::StdoutLock<'_>>, mut r: FileResult| -> std::io::Result<()> {
         r.label.clone_from(&args.label);
         counts.add(r.status());
         let judged = gate.evaluate(&r);
@@ -68,13 +62,45 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<Exit, Error> {
         }
         match args.format {
             VerifyFormat::Text if args.summary => Ok(()),
-            VerifyFormat::Text => text::print_one(&mut out, &r).and_then(|()| match &r.gate {
-                Some(g) => text::gate_line(&mut out, g),
+            VerifyFormat::Text => text::print_one(out, &r).and_then(|()| match &r.gate {
+                Some(g) => text::gate_line(out, g),
                 None => Ok(()),
             }),
-            VerifyFormat::Json => document.file(&mut out, &r),
-            VerifyFormat::Jsonl => json::line(&mut out, &r),
+            VerifyFormat::Json => document.file(out, &r),
+            VerifyFormat::Jsonl => json::line(out, &r),
             VerifyFormat::Junit => Ok(()),
+        }
+    };
+    let written = stream::verify_ordered_events(inputs, &verifier, at, jobs, |event| {
+        // Interactive use sees each report as it is ready: output is flushed whenever the
+        // printer has nothing more to print for now (once per batch, not once per file).
+        let r: FileResult = match event {
+            stream::Printed::Result(r) => r,
+            stream::Printed::Waiting => return out.flush(),
+        };
+        bar.tick();
+        if !args.payload {
+            return emit(&mut out, r);
+        }
+        // The container's own report, then its members' (a plain ZIP archive has no
+        // signature of its own: only its members are reported). The payload is walked on
+        // this thread, in path order.
+        match payload::open(std::path::Path::new(&r.path)) {
+            None => emit(&mut out, r),
+            Some(Err(failed)) => emit(&mut out, r).and_then(|()| emit(&mut out, failed)),
+            Some(Ok(container)) => {
+                let mut written = if container.is_plain_archive() {
+                    Ok(())
+                } else {
+                    emit(&mut out, r)
+                };
+                container.verify(&verifier, at, &mut |m| {
+                    if written.is_ok() {
+                        written = emit(&mut out, m);
+                    }
+                });
+                written
+            }
         }
     });
     bar.finish();

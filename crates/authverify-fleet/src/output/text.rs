@@ -263,6 +263,15 @@ pub fn print_summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
         .map(|(k, v)| format!("{v} {}", terminal(k)))
         .collect();
     writeln!(out, "{} files: {}", s.files, counts.join(", "))?;
+    if s.packages > 0 {
+        let examples: Vec<String> = s.package_examples.iter().map(|p| terminal(p).to_string()).collect();
+        writeln!(
+            out,
+            "\nPackage view: {} package(s) with every file they carry (e.g. {}); installing them on an offline machine needs what follows.",
+            s.packages,
+            examples.join(", ")
+        )?;
+    }
     if s.install.is_empty() {
         writeln!(out, "\nNo certificate to install.")?;
     } else {

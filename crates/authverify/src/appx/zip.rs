@@ -147,6 +147,20 @@ pub(crate) fn is_zip(b: &[u8]) -> bool {
 impl<'a> Archive<'a> {
     /// Reads the end records, the central directory and every local header of `bytes`.
     pub fn parse(bytes: &'a [u8]) -> Result<Self, AppxError> {
+        let archive = Self::parse_members(bytes)?;
+        archive.check_layout()?;
+        archive.check_sizes()?;
+        Ok(archive)
+    }
+
+    /// The lenient sibling of [`Archive::parse`] for `verify --payload` over ordinary ZIP
+    /// archives (`.zip`, `.nupkg`, `.vsix`, `.whl`, `.jar`): every member is still located by
+    /// its central directory entry and checked against its local header, but the records
+    /// need not tile the file (a gap or unused bytes between records, records out of directory
+    /// order), since
+    /// no signature hashes the records as laid out; the sizes are bounded by the walk's own
+    /// limits (`crate::payload::limits`), not a package's.
+    pub fn parse_members(bytes: &'a [u8]) -> Result<Self, AppxError> {
         let (end, directory) = read_end(bytes)?;
         let mut members = Vec::new();
         let mut at = directory.start;
@@ -179,15 +193,12 @@ impl<'a> Archive<'a> {
                 ),
             });
         }
-        let archive = Self {
+        Ok(Self {
             bytes,
             members,
             central_directory: directory,
             end,
-        };
-        archive.check_layout()?;
-        archive.check_sizes()?;
-        Ok(archive)
+        })
     }
 
     /// The member called `name` (compared exactly, as ZIP names are).

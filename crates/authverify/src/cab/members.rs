@@ -24,24 +24,24 @@ pub(crate) const MAX_MEMBERS: usize = 64;
 /// 2.1 GB). The real authrootstl.cab inflates to about 0.4 MB.
 pub(crate) const MAX_CABINET_BYTES: usize = 16 * 1024 * 1024;
 /// MSZIP blocks decompress to at most 32 KiB each.
-const MSZIP_BLOCK: usize = 32 * 1024;
+pub(crate) const MSZIP_BLOCK: usize = 32 * 1024;
 
-struct Folder {
-    data_offset: usize,
-    blocks: u16,
-    compression: u16,
+pub(crate) struct Folder {
+    pub(crate) data_offset: usize,
+    pub(crate) blocks: u16,
+    pub(crate) compression: u16,
 }
 
 /// One member's entry in the file table.
-struct Member {
-    name: String,
-    size: usize,
-    offset: usize,
-    folder: usize,
+pub(crate) struct Member {
+    pub(crate) name: String,
+    pub(crate) size: usize,
+    pub(crate) offset: usize,
+    pub(crate) folder: usize,
 }
 
 /// A field that must be in the file: missing, it is [`CabinetMembersError::Truncated`].
-fn field<T>(v: Option<T>, what: &'static str, offset: usize) -> Result<T, CabinetMembersError> {
+pub(crate) fn field<T>(v: Option<T>, what: &'static str, offset: usize) -> Result<T, CabinetMembersError> {
     v.ok_or(CabinetMembersError::Truncated {
         what,
         offset: usize_u64(offset),
@@ -51,6 +51,14 @@ fn field<T>(v: Option<T>, what: &'static str, offset: usize) -> Result<T, Cabine
 /// The folder and file tables of a single cabinet, and the reserve each data block
 /// carries.
 fn tables(b: &[u8]) -> Result<(Vec<Folder>, Vec<Member>, usize), CabinetMembersError> {
+    tables_bounded(b, MAX_MEMBERS)
+}
+
+/// [`tables`] for a cabinet of at most `max_members` members (and as many folders).
+pub(crate) type Tables = (Vec<Folder>, Vec<Member>, usize);
+
+/// The folder and file tables, at most `max_members` members.
+pub(crate) fn tables_bounded(b: &[u8], max_members: usize) -> Result<Tables, CabinetMembersError> {
     if !super::is_cabinet(b) {
         return Err(CabinetMembersError::NotCabinet);
     }
@@ -58,10 +66,10 @@ fn tables(b: &[u8]) -> Result<(Vec<Folder>, Vec<Member>, usize), CabinetMembersE
     let folder_count = usize::from(field(u16_at(b, 26), "cFolders", 26)?);
     let file_count = usize::from(field(u16_at(b, 28), "cFiles", 28)?);
     let flags = field(u16_at(b, 30), "flags", 30)?;
-    if file_count > MAX_MEMBERS {
+    if file_count > max_members {
         return Err(CabinetMembersError::TooManyMembers {
             count: file_count,
-            max: MAX_MEMBERS,
+            max: max_members,
         });
     }
     let mut at = 36usize;
@@ -80,7 +88,7 @@ fn tables(b: &[u8]) -> Result<(Vec<Folder>, Vec<Member>, usize), CabinetMembersE
         return Err(CabinetMembersError::Spanned);
     }
     let mut folders = Vec::new();
-    for _ in 0..folder_count.min(MAX_MEMBERS) {
+    for _ in 0..folder_count.min(max_members) {
         folders.push(Folder {
             data_offset: to_usize(field(u32_at(b, at), "CFFOLDER coffCabStart", at)?),
             blocks: field(
@@ -231,7 +239,7 @@ fn unpack(b: &[u8], folder: &Folder, data_reserve: usize, budget: &mut usize) ->
 
 /// Appends the `size` bytes the MSZIP block at `start` (its data, after the header)
 /// inflates to: "CK", then a raw deflate stream that may refer to the 32 KiB before it.
-fn inflate_mszip(
+pub(crate) fn inflate_mszip(
     inflater: &mut DecompressorOxide,
     block: &[u8],
     start: usize,

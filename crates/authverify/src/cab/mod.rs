@@ -5,6 +5,7 @@
 
 pub(crate) mod members;
 pub mod signature;
+pub(crate) mod stream;
 
 /// `MSCF`: every cabinet starts with it.
 pub(crate) const MAGIC: &[u8; 4] = b"MSCF";

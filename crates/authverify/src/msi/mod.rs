@@ -112,6 +112,22 @@ impl<'a> MsiPackage<'a> {
         self.file.bytes_after_last_sector()
     }
 
+    /// The root's stream whose stored name is `units` (UTF-16 code units, no terminator),
+    /// read whole (at most `max` bytes, more is [`MsiError::StreamTooLarge`]); `None` when the
+    /// root has no such stream. The payload walker reads the package's tables and embedded
+    /// cabinets with it.
+    pub(crate) fn root_stream(&self, units: &[u16], max: u32) -> Result<Option<Vec<u8>>, MsiError> {
+        let wanted: Vec<u8> = units.iter().chain([&0]).flat_map(|u| u.to_le_bytes()).collect();
+        let mut walk = Self::walk_of(&self.file);
+        for id in self.file.children(0, &mut walk.seen)? {
+            let e = self.file.entry(id)?;
+            if e.kind() == STREAM && e.name() == wanted.as_slice() {
+                return read_whole(&self.file, e, max, &mut walk.met).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
     fn walk_of(file: &Compound<'_>) -> Walk {
         Walk {
             seen: vec![false; file.entries()],

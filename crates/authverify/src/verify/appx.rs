@@ -23,7 +23,7 @@ impl Verifier {
     pub(super) fn verify_appx(&self, data: &[u8], at: UnixTime, feed: &mut Feed<'_>) -> Result<FileReport, Error> {
         let package = AppxPackage::parse(data)?;
         let mut examined = self.examine_appx(&package, at, feed);
-        if self.catalogs.is_some() {
+        if self.has_catalogs() {
             // As for MSI: a catalog lists a package by the hash of its bytes (the flat-file
             // SIP), not by its content digests. A package is read whole.
             let mut flat = crate::digest::MultiDigest::new(self.lookup_algorithms());

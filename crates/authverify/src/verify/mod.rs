@@ -3,6 +3,7 @@
 mod appx;
 pub(crate) mod catalogs;
 pub(crate) mod outcome;
+pub(crate) mod payload;
 pub(crate) mod reader;
 mod render;
 pub(crate) mod timestamp;
@@ -41,8 +42,11 @@ pub struct Verifier {
     links: Arc<path::LinkCache>,
     /// Parsed certificates, shared likewise.
     certificates: Arc<crate::x509::cache::CertificateCache>,
-    /// Catalogs files are looked up in ([`Verifier::with_catalogs`]).
-    catalogs: Option<Arc<catalogs::CatalogIndex>>,
+    /// Catalogs files are looked up in ([`Verifier::with_catalogs`]), and while a payload
+    /// is walked, the catalogs among a member's siblings.
+    catalogs: Vec<Arc<catalogs::CatalogIndex>>,
+    /// The digest algorithms the catalogs' members use, all indexes together.
+    lookup_algs: Vec<DigestAlgorithm>,
 }
 
 /// What the certificate table holds.
@@ -156,7 +160,8 @@ impl Verifier {
             policy,
             links: Arc::new(path::LinkCache::default()),
             certificates: Arc::new(crate::x509::cache::CertificateCache::default()),
-            catalogs: None,
+            catalogs: Vec::new(),
+            lookup_algs: Vec::new(),
         }
     }
 
@@ -164,13 +169,32 @@ impl Verifier {
     /// by its hash gets that catalog's signature as one of its own (kind `catalog`), and
     /// files of no signed format are hashed whole and judged by the catalogs alone.
     pub fn with_catalogs(mut self, catalogs: Arc<catalogs::CatalogIndex>) -> Self {
-        self.catalogs = Some(catalogs);
+        self.catalogs.clear();
+        self.lookup_algs.clear();
+        self.with_added_catalogs(catalogs)
+    }
+
+    /// The same verifier, looking files up in `catalogs` besides the catalogs it has (the
+    /// catalogs a payload carries, for their siblings).
+    pub(crate) fn with_added_catalogs(mut self, catalogs: Arc<catalogs::CatalogIndex>) -> Self {
+        for a in catalogs.algorithms() {
+            if !self.lookup_algs.contains(a) {
+                self.lookup_algs.push(*a);
+            }
+        }
+        self.lookup_algs.sort();
+        self.catalogs.push(catalogs);
         self
+    }
+
+    /// Whether files are looked up in catalogs.
+    fn has_catalogs(&self) -> bool {
+        !self.catalogs.is_empty()
     }
 
     /// The digest algorithms catalog lookups need (none without catalogs).
     fn lookup_algorithms(&self) -> &[DigestAlgorithm] {
-        self.catalogs.as_deref().map_or(&[], |c| c.algorithms())
+        &self.lookup_algs
     }
 
     /// Reads and verifies one file. The file is read into memory whole; to verify very large
@@ -317,7 +341,7 @@ impl Verifier {
                 return self.verify_script(data, language, at, feed);
             }
         }
-        if self.catalogs.is_some() && !data.starts_with(b"MZ") {
+        if self.has_catalogs() && !data.starts_with(b"MZ") {
             return Ok(self.verify_flat(data, feed));
         }
         let image = PeImage::parse(data)?;
@@ -349,7 +373,7 @@ impl Verifier {
     /// Adds a signature of origin `catalog` to `examined` for every catalog listing one of
     /// the file's `digests` (the verdict then weighs them with the file's own).
     fn look_up(&self, digests: &[(DigestAlgorithm, Vec<u8>)], examined: &mut Examined) {
-        if let Some(index) = &self.catalogs {
+        for index in &self.catalogs {
             let signatures = &mut examined.evidence.signatures;
             let found = catalogs::catalog_signatures(index, digests, signatures.len(), &mut examined.notes);
             signatures.extend(found);
@@ -437,7 +461,7 @@ impl Verifier {
         };
         let (mut examined, _) = self.verify_found(table, &subject, after, feed, at);
         examined.format_notes = msi_notes(&package, examined.evidence.signatures.first());
-        if self.catalogs.is_some() {
+        if self.has_catalogs() {
             // Windows hashes a file for a catalog lookup with the PE, cabinet or flat-file
             // subject interface package only (CryptSIPRetrieveSubjectGuidForCatalogFile), so
             // a catalog lists a package by the hash of its bytes, not its content digest;

@@ -1,0 +1,697 @@
+//! Every member of a cabinet, streamed folder by folder for `verify --payload`: uncompressed,
+//! MSZIP (`miniz_oxide`) and LZX (`lzxd`) folders are decoded one data block (at most 32 KiB)
+//! at a time into a window that holds only what a member not yet handed over still needs
+//! (and the 32 KiB MSZIP refers back to), so memory is bounded by the largest member, not by
+//! the folder: a folder of a thousand members of 1 MiB each never holds more than about one
+//! of them.
+//!
+//! Bounded like the trust-list reader ([`super::members`]) and besides: the members, each
+//! member's size (checked against its CFFILE entry before anything is decoded), the bytes
+//! decoded across the whole walk (the walk's `Budget`), and each folder's ratio of decoded to stored
+//! bytes (a cabinet bomb: MSZIP reaches about 1000:1 on constant data).
+
+use miniz_oxide::inflate::core::DecompressorOxide;
+
+use super::members::{field, inflate_mszip, tables_bounded, Folder, Member, MSZIP_BLOCK};
+use super::u16_at;
+use crate::error::{CabinetMembersError, PayloadError};
+use crate::num::usize_u64;
+
+/// Where a walk's members go: each member's name and its content.
+pub(crate) type Sink<'f> = dyn FnMut(&str, Data<'_>) -> Result<(), PayloadError> + 'f;
+
+/// A reader that can seek: what a streamed member is read through.
+pub(crate) trait ReadSeek: std::io::Read + std::io::Seek {}
+impl<T: std::io::Read + std::io::Seek> ReadSeek for T {}
+
+/// A member's content: its bytes, or for a cabinet member larger than
+/// [`STREAM_OVER`] a reader that decodes it on demand (memory: a window, whatever its size).
+pub(crate) enum Data<'m> {
+    /// The member's bytes.
+    Bytes(&'m [u8]),
+    /// A reader over the member (seeking back restarts the folder's decoding).
+    Reader(&'m mut dyn ReadSeek),
+}
+
+/// Cabinet members larger than this are handed over as readers, not bytes (the size up to
+/// which the verifier reads a file whole anyway, `crate::READ_WHOLE_LIMIT`).
+pub(crate) const STREAM_OVER: usize = 8 << 20;
+
+/// Takes `n` decoded bytes from the walk's budget, or says which bound that exceeds.
+pub(crate) type Budget<'f> = dyn Fn(u64) -> Result<(), PayloadError> + 'f;
+
+/// The bounds one cabinet's walk is held to.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Bounds {
+    /// Most members in the cabinet.
+    pub(crate) max_members: usize,
+    /// Most bytes one member may hold.
+    pub(crate) max_member_bytes: usize,
+    /// Largest ratio of a folder's decoded bytes to its stored bytes...
+    pub(crate) max_ratio: u64,
+    /// ...once it has decoded more than this many bytes.
+    pub(crate) ratio_floor: u64,
+}
+
+/// History MSZIP's deflate blocks may refer back to.
+const HISTORY: usize = 32 * 1024;
+
+/// Calls `f` with each member's name and bytes, folder by folder, members of a folder in
+/// the order of their offsets. `left` is what the walk may still decode, and is reduced by
+/// what this cabinet decodes. Returns how many members were handed over.
+pub(crate) fn for_each_member(
+    b: &[u8],
+    bounds: &Bounds,
+    budget: &Budget<'_>,
+    f: &mut Sink<'_>,
+) -> Result<usize, PayloadError> {
+    let (folders, members, data_reserve) = tables_bounded(b, bounds.max_members)?;
+    for m in &members {
+        if m.size > bounds.max_member_bytes {
+            return Err(PayloadError::Bound {
+                what: "bytes of one member",
+                found: usize_u64(m.size),
+                limit: usize_u64(bounds.max_member_bytes),
+            });
+        }
+    }
+    for (index, folder) in folders.iter().enumerate() {
+        let mut mine: Vec<&Member> = members.iter().filter(|m| m.folder == index).collect();
+        if mine.is_empty() {
+            continue; // never decoded: a folder no member uses costs nothing
+        }
+        mine.sort_by_key(|m| (m.offset, m.size));
+        let mut blocks = Blocks::new(b, folder, data_reserve, bounds)?;
+        walk_folder(&mine, &mut blocks, budget, f)?;
+    }
+    Ok(members.len())
+}
+
+/// Decodes one folder's blocks until every member in `mine` (sorted by offset) is handed
+/// over, dropping what no later member needs.
+fn walk_folder(
+    mine: &[&Member],
+    blocks: &mut Blocks<'_>,
+    budget: &Budget<'_>,
+    f: &mut Sink<'_>,
+) -> Result<(), PayloadError> {
+    let mut window: Vec<u8> = Vec::new();
+    // The folder offset of window[0].
+    let mut base = 0usize;
+    let mut next = 0usize;
+    while let Some(m) = mine.get(next) {
+        let end = m.offset.checked_add(m.size).ok_or_else(|| outside(m, base, &window))?;
+        let have = base.saturating_add(window.len());
+        if m.size > STREAM_OVER {
+            // Decoded again on demand by its own reader, from the last block boundary before
+            // it; the walk keeps none of its bytes.
+            while let Some(n) = blocks.peek_size() {
+                let have = base.saturating_add(window.len());
+                if have.saturating_add(n) > m.offset {
+                    break;
+                }
+                trim(&mut window, &mut base, m.offset.min(have.saturating_sub(HISTORY)));
+                if !blocks.next(&mut window, budget)? {
+                    break;
+                }
+            }
+            let origin = Origin::at(blocks, &window, base)?;
+            let mut reader = MemberReader {
+                blocks: origin.blocks()?,
+                window: origin.window.clone(),
+                base: origin.base,
+                origin,
+                budget,
+                start: m.offset,
+                len: usize_u64(m.size),
+                pos: 0,
+            };
+            f(&m.name, Data::Reader(&mut reader))?;
+            next = next.saturating_add(1);
+            continue;
+        }
+        if end <= have {
+            let from = m.offset.checked_sub(base).ok_or_else(|| outside(m, base, &window))?;
+            let bytes = window
+                .get(from..end.saturating_sub(base))
+                .ok_or_else(|| outside(m, base, &window))?;
+            f(&m.name, Data::Bytes(bytes))?;
+            next = next.saturating_add(1);
+            continue;
+        }
+        // Bytes before the next member's start and before the last 32 KiB are not needed
+        // again; they are dropped once they are half the window (amortised linear).
+        trim(&mut window, &mut base, m.offset.min(have.saturating_sub(HISTORY)));
+        if !blocks.next(&mut window, budget)? {
+            return Err(outside(m, base, &window));
+        }
+    }
+    Ok(())
+}
+
+/// Drops the window's bytes before folder offset `keep_from` once they are half of it
+/// (amortised linear copying); `base` is the folder offset of `window[0]`.
+fn trim(window: &mut Vec<u8>, base: &mut usize, keep_from: usize) {
+    let drop = keep_from.saturating_sub(*base);
+    if drop > 0 && drop >= window.len() / 2 {
+        window.drain(..drop.min(window.len()));
+        *base = base.saturating_add(drop);
+    }
+}
+
+/// Where a member reader starts, and restarts after a seek back: a block boundary before the
+/// member with the 32 KiB of history MSZIP refers back to (uncompressed and MSZIP folders),
+/// or the folder's start (LZX: its decoder's state cannot be copied, so a restart decodes
+/// the folder again up to the member — bounded by the walk's budget, not linear).
+struct Origin<'a> {
+    blocks: Blocks<'a>,
+    window: Vec<u8>,
+    base: usize,
+}
+
+impl<'a> Origin<'a> {
+    fn at(blocks: &Blocks<'a>, window: &[u8], base: usize) -> Result<Self, PayloadError> {
+        Ok(match blocks.resumed() {
+            Some(resumed) => {
+                let keep = window.len().min(HISTORY);
+                let tail = window.get(window.len().saturating_sub(keep)..).unwrap_or_default();
+                Self {
+                    blocks: resumed,
+                    window: tail.to_vec(),
+                    base: base.saturating_add(window.len()).saturating_sub(keep),
+                }
+            }
+            None => Self {
+                blocks: blocks.fresh()?,
+                window: Vec::new(),
+                base: 0,
+            },
+        })
+    }
+
+    /// A decoder at this origin.
+    fn blocks(&self) -> Result<Blocks<'a>, PayloadError> {
+        match self.blocks.resumed() {
+            Some(b) => Ok(b),
+            None => self.blocks.fresh(),
+        }
+    }
+}
+
+fn outside(m: &Member, base: usize, window: &[u8]) -> PayloadError {
+    CabinetMembersError::OutsideFolder {
+        member: m.name.clone(),
+        size: m.size,
+        offset: m.offset,
+        folder_len: base.saturating_add(window.len()),
+    }
+    .into()
+}
+
+/// The decoder of one folder's data blocks.
+struct Blocks<'a> {
+    b: &'a [u8],
+    folder: Folder,
+    at: usize,
+    blocks_left: u16,
+    kind: Kind,
+    data_reserve: usize,
+    stored: u64,
+    decoded: u64,
+    bounds: Bounds,
+}
+
+enum Kind {
+    Stored,
+    Mszip(Box<DecompressorOxide>),
+    Lzx(Box<lzxd::Lzxd>),
+}
+
+impl<'a> Blocks<'a> {
+    fn new(b: &'a [u8], folder: &Folder, data_reserve: usize, bounds: &Bounds) -> Result<Self, PayloadError> {
+        let kind = match folder.compression & 0x000f {
+            0 => Kind::Stored,
+            1 => Kind::Mszip(Box::default()),
+            3 => Kind::Lzx(Box::new(lzxd::Lzxd::new(lzx_window(folder.compression)?))),
+            _ => return Err(CabinetMembersError::Compression { method: "Quantum" }.into()),
+        };
+        Ok(Self {
+            b,
+            folder: Folder {
+                data_offset: folder.data_offset,
+                blocks: folder.blocks,
+                compression: folder.compression,
+            },
+            at: folder.data_offset,
+            blocks_left: folder.blocks,
+            kind,
+            data_reserve,
+            stored: 0,
+            decoded: 0,
+            bounds: *bounds,
+        })
+    }
+
+    /// A decoder of the same folder from its first block.
+    fn fresh(&self) -> Result<Self, PayloadError> {
+        Self::new(self.b, &self.folder, self.data_reserve, &self.bounds)
+    }
+
+    /// A decoder of the same folder from this one's next block, when the blocks carry no
+    /// state but the output's last 32 KiB (uncompressed and MSZIP: each MSZIP block is a
+    /// deflate stream of its own over that history); `None` for LZX.
+    fn resumed(&self) -> Option<Self> {
+        let kind = match self.kind {
+            Kind::Stored => Kind::Stored,
+            Kind::Mszip(_) => Kind::Mszip(Box::default()),
+            Kind::Lzx(_) => return None,
+        };
+        Some(Self {
+            b: self.b,
+            folder: Folder {
+                data_offset: self.folder.data_offset,
+                blocks: self.folder.blocks,
+                compression: self.folder.compression,
+            },
+            at: self.at,
+            blocks_left: self.blocks_left,
+            kind,
+            data_reserve: self.data_reserve,
+            stored: self.stored,
+            decoded: self.decoded,
+            bounds: self.bounds,
+        })
+    }
+
+    /// The size the next block declares, if there is one.
+    fn peek_size(&self) -> Option<usize> {
+        if self.blocks_left == 0 {
+            return None;
+        }
+        u16_at(self.b, self.at.saturating_add(6)).map(usize::from)
+    }
+
+    /// Appends the next block's bytes to `out`; false when the folder has no more blocks.
+    fn next(&mut self, out: &mut Vec<u8>, budget: &Budget<'_>) -> Result<bool, PayloadError> {
+        if self.blocks_left == 0 {
+            return Ok(false);
+        }
+        self.blocks_left = self.blocks_left.saturating_sub(1);
+        let (b, at) = (self.b, self.at);
+        let packed = usize::from(field(
+            u16_at(b, at.saturating_add(4)),
+            "CFDATA cbData",
+            at.saturating_add(4),
+        )?);
+        let size = usize::from(field(
+            u16_at(b, at.saturating_add(6)),
+            "CFDATA cbUncomp",
+            at.saturating_add(6),
+        )?);
+        let start = at.saturating_add(8).saturating_add(self.data_reserve);
+        let block = start
+            .checked_add(packed)
+            .and_then(|end| b.get(start..end))
+            .ok_or(CabinetMembersError::BlockPastEnd { offset: usize_u64(at) })?;
+        self.at = start.saturating_add(packed);
+        self.account(packed, size, budget)?;
+        match &mut self.kind {
+            Kind::Stored if packed != size => {
+                return Err(CabinetMembersError::StoredSize {
+                    offset: usize_u64(at),
+                    packed,
+                    size,
+                }
+                .into())
+            }
+            Kind::Stored => out.extend_from_slice(block),
+            Kind::Mszip(inflater) => inflate_mszip(inflater, block, start, size, out)?,
+            Kind::Lzx(decoder) => {
+                // lzxd decodes one 32 KiB frame per call, and a larger output would index past
+                // its post-processing buffer.
+                if size > MSZIP_BLOCK {
+                    return Err(CabinetMembersError::Lzx {
+                        offset: usize_u64(start),
+                        detail: format!("declares {size} bytes (at most {MSZIP_BLOCK})"),
+                    }
+                    .into());
+                }
+                let bytes = decoder
+                    .decompress_next(block, size)
+                    .map_err(|e| CabinetMembersError::Lzx {
+                        offset: usize_u64(start),
+                        detail: e.to_string(),
+                    })?;
+                out.extend_from_slice(bytes);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Counts a block of `packed` stored bytes declaring `size` against the walk's budget
+    /// and the folder's ratio, before it is decoded.
+    fn account(&mut self, packed: usize, size: usize, budget: &Budget<'_>) -> Result<(), PayloadError> {
+        let size64 = usize_u64(size);
+        budget(size64)?;
+        self.stored = self.stored.saturating_add(usize_u64(packed));
+        self.decoded = self.decoded.saturating_add(size64);
+        if self.decoded > self.bounds.ratio_floor && self.decoded > self.stored.saturating_mul(self.bounds.max_ratio) {
+            return Err(PayloadError::Bound {
+                what: "compression ratio of a folder",
+                found: self.decoded.checked_div(self.stored.max(1)).unwrap_or(u64::MAX),
+                limit: self.bounds.max_ratio,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A member read on demand: decoded from its [`Origin`] up to what is read, keeping only
+/// the block being read and the 32 KiB history; a seek back before that restarts from the
+/// origin. The verifier reads a large PE image's headers, its certificate table, then its
+/// digest ranges in order and the headers and table again, so a member costs a few
+/// decodings of itself (each counted in the walk's budget), in a window's memory.
+pub(crate) struct MemberReader<'a, 'r> {
+    origin: Origin<'a>,
+    blocks: Blocks<'a>,
+    budget: &'r Budget<'r>,
+    /// The member's offset in its folder, and its length.
+    start: usize,
+    len: u64,
+    pos: u64,
+    window: Vec<u8>,
+    /// The folder offset of window[0].
+    base: usize,
+}
+
+fn io_error(e: PayloadError) -> std::io::Error {
+    std::io::Error::other(e)
+}
+
+impl std::io::Read for MemberReader<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.len.saturating_sub(self.pos);
+        if left == 0 || buf.is_empty() {
+            return Ok(0);
+        }
+        let target = usize::try_from(self.pos)
+            .ok()
+            .and_then(|p| self.start.checked_add(p))
+            .ok_or_else(|| std::io::Error::other("member offset overflows"))?;
+        if target < self.base {
+            self.blocks = self.origin.blocks().map_err(io_error)?;
+            self.window.clone_from(&self.origin.window);
+            self.base = self.origin.base;
+        }
+        while self.base.saturating_add(self.window.len()) <= target {
+            let have = self.base.saturating_add(self.window.len());
+            let drop = have.saturating_sub(HISTORY).saturating_sub(self.base);
+            if drop > 0 && drop >= self.window.len() / 2 {
+                self.window.drain(..drop.min(self.window.len()));
+                self.base = self.base.saturating_add(drop);
+            }
+            if !self.blocks.next(&mut self.window, self.budget).map_err(io_error)? {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+        }
+        let from = target.saturating_sub(self.base);
+        let available = self.window.get(from..).unwrap_or_default();
+        let n = buf
+            .len()
+            .min(available.len())
+            .min(usize::try_from(left).unwrap_or(usize::MAX));
+        if let (Some(dst), Some(src)) = (buf.get_mut(..n), available.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.pos = self.pos.saturating_add(usize_u64(n));
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for MemberReader<'_, '_> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        let pos = match to {
+            std::io::SeekFrom::Start(n) => Some(n),
+            std::io::SeekFrom::End(d) => self.len.checked_add_signed(d),
+            std::io::SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = pos.ok_or_else(|| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+        Ok(self.pos)
+    }
+}
+
+/// The LZX window typeCompress names in bits 8..13 (15 to 21: 32 KiB to 2 MiB).
+fn lzx_window(compression: u16) -> Result<lzxd::WindowSize, PayloadError> {
+    use lzxd::WindowSize as W;
+    let bits = (compression >> 8) & 0x1f;
+    Ok(match bits {
+        15 => W::KB32,
+        16 => W::KB64,
+        17 => W::KB128,
+        18 => W::KB256,
+        19 => W::KB512,
+        20 => W::MB1,
+        21 => W::MB2,
+        _ => return Err(CabinetMembersError::LzxWindow { bits }.into()),
+    })
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::as_conversions
+)] // test code on known-good inputs
+pub(crate) mod tests {
+    use super::{for_each_member, Bounds};
+    use crate::error::PayloadError;
+
+    fn unbounded(_: u64) -> Result<(), PayloadError> {
+        Ok(())
+    }
+
+    const BOUNDS: Bounds = Bounds {
+        max_members: 16,
+        max_member_bytes: 1 << 20,
+        max_ratio: 200,
+        ratio_floor: 1 << 20,
+    };
+
+    /// A cabinet of one folder compressed with `compression` holding `members` (name,
+    /// offset, size) over the data `blocks` (stored bytes, declared size).
+    pub(crate) fn cabinet(compression: u16, members: &[(&str, u32, u32)], blocks: &[(&[u8], u16)]) -> Vec<u8> {
+        let files_offset = 36 + 8;
+        let names: usize = members.iter().map(|m| 16 + m.0.len() + 1).sum();
+        let data_offset = files_offset + names;
+        let mut b = Vec::new();
+        b.extend_from_slice(b"MSCF");
+        b.extend_from_slice(&[0; 12]);
+        b.extend_from_slice(&(files_offset as u32).to_le_bytes());
+        b.extend_from_slice(&[0; 4]);
+        b.extend_from_slice(&[3, 1]);
+        b.extend_from_slice(&1u16.to_le_bytes());
+        b.extend_from_slice(&(members.len() as u16).to_le_bytes());
+        b.extend_from_slice(&[0; 6]);
+        b.extend_from_slice(&(data_offset as u32).to_le_bytes());
+        b.extend_from_slice(&(blocks.len() as u16).to_le_bytes());
+        b.extend_from_slice(&compression.to_le_bytes());
+        for (name, offset, size) in members {
+            b.extend_from_slice(&size.to_le_bytes());
+            b.extend_from_slice(&offset.to_le_bytes());
+            b.extend_from_slice(&[0; 8]);
+            b.extend_from_slice(name.as_bytes());
+            b.push(0);
+        }
+        for (data, size) in blocks {
+            b.extend_from_slice(&[0; 4]);
+            b.extend_from_slice(&(data.len() as u16).to_le_bytes());
+            b.extend_from_slice(&size.to_le_bytes());
+            b.extend_from_slice(data);
+        }
+        b
+    }
+
+    fn members(cab: &[u8]) -> Result<Vec<(String, Vec<u8>)>, PayloadError> {
+        let mut out = Vec::new();
+        for_each_member(cab, &BOUNDS, &unbounded, &mut |n, d| {
+            let bytes = match d {
+                super::Data::Bytes(b) => b.to_vec(),
+                super::Data::Reader(r) => {
+                    let mut v = Vec::new();
+                    r.read_to_end(&mut v)
+                        .map_err(|e| PayloadError::Tables { detail: e.to_string() })?;
+                    v
+                }
+            };
+            out.push((n.to_string(), bytes));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn members_spanning_blocks_come_out_whole_in_offset_order() {
+        let cab = cabinet(
+            0,
+            &[("b", 4, 6), ("a", 0, 4), ("empty", 10, 0)],
+            &[(b"0123", 4), (b"45", 2), (b"6789", 4)],
+        );
+        let got = members(&cab).expect("reads");
+        let want = [("a", &b"0123"[..]), ("b", b"456789"), ("empty", b"")];
+        assert_eq!(got.len(), 3);
+        for ((name, data), (wn, wd)) in got.iter().zip(want) {
+            assert_eq!((name.as_str(), data.as_slice()), (wn, wd));
+        }
+    }
+
+    #[test]
+    fn every_truncation_is_a_typed_error_and_a_member_past_its_folder_too() {
+        let cab = cabinet(0, &[("a", 0, 10)], &[(b"01234", 5), (b"56789", 5)]);
+        assert!(members(&cab).is_ok());
+        for len in 0..cab.len() {
+            assert!(members(&cab[..len]).is_err(), "truncated at {len}");
+        }
+        let past = cabinet(0, &[("a", 0, 11)], &[(b"01234", 5), (b"56789", 5)]);
+        assert!(members(&past).is_err());
+    }
+
+    /// An LZX folder whose one block is an LZX *uncompressed* block ([MS-PATCH] 2.3.3):
+    /// no E8 translation (1 bit), block type 3 (3 bits), its size (24 bits), padding to 16
+    /// bits, R0..R2 (12 bytes), then the bytes. Read by `lzxd` through the cabinet walk.
+    #[test]
+    fn an_lzx_folder_decodes_through_lzxd() {
+        let text = b"hello, lzx";
+        // Bits, MSB first in 16-bit little-endian words: 0 011 then 24 bits of size, 4 bits pad.
+        let header: u32 = (0b0011 << 28) | ((text.len() as u32) << 4);
+        let mut block = Vec::new();
+        block.extend_from_slice(&((header >> 16) as u16).to_le_bytes());
+        block.extend_from_slice(&((header & 0xffff) as u16).to_le_bytes());
+        for _ in 0..3 {
+            block.extend_from_slice(&1u32.to_le_bytes());
+        }
+        block.extend_from_slice(text);
+        let cab = cabinet(
+            3 | (16 << 8),
+            &[("t.txt", 0, text.len() as u32)],
+            &[(&block, text.len() as u16)],
+        );
+        let got = members(&cab).expect("decodes");
+        assert_eq!(got, vec![("t.txt".to_string(), text.to_vec())]);
+        // A window outside 2^15..=2^21 is refused before decoding.
+        let wide = cabinet(
+            3 | (22 << 8),
+            &[("t.txt", 0, text.len() as u32)],
+            &[(&block, text.len() as u16)],
+        );
+        assert!(members(&wide).is_err());
+    }
+
+    #[test]
+    fn a_folder_past_the_ratio_is_refused_before_it_is_decoded() {
+        // One stored byte declaring 32 KiB: 32768:1, counted before the block is read (with
+        // no floor, so that a small vector reaches the bound).
+        let cab = cabinet(0, &[("a", 0, 32768)], &[(b"x", 32768)]);
+        let bounds = Bounds {
+            ratio_floor: 0,
+            ..BOUNDS
+        };
+        let err = for_each_member(&cab, &bounds, &unbounded, &mut |_, _| Ok(())).expect_err("refused");
+        assert!(
+            matches!(
+                err,
+                PayloadError::Bound {
+                    what: "compression ratio of a folder",
+                    found: 32768,
+                    limit: 200
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_member_past_the_size_bound_is_refused_before_anything_is_decoded() {
+        // The block is broken (stored bytes shorter than declared): reaching it would be a
+        // different error, so the bound is checked on the CFFILE entry first.
+        let cab = cabinet(0, &[("big", 0, 9)], &[(b"x", 9)]);
+        let bounds = Bounds {
+            max_member_bytes: 8,
+            ..BOUNDS
+        };
+        let err = for_each_member(&cab, &bounds, &unbounded, &mut |_, _| Ok(())).expect_err("refused");
+        assert!(
+            matches!(
+                err,
+                PayloadError::Bound {
+                    what: "bytes of one member",
+                    found: 9,
+                    limit: 8
+                }
+            ),
+            "{err:?}"
+        );
+        let many = cabinet(0, &[("a", 0, 1), ("b", 0, 1)], &[(b"x", 1)]);
+        let one = Bounds {
+            max_members: 1,
+            ..BOUNDS
+        };
+        assert!(for_each_member(&many, &one, &unbounded, &mut |_, _| Ok(())).is_err());
+    }
+
+    /// A stored cabinet holding `data` as `name` in 32 KiB blocks.
+    pub(crate) fn stored_cabinet(name: &str, data: &[u8]) -> Vec<u8> {
+        let blocks: Vec<(&[u8], u16)> = data.chunks(32 * 1024).map(|c| (c, c.len() as u16)).collect();
+        cabinet(0, &[(name, 0, data.len() as u32)], &blocks)
+    }
+
+    #[test]
+    fn a_large_member_is_read_through_a_reader_that_restarts_on_a_backward_seek() {
+        use std::io::SeekFrom;
+        let data: Vec<u8> = (0..(super::STREAM_OVER + 100_000))
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
+        // A small member first, so that the reader starts mid-folder (at the last block
+        // boundary before the large one) and restarts there.
+        let small: Vec<u8> = (0..100_000).map(|i| (i % 13) as u8).collect();
+        let folder = [small.as_slice(), &data].concat();
+        let blocks: Vec<(&[u8], u16)> = folder.chunks(32 * 1024).map(|c| (c, c.len() as u16)).collect();
+        let cab = cabinet(
+            0,
+            &[
+                ("small.bin", 0, small.len() as u32),
+                ("big.bin", small.len() as u32, data.len() as u32),
+            ],
+            &blocks,
+        );
+        let mut streamed = 0;
+        for_each_member(&cab, &BOUNDS_BIG, &unbounded, &mut |_, d| {
+            let r = match d {
+                super::Data::Bytes(b) => {
+                    assert!(b == small.as_slice());
+                    return Ok(());
+                }
+                super::Data::Reader(r) => r,
+            };
+            streamed += 1;
+            let mut tail = [0u8; 16];
+            r.seek(SeekFrom::End(-16)).expect("seek");
+            r.read_exact(&mut tail).expect("tail");
+            assert_eq!(&tail, &data[data.len() - 16..]);
+            let mut all = Vec::new();
+            r.seek(SeekFrom::Start(0)).expect("seek back");
+            r.read_to_end(&mut all).expect("read");
+            assert!(all == data, "the member read back differs");
+            Ok(())
+        })
+        .expect("walks");
+        assert_eq!(streamed, 1);
+    }
+
+    const BOUNDS_BIG: Bounds = Bounds {
+        max_members: 16,
+        max_member_bytes: 64 << 20,
+        max_ratio: 200,
+        ratio_floor: 1 << 20,
+    };
+}

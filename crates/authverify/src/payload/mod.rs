@@ -1,0 +1,220 @@
+//! The payload of a container (`verify --payload`): the files a cabinet, a ZIP-based package
+//! or an MSI package carries, named as they will be installed, handed over one by one
+//! without writing anything to disk. [`crate::Verifier::verify_payload`] verifies each of
+//! them (recursing into containers it carries) with the catalogs among them applied to
+//! their siblings.
+//!
+//! Readers: cabinets by [`crate::cab`]'s bounded reader (uncompressed, MSZIP and LZX folders,
+//! streamed one data block at a time); ZIP archives by the APPX reader's lenient sibling
+//! ([`crate::appx::zip::Archive::parse_members`]: members located through the central
+//! directory, checked against their local headers, records not required to tile the file);
+//! MSI packages through their tables (`msi`: the string pool, File, Component, Directory
+//! and Media) and the embedded cabinets the Media table names.
+//!
+//! Bounded by [`limits`]: nesting depth, members, bytes per member, bytes decoded over the
+//! whole walk, and the ratio of decoded to stored bytes (zip and cabinet bombs).
+
+mod msi;
+
+use std::cell::Cell;
+
+use crate::appx::zip::{contents, Archive};
+use crate::error::PayloadError;
+use crate::num::usize_u64;
+
+/// The bounds of one walk, from the container named by the caller down to its deepest
+/// member.
+pub mod limits {
+    /// Deepest nesting: the container named is depth 0, a cabinet inside an MSI package
+    /// inside a ZIP archive is depth 2; containers deeper than this are reported, not
+    /// opened.
+    pub const MAX_DEPTH: usize = 4;
+    /// Most members over the whole walk, all containers together.
+    pub const MAX_MEMBERS: usize = 65_536;
+    /// Most bytes one member may hold. ZIP members and cabinet members up to 8 MiB are
+    /// verified from memory, so this bounds what the walk holds at once; larger cabinet
+    /// members are verified through a reader that decodes them on demand in a window.
+    pub const MAX_MEMBER_BYTES: u64 = 256 << 20;
+    /// Most bytes decoded over the whole walk (a bound on time, not memory).
+    pub const MAX_TOTAL_BYTES: u64 = 8 << 30;
+    /// Largest ratio of decoded to stored bytes of a ZIP member or a cabinet folder once
+    /// it exceeds [`RATIO_FLOOR`]: deflate reaches about 1032:1 on constant data, real
+    /// installers' payloads stay below 20:1 (the APPX reader's bound, for the same reason).
+    pub const MAX_RATIO: u64 = 200;
+    /// Members (and folders) decoding to at most this many bytes are not held to
+    /// [`MAX_RATIO`].
+    pub const RATIO_FLOOR: u64 = 1 << 20;
+}
+
+/// The extensions of the ZIP-based containers whose members are walked (APPX/MSIX packages
+/// and bundles are recognised by their block map whatever their name).
+pub const ZIP_EXTENSIONS: [&str; 5] = ["zip", "nupkg", "vsix", "whl", "jar"];
+
+/// Whether a folder walk would verify the file `name` starting with `head`: a signed format
+/// by its content (a PE image, a cabinet; an MSI package, an APPX/MSIX package or a catalog
+/// when its name says so too: an Office document is a compound file, a `.docx` a ZIP
+/// archive), or a script by its extension. The CLI's folder walks pick files by this rule;
+/// a payload's members are reported by it.
+pub fn signable(name: &str, head: &[u8]) -> bool {
+    let script = std::path::Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(crate::script::ScriptLanguage::from_extension)
+        .is_some();
+    script
+        || head.starts_with(b"MZ")
+        || head.starts_with(b"MSCF")
+        || (head.starts_with(&crate::msi::MAGIC) && has_extension(name, &["msi", "msp", "mst", "msm"]))
+        || (head.starts_with(b"PK\x03\x04") && has_extension(name, &crate::appx::PACKAGE_EXTENSIONS))
+        || (head.first() == Some(&0x30) && has_extension(name, &["cat"]))
+}
+
+/// The container formats whose payload is walked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ContainerKind {
+    /// A cabinet (`MSCF`).
+    Cabinet,
+    /// A ZIP-based package: `.zip .nupkg .vsix .whl .jar`, APPX/MSIX packages and bundles.
+    Zip,
+    /// A Windows Installer package or merge module (`.msi`, `.msm`).
+    Msi,
+}
+
+fn has_extension(name: &str, list: &[&str]) -> bool {
+    std::path::Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| list.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
+/// The container `bytes` (named `name`) is, if its payload can be walked: by content, and
+/// for ZIP archives and compound files by name too (an Office document is a compound file
+/// and a `.docx` a ZIP archive, neither a package).
+pub fn container_kind(name: &str, bytes: &[u8]) -> Option<ContainerKind> {
+    if crate::cab::is_cabinet(bytes) {
+        return Some(ContainerKind::Cabinet);
+    }
+    if crate::msi::is_compound_file(bytes) && has_extension(name, &["msi", "msm"]) {
+        return Some(ContainerKind::Msi);
+    }
+    let zip = crate::appx::zip::is_zip(bytes);
+    if zip && (has_extension(name, &ZIP_EXTENSIONS) || crate::appx::is_package(bytes)) {
+        return Some(ContainerKind::Zip);
+    }
+    None
+}
+
+/// What a walk may still spend: members and decoded bytes. Shared by the nested walks of
+/// one container (a member's own payload is walked while its container's walk is open).
+#[derive(Debug)]
+pub(crate) struct Budget {
+    members: Cell<usize>,
+    pub(crate) bytes: Cell<u64>,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Self {
+            members: Cell::new(limits::MAX_MEMBERS),
+            bytes: Cell::new(limits::MAX_TOTAL_BYTES),
+        }
+    }
+}
+
+impl Budget {
+    /// Takes one member from the budget.
+    fn member(&self) -> Result<(), PayloadError> {
+        let left = self.members.get().checked_sub(1).ok_or(PayloadError::Bound {
+            what: "members of the walk",
+            found: usize_u64(limits::MAX_MEMBERS).saturating_add(1),
+            limit: usize_u64(limits::MAX_MEMBERS),
+        })?;
+        self.members.set(left);
+        Ok(())
+    }
+
+    /// Takes `n` decoded bytes from the budget.
+    pub(crate) fn decode(&self, n: u64) -> Result<(), PayloadError> {
+        let left = self.bytes.get().checked_sub(n).ok_or(PayloadError::Bound {
+            what: "decoded bytes of the walk",
+            found: limits::MAX_TOTAL_BYTES
+                .saturating_sub(self.bytes.get())
+                .saturating_add(n),
+            limit: limits::MAX_TOTAL_BYTES,
+        })?;
+        self.bytes.set(left);
+        Ok(())
+    }
+}
+
+/// A member handed over: its path inside the container (`/`-separated) and its bytes.
+pub(crate) use crate::cab::stream::{Data, Sink};
+
+/// Hands `f` every member of the container `bytes` of `kind` with its path inside it.
+pub(crate) fn for_each_member(
+    kind: ContainerKind,
+    bytes: &[u8],
+    budget: &Budget,
+    f: &mut Sink<'_>,
+) -> Result<(), PayloadError> {
+    match kind {
+        ContainerKind::Cabinet => cabinet_members(bytes, budget, &mut |path, data| f(path, data)),
+        ContainerKind::Zip => zip_members(bytes, budget, f),
+        ContainerKind::Msi => msi::for_each_member(bytes, budget, f),
+    }
+}
+
+/// The cabinet bounds of a walk.
+fn cabinet_bounds() -> crate::cab::stream::Bounds {
+    crate::cab::stream::Bounds {
+        max_members: limits::MAX_MEMBERS,
+        max_member_bytes: usize::try_from(limits::MAX_MEMBER_BYTES).unwrap_or(usize::MAX),
+        max_ratio: limits::MAX_RATIO,
+        ratio_floor: limits::RATIO_FLOOR,
+    }
+}
+
+/// A cabinet's members; `\\`-separated names become `/`-separated paths.
+pub(crate) fn cabinet_members(bytes: &[u8], budget: &Budget, f: &mut Sink<'_>) -> Result<(), PayloadError> {
+    crate::cab::stream::for_each_member(bytes, &cabinet_bounds(), &|n| budget.decode(n), &mut |name, data| {
+        budget.member()?;
+        f(&name.replace('\\', "/"), data)
+    })
+    .map(|_| ())
+}
+
+/// A ZIP archive's members, directories and a package's signature, block map and content
+/// types left out (they describe the package rather than install), each
+/// inflated whole (at most [`limits::MAX_MEMBER_BYTES`]).
+fn zip_members(bytes: &[u8], budget: &Budget, f: &mut Sink<'_>) -> Result<(), PayloadError> {
+    let archive = Archive::parse_members(bytes)?;
+    let package = crate::appx::is_package(bytes);
+    for m in &archive.members {
+        if m.name.ends_with('/') || (package && crate::appx::blockmap::is_footprint(m.name)) {
+            continue;
+        }
+        budget.member()?;
+        let stored = usize_u64(m.data.len());
+        if m.uncompressed_size > limits::RATIO_FLOOR && m.uncompressed_size > stored.saturating_mul(limits::MAX_RATIO) {
+            return Err(PayloadError::Bound {
+                what: "compression ratio of a member",
+                found: m.uncompressed_size.checked_div(stored.max(1)).unwrap_or(u64::MAX),
+                limit: limits::MAX_RATIO,
+            });
+        }
+        budget.decode(m.uncompressed_size)?;
+        let data = contents(m, limits::MAX_MEMBER_BYTES, "bytes of one member").map_err(|e| match e {
+            crate::error::AppxError::Bound { what, found, limit } => PayloadError::Bound { what, found, limit },
+            other => other.into(),
+        })?;
+        // A package's part names are percent-encoded (OPC); an ordinary archive's are not.
+        let name = if package {
+            crate::appx::blockmap::block_map_name(m.name).replace('\\', "/")
+        } else {
+            m.name.to_string()
+        };
+        f(&name, Data::Bytes(&data))?;
+    }
+    Ok(())
+}

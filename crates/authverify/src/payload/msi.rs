@@ -1,0 +1,418 @@
+//! An MSI package's payload: the files it installs, named by the File table's long names
+//! under their Directory paths, with their content from the embedded cabinets (`#name`
+//! streams) the Media table names. Cabinet members are named by the File table's key.
+//!
+//! The tables are read as Windows Installer stores them (the layout Wine's msi.dll and
+//! msitools read): the string pool (`_StringPool`: a code page whose top bit says string
+//! references are 3 bytes wide instead of 2, then a length and a reference count per
+//! string; `_StringData`: the strings back to back), `_Columns` (each table's columns with
+//! their types) and each table column by column (every value of the first column, then the
+//! second...), integers stored with their top bit flipped and 0 meaning null. Table streams'
+//! names are compressed: two characters of `[0-9A-Za-z._]` per UTF-16 unit (0x3800 + a +
+//! 64 b), one in 0x4800 + a, a table's prefixed by 0x4840.
+//!
+//! Files whose content is not in an embedded cabinet (external cabinets, uncompressed
+//! source layouts) are not in the package and are not handed over. Install paths start at
+//! the root directory (`TARGETDIR`); a directory whose target name is `.` adds nothing
+//! (standard folders such as `ProgramFiles64Folder` or `System64Folder`, whose real place is
+//! a property of the machine), but `ProgramFilesFolder` is `Program Files`: the layout
+//! msiextract (msitools) writes, so that a member's path is the extracted file's (checked on
+//! the test vectors and on a real ViGEmBus package, tests/payload.rs).
+
+use std::collections::HashMap;
+
+use super::{Budget, Sink};
+use crate::error::PayloadError;
+use crate::msi::MsiPackage;
+
+/// The largest table or string pool stream read (real packages' File tables are a few MB).
+const MAX_TABLE: u32 = 64 << 20;
+/// The largest embedded cabinet stream read (held whole: it is at most the package's size).
+const MAX_CABINET: u32 = u32::MAX;
+
+fn tables_err(detail: impl Into<String>) -> PayloadError {
+    PayloadError::Tables { detail: detail.into() }
+}
+
+/// `[0-9A-Za-z._]` as the 6-bit digits stream names are compressed with.
+fn mime(c: char) -> Option<u16> {
+    let v = match c {
+        '0'..='9' => u32::from(c).checked_sub(u32::from('0'))?,
+        'A'..='Z' => u32::from(c).checked_sub(u32::from('A'))?.checked_add(10)?,
+        'a'..='z' => u32::from(c).checked_sub(u32::from('a'))?.checked_add(36)?,
+        '.' => 62,
+        '_' => 63,
+        _ => return None,
+    };
+    u16::try_from(v).ok()
+}
+
+/// The stored name of the stream `name` (a table's when `table`).
+pub(crate) fn encoded_name(name: &str, table: bool) -> Vec<u16> {
+    let mut out = Vec::new();
+    if table {
+        out.push(0x4840);
+    }
+    let mut chars = name.chars().peekable();
+    while let Some(c) = chars.next() {
+        match mime(c) {
+            Some(a) => match chars.peek().copied().and_then(mime) {
+                Some(b) => {
+                    chars.next();
+                    out.push(0x3800u16.saturating_add(a).saturating_add(b.saturating_mul(64)));
+                }
+                None => out.push(0x4800u16.saturating_add(a)),
+            },
+            None => {
+                let mut buf = [0u16; 2];
+                out.extend_from_slice(c.encode_utf16(&mut buf));
+            }
+        }
+    }
+    out
+}
+
+/// The string pool: strings by id (id 0 is null).
+struct Strings {
+    strings: Vec<String>,
+    /// Bytes per string reference in tables: 2, or 3 when the pool says so.
+    width: usize,
+}
+
+impl Strings {
+    fn read(package: &MsiPackage<'_>) -> Result<Self, PayloadError> {
+        let pool = table_stream(package, "_StringPool")?;
+        let data = table_stream(package, "_StringData")?;
+        let codepage = crate::num::le_u32(&pool, 0).ok_or_else(|| tables_err("the string pool has no header"))?;
+        let width = if codepage & 0x8000_0000 != 0 { 3 } else { 2 };
+        let word = |i: usize| crate::num::le_u16(&pool, i.saturating_mul(2)).map_or(0, usize::from);
+        let count = pool.len() / 4;
+        let mut strings = vec![String::new()];
+        let (mut i, mut offset) = (1usize, 0usize);
+        while i < count {
+            let (len_word, refs) = (word(i.saturating_mul(2)), word(i.saturating_mul(2).saturating_add(1)));
+            let len = if len_word == 0 && refs == 0 {
+                i = i.saturating_add(1);
+                strings.push(String::new());
+                continue;
+            } else if len_word == 0 {
+                // A string over 64 KiB: the next entry holds its length's two halves.
+                let at = i.saturating_mul(2);
+                let len = word(at.saturating_add(3)).checked_shl(16).unwrap_or(0) | word(at.saturating_add(2));
+                i = i.saturating_add(2);
+                len
+            } else {
+                i = i.saturating_add(1);
+                len_word
+            };
+            let end = offset.checked_add(len).filter(|&e| e <= data.len());
+            let bytes = end
+                .and_then(|e| data.get(offset..e))
+                .ok_or_else(|| tables_err("a string runs past the string data"))?;
+            strings.push(decode(bytes));
+            offset = offset.saturating_add(len);
+        }
+        Ok(Self { strings, width })
+    }
+
+    fn get(&self, id: u32) -> Option<&str> {
+        self.strings
+            .get(usize::try_from(id).ok()?)
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
+    }
+}
+
+/// A string of the pool: UTF-8 when it is, else each byte as the Latin-1 character (the
+/// names this walker reads are ASCII in practice; a code page it does not decode changes
+/// only how a name is shown).
+fn decode(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
+    }
+}
+
+fn table_stream(package: &MsiPackage<'_>, name: &str) -> Result<Vec<u8>, PayloadError> {
+    Ok(package
+        .root_stream(&encoded_name(name, true), MAX_TABLE)?
+        .unwrap_or_default())
+}
+
+/// A column's name and its width in bytes, and whether it holds a string reference.
+struct Column {
+    name: String,
+    width: usize,
+    string: bool,
+}
+
+/// A table read: its columns and rows' raw values (string ids, or integers with the top bit
+/// flipped, 0 being null).
+struct Table {
+    columns: Vec<Column>,
+    rows: usize,
+    data: Vec<u8>,
+}
+
+impl Table {
+    /// Reads table `name` with the columns `_Columns` gives it.
+    fn read(
+        package: &MsiPackage<'_>,
+        strings: &Strings,
+        all: &[(String, u16, String, u16)],
+        name: &str,
+    ) -> Result<Self, PayloadError> {
+        let mut cols: Vec<&(String, u16, String, u16)> = all.iter().filter(|c| c.0 == name).collect();
+        cols.sort_by_key(|c| c.1);
+        let columns: Vec<Column> = cols
+            .iter()
+            .map(|&&(_, _, ref col, ty)| column(col, ty, strings.width))
+            .collect();
+        let data = table_stream(package, name)?;
+        Ok(Self::with_columns(columns, data))
+    }
+
+    fn with_columns(columns: Vec<Column>, data: Vec<u8>) -> Self {
+        let row = columns.iter().map(|c| c.width).sum::<usize>();
+        let rows = data.len().checked_div(row).unwrap_or(0);
+        Self { columns, rows, data }
+    }
+
+    /// The raw value of column `col` in row `r`.
+    fn raw(&self, r: usize, col: usize) -> Option<u32> {
+        let before: usize = self.columns.iter().take(col).map(|c| c.width).sum();
+        let c = self.columns.get(col)?;
+        let at = before.checked_mul(self.rows)?.checked_add(r.checked_mul(c.width)?)?;
+        let bytes = self.data.get(at..at.checked_add(c.width)?)?;
+        Some(
+            bytes
+                .iter()
+                .rev()
+                .fold(0u32, |v, &b| v.checked_shl(8).unwrap_or(0) | u32::from(b)),
+        )
+    }
+
+    fn index(&self, name: &str) -> Result<usize, PayloadError> {
+        self.columns
+            .iter()
+            .position(|c| c.name == name)
+            .ok_or_else(|| tables_err(format!("no column {name}")))
+    }
+
+    /// The string in column `col` of row `r`.
+    fn string<'s>(&self, strings: &'s Strings, r: usize, col: usize) -> Option<&'s str> {
+        self.columns.get(col).filter(|c| c.string)?;
+        strings.get(self.raw(r, col)?)
+    }
+}
+
+/// A column of type `ty` (`_Columns.Type`): binary stream references and short integers
+/// take 2 bytes, string references `sref` bytes, long integers 4.
+fn column(name: &str, ty: u16, sref: usize) -> Column {
+    const STRING: u16 = 0x0800;
+    const VALID: u16 = 0x0100;
+    const NULLABLE: u16 = 0x1000;
+    let binary = ty & !NULLABLE == STRING | VALID;
+    let string = ty & STRING != 0 && !binary;
+    let width = if binary || (!string && ty & 0xff <= 2) {
+        2
+    } else if string {
+        sref
+    } else {
+        4
+    };
+    Column {
+        name: name.to_string(),
+        width,
+        string,
+    }
+}
+
+/// `_Columns`: (table, number, column, type) for every column of every table.
+fn columns(package: &MsiPackage<'_>, strings: &Strings) -> Result<Vec<(String, u16, String, u16)>, PayloadError> {
+    let w = strings.width;
+    let cols = vec![
+        Column {
+            name: "Table".into(),
+            width: w,
+            string: true,
+        },
+        Column {
+            name: "Number".into(),
+            width: 2,
+            string: false,
+        },
+        Column {
+            name: "Name".into(),
+            width: w,
+            string: true,
+        },
+        Column {
+            name: "Type".into(),
+            width: 2,
+            string: false,
+        },
+    ];
+    let t = Table::with_columns(cols, table_stream(package, "_Columns")?);
+    let int = |r: usize, c: usize| {
+        t.raw(r, c)
+            .and_then(|v| u16::try_from(v).ok())
+            .map_or(0, |v| v ^ 0x8000)
+    };
+    Ok((0..t.rows)
+        .filter_map(|r| {
+            Some((
+                t.string(strings, r, 0)?.to_string(),
+                int(r, 1),
+                t.string(strings, r, 2)?.to_string(),
+                int(r, 3),
+            ))
+        })
+        .collect())
+}
+
+/// The long half of a `short|long` name.
+fn long_name(name: &str) -> &str {
+    name.rsplit('|').next().unwrap_or(name)
+}
+
+/// Each directory's install path (`/`-separated, empty for the root).
+fn directory_paths(
+    package: &MsiPackage<'_>,
+    strings: &Strings,
+    cols: &[(String, u16, String, u16)],
+) -> Result<HashMap<String, String>, PayloadError> {
+    let t = Table::read(package, strings, cols, "Directory")?;
+    let (key, parent, default) = (
+        t.index("Directory")?,
+        t.index("Directory_Parent")?,
+        t.index("DefaultDir")?,
+    );
+    let mut entries: HashMap<String, (Option<String>, String)> = HashMap::new();
+    for r in 0..t.rows {
+        let Some(id) = t.string(strings, r, key) else { continue };
+        let parent = t.string(strings, r, parent).filter(|p| *p != id).map(str::to_string);
+        // `target:source`: the target half, then its long name.
+        let dir = t.string(strings, r, default).unwrap_or(".");
+        let target = long_name(dir.split(':').next().unwrap_or(dir));
+        let own = match (&parent, target) {
+            (None, _) => String::new(),
+            (Some(_), _) if id == "ProgramFilesFolder" => "Program Files".to_string(),
+            (Some(_), ".") => String::new(),
+            (Some(_), t) => t.to_string(),
+        };
+        entries.insert(id.to_string(), (parent, own));
+    }
+    let mut paths = HashMap::new();
+    for id in entries.keys() {
+        let mut parts = Vec::new();
+        let mut at = Some(id.as_str());
+        // A chain longer than the table is a cycle.
+        for _ in 0..=entries.len() {
+            let Some((parent, own)) = at.and_then(|a| entries.get(a)) else {
+                break;
+            };
+            if !own.is_empty() {
+                parts.push(own.as_str());
+            }
+            at = parent.as_deref();
+        }
+        if at.is_some() {
+            return Err(tables_err(format!(
+                "the Directory table's parents of {id} form a cycle"
+            )));
+        }
+        parts.reverse();
+        paths.insert(id.clone(), parts.join("/"));
+    }
+    Ok(paths)
+}
+
+/// Each file key's install path.
+fn file_paths(
+    package: &MsiPackage<'_>,
+    strings: &Strings,
+    cols: &[(String, u16, String, u16)],
+) -> Result<HashMap<String, String>, PayloadError> {
+    let dirs = directory_paths(package, strings, cols)?;
+    let components = Table::read(package, strings, cols, "Component")?;
+    let (ckey, cdir) = (components.index("Component")?, components.index("Directory_")?);
+    let mut component_dir = HashMap::new();
+    for r in 0..components.rows {
+        if let (Some(c), Some(d)) = (components.string(strings, r, ckey), components.string(strings, r, cdir)) {
+            component_dir.insert(c, d);
+        }
+    }
+    let files = Table::read(package, strings, cols, "File")?;
+    let (fkey, fcomp, fname) = (
+        files.index("File")?,
+        files.index("Component_")?,
+        files.index("FileName")?,
+    );
+    let mut out = HashMap::new();
+    for r in 0..files.rows {
+        let Some(key) = files.string(strings, r, fkey) else {
+            continue;
+        };
+        let name = long_name(files.string(strings, r, fname).unwrap_or(key));
+        let dir = files
+            .string(strings, r, fcomp)
+            .and_then(|c| component_dir.get(c))
+            .and_then(|d| dirs.get(*d))
+            .map_or("", String::as_str);
+        let path = if dir.is_empty() {
+            name.to_string()
+        } else {
+            format!("{dir}/{name}")
+        };
+        out.insert(key.to_string(), path);
+    }
+    Ok(out)
+}
+
+/// The embedded cabinets the Media table names (`#name`), in its order.
+fn embedded_cabinets(
+    package: &MsiPackage<'_>,
+    strings: &Strings,
+    cols: &[(String, u16, String, u16)],
+) -> Result<Vec<String>, PayloadError> {
+    let media = Table::read(package, strings, cols, "Media")?;
+    let cabinet = media.index("Cabinet")?;
+    Ok((0..media.rows)
+        .filter_map(|r| media.string(strings, r, cabinet)?.strip_prefix('#').map(str::to_string))
+        .collect())
+}
+
+/// Hands `f` every file the package installs whose content an embedded cabinet holds, named
+/// by its install path (a cabinet member the File table does not name keeps its own name).
+pub(crate) fn for_each_member(bytes: &[u8], budget: &Budget, f: &mut Sink<'_>) -> Result<(), PayloadError> {
+    let package = MsiPackage::parse(bytes)?;
+    let strings = Strings::read(&package)?;
+    let cols = columns(&package, &strings)?;
+    let paths = file_paths(&package, &strings, &cols)?;
+    for name in embedded_cabinets(&package, &strings, &cols)? {
+        let Some(cab) = package.root_stream(&encoded_name(&name, false), MAX_CABINET)? else {
+            return Err(tables_err(format!(
+                "the Media table names #{name}, which the package does not hold"
+            )));
+        };
+        super::cabinet_members(&cab, budget, &mut |key, data| {
+            f(paths.get(key).map_or(key, String::as_str), data)
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encoded_name;
+
+    #[test]
+    fn stream_names_compress_as_windows_installer_stores_them() {
+        // `_Tables` as every MSI package stores it (U+4840 U+3F7F U+4164 U+422F U+4836, the
+        // name Wine's msi.dll and msitools look the table list up by).
+        assert_eq!(encoded_name("_Tables", true), [0x4840, 0x3f7f, 0x4164, 0x422f, 0x4836]);
+        // A cabinet stream has no table prefix; characters outside [0-9A-Za-z._] are kept.
+        assert_eq!(encoded_name("a-b", false), [0x4800 + 36, u16::from(b'-'), 0x4800 + 37]);
+    }
+}

@@ -1,0 +1,234 @@
+//! Verifying a container's payload ([`Verifier::verify_payload`]): every file it carries,
+//! recursively, each with its own report, the catalogs among a member's siblings applied to
+//! it as they will be once installed.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::catalogs::CatalogIndex;
+use crate::cab::stream::ReadSeek;
+use crate::error::{Error, PayloadError};
+use crate::payload::{container_kind, limits, Budget, ContainerKind, Data};
+use crate::report::FileReport;
+use crate::time::UnixTime;
+use crate::Verifier;
+
+/// One file of a payload: where it is and its report (or why there is none).
+#[derive(Debug)]
+pub struct MemberReport {
+    /// The containers around it, outermost first: the name the caller gave the container,
+    /// then the path of each nested container inside the one before.
+    pub container: Vec<String>,
+    /// Its path inside the innermost container (`/`-separated), or `None` when the
+    /// innermost container's payload could not be walked (the error says why).
+    pub member: Option<String>,
+    /// Its report, or why it has none.
+    pub result: Result<FileReport, Error>,
+}
+
+/// The folder part of a member's path (empty at the container's top).
+fn folder_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+fn base_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+fn is_catalog(path: &str, bytes: &[u8]) -> bool {
+    bytes.first() == Some(&0x30)
+        && std::path::Path::new(path)
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("cat"))
+}
+
+/// Whether a member is reported: as a folder walk picks files (a signed format, by
+/// content; a script or catalog, by name), or any file when catalogs may list it.
+fn reported(verifier: &Verifier, path: &str, bytes: &[u8]) -> bool {
+    verifier.has_catalogs() || crate::payload::signable(base_name(path), bytes)
+}
+
+/// Where one container's walk is.
+struct Walk<'s> {
+    chain: Vec<String>,
+    depth: usize,
+    at: UnixTime,
+    sink: &'s mut dyn FnMut(MemberReport),
+}
+
+impl Verifier {
+    /// Verifies every file the container `bytes` (named `name`) carries — a cabinet's
+    /// members, a ZIP-based package's, the files an MSI package installs from its embedded
+    /// cabinets — recursively into the containers among them, without writing anything to
+    /// disk; `sink` gets one [`MemberReport`] per file (the container's own signature is
+    /// verified as usual by [`Verifier::verify_bytes_named`]). A catalog among the members
+    /// applies to its siblings (the members of its folder), besides this verifier's own
+    /// catalogs. Bounded by [`crate::payload::limits`]. Returns `false` when `bytes` is no
+    /// container whose payload is walked.
+    pub fn verify_payload(&self, bytes: &[u8], name: &str, at: UnixTime, sink: &mut dyn FnMut(MemberReport)) -> bool {
+        let Some(kind) = container_kind(name, bytes) else {
+            return false;
+        };
+        let budget = Budget::default();
+        let mut walk = Walk {
+            chain: vec![name.to_string()],
+            depth: 0,
+            at,
+            sink,
+        };
+        self.walk_container(kind, bytes, &budget, &mut walk);
+        true
+    }
+
+    /// One container: its catalogs first (a pass that verifies only them), then every
+    /// member with its folder's catalogs.
+    fn walk_container(&self, kind: ContainerKind, bytes: &[u8], budget: &Budget, walk: &mut Walk<'_>) {
+        let verifiers = match self.sibling_catalogs(kind, bytes, walk.at) {
+            Ok(v) => v,
+            Err(e) => return walk.failed(e),
+        };
+        let mut each = |path: &str, data: Data<'_>| {
+            let verifier = verifiers.get(folder_of(path)).unwrap_or(self);
+            match data {
+                Data::Bytes(bytes) => verifier.member(path, bytes, budget, walk),
+                Data::Reader(reader) => verifier.streamed_member(path, reader, budget, walk),
+            }
+            Ok(())
+        };
+        if let Err(e) = crate::payload::for_each_member(kind, bytes, budget, &mut each) {
+            walk.failed(e);
+        }
+    }
+
+    /// A verifier per folder that holds catalogs: this one, also looking files up in them.
+    /// The pass reads the container once more under a budget of its own (a bound on its
+    /// time like the walk's).
+    fn sibling_catalogs(
+        &self,
+        kind: ContainerKind,
+        bytes: &[u8],
+        at: UnixTime,
+    ) -> Result<HashMap<String, Verifier>, PayloadError> {
+        let mut found: HashMap<String, CatalogIndex> = HashMap::new();
+        crate::payload::for_each_member(kind, bytes, &Budget::default(), &mut |path, data| {
+            let Data::Bytes(data) = data else {
+                return Ok(()); // a catalog of more than 8 MiB is verified as a member only
+            };
+            if is_catalog(path, data) {
+                if let Ok(verified) = CatalogIndex::verify(path, data, self, at) {
+                    // A catalog that cannot be indexed is reported by the walk itself.
+                    let _ = found.entry(folder_of(path).to_string()).or_default().insert(verified);
+                }
+            }
+            Ok(())
+        })?;
+        Ok(found
+            .into_iter()
+            .map(|(folder, index)| (folder, self.clone().with_added_catalogs(Arc::new(index))))
+            .collect())
+    }
+
+    /// One member: its own report when it is reported, then its payload when it is a
+    /// container.
+    fn member(&self, path: &str, data: &[u8], budget: &Budget, walk: &mut Walk<'_>) {
+        let kind = container_kind(base_name(path), data);
+        // A plain ZIP archive has no signature of its own: only its members are reported.
+        let plain_zip = kind == Some(ContainerKind::Zip) && !crate::appx::is_package(data);
+        if !plain_zip && reported(self, path, data) {
+            let result = self.verify_bytes_named(data, base_name(path), walk.at);
+            walk.report(Some(path.to_string()), result);
+        }
+        let Some(kind) = kind else { return };
+        walk.chain.push(path.to_string());
+        if walk.depth >= limits::MAX_DEPTH {
+            walk.failed(PayloadError::Bound {
+                what: "nesting depth",
+                found: crate::num::usize_u64(walk.depth.saturating_add(1)),
+                limit: crate::num::usize_u64(limits::MAX_DEPTH),
+            });
+        } else {
+            walk.depth = walk.depth.saturating_add(1);
+            self.walk_container(kind, data, budget, walk);
+            walk.depth = walk.depth.saturating_sub(1);
+        }
+        walk.chain.pop();
+    }
+}
+
+impl Verifier {
+    /// A member read through `reader` (a large cabinet member): verified from the reader,
+    /// in a window's memory; a container among such members is read whole to be walked
+    /// (at most the walk's bound on a member).
+    fn streamed_member(&self, path: &str, reader: &mut dyn ReadSeek, budget: &Budget, walk: &mut Walk<'_>) {
+        let mut head = [0u8; 8];
+        let read_head = reader
+            .seek(std::io::SeekFrom::Start(0))
+            .and_then(|_| reader.read(&mut head));
+        let head = match read_head {
+            Ok(n) => head.get(..n).unwrap_or_default(),
+            Err(e) => {
+                let failed = Error::Read { message: e.to_string() };
+                return walk.report(Some(path.to_string()), Err(failed));
+            }
+        };
+        if container_kind(base_name(path), head).is_some() || head.starts_with(&crate::msi::MAGIC) {
+            let mut whole = Vec::new();
+            return match reader
+                .seek(std::io::SeekFrom::Start(0))
+                .and_then(|_| reader.read_to_end(&mut whole))
+            {
+                Ok(_) => self.member(path, &whole, budget, walk),
+                Err(e) => walk.report(Some(path.to_string()), Err(Error::Read { message: e.to_string() })),
+            };
+        }
+        if reported(self, path, head) {
+            let result = self.verify_reader_named(&mut &mut *reader, base_name(path), walk.at);
+            walk.report(Some(path.to_string()), result);
+        }
+    }
+}
+
+impl Walk<'_> {
+    fn report(&mut self, member: Option<String>, result: Result<FileReport, Error>) {
+        (self.sink)(MemberReport {
+            container: self.chain.clone(),
+            member,
+            result,
+        });
+    }
+
+    fn failed(&mut self, e: PayloadError) {
+        self.report(None, Err(e.into()));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::indexing_slicing)] // test code on known-good inputs
+mod tests {
+    use crate::{Policy, TrustStore, UnixTime, Verifier};
+
+    /// A signed PE image with 9 MiB appended (outside its certificate table: invalid), in a
+    /// cabinet: streamed through the member reader, its report is the report of the same
+    /// bytes verified whole.
+    #[test]
+    fn a_streamed_member_gets_the_report_its_bytes_get() {
+        let vectors = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-vectors");
+        let mut pe = std::fs::read(vectors.join("pe32plus-rsa2048-sha256.exe")).expect("vector");
+        pe.resize(pe.len() + (9 << 20), 0x5a);
+        let cab = crate::cab::stream::tests::stored_cabinet("big.exe", &pe);
+        let mut trust = TrustStore::new();
+        trust
+            .load(&vectors.join("pki/root.crt"), crate::Role::Anchors)
+            .expect("root");
+        let verifier = Verifier::new(trust, Policy::windows());
+        let at = UnixTime::from_secs(1_780_272_000);
+        let mut reports = Vec::new();
+        assert!(verifier.verify_payload(&cab, "big.cab", at, &mut |m| reports.push(m)));
+        assert_eq!(reports.len(), 1);
+        let streamed = reports.pop().expect("one").result.expect("a report");
+        let whole = verifier.verify_bytes_named(&pe, "big.exe", at).expect("a report");
+        assert_eq!(format!("{streamed:?}"), format!("{whole:?}"));
+        assert_eq!(streamed.status, crate::FileStatus::Invalid);
+    }
+}
