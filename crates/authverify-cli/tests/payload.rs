@@ -337,3 +337,29 @@ fn the_summary_is_the_package_view_over_the_container_and_its_members() {
     );
     assert_eq!(unvouched[0]["files"], 6, "{summary}");
 }
+
+/// Files an MSI package installs from outside its embedded cabinets cannot be verified from
+/// the package: they are named in a `file.payload` error after the walk, never left out.
+/// Built here: the payload vector with its Media row pointed at an external cabinet
+/// (`msibuild -q "UPDATE Media ..."`), so none of its seven files is carried.
+#[test]
+fn files_outside_the_embedded_cabinets_are_named_not_skipped() {
+    if !tool("msibuild") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let package = dir.path().join("external.msi");
+    std::fs::copy(vectors().join("payload.msi"), &package).expect("copy");
+    let status = Command::new("msibuild")
+        .arg(&package)
+        .args(["-q", "UPDATE Media SET Cabinet='external.cab'"])
+        .status()
+        .expect("msibuild");
+    assert!(status.success());
+    let records = verify(&["--payload"], &[&package]);
+    assert!(member_statuses(&records).is_empty(), "{records:?}");
+    let failed: Vec<&Value> = records.iter().filter(|r| r["error_rule"] == "file.payload").collect();
+    assert_eq!(failed.len(), 1, "{records:?}");
+    let error = failed[0]["error"].as_str().expect("error");
+    assert!(error.contains("7 file(s)") && error.contains("app.exe"), "{error}");
+}

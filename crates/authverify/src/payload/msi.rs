@@ -12,14 +12,15 @@
 //! 64 b), one in 0x4800 + a, a table's prefixed by 0x4840.
 //!
 //! Files whose content is not in an embedded cabinet (external cabinets, uncompressed
-//! source layouts) are not in the package and are not handed over. Install paths start at
+//! source layouts) are not in the package and cannot be verified from it: after the walk
+//! they are named in an error (`file.payload`), never left out. Install paths start at
 //! the root directory (`TARGETDIR`); a directory whose target name is `.` adds nothing
 //! (standard folders such as `ProgramFiles64Folder` or `System64Folder`, whose real place is
 //! a property of the machine), but `ProgramFilesFolder` is `Program Files`: the layout
 //! msiextract (msitools) writes, so that a member's path is the extracted file's (checked on
 //! the test vectors and on a real ViGEmBus package, tests/payload.rs).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{Budget, Sink};
 use crate::error::PayloadError;
@@ -390,6 +391,7 @@ pub(crate) fn for_each_member(bytes: &[u8], budget: &Budget, f: &mut Sink<'_>) -
     let strings = Strings::read(&package)?;
     let cols = columns(&package, &strings)?;
     let paths = file_paths(&package, &strings, &cols)?;
+    let mut carried: HashSet<String> = HashSet::new();
     for name in embedded_cabinets(&package, &strings, &cols)? {
         let Some(cab) = package.root_stream(&encoded_name(&name, false), MAX_CABINET)? else {
             return Err(tables_err(format!(
@@ -397,10 +399,35 @@ pub(crate) fn for_each_member(bytes: &[u8], budget: &Budget, f: &mut Sink<'_>) -
             )));
         };
         super::cabinet_members(&cab, budget, &mut |key, data| {
+            if paths.contains_key(key) {
+                carried.insert(key.to_string());
+            }
             f(paths.get(key).map_or(key, String::as_str), data)
         })?;
     }
-    Ok(())
+    not_carried(&paths, &carried)
+}
+
+/// Files the package installs that no embedded cabinet holds (an external cabinet, an
+/// uncompressed source layout): they cannot be verified from the package, and are named
+/// rather than left out — after every carried file has been handed over.
+fn not_carried(paths: &HashMap<String, String>, carried: &HashSet<String>) -> Result<(), PayloadError> {
+    let mut missing: Vec<&str> = paths
+        .iter()
+        .filter(|(key, _)| !carried.contains(*key))
+        .map(|(_, path)| path.as_str())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    missing.sort_unstable();
+    let shown: Vec<&str> = missing.iter().take(5).copied().collect();
+    Err(tables_err(format!(
+        "{} file(s) the package installs are in no embedded cabinet (an external cabinet or source files beside the package), so they were not verified: {}{}",
+        missing.len(),
+        shown.join(", "),
+        if missing.len() > shown.len() { ", ..." } else { "" }
+    )))
 }
 
 #[cfg(test)]
