@@ -87,9 +87,10 @@ fn a_list_of_the_signers_serial_revokes_it() {
 }
 
 /// The same serial with a redundant leading zero octet: the same INTEGER value. Windows
-/// (CertFindCertificateInCRL compares with CertCompareIntegerBlob, which drops leading
-/// zero octets of a positive number) and OpenSSL (ASN1_INTEGER_cmp on the decoded value)
-/// both find the certificate revoked; comparing the contents octets byte for byte missed it.
+/// compares serials with CertCompareIntegerBlob, documented to drop leading zero octets of
+/// a positive number, so the certificate is revoked there; comparing the contents octets
+/// byte for byte missed it and left the chain trusted. (OpenSSL 3 refuses to load such a
+/// list at all: docs/conformance.md.)
 #[test]
 fn a_list_encoding_the_serial_with_a_leading_zero_still_revokes_it() {
     assert_eq!(

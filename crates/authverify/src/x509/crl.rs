@@ -263,7 +263,7 @@ impl Crl {
         t.finish("TBSCertList")?;
         let mut order: Vec<usize> = (0..crl.entries.len()).collect();
         order.sort_by(|&a, &b| {
-            let key = |i: usize| crl.entries.get(i).map(|e| e.serial.as_slice());
+            let key = |i: usize| crl.entries.get(i).map(|e| integer_value(&e.serial));
             key(a).cmp(&key(b)).then(a.cmp(&b))
         });
         crl.by_serial = order;
@@ -420,14 +420,36 @@ impl Crl {
         .map(|_| ())
     }
 
-    /// The entry listing `serial`, if any (the first, should a list repeat one).
+    /// The entry listing `serial` (INTEGER contents octets), if any (the first, should a
+    /// list repeat one). Compared by value, not by encoding: a redundant leading 0x00 or
+    /// 0xFF octet on either side names the same serial, as Windows (CertCompareIntegerBlob)
+    /// and OpenSSL (ASN1_INTEGER_cmp) compare them.
     pub fn entry_for(&self, serial: &[u8]) -> Option<&CrlEntry> {
+        let serial = integer_value(serial);
         let entry = |i: &usize| self.entries.get(*i);
         let first = self
             .by_serial
-            .partition_point(|i| entry(i).is_some_and(|e| e.serial.as_slice() < serial));
-        self.by_serial.get(first).and_then(entry).filter(|e| e.serial == serial)
+            .partition_point(|i| entry(i).is_some_and(|e| integer_value(&e.serial) < serial));
+        self.by_serial
+            .get(first)
+            .and_then(entry)
+            .filter(|e| integer_value(&e.serial) == serial)
     }
+}
+
+/// INTEGER contents octets without redundant leading octets (0x00 before an octet below
+/// 0x80, 0xFF before one of 0x80 or above): equal values give equal slices whatever a
+/// lenient encoder wrote. The result is a suffix of `bytes`. Sorting and searching use
+/// this same key, so the order need not be numeric, only consistent.
+fn integer_value(mut bytes: &[u8]) -> &[u8] {
+    while let [first, second, ..] = bytes {
+        let redundant = (*first == 0x00 && *second < 0x80) || (*first == 0xff && *second >= 0x80);
+        if !redundant {
+            break;
+        }
+        bytes = bytes.get(1..).unwrap_or_default();
+    }
+    bytes
 }
 
 /// Reads an Extensions SEQUENCE's members: (OID, critical, extnValue), each OID once
