@@ -98,3 +98,27 @@ fn a_list_encoding_the_serial_with_a_leading_zero_still_revokes_it() {
         ChainStatus::Revoked
     );
 }
+
+/// A TSA whose key was compromised can stamp any time it likes, so its own claim cannot
+/// prove a signature older than the revocation. RFC 3161 §4: "When the TSA private key has
+/// been compromised ... Any token signed by the TSA using that private key cannot be trusted
+/// anymore", and with no reasonCode "all the tokens that have been signed with the
+/// corresponding key SHALL be considered as invalid"; only unspecified, affiliationChanged,
+/// superseded and cessationOfOperation keep tokens from before the revocation date.
+/// tsa-revoked-2021.crl revokes the TSA on 2021-01-01 for keyCompromise; the vector's token
+/// claims 2020-06-01 and its signer expired on 2021-01-01, so without the token it is expired.
+#[test]
+fn a_tsa_revoked_for_key_compromise_proves_no_time_whatever_it_claims() {
+    let at = common::time("2026-06-01T00:00:00Z");
+    let mut trust = common::anchors(&["pki/root.crt".to_string()]);
+    let loaded = trust
+        .load_crls(&common::vectors_dir().join("crl/tsa-revoked-2021.crl"))
+        .unwrap();
+    assert_eq!(loaded.crls, 1);
+    let v = Verifier::new(trust, Policy::windows());
+    let bytes = std::fs::read(common::vectors_dir().join("ts-rfc3161-expired-signer.exe")).unwrap();
+    let report = v.verify_bytes(&bytes, at).unwrap();
+    let sig = &report.signatures[0];
+    assert_eq!(sig.timestamp.as_ref().map(|t| t.valid), Some(false));
+    assert_eq!(report.status.as_str(), "untrusted");
+}
