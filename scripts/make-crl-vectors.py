@@ -56,6 +56,8 @@ LISTS = {
                          "20260101000000Z", "20270101000000Z", [], "pem"),
     "tsa-revoked-2021": ("root", [("4001", TSA, "210101000000Z", "keyCompromise")],
                          "20260101000000Z", "20270101000000Z", [], "pem"),
+    "tsa-superseded-2021": ("root", [("4001", TSA, "210101000000Z", "superseded")],
+                            "20260101000000Z", "20270101000000Z", [], "pem"),
     "wrong-key": ("wrong-key", [("3001", SIGNER, "250101000000Z", "keyCompromise")],
                   "20260101000000Z", "20270101000000Z", [], "pem"),
     "expired": ("csca", [("3001", SIGNER, "250101000000Z", "keyCompromise")],
@@ -98,7 +100,11 @@ CASES = [
     ("revoked intermediate", PLAIN, ["intermediate-revoked"], "untrusted", "revoked", None, ["chain.revoked"]),
     ("TSA revoked before it stamped", STAMPED, ["tsa-revoked-2020"], "untrusted", "expired", False,
      ["timestamp.chain"]),
-    ("TSA revoked after it stamped", STAMPED, ["tsa-revoked-2021"], "valid", "trusted", True, []),
+    # RFC 3161 §4: a TSA key revoked for keyCompromise (or with no reason) signed no token
+    # that can be trusted, whatever time the token claims; superseded keeps earlier tokens.
+    ("TSA revoked for key compromise after the time it claims", STAMPED, ["tsa-revoked-2021"], "untrusted",
+     "expired", False, ["timestamp.chain"]),
+    ("TSA superseded after it stamped", STAMPED, ["tsa-superseded-2021"], "valid", "trusted", True, []),
     ("CRL signed by the wrong key", PLAIN, ["wrong-key"], "valid", "trusted", None, ["crl.unused"]),
     ("expired CRL", PLAIN, ["expired"], "untrusted", "revoked", None, ["chain.revoked", "crl.expired"]),
     ("CRL not yet valid", PLAIN, ["not-yet-valid"], "valid", "trusted", None, ["crl.unused"]),

@@ -15,7 +15,9 @@
 //! A certificate is revoked from its entry's revocationDate: the chain is `revoked` when
 //! that date is not after the instant the chain is judged at (a valid timestamp's time, or
 //! the verification time). A timestamp that proves the signature earlier keeps it valid
-//! (docs/ARCHITECTURE.md, "Revocation from supplied CRLs").
+//! (docs/ARCHITECTURE.md, "Revocation from supplied CRLs"). On a TSA's path the instant is
+//! the one the TSA's own token claims, so only a revocation whose reason says the key was
+//! not compromised is judged by date; any other revokes whatever the claimed time.
 
 use std::sync::Arc;
 
@@ -25,6 +27,15 @@ use crate::time::UnixTime;
 use crate::x509::algorithms::SignatureFailure;
 use crate::x509::certificate::Certificate;
 use crate::x509::crl::{Crl, CrlEntry, CrlReason};
+
+/// Whose path is checked: a TSA's own claimed time cannot outlive a compromise of its key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PathOf {
+    /// A signer's (or any chain judged at an instant proved by someone else).
+    Signer,
+    /// A timestamping authority's: the instant is the one its token claims.
+    TimestampAuthority,
+}
 
 /// Why a list naming an issuer on the path was not used.
 #[derive(Debug, thiserror::Error)]
@@ -70,7 +81,7 @@ pub(crate) fn lists<'a>(store: &'a [Arc<Crl>], carried: &'a [Arc<Crl>]) -> Vec<&
 /// validity and at the chain's instant for revocation dates. A revoked certificate makes
 /// the chain `revoked` (what it lacked no longer matters: nothing installed would make it
 /// valid); the other findings go to the chain's notes.
-pub(crate) fn check(chain: &mut Chain, crls: &[&Arc<Crl>], verification_time: UnixTime) {
+pub(crate) fn check(chain: &mut Chain, crls: &[&Arc<Crl>], verification_time: UnixTime, of: PathOf) {
     if crls.is_empty() || matches!(chain.status, ChainStatus::BadSignature | ChainStatus::BudgetExceeded) {
         return;
     }
@@ -99,7 +110,7 @@ pub(crate) fn check(chain: &mut Chain, crls: &[&Arc<Crl>], verification_time: Un
             let Some(entry) = crl.entry_for(cert.serial()) else {
                 continue;
             };
-            let finding = judge_entry(crl, entry, cert, chain.at);
+            let finding = judge_entry(crl, entry, cert, chain.at, of);
             // Only a certificate the issuer on the path really signed is the one listed.
             if finding.rule == Rule::ChainRevoked && revoked.is_none() && cert.verify_signed_by(issuer).is_ok() {
                 revoked = Some(finding);
@@ -120,8 +131,24 @@ pub(crate) fn check(chain: &mut Chain, crls: &[&Arc<Crl>], verification_time: Un
     }
 }
 
+/// Whether tokens a TSA signed before its revocation still stand: RFC 3161 §4 keeps them
+/// only for the reasons that say the key was not compromised (unspecified, affiliationChanged,
+/// superseded, cessationOfOperation); keyCompromise, no reason at all, or any other reason
+/// makes every token of the key untrustworthy, since the key itself asserts the time.
+fn keeps_earlier_tokens(reason: Option<CrlReason>) -> bool {
+    matches!(
+        reason,
+        Some(
+            CrlReason::Unspecified
+                | CrlReason::AffiliationChanged
+                | CrlReason::Superseded
+                | CrlReason::CessationOfOperation
+        )
+    )
+}
+
 /// The finding an entry for `cert` gives: revoked at `at`, revoked later, or removed.
-fn judge_entry(crl: &Crl, entry: &CrlEntry, cert: &Certificate, at: UnixTime) -> Finding {
+fn judge_entry(crl: &Crl, entry: &CrlEntry, cert: &Certificate, at: UnixTime, of: PathOf) -> Finding {
     let reason = entry
         .reason
         .map_or_else(|| "no reason given".to_string(), CrlReason::name);
@@ -139,6 +166,15 @@ fn judge_entry(crl: &Crl, entry: &CrlEntry, cert: &Certificate, at: UnixTime) ->
         return Finding::information(
             Rule::CrlRemoveFromCrl,
             format!("{what}: removeFromCRL takes it off a list, it is not a revocation"),
+        );
+    }
+    if of == PathOf::TimestampAuthority && !keeps_earlier_tokens(entry.reason) {
+        return Finding::new(
+            Rule::ChainRevoked,
+            Effect::Refusal,
+            format!(
+                "{what}: on a timestamping authority's path that reason makes every token it signed untrustworthy, whatever time a token claims (RFC 3161 §4)"
+            ),
         );
     }
     if entry.revocation_date <= at {

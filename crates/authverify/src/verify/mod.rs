@@ -881,7 +881,12 @@ impl Verifier {
             links: Some(&self.links),
             dictionary: crate::trust::builtin::Dictionary::BUILTIN,
         });
-        path::revocation::check(&mut chain, &path::revocation::lists(self.trust.crls(), crls), at);
+        path::revocation::check(
+            &mut chain,
+            &path::revocation::lists(self.trust.crls(), crls),
+            at,
+            path::revocation::PathOf::Signer,
+        );
         outcome.status = if !outcome.digest.matches || !outcome.signature_valid || outcome.pages_differ() {
             FileStatus::Invalid
         } else if chain.status == ChainStatus::Trusted {

@@ -170,11 +170,13 @@ fn finish(
         dictionary: crate::trust::builtin::Dictionary::BUILTIN,
     });
     // A TSA revoked before the time it stamped makes the timestamp not count; revoked
-    // later, what it stamped before stands.
+    // later for a reason that says its key was not compromised, what it stamped before
+    // stands (RFC 3161 §4).
     path::revocation::check(
         &mut chain,
         &path::revocation::lists(ctx.trust.crls(), crls),
         ctx.verification_time,
+        path::revocation::PathOf::TimestampAuthority,
     );
     if chain.status != ChainStatus::Trusted {
         report.findings.push(Finding::refusal(
