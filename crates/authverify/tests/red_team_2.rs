@@ -122,3 +122,73 @@ fn a_tsa_revoked_for_key_compromise_proves_no_time_whatever_it_claims() {
     assert_eq!(sig.timestamp.as_ref().map(|t| t.valid), Some(false));
     assert_eq!(report.status.as_str(), "untrusted");
 }
+
+const SPLIT_FOLDERS_WXS: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
+  <Product Id="21111111-2222-3333-4444-555555555556" Name="Authverify Red Team" Language="1033"
+           Version="1.0.0" Manufacturer="Authverify Test PKI" UpgradeCode="76666666-7777-8888-9999-000000000001">
+    <Package InstallerVersion="200" Compressed="yes" Comments="red team 2"/>
+    <Media Id="1" Cabinet="payload.cab" EmbedCab="yes"/>
+    <Directory Id="TARGETDIR" Name="SourceDir">
+      <Directory Id="WindowsFolder">
+        <Component Id="Cat" Guid="22345678-1234-1234-1234-123456789013">
+          <File Id="DriverCat" Name="driver.cat" Source="driver.cat"/>
+        </Component>
+      </Directory>
+      <Directory Id="SystemFolder">
+        <Component Id="Sys" Guid="32345678-1234-1234-1234-123456789014">
+          <File Id="DriverSys" Name="driver.sys" Source="driver.sys"/>
+        </Component>
+      </Directory>
+    </Directory>
+    <Feature Id="Main" Level="1"><ComponentRef Id="Cat"/><ComponentRef Id="Sys"/></Feature>
+  </Product>
+</Wix>
+"#;
+
+/// An MSI package installing the test catalog (which lists driver.sys) into WindowsFolder
+/// and driver.sys into SystemFolder: two Directory rows whose place is a property of the
+/// machine (C:\Windows and C:\Windows\System32), never the same folder. Both resolve to the
+/// walk's root path (a standard folder adds nothing to it), so the catalog was applied to a
+/// file it will never sit beside. Built by wixl; skipped visibly without it.
+#[test]
+fn a_catalog_installed_into_another_standard_folder_does_not_sign_the_driver() {
+    let test = "a_catalog_installed_into_another_standard_folder_does_not_sign_the_driver";
+    let have_wixl = std::process::Command::new("wixl").arg("--version").output().is_ok();
+    if !have_wixl {
+        return common::skip(test, "wixl (msitools)");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let vectors = common::vectors_dir();
+    std::fs::copy(
+        vectors.join("catalogs/driver/driver.sys"),
+        dir.path().join("driver.sys"),
+    )
+    .unwrap();
+    std::fs::copy(
+        vectors.join("catalogs/driver-sha256.cat"),
+        dir.path().join("driver.cat"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("t.wxs"), SPLIT_FOLDERS_WXS).unwrap();
+    let built = std::process::Command::new("wixl")
+        .args(["-o", "t.msi", "t.wxs"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(built.success());
+    let msi = std::fs::read(dir.path().join("t.msi")).unwrap();
+    let v = Verifier::new(common::anchors(&["pki/root.crt".to_string()]), Policy::windows());
+    let mut seen = Vec::new();
+    let walked = v.verify_payload(&msi, "t.msi", common::time("2026-06-01T00:00:00Z"), &mut |m| {
+        let status = m.result.as_ref().map(|r| r.status.as_str().to_string());
+        seen.push((m.member.clone(), status.map_err(|e| e.to_string())));
+    });
+    assert!(walked);
+    let sys = seen
+        .iter()
+        .find(|(member, _)| member.as_deref().is_some_and(|p| p.ends_with("driver.sys")))
+        .unwrap_or_else(|| panic!("driver.sys walked: {seen:?}"));
+    // The catalog's own verdict is not in question: it is signed by the test leaf.
+    assert_ne!(sys.1.as_deref().ok(), Some("valid"), "{seen:?}");
+}
