@@ -165,6 +165,36 @@ pub(crate) fn for_each_member(
     }
 }
 
+/// Where a catalog among a container's members applies: the members of the same scope.
+/// Cabinets and ZIP archives extract to their member paths, so a member's folder is its
+/// scope. An MSI package's files go to Directory rows, so a file's row is (`msi`); a file
+/// whose path several rows give, or a cabinet member the File table does not name
+/// (installed nowhere), has no scope and takes no sibling catalog.
+pub(crate) enum Scopes {
+    /// By the folder part of the member's path.
+    Folders,
+    /// By Directory row, per install path.
+    Rows(std::collections::HashMap<String, Option<String>>),
+}
+
+impl Scopes {
+    /// The scopes of the container `bytes` of `kind`.
+    pub(crate) fn of(kind: ContainerKind, bytes: &[u8]) -> Result<Self, PayloadError> {
+        match kind {
+            ContainerKind::Msi => Ok(Self::Rows(msi::directory_rows(bytes)?)),
+            ContainerKind::Cabinet | ContainerKind::Zip => Ok(Self::Folders),
+        }
+    }
+
+    /// The scope of the member at `path`, if it has one.
+    pub(crate) fn scope<'p>(&'p self, path: &'p str) -> Option<&'p str> {
+        match self {
+            Self::Folders => Some(path.rsplit_once('/').map_or("", |(dir, _)| dir)),
+            Self::Rows(rows) => rows.get(path).and_then(Option::as_deref),
+        }
+    }
+}
+
 /// The cabinet bounds of a walk.
 fn cabinet_bounds() -> crate::cab::stream::Bounds {
     crate::cab::stream::Bounds {

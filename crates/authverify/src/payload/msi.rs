@@ -329,12 +329,12 @@ fn directory_paths(
     Ok(paths)
 }
 
-/// Each file key's install path.
+/// Each file key's install path and the Directory row it is installed into.
 fn file_paths(
     package: &MsiPackage<'_>,
     strings: &Strings,
     cols: &[(String, u16, String, u16)],
-) -> Result<HashMap<String, String>, PayloadError> {
+) -> Result<HashMap<String, (String, String)>, PayloadError> {
     let dirs = directory_paths(package, strings, cols)?;
     let components = Table::read(package, strings, cols, "Component")?;
     let (ckey, cdir) = (components.index("Component")?, components.index("Directory_")?);
@@ -356,17 +356,17 @@ fn file_paths(
             continue;
         };
         let name = long_name(files.string(strings, r, fname).unwrap_or(key));
-        let dir = files
+        let row = files
             .string(strings, r, fcomp)
             .and_then(|c| component_dir.get(c))
-            .and_then(|d| dirs.get(*d))
-            .map_or("", String::as_str);
+            .copied();
+        let dir = row.and_then(|d| dirs.get(d)).map_or("", String::as_str);
         let path = if dir.is_empty() {
             name.to_string()
         } else {
             format!("{dir}/{name}")
         };
-        out.insert(key.to_string(), path);
+        out.insert(key.to_string(), (path, row.unwrap_or_default().to_string()));
     }
     Ok(out)
 }
@@ -390,7 +390,10 @@ pub(crate) fn for_each_member(bytes: &[u8], budget: &Budget, f: &mut Sink<'_>) -
     let package = MsiPackage::parse(bytes)?;
     let strings = Strings::read(&package)?;
     let cols = columns(&package, &strings)?;
-    let paths = file_paths(&package, &strings, &cols)?;
+    let paths: HashMap<String, String> = file_paths(&package, &strings, &cols)?
+        .into_iter()
+        .map(|(key, (path, _))| (key, path))
+        .collect();
     let mut carried: HashSet<String> = HashSet::new();
     for name in embedded_cabinets(&package, &strings, &cols)? {
         let Some(cab) = package.root_stream(&encoded_name(&name, false), MAX_CABINET)? else {
@@ -406,6 +409,28 @@ pub(crate) fn for_each_member(bytes: &[u8], budget: &Budget, f: &mut Sink<'_>) -
         })?;
     }
     not_carried(&paths, &carried)
+}
+
+/// The Directory row each install path goes to, `None` for a path that several rows give
+/// (their real folders may differ). Two files are siblings once installed only when they go
+/// to the same row: a row's place is a property of the machine or the install (standard
+/// folders such as WindowsFolder and SystemFolder add nothing to the path, and any row can
+/// be redirected by setting the property it is named by), so equal paths prove nothing.
+pub(crate) fn directory_rows(bytes: &[u8]) -> Result<HashMap<String, Option<String>>, PayloadError> {
+    let package = MsiPackage::parse(bytes)?;
+    let strings = Strings::read(&package)?;
+    let cols = columns(&package, &strings)?;
+    let mut rows: HashMap<String, Option<String>> = HashMap::new();
+    for (_, (path, row)) in file_paths(&package, &strings, &cols)? {
+        rows.entry(path)
+            .and_modify(|seen| {
+                if seen.as_deref() != Some(row.as_str()) {
+                    *seen = None;
+                }
+            })
+            .or_insert(Some(row));
+    }
+    Ok(rows)
 }
 
 /// Files the package installs that no embedded cabinet holds (an external cabinet, an

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::catalogs::CatalogIndex;
 use crate::cab::stream::ReadSeek;
 use crate::error::{Error, PayloadError};
-use crate::payload::{container_kind, limits, Budget, ContainerKind, Data};
+use crate::payload::{container_kind, limits, Budget, ContainerKind, Data, Scopes};
 use crate::report::FileReport;
 use crate::time::UnixTime;
 use crate::Verifier;
@@ -24,11 +24,6 @@ pub struct MemberReport {
     pub member: Option<String>,
     /// Its report, or why it has none.
     pub result: Result<FileReport, Error>,
-}
-
-/// The folder part of a member's path (empty at the container's top).
-fn folder_of(path: &str) -> &str {
-    path.rsplit_once('/').map_or("", |(dir, _)| dir)
 }
 
 fn base_name(path: &str) -> &str {
@@ -84,12 +79,16 @@ impl Verifier {
     /// One container: its catalogs first (a pass that verifies only them), then every
     /// member with its folder's catalogs.
     fn walk_container(&self, kind: ContainerKind, bytes: &[u8], budget: &Budget, walk: &mut Walk<'_>) {
-        let verifiers = match self.sibling_catalogs(kind, bytes, walk.at) {
+        let scopes = match Scopes::of(kind, bytes) {
+            Ok(s) => s,
+            Err(e) => return walk.failed(e),
+        };
+        let verifiers = match self.sibling_catalogs(kind, bytes, &scopes, walk.at) {
             Ok(v) => v,
             Err(e) => return walk.failed(e),
         };
         let mut each = |path: &str, data: Data<'_>| {
-            let verifier = verifiers.get(folder_of(path)).unwrap_or(self);
+            let verifier = scopes.scope(path).and_then(|s| verifiers.get(s)).unwrap_or(self);
             match data {
                 Data::Bytes(bytes) => verifier.member(path, bytes, budget, walk),
                 Data::Reader(reader) => verifier.streamed_member(path, reader, budget, walk),
@@ -101,13 +100,14 @@ impl Verifier {
         }
     }
 
-    /// A verifier per folder that holds catalogs: this one, also looking files up in them.
-    /// The pass reads the container once more under a budget of its own (a bound on its
-    /// time like the walk's).
+    /// A verifier per scope (folder, or an MSI package's Directory row) that holds
+    /// catalogs: this one, also looking files up in them. The pass reads the container once
+    /// more under a budget of its own (a bound on its time like the walk's).
     fn sibling_catalogs(
         &self,
         kind: ContainerKind,
         bytes: &[u8],
+        scopes: &Scopes,
         at: UnixTime,
     ) -> Result<HashMap<String, Verifier>, PayloadError> {
         let mut found: HashMap<String, CatalogIndex> = HashMap::new();
@@ -115,10 +115,11 @@ impl Verifier {
             let Data::Bytes(data) = data else {
                 return Ok(()); // a catalog of more than 8 MiB is verified as a member only
             };
-            if is_catalog(path, data) {
+            let scope = scopes.scope(path);
+            if let Some(scope) = scope.filter(|_| is_catalog(path, data)) {
                 if let Ok(verified) = CatalogIndex::verify(path, data, self, at) {
                     // A catalog that cannot be indexed is reported by the walk itself.
-                    let _ = found.entry(folder_of(path).to_string()).or_default().insert(verified);
+                    let _ = found.entry(scope.to_string()).or_default().insert(verified);
                 }
             }
             Ok(())
