@@ -190,3 +190,94 @@ fn a_catalog_installed_into_another_standard_folder_does_not_sign_the_driver() {
     let cat = seen.iter().find(|(member, _)| member.as_deref() == Some("driver.cat"));
     assert_eq!(cat.and_then(|c| c.1.as_deref().ok()), Some("valid"), "{seen:?}");
 }
+
+/// The errors the payload walk of an MSI package gives whose Directory table is `rows`
+/// (Directory, Directory_Parent, DefaultDir), built by msibuild from a Directory.idt; `None`
+/// (the test then skips visibly) without msibuild.
+fn walk_errors_of_directory_table(test: &str, rows: &[(String, String, String)]) -> Option<Vec<String>> {
+    if std::process::Command::new("msibuild")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        common::skip(test, "msibuild (msitools)");
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut idt = String::from("Directory\tDirectory_Parent\tDefaultDir\r\ns72\tS72\tl255\r\nDirectory\tDirectory\r\n");
+    for (id, parent, default) in rows {
+        idt.push_str(&format!("{id}\t{parent}\t{default}\r\n"));
+    }
+    std::fs::write(dir.path().join("Directory.idt"), idt).unwrap();
+    let built = std::process::Command::new("msibuild")
+        .args(["deep.msi", "-i", "Directory.idt"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(built.success());
+    let msi = std::fs::read(dir.path().join("deep.msi")).unwrap();
+    let v = Verifier::new(common::anchors(&["pki/root.crt".to_string()]), Policy::windows());
+    let mut errors = Vec::new();
+    v.verify_payload(&msi, "deep.msi", common::time("2026-06-01T00:00:00Z"), &mut |m| {
+        if let Err(e) = m.result {
+            errors.push(e.to_string());
+        }
+    });
+    Some(errors)
+}
+
+fn row(id: &str, parent: &str, default: &str) -> (String, String, String) {
+    (id.to_string(), parent.to_string(), default.to_string())
+}
+
+/// An MSI package whose Directory table is a chain of 20,000 directories (a 340 KB package):
+/// every directory's install path was built by walking up to the root, so the walk held
+/// 20,000 paths of up to 40,000 characters (measured at 410 MB peak RSS for this package,
+/// and quadratic in the chain's length: a package of a few MB reaches the machine's
+/// memory). Paths are now built once per row from their parent's, and their bytes together
+/// are bounded: the walk names the bound instead of building them.
+#[test]
+fn an_msi_directory_chain_cannot_make_the_walk_quadratic() {
+    let mut rows = vec![row("TARGETDIR", "", "SourceDir")];
+    let mut parent = "TARGETDIR".to_string();
+    for i in 0..20_000 {
+        let id = format!("D{i}");
+        rows.push(row(&id, &parent, "d"));
+        parent = id;
+    }
+    let test = "an_msi_directory_chain_cannot_make_the_walk_quadratic";
+    let Some(errors) = walk_errors_of_directory_table(test, &rows) else {
+        return;
+    };
+    assert!(
+        errors.iter().any(|e| e.contains("install paths exceed")),
+        "the walk names the bound on install paths: {errors:?}"
+    );
+}
+
+/// Parents that form a cycle, or name a row the table does not hold, have no install path:
+/// the walk says which, instead of looping or placing the files at the root.
+#[test]
+fn an_msi_directory_cycle_or_dangling_parent_is_named() {
+    let test = "an_msi_directory_cycle_or_dangling_parent_is_named";
+    let cycle = [
+        row("TARGETDIR", "", "SourceDir"),
+        row("A", "B", "a"),
+        row("B", "C", "b"),
+        row("C", "A", "c"),
+    ];
+    let Some(errors) = walk_errors_of_directory_table(test, &cycle) else {
+        return;
+    };
+    assert!(errors.iter().any(|e| e.contains("form a cycle")), "{errors:?}");
+    let dangling = [row("TARGETDIR", "", "SourceDir"), row("A", "NOWHERE", "a")];
+    let Some(errors) = walk_errors_of_directory_table(test, &dangling) else {
+        return;
+    };
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("lead to NOWHERE, which it does not hold")),
+        "{errors:?}"
+    );
+}

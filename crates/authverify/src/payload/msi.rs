@@ -30,6 +30,10 @@ use crate::msi::MsiPackage;
 const MAX_TABLE: u32 = 64 << 20;
 /// The largest embedded cabinet stream read (held whole: it is at most the package's size).
 const MAX_CABINET: u32 = u32::MAX;
+/// Most bytes of directory install paths built for one package. A chain of n Directory rows
+/// gives n paths of up to n parts (quadratic in the table's size); real packages' paths
+/// together stay below a megabyte.
+const MAX_INSTALL_PATH_BYTES: usize = 16 << 20;
 
 fn tables_err(detail: impl Into<String>) -> PayloadError {
     PayloadError::Tables { detail: detail.into() }
@@ -304,27 +308,49 @@ fn directory_paths(
         };
         entries.insert(id.to_string(), (parent, own));
     }
-    let mut paths = HashMap::new();
+    // Each row's path is its parent's plus its own name, built once per row (parents
+    // first), so the work is linear in the table plus the paths' bytes; those bytes are
+    // bounded, since a chain of n rows gives paths of n parts each (quadratic in n).
+    let mut paths: HashMap<String, String> = HashMap::new();
+    let mut total: usize = 0;
     for id in entries.keys() {
-        let mut parts = Vec::new();
+        // The rows from `id` up to the first one already resolved (or the root).
+        let mut pending: Vec<&str> = Vec::new();
         let mut at = Some(id.as_str());
-        // A chain longer than the table is a cycle.
-        for _ in 0..=entries.len() {
-            let Some((parent, own)) = at.and_then(|a| entries.get(a)) else {
-                break;
+        while let Some(row) = at.filter(|a| !paths.contains_key(*a)) {
+            let Some((parent, _)) = entries.get(row) else {
+                return Err(tables_err(format!(
+                    "the Directory table's parents of {id} lead to {row}, which it does not hold"
+                )));
             };
-            if !own.is_empty() {
-                parts.push(own.as_str());
+            // A chain longer than the table is a cycle.
+            if pending.len() >= entries.len() {
+                return Err(tables_err(format!(
+                    "the Directory table's parents of {id} form a cycle"
+                )));
             }
+            pending.push(row);
             at = parent.as_deref();
         }
-        if at.is_some() {
-            return Err(tables_err(format!(
-                "the Directory table's parents of {id} form a cycle"
-            )));
+        for row in pending.into_iter().rev() {
+            let Some((parent, own)) = entries.get(row) else {
+                continue;
+            };
+            let base = parent.as_deref().and_then(|p| paths.get(p)).map_or("", String::as_str);
+            let path = match (base.is_empty(), own.is_empty()) {
+                (_, true) => base.to_string(),
+                (true, false) => own.clone(),
+                (false, false) => format!("{base}/{own}"),
+            };
+            total = total.saturating_add(path.len());
+            if total > MAX_INSTALL_PATH_BYTES {
+                return Err(tables_err(format!(
+                    "the Directory table's install paths exceed {MAX_INSTALL_PATH_BYTES} bytes together (a chain of {} directories)",
+                    entries.len()
+                )));
+            }
+            paths.insert(row.to_string(), path);
         }
-        parts.reverse();
-        paths.insert(id.clone(), parts.join("/"));
     }
     Ok(paths)
 }
