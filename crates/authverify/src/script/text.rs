@@ -90,10 +90,7 @@ pub(crate) fn lines(bytes: &[u8], encoding: TextEncoding, from: usize) -> impl I
             return None;
         }
         let rest = bytes.get(start..).unwrap_or_default();
-        let lf = rest
-            .chunks_exact(unit)
-            .position(|u| is_unit(u, b'\n'))
-            .and_then(|i| i.checked_mul(unit));
+        let lf = find_lf(rest, unit);
         let Some(lf) = lf.and_then(|o| start.checked_add(o)) else {
             at = None;
             return Some(Line {
@@ -109,6 +106,18 @@ pub(crate) fn lines(bytes: &[u8], encoding: TextEncoding, from: usize) -> impl I
             _ => lf,
         };
         Some(Line { start, end, next })
+    })
+}
+
+/// Offset in `text` of its first LF code unit (`unit` bytes wide, aligned to `text`'s
+/// start). memchr finds candidate bytes at memory speed: searching line by line a unit at
+/// a time was 11% of verifying a large module (issue 32).
+fn find_lf(text: &[u8], unit: usize) -> Option<usize> {
+    if unit == 1 {
+        return memchr::memchr(b'\n', text);
+    }
+    memchr::memchr_iter(b'\n', text).find(|&at| {
+        at.checked_rem(unit) == Some(0) && text.get(at..at.saturating_add(unit)).is_some_and(|u| is_unit(u, b'\n'))
     })
 }
 
@@ -185,36 +194,50 @@ impl<'h> Utf16Sink<'h> {
         self.units = self.units.saturating_add(crate::num::usize_u64(bytes.len() / 2));
     }
 
-    /// Feeds ASCII bytes (each one UTF-16 unit, its high byte zero) a buffer at a time:
-    /// scripts are mostly ASCII, and a unit at a time was 37% of verifying a large module
-    /// (issue 32).
-    fn ascii(&mut self, bytes: &[u8]) {
+    /// Feeds the ASCII run at the start of `bytes` (each byte one UTF-16 unit, its high
+    /// byte zero) a buffer at a time, and returns how many bytes it took: scripts are
+    /// mostly ASCII, and a unit at a time was 37% of verifying a large module (issue 32).
+    /// Eight bytes at a time are checked for ASCII and widened with shifts and masks.
+    fn ascii_prefix(&mut self, bytes: &[u8]) -> usize {
+        let mut taken: usize = 0;
         for part in bytes.chunks(BUFFER / 2) {
             if self.buffer.len().saturating_add(part.len().saturating_mul(2)) > BUFFER {
                 self.flush();
             }
-            let start = self.buffer.len();
-            self.buffer
-                .resize(start.saturating_add(part.len().saturating_mul(2)), 0);
-            if let Some(out) = self.buffer.get_mut(start..) {
-                for (unit, &b) in out.chunks_exact_mut(2).zip(part) {
-                    if let Some(low) = unit.first_mut() {
-                        *low = b;
-                    }
+            let mut words = part.chunks_exact(8);
+            let mut run: usize = 0;
+            for word in words.by_ref() {
+                let x = u64::from_le_bytes(<[u8; 8]>::try_from(word).unwrap_or([0x80; 8]));
+                if x & 0x8080_8080_8080_8080 != 0 {
+                    break;
                 }
+                self.buffer.extend_from_slice(&widen(x & 0xffff_ffff).to_le_bytes());
+                self.buffer.extend_from_slice(&widen(x >> 32).to_le_bytes());
+                run = run.saturating_add(8);
             }
-            self.units = self.units.saturating_add(crate::num::usize_u64(part.len()));
+            let tail = part.get(run..).unwrap_or_default();
+            let ascii = tail.iter().take_while(|b| b.is_ascii()).count();
+            for &b in tail.get(..ascii).unwrap_or_default() {
+                self.buffer.extend_from_slice(&[b, 0]);
+            }
+            run = run.saturating_add(ascii);
+            self.units = self.units.saturating_add(crate::num::usize_u64(run));
+            taken = taken.saturating_add(run);
+            if run < part.len() {
+                break;
+            }
         }
+        taken
     }
 
     /// Feeds `bytes`, ASCII runs in bulk and every other byte through `unit`.
     fn mapped(&mut self, bytes: &[u8], unit: impl Fn(u8) -> u16) {
         let mut rest = bytes;
         while !rest.is_empty() {
-            let n = rest.iter().position(|b| !b.is_ascii()).unwrap_or(rest.len());
-            let (run, tail) = rest.split_at(n);
-            self.ascii(run);
-            let Some((&b, tail)) = tail.split_first() else { break };
+            let n = self.ascii_prefix(rest);
+            let Some((&b, tail)) = rest.get(n..).unwrap_or_default().split_first() else {
+                break;
+            };
             self.push(unit(b));
             rest = tail;
         }
@@ -225,8 +248,7 @@ impl<'h> Utf16Sink<'h> {
         let mut rest = text;
         let mut units = [0u16; 2];
         while !rest.is_empty() {
-            let n = rest.bytes().position(|b| !b.is_ascii()).unwrap_or(rest.len());
-            self.ascii(rest.as_bytes().get(..n).unwrap_or_default());
+            let n = self.ascii_prefix(rest.as_bytes());
             let mut chars = rest.get(n..).unwrap_or_default().chars();
             if let Some(c) = chars.next() {
                 c.encode_utf16(&mut units).iter().for_each(|&u| self.push(u));
@@ -256,6 +278,12 @@ impl<'h> Utf16Sink<'h> {
         self.hasher.update(&self.buffer);
         self.buffer.clear();
     }
+}
+
+/// The four low bytes of `x`, each widened to a little-endian UTF-16 unit (high byte 0).
+fn widen(x: u64) -> u64 {
+    let x = (x | (x << 16)) & 0x0000_ffff_0000_ffff;
+    (x | (x << 8)) & 0x00ff_00ff_00ff_00ff
 }
 
 /// Code units of the text of `bytes` in `encoding`, as [`Utf16Sink::text`] would feed.
@@ -331,6 +359,33 @@ mod tests {
                     start: 6,
                     end: 8,
                     next: 8
+                }
+            ]
+        );
+    }
+
+    /// In UTF-16LE a 0x0A byte is an LF only as a whole unit at a unit boundary: U+0A41
+    /// stores 41 0A (an 0x0A at an odd offset), U+0A0A stores 0A 0A (low byte 0x0A, high
+    /// byte not zero).
+    #[test]
+    fn utf16_lines_split_only_on_whole_lf_units() {
+        let wide: Vec<u8> = "a\u{0a41}\u{0a0a}\nb"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let l: Vec<Line> = lines(&wide, TextEncoding::Utf16Le, 0).collect();
+        assert_eq!(
+            l,
+            [
+                Line {
+                    start: 0,
+                    end: 6,
+                    next: 8
+                },
+                Line {
+                    start: 8,
+                    end: 10,
+                    next: 10
                 }
             ]
         );
