@@ -82,8 +82,37 @@ fn begin_lines<'b>(
     language: ScriptLanguage,
 ) -> impl Iterator<Item = Line> + 'b {
     let begin = syntax(language).begin;
-    text::lines(bytes, encoding, 0).filter(move |l| {
-        l.start > 0 && text::is_ascii_text(bytes.get(l.start..l.end).unwrap_or_default(), encoding, begin)
+    let unit = encoding.unit();
+    // The begin text's occurrences are found by memmem and each is checked to be a whole
+    // line; splitting the whole text into lines was 5% of verifying a large module (issue
+    // 32). A line is the begin text when it starts at a unit boundary after an LF unit and
+    // its end (before CR LF, LF or the text's end) is right after the text.
+    let needle: Vec<u8> = begin.bytes().flat_map(|b| [b, 0].into_iter().take(unit)).collect();
+    let finder = memchr::memmem::Finder::new(&needle).into_owned();
+    let is = move |at: usize, c: &str| {
+        bytes
+            .get(at..at.saturating_add(unit))
+            .is_some_and(|u| text::is_ascii_text(u, encoding, c))
+    };
+    let mut from: usize = 0;
+    std::iter::from_fn(move || loop {
+        let at = from.checked_add(finder.find(bytes.get(from..)?)?)?;
+        from = at.saturating_add(1);
+        let end = at.saturating_add(needle.len());
+        let after_lf = at.checked_sub(unit).is_some_and(|lf| is(lf, "\n"));
+        // Checked in constant time: no scan to the line's end, however long.
+        let next = if end == bytes.len() {
+            Some(end)
+        } else if is(end, "\n") {
+            Some(end.saturating_add(unit))
+        } else if is(end, "\r") && is(end.saturating_add(unit), "\n") {
+            Some(end.saturating_add(unit.saturating_mul(2)))
+        } else {
+            None
+        };
+        if let (Some(next), true, Some(0)) = (next, after_lf, at.checked_rem(unit)) {
+            return Some(Line { start: at, end, next });
+        }
     })
 }
 
@@ -186,4 +215,42 @@ pub(crate) fn rfind_ascii(bytes: &[u8], encoding: TextEncoding, needle: &str) ->
         .rev()
         .find(|(at, w)| at.checked_rem(unit) == Some(0) && text::is_ascii_text(w, encoding, needle))
         .map(|(at, _)| at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The begin lines found by searching for the begin text are the lines, split one by
+    /// one, whose whole text is the begin text (the definition), in both unit widths, with
+    /// the cases at the edges: first line, lone CR before the end, CR LF, text glued on
+    /// either side, the text's end.
+    #[test]
+    fn begin_lines_are_the_whole_lines_of_the_begin_text() {
+        let b = "# SIG # Begin signature block";
+        let texts = [
+            format!("{b}\nx"),
+            format!("x\n{b}"),
+            format!("x\n{b}\r"),
+            format!("x\r\n{b}\r\ny\n{b}\n"),
+            format!("x\n {b}\nx{b}\n{b}x\n{b}{b}\n"),
+            format!("x\n\r{b}\n"),
+            b.repeat(3),
+        ];
+        for text in &texts {
+            for encoding in [TextEncoding::Utf8, TextEncoding::Utf16Le] {
+                let bytes: Vec<u8> = match encoding {
+                    TextEncoding::Utf16Le => text.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+                    _ => text.as_bytes().to_vec(),
+                };
+                let found: Vec<Line> = begin_lines(&bytes, encoding, ScriptLanguage::PowerShell).collect();
+                let defined: Vec<Line> = text::lines(&bytes, encoding, 0)
+                    .filter(|l| {
+                        l.start > 0 && text::is_ascii_text(bytes.get(l.start..l.end).unwrap_or_default(), encoding, b)
+                    })
+                    .collect();
+                assert_eq!(found, defined, "{text:?} {encoding:?}");
+            }
+        }
+    }
 }

@@ -289,8 +289,8 @@ impl<'a> Script<'a> {
         let (before, after) = self.hashed_parts();
         [before, after]
             .iter()
-            .flat_map(|part| part.utf8_chunks())
-            .map(|chunk| chunk.invalid().len())
+            .flat_map(|part| text::utf8_parts(part))
+            .map(|(_, invalid)| invalid.len())
             .sum()
     }
 
