@@ -191,7 +191,7 @@ impl BlockMap {
     /// also yields the package digest: [`super::pass`]).
     pub fn check(&self, archive: &Archive<'_>) -> Result<Vec<BlockMapProblem>, AppxError> {
         let mut consumed = |_| {};
-        let feed = &mut *crate::pe::image::digest::slice_feed(archive.bytes, &mut consumed);
+        let feed = &mut *crate::digest::slice_feed(archive.bytes, &mut consumed);
         Ok(super::pass::read_records(archive, self, feed)?.problems)
     }
 }

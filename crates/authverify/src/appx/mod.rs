@@ -25,9 +25,8 @@ pub use blockmap::{BlockMap, BlockMapProblem};
 pub use digests::{DigestComparison, PartDigest};
 pub use signature::{DigestPart, SignedDigests, SipKind};
 
-use crate::digest::{DigestAlgorithm, Feed};
+use crate::digest::{slice_feed, DigestAlgorithm, Feed};
 use crate::finding::{Finding, Rule};
-use crate::pe::image::digest::slice_feed;
 use digests::{BLOCK_MAP, SIGNATURE_MEMBER};
 
 /// The bounds every package is read within (a zip bomb or a hostile archive meets one of

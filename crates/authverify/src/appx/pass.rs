@@ -219,7 +219,9 @@ fn member_check<'f>(
 }
 
 /// Reads the member's record (header, data, descriptor) into the AXPC state, and its data
-/// into `check`, asking `feed` for the data in block-aligned reads.
+/// into `check`. One request of `feed` per 1 MiB of data, cut where the data's blocks
+/// start; the header goes with the first request and the descriptor with the last, so a
+/// small member is one read.
 fn read_member(
     m: &Member<'_>,
     records: &mut MultiDigest,
@@ -229,28 +231,49 @@ fn read_member(
     let record = usize_u64(m.record.start)..usize_u64(m.record.end);
     let data_start = record.start.saturating_add(usize_u64(m.local_header_len));
     let data = data_start..data_start.saturating_add(usize_u64(m.data.len())).min(record.end);
-    feed(record.start..data.start, &mut |b| records.update(b));
-    let step = usize_u64(BLOCK_SIZE).saturating_mul(BLOCKS_PER_READ);
+    let block = usize_u64(BLOCK_SIZE);
+    let step = block.saturating_mul(BLOCKS_PER_READ);
     let mut failure = None;
-    let mut at = data.start;
-    while at < data.end && failure.is_none() {
-        let next = at.saturating_add(step).min(data.end);
-        feed(at..next, &mut |piece| {
-            // Block by block, each to both states while it is in cache.
-            for block in piece.chunks(BLOCK_SIZE) {
-                records.update(block);
-                if let Some(c) = check.as_deref_mut() {
-                    if failure.is_none() {
-                        failure = c.push(block).err();
-                    }
+    let mut at = record.start;
+    while at < record.end && failure.is_none() {
+        // The first read is a block short, so that with the header it stays within a
+        // reader's 1 MiB buffer (one piece, hashed in place).
+        let mut next = if at < data.start {
+            data.start.saturating_add(step.saturating_sub(block))
+        } else {
+            at.saturating_add(step)
+        };
+        if next >= data.end {
+            next = record.end;
+        }
+        let mut pos = at;
+        feed(at..next, &mut |mut piece| {
+            while !piece.is_empty() {
+                // The next cut: where the data starts or ends, or its next block starts;
+                // each block goes to both states while it is in cache.
+                let in_data = pos >= data.start && pos < data.end;
+                let cut = if pos < data.start {
+                    data.start
+                } else if in_data {
+                    let into = pos.saturating_sub(data.start).checked_rem(block).unwrap_or(0);
+                    pos.saturating_add(block.saturating_sub(into)).min(data.end)
+                } else {
+                    u64::MAX
+                };
+                let n = usize::try_from(cut.saturating_sub(pos)).map_or(piece.len(), |n| n.min(piece.len()));
+                let (part, rest) = piece.split_at(n);
+                records.update(part);
+                if let (true, Some(c), true) = (in_data, check.as_deref_mut(), failure.is_none()) {
+                    failure = c.push(part).err();
                 }
+                pos = pos.saturating_add(usize_u64(n));
+                piece = rest;
             }
         });
         at = next;
     }
-    if let Some(e) = failure {
-        return Err(e);
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
-    feed(data.end..record.end, &mut |b| records.update(b));
-    Ok(())
 }
