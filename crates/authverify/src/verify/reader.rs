@@ -117,7 +117,7 @@ fn read_whole_format<R: Read + Seek>(r: &mut R, name: Option<&str>) -> Result<bo
 }
 
 /// A buffer as long as the file holding only the ranges read, and those ranges.
-type Held = (Vec<u8>, Vec<Range<u64>>);
+type Parts = (Vec<u8>, Vec<Range<u64>>);
 
 /// The input starts as a ZIP archive (a local file header) and is not named as some other
 /// archive: an APPX/MSIX package or bundle, as [`read_whole_format`] takes it.
@@ -148,17 +148,21 @@ const BUNDLE_MANIFEST: &str = "AppxMetadata/AppxBundleManifest.xml";
 /// read; the members' data is left to the feed. `None` when the package is a bundle, when
 /// its end records or directory cannot be read from the parts (a malformed archive, which
 /// the whole file then names the fault of, as `verify_bytes` does), when the directory or a
-/// held part is larger than [`MAX_TABLE`], or when the held bytes would not be taken for a
-/// package: the file is then read whole, so that a report never depends on the path taken.
-fn read_held_package<R: Read + Seek>(r: &mut R, len: u64) -> Result<Option<Held>, Error> {
+/// held part is larger than [`MAX_TABLE`] or all held together cost more than [`MAX_HELD`],
+/// or when the held bytes would not be taken for a package: the file is then read whole
+/// (within [`MAX_PACKAGE`]), so that a report never depends on the path taken. Memory: at
+/// most [`MAX_HELD`] resident, whatever the package's size.
+fn read_held_package<R: Read + Seek>(r: &mut R, len: u64) -> Result<Option<Parts>, Error> {
     use crate::appx::zip;
     let size = usize::try_from(len).map_err(|_| Error::Read {
         message: format!("{len} bytes do not fit in this platform's address space"),
     })?;
     let mut data = vec![0u8; size];
-    let mut held = Vec::new();
+    let mut held = Held::default();
     let tail = len.saturating_sub(zip::END_SEARCH)..len;
-    hold(r, &mut data, &mut held, tail.clone())?;
+    if !hold(r, &mut data, &mut held, tail.clone())? {
+        return Ok(None);
+    }
     let mut first = tail.start;
     if let Some(zip64) = zip::zip64_record_offset(&data) {
         // The ZIP64 end record lies before the locator the tail holds.
@@ -166,7 +170,9 @@ fn read_held_package<R: Read + Seek>(r: &mut R, len: u64) -> Result<Option<Held>
             if first.saturating_sub(zip64) > MAX_TABLE {
                 return Ok(None);
             }
-            hold(r, &mut data, &mut held, zip64..first)?;
+            if !hold(r, &mut data, &mut held, zip64..first)? {
+                return Ok(None);
+            }
             first = zip64;
         }
     }
@@ -178,7 +184,9 @@ fn read_held_package<R: Read + Seek>(r: &mut R, len: u64) -> Result<Option<Held>
         if first.saturating_sub(directory.start) > MAX_TABLE {
             return Ok(None);
         }
-        hold(r, &mut data, &mut held, directory.start..first)?;
+        if !hold(r, &mut data, &mut held, directory.start..first)? {
+            return Ok(None);
+        }
     }
     let (Ok(start), Ok(end)) = (usize::try_from(directory.start), usize::try_from(directory.end)) else {
         return Ok(None);
@@ -196,7 +204,9 @@ fn read_held_package<R: Read + Seek>(r: &mut R, len: u64) -> Result<Option<Held>
         .collect();
     for (whole, local, packed, descriptor) in plans {
         let fixed = local..local.saturating_add(zip::LOCAL_HEADER_FIXED).min(len);
-        hold(r, &mut data, &mut held, fixed.clone())?;
+        if !hold(r, &mut data, &mut held, fixed.clone())? {
+            return Ok(None);
+        }
         let Some(header) = usize::try_from(local)
             .ok()
             .and_then(|at| zip::local_header_len(&data, at))
@@ -214,32 +224,53 @@ fn read_held_package<R: Read + Seek>(r: &mut R, len: u64) -> Result<Option<Held>
             if end.saturating_sub(local) > MAX_TABLE {
                 return Ok(None);
             }
-            hold(r, &mut data, &mut held, fixed.end..end.min(len))?;
+            if !hold(r, &mut data, &mut held, fixed.end..end.min(len))? {
+                return Ok(None);
+            }
         } else {
-            hold(r, &mut data, &mut held, fixed.end..data_start.min(len))?;
-            if descriptor {
-                hold(r, &mut data, &mut held, data_end.min(len)..end.min(len))?;
+            if !hold(r, &mut data, &mut held, fixed.end..data_start.min(len))? {
+                return Ok(None);
+            }
+            // The data descriptor (an empty range when there is none).
+            if !hold(r, &mut data, &mut held, data_end.min(len)..end.min(len))? {
+                return Ok(None);
             }
         }
     }
     if !crate::appx::is_package(&data) || zip::Archive::parse(&data).is_err() {
         return Ok(None);
     }
-    Ok(Some((data, held)))
+    Ok(Some((data, held.ranges)))
 }
 
-/// Reads `range` into `data` (when it holds any bytes) and records it as held.
-fn hold<R: Read + Seek>(
-    r: &mut R,
-    data: &mut [u8],
-    held: &mut Vec<Range<u64>>,
-    range: Range<u64>,
-) -> Result<(), Error> {
+/// Reads `range` into `data` (when it holds any bytes) and records it as held; `false`
+/// once the held ranges together would cost more than [`MAX_HELD`] (each range counted
+/// with one page more, the page it touches beyond its bytes).
+fn hold<R: Read + Seek>(r: &mut R, data: &mut [u8], held: &mut Held, range: Range<u64>) -> Result<bool, Error> {
     if range.start < range.end {
+        let cost = range.end.saturating_sub(range.start).saturating_add(PAGE);
+        held.spent = held.spent.saturating_add(cost);
+        if held.spent > MAX_HELD {
+            return Ok(false);
+        }
         fill(r, data, &range)?;
-        held.push(range);
+        held.ranges.push(range);
     }
-    Ok(())
+    Ok(true)
+}
+
+/// What a package read in parts may hold in all: its directory, headers and small parts
+/// (a package whose headers alone take more, of up to 128 KiB each, is read whole within
+/// [`MAX_PACKAGE`]).
+const MAX_HELD: u64 = 256 << 20;
+/// A memory page: the least a held range makes resident.
+const PAGE: u64 = 4096;
+
+/// The ranges of a package read in parts, and what they cost.
+#[derive(Default)]
+struct Held {
+    ranges: Vec<Range<u64>>,
+    spent: u64,
 }
 
 fn read_whole<R: Read + Seek>(r: &mut R, len: u64) -> Result<Vec<u8>, Error> {
@@ -259,7 +290,7 @@ fn read_whole<R: Read + Seek>(r: &mut R, len: u64) -> Result<Vec<u8>, Error> {
 /// A zeroed buffer as long as the file with only the headers and the certificate table
 /// read into it (the allocator maps zero pages that take no memory until written), and the
 /// ranges read.
-fn read_held<R: Read + Seek>(r: &mut R, len: u64) -> Result<Held, Error> {
+fn read_held<R: Read + Seek>(r: &mut R, len: u64) -> Result<Parts, Error> {
     let size = usize::try_from(len).map_err(|_| Error::Read {
         message: format!("{len} bytes do not fit in this platform's address space"),
     })?;
