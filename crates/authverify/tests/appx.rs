@@ -617,3 +617,59 @@ fn a_large_package_changed_while_read_is_reported_changed() {
     let report = verifier.verify_reader(&mut r, at).expect("verified");
     assert_eq!(report.status.as_str(), "valid", "{report:?}");
 }
+
+#[test]
+fn a_large_package_read_in_parts_is_found_in_a_catalog_by_its_bytes() {
+    // With catalogs, a package is looked up by the hash of its bytes (the flat-file SIP):
+    // read in parts, those bytes come through the reader too, and give the same report.
+    use authverify_testgen::catalogs::{signed_catalog, Hash, Listed, Member};
+    let m = manifest();
+    let at = common::time(m["evaluated_at"].as_str().expect("evaluated_at"));
+    let Some((bytes, _)) = large_package(
+        "a_large_package_read_in_parts_is_found_in_a_catalog_by_its_bytes",
+        false,
+    ) else {
+        return;
+    };
+    let catalog = signed_catalog(
+        &[Member {
+            name: "big.msix".into(),
+            listed: Listed::Flat,
+            digest: DigestAlgorithm::Sha256.hash(&bytes),
+        }],
+        Hash::Sha256,
+    );
+    let plain = verifier(&m);
+    let mut index = authverify::CatalogIndex::new();
+    index.add("big.cat", &catalog, &plain, at).expect("catalog indexed");
+    let v = verifier(&m).with_catalogs(std::sync::Arc::new(index));
+    let whole = v.verify_bytes(&bytes, at).expect("verified");
+    let read = v
+        .verify_reader(&mut std::io::Cursor::new(&bytes), at)
+        .expect("verified");
+    assert_eq!(read, whole);
+    assert_eq!(whole.status.as_str(), "valid", "{:?}", whole.notes);
+    assert!(
+        whole
+            .signatures
+            .iter()
+            .any(|s| s.kind == authverify::SignatureKind::Catalog),
+        "{:?}",
+        whole.signatures
+    );
+    // One byte changed: no longer listed, the same both ways.
+    let mut copy = bytes.clone();
+    let data = data_range(&bytes, "Assets/big.bin");
+    copy[data.start + 12345] ^= 0x01;
+    let whole = v.verify_bytes(&copy, at).expect("verified");
+    let read = v.verify_reader(&mut std::io::Cursor::new(&copy), at).expect("verified");
+    assert_eq!(read, whole);
+    assert!(
+        !whole
+            .signatures
+            .iter()
+            .any(|s| s.kind == authverify::SignatureKind::Catalog),
+        "{:?}",
+        whole.signatures
+    );
+}
