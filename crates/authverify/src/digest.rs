@@ -181,6 +181,18 @@ impl MultiDigest {
 /// match, and the caller reports the I/O error instead of a verdict).
 pub(crate) type Feed<'f> = dyn FnMut(std::ops::Range<u64>, &mut dyn FnMut(&[u8])) + 'f;
 
+/// A [`Feed`] over bytes in memory, calling `consumed` with each range handed over.
+pub(crate) fn slice_feed<'a>(data: &'a [u8], consumed: &'a mut dyn FnMut(std::ops::Range<usize>)) -> Box<Feed<'a>> {
+    Box::new(move |range, sink| {
+        let start = usize::try_from(range.start).unwrap_or(usize::MAX);
+        let end = usize::try_from(range.end).unwrap_or(usize::MAX);
+        if let Some(bytes) = data.get(start..end) {
+            sink(bytes);
+            consumed(start..end);
+        }
+    })
+}
+
 /// Hashes the bytes of `ranges`, in order, asking `feed` for at most [`CHUNK`] bytes at a
 /// time.
 pub(crate) fn hash_ranges(hasher: &mut MultiDigest, ranges: &[std::ops::Range<u64>], feed: &mut Feed<'_>) {

@@ -409,10 +409,11 @@ fn hostile_archives_are_file_appx_errors_through_the_verifier() {
 
 #[test]
 fn a_large_package_is_read_whole_by_verify_reader() {
-    // Above READ_WHOLE_LIMIT the reader streams PE images only: a ZIP must be read whole,
-    // or it would be judged as a PE image (`file.image`). 9 MiB between the last member
-    // and the central directory (its offset moved to match) make signed.msix that large;
-    // the ZIP reader refuses the gap (bytes outside every record), the same way both ways.
+    // Above READ_WHOLE_LIMIT a package is read in parts (its headers and directory held,
+    // its records fed); one the parts cannot judge is read whole, never judged as a PE image
+    // (`file.image`). 9 MiB between the last member and the central directory (its offset
+    // moved to match) make signed.msix that large; the ZIP reader refuses the gap (bytes
+    // outside every record), the same way both ways.
     let m = manifest();
     let at = common::time(m["evaluated_at"].as_str().expect("evaluated_at"));
     let verifier = verifier(&m);
@@ -431,4 +432,244 @@ fn a_large_package_is_read_whole_by_verify_reader() {
     assert_eq!(whole, read);
     let err = read.expect_err("a gap before the central directory");
     assert_eq!(err.rule(), "file.appx", "{err}");
+}
+
+/// A package above READ_WHOLE_LIMIT built like the vectors (scripts/make-appx-vectors.py's
+/// `package`, with its payload replaced by a 9 MiB stored member of random bytes and 3 MiB
+/// of text deflated, so that both cross many reads and blocks), signed by osslsigncode, and
+/// osslsigncode's verdict and per-part digests of it. `streamed`: written as a streaming
+/// packer does (data descriptors, ZIP64 end records). `None`, skipped visibly, without
+/// osslsigncode.
+fn large_package(test: &str, streamed: bool) -> Option<(Vec<u8>, Value)> {
+    if std::process::Command::new("osslsigncode")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        common::skip(test, "osslsigncode");
+        return None;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let code = r#"
+import importlib.util, json, pathlib, random, sys, zipfile
+spec = importlib.util.spec_from_file_location("appx", "scripts/make-appx-vectors.py")
+m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+rng = random.Random(32)
+big = rng.randbytes(9 << 20)
+text = b"".join(b"line %08d of a large text file in the package\r\n" % i for i in range(60000))
+m.payload = lambda: [("Assets/big.bin", big, zipfile.ZIP_STORED),
+                     ("Assets/notes.txt", text, zipfile.ZIP_DEFLATED)]
+out = pathlib.Path(sys.argv[1])
+m.package(out / "u.msix", streamed=sys.argv[2] == "1")
+m.sign(out / "u.msix", out / "big.msix")
+ok, digests = m.oracle(out / "big.msix")
+print(json.dumps({"ok": ok, "digests": digests}))
+"#;
+    let out = std::process::Command::new("python3")
+        .current_dir(common::vectors_dir().join(".."))
+        .args([
+            "-c",
+            code,
+            tmp.path().to_str().expect("utf-8"),
+            if streamed { "1" } else { "0" },
+        ])
+        .output()
+        .expect("python3");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let oracle: Value = serde_json::from_slice(&out.stdout).expect("the oracle's JSON");
+    let bytes = std::fs::read(tmp.path().join("big.msix")).expect("the signed package");
+    assert!(bytes.len() as u64 > authverify::READ_WHOLE_LIMIT);
+    Some((bytes, oracle))
+}
+
+/// Where `member`'s stored data lies in `bytes`.
+fn data_range(bytes: &[u8], member: &str) -> std::ops::Range<usize> {
+    let pkg = AppxPackage::parse(bytes).expect("parsed");
+    let m = pkg.archive.member(member).expect("the member");
+    let start = m.data.as_ptr() as usize - bytes.as_ptr() as usize;
+    start..start + m.data.len()
+}
+
+#[test]
+fn a_large_package_read_in_parts_gets_the_report_of_its_bytes() {
+    let m = manifest();
+    let at = common::time(m["evaluated_at"].as_str().expect("evaluated_at"));
+    let verifier = verifier(&m);
+    for streamed in [false, true] {
+        let Some((bytes, oracle)) =
+            large_package("a_large_package_read_in_parts_gets_the_report_of_its_bytes", streamed)
+        else {
+            return;
+        };
+        // Our digest of every part is osslsigncode's, which also judges the package valid.
+        assert_eq!(oracle["ok"], true, "{oracle}");
+        let pkg = AppxPackage::parse(&bytes).expect("parsed");
+        for (part, digest) in &pkg.computed {
+            assert_eq!(
+                oracle["digests"][tag(*part)].as_str(),
+                Some(hex::encode(digest).as_str()),
+                "{}",
+                tag(*part)
+            );
+        }
+        assert!(pkg.block_map_problems.is_empty(), "{:?}", pkg.block_map_problems);
+        drop(pkg);
+        let whole = verifier.verify_bytes(&bytes, at).expect("verified");
+        assert_eq!(whole.status.as_str(), "valid", "{whole:?}");
+        let read = verifier
+            .verify_reader(&mut std::io::Cursor::new(&bytes), at)
+            .expect("verified");
+        assert_eq!(read, whole, "streamed {streamed}");
+        // One byte of each member's data changed: the block map and the package digest
+        // (AXPC) no longer hold, or the deflate stream breaks; the same either way it is read.
+        for (member, rules) in [
+            ("Assets/big.bin", Some(["appx.block_map", "appx.digest_mismatch"])),
+            ("Assets/notes.txt", None),
+        ] {
+            let mut copy = bytes.clone();
+            let data = data_range(&bytes, member);
+            copy[data.start + data.len() * 2 / 3] ^= 0x01;
+            let whole = verifier.verify_bytes(&copy, at);
+            let read = verifier.verify_reader(&mut std::io::Cursor::new(&copy), at);
+            assert_eq!(read, whole, "{member}, streamed {streamed}");
+            match (rules, whole) {
+                (Some(rules), Ok(report)) => {
+                    assert_eq!(report.status.as_str(), "invalid", "{member}");
+                    assert_eq!(appx_rules(&report), rules, "{member}");
+                }
+                (None, Ok(report)) => assert_eq!(report.status.as_str(), "invalid", "{member}"),
+                (None, Err(e)) => assert_eq!(e.rule(), "file.appx", "{member}: {e}"),
+                (Some(_), Err(e)) => panic!("{member}: {e}"),
+            }
+        }
+    }
+}
+
+/// What another process does to the file.
+type Change = Box<dyn FnMut(&mut Vec<u8>)>;
+
+/// A reader over `bytes` that applies `change` once `after` bytes have been read (another
+/// process rewriting or truncating the file while it is verified).
+struct Changing {
+    inner: std::io::Cursor<Vec<u8>>,
+    read: u64,
+    after: u64,
+    change: Change,
+    done: bool,
+}
+
+impl std::io::Read for Changing {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if !self.done && self.read >= self.after {
+            self.done = true;
+            let pos = self.inner.position();
+            (self.change)(self.inner.get_mut());
+            self.inner.set_position(pos);
+        }
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for Changing {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(to)
+    }
+}
+
+#[test]
+fn a_large_package_changed_while_read_is_reported_changed() {
+    let m = manifest();
+    let at = common::time(m["evaluated_at"].as_str().expect("evaluated_at"));
+    let verifier = verifier(&m);
+    let Some((bytes, _)) = large_package("a_large_package_changed_while_read_is_reported_changed", false) else {
+        return;
+    };
+    let eocd = bytes.windows(4).rposition(|w| w == b"PK\x05\x06").expect("end record");
+    let changing = |after: u64, change: Change| Changing {
+        inner: std::io::Cursor::new(bytes.clone()),
+        read: 0,
+        after,
+        change,
+        done: false,
+    };
+    // The central directory rewritten once the members are being read: what was parsed is
+    // no longer there (the directory is read first, and again at the end).
+    let mut r = changing(4 << 20, Box::new(move |f| f[eocd - 10] ^= 0xff));
+    match verifier.verify_reader(&mut r, at) {
+        Err(authverify::Error::Changed { detail }) => assert!(detail.contains("differ"), "{detail}"),
+        other => panic!("a rewritten directory: {:?}", other.map(|r| r.status)),
+    }
+    // Truncated in the middle of the members.
+    let mut r = changing(4 << 20, Box::new(|f| f.truncate(5 << 20)));
+    assert!(
+        matches!(
+            verifier.verify_reader(&mut r, at),
+            Err(authverify::Error::Changed { .. })
+        ),
+        "a truncated package"
+    );
+    // A member's byte changed after its block was read: the verdict is on the bytes read,
+    // the held parts are unchanged, and the one read gave both digests the same bytes.
+    let big = data_range(&bytes, "Assets/big.bin").start;
+    let mut r = changing(8 << 20, Box::new(move |f| f[big + 100] ^= 0x01));
+    let report = verifier.verify_reader(&mut r, at).expect("verified");
+    assert_eq!(report.status.as_str(), "valid", "{report:?}");
+}
+
+#[test]
+fn a_large_package_read_in_parts_is_found_in_a_catalog_by_its_bytes() {
+    // With catalogs, a package is looked up by the hash of its bytes (the flat-file SIP):
+    // read in parts, those bytes come through the reader too, and give the same report.
+    use authverify_testgen::catalogs::{signed_catalog, Hash, Listed, Member};
+    let m = manifest();
+    let at = common::time(m["evaluated_at"].as_str().expect("evaluated_at"));
+    let Some((bytes, _)) = large_package(
+        "a_large_package_read_in_parts_is_found_in_a_catalog_by_its_bytes",
+        false,
+    ) else {
+        return;
+    };
+    let catalog = signed_catalog(
+        &[Member {
+            name: "big.msix".into(),
+            listed: Listed::Flat,
+            digest: DigestAlgorithm::Sha256.hash(&bytes),
+        }],
+        Hash::Sha256,
+    );
+    let plain = verifier(&m);
+    let mut index = authverify::CatalogIndex::new();
+    index.add("big.cat", &catalog, &plain, at).expect("catalog indexed");
+    let v = verifier(&m).with_catalogs(std::sync::Arc::new(index));
+    let whole = v.verify_bytes(&bytes, at).expect("verified");
+    let read = v
+        .verify_reader(&mut std::io::Cursor::new(&bytes), at)
+        .expect("verified");
+    assert_eq!(read, whole);
+    assert_eq!(whole.status.as_str(), "valid", "{:?}", whole.notes);
+    assert!(
+        whole
+            .signatures
+            .iter()
+            .any(|s| s.kind == authverify::SignatureKind::Catalog),
+        "{:?}",
+        whole.signatures
+    );
+    // One byte changed: no longer listed, the same both ways.
+    let mut copy = bytes.clone();
+    let data = data_range(&bytes, "Assets/big.bin");
+    copy[data.start + 12345] ^= 0x01;
+    let whole = v.verify_bytes(&copy, at).expect("verified");
+    let read = v.verify_reader(&mut std::io::Cursor::new(&copy), at).expect("verified");
+    assert_eq!(read, whole);
+    assert!(
+        !whole
+            .signatures
+            .iter()
+            .any(|s| s.kind == authverify::SignatureKind::Catalog),
+        "{:?}",
+        whole.signatures
+    );
 }

@@ -9,7 +9,7 @@
 
 use base64::Engine;
 
-use super::zip::{for_each_block, Archive, Member};
+use super::zip::Archive;
 use super::{limits, xml};
 use crate::digest::DigestAlgorithm;
 use crate::error::AppxError;
@@ -187,76 +187,12 @@ impl BlockMap {
 
     /// Checks every payload member of `archive` against the block map: listed, its size,
     /// its local header size and each block's hash; and every listed file present. Inflates
-    /// each member once, one block at a time.
+    /// each member once, one block at a time (the package's one read of its records, which
+    /// also yields the package digest: [`super::pass`]).
     pub fn check(&self, archive: &Archive<'_>) -> Result<Vec<BlockMapProblem>, AppxError> {
-        let mut problems = Vec::new();
-        let mut listed = vec![false; self.files.len()];
-        for m in archive.members.iter().filter(|m| !is_footprint(m.name)) {
-            let name = block_map_name(m.name);
-            let Some(index) = self.files.iter().position(|f| f.name == name) else {
-                problems.push(BlockMapProblem::NotListed {
-                    member: m.name.to_string(),
-                });
-                continue;
-            };
-            if let Some(seen) = listed.get_mut(index) {
-                *seen = true;
-            }
-            if let Some(file) = self.files.get(index) {
-                self.check_member(file, m, &mut problems)?;
-            }
-        }
-        for (file, seen) in self.files.iter().zip(listed) {
-            if !seen {
-                problems.push(BlockMapProblem::NotInPackage {
-                    file: file.name.clone(),
-                });
-            }
-        }
-        Ok(problems)
-    }
-
-    fn check_member(
-        &self,
-        file: &BlockMapFile,
-        m: &Member<'_>,
-        problems: &mut Vec<BlockMapProblem>,
-    ) -> Result<(), AppxError> {
-        let header = crate::num::usize_u64(m.local_header_len);
-        if file.local_header_len != header {
-            problems.push(BlockMapProblem::LocalHeader {
-                file: file.name.clone(),
-                listed: file.local_header_len,
-                actual: header,
-            });
-        }
-        if file.size != m.uncompressed_size {
-            problems.push(BlockMapProblem::Size {
-                file: file.name.clone(),
-                listed: file.size,
-                actual: m.uncompressed_size,
-            });
-            return Ok(());
-        }
-        let mut index = 0usize;
-        let mut first_bad = None;
-        for_each_block(m, BLOCK_SIZE, &mut |block| {
-            let listed = file.blocks.get(index);
-            if first_bad.is_none() && listed.map(Vec::as_slice) != Some(self.algorithm.hash(block).as_slice()) {
-                first_bad = Some(index);
-            }
-            index = index.saturating_add(1);
-        })?;
-        if first_bad.is_none() && index != file.blocks.len() {
-            first_bad = Some(index.min(file.blocks.len()));
-        }
-        if let Some(index) = first_bad {
-            problems.push(BlockMapProblem::Block {
-                file: file.name.clone(),
-                index: crate::num::usize_u64(index),
-            });
-        }
-        Ok(())
+        let mut consumed = |_| {};
+        let feed = &mut *crate::digest::slice_feed(archive.bytes, &mut consumed);
+        Ok(super::pass::read_records(archive, self, feed)?.problems)
     }
 }
 

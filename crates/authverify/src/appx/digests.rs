@@ -4,7 +4,8 @@
 //!
 //! * AXPC: the local records (header, data, data descriptor) of every member but
 //!   AppxSignature.p7x, in central directory order — the file from offset 0 up to the
-//!   signature's record, since records tile the file (zip.rs checks it).
+//!   signature's record, since records tile the file (zip.rs checks it). Hashed in the
+//!   package's one read of its records, with the block map check ([`super::pass`]).
 //! * AXCD: the central directory entries but the signature's, as stored, then the end
 //!   records rewritten as if the signature were not there: the entry counts and directory
 //!   size without it, the directory's offset where the signature's record starts, the ZIP64
@@ -91,30 +92,29 @@ fn end_records(archive: &Archive<'_>, entries: u64, cd_size: u64, cd_offset: u64
     out
 }
 
-/// AXPC and AXCD.
-fn container_digests(archive: &Archive<'_>, algorithm: DigestAlgorithm) -> (Vec<u8>, Vec<u8>) {
-    let mut records = MultiDigest::new(&[algorithm]);
+/// AXCD: the directory entries but the signature's, then the end records rewritten
+/// without it (AXPC comes from the package's one read of its records, [`super::pass`]).
+fn directory_digest(archive: &Archive<'_>, algorithm: DigestAlgorithm) -> Vec<u8> {
     let mut directory = MultiDigest::new(&[algorithm]);
     let (mut records_len, mut cd_len, mut entries) = (0u64, 0u64, 0u64);
     for m in archive.members.iter().filter(|m| m.name != SIGNATURE_MEMBER) {
-        let record = archive.bytes.get(m.record.clone()).unwrap_or_default();
-        records.update(record);
         directory.update(m.central_entry);
-        records_len = records_len.saturating_add(usize_u64(record.len()));
+        records_len = records_len.saturating_add(usize_u64(m.record.end.saturating_sub(m.record.start)));
         cd_len = cd_len.saturating_add(usize_u64(m.central_entry.len()));
         entries = entries.saturating_add(1);
     }
     directory.update(&end_records(archive, entries, cd_len, records_len));
-    (finish(records), finish(directory))
+    finish(directory)
 }
 
-/// Every part's digest computed from the archive, in blob order; AXCI only when the
-/// code-integrity catalog is present.
+/// Every part's digest, in blob order: `records` (AXPC) as the one read computed it, the
+/// others from the archive; AXCI only when the code-integrity catalog is present.
 pub(crate) fn compute(
     archive: &Archive<'_>,
     algorithm: DigestAlgorithm,
+    records: Vec<u8>,
 ) -> Result<Vec<(DigestPart, Vec<u8>)>, AppxError> {
-    let (records, directory) = container_digests(archive, algorithm);
+    let directory = directory_digest(archive, algorithm);
     let part = |name: &'static str| archive.member(name).ok_or(AppxError::Missing { member: name });
     let mut out = vec![
         (DigestPart::Records, records),

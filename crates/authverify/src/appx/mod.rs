@@ -12,6 +12,7 @@
 
 pub mod blockmap;
 pub mod digests;
+mod pass;
 pub mod publisher;
 pub mod signature;
 mod xml;
@@ -24,7 +25,7 @@ pub use blockmap::{BlockMap, BlockMapProblem};
 pub use digests::{DigestComparison, PartDigest};
 pub use signature::{DigestPart, SignedDigests, SipKind};
 
-use crate::digest::DigestAlgorithm;
+use crate::digest::{slice_feed, DigestAlgorithm, Feed};
 use crate::finding::{Finding, Rule};
 use digests::{BLOCK_MAP, SIGNATURE_MEMBER};
 
@@ -111,13 +112,25 @@ impl<'a> AppxPackage<'a> {
     /// Reads the package or bundle `bytes`: container, block map (and every member against
     /// it), manifest publisher, signature and digests; a bundle's packages recursively.
     pub fn parse(bytes: &'a [u8]) -> Result<Self, AppxError> {
-        Self::parse_at(bytes, 0)
+        Self::parse_fed(bytes, &mut *slice_feed(bytes, &mut |_| {}))
     }
 
-    fn parse_at(bytes: &'a [u8], depth: usize) -> Result<Self, AppxError> {
+    /// [`AppxPackage::parse`] with the members' records (the package digest's bytes and
+    /// the payload the block map covers) read through `feed`, once: `bytes` is as long as
+    /// the file and must hold the local headers and data descriptors, the central
+    /// directory, the end records and the parts read whole (signature, block map, content
+    /// types, manifests, code-integrity catalog); a bundle's packages must be held too.
+    pub(crate) fn parse_fed(bytes: &'a [u8], feed: &mut Feed<'_>) -> Result<Self, AppxError> {
+        Self::parse_at(bytes, 0, feed)
+    }
+
+    fn parse_at(bytes: &'a [u8], depth: usize, feed: &mut Feed<'_>) -> Result<Self, AppxError> {
         let archive = zip::Archive::parse(bytes)?;
         let block_map = blockmap::read(&archive)?;
-        let block_map_problems = block_map.check(&archive)?;
+        let pass::Pass {
+            problems: block_map_problems,
+            records,
+        } = pass::read_records(&archive, &block_map, feed)?;
         let kind = if archive.member(BUNDLE_MANIFEST).is_some() {
             SipKind::Bundle
         } else {
@@ -131,7 +144,7 @@ impl<'a> AppxPackage<'a> {
         let manifest = xml_part(&archive, manifest_name)?;
         let publisher = xml::identity_publisher(manifest_name, xml::text(manifest_name, &manifest)?)?;
         let signature = read_signature(&archive)?;
-        let computed = digests::compute(&archive, block_map.algorithm)?;
+        let computed = digests::compute(&archive, block_map.algorithm, records)?;
         let inner = if kind == SipKind::Bundle {
             inner_packages(&archive, xml::text(BUNDLE_MANIFEST, &manifest)?, depth)?
         } else {
@@ -300,7 +313,7 @@ fn inner_packages<'a>(
         if crate::num::usize_u64(at) != offset || crate::num::usize_u64(m.data.len()) != size {
             return Err(fail("the bundle manifest's Offset or Size is not the member's"));
         }
-        let package = AppxPackage::parse_at(m.data, next)?;
+        let package = AppxPackage::parse_at(m.data, next, &mut *slice_feed(m.data, &mut |_| {}))?;
         if package.kind == SipKind::Bundle {
             return Err(fail("a bundle inside a bundle"));
         }

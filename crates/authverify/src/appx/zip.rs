@@ -285,21 +285,105 @@ impl<'a> Archive<'a> {
     }
 }
 
+/// The EOCD's offset: the last EOCD signature whose comment ends the file (within the last
+/// [`END_SEARCH`] bytes).
+fn find_eocd(b: &[u8]) -> Option<usize> {
+    let last = b.len().checked_sub(EOCD_LEN)?;
+    let first = last.saturating_sub(usize::from(u16::MAX));
+    (first..=last).rev().find(|&at| {
+        b.get(at..at.saturating_add(4)) == Some(EOCD_SIG.as_slice())
+            && le_u16(b, at.saturating_add(20))
+                .is_some_and(|n| at.saturating_add(EOCD_LEN).saturating_add(usize::from(n)) == b.len())
+    })
+}
+
+/// How far from the end of a file its EOCD can start (its comment is at most 65,535 bytes)
+/// plus the ZIP64 locator before it: what a reader holding only part of the file reads
+/// first.
+pub(crate) const END_SEARCH: u64 = 22 + 20 + 65_535;
+
+/// For a reader holding only parts of the file in `b` (as long as the file, zeros
+/// elsewhere), with its last [`END_SEARCH`] bytes held: where the ZIP64 end record starts,
+/// when a locator before the EOCD names one (that record is read next, up to the locator).
+pub(crate) fn zip64_record_offset(b: &[u8]) -> Option<u64> {
+    let eocd = find_eocd(b)?;
+    let l = eocd
+        .checked_sub(LOCATOR_LEN)
+        .filter(|&l| b.get(l..l.saturating_add(4)) == Some(ZIP64_LOCATOR_SIG.as_slice()))?;
+    u64_at(b, l.saturating_add(8), "ZIP64 locator").ok()
+}
+
+/// For a reader holding only parts of the file, with the end records held: the central
+/// directory's range as they give it (`None`: they are malformed, and the reader reads the
+/// file whole for [`Archive::parse`] to say why).
+pub(crate) fn directory_range(b: &[u8]) -> Option<Range<usize>> {
+    read_end(b).ok().map(|(_, directory)| directory)
+}
+
+/// Where a member's local record lies, from its central directory entry alone: what a
+/// reader holding only parts of the file reads of it.
+#[derive(Clone, Debug)]
+pub(crate) struct LocalPlan<'a> {
+    /// The member's name.
+    pub name: &'a str,
+    /// Its local header's offset.
+    pub local: u64,
+    /// Its stored (compressed) size.
+    pub packed: u64,
+    /// A data descriptor follows its data.
+    pub descriptor: bool,
+}
+
+/// The central directory's entries in `directory` (held), at most
+/// [`limits::MAX_MEMBERS`] (`None`: malformed, left to [`Archive::parse`] over the whole
+/// file to name).
+pub(crate) fn local_plans<'a>(b: &'a [u8], directory: &Range<usize>) -> Option<Vec<LocalPlan<'a>>> {
+    let mut out = Vec::new();
+    let mut at = directory.start;
+    while at < directory.end {
+        if out.len() >= limits::MAX_MEMBERS {
+            return None;
+        }
+        let (c, entry) = read_central(b, at, directory.end).ok()?;
+        out.push(LocalPlan {
+            name: c.name,
+            local: usize_u64(c.local),
+            packed: c.sizes[1],
+            descriptor: c.flags & FLAG_DESCRIPTOR != 0,
+        });
+        at = at.saturating_add(entry.len());
+    }
+    Some(out)
+}
+
+/// The fixed part of a local header (a reader holding parts of the file reads it, then the
+/// name and extra field it counts).
+pub(crate) const LOCAL_HEADER_FIXED: u64 = 30;
+
+/// The length of the local header at `at` in `b` (fixed part held), or `None` when it is
+/// not one.
+pub(crate) fn local_header_len(b: &[u8], at: usize) -> Option<u64> {
+    if b.get(at..at.saturating_add(4)) != Some(LOCAL_SIG.as_slice()) {
+        return None;
+    }
+    let name_len = le_u16(b, at.saturating_add(26))?;
+    let extra_len = le_u16(b, at.saturating_add(28))?;
+    Some(
+        LOCAL_HEADER_FIXED
+            .saturating_add(u64::from(name_len))
+            .saturating_add(u64::from(extra_len)),
+    )
+}
+
+/// The longest data descriptor (signature, CRC, two 64-bit sizes).
+pub(crate) const DESCRIPTOR_MAX: u64 = 24;
+
 /// Finds the EOCD (its comment must end the file) and the ZIP64 records before it.
 fn read_end(b: &[u8]) -> Result<(EndRecords<'_>, Range<usize>), AppxError> {
-    let last = b
-        .len()
-        .checked_sub(EOCD_LEN)
-        .ok_or_else(|| AppxError::zip("too small for an end of central directory record"))?;
-    let first = last.saturating_sub(usize::from(u16::MAX));
-    let eocd = (first..=last)
-        .rev()
-        .find(|&at| {
-            b.get(at..at.saturating_add(4)) == Some(EOCD_SIG.as_slice())
-                && le_u16(b, at.saturating_add(20))
-                    .is_some_and(|n| at.saturating_add(EOCD_LEN).saturating_add(usize::from(n)) == b.len())
-        })
-        .ok_or_else(|| AppxError::zip("no end of central directory record ends the file"))?;
+    if b.len() < EOCD_LEN {
+        return Err(AppxError::zip("too small for an end of central directory record"));
+    }
+    let eocd = find_eocd(b).ok_or_else(|| AppxError::zip("no end of central directory record ends the file"))?;
     let field = |off: usize| u16_at(b, eocd.saturating_add(off), "end of central directory");
     let (disk, cd_disk, disk_entries, entries) = (field(4)?, field(6)?, field(8)?, field(10)?);
     let cd_size = u32_at(b, eocd.saturating_add(12), "end of central directory")?;
@@ -582,54 +666,105 @@ fn read_descriptor(b: &[u8], at: usize, c: &Central<'_>) -> Result<usize, AppxEr
 /// Hands `sink` the member's inflated bytes in blocks of `block` bytes (the last may be
 /// shorter), and fails unless they come to exactly the declared size. Memory: one block.
 pub(crate) fn for_each_block(m: &Member<'_>, block: usize, sink: &mut dyn FnMut(&[u8])) -> Result<(), AppxError> {
-    let fail = |detail: String| AppxError::Inflate {
-        member: m.name.to_string(),
-        detail,
-    };
     if m.method == Method::Stored {
         for chunk in m.data.chunks(block) {
             sink(chunk);
         }
         return Ok(());
     }
-    let mut state = InflateState::new_boxed(DataFormat::Raw);
-    let mut out = vec![0u8; block];
-    let (mut filled, mut input, mut total) = (0usize, m.data, 0u64);
-    loop {
-        let r = inflate(
-            &mut state,
-            input,
-            out.get_mut(filled..).unwrap_or_default(),
-            MZFlush::None,
-        );
-        input = input.get(r.bytes_consumed..).unwrap_or_default();
-        filled = filled.saturating_add(r.bytes_written);
-        total = total.saturating_add(usize_u64(r.bytes_written));
-        if total > m.uncompressed_size {
-            return Err(fail(format!(
-                "inflates past its declared {} bytes",
-                m.uncompressed_size
+    let mut inflater = Inflater::new(m, block);
+    inflater.push(m.data, sink)?;
+    inflater.finish()
+}
+
+/// A deflated member inflated as its stored bytes arrive, in any pieces (the package's one
+/// read hands it each piece of the member's data as it hashes the record): the inflated
+/// bytes go out in blocks of a fixed size, never beyond the declared size. Memory: one block
+/// and the inflater's 32 KiB window.
+pub(crate) struct Inflater {
+    member: String,
+    declared: u64,
+    state: Box<InflateState>,
+    out: Vec<u8>,
+    filled: usize,
+    total: u64,
+    ended: bool,
+    /// The last status while the stream had not ended (why it ended early, if it did).
+    last: Result<MZStatus, MZError>,
+}
+
+impl Inflater {
+    /// An inflater of `m`'s data handing out blocks of `block` bytes (at least one).
+    pub(crate) fn new(m: &Member<'_>, block: usize) -> Self {
+        Self {
+            member: m.name.to_string(),
+            declared: m.uncompressed_size,
+            state: InflateState::new_boxed(DataFormat::Raw),
+            out: vec![0u8; block.max(1)],
+            filled: 0,
+            total: 0,
+            ended: false,
+            last: Err(MZError::Buf),
+        }
+    }
+
+    fn fail(&self, detail: String) -> AppxError {
+        AppxError::Inflate {
+            member: self.member.clone(),
+            detail,
+        }
+    }
+
+    /// Inflates the next stored bytes, handing `sink` every block filled (and the last,
+    /// shorter one when the stream ends). Bytes after the stream's end are ignored, as
+    /// every reader of the member ignores them.
+    pub(crate) fn push(&mut self, mut input: &[u8], sink: &mut dyn FnMut(&[u8])) -> Result<(), AppxError> {
+        while !self.ended {
+            let r = inflate(
+                &mut self.state,
+                input,
+                self.out.get_mut(self.filled..).unwrap_or_default(),
+                MZFlush::None,
+            );
+            input = input.get(r.bytes_consumed..).unwrap_or_default();
+            self.filled = self.filled.saturating_add(r.bytes_written);
+            self.total = self.total.saturating_add(usize_u64(r.bytes_written));
+            if self.total > self.declared {
+                return Err(self.fail(format!("inflates past its declared {} bytes", self.declared)));
+            }
+            self.ended = matches!(r.status, Ok(MZStatus::StreamEnd));
+            if self.filled == self.out.len() || (self.ended && self.filled > 0) {
+                sink(self.out.get(..self.filled).unwrap_or_default());
+                self.filled = 0;
+            }
+            let progress = r.bytes_consumed > 0 || r.bytes_written > 0;
+            match r.status {
+                Ok(MZStatus::StreamEnd) => {}
+                Ok(_) | Err(MZError::Buf) if progress => {}
+                // Every byte given is taken: the rest of the stream is in the next piece.
+                status @ (Ok(_) | Err(MZError::Buf)) if input.is_empty() => {
+                    self.last = status;
+                    return Ok(());
+                }
+                other => return Err(self.fail(format!("the deflate stream ends or fails early ({other:?})"))),
+            }
+        }
+        Ok(())
+    }
+
+    /// After the last piece: the stream must have ended, at exactly the declared size.
+    pub(crate) fn finish(self) -> Result<(), AppxError> {
+        if !self.ended {
+            return Err(self.fail(format!("the deflate stream ends or fails early ({:?})", self.last)));
+        }
+        if self.total != self.declared {
+            return Err(self.fail(format!(
+                "inflates to {} bytes, not the declared {}",
+                self.total, self.declared
             )));
         }
-        let done = matches!(r.status, Ok(MZStatus::StreamEnd));
-        if filled == block || (done && filled > 0) {
-            sink(out.get(..filled).unwrap_or_default());
-            filled = 0;
-        }
-        match r.status {
-            Ok(MZStatus::StreamEnd) => break,
-            Ok(_) if r.bytes_consumed > 0 || r.bytes_written > 0 => {}
-            Err(MZError::Buf) if r.bytes_consumed > 0 || r.bytes_written > 0 => {}
-            other => return Err(fail(format!("the deflate stream ends or fails early ({other:?})"))),
-        }
+        Ok(())
     }
-    if total != m.uncompressed_size {
-        return Err(fail(format!(
-            "inflates to {total} bytes, not the declared {}",
-            m.uncompressed_size
-        )));
-    }
-    Ok(())
 }
 
 /// The member's whole inflated content, at most `limit` bytes: borrowed when stored.

@@ -21,14 +21,17 @@ impl Verifier {
     /// An APPX/MSIX package or bundle: its signature (and those nested in it) over the
     /// package's digests; a bundle's packages each verified too.
     pub(super) fn verify_appx(&self, data: &[u8], at: UnixTime, feed: &mut Feed<'_>) -> Result<FileReport, Error> {
-        let package = AppxPackage::parse(data)?;
+        // The records (package digest and block map check) come through `feed` in one
+        // read: a large package is not held in memory (reader.rs holds only its headers,
+        // directory and the parts read whole).
+        let package = AppxPackage::parse_fed(data, feed)?;
         let mut examined = self.examine_appx(&package, at, feed);
         if self.has_catalogs() {
             // As for MSI: a catalog lists a package by the hash of its bytes (the flat-file
-            // SIP), not by its content digests. A package is read whole.
-            let mut flat = crate::digest::MultiDigest::new(self.lookup_algorithms());
-            flat.update(data);
-            self.look_up(&flat.finalize(), &mut examined);
+            // SIP), not by its content digests: a second read of the file, only then.
+            let whole = 0..crate::num::len_u64(data);
+            let flat = crate::digest::ranges_fed(&[whole], self.lookup_algorithms(), feed);
+            self.look_up(&flat, &mut examined);
         }
         Ok(self.conclude(examined))
     }

@@ -63,11 +63,21 @@ pub(crate) fn verify<R: Read + Seek>(
         .and_then(|n| std::path::Path::new(n).extension()?.to_str())
         .and_then(crate::script::ScriptLanguage::from_extension)
         .is_some();
+    if len > READ_WHOLE_LIMIT && !script && appx_package(r, name)? {
+        // An APPX/MSIX package: its records are read once through the feed, only its
+        // headers, directory and the parts read whole are held (None: a bundle, or a layout
+        // only the whole file can judge, read whole below).
+        if let Some((data, held)) = read_held_package(r, len)? {
+            let report = verify_streamed(v, r, &data, at)?;
+            unchanged(r, &data, &held, len)?;
+            return report;
+        }
+    }
     if len <= READ_WHOLE_LIMIT || script || read_whole_format(r, name)? {
         // An MSI package's streams are scattered over its sectors and its digest reads all
         // of them through the compound file's tables, and a catalog's signature covers its
-        // whole list, and an APPX/MSIX package's digests read its central directory and
-        // every member: such files are read whole (at most MAX_PACKAGE bytes).
+        // whole list, and an APPX/MSIX bundle verifies the packages it holds: such files
+        // are read whole (at most MAX_PACKAGE bytes).
         if len > MAX_PACKAGE {
             return Err(Error::Read {
                 message: format!("a file of {len} bytes of a format read whole (at most {MAX_PACKAGE} are read)"),
@@ -106,6 +116,163 @@ fn read_whole_format<R: Read + Seek>(r: &mut R, name: Option<&str>) -> Result<bo
     }
 }
 
+/// A buffer as long as the file holding only the ranges read, and those ranges.
+type Parts = (Vec<u8>, Vec<Range<u64>>);
+
+/// The input starts as a ZIP archive (a local file header) and is not named as some other
+/// archive: an APPX/MSIX package or bundle, as [`read_whole_format`] takes it.
+fn appx_package<R: Read + Seek>(r: &mut R, name: Option<&str>) -> Result<bool, Error> {
+    let mut magic = [0u8; 4];
+    r.seek(SeekFrom::Start(0)).map_err(|e| read_err(&e))?;
+    match r.read_exact(&mut magic) {
+        Ok(()) => Ok(crate::appx::zip::is_zip(&magic) && name.is_none_or(crate::appx::is_package_name)),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(read_err(&e)),
+    }
+}
+
+/// The parts of a package read whole (besides every local header and data descriptor, the
+/// directory and the end records): what the verification reads other than through the
+/// feed. A bundle's manifest is not among them: a bundle is read whole.
+const HELD_PARTS: [&str; 5] = [
+    "AppxSignature.p7x",
+    "AppxBlockMap.xml",
+    "[Content_Types].xml",
+    "AppxManifest.xml",
+    "AppxMetadata/CodeIntegrity.cat",
+];
+const BUNDLE_MANIFEST: &str = "AppxMetadata/AppxBundleManifest.xml";
+
+/// A zeroed buffer as long as the package with its end records, central directory, every
+/// local header and data descriptor and the [`HELD_PARTS`] read into it, and the ranges
+/// read; the members' data is left to the feed. `None` when the package is a bundle, when
+/// its end records or directory cannot be read from the parts (a malformed archive, which
+/// the whole file then names the fault of, as `verify_bytes` does), when the directory or a
+/// held part is larger than [`MAX_TABLE`] or all held together cost more than [`MAX_HELD`],
+/// or when the held bytes would not be taken for a package: the file is then read whole
+/// (within [`MAX_PACKAGE`]), so that a report never depends on the path taken. Memory: at
+/// most [`MAX_HELD`] resident, whatever the package's size.
+fn read_held_package<R: Read + Seek>(r: &mut R, len: u64) -> Result<Option<Parts>, Error> {
+    use crate::appx::zip;
+    let size = usize::try_from(len).map_err(|_| Error::Read {
+        message: format!("{len} bytes do not fit in this platform's address space"),
+    })?;
+    let mut data = vec![0u8; size];
+    let mut held = Held::default();
+    let tail = len.saturating_sub(zip::END_SEARCH)..len;
+    if !hold(r, &mut data, &mut held, tail.clone())? {
+        return Ok(None);
+    }
+    let mut first = tail.start;
+    if let Some(zip64) = zip::zip64_record_offset(&data) {
+        // The ZIP64 end record lies before the locator the tail holds.
+        if zip64 < first {
+            if first.saturating_sub(zip64) > MAX_TABLE {
+                return Ok(None);
+            }
+            if !hold(r, &mut data, &mut held, zip64..first)? {
+                return Ok(None);
+            }
+            first = zip64;
+        }
+    }
+    let Some(directory) = zip::directory_range(&data) else {
+        return Ok(None);
+    };
+    let directory = crate::num::usize_u64(directory.start)..crate::num::usize_u64(directory.end);
+    if directory.start < first {
+        if first.saturating_sub(directory.start) > MAX_TABLE {
+            return Ok(None);
+        }
+        if !hold(r, &mut data, &mut held, directory.start..first)? {
+            return Ok(None);
+        }
+    }
+    let (Ok(start), Ok(end)) = (usize::try_from(directory.start), usize::try_from(directory.end)) else {
+        return Ok(None);
+    };
+    let Some(plans) = zip::local_plans(&data, &(start..end)) else {
+        return Ok(None);
+    };
+    if plans.iter().any(|p| p.name == BUNDLE_MANIFEST) {
+        return Ok(None);
+    }
+    // What each member needs read, apart from the names that borrow `data`.
+    let plans: Vec<(bool, u64, u64, bool)> = plans
+        .iter()
+        .map(|p| (HELD_PARTS.contains(&p.name), p.local, p.packed, p.descriptor))
+        .collect();
+    for (whole, local, packed, descriptor) in plans {
+        let fixed = local..local.saturating_add(zip::LOCAL_HEADER_FIXED).min(len);
+        if !hold(r, &mut data, &mut held, fixed.clone())? {
+            return Ok(None);
+        }
+        let Some(header) = usize::try_from(local)
+            .ok()
+            .and_then(|at| zip::local_header_len(&data, at))
+        else {
+            return Ok(None);
+        };
+        let data_start = local.saturating_add(header);
+        let data_end = data_start.saturating_add(packed);
+        let end = if descriptor {
+            data_end.saturating_add(zip::DESCRIPTOR_MAX)
+        } else {
+            data_end
+        };
+        if whole {
+            if end.saturating_sub(local) > MAX_TABLE {
+                return Ok(None);
+            }
+            if !hold(r, &mut data, &mut held, fixed.end..end.min(len))? {
+                return Ok(None);
+            }
+        } else {
+            if !hold(r, &mut data, &mut held, fixed.end..data_start.min(len))? {
+                return Ok(None);
+            }
+            // The data descriptor (an empty range when there is none).
+            if !hold(r, &mut data, &mut held, data_end.min(len)..end.min(len))? {
+                return Ok(None);
+            }
+        }
+    }
+    if !crate::appx::is_package(&data) || zip::Archive::parse(&data).is_err() {
+        return Ok(None);
+    }
+    Ok(Some((data, held.ranges)))
+}
+
+/// Reads `range` into `data` (when it holds any bytes) and records it as held; `false`
+/// once the held ranges together would cost more than [`MAX_HELD`] (each range counted
+/// with one page more, the page it touches beyond its bytes).
+fn hold<R: Read + Seek>(r: &mut R, data: &mut [u8], held: &mut Held, range: Range<u64>) -> Result<bool, Error> {
+    if range.start < range.end {
+        let cost = range.end.saturating_sub(range.start).saturating_add(PAGE);
+        held.spent = held.spent.saturating_add(cost);
+        if held.spent > MAX_HELD {
+            return Ok(false);
+        }
+        fill(r, data, &range)?;
+        held.ranges.push(range);
+    }
+    Ok(true)
+}
+
+/// What a package read in parts may hold in all: its directory, headers and small parts
+/// (a package whose headers alone take more, of up to 128 KiB each, is read whole within
+/// [`MAX_PACKAGE`]).
+const MAX_HELD: u64 = 256 << 20;
+/// A memory page: the least a held range makes resident.
+const PAGE: u64 = 4096;
+
+/// The ranges of a package read in parts, and what they cost.
+#[derive(Default)]
+struct Held {
+    ranges: Vec<Range<u64>>,
+    spent: u64,
+}
+
 fn read_whole<R: Read + Seek>(r: &mut R, len: u64) -> Result<Vec<u8>, Error> {
     r.seek(SeekFrom::Start(0)).map_err(|e| read_err(&e))?;
     let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
@@ -123,7 +290,7 @@ fn read_whole<R: Read + Seek>(r: &mut R, len: u64) -> Result<Vec<u8>, Error> {
 /// A zeroed buffer as long as the file with only the headers and the certificate table
 /// read into it (the allocator maps zero pages that take no memory until written), and the
 /// ranges read.
-fn read_held<R: Read + Seek>(r: &mut R, len: u64) -> Result<(Vec<u8>, Vec<Range<u64>>), Error> {
+fn read_held<R: Read + Seek>(r: &mut R, len: u64) -> Result<Parts, Error> {
     let size = usize::try_from(len).map_err(|_| Error::Read {
         message: format!("{len} bytes do not fit in this platform's address space"),
     })?;

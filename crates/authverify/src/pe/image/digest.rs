@@ -91,16 +91,4 @@ impl PeImage<'_> {
     }
 }
 
-pub(crate) use crate::digest::Feed;
-
-/// A [`Feed`] over bytes in memory, calling `consumed` with each range handed over.
-pub(crate) fn slice_feed<'a>(data: &'a [u8], consumed: &'a mut dyn FnMut(Range<usize>)) -> Box<Feed<'a>> {
-    Box::new(move |range, sink| {
-        let start = usize::try_from(range.start).unwrap_or(usize::MAX);
-        let end = usize::try_from(range.end).unwrap_or(usize::MAX);
-        if let Some(bytes) = data.get(start..end) {
-            sink(bytes);
-            consumed(start..end);
-        }
-    })
-}
+pub(crate) use crate::digest::{slice_feed, Feed};
