@@ -432,11 +432,6 @@ impl<'a> Compound<'a> {
             .ok_or_else(|| bad(format!("sector {n} lies outside the file")))
     }
 
-    /// The input the file is read from.
-    pub(crate) fn input(&self) -> &'a [u8] {
-        self.b
-    }
-
     /// Bytes `range` of the file (a [`Piece::Range`] of a stream read here).
     pub(crate) fn bytes(&self, range: Range<u64>) -> Result<&'a [u8], MsiError> {
         usize::try_from(range.start)

@@ -140,10 +140,12 @@ impl<'a> MsiPackage<'a> {
     /// The package's digests in `algorithms`: the metadata pre-hash first when the package
     /// carries `\x05MsiDigitalSignatureEx`, then the content.
     pub fn digests(&self, algorithms: &[DigestAlgorithm]) -> Result<Vec<(DigestAlgorithm, Vec<u8>)>, MsiError> {
-        self.digests_fed(
-            algorithms,
-            &mut *crate::pe::image::digest::slice_feed(self.file.input(), &mut |_| {}),
-        )
+        // The ranges `read` hands over lie inside the input (it checked them).
+        self.digests_fed(algorithms, &mut |range, sink| {
+            if let Ok(bytes) = self.file.bytes(range) {
+                sink(bytes);
+            }
+        })
     }
 
     /// [`MsiPackage::digests`], the streams' regular sectors read through `feed` (file
