@@ -198,3 +198,43 @@ fn a_large_msi_read_with_its_streams_fed_gets_the_report_of_its_bytes() {
         other => panic!("rewritten header: {:?}", other.map(|r| r.status)),
     }
 }
+
+/// The compound file's structure damaged (bytes flipped near its start, where the header,
+/// FAT and directory of wixl's packages lie, and near its end; the file cut short): the held
+/// path reads the structure in stages, and must meet each damage as the whole-file parse
+/// does, with the same report or the same typed error.
+#[test]
+fn a_large_msi_with_damaged_structure_gets_the_outcome_of_its_bytes() {
+    let test = "a_large_msi_with_damaged_structure_gets_the_outcome_of_its_bytes";
+    let dir = tempfile::tempdir().unwrap();
+    let Some((_, signed)) = packages(test, dir.path()) else {
+        return;
+    };
+    let v = verifier();
+    let outcome = |bytes: &[u8], reader: bool| {
+        let result = if reader {
+            v.verify_reader(&mut Cursor::new(bytes), at())
+        } else {
+            v.verify_bytes(bytes, at())
+        };
+        format!("{result:?}")
+    };
+    let len = signed.len();
+    let offsets = (0..0x200)
+        .step_by(5)
+        .chain((0x200..0x1_0000).step_by(509))
+        .chain((len - 0x1_0000..len).step_by(1021));
+    let mut differs = 0;
+    for at_byte in offsets {
+        let mut damaged = signed.clone();
+        damaged[at_byte] ^= 0x41;
+        let whole = outcome(&damaged, false);
+        assert_eq!(outcome(&damaged, true), whole, "byte {at_byte:#x}");
+        differs += usize::from(!whole.contains("status: Valid"));
+    }
+    assert!(differs > 50, "the damage was seen: {differs}");
+    for cut in [len - 1, len - 512, len - 4096, len / 2, 9 << 20] {
+        let short = &signed[..cut];
+        assert_eq!(outcome(short, true), outcome(short, false), "cut at {cut}");
+    }
+}
