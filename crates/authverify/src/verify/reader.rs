@@ -236,16 +236,28 @@ fn unchanged<R: Read + Seek>(r: &mut R, data: &[u8], held: &[Range<u64>], len: u
             detail: format!("{len} bytes when opened, {now} at the end"),
         });
     }
+    // Compared through one buffer of at most BUFFER bytes: a held range can be most of the
+    // file (an MSI package's directory of a million entries is 128 MB), and a copy of it
+    // would double what the run holds.
+    let longest = held.iter().map(|r| r.end.saturating_sub(r.start)).max().unwrap_or(0);
+    let mut again = vec![0u8; usize::try_from(longest).map_or(BUFFER, |n| n.min(BUFFER))];
     for range in held {
         let (Ok(start), Ok(end)) = (usize::try_from(range.start), usize::try_from(range.end)) else {
             continue;
         };
-        let mut again = vec![0u8; end.saturating_sub(start)];
-        read_exact_at(r, range, &mut again)?;
-        if data.get(start..end) != Some(again.as_slice()) {
-            return Err(Error::Changed {
-                detail: format!("bytes {start:#x}..{end:#x} ({what}) differ"),
-            });
+        let mut at = start;
+        while at < end {
+            let next = at.saturating_add(BUFFER).min(end);
+            let Some(chunk) = again.get_mut(..next.saturating_sub(at)) else {
+                break;
+            };
+            read_exact_at(r, &(crate::num::usize_u64(at)..crate::num::usize_u64(next)), chunk)?;
+            if data.get(at..next) != Some(&*chunk) {
+                return Err(Error::Changed {
+                    detail: format!("bytes {start:#x}..{end:#x} ({what}) differ"),
+                });
+            }
+            at = next;
         }
     }
     Ok(())
