@@ -197,12 +197,18 @@ pub(crate) fn slice_feed<'a>(data: &'a [u8], consumed: &'a mut dyn FnMut(std::op
 /// time.
 pub(crate) fn hash_ranges(hasher: &mut MultiDigest, ranges: &[std::ops::Range<u64>], feed: &mut Feed<'_>) {
     for range in ranges {
-        let mut at = range.start;
-        while at < range.end {
-            let next = at.saturating_add(crate::num::usize_u64(CHUNK)).min(range.end);
-            feed(at..next, &mut |bytes| hasher.update(bytes));
-            at = next;
-        }
+        feed_chunked(range.clone(), feed, &mut |bytes| hasher.update(bytes));
+    }
+}
+
+/// Hands the bytes of `range` to `sink`, in order, asking `feed` for at most [`CHUNK`]
+/// bytes at a time (a chunk is hashed in every algorithm while it is in cache).
+pub(crate) fn feed_chunked(range: std::ops::Range<u64>, feed: &mut Feed<'_>, sink: &mut dyn FnMut(&[u8])) {
+    let mut at = range.start;
+    while at < range.end {
+        let next = at.saturating_add(crate::num::usize_u64(CHUNK)).min(range.end);
+        feed(at..next, sink);
+        at = next;
     }
 }
 

@@ -15,6 +15,8 @@
 //! the chains of one reading is an error (as `cfb` refused a sector "pointed to twice"),
 //! and the directory holds at most [`MAX_ENTRIES`] entries.
 
+use std::ops::Range;
+
 use crate::error::MsiError;
 
 /// Sector chain markers ([MS-CFB] 2.1).
@@ -143,6 +145,14 @@ pub(crate) struct Met {
     mini: Vec<u64>,
 }
 
+/// A piece of a stream's bytes, as [`Compound::read`] hands it over.
+pub(crate) enum Piece<'a> {
+    /// Bytes of the mini stream (a stream below the cutoff), a slice of the input.
+    Bytes(&'a [u8]),
+    /// A range of the file: one or more contiguous sectors of a larger stream.
+    Range(Range<u64>),
+}
+
 /// Marks bit `n`; false when it was already set (or lies outside the set).
 fn mark(bits: &mut [u64], n: u32) -> bool {
     let n = usize::try_from(n).unwrap_or(usize::MAX);
@@ -191,10 +201,69 @@ fn word(i: usize) -> usize {
     i.saturating_mul(4)
 }
 
+/// Copies sector `n`'s bytes into a sector-sized buffer.
+type LoadSector<'l> = dyn FnMut(u32, &mut [u8]) -> Result<(), MsiError> + 'l;
+
+/// Fills a range of the file into its slice (what a staged read, [`hold`], reads from).
+pub(crate) type ReadAt<'r, E> = dyn FnMut(&Range<u64>, &mut [u8]) -> Result<(), E> + 'r;
+
+/// The FAT's sectors of a file with `sectors` whole sectors of `size` bytes: the header's
+/// DIFAT entries, then the DIFAT sector chain, each DIFAT sector's bytes copied by `load`
+/// into a sector-sized buffer (so that a staged read, [`hold`], can fetch each one as the
+/// chain names it).
+fn fat_list(header: &[u8], size: usize, sectors: usize, load: &mut LoadSector<'_>) -> Result<Vec<u32>, MsiError> {
+    let b = header;
+    let count = usize::try_from(u32_at(b, 0x2c)?).unwrap_or(usize::MAX);
+    if count > sectors {
+        return Err(bad(format!("{count} FAT sectors in a file of {sectors}")));
+    }
+    let mut fat = Vec::with_capacity(count);
+    for i in 0..HEADER_DIFAT.min(count) {
+        fat.push(u32_at(b, word(i).saturating_add(0x4c))?);
+    }
+    let mut difat = u32_at(b, 0x44)?;
+    let mut steps = 0usize;
+    let mut s = vec![0u8; size];
+    while fat.len() < count {
+        if difat > MAX_REG_SECTOR || steps > sectors {
+            return Err(bad("the DIFAT chain ends before every FAT sector is listed"));
+        }
+        load(difat, &mut s)?;
+        // A DIFAT sector lists size / 4 - 1 FAT sectors, then the next DIFAT sector.
+        let per = size.checked_div(4).unwrap_or(1).saturating_sub(1);
+        for i in 0..per {
+            if fat.len() < count {
+                fat.push(u32_at(&s, word(i))?);
+            }
+        }
+        difat = u32_at(&s, word(per))?;
+        steps = steps.saturating_add(1);
+    }
+    let difat_count = u32_at(b, 0x48)?;
+    if usize::try_from(difat_count).ok() != Some(steps) {
+        return Err(bad(format!(
+            "the header counts {difat_count} DIFAT sectors, the FAT needs {steps}"
+        )));
+    }
+    Ok(fat)
+}
+
+/// The file range of sector `n` in a file of `len` bytes and `size`-byte sectors (the header
+/// is sector -1), when it lies inside the file.
+fn sector_range(n: u32, size: usize, len: usize) -> Result<Range<usize>, MsiError> {
+    usize::try_from(n)
+        .ok()
+        .and_then(|index| index.checked_add(1))
+        .and_then(|k| k.checked_mul(size))
+        .and_then(|start| Some(start..start.checked_add(size)?))
+        .filter(|r| r.end <= len)
+        .ok_or_else(|| bad(format!("sector {n} lies outside the file")))
+}
+
 impl<'a> Compound<'a> {
-    /// Reads the header, the FAT's and mini FAT's sector lists, the directory's sectors and
-    /// the mini stream's; checks the root entry.
-    pub(crate) fn open(b: &'a [u8]) -> Result<Self, MsiError> {
+    /// Reads and checks the header: the sector size and the file's sector count; no chain
+    /// is followed yet.
+    fn header(b: &'a [u8]) -> Result<Self, MsiError> {
         if !super::is_compound_file(b) {
             return Err(bad("no compound file signature"));
         }
@@ -228,7 +297,7 @@ impl<'a> Compound<'a> {
         }
         let size = 1usize << shift;
         let sectors = b.len().checked_div(size).unwrap_or(0).saturating_sub(1);
-        let mut file = Self {
+        Ok(Self {
             b,
             size,
             sectors,
@@ -241,7 +310,16 @@ impl<'a> Compound<'a> {
                 sectors: vec![0; sectors.div_ceil(64)],
                 mini: Vec::new(),
             },
-        };
+        })
+    }
+
+    /// Reads the header, the FAT's and mini FAT's sector lists, the directory's sectors and
+    /// the mini stream's; checks the root entry.
+    pub(crate) fn open(b: &'a [u8]) -> Result<Self, MsiError> {
+        let mut file = Self::header(b)?;
+        // The header checked both: version 3 or 4, and its directory sector count.
+        let (size, version) = (file.size, crate::num::le_u16(b, 0x1a).unwrap_or(0));
+        let dir_count = u32_at(b, 0x28)?;
         file.fat = file.fat_sectors()?;
         let mut met = file.structure.clone();
         for &n in &file.fat {
@@ -348,49 +426,29 @@ impl<'a> Compound<'a> {
     }
 
     fn sector(&self, n: u32) -> Result<&'a [u8], MsiError> {
-        let index = usize::try_from(n).unwrap_or(usize::MAX);
-        index
-            .checked_add(1)
-            .and_then(|k| k.checked_mul(self.size))
-            .and_then(|start| self.b.get(start..start.checked_add(self.size)?))
+        let range = sector_range(n, self.size, self.b.len())?;
+        self.b
+            .get(range)
             .ok_or_else(|| bad(format!("sector {n} lies outside the file")))
+    }
+
+    /// Bytes `range` of the file (a [`Piece::Range`] of a stream read here).
+    pub(crate) fn bytes(&self, range: Range<u64>) -> Result<&'a [u8], MsiError> {
+        usize::try_from(range.start)
+            .ok()
+            .zip(usize::try_from(range.end).ok())
+            .and_then(|(start, end)| self.b.get(start..end))
+            .ok_or_else(|| bad(format!("bytes {range:?} lie outside the file")))
     }
 
     /// The FAT's sectors: the header's DIFAT entries, then the DIFAT sector chain.
     fn fat_sectors(&self) -> Result<Vec<u32>, MsiError> {
-        let b = self.b;
-        let count = usize::try_from(u32_at(b, 0x2c)?).unwrap_or(usize::MAX);
-        if count > self.sectors {
-            return Err(bad(format!("{count} FAT sectors in a file of {}", self.sectors)));
-        }
-        let mut fat = Vec::with_capacity(count);
-        for i in 0..HEADER_DIFAT.min(count) {
-            fat.push(u32_at(b, word(i).saturating_add(0x4c))?);
-        }
-        let mut difat = u32_at(b, 0x44)?;
-        let mut steps = 0usize;
-        while fat.len() < count {
-            if difat > MAX_REG_SECTOR || steps > self.sectors {
-                return Err(bad("the DIFAT chain ends before every FAT sector is listed"));
+        fat_list(self.b, self.size, self.sectors, &mut |n, into| {
+            for (to, from) in into.iter_mut().zip(self.sector(n)?) {
+                *to = *from;
             }
-            let s = self.sector(difat)?;
-            // A DIFAT sector lists size / 4 - 1 FAT sectors, then the next DIFAT sector.
-            let per = self.size.checked_div(4).unwrap_or(1).saturating_sub(1);
-            for i in 0..per {
-                if fat.len() < count {
-                    fat.push(u32_at(s, word(i))?);
-                }
-            }
-            difat = u32_at(s, word(per))?;
-            steps = steps.saturating_add(1);
-        }
-        let difat_count = u32_at(b, 0x48)?;
-        if usize::try_from(difat_count).ok() != Some(steps) {
-            return Err(bad(format!(
-                "the header counts {difat_count} DIFAT sectors, the FAT needs {steps}"
-            )));
-        }
-        Ok(fat)
+            Ok(())
+        })
     }
 
     /// The sector after `n` in its chain, from the FAT.
@@ -478,8 +536,12 @@ impl<'a> Compound<'a> {
         Ok(out)
     }
 
-    /// Calls `data` with the bytes of stream `e`, in order, as slices of the input.
-    pub(crate) fn read(&self, e: Entry<'_>, met: &mut Met, data: &mut dyn FnMut(&'a [u8])) -> Result<(), MsiError> {
+    /// Calls `data` with the pieces of stream `e`, in order: a stream below the mini
+    /// stream cutoff as slices of the mini stream (held with the structure), a larger one as
+    /// the file ranges of its sectors, contiguous sectors merged into one range (the caller
+    /// reads them: from memory, or from the file through a digest feed). Every chain step is
+    /// checked here either way.
+    pub(crate) fn read(&self, e: Entry<'_>, met: &mut Met, data: &mut dyn FnMut(Piece<'a>)) -> Result<(), MsiError> {
         let stream_error = |detail: String| MsiError::Stream {
             stream: e.decoded_name(),
             detail,
@@ -488,6 +550,8 @@ impl<'a> Compound<'a> {
         let mut left = usize::try_from(len).unwrap_or(usize::MAX);
         let mut at = e.start();
         let small = len < MINI_CUTOFF;
+        // The file range gathered from contiguous sectors, not yet handed over.
+        let mut pending: Option<Range<u64>> = None;
         // Each step takes a whole (mini) sector or what is left, so the loop ends.
         while left > 0 {
             if at > MAX_REG_SECTOR {
@@ -502,14 +566,32 @@ impl<'a> Compound<'a> {
                     if small { "mini sector" } else { "sector" }
                 )));
             }
-            let bytes =
-                if small { self.mini_sector(at) } else { self.sector(at) }.map_err(|e| stream_error(e.to_string()))?;
-            let take = left.min(bytes.len());
-            data(bytes.get(..take).unwrap_or_default());
-            left = left.saturating_sub(take);
+            if small {
+                let bytes = self.mini_sector(at).map_err(|e| stream_error(e.to_string()))?;
+                let take = left.min(bytes.len());
+                data(Piece::Bytes(bytes.get(..take).unwrap_or_default()));
+                left = left.saturating_sub(take);
+            } else {
+                let sector = sector_range(at, self.size, self.b.len()).map_err(|e| stream_error(e.to_string()))?;
+                let take = left.min(self.size);
+                let start = crate::num::usize_u64(sector.start);
+                let range = start..start.saturating_add(crate::num::usize_u64(take));
+                pending = match pending {
+                    Some(p) if p.end == range.start => Some(p.start..range.end),
+                    Some(p) => {
+                        data(Piece::Range(p));
+                        Some(range)
+                    }
+                    None => Some(range),
+                };
+                left = left.saturating_sub(take);
+            }
             if left > 0 {
                 at = if small { self.next_mini(at) } else { self.next(at) }.map_err(|e| stream_error(e.to_string()))?;
             }
+        }
+        if let Some(p) = pending {
+            data(Piece::Range(p));
         }
         Ok(())
     }
@@ -542,4 +624,146 @@ impl<'a> Compound<'a> {
             .ok_or_else(|| bad(format!("mini sector {n} has no mini FAT entry")))?;
         u32_at(self.sector(*minifat_sector)?, word(index.checked_rem(per).unwrap_or(0)))
     }
+}
+
+/// Reads into `data` (as long as the file, zeroed) the parts of a compound file that
+/// [`Compound::open`] and a reading of the root's streams named in `wanted` (stored names,
+/// each read when at most its bound) touch, and no other byte: the header, the DIFAT
+/// sectors (each fetched as the chain names it), the FAT, the directory and mini FAT chains,
+/// the mini stream (so every stream below the cutoff), then the wanted streams' sectors.
+/// `read_at` fills a range of the file into its slice. Returns the ranges read, sorted, with
+/// adjacent ones merged.
+///
+/// Each stage finds its sectors with the code `open` and `read` run, over the bytes held so
+/// far, so everything they read is held; where a stage meets malformed structure it stops,
+/// and `open` over `data` then fails the same way (every byte before the failure is held).
+/// What is held, besides the header: 4 bytes of FAT per sector of the file, the directory
+/// (at most [`MAX_ENTRIES`] entries of 128 bytes), the mini FAT and the mini stream (which
+/// holds only streams below 4096 bytes, at most one per directory entry) and the wanted
+/// streams (at most their bounds); each held sector costs a page of memory at most.
+pub(crate) fn hold<E>(
+    data: &mut [u8],
+    wanted: &[(&[u8], u32)],
+    read_at: &mut ReadAt<'_, E>,
+) -> Result<Vec<Range<u64>>, E> {
+    let len = data.len();
+    let mut held = Vec::new();
+    // The header; a version 4 file's header takes a whole 4096-byte sector.
+    let header = 0..len.min(4096);
+    load(data, vec![header], read_at, &mut held)?;
+    let Ok(file) = Compound::header(data) else {
+        return Ok(merged(held));
+    };
+    let (size, sectors) = (file.size, file.sectors);
+    let head = file.b.get(..512).unwrap_or_default().to_vec();
+    // The DIFAT chain: each sector names the next, so each is read as it is named.
+    let mut failed = None;
+    let fat = fat_list(&head, size, sectors, &mut |n, into| {
+        let range = sector_range(n, size, len)?;
+        if let Err(e) = load(data, vec![range.clone()], read_at, &mut held) {
+            failed = Some(e);
+            return Err(bad("read failed"));
+        }
+        for (to, from) in into.iter_mut().zip(data.get(range).unwrap_or_default()) {
+            *to = *from;
+        }
+        Ok(())
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let Ok(fat) = fat else {
+        return Ok(merged(held));
+    };
+    let fat_ranges = fat.iter().filter_map(|&n| sector_range(n, size, len).ok()).collect();
+    load(data, fat_ranges, read_at, &mut held)?;
+    // The directory's and the mini FAT's chains, as `open` follows them (FAT only).
+    let chains = {
+        let Ok(mut file) = Compound::header(data) else {
+            return Ok(merged(held));
+        };
+        file.fat = fat;
+        let mut met = file.structure.clone();
+        for &n in &file.fat {
+            mark(&mut met.sectors, n);
+        }
+        let max_dir_sectors = MAX_ENTRIES
+            .checked_div(size.checked_div(ENTRY).unwrap_or(1))
+            .unwrap_or(0);
+        let dir = u32_at(file.b, 0x30)
+            .and_then(|first| file.chain(first, max_dir_sectors.saturating_add(1), &mut met, "directory"))
+            .unwrap_or_default();
+        let minifat = u32_at(file.b, 0x3c)
+            .and_then(|first| file.chain(first, usize::MAX, &mut met, "mini FAT"))
+            .unwrap_or_default();
+        sector_ranges(dir.iter().chain(&minifat), size, len)
+    };
+    load(data, chains, read_at, &mut held)?;
+    // Now `open` can run: the mini stream, then the wanted streams' regular sectors.
+    let rest = {
+        let Ok(file) = Compound::open(data) else {
+            return Ok(merged(held));
+        };
+        let mut rest = sector_ranges(&file.mini, size, len);
+        let mut seen = vec![false; file.entries()];
+        for id in file.children(0, &mut seen).unwrap_or_default() {
+            let Ok(e) = file.entry(id) else { continue };
+            let bound = wanted.iter().find(|(name, _)| *name == e.name()).map(|(_, max)| *max);
+            if e.kind() != STREAM || e.size() < MINI_CUTOFF || bound.is_none_or(|max| e.size() > max) {
+                continue;
+            }
+            // A chain that fails stops where `read` stops too.
+            let _ = file.read(e, &mut file.met(), &mut |piece| {
+                if let Piece::Range(r) = piece {
+                    if let (Ok(start), Ok(end)) = (usize::try_from(r.start), usize::try_from(r.end)) {
+                        rest.push(start..end);
+                    }
+                }
+            });
+        }
+        rest
+    };
+    load(data, rest, read_at, &mut held)?;
+    Ok(merged(held))
+}
+
+/// The file ranges of `sectors` that lie inside the file.
+fn sector_ranges<'s>(sectors: impl IntoIterator<Item = &'s u32>, size: usize, len: usize) -> Vec<Range<usize>> {
+    sectors
+        .into_iter()
+        .filter_map(|&n| sector_range(n, size, len).ok())
+        .collect()
+}
+
+/// Reads `ranges` into `data` through `read_at` (adjacent ones in one read), recording them in `held`.
+fn load<E>(
+    data: &mut [u8],
+    ranges: Vec<Range<usize>>,
+    read_at: &mut ReadAt<'_, E>,
+    held: &mut Vec<Range<u64>>,
+) -> Result<(), E> {
+    let as_u64 = |r: &Range<usize>| crate::num::usize_u64(r.start)..crate::num::usize_u64(r.end);
+    for range in merged(ranges.iter().map(as_u64).collect()) {
+        let (Ok(start), Ok(end)) = (usize::try_from(range.start), usize::try_from(range.end)) else {
+            continue;
+        };
+        if let Some(into) = data.get_mut(start..end) {
+            read_at(&range, into)?;
+            held.push(range);
+        }
+    }
+    Ok(())
+}
+
+/// `ranges` sorted, overlapping and adjacent ones merged.
+fn merged(mut ranges: Vec<Range<u64>>) -> Vec<Range<u64>> {
+    ranges.sort_by_key(|r| (r.start, r.end));
+    let mut out: Vec<Range<u64>> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
 }

@@ -15,13 +15,15 @@
 //! The compound file is read in place by `compound` (header, FAT, directory, streams as
 //! slices of the input). Everything is bounded (directory entries, stream sizes, nesting
 //! depth, chains) and failures are typed errors; besides the input, memory is a few
-//! bytes per directory entry.
+//! bytes per directory entry. The digest reads the streams of 4096 bytes and more (an
+//! embedded cabinet: nearly all of a large package) as file ranges through a feed, so a
+//! package read from a file ([`hold`]) need not be in memory beyond its structure.
 
 use std::cmp::Ordering;
 
-use compound::{Compound, Entry, Met, STORAGE, STREAM};
+use compound::{Compound, Entry, Met, Piece, STORAGE, STREAM};
 
-use crate::digest::{DigestAlgorithm, MultiDigest};
+use crate::digest::{DigestAlgorithm, Feed, MultiDigest};
 use crate::error::MsiError;
 
 mod compound;
@@ -138,6 +140,21 @@ impl<'a> MsiPackage<'a> {
     /// The package's digests in `algorithms`: the metadata pre-hash first when the package
     /// carries `\x05MsiDigitalSignatureEx`, then the content.
     pub fn digests(&self, algorithms: &[DigestAlgorithm]) -> Result<Vec<(DigestAlgorithm, Vec<u8>)>, MsiError> {
+        // The ranges `read` hands over lie inside the input (it checked them).
+        self.digests_fed(algorithms, &mut |range, sink| {
+            if let Ok(bytes) = self.file.bytes(range) {
+                sink(bytes);
+            }
+        })
+    }
+
+    /// [`MsiPackage::digests`], the streams' regular sectors read through `feed` (file
+    /// ranges; the structure and the mini stream are read from the parsed bytes).
+    pub(crate) fn digests_fed(
+        &self,
+        algorithms: &[DigestAlgorithm],
+        feed: &mut Feed<'_>,
+    ) -> Result<Vec<(DigestAlgorithm, Vec<u8>)>, MsiError> {
         let mut hashers: Vec<MultiDigest> = algorithms.iter().map(|a| MultiDigest::new(&[*a])).collect();
         if self.signature_ex.is_some() {
             // The metadata is hashed as it is walked, never gathered (a million entries'
@@ -152,7 +169,7 @@ impl<'a> MsiPackage<'a> {
             }
         }
         let mut walk = Self::walk_of(&self.file);
-        self.hash_storage(0, 0, &mut walk, &mut |bytes| {
+        self.hash_storage(0, 0, &mut walk, feed, &mut |bytes| {
             for h in hashers.iter_mut() {
                 h.update(bytes);
             }
@@ -223,13 +240,23 @@ impl<'a> MsiPackage<'a> {
     }
 
     /// Streams' data and storages' contents under storage `id`, then its CLSID.
-    fn hash_storage(&self, id: u32, depth: usize, walk: &mut Walk, out: &mut dyn FnMut(&[u8])) -> Result<(), MsiError> {
+    fn hash_storage(
+        &self,
+        id: u32,
+        depth: usize,
+        walk: &mut Walk,
+        feed: &mut Feed<'_>,
+        out: &mut dyn FnMut(&[u8]),
+    ) -> Result<(), MsiError> {
         for child in self.children(id, depth, walk)? {
             let e = self.file.entry(child)?;
             match e.kind() {
                 // Empty streams add nothing.
-                STREAM => self.file.read(e, &mut walk.met, out)?,
-                STORAGE => self.hash_storage(child, depth.saturating_add(1), walk, out)?,
+                STREAM => self.file.read(e, &mut walk.met, &mut |piece| match piece {
+                    Piece::Bytes(bytes) => out(bytes),
+                    Piece::Range(range) => crate::digest::feed_chunked(range, feed, &mut *out),
+                })?,
+                STORAGE => self.hash_storage(child, depth.saturating_add(1), walk, feed, out)?,
                 _ => {}
             }
         }
@@ -264,6 +291,15 @@ impl<'a> MsiPackage<'a> {
     }
 }
 
+/// Reads into `data` (as long as the file, zeroed) what parsing the compound file in it
+/// and verifying its signature needs: its structure, its mini stream and its signature
+/// streams ([`compound`]'s `hold` says what that costs); the other streams' bytes are for
+/// the digest's feed. Returns the ranges read.
+pub(crate) fn hold<E>(data: &mut [u8], read_at: &mut compound::ReadAt<'_, E>) -> Result<Vec<std::ops::Range<u64>>, E> {
+    let (sig, ex) = (stored_name(DIGITAL_SIGNATURE), stored_name(DIGITAL_SIGNATURE_EX));
+    compound::hold(data, &[(&sig, MAX_SIGNATURE), (&ex, 1024)], read_at)
+}
+
 /// A root stream's bytes, at most `max` of them (more is a typed error).
 fn read_whole(file: &Compound<'_>, e: Entry<'_>, max: u32, met: &mut Met) -> Result<Vec<u8>, MsiError> {
     if e.size() > max {
@@ -274,8 +310,16 @@ fn read_whole(file: &Compound<'_>, e: Entry<'_>, max: u32, met: &mut Met) -> Res
         });
     }
     let mut bytes = Vec::with_capacity(usize::try_from(e.size()).unwrap_or(0));
-    file.read(e, met, &mut |b| bytes.extend_from_slice(b))?;
-    Ok(bytes)
+    let mut outside = None;
+    file.read(e, met, &mut |piece| match piece {
+        Piece::Bytes(b) => bytes.extend_from_slice(b),
+        // `read` checked that its sectors lie inside the file.
+        Piece::Range(range) => match file.bytes(range) {
+            Ok(b) => bytes.extend_from_slice(b),
+            Err(e) => outside = Some(e),
+        },
+    })?;
+    outside.map_or(Ok(bytes), Err)
 }
 
 /// The hash order: the stored names' bytes (terminator included) compared over the shorter

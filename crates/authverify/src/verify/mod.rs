@@ -465,10 +465,11 @@ impl Verifier {
             // Windows hashes a file for a catalog lookup with the PE, cabinet or flat-file
             // subject interface package only (CryptSIPRetrieveSubjectGuidForCatalogFile), so
             // a catalog lists a package by the hash of its bytes, not its content digest;
-            // osslsigncode does the same (docs/ARCHITECTURE.md). A package is read whole.
-            let mut flat = crate::digest::MultiDigest::new(self.lookup_algorithms());
-            flat.update(data);
-            self.look_up(&flat.finalize(), &mut examined);
+            // osslsigncode does the same (docs/ARCHITECTURE.md). Its bytes come through the
+            // feed: a large package read from a file is not held in memory.
+            let whole = 0..crate::num::len_u64(data);
+            let flat = crate::digest::ranges_fed(&[whole], self.lookup_algorithms(), feed);
+            self.look_up(&flat, &mut examined);
         }
         Ok(self.conclude(examined))
     }
@@ -1029,7 +1030,7 @@ impl Subject<'_, '_> {
         match self {
             Self::Pe(image) => image.authenticode_digests_fed(algorithms, feed),
             Self::Cabinet(ranges) => crate::digest::ranges_fed(ranges, algorithms, feed),
-            Self::Msi(package) => package.digests(algorithms).unwrap_or_else(|e| {
+            Self::Msi(package) => package.digests_fed(algorithms, feed).unwrap_or_else(|e| {
                 notes.push(Finding::refusal(Rule::MsiUnreadable, e.to_string()));
                 Vec::new()
             }),

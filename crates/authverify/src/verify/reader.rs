@@ -63,21 +63,31 @@ pub(crate) fn verify<R: Read + Seek>(
         .and_then(|n| std::path::Path::new(n).extension()?.to_str())
         .and_then(crate::script::ScriptLanguage::from_extension)
         .is_some();
-    if len > READ_WHOLE_LIMIT && !script && appx_package(r, name)? {
+    // Small files and scripts are read whole without looking at their first bytes (one
+    // read per small file).
+    let whole = len <= READ_WHOLE_LIMIT || script;
+    let magic = if whole { None } else { read_magic(r)? };
+    if magic.is_some_and(|m| crate::msi::is_compound_file(&m)) {
+        // An MSI package: its structure and signature streams are held, the streams its
+        // digest reads are fed from the file (memory: the structure, see msi::hold).
+        let (data, held) = read_held_msi(r, len)?;
+        let report = verify_streamed(v, r, &data, at)?;
+        unchanged(r, &data, &held, len, "the compound file's structure or signature")?;
+        return report;
+    }
+    if magic.is_some_and(|m| appx_package(&m, name)) {
         // An APPX/MSIX package: its records are read once through the feed, only its
         // headers, directory and the parts read whole are held (None: a bundle, or a layout
         // only the whole file can judge, read whole below).
         if let Some((data, held)) = read_held_package(r, len)? {
             let report = verify_streamed(v, r, &data, at)?;
-            unchanged(r, &data, &held, len)?;
+            unchanged(r, &data, &held, len, "the package's headers, directory or signed parts")?;
             return report;
         }
     }
-    if len <= READ_WHOLE_LIMIT || script || read_whole_format(r, name)? {
-        // An MSI package's streams are scattered over its sectors and its digest reads all
-        // of them through the compound file's tables, and a catalog's signature covers its
-        // whole list, and an APPX/MSIX bundle verifies the packages it holds: such files
-        // are read whole (at most MAX_PACKAGE bytes).
+    if whole || magic.is_some_and(|m| read_whole_format(&m, name)) {
+        // A catalog's signature covers its whole list, and an APPX/MSIX bundle verifies the
+        // packages it holds: such files are read whole (at most MAX_PACKAGE bytes).
         if len > MAX_PACKAGE {
             return Err(Error::Read {
                 message: format!("a file of {len} bytes of a format read whole (at most {MAX_PACKAGE} are read)"),
@@ -92,43 +102,56 @@ pub(crate) fn verify<R: Read + Seek>(
     let (data, held) = read_held(r, len)?;
     let report = verify_streamed(v, r, &data, at)?;
     // One snapshot: what was parsed must still be what is there.
-    unchanged(r, &data, &held, len)?;
+    unchanged(r, &data, &held, len, "headers or certificate table")?;
     report
 }
 
-/// The largest MSI or APPX package read (it is held whole in memory).
+/// The largest APPX package or catalog read (it is held whole in memory).
 const MAX_PACKAGE: u64 = 4 << 30;
 
-/// The input is of a format read whole: an OLE compound file (MSI), a ZIP archive (APPX/MSIX;
-/// a local file header first) unless its name says it is some other archive (a `.zip` or
-/// `.jar` met by a `--catalogs` walk is hashed as it streams, not held in memory), or DER (a
-/// catalog; a PE image starts with `MZ`, a cabinet with `MSCF`).
-fn read_whole_format<R: Read + Seek>(r: &mut R, name: Option<&str>) -> Result<bool, Error> {
+/// The first 8 bytes of the source, `None` when it is shorter.
+fn read_magic<R: Read + Seek>(r: &mut R) -> Result<Option<[u8; 8]>, Error> {
     let mut magic = [0u8; 8];
     r.seek(SeekFrom::Start(0)).map_err(|e| read_err(&e))?;
-    let package_name = name.is_none_or(crate::appx::is_package_name);
     match r.read_exact(&mut magic) {
-        Ok(()) => Ok(crate::msi::is_compound_file(&magic)
-            || (crate::appx::zip::is_zip(&magic) && package_name)
-            || magic.first() == Some(&0x30)),
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+        Ok(()) => Ok(Some(magic)),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
         Err(e) => Err(read_err(&e)),
     }
+}
+
+/// A file starting with `magic` is of a format read whole: a ZIP archive (APPX/MSIX; a
+/// local file header first) unless its name says it is some other archive (a `.zip` or
+/// `.jar` met by a `--catalogs` walk is hashed as it streams, not held in memory), or DER (a
+/// catalog; a PE image starts with `MZ`, a cabinet with `MSCF`). An MSI package is not: its
+/// streams are fed (`read_held_msi`); nor is an APPX/MSIX package whose parts
+/// `read_held_package` can hold.
+fn read_whole_format(magic: &[u8; 8], name: Option<&str>) -> bool {
+    appx_package(magic, name) || magic.first() == Some(&0x30)
+}
+
+/// An MSI package: a zeroed buffer as long as the file (zero pages take no memory until
+/// written) with only what `msi::hold` names read into it: the compound file's structure,
+/// its mini stream and its signature streams. Memory is that, not the package's size: 4
+/// bytes of FAT per 512-byte sector (0.8% of the file), the directory (128 bytes an entry,
+/// at most 2^20 entries), the mini stream (streams below 4096 bytes) and the signature, each
+/// held sector rounded up to a page.
+fn read_held_msi<R: Read + Seek>(r: &mut R, len: u64) -> Result<Parts, Error> {
+    let size = usize::try_from(len).map_err(|_| Error::Read {
+        message: format!("{len} bytes do not fit in this platform's address space"),
+    })?;
+    let mut data = vec![0u8; size];
+    let held = crate::msi::hold(&mut data, &mut |range, into| read_exact_at(r, range, into))?;
+    Ok((data, held))
 }
 
 /// A buffer as long as the file holding only the ranges read, and those ranges.
 type Parts = (Vec<u8>, Vec<Range<u64>>);
 
-/// The input starts as a ZIP archive (a local file header) and is not named as some other
-/// archive: an APPX/MSIX package or bundle, as [`read_whole_format`] takes it.
-fn appx_package<R: Read + Seek>(r: &mut R, name: Option<&str>) -> Result<bool, Error> {
-    let mut magic = [0u8; 4];
-    r.seek(SeekFrom::Start(0)).map_err(|e| read_err(&e))?;
-    match r.read_exact(&mut magic) {
-        Ok(()) => Ok(crate::appx::zip::is_zip(&magic) && name.is_none_or(crate::appx::is_package_name)),
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
-        Err(e) => Err(read_err(&e)),
-    }
+/// A file starting with `magic` is a ZIP archive (a local file header) not named as some
+/// other archive: an APPX/MSIX package or bundle.
+fn appx_package(magic: &[u8; 8], name: Option<&str>) -> bool {
+    crate::appx::zip::is_zip(magic) && name.is_none_or(crate::appx::is_package_name)
 }
 
 /// The parts of a package read whole (besides every local header and data descriptor, the
@@ -365,23 +388,36 @@ fn verify_streamed<R: Read + Seek>(
 }
 
 /// The length and every held range read again must equal what was verified.
-fn unchanged<R: Read + Seek>(r: &mut R, data: &[u8], held: &[Range<u64>], len: u64) -> Result<(), Error> {
+/// `what` names the held bytes in the error.
+fn unchanged<R: Read + Seek>(r: &mut R, data: &[u8], held: &[Range<u64>], len: u64, what: &str) -> Result<(), Error> {
     let now = r.seek(SeekFrom::End(0)).map_err(|e| read_err(&e))?;
     if now != len {
         return Err(Error::Changed {
             detail: format!("{len} bytes when opened, {now} at the end"),
         });
     }
+    // Compared through one buffer of at most BUFFER bytes: a held range can be most of the
+    // file (an MSI package's directory of a million entries is 128 MB), and a copy of it
+    // would double what the run holds.
+    let longest = held.iter().map(|r| r.end.saturating_sub(r.start)).max().unwrap_or(0);
+    let mut again = vec![0u8; usize::try_from(longest).map_or(BUFFER, |n| n.min(BUFFER))];
     for range in held {
         let (Ok(start), Ok(end)) = (usize::try_from(range.start), usize::try_from(range.end)) else {
             continue;
         };
-        let mut again = vec![0u8; end.saturating_sub(start)];
-        read_exact_at(r, range, &mut again)?;
-        if data.get(start..end) != Some(again.as_slice()) {
-            return Err(Error::Changed {
-                detail: format!("bytes {start:#x}..{end:#x} (headers or certificate table) differ"),
-            });
+        let mut at = start;
+        while at < end {
+            let next = at.saturating_add(BUFFER).min(end);
+            let Some(chunk) = again.get_mut(..next.saturating_sub(at)) else {
+                break;
+            };
+            read_exact_at(r, &(crate::num::usize_u64(at)..crate::num::usize_u64(next)), chunk)?;
+            if data.get(at..next) != Some(&*chunk) {
+                return Err(Error::Changed {
+                    detail: format!("bytes {start:#x}..{end:#x} ({what}) differ"),
+                });
+            }
+            at = next;
         }
     }
     Ok(())
