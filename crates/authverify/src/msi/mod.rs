@@ -19,6 +19,7 @@
 //! embedded cabinet: nearly all of a large package) as file ranges through a feed, so a
 //! package read from a file ([`hold`]) need not be in memory beyond its structure.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use compound::{Compound, Entry, Met, Piece, STORAGE, STREAM};
@@ -99,7 +100,7 @@ impl<'a> MsiPackage<'a> {
                     detail: format!("two {} streams", e.decoded_name().trim_start_matches('\u{5}')),
                 });
             }
-            *slot = Some(read_whole(&file, e, max, &mut walk.met)?);
+            *slot = Some(read_whole(&file, e, max, &mut walk.met)?.into_owned());
         }
         Ok(Self {
             file,
@@ -118,7 +119,7 @@ impl<'a> MsiPackage<'a> {
     /// read whole (at most `max` bytes, more is [`MsiError::StreamTooLarge`]); `None` when the
     /// root has no such stream. The payload walker reads the package's tables and embedded
     /// cabinets with it.
-    pub(crate) fn root_stream(&self, units: &[u16], max: u32) -> Result<Option<Vec<u8>>, MsiError> {
+    pub(crate) fn root_stream(&self, units: &[u16], max: u32) -> Result<Option<Cow<'a, [u8]>>, MsiError> {
         let wanted: Vec<u8> = units.iter().chain([&0]).flat_map(|u| u.to_le_bytes()).collect();
         let mut walk = Self::walk_of(&self.file);
         for id in self.file.children(0, &mut walk.seen)? {
@@ -300,8 +301,10 @@ pub(crate) fn hold<E>(data: &mut [u8], read_at: &mut compound::ReadAt<'_, E>) ->
     compound::hold(data, &[(&sig, MAX_SIGNATURE), (&ex, 1024)], read_at)
 }
 
-/// A root stream's bytes, at most `max` of them (more is a typed error).
-fn read_whole(file: &Compound<'_>, e: Entry<'_>, max: u32, met: &mut Met) -> Result<Vec<u8>, MsiError> {
+/// A root stream's bytes, at most `max` of them (more is a typed error): borrowed from the
+/// file when its sectors are contiguous (an embedded cabinet usually is: copying it doubled
+/// the memory and a third of the time of a payload audit, issue 32), copied otherwise.
+fn read_whole<'a>(file: &Compound<'a>, e: Entry<'_>, max: u32, met: &mut Met) -> Result<Cow<'a, [u8]>, MsiError> {
     if e.size() > max {
         return Err(MsiError::StreamTooLarge {
             stream: e.decoded_name().trim_start_matches('\u{5}').to_string(),
@@ -309,17 +312,24 @@ fn read_whole(file: &Compound<'_>, e: Entry<'_>, max: u32, met: &mut Met) -> Res
             max: u64::from(max),
         });
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(e.size()).unwrap_or(0));
+    let mut pieces: Vec<&'a [u8]> = Vec::new();
     let mut outside = None;
     file.read(e, met, &mut |piece| match piece {
-        Piece::Bytes(b) => bytes.extend_from_slice(b),
+        Piece::Bytes(b) => pieces.push(b),
         // `read` checked that its sectors lie inside the file.
         Piece::Range(range) => match file.bytes(range) {
-            Ok(b) => bytes.extend_from_slice(b),
+            Ok(b) => pieces.push(b),
             Err(e) => outside = Some(e),
         },
     })?;
-    outside.map_or(Ok(bytes), Err)
+    if let Some(e) = outside {
+        return Err(e);
+    }
+    Ok(match pieces.as_slice() {
+        [] => Cow::Borrowed(&[][..]),
+        [one] => Cow::Borrowed(*one),
+        _ => Cow::Owned(pieces.concat()),
+    })
 }
 
 /// The hash order: the stored names' bytes (terminator included) compared over the shorter

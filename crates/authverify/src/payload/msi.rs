@@ -141,6 +141,7 @@ fn decode(bytes: &[u8]) -> String {
 fn table_stream(package: &MsiPackage<'_>, name: &str) -> Result<Vec<u8>, PayloadError> {
     Ok(package
         .root_stream(&encoded_name(name, true), MAX_TABLE)?
+        .map(std::borrow::Cow::into_owned)
         .unwrap_or_default())
 }
 
