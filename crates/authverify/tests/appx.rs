@@ -545,39 +545,6 @@ fn a_large_package_read_in_parts_gets_the_report_of_its_bytes() {
     }
 }
 
-/// What another process does to the file.
-type Change = Box<dyn FnMut(&mut Vec<u8>)>;
-
-/// A reader over `bytes` that applies `change` once `after` bytes have been read (another
-/// process rewriting or truncating the file while it is verified).
-struct Changing {
-    inner: std::io::Cursor<Vec<u8>>,
-    read: u64,
-    after: u64,
-    change: Change,
-    done: bool,
-}
-
-impl std::io::Read for Changing {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if !self.done && self.read >= self.after {
-            self.done = true;
-            let pos = self.inner.position();
-            (self.change)(self.inner.get_mut());
-            self.inner.set_position(pos);
-        }
-        let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        Ok(n)
-    }
-}
-
-impl std::io::Seek for Changing {
-    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
-        self.inner.seek(to)
-    }
-}
-
 #[test]
 fn a_large_package_changed_while_read_is_reported_changed() {
     let m = manifest();
@@ -587,13 +554,7 @@ fn a_large_package_changed_while_read_is_reported_changed() {
         return;
     };
     let eocd = bytes.windows(4).rposition(|w| w == b"PK\x05\x06").expect("end record");
-    let changing = |after: u64, change: Change| Changing {
-        inner: std::io::Cursor::new(bytes.clone()),
-        read: 0,
-        after,
-        change,
-        done: false,
-    };
+    let changing = |after: u64, change: common::Change| common::changing(&bytes, after, change);
     // The central directory rewritten once the members are being read: what was parsed is
     // no longer there (the directory is read first, and again at the end).
     let mut r = changing(4 << 20, Box::new(move |f| f[eocd - 10] ^= 0xff));

@@ -9,7 +9,7 @@
 
 mod common;
 
-use std::io::{Cursor, Read, Seek, SeekFrom};
+use std::io::Cursor;
 use std::path::Path;
 use std::process::Command;
 
@@ -87,45 +87,6 @@ fn at() -> authverify::UnixTime {
     common::time("2026-06-01T00:00:00Z")
 }
 
-/// A file that another process rewrites or truncates once `after` bytes have been read.
-struct Changing {
-    inner: Cursor<Vec<u8>>,
-    read: u64,
-    after: u64,
-    change: fn(&mut Vec<u8>),
-    done: bool,
-}
-
-impl Read for Changing {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if !self.done && self.read >= self.after {
-            self.done = true;
-            let pos = self.inner.position();
-            (self.change)(self.inner.get_mut());
-            self.inner.set_position(pos);
-        }
-        let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        Ok(n)
-    }
-}
-
-impl Seek for Changing {
-    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
-        self.inner.seek(to)
-    }
-}
-
-fn changing(bytes: &[u8], after: u64, change: fn(&mut Vec<u8>)) -> Changing {
-    Changing {
-        inner: Cursor::new(bytes.to_vec()),
-        read: 0,
-        after,
-        change,
-        done: false,
-    }
-}
-
 #[test]
 fn a_large_msi_read_with_its_streams_fed_gets_the_report_of_its_bytes() {
     let test = "a_large_msi_read_with_its_streams_fed_gets_the_report_of_its_bytes";
@@ -180,19 +141,19 @@ fn a_large_msi_read_with_its_streams_fed_gets_the_report_of_its_bytes() {
     assert_eq!(from_reader, from_bytes);
 
     // Truncated in the middle of the digest's reads.
-    let mut r = changing(&signed, 4 << 20, |f| f.truncate(3 << 20));
+    let mut r = common::changing(&signed, 4 << 20, |f| f.truncate(3 << 20));
     assert!(
         matches!(v.verify_reader(&mut r, at()), Err(Error::Changed { .. })),
         "truncated package"
     );
     // Grown at the end while the streams were read.
-    let mut r = changing(&signed, 4 << 20, |f| f.extend_from_slice(&[0; 512]));
+    let mut r = common::changing(&signed, 4 << 20, |f| f.extend_from_slice(&[0; 512]));
     assert!(
         matches!(v.verify_reader(&mut r, at()), Err(Error::Changed { .. })),
         "grown package"
     );
     // The header (held) rewritten after it was parsed.
-    let mut r = changing(&signed, 4 << 20, |f| f[0x18] ^= 0xff);
+    let mut r = common::changing(&signed, 4 << 20, |f| f[0x18] ^= 0xff);
     match v.verify_reader(&mut r, at()) {
         Err(Error::Changed { detail }) => assert!(detail.contains("differ"), "{detail}"),
         other => panic!("rewritten header: {:?}", other.map(|r| r.status)),

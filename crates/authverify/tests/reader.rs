@@ -3,7 +3,9 @@
 //! large ones in parts with streamed digests and page hashes), and reports a file that is
 //! rewritten or truncated while it is read as `Error::Changed`, never a verdict.
 
-use std::io::{Cursor, Read, Seek, SeekFrom};
+mod common;
+
+use std::io::Cursor;
 use std::sync::Arc;
 
 use authverify::{Certificate, Error, FileStatus, Policy, TrustStore, Verifier, READ_WHOLE_LIMIT};
@@ -42,70 +44,31 @@ fn a_small_file_is_read_whole_and_gets_the_report_of_its_bytes() {
     assert_eq!(from_reader.status, FileStatus::Valid);
 }
 
-/// A file that another process rewrites or truncates once `after` bytes have been read.
-struct Changing {
-    inner: Cursor<Vec<u8>>,
-    read: u64,
-    after: u64,
-    change: fn(&mut Vec<u8>),
-    done: bool,
-}
-
-impl Read for Changing {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if !self.done && self.read >= self.after {
-            self.done = true;
-            let pos = self.inner.position();
-            (self.change)(self.inner.get_mut());
-            self.inner.set_position(pos);
-        }
-        let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        Ok(n)
-    }
-}
-
-impl Seek for Changing {
-    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
-        self.inner.seek(to)
-    }
-}
-
-fn changing(image: &[u8], after: u64, change: fn(&mut Vec<u8>)) -> Changing {
-    Changing {
-        inner: Cursor::new(image.to_vec()),
-        read: 0,
-        after,
-        change,
-        done: false,
-    }
-}
-
 #[test]
 fn a_file_rewritten_or_truncated_while_read_is_reported_changed() {
     let h = authverify_testgen::hostile_big::large_signed(12 << 20);
     let v = verifier(&h.root_der);
     // Headers rewritten after the head was read (the digest then reads other bytes).
-    let mut r = changing(&h.image, 4 << 20, |f| f[0x40] ^= 0xff);
+    let mut r = common::changing(&h.image, 4 << 20, |f| f[0x40] ^= 0xff);
     match v.verify_reader(&mut r, at()) {
         Err(Error::Changed { detail }) => assert!(detail.contains("differ"), "{detail}"),
         other => panic!("rewritten headers: {:?}", other.map(|r| r.status)),
     }
     // Truncated in the middle of the digest.
-    let mut r = changing(&h.image, 6 << 20, |f| f.truncate(5 << 20));
+    let mut r = common::changing(&h.image, 6 << 20, |f| f.truncate(5 << 20));
     assert!(
         matches!(v.verify_reader(&mut r, at()), Err(Error::Changed { .. })),
         "truncated file"
     );
     // Grown at the end.
-    let mut r = changing(&h.image, 6 << 20, |f| f.extend_from_slice(&[0; 4096]));
+    let mut r = common::changing(&h.image, 6 << 20, |f| f.extend_from_slice(&[0; 4096]));
     assert!(
         matches!(v.verify_reader(&mut r, at()), Err(Error::Changed { .. })),
         "grown file"
     );
     // A small file truncated while it is read whole.
     let small = authverify_testgen::hostile_big::large_signed(64 << 10);
-    let mut r = changing(&small.image, 1, |f| f.truncate(1000));
+    let mut r = common::changing(&small.image, 1, |f| f.truncate(1000));
     assert!(matches!(
         verifier(&small.root_der).verify_reader(&mut r, at()),
         Err(Error::Changed { .. })

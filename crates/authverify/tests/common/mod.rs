@@ -265,3 +265,47 @@ pub(crate) fn all_text(r: &authverify::FileReport) -> String {
     let out: Vec<String> = all_findings(r).into_iter().map(|f| f.detail).collect();
     out.join("\n")
 }
+
+/// What another process does to a file while it is verified.
+pub(crate) type Change = Box<dyn FnMut(&mut Vec<u8>)>;
+
+/// A reader over a file's bytes that applies its change once `after` bytes have been read
+/// (another process rewriting or truncating the file while it is verified).
+pub(crate) struct Changing {
+    inner: std::io::Cursor<Vec<u8>>,
+    read: u64,
+    after: u64,
+    change: Change,
+    done: bool,
+}
+
+impl std::io::Read for Changing {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if !self.done && self.read >= self.after {
+            self.done = true;
+            let pos = self.inner.position();
+            (self.change)(self.inner.get_mut());
+            self.inner.set_position(pos);
+        }
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for Changing {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(to)
+    }
+}
+
+/// `bytes` as a file that `change` rewrites once `after` bytes have been read.
+pub(crate) fn changing(bytes: &[u8], after: u64, change: impl FnMut(&mut Vec<u8>) + 'static) -> Changing {
+    Changing {
+        inner: std::io::Cursor::new(bytes.to_vec()),
+        read: 0,
+        after,
+        change: Box::new(change),
+        done: false,
+    }
+}
