@@ -137,16 +137,32 @@ fn read_whole_format(magic: &[u8; 8], name: Option<&str>) -> bool {
 /// at most 2^20 entries), the mini stream (streams below 4096 bytes) and the signature, each
 /// held sector rounded up to a page.
 fn read_held_msi<R: Read + Seek>(r: &mut R, len: u64) -> Result<Parts, Error> {
-    let size = usize::try_from(len).map_err(|_| Error::Read {
-        message: format!("{len} bytes do not fit in this platform's address space"),
-    })?;
-    let mut data = vec![0u8; size];
+    let mut data = zeroed(len)?;
     let held = crate::msi::hold(&mut data, &mut |range, into| read_exact_at(r, range, into))?;
     Ok((data, held))
 }
 
 /// A buffer as long as the file holding only the ranges read, and those ranges.
 type Parts = (Vec<u8>, Vec<Range<u64>>);
+
+/// A zeroed buffer as long as the file (`len` bytes), or a typed error when it cannot be
+/// had. Its pages take no memory until written, but the allocator must still grant the
+/// mapping, and `vec![0; n]` aborts the process when it does not: a sparse file claiming a
+/// terabyte costs one block on disk, and would end a whole scan (red team 3). A reservation
+/// of the same size is asked for first and released: the same request (a mapping no byte
+/// of which is touched), so one granted now is granted again unless another thread takes
+/// the memory between the two.
+fn zeroed(len: u64) -> Result<Vec<u8>, Error> {
+    let size = usize::try_from(len).map_err(|_| Error::Read {
+        message: format!("{len} bytes do not fit in this platform's address space"),
+    })?;
+    let mut probe: Vec<u8> = Vec::new();
+    probe.try_reserve_exact(size).map_err(|_| Error::Read {
+        message: format!("a file of {len} bytes: no buffer as long as it can be reserved"),
+    })?;
+    drop(probe);
+    Ok(vec![0u8; size])
+}
 
 /// A file starting with `magic` is a ZIP archive (a local file header) not named as some
 /// other archive: an APPX/MSIX package or bundle.
@@ -177,10 +193,7 @@ const BUNDLE_MANIFEST: &str = "AppxMetadata/AppxBundleManifest.xml";
 /// most [`MAX_HELD`] resident, whatever the package's size.
 fn read_held_package<R: Read + Seek>(r: &mut R, len: u64) -> Result<Option<Parts>, Error> {
     use crate::appx::zip;
-    let size = usize::try_from(len).map_err(|_| Error::Read {
-        message: format!("{len} bytes do not fit in this platform's address space"),
-    })?;
-    let mut data = vec![0u8; size];
+    let mut data = zeroed(len)?;
     let mut held = Held::default();
     let tail = len.saturating_sub(zip::END_SEARCH)..len;
     if !hold(r, &mut data, &mut held, tail.clone())? {
@@ -314,10 +327,7 @@ fn read_whole<R: Read + Seek>(r: &mut R, len: u64) -> Result<Vec<u8>, Error> {
 /// read into it (the allocator maps zero pages that take no memory until written), and the
 /// ranges read.
 fn read_held<R: Read + Seek>(r: &mut R, len: u64) -> Result<Parts, Error> {
-    let size = usize::try_from(len).map_err(|_| Error::Read {
-        message: format!("{len} bytes do not fit in this platform's address space"),
-    })?;
-    let mut data = vec![0u8; size];
+    let mut data = zeroed(len)?;
     let head = 0..HEAD.min(len);
     fill(r, &mut data, &head)?;
     let mut held = vec![head];
