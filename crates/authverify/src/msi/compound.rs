@@ -632,7 +632,9 @@ impl<'a> Compound<'a> {
 /// sectors (each fetched as the chain names it), the FAT, the directory and mini FAT chains,
 /// the mini stream (so every stream below the cutoff), then the wanted streams' sectors.
 /// `read_at` fills a range of the file into its slice. Returns the ranges read, sorted, with
-/// adjacent ones merged.
+/// adjacent ones merged; `None` as soon as the next stage would take what is held past
+/// `most` bytes (each range counted with a page more): every chain may run through the
+/// whole file, so only this bounds what a file makes the reader hold.
 ///
 /// Each stage finds its sectors with the code `open` and `read` run, over the bytes held so
 /// far, so everything they read is held; where a stage meets malformed structure it stops,
@@ -644,25 +646,40 @@ impl<'a> Compound<'a> {
 pub(crate) fn hold<E>(
     data: &mut [u8],
     wanted: &[(&[u8], u32)],
+    most: u64,
     read_at: &mut ReadAt<'_, E>,
-) -> Result<Vec<Range<u64>>, E> {
+) -> Result<Option<Vec<Range<u64>>>, E> {
     let len = data.len();
-    let mut held = Vec::new();
+    let mut held = Held {
+        ranges: Vec::new(),
+        spent: 0,
+        most,
+    };
     // The header; a version 4 file's header takes a whole 4096-byte sector.
     let header = 0..len.min(4096);
-    load(data, vec![header], read_at, &mut held)?;
+    if !load(data, vec![header], read_at, &mut held)? {
+        return Ok(None);
+    }
     let Ok(file) = Compound::header(data) else {
-        return Ok(merged(held));
+        return Ok(Some(merged(held.ranges)));
     };
     let (size, sectors) = (file.size, file.sectors);
     let head = file.b.get(..512).unwrap_or_default().to_vec();
     // The DIFAT chain: each sector names the next, so each is read as it is named.
     let mut failed = None;
+    let mut over = false;
     let fat = fat_list(&head, size, sectors, &mut |n, into| {
         let range = sector_range(n, size, len)?;
-        if let Err(e) = load(data, vec![range.clone()], read_at, &mut held) {
-            failed = Some(e);
-            return Err(bad("read failed"));
+        match load(data, vec![range.clone()], read_at, &mut held) {
+            Ok(true) => {}
+            Ok(false) => {
+                over = true;
+                return Err(bad("over the bound"));
+            }
+            Err(e) => {
+                failed = Some(e);
+                return Err(bad("read failed"));
+            }
         }
         for (to, from) in into.iter_mut().zip(data.get(range).unwrap_or_default()) {
             *to = *from;
@@ -672,15 +689,20 @@ pub(crate) fn hold<E>(
     if let Some(e) = failed {
         return Err(e);
     }
+    if over {
+        return Ok(None);
+    }
     let Ok(fat) = fat else {
-        return Ok(merged(held));
+        return Ok(Some(merged(held.ranges)));
     };
     let fat_ranges = fat.iter().filter_map(|&n| sector_range(n, size, len).ok()).collect();
-    load(data, fat_ranges, read_at, &mut held)?;
+    if !load(data, fat_ranges, read_at, &mut held)? {
+        return Ok(None);
+    }
     // The directory's and the mini FAT's chains, as `open` follows them (FAT only).
     let chains = {
         let Ok(mut file) = Compound::header(data) else {
-            return Ok(merged(held));
+            return Ok(Some(merged(held.ranges)));
         };
         file.fat = fat;
         let mut met = file.structure.clone();
@@ -698,11 +720,13 @@ pub(crate) fn hold<E>(
             .unwrap_or_default();
         sector_ranges(dir.iter().chain(&minifat), size, len)
     };
-    load(data, chains, read_at, &mut held)?;
+    if !load(data, chains, read_at, &mut held)? {
+        return Ok(None);
+    }
     // Now `open` can run: the mini stream, then the wanted streams' regular sectors.
     let rest = {
         let Ok(file) = Compound::open(data) else {
-            return Ok(merged(held));
+            return Ok(Some(merged(held.ranges)));
         };
         let mut rest = sector_ranges(&file.mini, size, len);
         let mut seen = vec![false; file.entries()];
@@ -723,9 +747,22 @@ pub(crate) fn hold<E>(
         }
         rest
     };
-    load(data, rest, read_at, &mut held)?;
-    Ok(merged(held))
+    if !load(data, rest, read_at, &mut held)? {
+        return Ok(None);
+    }
+    Ok(Some(merged(held.ranges)))
 }
+
+/// The ranges [`hold`] has read, what they cost (each merged range with a page more, the
+/// page it touches beyond its bytes) and the most they may cost.
+struct Held {
+    ranges: Vec<Range<u64>>,
+    spent: u64,
+    most: u64,
+}
+
+/// A memory page: the least a held range makes resident.
+const PAGE: u64 = 4096;
 
 /// The file ranges of `sectors` that lie inside the file.
 fn sector_ranges<'s>(sectors: impl IntoIterator<Item = &'s u32>, size: usize, len: usize) -> Vec<Range<usize>> {
@@ -735,24 +772,35 @@ fn sector_ranges<'s>(sectors: impl IntoIterator<Item = &'s u32>, size: usize, le
         .collect()
 }
 
-/// Reads `ranges` into `data` through `read_at` (adjacent ones in one read), recording them in `held`.
+/// Reads `ranges` into `data` through `read_at` (adjacent ones in one read), recording them
+/// in `held`; `false`, reading none of them, when together with what is held they would
+/// cost more than its bound (the chains a file names can run through all of it, and a
+/// sparse file costs nothing on disk whatever length it claims).
 fn load<E>(
     data: &mut [u8],
     ranges: Vec<Range<usize>>,
     read_at: &mut ReadAt<'_, E>,
-    held: &mut Vec<Range<u64>>,
-) -> Result<(), E> {
+    held: &mut Held,
+) -> Result<bool, E> {
     let as_u64 = |r: &Range<usize>| crate::num::usize_u64(r.start)..crate::num::usize_u64(r.end);
-    for range in merged(ranges.iter().map(as_u64).collect()) {
+    let ranges = merged(ranges.iter().map(as_u64).collect());
+    let cost = ranges.iter().fold(0u64, |sum, r| {
+        sum.saturating_add(r.end.saturating_sub(r.start)).saturating_add(PAGE)
+    });
+    held.spent = held.spent.saturating_add(cost);
+    if held.spent > held.most {
+        return Ok(false);
+    }
+    for range in ranges {
         let (Ok(start), Ok(end)) = (usize::try_from(range.start), usize::try_from(range.end)) else {
             continue;
         };
         if let Some(into) = data.get_mut(start..end) {
             read_at(&range, into)?;
-            held.push(range);
+            held.ranges.push(range);
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 /// `ranges` sorted, overlapping and adjacent ones merged.

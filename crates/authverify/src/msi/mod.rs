@@ -295,10 +295,15 @@ impl<'a> MsiPackage<'a> {
 /// Reads into `data` (as long as the file, zeroed) what parsing the compound file in it
 /// and verifying its signature needs: its structure, its mini stream and its signature
 /// streams ([`compound`]'s `hold` says what that costs); the other streams' bytes are for
-/// the digest's feed. Returns the ranges read.
-pub(crate) fn hold<E>(data: &mut [u8], read_at: &mut compound::ReadAt<'_, E>) -> Result<Vec<std::ops::Range<u64>>, E> {
+/// the digest's feed. Returns the ranges read, or `None` once they would cost more than
+/// `most` bytes (each range counted with a page more).
+pub(crate) fn hold<E>(
+    data: &mut [u8],
+    most: u64,
+    read_at: &mut compound::ReadAt<'_, E>,
+) -> Result<Option<Vec<std::ops::Range<u64>>>, E> {
     let (sig, ex) = (stored_name(DIGITAL_SIGNATURE), stored_name(DIGITAL_SIGNATURE_EX));
-    compound::hold(data, &[(&sig, MAX_SIGNATURE), (&ex, 1024)], read_at)
+    compound::hold(data, &[(&sig, MAX_SIGNATURE), (&ex, 1024)], most, read_at)
 }
 
 /// A root stream's bytes, at most `max` of them (more is a typed error): borrowed from the

@@ -67,13 +67,16 @@ pub(crate) fn verify<R: Read + Seek>(
     // read per small file).
     let whole = len <= READ_WHOLE_LIMIT || script;
     let magic = if whole { None } else { read_magic(r)? };
-    if magic.is_some_and(|m| crate::msi::is_compound_file(&m)) {
+    let msi = magic.is_some_and(|m| crate::msi::is_compound_file(&m));
+    if msi {
         // An MSI package: its structure and signature streams are held, the streams its
-        // digest reads are fed from the file (memory: the structure, see msi::hold).
-        let (data, held) = read_held_msi(r, len)?;
-        let report = verify_streamed(v, r, &data, at)?;
-        unchanged(r, &data, &held, len, "the compound file's structure or signature")?;
-        return report;
+        // digest reads are fed from the file (memory: the structure, see msi::hold; None:
+        // a structure larger than MAX_HELD, read whole below).
+        if let Some((data, held)) = read_held_msi(r, len)? {
+            let report = verify_streamed(v, r, &data, at)?;
+            unchanged(r, &data, &held, len, "the compound file's structure or signature")?;
+            return report;
+        }
     }
     if magic.is_some_and(|m| appx_package(&m, name)) {
         // An APPX/MSIX package: its records are read once through the feed, only its
@@ -85,7 +88,7 @@ pub(crate) fn verify<R: Read + Seek>(
             return report;
         }
     }
-    if whole || magic.is_some_and(|m| read_whole_format(&m, name)) {
+    if whole || msi || magic.is_some_and(|m| read_whole_format(&m, name)) {
         // A catalog's signature covers its whole list, and an APPX/MSIX bundle verifies the
         // packages it holds: such files are read whole (at most MAX_PACKAGE bytes).
         if len > MAX_PACKAGE {
@@ -135,18 +138,37 @@ fn read_whole_format(magic: &[u8; 8], name: Option<&str>) -> bool {
 /// its mini stream and its signature streams. Memory is that, not the package's size: 4
 /// bytes of FAT per 512-byte sector (0.8% of the file), the directory (128 bytes an entry,
 /// at most 2^20 entries), the mini stream (streams below 4096 bytes) and the signature, each
-/// held sector rounded up to a page.
-fn read_held_msi<R: Read + Seek>(r: &mut R, len: u64) -> Result<Parts, Error> {
-    let size = usize::try_from(len).map_err(|_| Error::Read {
-        message: format!("{len} bytes do not fit in this platform's address space"),
-    })?;
-    let mut data = vec![0u8; size];
-    let held = crate::msi::hold(&mut data, &mut |range, into| read_exact_at(r, range, into))?;
-    Ok((data, held))
+/// held sector rounded up to a page. The chains a file names may run through all of it
+/// (a sparse file claiming gigabytes costs nothing on disk), so what is held is bounded as
+/// an APPX package's is: `None` past [`MAX_HELD`], the package then read whole within
+/// [`MAX_PACKAGE`] (red team 3).
+fn read_held_msi<R: Read + Seek>(r: &mut R, len: u64) -> Result<Option<Parts>, Error> {
+    let mut data = zeroed(len)?;
+    let held = crate::msi::hold(&mut data, MAX_HELD, &mut |range, into| read_exact_at(r, range, into))?;
+    Ok(held.map(|held| (data, held)))
 }
 
 /// A buffer as long as the file holding only the ranges read, and those ranges.
 type Parts = (Vec<u8>, Vec<Range<u64>>);
+
+/// A zeroed buffer as long as the file (`len` bytes), or a typed error when it cannot be
+/// had. Its pages take no memory until written, but the allocator must still grant the
+/// mapping, and `vec![0; n]` aborts the process when it does not: a sparse file claiming a
+/// terabyte costs one block on disk, and would end a whole scan (red team 3). A reservation
+/// of the same size is asked for first and released: the same request (a mapping no byte
+/// of which is touched), so one granted now is granted again unless another thread takes
+/// the memory between the two.
+fn zeroed(len: u64) -> Result<Vec<u8>, Error> {
+    let size = usize::try_from(len).map_err(|_| Error::Read {
+        message: format!("{len} bytes do not fit in this platform's address space"),
+    })?;
+    let mut probe: Vec<u8> = Vec::new();
+    probe.try_reserve_exact(size).map_err(|_| Error::Read {
+        message: format!("a file of {len} bytes: no buffer as long as it can be reserved"),
+    })?;
+    drop(probe);
+    Ok(vec![0u8; size])
+}
 
 /// A file starting with `magic` is a ZIP archive (a local file header) not named as some
 /// other archive: an APPX/MSIX package or bundle.
@@ -177,10 +199,7 @@ const BUNDLE_MANIFEST: &str = "AppxMetadata/AppxBundleManifest.xml";
 /// most [`MAX_HELD`] resident, whatever the package's size.
 fn read_held_package<R: Read + Seek>(r: &mut R, len: u64) -> Result<Option<Parts>, Error> {
     use crate::appx::zip;
-    let size = usize::try_from(len).map_err(|_| Error::Read {
-        message: format!("{len} bytes do not fit in this platform's address space"),
-    })?;
-    let mut data = vec![0u8; size];
+    let mut data = zeroed(len)?;
     let mut held = Held::default();
     let tail = len.saturating_sub(zip::END_SEARCH)..len;
     if !hold(r, &mut data, &mut held, tail.clone())? {
@@ -282,9 +301,9 @@ fn hold<R: Read + Seek>(r: &mut R, data: &mut [u8], held: &mut Held, range: Rang
     Ok(true)
 }
 
-/// What a package read in parts may hold in all: its directory, headers and small parts
-/// (a package whose headers alone take more, of up to 128 KiB each, is read whole within
-/// [`MAX_PACKAGE`]).
+/// What a package read in parts may hold in all: an APPX package its directory, headers and
+/// small parts, an MSI package its structure, mini stream and signature (a package whose
+/// held parts take more is read whole within [`MAX_PACKAGE`]).
 const MAX_HELD: u64 = 256 << 20;
 /// A memory page: the least a held range makes resident.
 const PAGE: u64 = 4096;
@@ -314,10 +333,7 @@ fn read_whole<R: Read + Seek>(r: &mut R, len: u64) -> Result<Vec<u8>, Error> {
 /// read into it (the allocator maps zero pages that take no memory until written), and the
 /// ranges read.
 fn read_held<R: Read + Seek>(r: &mut R, len: u64) -> Result<Parts, Error> {
-    let size = usize::try_from(len).map_err(|_| Error::Read {
-        message: format!("{len} bytes do not fit in this platform's address space"),
-    })?;
-    let mut data = vec![0u8; size];
+    let mut data = zeroed(len)?;
     let head = 0..HEAD.min(len);
     fill(r, &mut data, &head)?;
     let mut held = vec![head];
