@@ -317,7 +317,14 @@ struct Held {
 
 fn read_whole<R: Read + Seek>(r: &mut R, len: u64) -> Result<Vec<u8>, Error> {
     r.seek(SeekFrom::Start(0)).map_err(|e| read_err(&e))?;
-    let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    // Reserved fallibly (one byte more, so that a file grown since it was opened does not
+    // make `read_to_end` grow the buffer): a refused allocation is a read error naming the
+    // size, not an abort of the whole run.
+    let mut buf = Vec::new();
+    let size = usize::try_from(len.saturating_add(1)).unwrap_or(usize::MAX);
+    buf.try_reserve_exact(size).map_err(|_| Error::Read {
+        message: format!("a file of {len} bytes: no buffer as long as it can be reserved"),
+    })?;
     r.take(len.saturating_add(1))
         .read_to_end(&mut buf)
         .map_err(|e| read_err(&e))?;
