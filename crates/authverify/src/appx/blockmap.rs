@@ -188,7 +188,7 @@ impl BlockMap {
     /// Checks every payload member of `archive` against the block map: listed, its size,
     /// its local header size and each block's hash; and every listed file present. Inflates
     /// each member once, one block at a time (the package's one read of its records, which
-    /// also yields the package digest: [`super::pass`]).
+    /// also yields the package digest: `appx::pass`).
     pub fn check(&self, archive: &Archive<'_>) -> Result<Vec<BlockMapProblem>, AppxError> {
         let mut consumed = |_| {};
         let feed = &mut *crate::digest::slice_feed(archive.bytes, &mut consumed);

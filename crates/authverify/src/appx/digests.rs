@@ -5,7 +5,7 @@
 //! * AXPC: the local records (header, data, data descriptor) of every member but
 //!   AppxSignature.p7x, in central directory order — the file from offset 0 up to the
 //!   signature's record, since records tile the file (zip.rs checks it). Hashed in the
-//!   package's one read of its records, with the block map check ([`super::pass`]).
+//!   package's one read of its records, with the block map check (`appx::pass`).
 //! * AXCD: the central directory entries but the signature's, as stored, then the end
 //!   records rewritten as if the signature were not there: the entry counts and directory
 //!   size without it, the directory's offset where the signature's record starts, the ZIP64

@@ -17,7 +17,7 @@
 //! depth, chains) and failures are typed errors; besides the input, memory is a few
 //! bytes per directory entry. The digest reads the streams of 4096 bytes and more (an
 //! embedded cabinet: nearly all of a large package) as file ranges through a feed, so a
-//! package read from a file ([`hold`]) need not be in memory beyond its structure.
+//! package read from a file (`hold`) need not be in memory beyond its structure.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
