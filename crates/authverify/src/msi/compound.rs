@@ -17,6 +17,7 @@
 
 use std::ops::Range;
 
+use crate::bounded::{merged, HeldRanges};
 use crate::error::MsiError;
 
 /// Sector chain markers ([MS-CFB] 2.1).
@@ -248,6 +249,13 @@ fn fat_list(header: &[u8], size: usize, sectors: usize, load: &mut LoadSector<'_
     Ok(fat)
 }
 
+/// The most directory sectors of `size` bytes that hold at most [`MAX_ENTRIES`] entries.
+fn max_dir_sectors(size: usize) -> usize {
+    MAX_ENTRIES
+        .checked_div(size.checked_div(ENTRY).unwrap_or(1))
+        .unwrap_or(0)
+}
+
 /// The file range of sector `n` in a file of `len` bytes and `size`-byte sectors (the header
 /// is sector -1), when it lies inside the file.
 fn sector_range(n: u32, size: usize, len: usize) -> Result<Range<usize>, MsiError> {
@@ -328,9 +336,7 @@ impl<'a> Compound<'a> {
             }
         }
         // The directory is refused past MAX_ENTRIES before more of it is walked.
-        let max_dir_sectors = MAX_ENTRIES
-            .checked_div(size.checked_div(ENTRY).unwrap_or(1))
-            .unwrap_or(0);
+        let max_dir_sectors = max_dir_sectors(size);
         file.dir = file.chain(
             u32_at(b, 0x30)?,
             max_dir_sectors.saturating_add(1),
@@ -649,28 +655,55 @@ pub(crate) fn hold<E>(
     most: u64,
     read_at: &mut ReadAt<'_, E>,
 ) -> Result<Option<Vec<Range<u64>>>, E> {
-    let len = data.len();
-    let mut held = Held {
-        ranges: Vec::new(),
-        spent: 0,
-        most,
-    };
+    let mut held = HeldRanges::new(most);
     // The header; a version 4 file's header takes a whole 4096-byte sector.
-    let header = 0..len.min(4096);
+    let header = 0..data.len().min(4096);
     if !load(data, vec![header], read_at, &mut held)? {
         return Ok(None);
     }
-    let Ok(file) = Compound::header(data) else {
-        return Ok(Some(merged(held.ranges)));
+    let fat = match held_fat(data, read_at, &mut held)? {
+        Stage::Found(fat) => fat,
+        Stage::Malformed => return Ok(Some(held.into_merged())),
+        Stage::Over => return Ok(None),
     };
-    let (size, sectors) = (file.size, file.sectors);
-    let head = file.b.get(..512).unwrap_or_default().to_vec();
-    // The DIFAT chain: each sector names the next, so each is read as it is named.
+    let Some(chains) = structure_chains(data, fat) else {
+        return Ok(Some(held.into_merged()));
+    };
+    if !load(data, chains, read_at, &mut held)? {
+        return Ok(None);
+    }
+    let Some(streams) = streams_to_hold(data, wanted) else {
+        return Ok(Some(held.into_merged()));
+    };
+    if !load(data, streams, read_at, &mut held)? {
+        return Ok(None);
+    }
+    Ok(Some(held.into_merged()))
+}
+
+/// How a stage of [`hold`] ended.
+enum Stage<T> {
+    /// What the next stage needs.
+    Found(T),
+    /// The structure is malformed here: `open` over what is held fails the same way.
+    Malformed,
+    /// Reading on would pass the bound on what is held.
+    Over,
+}
+
+/// The DIFAT sectors (each read as the chain names it), then the FAT sectors they list:
+/// the FAT's sector numbers.
+fn held_fat<E>(data: &mut [u8], read_at: &mut ReadAt<'_, E>, held: &mut HeldRanges) -> Result<Stage<Vec<u32>>, E> {
+    let len = data.len();
+    let Ok((size, sectors)) = Compound::header(data).map(|file| (file.size, file.sectors)) else {
+        return Ok(Stage::Malformed);
+    };
+    let head = data.get(..512).unwrap_or_default().to_vec();
     let mut failed = None;
     let mut over = false;
     let fat = fat_list(&head, size, sectors, &mut |n, into| {
         let range = sector_range(n, size, len)?;
-        match load(data, vec![range.clone()], read_at, &mut held) {
+        match load(data, vec![range.clone()], read_at, held) {
             Ok(true) => {}
             Ok(false) => {
                 over = true;
@@ -690,79 +723,66 @@ pub(crate) fn hold<E>(
         return Err(e);
     }
     if over {
-        return Ok(None);
+        return Ok(Stage::Over);
     }
     let Ok(fat) = fat else {
-        return Ok(Some(merged(held.ranges)));
+        return Ok(Stage::Malformed);
     };
-    let fat_ranges = fat.iter().filter_map(|&n| sector_range(n, size, len).ok()).collect();
-    if !load(data, fat_ranges, read_at, &mut held)? {
-        return Ok(None);
+    if !load(data, sector_ranges(&fat, size, len), read_at, held)? {
+        return Ok(Stage::Over);
     }
-    // The directory's and the mini FAT's chains, as `open` follows them (FAT only).
-    let chains = {
-        let Ok(mut file) = Compound::header(data) else {
-            return Ok(Some(merged(held.ranges)));
-        };
-        file.fat = fat;
-        let mut met = file.structure.clone();
-        for &n in &file.fat {
-            mark(&mut met.sectors, n);
+    Ok(Stage::Found(fat))
+}
+
+/// The directory's and the mini FAT's sectors, their chains followed through `fat` as
+/// `open` follows them (`None` when the header no longer reads).
+fn structure_chains(data: &[u8], fat: Vec<u32>) -> Option<Vec<Range<usize>>> {
+    let mut file = Compound::header(data).ok()?;
+    file.fat = fat;
+    let mut met = file.structure.clone();
+    for &n in &file.fat {
+        mark(&mut met.sectors, n);
+    }
+    let dir = u32_at(file.b, 0x30)
+        .and_then(|first| {
+            file.chain(
+                first,
+                max_dir_sectors(file.size).saturating_add(1),
+                &mut met,
+                "directory",
+            )
+        })
+        .unwrap_or_default();
+    let minifat = u32_at(file.b, 0x3c)
+        .and_then(|first| file.chain(first, usize::MAX, &mut met, "mini FAT"))
+        .unwrap_or_default();
+    Some(sector_ranges(dir.iter().chain(&minifat), file.size, data.len()))
+}
+
+/// Once `open` can run over what is held: the mini stream's sectors (every stream below
+/// the cutoff), then the regular sectors of the root's streams named in `wanted` (each
+/// when at most its bound). `None` when `open` fails.
+fn streams_to_hold(data: &[u8], wanted: &[(&[u8], u32)]) -> Option<Vec<Range<usize>>> {
+    let file = Compound::open(data).ok()?;
+    let mut ranges = sector_ranges(&file.mini, file.size, data.len());
+    let mut seen = vec![false; file.entries()];
+    for id in file.children(0, &mut seen).unwrap_or_default() {
+        let Ok(e) = file.entry(id) else { continue };
+        let bound = wanted.iter().find(|(name, _)| *name == e.name()).map(|(_, max)| *max);
+        if e.kind() != STREAM || e.size() < MINI_CUTOFF || bound.is_none_or(|max| e.size() > max) {
+            continue;
         }
-        let max_dir_sectors = MAX_ENTRIES
-            .checked_div(size.checked_div(ENTRY).unwrap_or(1))
-            .unwrap_or(0);
-        let dir = u32_at(file.b, 0x30)
-            .and_then(|first| file.chain(first, max_dir_sectors.saturating_add(1), &mut met, "directory"))
-            .unwrap_or_default();
-        let minifat = u32_at(file.b, 0x3c)
-            .and_then(|first| file.chain(first, usize::MAX, &mut met, "mini FAT"))
-            .unwrap_or_default();
-        sector_ranges(dir.iter().chain(&minifat), size, len)
-    };
-    if !load(data, chains, read_at, &mut held)? {
-        return Ok(None);
-    }
-    // Now `open` can run: the mini stream, then the wanted streams' regular sectors.
-    let rest = {
-        let Ok(file) = Compound::open(data) else {
-            return Ok(Some(merged(held.ranges)));
-        };
-        let mut rest = sector_ranges(&file.mini, size, len);
-        let mut seen = vec![false; file.entries()];
-        for id in file.children(0, &mut seen).unwrap_or_default() {
-            let Ok(e) = file.entry(id) else { continue };
-            let bound = wanted.iter().find(|(name, _)| *name == e.name()).map(|(_, max)| *max);
-            if e.kind() != STREAM || e.size() < MINI_CUTOFF || bound.is_none_or(|max| e.size() > max) {
-                continue;
-            }
-            // A chain that fails stops where `read` stops too.
-            let _ = file.read(e, &mut file.met(), &mut |piece| {
-                if let Piece::Range(r) = piece {
-                    if let (Ok(start), Ok(end)) = (usize::try_from(r.start), usize::try_from(r.end)) {
-                        rest.push(start..end);
-                    }
+        // A chain that fails stops where `read` stops too.
+        let _ = file.read(e, &mut file.met(), &mut |piece| {
+            if let Piece::Range(r) = piece {
+                if let (Ok(start), Ok(end)) = (usize::try_from(r.start), usize::try_from(r.end)) {
+                    ranges.push(start..end);
                 }
-            });
-        }
-        rest
-    };
-    if !load(data, rest, read_at, &mut held)? {
-        return Ok(None);
+            }
+        });
     }
-    Ok(Some(merged(held.ranges)))
+    Some(ranges)
 }
-
-/// The ranges [`hold`] has read, what they cost (each merged range with a page more, the
-/// page it touches beyond its bytes) and the most they may cost.
-struct Held {
-    ranges: Vec<Range<u64>>,
-    spent: u64,
-    most: u64,
-}
-
-/// A memory page: the least a held range makes resident.
-const PAGE: u64 = 4096;
 
 /// The file ranges of `sectors` that lie inside the file.
 fn sector_ranges<'s>(sectors: impl IntoIterator<Item = &'s u32>, size: usize, len: usize) -> Vec<Range<usize>> {
@@ -774,21 +794,16 @@ fn sector_ranges<'s>(sectors: impl IntoIterator<Item = &'s u32>, size: usize, le
 
 /// Reads `ranges` into `data` through `read_at` (adjacent ones in one read), recording them
 /// in `held`; `false`, reading none of them, when together with what is held they would
-/// cost more than its bound (the chains a file names can run through all of it, and a
-/// sparse file costs nothing on disk whatever length it claims).
+/// pass its bound.
 fn load<E>(
     data: &mut [u8],
     ranges: Vec<Range<usize>>,
     read_at: &mut ReadAt<'_, E>,
-    held: &mut Held,
+    held: &mut HeldRanges,
 ) -> Result<bool, E> {
     let as_u64 = |r: &Range<usize>| crate::num::usize_u64(r.start)..crate::num::usize_u64(r.end);
     let ranges = merged(ranges.iter().map(as_u64).collect());
-    let cost = ranges.iter().fold(0u64, |sum, r| {
-        sum.saturating_add(r.end.saturating_sub(r.start)).saturating_add(PAGE)
-    });
-    held.spent = held.spent.saturating_add(cost);
-    if held.spent > held.most {
+    if !ranges.iter().all(|r| held.charge(r)) {
         return Ok(false);
     }
     for range in ranges {
@@ -797,21 +812,8 @@ fn load<E>(
         };
         if let Some(into) = data.get_mut(start..end) {
             read_at(&range, into)?;
-            held.ranges.push(range);
+            held.record(range);
         }
     }
     Ok(true)
-}
-
-/// `ranges` sorted, overlapping and adjacent ones merged.
-fn merged(mut ranges: Vec<Range<u64>>) -> Vec<Range<u64>> {
-    ranges.sort_by_key(|r| (r.start, r.end));
-    let mut out: Vec<Range<u64>> = Vec::with_capacity(ranges.len());
-    for r in ranges {
-        match out.last_mut() {
-            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-            _ => out.push(r),
-        }
-    }
-    out
 }

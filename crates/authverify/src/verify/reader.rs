@@ -6,6 +6,7 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 
+use crate::bounded::HeldRanges;
 use crate::error::Error;
 use crate::report::FileReport;
 use crate::time::UnixTime;
@@ -200,7 +201,7 @@ const BUNDLE_MANIFEST: &str = "AppxMetadata/AppxBundleManifest.xml";
 fn read_held_package<R: Read + Seek>(r: &mut R, len: u64) -> Result<Option<Parts>, Error> {
     use crate::appx::zip;
     let mut data = zeroed(len)?;
-    let mut held = Held::default();
+    let mut held = HeldRanges::new(MAX_HELD);
     let tail = len.saturating_sub(zip::END_SEARCH)..len;
     if !hold(r, &mut data, &mut held, tail.clone())? {
         return Ok(None);
@@ -240,63 +241,70 @@ fn read_held_package<R: Read + Seek>(r: &mut R, len: u64) -> Result<Option<Parts
         return Ok(None);
     }
     // What each member needs read, apart from the names that borrow `data`.
-    let plans: Vec<(bool, u64, u64, bool)> = plans
+    let plans: Vec<MemberPlan> = plans
         .iter()
         .map(|p| (HELD_PARTS.contains(&p.name), p.local, p.packed, p.descriptor))
         .collect();
-    for (whole, local, packed, descriptor) in plans {
-        let fixed = local..local.saturating_add(zip::LOCAL_HEADER_FIXED).min(len);
-        if !hold(r, &mut data, &mut held, fixed.clone())? {
+    for plan in plans {
+        if !hold_member(r, &mut data, &mut held, plan)? {
             return Ok(None);
-        }
-        let Some(header) = usize::try_from(local)
-            .ok()
-            .and_then(|at| zip::local_header_len(&data, at))
-        else {
-            return Ok(None);
-        };
-        let data_start = local.saturating_add(header);
-        let data_end = data_start.saturating_add(packed);
-        let end = if descriptor {
-            data_end.saturating_add(zip::DESCRIPTOR_MAX)
-        } else {
-            data_end
-        };
-        if whole {
-            if end.saturating_sub(local) > MAX_TABLE {
-                return Ok(None);
-            }
-            if !hold(r, &mut data, &mut held, fixed.end..end.min(len))? {
-                return Ok(None);
-            }
-        } else {
-            if !hold(r, &mut data, &mut held, fixed.end..data_start.min(len))? {
-                return Ok(None);
-            }
-            // The data descriptor (an empty range when there is none).
-            if !hold(r, &mut data, &mut held, data_end.min(len)..end.min(len))? {
-                return Ok(None);
-            }
         }
     }
     if !crate::appx::is_package(&data) || zip::Archive::parse(&data).is_err() {
         return Ok(None);
     }
-    Ok(Some((data, held.ranges)))
+    Ok(Some((data, held.into_merged())))
+}
+
+/// What reading a member in parts needs: whether it is one of [`HELD_PARTS`] (read
+/// whole), its local header's offset, its stored size, whether a data descriptor follows.
+type MemberPlan = (bool, u64, u64, bool);
+
+/// Holds a member's local header and, for one of [`HELD_PARTS`], its data, else only its
+/// data descriptor (its data is fed); `false` when that would pass [`MAX_TABLE`] or
+/// [`MAX_HELD`], or its header does not read (the package is then read whole).
+fn hold_member<R: Read + Seek>(
+    r: &mut R,
+    data: &mut [u8],
+    held: &mut HeldRanges,
+    (whole, local, packed, descriptor): MemberPlan,
+) -> Result<bool, Error> {
+    use crate::appx::zip;
+    let len = crate::num::len_u64(data);
+    let fixed = local..local.saturating_add(zip::LOCAL_HEADER_FIXED).min(len);
+    if !hold(r, data, held, fixed.clone())? {
+        return Ok(false);
+    }
+    let Some(header) = usize::try_from(local)
+        .ok()
+        .and_then(|at| zip::local_header_len(data, at))
+    else {
+        return Ok(false);
+    };
+    let data_start = local.saturating_add(header);
+    let data_end = data_start.saturating_add(packed);
+    let end = if descriptor {
+        data_end.saturating_add(zip::DESCRIPTOR_MAX)
+    } else {
+        data_end
+    };
+    if whole {
+        return Ok(end.saturating_sub(local) <= MAX_TABLE && hold(r, data, held, fixed.end..end.min(len))?);
+    }
+    // The header's variable part, then the data descriptor (an empty range when there is
+    // none).
+    Ok(hold(r, data, held, fixed.end..data_start.min(len))? && hold(r, data, held, data_end.min(len)..end.min(len))?)
 }
 
 /// Reads `range` into `data` (when it holds any bytes) and records it as held; `false`
-/// once the held ranges together would cost more than [`MAX_HELD`] (each range counted
-/// with one page more, the page it touches beyond its bytes).
-fn hold<R: Read + Seek>(r: &mut R, data: &mut [u8], held: &mut Held, range: Range<u64>) -> Result<bool, Error> {
+/// once the held ranges together would cost more than [`MAX_HELD`].
+fn hold<R: Read + Seek>(r: &mut R, data: &mut [u8], held: &mut HeldRanges, range: Range<u64>) -> Result<bool, Error> {
+    if !held.charge(&range) {
+        return Ok(false);
+    }
     if range.start < range.end {
-        let cost = range.end.saturating_sub(range.start).saturating_add(PAGE);
-        held.spent = held.spent.saturating_add(cost);
-        if held.spent > MAX_HELD {
-            return Ok(false);
-        }
         fill(r, data, &range)?;
-        held.ranges.push(range);
+        held.record(range);
     }
     Ok(true)
 }
@@ -305,15 +313,6 @@ fn hold<R: Read + Seek>(r: &mut R, data: &mut [u8], held: &mut Held, range: Rang
 /// small parts, an MSI package its structure, mini stream and signature (a package whose
 /// held parts take more is read whole within [`MAX_PACKAGE`]).
 const MAX_HELD: u64 = 256 << 20;
-/// A memory page: the least a held range makes resident.
-const PAGE: u64 = 4096;
-
-/// The ranges of a package read in parts, and what they cost.
-#[derive(Default)]
-struct Held {
-    ranges: Vec<Range<u64>>,
-    spent: u64,
-}
 
 fn read_whole<R: Read + Seek>(r: &mut R, len: u64) -> Result<Vec<u8>, Error> {
     r.seek(SeekFrom::Start(0)).map_err(|e| read_err(&e))?;
