@@ -16,7 +16,7 @@ fn powershell_block_is_found_and_decoded() {
         "# MAMCAQE=",
         "# SIG # End signature block",
     );
-    let s = Script::parse(t.as_bytes(), ScriptLanguage::PowerShell).unwrap();
+    let s = Script::parse(t.as_bytes(), ScriptLanguage::PowerShell).unwrap(); // allow-panic: test module (script/mod.rs: #[cfg(test)] mod tests)
     assert_eq!(s.signature(), Some(DER));
     assert_eq!(s.block_offset(), Some(15));
     assert_eq!(s.text_after_block(), None);
@@ -37,7 +37,7 @@ fn wsh_digest_appends_the_position() {
         "'' SIG '' MAMCAQE=",
         "'' SIG '' End signature block",
     );
-    let s = Script::parse(t.as_bytes(), ScriptLanguage::VbScript).unwrap();
+    let s = Script::parse(t.as_bytes(), ScriptLanguage::VbScript).unwrap(); // allow-panic: test module (script/mod.rs: #[cfg(test)] mod tests)
     let mut want: Vec<u8> = "WScript.Echo 1".encode_utf16().flat_map(u16::to_le_bytes).collect();
     want.extend_from_slice(&14u32.to_le_bytes());
     assert_eq!(
@@ -49,8 +49,8 @@ fn wsh_digest_appends_the_position() {
 #[test]
 fn wsf_position_is_the_last_job_end() {
     let t = "<job>\r\nx\r\n<signature>\r\n** SIG ** MAMCAQE=\r\n</signature>\r\n</job>\r\n";
-    let s = Script::parse(t.as_bytes(), ScriptLanguage::WindowsScriptFile).unwrap();
-    assert_eq!(s.wsf_position().unwrap(), 8);
+    let s = Script::parse(t.as_bytes(), ScriptLanguage::WindowsScriptFile).unwrap(); // allow-panic: test module (script/mod.rs: #[cfg(test)] mod tests)
+    assert_eq!(s.wsf_position().unwrap(), 8); // allow-panic: test module (script/mod.rs: #[cfg(test)] mod tests)
     let without = "<job>\r\nx\r\n<signature>\r\n** SIG ** MAMCAQE=\r\n</signature>\r\n";
     assert_eq!(
         Script::parse(without.as_bytes(), ScriptLanguage::WindowsScriptFile).unwrap_err(),
@@ -124,8 +124,8 @@ fn text_after_a_powershell_block_is_reported() {
         "# MAMCAQE=",
         "# SIG # End signature block",
     ) + "evil";
-    let s = Script::parse(t.as_bytes(), ScriptLanguage::PowerShell).unwrap();
-    let len = u64::try_from(t.len()).unwrap();
+    let s = Script::parse(t.as_bytes(), ScriptLanguage::PowerShell).unwrap(); // allow-panic: test module (script/mod.rs: #[cfg(test)] mod tests)
+    let len = u64::try_from(t.len()).unwrap(); // allow-panic: test module (script/mod.rs: #[cfg(test)] mod tests)
     assert_eq!(s.text_after_block(), Some(len - 4..len));
 }
 
@@ -134,7 +134,7 @@ fn a_begin_line_on_the_first_line_is_not_a_block() {
     let t = "# SIG # Begin signature block\r\n# MAMCAQE=\r\n# SIG # End signature block\r\n";
     assert_eq!(
         Script::parse(t.as_bytes(), ScriptLanguage::PowerShell)
-            .unwrap()
+            .unwrap() // allow-panic: test module (script/mod.rs: #[cfg(test)] mod tests)
             .signature(),
         None
     );
@@ -150,7 +150,7 @@ fn utf16_blocks_are_read_per_code_unit() {
     );
     let mut wide = vec![0xff, 0xfe];
     wide.extend(t.encode_utf16().flat_map(u16::to_le_bytes));
-    let s = Script::parse(&wide, ScriptLanguage::PowerShellXml).unwrap();
+    let s = Script::parse(&wide, ScriptLanguage::PowerShellXml).unwrap(); // allow-panic: test module (script/mod.rs: #[cfg(test)] mod tests)
     assert_eq!(s.encoding(), TextEncoding::Utf16Le);
     assert_eq!(s.signature(), Some(DER));
     // The BOM and "a", as stored.
@@ -208,9 +208,9 @@ fn sip_guids_are_the_bytes_signtool_writes() {
         (ScriptLanguage::JScript, "BgEEAYI3AgEeMCQCAQEEEBDgyQbOONQRoqMAEEvTUJAC"),
         (ScriptLanguage::VbScript, "BgEEAYI3AgEeMCQCAQEEEE7wKRaZJ7VNj+Ws4Q8X66sC"),
     ] {
-        let der = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
-        // The line starts inside the OID (06 01 04 01 82 37 02 01 1e: ...311.2.1.30), then
-        // 30 24 02 01 01 04 10 <GUID>.
+        let der = base64::engine::general_purpose::STANDARD.decode(b64).unwrap(); // allow-panic: test module (script/mod.rs: #[cfg(test)] mod tests)
+                                                                                  // The line starts inside the OID (06 01 04 01 82 37 02 01 1e: ...311.2.1.30), then
+                                                                                  // 30 24 02 01 01 04 10 <GUID>.
         assert_eq!(der[..9], [0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x01, 0x1e]);
         assert_eq!(der[16..32], language.sip().guid, "{language}");
     }

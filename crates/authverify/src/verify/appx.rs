@@ -9,9 +9,9 @@ use std::sync::Arc;
 use super::outcome::SignatureOutcome;
 use super::{find_signer_with_store, Examined, Parsed, Subject, Trailing, Verifier};
 use crate::appx::AppxPackage;
+use crate::digest::Feed;
 use crate::error::Error;
 use crate::finding::{Effect, Finding, Rule};
-use crate::pe::image::digest::Feed;
 use crate::report::{FileReport, FileStatus};
 use crate::time::UnixTime;
 use crate::trust::TrustStore;
@@ -28,10 +28,8 @@ impl Verifier {
         let mut examined = self.examine_appx(&package, at, feed);
         if self.has_catalogs() {
             // As for MSI: a catalog lists a package by the hash of its bytes (the flat-file
-            // SIP), not by its content digests: a second read of the file, only then.
-            let whole = 0..crate::num::len_u64(data);
-            let flat = crate::digest::ranges_fed(&[whole], self.lookup_algorithms(), feed);
-            self.look_up(&flat, &mut examined);
+            // SIP), not by its content digests.
+            self.look_up_flat(data, feed, &mut examined);
         }
         Ok(self.conclude(examined))
     }

@@ -103,7 +103,7 @@ impl CatalogIndex {
     /// inserted one by one.
     pub fn verify(path: &str, bytes: &[u8], verifier: &Verifier, at: UnixTime) -> Result<VerifiedCatalog, Error> {
         let mut consumed = |_| {};
-        let mut feed = crate::pe::image::digest::slice_feed(bytes, &mut consumed);
+        let mut feed = crate::digest::slice_feed(bytes, &mut consumed);
         // Not a catalog: the list parser says why.
         let not_a_catalog = || {
             let why = crate::catalog::Catalog::parse(bytes).err();

@@ -14,11 +14,11 @@ use std::sync::Arc;
 use crate::cms::signed_data::{oid, parse_content_info, EncapContent, IndirectData, SignedData, SignerInfo};
 use crate::cms::signer;
 use crate::digest::DigestAlgorithm;
+use crate::digest::Feed;
 use crate::error::{Error, SignedDataError};
 use crate::finding::{Finding, Rule};
 use crate::path::{self, ChainRequest, Purpose};
 use crate::pe::cert_table::CertTableIter;
-use crate::pe::image::digest::Feed;
 use crate::pe::image::PeImage;
 use crate::policy::Policy;
 use crate::report::{
@@ -260,12 +260,7 @@ impl Verifier {
     /// [`Verifier::verify_bytes`] for a file named `name` (see
     /// [`Verifier::verify_reader_named`]).
     pub fn verify_bytes_named(&self, data: &[u8], name: &str, at: UnixTime) -> Result<FileReport, Error> {
-        self.verify_fed(
-            data,
-            Some(name),
-            at,
-            &mut *crate::pe::image::digest::slice_feed(data, &mut |_| {}),
-        )
+        self.verify_fed(data, Some(name), at, &mut *crate::digest::slice_feed(data, &mut |_| {}))
     }
 
     /// The cache of verified certificate links (for statistics and benchmarks).
@@ -305,12 +300,7 @@ impl Verifier {
         at: UnixTime,
         consumed: &mut dyn FnMut(std::ops::Range<usize>),
     ) -> Result<FileReport, Error> {
-        self.verify_fed(
-            data,
-            None,
-            at,
-            &mut *crate::pe::image::digest::slice_feed(data, consumed),
-        )
+        self.verify_fed(data, None, at, &mut *crate::digest::slice_feed(data, consumed))
     }
 
     /// The verification, with the bulk bytes (digest ranges, section pages) supplied by
@@ -368,6 +358,15 @@ impl Verifier {
         let mut examined = Examined::unsigned(FileFormat::Flat, Vec::new());
         self.look_up(&digests, &mut examined);
         self.conclude(examined)
+    }
+
+    /// [`Verifier::look_up`] by the hash of the file's bytes (the flat-file SIP's), read
+    /// through `feed`: a large package read from a file is not held in memory, so this is a
+    /// second read of it, made only when catalogs are configured.
+    fn look_up_flat(&self, data: &[u8], feed: &mut Feed<'_>, examined: &mut Examined) {
+        let whole = 0..crate::num::len_u64(data);
+        let flat = crate::digest::ranges_fed(&[whole], self.lookup_algorithms(), feed);
+        self.look_up(&flat, examined);
     }
 
     /// Adds a signature of origin `catalog` to `examined` for every catalog listing one of
@@ -465,11 +464,8 @@ impl Verifier {
             // Windows hashes a file for a catalog lookup with the PE, cabinet or flat-file
             // subject interface package only (CryptSIPRetrieveSubjectGuidForCatalogFile), so
             // a catalog lists a package by the hash of its bytes, not its content digest;
-            // osslsigncode does the same (docs/ARCHITECTURE.md). Its bytes come through the
-            // feed: a large package read from a file is not held in memory.
-            let whole = 0..crate::num::len_u64(data);
-            let flat = crate::digest::ranges_fed(&[whole], self.lookup_algorithms(), feed);
-            self.look_up(&flat, &mut examined);
+            // osslsigncode does the same (docs/ARCHITECTURE.md).
+            self.look_up_flat(data, feed, &mut examined);
         }
         Ok(self.conclude(examined))
     }

@@ -8,7 +8,7 @@
 
 use std::ops::Range;
 
-use crate::digest::{DigestAlgorithm, MultiDigest};
+use crate::digest::{slice_feed, DigestAlgorithm, Feed, MultiDigest};
 use crate::pe::image::PeImage;
 
 /// The byte ranges covered by the Authenticode digest, in file order, plus the count of
@@ -90,5 +90,3 @@ impl PeImage<'_> {
         hasher.finalize()
     }
 }
-
-pub(crate) use crate::digest::{slice_feed, Feed};

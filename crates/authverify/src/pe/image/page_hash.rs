@@ -8,9 +8,9 @@
 //! directory entry, zero-padded to the page size; every section page is hashed from
 //! PointerToRawData in 4 KiB steps, the last one zero-padded.
 
+use crate::digest::{slice_feed, Feed};
 use crate::digest::{DigestAlgorithm, MultiDigest};
 use crate::error::ImageError;
-use crate::pe::image::digest::{slice_feed, Feed};
 use crate::pe::image::PeImage;
 
 /// The page size page hashes use.
