@@ -77,28 +77,30 @@ WXS
       (cd "$DIR" && wixl -o u.msi u.wxs) && rm -f "$DIR/payload.bin" "$DIR/u.wxs"
       sign "$DIR/u.msi" "$out" ;;
     payload)
-      # An installer carrying four signed binaries of SIZE_MIB/4 each (a member is at most
-      # payload::limits::MAX_MEMBER_BYTES, 256 MiB), stored: the package digest hashes the
-      # cabinet stream, and --payload then each member's image, so the bytes are hashed
-      # twice and the floor is 2x.
-      for i in 1 2 3 4; do signed_pe $((SIZE_MIB / 4)) "$DIR/p$i.bin"; done
-      cat >"$DIR/u.wxs" <<'WXS'
+      # An installer carrying signed binaries of SIZE_MIB/4 MiB each, at most 128 MiB (a
+      # member is at most payload::limits::MAX_MEMBER_BYTES, 256 MiB, its signature
+      # included), stored: the package digest hashes the cabinet stream, and --payload then
+      # each member's image, so the bytes are hashed twice and the floor is 2x.
+      local each=$((SIZE_MIB / 4)) count=4 files=""
+      [ "$each" -gt 128 ] && { each=128; count=$((SIZE_MIB / 128)); }
+      for i in $(seq "$count"); do
+        signed_pe "$each" "$DIR/p$i.bin"
+        files+="<File Id=\"F$i\" Name=\"bench$i.exe\" Source=\"p$i.bin\"/>"
+      done
+      cat >"$DIR/u.wxs" <<WXS
 <?xml version="1.0" encoding="utf-8"?>
 <Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
   <Product Id="*" Name="Authverify Bench" Language="1033" Version="1.0.0" Manufacturer="Authverify" UpgradeCode="5a1e6b9e-8a8e-4a39-9d0c-7c3f4e1a9b22">
     <Package InstallerVersion="200" Compressed="yes"/>
     <Media Id="1" Cabinet="data.cab" EmbedCab="yes"/>
     <Directory Id="TARGETDIR" Name="SourceDir"><Directory Id="ProgramFilesFolder"><Directory Id="D" Name="Bench">
-      <Component Id="C" Guid="3b2e1c4d-5f6a-4b7c-8d9e-0f1a2b3c4d5f">
-        <File Id="F1" Name="bench1.exe" Source="p1.bin"/><File Id="F2" Name="bench2.exe" Source="p2.bin"/>
-        <File Id="F3" Name="bench3.exe" Source="p3.bin"/><File Id="F4" Name="bench4.exe" Source="p4.bin"/>
-      </Component>
+      <Component Id="C" Guid="3b2e1c4d-5f6a-4b7c-8d9e-0f1a2b3c4d5f">$files</Component>
     </Directory></Directory></Directory>
     <Feature Id="Main" Level="1"><ComponentRef Id="C"/></Feature>
   </Product>
 </Wix>
 WXS
-      (cd "$DIR" && wixl -o u.msi u.wxs) && rm -f "$DIR"/p?.bin "$DIR/u.wxs"
+      (cd "$DIR" && wixl -o u.msi u.wxs) && rm -f "$DIR"/p*.bin "$DIR/u.wxs"
       sign "$DIR/u.msi" "$out" ;;
     cat)
       # A catalog of 15,000 members (as scripts/bench-catroot.sh writes them; one command
