@@ -12,10 +12,93 @@
 
 use miniz_oxide::inflate::core::DecompressorOxide;
 
-use super::members::{field, inflate_mszip, tables_bounded, Folder, Member, MSZIP_BLOCK};
-use super::u16_at;
+use super::members::{extent, inflate_mszip, tables_in, Folder, Member, Tables, MSZIP_BLOCK, TABLE_HEAD};
 use crate::error::{CabinetMembersError, PayloadError};
 use crate::num::usize_u64;
+
+/// A cabinet's stored bytes, read by offset: the walk holds its tables and reads each data
+/// block as it is decoded, so a cabinet read from a file (or from an MSI package's stream,
+/// `payload::msi`) need not be in memory. A slice is one (`&[u8]`, a reference so that it
+/// can be a `&dyn Source`); [`Shared`] makes a reader one.
+pub(crate) trait Source {
+    /// The cabinet's length.
+    fn len(&self) -> u64;
+    /// Fills `into` with the bytes at `at` (the walk checks the range against [`Source::len`]
+    /// first: a failure here is the source's, such as a file cut short since it was opened).
+    fn read_at(&self, at: u64, into: &mut [u8]) -> Result<(), PayloadError>;
+}
+
+impl Source for &[u8] {
+    fn len(&self) -> u64 {
+        crate::num::len_u64(self)
+    }
+
+    fn read_at(&self, at: u64, into: &mut [u8]) -> Result<(), PayloadError> {
+        let bytes = usize::try_from(at)
+            .ok()
+            .and_then(|start| self.get(start..start.checked_add(into.len())?))
+            .ok_or(CabinetMembersError::BlockPastEnd { offset: at })?;
+        into.copy_from_slice(bytes);
+        Ok(())
+    }
+}
+
+/// A reader of `len` bytes as a [`Source`]: each read seeks, so the walk and the readers of
+/// its members share it (one at a time: a member is read while the walk waits).
+pub(crate) struct Shared<R> {
+    reader: std::cell::RefCell<R>,
+    len: u64,
+}
+
+impl<R: std::io::Read + std::io::Seek> Shared<R> {
+    pub(crate) fn new(reader: R, len: u64) -> Self {
+        Self {
+            reader: std::cell::RefCell::new(reader),
+            len,
+        }
+    }
+}
+
+impl<R: std::io::Read + std::io::Seek> Source for Shared<R> {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_at(&self, at: u64, into: &mut [u8]) -> Result<(), PayloadError> {
+        let mut r = self.reader.try_borrow_mut().map_err(|_| PayloadError::Read {
+            detail: "the container's reader is in use".into(),
+        })?;
+        r.seek(std::io::SeekFrom::Start(at))
+            .and_then(|_| r.read_exact(into))
+            .map_err(|e| match e.kind() {
+                // Within the length it had when it was opened: it was cut short meanwhile.
+                std::io::ErrorKind::UnexpectedEof => PayloadError::Changed {
+                    detail: format!("it ended before offset {}", at.saturating_add(usize_u64(into.len()))),
+                },
+                _ => PayloadError::Read { detail: e.to_string() },
+            })
+    }
+}
+
+/// Bytes `range` of `src` (clipped to its length): what [`tables`] reads.
+fn read_clipped(src: &dyn Source, range: std::ops::Range<usize>) -> Result<Vec<u8>, PayloadError> {
+    let len = usize::try_from(src.len()).unwrap_or(usize::MAX);
+    let range = range.start.min(len)..range.end.min(len);
+    let mut out = vec![0u8; range.end.saturating_sub(range.start)];
+    src.read_at(usize_u64(range.start), &mut out)?;
+    Ok(out)
+}
+
+/// The folder and file tables of the cabinet in `src`, at most `max_members` members:
+/// only the header, the folder table and the file table are read (bounded, see
+/// [`extent`]), with the errors the same bytes in memory give.
+fn tables(src: &dyn Source, max_members: usize) -> Result<Tables, PayloadError> {
+    let first = read_clipped(src, 0..TABLE_HEAD)?;
+    let at = extent(&first, max_members)?;
+    let head = read_clipped(src, 0..at.head.max(TABLE_HEAD))?;
+    let files = read_clipped(src, at.files.clone())?;
+    Ok(tables_in(&head, &files, at.files.start, max_members)?)
+}
 
 /// Where a walk's members go: each member's name and its content.
 pub(crate) type Sink<'f> = dyn FnMut(&str, Data<'_>) -> Result<(), PayloadError> + 'f;
@@ -60,12 +143,12 @@ const HISTORY: usize = 32 * 1024;
 /// the order of their offsets. `left` is what the walk may still decode, and is reduced by
 /// what this cabinet decodes. Returns how many members were handed over.
 pub(crate) fn for_each_member(
-    b: &[u8],
+    b: &dyn Source,
     bounds: &Bounds,
     budget: &Budget<'_>,
     f: &mut Sink<'_>,
 ) -> Result<usize, PayloadError> {
-    let (folders, members, data_reserve) = tables_bounded(b, bounds.max_members)?;
+    let (folders, members, data_reserve) = tables(b, bounds.max_members)?;
     for m in &members {
         if m.size > bounds.max_member_bytes {
             return Err(PayloadError::Bound {
@@ -210,7 +293,9 @@ fn outside(m: &Member, base: usize, window: &[u8]) -> PayloadError {
 
 /// The decoder of one folder's data blocks.
 struct Blocks<'a> {
-    b: &'a [u8],
+    b: &'a dyn Source,
+    /// The block being decoded, as stored (reused from block to block).
+    stored_block: Vec<u8>,
     folder: Folder,
     at: usize,
     blocks_left: u16,
@@ -228,7 +313,7 @@ enum Kind {
 }
 
 impl<'a> Blocks<'a> {
-    fn new(b: &'a [u8], folder: &Folder, data_reserve: usize, bounds: &Bounds) -> Result<Self, PayloadError> {
+    fn new(b: &'a dyn Source, folder: &Folder, data_reserve: usize, bounds: &Bounds) -> Result<Self, PayloadError> {
         let kind = match folder.compression & 0x000f {
             0 => Kind::Stored,
             1 => Kind::Mszip(Box::default()),
@@ -237,6 +322,7 @@ impl<'a> Blocks<'a> {
         };
         Ok(Self {
             b,
+            stored_block: Vec::new(),
             folder: Folder {
                 data_offset: folder.data_offset,
                 blocks: folder.blocks,
@@ -268,6 +354,7 @@ impl<'a> Blocks<'a> {
         };
         Some(Self {
             b: self.b,
+            stored_block: Vec::new(),
             folder: Folder {
                 data_offset: self.folder.data_offset,
                 blocks: self.folder.blocks,
@@ -288,7 +375,20 @@ impl<'a> Blocks<'a> {
         if self.blocks_left == 0 {
             return None;
         }
-        u16_at(self.b, self.at.saturating_add(6)).map(usize::from)
+        let mut size = [0u8; 2];
+        let at = usize_u64(self.at.saturating_add(6));
+        (at.saturating_add(2) <= self.b.len() && self.b.read_at(at, &mut size).is_ok())
+            .then(|| usize::from(u16::from_le_bytes(size)))
+    }
+
+    /// The CFDATA header at `at` (its 8 bytes): `None` past the cabinet's end.
+    fn header(&self, at: usize) -> Result<Option<[u8; 8]>, PayloadError> {
+        let mut header = [0u8; 8];
+        if usize_u64(at).saturating_add(8) > self.b.len() {
+            return Ok(None);
+        }
+        self.b.read_at(usize_u64(at), &mut header)?;
+        Ok(Some(header))
     }
 
     /// Appends the next block's bytes to `out`; false when the folder has no more blocks.
@@ -297,24 +397,33 @@ impl<'a> Blocks<'a> {
             return Ok(false);
         }
         self.blocks_left = self.blocks_left.saturating_sub(1);
-        let (b, at) = (self.b, self.at);
-        let packed = usize::from(field(
-            u16_at(b, at.saturating_add(4)),
-            "CFDATA cbData",
-            at.saturating_add(4),
-        )?);
-        let size = usize::from(field(
-            u16_at(b, at.saturating_add(6)),
-            "CFDATA cbUncomp",
-            at.saturating_add(6),
-        )?);
+        let at = self.at;
+        // A header cut short names the field it cuts, as the fields read one by one did.
+        let Some(header) = self.header(at)? else {
+            let cut = usize_u64(at.saturating_add(8)) > self.b.len().saturating_add(2);
+            let (what, offset) = if cut {
+                ("CFDATA cbData", 4)
+            } else {
+                ("CFDATA cbUncomp", 6)
+            };
+            return Err(CabinetMembersError::Truncated {
+                what,
+                offset: usize_u64(at.saturating_add(offset)),
+            }
+            .into());
+        };
+        let packed = usize::from(u16::from_le_bytes([header[4], header[5]]));
+        let size = usize::from(u16::from_le_bytes([header[6], header[7]]));
         let start = at.saturating_add(8).saturating_add(self.data_reserve);
-        let block = start
-            .checked_add(packed)
-            .and_then(|end| b.get(start..end))
-            .ok_or(CabinetMembersError::BlockPastEnd { offset: usize_u64(at) })?;
+        let end = start.checked_add(packed).filter(|&e| usize_u64(e) <= self.b.len());
+        if end.is_none() {
+            return Err(CabinetMembersError::BlockPastEnd { offset: usize_u64(at) }.into());
+        }
         self.at = start.saturating_add(packed);
         self.account(packed, size, budget)?;
+        self.stored_block.resize(packed, 0);
+        self.b.read_at(usize_u64(start), &mut self.stored_block)?;
+        let block = self.stored_block.as_slice();
         match &mut self.kind {
             Kind::Stored if packed != size => {
                 return Err(CabinetMembersError::StoredSize {
@@ -513,6 +622,14 @@ pub(crate) mod tests {
     }
 
     fn members(cab: &[u8]) -> Result<Vec<(String, Vec<u8>)>, PayloadError> {
+        let in_memory = members_of(&cab);
+        // Read through a reader, the walk gives the same members and the same errors.
+        let read = members_of(&super::Shared::new(std::io::Cursor::new(cab), cab.len() as u64));
+        assert_eq!(format!("{in_memory:?}"), format!("{read:?}"));
+        in_memory
+    }
+
+    fn members_of(cab: &dyn super::Source) -> Result<Vec<(String, Vec<u8>)>, PayloadError> {
         let mut out = Vec::new();
         for_each_member(cab, &BOUNDS, &unbounded, &mut |n, d| {
             let bytes = match d {
@@ -560,6 +677,14 @@ pub(crate) mod tests {
     /// no E8 translation (1 bit), block type 3 (3 bits), its size (24 bits), padding to 16
     /// bits, R0..R2 (12 bytes), then the bytes. Read by `lzxd` through the cabinet walk.
     #[test]
+    fn a_reader_cut_short_after_it_was_opened_is_a_changed_container() {
+        let cab = cabinet(0, &[("a", 0, 10)], &[(b"01234", 5), (b"56789", 5)]);
+        let cut = &cab[..cab.len() - 3];
+        let err = members_of(&super::Shared::new(std::io::Cursor::new(cut), cab.len() as u64)).expect_err("cut");
+        assert!(matches!(err, PayloadError::Changed { .. }), "{err:?}");
+    }
+
+    #[test]
     fn an_lzx_folder_decodes_through_lzxd() {
         let text = b"hello, lzx";
         // Bits, MSB first in 16-bit little-endian words: 0 011 then 24 bits of size, 4 bits pad.
@@ -596,7 +721,7 @@ pub(crate) mod tests {
             ratio_floor: 0,
             ..BOUNDS
         };
-        let err = for_each_member(&cab, &bounds, &unbounded, &mut |_, _| Ok(())).expect_err("refused");
+        let err = for_each_member(&cab.as_slice(), &bounds, &unbounded, &mut |_, _| Ok(())).expect_err("refused");
         assert!(
             matches!(
                 err,
@@ -619,7 +744,7 @@ pub(crate) mod tests {
             max_member_bytes: 8,
             ..BOUNDS
         };
-        let err = for_each_member(&cab, &bounds, &unbounded, &mut |_, _| Ok(())).expect_err("refused");
+        let err = for_each_member(&cab.as_slice(), &bounds, &unbounded, &mut |_, _| Ok(())).expect_err("refused");
         assert!(
             matches!(
                 err,
@@ -636,7 +761,7 @@ pub(crate) mod tests {
             max_members: 1,
             ..BOUNDS
         };
-        assert!(for_each_member(&many, &one, &unbounded, &mut |_, _| Ok(())).is_err());
+        assert!(for_each_member(&many.as_slice(), &one, &unbounded, &mut |_, _| Ok(())).is_err());
     }
 
     /// A stored cabinet holding `data` as `name` in 32 KiB blocks.
@@ -665,7 +790,7 @@ pub(crate) mod tests {
             &blocks,
         );
         let mut streamed = 0;
-        for_each_member(&cab, &BOUNDS_BIG, &unbounded, &mut |_, d| {
+        for_each_member(&cab.as_slice(), &BOUNDS_BIG, &unbounded, &mut |_, d| {
             let r = match d {
                 super::Data::Bytes(b) => {
                     assert!(b == small.as_slice());
