@@ -9,6 +9,10 @@
 //! member's size (checked against its CFFILE entry before anything is decoded), the bytes
 //! decoded across the whole walk (the walk's `Budget`), and each folder's ratio of decoded to stored
 //! bytes (a cabinet bomb: MSZIP reaches about 1000:1 on constant data).
+//!
+//! The cabinet's stored bytes are read through a [`Source`]: its tables once, then each data
+//! block as it is decoded, so a cabinet walked from a file (or from an MSI package's stream)
+//! costs its tables and a block, not its size (issue 32).
 
 use miniz_oxide::inflate::core::DecompressorOxide;
 
@@ -193,6 +197,9 @@ fn walk_folder(
                 if have.saturating_add(n) > m.offset {
                     break;
                 }
+                if skip_before(blocks, &mut window, &mut base, m.offset, budget)? {
+                    continue;
+                }
                 trim(&mut window, &mut base, m.offset.min(have.saturating_sub(HISTORY)));
                 if !blocks.next(&mut window, budget)? {
                     break;
@@ -222,6 +229,9 @@ fn walk_folder(
             next = next.saturating_add(1);
             continue;
         }
+        if skip_before(blocks, &mut window, &mut base, m.offset, budget)? {
+            continue;
+        }
         // Bytes before the next member's start and before the last 32 KiB are not needed
         // again; they are dropped once they are half the window (amortised linear).
         trim(&mut window, &mut base, m.offset.min(have.saturating_sub(HISTORY)));
@@ -230,6 +240,32 @@ fn walk_folder(
         }
     }
     Ok(())
+}
+
+/// Steps over the next block unread when it is a stored folder's and ends at or before
+/// folder offset `before` (nothing still to be handed over or read lies before it; a stored
+/// folder needs no history): the window then starts after it. Walking to a member after a
+/// large one, and a member reader seeking to its end, then cost a read of each block's
+/// header, not a copy of its bytes. False when the block must be decoded.
+fn skip_before(
+    blocks: &mut Blocks<'_>,
+    window: &mut Vec<u8>,
+    base: &mut usize,
+    before: usize,
+    budget: &Budget<'_>,
+) -> Result<bool, PayloadError> {
+    let have = base.saturating_add(window.len());
+    match blocks.peek_size() {
+        Some(n) if matches!(blocks.kind, Kind::Stored) && have.saturating_add(n) <= before => {
+            if !blocks.skip(budget)? {
+                return Ok(false);
+            }
+            window.clear();
+            *base = have.saturating_add(n);
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
 }
 
 /// Drops the window's bytes before folder offset `keep_from` once they are half of it
@@ -393,6 +429,21 @@ impl<'a> Blocks<'a> {
 
     /// Appends the next block's bytes to `out`; false when the folder has no more blocks.
     fn next(&mut self, out: &mut Vec<u8>, budget: &Budget<'_>) -> Result<bool, PayloadError> {
+        self.step(Some(out), budget)
+    }
+
+    /// Steps over the next block of a stored folder without reading its bytes, checked and
+    /// counted as [`Blocks::next`] does; false when the folder is compressed (its blocks
+    /// are decoded in order) or has no more blocks.
+    fn skip(&mut self, budget: &Budget<'_>) -> Result<bool, PayloadError> {
+        if !matches!(self.kind, Kind::Stored) {
+            return Ok(false);
+        }
+        self.step(None, budget)
+    }
+
+    /// The next block: decoded into `out`, or (a stored folder's, `None`) only stepped over.
+    fn step(&mut self, out: Option<&mut Vec<u8>>, budget: &Budget<'_>) -> Result<bool, PayloadError> {
         if self.blocks_left == 0 {
             return Ok(false);
         }
@@ -421,18 +472,21 @@ impl<'a> Blocks<'a> {
         }
         self.at = start.saturating_add(packed);
         self.account(packed, size, budget)?;
+        if matches!(self.kind, Kind::Stored) && packed != size {
+            return Err(CabinetMembersError::StoredSize {
+                offset: usize_u64(at),
+                packed,
+                size,
+            }
+            .into());
+        }
+        let Some(out) = out else {
+            return Ok(true);
+        };
         self.stored_block.resize(packed, 0);
         self.b.read_at(usize_u64(start), &mut self.stored_block)?;
         let block = self.stored_block.as_slice();
         match &mut self.kind {
-            Kind::Stored if packed != size => {
-                return Err(CabinetMembersError::StoredSize {
-                    offset: usize_u64(at),
-                    packed,
-                    size,
-                }
-                .into())
-            }
             Kind::Stored => out.extend_from_slice(block),
             Kind::Mszip(inflater) => inflate_mszip(inflater, block, start, size, out)?,
             Kind::Lzx(decoder) => {
@@ -513,6 +567,9 @@ impl std::io::Read for MemberReader<'_, '_> {
             self.base = self.origin.base;
         }
         while self.base.saturating_add(self.window.len()) <= target {
+            if skip_before(&mut self.blocks, &mut self.window, &mut self.base, target, self.budget).map_err(io_error)? {
+                continue;
+            }
             let have = self.base.saturating_add(self.window.len());
             let drop = have.saturating_sub(HISTORY).saturating_sub(self.base);
             if drop > 0 && drop >= self.window.len() / 2 {
@@ -811,6 +868,63 @@ pub(crate) mod tests {
         })
         .expect("walks");
         assert_eq!(streamed, 1);
+    }
+
+    /// Members after a large one in a stored folder: the walk steps over the large one's
+    /// blocks unread, and each member (the large ones through their readers) reads back as
+    /// it was stored, in memory and through a reader alike.
+    #[test]
+    fn members_after_a_large_one_in_a_stored_folder_read_back() {
+        let big = |seed: usize| -> Vec<u8> {
+            (0..(super::STREAM_OVER + 50_000))
+                .map(|i| ((i * seed) % 251) as u8)
+                .collect()
+        };
+        let (a, b, c) = (
+            big(7),
+            (0..70_000).map(|i| (i % 17) as u8).collect::<Vec<u8>>(),
+            big(11),
+        );
+        let folder = [a.as_slice(), &b, &c].concat();
+        let blocks: Vec<(&[u8], u16)> = folder.chunks(32 * 1024).map(|c| (c, c.len() as u16)).collect();
+        let cab = cabinet(
+            0,
+            &[
+                ("a", 0, a.len() as u32),
+                ("b", a.len() as u32, b.len() as u32),
+                ("c", (a.len() + b.len()) as u32, c.len() as u32),
+            ],
+            &blocks,
+        );
+        let read = |src: &dyn super::Source| {
+            let mut out = Vec::new();
+            for_each_member(src, &BOUNDS_BIG, &unbounded, &mut |n, d| {
+                let bytes = match d {
+                    super::Data::Bytes(b) => b.to_vec(),
+                    super::Data::Reader(r) => {
+                        let mut tail = [0u8; 4];
+                        r.seek(std::io::SeekFrom::End(-4)).expect("seek");
+                        r.read_exact(&mut tail).expect("tail");
+                        let mut v = Vec::new();
+                        r.seek(std::io::SeekFrom::Start(0)).expect("seek back");
+                        r.read_to_end(&mut v).expect("read");
+                        assert_eq!(&tail[..], &v[v.len() - 4..]);
+                        v
+                    }
+                };
+                out.push((n.to_string(), bytes));
+                Ok(())
+            })
+            .expect("walks");
+            out
+        };
+        let want = vec![
+            ("a".to_string(), a.clone()),
+            ("b".to_string(), b.clone()),
+            ("c".to_string(), c.clone()),
+        ];
+        assert!(read(&cab.as_slice()) == want);
+        assert!(read(&super::Shared::new(std::io::Cursor::new(&cab), cab.len() as u64)) == want);
     }
 
     const BOUNDS_BIG: Bounds = Bounds {
