@@ -483,11 +483,25 @@ impl<'a> Blocks<'a> {
         let Some(out) = out else {
             return Ok(true);
         };
+        if matches!(self.kind, Kind::Stored) {
+            // Read straight into the window: a stored block is its own decoding.
+            let from = out.len();
+            out.resize(from.saturating_add(packed), 0);
+            let read = match out.get_mut(from..) {
+                Some(into) => self.b.read_at(usize_u64(start), into),
+                None => Ok(()),
+            };
+            if read.is_err() {
+                out.truncate(from);
+            }
+            return read.map(|()| true);
+        }
         self.stored_block.resize(packed, 0);
         self.b.read_at(usize_u64(start), &mut self.stored_block)?;
         let block = self.stored_block.as_slice();
         match &mut self.kind {
-            Kind::Stored => out.extend_from_slice(block),
+            // Read into the window above.
+            Kind::Stored => {}
             Kind::Mszip(inflater) => inflate_mszip(inflater, block, start, size, out)?,
             Kind::Lzx(decoder) => {
                 // lzxd decodes one 32 KiB frame per call, and a larger output would index past
