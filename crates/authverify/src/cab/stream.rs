@@ -342,6 +342,14 @@ struct Blocks<'a> {
     bounds: Bounds,
 }
 
+/// Where [`Blocks::step`] puts a block: nowhere (a stored block stepped over), a slice of
+/// its size (a stored block read straight into a member reader's caller), or the window.
+enum Dest<'o> {
+    Skip,
+    Slice(&'o mut [u8]),
+    Window(&'o mut Vec<u8>),
+}
+
 enum Kind {
     Stored,
     Mszip(Box<DecompressorOxide>),
@@ -429,7 +437,24 @@ impl<'a> Blocks<'a> {
 
     /// Appends the next block's bytes to `out`; false when the folder has no more blocks.
     fn next(&mut self, out: &mut Vec<u8>, budget: &Budget<'_>) -> Result<bool, PayloadError> {
-        self.step(Some(out), budget)
+        self.step(Dest::Window(out), budget)
+    }
+
+    /// Reads the next block of a stored folder straight into `into`, checked and counted as
+    /// [`Blocks::next`] does: its size, or `None` when the folder is compressed, has no
+    /// more blocks, or the block is empty or larger than `into` (it is then left for
+    /// [`Blocks::next`]).
+    fn read_stored_into(&mut self, into: &mut [u8], budget: &Budget<'_>) -> Result<Option<usize>, PayloadError> {
+        if !matches!(self.kind, Kind::Stored) {
+            return Ok(None);
+        }
+        match self.peek_size() {
+            Some(n) if n > 0 && n <= into.len() => match into.get_mut(..n) {
+                Some(into) => Ok(self.step(Dest::Slice(into), budget)?.then_some(n)),
+                None => Ok(None),
+            },
+            _ => Ok(None),
+        }
     }
 
     /// Steps over the next block of a stored folder without reading its bytes, checked and
@@ -439,11 +464,11 @@ impl<'a> Blocks<'a> {
         if !matches!(self.kind, Kind::Stored) {
             return Ok(false);
         }
-        self.step(None, budget)
+        self.step(Dest::Skip, budget)
     }
 
     /// The next block: decoded into `out`, or (a stored folder's, `None`) only stepped over.
-    fn step(&mut self, out: Option<&mut Vec<u8>>, budget: &Budget<'_>) -> Result<bool, PayloadError> {
+    fn step(&mut self, out: Dest<'_>, budget: &Budget<'_>) -> Result<bool, PayloadError> {
         if self.blocks_left == 0 {
             return Ok(false);
         }
@@ -480,8 +505,11 @@ impl<'a> Blocks<'a> {
             }
             .into());
         }
-        let Some(out) = out else {
-            return Ok(true);
+        let out = match out {
+            Dest::Skip => return Ok(true),
+            // A stored block of exactly this slice's size (`read_stored_into`).
+            Dest::Slice(into) => return self.b.read_at(usize_u64(start), into).map(|()| true),
+            Dest::Window(out) => out,
         };
         if matches!(self.kind, Kind::Stored) {
             // Read straight into the window: a stored block is its own decoding.
@@ -585,6 +613,19 @@ impl std::io::Read for MemberReader<'_, '_> {
                 continue;
             }
             let have = self.base.saturating_add(self.window.len());
+            if have == target {
+                // A stored block starting where the read does, no longer than what is asked
+                // and left of the member, goes straight to the caller (no window copy).
+                let room = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                if let Some(into) = buf.get_mut(..room) {
+                    if let Some(n) = self.blocks.read_stored_into(into, self.budget).map_err(io_error)? {
+                        self.window.clear();
+                        self.base = target.saturating_add(n);
+                        self.pos = self.pos.saturating_add(usize_u64(n));
+                        return Ok(n);
+                    }
+                }
+            }
             let drop = have.saturating_sub(HISTORY).saturating_sub(self.base);
             if drop > 0 && drop >= self.window.len() / 2 {
                 self.window.drain(..drop.min(self.window.len()));
