@@ -143,6 +143,9 @@ pub(crate) struct Bounds {
 /// History MSZIP's deflate blocks may refer back to.
 const HISTORY: usize = 32 * 1024;
 
+/// How far apart a member reader's checkpoints are (see [`MemberReader`]).
+const CHECKPOINT_EVERY: usize = 4 << 20;
+
 /// Calls `f` with each member's name and bytes, folder by folder, members of a folder in
 /// the order of their offsets. `left` is what the walk may still decode, and is reduced by
 /// what this cabinet decodes. Returns how many members were handed over.
@@ -211,6 +214,7 @@ fn walk_folder(
                 window: origin.window.clone(),
                 base: origin.base,
                 origin,
+                checkpoints: Vec::new(),
                 budget,
                 start: m.offset,
                 len: usize_u64(m.size),
@@ -573,11 +577,18 @@ impl<'a> Blocks<'a> {
 
 /// A member read on demand: decoded from its [`Origin`] up to what is read, keeping only
 /// the block being read and the 32 KiB history; a seek back before that restarts from the
-/// origin. The verifier reads a large PE image's headers, its certificate table, then its
-/// digest ranges in order and the headers and table again, so a member costs a few
-/// decodings of itself (each counted in the walk's budget), in a window's memory.
+/// nearest checkpoint before the target, else the origin. The verifier reads a large PE
+/// image's headers, its certificate table, then its digest ranges in order and the headers
+/// and table again, so a member costs two decodings of itself (each counted in the walk's
+/// budget) and the reads from a checkpoint, in a window's memory plus the checkpoints.
 pub(crate) struct MemberReader<'a, 'r> {
     origin: Origin<'a>,
+    /// Where a seek back may resume besides the origin, one per [`CHECKPOINT_EVERY`] bytes
+    /// decoded, in folder order (uncompressed and MSZIP folders only: an LZX decoder's
+    /// state cannot be copied). Each holds the 32 KiB history and a fresh decoder: about
+    /// 1% of the member's size, which spares decoding it a third time for the certificate
+    /// table read again at its end.
+    checkpoints: Vec<Origin<'a>>,
     blocks: Blocks<'a>,
     budget: &'r Budget<'r>,
     /// The member's offset in its folder, and its length.
@@ -604,9 +615,15 @@ impl std::io::Read for MemberReader<'_, '_> {
             .and_then(|p| self.start.checked_add(p))
             .ok_or_else(|| std::io::Error::other("member offset overflows"))?;
         if target < self.base {
-            self.blocks = self.origin.blocks().map_err(io_error)?;
-            self.window.clone_from(&self.origin.window);
-            self.base = self.origin.base;
+            let from = self
+                .checkpoints
+                .iter()
+                .rev()
+                .find(|c| c.base <= target)
+                .unwrap_or(&self.origin);
+            self.blocks = from.blocks().map_err(io_error)?;
+            self.window.clone_from(&from.window);
+            self.base = from.base;
         }
         while self.base.saturating_add(self.window.len()) <= target {
             if skip_before(&mut self.blocks, &mut self.window, &mut self.base, target, self.budget).map_err(io_error)? {
@@ -633,6 +650,11 @@ impl std::io::Read for MemberReader<'_, '_> {
             }
             if !self.blocks.next(&mut self.window, self.budget).map_err(io_error)? {
                 return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            let last = self.checkpoints.last().map_or(self.origin.base, |c| c.base);
+            if self.base.saturating_sub(last) >= CHECKPOINT_EVERY && self.blocks.resumed().is_some() {
+                self.checkpoints
+                    .push(Origin::at(&self.blocks, &self.window, self.base).map_err(io_error)?);
             }
         }
         let from = target.saturating_sub(self.base);
