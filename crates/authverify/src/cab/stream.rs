@@ -614,13 +614,12 @@ impl std::io::Read for MemberReader<'_, '_> {
             .ok()
             .and_then(|p| self.start.checked_add(p))
             .ok_or_else(|| std::io::Error::other("member offset overflows"))?;
-        if target < self.base {
-            let from = self
-                .checkpoints
-                .iter()
-                .rev()
-                .find(|c| c.base <= target)
-                .unwrap_or(&self.origin);
+        // Behind the window: restart from the nearest checkpoint (or the origin); ahead of
+        // the window past a checkpoint: jump to it rather than decode up to it.
+        let nearest = self.checkpoints.iter().rev().find(|c| c.base <= target);
+        let have = self.base.saturating_add(self.window.len());
+        if target < self.base || nearest.is_some_and(|c| c.base > have) {
+            let from = nearest.unwrap_or(&self.origin);
             self.blocks = from.blocks().map_err(io_error)?;
             self.window.clone_from(&from.window);
             self.base = from.base;
