@@ -363,3 +363,285 @@ fn files_outside_the_embedded_cabinets_are_named_not_skipped() {
     let error = failed[0]["error"].as_str().expect("error");
     assert!(error.contains("7 file(s)") && error.contains("app.exe"), "{error}");
 }
+
+// Issue 32: a cabinet or MSI package over READ_WHOLE_LIMIT is walked from the file in parts
+// (`Verifier::verify_payload_reader`); its members' reports are those of the same bytes
+// walked in memory (`verify_payload`).
+
+/// A signed PE image of more than 8 MiB (the unsigned test image, then `fill` bytes, signed
+/// by osslsigncode), and the same image with one byte of its content flipped after signing.
+fn large_images(dir: &Path) -> (PathBuf, PathBuf) {
+    let mut image = std::fs::read(repo().join("test-vectors/unsigned.exe")).expect("unsigned.exe");
+    let mut state = 0x9e37_79b9_u32;
+    image.extend((0..(9 << 20)).map(|_| {
+        // Bytes that do not compress, so that the cabinets stay larger than 8 MiB.
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        state.to_le_bytes()[0]
+    }));
+    let unsigned = dir.join("unsigned-big.exe");
+    std::fs::write(&unsigned, &image).expect("write");
+    let signed = dir.join("big.exe");
+    sign_file(&unsigned, &signed);
+    let mut tampered = std::fs::read(&signed).expect("signed");
+    let at = tampered.len() / 2;
+    tampered[at] ^= 0xff;
+    let tampered_path = dir.join("tampered.exe");
+    std::fs::write(&tampered_path, tampered).expect("write");
+    (signed, tampered_path)
+}
+
+fn sign_file(from: &Path, to: &Path) {
+    let out = Command::new("osslsigncode")
+        .args(["sign", "-certs"])
+        .arg(repo().join("test-vectors/pki/signer-chain.pem"))
+        .arg("-key")
+        .arg(repo().join("crates/authverify-testgen/keys/leaf-rsa2048.pem"))
+        .args(["-h", "sha256", "-time", "1767225600", "-in"])
+        .arg(from)
+        .arg("-out")
+        .arg(to)
+        .output()
+        .expect("osslsigncode");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A folder holding `big.exe` (the image given) and `small.exe` (a signed vector).
+fn payload_folder(dir: &Path, big: &Path) -> PathBuf {
+    let folder = dir.join(format!(
+        "src-{}",
+        big.file_stem().and_then(|s| s.to_str()).expect("name")
+    ));
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    std::fs::copy(big, folder.join("big.exe")).expect("copy");
+    std::fs::copy(
+        repo().join("test-vectors/pe32plus-rsa2048-sha256.exe"),
+        folder.join("small.exe"),
+    )
+    .expect("copy");
+    folder
+}
+
+/// An MSZIP cabinet of the folder (gcab).
+fn large_cabinet(folder: &Path, out: &Path) {
+    let ok = Command::new("gcab")
+        .args(["-c", "-z"])
+        .arg(out)
+        .args(["big.exe", "small.exe"])
+        .current_dir(folder)
+        .status()
+        .expect("gcab");
+    assert!(ok.success());
+}
+
+/// A signed MSI package of the folder, its files in an embedded cabinet (wixl, then
+/// osslsigncode).
+fn large_msi(folder: &Path, out: &Path) {
+    std::fs::write(
+        folder.join("t.wxs"),
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
+  <Product Id="31111111-2222-3333-4444-555555555555" Name="Authverify Large" Language="1033"
+           Version="1.0.0" Manufacturer="Authverify Test PKI" UpgradeCode="86666666-7777-8888-9999-000000000000">
+    <Package InstallerVersion="200" Compressed="yes"/>
+    <Media Id="1" Cabinet="large.cab" EmbedCab="yes"/>
+    <Directory Id="TARGETDIR" Name="SourceDir">
+      <Directory Id="ProgramFilesFolder">
+        <Directory Id="INSTALLDIR" Name="Large">
+          <Component Id="App" Guid="42345678-1234-1234-1234-123456789012">
+            <File Id="Big" Name="big.exe" Source="big.exe"/>
+            <File Id="Small" Name="small.exe" Source="small.exe"/>
+          </Component>
+        </Directory>
+      </Directory>
+    </Directory>
+    <Feature Id="Main" Level="1"><ComponentRef Id="App"/></Feature>
+  </Product>
+</Wix>
+"#,
+    )
+    .expect("wxs");
+    let unsigned = folder.join("unsigned.msi");
+    let ok = Command::new("wixl")
+        .arg("-o")
+        .arg(&unsigned)
+        .arg("t.wxs")
+        .current_dir(folder)
+        .status()
+        .expect("wixl");
+    assert!(ok.success());
+    sign_file(&unsigned, out);
+}
+
+fn library_verifier() -> authverify::Verifier {
+    let mut trust = authverify::TrustStore::new();
+    trust
+        .load(&repo().join("test-vectors/pki/root.crt"), authverify::Role::Anchors)
+        .expect("root");
+    authverify::Verifier::new(trust, authverify::Policy::windows())
+}
+
+fn at() -> authverify::UnixTime {
+    authverify::UnixTime::from_secs(1_780_272_000)
+}
+
+/// Each report of `bytes` walked in memory, as text (`{:?}`), and whether it walked.
+fn reports_in_memory(v: &authverify::Verifier, bytes: &[u8], name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    assert!(v.verify_payload(bytes, name, at(), &mut |m| out.push(format!("{m:?}"))));
+    out
+}
+
+fn reports_from_reader<R: std::io::Read + std::io::Seek>(
+    v: &authverify::Verifier,
+    r: &mut R,
+    name: &str,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    assert!(v.verify_payload_reader(r, name, at(), &mut |m| out.push(format!("{m:?}"))));
+    out
+}
+
+/// Member → status, from the reports' text.
+fn statuses(reports: &[String]) -> Vec<(String, String)> {
+    reports
+        .iter()
+        .map(|r| {
+            let member = r
+                .split("member: ")
+                .nth(1)
+                .and_then(|m| m.split(',').next())
+                .unwrap_or("?");
+            let status = r
+                .split("status: ")
+                .nth(1)
+                .and_then(|s| s.split(',').next())
+                .unwrap_or("error");
+            (member.to_string(), status.to_string())
+        })
+        .collect()
+}
+
+/// A reader that cuts its file short once `after` bytes have been read from it (a file
+/// truncated while its payload is walked).
+struct CutShort {
+    bytes: std::io::Cursor<Vec<u8>>,
+    read: usize,
+    after: usize,
+    to: usize,
+}
+
+impl std::io::Read for CutShort {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.read > self.after && self.bytes.get_ref().len() > self.to {
+            self.bytes.get_mut().truncate(self.to);
+        }
+        let n = self.bytes.read(buf)?;
+        self.read += n;
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for CutShort {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.bytes.seek(to)
+    }
+}
+
+/// For a large cabinet and a large MSI package (each over 8 MiB, so read in parts): valid,
+/// one member tampered, and truncated, the reports from the file equal those of the same
+/// bytes in memory; a file cut short during the walk is a changed file, not a verdict.
+#[test]
+fn a_large_container_read_from_its_file_gives_the_reports_of_its_bytes() {
+    if !tool("gcab") || !tool("wixl") || !tool("osslsigncode") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (signed, tampered) = large_images(dir.path());
+    let v = library_verifier();
+    for (big, big_status) in [(&signed, "Valid"), (&tampered, "Invalid")] {
+        let folder = payload_folder(dir.path(), big);
+        for kind in ["cab", "msi"] {
+            let file = dir.path().join(format!(
+                "{}.{kind}",
+                big.file_stem().and_then(|s| s.to_str()).expect("name")
+            ));
+            if kind == "cab" {
+                large_cabinet(&folder, &file);
+            } else {
+                large_msi(&folder, &file);
+            }
+            let bytes = std::fs::read(&file).expect("container");
+            assert!(bytes.len() > 8 << 20, "{kind}: {} bytes", bytes.len());
+            let name = file.to_str().expect("utf-8");
+            let whole = reports_in_memory(&v, &bytes, name);
+            let read = reports_from_reader(&v, &mut std::fs::File::open(&file).expect("open"), name);
+            assert_eq!(read, whole, "{kind}");
+            let got = statuses(&read);
+            let big_member = if kind == "cab" {
+                "big.exe"
+            } else {
+                "Program Files/Large/big.exe"
+            };
+            let small_member = big_member.replace("big", "small");
+            let want = [(big_member, big_status), (small_member.as_str(), "Valid")];
+            for (member, status) in want {
+                assert!(
+                    got.iter()
+                        .any(|(m, s)| m == &format!("Some({member:?})") && s == status),
+                    "{kind}: {member} {status} in {got:?}"
+                );
+            }
+            assert_eq!(got.len(), 2, "{kind}: {got:?}");
+            if big != &signed {
+                continue;
+            }
+            // Truncated: the same typed error either way.
+            let cut = &bytes[..bytes.len() - (1 << 20)];
+            let whole = reports_in_memory(&v, cut, name);
+            let read = reports_from_reader(&v, &mut std::io::Cursor::new(cut), name);
+            assert_eq!(read, whole, "{kind} truncated");
+            assert!(read.iter().any(|r| r.contains("Err(")), "{kind} truncated: {read:?}");
+            // Cut short while it is walked: a changed file.
+            let mut shrinking = CutShort {
+                bytes: std::io::Cursor::new(bytes.clone()),
+                read: 0,
+                after: 4 << 20,
+                to: bytes.len() / 2,
+            };
+            let read = reports_from_reader(&v, &mut shrinking, name);
+            assert!(
+                read.iter().any(|r| r.contains("Changed {")),
+                "{kind} cut short during the walk: {read:?}"
+            );
+        }
+    }
+}
+
+/// The command walks a large MSI package from its file: the package and both members valid.
+#[test]
+fn the_command_walks_a_large_package_from_its_file() {
+    if !tool("wixl") || !tool("osslsigncode") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (signed, _) = large_images(dir.path());
+    let folder = payload_folder(dir.path(), &signed);
+    let msi = dir.path().join("large.msi");
+    large_msi(&folder, &msi);
+    let records = verify(&["--payload"], &[&msi]);
+    let statuses: Vec<(Option<&str>, &str)> = records
+        .iter()
+        .map(|r| (r["member"].as_str(), r["status"].as_str().unwrap_or("?")))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            (None, "valid"),
+            (Some("Program Files/Large/big.exe"), "valid"),
+            (Some("Program Files/Large/small.exe"), "valid")
+        ],
+        "{records:?}"
+    );
+}

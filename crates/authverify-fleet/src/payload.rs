@@ -12,14 +12,18 @@ use crate::files::{FileResult, Outcome};
 /// How a member's `path` joins its containers and itself (`setup.msi » ViGEmBus.sys`).
 pub const SEPARATOR: &str = " » ";
 
-/// The largest container read for its payload (it is held in memory whole, as the MSI and
-/// APPX readers hold packages).
+/// The largest container read for its payload. A ZIP archive (and any container of at most
+/// [`authverify::READ_WHOLE_LIMIT`] bytes) is held in memory whole; a larger cabinet or MSI
+/// package is walked from the file in parts ([`Verifier::verify_payload_reader`]).
 pub const MAX_CONTAINER_BYTES: u64 = 4 << 30;
 
 /// A container read for its payload.
 pub struct Container {
     path: String,
-    bytes: Vec<u8>,
+    /// Its bytes, or `None` for one walked from the file (a cabinet or MSI package over
+    /// `READ_WHOLE_LIMIT`).
+    bytes: Option<Vec<u8>>,
+    file: std::path::PathBuf,
     kind: ContainerKind,
 }
 
@@ -46,11 +50,23 @@ pub fn open(path: &Path) -> Option<Result<Container, FileResult>> {
         );
         return Some(Err(walk_error(&shown, why)));
     }
+    let by_head = container_kind(&shown, &head);
+    if meta.len() > authverify::READ_WHOLE_LIMIT {
+        if let Some(kind @ (ContainerKind::Cabinet | ContainerKind::Msi)) = by_head {
+            return Some(Ok(Container {
+                path: shown,
+                bytes: None,
+                file: path.to_path_buf(),
+                kind,
+            }));
+        }
+    }
     let bytes = std::fs::read(path).ok()?;
     let kind = container_kind(&shown, &bytes)?;
     Some(Ok(Container {
         path: shown,
-        bytes,
+        bytes: Some(bytes),
+        file: path.to_path_buf(),
         kind,
     }))
 }
@@ -74,13 +90,28 @@ impl Container {
     /// A ZIP archive of no signed format (`.zip .nupkg .vsix .whl .jar`, not an APPX/MSIX
     /// package): it has no verdict of its own, only its members are reported.
     pub fn is_plain_archive(&self) -> bool {
-        self.kind == ContainerKind::Zip && !authverify::appx::is_package(&self.bytes)
+        self.kind == ContainerKind::Zip && self.bytes.as_deref().is_some_and(|b| !authverify::appx::is_package(b))
     }
 
     /// Verifies every file the container carries and hands each result to `sink`, in the
     /// container's order.
     pub fn verify(&self, verifier: &Verifier, at: UnixTime, sink: &mut dyn FnMut(FileResult)) {
-        verifier.verify_payload(&self.bytes, &self.path, at, &mut |m| sink(result_of(m)));
+        let mut each = |m| sink(result_of(m));
+        match &self.bytes {
+            Some(bytes) => {
+                verifier.verify_payload(bytes, &self.path, at, &mut each);
+            }
+            None => match std::fs::File::open(&self.file) {
+                Ok(mut file) => {
+                    verifier.verify_payload_reader(&mut file, &self.path, at, &mut each);
+                }
+                Err(e) => each(MemberReport {
+                    container: vec![self.path.clone()],
+                    member: None,
+                    result: Err(authverify::Error::Read { message: e.to_string() }),
+                }),
+            },
+        }
     }
 }
 

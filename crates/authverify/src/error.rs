@@ -342,6 +342,19 @@ pub enum PayloadError {
         /// What is wrong.
         detail: String,
     },
+    /// The container read from a file could not be read on.
+    #[error("reading the container: {detail}")]
+    Read {
+        /// The I/O error.
+        detail: String,
+    },
+    /// The container read from a file changed while its payload was walked (reported as
+    /// [`Error::Changed`]).
+    #[error("the container changed while its payload was walked: {detail}")]
+    Changed {
+        /// What differed.
+        detail: String,
+    },
 }
 
 /// A catalog file (`.cat`) cannot be read.
@@ -850,9 +863,10 @@ pub enum Error {
     /// A script's text or signature block.
     #[error(transparent)]
     Script(#[from] ScriptError),
-    /// A container's payload (`verify --payload`).
+    /// A container's payload (`verify --payload`); a container that changed or could not
+    /// be read on while it was walked is [`Error::Changed`] or [`Error::Read`] instead.
     #[error(transparent)]
-    Payload(#[from] PayloadError),
+    Payload(PayloadError),
     /// The file could not be read ([`crate::Verifier::verify_path`]).
     #[error("{path}: {message}")]
     Io {
@@ -875,6 +889,17 @@ pub enum Error {
         /// What differed.
         detail: String,
     },
+}
+
+impl From<PayloadError> for Error {
+    fn from(e: PayloadError) -> Self {
+        match e {
+            // The same typed errors a file read from a reader gives (`verify::reader`).
+            PayloadError::Changed { detail } => Self::Changed { detail },
+            PayloadError::Read { detail } => Self::Read { message: detail },
+            other => Self::Payload(other),
+        }
+    }
 }
 
 // The APPX/MSIX layer's error: a package that cannot be read at all. A package that reads

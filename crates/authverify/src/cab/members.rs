@@ -59,6 +59,67 @@ pub(crate) type Tables = (Vec<Folder>, Vec<Member>, usize);
 
 /// The folder and file tables, at most `max_members` members.
 pub(crate) fn tables_bounded(b: &[u8], max_members: usize) -> Result<Tables, CabinetMembersError> {
+    tables_in(b, b, 0, max_members)
+}
+
+/// The fields [`tables_in`] needs to know how much of a cabinet its tables take: the
+/// CFFILE table's offset, the files' and folders' counts and where the folder table ends
+/// (the header, its reserve and the CFFOLDER entries); read from the first
+/// [`TABLE_HEAD`] bytes and, with a reserve, the header's reserve.
+pub(crate) struct Extent {
+    /// Bytes from the start that hold the header and the folder table.
+    pub(crate) head: usize,
+    /// Where the CFFILE table starts, and the most bytes it can take (each entry 16 bytes
+    /// and a name of at most 256 bytes and its NUL).
+    pub(crate) files: std::ops::Range<usize>,
+}
+
+/// The fixed header and its reserve fields: what [`extent`] reads first.
+pub(crate) const TABLE_HEAD: usize = 40;
+
+/// How much of a cabinet its tables take, from its first [`TABLE_HEAD`] bytes (fewer when
+/// the cabinet is shorter): the caller reads those ranges (bounded: the header's reserve
+/// is at most 65,535 bytes, the folder table 65,535 entries of at most 263 bytes, the file
+/// table `max_members` entries of at most 273) and parses them with [`tables_in`]. Errors
+/// are the ones [`tables_in`] gives on the same bytes.
+pub(crate) fn extent(head: &[u8], max_members: usize) -> Result<Extent, CabinetMembersError> {
+    if !super::is_cabinet(head) {
+        return Err(CabinetMembersError::NotCabinet);
+    }
+    let files_offset = to_usize(field(u32_at(head, 16), "coffFiles", 16)?);
+    let folder_count = usize::from(field(u16_at(head, 26), "cFolders", 26)?);
+    let file_count = usize::from(field(u16_at(head, 28), "cFiles", 28)?);
+    let flags = field(u16_at(head, 30), "flags", 30)?;
+    let (mut at, mut folder_reserve) = (36usize, 0usize);
+    if flags & 0x0004 != 0 {
+        let header_reserve = usize::from(field(u16_at(head, at), "cbCFHeader", at)?);
+        folder_reserve = usize::from(field(
+            u8_at(head, at.saturating_add(2)),
+            "cbCFFolder",
+            at.saturating_add(2),
+        )?);
+        at = at.saturating_add(4).saturating_add(header_reserve);
+    }
+    let folders = folder_count
+        .min(max_members)
+        .saturating_mul(8usize.saturating_add(folder_reserve));
+    let files = file_count.min(max_members).saturating_mul(16 + 257);
+    Ok(Extent {
+        head: at.saturating_add(folders),
+        files: files_offset..files_offset.saturating_add(files),
+    })
+}
+
+/// The folder and file tables, at most `max_members` members, from `b` (the cabinet's
+/// bytes from its start: the header and the folder table) and `files` (its bytes from
+/// offset `files_base`: the file table). A cabinet in memory is both; one read from a file
+/// holds only those two ranges ([`extent`]). Offsets in errors are the cabinet's.
+pub(crate) fn tables_in(
+    b: &[u8],
+    files: &[u8],
+    files_base: usize,
+    max_members: usize,
+) -> Result<Tables, CabinetMembersError> {
     if !super::is_cabinet(b) {
         return Err(CabinetMembersError::NotCabinet);
     }
@@ -106,23 +167,26 @@ pub(crate) fn tables_bounded(b: &[u8], max_members: usize) -> Result<Tables, Cab
     }
     let mut members = Vec::new();
     let mut at = files_offset;
+    // `files` starts at the cabinet's offset `files_base`: each field is read at its offset
+    // within it (one before `files_base` is not in it), and named by the cabinet's offset.
+    let rel = |at: usize| at.checked_sub(files_base).unwrap_or(usize::MAX);
     for _ in 0..file_count {
-        let size = to_usize(field(u32_at(b, at), "CFFILE cbFile", at)?);
+        let size = to_usize(field(u32_at(files, rel(at)), "CFFILE cbFile", at)?);
         let offset = to_usize(field(
-            u32_at(b, at.saturating_add(4)),
+            u32_at(files, rel(at.saturating_add(4))),
             "CFFILE uoffFolderStart",
             at.saturating_add(4),
         )?);
         let folder = usize::from(field(
-            u16_at(b, at.saturating_add(8)),
+            u16_at(files, rel(at.saturating_add(8))),
             "CFFILE iFolder",
             at.saturating_add(8),
         )?);
         let name_offset = at.saturating_add(16);
-        let (name, next) = name_at(b, name_offset).ok_or(CabinetMembersError::Name {
+        let (name, next) = name_at(files, rel(name_offset)).ok_or(CabinetMembersError::Name {
             offset: usize_u64(name_offset),
         })?;
-        at = next;
+        at = next.saturating_add(files_base);
         if folder >= folders.len() {
             return Err(CabinetMembersError::NoSuchFolder { member: name, folder });
         }

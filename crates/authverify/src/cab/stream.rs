@@ -9,13 +9,100 @@
 //! member's size (checked against its CFFILE entry before anything is decoded), the bytes
 //! decoded across the whole walk (the walk's `Budget`), and each folder's ratio of decoded to stored
 //! bytes (a cabinet bomb: MSZIP reaches about 1000:1 on constant data).
+//!
+//! The cabinet's stored bytes are read through a [`Source`]: its tables once, then each data
+//! block as it is decoded, so a cabinet walked from a file (or from an MSI package's stream)
+//! costs its tables and a block, not its size (issue 32).
 
 use miniz_oxide::inflate::core::DecompressorOxide;
 
-use super::members::{field, inflate_mszip, tables_bounded, Folder, Member, MSZIP_BLOCK};
-use super::u16_at;
+use super::members::{extent, inflate_mszip, tables_in, Folder, Member, Tables, MSZIP_BLOCK, TABLE_HEAD};
 use crate::error::{CabinetMembersError, PayloadError};
 use crate::num::usize_u64;
+
+/// A cabinet's stored bytes, read by offset: the walk holds its tables and reads each data
+/// block as it is decoded, so a cabinet read from a file (or from an MSI package's stream,
+/// `payload::msi`) need not be in memory. A slice is one (`&[u8]`, a reference so that it
+/// can be a `&dyn Source`); [`Shared`] makes a reader one.
+pub(crate) trait Source {
+    /// The cabinet's length.
+    fn len(&self) -> u64;
+    /// Fills `into` with the bytes at `at` (the walk checks the range against [`Source::len`]
+    /// first: a failure here is the source's, such as a file cut short since it was opened).
+    fn read_at(&self, at: u64, into: &mut [u8]) -> Result<(), PayloadError>;
+}
+
+impl Source for &[u8] {
+    fn len(&self) -> u64 {
+        crate::num::len_u64(self)
+    }
+
+    fn read_at(&self, at: u64, into: &mut [u8]) -> Result<(), PayloadError> {
+        let bytes = usize::try_from(at)
+            .ok()
+            .and_then(|start| self.get(start..start.checked_add(into.len())?))
+            .ok_or(CabinetMembersError::BlockPastEnd { offset: at })?;
+        into.copy_from_slice(bytes);
+        Ok(())
+    }
+}
+
+/// A reader of `len` bytes as a [`Source`]: each read seeks, so the walk and the readers of
+/// its members share it (one at a time: a member is read while the walk waits).
+pub(crate) struct Shared<R> {
+    reader: std::cell::RefCell<R>,
+    len: u64,
+}
+
+impl<R: std::io::Read + std::io::Seek> Shared<R> {
+    pub(crate) fn new(reader: R, len: u64) -> Self {
+        Self {
+            reader: std::cell::RefCell::new(reader),
+            len,
+        }
+    }
+}
+
+impl<R: std::io::Read + std::io::Seek> Source for Shared<R> {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_at(&self, at: u64, into: &mut [u8]) -> Result<(), PayloadError> {
+        let mut r = self.reader.try_borrow_mut().map_err(|_| PayloadError::Read {
+            detail: "the container's reader is in use".into(),
+        })?;
+        r.seek(std::io::SeekFrom::Start(at))
+            .and_then(|_| r.read_exact(into))
+            .map_err(|e| match e.kind() {
+                // Within the length it had when it was opened: it was cut short meanwhile.
+                std::io::ErrorKind::UnexpectedEof => PayloadError::Changed {
+                    detail: format!("it ended before offset {}", at.saturating_add(usize_u64(into.len()))),
+                },
+                _ => PayloadError::Read { detail: e.to_string() },
+            })
+    }
+}
+
+/// Bytes `range` of `src` (clipped to its length): what [`tables`] reads.
+fn read_clipped(src: &dyn Source, range: std::ops::Range<usize>) -> Result<Vec<u8>, PayloadError> {
+    let len = usize::try_from(src.len()).unwrap_or(usize::MAX);
+    let range = range.start.min(len)..range.end.min(len);
+    let mut out = vec![0u8; range.end.saturating_sub(range.start)];
+    src.read_at(usize_u64(range.start), &mut out)?;
+    Ok(out)
+}
+
+/// The folder and file tables of the cabinet in `src`, at most `max_members` members:
+/// only the header, the folder table and the file table are read (bounded, see
+/// [`extent`]), with the errors the same bytes in memory give.
+fn tables(src: &dyn Source, max_members: usize) -> Result<Tables, PayloadError> {
+    let first = read_clipped(src, 0..TABLE_HEAD)?;
+    let at = extent(&first, max_members)?;
+    let head = read_clipped(src, 0..at.head.max(TABLE_HEAD))?;
+    let files = read_clipped(src, at.files.clone())?;
+    Ok(tables_in(&head, &files, at.files.start, max_members)?)
+}
 
 /// Where a walk's members go: each member's name and its content.
 pub(crate) type Sink<'f> = dyn FnMut(&str, Data<'_>) -> Result<(), PayloadError> + 'f;
@@ -56,16 +143,19 @@ pub(crate) struct Bounds {
 /// History MSZIP's deflate blocks may refer back to.
 const HISTORY: usize = 32 * 1024;
 
+/// How far apart a member reader's checkpoints are (see [`MemberReader`]).
+const CHECKPOINT_EVERY: usize = 4 << 20;
+
 /// Calls `f` with each member's name and bytes, folder by folder, members of a folder in
 /// the order of their offsets. `left` is what the walk may still decode, and is reduced by
 /// what this cabinet decodes. Returns how many members were handed over.
 pub(crate) fn for_each_member(
-    b: &[u8],
+    b: &dyn Source,
     bounds: &Bounds,
     budget: &Budget<'_>,
     f: &mut Sink<'_>,
 ) -> Result<usize, PayloadError> {
-    let (folders, members, data_reserve) = tables_bounded(b, bounds.max_members)?;
+    let (folders, members, data_reserve) = tables(b, bounds.max_members)?;
     for m in &members {
         if m.size > bounds.max_member_bytes {
             return Err(PayloadError::Bound {
@@ -110,6 +200,9 @@ fn walk_folder(
                 if have.saturating_add(n) > m.offset {
                     break;
                 }
+                if skip_before(blocks, &mut window, &mut base, m.offset, budget)? {
+                    continue;
+                }
                 trim(&mut window, &mut base, m.offset.min(have.saturating_sub(HISTORY)));
                 if !blocks.next(&mut window, budget)? {
                     break;
@@ -121,6 +214,7 @@ fn walk_folder(
                 window: origin.window.clone(),
                 base: origin.base,
                 origin,
+                checkpoints: Vec::new(),
                 budget,
                 start: m.offset,
                 len: usize_u64(m.size),
@@ -139,6 +233,9 @@ fn walk_folder(
             next = next.saturating_add(1);
             continue;
         }
+        if skip_before(blocks, &mut window, &mut base, m.offset, budget)? {
+            continue;
+        }
         // Bytes before the next member's start and before the last 32 KiB are not needed
         // again; they are dropped once they are half the window (amortised linear).
         trim(&mut window, &mut base, m.offset.min(have.saturating_sub(HISTORY)));
@@ -147,6 +244,32 @@ fn walk_folder(
         }
     }
     Ok(())
+}
+
+/// Steps over the next block unread when it is a stored folder's and ends at or before
+/// folder offset `before` (nothing still to be handed over or read lies before it; a stored
+/// folder needs no history): the window then starts after it. Walking to a member after a
+/// large one, and a member reader seeking to its end, then cost a read of each block's
+/// header, not a copy of its bytes. False when the block must be decoded.
+fn skip_before(
+    blocks: &mut Blocks<'_>,
+    window: &mut Vec<u8>,
+    base: &mut usize,
+    before: usize,
+    budget: &Budget<'_>,
+) -> Result<bool, PayloadError> {
+    let have = base.saturating_add(window.len());
+    match blocks.peek_size() {
+        Some(n) if matches!(blocks.kind, Kind::Stored) && have.saturating_add(n) <= before => {
+            if !blocks.skip(budget)? {
+                return Ok(false);
+            }
+            window.clear();
+            *base = have.saturating_add(n);
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
 }
 
 /// Drops the window's bytes before folder offset `keep_from` once they are half of it
@@ -210,7 +333,9 @@ fn outside(m: &Member, base: usize, window: &[u8]) -> PayloadError {
 
 /// The decoder of one folder's data blocks.
 struct Blocks<'a> {
-    b: &'a [u8],
+    b: &'a dyn Source,
+    /// The block being decoded, as stored (reused from block to block).
+    stored_block: Vec<u8>,
     folder: Folder,
     at: usize,
     blocks_left: u16,
@@ -221,6 +346,14 @@ struct Blocks<'a> {
     bounds: Bounds,
 }
 
+/// Where [`Blocks::step`] puts a block: nowhere (a stored block stepped over), a slice of
+/// its size (a stored block read straight into a member reader's caller), or the window.
+enum Dest<'o> {
+    Skip,
+    Slice(&'o mut [u8]),
+    Window(&'o mut Vec<u8>),
+}
+
 enum Kind {
     Stored,
     Mszip(Box<DecompressorOxide>),
@@ -228,7 +361,7 @@ enum Kind {
 }
 
 impl<'a> Blocks<'a> {
-    fn new(b: &'a [u8], folder: &Folder, data_reserve: usize, bounds: &Bounds) -> Result<Self, PayloadError> {
+    fn new(b: &'a dyn Source, folder: &Folder, data_reserve: usize, bounds: &Bounds) -> Result<Self, PayloadError> {
         let kind = match folder.compression & 0x000f {
             0 => Kind::Stored,
             1 => Kind::Mszip(Box::default()),
@@ -237,6 +370,7 @@ impl<'a> Blocks<'a> {
         };
         Ok(Self {
             b,
+            stored_block: Vec::new(),
             folder: Folder {
                 data_offset: folder.data_offset,
                 blocks: folder.blocks,
@@ -268,6 +402,7 @@ impl<'a> Blocks<'a> {
         };
         Some(Self {
             b: self.b,
+            stored_block: Vec::new(),
             folder: Folder {
                 data_offset: self.folder.data_offset,
                 blocks: self.folder.blocks,
@@ -288,43 +423,117 @@ impl<'a> Blocks<'a> {
         if self.blocks_left == 0 {
             return None;
         }
-        u16_at(self.b, self.at.saturating_add(6)).map(usize::from)
+        let mut size = [0u8; 2];
+        let at = usize_u64(self.at.saturating_add(6));
+        (at.saturating_add(2) <= self.b.len() && self.b.read_at(at, &mut size).is_ok())
+            .then(|| usize::from(u16::from_le_bytes(size)))
+    }
+
+    /// The CFDATA header at `at` (its 8 bytes): `None` past the cabinet's end.
+    fn header(&self, at: usize) -> Result<Option<[u8; 8]>, PayloadError> {
+        let mut header = [0u8; 8];
+        if usize_u64(at).saturating_add(8) > self.b.len() {
+            return Ok(None);
+        }
+        self.b.read_at(usize_u64(at), &mut header)?;
+        Ok(Some(header))
     }
 
     /// Appends the next block's bytes to `out`; false when the folder has no more blocks.
     fn next(&mut self, out: &mut Vec<u8>, budget: &Budget<'_>) -> Result<bool, PayloadError> {
+        self.step(Dest::Window(out), budget)
+    }
+
+    /// Reads the next block of a stored folder straight into `into`, checked and counted as
+    /// [`Blocks::next`] does: its size, or `None` when the folder is compressed, has no
+    /// more blocks, or the block is empty or larger than `into` (it is then left for
+    /// [`Blocks::next`]).
+    fn read_stored_into(&mut self, into: &mut [u8], budget: &Budget<'_>) -> Result<Option<usize>, PayloadError> {
+        if !matches!(self.kind, Kind::Stored) {
+            return Ok(None);
+        }
+        match self.peek_size() {
+            Some(n) if n > 0 && n <= into.len() => match into.get_mut(..n) {
+                Some(into) => Ok(self.step(Dest::Slice(into), budget)?.then_some(n)),
+                None => Ok(None),
+            },
+            _ => Ok(None),
+        }
+    }
+
+    /// Steps over the next block of a stored folder without reading its bytes, checked and
+    /// counted as [`Blocks::next`] does; false when the folder is compressed (its blocks
+    /// are decoded in order) or has no more blocks.
+    fn skip(&mut self, budget: &Budget<'_>) -> Result<bool, PayloadError> {
+        if !matches!(self.kind, Kind::Stored) {
+            return Ok(false);
+        }
+        self.step(Dest::Skip, budget)
+    }
+
+    /// The next block: decoded into `out`, or (a stored folder's, `None`) only stepped over.
+    fn step(&mut self, out: Dest<'_>, budget: &Budget<'_>) -> Result<bool, PayloadError> {
         if self.blocks_left == 0 {
             return Ok(false);
         }
         self.blocks_left = self.blocks_left.saturating_sub(1);
-        let (b, at) = (self.b, self.at);
-        let packed = usize::from(field(
-            u16_at(b, at.saturating_add(4)),
-            "CFDATA cbData",
-            at.saturating_add(4),
-        )?);
-        let size = usize::from(field(
-            u16_at(b, at.saturating_add(6)),
-            "CFDATA cbUncomp",
-            at.saturating_add(6),
-        )?);
+        let at = self.at;
+        // A header cut short names the field it cuts, as the fields read one by one did.
+        let Some(header) = self.header(at)? else {
+            let cut = usize_u64(at.saturating_add(8)) > self.b.len().saturating_add(2);
+            let (what, offset) = if cut {
+                ("CFDATA cbData", 4)
+            } else {
+                ("CFDATA cbUncomp", 6)
+            };
+            return Err(CabinetMembersError::Truncated {
+                what,
+                offset: usize_u64(at.saturating_add(offset)),
+            }
+            .into());
+        };
+        let packed = usize::from(u16::from_le_bytes([header[4], header[5]]));
+        let size = usize::from(u16::from_le_bytes([header[6], header[7]]));
         let start = at.saturating_add(8).saturating_add(self.data_reserve);
-        let block = start
-            .checked_add(packed)
-            .and_then(|end| b.get(start..end))
-            .ok_or(CabinetMembersError::BlockPastEnd { offset: usize_u64(at) })?;
+        let end = start.checked_add(packed).filter(|&e| usize_u64(e) <= self.b.len());
+        if end.is_none() {
+            return Err(CabinetMembersError::BlockPastEnd { offset: usize_u64(at) }.into());
+        }
         self.at = start.saturating_add(packed);
         self.account(packed, size, budget)?;
-        match &mut self.kind {
-            Kind::Stored if packed != size => {
-                return Err(CabinetMembersError::StoredSize {
-                    offset: usize_u64(at),
-                    packed,
-                    size,
-                }
-                .into())
+        if matches!(self.kind, Kind::Stored) && packed != size {
+            return Err(CabinetMembersError::StoredSize {
+                offset: usize_u64(at),
+                packed,
+                size,
             }
-            Kind::Stored => out.extend_from_slice(block),
+            .into());
+        }
+        let out = match out {
+            Dest::Skip => return Ok(true),
+            // A stored block of exactly this slice's size (`read_stored_into`).
+            Dest::Slice(into) => return self.b.read_at(usize_u64(start), into).map(|()| true),
+            Dest::Window(out) => out,
+        };
+        if matches!(self.kind, Kind::Stored) {
+            // Read straight into the window: a stored block is its own decoding.
+            let from = out.len();
+            out.resize(from.saturating_add(packed), 0);
+            let read = match out.get_mut(from..) {
+                Some(into) => self.b.read_at(usize_u64(start), into),
+                None => Ok(()),
+            };
+            if read.is_err() {
+                out.truncate(from);
+            }
+            return read.map(|()| true);
+        }
+        self.stored_block.resize(packed, 0);
+        self.b.read_at(usize_u64(start), &mut self.stored_block)?;
+        let block = self.stored_block.as_slice();
+        match &mut self.kind {
+            // Read into the window above.
+            Kind::Stored => {}
             Kind::Mszip(inflater) => inflate_mszip(inflater, block, start, size, out)?,
             Kind::Lzx(decoder) => {
                 // lzxd decodes one 32 KiB frame per call, and a larger output would index past
@@ -368,11 +577,18 @@ impl<'a> Blocks<'a> {
 
 /// A member read on demand: decoded from its [`Origin`] up to what is read, keeping only
 /// the block being read and the 32 KiB history; a seek back before that restarts from the
-/// origin. The verifier reads a large PE image's headers, its certificate table, then its
-/// digest ranges in order and the headers and table again, so a member costs a few
-/// decodings of itself (each counted in the walk's budget), in a window's memory.
+/// nearest checkpoint before the target, else the origin. The verifier reads a large PE
+/// image's headers, its certificate table, then its digest ranges in order and the headers
+/// and table again, so a member costs two decodings of itself (each counted in the walk's
+/// budget) and the reads from a checkpoint, in a window's memory plus the checkpoints.
 pub(crate) struct MemberReader<'a, 'r> {
     origin: Origin<'a>,
+    /// Where a seek back may resume besides the origin, one per [`CHECKPOINT_EVERY`] bytes
+    /// decoded, in folder order (uncompressed and MSZIP folders only: an LZX decoder's
+    /// state cannot be copied). Each holds the 32 KiB history and a fresh decoder: about
+    /// 1% of the member's size, which spares decoding it a third time for the certificate
+    /// table read again at its end.
+    checkpoints: Vec<Origin<'a>>,
     blocks: Blocks<'a>,
     budget: &'r Budget<'r>,
     /// The member's offset in its folder, and its length.
@@ -398,13 +614,34 @@ impl std::io::Read for MemberReader<'_, '_> {
             .ok()
             .and_then(|p| self.start.checked_add(p))
             .ok_or_else(|| std::io::Error::other("member offset overflows"))?;
-        if target < self.base {
-            self.blocks = self.origin.blocks().map_err(io_error)?;
-            self.window.clone_from(&self.origin.window);
-            self.base = self.origin.base;
+        // Behind the window: restart from the nearest checkpoint (or the origin); ahead of
+        // the window past a checkpoint: jump to it rather than decode up to it.
+        let nearest = self.checkpoints.iter().rev().find(|c| c.base <= target);
+        let have = self.base.saturating_add(self.window.len());
+        if target < self.base || nearest.is_some_and(|c| c.base > have) {
+            let from = nearest.unwrap_or(&self.origin);
+            self.blocks = from.blocks().map_err(io_error)?;
+            self.window.clone_from(&from.window);
+            self.base = from.base;
         }
         while self.base.saturating_add(self.window.len()) <= target {
+            if skip_before(&mut self.blocks, &mut self.window, &mut self.base, target, self.budget).map_err(io_error)? {
+                continue;
+            }
             let have = self.base.saturating_add(self.window.len());
+            if have == target {
+                // A stored block starting where the read does, no longer than what is asked
+                // and left of the member, goes straight to the caller (no window copy).
+                let room = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                if let Some(into) = buf.get_mut(..room) {
+                    if let Some(n) = self.blocks.read_stored_into(into, self.budget).map_err(io_error)? {
+                        self.window.clear();
+                        self.base = target.saturating_add(n);
+                        self.pos = self.pos.saturating_add(usize_u64(n));
+                        return Ok(n);
+                    }
+                }
+            }
             let drop = have.saturating_sub(HISTORY).saturating_sub(self.base);
             if drop > 0 && drop >= self.window.len() / 2 {
                 self.window.drain(..drop.min(self.window.len()));
@@ -412,6 +649,11 @@ impl std::io::Read for MemberReader<'_, '_> {
             }
             if !self.blocks.next(&mut self.window, self.budget).map_err(io_error)? {
                 return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            let last = self.checkpoints.last().map_or(self.origin.base, |c| c.base);
+            if self.base.saturating_sub(last) >= CHECKPOINT_EVERY && self.blocks.resumed().is_some() {
+                self.checkpoints
+                    .push(Origin::at(&self.blocks, &self.window, self.base).map_err(io_error)?);
             }
         }
         let from = target.saturating_sub(self.base);
@@ -513,6 +755,14 @@ pub(crate) mod tests {
     }
 
     fn members(cab: &[u8]) -> Result<Vec<(String, Vec<u8>)>, PayloadError> {
+        let in_memory = members_of(&cab);
+        // Read through a reader, the walk gives the same members and the same errors.
+        let read = members_of(&super::Shared::new(std::io::Cursor::new(cab), cab.len() as u64));
+        assert_eq!(format!("{in_memory:?}"), format!("{read:?}"));
+        in_memory
+    }
+
+    fn members_of(cab: &dyn super::Source) -> Result<Vec<(String, Vec<u8>)>, PayloadError> {
         let mut out = Vec::new();
         for_each_member(cab, &BOUNDS, &unbounded, &mut |n, d| {
             let bytes = match d {
@@ -560,6 +810,14 @@ pub(crate) mod tests {
     /// no E8 translation (1 bit), block type 3 (3 bits), its size (24 bits), padding to 16
     /// bits, R0..R2 (12 bytes), then the bytes. Read by `lzxd` through the cabinet walk.
     #[test]
+    fn a_reader_cut_short_after_it_was_opened_is_a_changed_container() {
+        let cab = cabinet(0, &[("a", 0, 10)], &[(b"01234", 5), (b"56789", 5)]);
+        let cut = &cab[..cab.len() - 3];
+        let err = members_of(&super::Shared::new(std::io::Cursor::new(cut), cab.len() as u64)).expect_err("cut");
+        assert!(matches!(err, PayloadError::Changed { .. }), "{err:?}");
+    }
+
+    #[test]
     fn an_lzx_folder_decodes_through_lzxd() {
         let text = b"hello, lzx";
         // Bits, MSB first in 16-bit little-endian words: 0 011 then 24 bits of size, 4 bits pad.
@@ -596,7 +854,7 @@ pub(crate) mod tests {
             ratio_floor: 0,
             ..BOUNDS
         };
-        let err = for_each_member(&cab, &bounds, &unbounded, &mut |_, _| Ok(())).expect_err("refused");
+        let err = for_each_member(&cab.as_slice(), &bounds, &unbounded, &mut |_, _| Ok(())).expect_err("refused");
         assert!(
             matches!(
                 err,
@@ -619,7 +877,7 @@ pub(crate) mod tests {
             max_member_bytes: 8,
             ..BOUNDS
         };
-        let err = for_each_member(&cab, &bounds, &unbounded, &mut |_, _| Ok(())).expect_err("refused");
+        let err = for_each_member(&cab.as_slice(), &bounds, &unbounded, &mut |_, _| Ok(())).expect_err("refused");
         assert!(
             matches!(
                 err,
@@ -636,7 +894,7 @@ pub(crate) mod tests {
             max_members: 1,
             ..BOUNDS
         };
-        assert!(for_each_member(&many, &one, &unbounded, &mut |_, _| Ok(())).is_err());
+        assert!(for_each_member(&many.as_slice(), &one, &unbounded, &mut |_, _| Ok(())).is_err());
     }
 
     /// A stored cabinet holding `data` as `name` in 32 KiB blocks.
@@ -665,7 +923,7 @@ pub(crate) mod tests {
             &blocks,
         );
         let mut streamed = 0;
-        for_each_member(&cab, &BOUNDS_BIG, &unbounded, &mut |_, d| {
+        for_each_member(&cab.as_slice(), &BOUNDS_BIG, &unbounded, &mut |_, d| {
             let r = match d {
                 super::Data::Bytes(b) => {
                     assert!(b == small.as_slice());
@@ -686,6 +944,63 @@ pub(crate) mod tests {
         })
         .expect("walks");
         assert_eq!(streamed, 1);
+    }
+
+    /// Members after a large one in a stored folder: the walk steps over the large one's
+    /// blocks unread, and each member (the large ones through their readers) reads back as
+    /// it was stored, in memory and through a reader alike.
+    #[test]
+    fn members_after_a_large_one_in_a_stored_folder_read_back() {
+        let big = |seed: usize| -> Vec<u8> {
+            (0..(super::STREAM_OVER + 50_000))
+                .map(|i| ((i * seed) % 251) as u8)
+                .collect()
+        };
+        let (a, b, c) = (
+            big(7),
+            (0..70_000).map(|i| (i % 17) as u8).collect::<Vec<u8>>(),
+            big(11),
+        );
+        let folder = [a.as_slice(), &b, &c].concat();
+        let blocks: Vec<(&[u8], u16)> = folder.chunks(32 * 1024).map(|c| (c, c.len() as u16)).collect();
+        let cab = cabinet(
+            0,
+            &[
+                ("a", 0, a.len() as u32),
+                ("b", a.len() as u32, b.len() as u32),
+                ("c", (a.len() + b.len()) as u32, c.len() as u32),
+            ],
+            &blocks,
+        );
+        let read = |src: &dyn super::Source| {
+            let mut out = Vec::new();
+            for_each_member(src, &BOUNDS_BIG, &unbounded, &mut |n, d| {
+                let bytes = match d {
+                    super::Data::Bytes(b) => b.to_vec(),
+                    super::Data::Reader(r) => {
+                        let mut tail = [0u8; 4];
+                        r.seek(std::io::SeekFrom::End(-4)).expect("seek");
+                        r.read_exact(&mut tail).expect("tail");
+                        let mut v = Vec::new();
+                        r.seek(std::io::SeekFrom::Start(0)).expect("seek back");
+                        r.read_to_end(&mut v).expect("read");
+                        assert_eq!(&tail[..], &v[v.len() - 4..]);
+                        v
+                    }
+                };
+                out.push((n.to_string(), bytes));
+                Ok(())
+            })
+            .expect("walks");
+            out
+        };
+        let want = vec![
+            ("a".to_string(), a.clone()),
+            ("b".to_string(), b.clone()),
+            ("c".to_string(), c.clone()),
+        ];
+        assert!(read(&cab.as_slice()) == want);
+        assert!(read(&super::Shared::new(std::io::Cursor::new(&cab), cab.len() as u64)) == want);
     }
 
     const BOUNDS_BIG: Bounds = Bounds {

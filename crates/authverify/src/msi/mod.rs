@@ -22,7 +22,9 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
-use compound::{Compound, Entry, Met, Piece, STORAGE, STREAM};
+use compound::{Compound, Entry, Met, STORAGE, STREAM};
+
+pub(crate) use compound::Piece;
 
 use crate::digest::{DigestAlgorithm, Feed, MultiDigest};
 use crate::error::MsiError;
@@ -126,6 +128,25 @@ impl<'a> MsiPackage<'a> {
             let e = self.file.entry(id)?;
             if e.kind() == STREAM && e.name() == wanted.as_slice() {
                 return read_whole(&self.file, e, max, &mut walk.met).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    /// The root's stream whose stored name is `units`, as [`MsiPackage::root_stream`] finds
+    /// it, but not read: its length and its pieces in order (mini stream bytes, or file
+    /// ranges of its sectors, contiguous ones merged; every chain step checked), so that a
+    /// package held in parts (`hold_streams`) can have it read from the file. Memory: one
+    /// piece per run of contiguous sectors (an embedded cabinet is usually one run).
+    pub(crate) fn root_stream_pieces(&self, units: &[u16]) -> Result<Option<(u64, Vec<Piece<'a>>)>, MsiError> {
+        let wanted: Vec<u8> = units.iter().chain([&0]).flat_map(|u| u.to_le_bytes()).collect();
+        let mut walk = Self::walk_of(&self.file);
+        for id in self.file.children(0, &mut walk.seen)? {
+            let e = self.file.entry(id)?;
+            if e.kind() == STREAM && e.name() == wanted.as_slice() {
+                let mut pieces = Vec::new();
+                self.file.read(e, &mut walk.met, &mut |piece| pieces.push(piece))?;
+                return Ok(Some((u64::from(e.size()), pieces)));
             }
         }
         Ok(None)
@@ -304,6 +325,26 @@ pub(crate) fn hold<E>(
 ) -> Result<Option<Vec<std::ops::Range<u64>>>, E> {
     let (sig, ex) = (stored_name(DIGITAL_SIGNATURE), stored_name(DIGITAL_SIGNATURE_EX));
     compound::hold(data, &[(&sig, MAX_SIGNATURE), (&ex, 1024)], most, read_at)
+}
+
+/// [`hold`], and the root's streams named in `streams` besides (each by its UTF-16 units,
+/// as [`MsiPackage::root_stream`] names it, read when at most `max` bytes): what the
+/// payload walker reads from a package held in parts (its tables).
+pub(crate) fn hold_streams<E>(
+    data: &mut [u8],
+    streams: &[Vec<u16>],
+    max: u32,
+    most: u64,
+    read_at: &mut compound::ReadAt<'_, E>,
+) -> Result<Option<Vec<std::ops::Range<u64>>>, E> {
+    let (sig, ex) = (stored_name(DIGITAL_SIGNATURE), stored_name(DIGITAL_SIGNATURE_EX));
+    let names: Vec<Vec<u8>> = streams
+        .iter()
+        .map(|units| units.iter().chain([&0]).flat_map(|u| u.to_le_bytes()).collect())
+        .collect();
+    let mut wanted: Vec<(&[u8], u32)> = vec![(&sig, MAX_SIGNATURE), (&ex, 1024)];
+    wanted.extend(names.iter().map(|n| (n.as_slice(), max)));
+    compound::hold(data, &wanted, most, read_at)
 }
 
 /// A root stream's bytes, at most `max` of them (more is a typed error): borrowed from the

@@ -149,21 +149,52 @@ impl Budget {
 }
 
 /// A member handed over: its path inside the container (`/`-separated) and its bytes.
-pub(crate) use crate::cab::stream::{Data, Sink};
+pub(crate) use crate::cab::stream::{Data, Shared, Sink, Source};
 
-/// Hands `f` every member of the container `bytes` of `kind` with its path inside it.
+/// A container's bytes: all of them in memory, or, for one read from a file in parts, a
+/// buffer as long as the file holding what the walk parses (a cabinet's nothing, an MSI
+/// package's structure and tables: `Verifier::verify_payload_reader`) and the file, which
+/// the cabinets' data blocks are read from as they are decoded.
+#[derive(Clone, Copy)]
+pub(crate) struct Stored<'a> {
+    /// The container's bytes, or the parts of them held.
+    pub(crate) bytes: &'a [u8],
+    /// The file the rest is read from, when only parts are held.
+    pub(crate) file: Option<&'a dyn Source>,
+}
+
+impl<'a> Stored<'a> {
+    /// A container in memory.
+    pub(crate) fn bytes(bytes: &'a [u8]) -> Self {
+        Self { bytes, file: None }
+    }
+}
+
+/// Hands `f` every member of the container of `kind` with its path inside it.
 pub(crate) fn for_each_member(
     kind: ContainerKind,
-    bytes: &[u8],
+    stored: Stored<'_>,
     budget: &Budget,
     f: &mut Sink<'_>,
 ) -> Result<(), PayloadError> {
-    match kind {
-        ContainerKind::Cabinet => cabinet_members(bytes, budget, &mut |path, data| f(path, data)),
-        ContainerKind::Zip => zip_members(bytes, budget, f),
-        ContainerKind::Msi => msi::for_each_member(bytes, budget, f),
+    match (kind, stored.file) {
+        (ContainerKind::Cabinet, Some(file)) => cabinet_members(file, budget, f),
+        (ContainerKind::Cabinet, None) => cabinet_members(&stored.bytes, budget, f),
+        // A ZIP archive is read whole: its members are inflated whole anyway (at most
+        // `limits::MAX_MEMBER_BYTES`), and its records are checked against each other.
+        (ContainerKind::Zip, _) => zip_members(stored.bytes, budget, f),
+        (ContainerKind::Msi, file) => msi::for_each_member(stored.bytes, file, budget, f),
     }
 }
+
+/// The names of the MSI tables the payload walk reads (held with the structure when a
+/// package is read in parts), as stored.
+pub(crate) fn msi_table_streams() -> Vec<Vec<u16>> {
+    msi::TABLES.iter().map(|t| msi::encoded_name(t, true)).collect()
+}
+
+/// The largest MSI table stream read.
+pub(crate) const MSI_MAX_TABLE: u32 = msi::MAX_TABLE;
 
 /// Where a catalog among a container's members applies: the members of the same scope.
 /// Cabinets and ZIP archives extract to their member paths, so a member's folder is its
@@ -205,9 +236,10 @@ fn cabinet_bounds() -> crate::cab::stream::Bounds {
     }
 }
 
-/// A cabinet's members; `\\`-separated names become `/`-separated paths.
-pub(crate) fn cabinet_members(bytes: &[u8], budget: &Budget, f: &mut Sink<'_>) -> Result<(), PayloadError> {
-    crate::cab::stream::for_each_member(bytes, &cabinet_bounds(), &|n| budget.decode(n), &mut |name, data| {
+/// A cabinet's members (its bytes, or a reader of them); `\\`-separated names become
+/// `/`-separated paths.
+pub(crate) fn cabinet_members(cabinet: &dyn Source, budget: &Budget, f: &mut Sink<'_>) -> Result<(), PayloadError> {
+    crate::cab::stream::for_each_member(cabinet, &cabinet_bounds(), &|n| budget.decode(n), &mut |name, data| {
         budget.member()?;
         f(&name.replace('\\', "/"), data)
     })

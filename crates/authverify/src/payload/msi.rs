@@ -22,12 +22,22 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Budget, Sink};
+use super::{Budget, Data, Sink, Source};
 use crate::error::PayloadError;
-use crate::msi::MsiPackage;
+use crate::msi::{MsiPackage, Piece};
 
 /// The largest table or string pool stream read (real packages' File tables are a few MB).
-const MAX_TABLE: u32 = 64 << 20;
+pub(crate) const MAX_TABLE: u32 = 64 << 20;
+/// The tables (and string pool) the walk reads.
+pub(crate) const TABLES: [&str; 7] = [
+    "_StringPool",
+    "_StringData",
+    "_Columns",
+    "File",
+    "Component",
+    "Directory",
+    "Media",
+];
 /// The largest embedded cabinet stream read (held whole: it is at most the package's size).
 const MAX_CABINET: u32 = u32::MAX;
 /// Most bytes of directory install paths built for one package. A chain of n Directory rows
@@ -413,7 +423,14 @@ fn embedded_cabinets(
 
 /// Hands `f` every file the package installs whose content an embedded cabinet holds, named
 /// by its install path (a cabinet member the File table does not name keeps its own name).
-pub(crate) fn for_each_member(bytes: &[u8], budget: &Budget, f: &mut Sink<'_>) -> Result<(), PayloadError> {
+/// With `file`, `bytes` holds the package's structure and tables only (read in parts), and
+/// each embedded cabinet is read from `file` through its stream's sector ranges.
+pub(crate) fn for_each_member(
+    bytes: &[u8],
+    file: Option<&dyn Source>,
+    budget: &Budget,
+    f: &mut Sink<'_>,
+) -> Result<(), PayloadError> {
     let package = MsiPackage::parse(bytes)?;
     let strings = Strings::read(&package)?;
     let cols = columns(&package, &strings)?;
@@ -423,19 +440,106 @@ pub(crate) fn for_each_member(bytes: &[u8], budget: &Budget, f: &mut Sink<'_>) -
         .collect();
     let mut carried: HashSet<String> = HashSet::new();
     for name in embedded_cabinets(&package, &strings, &cols)? {
-        let Some(cab) = package.root_stream(&encoded_name(&name, false), MAX_CABINET)? else {
-            return Err(tables_err(format!(
+        let missing = || {
+            tables_err(format!(
                 "the Media table names #{name}, which the package does not hold"
-            )));
+            ))
         };
-        super::cabinet_members(&cab, budget, &mut |key, data| {
+        let mut each = |key: &str, data: Data<'_>| {
             if paths.contains_key(key) {
                 carried.insert(key.to_string());
             }
             f(paths.get(key).map_or(key, String::as_str), data)
-        })?;
+        };
+        let units = encoded_name(&name, false);
+        match file {
+            Some(file) => {
+                let (len, pieces) = package.root_stream_pieces(&units)?.ok_or_else(missing)?;
+                let stream = StreamSource::new(len, pieces, file);
+                super::cabinet_members(&stream, budget, &mut each)?;
+            }
+            None => {
+                let cab = package.root_stream(&units, MAX_CABINET)?.ok_or_else(missing)?;
+                super::cabinet_members(&&*cab, budget, &mut each)?;
+            }
+        }
     }
     not_carried(&paths, &carried)
+}
+
+/// An embedded cabinet stream read from the file: its pieces in stream order (bytes of the
+/// held mini stream, or file ranges of its regular sectors), each read when the cabinet
+/// walk asks for bytes at a stream offset. Memory: a piece per run of contiguous sectors.
+struct StreamSource<'a> {
+    /// Each piece and the stream offset it starts at.
+    pieces: Vec<(u64, Piece<'a>)>,
+    len: u64,
+    file: &'a dyn Source,
+}
+
+impl<'a> StreamSource<'a> {
+    fn new(len: u64, pieces: Vec<Piece<'a>>, file: &'a dyn Source) -> Self {
+        let mut at = 0u64;
+        let pieces = pieces
+            .into_iter()
+            .map(|p| {
+                let start = at;
+                at = at.saturating_add(piece_len(&p));
+                (start, p)
+            })
+            .collect();
+        Self { pieces, len, file }
+    }
+}
+
+fn piece_len(p: &Piece<'_>) -> u64 {
+    match p {
+        Piece::Bytes(b) => crate::num::len_u64(b),
+        Piece::Range(r) => r.end.saturating_sub(r.start),
+    }
+}
+
+impl Source for StreamSource<'_> {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_at(&self, at: u64, into: &mut [u8]) -> Result<(), PayloadError> {
+        let past = || PayloadError::Read {
+            detail: format!("an embedded cabinet read past its stream at {at}"),
+        };
+        let mut pos = at;
+        let mut done = 0usize;
+        // The piece holding `pos`: the last that starts at or before it.
+        let mut index = self
+            .pieces
+            .partition_point(|(start, _)| *start <= pos)
+            .checked_sub(1)
+            .ok_or_else(past)?;
+        while done < into.len() {
+            let (start, piece) = self.pieces.get(index).ok_or_else(past)?;
+            let within = pos.saturating_sub(*start);
+            let left_in_piece = piece_len(piece).saturating_sub(within);
+            let want = usize::try_from(left_in_piece)
+                .unwrap_or(usize::MAX)
+                .min(into.len().saturating_sub(done));
+            let chunk = into.get_mut(done..done.saturating_add(want)).ok_or_else(past)?;
+            match piece {
+                Piece::Bytes(b) => {
+                    let from = usize::try_from(within)
+                        .ok()
+                        .and_then(|w| b.get(w..w.checked_add(want)?))
+                        .ok_or_else(past)?;
+                    chunk.copy_from_slice(from);
+                }
+                Piece::Range(r) => self.file.read_at(r.start.saturating_add(within), chunk)?,
+            }
+            done = done.saturating_add(want);
+            pos = pos.saturating_add(crate::num::usize_u64(want));
+            index = index.saturating_add(1);
+        }
+        Ok(())
+    }
 }
 
 /// The Directory row each install path goes to, `None` for a path that several rows give

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::catalogs::CatalogIndex;
 use crate::cab::stream::ReadSeek;
 use crate::error::{Error, PayloadError};
-use crate::payload::{container_kind, limits, Budget, ContainerKind, Data, Scopes};
+use crate::payload::{container_kind, limits, Budget, ContainerKind, Data, Scopes, Shared, Stored};
 use crate::report::FileReport;
 use crate::time::UnixTime;
 use crate::Verifier;
@@ -72,18 +72,82 @@ impl Verifier {
             at,
             sink,
         };
-        self.walk_container(kind, bytes, &budget, &mut walk);
+        self.walk_container(kind, Stored::bytes(bytes), &budget, &mut walk);
+        true
+    }
+
+    /// [`Verifier::verify_payload`] of the container `r` reads (named `name`), in bounded
+    /// memory where its format allows: a cabinet or MSI package larger than
+    /// [`crate::READ_WHOLE_LIMIT`] is not read whole. Of a cabinet only the header, folder
+    /// and file tables are held (at most about 35 MB for 65,535 members of the longest
+    /// names; a few KB in practice), and each data block is read as it is decoded. Of an
+    /// MSI package the structure the verification holds (`msi::hold`: 4 bytes of FAT per
+    /// 512-byte sector, the directory, the mini stream) and the tables the walk reads
+    /// (string pool, `_Columns`, File, Component, Directory, Media; at most 64 MiB each)
+    /// are held, within the bound on what the verification holds in parts (256 MiB, past
+    /// which the package is read whole), and each embedded cabinet is read through its
+    /// stream's sector ranges (a range per run of contiguous sectors). ZIP archives and
+    /// smaller files are read whole (at most 4 GiB) and walked as
+    /// [`Verifier::verify_payload`] walks bytes. The reports are those of
+    /// [`Verifier::verify_payload`] over the same bytes. A file cut short during the walk,
+    /// or whose held parts or length differ after it, gives a report without a member
+    /// whose error is [`Error::Changed`]; one that cannot be read, [`Error::Read`].
+    pub fn verify_payload_reader<R: std::io::Read + std::io::Seek>(
+        &self,
+        r: &mut R,
+        name: &str,
+        at: UnixTime,
+        sink: &mut dyn FnMut(MemberReport),
+    ) -> bool {
+        let mut walk = Walk {
+            chain: vec![name.to_string()],
+            depth: 0,
+            at,
+            sink,
+        };
+        let opened = match super::reader::payload_parts(r, name) {
+            Ok(Some(opened)) => opened,
+            Ok(None) => return false,
+            Err(e) => {
+                walk.report(None, Err(e));
+                return true;
+            }
+        };
+        let budget = Budget::default();
+        match opened {
+            super::reader::PayloadParts::Whole(bytes) => {
+                let Some(kind) = container_kind(name, &bytes) else {
+                    return false;
+                };
+                self.walk_container(kind, Stored::bytes(&bytes), &budget, &mut walk);
+            }
+            super::reader::PayloadParts::Held { kind, data, held, len } => {
+                {
+                    // The walk reads the file through `file`; `r` is used again after it.
+                    let file = Shared::new(&mut *r, len);
+                    let stored = Stored {
+                        bytes: &data,
+                        file: Some(&file),
+                    };
+                    self.walk_container(kind, stored, &budget, &mut walk);
+                }
+                // One snapshot: the tables the walk parsed must still be what is there.
+                if let Err(e) = super::reader::unchanged(r, &data, &held, len, "the container's structure or tables") {
+                    walk.report(None, Err(e));
+                }
+            }
+        }
         true
     }
 
     /// One container: its catalogs first (a pass that verifies only them), then every
     /// member with its folder's catalogs.
-    fn walk_container(&self, kind: ContainerKind, bytes: &[u8], budget: &Budget, walk: &mut Walk<'_>) {
-        let scopes = match Scopes::of(kind, bytes) {
+    fn walk_container(&self, kind: ContainerKind, stored: Stored<'_>, budget: &Budget, walk: &mut Walk<'_>) {
+        let scopes = match Scopes::of(kind, stored.bytes) {
             Ok(s) => s,
             Err(e) => return walk.failed(e),
         };
-        let verifiers = match self.sibling_catalogs(kind, bytes, &scopes, walk.at) {
+        let verifiers = match self.sibling_catalogs(kind, stored, &scopes, walk.at) {
             Ok(v) => v,
             Err(e) => return walk.failed(e),
         };
@@ -95,7 +159,7 @@ impl Verifier {
             }
             Ok(())
         };
-        if let Err(e) = crate::payload::for_each_member(kind, bytes, budget, &mut each) {
+        if let Err(e) = crate::payload::for_each_member(kind, stored, budget, &mut each) {
             walk.failed(e);
         }
     }
@@ -106,12 +170,12 @@ impl Verifier {
     fn sibling_catalogs(
         &self,
         kind: ContainerKind,
-        bytes: &[u8],
+        stored: Stored<'_>,
         scopes: &Scopes,
         at: UnixTime,
     ) -> Result<HashMap<String, Verifier>, PayloadError> {
         let mut found: HashMap<String, CatalogIndex> = HashMap::new();
-        crate::payload::for_each_member(kind, bytes, &Budget::default(), &mut |path, data| {
+        crate::payload::for_each_member(kind, stored, &Budget::default(), &mut |path, data| {
             let Data::Bytes(data) = data else {
                 return Ok(()); // a catalog of more than 8 MiB is verified as a member only
             };
@@ -150,7 +214,7 @@ impl Verifier {
             });
         } else {
             walk.depth = walk.depth.saturating_add(1);
-            self.walk_container(kind, data, budget, walk);
+            self.walk_container(kind, Stored::bytes(data), budget, walk);
             walk.depth = walk.depth.saturating_sub(1);
         }
         walk.chain.pop();

@@ -26,7 +26,15 @@ const MAX_TABLE: u64 = 64 << 20;
 const BUFFER: usize = 1 << 20;
 
 fn read_err(e: &std::io::Error) -> Error {
-    Error::Read { message: e.to_string() }
+    // A payload member's reader fails with the walk's error: a container cut short while
+    // the member was read is a changed file, as it is for the walk itself.
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<crate::error::PayloadError>())
+    {
+        Some(crate::error::PayloadError::Changed { detail }) => Error::Changed { detail: detail.clone() },
+        _ => Error::Read { message: e.to_string() },
+    }
 }
 
 /// Reads `range` of the source into `into` (which has exactly its length).
@@ -112,6 +120,91 @@ pub(crate) fn verify<R: Read + Seek>(
 
 /// The largest APPX package or catalog read (it is held whole in memory).
 const MAX_PACKAGE: u64 = 4 << 30;
+
+/// A container read for its payload ([`crate::Verifier::verify_payload_reader`]).
+pub(crate) enum PayloadParts {
+    /// Read whole: a ZIP archive, a file of at most [`READ_WHOLE_LIMIT`] bytes, or an MSI
+    /// package whose structure and tables would take more than [`MAX_HELD`].
+    Whole(Vec<u8>),
+    /// A cabinet or MSI package read in parts: a buffer as long as the file holding what
+    /// the walk parses (a cabinet's tables; an MSI package's structure, signature and
+    /// tables), the ranges held, and the file's length.
+    Held {
+        kind: crate::payload::ContainerKind,
+        data: Vec<u8>,
+        held: Vec<Range<u64>>,
+        len: u64,
+    },
+}
+
+/// The container `r` reads (named `name`), read whole or in parts; `None` when it is no
+/// container whose payload is walked (a ZIP archive is known as one only once read).
+pub(crate) fn payload_parts<R: Read + Seek>(r: &mut R, name: &str) -> Result<Option<PayloadParts>, Error> {
+    use crate::payload::ContainerKind;
+    let len = r.seek(SeekFrom::End(0)).map_err(|e| read_err(&e))?;
+    let magic = read_magic(r)?;
+    let kind = magic.and_then(|m| crate::payload::container_kind(name, &m));
+    if len > READ_WHOLE_LIMIT {
+        match kind {
+            Some(ContainerKind::Cabinet) => {
+                let (data, held) = held_cabinet(r, len)?;
+                return Ok(Some(PayloadParts::Held {
+                    kind: ContainerKind::Cabinet,
+                    data,
+                    held,
+                    len,
+                }));
+            }
+            Some(ContainerKind::Msi) => {
+                let mut data = zeroed(len)?;
+                let tables = crate::payload::msi_table_streams();
+                let held = crate::msi::hold_streams(
+                    &mut data,
+                    &tables,
+                    crate::payload::MSI_MAX_TABLE,
+                    MAX_HELD,
+                    &mut |range, into| read_exact_at(r, range, into),
+                )?;
+                if let Some(held) = held {
+                    return Ok(Some(PayloadParts::Held {
+                        kind: ContainerKind::Msi,
+                        data,
+                        held,
+                        len,
+                    }));
+                }
+            }
+            _ => {}
+        }
+    }
+    if kind.is_none() && !magic.is_some_and(|m| crate::appx::zip::is_zip(&m)) {
+        return Ok(None);
+    }
+    if len > MAX_PACKAGE {
+        return Err(Error::Read {
+            message: format!("a container of {len} bytes read whole (at most {MAX_PACKAGE} are read)"),
+        });
+    }
+    Ok(Some(PayloadParts::Whole(read_whole(r, len)?)))
+}
+
+/// A cabinet's header, folder table and file table held in a zeroed buffer as long as the
+/// file (see `cab::members::extent` for their bound), and the ranges held. A header that
+/// does not read holds what it has: the walk then fails on it as on the bytes in memory.
+fn held_cabinet<R: Read + Seek>(r: &mut R, len: u64) -> Result<Parts, Error> {
+    let mut data = zeroed(len)?;
+    let head = 0..crate::num::usize_u64(crate::cab::members::TABLE_HEAD).min(len);
+    fill(r, &mut data, &head)?;
+    let mut held = vec![head];
+    if let Ok(at) = crate::cab::members::extent(&data, crate::payload::limits::MAX_MEMBERS) {
+        for range in [0..at.head, at.files] {
+            let range = crate::num::usize_u64(range.start).min(len)..crate::num::usize_u64(range.end).min(len);
+            fill(r, &mut data, &range)?;
+            held.push(range);
+        }
+    }
+    Ok((data, crate::bounded::merged(held)))
+}
 
 /// The first 8 bytes of the source, `None` when it is shorter.
 fn read_magic<R: Read + Seek>(r: &mut R) -> Result<Option<[u8; 8]>, Error> {
@@ -411,7 +504,13 @@ fn verify_streamed<R: Read + Seek>(
 
 /// The length and every held range read again must equal what was verified.
 /// `what` names the held bytes in the error.
-fn unchanged<R: Read + Seek>(r: &mut R, data: &[u8], held: &[Range<u64>], len: u64, what: &str) -> Result<(), Error> {
+pub(crate) fn unchanged<R: Read + Seek>(
+    r: &mut R,
+    data: &[u8],
+    held: &[Range<u64>],
+    len: u64,
+    what: &str,
+) -> Result<(), Error> {
     let now = r.seek(SeekFrom::End(0)).map_err(|e| read_err(&e))?;
     if now != len {
         return Err(Error::Changed {
