@@ -636,7 +636,7 @@ fn a_large_package_read_in_parts_is_found_in_a_catalog_by_its_bytes() {
 }
 
 /// A bundle above READ_WHOLE_LIMIT built like signed.msixbundle (scripts/make-appx-vectors.py's
-/// `bundle`, with two packages): each package holds 5 MiB of random bytes stored and text
+/// `bundle_of`, with two packages): each package holds 5 MiB of random bytes stored and text
 /// deflated, is signed by osslsigncode, and both are stored in the bundle at the offsets its
 /// manifest gives, which osslsigncode signs with the bundle SIP. Also the same bundle,
 /// unsigned, with its first package deflated (which the parts cannot locate). With
@@ -666,30 +666,11 @@ for arch in ("x64", "x86"):
     m.package(out / ("u-%s.msix" % arch))
     name = "Authverify.TestPackage_1.0.0.0_%s.msix" % arch
     m.sign(out / ("u-%s.msix" % arch), out / name)
-    names.append(name)
+    names.append((name, out / name, arch))
 
-def bundle(path, method):
-    files, elements, at = [], [], 0
-    for name in names:
-        data = (out / name).read_bytes()
-        at += 30 + len(name)
-        elements.append('<Package Type="application" Version="1.0.0.0" Architecture="%s" '
-                        'FileName="%s" Offset="%d" Size="%d"/>' % (name[-9:-5].strip("_"), name, at, len(data)))
-        at += len(data)
-        files.append((name, data, zipfile.ZIP_STORED))
-    files[0] = (files[0][0], files[0][1], method)
-    manifest = ('<?xml version="1.0" encoding="UTF-8"?>\r\n'
-                '<Bundle xmlns="http://schemas.microsoft.com/appx/2013/bundle" SchemaVersion="5.0">\r\n'
-                f'  <Identity Name="Authverify.TestBundle" Publisher="{m.PUBLISHER}" Version="1.0.0.0"/>\r\n'
-                '  <Packages>' + "".join(elements) + '</Packages>\r\n'
-                '</Bundle>\r\n').encode()
-    files.append(("AppxMetadata/AppxBundleManifest.xml", manifest, zipfile.ZIP_DEFLATED))
-    m.write_zip(path, files + [("AppxBlockMap.xml", m.block_map(files), zipfile.ZIP_STORED),
-                               ("[Content_Types].xml", m.content_types(["msix"]), zipfile.ZIP_DEFLATED)])
-
-bundle(out / "u.msixbundle", zipfile.ZIP_STORED)
+m.bundle_of(out / "u.msixbundle", names)
 m.sign(out / "u.msixbundle", out / "big.msixbundle")
-bundle(out / "deflated.msixbundle", zipfile.ZIP_DEFLATED)
+m.bundle_of(out / "deflated.msixbundle", names, zipfile.ZIP_DEFLATED)
 ok, _ = m.oracle(out / "big.msixbundle")
 print(json.dumps({"ok": ok}))
 "#;

@@ -119,7 +119,9 @@ impl<'a> AppxPackage<'a> {
     /// the payload the block map covers) read through `feed`, once: `bytes` is as long as
     /// the file and must hold the local headers and data descriptors, the central
     /// directory, the end records and the parts read whole (signature, block map, content
-    /// types, manifests, code-integrity catalog); a bundle's packages must be held too.
+    /// types, manifests, code-integrity catalog); for a bundle, the same parts of each
+    /// package it holds, at the package's offset (their records too come through `feed`,
+    /// at their offsets in the bundle).
     pub(crate) fn parse_fed(bytes: &'a [u8], feed: &mut Feed<'_>) -> Result<Self, AppxError> {
         Self::parse_at(bytes, 0, feed)
     }
@@ -298,8 +300,9 @@ fn inner_packages<'a>(
         });
     }
     let mut out = Vec::new();
+    let members = members_by_name(archive);
     for (file, offset, size) in xml::bundle_packages(manifest)? {
-        let m = locate(archive, &file, offset, size)?;
+        let m = locate(&members, &file, offset, size)?;
         let fail = |detail: &str| AppxError::BundlePackage {
             member: file.clone(),
             detail: detail.into(),
@@ -326,7 +329,7 @@ fn inner_packages<'a>(
 /// bytes: found by its name, stored (not deflated), its data at that offset and of that
 /// size.
 fn locate<'m, 'a>(
-    archive: &'m zip::Archive<'a>,
+    members: &std::collections::HashMap<String, &'m zip::Member<'a>>,
     file: &str,
     offset: u64,
     size: u64,
@@ -336,11 +339,7 @@ fn locate<'m, 'a>(
         member: file.to_string(),
         detail: detail.into(),
     };
-    let m = archive
-        .members
-        .iter()
-        .find(|m| blockmap::block_map_name(m.name) == wanted)
-        .ok_or_else(|| fail("not in the bundle"))?;
+    let m = *members.get(&wanted).ok_or_else(|| fail("not in the bundle"))?;
     if m.method != zip::Method::Stored {
         return Err(fail("stored deflated (bundles store their packages)"));
     }
@@ -349,6 +348,17 @@ fn locate<'m, 'a>(
         return Err(fail("the bundle manifest's Offset or Size is not the member's"));
     }
     Ok(m)
+}
+
+/// The archive's members by their block map names, the first of each name as a search in
+/// member order finds it: one lookup per package the manifest names, not a scan of the
+/// members per package (a manifest may name thousands).
+fn members_by_name<'m, 'a>(archive: &'m zip::Archive<'a>) -> std::collections::HashMap<String, &'m zip::Member<'a>> {
+    let mut out = std::collections::HashMap::with_capacity(archive.members.len());
+    for m in &archive.members {
+        out.entry(blockmap::block_map_name(m.name)).or_insert(m);
+    }
+    out
 }
 
 /// For a reader holding only parts of a bundle in `bytes` (its end records, directory,
@@ -364,8 +374,9 @@ pub(crate) fn bundle_package_ranges(bytes: &[u8]) -> Option<Vec<std::ops::Range<
     let manifest = xml_part(&archive, BUNDLE_MANIFEST).ok()?;
     let text = xml::text(BUNDLE_MANIFEST, &manifest).ok()?;
     let mut out = Vec::new();
+    let members = members_by_name(&archive);
     for (file, offset, size) in xml::bundle_packages(text).ok()? {
-        locate(&archive, &file, offset, size).ok()?;
+        locate(&members, &file, offset, size).ok()?;
         out.push(offset..offset.checked_add(size)?);
     }
     Some(out)

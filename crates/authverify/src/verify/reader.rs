@@ -110,7 +110,8 @@ pub(crate) fn verify<R: Read + Seek>(
     report
 }
 
-/// The largest APPX package or catalog read (it is held whole in memory).
+/// The largest file of a format read whole (a catalog, or an APPX/MSIX package or bundle
+/// whose parts cannot be held), held whole in memory.
 const MAX_PACKAGE: u64 = 4 << 30;
 
 /// The first 8 bytes of the source, `None` when it is shorter.
@@ -218,9 +219,14 @@ fn read_held_package<R: Read + Seek>(r: &mut R, len: u64) -> Result<Option<Packa
     if !crate::appx::is_package(&data) || zip::Archive::parse(&data).is_err() {
         return Ok(None);
     }
-    let Some(packages) = crate::appx::bundle_package_ranges(&data) else {
+    let Some(mut packages) = crate::appx::bundle_package_ranges(&data) else {
         return Ok(None);
     };
+    // A manifest may name a package more than once: its parts are held once, and its
+    // reads compared as one range's (distinct members' ranges do not overlap: the records
+    // tile the file).
+    packages.sort_by_key(|r| (r.start, r.end));
+    packages.dedup();
     for package in &packages {
         if !hold_package(r, &mut data, &mut held, package)? {
             return Ok(None);
@@ -374,8 +380,9 @@ fn hold<R: Read + Seek>(r: &mut R, data: &mut [u8], held: &mut HeldRanges, range
 }
 
 /// What a package read in parts may hold in all: an APPX package its directory, headers and
-/// small parts, an MSI package its structure, mini stream and signature (a package whose
-/// held parts take more is read whole within [`MAX_PACKAGE`]).
+/// small parts (a bundle those of itself and of every package it holds, together), an MSI
+/// package its structure, mini stream and signature (a package whose held parts take more
+/// is read whole within [`MAX_PACKAGE`]).
 const MAX_HELD: u64 = 256 << 20;
 
 fn read_whole<R: Read + Seek>(r: &mut R, len: u64) -> Result<Vec<u8>, Error> {
@@ -507,8 +514,9 @@ struct Reread {
 }
 
 impl<'d> Rereads<'d> {
+    /// `ranges` without overlaps (those of distinct members of an archive); kept sorted.
     fn new(data: &'d [u8], ranges: &[Range<u64>]) -> Self {
-        let ranges = ranges
+        let mut ranges: Vec<Reread> = ranges
             .iter()
             .filter(|r| r.start < r.end)
             .map(|r| Reread {
@@ -518,17 +526,23 @@ impl<'d> Rereads<'d> {
                 done: Vec::new(),
             })
             .collect();
+        ranges.sort_by_key(|r| (r.range.start, r.range.end));
         Self { data, ranges }
     }
 
     /// `bytes`, read from offset `at`.
     fn observe(&mut self, at: u64, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
         let end = at.saturating_add(crate::num::len_u64(bytes));
-        for reread in &mut self.ranges {
-            let part = at.max(reread.range.start)..end.min(reread.range.end);
-            if part.start >= part.end {
-                continue;
+        // Only the ranges the read meets are visited (a bundle may hold thousands).
+        let first = self.ranges.partition_point(|r| r.range.end <= at);
+        for reread in self.ranges.iter_mut().skip(first) {
+            if reread.range.start >= end {
+                break;
             }
+            let part = at.max(reread.range.start)..end.min(reread.range.end);
             if reread.hashing.is_none() || part.start < reread.at {
                 // A read from before where the last one stopped: the next read begins.
                 reread.finish(self.data);
