@@ -765,6 +765,18 @@ fn a_large_bundle_read_in_parts_gets_the_report_of_its_bytes() {
         Err(e) => assert_eq!(e.rule(), "file.appx", "{e}"),
     }
 
+    // The first package's end record broken: its parts do not read, so the bundle is read
+    // whole, and the parse names the fault the same both ways.
+    let bundle = AppxPackage::parse(&bytes).expect("parsed");
+    let first = bundle.inner[0].package.archive.bytes;
+    let end = first.as_ptr() as usize - bytes.as_ptr() as usize + first.len();
+    drop(bundle);
+    let mut copy = bytes.clone();
+    assert_eq!(&copy[end - 22..end - 18], b"PK\x05\x06");
+    copy[end - 22] ^= 0xff;
+    let err = both_ways(&verifier, &copy, at).expect_err("a package without its end record");
+    assert_eq!(err.rule(), "file.appx", "{err}");
+
     // A package stored deflated: the parts cannot locate it, and the whole file names why.
     let err = both_ways(&verifier, &deflated, at).expect_err("a deflated package");
     assert!(err.to_string().contains("stored deflated"), "{err}");
