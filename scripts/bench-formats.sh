@@ -11,6 +11,7 @@
 #
 #   scripts/bench-formats.sh                 # SIZE_MIB=256 ROUNDS=3
 #   FORMATS="cab ps1" scripts/bench-formats.sh
+#   FORMATS=msixbundle scripts/bench-formats.sh   # a bundle of two packages (not in the default set)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE_MIB=${SIZE_MIB:-256}
@@ -134,6 +135,32 @@ m.payload = lambda: [("Assets/big.bin", big, zipfile.ZIP_STORED)]
 m.package(__import__("pathlib").Path(sys.argv[2]))
 PY
       sign "$DIR/u.appx" "$out" ;;
+    msixbundle)
+      # Two packages of SIZE_MIB/2 each (one stored member of random bytes), each signed,
+      # stored in a bundle (make-appx-vectors.py's bundle_of) signed with the bundle SIP.
+      local arch
+      for arch in x64 x86; do
+        python3 - "$((SIZE_MIB / 2))" "$DIR/u-$arch.msix" <<'PY'
+import importlib.util, os, sys, zipfile
+spec = importlib.util.spec_from_file_location("appx", "scripts/make-appx-vectors.py")
+m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+big = os.urandom(int(sys.argv[1]) << 20)
+m.payload = lambda: [("Assets/big.bin", big, zipfile.ZIP_STORED)]
+m.package(__import__("pathlib").Path(sys.argv[2]))
+PY
+        sign "$DIR/u-$arch.msix" "$DIR/Authverify.TestPackage_1.0.0.0_$arch.msix"
+      done
+      python3 - "$DIR" <<'PY'
+import importlib.util, pathlib, sys
+spec = importlib.util.spec_from_file_location("appx", "scripts/make-appx-vectors.py")
+m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+d = pathlib.Path(sys.argv[1])
+names = ["Authverify.TestPackage_1.0.0.0_%s.msix" % a for a in ("x64", "x86")]
+m.bundle_of(d / "u.msixbundle", [(n, d / n, n[-8:-5]) for n in names])
+for n in names:
+    (d / n).unlink()
+PY
+      sign "$DIR/u.msixbundle" "$out" ;;
   esac
   echo "$out"
 }

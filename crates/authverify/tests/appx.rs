@@ -634,3 +634,254 @@ fn a_large_package_read_in_parts_is_found_in_a_catalog_by_its_bytes() {
         whole.signatures
     );
 }
+
+/// A bundle above READ_WHOLE_LIMIT built like signed.msixbundle (scripts/make-appx-vectors.py's
+/// `bundle_of`, with two packages): each package holds 5 MiB of random bytes stored and text
+/// deflated, is signed by osslsigncode, and both are stored in the bundle at the offsets its
+/// manifest gives, which osslsigncode signs with the bundle SIP. Also the same bundle,
+/// unsigned, with its first package deflated (which the parts cannot locate). With
+/// osslsigncode's verdict on the signed bundle; `None`, skipped visibly, without it.
+fn large_bundle(test: &str) -> Option<(Vec<u8>, Vec<u8>, bool)> {
+    if std::process::Command::new("osslsigncode")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        common::skip(test, "osslsigncode");
+        return None;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let code = r#"
+import importlib.util, json, pathlib, random, sys, zipfile
+spec = importlib.util.spec_from_file_location("appx", "scripts/make-appx-vectors.py")
+m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+out = pathlib.Path(sys.argv[1])
+rng = random.Random(32)
+names = []
+for arch in ("x64", "x86"):
+    big = rng.randbytes(5 << 20)
+    text = b"".join(b"line %08d of the %s package\r\n" % (i, arch.encode()) for i in range(30000))
+    m.payload = lambda big=big, text=text: [("Assets/big.bin", big, zipfile.ZIP_STORED),
+                                            ("Assets/notes.txt", text, zipfile.ZIP_DEFLATED)]
+    m.package(out / ("u-%s.msix" % arch))
+    name = "Authverify.TestPackage_1.0.0.0_%s.msix" % arch
+    m.sign(out / ("u-%s.msix" % arch), out / name)
+    names.append((name, out / name, arch))
+
+m.bundle_of(out / "u.msixbundle", names)
+m.sign(out / "u.msixbundle", out / "big.msixbundle")
+m.bundle_of(out / "deflated.msixbundle", names, zipfile.ZIP_DEFLATED)
+ok, _ = m.oracle(out / "big.msixbundle")
+print(json.dumps({"ok": ok}))
+"#;
+    let out = std::process::Command::new("python3")
+        .current_dir(common::vectors_dir().join(".."))
+        .args(["-c", code, tmp.path().to_str().expect("utf-8")])
+        .output()
+        .expect("python3");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let oracle: Value = serde_json::from_slice(&out.stdout).expect("the oracle's JSON");
+    let bytes = std::fs::read(tmp.path().join("big.msixbundle")).expect("the signed bundle");
+    let deflated = std::fs::read(tmp.path().join("deflated.msixbundle")).expect("the deflated bundle");
+    assert!(bytes.len() as u64 > authverify::READ_WHOLE_LIMIT);
+    assert!(deflated.len() as u64 > authverify::READ_WHOLE_LIMIT);
+    Some((bytes, deflated, oracle["ok"] == true))
+}
+
+/// Where `member`'s stored data lies in `bytes`, in the bundle's package `package` (its
+/// index in the bundle manifest).
+fn inner_data_range(bytes: &[u8], package: usize, member: &str) -> std::ops::Range<usize> {
+    let bundle = AppxPackage::parse(bytes).expect("parsed");
+    let m = bundle.inner[package]
+        .package
+        .archive
+        .member(member)
+        .expect("the member");
+    let start = m.data.as_ptr() as usize - bytes.as_ptr() as usize;
+    start..start + m.data.len()
+}
+
+/// The bundle's verdict read in parts (by `verify_reader` and by name) and read whole.
+fn both_ways(
+    verifier: &authverify::Verifier,
+    bytes: &[u8],
+    at: authverify::UnixTime,
+) -> Result<authverify::FileReport, authverify::Error> {
+    let name = "big.msixbundle";
+    let whole = verifier.verify_bytes_named(bytes, name, at);
+    let read = verifier.verify_reader(&mut std::io::Cursor::new(bytes), at);
+    assert_eq!(read, whole, "verify_reader and verify_bytes_named differ");
+    let named = verifier.verify_reader_named(&mut std::io::Cursor::new(bytes), name, at);
+    assert_eq!(named, whole, "verify_reader_named and verify_bytes_named differ");
+    whole
+}
+
+#[test]
+fn a_large_bundle_read_in_parts_gets_the_report_of_its_bytes() {
+    let m = manifest();
+    let at = common::time(m["evaluated_at"].as_str().expect("evaluated_at"));
+    let verifier = verifier(&m);
+    let Some((bytes, deflated, ok)) = large_bundle("a_large_bundle_read_in_parts_gets_the_report_of_its_bytes") else {
+        return;
+    };
+    assert!(ok, "osslsigncode does not verify the bundle");
+    let report = both_ways(&verifier, &bytes, at).expect("verified");
+    assert_eq!(report.status.as_str(), "valid", "{report:?}");
+    let inner: Vec<&authverify::Finding> = report.signatures[0]
+        .notes
+        .iter()
+        .filter(|f| f.rule.as_str() == "appx.inner_package")
+        .collect();
+    assert_eq!(inner.len(), 2, "{:?}", report.signatures[0].notes);
+    assert!(inner
+        .iter()
+        .all(|f| f.effect == authverify::Effect::Information && f.detail.ends_with(": valid")));
+
+    // One byte of the second package's stored payload changed: that package's block map
+    // and digest fail (its verdict refuses the bundle), and so do the bundle's.
+    let mut copy = bytes.clone();
+    let data = inner_data_range(&bytes, 1, "Assets/big.bin");
+    copy[data.start + data.len() / 2] ^= 0x01;
+    let report = both_ways(&verifier, &copy, at).expect("verified");
+    assert_eq!(report.status.as_str(), "invalid");
+    assert_eq!(
+        appx_rules(&report),
+        ["appx.block_map", "appx.digest_mismatch", "appx.inner_package"]
+    );
+    let refusal = report.signatures[0]
+        .notes
+        .iter()
+        .find(|f| f.rule.as_str() == "appx.inner_package" && f.effect == authverify::Effect::Refusal)
+        .expect("the package's refusal");
+    assert!(refusal.detail.contains("_x86.msix: invalid"), "{}", refusal.detail);
+
+    // A byte of the bundle manifest (deflated) changed: whatever it breaks, the same both
+    // ways, and never valid.
+    let mut copy = bytes.clone();
+    let data = data_range(&bytes, "AppxMetadata/AppxBundleManifest.xml");
+    copy[data.start + data.len() / 2] ^= 0x01;
+    match both_ways(&verifier, &copy, at) {
+        Ok(report) => assert_eq!(report.status.as_str(), "invalid", "{report:?}"),
+        Err(e) => assert_eq!(e.rule(), "file.appx", "{e}"),
+    }
+
+    // The first package's end record broken: its parts do not read, so the bundle is read
+    // whole, and the parse names the fault the same both ways.
+    let bundle = AppxPackage::parse(&bytes).expect("parsed");
+    let first = bundle.inner[0].package.archive.bytes;
+    let end = first.as_ptr() as usize - bytes.as_ptr() as usize + first.len();
+    drop(bundle);
+    let mut copy = bytes.clone();
+    assert_eq!(&copy[end - 22..end - 18], b"PK\x05\x06");
+    copy[end - 22] ^= 0xff;
+    let err = both_ways(&verifier, &copy, at).expect_err("a package without its end record");
+    assert_eq!(err.rule(), "file.appx", "{err}");
+
+    // A package stored deflated: the parts cannot locate it, and the whole file names why.
+    let err = both_ways(&verifier, &deflated, at).expect_err("a deflated package");
+    assert!(err.to_string().contains("stored deflated"), "{err}");
+}
+
+#[test]
+fn a_large_bundle_changed_while_read_is_reported_changed() {
+    let m = manifest();
+    let at = common::time(m["evaluated_at"].as_str().expect("evaluated_at"));
+    let verifier = verifier(&m);
+    let Some((bytes, _, _)) = large_bundle("a_large_bundle_changed_while_read_is_reported_changed") else {
+        return;
+    };
+    let changed = |mut r: common::Changing, what: &str, detail: &str| match verifier.verify_reader(&mut r, at) {
+        Err(authverify::Error::Changed { detail: d }) => assert!(d.contains(detail), "{what}: {d}"),
+        other => panic!("{what}: {:?}", other.map(|r| r.status)),
+    };
+    // The bundle's directory rewritten once its records are being read.
+    let eocd = bytes.windows(4).rposition(|w| w == b"PK\x05\x06").expect("end record");
+    changed(
+        common::changing(&bytes, 4 << 20, move |f| f[eocd - 10] ^= 0xff),
+        "a rewritten directory",
+        "differ",
+    );
+    // Truncated in the middle of the first package.
+    changed(
+        common::changing(&bytes, 4 << 20, |f| f.truncate(3 << 20)),
+        "a truncated bundle",
+        "ended",
+    );
+    // A byte of the first package's payload changed once the bundle's records have read
+    // it, before the package's own read: the bundle would be judged on one version and its
+    // package on another.
+    let data = inner_data_range(&bytes, 0, "Assets/big.bin");
+    let flip = data.start + 1000;
+    changed(
+        common::changing(&bytes, bytes.len() as u64, move |f| f[flip] ^= 0x01),
+        "a package changed between its reads",
+        "differ between its reads",
+    );
+    // The same file unchanged, through the same reader: valid.
+    let report = verifier
+        .verify_reader(&mut common::changing(&bytes, u64::MAX, |_| {}), at)
+        .expect("verified");
+    assert_eq!(report.status.as_str(), "valid");
+}
+
+#[test]
+fn a_large_bundle_with_a_structure_byte_flipped_gets_the_same_report_both_ways() {
+    // What the parts path holds and parses itself (the bundle's directory and its packages'
+    // local headers, each package's directory and its members' local headers): a byte of
+    // each flipped, at a few places per structure, must give the report (or error) of the
+    // bytes read whole, whichever path the reader then takes.
+    let m = manifest();
+    let at = common::time(m["evaluated_at"].as_str().expect("evaluated_at"));
+    let verifier = verifier(&m);
+    let Some((bytes, _, _)) =
+        large_bundle("a_large_bundle_with_a_structure_byte_flipped_gets_the_same_report_both_ways")
+    else {
+        return;
+    };
+    let mut regions: Vec<std::ops::Range<usize>> = Vec::new();
+    {
+        let bundle = AppxPackage::parse(&bytes).expect("parsed");
+        regions.push(bundle.archive.central_directory.clone());
+        regions.push(bundle.archive.end.start..bytes.len());
+        for member in &bundle.archive.members {
+            regions.push(member.record.start..member.record.start + member.local_header_len);
+        }
+        for inner in &bundle.inner {
+            let archive = &inner.package.archive;
+            let base = archive.bytes.as_ptr() as usize - bytes.as_ptr() as usize;
+            let shift = |r: &std::ops::Range<usize>| base + r.start..base + r.end;
+            regions.push(shift(&archive.central_directory));
+            regions.push(base + archive.end.start..base + archive.bytes.len());
+            for member in &archive.members {
+                regions.push(shift(
+                    &(member.record.start..member.record.start + member.local_header_len),
+                ));
+            }
+        }
+    }
+    let (mut checked, mut caught) = (0, 0);
+    for region in regions {
+        let len = region.len();
+        for k in 0..3 {
+            let at_byte = region.start + (len * (2 * k + 1)) / 6;
+            let mut copy = bytes.clone();
+            copy[at_byte] ^= 0x5a;
+            // `both_ways` asserts the reports are equal; the verdict is whatever the flip
+            // makes it (a byte of AppxSignature.p7x's local header is outside every digest,
+            // as the format has it).
+            match both_ways(&verifier, &copy, at) {
+                Ok(report) if report.status.as_str() == "valid" => {}
+                Ok(_) => caught += 1,
+                Err(e) => {
+                    assert!(e.rule().starts_with("file."), "byte {at_byte:#x}: {e}");
+                    caught += 1;
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 40 && caught * 10 >= checked * 9,
+        "{caught} of {checked} flips caught"
+    );
+}

@@ -119,7 +119,9 @@ impl<'a> AppxPackage<'a> {
     /// the payload the block map covers) read through `feed`, once: `bytes` is as long as
     /// the file and must hold the local headers and data descriptors, the central
     /// directory, the end records and the parts read whole (signature, block map, content
-    /// types, manifests, code-integrity catalog); a bundle's packages must be held too.
+    /// types, manifests, code-integrity catalog); for a bundle, the same parts of each
+    /// package it holds, at the package's offset (their records too come through `feed`,
+    /// at their offsets in the bundle).
     pub(crate) fn parse_fed(bytes: &'a [u8], feed: &mut Feed<'_>) -> Result<Self, AppxError> {
         Self::parse_at(bytes, 0, feed)
     }
@@ -146,7 +148,7 @@ impl<'a> AppxPackage<'a> {
         let signature = read_signature(&archive)?;
         let computed = digests::compute(&archive, block_map.algorithm, records)?;
         let inner = if kind == SipKind::Bundle {
-            inner_packages(&archive, xml::text(BUNDLE_MANIFEST, &manifest)?, depth)?
+            inner_packages(&archive, xml::text(BUNDLE_MANIFEST, &manifest)?, depth, feed)?
         } else {
             Vec::new()
         };
@@ -280,11 +282,14 @@ fn read_signature<'a>(archive: &zip::Archive<'a>) -> Result<Option<Cow<'a, [u8]>
 }
 
 /// A bundle's packages: each named by the bundle manifest, stored (not deflated) at the
-/// offset and size the manifest gives, and read as a package one level deeper.
+/// offset and size the manifest gives, and read as a package one level deeper, its records
+/// through `feed` at its offset in the bundle (a bundle read in parts holds only its
+/// packages' headers, directories and small parts, as it holds its own).
 fn inner_packages<'a>(
     archive: &zip::Archive<'a>,
     manifest: &str,
     depth: usize,
+    feed: &mut Feed<'_>,
 ) -> Result<Vec<InnerPackage<'a>>, AppxError> {
     let next = depth.saturating_add(1);
     if next > limits::MAX_DEPTH {
@@ -295,29 +300,84 @@ fn inner_packages<'a>(
         });
     }
     let mut out = Vec::new();
+    let members = members_by_name(archive);
     for (file, offset, size) in xml::bundle_packages(manifest)? {
-        let wanted = file.replace('/', "\\");
+        let m = locate(&members, &file, offset, size)?;
         let fail = |detail: &str| AppxError::BundlePackage {
             member: file.clone(),
             detail: detail.into(),
         };
-        let m = archive
-            .members
-            .iter()
-            .find(|m| blockmap::block_map_name(m.name) == wanted)
-            .ok_or_else(|| fail("not in the bundle"))?;
-        if m.method != zip::Method::Stored {
-            return Err(fail("stored deflated (bundles store their packages)"));
-        }
-        let at = m.record.start.saturating_add(m.local_header_len);
-        if crate::num::usize_u64(at) != offset || crate::num::usize_u64(m.data.len()) != size {
-            return Err(fail("the bundle manifest's Offset or Size is not the member's"));
-        }
-        let package = AppxPackage::parse_at(m.data, next, &mut *slice_feed(m.data, &mut |_| {}))?;
+        // The package's offsets are the bundle's less where its data starts; a range past
+        // its end gives nothing, as a feed over its bytes alone would.
+        let base = crate::num::usize_u64(m.record.start.saturating_add(m.local_header_len));
+        let len = crate::num::usize_u64(m.data.len());
+        let mut shifted = |range: std::ops::Range<u64>, sink: &mut dyn FnMut(&[u8])| {
+            if range.start <= range.end && range.end <= len {
+                feed(range.start.saturating_add(base)..range.end.saturating_add(base), sink);
+            }
+        };
+        let package = AppxPackage::parse_at(m.data, next, &mut shifted)?;
         if package.kind == SipKind::Bundle {
             return Err(fail("a bundle inside a bundle"));
         }
         out.push(InnerPackage { name: file, package });
     }
     Ok(out)
+}
+
+/// The member holding the package `file` the bundle manifest names at `offset`, of `size`
+/// bytes: found by its name, stored (not deflated), its data at that offset and of that
+/// size.
+fn locate<'m, 'a>(
+    members: &std::collections::HashMap<String, &'m zip::Member<'a>>,
+    file: &str,
+    offset: u64,
+    size: u64,
+) -> Result<&'m zip::Member<'a>, AppxError> {
+    let wanted = file.replace('/', "\\");
+    let fail = |detail: &str| AppxError::BundlePackage {
+        member: file.to_string(),
+        detail: detail.into(),
+    };
+    let m = *members.get(&wanted).ok_or_else(|| fail("not in the bundle"))?;
+    if m.method != zip::Method::Stored {
+        return Err(fail("stored deflated (bundles store their packages)"));
+    }
+    let at = m.record.start.saturating_add(m.local_header_len);
+    if crate::num::usize_u64(at) != offset || crate::num::usize_u64(m.data.len()) != size {
+        return Err(fail("the bundle manifest's Offset or Size is not the member's"));
+    }
+    Ok(m)
+}
+
+/// The archive's members by their block map names, the first of each name as a search in
+/// member order finds it: one lookup per package the manifest names, not a scan of the
+/// members per package (a manifest may name thousands).
+fn members_by_name<'m, 'a>(archive: &'m zip::Archive<'a>) -> std::collections::HashMap<String, &'m zip::Member<'a>> {
+    let mut out = std::collections::HashMap::with_capacity(archive.members.len());
+    for m in &archive.members {
+        out.entry(blockmap::block_map_name(m.name)).or_insert(m);
+    }
+    out
+}
+
+/// For a reader holding only parts of a bundle in `bytes` (its end records, directory,
+/// local headers and bundle manifest held): where each package its manifest names lies,
+/// as [`AppxPackage::parse`] will locate it (empty: not a bundle; `None`: an archive, or a
+/// bundle whose manifest or packages, that do not read from the held parts; the reader then
+/// reads it whole, for the parse to name the fault).
+pub(crate) fn bundle_package_ranges(bytes: &[u8]) -> Option<Vec<std::ops::Range<u64>>> {
+    let archive = zip::Archive::parse(bytes).ok()?;
+    if archive.member(BUNDLE_MANIFEST).is_none() {
+        return Some(Vec::new());
+    }
+    let manifest = xml_part(&archive, BUNDLE_MANIFEST).ok()?;
+    let text = xml::text(BUNDLE_MANIFEST, &manifest).ok()?;
+    let mut out = Vec::new();
+    let members = members_by_name(&archive);
+    for (file, offset, size) in xml::bundle_packages(text).ok()? {
+        locate(&members, &file, offset, size).ok()?;
+        out.push(offset..offset.checked_add(size)?);
+    }
+    Some(out)
 }

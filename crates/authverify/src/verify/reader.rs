@@ -82,24 +82,24 @@ pub(crate) fn verify<R: Read + Seek>(
         // digest reads are fed from the file (memory: the structure, see msi::hold; None:
         // a structure larger than MAX_HELD, read whole below).
         if let Some((data, held)) = read_held_msi(r, len)? {
-            let report = verify_streamed(v, r, &data, at)?;
+            let report = verify_streamed(v, r, &data, at, &[])?;
             unchanged(r, &data, &held, len, "the compound file's structure or signature")?;
             return report;
         }
     }
     if magic.is_some_and(|m| appx_package(&m, name)) {
-        // An APPX/MSIX package: its records are read once through the feed, only its
-        // headers, directory and the parts read whole are held (None: a bundle, or a layout
-        // only the whole file can judge, read whole below).
-        if let Some((data, held)) = read_held_package(r, len)? {
-            let report = verify_streamed(v, r, &data, at)?;
+        // An APPX/MSIX package or bundle: its records are read through the feed, only its
+        // headers, directory and the parts read whole are held, a bundle's packages' too
+        // (None: a layout only the whole file can judge, read whole below).
+        if let Some((data, held, packages)) = read_held_package(r, len)? {
+            let report = verify_streamed(v, r, &data, at, &packages)?;
             unchanged(r, &data, &held, len, "the package's headers, directory or signed parts")?;
             return report;
         }
     }
     if whole || msi || magic.is_some_and(|m| read_whole_format(&m, name)) {
-        // A catalog's signature covers its whole list, and an APPX/MSIX bundle verifies the
-        // packages it holds: such files are read whole (at most MAX_PACKAGE bytes).
+        // A catalog's signature covers its whole list: it is read whole, as is a package or
+        // bundle whose parts cannot be held (at most MAX_PACKAGE bytes).
         if len > MAX_PACKAGE {
             return Err(Error::Read {
                 message: format!("a file of {len} bytes of a format read whole (at most {MAX_PACKAGE} are read)"),
@@ -112,13 +112,14 @@ pub(crate) fn verify<R: Read + Seek>(
         };
     }
     let (data, held) = read_held(r, len)?;
-    let report = verify_streamed(v, r, &data, at)?;
+    let report = verify_streamed(v, r, &data, at, &[])?;
     // One snapshot: what was parsed must still be what is there.
     unchanged(r, &data, &held, len, "headers or certificate table")?;
     report
 }
 
-/// The largest APPX package or catalog read (it is held whole in memory).
+/// The largest file of a format read whole (a catalog, or an APPX/MSIX package or bundle
+/// whose parts cannot be held), held whole in memory.
 const MAX_PACKAGE: u64 = 4 << 30;
 
 /// A container read for its payload ([`crate::Verifier::verify_payload_reader`]).
@@ -272,104 +273,173 @@ fn appx_package(magic: &[u8; 8], name: Option<&str>) -> bool {
 
 /// The parts of a package read whole (besides every local header and data descriptor, the
 /// directory and the end records): what the verification reads other than through the
-/// feed. A bundle's manifest is not among them: a bundle is read whole.
-const HELD_PARTS: [&str; 5] = [
+/// feed, a bundle's manifest among them (its packages' own parts are held at their offsets,
+/// see [`read_held_package`]).
+const HELD_PARTS: [&str; 6] = [
     "AppxSignature.p7x",
     "AppxBlockMap.xml",
     "[Content_Types].xml",
     "AppxManifest.xml",
     "AppxMetadata/CodeIntegrity.cat",
+    "AppxMetadata/AppxBundleManifest.xml",
 ];
-const BUNDLE_MANIFEST: &str = "AppxMetadata/AppxBundleManifest.xml";
+
+/// A package read in parts: the buffer and held ranges ([`Parts`]), and where a bundle's
+/// packages lie (each read twice through the feed: in the bundle's records, then as a
+/// package of its own; empty for a package).
+type PackageParts = (Vec<u8>, Vec<Range<u64>>, Vec<Range<u64>>);
 
 /// A zeroed buffer as long as the package with its end records, central directory, every
 /// local header and data descriptor and the [`HELD_PARTS`] read into it, and the ranges
-/// read; the members' data is left to the feed. `None` when the package is a bundle, when
-/// its end records or directory cannot be read from the parts (a malformed archive, which
-/// the whole file then names the fault of, as `verify_bytes` does), when the directory or a
-/// held part is larger than [`MAX_TABLE`] or all held together cost more than [`MAX_HELD`],
-/// or when the held bytes would not be taken for a package: the file is then read whole
-/// (within [`MAX_PACKAGE`]), so that a report never depends on the path taken. Memory: at
-/// most [`MAX_HELD`] resident, whatever the package's size.
-fn read_held_package<R: Read + Seek>(r: &mut R, len: u64) -> Result<Option<Parts>, Error> {
+/// read; the members' data is left to the feed. A bundle's packages are stored members, each
+/// at the range its manifest gives: the same parts of each are held at that offset, and
+/// their records too are left to the feed. `None` when its end records or directory (or a
+/// bundle package's) cannot be read from the parts (a malformed archive, which the whole
+/// file then names the fault of, as `verify_bytes` does), when a bundle's manifest does not
+/// locate its packages from the held parts (one stored deflated, say), when the directory
+/// or a held part is larger than [`MAX_TABLE`] or all held together, the bundle's and its
+/// packages', cost more than [`MAX_HELD`], or when the held bytes would not be taken for a
+/// package: the file is then read whole (within [`MAX_PACKAGE`]), so that a report never
+/// depends on the path taken. Memory: at most [`MAX_HELD`] resident, whatever the size of
+/// the package or bundle and of the packages it holds.
+fn read_held_package<R: Read + Seek>(r: &mut R, len: u64) -> Result<Option<PackageParts>, Error> {
     use crate::appx::zip;
     let mut data = zeroed(len)?;
     let mut held = HeldRanges::new(MAX_HELD);
-    let tail = len.saturating_sub(zip::END_SEARCH)..len;
-    if !hold(r, &mut data, &mut held, tail.clone())? {
+    if !hold_package(r, &mut data, &mut held, &(0..len))? {
         return Ok(None);
-    }
-    let mut first = tail.start;
-    if let Some(zip64) = zip::zip64_record_offset(&data) {
-        // The ZIP64 end record lies before the locator the tail holds.
-        if zip64 < first {
-            if first.saturating_sub(zip64) > MAX_TABLE {
-                return Ok(None);
-            }
-            if !hold(r, &mut data, &mut held, zip64..first)? {
-                return Ok(None);
-            }
-            first = zip64;
-        }
-    }
-    let Some(directory) = zip::directory_range(&data) else {
-        return Ok(None);
-    };
-    let directory = crate::num::usize_u64(directory.start)..crate::num::usize_u64(directory.end);
-    if directory.start < first {
-        if first.saturating_sub(directory.start) > MAX_TABLE {
-            return Ok(None);
-        }
-        if !hold(r, &mut data, &mut held, directory.start..first)? {
-            return Ok(None);
-        }
-    }
-    let (Ok(start), Ok(end)) = (usize::try_from(directory.start), usize::try_from(directory.end)) else {
-        return Ok(None);
-    };
-    let Some(plans) = zip::local_plans(&data, &(start..end)) else {
-        return Ok(None);
-    };
-    if plans.iter().any(|p| p.name == BUNDLE_MANIFEST) {
-        return Ok(None);
-    }
-    // What each member needs read, apart from the names that borrow `data`.
-    let plans: Vec<MemberPlan> = plans
-        .iter()
-        .map(|p| (HELD_PARTS.contains(&p.name), p.local, p.packed, p.descriptor))
-        .collect();
-    for plan in plans {
-        if !hold_member(r, &mut data, &mut held, plan)? {
-            return Ok(None);
-        }
     }
     if !crate::appx::is_package(&data) || zip::Archive::parse(&data).is_err() {
         return Ok(None);
     }
-    Ok(Some((data, held.into_merged())))
+    let Some(mut packages) = crate::appx::bundle_package_ranges(&data) else {
+        return Ok(None);
+    };
+    // A manifest may name a package more than once: its parts are held once, and its
+    // reads compared as one range's (distinct members' ranges do not overlap: the records
+    // tile the file).
+    packages.sort_by_key(|r| (r.start, r.end));
+    packages.dedup();
+    for package in &packages {
+        if !hold_package(r, &mut data, &mut held, package)? {
+            return Ok(None);
+        }
+        let bytes = window(&data, package);
+        if bytes.is_none_or(|b| zip::Archive::parse(b).is_err()) {
+            return Ok(None);
+        }
+    }
+    Ok(Some((data, held.into_merged(), packages)))
+}
+
+/// The bytes of `range` in `data`, when it lies within.
+fn window<'d>(data: &'d [u8], range: &Range<u64>) -> Option<&'d [u8]> {
+    data.get(usize::try_from(range.start).ok()?..usize::try_from(range.end).ok()?)
+}
+
+/// Holds the parts of the package lying at `package` in the file (the whole file, or a
+/// bundle's stored package): its end records, directory, every local header and data
+/// descriptor, and the [`HELD_PARTS`]; `false` when they do not read from the parts or
+/// would pass [`MAX_TABLE`] or [`MAX_HELD`] (the file is then read whole).
+fn hold_package<R: Read + Seek>(
+    r: &mut R,
+    data: &mut [u8],
+    held: &mut HeldRanges,
+    package: &Range<u64>,
+) -> Result<bool, Error> {
+    use crate::appx::zip;
+    let base = package.start;
+    let len = package.end.saturating_sub(base);
+    // Offsets within the package, held at the package's place in the file.
+    let mut hold_at = |r: &mut R, data: &mut [u8], range: Range<u64>| {
+        hold(
+            r,
+            data,
+            held,
+            range.start.saturating_add(base)..range.end.saturating_add(base),
+        )
+    };
+    if window(data, package).is_none() {
+        return Ok(false);
+    }
+    let tail = len.saturating_sub(zip::END_SEARCH)..len;
+    if !hold_at(r, data, tail.clone())? {
+        return Ok(false);
+    }
+    let mut first = tail.start;
+    if let Some(zip64) = window(data, package).and_then(zip::zip64_record_offset) {
+        // The ZIP64 end record lies before the locator the tail holds.
+        if zip64 < first {
+            if first.saturating_sub(zip64) > MAX_TABLE {
+                return Ok(false);
+            }
+            if !hold_at(r, data, zip64..first)? {
+                return Ok(false);
+            }
+            first = zip64;
+        }
+    }
+    let Some(directory) = window(data, package).and_then(zip::directory_range) else {
+        return Ok(false);
+    };
+    let directory = crate::num::usize_u64(directory.start)..crate::num::usize_u64(directory.end);
+    if directory.start < first {
+        if first.saturating_sub(directory.start) > MAX_TABLE {
+            return Ok(false);
+        }
+        if !hold_at(r, data, directory.start..first)? {
+            return Ok(false);
+        }
+    }
+    let (Ok(start), Ok(end)) = (usize::try_from(directory.start), usize::try_from(directory.end)) else {
+        return Ok(false);
+    };
+    // What each member needs read, apart from the names that borrow `data`.
+    let Some(plans) = window(data, package).and_then(|b| {
+        let plans = zip::local_plans(b, &(start..end))?;
+        Some(
+            plans
+                .iter()
+                .map(|p| (HELD_PARTS.contains(&p.name), p.local, p.packed, p.descriptor))
+                .collect::<Vec<MemberPlan>>(),
+        )
+    }) else {
+        return Ok(false);
+    };
+    for plan in plans {
+        if !hold_member(r, data, held, package, plan)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// What reading a member in parts needs: whether it is one of [`HELD_PARTS`] (read
-/// whole), its local header's offset, its stored size, whether a data descriptor follows.
+/// whole), its local header's offset (in its package), its stored size, whether a data
+/// descriptor follows.
 type MemberPlan = (bool, u64, u64, bool);
 
 /// Holds a member's local header and, for one of [`HELD_PARTS`], its data, else only its
-/// data descriptor (its data is fed); `false` when that would pass [`MAX_TABLE`] or
-/// [`MAX_HELD`], or its header does not read (the package is then read whole).
+/// data descriptor (its data is fed), all within `package` (its offsets are the package's);
+/// `false` when that would pass [`MAX_TABLE`] or [`MAX_HELD`], or its header does not read
+/// (the file is then read whole).
 fn hold_member<R: Read + Seek>(
     r: &mut R,
     data: &mut [u8],
     held: &mut HeldRanges,
+    package: &Range<u64>,
     (whole, local, packed, descriptor): MemberPlan,
 ) -> Result<bool, Error> {
     use crate::appx::zip;
-    let len = crate::num::len_u64(data);
-    let fixed = local..local.saturating_add(zip::LOCAL_HEADER_FIXED).min(len);
+    let len = package.end;
+    let local = local.saturating_add(package.start);
+    let fixed = local.min(len)..local.saturating_add(zip::LOCAL_HEADER_FIXED).min(len);
     if !hold(r, data, held, fixed.clone())? {
         return Ok(false);
     }
     let Some(header) = usize::try_from(local)
         .ok()
+        .filter(|_| fixed.end.saturating_sub(fixed.start) == zip::LOCAL_HEADER_FIXED)
         .and_then(|at| zip::local_header_len(data, at))
     else {
         return Ok(false);
@@ -403,8 +473,9 @@ fn hold<R: Read + Seek>(r: &mut R, data: &mut [u8], held: &mut HeldRanges, range
 }
 
 /// What a package read in parts may hold in all: an APPX package its directory, headers and
-/// small parts, an MSI package its structure, mini stream and signature (a package whose
-/// held parts take more is read whole within [`MAX_PACKAGE`]).
+/// small parts (a bundle those of itself and of every package it holds, together), an MSI
+/// package its structure, mini stream and signature (a package whose held parts take more
+/// is read whole within [`MAX_PACKAGE`]).
 const MAX_HELD: u64 = 256 << 20;
 
 fn read_whole<R: Read + Seek>(r: &mut R, len: u64) -> Result<Vec<u8>, Error> {
@@ -474,15 +545,19 @@ fn read_held<R: Read + Seek>(r: &mut R, len: u64) -> Result<Parts, Error> {
 }
 
 /// Verifies `data` with the digest and page-hash ranges read from `r` through one buffer.
-/// The outer error is a read failure; the inner result is the verification's.
+/// The outer error is a read failure; the inner result is the verification's. `reread`:
+/// ranges the verification reads more than once (a bundle's packages), whose reads must
+/// agree ([`Rereads`]).
 fn verify_streamed<R: Read + Seek>(
     v: &Verifier,
     r: &mut R,
     data: &[u8],
     at: UnixTime,
+    reread: &[Range<u64>],
 ) -> Result<Result<FileReport, Error>, Error> {
     let mut failure: Option<Error> = None;
     let mut buffer = vec![0u8; BUFFER];
+    let mut rereads = Rereads::new(data, reread);
     let report = v.verify_fed(data, None, at, &mut |range: Range<u64>, sink: &mut dyn FnMut(&[u8])| {
         let mut at = range.start;
         while failure.is_none() && at < range.end {
@@ -490,15 +565,136 @@ fn verify_streamed<R: Read + Seek>(
             let Some(chunk) = buffer.get_mut(..n) else { return };
             let next = at.saturating_add(crate::num::usize_u64(n));
             match read_exact_at(r, &(at..next), chunk) {
-                Ok(()) => sink(chunk),
+                Ok(()) => {
+                    rereads.observe(at, chunk);
+                    sink(chunk);
+                }
                 Err(e) => failure = Some(e),
             }
             at = next;
         }
     });
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(report),
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    // Only a verdict needs its reads to agree: an error (a bundle's package that does not
+    // parse, its second read cut short) is the whole file's too, and is reported as such.
+    if report.is_ok() {
+        rereads.agree()?;
+    }
+    Ok(report)
+}
+
+/// The reads of ranges read more than once: a bundle's package is read in the bundle's
+/// records (its digest and block map) and again as a package of its own (its records), so
+/// that a file rewritten between the two reads would have the bundle judged on one
+/// version and its package on another. Each read is hashed in order, the parts a later read
+/// skips (held, not fed: the package's signature record, directory and end records) taken
+/// from the held bytes, which [`unchanged`] compares again at the end; the hashes of all
+/// reads must be equal. The hash is SipHash keyed at random for each file
+/// ([`std::collections::hash_map::RandomState`]): whoever rewrites the file does not know
+/// the key, so cannot make two versions hash alike (a 2^-64 chance), and it costs a
+/// fraction of a SHA-256 pass, on top of the four states the bundle's and its packages'
+/// digests already take. Memory: one hash state and 8 bytes per read of each package,
+/// whatever its size.
+struct Rereads<'d> {
+    data: &'d [u8],
+    key: std::collections::hash_map::RandomState,
+    ranges: Vec<Reread>,
+}
+
+/// One range read more than once: the read under way, and the digests of those done.
+struct Reread {
+    range: Range<u64>,
+    at: u64,
+    hashing: Option<std::collections::hash_map::DefaultHasher>,
+    done: Vec<u64>,
+}
+
+impl<'d> Rereads<'d> {
+    /// `ranges` without overlaps (those of distinct members of an archive); kept sorted.
+    fn new(data: &'d [u8], ranges: &[Range<u64>]) -> Self {
+        let mut ranges: Vec<Reread> = ranges
+            .iter()
+            .filter(|r| r.start < r.end)
+            .map(|r| Reread {
+                range: r.clone(),
+                at: r.start,
+                hashing: None,
+                done: Vec::new(),
+            })
+            .collect();
+        ranges.sort_by_key(|r| (r.range.start, r.range.end));
+        Self {
+            data,
+            key: std::collections::hash_map::RandomState::new(),
+            ranges,
+        }
+    }
+
+    /// `bytes`, read from offset `at`.
+    fn observe(&mut self, at: u64, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let end = at.saturating_add(crate::num::len_u64(bytes));
+        // Only the ranges the read meets are visited (a bundle may hold thousands).
+        let first = self.ranges.partition_point(|r| r.range.end <= at);
+        for reread in self.ranges.iter_mut().skip(first) {
+            if reread.range.start >= end {
+                break;
+            }
+            let part = at.max(reread.range.start)..end.min(reread.range.end);
+            if reread.hashing.is_none() || part.start < reread.at {
+                // A read from before where the last one stopped: the next read begins.
+                reread.finish(self.data);
+                reread.hashing = Some(std::hash::BuildHasher::build_hasher(&self.key));
+                reread.at = reread.range.start;
+            }
+            let from = usize::try_from(part.start.saturating_sub(at)).unwrap_or(usize::MAX);
+            let to = usize::try_from(part.end.saturating_sub(at)).unwrap_or(usize::MAX);
+            reread.held_up_to(self.data, part.start);
+            if let (Some(h), Some(piece)) = (reread.hashing.as_mut(), bytes.get(from..to)) {
+                std::hash::Hasher::write(h, piece);
+            }
+            reread.at = part.end;
+        }
+    }
+
+    /// Every read of each range gave the same bytes.
+    fn agree(mut self) -> Result<(), Error> {
+        for reread in &mut self.ranges {
+            reread.finish(self.data);
+            if reread.done.windows(2).any(|w| w.first() != w.last()) {
+                return Err(Error::Changed {
+                    detail: format!(
+                        "bytes {:#x}..{:#x} (a bundle's package) differ between its reads",
+                        reread.range.start, reread.range.end
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Reread {
+    /// Hashes the held bytes from where the read stands up to `to` (what it skipped).
+    fn held_up_to(&mut self, data: &[u8], to: u64) {
+        if to > self.at {
+            if let (Some(h), Some(bytes)) = (self.hashing.as_mut(), window(data, &(self.at..to))) {
+                std::hash::Hasher::write(h, bytes);
+            }
+            self.at = to;
+        }
+    }
+
+    /// Ends the read under way (the rest of the range from the held bytes).
+    fn finish(&mut self, data: &[u8]) {
+        self.held_up_to(data, self.range.end);
+        if let Some(h) = self.hashing.take() {
+            self.done.push(std::hash::Hasher::finish(&h));
+        }
     }
 }
 
