@@ -415,7 +415,9 @@ impl Verifier {
         at: UnixTime,
         feed: &mut Feed<'_>,
     ) -> Result<FileReport, Error> {
-        let script = crate::script::Script::parse(data, language)?;
+        // The text is read through `feed`: `data` may hold only the script's first bytes (a
+        // large script read from a file, verify::reader).
+        let script = crate::script::Script::parse_fed(data, language, feed)?;
         // Offsets inside the decoded signature are not file offsets (it is base64 in the
         // text); they are reported from the decoded blob's start.
         let table = self.single_blob(script.signature(), 0, "the script's signature block");
@@ -428,7 +430,7 @@ impl Verifier {
             language: language.name().to_string(),
             encoding: script.encoding().name().to_string(),
         });
-        let digests = script.catalog_digests(self.lookup_algorithms());
+        let digests = script.catalog_digests_fed(self.lookup_algorithms(), feed);
         self.look_up(&digests, &mut examined);
         Ok(self.conclude(examined))
     }
@@ -1031,7 +1033,7 @@ impl Subject<'_, '_> {
                 Vec::new()
             }),
             Self::Catalog(list) => algorithms.iter().map(|a| (*a, a.hash(list))).collect(),
-            Self::Script(script) => script.digests(algorithms),
+            Self::Script(script) => script.digests_fed(algorithms, feed),
             // The digest blob a signature over the package as it is carries, in the block
             // map's algorithm only (the one its parts are hashed in).
             Self::Appx(package, _) => algorithms

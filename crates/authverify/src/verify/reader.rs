@@ -58,23 +58,39 @@ pub(crate) fn verify<R: Read + Seek>(
     at: UnixTime,
 ) -> Result<FileReport, Error> {
     let len = r.seek(SeekFrom::End(0)).map_err(|e| read_err(&e))?;
-    // A script's SIP hashes its whole text, so a script is read whole too (known by its
-    // name: a large file of no magic is not read into memory on a guess).
-    let script = name
+    // A script is known by its name: a large file of no magic is not taken for one on a
+    // guess.
+    let language = name
         .and_then(|n| std::path::Path::new(n).extension()?.to_str())
-        .and_then(crate::script::ScriptLanguage::from_extension)
-        .is_some();
-    // Small files and scripts are read whole without looking at their first bytes (one
-    // read per small file).
-    let whole = len <= READ_WHOLE_LIMIT || script;
-    let magic = if whole { None } else { read_magic(r)? };
+        .and_then(crate::script::ScriptLanguage::from_extension);
+    // Small files are read whole without looking at their first bytes (one read per small
+    // file).
+    let small = len <= READ_WHOLE_LIMIT;
+    let magic = if small { None } else { read_magic(r)? };
+    if let (Some(language), Some(m)) = (language, magic) {
+        if language != crate::script::ScriptLanguage::WindowsScriptFile && !other_format(&m) {
+            // A large script: only its first bytes are held; its text is read through the
+            // feed, a window at a time to find its block, then in chunks to hash it (memory
+            // independent of its size, script::block::find).
+            let (data, held) = read_head(r, len)?;
+            let report = verify_streamed(v, r, &data, name, at)?;
+            unchanged(r, &data, &held, len, "the script's first bytes")?;
+            return report;
+        }
+    }
+    // Other scripts are read whole: a `.wsf` file, whose block belongs before its last
+    // `</job>`, searched for in the whole text (at most MAX_PACKAGE bytes, below), and a
+    // script that starts as another format does (`verify_bytes_named` takes it for that
+    // format, which the whole bytes decide).
+    let whole = small || language.is_some();
+    let magic = if whole { None } else { magic };
     let msi = magic.is_some_and(|m| crate::msi::is_compound_file(&m));
     if msi {
         // An MSI package: its structure and signature streams are held, the streams its
         // digest reads are fed from the file (memory: the structure, see msi::hold; None:
         // a structure larger than MAX_HELD, read whole below).
         if let Some((data, held)) = read_held_msi(r, len)? {
-            let report = verify_streamed(v, r, &data, at)?;
+            let report = verify_streamed(v, r, &data, None, at)?;
             unchanged(r, &data, &held, len, "the compound file's structure or signature")?;
             return report;
         }
@@ -84,7 +100,7 @@ pub(crate) fn verify<R: Read + Seek>(
         // headers, directory and the parts read whole are held (None: a bundle, or a layout
         // only the whole file can judge, read whole below).
         if let Some((data, held)) = read_held_package(r, len)? {
-            let report = verify_streamed(v, r, &data, at)?;
+            let report = verify_streamed(v, r, &data, None, at)?;
             unchanged(r, &data, &held, len, "the package's headers, directory or signed parts")?;
             return report;
         }
@@ -104,10 +120,33 @@ pub(crate) fn verify<R: Read + Seek>(
         };
     }
     let (data, held) = read_held(r, len)?;
-    let report = verify_streamed(v, r, &data, at)?;
+    let report = verify_streamed(v, r, &data, None, at)?;
     // One snapshot: what was parsed must still be what is there.
     unchanged(r, &data, &held, len, "headers or certificate table")?;
     report
+}
+
+/// The first bytes of a large script held: its byte order mark, and the magic numbers
+/// `verify_fed` tells formats apart by.
+const SCRIPT_HEAD: u64 = 4096;
+
+/// A script's first 8 bytes say it is of a format `verify_fed` takes before scripts (a PE
+/// image, a cabinet, an MSI package, a ZIP archive, DER).
+fn other_format(magic: &[u8; 8]) -> bool {
+    magic.starts_with(b"MZ")
+        || crate::cab::is_cabinet(magic)
+        || crate::msi::is_compound_file(magic)
+        || crate::appx::zip::is_zip(magic)
+        || magic.first() == Some(&0x30)
+}
+
+/// A zeroed buffer as long as the script with its first [`SCRIPT_HEAD`] bytes read into it,
+/// and that range.
+fn read_head<R: Read + Seek>(r: &mut R, len: u64) -> Result<Parts, Error> {
+    let mut data = zeroed(len)?;
+    let head = 0..SCRIPT_HEAD.min(len);
+    fill(r, &mut data, &head)?;
+    Ok((data, vec![head]))
 }
 
 /// The largest APPX package or catalog read (it is held whole in memory).
@@ -386,11 +425,12 @@ fn verify_streamed<R: Read + Seek>(
     v: &Verifier,
     r: &mut R,
     data: &[u8],
+    name: Option<&str>,
     at: UnixTime,
 ) -> Result<Result<FileReport, Error>, Error> {
     let mut failure: Option<Error> = None;
     let mut buffer = vec![0u8; BUFFER];
-    let report = v.verify_fed(data, None, at, &mut |range: Range<u64>, sink: &mut dyn FnMut(&[u8])| {
+    let report = v.verify_fed(data, name, at, &mut |range: Range<u64>, sink: &mut dyn FnMut(&[u8])| {
         let mut at = range.start;
         while failure.is_none() && at < range.end {
             let n = usize::try_from(range.end.saturating_sub(at)).map_or(BUFFER, |left| left.min(BUFFER));
