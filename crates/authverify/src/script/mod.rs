@@ -191,7 +191,7 @@ pub struct Script<'a> {
     block_offset: Option<usize>,
     /// Bytes of the hashed text that are not UTF-8, counted by the pass that hashes it
     /// ([`Script::digests_fed`]).
-    not_utf8: std::cell::Cell<Option<usize>>,
+    not_utf8: std::sync::OnceLock<usize>,
 }
 
 impl<'a> Script<'a> {
@@ -220,7 +220,7 @@ impl<'a> Script<'a> {
                 after_block: bytes.len(),
                 signature: None,
                 block_offset: None,
-                not_utf8: std::cell::Cell::new(None),
+                not_utf8: std::sync::OnceLock::new(),
             },
             Some(b) => Self {
                 bytes,
@@ -230,7 +230,7 @@ impl<'a> Script<'a> {
                 after_block: b.after,
                 signature: Some(b.der),
                 block_offset: Some(b.begin),
-                not_utf8: std::cell::Cell::new(None),
+                not_utf8: std::sync::OnceLock::new(),
             },
         };
         if script.signature.is_some() && language == ScriptLanguage::WindowsScriptFile {
@@ -308,13 +308,13 @@ impl<'a> Script<'a> {
             // end for .js/.vbs, the last `</job>` for .wsf).
             let position = sink.units();
             part(&mut sink, after);
-            self.not_utf8.set(Some(sink.not_utf8()));
+            let _ = self.not_utf8.set(sink.not_utf8());
             sink.flush();
             // A DWORD: Windows' position wraps past 4 Gi units as the SIP's would.
             let low = position & u64::from(u32::MAX);
             hasher.update(&u32::try_from(low).unwrap_or(u32::MAX).to_le_bytes());
         } else {
-            self.not_utf8.set(Some(sink.not_utf8()));
+            let _ = self.not_utf8.set(sink.not_utf8());
             sink.flush();
         }
         hasher.finalize()
@@ -335,7 +335,7 @@ impl<'a> Script<'a> {
         if self.not_utf8.get().is_none() {
             self.digests(&[]);
         }
-        self.not_utf8.get().unwrap_or(0)
+        self.not_utf8.get().copied().unwrap_or(0)
     }
 
     /// The hash a catalog lists this script by: the hash of the file's bytes, signature
