@@ -75,7 +75,13 @@ fn osslsign(test: &str, dir: &Path, name: &str, text: &[u8]) -> Option<Vec<u8>> 
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let bytes = std::fs::read(&signed).unwrap();
-    assert!(bytes.len() as u64 > READ_WHOLE_LIMIT, "takes the held path");
+    assert!(
+        bytes.len() as u64 > READ_WHOLE_LIMIT,
+        "{name}: {} bytes signed, {} unsigned: {}",
+        bytes.len(),
+        text.len(),
+        String::from_utf8_lossy(&out.stdout)
+    );
     Some(bytes)
 }
 
@@ -212,4 +218,52 @@ fn a_large_vbscript_read_in_chunks_gets_the_report_of_its_bytes() {
     assert_eq!(r.status, FileStatus::Invalid, "text after: {:?}", r.notes);
 
     changed_while_read(&v, &signed, name);
+}
+
+/// A UTF-16LE script (byte order mark FF FE) signed by osslsigncode, a non-ASCII unit and CR
+/// LF across the reads' boundaries: valid both ways; a begin line early in the text besides
+/// the block at its end (found only by searching the whole text) is the same typed error
+/// both ways.
+#[test]
+fn a_large_utf16_script_and_one_with_two_begin_lines_get_the_report_of_their_bytes() {
+    let test = "a_large_utf16_script_and_one_with_two_begin_lines_get_the_report_of_their_bytes";
+    let dir = tempfile::tempdir().unwrap();
+    // CR LF across 1 MiB: the CR unit at 2 + 2 * (MIB / 2 - 2), after the byte order mark.
+    let ascii = text(5 * MIB, &[(MIB / 2 - 2, b"")]);
+    let mut wide: Vec<u8> = vec![0xff, 0xfe];
+    wide.extend(
+        String::from_utf8(ascii)
+            .unwrap()
+            .replace("line 7'", "l\u{e9}ne 7'")
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    let v = verifier();
+    assert_eq!(&wide[MIB - 2..MIB + 2], b"\r\0\n\0");
+    let Some(signed) = osslsign(test, dir.path(), "wide.ps1", &wide) else {
+        return;
+    };
+    let r = both(&v, &signed, "wide.ps1");
+    assert_eq!(r.status, FileStatus::Valid, "{:?}", r.notes);
+    assert_eq!(r.script.as_ref().map(|s| s.encoding.as_str()), Some("utf-16le"));
+
+    // Put in after signing: osslsigncode takes the first begin line for an old signature's
+    // and signs the text before it.
+    let Some(mut signed) = osslsign(test, dir.path(), "two.ps1", &text(9 * MIB, &[(4 * MIB, b"")])) else {
+        return;
+    };
+    let early = b"# SIG # Begin signature block\r\n";
+    signed.splice(4 * MIB + 2..4 * MIB + 2, early.iter().copied());
+    let from_bytes = v.verify_bytes_named(&signed, "two.ps1", at()).map(|r| r.status);
+    let from_reader = v
+        .verify_reader_named(&mut Cursor::new(&signed), "two.ps1", at())
+        .map(|r| r.status);
+    assert!(
+        matches!(
+            &from_bytes,
+            Err(Error::Script(authverify::error::ScriptError::DuplicateBlock { .. }))
+        ),
+        "{from_bytes:?}"
+    );
+    assert_eq!(format!("{from_reader:?}"), format!("{from_bytes:?}"));
 }
