@@ -73,6 +73,11 @@ pub(crate) struct Found {
     pub(crate) after: usize,
     /// The PKCS#7, decoded.
     pub(crate) der: Vec<u8>,
+    /// Where the line after the begin line starts.
+    pub(crate) lines: usize,
+    /// The SHA-256 of the block's bytes as read from `lines` to `after`, so that a reader
+    /// can tell they are still there when it is done.
+    pub(crate) read_hash: Vec<u8>,
 }
 
 /// Begin lines of `language`'s block in `bytes`: whole lines after the first (a block
@@ -169,9 +174,12 @@ pub(crate) fn find(
         }
         let at_end = end == len;
         if let Some(found) = decode(&region, first.next, at_end, encoding, language, offset)? {
+            let read = region.get(..found.after.saturating_sub(first.next)).unwrap_or_default();
             return Ok(Some(Found {
                 begin: first.start,
                 body_end,
+                lines: first.next,
+                read_hash: crate::DigestAlgorithm::Sha256.hash(read),
                 ..found
             }));
         }
@@ -234,6 +242,8 @@ fn decode(
                 body_end: 0,
                 after: base.saturating_add(line.next),
                 der,
+                lines: 0,
+                read_hash: Vec::new(),
             }));
         }
         let malformed = || ScriptError::MalformedLine {

@@ -192,6 +192,9 @@ pub struct Script<'a> {
     /// Bytes of the hashed text that are not UTF-8, counted by the pass that hashes it
     /// ([`Script::digests_fed`]).
     not_utf8: std::sync::OnceLock<usize>,
+    /// The block's lines after its begin line, as file offsets, and the SHA-256 of their
+    /// bytes as read ([`Script::block_read`]).
+    block_read: Option<(std::ops::Range<u64>, Vec<u8>)>,
 }
 
 impl<'a> Script<'a> {
@@ -221,8 +224,13 @@ impl<'a> Script<'a> {
                 signature: None,
                 block_offset: None,
                 not_utf8: std::sync::OnceLock::new(),
+                block_read: None,
             },
             Some(b) => Self {
+                block_read: Some((
+                    crate::num::usize_u64(b.lines)..crate::num::usize_u64(b.after),
+                    b.read_hash,
+                )),
                 bytes,
                 language,
                 encoding,
@@ -237,6 +245,13 @@ impl<'a> Script<'a> {
             script.wsf_position()?;
         }
         Ok(script)
+    }
+
+    /// Where the signature block's lines after its begin line lie (to the text after the
+    /// block) and the SHA-256 of their bytes as they were read: a reader checks them
+    /// unchanged once the verification is done, as it checks a PE image's certificate table.
+    pub(crate) fn block_read(&self) -> Option<(std::ops::Range<u64>, &[u8])> {
+        self.block_read.as_ref().map(|(r, h)| (r.clone(), h.as_slice()))
     }
 
     /// The language this script was read as.

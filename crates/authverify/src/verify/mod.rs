@@ -328,7 +328,7 @@ impl Verifier {
         }
         if !data.starts_with(b"MZ") {
             if let Some(language) = crate::script::ScriptLanguage::detect(name, data) {
-                return self.verify_script(data, language, at, feed);
+                return self.verify_script(data, language, at, feed).map(|(report, _)| report);
             }
         }
         if self.has_catalogs() && !data.starts_with(b"MZ") {
@@ -408,13 +408,16 @@ impl Verifier {
     /// A script (PowerShell, MOF, JScript, VBScript, WSF): the signature in its comment
     /// block over the digest its SIP computes. Text after the block is outside every
     /// signature and makes the file invalid, as bytes after a PE's certificate table do.
-    fn verify_script(
+    ///
+    /// Also returns where the block's lines after its begin line lie and the SHA-256 of
+    /// their bytes as read (`Script::block_read`), for a reader to check them unchanged.
+    pub(crate) fn verify_script(
         &self,
         data: &[u8],
         language: crate::script::ScriptLanguage,
         at: UnixTime,
         feed: &mut Feed<'_>,
-    ) -> Result<FileReport, Error> {
+    ) -> Result<(FileReport, Option<BlockRead>), Error> {
         // The text is read through `feed`: `data` may hold only the script's first bytes (a
         // large script read from a file, verify::reader).
         let script = crate::script::Script::parse_fed(data, language, feed)?;
@@ -432,7 +435,8 @@ impl Verifier {
         });
         let digests = script.catalog_digests_fed(self.lookup_algorithms(), feed);
         self.look_up(&digests, &mut examined);
-        Ok(self.conclude(examined))
+        let block = script.block_read().map(|(range, hash)| (range, hash.to_vec()));
+        Ok((self.conclude(examined), block))
     }
 
     /// A cabinet: its one signature (and those nested in it) over the cabinet's digest.
@@ -974,6 +978,10 @@ impl PageTables {
         }
     }
 }
+
+/// Where a script's block lines lie and the SHA-256 of their bytes as read
+/// (`Script::block_read`).
+pub(crate) type BlockRead = (std::ops::Range<u64>, Vec<u8>);
 
 /// What the file a signature covers is, as far as evaluating the signature depends on its
 /// format: the data type its SpcIndirectDataContent names, how its digest is computed, and

@@ -7,6 +7,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 
 use crate::bounded::HeldRanges;
+use crate::digest::Feed;
 use crate::error::Error;
 use crate::report::FileReport;
 use crate::time::UnixTime;
@@ -71,11 +72,16 @@ pub(crate) fn verify<R: Read + Seek>(
         if language != crate::script::ScriptLanguage::WindowsScriptFile && !other_format(&m) {
             // A large script: only its first bytes are held; its text is read through the
             // feed, a window at a time to find its block, then in chunks to hash it (memory
-            // independent of its size, script::block::find).
+            // independent of its size, script::block::find). `verify_fed` would take it
+            // for a script too (`other_format` rules out what it tries first).
             let (data, held) = read_head(r, len)?;
-            let report = verify_streamed(v, r, &data, name, at)?;
+            let outcome = stream(r, |feed| v.verify_script(&data, language, at, feed))?;
             unchanged(r, &data, &held, len, "the script's first bytes")?;
-            return report;
+            let (report, block) = outcome?;
+            if let Some((range, hash)) = block {
+                unchanged_hash(r, &range, &hash, "the script's signature block")?;
+            }
+            return Ok(report);
         }
     }
     // Other scripts are read whole: a `.wsf` file, whose block belongs before its last
@@ -90,7 +96,7 @@ pub(crate) fn verify<R: Read + Seek>(
         // digest reads are fed from the file (memory: the structure, see msi::hold; None:
         // a structure larger than MAX_HELD, read whole below).
         if let Some((data, held)) = read_held_msi(r, len)? {
-            let report = verify_streamed(v, r, &data, None, at)?;
+            let report = verify_streamed(v, r, &data, at)?;
             unchanged(r, &data, &held, len, "the compound file's structure or signature")?;
             return report;
         }
@@ -100,7 +106,7 @@ pub(crate) fn verify<R: Read + Seek>(
         // headers, directory and the parts read whole are held (None: a bundle, or a layout
         // only the whole file can judge, read whole below).
         if let Some((data, held)) = read_held_package(r, len)? {
-            let report = verify_streamed(v, r, &data, None, at)?;
+            let report = verify_streamed(v, r, &data, at)?;
             unchanged(r, &data, &held, len, "the package's headers, directory or signed parts")?;
             return report;
         }
@@ -120,7 +126,7 @@ pub(crate) fn verify<R: Read + Seek>(
         };
     }
     let (data, held) = read_held(r, len)?;
-    let report = verify_streamed(v, r, &data, None, at)?;
+    let report = verify_streamed(v, r, &data, at)?;
     // One snapshot: what was parsed must still be what is there.
     unchanged(r, &data, &held, len, "headers or certificate table")?;
     report
@@ -425,12 +431,17 @@ fn verify_streamed<R: Read + Seek>(
     v: &Verifier,
     r: &mut R,
     data: &[u8],
-    name: Option<&str>,
     at: UnixTime,
 ) -> Result<Result<FileReport, Error>, Error> {
+    stream(r, |feed| v.verify_fed(data, None, at, feed))
+}
+
+/// Runs `run` with a feed reading from `r` through one buffer. The outer error is a read
+/// failure (the result is then dropped); the inner value is `run`'s.
+fn stream<R: Read + Seek, T>(r: &mut R, run: impl FnOnce(&mut Feed<'_>) -> T) -> Result<T, Error> {
     let mut failure: Option<Error> = None;
     let mut buffer = vec![0u8; BUFFER];
-    let report = v.verify_fed(data, name, at, &mut |range: Range<u64>, sink: &mut dyn FnMut(&[u8])| {
+    let report = run(&mut |range: Range<u64>, sink: &mut dyn FnMut(&[u8])| {
         let mut at = range.start;
         while failure.is_none() && at < range.end {
             let n = usize::try_from(range.end.saturating_sub(at)).map_or(BUFFER, |left| left.min(BUFFER));
@@ -447,6 +458,29 @@ fn verify_streamed<R: Read + Seek>(
         Some(e) => Err(e),
         None => Ok(report),
     }
+}
+
+/// `range` read again must hash to `hash` (SHA-256), as it did when it was verified; `what`
+/// names it in the error. Read through one buffer of at most [`BUFFER`] bytes.
+fn unchanged_hash<R: Read + Seek>(r: &mut R, range: &Range<u64>, hash: &[u8], what: &str) -> Result<(), Error> {
+    let mut hasher = crate::digest::MultiDigest::new(&[crate::DigestAlgorithm::Sha256]);
+    let mut buffer =
+        vec![0u8; usize::try_from(range.end.saturating_sub(range.start)).map_or(BUFFER, |n| n.min(BUFFER))];
+    let mut at = range.start;
+    while at < range.end {
+        let n = usize::try_from(range.end.saturating_sub(at)).map_or(BUFFER, |left| left.min(BUFFER));
+        let Some(chunk) = buffer.get_mut(..n) else { break };
+        let next = at.saturating_add(crate::num::usize_u64(n));
+        read_exact_at(r, &(at..next), chunk)?;
+        hasher.update(chunk);
+        at = next;
+    }
+    if hasher.finalize().first().map(|(_, h)| h.as_slice()) != Some(hash) {
+        return Err(Error::Changed {
+            detail: format!("bytes {:#x}..{:#x} ({what}) differ", range.start, range.end),
+        });
+    }
+    Ok(())
 }
 
 /// The length and every held range read again must equal what was verified.
