@@ -478,6 +478,15 @@ pub enum ScriptError {
         /// The bound.
         max: u64,
     },
+    /// A block spanning more bytes, begin line to end line, than any signature needs
+    /// (`script::MAX_BLOCK_SPAN`).
+    #[error("script: the signature block at offset {offset} spans more than {max} bytes")]
+    BlockSpanTooLarge {
+        /// Offset of the begin line.
+        offset: u64,
+        /// The bound.
+        max: u64,
+    },
     /// A begin and end line with nothing between them.
     #[error("script: the signature block at offset {offset} is empty")]
     EmptyBlock {

@@ -5,6 +5,7 @@ use base64::Engine;
 
 use super::text::{self, Line, TextEncoding};
 use super::ScriptLanguage;
+use crate::digest::Feed;
 use crate::error::ScriptError;
 
 /// The most base64 text a block may hold (16 MiB, the bound on an MSI package's signature
@@ -72,6 +73,11 @@ pub(crate) struct Found {
     pub(crate) after: usize,
     /// The PKCS#7, decoded.
     pub(crate) der: Vec<u8>,
+    /// Where the line after the begin line starts.
+    pub(crate) lines: usize,
+    /// The SHA-256 of the block's bytes as read from `lines` to `after`, so that a reader
+    /// can tell they are still there when it is done.
+    pub(crate) read_hash: Vec<u8>,
 }
 
 /// Begin lines of `language`'s block in `bytes`: whole lines after the first (a block
@@ -122,29 +128,104 @@ pub(crate) fn has_begin_line(bytes: &[u8], language: ScriptLanguage) -> bool {
         .is_ok_and(|encoding| begin_lines(bytes, encoding, language).next().is_some())
 }
 
-/// The signature block of `bytes`, if it has one. Two begin lines, a begin line without an
-/// end line, a line between them that is not a signature line, and text that is not
-/// base64 are errors.
+/// The most bytes a block may span, begin line to end line (64 MiB): [`MAX_BLOCK`] of base64
+/// in lines of UTF-16 text takes a little over twice that, and the block is read into memory
+/// to be decoded.
+pub const MAX_BLOCK_SPAN: usize = 4 * MAX_BLOCK;
+
+/// Bytes of the text searched for begin lines at a time.
+const WINDOW: usize = 1 << 20;
+
+/// The first bytes of a block read to decode it; doubled while the end line is not in
+/// them (a block is usually 10-60 KB), up to [`MAX_BLOCK_SPAN`].
+const FIRST_SPAN: usize = 64 << 10;
+
+/// The signature block of a text of `len` bytes read through `feed`, if it has one. Two
+/// begin lines, a begin line without an end line, a line between them that is not a
+/// signature line, text that is not base64 and a block spanning more than
+/// [`MAX_BLOCK_SPAN`] are errors. Memory: a window of the text while searching for begin
+/// lines, then the block, whatever the text's size (a script in memory and one read from
+/// a file go through the same steps).
 pub(crate) fn find(
-    bytes: &[u8],
+    len: usize,
     encoding: TextEncoding,
     language: ScriptLanguage,
+    feed: &mut Feed<'_>,
 ) -> Result<Option<Found>, ScriptError> {
-    let mut begins = begin_lines(bytes, encoding, language);
-    let Some(first) = begins.next() else {
+    let mut begins = begin_lines_fed(len, encoding, language, feed).into_iter();
+    let Some((first, body_end)) = begins.next() else {
         return Ok(None);
     };
-    if let Some(second) = begins.next() {
+    if let Some((second, _)) = begins.next() {
         return Err(ScriptError::DuplicateBlock {
             first: crate::num::usize_u64(first.start),
             second: crate::num::usize_u64(second.start),
         });
     }
-    let s = syntax(language);
     let offset = crate::num::usize_u64(first.start);
+    let mut span = FIRST_SPAN;
+    let mut region = Vec::new();
+    loop {
+        let end = first.next.saturating_add(span).min(len);
+        if !read(feed, first.next..end, &mut region) {
+            // The feed could not give the bytes (a file read that failed, which its reader
+            // reports): no block is decoded from part of one.
+            return Err(ScriptError::UnterminatedBlock { offset });
+        }
+        let at_end = end == len;
+        if let Some(found) = decode(&region, first.next, at_end, encoding, language, offset)? {
+            let read = region.get(..found.after.saturating_sub(first.next)).unwrap_or_default();
+            return Ok(Some(Found {
+                begin: first.start,
+                body_end,
+                lines: first.next,
+                read_hash: crate::DigestAlgorithm::Sha256.hash(read),
+                ..found
+            }));
+        }
+        if at_end || span >= MAX_BLOCK_SPAN {
+            return Err(if at_end {
+                ScriptError::UnterminatedBlock { offset }
+            } else {
+                ScriptError::BlockSpanTooLarge {
+                    offset,
+                    max: crate::num::usize_u64(MAX_BLOCK_SPAN),
+                }
+            });
+        }
+        span = span.saturating_mul(2).min(MAX_BLOCK_SPAN);
+    }
+}
+
+/// Reads `range` through `feed` into `into`; `false` when the feed gave fewer bytes.
+fn read(feed: &mut Feed<'_>, range: std::ops::Range<usize>, into: &mut Vec<u8>) -> bool {
+    into.clear();
+    let want = range.end.saturating_sub(range.start);
+    let range = crate::num::usize_u64(range.start)..crate::num::usize_u64(range.end);
+    feed(range, &mut |piece| into.extend_from_slice(piece));
+    into.len() == want
+}
+
+/// The block's lines after its begin line, in `region` (which starts at file offset `base`
+/// and ends at the text's end when `at_end`): the block decoded (its `begin` and `body_end`
+/// left for the caller), `None` when the region ends before the end line does (a line is
+/// judged only once its terminator is in the region, or the text ends with it), or the
+/// error the first line that decides one gives.
+fn decode(
+    region: &[u8],
+    base: usize,
+    at_end: bool,
+    encoding: TextEncoding,
+    language: ScriptLanguage,
+    offset: u64,
+) -> Result<Option<Found>, ScriptError> {
+    let s = syntax(language);
     let mut base64 = Vec::new();
-    for line in text::lines(bytes, encoding, first.next) {
-        let content = bytes.get(line.start..line.end).unwrap_or_default();
+    for line in text::lines(region, encoding, 0) {
+        if !at_end && line.next <= line.end {
+            return Ok(None);
+        }
+        let content = region.get(line.start..line.end).unwrap_or_default();
         if text::is_ascii_text(content, encoding, s.end) {
             if base64.is_empty() {
                 return Err(ScriptError::EmptyBlock { offset });
@@ -157,14 +238,16 @@ pub(crate) fn find(
                         detail: e.to_string(),
                     })?;
             return Ok(Some(Found {
-                begin: first.start,
-                body_end: terminator_start(bytes, encoding, first.start),
-                after: line.next,
+                begin: 0,
+                body_end: 0,
+                after: base.saturating_add(line.next),
                 der,
+                lines: 0,
+                read_hash: Vec::new(),
             }));
         }
         let malformed = || ScriptError::MalformedLine {
-            offset: crate::num::usize_u64(line.start),
+            offset: crate::num::usize_u64(base.saturating_add(line.start)),
         };
         let ascii = text::ascii(content, encoding).ok_or_else(malformed)?;
         let payload = ascii
@@ -180,7 +263,94 @@ pub(crate) fn find(
         }
         base64.extend_from_slice(payload);
     }
-    Err(ScriptError::UnterminatedBlock { offset })
+    Ok(None)
+}
+
+/// The first two begin lines of a text of `len` bytes read through `feed` a window at a
+/// time, each with where the hashed text before it ends. Windows overlap by the bytes a
+/// begin line is judged on (the unit before it, the text, the CR LF after it), and each
+/// judges the matches starting in its own part only, so a line across two windows is
+/// found once, as in the whole text (the rule is [`begin_lines`]'s; the begin text earlier
+/// in the file is why the whole text is searched, not only its end).
+fn begin_lines_fed(
+    len: usize,
+    encoding: TextEncoding,
+    language: ScriptLanguage,
+    feed: &mut Feed<'_>,
+) -> Vec<(Line, usize)> {
+    begin_lines_windowed(len, encoding, language, feed, WINDOW)
+}
+
+/// [`begin_lines_fed`] with windows of `window` bytes (more than a begin line and four units).
+fn begin_lines_windowed(
+    len: usize,
+    encoding: TextEncoding,
+    language: ScriptLanguage,
+    feed: &mut Feed<'_>,
+    window: usize,
+) -> Vec<(Line, usize)> {
+    let unit = encoding.unit();
+    let margin = syntax(language).begin.len().saturating_add(2).saturating_mul(unit);
+    let mut found: Vec<(Line, usize)> = Vec::new();
+    // Matches at `lo` or after are the next window's; windows start on a unit boundary,
+    // two units early (a CR LF before the first match they judge).
+    let mut lo: usize = 0;
+    let mut scratch = Vec::new();
+    loop {
+        let start = lo.saturating_sub(unit.saturating_mul(2));
+        let end = start.saturating_add(window).min(len);
+        let last = end == len;
+        let hi = if last {
+            len
+        } else {
+            let hi = end.saturating_sub(margin);
+            hi.saturating_sub(hi.checked_rem(unit).unwrap_or(0))
+        };
+        let judge = |bytes: &[u8], found: &mut Vec<(Line, usize)>| {
+            for line in begin_lines(bytes, encoding, language) {
+                let at = start.saturating_add(line.start);
+                if at >= hi || found.len() >= 2 {
+                    break;
+                }
+                if at >= lo {
+                    let shift = |o: usize| start.saturating_add(o);
+                    found.push((
+                        Line {
+                            start: at,
+                            end: shift(line.end),
+                            next: shift(line.next),
+                        },
+                        shift(terminator_start(bytes, encoding, line.start)),
+                    ));
+                }
+            }
+        };
+        // Searched in place when the feed gives the window in one piece (a script in
+        // memory, a file read in pieces as large), else gathered first.
+        let want = end.saturating_sub(start);
+        let mut judged = false;
+        scratch.clear();
+        feed(crate::num::usize_u64(start)..crate::num::usize_u64(end), &mut |piece| {
+            if !judged && scratch.is_empty() && piece.len() == want {
+                judge(piece, &mut found);
+                judged = true;
+            } else {
+                scratch.extend_from_slice(piece);
+            }
+        });
+        if !judged {
+            if scratch.len() != want {
+                // The feed failed (its reader reports why).
+                break;
+            }
+            judge(&scratch, &mut found);
+        }
+        if last || found.len() >= 2 || hi <= lo {
+            break;
+        }
+        lo = hi;
+    }
+    found
 }
 
 /// Where the line terminator (LF or CR LF) ending just before `line_start` starts.
@@ -218,8 +388,54 @@ pub(crate) fn rfind_ascii(bytes: &[u8], encoding: TextEncoding, needle: &str) ->
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// The first two begin lines found window by window are those of the whole text, with
+    /// windows of every size from the smallest up (so that a begin line, its LF before and its
+    /// CR LF after fall across a window's edge at every place), fed in one piece or in
+    /// pieces gathered, in both unit widths.
+    #[test]
+    fn begin_lines_found_by_window_are_those_of_the_whole_text() {
+        let b = "# SIG # Begin signature block";
+        let texts = [
+            format!("x\r\n{b}\r\n# QUJD\r\ny\n{b}\n"),
+            format!("{b}\nab\n {b}\nx{b}\n{b}x\r\n{b}\r"),
+            format!("abc\n{b}"),
+            format!("{b}{b}\n\n{b}\r\n"),
+        ];
+        for text in &texts {
+            for encoding in [TextEncoding::Utf8, TextEncoding::Utf16Le] {
+                let bytes: Vec<u8> = match encoding {
+                    TextEncoding::Utf16Le => text.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+                    _ => text.as_bytes().to_vec(),
+                };
+                let whole: Vec<(Line, usize)> = begin_lines(&bytes, encoding, ScriptLanguage::PowerShell)
+                    .take(2)
+                    .map(|l| (l, terminator_start(&bytes, encoding, l.start)))
+                    .collect();
+                let smallest = (b.len() + 5) * encoding.unit();
+                for window in smallest..bytes.len() + 2 {
+                    for halves in [false, true] {
+                        let mut feed = |r: std::ops::Range<u64>, sink: &mut dyn FnMut(&[u8])| {
+                            let piece = &bytes[usize::try_from(r.start).unwrap()..usize::try_from(r.end).unwrap()];
+                            if halves {
+                                let (a, c) = piece.split_at(piece.len() / 2);
+                                sink(a);
+                                sink(c);
+                            } else {
+                                sink(piece);
+                            }
+                        };
+                        let found =
+                            begin_lines_windowed(bytes.len(), encoding, ScriptLanguage::PowerShell, &mut feed, window);
+                        assert_eq!(found, whole, "{text:?} {encoding:?} window {window} halves {halves}");
+                    }
+                }
+            }
+        }
+    }
 
     /// The begin lines found by searching for the begin text are the lines, split one by
     /// one, whose whole text is the begin text (the definition), in both unit widths, with

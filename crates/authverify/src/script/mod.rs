@@ -7,15 +7,21 @@
 //!
 //! Zero-copy over the file's bytes: parsing borrows them, the digest streams them through
 //! a 32 KiB conversion buffer, and the only copies are the block's base64 text and the
-//! decoded signature (each bounded by [`MAX_BLOCK`]).
+//! decoded signature (each bounded by [`MAX_BLOCK`]). Every pass over the text goes through
+//! a feed of its bytes (a slice in memory, or a file read in chunks, `Verifier::verify_reader`),
+//! so a script of any size is verified in memory independent of its size: a window of the
+//! text while its begin lines are searched for, the block (at most [`MAX_BLOCK_SPAN`]
+//! bytes) while it is decoded, the conversion buffer while it is hashed. A `.wsf` file is
+//! the exception: where its block belongs (the last `</job>`) is searched in its text held
+//! whole.
 
 mod block;
 mod text;
 
-use crate::digest::{DigestAlgorithm, MultiDigest};
+use crate::digest::{DigestAlgorithm, Feed, MultiDigest};
 use crate::error::ScriptError;
 
-pub use block::MAX_BLOCK;
+pub use block::{MAX_BLOCK, MAX_BLOCK_SPAN};
 pub use text::TextEncoding;
 use text::Utf16Sink;
 
@@ -170,6 +176,9 @@ impl std::fmt::Display for ScriptLanguage {
 /// A script and its signature block, borrowed from the file's bytes.
 #[derive(Clone, Debug)]
 pub struct Script<'a> {
+    /// As long as the file; holds at least its first bytes (the byte order mark), and, for a
+    /// script parsed from a feed ([`Script::parse_fed`]), nothing else that is read from
+    /// here (all else is read through the feed).
     bytes: &'a [u8],
     language: ScriptLanguage,
     encoding: TextEncoding,
@@ -180,14 +189,31 @@ pub struct Script<'a> {
     after_block: usize,
     signature: Option<Vec<u8>>,
     block_offset: Option<usize>,
+    /// Bytes of the hashed text that are not UTF-8, counted by the pass that hashes it
+    /// ([`Script::digests_fed`]).
+    not_utf8: std::sync::OnceLock<usize>,
+    /// The block's lines after its begin line, as file offsets, and the SHA-256 of their
+    /// bytes as read ([`Script::block_read`]).
+    block_read: Option<(std::ops::Range<u64>, Vec<u8>)>,
 }
 
 impl<'a> Script<'a> {
     /// Reads `bytes` as a script in `language`: its encoding and its signature block, if
     /// any. A malformed block is an error, not an unsigned script.
     pub fn parse(bytes: &'a [u8], language: ScriptLanguage) -> Result<Self, ScriptError> {
+        Self::parse_fed(bytes, language, &mut *crate::digest::slice_feed(bytes, &mut |_| {}))
+    }
+
+    /// [`Script::parse`] with the text read through `feed`; `bytes` is as long as the file and
+    /// holds its first bytes (at least four). A `.wsf` file's `bytes` must hold all of it
+    /// (where its block belongs is searched in the text held whole).
+    pub(crate) fn parse_fed(
+        bytes: &'a [u8],
+        language: ScriptLanguage,
+        feed: &mut Feed<'_>,
+    ) -> Result<Self, ScriptError> {
         let encoding = TextEncoding::detect(bytes, language.default_encoding())?;
-        let found = block::find(bytes, encoding, language)?;
+        let found = block::find(bytes.len(), encoding, language, feed)?;
         let script = match found {
             None => Self {
                 bytes,
@@ -197,8 +223,14 @@ impl<'a> Script<'a> {
                 after_block: bytes.len(),
                 signature: None,
                 block_offset: None,
+                not_utf8: std::sync::OnceLock::new(),
+                block_read: None,
             },
             Some(b) => Self {
+                block_read: Some((
+                    crate::num::usize_u64(b.lines)..crate::num::usize_u64(b.after),
+                    b.read_hash,
+                )),
                 bytes,
                 language,
                 encoding,
@@ -206,12 +238,20 @@ impl<'a> Script<'a> {
                 after_block: b.after,
                 signature: Some(b.der),
                 block_offset: Some(b.begin),
+                not_utf8: std::sync::OnceLock::new(),
             },
         };
         if script.signature.is_some() && language == ScriptLanguage::WindowsScriptFile {
             script.wsf_position()?;
         }
         Ok(script)
+    }
+
+    /// Where the signature block's lines after its begin line lie (to the text after the
+    /// block) and the SHA-256 of their bytes as they were read: a reader checks them
+    /// unchanged once the verification is done, as it checks a PE image's certificate table.
+    pub(crate) fn block_read(&self) -> Option<(std::ops::Range<u64>, &[u8])> {
+        self.block_read.as_ref().map(|(r, h)| (r.clone(), h.as_slice()))
     }
 
     /// The language this script was read as.
@@ -256,22 +296,40 @@ impl<'a> Script<'a> {
     ///
     /// Memory: a 32 KiB conversion buffer, whatever the script's size.
     pub fn digests(&self, algorithms: &[DigestAlgorithm]) -> Vec<(DigestAlgorithm, Vec<u8>)> {
+        self.digests_fed(algorithms, &mut *crate::digest::slice_feed(self.bytes, &mut |_| {}))
+    }
+
+    /// [`Script::digests`] with the text read through `feed` (in chunks, each converted as
+    /// it comes), counting the bytes that are not UTF-8 on the way
+    /// ([`Script::bytes_not_utf8`]).
+    pub(crate) fn digests_fed(
+        &self,
+        algorithms: &[DigestAlgorithm],
+        feed: &mut Feed<'_>,
+    ) -> Vec<(DigestAlgorithm, Vec<u8>)> {
         let mut hasher = MultiDigest::new(algorithms);
         let mut sink = Utf16Sink::new(&mut hasher);
-        let (before, after) = self.hashed_parts();
-        sink.text(before, self.encoding);
+        let (before, after) = self.hashed_ranges();
+        let encoding = self.encoding;
+        let mut part = |sink: &mut Utf16Sink<'_>, range: std::ops::Range<u64>| {
+            crate::digest::feed_chunked(range, feed, &mut |piece| sink.piece(piece, encoding));
+            sink.end_part(encoding);
+        };
+        part(&mut sink, before);
         if self.language.is_wsh() {
             // Where the block *is*, not where a signer would have put it: hashing the
             // latter let the block move anywhere in the text (splitting one line in two)
             // with the digest unchanged. On a file as signed the two are equal (the text's
             // end for .js/.vbs, the last `</job>` for .wsf).
             let position = sink.units();
-            sink.text(after, self.encoding);
+            part(&mut sink, after);
+            let _ = self.not_utf8.set(sink.not_utf8());
             sink.flush();
             // A DWORD: Windows' position wraps past 4 Gi units as the SIP's would.
             let low = position & u64::from(u32::MAX);
             hasher.update(&u32::try_from(low).unwrap_or(u32::MAX).to_le_bytes());
         } else {
+            let _ = self.not_utf8.set(sink.not_utf8());
             sink.flush();
         }
         hasher.finalize()
@@ -282,16 +340,17 @@ impl<'a> Script<'a> {
     /// which byte it was, and any such byte can be swapped for another with the digest
     /// unchanged. Windows PowerShell reads a BOM-less script as ANSI, where such a swap can
     /// turn a byte into a quote (docs/ARCHITECTURE.md, "Scripts").
+    ///
+    /// Counted by the pass that hashes the text: by this call when none has yet (a script
+    /// parsed from a feed has always been hashed first, `Verifier::verify_fed`).
     pub fn bytes_not_utf8(&self) -> usize {
         if !matches!(self.encoding, TextEncoding::Utf8 | TextEncoding::Utf8Bom) {
             return 0;
         }
-        let (before, after) = self.hashed_parts();
-        [before, after]
-            .iter()
-            .flat_map(|part| text::utf8_parts(part))
-            .map(|(_, invalid)| invalid.len())
-            .sum()
+        if self.not_utf8.get().is_none() {
+            self.digests(&[]);
+        }
+        self.not_utf8.get().copied().unwrap_or(0)
     }
 
     /// The hash a catalog lists this script by: the hash of the file's bytes, signature
@@ -301,9 +360,36 @@ impl<'a> Script<'a> {
     /// `verify -catalog` does the same (the `catalog_lookups` of
     /// test-vectors/scripts/manifest.json). Streamed from the borrowed bytes.
     pub fn catalog_digests(&self, algorithms: &[DigestAlgorithm]) -> Vec<(DigestAlgorithm, Vec<u8>)> {
-        let mut hasher = MultiDigest::new(algorithms);
-        hasher.update(self.bytes);
-        hasher.finalize()
+        self.catalog_digests_fed(algorithms, &mut *crate::digest::slice_feed(self.bytes, &mut |_| {}))
+    }
+
+    /// [`Script::catalog_digests`] with the file read through `feed` (not read at all when
+    /// `algorithms` is empty: no catalogs to look the script up in).
+    pub(crate) fn catalog_digests_fed(
+        &self,
+        algorithms: &[DigestAlgorithm],
+        feed: &mut Feed<'_>,
+    ) -> Vec<(DigestAlgorithm, Vec<u8>)> {
+        if algorithms.is_empty() {
+            return Vec::new();
+        }
+        let whole = 0..crate::num::len_u64(self.bytes);
+        crate::digest::ranges_fed(std::slice::from_ref(&whole), algorithms, feed)
+    }
+
+    /// The ranges of the file [`Script::hashed_parts`] are.
+    fn hashed_ranges(&self) -> (std::ops::Range<u64>, std::ops::Range<u64>) {
+        let start = if self.language.is_wsh() {
+            self.encoding.bom_len()
+        } else {
+            0
+        };
+        let u = crate::num::usize_u64;
+        let len = self.bytes.len();
+        (
+            u(start.min(self.body_end))..u(self.body_end.min(len)),
+            u(self.after_block.min(len))..u(len),
+        )
     }
 
     /// The text the SIP hashes: before the block and (WSH) after it, the BOM dropped for

@@ -215,3 +215,39 @@ fn sip_guids_are_the_bytes_signtool_writes() {
         assert_eq!(der[16..32], language.sip().guid, "{language}");
     }
 }
+
+/// A block longer than the first bytes read to decode it is read again, twice as far, until
+/// its end line is in them: one padded with empty signature lines past 64 KiB decodes as
+/// the compact one, with the text after it where it is; a malformed line past the first
+/// read is found; a block spanning more than MAX_BLOCK_SPAN is refused, not read on.
+#[test]
+fn a_block_longer_than_the_first_read_is_read_further() {
+    let ps = ScriptLanguage::PowerShell;
+    let padding = "# \r\n".repeat(40_000);
+    let t =
+        format!("a\r\n# SIG # Begin signature block\r\n{padding}# MAMCAQE=\r\n# SIG # End signature block\r\nafter");
+    let s = Script::parse(t.as_bytes(), ps).unwrap(); // allow-panic: test module (script/mod.rs: #[cfg(test)] mod tests)
+    assert_eq!(s.signature(), Some(DER));
+    assert_eq!(
+        s.text_after_block(),
+        Some(u64::try_from(t.len() - 5).unwrap()..u64::try_from(t.len()).unwrap())
+    );
+    let bad = format!("a\r\n# SIG # Begin signature block\r\n{padding}MAMCAQE=\r\n# SIG # End signature block\r\n");
+    assert_eq!(
+        Script::parse(bad.as_bytes(), ps).unwrap_err(),
+        ScriptError::MalformedLine {
+            offset: u64::try_from(3 + 31 + padding.len()).unwrap()
+        }
+    );
+    let huge = format!(
+        "a\r\n# SIG # Begin signature block\r\n{}# SIG # End signature block\r\n",
+        "# \r\n".repeat(MAX_BLOCK_SPAN / 4 + 1)
+    );
+    assert_eq!(
+        Script::parse(huge.as_bytes(), ps).unwrap_err(),
+        ScriptError::BlockSpanTooLarge {
+            offset: 3,
+            max: u64::try_from(MAX_BLOCK_SPAN).unwrap()
+        }
+    );
+}

@@ -158,11 +158,18 @@ pub(crate) fn ascii(bytes: &[u8], encoding: TextEncoding) -> Option<Vec<u8>> {
 const BUFFER: usize = 32 * 1024;
 
 /// Feeds the UTF-16LE form of text to a hasher through a fixed buffer, counting its code
-/// units (the WSH SIPs hash a position in them).
+/// units (the WSH SIPs hash a position in them) and the bytes of a UTF-8 text that are not
+/// UTF-8. A part of text may come in pieces split anywhere ([`Utf16Sink::piece`]): the one
+/// conversion serves a script held in memory and one read from a file in chunks, so the
+/// two digests cannot drift apart.
 pub(crate) struct Utf16Sink<'h> {
     hasher: &'h mut MultiDigest,
     buffer: Vec<u8>,
     units: u64,
+    /// The start of a UTF-8 sequence (at most three bytes) or half a UTF-16 unit that the
+    /// last piece ended inside of, held until the next piece or the part's end decides it.
+    pending: Vec<u8>,
+    not_utf8: usize,
 }
 
 impl<'h> Utf16Sink<'h> {
@@ -171,12 +178,19 @@ impl<'h> Utf16Sink<'h> {
             hasher,
             buffer: Vec::with_capacity(BUFFER),
             units: 0,
+            pending: Vec::new(),
+            not_utf8: 0,
         }
     }
 
     /// Code units fed so far.
     pub(crate) fn units(&self) -> u64 {
         self.units
+    }
+
+    /// Bytes fed as UTF-8 that are not UTF-8 (each hashed as U+FFFD).
+    pub(crate) fn not_utf8(&self) -> usize {
+        self.not_utf8
     }
 
     fn push(&mut self, unit: u16) {
@@ -264,20 +278,111 @@ impl<'h> Utf16Sink<'h> {
         }
     }
 
-    /// Feeds the text of `bytes` in `encoding` (the BOM, if `bytes` holds it, as U+FEFF).
+    /// Feeds the text of `bytes` in `encoding` (the BOM, if `bytes` holds it, as U+FEFF):
+    /// one whole part, [`Utf16Sink::piece`] then [`Utf16Sink::end_part`].
+    #[cfg(test)]
     pub(crate) fn text(&mut self, bytes: &[u8], encoding: TextEncoding) {
+        self.piece(bytes, encoding);
+        self.end_part(encoding);
+    }
+
+    /// Feeds the next piece of a part of text in `encoding`. Pieces may split a UTF-8
+    /// sequence or a UTF-16 unit anywhere: what a piece ends inside of is held (at most
+    /// three bytes) until the next piece, so the units fed are those of the part fed
+    /// whole. A line terminator split across pieces needs nothing: the conversion does not
+    /// look at lines.
+    pub(crate) fn piece(&mut self, bytes: &[u8], encoding: TextEncoding) {
         match encoding {
-            TextEncoding::Utf16Le => self.raw(bytes),
+            TextEncoding::Utf16Le => {
+                let mut rest = bytes;
+                if let Some(&low) = self.pending.first() {
+                    let Some((&high, tail)) = rest.split_first() else {
+                        return;
+                    };
+                    self.pending.clear();
+                    self.raw(&[low, high]);
+                    rest = tail;
+                }
+                let (units, odd) = rest.split_at(rest.len().saturating_sub(rest.len() % 2));
+                self.raw(units);
+                self.pending.extend_from_slice(odd);
+            }
             TextEncoding::Windows1252 => self.mapped(bytes, windows_1252),
-            TextEncoding::Utf8 | TextEncoding::Utf8Bom => {
-                for (valid, invalid) in utf8_parts(bytes) {
-                    self.utf8(valid);
-                    // One U+FFFD per byte that is not UTF-8, as osslsigncode's decoder
-                    // resumes at the next byte (the invalid-utf8.ps1 vector).
-                    invalid.iter().for_each(|_| self.push(0xfffd));
+            TextEncoding::Utf8 | TextEncoding::Utf8Bom => self.utf8_piece(bytes),
+        }
+    }
+
+    /// Ends a part of text: what the last piece ended inside of is fed as the part's end
+    /// (an unfinished UTF-8 sequence, each byte as U+FFFD; half a UTF-16 unit as it is, as
+    /// the whole part's bytes would be hashed).
+    pub(crate) fn end_part(&mut self, encoding: TextEncoding) {
+        let left = std::mem::take(&mut self.pending);
+        match encoding {
+            TextEncoding::Utf16Le => {
+                self.flush();
+                self.hasher.update(&left);
+            }
+            TextEncoding::Utf8 | TextEncoding::Utf8Bom => self.invalid(left.len()),
+            TextEncoding::Windows1252 => {}
+        }
+    }
+
+    /// One piece of UTF-8 text: first the sequence the last piece ended inside of, a byte
+    /// at a time (at most three), then the rest in bulk.
+    fn utf8_piece(&mut self, bytes: &[u8]) {
+        let mut rest = bytes;
+        let mut seq = std::mem::take(&mut self.pending);
+        while !seq.is_empty() {
+            let Some((&b, tail)) = rest.split_first() else {
+                break;
+            };
+            rest = tail;
+            seq.push(b);
+            match std::str::from_utf8(&seq) {
+                Ok(c) => {
+                    self.utf8(c);
+                    seq.clear();
+                }
+                // Still the start of a sequence.
+                Err(e) if e.error_len().is_none() => {}
+                Err(e) => {
+                    // The held start is not continued by this byte: its first `bad` bytes
+                    // are not UTF-8 (`seq` started a sequence, so nothing before them is
+                    // valid), and what follows starts afresh.
+                    let bad = e.error_len().unwrap_or(seq.len()).min(seq.len());
+                    self.invalid(bad);
+                    let again = seq.split_off(bad);
+                    self.utf8_fresh(&again);
+                    seq = std::mem::take(&mut self.pending);
                 }
             }
         }
+        if seq.is_empty() {
+            self.utf8_fresh(rest);
+        } else {
+            // The piece ended inside the sequence.
+            self.pending = seq;
+        }
+    }
+
+    /// UTF-8 bytes with nothing held before them: all but an unfinished sequence at the end,
+    /// which is held.
+    fn utf8_fresh(&mut self, bytes: &[u8]) {
+        let (now, later) = bytes.split_at(bytes.len().saturating_sub(unfinished_tail(bytes)));
+        for (valid, invalid) in utf8_parts(now) {
+            self.utf8(valid);
+            self.invalid(invalid.len());
+        }
+        self.pending.extend_from_slice(later);
+    }
+
+    /// `n` bytes that are not UTF-8: one U+FFFD each, as osslsigncode's decoder resumes at
+    /// the next byte (the invalid-utf8.ps1 vector).
+    fn invalid(&mut self, n: usize) {
+        for _ in 0..n {
+            self.push(0xfffd);
+        }
+        self.not_utf8 = self.not_utf8.saturating_add(n);
     }
 
     /// Hashes what the buffer holds.
@@ -308,6 +413,28 @@ pub(crate) fn utf8_parts(bytes: &[u8]) -> impl Iterator<Item = (&str, &[u8])> + 
             }
         }
     })
+}
+
+/// Length of the unfinished UTF-8 sequence `bytes` ends with (the start of a sequence that
+/// more bytes could complete), 0 when none. A decoder reaches such a start afresh: it begins
+/// with a lead byte, which no sequence before it can take as a continuation, so the bytes
+/// before it convert the same whatever follows.
+fn unfinished_tail(bytes: &[u8]) -> usize {
+    let len = bytes.len();
+    for back in 1..=len.min(3) {
+        let at = len.saturating_sub(back);
+        match bytes.get(at) {
+            Some(&b) if b < 0x80 => return 0,
+            Some(&b) if b >= 0xc0 => {
+                return match std::str::from_utf8(bytes.get(at..).unwrap_or_default()) {
+                    Err(e) if e.valid_up_to() == 0 && e.error_len().is_none() => back,
+                    _ => 0,
+                };
+            }
+            _ => {}
+        }
+    }
+    0
 }
 
 /// The four low bytes of `x`, each widened to a little-endian UTF-16 unit (high byte 0).
@@ -491,6 +618,54 @@ mod tests {
             let ours: Vec<(&str, &[u8])> = utf8_parts(bytes).collect();
             let std: Vec<(&str, &[u8])> = bytes.utf8_chunks().map(|c| (c.valid(), c.invalid())).collect();
             assert_eq!(ours, std, "{bytes:?}");
+        }
+    }
+
+    /// Fed in two or three pieces split at every place, a small text mixing ASCII,
+    /// multi-byte characters, bytes that are not UTF-8 (a sequence broken off, a
+    /// surrogate, an unfinished sequence at the end) and CR LF gives the digest, code units
+    /// and count of bytes not UTF-8 of the text fed whole, which is the reference (std's
+    /// `utf8_chunks`, one U+FFFD per byte not UTF-8).
+    #[test]
+    fn pieces_split_anywhere_feed_what_the_whole_text_feeds() {
+        let text: &[u8] =
+            b"a\r\n\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xff\xe2\x82x\xed\xa0\x80\xf0\x9f\r\n\xe0\x80z\xc3";
+        let run = |pieces: &[&[u8]], enc: TextEncoding| {
+            let mut h = MultiDigest::new(&[crate::DigestAlgorithm::Sha256]);
+            let mut sink = Utf16Sink::new(&mut h);
+            for p in pieces {
+                sink.piece(p, enc);
+            }
+            sink.end_part(enc);
+            let (units, not_utf8) = (sink.units(), sink.not_utf8());
+            sink.flush();
+            (h.finalize(), units, not_utf8)
+        };
+        let reference: Vec<u8> = text
+            .utf8_chunks()
+            .flat_map(|c| {
+                let valid: Vec<u16> = c.valid().encode_utf16().collect();
+                valid.into_iter().chain(c.invalid().iter().map(|_| 0xfffd))
+            })
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let whole = run(&[text], TextEncoding::Utf8);
+        assert_eq!(
+            whole.0,
+            [(
+                crate::DigestAlgorithm::Sha256,
+                crate::DigestAlgorithm::Sha256.hash(&reference)
+            )]
+        );
+        assert_eq!(whole.2, text.utf8_chunks().map(|c| c.invalid().len()).sum::<usize>());
+        for enc in [TextEncoding::Utf8, TextEncoding::Utf16Le, TextEncoding::Windows1252] {
+            let whole = run(&[text], enc);
+            for i in 0..=text.len() {
+                for j in i..=text.len() {
+                    let split = run(&[&text[..i], &text[i..j], &text[j..]], enc);
+                    assert_eq!(split, whole, "{enc:?} split at {i} and {j}");
+                }
+            }
         }
     }
 

@@ -328,7 +328,7 @@ impl Verifier {
         }
         if !data.starts_with(b"MZ") {
             if let Some(language) = crate::script::ScriptLanguage::detect(name, data) {
-                return self.verify_script(data, language, at, feed);
+                return self.verify_script(data, language, at, feed).map(|(report, _)| report);
             }
         }
         if self.has_catalogs() && !data.starts_with(b"MZ") {
@@ -408,14 +408,19 @@ impl Verifier {
     /// A script (PowerShell, MOF, JScript, VBScript, WSF): the signature in its comment
     /// block over the digest its SIP computes. Text after the block is outside every
     /// signature and makes the file invalid, as bytes after a PE's certificate table do.
-    fn verify_script(
+    ///
+    /// Also returns where the block's lines after its begin line lie and the SHA-256 of
+    /// their bytes as read (`Script::block_read`), for a reader to check them unchanged.
+    pub(crate) fn verify_script(
         &self,
         data: &[u8],
         language: crate::script::ScriptLanguage,
         at: UnixTime,
         feed: &mut Feed<'_>,
-    ) -> Result<FileReport, Error> {
-        let script = crate::script::Script::parse(data, language)?;
+    ) -> Result<(FileReport, Option<BlockRead>), Error> {
+        // The text is read through `feed`: `data` may hold only the script's first bytes (a
+        // large script read from a file, verify::reader).
+        let script = crate::script::Script::parse_fed(data, language, feed)?;
         // Offsets inside the decoded signature are not file offsets (it is base64 in the
         // text); they are reported from the decoded blob's start.
         let table = self.single_blob(script.signature(), 0, "the script's signature block");
@@ -428,9 +433,10 @@ impl Verifier {
             language: language.name().to_string(),
             encoding: script.encoding().name().to_string(),
         });
-        let digests = script.catalog_digests(self.lookup_algorithms());
+        let digests = script.catalog_digests_fed(self.lookup_algorithms(), feed);
         self.look_up(&digests, &mut examined);
-        Ok(self.conclude(examined))
+        let block = script.block_read().map(|(range, hash)| (range, hash.to_vec()));
+        Ok((self.conclude(examined), block))
     }
 
     /// A cabinet: its one signature (and those nested in it) over the cabinet's digest.
@@ -973,6 +979,10 @@ impl PageTables {
     }
 }
 
+/// Where a script's block lines lie and the SHA-256 of their bytes as read
+/// (`Script::block_read`).
+pub(crate) type BlockRead = (std::ops::Range<u64>, Vec<u8>);
+
 /// What the file a signature covers is, as far as evaluating the signature depends on its
 /// format: the data type its SpcIndirectDataContent names, how its digest is computed, and
 /// (PE only) page hashes.
@@ -1031,7 +1041,7 @@ impl Subject<'_, '_> {
                 Vec::new()
             }),
             Self::Catalog(list) => algorithms.iter().map(|a| (*a, a.hash(list))).collect(),
-            Self::Script(script) => script.digests(algorithms),
+            Self::Script(script) => script.digests_fed(algorithms, feed),
             // The digest blob a signature over the package as it is carries, in the block
             // map's algorithm only (the one its parts are hashed in).
             Self::Appx(package, _) => algorithms

@@ -7,6 +7,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 
 use crate::bounded::HeldRanges;
+use crate::digest::Feed;
 use crate::error::Error;
 use crate::report::FileReport;
 use crate::time::UnixTime;
@@ -66,16 +67,37 @@ pub(crate) fn verify<R: Read + Seek>(
     at: UnixTime,
 ) -> Result<FileReport, Error> {
     let len = r.seek(SeekFrom::End(0)).map_err(|e| read_err(&e))?;
-    // A script's SIP hashes its whole text, so a script is read whole too (known by its
-    // name: a large file of no magic is not read into memory on a guess).
-    let script = name
+    // A script is known by its name: a large file of no magic is not taken for one on a
+    // guess.
+    let language = name
         .and_then(|n| std::path::Path::new(n).extension()?.to_str())
-        .and_then(crate::script::ScriptLanguage::from_extension)
-        .is_some();
-    // Small files and scripts are read whole without looking at their first bytes (one
-    // read per small file).
-    let whole = len <= READ_WHOLE_LIMIT || script;
-    let magic = if whole { None } else { read_magic(r)? };
+        .and_then(crate::script::ScriptLanguage::from_extension);
+    // Small files are read whole without looking at their first bytes (one read per small
+    // file).
+    let small = len <= READ_WHOLE_LIMIT;
+    let magic = if small { None } else { read_magic(r)? };
+    if let (Some(language), Some(m)) = (language, magic) {
+        if language != crate::script::ScriptLanguage::WindowsScriptFile && !other_format(&m) {
+            // A large script: only its first bytes are held; its text is read through the
+            // feed, a window at a time to find its block, then in chunks to hash it (memory
+            // independent of its size, script::block::find). `verify_fed` would take it
+            // for a script too (`other_format` rules out what it tries first).
+            let (data, held) = read_head(r, len)?;
+            let outcome = stream(r, &mut |_, _| {}, |feed| v.verify_script(&data, language, at, feed))?;
+            unchanged(r, &data, &held, len, "the script's first bytes")?;
+            let (report, block) = outcome?;
+            if let Some((range, hash)) = block {
+                unchanged_hash(r, &range, &hash, "the script's signature block")?;
+            }
+            return Ok(report);
+        }
+    }
+    // Other scripts are read whole: a `.wsf` file, whose block belongs before its last
+    // `</job>`, searched for in the whole text (at most MAX_PACKAGE bytes, below), and a
+    // script that starts as another format does (`verify_bytes_named` takes it for that
+    // format, which the whole bytes decide).
+    let whole = small || language.is_some();
+    let magic = if whole { None } else { magic };
     let msi = magic.is_some_and(|m| crate::msi::is_compound_file(&m));
     if msi {
         // An MSI package: its structure and signature streams are held, the streams its
@@ -116,6 +138,29 @@ pub(crate) fn verify<R: Read + Seek>(
     // One snapshot: what was parsed must still be what is there.
     unchanged(r, &data, &held, len, "headers or certificate table")?;
     report
+}
+
+/// The first bytes of a large script held: its byte order mark, and the magic numbers
+/// `verify_fed` tells formats apart by.
+const SCRIPT_HEAD: u64 = 4096;
+
+/// A script's first 8 bytes say it is of a format `verify_fed` takes before scripts (a PE
+/// image, a cabinet, an MSI package, a ZIP archive, DER).
+fn other_format(magic: &[u8; 8]) -> bool {
+    magic.starts_with(b"MZ")
+        || crate::cab::is_cabinet(magic)
+        || crate::msi::is_compound_file(magic)
+        || crate::appx::zip::is_zip(magic)
+        || magic.first() == Some(&0x30)
+}
+
+/// A zeroed buffer as long as the script with its first [`SCRIPT_HEAD`] bytes read into it,
+/// and that range.
+fn read_head<R: Read + Seek>(r: &mut R, len: u64) -> Result<Parts, Error> {
+    let mut data = zeroed(len)?;
+    let head = 0..SCRIPT_HEAD.min(len);
+    fill(r, &mut data, &head)?;
+    Ok((data, vec![head]))
 }
 
 /// The largest file of a format read whole (a catalog, or an APPX/MSIX package or bundle
@@ -555,10 +600,29 @@ fn verify_streamed<R: Read + Seek>(
     at: UnixTime,
     reread: &[Range<u64>],
 ) -> Result<Result<FileReport, Error>, Error> {
+    let mut rereads = Rereads::new(data, reread);
+    let report = stream(r, &mut |at, chunk| rereads.observe(at, chunk), |feed| {
+        v.verify_fed(data, None, at, feed)
+    })?;
+    // Only a verdict needs its reads to agree: an error (a bundle's package that does not
+    // parse, its second read cut short) is the whole file's too, and is reported as such.
+    if report.is_ok() {
+        rereads.agree()?;
+    }
+    Ok(report)
+}
+
+/// Runs `run` with a feed reading from `r` through one buffer, each chunk shown to
+/// `observe` (with its offset) before the feed's sink gets it. The outer error is a read
+/// failure (the result is then dropped); the inner value is `run`'s.
+fn stream<R: Read + Seek, T>(
+    r: &mut R,
+    observe: &mut dyn FnMut(u64, &[u8]),
+    run: impl FnOnce(&mut Feed<'_>) -> T,
+) -> Result<T, Error> {
     let mut failure: Option<Error> = None;
     let mut buffer = vec![0u8; BUFFER];
-    let mut rereads = Rereads::new(data, reread);
-    let report = v.verify_fed(data, None, at, &mut |range: Range<u64>, sink: &mut dyn FnMut(&[u8])| {
+    let report = run(&mut |range: Range<u64>, sink: &mut dyn FnMut(&[u8])| {
         let mut at = range.start;
         while failure.is_none() && at < range.end {
             let n = usize::try_from(range.end.saturating_sub(at)).map_or(BUFFER, |left| left.min(BUFFER));
@@ -566,7 +630,7 @@ fn verify_streamed<R: Read + Seek>(
             let next = at.saturating_add(crate::num::usize_u64(n));
             match read_exact_at(r, &(at..next), chunk) {
                 Ok(()) => {
-                    rereads.observe(at, chunk);
+                    observe(at, chunk);
                     sink(chunk);
                 }
                 Err(e) => failure = Some(e),
@@ -576,11 +640,6 @@ fn verify_streamed<R: Read + Seek>(
     });
     if let Some(e) = failure {
         return Err(e);
-    }
-    // Only a verdict needs its reads to agree: an error (a bundle's package that does not
-    // parse, its second read cut short) is the whole file's too, and is reported as such.
-    if report.is_ok() {
-        rereads.agree()?;
     }
     Ok(report)
 }
@@ -696,6 +755,29 @@ impl Reread {
             self.done.push(std::hash::Hasher::finish(&h));
         }
     }
+}
+
+/// `range` read again must hash to `hash` (SHA-256), as it did when it was verified; `what`
+/// names it in the error. Read through one buffer of at most [`BUFFER`] bytes.
+fn unchanged_hash<R: Read + Seek>(r: &mut R, range: &Range<u64>, hash: &[u8], what: &str) -> Result<(), Error> {
+    let mut hasher = crate::digest::MultiDigest::new(&[crate::DigestAlgorithm::Sha256]);
+    let mut buffer =
+        vec![0u8; usize::try_from(range.end.saturating_sub(range.start)).map_or(BUFFER, |n| n.min(BUFFER))];
+    let mut at = range.start;
+    while at < range.end {
+        let n = usize::try_from(range.end.saturating_sub(at)).map_or(BUFFER, |left| left.min(BUFFER));
+        let Some(chunk) = buffer.get_mut(..n) else { break };
+        let next = at.saturating_add(crate::num::usize_u64(n));
+        read_exact_at(r, &(at..next), chunk)?;
+        hasher.update(chunk);
+        at = next;
+    }
+    if hasher.finalize().first().map(|(_, h)| h.as_slice()) != Some(hash) {
+        return Err(Error::Changed {
+            detail: format!("bytes {:#x}..{:#x} ({what}) differ", range.start, range.end),
+        });
+    }
+    Ok(())
 }
 
 /// The length and every held range read again must equal what was verified.
