@@ -132,7 +132,9 @@ pub(crate) type Budget<'f> = dyn Fn(u64) -> Result<(), PayloadError> + 'f;
 pub(crate) struct Bounds {
     /// Most members in the cabinet.
     pub(crate) max_members: usize,
-    /// Most bytes one member may hold.
+    /// Most bytes one member handed over as bytes may hold (members over
+    /// [`STREAM_OVER`] are handed over as readers, in a window's memory whatever their
+    /// size, and are bounded only by the walk's budget).
     pub(crate) max_member_bytes: usize,
     /// Largest ratio of a folder's decoded bytes to its stored bytes...
     pub(crate) max_ratio: u64,
@@ -157,7 +159,7 @@ pub(crate) fn for_each_member(
 ) -> Result<usize, PayloadError> {
     let (folders, members, data_reserve) = tables(b, bounds.max_members)?;
     for m in &members {
-        if m.size > bounds.max_member_bytes {
+        if m.size > bounds.max_member_bytes && m.size <= STREAM_OVER {
             return Err(PayloadError::Bound {
                 what: "bytes of one member",
                 found: usize_u64(m.size),
@@ -895,6 +897,35 @@ pub(crate) mod tests {
             ..BOUNDS
         };
         assert!(for_each_member(&many.as_slice(), &one, &unbounded, &mut |_, _| Ok(())).is_err());
+    }
+
+    /// The bound on a member's size is a bound on what is held: a member handed over as a
+    /// reader (over STREAM_OVER) is decoded in a window, so a bound below its size does not
+    /// refuse it, and its reader yields every byte (a 1 GiB installer's 300 MB file is
+    /// audited, not an error).
+    #[test]
+    fn a_member_streamed_through_a_reader_is_not_held_to_the_size_bound() {
+        let data: Vec<u8> = (0..(super::STREAM_OVER + 1)).map(|i| (i * 13 % 251) as u8).collect();
+        let cab = stored_cabinet("big.bin", &data);
+        let bounds = Bounds {
+            max_member_bytes: 8,
+            ..BOUNDS
+        };
+        let mut seen = Vec::new();
+        let n = for_each_member(&cab.as_slice(), &bounds, &unbounded, &mut |name, content| {
+            let super::Data::Reader(reader) = content else {
+                return Err(PayloadError::Read {
+                    detail: format!("{name}: a member over STREAM_OVER came as bytes, not a reader"),
+                });
+            };
+            reader
+                .read_to_end(&mut seen)
+                .map_err(|e| PayloadError::Read { detail: e.to_string() })?;
+            Ok(())
+        })
+        .expect("walked");
+        assert_eq!(n, 1);
+        assert!(seen == data, "the reader's bytes are the member's");
     }
 
     /// A stored cabinet holding `data` as `name` in 32 KiB blocks.

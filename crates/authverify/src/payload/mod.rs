@@ -31,9 +31,11 @@ pub mod limits {
     pub const MAX_DEPTH: usize = 4;
     /// Most members over the whole walk, all containers together.
     pub const MAX_MEMBERS: usize = 65_536;
-    /// Most bytes one member may hold. ZIP members and cabinet members up to 8 MiB are
-    /// verified from memory, so this bounds what the walk holds at once; larger cabinet
-    /// members are verified through a reader that decodes them on demand in a window.
+    /// Most bytes of one member held in memory: a ZIP member (inflated whole), and a
+    /// cabinet member that is a container or of a format read whole. Other cabinet members
+    /// over 8 MiB are verified through a reader that decodes them on demand in a window,
+    /// whatever their size (at most 4 GiB, the format's own bound, within
+    /// [`MAX_TOTAL_BYTES`]).
     pub const MAX_MEMBER_BYTES: u64 = 256 << 20;
     /// Most bytes decoded over the whole walk (a bound on time, not memory).
     pub const MAX_TOTAL_BYTES: u64 = 8 << 30;

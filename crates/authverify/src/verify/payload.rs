@@ -223,8 +223,9 @@ impl Verifier {
 
 impl Verifier {
     /// A member read through `reader` (a large cabinet member): verified from the reader,
-    /// in a window's memory; a container among such members is read whole to be walked
-    /// (at most the walk's bound on a member).
+    /// in a window's memory, whatever its size (the cabinet format's own bound is 4 GiB, and
+    /// the walk's budget bounds what it decodes); a container among such members is read
+    /// whole to be walked, at most [`limits::MAX_MEMBER_BYTES`].
     fn streamed_member(&self, path: &str, reader: &mut dyn ReadSeek, budget: &Budget, walk: &mut Walk<'_>) {
         let mut head = [0u8; 8];
         let read_head = reader
@@ -238,20 +239,46 @@ impl Verifier {
             }
         };
         if container_kind(base_name(path), head).is_some() || head.starts_with(&crate::msi::MAGIC) {
-            let mut whole = Vec::new();
-            return match reader
-                .seek(std::io::SeekFrom::Start(0))
-                .and_then(|_| reader.read_to_end(&mut whole))
-            {
-                Ok(_) => self.member(path, &whole, budget, walk),
-                Err(e) => walk.report(Some(path.to_string()), Err(Error::Read { message: e.to_string() })),
+            // A container among them is walked from memory: it is held whole, within the
+            // bound on a member held.
+            return match read_member_whole(reader, limits::MAX_MEMBER_BYTES) {
+                Ok(whole) => self.member(path, &whole, budget, walk),
+                Err(e) => walk.report(Some(path.to_string()), Err(e)),
             };
         }
         if reported(self, path, head) {
-            let result = self.verify_reader_named(&mut &mut *reader, base_name(path), walk.at);
+            // Formats read whole (a catalog, a `.wsf` script, a package whose parts cannot
+            // be held) within the bound on a member held, not a file's: a few stored bytes
+            // can decode to many.
+            let result = super::reader::verify(
+                self,
+                &mut &mut *reader,
+                Some(base_name(path)),
+                walk.at,
+                limits::MAX_MEMBER_BYTES,
+            );
             walk.report(Some(path.to_string()), result);
         }
     }
+}
+
+/// A streamed member's bytes, when it is at most `limit` bytes long.
+fn read_member_whole(reader: &mut dyn ReadSeek, limit: u64) -> Result<Vec<u8>, Error> {
+    use std::io::Read;
+    let read = |e: std::io::Error| Error::Read { message: e.to_string() };
+    let len = reader.seek(std::io::SeekFrom::End(0)).map_err(read)?;
+    if len > limit {
+        return Err(PayloadError::Bound {
+            what: "bytes of one member held",
+            found: len,
+            limit,
+        }
+        .into());
+    }
+    let mut whole = Vec::new();
+    reader.seek(std::io::SeekFrom::Start(0)).map_err(read)?;
+    Read::take(&mut *reader, limit).read_to_end(&mut whole).map_err(read)?;
+    Ok(whole)
 }
 
 impl Walk<'_> {
@@ -272,6 +299,27 @@ impl Walk<'_> {
 #[allow(clippy::expect_used, clippy::indexing_slicing)] // test code on known-good inputs
 mod tests {
     use crate::{Policy, TrustStore, UnixTime, Verifier};
+
+    /// A streamed member held to be walked (a container) is read whole only within the
+    /// bound: one byte more is the typed bound error, not an allocation of its size.
+    #[test]
+    fn a_streamed_container_is_held_only_within_the_bound() {
+        let bytes: Vec<u8> = (0..10u8).collect();
+        let held = super::read_member_whole(&mut std::io::Cursor::new(bytes.clone()), 10).expect("within");
+        assert_eq!(held, bytes);
+        let err = super::read_member_whole(&mut std::io::Cursor::new(bytes), 9).expect_err("past the bound");
+        assert!(
+            matches!(
+                err,
+                crate::Error::Payload(crate::error::PayloadError::Bound {
+                    found: 10,
+                    limit: 9,
+                    ..
+                })
+            ),
+            "{err:?}"
+        );
+    }
 
     /// A signed PE image with 9 MiB appended (outside its certificate table: invalid), in a
     /// cabinet: streamed through the member reader, its report is the report of the same

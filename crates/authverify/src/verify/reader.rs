@@ -60,11 +60,16 @@ fn nt_headers_past_head(data: &[u8], len: u64) -> Option<Range<u64>> {
     (nt.end > HEAD).then(|| nt.start.max(HEAD)..nt.end)
 }
 
+/// Verifies the file `r` reads (named `name`). `max_whole`: the most bytes of a file read
+/// whole (a catalog, a `.wsf` script, a package whose parts cannot be held):
+/// [`MAX_PACKAGE`] for a file, less for a payload member decoded from a container (where a
+/// few stored bytes can decode to many).
 pub(crate) fn verify<R: Read + Seek>(
     v: &Verifier,
     r: &mut R,
     name: Option<&str>,
     at: UnixTime,
+    max_whole: u64,
 ) -> Result<FileReport, Error> {
     let len = r.seek(SeekFrom::End(0)).map_err(|e| read_err(&e))?;
     // A script is known by its name: a large file of no magic is not taken for one on a
@@ -122,9 +127,9 @@ pub(crate) fn verify<R: Read + Seek>(
     if whole || msi || magic.is_some_and(|m| read_whole_format(&m, name)) {
         // A catalog's signature covers its whole list: it is read whole, as is a package or
         // bundle whose parts cannot be held (at most MAX_PACKAGE bytes).
-        if len > MAX_PACKAGE {
+        if len > max_whole {
             return Err(Error::Read {
-                message: format!("a file of {len} bytes of a format read whole (at most {MAX_PACKAGE} are read)"),
+                message: format!("a file of {len} bytes of a format read whole (at most {max_whole} are read)"),
             });
         }
         let bytes = read_whole(r, len)?;
@@ -165,7 +170,7 @@ fn read_head<R: Read + Seek>(r: &mut R, len: u64) -> Result<Parts, Error> {
 
 /// The largest file of a format read whole (a catalog, or an APPX/MSIX package or bundle
 /// whose parts cannot be held), held whole in memory.
-const MAX_PACKAGE: u64 = 4 << 30;
+pub(crate) const MAX_PACKAGE: u64 = 4 << 30;
 
 /// A container read for its payload ([`crate::Verifier::verify_payload_reader`]).
 pub(crate) enum PayloadParts {
@@ -829,5 +834,36 @@ fn fill<R: Read + Seek>(r: &mut R, data: &mut [u8], range: &Range<u64>) -> Resul
     match data.get_mut(start..end) {
         Some(into) => read_exact_at(r, range, into),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used)] // test code on known-good inputs
+mod tests {
+    use crate::{Policy, TrustStore, UnixTime, Verifier};
+
+    /// A format read whole (a catalog) is read only within the caller's bound: the bound a
+    /// payload member decoded from a container is held to, where a few stored bytes can
+    /// decode to many, is a typed read error naming it, and the file's own bound verifies
+    /// the same bytes.
+    #[test]
+    fn a_format_read_whole_is_read_within_the_bound_given() {
+        let vectors = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-vectors");
+        let catalog = std::fs::read(vectors.join("catalogs/driver-sha256.cat")).expect("vector");
+        let len = crate::num::len_u64(&catalog);
+        let verifier = Verifier::new(TrustStore::new(), Policy::windows());
+        let at = UnixTime::from_secs(1_780_272_000);
+        let mut cursor = std::io::Cursor::new(catalog.clone());
+        let refused = super::verify(&verifier, &mut cursor, Some("driver.cat"), at, len - 1).expect_err("bound");
+        assert!(
+            matches!(&refused, crate::Error::Read { message } if message.contains(&format!("at most {}", len - 1))),
+            "{refused:?}"
+        );
+        let mut cursor = std::io::Cursor::new(catalog.clone());
+        let read = super::verify(&verifier, &mut cursor, Some("driver.cat"), at, len).expect("a report");
+        let whole = verifier
+            .verify_bytes_named(&catalog, "driver.cat", at)
+            .expect("a report");
+        assert_eq!(format!("{read:?}"), format!("{whole:?}"));
     }
 }
