@@ -82,4 +82,21 @@ put("chain_builder", bag([(1, inter)]), "intermediate-only")
 put("chain_builder", bag([(0, root_der), (2, inter)]), "intermediate-distrusted")
 chain_certs = [p.read_bytes() for p in sorted((vectors / "chains" / "certs").glob("*.crt"))]
 put("chain_builder", bag([(i % 3, c) for i, c in enumerate(chain_certs)]), "families")
+# reader_parts: the first byte names the file (PART_NAMES in crates/authverify-fuzz-entry).
+part_names = ["exe", "cab", "msi", "appx", "msixbundle", "ps1", "psm1", "ps1xml", "mof", "js", "vbs", "wsf", "cat"]
+for ext, path in [
+    ("exe", vectors / "pe32plus-rsa2048-sha256.exe"),
+    ("cab", vectors / "containers" / "cab" / "signed.cab"),
+    ("msi", vectors / "containers" / "msi" / "signed.msi"),
+    ("appx", vectors / "appx" / "signed.msix"),
+    ("msixbundle", vectors / "appx" / "signed.msixbundle"),
+    ("ps1", vectors / "scripts" / "powershell" / "sha1.ps1"),
+    ("psm1", vectors / "scripts" / "powershell" / "module.psm1"),
+    ("mof", vectors / "scripts" / "powershell" / "class.mof"),
+    ("js", vectors / "scripts" / "wsh" / "sha1.js"),
+    ("vbs", vectors / "scripts" / "wsh" / "utf16le.vbs"),
+    ("wsf", vectors / "scripts" / "wsh" / "job.wsf"),
+    ("cat", vectors / "catalogs" / "driver-sha256.cat"),
+]:
+    put("reader_parts", bytes([part_names.index(ext)]) + path.read_bytes(), f"{ext}-{path.stem}")
 print("seeds:", {d.name: len(list(d.iterdir())) for d in sorted(corpus.iterdir())})

@@ -10,7 +10,7 @@
 use std::sync::{Arc, OnceLock};
 
 use authverify::cert_table::CertTableIter;
-use authverify::fuzzing::{parse_crl_file, parse_material, parse_sst, read_cabinet};
+use authverify::fuzzing::{parse_crl_file, parse_material, parse_sst, payload_in_parts, read_cabinet, verify_in_parts};
 use authverify::{Certificate, DigestAlgorithm, PeImage, Policy, TrustList, TrustStore, UnixTime, Verifier};
 
 /// The instant every entry verifies at (fixed: no clock in fuzzing).
@@ -25,7 +25,7 @@ pub const TEST_ROOT: &[u8] = include_bytes!("../../../test-vectors/pki/root.crt"
 pub const SIGNED_VECTOR: &[u8] = include_bytes!("../../../test-vectors/pe32plus-rsa2048-sha256.exe");
 
 /// The names of the entries, as the fuzz targets and corpus directories are named.
-pub const ENTRIES: [&str; 13] = [
+pub const ENTRIES: [&str; 14] = [
     "pe_image",
     "signed_data",
     "trust_material",
@@ -39,6 +39,7 @@ pub const ENTRIES: [&str; 13] = [
     "script",
     "crl",
     "payload",
+    "reader_parts",
 ];
 
 fn verifier() -> &'static Verifier {
@@ -68,6 +69,7 @@ pub fn run(name: &str, data: &[u8]) {
         "script" => script(data),
         "crl" => crl(data),
         "payload" => payload(data),
+        "reader_parts" => reader_parts(data),
         _ => {}
     }
 }
@@ -330,4 +332,63 @@ pub fn lzx_cabinet(data: &[u8]) -> Vec<u8> {
         b.extend_from_slice(block);
     }
     b
+}
+
+/// The names `reader_parts` gives its input (the first byte picks one): every format the
+/// reader holds in parts, and one it reads whole.
+pub const PART_NAMES: [&str; 13] = [
+    "fuzz.exe",
+    "fuzz.cab",
+    "fuzz.msi",
+    "fuzz.appx",
+    "fuzz.msixbundle",
+    "fuzz.ps1",
+    "fuzz.psm1",
+    "fuzz.ps1xml",
+    "fuzz.mof",
+    "fuzz.js",
+    "fuzz.vbs",
+    "fuzz.wsf",
+    "fuzz.cat",
+];
+
+/// Differential: a file verified from a reader in parts (as files over 8 MiB are: held
+/// structure, the rest fed) gets the report its bytes get in memory, and a container's
+/// payload walked from a reader in parts the member reports its bytes get. The first byte
+/// names the file ([`PART_NAMES`]). A difference panics: a report must never depend on the
+/// path taken.
+pub fn reader_parts(data: &[u8]) {
+    let Some((&pick, bytes)) = data.split_first() else {
+        return;
+    };
+    let name = PART_NAMES[usize::from(pick) % PART_NAMES.len()];
+    let v = verifier();
+    let whole = v.verify_bytes_named(bytes, name, AT);
+    let parts = verify_in_parts(v, bytes, name, AT);
+    match (&whole, &parts) {
+        (Ok(w), Ok(p)) => assert!(
+            format!("{w:?}") == format!("{p:?}"),
+            "{name}: in parts {p:?}, whole {w:?}"
+        ),
+        (Err(_), Err(_)) => {}
+        _ => panic!("{name}: in parts {parts:?}, whole {whole:?}"),
+    }
+    if name == "fuzz.cab" || name == "fuzz.msi" {
+        let outline = |m: authverify::MemberReport| match m.result {
+            Ok(report) => format!("{:?} {:?} {report:?}", m.container, m.member),
+            Err(_) => format!("{:?} {:?} error", m.container, m.member),
+        };
+        let mut in_memory = Vec::new();
+        let walked = v.verify_payload(bytes, name, AT, &mut |m| in_memory.push(outline(m)));
+        let mut in_parts = Vec::new();
+        let walked_in_parts = payload_in_parts(v, bytes, name, AT, &mut |m| in_parts.push(outline(m)));
+        assert!(
+            walked == walked_in_parts,
+            "{name}: walked {walked} in memory, {walked_in_parts} in parts"
+        );
+        assert!(
+            in_memory == in_parts,
+            "{name}: in parts {in_parts:?}, in memory {in_memory:?}"
+        );
+    }
 }

@@ -32,3 +32,31 @@ pub fn fix_hive_checksum(bytes: &mut [u8]) {
         }
     }
 }
+
+/// [`crate::Verifier::verify_reader_named`] of `bytes` read in parts whatever their size
+/// (a file over [`crate::READ_WHOLE_LIMIT`] is; smaller ones are read whole): the fuzzing
+/// entry `reader_parts` checks its report against [`crate::Verifier::verify_bytes_named`]'s.
+pub fn verify_in_parts(
+    verifier: &crate::Verifier,
+    bytes: &[u8],
+    name: &str,
+    at: crate::UnixTime,
+) -> Result<crate::FileReport, crate::Error> {
+    let limits = crate::verify::reader::Limits {
+        read_whole_up_to: 0,
+        ..crate::verify::reader::Limits::FILE
+    };
+    crate::verify::reader::verify(verifier, &mut std::io::Cursor::new(bytes), Some(name), at, limits)
+}
+
+/// [`crate::Verifier::verify_payload_reader`] of `bytes` walked in parts whatever their
+/// size (see [`verify_in_parts`]).
+pub fn payload_in_parts(
+    verifier: &crate::Verifier,
+    bytes: &[u8],
+    name: &str,
+    at: crate::UnixTime,
+    sink: &mut dyn FnMut(crate::MemberReport),
+) -> bool {
+    verifier.payload_from_reader(&mut std::io::Cursor::new(bytes), name, at, sink, 0)
+}

@@ -242,7 +242,7 @@ impl Verifier {
         reader: &mut R,
         at: UnixTime,
     ) -> Result<FileReport, Error> {
-        reader::verify(self, reader, None, at, reader::MAX_PACKAGE)
+        reader::verify(self, reader, None, at, reader::Limits::FILE)
     }
 
     /// [`Verifier::verify_reader`] for a file named `name` (its last path component): the
@@ -254,7 +254,7 @@ impl Verifier {
         name: &str,
         at: UnixTime,
     ) -> Result<FileReport, Error> {
-        reader::verify(self, reader, Some(name), at, reader::MAX_PACKAGE)
+        reader::verify(self, reader, Some(name), at, reader::Limits::FILE)
     }
 
     /// [`Verifier::verify_bytes`] for a file named `name` (see

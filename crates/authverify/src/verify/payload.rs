@@ -99,13 +99,27 @@ impl Verifier {
         at: UnixTime,
         sink: &mut dyn FnMut(MemberReport),
     ) -> bool {
+        self.payload_from_reader(r, name, at, sink, crate::READ_WHOLE_LIMIT)
+    }
+
+    /// [`Verifier::verify_payload_reader`] reading a container of up to `read_whole_up_to`
+    /// bytes whole (the fuzzing entry passes 0 to check the walk in parts against the walk
+    /// over bytes).
+    pub(crate) fn payload_from_reader<R: std::io::Read + std::io::Seek>(
+        &self,
+        r: &mut R,
+        name: &str,
+        at: UnixTime,
+        sink: &mut dyn FnMut(MemberReport),
+        read_whole_up_to: u64,
+    ) -> bool {
         let mut walk = Walk {
             chain: vec![name.to_string()],
             depth: 0,
             at,
             sink,
         };
-        let opened = match super::reader::payload_parts(r, name) {
+        let opened = match super::reader::payload_parts(r, name, read_whole_up_to) {
             Ok(Some(opened)) => opened,
             Ok(None) => return false,
             Err(e) => {
@@ -255,7 +269,7 @@ impl Verifier {
                 &mut &mut *reader,
                 Some(base_name(path)),
                 walk.at,
-                limits::MAX_MEMBER_BYTES,
+                super::reader::Limits::MEMBER,
             );
             walk.report(Some(path.to_string()), result);
         }

@@ -60,17 +60,43 @@ fn nt_headers_past_head(data: &[u8], len: u64) -> Option<Range<u64>> {
     (nt.end > HEAD).then(|| nt.start.max(HEAD)..nt.end)
 }
 
-/// Verifies the file `r` reads (named `name`). `max_whole`: the most bytes of a file read
-/// whole (a catalog, a `.wsf` script, a package whose parts cannot be held):
-/// [`MAX_PACKAGE`] for a file, less for a payload member decoded from a container (where a
-/// few stored bytes can decode to many).
+/// How much of a file is read whole.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    /// Files up to this size are read whole whatever their format: [`READ_WHOLE_LIMIT`]
+    /// (0 only in the fuzzing entry that checks the paths in parts against the bytes).
+    pub(crate) read_whole_up_to: u64,
+    /// The most bytes of a file of a format read whole (a catalog, a `.wsf` script, a
+    /// package whose parts cannot be held).
+    pub(crate) max_whole: u64,
+}
+
+impl Limits {
+    /// A file's: read whole up to [`READ_WHOLE_LIMIT`], formats read whole up to
+    /// [`MAX_PACKAGE`].
+    pub(crate) const FILE: Self = Self {
+        read_whole_up_to: READ_WHOLE_LIMIT,
+        max_whole: MAX_PACKAGE,
+    };
+
+    /// A payload member's, decoded from a container (where a few stored bytes can decode
+    /// to many): formats read whole within the bound on a member held.
+    pub(crate) const MEMBER: Self = Self {
+        read_whole_up_to: READ_WHOLE_LIMIT,
+        max_whole: crate::payload::limits::MAX_MEMBER_BYTES,
+    };
+}
+
+/// Verifies the file `r` reads (named `name`), reading it whole or in parts as `limits`
+/// say.
 pub(crate) fn verify<R: Read + Seek>(
     v: &Verifier,
     r: &mut R,
     name: Option<&str>,
     at: UnixTime,
-    max_whole: u64,
+    limits: Limits,
 ) -> Result<FileReport, Error> {
+    let max_whole = limits.max_whole;
     let len = r.seek(SeekFrom::End(0)).map_err(|e| read_err(&e))?;
     // A script is known by its name: a large file of no magic is not taken for one on a
     // guess.
@@ -79,7 +105,7 @@ pub(crate) fn verify<R: Read + Seek>(
         .and_then(crate::script::ScriptLanguage::from_extension);
     // Small files are read whole without looking at their first bytes (one read per small
     // file).
-    let small = len <= READ_WHOLE_LIMIT;
+    let small = len <= limits.read_whole_up_to;
     let magic = if small { None } else { read_magic(r)? };
     if let (Some(language), Some(m)) = (language, magic) {
         if language != crate::script::ScriptLanguage::WindowsScriptFile && !other_format(&m) {
@@ -190,12 +216,16 @@ pub(crate) enum PayloadParts {
 
 /// The container `r` reads (named `name`), read whole or in parts; `None` when it is no
 /// container whose payload is walked (a ZIP archive is known as one only once read).
-pub(crate) fn payload_parts<R: Read + Seek>(r: &mut R, name: &str) -> Result<Option<PayloadParts>, Error> {
+pub(crate) fn payload_parts<R: Read + Seek>(
+    r: &mut R,
+    name: &str,
+    read_whole_up_to: u64,
+) -> Result<Option<PayloadParts>, Error> {
     use crate::payload::ContainerKind;
     let len = r.seek(SeekFrom::End(0)).map_err(|e| read_err(&e))?;
     let magic = read_magic(r)?;
     let kind = magic.and_then(|m| crate::payload::container_kind(name, &m));
-    if len > READ_WHOLE_LIMIT {
+    if len > read_whole_up_to {
         match kind {
             Some(ContainerKind::Cabinet) => {
                 let (data, held) = held_cabinet(r, len)?;
@@ -842,6 +872,13 @@ fn fill<R: Read + Seek>(r: &mut R, data: &mut [u8], range: &Range<u64>) -> Resul
 mod tests {
     use crate::{Policy, TrustStore, UnixTime, Verifier};
 
+    fn limits(max_whole: u64) -> super::Limits {
+        super::Limits {
+            max_whole,
+            ..super::Limits::FILE
+        }
+    }
+
     /// A format read whole (a catalog) is read only within the caller's bound: the bound a
     /// payload member decoded from a container is held to, where a few stored bytes can
     /// decode to many, is a typed read error naming it, and the file's own bound verifies
@@ -854,13 +891,14 @@ mod tests {
         let verifier = Verifier::new(TrustStore::new(), Policy::windows());
         let at = UnixTime::from_secs(1_780_272_000);
         let mut cursor = std::io::Cursor::new(catalog.clone());
-        let refused = super::verify(&verifier, &mut cursor, Some("driver.cat"), at, len - 1).expect_err("bound");
+        let refused =
+            super::verify(&verifier, &mut cursor, Some("driver.cat"), at, limits(len - 1)).expect_err("bound");
         assert!(
             matches!(&refused, crate::Error::Read { message } if message.contains(&format!("at most {}", len - 1))),
             "{refused:?}"
         );
         let mut cursor = std::io::Cursor::new(catalog.clone());
-        let read = super::verify(&verifier, &mut cursor, Some("driver.cat"), at, len).expect("a report");
+        let read = super::verify(&verifier, &mut cursor, Some("driver.cat"), at, limits(len)).expect("a report");
         let whole = verifier
             .verify_bytes_named(&catalog, "driver.cat", at)
             .expect("a report");
