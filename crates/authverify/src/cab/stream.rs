@@ -151,10 +151,25 @@ const CHECKPOINT_EVERY: usize = 4 << 20;
 /// Calls `f` with each member's name and bytes, folder by folder, members of a folder in
 /// the order of their offsets. `left` is what the walk may still decode, and is reduced by
 /// what this cabinet decodes. Returns how many members were handed over.
+#[cfg(test)]
 pub(crate) fn for_each_member(
     b: &dyn Source,
     bounds: &Bounds,
     budget: &Budget<'_>,
+    f: &mut Sink<'_>,
+) -> Result<usize, PayloadError> {
+    for_each_wanted_member(b, bounds, budget, &|_| true, f)
+}
+
+/// [`for_each_member`] handing over only the members `wanted` names (by their name in the
+/// cabinet): a folder holding none of them is not decoded at all, and one that does is
+/// decoded as far as its last wanted member. Every member's size is still checked against
+/// the bounds.
+pub(crate) fn for_each_wanted_member(
+    b: &dyn Source,
+    bounds: &Bounds,
+    budget: &Budget<'_>,
+    wanted: &dyn Fn(&str) -> bool,
     f: &mut Sink<'_>,
 ) -> Result<usize, PayloadError> {
     let (folders, members, data_reserve) = tables(b, bounds.max_members)?;
@@ -168,7 +183,10 @@ pub(crate) fn for_each_member(
         }
     }
     for (index, folder) in folders.iter().enumerate() {
-        let mut mine: Vec<&Member> = members.iter().filter(|m| m.folder == index).collect();
+        let mut mine: Vec<&Member> = members
+            .iter()
+            .filter(|m| m.folder == index && wanted(&m.name))
+            .collect();
         if mine.is_empty() {
             continue; // never decoded: a folder no member uses costs nothing
         }
@@ -708,7 +726,7 @@ fn lzx_window(compression: u16) -> Result<lzxd::WindowSize, PayloadError> {
     clippy::as_conversions
 )] // test code on known-good inputs
 pub(crate) mod tests {
-    use super::{for_each_member, Bounds};
+    use super::{for_each_member, for_each_wanted_member, Bounds};
     use crate::error::PayloadError;
 
     fn unbounded(_: u64) -> Result<(), PayloadError> {
@@ -926,6 +944,34 @@ pub(crate) mod tests {
         .expect("walked");
         assert_eq!(n, 1);
         assert!(seen == data, "the reader's bytes are the member's");
+    }
+
+    /// The catalog pass asks for some members only: it gets those, and the folder is
+    /// decoded only as far as the last of them, so a broken block after it (which the walk
+    /// of every member reports) costs the pass nothing.
+    #[test]
+    fn only_wanted_members_are_handed_over_and_decoded_up_to() {
+        let cab = cabinet(0, &[("a.cat", 0, 4), ("b.exe", 4, 4)], &[(b"abcd", 4), (b"ef", 4)]);
+        let mut seen = Vec::new();
+        let n = for_each_wanted_member(
+            &cab.as_slice(),
+            &BOUNDS,
+            &unbounded,
+            &|name| name.ends_with(".cat"),
+            &mut |name, data| {
+                let super::Data::Bytes(bytes) = data else {
+                    return Err(PayloadError::Read {
+                        detail: "a reader".into(),
+                    });
+                };
+                seen.push((name.to_string(), bytes.to_vec()));
+                Ok(())
+            },
+        )
+        .expect("the broken block is past the last wanted member");
+        assert_eq!(n, 2);
+        assert_eq!(seen, vec![("a.cat".to_string(), b"abcd".to_vec())]);
+        assert!(members(&cab).is_err(), "every member: the broken block is reached");
     }
 
     /// A stored cabinet holding `data` as `name` in 32 KiB blocks.

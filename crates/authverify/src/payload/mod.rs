@@ -177,16 +177,27 @@ pub(crate) fn for_each_member(
     kind: ContainerKind,
     stored: Stored<'_>,
     budget: &Budget,
+    wanted: Wanted<'_>,
     f: &mut Sink<'_>,
 ) -> Result<(), PayloadError> {
     match (kind, stored.file) {
-        (ContainerKind::Cabinet, Some(file)) => cabinet_members(file, budget, f),
-        (ContainerKind::Cabinet, None) => cabinet_members(&stored.bytes, budget, f),
+        (ContainerKind::Cabinet, Some(file)) => cabinet_members(file, budget, wanted, f),
+        (ContainerKind::Cabinet, None) => cabinet_members(&stored.bytes, budget, wanted, f),
         // A ZIP archive is read whole: its members are inflated whole anyway (at most
         // `limits::MAX_MEMBER_BYTES`), and its records are checked against each other.
-        (ContainerKind::Zip, _) => zip_members(stored.bytes, budget, f),
-        (ContainerKind::Msi, file) => msi::for_each_member(stored.bytes, file, budget, f),
+        (ContainerKind::Zip, _) => zip_members(stored.bytes, budget, wanted, f),
+        (ContainerKind::Msi, file) => msi::for_each_member(stored.bytes, file, budget, wanted, f),
     }
+}
+
+/// Which members a walk hands over, by their path in the container: every one for the
+/// walk itself ([`every_member`]); the catalog pass asks for catalogs only, so that a
+/// cabinet folder holding none is not decoded twice.
+pub(crate) type Wanted<'w> = &'w dyn Fn(&str) -> bool;
+
+/// Every member is wanted.
+pub(crate) fn every_member(_: &str) -> bool {
+    true
 }
 
 /// The names of the MSI tables the payload walk reads (held with the structure when a
@@ -240,22 +251,43 @@ fn cabinet_bounds() -> crate::cab::stream::Bounds {
 
 /// A cabinet's members (its bytes, or a reader of them); `\\`-separated names become
 /// `/`-separated paths.
-pub(crate) fn cabinet_members(cabinet: &dyn Source, budget: &Budget, f: &mut Sink<'_>) -> Result<(), PayloadError> {
-    crate::cab::stream::for_each_member(cabinet, &cabinet_bounds(), &|n| budget.decode(n), &mut |name, data| {
-        budget.member()?;
-        f(&name.replace('\\', "/"), data)
-    })
+pub(crate) fn cabinet_members(
+    cabinet: &dyn Source,
+    budget: &Budget,
+    wanted: Wanted<'_>,
+    f: &mut Sink<'_>,
+) -> Result<(), PayloadError> {
+    let path = |name: &str| name.replace('\\', "/");
+    crate::cab::stream::for_each_wanted_member(
+        cabinet,
+        &cabinet_bounds(),
+        &|n| budget.decode(n),
+        &|name| wanted(&path(name)),
+        &mut |name, data| {
+            budget.member()?;
+            f(&path(name), data)
+        },
+    )
     .map(|_| ())
 }
 
 /// A ZIP archive's members, directories and a package's signature, block map and content
 /// types left out (they describe the package rather than install), each
 /// inflated whole (at most [`limits::MAX_MEMBER_BYTES`]).
-fn zip_members(bytes: &[u8], budget: &Budget, f: &mut Sink<'_>) -> Result<(), PayloadError> {
+fn zip_members(bytes: &[u8], budget: &Budget, wanted: Wanted<'_>, f: &mut Sink<'_>) -> Result<(), PayloadError> {
     let archive = Archive::parse_members(bytes)?;
     let package = crate::appx::is_package(bytes);
     for m in &archive.members {
         if m.name.ends_with('/') || (package && crate::appx::blockmap::is_footprint(m.name)) {
+            continue;
+        }
+        // A package's part names are percent-encoded (OPC); an ordinary archive's are not.
+        let name = if package {
+            crate::appx::blockmap::block_map_name(m.name).replace('\\', "/")
+        } else {
+            m.name.to_string()
+        };
+        if !wanted(&name) {
             continue;
         }
         budget.member()?;
@@ -272,12 +304,6 @@ fn zip_members(bytes: &[u8], budget: &Budget, f: &mut Sink<'_>) -> Result<(), Pa
             crate::error::AppxError::Bound { what, found, limit } => PayloadError::Bound { what, found, limit },
             other => other.into(),
         })?;
-        // A package's part names are percent-encoded (OPC); an ordinary archive's are not.
-        let name = if package {
-            crate::appx::blockmap::block_map_name(m.name).replace('\\', "/")
-        } else {
-            m.name.to_string()
-        };
         f(&name, Data::Bytes(&data))?;
     }
     Ok(())

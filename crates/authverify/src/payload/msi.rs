@@ -429,6 +429,7 @@ pub(crate) fn for_each_member(
     bytes: &[u8],
     file: Option<&dyn Source>,
     budget: &Budget,
+    wanted: super::Wanted<'_>,
     f: &mut Sink<'_>,
 ) -> Result<(), PayloadError> {
     let package = MsiPackage::parse(bytes)?;
@@ -438,33 +439,39 @@ pub(crate) fn for_each_member(
         .into_iter()
         .map(|(key, (path, _))| (key, path))
         .collect();
-    let mut carried: HashSet<String> = HashSet::new();
+    // The files the embedded cabinets carry, whether this walk wants them or not (the
+    // catalog pass wants catalogs only): every member is asked about once, as its folder
+    // comes, so a file in none of them is found either way.
+    let carried: std::cell::RefCell<HashSet<String>> = std::cell::RefCell::new(HashSet::new());
     for name in embedded_cabinets(&package, &strings, &cols)? {
         let missing = || {
             tables_err(format!(
                 "the Media table names #{name}, which the package does not hold"
             ))
         };
-        let mut each = |key: &str, data: Data<'_>| {
+        let mut each = |key: &str, data: Data<'_>| f(paths.get(key).map_or(key, String::as_str), data);
+        // Cabinet members are named by their File key; what is wanted is judged on the path
+        // the key installs to.
+        let wanted_key = |key: &str| {
             if paths.contains_key(key) {
-                carried.insert(key.to_string());
+                carried.borrow_mut().insert(key.to_string());
             }
-            f(paths.get(key).map_or(key, String::as_str), data)
+            wanted(paths.get(key).map_or(key, String::as_str))
         };
         let units = encoded_name(&name, false);
         match file {
             Some(file) => {
                 let (len, pieces) = package.root_stream_pieces(&units)?.ok_or_else(missing)?;
                 let stream = StreamSource::new(len, pieces, file);
-                super::cabinet_members(&stream, budget, &mut each)?;
+                super::cabinet_members(&stream, budget, &wanted_key, &mut each)?;
             }
             None => {
                 let cab = package.root_stream(&units, MAX_CABINET)?.ok_or_else(missing)?;
-                super::cabinet_members(&&*cab, budget, &mut each)?;
+                super::cabinet_members(&&*cab, budget, &wanted_key, &mut each)?;
             }
         }
     }
-    not_carried(&paths, &carried)
+    not_carried(&paths, &carried.into_inner())
 }
 
 /// An embedded cabinet stream read from the file: its pieces in stream order (bytes of the

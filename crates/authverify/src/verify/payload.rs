@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::catalogs::CatalogIndex;
 use crate::cab::stream::ReadSeek;
 use crate::error::{Error, PayloadError};
-use crate::payload::{container_kind, limits, Budget, ContainerKind, Data, Scopes, Shared, Stored};
+use crate::payload::{container_kind, every_member, limits, Budget, ContainerKind, Data, Scopes, Shared, Stored};
 use crate::report::FileReport;
 use crate::time::UnixTime;
 use crate::Verifier;
@@ -28,6 +28,15 @@ pub struct MemberReport {
 
 fn base_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
+}
+
+/// A member named as a catalog (what the catalog pass decodes; [`is_catalog`] then looks
+/// at its bytes).
+fn named_catalog(path: &str) -> bool {
+    std::path::Path::new(path)
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("cat"))
 }
 
 fn is_catalog(path: &str, bytes: &[u8]) -> bool {
@@ -173,7 +182,7 @@ impl Verifier {
             }
             Ok(())
         };
-        if let Err(e) = crate::payload::for_each_member(kind, stored, budget, &mut each) {
+        if let Err(e) = crate::payload::for_each_member(kind, stored, budget, &every_member, &mut each) {
             walk.failed(e);
         }
     }
@@ -189,7 +198,7 @@ impl Verifier {
         at: UnixTime,
     ) -> Result<HashMap<String, Verifier>, PayloadError> {
         let mut found: HashMap<String, CatalogIndex> = HashMap::new();
-        crate::payload::for_each_member(kind, stored, &Budget::default(), &mut |path, data| {
+        crate::payload::for_each_member(kind, stored, &Budget::default(), &named_catalog, &mut |path, data| {
             let Data::Bytes(data) = data else {
                 return Ok(()); // a catalog of more than 8 MiB is verified as a member only
             };
