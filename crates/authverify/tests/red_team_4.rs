@@ -103,3 +103,141 @@ fn a_scripts_begin_line_rewritten_after_it_was_found_is_changed() {
         }
     }
 }
+
+/// `verify_payload_reader`'s reports of the container `r` reads, as `(member, status or
+/// error)` pairs.
+fn payload_reports<R: std::io::Read + std::io::Seek>(v: &Verifier, r: &mut R, name: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    assert!(v.verify_payload_reader(r, name, at(), &mut |m| out.push(member_status(&m))));
+    out
+}
+
+fn member_status(m: &authverify::MemberReport) -> (String, String) {
+    let status = match &m.result {
+        Ok(r) => format!("{:?}", r.status),
+        Err(e) => format!("{e:?}"),
+    };
+    (m.member.clone().unwrap_or_default(), status)
+}
+
+fn payload_reports_in_memory(v: &Verifier, bytes: &[u8], name: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    assert!(v.verify_payload(bytes, name, at(), &mut |m| out.push(member_status(&m))));
+    out
+}
+
+/// A file that rewrites one byte (`flip`, XOR 0xff) once it has been read (a read covered
+/// it) and a read then starts before `before`: another process rewriting a member between
+/// the walk's catalog pass and its member pass.
+struct AfterSecondPassStarts {
+    inner: Cursor<Vec<u8>>,
+    flip: usize,
+    before: u64,
+    seen: bool,
+    done: bool,
+}
+
+impl std::io::Read for AfterSecondPassStarts {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let pos = self.inner.position();
+        if self.seen && !self.done && pos < self.before {
+            self.done = true;
+            self.inner.get_mut()[self.flip] ^= 0xff;
+        }
+        let n = self.inner.read(buf)?;
+        if (pos..pos + n as u64).contains(&(self.flip as u64)) {
+            self.seen = true;
+        }
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for AfterSecondPassStarts {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(to)
+    }
+}
+
+/// Attack: a large cabinet (read in parts, its data blocks read from the file as decoded)
+/// holding a catalog and a file only that catalog signs. The payload walk reads the
+/// container twice: a pass that verifies its catalogs, then a pass over every member
+/// judged with them. The catalog's bytes rewritten between the two passes (it is broken
+/// now: read whole, the file it listed is no longer valid) went unnoticed: the member was
+/// reported valid on the strength of a catalog the file no longer holds, and the only check
+/// at the end compares the cabinet's tables. A verdict on bytes that are gone: the walk
+/// must report `Error::Changed`.
+#[test]
+fn a_catalog_rewritten_between_the_payload_walks_two_passes_is_changed() {
+    let test = "a_catalog_rewritten_between_the_payload_walks_two_passes_is_changed";
+    if std::process::Command::new("gcab").arg("--version").output().is_err() {
+        common::skip(test, "gcab");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = common::repo_root().join("test-vectors/payload/payload.cab");
+    let ok = std::process::Command::new("gcab")
+        .arg("-x")
+        .arg(&src)
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    // 9 MiB that do not compress, first; the catalog last, so the catalog pass reads it last
+    // and the member pass starts again before it.
+    let mut state = 0x9e37_79b9_u32;
+    let pad: Vec<u8> = (0..9 * MIB)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state.to_le_bytes()[0]
+        })
+        .collect();
+    std::fs::write(dir.path().join("pad.bin"), pad).unwrap();
+    let cab = dir.path().join("big.cab");
+    let ok = std::process::Command::new("gcab")
+        .arg("-c")
+        .arg(&cab)
+        .args(["pad.bin", "driver/driver.inf", "driver/driver.cat"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let bytes = std::fs::read(&cab).unwrap();
+    assert!(bytes.len() as u64 > READ_WHOLE_LIMIT, "read in parts");
+    let catalog = std::fs::read(dir.path().join("driver/driver.cat")).unwrap();
+    // A stored cabinet: the catalog's first bytes are in the file as they are.
+    let start = bytes
+        .windows(64)
+        .position(|w| w == &catalog[..64])
+        .expect("catalog stored");
+    let flip = start + 40;
+    let name = "big.cab";
+    let v = verifier();
+
+    let whole = payload_reports_in_memory(&v, &bytes, name);
+    let inf = ("driver/driver.inf".to_string(), "Valid".to_string());
+    assert!(whole.contains(&inf), "{whole:?}");
+    assert_eq!(payload_reports(&v, &mut Cursor::new(bytes.clone()), name), whole);
+    let mut left = bytes.clone();
+    left[flip] ^= 0xff;
+    let as_left = payload_reports_in_memory(&v, &left, name);
+    assert!(
+        !as_left.contains(&inf),
+        "the file as left does not sign driver.inf: {as_left:?}"
+    );
+
+    let mut r = AfterSecondPassStarts {
+        inner: Cursor::new(bytes.clone()),
+        flip,
+        before: start as u64,
+        seen: false,
+        done: false,
+    };
+    let read = payload_reports(&v, &mut r, name);
+    assert!(r.done, "the catalog was rewritten during the walk");
+    assert!(
+        read.iter().any(|(_, s)| s.starts_with("Changed")),
+        "no Changed report: {read:?} (the file as left: {as_left:?})"
+    );
+}
