@@ -241,3 +241,208 @@ fn a_catalog_rewritten_between_the_payload_walks_two_passes_is_changed() {
         "no Changed report: {read:?} (the file as left: {as_left:?})"
     );
 }
+
+// A global allocator counting, per thread, the bytes live on the heap: the payload walk runs
+// on the test's thread, so the other tests of this binary running beside it do not count.
+mod heap {
+    #![allow(unsafe_code)]
+
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    pub(crate) struct PerThread;
+
+    thread_local! {
+        static LIVE: Cell<isize> = const { Cell::new(0) };
+        static PEAK: Cell<isize> = const { Cell::new(0) };
+    }
+
+    fn add(n: isize) {
+        let _ = LIVE.try_with(|live| {
+            let now = live.get() + n;
+            live.set(now);
+            let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+        });
+    }
+
+    // SAFETY: every call forwards to `System` with the caller's arguments unchanged; the
+    // counters are thread-local cells of constant initialisation (no allocation) and never
+    // affect what is allocated.
+    unsafe impl GlobalAlloc for PerThread {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: forwarded as received.
+            let p = unsafe { System.alloc(layout) };
+            if !p.is_null() {
+                add(layout.size() as isize);
+            }
+            p
+        }
+
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: forwarded as received.
+            let p = unsafe { System.alloc_zeroed(layout) };
+            if !p.is_null() {
+                add(layout.size() as isize);
+            }
+            p
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: forwarded as received.
+            unsafe { System.dealloc(ptr, layout) };
+            add(-(layout.size() as isize));
+        }
+    }
+
+    /// How far this thread's heap rose above where it stood while `f` ran.
+    pub(crate) fn growth<T>(f: impl FnOnce() -> T) -> (T, usize) {
+        let before = LIVE.with(Cell::get);
+        PEAK.with(|p| p.set(before));
+        let out = f();
+        (out, (PEAK.with(Cell::get) - before).max(0) as usize)
+    }
+}
+
+#[global_allocator]
+static HEAP: heap::PerThread = heap::PerThread;
+
+/// Little-endian u32 at `at`.
+fn le32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+}
+
+/// The compound file `msi` (version 3, 512-byte sectors) with its largest stream's sectors
+/// in the reverse order: the same sectors hold the same stream, its chain now running
+/// backwards (sector k's successor is k - 1), so that no two of them are contiguous in
+/// stream order. Every stream reads the same bytes as before ([MS-CFB] allows any order).
+fn reverse_largest_stream(msi: &[u8]) -> Vec<u8> {
+    const SECTOR: usize = 512;
+    const END: u32 = 0xffff_fffe;
+    assert_eq!(u16::from_le_bytes([msi[0x1e], msi[0x1f]]), 9, "512-byte sectors");
+    let at = |n: u32| (n as usize + 1) * SECTOR;
+    // The FAT's sectors: 109 in the header, then the DIFAT chain (127 and a next each).
+    let fat_count = le32(msi, 0x2c) as usize;
+    let mut fat_sectors: Vec<u32> = (0..109).map(|i| le32(msi, 0x4c + 4 * i)).collect();
+    let mut difat = le32(msi, 0x44);
+    while fat_sectors.len() < fat_count {
+        let s = at(difat);
+        fat_sectors.extend((0..127).map(|i| le32(msi, s + 4 * i)));
+        difat = le32(msi, s + 508);
+    }
+    fat_sectors.truncate(fat_count);
+    let fat_at = |n: u32| at(fat_sectors[n as usize / 128]) + 4 * (n as usize % 128);
+    let next = |b: &[u8], n: u32| le32(b, fat_at(n));
+    // The largest stream's directory entry (the directory's chain from the header).
+    let mut entries = Vec::new();
+    let mut d = le32(msi, 0x30);
+    while d != END {
+        entries.extend((0..4).map(|i| at(d) + 128 * i));
+        d = next(msi, d);
+    }
+    let entry = *entries
+        .iter()
+        .filter(|&&e| msi[e + 66] == 2)
+        .max_by_key(|&&e| le32(msi, e + 120))
+        .unwrap();
+    let size = le32(msi, entry + 120) as usize;
+    assert!(size >= 4096, "a stream of the FAT, not of the mini stream");
+    let mut chain = vec![le32(msi, entry + 116)];
+    while chain.len() < size.div_ceil(SECTOR) {
+        chain.push(next(msi, *chain.last().unwrap()));
+    }
+    let mut out = msi.to_vec();
+    // Stream sector i moves to the place of sector n - 1 - i; the chain follows.
+    let n = chain.len();
+    for i in 0..n {
+        let (from, to) = (at(chain[i]), at(chain[n - 1 - i]));
+        out[to..to + SECTOR].copy_from_slice(&msi[from..from + SECTOR]);
+    }
+    for i in 0..n {
+        let here = chain[n - 1 - i];
+        let then = if i + 1 == n { END } else { chain[n - 2 - i] };
+        let f = fat_at(here);
+        out[f..f + 4].copy_from_slice(&then.to_le_bytes());
+    }
+    out[entry + 116..entry + 120].copy_from_slice(&chain[n - 1].to_le_bytes());
+    out
+}
+
+/// Attack: a large MSI package (walked from its file in parts) whose embedded cabinet's
+/// stream runs through its sectors backwards. Memory the walk holds besides the buffer as
+/// long as the file is meant to be bounded by the structure it holds (4 bytes of FAT per
+/// 512-byte sector, within 256 MiB); but the cabinet's stream was kept as a list of its
+/// runs of contiguous sectors, one entry (56 bytes with the list it was built from) per
+/// sector when none are contiguous: 14 times the FAT, charged to no bound (448 MiB for a
+/// stream of 4 GiB, more than the 256 MiB all held parts may take). The same package laid
+/// out contiguously costs a few entries. The two layouts hold the same bytes, get the same
+/// reports, and must cost about the same memory.
+#[test]
+fn an_msi_cabinet_stream_in_reverse_sector_order_costs_no_memory_per_sector() {
+    let test = "an_msi_cabinet_stream_in_reverse_sector_order_costs_no_memory_per_sector";
+    if std::process::Command::new("wixl").arg("--version").output().is_err() {
+        common::skip(test, "wixl");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = 0x2545_f491_u32;
+    let pad: Vec<u8> = (0..9 * MIB)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state.to_le_bytes()[0]
+        })
+        .collect();
+    std::fs::write(dir.path().join("pad.bin"), pad).unwrap();
+    std::fs::write(
+        dir.path().join("t.wxs"),
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
+  <Product Id="41111111-2222-3333-4444-555555555555" Name="Red Team 4" Language="1033"
+           Version="1.0.0" Manufacturer="Authverify Test PKI" UpgradeCode="96666666-7777-8888-9999-000000000000">
+    <Package InstallerVersion="200" Compressed="yes"/>
+    <Media Id="1" Cabinet="large.cab" EmbedCab="yes"/>
+    <Directory Id="TARGETDIR" Name="SourceDir">
+      <Directory Id="ProgramFilesFolder">
+        <Directory Id="INSTALLDIR" Name="RedTeam">
+          <Component Id="App" Guid="52345678-1234-1234-1234-123456789012">
+            <File Id="Pad" Name="pad.bin" Source="pad.bin"/>
+          </Component>
+        </Directory>
+      </Directory>
+    </Directory>
+    <Feature Id="Main" Level="1"><ComponentRef Id="App"/></Feature>
+  </Product>
+</Wix>
+"#,
+    )
+    .unwrap();
+    let ok = std::process::Command::new("wixl")
+        .args(["-o", "t.msi", "t.wxs"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let contiguous = std::fs::read(dir.path().join("t.msi")).unwrap();
+    assert!(contiguous.len() as u64 > READ_WHOLE_LIMIT, "read in parts");
+    let reversed = reverse_largest_stream(&contiguous);
+    assert_ne!(reversed, contiguous);
+    let v = verifier();
+    let name = "t.msi";
+    let whole = payload_reports_in_memory(&v, &contiguous, name);
+    assert_eq!(
+        payload_reports_in_memory(&v, &reversed, name),
+        whole,
+        "the same package"
+    );
+    let (read, base) = heap::growth(|| payload_reports(&v, &mut Cursor::new(&contiguous), name));
+    assert_eq!(read, whole);
+    let (read, cost) = heap::growth(|| payload_reports(&v, &mut Cursor::new(&reversed), name));
+    assert_eq!(read, whole);
+    // 18,000 sectors: one entry each would be about 1 MB.
+    assert!(
+        cost <= base + (128 << 10),
+        "reversed: {cost} bytes of heap at the peak, contiguous: {base} ({} sectors)",
+        9 * MIB / 512
+    );
+}
