@@ -99,7 +99,7 @@ impl Verifier {
     /// (string pool, `_Columns`, File, Component, Directory, Media; at most 64 MiB each)
     /// are held, within the bound on what the verification holds in parts (256 MiB, past
     /// which the package is read whole), and each embedded cabinet is read through its
-    /// stream's sector ranges (a range per run of contiguous sectors). ZIP archives and
+    /// stream's chain (marked every 256 sectors, 4 bytes per 128 KiB of it). ZIP archives and
     /// smaller files are read whole (at most 4 GiB) and walked as
     /// [`Verifier::verify_payload`] walks bytes. The reports are those of
     /// [`Verifier::verify_payload`] over the same bytes. A file cut short during the walk,
