@@ -446,3 +446,88 @@ fn an_msi_cabinet_stream_in_reverse_sector_order_costs_no_memory_per_sector() {
         9 * MIB / 512
     );
 }
+
+/// A reader that counts the bytes read through it.
+struct Counting<'b> {
+    inner: Cursor<&'b [u8]>,
+    read: u64,
+}
+
+impl std::io::Read for Counting<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for Counting<'_> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(to)
+    }
+}
+
+/// Attack: a bundle (over 8 MiB, read in parts) of one 9 MiB package whose manifest names
+/// that package 40 times, each `<Package>` element with the member's true offset and size.
+/// Each element was located and the package parsed and read again, its records through the
+/// feed: 40 reads of the package, in memory and from the file alike, so the work grew with
+/// the product of the manifest's length and the package's size (a 64 MiB manifest holds
+/// 600,000 elements: a 9 MiB package hashed 600,000 times). A bundle names each of its
+/// packages once; one named again is the typed error the other unlocatable packages get,
+/// both ways, after reading the file about once.
+#[test]
+fn a_package_named_many_times_by_a_bundle_manifest_is_not_read_once_per_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = r#"
+import importlib.util, pathlib, random, sys, zipfile
+spec = importlib.util.spec_from_file_location("appx", "scripts/make-appx-vectors.py")
+m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+out = pathlib.Path(sys.argv[1])
+big = random.Random(4).randbytes(9 << 20)
+m.payload = lambda: [("Assets/big.bin", big, zipfile.ZIP_STORED)]
+m.package(out / "p.msix")
+name = "Authverify.TestPackage_1.0.0.0_x64.msix"
+data = (out / "p.msix").read_bytes()
+at = 30 + len(name)
+element = (f'<Package Type="application" Version="1.0.0.0" Architecture="x64" '
+           f'FileName="{name}" Offset="{at}" Size="{len(data)}"/>')
+manifest = ('<?xml version="1.0" encoding="UTF-8"?>\r\n'
+            '<Bundle xmlns="http://schemas.microsoft.com/appx/2013/bundle" SchemaVersion="5.0">\r\n'
+            f'  <Identity Name="Authverify.TestBundle" Publisher="{m.PUBLISHER}" Version="1.0.0.0"/>\r\n'
+            '  <Packages>' + element * 40 + '</Packages>\r\n'
+            '</Bundle>\r\n').encode()
+files = [(name, data, zipfile.ZIP_STORED), ("AppxMetadata/AppxBundleManifest.xml", manifest, zipfile.ZIP_DEFLATED)]
+m.write_zip(out / "b.msixbundle", files + [("AppxBlockMap.xml", m.block_map(files), zipfile.ZIP_STORED),
+                                          ("[Content_Types].xml", m.content_types(["msix"]), zipfile.ZIP_DEFLATED)])
+"#;
+    let out = std::process::Command::new("python3")
+        .current_dir(common::repo_root())
+        .args(["-c", code, dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bytes = std::fs::read(dir.path().join("b.msixbundle")).unwrap();
+    assert!(bytes.len() as u64 > READ_WHOLE_LIMIT, "read in parts");
+    let v = verifier();
+    let name = "b.msixbundle";
+    let whole = v.verify_bytes_named(&bytes, name, at());
+    let mut r = Counting {
+        inner: Cursor::new(&bytes),
+        read: 0,
+    };
+    let read = v.verify_reader_named(&mut r, name, at());
+    assert_eq!(format!("{read:?}"), format!("{whole:?}"), "the same outcome both ways");
+    assert!(
+        r.read <= 4 * bytes.len() as u64,
+        "{} bytes read for a file of {} ({:?})",
+        r.read,
+        bytes.len(),
+        read.map(|r| r.status)
+    );
+    match whole {
+        Err(Error::Appx(authverify::error::AppxError::BundlePackage { detail, .. })) => {
+            assert!(detail.contains("twice"), "{detail}")
+        }
+        other => panic!("{:?}", other.map(|r| r.status)),
+    }
+}
