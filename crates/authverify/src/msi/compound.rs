@@ -602,6 +602,81 @@ impl<'a> Compound<'a> {
         Ok(())
     }
 
+    /// The chain of `e`, a stream of the FAT (at least [`MINI_CUTOFF`] bytes; `None` for one
+    /// of the mini stream), checked as [`Compound::read`] checks it, and indexed: the sector
+    /// holding each `every`-th of its sectors, in stream order (4 bytes per `every` sectors,
+    /// whatever the layout), from which [`Compound::chain_ranges`] finds any of its bytes.
+    pub(crate) fn chain_index(&self, e: Entry<'_>, met: &mut Met, every: usize) -> Result<Option<Vec<u32>>, MsiError> {
+        if e.size() < MINI_CUTOFF {
+            return Ok(None);
+        }
+        // Every check (chain length, loops, sectors shared or outside the file) first.
+        self.read(e, met, &mut |_| {})?;
+        let sectors = usize::try_from(e.size())
+            .unwrap_or(usize::MAX)
+            .div_ceil(self.size.max(1));
+        let every = every.max(1);
+        let mut marks = Vec::with_capacity(sectors.div_ceil(every));
+        let mut at = e.start();
+        for i in 0..sectors {
+            if i.checked_rem(every) == Some(0) {
+                marks.push(at);
+            }
+            if i.saturating_add(1) < sectors {
+                at = self.next(at)?;
+            }
+        }
+        Ok(Some(marks))
+    }
+
+    /// The sector size (512 or 4096 bytes).
+    pub(crate) fn sector_size(&self) -> usize {
+        self.size
+    }
+
+    /// Hands `f` the file ranges of `want` bytes of a chain checked by
+    /// [`Compound::chain_index`], from `within` bytes into sector `sector` on, contiguous
+    /// sectors merged; returns the sector the last byte lies in.
+    pub(crate) fn chain_ranges(
+        &self,
+        mut sector: u32,
+        mut within: usize,
+        want: usize,
+        f: &mut dyn FnMut(Range<u64>) -> Result<(), MsiError>,
+    ) -> Result<u32, MsiError> {
+        let mut left = want;
+        let mut pending: Option<Range<u64>> = None;
+        loop {
+            let r = sector_range(sector, self.size, self.b.len())?;
+            let take = left.min(self.size.saturating_sub(within));
+            let start = crate::num::usize_u64(r.start.saturating_add(within));
+            let range = start..start.saturating_add(crate::num::usize_u64(take));
+            pending = match pending {
+                Some(p) if p.end == range.start => Some(p.start..range.end),
+                Some(p) => {
+                    f(p)?;
+                    Some(range)
+                }
+                None => Some(range),
+            };
+            left = left.saturating_sub(take);
+            within = 0;
+            if left == 0 {
+                break;
+            }
+            sector = self.next(sector)?;
+        }
+        if let Some(p) = pending {
+            f(p)?;
+        }
+        Ok(sector)
+    }
+
+    /// The sector after `n` in its chain.
+    pub(crate) fn next_sector(&self, n: u32) -> Result<u32, MsiError> {
+        self.next(n)
+    }
+
     /// Mini sector `n`: 64 bytes of the mini stream.
     fn mini_sector(&self, n: u32) -> Result<&'a [u8], MsiError> {
         let outside = || bad(format!("mini sector {n} lies outside the mini stream"));

@@ -26,6 +26,14 @@ use compound::{Compound, Entry, Met, STORAGE, STREAM};
 
 pub(crate) use compound::Piece;
 
+/// A stream located for reading from the file ([`MsiPackage::root_stream_chain`]).
+pub(crate) enum Chain<'a> {
+    /// A stream of the mini stream: its bytes, in pieces of the held mini stream.
+    Pieces(Vec<Piece<'a>>),
+    /// A stream of the FAT: the sector holding each `every`-th of its sectors.
+    Sectors(Vec<u32>),
+}
+
 use crate::digest::{DigestAlgorithm, Feed, MultiDigest};
 use crate::error::MsiError;
 
@@ -134,22 +142,50 @@ impl<'a> MsiPackage<'a> {
     }
 
     /// The root's stream whose stored name is `units`, as [`MsiPackage::root_stream`] finds
-    /// it, but not read: its length and its pieces in order (mini stream bytes, or file
-    /// ranges of its sectors, contiguous ones merged; every chain step checked), so that a
-    /// package held in parts (`hold_streams`) can have it read from the file. Memory: one
-    /// piece per run of contiguous sectors (an embedded cabinet is usually one run).
-    pub(crate) fn root_stream_pieces(&self, units: &[u16]) -> Result<Option<(u64, Vec<Piece<'a>>)>, MsiError> {
+    /// it, but not read: its length and either its pieces (a stream of the mini stream: at
+    /// most 64 of them) or its chain indexed every `every` sectors (every chain step
+    /// checked), so that a package held in parts can have it read from the file
+    /// ([`MsiPackage::chain_ranges`]). Memory: 4 bytes per `every` sectors however the
+    /// stream is laid out (a list of its runs of contiguous sectors took 56 bytes per sector
+    /// of one laid out backwards, red team 4).
+    pub(crate) fn root_stream_chain(&self, units: &[u16], every: usize) -> Result<Option<(u64, Chain<'a>)>, MsiError> {
         let wanted: Vec<u8> = units.iter().chain([&0]).flat_map(|u| u.to_le_bytes()).collect();
         let mut walk = Self::walk_of(&self.file);
         for id in self.file.children(0, &mut walk.seen)? {
             let e = self.file.entry(id)?;
             if e.kind() == STREAM && e.name() == wanted.as_slice() {
+                let len = u64::from(e.size());
+                if let Some(marks) = self.file.chain_index(e, &mut walk.met, every)? {
+                    return Ok(Some((len, Chain::Sectors(marks))));
+                }
                 let mut pieces = Vec::new();
                 self.file.read(e, &mut walk.met, &mut |piece| pieces.push(piece))?;
-                return Ok(Some((u64::from(e.size()), pieces)));
+                return Ok(Some((len, Chain::Pieces(pieces))));
             }
         }
         Ok(None)
+    }
+
+    /// The sector size.
+    pub(crate) fn sector_size(&self) -> usize {
+        self.file.sector_size()
+    }
+
+    /// See `Compound::chain_ranges`: the file ranges of `want` bytes of a chain indexed by
+    /// [`MsiPackage::root_stream_chain`], from `within` bytes into `sector`.
+    pub(crate) fn chain_ranges(
+        &self,
+        sector: u32,
+        within: usize,
+        want: usize,
+        f: &mut dyn FnMut(std::ops::Range<u64>) -> Result<(), MsiError>,
+    ) -> Result<u32, MsiError> {
+        self.file.chain_ranges(sector, within, want, f)
+    }
+
+    /// The sector after `n` in its chain.
+    pub(crate) fn next_sector(&self, n: u32) -> Result<u32, MsiError> {
+        self.file.next_sector(n)
     }
 
     fn walk_of(file: &Compound<'_>) -> Walk {

@@ -24,7 +24,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::{Budget, Data, Sink, Source};
 use crate::error::PayloadError;
-use crate::msi::{MsiPackage, Piece};
+use crate::msi::{Chain, MsiPackage, Piece};
 
 /// The largest table or string pool stream read (real packages' File tables are a few MB).
 pub(crate) const MAX_TABLE: u32 = 64 << 20;
@@ -461,9 +461,23 @@ pub(crate) fn for_each_member(
         let units = encoded_name(&name, false);
         match file {
             Some(file) => {
-                let (len, pieces) = package.root_stream_pieces(&units)?.ok_or_else(missing)?;
-                let stream = StreamSource::new(len, pieces, file);
-                super::cabinet_members(&stream, budget, &wanted_key, &mut each)?;
+                let (len, chain) = package.root_stream_chain(&units, MARK_EVERY)?.ok_or_else(missing)?;
+                match chain {
+                    Chain::Pieces(pieces) => {
+                        let stream = StreamSource::new(len, pieces, file);
+                        super::cabinet_members(&stream, budget, &wanted_key, &mut each)?;
+                    }
+                    Chain::Sectors(marks) => {
+                        let stream = ChainSource {
+                            package: &package,
+                            marks,
+                            len,
+                            file,
+                            at: std::cell::Cell::new(None),
+                        };
+                        super::cabinet_members(&stream, budget, &wanted_key, &mut each)?;
+                    }
+                }
             }
             None => {
                 let cab = package.root_stream(&units, MAX_CABINET)?.ok_or_else(missing)?;
@@ -474,9 +488,91 @@ pub(crate) fn for_each_member(
     not_carried(&paths, &carried.into_inner())
 }
 
-/// An embedded cabinet stream read from the file: its pieces in stream order (bytes of the
-/// held mini stream, or file ranges of its regular sectors), each read when the cabinet
-/// walk asks for bytes at a stream offset. Memory: a piece per run of contiguous sectors.
+/// How many sectors of an embedded cabinet's chain apart [`ChainSource`] marks where it
+/// stands: 4 bytes per 128 KiB of the stream (32 KiB for a 4 GiB stream of 512-byte
+/// sectors), and at most 255 steps of the chain to reach any byte from a mark.
+const MARK_EVERY: usize = 256;
+
+/// An embedded cabinet stream of the FAT read from the file: the chain indexed every
+/// [`MARK_EVERY`] sectors, and a read at a stream offset walks the chain from the mark before
+/// it (or from where the last read ended, when that is nearer: the walk reads forward),
+/// reading each run of contiguous sectors at once. Memory: the marks, whatever the layout.
+struct ChainSource<'p, 'a> {
+    package: &'p MsiPackage<'a>,
+    marks: Vec<u32>,
+    len: u64,
+    file: &'p dyn Source,
+    /// The stream sector the last read ended in, and its sector number.
+    at: std::cell::Cell<Option<(u64, u32)>>,
+}
+
+impl Source for ChainSource<'_, '_> {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_at(&self, at: u64, into: &mut [u8]) -> Result<(), PayloadError> {
+        let past = || PayloadError::Read {
+            detail: format!("an embedded cabinet read past its stream at {at}"),
+        };
+        if into.is_empty() {
+            return Ok(());
+        }
+        if at.saturating_add(crate::num::usize_u64(into.len())) > self.len {
+            return Err(past());
+        }
+        let size = crate::num::usize_u64(self.package.sector_size().max(1));
+        let index = at.checked_div(size).ok_or_else(past)?;
+        let every = crate::num::usize_u64(MARK_EVERY);
+        let mark = index.checked_div(every).ok_or_else(past)?;
+        let mut from = (
+            mark.saturating_mul(every),
+            *self
+                .marks
+                .get(usize::try_from(mark).map_err(|_| past())?)
+                .ok_or_else(past)?,
+        );
+        if let Some(last) = self.at.get().filter(|&(k, _)| k <= index && k > from.0) {
+            from = last;
+        }
+        let (mut k, mut sector) = from;
+        while k < index {
+            sector = self.package.next_sector(sector)?;
+            k = k.saturating_add(1);
+        }
+        let within = usize::try_from(at.saturating_sub(index.saturating_mul(size))).map_err(|_| past())?;
+        let mut done = 0usize;
+        let mut failed = None;
+        let last = self.package.chain_ranges(sector, within, into.len(), &mut |range| {
+            let n = usize::try_from(range.end.saturating_sub(range.start)).unwrap_or(usize::MAX);
+            let chunk = into.get_mut(done..done.saturating_add(n));
+            match chunk.map(|c| self.file.read_at(range.start, c)) {
+                Some(Ok(())) => {}
+                Some(Err(e)) => failed = Some(e),
+                None => failed = Some(past()),
+            }
+            done = done.saturating_add(n);
+            // Stops the walk: its error is `failed`'s.
+            failed.as_ref().map_or(Ok(()), |_| {
+                Err(crate::error::MsiError::Stream {
+                    stream: "embedded cabinet".into(),
+                    detail: "read failed".into(),
+                })
+            })
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let last = last?;
+        let end = at.saturating_add(crate::num::usize_u64(into.len())).saturating_sub(1);
+        self.at.set(Some((end.checked_div(size).unwrap_or(index), last)));
+        Ok(())
+    }
+}
+
+/// An embedded cabinet stream of the mini stream read from the file: its pieces in stream
+/// order (bytes of the held mini stream), each read when the cabinet walk asks for bytes at
+/// a stream offset (at most 64 pieces: the stream is below 4096 bytes).
 struct StreamSource<'a> {
     /// Each piece and the stream offset it starts at.
     pieces: Vec<(u64, Piece<'a>)>,

@@ -73,7 +73,10 @@ pub(crate) struct Found {
     pub(crate) after: usize,
     /// The PKCS#7, decoded.
     pub(crate) der: Vec<u8>,
-    /// Where the line after the begin line starts.
+    /// Where the block's bytes start: the line break before its begin line (`body_end`).
+    /// Neither that line break nor the begin line is in any digest, yet they decide where
+    /// the hashed text ends and that there is a block at all, so they are checked with the
+    /// block's lines (red team 4).
     pub(crate) lines: usize,
     /// The SHA-256 of the block's bytes as read from `lines` to `after`, so that a reader
     /// can tell they are still there when it is done.
@@ -165,20 +168,24 @@ pub(crate) fn find(
     let offset = crate::num::usize_u64(first.start);
     let mut span = FIRST_SPAN;
     let mut region = Vec::new();
+    // The region read starts at the line break before the begin line (a few bytes before
+    // the lines decoded), so that the hash of what was read covers it and the begin line.
+    let lead = first.next.saturating_sub(body_end);
     loop {
         let end = first.next.saturating_add(span).min(len);
-        if !read(feed, first.next..end, &mut region) {
+        if !read(feed, body_end..end, &mut region) {
             // The feed could not give the bytes (a file read that failed, which its reader
             // reports): no block is decoded from part of one.
             return Err(ScriptError::UnterminatedBlock { offset });
         }
         let at_end = end == len;
-        if let Some(found) = decode(&region, first.next, at_end, encoding, language, offset)? {
-            let read = region.get(..found.after.saturating_sub(first.next)).unwrap_or_default();
+        let lines = region.get(lead..).unwrap_or_default();
+        if let Some(found) = decode(lines, first.next, at_end, encoding, language, offset)? {
+            let read = region.get(..found.after.saturating_sub(body_end)).unwrap_or_default();
             return Ok(Some(Found {
                 begin: first.start,
                 body_end,
-                lines: first.next,
+                lines: body_end,
                 read_hash: crate::DigestAlgorithm::Sha256.hash(read),
                 ..found
             }));

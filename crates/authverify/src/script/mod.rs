@@ -192,8 +192,8 @@ pub struct Script<'a> {
     /// Bytes of the hashed text that are not UTF-8, counted by the pass that hashes it
     /// ([`Script::digests_fed`]).
     not_utf8: std::sync::OnceLock<usize>,
-    /// The block's lines after its begin line, as file offsets, and the SHA-256 of their
-    /// bytes as read ([`Script::block_read`]).
+    /// The block from the line break before its begin line, as file offsets, and the
+    /// SHA-256 of its bytes as read ([`Script::block_read`]).
     block_read: Option<(std::ops::Range<u64>, Vec<u8>)>,
 }
 
@@ -247,9 +247,11 @@ impl<'a> Script<'a> {
         Ok(script)
     }
 
-    /// Where the signature block's lines after its begin line lie (to the text after the
-    /// block) and the SHA-256 of their bytes as they were read: a reader checks them
-    /// unchanged once the verification is done, as it checks a PE image's certificate table.
+    /// Where the signature block lies, from the line break before its begin line to the text
+    /// after the block (neither that line break nor the begin line is hashed, yet they
+    /// decide where the hashed text ends), and the SHA-256 of those bytes as they were read:
+    /// a reader checks them unchanged once the verification is done, as it checks a PE
+    /// image's certificate table.
     pub(crate) fn block_read(&self) -> Option<(std::ops::Range<u64>, &[u8])> {
         self.block_read.as_ref().map(|(r, h)| (r.clone(), h.as_slice()))
     }

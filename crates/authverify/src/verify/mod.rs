@@ -409,8 +409,9 @@ impl Verifier {
     /// block over the digest its SIP computes. Text after the block is outside every
     /// signature and makes the file invalid, as bytes after a PE's certificate table do.
     ///
-    /// Also returns where the block's lines after its begin line lie and the SHA-256 of
-    /// their bytes as read (`Script::block_read`), for a reader to check them unchanged.
+    /// Also returns where the block lies (from the line break before its begin line) and
+    /// the SHA-256 of its bytes as read (`Script::block_read`), for a reader to check them
+    /// unchanged.
     pub(crate) fn verify_script(
         &self,
         data: &[u8],

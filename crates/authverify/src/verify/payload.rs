@@ -30,22 +30,27 @@ fn base_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-/// A member named as a catalog (what the catalog pass decodes; [`is_catalog`] then looks
-/// at its bytes).
-fn named_catalog(path: &str) -> bool {
+fn is_catalog(path: &str, bytes: &[u8]) -> bool {
+    bytes.first() == Some(&0x30) && is_catalog_name(path)
+}
+
+/// A member named as a catalog (`.cat`, any case), whatever its bytes: what the catalog
+/// pass decodes.
+fn is_catalog_name(path: &str) -> bool {
     std::path::Path::new(path)
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("cat"))
 }
 
-fn is_catalog(path: &str, bytes: &[u8]) -> bool {
-    bytes.first() == Some(&0x30)
-        && std::path::Path::new(path)
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("cat"))
+/// The hash a catalog's two reads are compared by.
+fn catalog_hash(bytes: &[u8]) -> Vec<u8> {
+    crate::DigestAlgorithm::Sha256.hash(bytes)
 }
+
+/// What the catalog pass found: a verifier per scope holding catalogs, and each member
+/// named as a catalog with the hash of its bytes as read.
+type SiblingCatalogs = (HashMap<String, Verifier>, Vec<(String, Vec<u8>)>);
 
 /// Whether a member is reported: as a folder walk picks files (a signed format, by
 /// content; a script or catalog, by name), or any file when catalogs may list it.
@@ -95,7 +100,7 @@ impl Verifier {
     /// (string pool, `_Columns`, File, Component, Directory, Media; at most 64 MiB each)
     /// are held, within the bound on what the verification holds in parts (256 MiB, past
     /// which the package is read whole), and each embedded cabinet is read through its
-    /// stream's sector ranges (a range per run of contiguous sectors). ZIP archives and
+    /// stream's chain (marked every 256 sectors, 4 bytes per 128 KiB of it). ZIP archives and
     /// smaller files are read whole (at most 4 GiB) and walked as
     /// [`Verifier::verify_payload`] walks bytes. The reports are those of
     /// [`Verifier::verify_payload`] over the same bytes. A file cut short during the walk,
@@ -170,11 +175,28 @@ impl Verifier {
             Ok(s) => s,
             Err(e) => return walk.failed(e),
         };
-        let verifiers = match self.sibling_catalogs(kind, stored, &scopes, walk.at) {
+        let (verifiers, catalogs_read) = match self.sibling_catalogs(kind, stored, &scopes, walk.at) {
             Ok(v) => v,
             Err(e) => return walk.failed(e),
         };
+        // Read from a file in parts, the container is read twice: the catalogs the first pass
+        // verified must be what the second finds, or its verdicts would rest on catalogs the
+        // file no longer holds (red team 4). In memory both passes read the same bytes.
+        let mut catalogs_again = stored.file.map(|_| catalogs_read.iter());
         let mut each = |path: &str, data: Data<'_>| {
+            if let (Some(again), Data::Bytes(bytes)) = (catalogs_again.as_mut(), &data) {
+                if is_catalog_name(path) {
+                    let before = again.next();
+                    if before.map(|(p, h)| (p.as_str(), h.as_slice())) != Some((path, &catalog_hash(bytes))) {
+                        walk.report(
+                            None,
+                            Err(Error::Changed {
+                                detail: format!("{path} (a catalog) differs between the walk's two reads of it"),
+                            }),
+                        );
+                    }
+                }
+            }
             let verifier = scopes.scope(path).and_then(|s| verifiers.get(s)).unwrap_or(self);
             match data {
                 Data::Bytes(bytes) => verifier.member(path, bytes, budget, walk),
@@ -189,19 +211,27 @@ impl Verifier {
 
     /// A verifier per scope (folder, or an MSI package's Directory row) that holds
     /// catalogs: this one, also looking files up in them. The pass reads the container once
-    /// more under a budget of its own (a bound on its time like the walk's).
+    /// more under a budget of its own (a bound on its time like the walk's). Also returns
+    /// each member named as a catalog that the pass read, in order, with the SHA-256 of its
+    /// bytes as read (32 bytes a catalog, at most `limits::MAX_MEMBERS` of them).
     fn sibling_catalogs(
         &self,
         kind: ContainerKind,
         stored: Stored<'_>,
         scopes: &Scopes,
         at: UnixTime,
-    ) -> Result<HashMap<String, Verifier>, PayloadError> {
+    ) -> Result<SiblingCatalogs, PayloadError> {
         let mut found: HashMap<String, CatalogIndex> = HashMap::new();
-        crate::payload::for_each_member(kind, stored, &Budget::default(), &named_catalog, &mut |path, data| {
+        let mut read: Vec<(String, Vec<u8>)> = Vec::new();
+        // Only members named as catalogs are handed over: a folder holding none is not
+        // decoded by this pass.
+        crate::payload::for_each_member(kind, stored, &Budget::default(), &is_catalog_name, &mut |path, data| {
             let Data::Bytes(data) = data else {
                 return Ok(()); // a catalog of more than 8 MiB is verified as a member only
             };
+            if stored.file.is_some() && is_catalog_name(path) {
+                read.push((path.to_string(), catalog_hash(data)));
+            }
             let scope = scopes.scope(path);
             if let Some(scope) = scope.filter(|_| is_catalog(path, data)) {
                 if let Ok(verified) = CatalogIndex::verify(path, data, self, at) {
@@ -211,10 +241,11 @@ impl Verifier {
             }
             Ok(())
         })?;
-        Ok(found
+        let verifiers = found
             .into_iter()
             .map(|(folder, index)| (folder, self.clone().with_added_catalogs(Arc::new(index))))
-            .collect())
+            .collect();
+        Ok((verifiers, read))
     }
 
     /// One member: its own report when it is reported, then its payload when it is a

@@ -395,9 +395,9 @@ fn read_held_package<R: Read + Seek>(r: &mut R, len: u64) -> Result<Option<Packa
     let Some(mut packages) = crate::appx::bundle_package_ranges(&data) else {
         return Ok(None);
     };
-    // A manifest may name a package more than once: its parts are held once, and its
-    // reads compared as one range's (distinct members' ranges do not overlap: the records
-    // tile the file).
+    // A manifest may name a package more than once (an error the parse names, after which
+    // nothing more is read): its parts are held once, and its reads compared as one
+    // range's (distinct members' ranges do not overlap: the records tile the file).
     packages.sort_by_key(|r| (r.start, r.end));
     packages.dedup();
     for package in &packages {
