@@ -63,10 +63,6 @@ impl PeImage<'_> {
             Ok(bytes)
         };
         let mut table = Vec::new();
-        let mut entry = |offset: u64, digest: &[u8]| {
-            table.extend_from_slice(&u32::try_from(offset).unwrap_or(u32::MAX).to_le_bytes());
-            table.extend_from_slice(digest);
-        };
         let first = hash(
             alg,
             &[
@@ -76,7 +72,6 @@ impl PeImage<'_> {
             ],
             PAGE_SIZE.saturating_sub(headers),
         );
-        entry(0, &first);
         // The hashing work must stay linear in the file's size: sections whose raw data
         // overlap (or leave the file) are a typed finding, never a reason to hash more.
         let sections = self.sections()?;
@@ -96,19 +91,47 @@ impl PeImage<'_> {
         if let Some(&(p, _)) = ranges.iter().find(|&&(p, s)| p.saturating_add(s) > len) {
             return Err(out_of_range("section raw data", p));
         }
+        // The entries follow the section table's order, but the pages are read in file
+        // order: a file read from a reader that decodes it (a cabinet member) pays for every
+        // read behind the last, and a section table listing its sections backwards would
+        // otherwise cost one such read per section (red team 5). Each section's entries are
+        // written at their place in the table, sized first (the same bound, checked in the
+        // same order as the entries).
         let mut last = 0u64;
         let mut pages = 1u64;
+        let mut placed: Vec<(u64, u64, u64)> = Vec::new(); // (pointer, size, first entry)
         for (pointer, size) in sections {
             let (pointer, size) = (u64::from(pointer), u64::from(size));
             if size == 0 {
                 continue;
             }
+            let first_entry = pages;
+            pages = pages.saturating_add(size.div_ceil(PAGE_SIZE));
+            if pages > MAX_PAGES {
+                return Err(out_of_range("section table (more pages than a 4 GiB image)", pointer));
+            }
+            placed.push((pointer, size, first_entry));
+            last = pointer.saturating_add(size);
+        }
+        let entry_len = 4u64.saturating_add(crate::num::usize_u64(alg.output_len()));
+        // At most MAX_PAGES + 1 entries of at most 68 bytes (checked above).
+        let total = usize::try_from(pages.saturating_add(1).saturating_mul(entry_len)).unwrap_or(usize::MAX);
+        table.resize(total, 0);
+        let mut put = |index: u64, offset: u64, digest: &[u8]| {
+            let at = usize::try_from(index.saturating_mul(entry_len)).unwrap_or(usize::MAX);
+            let end = at.saturating_add(4).saturating_add(digest.len());
+            if let Some(slot) = table.get_mut(at..end) {
+                let (o, d) = slot.split_at_mut(4);
+                o.copy_from_slice(&u32::try_from(offset).unwrap_or(u32::MAX).to_le_bytes());
+                d.copy_from_slice(digest);
+            }
+        };
+        put(0, 0, &first);
+        placed.sort_unstable();
+        for &(pointer, size, first_entry) in &placed {
             let mut offset = 0u64;
+            let mut index = first_entry;
             while offset < size {
-                pages = pages.saturating_add(1);
-                if pages > MAX_PAGES {
-                    return Err(out_of_range("section table (more pages than a 4 GiB image)", pointer));
-                }
                 let len = size.saturating_sub(offset).min(PAGE_SIZE);
                 let start = pointer.saturating_add(offset);
                 let digest = hash(
@@ -116,12 +139,12 @@ impl PeImage<'_> {
                     &[&at(start, start.saturating_add(len), "section raw data")?],
                     PAGE_SIZE.saturating_sub(len),
                 );
-                entry(start, &digest);
+                put(index, start, &digest);
+                index = index.saturating_add(1);
                 offset = offset.saturating_add(PAGE_SIZE);
             }
-            last = pointer.saturating_add(size);
         }
-        entry(last, &vec![0u8; alg.output_len()]);
+        put(pages, last, &vec![0u8; alg.output_len()]);
         Ok(table)
     }
 }
