@@ -170,3 +170,191 @@ fn page_hashes_of_sections_listed_backwards_do_not_decode_a_member_once_per_sect
         cab_len / MIB as u64
     );
 }
+
+/// `verify_payload_reader`'s reports of the container `r` reads, as `(member, status or
+/// error)` pairs.
+fn payload_reports<R: std::io::Read + std::io::Seek>(v: &Verifier, r: &mut R, name: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    assert!(v.verify_payload_reader(r, name, at(), &mut |m| out.push(member_status(&m))));
+    out
+}
+
+fn member_status(m: &authverify::MemberReport) -> (String, String) {
+    let status = match &m.result {
+        Ok(r) => format!("{:?}", r.status),
+        Err(e) => format!("{e:?}"),
+    };
+    (m.member.clone().unwrap_or_default(), status)
+}
+
+fn payload_reports_in_memory(v: &Verifier, bytes: &[u8], name: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    assert!(v.verify_payload(bytes, name, at(), &mut |m| out.push(member_status(&m))));
+    out
+}
+
+/// A file that writes `patch` at `at` once a read has covered offset `seen` and a read then
+/// starts before `before`: another process rewriting the file between the payload walk's
+/// catalog pass (which read up to `seen`) and its member pass (which starts again at the
+/// embedded cabinet's tables).
+struct RewrittenAfter {
+    inner: Cursor<Vec<u8>>,
+    seen: u64,
+    before: u64,
+    at: usize,
+    patch: Vec<u8>,
+    covered: bool,
+    done: bool,
+}
+
+impl std::io::Read for RewrittenAfter {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let pos = self.inner.position();
+        if self.covered && !self.done && pos < self.before {
+            self.done = true;
+            let at = self.at;
+            let patch = self.patch.clone();
+            self.inner.get_mut()[at..at + patch.len()].copy_from_slice(&patch);
+        }
+        let n = self.inner.read(buf)?;
+        if (pos..pos + n as u64).contains(&self.seen) {
+            self.covered = true;
+        }
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for RewrittenAfter {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(to)
+    }
+}
+
+/// Attack: an MSI package above 8 MiB (read in parts: its structure and tables held, its
+/// embedded cabinet read from the file through its stream) installing a catalog and a file
+/// only that catalog signs, in one directory. The walk reads the cabinet twice, its
+/// catalogs first; round 4 compares each catalog's two reads, but only a catalog the member
+/// pass gets as bytes, and nothing checks that the member pass met every catalog the first
+/// pass read. The embedded cabinet's own file table is not among the parts held (only the
+/// package's tables are), so it can be rewritten between the passes: the catalog's size
+/// made 9 MiB and its offset the folder's start, it comes to the member pass as a reader
+/// (not compared) over other bytes, while its sibling is still reported valid on the catalog the first pass read, which the
+/// file no longer holds as a catalog of its directory (read whole, the file as left gives
+/// no such verdict). A verdict on bytes that are gone: the walk must report
+/// `Error::Changed`.
+#[test]
+fn a_catalog_made_large_between_the_payload_walks_two_passes_is_changed() {
+    let test = "a_catalog_made_large_between_the_payload_walks_two_passes_is_changed";
+    for tool in ["gcab", "wixl"] {
+        if std::process::Command::new(tool).arg("--version").output().is_err() {
+            common::skip(test, tool);
+            return;
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = common::repo_root().join("test-vectors/payload/payload.cab");
+    let ok = std::process::Command::new("gcab")
+        .arg("-x")
+        .arg(&src)
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    // 9 MiB that do not compress, first; the catalog last, so the catalog pass reads the
+    // cabinet to its end.
+    let mut state = 0x2545_f491_u32;
+    let pad: Vec<u8> = (0..9 * MIB)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state.to_le_bytes()[0]
+        })
+        .collect();
+    std::fs::write(dir.path().join("pad.bin"), pad).unwrap();
+    // Small files before the catalog, so that its entry in the cabinet's file table lies
+    // past the package's first page (held with the header sector, compared at the end).
+    let mut fillers = String::new();
+    for i in 0..100 {
+        let file = format!("filler{i:03}.txt");
+        std::fs::write(dir.path().join(&file), format!("filler {i}\n")).unwrap();
+        fillers.push_str(&format!(
+            "            <File Id=\"FillerFileWithALongIdentifierNumber{i:03}\" Name=\"{file}\" Source=\"{file}\"/>\n"
+        ));
+    }
+    let wxs = r#"<?xml version="1.0" encoding="utf-8"?>
+<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
+  <Product Id="51111111-2222-3333-4444-555555555555" Name="Red Team 5" Language="1033"
+           Version="1.0.0" Manufacturer="Authverify Test PKI" UpgradeCode="96666666-7777-8888-9999-000000000005">
+    <Package InstallerVersion="200" Compressed="yes"/>
+    <Media Id="1" Cabinet="large.cab" EmbedCab="yes"/>
+    <Directory Id="TARGETDIR" Name="SourceDir">
+      <Directory Id="ProgramFilesFolder">
+        <Directory Id="INSTALLDIR" Name="RedTeam">
+          <Component Id="App" Guid="52345678-1234-1234-1234-123456789015">
+            <File Id="Pad" Name="pad.bin" Source="pad.bin"/>
+            <File Id="DriverInf" Name="driver.inf" Source="driver/driver.inf"/>
+FILLERS            <File Id="ZDriverCatalogFile" Name="driver.cat" Source="driver/driver.cat"/>
+          </Component>
+        </Directory>
+      </Directory>
+    </Directory>
+    <Feature Id="Main" Level="1"><ComponentRef Id="App"/></Feature>
+  </Product>
+</Wix>
+"#;
+    std::fs::write(dir.path().join("t.wxs"), wxs.replace("FILLERS", &fillers)).unwrap();
+    let ok = std::process::Command::new("wixl")
+        .args(["-o", "t.msi", "t.wxs"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let bytes = std::fs::read(dir.path().join("t.msi")).unwrap();
+    assert!(bytes.len() as u64 > authverify::READ_WHOLE_LIMIT, "read in parts");
+    // The embedded cabinet (its stream laid out in the file as one run), and the catalog's
+    // entry in its file table: 16 bytes (size, offset, folder, date, time, attributes)
+    // before its name.
+    let cab = bytes.windows(4).position(|w| w == b"MSCF").expect("embedded cabinet");
+    let cab_len = le32(&bytes, cab + 8) as usize;
+    let key = b"ZDriverCatalogFile\0";
+    let entry = bytes[cab..cab + cab_len]
+        .windows(key.len())
+        .position(|w| w == key)
+        .expect("the catalog's entry")
+        + cab
+        - 16;
+    let name = "t.msi";
+    let v = verifier();
+    let inf = ("Program Files/RedTeam/driver.inf".to_string(), "Valid".to_string());
+    let whole = payload_reports_in_memory(&v, &bytes, name);
+    assert!(whole.contains(&inf), "{whole:?}");
+    assert_eq!(payload_reports(&v, &mut Cursor::new(bytes.clone()), name), whole);
+    // Its size 9 MiB, its offset the folder's start: a member the folder holds (the pad's
+    // bytes, then the rest), no catalog.
+    let mut patch = ((9 * MIB) as u32).to_le_bytes().to_vec();
+    patch.extend_from_slice(&0u32.to_le_bytes());
+    let mut left = bytes.clone();
+    left[entry..entry + 8].copy_from_slice(&patch);
+    let as_left = payload_reports_in_memory(&v, &left, name);
+    assert!(
+        !as_left.contains(&inf),
+        "the file as left does not sign driver.inf: {as_left:?}"
+    );
+
+    let mut r = RewrittenAfter {
+        inner: Cursor::new(bytes.clone()),
+        seen: (cab + cab_len - 1) as u64,
+        before: entry as u64,
+        at: entry,
+        patch,
+        covered: false,
+        done: false,
+    };
+    let read = payload_reports(&v, &mut r, name);
+    assert!(r.done, "the cabinet's file table was rewritten during the walk");
+    assert!(
+        read.iter().any(|(_, s)| s.starts_with("Changed")),
+        "no Changed report: {read:?} (the file as left: {as_left:?})"
+    );
+}
