@@ -49,8 +49,9 @@ fn catalog_hash(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// What the catalog pass found: a verifier per scope holding catalogs, and each member
-/// named as a catalog with the hash of its bytes as read.
-type SiblingCatalogs = (HashMap<String, Verifier>, Vec<(String, Vec<u8>)>);
+/// named as a catalog with the hash of its bytes as read (`None`: one handed over as a
+/// reader, more than 8 MiB).
+type SiblingCatalogs = (HashMap<String, Verifier>, Vec<(String, Option<Vec<u8>>)>);
 
 /// Whether a member is reported: as a folder walk picks files (a signed format, by
 /// content; a script or catalog, by name), or any file when catalogs may list it.
@@ -182,12 +183,22 @@ impl Verifier {
         // Read from a file in parts, the container is read twice: the catalogs the first pass
         // verified must be what the second finds, or its verdicts would rest on catalogs the
         // file no longer holds (red team 4). In memory both passes read the same bytes.
+        // Every member named as a catalog is compared, in order, a large one (handed over as
+        // a reader, not verified as a catalog) by its coming as one in both reads; and the
+        // second read must meet each the first did: an embedded cabinet's own file table is
+        // not among the parts held, so rewritten between the reads it could turn a catalog
+        // the first read used into a large member, or take it out, with nothing compared
+        // (red team 5).
         let mut catalogs_again = stored.file.map(|_| catalogs_read.iter());
         let mut each = |path: &str, data: Data<'_>| {
-            if let (Some(again), Data::Bytes(bytes)) = (catalogs_again.as_mut(), &data) {
+            if let Some(again) = catalogs_again.as_mut() {
                 if is_catalog_name(path) {
+                    let now = match &data {
+                        Data::Bytes(bytes) => Some(catalog_hash(bytes)),
+                        Data::Reader(_) => None,
+                    };
                     let before = again.next();
-                    if before.map(|(p, h)| (p.as_str(), h.as_slice())) != Some((path, &catalog_hash(bytes))) {
+                    if before.map(|(p, h)| (p.as_str(), h.as_deref())) != Some((path, now.as_deref())) {
                         walk.report(
                             None,
                             Err(Error::Changed {
@@ -204,8 +215,20 @@ impl Verifier {
             }
             Ok(())
         };
-        if let Err(e) = crate::payload::for_each_member(kind, stored, budget, &every_member, &mut each) {
-            walk.failed(e);
+        match crate::payload::for_each_member(kind, stored, budget, &every_member, &mut each) {
+            Ok(()) => {
+                // A walk cut short by an error has reported it; one that ended met every
+                // catalog the first read did.
+                if let Some((path, _)) = catalogs_again.as_mut().and_then(Iterator::next) {
+                    walk.report(
+                        None,
+                        Err(Error::Changed {
+                            detail: format!("{path} (a catalog) read by the walk's first read is not in its second"),
+                        }),
+                    );
+                }
+            }
+            Err(e) => walk.failed(e),
         }
     }
 
@@ -213,7 +236,8 @@ impl Verifier {
     /// catalogs: this one, also looking files up in them. The pass reads the container once
     /// more under a budget of its own (a bound on its time like the walk's). Also returns
     /// each member named as a catalog that the pass read, in order, with the SHA-256 of its
-    /// bytes as read (32 bytes a catalog, at most `limits::MAX_MEMBERS` of them).
+    /// bytes as read, `None` for one handed over as a reader (32 bytes a catalog, at most
+    /// `limits::MAX_MEMBERS` of them).
     fn sibling_catalogs(
         &self,
         kind: ContainerKind,
@@ -222,15 +246,20 @@ impl Verifier {
         at: UnixTime,
     ) -> Result<SiblingCatalogs, PayloadError> {
         let mut found: HashMap<String, CatalogIndex> = HashMap::new();
-        let mut read: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut read: Vec<(String, Option<Vec<u8>>)> = Vec::new();
         // Only members named as catalogs are handed over: a folder holding none is not
         // decoded by this pass.
         crate::payload::for_each_member(kind, stored, &Budget::default(), &is_catalog_name, &mut |path, data| {
             let Data::Bytes(data) = data else {
-                return Ok(()); // a catalog of more than 8 MiB is verified as a member only
+                // A catalog of more than 8 MiB is verified as a member only (recorded: the
+                // member pass must get it as one too).
+                if stored.file.is_some() && is_catalog_name(path) {
+                    read.push((path.to_string(), None));
+                }
+                return Ok(());
             };
             if stored.file.is_some() && is_catalog_name(path) {
-                read.push((path.to_string(), catalog_hash(data)));
+                read.push((path.to_string(), Some(catalog_hash(data))));
             }
             let scope = scopes.scope(path);
             if let Some(scope) = scope.filter(|_| is_catalog(path, data)) {
