@@ -358,3 +358,85 @@ FILLERS            <File Id="ZDriverCatalogFile" Name="driver.cat" Source="drive
         "no Changed report: {read:?} (the file as left: {as_left:?})"
     );
 }
+
+/// Attack: an MSI package whose File table names one file no embedded cabinet carries (an
+/// external cabinet's, added with msibuild) beside a signed file its embedded cabinet does
+/// carry. Such files are "named rather than left out, after every carried file has been
+/// handed over" (payload/msi.rs, `file.payload`); but the catalog pass, which walks the
+/// same members first, failed on the same check, and its error ended the walk before the
+/// member pass: the signed file carried in the package got no report at all, only the
+/// error. Nothing the package carries may go unreported because of a file it does not
+/// carry: the carried file's own report (valid: the test leaf's signature), then the error
+/// naming the missing one.
+#[test]
+fn a_file_carried_nowhere_does_not_hide_the_files_that_are_carried() {
+    let test = "a_file_carried_nowhere_does_not_hide_the_files_that_are_carried";
+    for tool in ["wixl", "msiinfo", "msibuild"] {
+        if std::process::Command::new("which")
+            .arg(tool)
+            .output()
+            .map_or(true, |o| !o.status.success())
+        {
+            common::skip(test, tool);
+            return;
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        common::vectors_dir().join("pe32plus-rsa2048-sha256.exe"),
+        dir.path().join("app.exe"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("t.wxs"),
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
+  <Product Id="61111111-2222-3333-4444-555555555555" Name="Red Team 5" Language="1033"
+           Version="1.0.0" Manufacturer="Authverify Test PKI" UpgradeCode="96666666-7777-8888-9999-000000000006">
+    <Package InstallerVersion="200" Compressed="yes"/>
+    <Media Id="1" Cabinet="in.cab" EmbedCab="yes"/>
+    <Directory Id="TARGETDIR" Name="SourceDir">
+      <Directory Id="ProgramFilesFolder">
+        <Directory Id="INSTALLDIR" Name="RT">
+          <Component Id="App" Guid="52345678-1234-1234-1234-123456789016">
+            <File Id="App" Name="app.exe" Source="app.exe"/>
+          </Component>
+        </Directory>
+      </Directory>
+    </Directory>
+    <Feature Id="Main" Level="1"><ComponentRef Id="App"/></Feature>
+  </Product>
+</Wix>
+"#,
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(args[0])
+            .args(&args[1..])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        out.stdout
+    };
+    run(&["wixl", "-o", "t.msi", "t.wxs"]);
+    let carried = std::fs::read(dir.path().join("t.msi")).unwrap();
+    let v = verifier();
+    let app = ("Program Files/RT/app.exe".to_string(), "Valid".to_string());
+    assert_eq!(payload_reports_in_memory(&v, &carried, "t.msi"), vec![app.clone()]);
+    // A second file, in the File table only (its content in no embedded cabinet).
+    let mut file_table = run(&["msiinfo", "export", "t.msi", "File"]);
+    file_table.extend_from_slice(b"Ext\tApp\text.txt\t3\t\t\t512\t2\r\n");
+    std::fs::write(dir.path().join("File.idt"), file_table).unwrap();
+    run(&["msibuild", "t.msi", "-i", "File.idt"]);
+    let bytes = std::fs::read(dir.path().join("t.msi")).unwrap();
+    let reports = payload_reports_in_memory(&v, &bytes, "t.msi");
+    assert_eq!(reports.len(), 2, "{reports:?}");
+    assert_eq!(reports[0], app, "{reports:?}");
+    assert!(
+        reports[1].0.is_empty() && reports[1].1.contains("Program Files/RT/ext.txt"),
+        "{reports:?}"
+    );
+    // From the file, in parts or whole, the same.
+    assert_eq!(payload_reports(&v, &mut Cursor::new(bytes), "t.msi"), reports);
+}
