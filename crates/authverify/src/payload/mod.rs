@@ -178,6 +178,7 @@ pub(crate) fn for_each_member(
     stored: Stored<'_>,
     budget: &Budget,
     wanted: Wanted<'_>,
+    carried: Carried,
     f: &mut Sink<'_>,
 ) -> Result<(), PayloadError> {
     match (kind, stored.file) {
@@ -186,8 +187,20 @@ pub(crate) fn for_each_member(
         // A ZIP archive is read whole: its members are inflated whole anyway (at most
         // `limits::MAX_MEMBER_BYTES`), and its records are checked against each other.
         (ContainerKind::Zip, _) => zip_members(stored.bytes, budget, wanted, f),
-        (ContainerKind::Msi, file) => msi::for_each_member(stored.bytes, file, budget, wanted, f),
+        (ContainerKind::Msi, file) => msi::for_each_member(stored.bytes, file, budget, wanted, carried, f),
     }
+}
+
+/// Whether a walk ends with the error naming the files an MSI package installs that no
+/// embedded cabinet carries: the member walk does, after every carried file is handed over;
+/// the catalog pass does not, or its error would end the walk before any carried file is
+/// reported (red team 5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Carried {
+    /// Files carried nowhere are an error once every member is handed over.
+    Named,
+    /// Files carried nowhere are left to the walk that names them.
+    Unchecked,
 }
 
 /// Which members a walk hands over, by their path in the container: every one for the

@@ -430,6 +430,7 @@ pub(crate) fn for_each_member(
     file: Option<&dyn Source>,
     budget: &Budget,
     wanted: super::Wanted<'_>,
+    check: super::Carried,
     f: &mut Sink<'_>,
 ) -> Result<(), PayloadError> {
     let package = MsiPackage::parse(bytes)?;
@@ -439,9 +440,10 @@ pub(crate) fn for_each_member(
         .into_iter()
         .map(|(key, (path, _))| (key, path))
         .collect();
-    // The files the embedded cabinets carry, whether this walk wants them or not (the
-    // catalog pass wants catalogs only): every member is asked about once, as its folder
-    // comes, so a file in none of them is found either way.
+    // The files the embedded cabinets carry, whether this walk wants them or not: every
+    // member is asked about once, as its folder comes, so a file in none of them is found
+    // whatever is wanted (named when `check` says so: by the member walk, not the catalog
+    // pass, whose error would end the walk before the carried files are reported).
     let carried: std::cell::RefCell<HashSet<String>> = std::cell::RefCell::new(HashSet::new());
     for name in embedded_cabinets(&package, &strings, &cols)? {
         let missing = || {
@@ -485,7 +487,10 @@ pub(crate) fn for_each_member(
             }
         }
     }
-    not_carried(&paths, &carried.into_inner())
+    match check {
+        super::Carried::Named => not_carried(&paths, &carried.into_inner()),
+        super::Carried::Unchecked => Ok(()),
+    }
 }
 
 /// How many sectors of an embedded cabinet's chain apart [`ChainSource`] marks where it

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use super::catalogs::CatalogIndex;
 use crate::cab::stream::ReadSeek;
 use crate::error::{Error, PayloadError};
-use crate::payload::{container_kind, every_member, limits, Budget, ContainerKind, Data, Scopes, Shared, Stored};
+use crate::payload::{
+    container_kind, every_member, limits, Budget, Carried, ContainerKind, Data, Scopes, Shared, Stored,
+};
 use crate::report::FileReport;
 use crate::time::UnixTime;
 use crate::Verifier;
@@ -215,7 +217,7 @@ impl Verifier {
             }
             Ok(())
         };
-        match crate::payload::for_each_member(kind, stored, budget, &every_member, &mut each) {
+        match crate::payload::for_each_member(kind, stored, budget, &every_member, Carried::Named, &mut each) {
             Ok(()) => {
                 // A walk cut short by an error has reported it; one that ended met every
                 // catalog the first read did.
@@ -249,27 +251,37 @@ impl Verifier {
         let mut read: Vec<(String, Option<Vec<u8>>)> = Vec::new();
         // Only members named as catalogs are handed over: a folder holding none is not
         // decoded by this pass.
-        crate::payload::for_each_member(kind, stored, &Budget::default(), &is_catalog_name, &mut |path, data| {
-            let Data::Bytes(data) = data else {
-                // A catalog of more than 8 MiB is verified as a member only (recorded: the
-                // member pass must get it as one too).
+        // Files an MSI package carries nowhere are named by the member walk, after the files
+        // it carries: an error here would end the walk before any of them is reported.
+        let check = Carried::Unchecked;
+        crate::payload::for_each_member(
+            kind,
+            stored,
+            &Budget::default(),
+            &is_catalog_name,
+            check,
+            &mut |path, data| {
+                let Data::Bytes(data) = data else {
+                    // A catalog of more than 8 MiB is verified as a member only (recorded: the
+                    // member pass must get it as one too).
+                    if stored.file.is_some() && is_catalog_name(path) {
+                        read.push((path.to_string(), None));
+                    }
+                    return Ok(());
+                };
                 if stored.file.is_some() && is_catalog_name(path) {
-                    read.push((path.to_string(), None));
+                    read.push((path.to_string(), Some(catalog_hash(data))));
                 }
-                return Ok(());
-            };
-            if stored.file.is_some() && is_catalog_name(path) {
-                read.push((path.to_string(), Some(catalog_hash(data))));
-            }
-            let scope = scopes.scope(path);
-            if let Some(scope) = scope.filter(|_| is_catalog(path, data)) {
-                if let Ok(verified) = CatalogIndex::verify(path, data, self, at) {
-                    // A catalog that cannot be indexed is reported by the walk itself.
-                    let _ = found.entry(scope.to_string()).or_default().insert(verified);
+                let scope = scopes.scope(path);
+                if let Some(scope) = scope.filter(|_| is_catalog(path, data)) {
+                    if let Ok(verified) = CatalogIndex::verify(path, data, self, at) {
+                        // A catalog that cannot be indexed is reported by the walk itself.
+                        let _ = found.entry(scope.to_string()).or_default().insert(verified);
+                    }
                 }
-            }
-            Ok(())
-        })?;
+                Ok(())
+            },
+        )?;
         let verifiers = found
             .into_iter()
             .map(|(folder, index)| (folder, self.clone().with_added_catalogs(Arc::new(index))))
