@@ -72,50 +72,10 @@ impl PeImage<'_> {
             ],
             PAGE_SIZE.saturating_sub(headers),
         );
-        // The hashing work must stay linear in the file's size: sections whose raw data
-        // overlap (or leave the file) are a typed finding, never a reason to hash more.
-        let sections = self.sections()?;
-        let mut ranges: Vec<(u64, u64)> = sections
-            .iter()
-            .map(|&(p, s)| (u64::from(p), u64::from(s)))
-            .filter(|&(_, s)| s > 0)
-            .collect();
-        ranges.sort_unstable();
-        for pair in ranges.windows(2) {
-            if let [(a, a_size), (b, _)] = pair {
-                if a.saturating_add(*a_size) > *b {
-                    return Err(ImageError::OverlappingSections { first: *a, second: *b });
-                }
-            }
-        }
-        if let Some(&(p, _)) = ranges.iter().find(|&&(p, s)| p.saturating_add(s) > len) {
-            return Err(out_of_range("section raw data", p));
-        }
-        // The entries follow the section table's order, but the pages are read in file
-        // order: a file read from a reader that decodes it (a cabinet member) pays for every
-        // read behind the last, and a section table listing its sections backwards would
-        // otherwise cost one such read per section (red team 5). Each section's entries are
-        // written at their place in the table, sized first (the same bound, checked in the
-        // same order as the entries).
-        let mut last = 0u64;
-        let mut pages = 1u64;
-        let mut placed: Vec<(u64, u64, u64)> = Vec::new(); // (pointer, size, first entry)
-        for (pointer, size) in sections {
-            let (pointer, size) = (u64::from(pointer), u64::from(size));
-            if size == 0 {
-                continue;
-            }
-            let first_entry = pages;
-            pages = pages.saturating_add(size.div_ceil(PAGE_SIZE));
-            if pages > MAX_PAGES {
-                return Err(out_of_range("section table (more pages than a 4 GiB image)", pointer));
-            }
-            placed.push((pointer, size, first_entry));
-            last = pointer.saturating_add(size);
-        }
+        let layout = section_layout(&self.sections()?, len)?;
         let entry_len = 4u64.saturating_add(crate::num::usize_u64(alg.output_len()));
         // At most MAX_PAGES + 1 entries of at most 68 bytes (checked above).
-        let total = usize::try_from(pages.saturating_add(1).saturating_mul(entry_len)).unwrap_or(usize::MAX);
+        let total = usize::try_from(layout.pages.saturating_add(1).saturating_mul(entry_len)).unwrap_or(usize::MAX);
         table.resize(total, 0);
         let mut put = |index: u64, offset: u64, digest: &[u8]| {
             let at = usize::try_from(index.saturating_mul(entry_len)).unwrap_or(usize::MAX);
@@ -127,8 +87,7 @@ impl PeImage<'_> {
             }
         };
         put(0, 0, &first);
-        placed.sort_unstable();
-        for &(pointer, size, first_entry) in &placed {
+        for &(pointer, size, first_entry) in &layout.by_offset {
             let mut offset = 0u64;
             let mut index = first_entry;
             while offset < size {
@@ -144,7 +103,60 @@ impl PeImage<'_> {
                 offset = offset.saturating_add(PAGE_SIZE);
             }
         }
-        put(pages, last, &vec![0u8; alg.output_len()]);
+        put(layout.pages, layout.last, &vec![0u8; alg.output_len()]);
         Ok(table)
     }
+}
+
+/// Where each section's page-hash entries go, and the order its pages are read in.
+struct SectionLayout {
+    /// Each section with raw data: (file offset, size, its first entry in the table), in
+    /// file order. The entries follow the section table's order, but the pages are read in
+    /// file order: a file read from a reader that decodes it (a cabinet member) pays for
+    /// every read behind the last, and a section table listing its sections backwards would
+    /// otherwise cost one such read per section (red team 5).
+    by_offset: Vec<(u64, u64, u64)>,
+    /// Entries before the closing one (the headers' page included).
+    pages: u64,
+    /// Where the last section in table order ends: the closing entry's offset.
+    last: u64,
+}
+
+/// The sections' layout, checked so that hashing stays linear in the file's size: sections
+/// whose raw data overlap or leave the file are a typed finding, never a reason to hash
+/// more, and the table holds at most [`MAX_PAGES`] entries (checked after the other two, so
+/// a file with several faults is named by the same one as before).
+fn section_layout(sections: &[(u32, u32)], len: u64) -> Result<SectionLayout, ImageError> {
+    let out_of_range = |what: &'static str, offset: u64| ImageError::Truncated { what, offset, len };
+    let mut by_offset = Vec::new();
+    let mut pages = 1u64;
+    let mut last = 0u64;
+    let mut too_many = None;
+    for &(pointer, size) in sections {
+        let (pointer, size) = (u64::from(pointer), u64::from(size));
+        if size == 0 {
+            continue;
+        }
+        by_offset.push((pointer, size, pages));
+        pages = pages.saturating_add(size.div_ceil(PAGE_SIZE));
+        if pages > MAX_PAGES && too_many.is_none() {
+            too_many = Some(pointer);
+        }
+        last = pointer.saturating_add(size);
+    }
+    by_offset.sort_unstable();
+    for pair in by_offset.windows(2) {
+        if let [(a, a_size, _), (b, _, _)] = pair {
+            if a.saturating_add(*a_size) > *b {
+                return Err(ImageError::OverlappingSections { first: *a, second: *b });
+            }
+        }
+    }
+    if let Some(&(p, _, _)) = by_offset.iter().find(|&&(p, s, _)| p.saturating_add(s) > len) {
+        return Err(out_of_range("section raw data", p));
+    }
+    if let Some(pointer) = too_many {
+        return Err(out_of_range("section table (more pages than a 4 GiB image)", pointer));
+    }
+    Ok(SectionLayout { by_offset, pages, last })
 }
