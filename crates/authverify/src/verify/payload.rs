@@ -359,9 +359,9 @@ impl Verifier {
 
 /// A streamed member's bytes, when it is at most `limit` bytes long.
 fn read_member_whole(reader: &mut dyn ReadSeek, limit: u64) -> Result<Vec<u8>, Error> {
-    use std::io::Read;
-    let read = |e: std::io::Error| Error::Read { message: e.to_string() };
-    let len = reader.seek(std::io::SeekFrom::End(0)).map_err(read)?;
+    let len = reader
+        .seek(std::io::SeekFrom::End(0))
+        .map_err(|e| Error::Read { message: e.to_string() })?;
     if len > limit {
         return Err(PayloadError::Bound {
             what: "bytes of one member held",
@@ -370,10 +370,8 @@ fn read_member_whole(reader: &mut dyn ReadSeek, limit: u64) -> Result<Vec<u8>, E
         }
         .into());
     }
-    let mut whole = Vec::new();
-    reader.seek(std::io::SeekFrom::Start(0)).map_err(read)?;
-    Read::take(&mut *reader, limit).read_to_end(&mut whole).map_err(read)?;
-    Ok(whole)
+    // Reserved fallibly, as a file read whole is.
+    super::reader::read_whole(reader, len)
 }
 
 impl Walk<'_> {

@@ -558,7 +558,9 @@ fn hold<R: Read + Seek>(r: &mut R, data: &mut [u8], held: &mut HeldRanges, range
 /// is read whole within [`MAX_PACKAGE`]).
 const MAX_HELD: u64 = 256 << 20;
 
-fn read_whole<R: Read + Seek>(r: &mut R, len: u64) -> Result<Vec<u8>, Error> {
+/// The `len` bytes of the source, in a buffer reserved fallibly; a source of another
+/// length is [`Error::Changed`].
+pub(crate) fn read_whole<R: Read + Seek + ?Sized>(r: &mut R, len: u64) -> Result<Vec<u8>, Error> {
     r.seek(SeekFrom::Start(0)).map_err(|e| read_err(&e))?;
     // Reserved fallibly (one byte more, so that a file grown since it was opened does not
     // make `read_to_end` grow the buffer): a refused allocation is a read error naming the
