@@ -104,60 +104,6 @@ fn a_scripts_begin_line_rewritten_after_it_was_found_is_changed() {
     }
 }
 
-/// `verify_payload_reader`'s reports of the container `r` reads, as `(member, status or
-/// error)` pairs.
-fn payload_reports<R: std::io::Read + std::io::Seek>(v: &Verifier, r: &mut R, name: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    assert!(v.verify_payload_reader(r, name, at(), &mut |m| out.push(member_status(&m))));
-    out
-}
-
-fn member_status(m: &authverify::MemberReport) -> (String, String) {
-    let status = match &m.result {
-        Ok(r) => format!("{:?}", r.status),
-        Err(e) => format!("{e:?}"),
-    };
-    (m.member.clone().unwrap_or_default(), status)
-}
-
-fn payload_reports_in_memory(v: &Verifier, bytes: &[u8], name: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    assert!(v.verify_payload(bytes, name, at(), &mut |m| out.push(member_status(&m))));
-    out
-}
-
-/// A file that rewrites one byte (`flip`, XOR 0xff) once it has been read (a read covered
-/// it) and a read then starts before `before`: another process rewriting a member between
-/// the walk's catalog pass and its member pass.
-struct AfterSecondPassStarts {
-    inner: Cursor<Vec<u8>>,
-    flip: usize,
-    before: u64,
-    seen: bool,
-    done: bool,
-}
-
-impl std::io::Read for AfterSecondPassStarts {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let pos = self.inner.position();
-        if self.seen && !self.done && pos < self.before {
-            self.done = true;
-            self.inner.get_mut()[self.flip] ^= 0xff;
-        }
-        let n = self.inner.read(buf)?;
-        if (pos..pos + n as u64).contains(&(self.flip as u64)) {
-            self.seen = true;
-        }
-        Ok(n)
-    }
-}
-
-impl std::io::Seek for AfterSecondPassStarts {
-    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
-        self.inner.seek(to)
-    }
-}
-
 /// Attack: a large cabinet (read in parts, its data blocks read from the file as decoded)
 /// holding a catalog and a file only that catalog signs. The payload walk reads the
 /// container twice: a pass that verifies its catalogs, then a pass over every member
@@ -215,26 +161,31 @@ fn a_catalog_rewritten_between_the_payload_walks_two_passes_is_changed() {
     let name = "big.cab";
     let v = verifier();
 
-    let whole = payload_reports_in_memory(&v, &bytes, name);
+    let whole = common::payload_reports_in_memory(&v, &bytes, name, at());
     let inf = ("driver/driver.inf".to_string(), "Valid".to_string());
     assert!(whole.contains(&inf), "{whole:?}");
-    assert_eq!(payload_reports(&v, &mut Cursor::new(bytes.clone()), name), whole);
+    assert_eq!(
+        common::payload_reports(&v, &mut Cursor::new(bytes.clone()), name, at()),
+        whole
+    );
     let mut left = bytes.clone();
     left[flip] ^= 0xff;
-    let as_left = payload_reports_in_memory(&v, &left, name);
+    let as_left = common::payload_reports_in_memory(&v, &left, name, at());
     assert!(
         !as_left.contains(&inf),
         "the file as left does not sign driver.inf: {as_left:?}"
     );
 
-    let mut r = AfterSecondPassStarts {
+    let mut r = common::RewrittenAfter {
         inner: Cursor::new(bytes.clone()),
-        flip,
+        seen: flip as u64,
         before: start as u64,
-        seen: false,
+        at: flip,
+        patch: vec![bytes[flip] ^ 0xff],
+        covered: false,
         done: false,
     };
-    let read = payload_reports(&v, &mut r, name);
+    let read = common::payload_reports(&v, &mut r, name, at());
     assert!(r.done, "the catalog was rewritten during the walk");
     assert!(
         read.iter().any(|(_, s)| s.starts_with("Changed")),
@@ -429,15 +380,15 @@ fn an_msi_cabinet_stream_in_reverse_sector_order_costs_no_memory_per_sector() {
     assert_ne!(reversed, contiguous);
     let v = verifier();
     let name = "t.msi";
-    let whole = payload_reports_in_memory(&v, &contiguous, name);
+    let whole = common::payload_reports_in_memory(&v, &contiguous, name, at());
     assert_eq!(
-        payload_reports_in_memory(&v, &reversed, name),
+        common::payload_reports_in_memory(&v, &reversed, name, at()),
         whole,
         "the same package"
     );
-    let (read, base) = heap::growth(|| payload_reports(&v, &mut Cursor::new(&contiguous), name));
+    let (read, base) = heap::growth(|| common::payload_reports(&v, &mut Cursor::new(&contiguous), name, at()));
     assert_eq!(read, whole);
-    let (read, cost) = heap::growth(|| payload_reports(&v, &mut Cursor::new(&reversed), name));
+    let (read, cost) = heap::growth(|| common::payload_reports(&v, &mut Cursor::new(&reversed), name, at()));
     assert_eq!(read, whole);
     // 18,000 sectors: one entry each would be about 1 MB.
     assert!(

@@ -171,65 +171,6 @@ fn page_hashes_of_sections_listed_backwards_do_not_decode_a_member_once_per_sect
     );
 }
 
-/// `verify_payload_reader`'s reports of the container `r` reads, as `(member, status or
-/// error)` pairs.
-fn payload_reports<R: std::io::Read + std::io::Seek>(v: &Verifier, r: &mut R, name: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    assert!(v.verify_payload_reader(r, name, at(), &mut |m| out.push(member_status(&m))));
-    out
-}
-
-fn member_status(m: &authverify::MemberReport) -> (String, String) {
-    let status = match &m.result {
-        Ok(r) => format!("{:?}", r.status),
-        Err(e) => format!("{e:?}"),
-    };
-    (m.member.clone().unwrap_or_default(), status)
-}
-
-fn payload_reports_in_memory(v: &Verifier, bytes: &[u8], name: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    assert!(v.verify_payload(bytes, name, at(), &mut |m| out.push(member_status(&m))));
-    out
-}
-
-/// A file that writes `patch` at `at` once a read has covered offset `seen` and a read then
-/// starts before `before`: another process rewriting the file between the payload walk's
-/// catalog pass (which read up to `seen`) and its member pass (which starts again at the
-/// embedded cabinet's tables).
-struct RewrittenAfter {
-    inner: Cursor<Vec<u8>>,
-    seen: u64,
-    before: u64,
-    at: usize,
-    patch: Vec<u8>,
-    covered: bool,
-    done: bool,
-}
-
-impl std::io::Read for RewrittenAfter {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let pos = self.inner.position();
-        if self.covered && !self.done && pos < self.before {
-            self.done = true;
-            let at = self.at;
-            let patch = self.patch.clone();
-            self.inner.get_mut()[at..at + patch.len()].copy_from_slice(&patch);
-        }
-        let n = self.inner.read(buf)?;
-        if (pos..pos + n as u64).contains(&self.seen) {
-            self.covered = true;
-        }
-        Ok(n)
-    }
-}
-
-impl std::io::Seek for RewrittenAfter {
-    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
-        self.inner.seek(to)
-    }
-}
-
 /// Attack: an MSI package above 8 MiB (read in parts: its structure and tables held, its
 /// embedded cabinet read from the file through its stream) installing a catalog and a file
 /// only that catalog signs, in one directory. The walk reads the cabinet twice, its
@@ -327,22 +268,25 @@ FILLERS            <File Id="ZDriverCatalogFile" Name="driver.cat" Source="drive
     let name = "t.msi";
     let v = verifier();
     let inf = ("Program Files/RedTeam/driver.inf".to_string(), "Valid".to_string());
-    let whole = payload_reports_in_memory(&v, &bytes, name);
+    let whole = common::payload_reports_in_memory(&v, &bytes, name, at());
     assert!(whole.contains(&inf), "{whole:?}");
-    assert_eq!(payload_reports(&v, &mut Cursor::new(bytes.clone()), name), whole);
+    assert_eq!(
+        common::payload_reports(&v, &mut Cursor::new(bytes.clone()), name, at()),
+        whole
+    );
     // Its size 9 MiB, its offset the folder's start: a member the folder holds (the pad's
     // bytes, then the rest), no catalog.
     let mut patch = ((9 * MIB) as u32).to_le_bytes().to_vec();
     patch.extend_from_slice(&0u32.to_le_bytes());
     let mut left = bytes.clone();
     left[entry..entry + 8].copy_from_slice(&patch);
-    let as_left = payload_reports_in_memory(&v, &left, name);
+    let as_left = common::payload_reports_in_memory(&v, &left, name, at());
     assert!(
         !as_left.contains(&inf),
         "the file as left does not sign driver.inf: {as_left:?}"
     );
 
-    let mut r = RewrittenAfter {
+    let mut r = common::RewrittenAfter {
         inner: Cursor::new(bytes.clone()),
         seen: (cab + cab_len - 1) as u64,
         before: entry as u64,
@@ -351,7 +295,7 @@ FILLERS            <File Id="ZDriverCatalogFile" Name="driver.cat" Source="drive
         covered: false,
         done: false,
     };
-    let read = payload_reports(&v, &mut r, name);
+    let read = common::payload_reports(&v, &mut r, name, at());
     assert!(r.done, "the cabinet's file table was rewritten during the walk");
     assert!(
         read.iter().any(|(_, s)| s.starts_with("Changed")),
@@ -423,14 +367,17 @@ fn a_file_carried_nowhere_does_not_hide_the_files_that_are_carried() {
     let carried = std::fs::read(dir.path().join("t.msi")).unwrap();
     let v = verifier();
     let app = ("Program Files/RT/app.exe".to_string(), "Valid".to_string());
-    assert_eq!(payload_reports_in_memory(&v, &carried, "t.msi"), vec![app.clone()]);
+    assert_eq!(
+        common::payload_reports_in_memory(&v, &carried, "t.msi", at()),
+        vec![app.clone()]
+    );
     // A second file, in the File table only (its content in no embedded cabinet).
     let mut file_table = run(&["msiinfo", "export", "t.msi", "File"]);
     file_table.extend_from_slice(b"Ext\tApp\text.txt\t3\t\t\t512\t2\r\n");
     std::fs::write(dir.path().join("File.idt"), file_table).unwrap();
     run(&["msibuild", "t.msi", "-i", "File.idt"]);
     let bytes = std::fs::read(dir.path().join("t.msi")).unwrap();
-    let reports = payload_reports_in_memory(&v, &bytes, "t.msi");
+    let reports = common::payload_reports_in_memory(&v, &bytes, "t.msi", at());
     assert_eq!(reports.len(), 2, "{reports:?}");
     assert_eq!(reports[0], app, "{reports:?}");
     assert!(
@@ -438,5 +385,8 @@ fn a_file_carried_nowhere_does_not_hide_the_files_that_are_carried() {
         "{reports:?}"
     );
     // From the file, in parts or whole, the same.
-    assert_eq!(payload_reports(&v, &mut Cursor::new(bytes), "t.msi"), reports);
+    assert_eq!(
+        common::payload_reports(&v, &mut Cursor::new(bytes), "t.msi", at()),
+        reports
+    );
 }

@@ -309,3 +309,69 @@ pub(crate) fn changing(bytes: &[u8], after: u64, change: impl FnMut(&mut Vec<u8>
         done: false,
     }
 }
+
+/// `verify_payload_reader`'s reports of the container `r` reads, as `(member, status or
+/// error)` pairs.
+pub(crate) fn payload_reports<R: std::io::Read + std::io::Seek>(
+    v: &Verifier,
+    r: &mut R,
+    name: &str,
+    at: UnixTime,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    assert!(v.verify_payload_reader(r, name, at, &mut |m| out.push(member_status(&m))));
+    out
+}
+
+/// `verify_payload`'s reports of the container `bytes`, as [`payload_reports`] gives them.
+pub(crate) fn payload_reports_in_memory(v: &Verifier, bytes: &[u8], name: &str, at: UnixTime) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    assert!(v.verify_payload(bytes, name, at, &mut |m| out.push(member_status(&m))));
+    out
+}
+
+/// A member's path and its status, or its error.
+pub(crate) fn member_status(m: &authverify::MemberReport) -> (String, String) {
+    let status = match &m.result {
+        Ok(r) => format!("{:?}", r.status),
+        Err(e) => format!("{e:?}"),
+    };
+    (m.member.clone().unwrap_or_default(), status)
+}
+
+/// A file that writes `patch` at `at` once a read has covered offset `seen` and a read then
+/// starts before `before`: another process rewriting the file between the payload walk's
+/// catalog pass (which read up to `seen`) and its member pass (which starts again before
+/// it).
+pub(crate) struct RewrittenAfter {
+    pub(crate) inner: std::io::Cursor<Vec<u8>>,
+    pub(crate) seen: u64,
+    pub(crate) before: u64,
+    pub(crate) at: usize,
+    pub(crate) patch: Vec<u8>,
+    pub(crate) covered: bool,
+    pub(crate) done: bool,
+}
+
+impl std::io::Read for RewrittenAfter {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let pos = self.inner.position();
+        if self.covered && !self.done && pos < self.before {
+            self.done = true;
+            let at = self.at;
+            let patch = self.patch.clone();
+            self.inner.get_mut()[at..at + patch.len()].copy_from_slice(&patch);
+        }
+        let n = self.inner.read(buf)?;
+        if (pos..pos + n as u64).contains(&self.seen) {
+            self.covered = true;
+        }
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for RewrittenAfter {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(to)
+    }
+}
